@@ -1,0 +1,166 @@
+import type { SubgraphDefinition } from '@nhs-hub/kit';
+import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSubgraph, readGraphConfig } from './config.js';
+
+let graph: TestGraph;
+const extraServers: { close(): Promise<void> }[] = [];
+
+beforeAll(async () => {
+  const definitions: SubgraphDefinition<unknown>[] = [];
+  for (const entry of readGraphConfig()) definitions.push(await loadSubgraph(entry));
+  graph = await startTestGraph(definitions);
+});
+afterAll(async () => {
+  for (const server of extraServers) await server.close();
+  await graph.close();
+});
+
+const ask = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) =>
+  postGraphQL<T>(graph.gatewayUrl, query, variables);
+
+describe('the gateway over every configured subgraph', () => {
+  it('answers the headline: Lincolnshire, 700000, Midlands, and Midlands and East of England in June 2018', async () => {
+    const { status, body } = await ask(`{ stp(code: "QJM") { name population region { name } then: region(asOf: "2018-06-01") { name } } }`);
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      data: { stp: { name: 'Lincolnshire', population: 700000, region: { name: 'Midlands' }, then: { name: 'Midlands and East of England' } } },
+    });
+  });
+
+  it('lists all STPs with their region in a constant number of SQL statements', async () => {
+    const run = async (first: number) => {
+      graph.resetCounters();
+      const { body } = await ask<{ stps: { nodes: { code: string; region: { name: string } | null }[] } }>(
+        `{ stps(first: ${first}) { nodes { code name population region { code name } } } }`,
+      );
+      expect(body.errors).toBeUndefined();
+      expect(body.data?.stps.nodes).toHaveLength(first);
+      return graph.statements();
+    };
+    expect(await run(44)).toBe(await run(3));
+  });
+
+  it('answers invalid GraphQL with a 400 and a clear error, and stays up', async () => {
+    const bad = await ask(`{ stp(code: "QJM") { name `);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    const unknownField = await ask(`{ stp(code: "QJM") { nickname } }`);
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.errors?.[0]?.message).toContain('Cannot query field "nickname" on type "Stp"');
+    const after = await ask(`{ stp(code: "QJM") { code } }`);
+    expect(after.body.data).toEqual({ stp: { code: 'QJM' } });
+  });
+
+  it('answers an unknown code with NOT_FOUND through the gateway', async () => {
+    const { status, body } = await ask(`{ stp(code: "QZZ") { name } }`);
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ stp: null });
+    expect(body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('refuses an oversized body with 413', async () => {
+    const res = await fetch(graph.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ __typename }`, padding: 'x'.repeat(1_100_000) }),
+    });
+    expect(res.status).toBe(413);
+  });
+
+  it('reports liveness and readiness, with a request id on every response', async () => {
+    const live = await fetch(new URL('/health/live', graph.gatewayUrl));
+    expect(live.status).toBe(200);
+    const ready = await fetch(new URL('/health/ready', graph.gatewayUrl));
+    expect(await ready.json()).toMatchObject({ ready: true });
+    expect(ready.headers.get('x-request-id')).toMatch(/[0-9a-f-]{36}/);
+  });
+});
+
+describe('a subgraph going down', () => {
+  it('returns the rest of the data with an error on the affected fields, and recovers', async () => {
+    const geography = graph.subgraphs.geography;
+    if (!geography) throw new Error('geography is not configured');
+    const port = geography.port;
+    await geography.close();
+    try {
+      const { status, body } = await ask(`{ stp(code: "QJM") { name } }`);
+      expect(status).toBe(200);
+      expect(body.data).toEqual({ stp: null });
+      expect(body.errors?.[0]?.message).toMatch(/geography|ECONNREFUSED|fetch failed/i);
+      const ready = await fetch(new URL('/health/ready', graph.gatewayUrl));
+      expect(ready.status).toBe(503);
+    } finally {
+      // Bring it back on the same port: the gateway recovers without a restart.
+      const { startSubgraph } = await import('@nhs-hub/kit');
+      const definition = await loadSubgraph(readGraphConfig().find((e) => e.name === 'geography') ?? readGraphConfig()[0]!);
+      const restarted = await startSubgraph(definition, { database: graph.hub.database, schemaName: geography.schemaName, port, seed: false });
+      extraServers.push(restarted);
+    }
+    const { body } = await ask(`{ stp(code: "QJM") { name } }`);
+    expect(body.data).toEqual({ stp: { name: 'Lincolnshire' } });
+  });
+});
+
+describe('hostile documents', () => {
+  it('refuses a document nested deeper than the limit with a clear error', async () => {
+    let selection = 'code';
+    for (let i = 0; i < 8; i++) selection = `successor { predecessors { ${selection} } }`;
+    const { status, body } = await ask(`{ stp(code: "QJM") { ${selection} } }`);
+    expect(status).toBe(400);
+    expect(body.errors?.[0]?.message).toMatch(/depth limit/i);
+  });
+
+  it('refuses a document with too many aliases', async () => {
+    const aliases = Array.from({ length: 60 }, (_, i) => `a${i}: stp(code: "QJM") { code }`).join(' ');
+    const { status, body } = await ask(`{ ${aliases} }`);
+    expect(status).toBe(400);
+    expect(body.errors?.[0]?.message).toMatch(/aliases/i);
+  });
+
+  it('refuses batched requests', async () => {
+    const res = await fetch(graph.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('survives a burst of malformed documents and variables without a 5xx', async () => {
+    const seeds = [`{ stp(code: "QJM") { name region { name } } }`, `query Q($c: ID!) { stp(code: $c) { name } }`];
+    const mutate = (text: string, n: number): string => {
+      const i = (n * 7919) % Math.max(text.length, 1);
+      const tokens = ['{', '}', '(', ')', '"', '$', '...', '@skip', 'query', ' ', '\\u0000', '#'];
+      return text.slice(0, i) + (tokens[n % tokens.length] ?? '') + text.slice(i + (n % 3));
+    };
+    const bodies: unknown[] = [];
+    for (let n = 0; n < 300; n++) {
+      const query = mutate(seeds[n % seeds.length] ?? '', n);
+      const variables = n % 5 === 0 ? { c: n % 2 ? 123 : null } : n % 7 === 0 ? 'not-an-object' : { c: 'QJM' };
+      bodies.push({ query, variables });
+    }
+    bodies.push('not json', { query: 42 }, { query: null }, {}, { query: '{ stp(code: "QJM") { name } }', extensions: { persistedQuery: { version: 1, sha256Hash: 'nope' } } });
+    for (const b of bodies) {
+      const res = await fetch(graph.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: typeof b === 'string' ? b : JSON.stringify(b),
+        signal: AbortSignal.timeout(5_000),
+      });
+      expect(res.status, JSON.stringify(b)).toBeLessThan(500);
+      await res.text();
+    }
+    const { body } = await ask(`{ stp(code: "QJM") { name } }`);
+    expect(body.data).toEqual({ stp: { name: 'Lincolnshire' } });
+  });
+});
+
+describe('oversized documents', () => {
+  it('refuses a document with more tokens than the limit without a 500', async () => {
+    const fields = Array.from({ length: 4_100 }, () => 'code').join(' ');
+    const { status, body } = await ask(`{ stp(code: "QJM") { ${fields} } }`);
+    expect(status).toBe(400);
+    expect(body.errors?.[0]?.message).toMatch(/Document contains more th[a-z]+ 4000 tokens/);
+  });
+});

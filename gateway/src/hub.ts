@@ -1,0 +1,53 @@
+import '@nhs-hub/kit/telemetry';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_PGLITE_DATA_DIR, openDatabase } from '@nhs-hub/kit/db';
+import { readEnv } from '@nhs-hub/kit/env';
+
+/**
+ * `npm start`: the whole hub in one process on one database (embedded PGlite unless DATABASE_URL is
+ * set). Every subgraph is migrated, seeded and served on its configured port, then the gateway.
+ */
+const launchedAt = performance.now();
+const env = readEnv();
+// The embedded database takes seconds to boot; let it boot while the GraphQL stack loads.
+const opening = openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR });
+const [{ startGateway, startSubgraph }, { loadSubgraph, readGraphConfig, SUPERGRAPH_PATH }] = await Promise.all([
+  import('@nhs-hub/kit'),
+  import('./config.js'),
+]);
+const entries = readGraphConfig();
+const definitions = await Promise.all(entries.map(loadSubgraph));
+const database = await opening;
+
+const servers: { close(): Promise<void> }[] = [];
+const subgraphUrls: Record<string, string> = {};
+for (const [i, entry] of entries.entries()) {
+  const definition = definitions[i];
+  if (!definition) continue;
+  const running = await startSubgraph(definition, { database, port: Number(new URL(entry.url).port), host: process.env.HOST });
+  servers.push(running);
+  subgraphUrls[entry.name] = running.url;
+  const loaded = Object.entries(running.seedReport ?? {}).map(([table, n]) => `${n} ${table}`);
+  console.log(`  ${entry.name.padEnd(14)} ${running.url}  (${loaded.join(', ')})`);
+}
+const gateway = await startGateway({
+  supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
+  port: env.PORT ?? 4000,
+  host: process.env.HOST,
+  subgraphUrls,
+});
+servers.push(gateway);
+const seconds = ((performance.now() - launchedAt) / 1000).toFixed(1);
+console.log(`NHS region data hub ready at ${gateway.url} on ${database.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'} (${seconds} s)`);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  // Gateway first so no new work reaches the subgraphs, then subgraphs, then the database.
+  for (const server of servers.reverse()) await server.close();
+  await database.close();
+  process.exit(0);
+}
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

@@ -1,0 +1,19 @@
+import '@nhs-hub/kit/telemetry';
+import { readFileSync } from 'node:fs';
+import { readEnv, startGateway } from '@nhs-hub/kit';
+import { readGraphConfig, SUPERGRAPH_PATH } from './config.js';
+
+// The gateway on its own, in front of subgraphs that run as their own processes. A subgraph's URL
+// can be overridden with SUBGRAPH_<NAME>_URL (e.g. SUBGRAPH_GEOGRAPHY_URL).
+const env = readEnv();
+const subgraphUrls = Object.fromEntries(
+  readGraphConfig().map((e) => [e.name, process.env[`SUBGRAPH_${e.name.toUpperCase()}_URL`] ?? e.url]),
+);
+const gateway = await startGateway({ supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'), port: env.PORT ?? 4000, host: process.env.HOST, subgraphUrls });
+console.log(`Gateway ready at ${gateway.url}`);
+const stop = async () => {
+  await gateway.close();
+  process.exit(0);
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

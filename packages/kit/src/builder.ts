@@ -1,0 +1,133 @@
+import SchemaBuilder from '@pothos/core';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import DirectivesPlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
+import { printSubgraphSchema } from '@apollo/subgraph';
+import { GraphQLError, type GraphQLSchema, Kind } from 'graphql';
+import type { Kysely } from 'kysely';
+import { type Citation, type SourceDocument, sourceDocument } from './sources.js';
+
+/** Per-request context: a fresh object per request, so DataLoader caches never outlive one request. */
+export interface HubContext<DB = unknown> {
+  readonly requestId: string;
+  /** The subgraph's own database, scoped to its Postgres schema. */
+  readonly db: Kysely<DB>;
+}
+
+/** A contradiction or gap in a source, kept as data next to the figure it concerns. */
+export interface FlagShape {
+  readonly code: string;
+  readonly explanation: string;
+}
+
+export interface HubSchemaTypes<DB> {
+  Context: HubContext<DB>;
+  Scalars: {
+    ID: { Input: string; Output: string };
+    Date: { Input: string; Output: string };
+    Decimal: { Input: string; Output: string };
+  };
+  Objects: {
+    Source: Citation;
+    SourceDocument: SourceDocument;
+    Flag: FlagShape;
+  };
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+export function parseIsoDate(value: unknown): string {
+  if (typeof value !== 'string' || !ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw new GraphQLError(`Date must be an ISO 8601 calendar date such as "2018-06-01"; got ${JSON.stringify(value)}`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  // Date.parse rolls 2018-02-30 over to March; a round trip catches it.
+  if (new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+    throw new GraphQLError(`Date ${JSON.stringify(value)} does not exist`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return value;
+}
+
+/**
+ * The Pothos builder every subgraph starts from: federation (last, as the plugin requires),
+ * dataloader and directives, plus the value types all subgraphs share (`Source`, `Flag`, `Date`,
+ * `Decimal`), marked `@shareable` so composition accepts them from every subgraph.
+ */
+export function createSubgraphBuilder<DB>() {
+  const builder = new SchemaBuilder<HubSchemaTypes<DB>>({
+    plugins: [DirectivesPlugin, DataloaderPlugin, FederationPlugin],
+  });
+
+  builder.queryType({});
+
+  builder.scalarType('Date', {
+    description: 'A calendar date, ISO 8601 (YYYY-MM-DD), with no time of day.',
+    serialize: (value) => value,
+    parseValue: parseIsoDate,
+    parseLiteral: (ast) => parseIsoDate(ast.kind === Kind.STRING ? ast.value : undefined),
+  });
+
+  builder.scalarType('Decimal', {
+    description: 'An exact decimal number carried as a string (e.g. "399.3"), never a binary float.',
+    serialize: (value) => value,
+    parseValue: (value) => {
+      if (typeof value !== 'string' || !DECIMAL.test(value)) {
+        throw new GraphQLError(`Decimal must be a string such as "399.3"; got ${JSON.stringify(value)}`);
+      }
+      return value;
+    },
+  });
+
+  builder.objectType('SourceDocument', {
+    shareable: true,
+    description: 'A document the hub reads figures from, copied verbatim into infra/sources/.',
+    fields: (t) => ({
+      file: t.exposeString('file', { nullable: false, description: 'Path under infra/sources/.' }),
+      title: t.exposeString('title', { nullable: false }),
+      publisher: t.exposeString('publisher', { nullable: false }),
+      published: t.exposeString('published', {
+        nullable: true,
+        description: 'ISO 8601 date, or the partial date (year or year-month) the document supports.',
+      }),
+    }),
+  });
+
+  builder.objectType('Source', {
+    shareable: true,
+    description: 'Where a fact was read: the document, the line (1-based) and the verbatim text on that line.',
+    fields: (t) => ({
+      document: t.field({ type: 'SourceDocument', nullable: false, resolve: (c) => sourceDocument(c.document) }),
+      line: t.exposeInt('line', { nullable: false }),
+      text: t.exposeString('text', { nullable: false, description: 'Verbatim text of the source line (or the part of it that states the fact).' }),
+    }),
+  });
+
+  builder.objectType('Flag', {
+    shareable: true,
+    description:
+      'A contradiction, gap or assumption in the sources, kept beside the figure it concerns. Figures are never corrected; they are flagged.',
+    fields: (t) => ({
+      code: t.exposeString('code', {
+        nullable: false,
+        description: 'Stable code, e.g. SUM_MISMATCH, SAVINGS_EXCEED_GAP, UNIT_MISSING, DUPLICATED_FIGURE, INFERRED.',
+      }),
+      explanation: t.exposeString('explanation', { nullable: false }),
+    }),
+  });
+
+  return builder;
+}
+
+export type HubBuilder<DB = unknown> = ReturnType<typeof createSubgraphBuilder<DB>>;
+
+/** Builds the federated subgraph schema (Federation v2 `@link`, directives as used). */
+export function toSubgraphSchema<DB>(builder: HubBuilder<DB>): GraphQLSchema {
+  return builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });
+}
+
+/** The subgraph SDL as composition sees it (federation directives included). */
+export function printSubgraphSdl(schema: GraphQLSchema): string {
+  return `${printSubgraphSchema(schema).trim()}\n`;
+}

@@ -1,0 +1,45 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { type DataProblem, DataFileError, readCsv, throwIfProblems, verifyCitations } from './data.js';
+import { checkCitation } from './sources.js';
+
+const Row = z.object({ code: z.string().regex(/^Q[A-Z0-9]{2}$/), line: z.coerce.number().int().positive() });
+
+function csv(content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kit-data-'));
+  const file = join(dir, 'rows.csv');
+  writeFileSync(file, content);
+  return file;
+}
+
+describe('readCsv', () => {
+  it('reports every bad row with its line and column, and keeps the good ones', () => {
+    const problems: DataProblem[] = [];
+    const rows = readCsv(csv('code,line\nQJM,819\nnope,12\nQHM,-1\n'), Row, problems);
+    expect(rows).toEqual([{ value: { code: 'QJM', line: 819 }, line: 2 }]);
+    expect(problems.map((p) => `${p.line} ${p.column}`)).toEqual(['3 code', '4 line']);
+    expect(() => throwIfProblems(problems)).toThrow(DataFileError);
+    expect(() => throwIfProblems(problems)).toThrow(/rows\.csv:3 \[code\]: /);
+  });
+
+  it('reports an unreadable CSV instead of loading part of it', () => {
+    const problems: DataProblem[] = [];
+    expect(readCsv(csv('code,line\nQJM,"819\n'), Row, problems)).toEqual([]);
+    expect(problems[0]?.reason).toMatch(/unreadable CSV/);
+  });
+});
+
+describe('citations', () => {
+  it('hold only when the text stands on the cited line of a known document', () => {
+    expect(checkCitation({ document: 'seeds/002_5ca6f18803646174.txt', line: 841, text: 'Combined: £182 M' })).toBeNull();
+    expect(checkCitation({ document: 'seeds/002_5ca6f18803646174.txt', line: 842, text: 'Combined: £182 M' })).toMatch(/does not contain/);
+    expect(checkCitation({ document: 'seeds/nope.txt', line: 1, text: 'x' })).toMatch(/unknown source document/);
+    const problems: DataProblem[] = [];
+    verifyCitations('/tmp/x.csv', [{ line: 7, column: 'text', citation: { document: 'seeds/002_5ca6f18803646174.txt', line: 99999, text: 'x' } }], problems);
+    expect(problems[0]).toMatchObject({ line: 7, column: 'text' });
+    expect(problems[0]?.reason).toMatch(/has no line 99999/);
+  });
+});

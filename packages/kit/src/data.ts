@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
+import type { z } from 'zod';
+import { type Citation, checkCitation } from './sources.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** One problem in a data file, located the way an editor jumps to it. */
+export interface DataProblem {
+  readonly file: string;
+  readonly line: number;
+  readonly column?: string | undefined;
+  readonly reason: string;
+}
+
+/** A data file (or several) failed validation; nothing was loaded. */
+export class DataFileError extends Error {
+  constructor(readonly problems: readonly DataProblem[]) {
+    super(
+      `Data validation failed; nothing was loaded (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  ${formatProblem(p)}`).join('\n'),
+    );
+    this.name = 'DataFileError';
+  }
+}
+
+export function formatProblem(p: DataProblem): string {
+  return `${p.file}:${p.line}${p.column ? ` [${p.column}]` : ''}: ${p.reason}`;
+}
+
+export interface DataRow<T> {
+  readonly value: T;
+  /** 1-based line of the record in its file. */
+  readonly line: number;
+}
+
+/**
+ * Parses a CSV file with a header row and validates every record, collecting every problem
+ * (not just the first) so one run tells a data engineer everything that is wrong.
+ */
+export function readCsv<S extends z.ZodType>(path: string, schema: S, problems: DataProblem[]): DataRow<z.output<S>>[] {
+  const file = displayPath(path);
+  let records: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    records = parse(readFileSync(path, 'utf8'), {
+      columns: true,
+      info: true,
+      skip_empty_lines: true,
+      trim: false,
+    }) as { record: Record<string, string>; info: { lines: number } }[];
+  } catch (error) {
+    const line = (error as { lines?: number }).lines ?? 1;
+    problems.push({ file, line, reason: `unreadable CSV: ${(error as Error).message}` });
+    return [];
+  }
+  const rows: DataRow<z.output<S>>[] = [];
+  for (const { record, info } of records) {
+    const parsed = schema.safeParse(record);
+    if (parsed.success) {
+      rows.push({ value: parsed.data, line: info.lines });
+    } else {
+      for (const issue of parsed.error.issues) {
+        problems.push({ file, line: info.lines, column: issue.path.join('.') || undefined, reason: issue.message });
+      }
+    }
+  }
+  return rows;
+}
+
+/** Checks that every cited text stands verbatim on its line, reporting the data row that cites it. */
+export function verifyCitations(
+  path: string,
+  cited: readonly { line: number; column: string; citation: Citation }[],
+  problems: DataProblem[],
+): void {
+  const file = displayPath(path);
+  for (const { line, column, citation } of cited) {
+    const reason = checkCitation(citation);
+    if (reason) problems.push({ file, line, column, reason: `citation does not hold: ${reason}` });
+  }
+}
+
+export function throwIfProblems(problems: readonly DataProblem[]): void {
+  if (problems.length > 0) throw new DataFileError(problems);
+}
+
+export function displayPath(path: string): string {
+  const rel = relative(REPO_ROOT, path);
+  return rel.startsWith('..') ? path : rel;
+}

@@ -1,0 +1,50 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseIsoDate } from './builder.js';
+import type { HubDatabase } from './db.js';
+import { createTestHub, type TestHub } from './testing.js';
+
+let hub: TestHub;
+let database: HubDatabase;
+
+beforeAll(async () => {
+  hub = await createTestHub();
+  database = hub.database;
+});
+afterAll(() => hub.close());
+
+describe('the database factory', () => {
+  it('runs on the database CI asked for (DATABASE_URL must reach the tests through turbo)', () => {
+    const expected = process.env.EXPECT_DATABASE ?? (process.env.TEST_DATABASE_URL || process.env.DATABASE_URL ? 'postgres' : 'pglite');
+    expect(database.kind).toBe(expected);
+  });
+
+  it('returns dates as ISO strings, numeric as exact strings and count(*) as a number on either driver', async () => {
+    const scoped = database.forSchema<Record<string, never>>(hub.schema('kit'));
+    const row = await sql<{ d: string; n: string; c: number }>`select date '2018-06-07' as d, 399.3::numeric as n, count(*) as c from (values (1), (2)) v(x)`
+      .execute(scoped.db)
+      .then((r) => r.rows[0]);
+    expect(row).toEqual({ d: '2018-06-07', n: '399.3', c: 2 });
+  });
+
+  it('counts every statement a scoped database runs', async () => {
+    const scoped = database.forSchema<Record<string, never>>(hub.schema('kit'));
+    const { statements } = await scoped.counter.measure(async () => {
+      await sql`select 1`.execute(scoped.db);
+      await sql`select 2`.execute(scoped.db);
+    });
+    expect(statements).toBe(2);
+  });
+
+  it('refuses schema names that are not plain identifiers', () => {
+    expect(() => database.forSchema('geo; drop table x')).toThrow(/Invalid schema name/);
+  });
+});
+
+describe('Date scalar parsing', () => {
+  it('accepts real calendar dates only', () => {
+    expect(parseIsoDate('2018-06-01')).toBe('2018-06-01');
+    expect(() => parseIsoDate('2018-02-30')).toThrow(/does not exist/);
+    expect(() => parseIsoDate('01/06/2018')).toThrow(/ISO 8601/);
+  });
+});

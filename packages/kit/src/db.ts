@@ -1,0 +1,161 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import { SqlCounter, SqlCounterPlugin } from './sql-counter.js';
+
+/**
+ * Type OIDs whose default parsing would change a value on its way out of Postgres:
+ * `date` must stay an ISO string (a JS Date shifts with the time zone), `numeric` must stay a
+ * string (money is exact), and `int8` (count(*)) must be a number on both drivers.
+ */
+const OID = { INT8: 20, DATE: 1082, NUMERIC: 1700 } as const;
+const keepText = (value: string): string => value;
+const toNumber = (value: string): number => Number(value);
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+/** One process-wide connection to the hub's database, shared by every subgraph in the process. */
+export interface HubDatabase {
+  readonly kind: DatabaseKind;
+  readonly root: Kysely<unknown>;
+  /** A Kysely scoped to one subgraph's Postgres schema, counting its statements. */
+  forSchema<DB>(schema: string): SubgraphDatabase<DB>;
+  dropSchema(schema: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SubgraphDatabase<DB> {
+  readonly schema: string;
+  readonly db: Kysely<DB>;
+  readonly counter: SqlCounter;
+}
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL connection string; embedded PGlite when absent. */
+  url?: string | undefined;
+  /** Directory for a persistent PGlite; in memory when absent. */
+  pgliteDataDir?: string | undefined;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<HubDatabase> {
+  const { url, pgliteDataDir } = options;
+  let root: Kysely<unknown>;
+  let kind: DatabaseKind;
+  let pglite: PGlite | undefined;
+  if (url) {
+    kind = 'postgres';
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+          if (oid === OID.DATE || oid === OID.NUMERIC) return keepText;
+          if (oid === OID.INT8) return toNumber;
+          return pg.types.getTypeParser(oid, format);
+        }) as typeof pg.types.getTypeParser,
+      },
+    });
+    // A dropped connection (server restart) must not crash the process; the pool reconnects.
+    pool.on('error', () => undefined);
+    root = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    kind = 'pglite';
+    // PGlite creates only the last path segment, and a failure there never settles waitReady.
+    if (pgliteDataDir) mkdirSync(dirname(pgliteDataDir), { recursive: true });
+    const template = pgliteDataDir ? null : readTemplate();
+    // Options must be the only argument: PGlite ignores them when the data dir argument is undefined.
+    pglite = new PGlite({
+      ...(pgliteDataDir ? { dataDir: pgliteDataDir } : {}),
+      // The smallest heap PGlite accepts and small buffers: the whole hub fits in a few hundred MB.
+      initialMemory: 128 * 2 ** 20,
+      postgresqlconf: 'shared_buffers=8MB',
+      ...(template ? { loadDataDir: new Blob([template]) } : {}),
+      parsers: {
+        [pgliteTypes.DATE]: keepText,
+        [pgliteTypes.NUMERIC]: keepText,
+        [pgliteTypes.INT8]: toNumber,
+      },
+    });
+    await pglite.waitReady;
+    if (!pgliteDataDir && !template) await writeTemplate(pglite);
+    root = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
+  }
+  return {
+    kind,
+    root,
+    forSchema<DB>(schema: string): SubgraphDatabase<DB> {
+      assertSchemaName(schema);
+      const counter = new SqlCounter();
+      const db = (root as Kysely<DB>).withSchema(schema).withPlugin(new SqlCounterPlugin(counter));
+      return { schema, db, counter };
+    },
+    async dropSchema(schema: string): Promise<void> {
+      assertSchemaName(schema);
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(root);
+    },
+    async close(): Promise<void> {
+      await root.destroy();
+      // Kysely only destroys a driver it has used; an unused PGlite would keep the process alive.
+      if (pglite && !pglite.closed) await pglite.close();
+    },
+  };
+}
+
+/**
+ * An in-memory PGlite spends most of its start-up in initdb. The first start saves the freshly
+ * initialised, still empty cluster under node_modules/.cache; later starts (and every test file)
+ * load it instead, which takes a fraction of the time. The cache is keyed by the PGlite version and
+ * holds no data of ours, so it can never serve stale rows.
+ */
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * Where `npm start` keeps its embedded database. On disk, because a PGlite cluster in memory holds
+ * every page in the JS heap as well (hundreds of MB); an existing on-disk cluster opens in a
+ * fraction of a second and stays small. The seed step replaces its rows at every start, so the data
+ * is always the data files' (the directory is a cache, created by `npm install`).
+ */
+export const DEFAULT_PGLITE_DATA_DIR = `${REPO_ROOT}.pglite/hub`;
+
+function templatePath(): string | null {
+  try {
+    const { version } = JSON.parse(readFileSync(`${REPO_ROOT}node_modules/@electric-sql/pglite/package.json`, 'utf8')) as { version: string };
+    return `${REPO_ROOT}node_modules/.cache/nhs-hub/pglite-${version}-initdb.tar`;
+  } catch {
+    return null;
+  }
+}
+
+function readTemplate(): Buffer | null {
+  const path = templatePath();
+  if (!path) return null;
+  try {
+    return readFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+async function writeTemplate(pglite: PGlite): Promise<void> {
+  const path = templatePath();
+  if (!path) return;
+  try {
+    const dump = await pglite.dumpDataDir('none');
+    mkdirSync(dirname(path), { recursive: true });
+    const partial = `${path}.${process.pid}.tmp`;
+    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+    renameSync(partial, path); // atomic: a concurrent reader sees the whole file or none
+  } catch {
+    // A read-only checkout only loses the speed-up.
+  }
+}
+
+function assertSchemaName(schema: string): void {
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`Invalid schema name '${schema}': use lower-case letters, digits and _`);
+  }
+}

@@ -1,0 +1,106 @@
+import './telemetry.js';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import type { Fetcher } from '@apollo/utils.fetcher';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
+import { type RunningServer, serve } from './server.js';
+
+export interface GatewayContext {
+  readonly requestId: string;
+}
+
+export interface GatewayOptions {
+  readonly supergraphSdl: string;
+  /** Subgraph URLs by name, overriding the URLs composed into the supergraph (tests run on port 0). */
+  readonly subgraphUrls?: Readonly<Record<string, string>>;
+  readonly port?: number;
+  readonly host?: string;
+  /** Milliseconds before a subgraph call is abandoned; the query answers with the rest of its data. */
+  readonly subgraphTimeoutMs?: number;
+}
+
+const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
+
+class HubDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]): void {
+    // The request id follows the query into every subgraph so logs join up.
+    if (context?.requestId) request.http?.headers.set('x-request-id', context.requestId);
+  }
+}
+
+/**
+ * Builds the gateway over a static supergraph. Subgraph calls use Node's fetch (undici), which keeps
+ * connections alive between calls, and every call has a timeout so a hung subgraph cannot hang a query.
+ */
+export function createGateway(options: GatewayOptions): ApolloGateway {
+  const { supergraphSdl } = options;
+  const timeoutMs = options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
+  const fetcher = ((url: string, init?: RequestInit) =>
+    fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as unknown as Fetcher;
+  return new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name, url }) => new HubDataSource({ url: options.subgraphUrls?.[name] ?? url, fetcher }),
+  });
+}
+
+/**
+ * Limits on what one document may ask for, enforced before planning. They are set well above the
+ * documented headline operations (which reach depth 7 and a few dozen aliases) and far below what
+ * a hostile document needs to hurt the subgraphs.
+ */
+export const QUERY_LIMITS = { maxDepth: 12, maxAliases: 40, maxCost: 20_000, maxTokens: 4_000, maxDirectives: 40 } as const;
+
+export function hostileQueryLimits(): ApolloArmor {
+  return new ApolloArmor({
+    maxDepth: { n: QUERY_LIMITS.maxDepth, ignoreIntrospection: true },
+    maxAliases: { n: QUERY_LIMITS.maxAliases },
+    costLimit: { maxCost: QUERY_LIMITS.maxCost, ignoreIntrospection: true },
+    // armor's token plugin turns every syntax error into a 500; graphql-js enforces the same limit in parseOptions.
+    maxTokens: { enabled: false },
+    maxDirectives: { n: QUERY_LIMITS.maxDirectives },
+    blockFieldSuggestion: { enabled: isProduction() },
+  });
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningServer & { gateway: ApolloGateway }> {
+  const gateway = createGateway(options);
+  const armor = hostileQueryLimits().protect();
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    plugins: [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginInlineTraceDisabled(), requestLogPlugin('gateway'),
+      // armor's typings point at the CommonJS build of @apollo/server; the plugin objects are the same.
+      ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[])],
+    validationRules: armor.validationRules,
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
+    allowBatchedHttpRequests: false,
+    // Introspection (and so the explorer) is on outside production unless switched off explicitly.
+    introspection: process.env.HUB_INTROSPECTION ? process.env.HUB_INTROSPECTION === 'true' : !isProduction(),
+    includeStacktraceInErrorResponses: !isProduction(),
+    formatError: formatHubError,
+  });
+  const subgraphs = Object.entries(options.subgraphUrls ?? {});
+  const running = await serve<GatewayContext>({
+    name: 'gateway',
+    apollo,
+    context: ({ requestId }) => ({ requestId }),
+    port: options.port,
+    host: options.host,
+    ready: async () => {
+      const checks: Record<string, boolean | string> = {};
+      await Promise.all(
+        subgraphs.map(async ([name, url]) => {
+          try {
+            const res = await fetch(new URL('/health/ready', url), { signal: AbortSignal.timeout(2_000) });
+            checks[name] = res.ok || `status ${res.status}`;
+          } catch (error) {
+            checks[name] = (error as Error).message;
+          }
+        }),
+      );
+      return { ready: Object.values(checks).every((c) => c === true), checks };
+    },
+  });
+  return { ...running, gateway };
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
+
+export interface ServeOptions<TContext extends BaseContext> {
+  readonly name: string;
+  readonly apollo: ApolloServer<TContext>;
+  /** Builds a fresh context per request. */
+  readonly context: (request: { requestId: string; headers: IncomingMessage['headers'] }) => Promise<TContext> | TContext;
+  readonly port?: number | undefined;
+  readonly host?: string | undefined;
+  /** Readiness beyond "the process is up": e.g. the database answers, subgraphs answer. */
+  readonly ready?: () => Promise<ReadinessReport> | ReadinessReport;
+  readonly maxBodyBytes?: number | undefined;
+}
+
+export interface ReadinessReport {
+  readonly ready: boolean;
+  readonly checks?: Record<string, boolean | string>;
+}
+
+export interface RunningServer {
+  readonly name: string;
+  readonly url: string;
+  readonly port: number;
+  readonly http: Server;
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 1_000_000;
+
+/**
+ * Serves an Apollo Server over node:http with liveness (`/health/live`) and readiness
+ * (`/health/ready`) endpoints, a request id on every response, and a body-size limit.
+ * One integration for subgraphs and gateway alike, so behaviour under bad input is the same everywhere.
+ */
+export async function serve<TContext extends BaseContext>(options: ServeOptions<TContext>): Promise<RunningServer> {
+  const { apollo, name } = options;
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  await apollo.start();
+
+  const http = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.end();
+      console.error(`[${name}] request failed`, error);
+    });
+  });
+  // Gateways and load balancers reuse connections; keep them open longer than their idle timeouts.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+
+    if (url.pathname === '/health/live') return sendJson(res, 200, { status: 'live', service: name });
+    if (url.pathname === '/health/ready') {
+      const report = options.ready ? await options.ready() : { ready: true };
+      return sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', service: name, ...report });
+    }
+    if (url.pathname !== '/graphql' && url.pathname !== '/') {
+      return sendJson(res, 404, { errors: [{ message: `No route ${url.pathname}; GraphQL is served at /graphql` }] });
+    }
+
+    let body: unknown;
+    if (req.method === 'POST') {
+      const raw = await readBody(req, maxBody);
+      if (raw === null) {
+        return sendJson(res, 413, { errors: [{ message: `Request body exceeds ${maxBody} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      }
+      const type = headerValue(req.headers['content-type']) ?? '';
+      if (type.includes('application/json')) {
+        try {
+          body = raw.length > 0 ? JSON.parse(raw) : undefined;
+        } catch {
+          return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+        }
+      } else {
+        body = raw;
+      }
+    }
+
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      context: async () => options.context({ requestId, headers: req.headers }),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}/graphql`;
+
+  return {
+    name,
+    url,
+    port,
+    http,
+    async close() {
+      // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      const forced = setTimeout(() => http.closeAllConnections(), 10_000);
+      await closed;
+      clearTimeout(forced);
+      await apollo.stop();
+    },
+  };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}

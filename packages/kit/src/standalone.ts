@@ -1,0 +1,25 @@
+import { openDatabase } from './db.js';
+import { readEnv } from './env.js';
+import { type SubgraphDefinition, startSubgraph } from './subgraph.js';
+
+/**
+ * Runs one subgraph as its own process (how it is deployed): its own database connection,
+ * migrations and seed, then serves until SIGINT/SIGTERM, finishing in-flight requests first.
+ */
+export async function runStandalone<DB>(definition: SubgraphDefinition<DB>, defaultPort: number): Promise<void> {
+  const env = readEnv();
+  const database = await openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR });
+  const running = await startSubgraph(definition, {
+    database,
+    port: env.PORT ?? defaultPort,
+    host: process.env.HOST,
+  });
+  console.log(`${definition.name} subgraph ready at ${running.url} (${database.kind})`);
+  const stop = async () => {
+    await running.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,99 @@
+import { type Kysely, sql } from 'kysely';
+import type { FinanceRows } from './seed.js';
+import type { FinanceDatabase, FinancialFact, RegionFact, StpFinance } from './types.js';
+
+type Db = Kysely<FinanceDatabase>;
+
+/** Replaces every finance row in one transaction: a failed insert leaves the previous data intact. */
+export async function replaceAll(db: Db, rows: FinanceRows): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('region_fact').execute();
+    await trx.deleteFrom('financial_fact').execute();
+    await trx.deleteFrom('stp_finance').execute();
+    if (rows.stps.length) await trx.insertInto('stp_finance').values(rows.stps).execute();
+    if (rows.facts.length) await trx.insertInto('financial_fact').values(rows.facts).execute();
+    if (rows.regionFacts.length) await trx.insertInto('region_fact').values(rows.regionFacts).execute();
+  });
+}
+
+export async function financeOfStps(db: Db, codes: readonly string[]): Promise<StpFinance[]> {
+  if (codes.length === 0) return [];
+  return db.selectFrom('stp_finance').selectAll().where('stp_code', 'in', codes).execute();
+}
+
+export async function factsOfStps(db: Db, codes: readonly string[]): Promise<FinancialFact[]> {
+  if (codes.length === 0) return [];
+  return db
+    .selectFrom('financial_fact')
+    .selectAll()
+    .where('stp_code', 'in', codes)
+    .orderBy('stp_code')
+    .orderBy(sql`source_document desc`)
+    .orderBy('source_line')
+    .orderBy('id')
+    .execute();
+}
+
+export async function regionFactsOf(db: Db, regionCodes: readonly string[]): Promise<RegionFact[]> {
+  if (regionCodes.length === 0) return [];
+  return db.selectFrom('region_fact').selectAll().where('region_code', 'in', regionCodes).orderBy('source_line').orderBy('id').execute();
+}
+
+export type GapOrder = 'COMBINED_GAP' | 'CAPITAL_REQUIRED' | 'PROPOSED_SAVINGS' | 'STP_CODE';
+
+export interface GapFilter {
+  stpCodes?: readonly string[] | null | undefined;
+  hasFlag?: string | null | undefined;
+}
+
+export interface PageRequest<O> {
+  orderBy: O;
+  descending: boolean;
+  limit: number;
+  offset: number;
+}
+
+const GAP_COLUMNS = {
+  COMBINED_GAP: 'combined_gbp_m',
+  CAPITAL_REQUIRED: 'capital_required_gbp_m',
+  PROPOSED_SAVINGS: 'proposed_savings_gbp_m',
+  STP_CODE: 'stp_code',
+} as const;
+
+/** One page of STP figure sets and the total matching count, in one statement. Nulls sort last. */
+export async function listGaps(db: Db, filter: GapFilter, page: PageRequest<GapOrder>): Promise<{ rows: StpFinance[]; totalCount: number }> {
+  let query = db.selectFrom('stp_finance').selectAll().select(sql<number>`count(*) over ()`.as('total_count'));
+  if (filter.stpCodes) query = query.where('stp_code', 'in', filter.stpCodes.length ? filter.stpCodes.map((c) => c.toUpperCase()) : ['']);
+  if (filter.hasFlag) query = query.where(sql<boolean>`flags @> ${JSON.stringify([{ code: filter.hasFlag }])}::jsonb`);
+  const rows = await query
+    .orderBy(GAP_COLUMNS[page.orderBy], (o) => (page.descending ? o.desc().nullsLast() : o.asc().nullsLast()))
+    .orderBy('stp_code')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+  return { rows: rows.map(({ total_count: _, ...r }) => r), totalCount: Number(rows[0]?.total_count ?? 0) };
+}
+
+export type FactOrder = 'AMOUNT' | 'STP_CODE' | 'SOURCE_LINE';
+
+export interface FactFilter {
+  stpCodes?: readonly string[] | null | undefined;
+  kinds?: readonly string[] | null | undefined;
+  hasFlag?: string | null | undefined;
+}
+
+export async function listFacts(db: Db, filter: FactFilter, page: PageRequest<FactOrder>): Promise<FinancialFact[]> {
+  let query = db.selectFrom('financial_fact').selectAll();
+  if (filter.stpCodes) query = query.where('stp_code', 'in', filter.stpCodes.length ? filter.stpCodes.map((c) => c.toUpperCase()) : ['']);
+  if (filter.kinds) query = query.where('kind', 'in', filter.kinds.length ? filter.kinds : ['']);
+  if (filter.hasFlag) query = query.where(sql<boolean>`flags @> ${JSON.stringify([{ code: filter.hasFlag }])}::jsonb`);
+  const column = page.orderBy === 'AMOUNT' ? 'amount_gbp_m' : page.orderBy === 'STP_CODE' ? 'stp_code' : 'source_line';
+  return query
+    .orderBy(column, (o) => (page.descending ? o.desc().nullsLast() : o.asc().nullsLast()))
+    .orderBy('stp_code')
+    .orderBy('source_line')
+    .orderBy('id')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+}

@@ -1,0 +1,12 @@
+import type { SubgraphDefinition } from '@nhs-hub/kit';
+import { migrations } from './db/migrations/index.js';
+import { seedFinance } from './db/seed.js';
+import type { FinanceDatabase } from './db/types.js';
+import { schema } from './schema/index.js';
+
+export const subgraph: SubgraphDefinition<FinanceDatabase> = {
+  name: 'finance',
+  schema,
+  migrations,
+  seed: (db) => seedFinance(db),
+};

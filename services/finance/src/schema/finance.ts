@@ -1,0 +1,237 @@
+import { badInput, type FlagShape } from '@nhs-hub/kit';
+import { builder } from '../builder.js';
+import { divide } from '../decimal.js';
+import { type FactOrder, type GapOrder, listFacts, listGaps } from '../db/repository.js';
+import { FACT_KINDS, GAP_KINDS, TRACKER } from '../db/seed.js';
+import type { CheckShape, FinancialFact, StpFinance } from '../db/types.js';
+import { factsByStp, financeByStp } from './loaders.js';
+
+const MAX_PAGE = 200;
+
+export const FinancialFactKindEnum = builder.enumType('FinancialFactKind', {
+  description: 'What a financial line of an STP section states. NOTE lines carry no amount.',
+  values: FACT_KINDS,
+});
+
+export const StpRef = builder.externalRef('Stp', builder.selection<{ code: string }>('code'));
+
+const citation = (f: FinancialFact) => ({ document: f.source_document, line: f.source_line, text: f.source_text });
+
+export const FinancialFactRef = builder.objectRef<FinancialFact>('FinancialFact').implement({
+  description: 'One financial figure (or note) of an STP, as stated, with the line it was read from.',
+  fields: (t) => ({
+    stpCode: t.exposeID('stp_code', { nullable: false }),
+    stp: t.field({ type: StpRef, nullable: false, resolve: (f) => ({ code: f.stp_code }) }),
+    kind: t.field({ type: FinancialFactKindEnum, nullable: false, resolve: (f) => f.kind as (typeof FACT_KINDS)[number] }),
+    amountGbpM: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'In £ millions, exact, parsed from amountAsStated (B x1000, M/million/m x1; bare figures as written, flagged UNIT_MISSING). Null for a NOTE.',
+      resolve: (f) => f.amount_gbp_m,
+    }),
+    amountAsStated: t.exposeString('amount_as_stated', { nullable: true, description: 'The amount exactly as written, e.g. "£1.824 B" or "£749.8".' }),
+    text: t.exposeString('source_text', { nullable: false, description: 'The verbatim source line.' }),
+    source: t.field({ type: 'Source', nullable: false, resolve: citation }),
+    flags: t.field({ type: ['Flag'], nullable: false, resolve: (f) => f.flags }),
+  }),
+});
+
+const CheckRef = builder.objectRef<CheckShape>('FinanceCheck').implement({
+  description: 'An arithmetic check the hub ran on a figure set, kept whether it holds or not; failures also appear as flags.',
+  fields: (t) => ({
+    code: t.exposeString('code', { nullable: false }),
+    holds: t.exposeBoolean('holds', { nullable: false }),
+    explanation: t.exposeString('explanation', { nullable: false }),
+  }),
+});
+
+async function factOf(ctx: Parameters<typeof factsByStp>[0], stpCode: string, kind: string): Promise<FinancialFact | null> {
+  return (await factsByStp(ctx).load(stpCode)).find((f) => f.kind === kind) ?? null;
+}
+
+export const FinancialGapRef = builder.objectRef<StpFinance>('FinancialGap').implement({
+  description:
+    "An STP's financial gap by 2020/21 as the ABHI tracker states it (£ millions, exact), with savings, capital, the checks run on them and the flags raised. Figures are never corrected.",
+  fields: (t) => ({
+    stpCode: t.exposeID('stp_code', { nullable: false }),
+    stp: t.field({ type: StpRef, nullable: false, resolve: (g) => ({ code: g.stp_code }) }),
+    trackerName: t.exposeString('tracker_name', { nullable: false }),
+    horizon: t.exposeString('horizon', { nullable: false, description: 'The year the gap is projected to: "2020/21".' }),
+    healthcareGbpM: t.field({ type: 'Decimal', nullable: true, description: 'Null where the section states only a combined gap.', resolve: (g) => g.healthcare_gbp_m }),
+    socialCareGbpM: t.field({ type: 'Decimal', nullable: true, description: 'Null where the section states only a combined gap.', resolve: (g) => g.social_care_gbp_m }),
+    combinedGbpM: t.field({ type: 'Decimal', nullable: true, description: 'As stated (not the sum of the parts; see checks).', resolve: (g) => g.combined_gbp_m }),
+    proposedSavingsGbpM: t.field({ type: 'Decimal', nullable: true, resolve: (g) => g.proposed_savings_gbp_m }),
+    capitalRequiredGbpM: t.field({ type: 'Decimal', nullable: true, description: 'Null (not zero) where the section has no capital line.', resolve: (g) => g.capital_required_gbp_m }),
+    flags: t.field({
+      type: ['Flag'],
+      nullable: false,
+      description: 'SUM_MISMATCH, SAVINGS_EXCEED_GAP, UNIT_MISSING, DUPLICATED_FIGURE ... on this figure set.',
+      resolve: (g) => g.flags,
+    }),
+    checks: t.field({ type: [CheckRef], nullable: false, resolve: (g) => g.checks }),
+    sources: t.field({
+      type: ['Source'],
+      nullable: false,
+      description: 'The lines stating the healthcare, social care and combined gaps.',
+      resolve: async (g, _, ctx) =>
+        (await factsByStp(ctx).load(g.stp_code)).filter((f) => (GAP_KINDS as readonly string[]).includes(f.kind)).map(citation),
+    }),
+    sectionSource: t.field({
+      type: 'Source',
+      nullable: false,
+      description: "The tracker section's heading.",
+      resolve: (g) => ({ document: TRACKER, line: g.heading_line, text: g.heading_text }),
+    }),
+  }),
+});
+
+interface GapPerHead {
+  stpCode: string;
+  gbpPerPerson: string;
+  combinedGapGbpM: string;
+  population: number;
+}
+
+const GapPerHeadRef = builder.objectRef<GapPerHead>('DerivedGapPerHead').implement({
+  description: 'DERIVED by the hub, not stated in any source: combined gap (£M, stated) x 1,000,000 / population (geography, as the tracker states it).',
+  fields: (t) => ({
+    gbpPerPerson: t.field({ type: 'Decimal', nullable: false, description: 'DERIVED: £ per person, rounded half-up to pence.', resolve: (d) => d.gbpPerPerson }),
+    combinedGapGbpM: t.field({ type: 'Decimal', nullable: false, description: 'Input: the stated combined gap.', resolve: (d) => d.combinedGapGbpM }),
+    population: t.exposeInt('population', { nullable: false, description: 'Input: the population geography holds for the STP.' }),
+    formula: t.string({
+      nullable: false,
+      resolve: (d) => `${d.combinedGapGbpM} x 1000000 / ${d.population} = ${d.gbpPerPerson} GBP per person (DERIVED)`,
+    }),
+  }),
+});
+
+export function perHead(combinedGbpM: string, population: number): string {
+  return divide(combinedGbpM, BigInt(population), 6, 2);
+}
+
+StpRef.implement({
+  externalFields: (t) => ({ population: t.int() }),
+  fields: (t) => ({
+    code: t.exposeID('code', { nullable: false }),
+    financialGap: t.field({
+      type: FinancialGapRef,
+      nullable: true,
+      description: 'The financial gap by 2020/21 as the tracker states it; null for an STP the tracker does not cover.',
+      resolve: (stp, _, ctx) => financeByStp(ctx).load(stp.code),
+    }),
+    proposedSavingsGbpM: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'Stated proposed savings (£M); see proposedSavings for the line and flags.',
+      resolve: async (stp, _, ctx) => (await financeByStp(ctx).load(stp.code))?.proposed_savings_gbp_m ?? null,
+    }),
+    capitalRequiredGbpM: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'Stated capital funding required (£M); null (not zero) where the section has no capital line.',
+      resolve: async (stp, _, ctx) => (await financeByStp(ctx).load(stp.code))?.capital_required_gbp_m ?? null,
+    }),
+    proposedSavings: t.field({ type: FinancialFactRef, nullable: true, resolve: (stp, _, ctx) => factOf(ctx, stp.code, 'PROPOSED_SAVINGS') }),
+    capitalRequired: t.field({ type: FinancialFactRef, nullable: true, resolve: (stp, _, ctx) => factOf(ctx, stp.code, 'CAPITAL_REQUIRED') }),
+    financialFacts: t.field({
+      type: [FinancialFactRef],
+      nullable: false,
+      description: 'Every financial line of the STP (tracker section; for Lincolnshire also its June 2018 Board update), in source order.',
+      args: {
+        kinds: t.arg({ type: [FinancialFactKindEnum], required: false }),
+        hasFlag: t.arg.string({ required: false }),
+      },
+      resolve: async (stp, { kinds, hasFlag }, ctx) =>
+        (await factsByStp(ctx).load(stp.code)).filter(
+          (f) => (!kinds || kinds.includes(f.kind as (typeof FACT_KINDS)[number])) && (!hasFlag || f.flags.some((x: FlagShape) => x.code === hasFlag)),
+        ),
+    }),
+    gapPerHeadDerived: t.field({
+      type: GapPerHeadRef,
+      nullable: true,
+      description:
+        'DERIVED: combined gap per person, from the stated gap and the population geography holds (federation @requires(fields: "population")). Null without either.',
+      requires: builder.selection<{ population?: number | null }>('population'),
+      resolve: async (stp, _, ctx) => {
+        const gap = await financeByStp(ctx).load(stp.code);
+        const population = stp.population;
+        if (!gap?.combined_gbp_m || !population) return null;
+        return { stpCode: stp.code, gbpPerPerson: perHead(gap.combined_gbp_m, population), combinedGapGbpM: gap.combined_gbp_m, population };
+      },
+    }),
+  }),
+});
+
+const GapOrderEnum = builder.enumType('FinancialGapOrder', {
+  values: ['COMBINED_GAP', 'CAPITAL_REQUIRED', 'PROPOSED_SAVINGS', 'STP_CODE'] as const,
+});
+const FactOrderEnum = builder.enumType('FinancialFactOrder', { values: ['AMOUNT', 'STP_CODE', 'SOURCE_LINE'] as const });
+
+const GapFilterInput = builder.inputType('FinancialGapFilter', {
+  fields: (t) => ({
+    stpCodes: t.idList({ required: false, description: 'ODS codes, e.g. ["QJM"].' }),
+    hasFlag: t.string({ required: false, description: 'Only figure sets carrying this flag code, e.g. SUM_MISMATCH.' }),
+  }),
+});
+const FactFilterInput = builder.inputType('FinancialFactFilter', {
+  fields: (t) => ({
+    stpCodes: t.idList({ required: false }),
+    kinds: t.field({ type: [FinancialFactKindEnum], required: false }),
+    hasFlag: t.string({ required: false }),
+  }),
+});
+
+function page(first: number | null | undefined, offset: number | null | undefined) {
+  const limit = first ?? 50;
+  const skip = offset ?? 0;
+  if (limit < 0 || limit > MAX_PAGE) throw badInput(`first must be between 0 and ${MAX_PAGE}`, 'first');
+  if (skip < 0) throw badInput('offset must not be negative', 'offset');
+  return { limit, offset: skip };
+}
+
+const GapPageRef = builder.objectRef<{ nodes: StpFinance[]; totalCount: number; offset: number }>('FinancialGapPage').implement({
+  fields: (t) => ({
+    nodes: t.field({ type: [FinancialGapRef], nullable: false, resolve: (p) => p.nodes }),
+    totalCount: t.exposeInt('totalCount', { nullable: false }),
+    hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  financialGaps: t.field({
+    type: GapPageRef,
+    nullable: false,
+    description:
+      'Rankings of the tracker\'s STPs by a stated figure (nulls last; ties by STP code). Per-head rankings need populations, which geography owns: see RegionSnapshot.financialSummary.rankings and Stp.gapPerHeadDerived.',
+    args: {
+      filter: t.arg({ type: GapFilterInput, required: false }),
+      orderBy: t.arg({ type: GapOrderEnum, required: false, defaultValue: 'COMBINED_GAP' }),
+      descending: t.arg.boolean({ required: false, defaultValue: true }),
+      first: t.arg.int({ required: false, defaultValue: 50 }),
+      offset: t.arg.int({ required: false, defaultValue: 0 }),
+    },
+    resolve: async (_, args, ctx) => {
+      const p = page(args.first, args.offset);
+      const { rows, totalCount } = await listGaps(ctx.db, args.filter ?? {}, {
+        orderBy: (args.orderBy ?? 'COMBINED_GAP') as GapOrder,
+        descending: args.descending ?? true,
+        ...p,
+      });
+      return { nodes: rows, totalCount, offset: p.offset };
+    },
+  }),
+  financialFacts: t.field({
+    type: [FinancialFactRef],
+    nullable: false,
+    description: 'Financial facts across STPs, filterable by STP, kind and flag, sortable by amount (nulls last), STP or line.',
+    args: {
+      filter: t.arg({ type: FactFilterInput, required: false }),
+      orderBy: t.arg({ type: FactOrderEnum, required: false, defaultValue: 'STP_CODE' }),
+      descending: t.arg.boolean({ required: false, defaultValue: false }),
+      first: t.arg.int({ required: false, defaultValue: 50 }),
+      offset: t.arg.int({ required: false, defaultValue: 0 }),
+    },
+    resolve: (_, args, ctx) =>
+      listFacts(ctx.db, args.filter ?? {}, { orderBy: (args.orderBy ?? 'STP_CODE') as FactOrder, descending: args.descending ?? false, ...page(args.first, args.offset) }),
+  }),
+}));

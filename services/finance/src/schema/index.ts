@@ -1,0 +1,6 @@
+import { toSubgraphSchema } from '@nhs-hub/kit';
+import { builder } from '../builder.js';
+import './finance.js';
+import './region.js';
+
+export const schema = toSubgraphSchema(builder);

@@ -1,0 +1,12 @@
+import type { SubgraphDefinition } from '@nhs-hub/kit';
+import { migrations } from './db/migrations/index.js';
+import { seedGeography } from './db/seed.js';
+import type { GeographyDatabase } from './db/types.js';
+import { schema } from './schema/index.js';
+
+export const subgraph: SubgraphDefinition<GeographyDatabase> = {
+  name: 'geography',
+  schema,
+  migrations,
+  seed: (db) => seedGeography(db),
+};

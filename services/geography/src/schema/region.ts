@@ -1,0 +1,156 @@
+import { badInput, isWithin, notFound, todayIso } from '@nhs-hub/kit';
+import { builder } from '../builder.js';
+import { findRegionsByCodes, listRegions } from '../db/repository.js';
+import type { Region, Stp } from '../db/types.js';
+import { membershipsByRegion } from './loaders.js';
+import { StpRef } from './stp.js';
+
+const REGIONS_FILE = 'reference/nhs-england-regions.csv';
+const REGION_CODE = /^(Y\d{2}|E40\d{6})$/i;
+
+export interface RegionSnapshotKey {
+  regionCode: string;
+  asOf: string;
+}
+
+export const RegionRef = builder.loadableObjectRef('Region', {
+  load: (codes: string[], ctx) => findRegionsByCodes(ctx.db, codes),
+  sort: (region) => region.code,
+});
+
+export const RegionSnapshotRef = builder.objectRef<RegionSnapshotKey>('RegionSnapshot');
+
+RegionRef.implement({
+  description:
+    'An NHS England region: four until March 2018, five in 2018/19, seven from April 2019. Keyed by its ODS code (e.g. Y60 Midlands).',
+  fields: (t) => ({
+    code: t.exposeID('code', { nullable: false, description: 'ODS code, e.g. Y60.' }),
+    onsCode: t.exposeString('ons_code', { nullable: false, description: 'ONS code, e.g. E40000008.' }),
+    name: t.exposeString('name', { nullable: false }),
+    validFrom: t.field({ type: 'Date', nullable: false, resolve: (r) => r.valid_from }),
+    validTo: t.field({ type: 'Date', nullable: true, description: 'Last day the region existed; null while it still does.', resolve: (r) => r.valid_to }),
+    validFromIsInferred: t.boolean({
+      nullable: false,
+      description: 'True where the reference list infers the opening date rather than stating it.',
+      resolve: (r) => r.valid_from_certainty !== 'stated',
+    }),
+    source: t.field({
+      type: 'Source',
+      nullable: false,
+      resolve: (r) => ({ document: REGIONS_FILE, line: r.source_line, text: r.source_text }),
+    }),
+    stps: t.field({
+      type: [StpRef],
+      nullable: false,
+      description:
+        "The region's STPs on a date. Without asOf: today for a current region, or its last day for a closed one.",
+      args: { asOf: t.arg({ type: 'Date', required: false }) },
+      resolve: async (region, { asOf }, ctx) => {
+        const on = asOf ?? region.valid_to ?? todayIso();
+        const memberships = await membershipsByRegion(ctx).load(region.code);
+        return memberships.filter((m) => isWithin(on, m.valid_from, m.valid_to)).map((m): Stp => m.stp);
+      },
+    }),
+    asOf: t.field({
+      type: RegionSnapshotRef,
+      nullable: false,
+      description: 'The region as of a date: its member STPs and their population. Without a date, as for `stps`.',
+      args: { date: t.arg({ type: 'Date', required: false }) },
+      resolve: (region, { date }) => ({ regionCode: region.code, asOf: date ?? region.valid_to ?? todayIso() }),
+    }),
+  }),
+});
+
+builder.asEntity(RegionRef, {
+  key: builder.selection<{ code: string }>('code'),
+  resolveReference: (ref, ctx) => RegionRef.getDataloader(ctx).load(ref.code),
+});
+
+/**
+ * "A region as of a date", owned here so that other subgraphs can aggregate over a region's
+ * members (finance's totals, programmes' counts) through `@requires` instead of copying membership.
+ */
+RegionSnapshotRef.implement({
+  description: 'A region as of a date: which STPs it held and how many people they served, as the sources state.',
+  fields: (t) => ({
+    regionCode: t.exposeID('regionCode', { nullable: false }),
+    asOf: t.field({ type: 'Date', nullable: false, resolve: (s) => s.asOf }),
+    region: t.field({ type: RegionRef, nullable: true, resolve: (s, _, ctx) => RegionRef.getDataloader(ctx).load(s.regionCode) }),
+    stps: t.field({ type: [StpRef], nullable: false, resolve: async (s, _, ctx) => (await membersOn(s, ctx)).map((m) => m.stp) }),
+    stpCodes: t.idList({
+      nullable: false,
+      description: 'ODS codes of the member STPs on the date, sorted.',
+      resolve: async (s, _, ctx) => (await membersOn(s, ctx)).map((m) => m.stp_code).sort(),
+    }),
+    population: t.int({
+      nullable: true,
+      description:
+        'DERIVED: the sum of the member STPs\' populations as the tracker states them. Null when no member has one. See populationIsComplete.',
+      resolve: async (s, _, ctx) => {
+        const known = (await membersOn(s, ctx)).map((m) => m.stp.population).filter((p): p is number => p !== null);
+        return known.length ? known.reduce((a, b) => a + b, 0) : null;
+      },
+    }),
+    populationIsComplete: t.boolean({
+      nullable: false,
+      description: 'False when some member STP has no stated population (e.g. QHM, formed after the tracker).',
+      resolve: async (s, _, ctx) => (await membersOn(s, ctx)).every((m) => m.stp.population !== null),
+    }),
+    stpCodesWithoutPopulation: t.idList({
+      nullable: false,
+      resolve: async (s, _, ctx) => (await membersOn(s, ctx)).filter((m) => m.stp.population === null).map((m) => m.stp_code),
+    }),
+  }),
+});
+
+async function membersOn(snapshot: RegionSnapshotKey, ctx: Parameters<typeof membershipsByRegion>[0]) {
+  const memberships = await membershipsByRegion(ctx).load(snapshot.regionCode);
+  return memberships.filter((m) => isWithin(snapshot.asOf, m.valid_from, m.valid_to));
+}
+
+builder.asEntity(RegionSnapshotRef, {
+  key: builder.selection<{ regionCode: string; asOf: string }>('regionCode asOf'),
+  resolveReference: (ref) => ({ regionCode: ref.regionCode.toUpperCase(), asOf: ref.asOf }),
+});
+
+function checkRegionCode(code: string): string {
+  const trimmed = code.trim();
+  if (!REGION_CODE.test(trimmed)) {
+    throw badInput(`'${code}' is not a region code: use an ODS code such as Y60 or an ONS code such as E40000008`, 'code');
+  }
+  return trimmed.toUpperCase();
+}
+
+async function regionByAnyCode(code: string, ctx: Parameters<typeof membershipsByRegion>[0]): Promise<Region> {
+  const wanted = checkRegionCode(code);
+  const [region] = await findRegionsByCodes(ctx.db, [wanted]);
+  if (!region) throw notFound('Region', `no NHS England region has the ODS or ONS code '${wanted}'`);
+  return region;
+}
+
+builder.queryFields((t) => ({
+  region: t.field({
+    type: RegionRef,
+    nullable: true,
+    description: 'A region by ODS code (Y60) or ONS code (E40000008). Unknown codes are a NOT_FOUND error.',
+    args: { code: t.arg.id({ required: true }) },
+    resolve: (_, { code }, ctx) => regionByAnyCode(String(code), ctx),
+  }),
+  regions: t.field({
+    type: [RegionRef],
+    nullable: false,
+    description: 'All ten regions of 2012-2019 onwards, or those that existed on a date.',
+    args: { asOf: t.arg({ type: 'Date', required: false }) },
+    resolve: (_, { asOf }, ctx) => listRegions(ctx.db, asOf ?? undefined),
+  }),
+  regionSnapshot: t.field({
+    type: RegionSnapshotRef,
+    nullable: true,
+    description: 'A region as of a date (default: today, or its last day if it has closed).',
+    args: { code: t.arg.id({ required: true }), asOf: t.arg({ type: 'Date', required: false }) },
+    resolve: async (_, { code, asOf }, ctx) => {
+      const region = await regionByAnyCode(String(code), ctx);
+      return { regionCode: region.code, asOf: asOf ?? region.valid_to ?? todayIso() };
+    },
+  }),
+}));

@@ -1,0 +1,260 @@
+import { badInput, isWithin, notFound, todayIso } from '@nhs-hub/kit';
+import { builder } from '../builder.js';
+import { findStpsByCodes, listStps, resolveStpCodes, type StpOrder } from '../db/repository.js';
+import type { IcsDesignation, MembershipBasis, Region, Stp } from '../db/types.js';
+import { icsByStp, membershipsByStp, onsCodesByStp, predecessorsByStp } from './loaders.js';
+import { RegionRef } from './region.js';
+
+const TRACKER = 'seeds/002_5ca6f18803646174.txt';
+const STP_CODE = /^(Q[A-Z0-9]{2}|E54\d{6})$/i;
+const MAX_PAGE = 200;
+
+const IcsStatusEnum = builder.enumType('IcsStatus', {
+  description: 'Integrated care system status as the tracker states it: the earliest wave of any ICS within the STP.',
+  values: {
+    FIRST_WAVE: { description: 'Holds a first-wave ICS (numbered in the tracker\'s ICS list).' },
+    SECOND_WAVE: { description: 'Holds a second-wave ICS and no first-wave one.' },
+    NONE: { description: 'The tracker names no ICS in this STP.' },
+  } as const,
+});
+
+const MembershipBasisEnum = builder.enumType('MembershipBasis', {
+  values: {
+    STATED: { description: 'A reference list states it.' },
+    INFERRED: { description: 'Inferred by a documented rule; see explanation and flags.' },
+  } as const,
+});
+
+const IntegratedCareSystemRef = builder.objectRef<IcsDesignation>('IntegratedCareSystem').implement({
+  description: "An integrated care system named in the tracker's list, within an STP.",
+  fields: (t) => ({
+    name: t.exposeString('ics_name', { nullable: false }),
+    wave: t.field({ type: IcsStatusEnum, nullable: false, resolve: (i) => i.wave }),
+    coversWholeStp: t.exposeBoolean('covers_whole_stp', { nullable: false }),
+    source: t.field({ type: 'Source', nullable: false, resolve: (i) => ({ document: TRACKER, line: i.list_line, text: i.list_text }) }),
+    waveSource: t.field({ type: 'Source', nullable: false, resolve: (i) => ({ document: TRACKER, line: i.wave_line, text: i.wave_text }) }),
+  }),
+});
+
+interface MembershipShape {
+  region: Region;
+  valid_from: string | null;
+  valid_to: string | null;
+  basis: MembershipBasis;
+  explanation: string;
+  source_document: string;
+  source_line: number;
+  source_text: string;
+}
+
+const RegionMembershipRef = builder.objectRef<MembershipShape>('RegionMembership').implement({
+  description: 'A period during which an STP belonged to a region (validTo inclusive; null bounds are open).',
+  fields: (t) => ({
+    region: t.field({ type: RegionRef, nullable: false, resolve: (m) => m.region }),
+    validFrom: t.field({ type: 'Date', nullable: true, resolve: (m) => m.valid_from }),
+    validTo: t.field({ type: 'Date', nullable: true, resolve: (m) => m.valid_to }),
+    basis: t.field({ type: MembershipBasisEnum, nullable: false, resolve: (m) => m.basis }),
+    explanation: t.exposeString('explanation', { nullable: false }),
+    flags: t.field({
+      type: ['Flag'],
+      nullable: false,
+      resolve: (m) => (m.basis === 'INFERRED' ? [{ code: 'INFERRED', explanation: m.explanation }] : []),
+    }),
+    source: t.field({
+      type: 'Source',
+      nullable: false,
+      resolve: (m) => ({ document: m.source_document, line: m.source_line, text: m.source_text }),
+    }),
+  }),
+});
+
+const OnsCodeRef = builder
+  .objectRef<{ ons_code: string; valid_from_stated: string | null; valid_to_stated: string | null; note: string; source_document: string; source_line: number; source_text: string }>(
+    'StpOnsCode',
+  )
+  .implement({
+    description: 'An ONS code an STP footprint has carried. ODS codes are never reused; ONS codes changed with boundaries.',
+    fields: (t) => ({
+      code: t.exposeString('ons_code', { nullable: false }),
+      validFromAsStated: t.exposeString('valid_from_stated', { nullable: true }),
+      validToAsStated: t.exposeString('valid_to_stated', { nullable: true }),
+      note: t.exposeString('note', { nullable: false }),
+      source: t.field({
+        type: 'Source',
+        nullable: false,
+        resolve: (o) => ({ document: o.source_document, line: o.source_line, text: o.source_text }),
+      }),
+    }),
+  });
+
+/** The STP's own validity bounds what "latest" means: today while it exists, its last day once closed. */
+function defaultAsOf(stp: Stp): string {
+  return stp.valid_to ?? todayIso();
+}
+
+export const StpRef = builder.loadableObjectRef('Stp', {
+  load: (codes: string[], ctx) => findStpsByCodes(ctx.db, codes),
+  sort: (stp) => stp.code,
+});
+
+StpRef.implement({
+  description: 'A Sustainability and Transformation Partnership, keyed by its ODS code (e.g. QJM for Lincolnshire).',
+  fields: (t) => ({
+    code: t.exposeID('code', { nullable: false, description: 'ODS code, e.g. QJM. Stable: ODS codes are never reused.' }),
+    onsCode: t.exposeString('ons_code', { nullable: false, description: 'ONS code of April 2019 (or the last one, for a closed STP).' }),
+    onsCodes: t.field({
+      type: [OnsCodeRef],
+      nullable: false,
+      description: 'Every ONS code the footprint has carried, including 2016 predecessors and 2020 re-codes.',
+      resolve: (stp, _, ctx) => onsCodesByStp(ctx).load(stp.code),
+    }),
+    name: t.exposeString('name', { nullable: false, description: "The tracker's name (2017-2018), or the official name where the tracker has none." }),
+    nameSource: t.field({
+      type: 'Source',
+      nullable: true,
+      resolve: (s) => (s.tracker_heading_line && s.tracker_heading_text ? { document: TRACKER, line: s.tracker_heading_line, text: s.tracker_heading_text } : null),
+    }),
+    officialName: t.exposeString('official_name', { nullable: false, description: 'The ONS/ODS name (April 2019, or at closure).' }),
+    officialNameSource: t.field({
+      type: 'Source',
+      nullable: false,
+      resolve: (s) => ({ document: s.official_source_document, line: s.official_source_line, text: s.official_source_text }),
+    }),
+    trackerMatchNote: t.exposeString('tracker_match_note', {
+      nullable: true,
+      description: 'How the tracker section was matched to the official footprint (by footprint, not spelling).',
+    }),
+    inTracker: t.boolean({ nullable: false, resolve: (s) => s.tracker_heading_line !== null }),
+    population: t.exposeInt('population', { nullable: true, description: 'People served, as the tracker states it (see populationSource).' }),
+    populationAsStated: t.exposeString('population_text', { nullable: true, description: 'The population exactly as written, e.g. "Population: 700K".' }),
+    populationSource: t.field({
+      type: 'Source',
+      nullable: true,
+      resolve: (s) => (s.population_line && s.population_text ? { document: TRACKER, line: s.population_line, text: s.population_text } : null),
+    }),
+    icsStatus: t.field({
+      type: IcsStatusEnum,
+      nullable: true,
+      description: 'As the tracker says; null for an STP the tracker does not cover.',
+      resolve: async (s, _, ctx) => {
+        if (s.tracker_heading_line === null) return null;
+        const waves = (await icsByStp(ctx).load(s.code)).map((i) => i.wave);
+        return waves.includes('FIRST_WAVE') ? 'FIRST_WAVE' : waves.includes('SECOND_WAVE') ? 'SECOND_WAVE' : 'NONE';
+      },
+    }),
+    integratedCareSystems: t.field({
+      type: [IntegratedCareSystemRef],
+      nullable: false,
+      resolve: (s, _, ctx) => icsByStp(ctx).load(s.code),
+    }),
+    validFrom: t.field({ type: 'Date', nullable: true, description: 'First day (lower bound of a partially stated date); null where no source states it.', resolve: (s) => s.valid_from }),
+    validFromAsStated: t.exposeString('valid_from_stated', { nullable: true }),
+    validTo: t.field({ type: 'Date', nullable: true, description: 'Last day the STP existed; null while it does.', resolve: (s) => s.valid_to }),
+    validToAsStated: t.exposeString('valid_to_stated', { nullable: true }),
+    successor: t.field({
+      type: StpRef,
+      nullable: true,
+      description: 'The STP this one merged into (QHM for the three North East and Cumbria STPs).',
+      resolve: (s) => s.successor_code,
+    }),
+    predecessors: t.field({ type: [StpRef], nullable: false, resolve: (s, _, ctx) => predecessorsByStp(ctx).load(s.code) }),
+    region: t.field({
+      type: RegionRef,
+      nullable: true,
+      description: "The region on a date. Without asOf: the latest membership (today's, or the last one of a closed STP). Null when the STP did not exist then.",
+      args: { asOf: t.arg({ type: 'Date', required: false }) },
+      resolve: async (stp, { asOf }, ctx) => {
+        const on = asOf ?? defaultAsOf(stp);
+        const memberships = await membershipsByStp(ctx).load(stp.code);
+        return memberships.find((m) => isWithin(on, m.valid_from, m.valid_to))?.region ?? null;
+      },
+    }),
+    regionMembership: t.field({
+      type: RegionMembershipRef,
+      nullable: true,
+      description: 'The membership behind `region`, with its basis (stated or inferred) and source.',
+      args: { asOf: t.arg({ type: 'Date', required: false }) },
+      resolve: async (stp, { asOf }, ctx) => {
+        const on = asOf ?? defaultAsOf(stp);
+        return (await membershipsByStp(ctx).load(stp.code)).find((m) => isWithin(on, m.valid_from, m.valid_to)) ?? null;
+      },
+    }),
+    regionHistory: t.field({
+      type: [RegionMembershipRef],
+      nullable: false,
+      description: 'Every region membership, oldest first.',
+      resolve: (stp, _, ctx) => membershipsByStp(ctx).load(stp.code),
+    }),
+  }),
+});
+
+builder.asEntity(StpRef, {
+  key: builder.selection<{ code: string }>('code'),
+  resolveReference: (ref, ctx) => StpRef.getDataloader(ctx).load(ref.code),
+});
+
+const StpOrderEnum = builder.enumType('StpOrder', { values: ['NAME', 'CODE', 'POPULATION'] as const });
+
+const StpFilterInput = builder.inputType('StpFilter', {
+  fields: (t) => ({
+    nameContains: t.string({ description: 'Case-insensitive fragment of the tracker or official name.' }),
+    regionCode: t.id({ description: 'Region ODS or ONS code; membership as of `asOf` (default today).' }),
+    asOf: t.field({ type: 'Date', description: 'Only STPs that existed on this date (and, with regionCode, were in that region then).' }),
+    icsStatus: t.field({ type: IcsStatusEnum }),
+    inTracker: t.boolean({ description: 'Only the 44 tracker STPs (true) or only those it does not cover (false).' }),
+  }),
+});
+
+const StpPageRef = builder.objectRef<{ nodes: Stp[]; totalCount: number; offset: number }>('StpPage').implement({
+  fields: (t) => ({
+    nodes: t.field({ type: [StpRef], nullable: false, resolve: (p) => p.nodes }),
+    totalCount: t.exposeInt('totalCount', { nullable: false }),
+    hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  stp: t.field({
+    type: StpRef,
+    nullable: true,
+    description: 'An STP by ODS code (QJM) or any ONS code it has carried (E54000013). Unknown codes are a NOT_FOUND error.',
+    args: { code: t.arg.id({ required: true }) },
+    resolve: async (_, { code }, ctx) => {
+      const given = String(code).trim().toUpperCase();
+      if (!STP_CODE.test(given)) {
+        throw badInput(`'${code}' is not an STP code: use an ODS code such as QJM or an ONS code such as E54000013`, 'code');
+      }
+      const resolved = (await resolveStpCodes(ctx.db, [given])).get(given);
+      if (!resolved) throw notFound('STP', `no STP has the ODS or ONS code '${given}'`);
+      return resolved;
+    },
+  }),
+  stps: t.field({
+    type: StpPageRef,
+    nullable: false,
+    description: 'STPs, filtered, sorted and paged (at most 200 per page).',
+    args: {
+      filter: t.arg({ type: StpFilterInput, required: false }),
+      orderBy: t.arg({ type: StpOrderEnum, required: false, defaultValue: 'NAME' }),
+      descending: t.arg.boolean({ required: false, defaultValue: false }),
+      first: t.arg.int({ required: false, defaultValue: 50 }),
+      offset: t.arg.int({ required: false, defaultValue: 0 }),
+    },
+    resolve: async (_, args, ctx) => {
+      const first = args.first ?? 50;
+      const offset = args.offset ?? 0;
+      if (first < 0 || first > MAX_PAGE) throw badInput(`first must be between 0 and ${MAX_PAGE}`, 'first');
+      if (offset < 0) throw badInput('offset must not be negative', 'offset');
+      const filter = args.filter ?? {};
+      const { rows, totalCount } = await listStps(ctx.db, {
+        filter: { ...filter, regionCode: filter.regionCode === undefined || filter.regionCode === null ? null : String(filter.regionCode) },
+        orderBy: (args.orderBy ?? 'NAME') as StpOrder,
+        descending: args.descending ?? false,
+        limit: first,
+        offset,
+      });
+      for (const row of rows) StpRef.getDataloader(ctx).prime(row.code, row);
+      return { nodes: rows, totalCount, offset };
+    },
+  }),
+}));

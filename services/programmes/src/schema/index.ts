@@ -1,0 +1,8 @@
+import { toSubgraphSchema } from '@nhs-hub/kit';
+import { builder } from '../builder.js';
+import './programme.js';
+import './priority.js';
+import './stp.js';
+import './region.js';
+
+export const schema = toSubgraphSchema(builder);
