@@ -1,0 +1,224 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import type { SubgraphDefinition } from '@nhs-hub/kit';
+import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import { printSchema, Supergraph } from '@apollo/federation-internals';
+import { buildSchema, parse, validate } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSubgraph, readGraphConfig, REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
+
+/**
+ * The public contract: the operations checked into schema/operations, run through the gateway
+ * against every subgraph, with answers checked against the seed documents themselves.
+ */
+const OPERATIONS_DIR = `${REPO_ROOT}schema/operations/`;
+const operation = (name: string) => readFileSync(`${OPERATIONS_DIR}${name}.graphql`, 'utf8');
+
+let graph: TestGraph;
+beforeAll(async () => {
+  const definitions: SubgraphDefinition<unknown>[] = [];
+  for (const entry of readGraphConfig()) definitions.push(await loadSubgraph(entry));
+  graph = await startTestGraph(definitions);
+});
+afterAll(() => graph.close());
+
+interface SourceLine {
+  document: { file: string };
+  line: number;
+  text: string;
+}
+interface Gap {
+  horizon: string;
+  healthcareGbpM: string | null;
+  socialCareGbpM: string | null;
+  combinedGbpM: string | null;
+  proposedSavingsGbpM: string | null;
+  capitalRequiredGbpM: string | null;
+  flags: { code: string; explanation: string }[];
+  sources: SourceLine[];
+}
+interface StpOverview {
+  code: string;
+  name: string;
+  population: number | null;
+  populationSource: SourceLine | null;
+  region: { code: string; name: string } | null;
+  regionOnDate: { code: string; name: string } | null;
+  priorities: { id: string; title: string; programmes: { code: string }[] }[];
+  financialGap: Gap | null;
+  gapPerHeadDerived: { gbpPerPerson: string } | null;
+}
+interface AllStpsNode {
+  code: string;
+  name: string;
+  population: number | null;
+  region: { code: string; name: string } | null;
+  priorities: { title: string; programmes: { code: string }[] }[];
+  financialGap: { combinedGbpM: string | null; flags: { code: string }[] } | null;
+}
+
+const seedLines = new Map<string, string[]>();
+/** The verbatim line a source cites, read from the copy in infra/sources. */
+function citedLine(source: SourceLine): string {
+  let lines = seedLines.get(source.document.file);
+  if (!lines) {
+    lines = readFileSync(`${REPO_ROOT}infra/sources/${source.document.file}`, 'utf8').split('\n');
+    seedLines.set(source.document.file, lines);
+  }
+  return lines[source.line - 1] ?? '';
+}
+
+async function stpOverview(code: string): Promise<StpOverview> {
+  const { status, body } = await postGraphQL<{ stp: StpOverview }>(graph.gatewayUrl, operation('StpOverview'), { code });
+  expect(status).toBe(200);
+  expect(body.errors).toBeUndefined();
+  if (!body.data) throw new Error(`no data for ${code}`);
+  return body.data.stp;
+}
+
+async function allStps(first = 200): Promise<{ totalCount: number; hasNextPage: boolean; nodes: AllStpsNode[] }> {
+  const { body } = await postGraphQL<{ stps: { totalCount: number; hasNextPage: boolean; nodes: AllStpsNode[] } }>(
+    graph.gatewayUrl,
+    operation('AllStps'),
+    { first },
+  );
+  expect(body.errors).toBeUndefined();
+  if (!body.data) throw new Error('no data');
+  return body.data.stps;
+}
+
+describe('the checked-in operations', () => {
+  it('are valid against the API schema of the checked-in supergraph', () => {
+    // The API schema is what clients see: the supergraph without federation's internals.
+    // Printed and rebuilt: federation-internals loads graphql's CommonJS build, vitest the ESM one.
+    const apiSchema = buildSchema(printSchema(Supergraph.build(readFileSync(SUPERGRAPH_PATH, 'utf8')).apiSchema()));
+    const files = readdirSync(OPERATIONS_DIR).filter((f) => f.endsWith('.graphql'));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const file of files) {
+      const errors = validate(apiSchema, parse(readFileSync(`${OPERATIONS_DIR}${file}`, 'utf8')));
+      expect(errors.map((e) => `${file}: ${e.message}`)).toEqual([]);
+    }
+  });
+});
+
+describe('StpOverview', () => {
+  it('answers Lincolnshire from every subgraph, as the seeds state it', async () => {
+    const stp = await stpOverview('QJM');
+    expect(stp).toMatchObject({
+      code: 'QJM',
+      name: 'Lincolnshire',
+      population: 700000,
+      populationSource: { document: { file: 'seeds/002_5ca6f18803646174.txt' }, line: 819, text: 'Population: 700K' },
+      region: { code: 'Y60', name: 'Midlands' },
+      regionOnDate: { code: 'Y55', name: 'Midlands and East of England' },
+      financialGap: { horizon: '2020/21', combinedGbpM: '182', capitalRequiredGbpM: '205', healthcareGbpM: null, socialCareGbpM: null, flags: [] },
+      // DERIVED: 182 x 1,000,000 / 700,000.
+      gapPerHeadDerived: { gbpPerPerson: '260' },
+    });
+    expect(stp.priorities.map((p) => p.title)).toContain('Mental Health');
+    expect(stp.priorities.find((p) => p.title === 'Mental Health')?.programmes.map((p) => p.code)).toEqual(['MENTAL_HEALTH']);
+  });
+
+  it('keeps South Yorkshire and Bassetlaw\'s contradiction (641 + 107 stated as 571) and flags it', async () => {
+    const stp = await stpOverview('QF7');
+    expect(stp.financialGap).toMatchObject({ healthcareGbpM: '641', socialCareGbpM: '107', combinedGbpM: '571' });
+    expect(stp.financialGap?.flags.map((f) => f.code)).toContain('SUM_MISMATCH');
+    expect(stp.financialGap?.sources.map((s) => [s.line, s.text])).toEqual([
+      [533, 'Healthcare: £641 M'],
+      [537, 'Social care: £107 M'],
+      [541, 'Combined: £571 M'],
+    ]);
+  });
+
+  it('accepts the ONS code and answers the same STP', async () => {
+    expect((await stpOverview('E54000013')).code).toBe('QJM');
+  });
+});
+
+describe('every STP, in one request and one by one', () => {
+  it('answers the same figures both ways, each traceable to its verbatim source line', async () => {
+    const list = await allStps();
+    expect(list.totalCount).toBe(45);
+    expect(list.hasNextPage).toBe(false);
+    const withGap = list.nodes.filter((n) => n.financialGap?.combinedGbpM);
+    expect(withGap).toHaveLength(44);
+
+    for (const node of list.nodes) {
+      const one = await stpOverview(node.code);
+      expect({ code: one.code, name: one.name, population: one.population, region: one.region }).toEqual({
+        code: node.code,
+        name: node.name,
+        population: node.population,
+        region: node.region,
+      });
+      expect(one.priorities.map((p) => p.title)).toEqual(node.priorities.map((p) => p.title));
+      expect(one.financialGap?.combinedGbpM ?? null).toBe(node.financialGap?.combinedGbpM ?? null);
+      // Provenance holds for every STP: the cited line says what the answer quotes.
+      if (one.populationSource) expect(citedLine(one.populationSource)).toContain(one.populationSource.text);
+      for (const source of one.financialGap?.sources ?? []) expect(citedLine(source)).toContain(source.text);
+    }
+  });
+
+  it('matches the tracker for a sample across regions', async () => {
+    const byCode = new Map((await allStps()).nodes.map((n) => [n.code, n]));
+    // Greater Manchester: "Healthcare: £1.824 B", "Combined: £2 B" (seed 002 lines 417, 425).
+    expect(byCode.get('QOP')).toMatchObject({ name: 'Greater Manchester', population: 2800000, region: { code: 'Y62' }, financialGap: { combinedGbpM: '2000' } });
+    // West Yorkshire and Harrogate: parts that do not add up, and savings larger than the gap.
+    expect(byCode.get('QWO')?.financialGap?.flags.map((f) => f.code)).toEqual(['SUM_MISMATCH', 'SAVINGS_EXCEED_GAP']);
+    // Leicester, Leicestershire and Rutland: "£399.3 M", an exact decimal, never 399.29999.
+    expect(byCode.get('QK1')?.financialGap?.combinedGbpM).toBe('399.3');
+    // Cumbria and North East (QHM) was formed after the tracker: no population, no gap, no invented figures.
+    expect(byCode.get('QHM')).toMatchObject({ population: null, financialGap: null, priorities: [] });
+  });
+
+  it('resolves the whole list in the same number of SQL statements for 3 STPs and for all of them', async () => {
+    graph.resetCounters();
+    await allStps(3);
+    const few = graph.statements();
+    graph.resetCounters();
+    await allStps(200);
+    expect(graph.statements()).toBe(few);
+  });
+});
+
+describe('RegionOverview', () => {
+  interface RegionOverview {
+    region: { code: string; name: string; statedFacts: { label: string; valueAsStated: string }[] };
+    regionSnapshot: {
+      stpCodes: string[];
+      population: number;
+      populationIsComplete: boolean;
+      financialSummary: { combinedGapGbpM: string; gapPerHeadGbp: string | null; stpsWithGap: number; rankings: { rank: number; stpCode: string; valueGbpM: string }[] };
+      prioritiesByProgramme: { programme: { code: string }; stpCount: number; priorityCount: number }[];
+    };
+  }
+
+  it('derives Midlands totals from its STPs and keeps Annex A\'s stated facts beside them', async () => {
+    const { body } = await postGraphQL<RegionOverview>(graph.gatewayUrl, operation('RegionOverview'), { code: 'Y60', asOf: '2020-01-01' });
+    expect(body.errors).toBeUndefined();
+    const { region, regionSnapshot } = body.data as RegionOverview;
+    expect(region.name).toBe('Midlands');
+    expect(region.statedFacts.find((f) => f.label === 'Population (M) (GP registered 2016)')?.valueAsStated).toBe('10.1');
+
+    // The hub's own arithmetic, checked against the member STPs the list view answers.
+    const members = (await allStps()).nodes.filter((n) => regionSnapshot.stpCodes.includes(n.code));
+    expect(members).toHaveLength(11);
+    const sumTenths = members.reduce((sum, n) => sum + Math.round(Number(n.financialGap?.combinedGbpM ?? 0) * 10), 0);
+    expect(regionSnapshot.financialSummary.combinedGapGbpM).toBe('4516.3');
+    expect(sumTenths).toBe(45163);
+    expect(regionSnapshot.population).toBe(members.reduce((sum, n) => sum + (n.population ?? 0), 0));
+    expect(regionSnapshot.population).toBe(10_050_000);
+    // 4516.3 x 1,000,000 / 10,050,000 = 449.383..., rounded half-up to pence.
+    expect(regionSnapshot.financialSummary.gapPerHeadGbp).toBe('449.38');
+    expect(regionSnapshot.financialSummary.rankings[0]).toEqual({ rank: 1, stpCode: 'QHL', valueGbpM: '712' });
+    const mentalHealth = regionSnapshot.prioritiesByProgramme.find((p) => p.programme.code === 'MENTAL_HEALTH');
+    expect(mentalHealth?.stpCount).toBeGreaterThanOrEqual(1);
+  });
+
+  it('answers the five regions of 2018/19 with the STPs of that year', async () => {
+    const { body } = await postGraphQL<RegionOverview>(graph.gatewayUrl, operation('RegionOverview'), { code: 'Y55', asOf: '2018-06-01' });
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.region.name).toBe('Midlands and East of England');
+    expect(body.data?.regionSnapshot.stpCodes).toContain('QJM');
+    expect(body.data?.regionSnapshot.stpCodes).toContain('QUE');
+  });
+});
