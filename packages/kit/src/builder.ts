@@ -5,6 +5,7 @@ import FederationPlugin from '@pothos/plugin-federation';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, type GraphQLSchema, Kind } from 'graphql';
 import type { Kysely } from 'kysely';
+import type { HubAuth } from './auth.js';
 import { type Citation, type SourceDocument, sourceDocument } from './sources.js';
 
 /** Per-request context: a fresh object per request, so DataLoader caches never outlive one request. */
@@ -12,6 +13,8 @@ export interface HubContext<DB = unknown> {
   readonly requestId: string;
   /** The subgraph's own database, scoped to its Postgres schema. */
   readonly db: Kysely<DB>;
+  /** The caller, verified from the bearer token the gateway forwards (anonymous without one). */
+  readonly auth: HubAuth;
 }
 
 /** A contradiction or gap in a source, kept as data next to the figure it concerns. */

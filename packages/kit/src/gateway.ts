@@ -4,11 +4,14 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { authenticate } from './auth.js';
 import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
 import { type RunningServer, serve } from './server.js';
 
 export interface GatewayContext {
   readonly requestId: string;
+  /** Forwarded as-is: each subgraph verifies the token itself rather than trusting the gateway. */
+  readonly authorization: string | undefined;
 }
 
 export interface GatewayOptions {
@@ -27,6 +30,7 @@ class HubDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]): void {
     // The request id follows the query into every subgraph so logs join up.
     if (context?.requestId) request.http?.headers.set('x-request-id', context.requestId);
+    if (context?.authorization) request.http?.headers.set('authorization', context.authorization);
   }
 }
 
@@ -84,7 +88,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const running = await serve<GatewayContext>({
     name: 'gateway',
     apollo,
-    context: ({ requestId }) => ({ requestId }),
+    // A bad token is refused here with a 401 before any planning; a good one travels on.
+    context: async ({ requestId, headers }) => {
+      await authenticate(headers.authorization);
+      return { requestId, authorization: headers.authorization };
+    },
     port: options.port,
     host: options.host,
     ready: async () => {

@@ -1,3 +1,4 @@
+export * from './auth.js';
 export * from './builder.js';
 export * from './data.js';
 export * from './db.js';

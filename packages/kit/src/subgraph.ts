@@ -2,6 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { type Kysely, sql } from 'kysely';
+import { authenticate } from './auth.js';
 import type { HubContext } from './builder.js';
 import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
 import type { HubDatabase, SubgraphDatabase } from './db.js';
@@ -72,7 +73,7 @@ export async function startSubgraph<DB>(
   const running = await serve<HubContext<DB>>({
     name: definition.name,
     apollo: createSubgraphApollo<DB>(definition.name, definition.schema),
-    context: ({ requestId }) => ({ requestId, db: scoped.db }),
+    context: async ({ requestId, headers }) => ({ requestId, db: scoped.db, auth: await authenticate(headers.authorization) }),
     port: options.port,
     host: options.host,
     ready: async () => {

@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { type HubDatabase, openDatabase } from './db.js';
 import { type RunningSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph.js';
@@ -127,4 +128,19 @@ export async function startTestGraph(definitions: readonly SubgraphDefinition<un
     await hub.close();
     throw error;
   }
+}
+
+/** The key tests sign tokens with; set as HUB_JWT_SECRET for the test process unless one is set. */
+export const TEST_JWT_SECRET = 'test-only-key-of-the-nhs-region-data-hub-never-deployed';
+
+/** A bearer token as an identity provider would issue it, signed with the test process's key. */
+export async function signTestToken(claims: { scope?: string; sub?: string; expiresAt?: number }, secret?: string): Promise<string> {
+  process.env.HUB_JWT_SECRET ??= TEST_JWT_SECRET;
+  const key = new TextEncoder().encode(secret ?? process.env.HUB_JWT_SECRET);
+  const jwt = new SignJWT(claims.scope === undefined ? {} : { scope: claims.scope })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub ?? 'test-user')
+    .setIssuedAt(claims.expiresAt === undefined ? undefined : claims.expiresAt - 3600)
+    .setExpirationTime(claims.expiresAt ?? '1h');
+  return `Bearer ${await jwt.sign(key)}`;
 }

@@ -1,6 +1,6 @@
 import { subgraph as geography } from '@nhs-hub/geography';
 import type { SubgraphDefinition } from '@nhs-hub/kit';
-import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import { postGraphQL, signTestToken, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph as finance } from '../index.js';
 
@@ -11,8 +11,9 @@ beforeAll(async () => {
 });
 afterAll(() => graph.close());
 
+// A regional director's token: rankings are restricted to that scope (see gateway/src/auth.test.ts).
 const query = async <T>(q: string) => {
-  const { body } = await postGraphQL<T>(graph.gatewayUrl, q);
+  const { body } = await postGraphQL<T>(graph.gatewayUrl, q, undefined, { authorization: await signTestToken({ scope: 'region:director' }) });
   expect(body.errors).toBeUndefined();
   return body.data as T;
 };

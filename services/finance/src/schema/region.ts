@@ -1,4 +1,4 @@
-import type { FlagShape } from '@nhs-hub/kit';
+import { type FlagShape, HubScope, requireScope } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { add, compare } from '../decimal.js';
 import type { RegionFact, StpFinance } from '../db/types.js';
@@ -108,10 +108,12 @@ const SummaryRef = builder.objectRef<Summary>('RegionFinancialSummary').implemen
     flags: t.field({ type: ['Flag'], nullable: false, resolve: summaryFlags }),
     rankings: t.field({
       type: [RankedRef],
-      nullable: false,
-      description: 'Member STPs ranked by a stated figure (largest first); members without it are left out.',
+      // Null (with a FORBIDDEN error) for callers without the scope; the rest of the summary answers.
+      nullable: true,
+      description: `Member STPs ranked by a stated figure (largest first); members without it are left out. RESTRICTED: league tables are for regional directors' tools (scope "${HubScope.REGIONAL_DIRECTOR}"); the stated figures they rank stay public.`,
       args: { by: t.arg({ type: RankOrderEnum, required: false, defaultValue: 'COMBINED_GAP' }) },
-      resolve: (s, { by }) => {
+      resolve: (s, { by }, ctx) => {
+        requireScope(ctx.auth, HubScope.REGIONAL_DIRECTOR, 'RegionFinancialSummary.rankings');
         const key = column[by ?? 'COMBINED_GAP'];
         const withValue = s.gaps.flatMap((gap) => (gap[key] === null ? [] : [{ gap, valueGbpM: gap[key] as string }]));
         withValue.sort((a, b) => compare(b.valueGbpM, a.valueGbpM) || a.gap.stp_code.localeCompare(b.gap.stp_code));

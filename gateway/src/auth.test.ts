@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import type { SubgraphDefinition } from '@nhs-hub/kit';
+import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '@nhs-hub/kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSubgraph, readGraphConfig, REPO_ROOT } from './config.js';
+
+/** Restricted data: public fields need no token; rankings need scope "region:director". */
+process.env.HUB_JWT_SECRET = TEST_JWT_SECRET;
+const RANKINGS = readFileSync(`${REPO_ROOT}schema/operations/RegionRankings.graphql`, 'utf8');
+
+interface Rankings {
+  regionSnapshot: { financialSummary: { combinedGapGbpM: string; rankings: { rank: number; stpCode: string; valueGbpM: string }[] | null } };
+}
+
+let graph: TestGraph;
+beforeAll(async () => {
+  const definitions: SubgraphDefinition<unknown>[] = [];
+  for (const entry of readGraphConfig()) definitions.push(await loadSubgraph(entry));
+  graph = await startTestGraph(definitions);
+});
+afterAll(() => graph.close());
+
+const rankings = (authorization?: string) =>
+  postGraphQL<Rankings>(graph.gatewayUrl, RANKINGS, { code: 'Y60', asOf: '2020-01-01' }, authorization ? { authorization } : {});
+
+describe('restricted fields', () => {
+  it('answers a regional director with the rankings', async () => {
+    const { status, body } = await rankings(await signTestToken({ scope: 'stp:read region:director', sub: 'director-midlands' }));
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    const ranked = body.data?.regionSnapshot.financialSummary.rankings ?? [];
+    expect(ranked[0]).toMatchObject({ rank: 1, stpCode: 'QHL', valueGbpM: '712' });
+    expect(ranked.at(-1)).toMatchObject({ rank: 11, stpCode: 'QOC', valueGbpM: '131' });
+  });
+
+  it('denies an anonymous caller the rankings with FORBIDDEN, and still answers the public totals', async () => {
+    const { status, body } = await rankings();
+    expect(status).toBe(200);
+    expect(body.data?.regionSnapshot.financialSummary).toEqual({ combinedGapGbpM: '4516.3', rankings: null });
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors?.[0]).toMatchObject({
+      message: 'RegionFinancialSummary.rankings needs a bearer token with scope "region:director"',
+      path: ['regionSnapshot', 'financialSummary', 'rankings'],
+      extensions: { code: 'FORBIDDEN' },
+    });
+  });
+
+  it('denies a valid token without the scope', async () => {
+    const { body } = await rankings(await signTestToken({ scope: 'stp:read', sub: 'analyst' }));
+    expect(body.data?.regionSnapshot.financialSummary.rankings).toBeNull();
+    expect(body.errors?.[0]?.message).toBe('RegionFinancialSummary.rankings needs scope "region:director", which this token does not grant');
+  });
+
+  it.each([
+    ['not a JWT', 'Bearer not-a-token', 'expected "Authorization: Bearer <JWT>"'],
+    ['another scheme', 'Basic dXNlcjpwYXNz', 'expected "Authorization: Bearer <JWT>"'],
+  ])('refuses a malformed header (%s) with 401 UNAUTHENTICATED before doing any work', async (_label, header, reason) => {
+    graph.resetCounters();
+    const { status, body } = await postGraphQL(graph.gatewayUrl, '{ stp(code: "QJM") { name } }', undefined, { authorization: header });
+    expect(status).toBe(401);
+    expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    // Apollo Server prefixes errors raised while building the context.
+    expect(body.errors?.[0]?.message).toBe(`Context creation failed: Invalid bearer token: ${reason}`);
+    expect(graph.statements()).toBe(0);
+  });
+
+  it('refuses a token signed with another key, and an expired one', async () => {
+    const forged = await postGraphQL(graph.gatewayUrl, '{ stp(code: "QJM") { name } }', undefined, {
+      authorization: await signTestToken({ scope: 'region:director' }, 'an-attacker-key-that-is-long-enough-0123456789'),
+    });
+    expect(forged.status).toBe(401);
+    expect(forged.body.errors?.[0]?.message).toContain('Invalid bearer token: signature does not verify');
+    const expired = await postGraphQL(graph.gatewayUrl, '{ stp(code: "QJM") { name } }', undefined, {
+      authorization: await signTestToken({ scope: 'region:director', expiresAt: Math.floor(Date.now() / 1000) - 60 }),
+    });
+    expect(expired.status).toBe(401);
+    expect(expired.body.errors?.[0]?.message).toContain('Invalid bearer token: expired');
+  });
+
+  it('keeps public data public: no token needed for the headline', async () => {
+    const { status, body } = await postGraphQL(graph.gatewayUrl, '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }');
+    expect(status).toBe(200);
+    expect(body).toEqual({ data: { stp: { name: 'Lincolnshire', financialGap: { combinedGbpM: '182' } } } });
+  });
+
+  it('is enforced by the finance subgraph itself, not only by the gateway', async () => {
+    const finance = graph.subgraphs.finance?.url ?? '';
+    const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on RegionSnapshot { financialSummary { rankings { stpCode } } } } }`;
+    const representations = [{ __typename: 'RegionSnapshot', regionCode: 'Y60', asOf: '2020-01-01', stpCodes: ['QHL'], population: 1100000, populationIsComplete: true }];
+    const direct = await postGraphQL(finance, query, { r: representations });
+    expect(direct.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const withToken = await postGraphQL<{ _entities: { financialSummary: { rankings: { stpCode: string }[] } }[] }>(finance, query, { r: representations }, {
+      authorization: await signTestToken({ scope: 'region:director' }),
+    });
+    expect(withToken.body.data?._entities[0]?.financialSummary.rankings).toEqual([{ stpCode: 'QHL' }]);
+  });
+});
