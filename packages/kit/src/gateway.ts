@@ -41,11 +41,20 @@ class HubDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 export function createGateway(options: GatewayOptions): ApolloGateway {
   const { supergraphSdl } = options;
   const timeoutMs = options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
-  const fetcher = ((url: string, init?: RequestInit) =>
-    fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as unknown as Fetcher;
+  // The error names the subgraph and the limit, so the client (and the log) can tell a slow
+  // subgraph from a broken one.
+  const fetcherFor = (name: string) =>
+    (async (url: string, init?: RequestInit) => {
+      try {
+        return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      } catch (error) {
+        if ((error as Error).name === 'TimeoutError') throw new Error(`Subgraph "${name}" did not answer within ${timeoutMs} ms`);
+        throw new Error(`Subgraph "${name}" is unreachable: ${(error as Error).message}`);
+      }
+    }) as unknown as Fetcher;
   return new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new HubDataSource({ url: options.subgraphUrls?.[name] ?? url, fetcher }),
+    buildService: ({ name, url }) => new HubDataSource({ url: options.subgraphUrls?.[name] ?? url, fetcher: fetcherFor(name) }),
   });
 }
 

@@ -119,9 +119,12 @@ export async function serve<TContext extends BaseContext>(options: ServeOptions<
     async close() {
       // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      // A keep-alive socket turns idle the moment its last response is sent: keep sweeping.
       http.closeIdleConnections();
+      const sweep = setInterval(() => http.closeIdleConnections(), 25);
       const forced = setTimeout(() => http.closeAllConnections(), 10_000);
       await closed;
+      clearInterval(sweep);
       clearTimeout(forced);
       await apollo.stop();
     },

@@ -84,6 +84,8 @@ export async function postGraphQL<TData = Record<string, unknown>>(
 export interface TestGraph {
   readonly hub: TestHub;
   readonly gatewayUrl: string;
+  /** The supergraph composed from exactly these subgraphs, for tests that start gateways of their own. */
+  readonly supergraphSdl: string;
   /** Running subgraphs by name: their URL, db and SQL counter. */
   readonly subgraphs: Record<string, RunningSubgraph<unknown>>;
   /** Total SQL statements across every subgraph since the last reset. */
@@ -114,6 +116,7 @@ export async function startTestGraph(definitions: readonly SubgraphDefinition<un
     return {
       hub,
       gatewayUrl: gateway.url,
+      supergraphSdl: composed.supergraphSdl,
       subgraphs,
       statements: () => all().reduce((sum, s) => sum + s.counter.count, 0),
       resetCounters: () => {

@@ -1,0 +1,147 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startGateway, type SubgraphDefinition } from '@nhs-hub/kit';
+import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSubgraph, readGraphConfig } from './config.js';
+
+/** Faults a deployed hub meets: a subgraph that hangs, a database that drops its connections, a shutdown mid-request. */
+let graph: TestGraph;
+let hanging: { url: string; server: Server; held: ServerResponse[] };
+
+/** A subgraph that accepts connections and never answers: worse than one that is down. */
+async function startHangingSubgraph(): Promise<typeof hanging> {
+  const held: ServerResponse[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    held.push(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, server, held };
+}
+
+beforeAll(async () => {
+  const definitions: SubgraphDefinition<unknown>[] = [];
+  for (const entry of readGraphConfig()) definitions.push(await loadSubgraph(entry));
+  graph = await startTestGraph(definitions);
+  hanging = await startHangingSubgraph();
+});
+afterAll(async () => {
+  for (const res of hanging.held) res.destroy();
+  hanging.server.closeAllConnections();
+  await new Promise((resolve) => hanging.server.close(resolve));
+  await graph.close();
+});
+
+function urlsWith(overrides: Record<string, string>): Record<string, string> {
+  return { ...Object.fromEntries(Object.entries(graph.subgraphs).map(([name, s]) => [name, s.url])), ...overrides };
+}
+
+describe('a subgraph that hangs', () => {
+  it('times out its fields only; queries that do not touch it are unaffected', async () => {
+    const gateway = await startGateway({ supergraphSdl: graph.supergraphSdl, subgraphUrls: urlsWith({ finance: hanging.url }), port: 0, subgraphTimeoutMs: 300 });
+    try {
+      const untouched = await postGraphQL(gateway.url, '{ stp(code: "QJM") { name priorities { title } } }');
+      expect(untouched.body.errors).toBeUndefined();
+      expect(untouched.body.data).toMatchObject({ stp: { name: 'Lincolnshire' } });
+
+      const started = performance.now();
+      const touched = await postGraphQL<{ stp: { name: string; financialGap: unknown } }>(gateway.url, '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }');
+      const elapsedMs = performance.now() - started;
+      expect(touched.status).toBe(200);
+      expect(touched.body.data?.stp).toEqual({ name: 'Lincolnshire', financialGap: null });
+      expect(touched.body.errors?.[0]?.message).toContain('Subgraph "finance" did not answer within 300 ms');
+      // Bounded by the timeout, not by the hung subgraph.
+      expect(elapsedMs).toBeLessThan(5_000);
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
+describe('the database dropping every connection (what a PostgreSQL restart looks like to the hub)', () => {
+  it('is survived without restarting anything', async () => {
+    const ask = () => postGraphQL(graph.gatewayUrl, '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }');
+    expect((await ask()).body.errors).toBeUndefined();
+    const { database } = graph.hub;
+    if (database.kind === 'postgres') {
+      // From a connection of its own, end every other session on this database, as a restart does.
+      const { Client } = await import('pg');
+      const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL });
+      await admin.connect();
+      const { rows } = await admin.query<{ n: number }>(
+        'select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and application_name <> $1',
+        ['nhs-hub-admin'],
+      );
+      await admin.end();
+      expect(rows[0]?.n).toBeGreaterThan(0);
+    } else {
+      // Embedded PGlite has no connections to drop; the same query path must still answer.
+      await sql`select 1`.execute(database.root);
+    }
+    // The pool discards dead connections and opens new ones; allow one retry for the in-flight race.
+    let after = await ask();
+    if (after.body.errors) after = await ask();
+    expect(after.body.errors).toBeUndefined();
+    expect(after.body.data).toEqual({ stp: { name: 'Lincolnshire', financialGap: { combinedGbpM: '182' } } });
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes a request in flight before the gateway stops, and refuses new connections after', async () => {
+    const gateway = await startGateway({ supergraphSdl: graph.supergraphSdl, subgraphUrls: urlsWith({ finance: hanging.url }), port: 0, subgraphTimeoutMs: 500 });
+    const inFlight = postGraphQL<{ stp: { name: string } }>(gateway.url, '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closing = gateway.close();
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(answer.body.data?.stp.name).toBe('Lincolnshire');
+    const closeStarted = performance.now();
+    await closing;
+    // Not held open by the client's idle keep-alive connection until the forced close.
+    expect(performance.now() - closeStarted).toBeLessThan(5_000);
+    await expect(fetch(gateway.url, { method: 'POST' })).rejects.toThrow();
+  });
+});
+
+describe('errors in production', () => {
+  it('carry a stable code and the request id, and no stack trace or internals', async () => {
+    const gateway = await startGateway({ supergraphSdl: graph.supergraphSdl, subgraphUrls: urlsWith({ finance: hanging.url }), port: 0, subgraphTimeoutMs: 200 });
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      const res = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'trace-me-123' },
+        body: JSON.stringify({ query: '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }' }),
+      });
+      const body = (await res.json()) as { data: unknown; errors: { message: string; extensions: Record<string, unknown> }[] };
+      expect(body.data).toEqual({ stp: { name: 'Lincolnshire', financialGap: null } });
+      const [error] = body.errors;
+      expect(error?.extensions.requestId).toBe('trace-me-123');
+      expect(typeof error?.extensions.code).toBe('string');
+      expect(error?.extensions.stacktrace).toBeUndefined();
+      expect(JSON.stringify(body)).not.toMatch(/at [\w.]+ \(|node_modules|select /);
+    } finally {
+      process.env.NODE_ENV = previous;
+      await gateway.close();
+    }
+  });
+});
+
+describe('automatic persisted queries', () => {
+  it('asks for the document once, then answers by hash alone', async () => {
+    const query = '{ stp(code: "QOP") { name financialGap { combinedGbpM } } }';
+    const { createHash } = await import('node:crypto');
+    const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') };
+    const send = (body: Record<string, unknown>) =>
+      fetch(graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+        (r) => r.json() as Promise<{ data?: unknown; errors?: { extensions?: { code?: string } }[] }>,
+      );
+    expect((await send({ extensions: { persistedQuery } })).errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    const expected = { stp: { name: 'Greater Manchester', financialGap: { combinedGbpM: '2000' } } };
+    expect((await send({ query, extensions: { persistedQuery } })).data).toEqual(expected);
+    expect((await send({ extensions: { persistedQuery } })).data).toEqual(expected);
+  });
+});
