@@ -1,9 +1,10 @@
 import './telemetry.js';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, type ValidationRule } from 'graphql';
 import { authenticate } from './auth.js';
 import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
 import { type RunningServer, serve } from './server.js';
@@ -77,15 +78,49 @@ export function hostileQueryLimits(): ApolloArmor {
   });
 }
 
+/**
+ * graphql-js 16 has no rule for operation types the schema lacks (17 adds KnownOperationTypesRule),
+ * so `mutation { ... }` on this read-only graph reached the query planner and came back as a 500.
+ */
+export const KnownOperationTypes: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    const schema = context.getSchema();
+    const root = node.operation === 'query' ? schema.getQueryType() : node.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+    if (!root) context.reportError(new GraphQLError(`This graph has no ${node.operation} operations: it is read-only.`, { nodes: node }));
+  },
+});
+
+/**
+ * Apollo Server hands a document whose operation it could not pick (an unknown or empty
+ * operationName, several unnamed operations) to the gateway, which answers 500. Refuse it as the
+ * client error it is, with Apollo's own code for it.
+ */
+export function operationResolutionPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, request }) {
+          if (operation) return;
+          const message =
+            typeof request.operationName === 'string'
+              ? `Unknown operation named ${JSON.stringify(request.operationName)}.`
+              : 'Must provide an operation name when the document contains several operations.';
+          throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
+        },
+      };
+    },
+  };
+}
+
 export async function startGateway(options: GatewayOptions): Promise<RunningServer & { gateway: ApolloGateway }> {
   const gateway = createGateway(options);
   const armor = hostileQueryLimits().protect();
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginInlineTraceDisabled(), requestLogPlugin('gateway'),
+    plugins: [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginInlineTraceDisabled(), requestLogPlugin('gateway'), operationResolutionPlugin(),
       // armor's typings point at the CommonJS build of @apollo/server; the plugin objects are the same.
       ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[])],
-    validationRules: armor.validationRules,
+    validationRules: [KnownOperationTypes, ...armor.validationRules],
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     allowBatchedHttpRequests: false,
     // Introspection (and so the explorer) is on outside production unless switched off explicitly.
