@@ -60,7 +60,11 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
       },
     });
     // A dropped connection (server restart) must not crash the process; the pool reconnects.
+    // The pool only listens on idle clients; a client that is checked out when the server goes away
+    // emits 'error' with no listener, which would end the process. Its query fails and the pool
+    // discards it instead.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     root = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   } else {
     kind = 'pglite';
