@@ -1,2 +1,5 @@
-// Imported first by the benchmark: per-request info logs would measure the terminal, not the hub.
+// Imported first by the benchmark and the soak, before anything loads graphql-js: per-request
+// info logs would measure the terminal, and graphql-js picks its cheaper production checks at
+// load time. The monolith runs in the same process, so both sides get the same mode.
 process.env.LOG_LEVEL ??= 'warn';
+process.env.NODE_ENV ??= 'production';

@@ -1,11 +1,11 @@
 import './telemetry.js';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
-import type { Fetcher } from '@apollo/utils.fetcher';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, type ValidationRule } from 'graphql';
 import { authenticate } from './auth.js';
+import { subgraphFetcher } from './http-fetcher.js';
 import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
 import { type RunningServer, serve } from './server.js';
 
@@ -36,26 +36,15 @@ class HubDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 }
 
 /**
- * Builds the gateway over a static supergraph. Subgraph calls use Node's fetch (undici), which keeps
- * connections alive between calls, and every call has a timeout so a hung subgraph cannot hang a query.
+ * Builds the gateway over a static supergraph. Subgraph calls go over keep-alive node:http
+ * connections, and every call has a timeout so a hung subgraph cannot hang a query.
  */
 export function createGateway(options: GatewayOptions): ApolloGateway {
   const { supergraphSdl } = options;
   const timeoutMs = options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
-  // The error names the subgraph and the limit, so the client (and the log) can tell a slow
-  // subgraph from a broken one.
-  const fetcherFor = (name: string) =>
-    (async (url: string, init?: RequestInit) => {
-      try {
-        return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-      } catch (error) {
-        if ((error as Error).name === 'TimeoutError') throw new Error(`Subgraph "${name}" did not answer within ${timeoutMs} ms`);
-        throw new Error(`Subgraph "${name}" is unreachable: ${(error as Error).message}`);
-      }
-    }) as unknown as Fetcher;
   return new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new HubDataSource({ url: options.subgraphUrls?.[name] ?? url, fetcher: fetcherFor(name) }),
+    buildService: ({ name, url }) => new HubDataSource({ url: options.subgraphUrls?.[name] ?? url, fetcher: subgraphFetcher(name, timeoutMs) }),
   });
 }
 
@@ -117,7 +106,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const armor = hostileQueryLimits().protect();
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginInlineTraceDisabled(), requestLogPlugin('gateway'), operationResolutionPlugin(),
+    plugins: [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), requestLogPlugin('gateway'), operationResolutionPlugin(),
       // armor's typings point at the CommonJS build of @apollo/server; the plugin objects are the same.
       ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[])],
     validationRules: [KnownOperationTypes, ...armor.validationRules],

@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { type Kysely, sql } from 'kysely';
 import { authenticate } from './auth.js';
@@ -58,7 +58,8 @@ export function createSubgraphApollo<DB>(name: string, schema: GraphQLSchema): A
   return new ApolloServer<HubContext<DB>>({
     schema,
     // The gateway asks for traces only when usage reporting is on; never pay for them here.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), requestLogPlugin<HubContext<DB>>(name)],
+    // Cache control wraps every resolver to compute cache hints nobody reads here; off, it costs nothing.
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), requestLogPlugin<HubContext<DB>>(name)],
     includeStacktraceInErrorResponses: !isProduction(),
     formatError: formatHubError,
   });
