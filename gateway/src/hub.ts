@@ -24,11 +24,12 @@ const subgraphUrls: Record<string, string> = {};
 for (const [i, entry] of entries.entries()) {
   const definition = definitions[i];
   if (!definition) continue;
-  const running = await startSubgraph(definition, { database, port: Number(new URL(entry.url).port), host: process.env.HOST });
+  // Reseeds only what changed since the last start; a fresh database seeds everything.
+  const running = await startSubgraph(definition, { database, port: Number(new URL(entry.url).port), host: process.env.HOST, seed: 'if-changed' });
   servers.push(running);
   subgraphUrls[entry.name] = running.url;
-  const loaded = Object.entries(running.seedReport ?? {}).map(([table, n]) => `${n} ${table}`);
-  console.log(`  ${entry.name.padEnd(14)} ${running.url}  (${loaded.join(', ')})`);
+  const loaded = running.seedReport ? Object.entries(running.seedReport).map(([table, n]) => `${n} ${table}`).join(', ') : 'data unchanged since the last seed';
+  console.log(`  ${entry.name.padEnd(14)} ${running.url}  (${loaded})`);
 }
 const gateway = await startGateway({
   supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),

@@ -48,3 +48,38 @@ describe('Date scalar parsing', () => {
     expect(() => parseIsoDate('01/06/2018')).toThrow(/ISO 8601/);
   });
 });
+
+describe('seeding on start', () => {
+  it('reseeds only when the data, db code or sources changed since the last seed', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { GraphQLObjectType, GraphQLSchema, GraphQLString } = await import('graphql');
+    const { prepareSubgraph } = await import('./subgraph.js');
+    const { uniqueSchemaName } = await import('./testing.js');
+    const root = mkdtempSync(`${tmpdir()}/kit-seed-`);
+    try {
+      mkdirSync(`${root}/data`);
+      writeFileSync(`${root}/data/rows.csv`, 'code\nQJM\n');
+      let seeds = 0;
+      const definition = {
+        name: 'fingerprinted',
+        schema: new GraphQLSchema({ query: new GraphQLObjectType({ name: 'Query', fields: { code: { type: GraphQLString } } }) }),
+        migrations: {},
+        packageRoot: new URL(`file://${root}/`),
+        seed: async () => ({ rows: ++seeds }),
+      };
+      const schema = uniqueSchemaName('seedfp');
+      await sql`create schema ${sql.id(schema)}`.execute(database.root);
+      const first = await prepareSubgraph(definition, database, schema, 'if-changed');
+      const second = await prepareSubgraph(definition, database, schema, 'if-changed');
+      expect([first.seedReport, second.seedReport]).toEqual([{ rows: 1 }, null]);
+      writeFileSync(`${root}/data/rows.csv`, 'code\nQJM\nQF7\n');
+      expect((await prepareSubgraph(definition, database, schema, 'if-changed')).seedReport).toEqual({ rows: 2 });
+      // Tests and loaders ask for a seed outright: it always runs.
+      expect((await prepareSubgraph(definition, database, schema, true)).seedReport).toEqual({ rows: 3 });
+      await database.dropSchema(schema);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import { type Kysely, sql } from 'kysely';
 import { authenticate } from './auth.js';
 import type { HubContext } from './builder.js';
+import { lastSeedFingerprint, recordSeedFingerprint, seedFingerprint } from './fingerprint.js';
 import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
 import type { HubDatabase, SubgraphDatabase } from './db.js';
 import { type MigrationSet, migrateToLatest } from './migrate.js';
@@ -23,6 +24,11 @@ export interface SubgraphDefinition<DB> {
   readonly migrations: MigrationSet;
   /** Validates the subgraph's data files, then replaces its rows in one transaction. */
   readonly seed: (db: Kysely<DB>) => Promise<SeedReport>;
+  /**
+   * The package folder (`new URL('../', import.meta.url)` from src/index.ts). With it, a start whose
+   * data, db code and sources are unchanged since the last seed skips reseeding.
+   */
+  readonly packageRoot?: URL;
 }
 
 export interface StartSubgraphOptions {
@@ -31,7 +37,8 @@ export interface StartSubgraphOptions {
   readonly schemaName?: string | undefined;
   readonly port?: number | undefined;
   readonly host?: string | undefined;
-  readonly seed?: boolean | undefined;
+  /** true: always seed; 'if-changed': only when the seed fingerprint differs; false: never. */
+  readonly seed?: boolean | 'if-changed' | undefined;
 }
 
 export interface RunningSubgraph<DB> extends RunningServer {
@@ -46,11 +53,21 @@ export async function prepareSubgraph<DB>(
   definition: SubgraphDefinition<DB>,
   database: HubDatabase,
   schemaName: string = definition.name,
-  seed = true,
+  seed: boolean | 'if-changed' = true,
 ): Promise<{ scoped: SubgraphDatabase<DB>; seedReport: SeedReport | null }> {
   const scoped = database.forSchema<DB>(schemaName);
   await migrateToLatest(scoped.db, schemaName, definition.migrations);
-  const seedReport = seed ? await definition.seed(scoped.db) : null;
+  if (!seed) return { scoped, seedReport: null };
+  const fingerprint = definition.packageRoot ? seedFingerprint(definition.packageRoot) : null;
+  const untyped = scoped.db as unknown as Kysely<unknown>;
+  if (seed === 'if-changed' && fingerprint && (await lastSeedFingerprint(untyped, schemaName)) === fingerprint) {
+    return { scoped, seedReport: null };
+  }
+  const seedReport = await definition.seed(scoped.db);
+  if (fingerprint) {
+    await lastSeedFingerprint(untyped, schemaName);
+    await recordSeedFingerprint(untyped, schemaName, fingerprint);
+  }
   return { scoped, seedReport };
 }
 

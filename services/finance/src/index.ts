@@ -8,5 +8,6 @@ export const subgraph: SubgraphDefinition<FinanceDatabase> = {
   name: 'finance',
   schema,
   migrations,
+  packageRoot: new URL('../', import.meta.url),
   seed: (db) => seedFinance(db),
 };

@@ -8,5 +8,6 @@ export const subgraph: SubgraphDefinition<GeographyDatabase> = {
   name: 'geography',
   schema,
   migrations,
+  packageRoot: new URL('../', import.meta.url),
   seed: (db) => seedGeography(db),
 };

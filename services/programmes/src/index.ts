@@ -8,5 +8,6 @@ export const subgraph: SubgraphDefinition<ProgrammesDatabase> = {
   name: 'programmes',
   schema,
   migrations,
+  packageRoot: new URL('../', import.meta.url),
   seed: (db) => seedProgrammes(db),
 };

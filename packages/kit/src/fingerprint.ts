@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { sql, type Kysely } from 'kysely';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * What a subgraph's seed depends on: its data files, its db code (seed, parsers, types) and the
+ * cited source documents. When none has changed since the last seed, `npm start` skips reseeding;
+ * any change, however small, reseeds.
+ */
+export function seedFingerprint(packageRoot: URL): string {
+  const hash = createHash('sha256');
+  for (const dir of [new URL('data/', packageRoot), new URL('src/', packageRoot), new URL(`file://${REPO_ROOT}infra/sources/`)]) {
+    for (const file of listFiles(fileURLToPath(dir))) {
+      hash.update(file.slice(REPO_ROOT.length)).update('\0').update(readFileSync(file)).update('\0');
+    }
+  }
+  return hash.digest('hex');
+}
+
+function listFiles(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+  return entries.flatMap((name) => {
+    const path = `${dir.endsWith('/') ? dir : `${dir}/`}${name}`;
+    if (name === 'node_modules') return [];
+    return statSync(path).isDirectory() ? listFiles(path) : [path];
+  });
+}
+
+/** The fingerprint of the last successful seed of a schema, or null. */
+export async function lastSeedFingerprint(db: Kysely<unknown>, schema: string): Promise<string | null> {
+  // Raw SQL is not rewritten by withSchema: name the subgraph's own schema explicitly.
+  const table = sql.table(`${schema}.hub_seed`);
+  await sql`create table if not exists ${table} (id int primary key check (id = 1), fingerprint text not null, seeded_at timestamptz not null default now())`.execute(db);
+  const { rows } = await sql<{ fingerprint: string }>`select fingerprint from ${table} where id = 1`.execute(db);
+  return rows[0]?.fingerprint ?? null;
+}
+
+export async function recordSeedFingerprint(db: Kysely<unknown>, schema: string, fingerprint: string): Promise<void> {
+  const table = sql.table(`${schema}.hub_seed`);
+  await sql`insert into ${table} (id, fingerprint) values (1, ${fingerprint}) on conflict (id) do update set fingerprint = excluded.fingerprint, seeded_at = now()`.execute(db);
+}
