@@ -4,6 +4,8 @@
 import './quiet.js';
 import '@nhs-hub/kit/telemetry';
 import { execSync, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
@@ -55,6 +57,27 @@ async function startStockGateway(graph: TestGraph, definitions: SubgraphDefiniti
   return serve({ name: 'stock-gateway', apollo: new ApolloServer({ gateway }), context: () => ({}), port: 0 });
 }
 
+/** The same supergraph through The Guild's Hive Gateway runtime, pointed at the same subgraphs. */
+async function startHiveGateway(graph: TestGraph): Promise<{ url: string; close(): Promise<void> }> {
+  const { createGatewayRuntime } = await import('@graphql-hive/gateway-runtime');
+  let supergraph = graph.supergraphSdl;
+  for (const [name, running] of Object.entries(graph.subgraphs)) {
+    supergraph = supergraph.replace(new RegExp(`(name: "${name}", url: ")[^"]*"`), `$1${running.url}"`);
+  }
+  const runtime = createGatewayRuntime({ supergraph, logging: false });
+  const server = createServer(runtime);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await runtime.dispose();
+    },
+  };
+}
+
 function row(label: string, r: LoadResult): string {
   return `| ${label} | ${r.connections} | ${r.p50Ms} | ${r.p97_5Ms} | ${r.throughputRps} | ${r.errors + r.non2xx} |`;
 }
@@ -76,6 +99,7 @@ const schemaOf = (name: string) => {
 };
 const monolith = await startMonolith(graph.hub.database.root, { geography: schemaOf('geography'), programmes: schemaOf('programmes'), finance: schemaOf('finance') });
 const stock = await startStockGateway(graph, definitions);
+const hive = await startHiveGateway(graph);
 
 // 1. SQL statements per request, at the seed data and at a SYNTHETIC 100x data set.
 const big = await startTestGraph(definitions);
@@ -99,8 +123,9 @@ say();
 // Same answers before timing anything: the monolith must be a fair ceiling, answering the same.
 for (const kind of ['single', 'all'] as const) {
   const ask = async (url: string) => JSON.stringify(await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[kind] })).json());
-  const [viaGateway, viaMonolith] = [await ask(graph.gatewayUrl), await ask(monolith.url)];
+  const [viaGateway, viaMonolith, viaHive] = [await ask(graph.gatewayUrl), await ask(monolith.url), await ask(hive.url)];
   say(viaGateway === viaMonolith ? `Monolith and gateway answers to ${kind} are identical (${viaGateway.length} bytes).` : `WARNING: monolith and gateway answers to ${kind} differ:\n${viaGateway.slice(0, 2000)}\n${viaMonolith.slice(0, 2000)}`);
+  say(viaGateway === viaHive ? `Hive Gateway's answer to ${kind} is identical too.` : `WARNING: Hive Gateway's answer to ${kind} differs:\n${viaHive.slice(0, 500)}`);
 }
 say();
 
@@ -111,6 +136,7 @@ for (const kind of ['single', 'all'] as const) {
     ['monolith', monolith.url],
     ['gateway (tuned)', graph.gatewayUrl],
     ['gateway (stock)', stock.url],
+    ['Hive Gateway', hive.url],
   ] as const) {
     const runs: LoadResult[] = [];
     for (const c of CONCURRENCY) runs.push(await load(url, bodies[kind], c, SECONDS));
@@ -131,7 +157,7 @@ for (const kind of ['single', 'all'] as const) {
   say('| ratio at 10 clients | p50 gateway/monolith (target <= 1.5) | throughput gateway/monolith (target >= 0.7) |');
   say('| --- | --- | --- |');
   const at10 = (t: string) => (results[kind]?.[t] ?? [])[1];
-  for (const t of ['gateway (tuned)', 'gateway (stock)']) {
+  for (const t of ['gateway (tuned)', 'gateway (stock)', 'Hive Gateway']) {
     const g = at10(t);
     const m = at10('monolith');
     if (g && m) say(`| ${t} | ${(g.p50Ms / Math.max(m.p50Ms, 0.01)).toFixed(2)} | ${(g.throughputRps / m.throughputRps).toFixed(2)} |`);
@@ -148,6 +174,7 @@ say(`p50 ${page1.p50Ms} ms at 1x, ${page100.p50Ms} ms at 100x: ratio ${(page100.
 say();
 
 await stock.close();
+await hive.close();
 await monolith.close();
 await big.close();
 await graph.close();

@@ -77,7 +77,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
       // The smallest heap PGlite accepts and small buffers: the whole hub fits in a few hundred MB.
       initialMemory: 128 * 2 ** 20,
       postgresqlconf: 'shared_buffers=8MB',
-      ...(template ? { loadDataDir: new Blob([template]) } : {}),
+      // Buffer is a valid BlobPart at run time; some DOM typings in the tree disagree on its buffer type.
+      ...(template ? { loadDataDir: new Blob([template as unknown as ArrayBuffer]) } : {}),
       parsers: {
         [pgliteTypes.DATE]: keepText,
         [pgliteTypes.NUMERIC]: keepText,

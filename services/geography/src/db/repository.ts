@@ -156,10 +156,14 @@ export interface StpPageRequest {
   offset: number;
 }
 
-/** One page of STPs and the total matching count, in one statement (count(*) over ()). */
+/**
+ * One page of STPs and the total matching count: two statements, sent together. A window count
+ * (count(*) over ()) would be one statement but sorts every matching row to return fifty; this way
+ * the page walks the (name, code) index and stops, so a page costs the same at 100x the STPs.
+ */
 export async function listStps(db: Db, request: StpPageRequest): Promise<{ rows: Stp[]; totalCount: number }> {
   const { filter } = request;
-  let query = db.selectFrom('stp').selectAll('stp').select(sql<number>`count(*) over ()`.as('total_count'));
+  let query = db.selectFrom('stp');
   if (filter.nameContains) {
     const pattern = `%${filter.nameContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     query = query.where((eb) => eb.or([eb('stp.name', 'ilike', pattern), eb('stp.official_name', 'ilike', pattern)]));
@@ -203,19 +207,17 @@ export async function listStps(db: Db, request: StpPageRequest): Promise<{ rows:
   }
   const column = request.orderBy === 'NAME' ? 'stp.name' : request.orderBy === 'CODE' ? 'stp.code' : 'stp.population';
   const direction = request.descending ? 'desc' : 'asc';
-  const rows = await query
-    .orderBy(column, (o) => (request.descending ? o.desc().nullsLast() : o.asc().nullsLast()))
-    .orderBy('stp.code', direction)
-    .limit(request.limit)
-    .offset(request.offset)
-    .execute();
-  let totalCount = rows[0]?.total_count;
-  if (totalCount === undefined && request.offset > 0) {
-    // Past the last page the window count has no row to ride on; ask once more for the total.
-    const counted = await query.clearSelect().select(sql<number>`count(*) over ()`.as('total_count')).limit(1).executeTakeFirst();
-    totalCount = counted?.total_count;
-  }
-  return { rows: rows.map(({ total_count: _, ...stp }) => stp), totalCount: Number(totalCount ?? 0) };
+  const [rows, counted] = await Promise.all([
+    query
+      .selectAll('stp')
+      .orderBy(column, (o) => (request.descending ? o.desc().nullsLast() : o.asc().nullsLast()))
+      .orderBy('stp.code', direction)
+      .limit(request.limit)
+      .offset(request.offset)
+      .execute(),
+    query.select(sql<number>`count(*)`.as('total_count')).executeTakeFirst(),
+  ]);
+  return { rows, totalCount: Number(counted?.total_count ?? 0) };
 }
 
 export async function predecessorsOfStps(db: Db, stpCodes: readonly string[]): Promise<Stp[]> {
