@@ -8,6 +8,7 @@ import { SUPERGRAPH_PATH } from '../gateway/src/config.js';
 
 export interface MonolithSchemas {
   geography: string;
+  organisations: string;
   programmes: string;
   finance: string;
 }
@@ -17,12 +18,14 @@ const TRACKER = 'seeds/002_5ca6f18803646174.txt';
 /**
  * The ceiling the gateway is measured against: ONE GraphQL server, in one process, over the same
  * API schema and the same database, whose resolvers are hand-written SQL that fetches an STP's
- * whole answer (region, priorities with programmes, gap with flags and sources) in one statement.
+ * whole answer (region, leads with organisations, priorities with programmes, gap with flags and
+ * sources) in one statement.
  * It is what a team would build without federation; the gateway's cost is measured against it.
  */
 export async function startMonolith(db: Kysely<unknown>, schemas: MonolithSchemas): Promise<{ url: string; close(): Promise<void> }> {
   const g = sql.id(schemas.geography);
   const p = sql.id(schemas.programmes);
+  const o = sql.id(schemas.organisations);
   const f = sql.id(schemas.finance);
   const today = new Date().toISOString().slice(0, 10);
 
@@ -39,6 +42,11 @@ export async function startMonolith(db: Kysely<unknown>, schemas: MonolithSchema
         (select json_build_object('code', r.code, 'name', r.name) from ${g}.stp_region_membership m join ${g}.region r on r.code = m.region_code
            where m.stp_code = s.code and (m.valid_from is null or m.valid_from <= ${asOf}::date)
            and (m.valid_to is null or m.valid_to >= ${asOf}::date) limit 1) as "regionOnDate",
+        coalesce((select json_agg(json_build_object('name', pe.name, 'role', r.title,
+            'organisation', (select case when count(*) = 1 then json_build_object('id', max(og.id), 'name', max(og.name), 'kind', max(og.kind)) end
+              from ${o}.role_organisation ro join ${o}.organisation og on og.id = ro.organisation_id where ro.role_id = r.id),
+            'source', json_build_object('line', r.source_line, 'text', r.source_text), 'flags', r.flags) order by r.position)
+          from ${o}.role r join ${o}.person pe on pe.id = r.person_id where r.stp_code = s.code and r.kind = 'STP_LEAD'), '[]'::json) as leads,
         coalesce((select json_agg(json_build_object('id', pr.id, 'title', pr.title, 'programmes', coalesce(
             (select json_agg(json_build_object('code', pg.code, 'name', pg.name) order by pg.position)
              from ${p}.priority_programme pp join ${p}.programme pg on pg.code = pp.programme_code where pp.priority_id = pr.id), '[]'::json)) order by pr.sort_key)

@@ -36,9 +36,17 @@ interface Gap {
   flags: { code: string; explanation: string }[];
   sources: SourceLine[];
 }
+interface Lead {
+  name: string;
+  role: string;
+  organisation: { id: string; name: string; kind: string } | null;
+  source: { line: number; text: string };
+  flags: { code: string }[];
+}
 interface StpOverview {
   code: string;
   name: string;
+  leads: Lead[];
   population: number | null;
   populationSource: SourceLine | null;
   region: { code: string; name: string } | null;
@@ -50,6 +58,7 @@ interface StpOverview {
 interface AllStpsNode {
   code: string;
   name: string;
+  leads: { name: string; organisation: { name: string; kind: string } | null }[];
   population: number | null;
   region: { code: string; name: string } | null;
   priorities: { title: string; programmes: { code: string }[] }[];
@@ -114,6 +123,15 @@ describe('StpOverview', () => {
       // DERIVED: 182 x 1,000,000 / 700,000.
       gapPerHeadDerived: { gbpPerPerson: '260' },
     });
+    expect(stp.leads).toEqual([
+      {
+        name: 'Allan Kitt',
+        role: 'Lead',
+        organisation: { id: expect.any(String), name: 'South West Lincolnshire CCG', kind: 'CCG' },
+        source: { line: 822, text: expect.stringContaining('Allan Kitt, South West Lincolnshire CCG') },
+        flags: [],
+      },
+    ]);
     expect(stp.priorities.map((p) => p.title)).toContain('Mental Health');
     expect(stp.priorities.find((p) => p.title === 'Mental Health')?.programmes.map((p) => p.code)).toEqual(['MENTAL_HEALTH']);
   });
@@ -127,6 +145,14 @@ describe('StpOverview', () => {
       [537, 'Social care: £107 M'],
       [541, 'Combined: £571 M'],
     ]);
+  });
+
+  it('keeps the tracker\'s duplicated lead for Bristol and for Bath, Swindon and Wiltshire, flagged as the tracker\'s', async () => {
+    for (const code of ['QUY', 'QOX']) {
+      const [lead] = (await stpOverview(code)).leads;
+      expect(lead?.name).toBe('Robert Woolley');
+      expect(lead?.flags.map((f) => f.code)).toContain('DUPLICATED_LEAD');
+    }
   });
 
   it('accepts the ONS code and answers the same STP', async () => {
@@ -151,6 +177,8 @@ describe('every STP, in one request and one by one', () => {
         region: node.region,
       });
       expect(one.priorities.map((p) => p.title)).toEqual(node.priorities.map((p) => p.title));
+      expect(one.leads.map((l) => [l.name, l.organisation?.name ?? null])).toEqual(node.leads.map((l) => [l.name, l.organisation?.name ?? null]));
+      for (const lead of one.leads) expect(citedLine({ document: { file: 'seeds/002_5ca6f18803646174.txt' }, ...lead.source })).toContain(lead.source.text);
       expect(one.financialGap?.combinedGbpM ?? null).toBe(node.financialGap?.combinedGbpM ?? null);
       // Provenance holds for every STP: the cited line says what the answer quotes.
       if (one.populationSource) expect(citedLine(one.populationSource)).toContain(one.populationSource.text);
@@ -166,8 +194,10 @@ describe('every STP, in one request and one by one', () => {
     expect(byCode.get('QWO')?.financialGap?.flags.map((f) => f.code)).toEqual(['SUM_MISMATCH', 'SAVINGS_EXCEED_GAP']);
     // Leicester, Leicestershire and Rutland: "£399.3 M", an exact decimal, never 399.29999.
     expect(byCode.get('QK1')?.financialGap?.combinedGbpM).toBe('399.3');
-    // Cumbria and North East (QHM) was formed after the tracker: no population, no gap, no invented figures.
-    expect(byCode.get('QHM')).toMatchObject({ population: null, financialGap: null, priorities: [] });
+    // Cumbria and North East (QHM) was formed after the tracker: no population, no gap, no lead, no invented figures.
+    expect(byCode.get('QHM')).toMatchObject({ population: null, financialGap: null, priorities: [], leads: [] });
+    // Every tracker STP has a lead; one line names two CCGs, so its single organisation stays null.
+    expect([...byCode.values()].filter((n) => n.leads.length > 0)).toHaveLength(44);
   });
 
   it('resolves the whole list in the same number of SQL statements for 3 STPs and for all of them', async () => {

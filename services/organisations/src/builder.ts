@@ -1,0 +1,4 @@
+import { createSubgraphBuilder } from '@nhs-hub/kit';
+import type { OrganisationsDatabase } from './db/types.js';
+
+export const builder = createSubgraphBuilder<OrganisationsDatabase>();

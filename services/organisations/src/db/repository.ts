@@ -1,0 +1,147 @@
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import type { OrganisationKind } from '../kinds.js';
+import type { OrganisationsRows } from './seed.js';
+import type {
+  Organisation,
+  OrganisationSource,
+  OrganisationsDatabase,
+  Person,
+  RegionLeadershipNote,
+  RoleKind,
+  RoleWithOrganisations,
+} from './types.js';
+
+type Db = Kysely<OrganisationsDatabase>;
+
+/** Replaces every row in one transaction: a failed insert leaves the previous data intact. */
+export async function replaceAll(db: Db, rows: OrganisationsRows): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('region_leadership_note').execute();
+    await trx.deleteFrom('role_organisation').execute();
+    await trx.deleteFrom('role').execute();
+    await trx.deleteFrom('person').execute();
+    await trx.deleteFrom('organisation_source').execute();
+    await trx.deleteFrom('organisation').execute();
+    if (rows.organisations.length) await trx.insertInto('organisation').values(rows.organisations).execute();
+    if (rows.organisationSources.length) await trx.insertInto('organisation_source').values(rows.organisationSources).execute();
+    if (rows.people.length) await trx.insertInto('person').values(rows.people).execute();
+    if (rows.roles.length) await trx.insertInto('role').values(rows.roles).execute();
+    if (rows.roleOrganisations.length) await trx.insertInto('role_organisation').values(rows.roleOrganisations).execute();
+    if (rows.regionNotes.length) await trx.insertInto('region_leadership_note').values(rows.regionNotes).execute();
+  });
+}
+
+/** The organisation ids of a role, in the order its line names them, as a JSON array in the same statement. */
+function organisationIds(eb: ExpressionBuilder<OrganisationsDatabase & { r: OrganisationsDatabase['role'] }, 'r'>) {
+  const ids = eb
+    .selectFrom('role_organisation as ro')
+    .select(sql<string[]>`jsonb_agg(ro.organisation_id order by ro.position)`.as('ids'))
+    .whereRef('ro.role_id', '=', 'r.id');
+  return sql<string[]>`coalesce((${ids}), '[]'::jsonb)`.as('organisation_ids');
+}
+
+export async function findOrganisationsByIds(db: Db, ids: readonly string[]): Promise<Organisation[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('organisation').selectAll().where('id', 'in', ids).execute();
+}
+
+export async function findPeopleByIds(db: Db, ids: readonly string[]): Promise<Person[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('person').selectAll().where('id', 'in', ids).execute();
+}
+
+export async function sourcesOfOrganisations(db: Db, ids: readonly string[]): Promise<OrganisationSource[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('organisation_source').selectAll().where('organisation_id', 'in', ids).orderBy('organisation_id').orderBy('position').execute();
+}
+
+export async function rolesOfPeople(db: Db, personIds: readonly string[]): Promise<RoleWithOrganisations[]> {
+  if (personIds.length === 0) return [];
+  return db.selectFrom('role as r').selectAll('r').select(organisationIds).where('r.person_id', 'in', personIds).orderBy('r.position').execute();
+}
+
+export type RoleThroughOrganisation = RoleWithOrganisations & { through_organisation_id: string };
+
+/** Roles held through each organisation (a role naming two organisations appears under both). */
+export async function rolesOfOrganisations(db: Db, ids: readonly string[]): Promise<RoleThroughOrganisation[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('role as r')
+    .innerJoin('role_organisation as via', 'via.role_id', 'r.id')
+    .selectAll('r')
+    .select('via.organisation_id as through_organisation_id')
+    .select(organisationIds)
+    .where('via.organisation_id', 'in', ids)
+    .orderBy('r.position')
+    .execute();
+}
+
+export async function rolesOfStps(db: Db, stpCodes: readonly string[], kind: RoleKind): Promise<RoleWithOrganisations[]> {
+  if (stpCodes.length === 0) return [];
+  return db
+    .selectFrom('role as r')
+    .selectAll('r')
+    .select(organisationIds)
+    .where('r.stp_code', 'in', stpCodes)
+    .where('r.kind', '=', kind)
+    .orderBy('r.position')
+    .execute();
+}
+
+export async function rolesOfRegions(db: Db, regionCodes: readonly string[]): Promise<RoleWithOrganisations[]> {
+  if (regionCodes.length === 0) return [];
+  return db.selectFrom('role as r').selectAll('r').select(organisationIds).where('r.region_code', 'in', regionCodes).orderBy('r.position').execute();
+}
+
+export async function notesOfRegions(db: Db, regionCodes: readonly string[]): Promise<RegionLeadershipNote[]> {
+  if (regionCodes.length === 0) return [];
+  return db.selectFrom('region_leadership_note').selectAll().where('region_code', 'in', regionCodes).orderBy('region_code').orderBy('position').execute();
+}
+
+/** A case-insensitive substring pattern, with LIKE's own wildcards taken literally. */
+function containsPattern(fragment: string): string {
+  return `%${fragment.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export interface Page<T> {
+  rows: T[];
+  totalCount: number;
+}
+
+/** One page of organisations by name and the total, in one statement (two only when asked past the end). */
+export async function listOrganisations(
+  db: Db,
+  filter: { search?: string | null | undefined; kind?: OrganisationKind | null | undefined },
+  limit: number,
+  offset: number,
+): Promise<Page<Organisation>> {
+  let query = db.selectFrom('organisation').selectAll();
+  if (filter.search) query = query.where('name', 'ilike', containsPattern(filter.search));
+  if (filter.kind) query = query.where('kind', '=', filter.kind);
+  const rows = await query.select(sql<number>`count(*) over ()`.as('total_count')).orderBy('name').orderBy('id').limit(limit).offset(offset).execute();
+  let totalCount = rows[0]?.total_count;
+  if (totalCount === undefined && (offset > 0 || limit === 0)) {
+    // Past the last page the window count has no row to ride on; ask once more for the total.
+    totalCount = (await query.clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n;
+  }
+  return { rows: rows.map(({ total_count: _, ...o }) => o), totalCount: Number(totalCount ?? 0) };
+}
+
+/** One page of people by family name and the total, in one statement (two only when asked past the end). */
+export async function listPeople(db: Db, filter: { search?: string | null | undefined }, limit: number, offset: number): Promise<Page<Person>> {
+  let query = db.selectFrom('person').selectAll();
+  if (filter.search) query = query.where('name', 'ilike', containsPattern(filter.search));
+  const rows = await query
+    .select(sql<number>`count(*) over ()`.as('total_count'))
+    .orderBy('family_name')
+    .orderBy('given_name')
+    .orderBy('id')
+    .limit(limit)
+    .offset(offset)
+    .execute();
+  let totalCount = rows[0]?.total_count;
+  if (totalCount === undefined && (offset > 0 || limit === 0)) {
+    totalCount = (await query.clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n;
+  }
+  return { rows: rows.map(({ total_count: _, ...p }) => p), totalCount: Number(totalCount ?? 0) };
+}

@@ -1,0 +1,13 @@
+import type { SubgraphDefinition } from '@nhs-hub/kit';
+import { migrations } from './db/migrations/index.js';
+import { seedOrganisations } from './db/seed.js';
+import type { OrganisationsDatabase } from './db/types.js';
+import { schema } from './schema/index.js';
+
+export const subgraph: SubgraphDefinition<OrganisationsDatabase> = {
+  name: 'organisations',
+  schema,
+  migrations,
+  packageRoot: new URL('../', import.meta.url),
+  seed: (db) => seedOrganisations(db),
+};

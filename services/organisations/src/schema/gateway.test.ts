@@ -1,0 +1,60 @@
+import { subgraph as geography } from '@nhs-hub/geography';
+import type { SubgraphDefinition } from '@nhs-hub/kit';
+import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subgraph } from '../index.js';
+
+let graph: TestGraph;
+
+beforeAll(async () => {
+  graph = await startTestGraph([geography, subgraph] as SubgraphDefinition<unknown>[]);
+});
+afterAll(() => graph.close());
+
+const ask = async <T>(q: string) => {
+  const { status, body } = await postGraphQL<T>(graph.gatewayUrl, q);
+  expect(status).toBe(200);
+  expect(body.errors).toBeUndefined();
+  return body.data as T;
+};
+
+describe('through the gateway, composed with geography', () => {
+  it("answers who leads Lincolnshire, with geography's name and region", async () => {
+    const data = await ask<{ stp: unknown }>(`{ stp(code: "QJM") { name region { name } leads { name role organisation { name kind } } } }`);
+    expect(data.stp).toEqual({
+      name: 'Lincolnshire',
+      region: { name: 'Midlands' },
+      leads: [{ name: 'Allan Kitt', role: 'Lead', organisation: { name: 'South West Lincolnshire CCG', kind: 'CCG' } }],
+    });
+  });
+
+  it("follows an organisation to the STPs it leads, named by geography", async () => {
+    const data = await ask<{ organisation: { leadsStps: { code: string; name: string }[] } }>(
+      `{ organisation(id: "university-hospitals-bristol-nhs-ft") { leadsStps { code name } } }`,
+    );
+    expect(data.organisation.leadsStps).toEqual([
+      { code: 'QUY', name: 'Bristol, North Somerset and South Gloucestershire' },
+      { code: 'QOX', name: 'Bath, Swindon and Wiltshire' },
+    ]);
+  });
+
+  it('says the Midlands regional director is announced but not named', async () => {
+    const data = await ask<{ region: { name: string; leaders: unknown[]; leadershipNote: string } }>(`{ region(code: "Y60") { name leaders { id } leadershipNote } }`);
+    expect(data.region.name).toBe('Midlands');
+    expect(data.region.leaders).toEqual([]);
+    expect(data.region.leadershipNote).toContain('The seeds name no regional director for this region');
+  });
+
+  it("resolves every STP's leads in as many organisations statements as one STP's", async () => {
+    const selection = 'code leads { name role organisation { name kind } person { roles { kind } } flags { code } }';
+    const count = async (q: string) => {
+      graph.resetCounters();
+      await ask(q);
+      return graph.subgraphs.organisations?.counter.count;
+    };
+    const one = await count(`{ stps(first: 1) { nodes { ${selection} } } }`);
+    const all = await count(`{ stps(first: 200) { totalCount nodes { ${selection} } } }`);
+    expect(one).toBeGreaterThan(0);
+    expect(all).toBe(one);
+  });
+});

@@ -1,0 +1,35 @@
+import { leadershipNotesByRegion, leadersByRegion } from './loaders.js';
+import { RegionRef } from './refs.js';
+import { RoleRef } from './role.js';
+
+/** Said where the seeds announce regional director posts without naming anyone, so no reader mistakes an empty list for missing data. */
+const NO_NAMED_LEADER = 'The seeds name no regional director for this region; they announce the posts only.';
+
+/** Geography's region, extended with who leads it where the seeds say so. */
+RegionRef.implement({
+  fields: (t) => ({
+    code: t.exposeID('code', { nullable: false }),
+    leaders: t.field({
+      type: [RoleRef],
+      nullable: false,
+      description: 'People the seeds name as leading the region. Empty for every region: the seeds name no regional director (see leadershipNote).',
+      resolve: (region, _, ctx) => leadersByRegion(ctx).load(region.code.toUpperCase()),
+    }),
+    leadershipNote: t.string({
+      nullable: true,
+      description: 'What the seeds say about the region\'s leadership, in the hub\'s words, where no one is named; each sentence rests on a line of leadershipSources.',
+      resolve: async (region, _, ctx) => {
+        const code = region.code.toUpperCase();
+        const [notes, leaders] = await Promise.all([leadershipNotesByRegion(ctx).load(code), leadersByRegion(ctx).load(code)]);
+        if (notes.length === 0 && leaders.length === 0) return null;
+        return [...(leaders.length === 0 ? [NO_NAMED_LEADER] : []), ...notes.map((n) => n.note)].join(' ');
+      },
+    }),
+    leadershipSources: t.field({
+      type: ['Source'],
+      nullable: false,
+      resolve: async (region, _, ctx) =>
+        (await leadershipNotesByRegion(ctx).load(region.code.toUpperCase())).map((n) => ({ document: n.source_document, line: n.source_line, text: n.source_text })),
+    }),
+  }),
+});
