@@ -1,21 +1,40 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { composeSupergraph, staleFiles } from './composition.js';
 import { REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
+import { API_SCHEMA_PATH, breakingChanges, describeBreakingChange, INTROSPECTION_PATH, readAllowlist } from './governance.js';
 
-// npm run compose            prints every subgraph's SDL and writes schema/supergraph.graphql
+// npm run compose            prints every subgraph's SDL, composes schema/supergraph.graphql and
+//                            writes the API schema and its introspection for frontends, refusing a
+//                            breaking change that schema/breaking-changes-allowlist.json does not list
 // npm run compose -- --check fails (exit 1) when a checked-in file is stale
 const check = process.argv.includes('--check');
 const result = await composeSupergraph();
 for (const hint of result.hints) console.warn(`hint ${hint}`);
+const relative = (path: string) => path.replace(REPO_ROOT, '');
 if (check) {
   const stale = staleFiles(result);
   if (stale.length) {
     console.error(`Stale schema files (run npm run compose): ${stale.join(', ')}`);
     process.exit(1);
   }
-  console.log('Subgraph SDL and supergraph are current.');
+  console.log('Subgraph SDL, supergraph, API schema and introspection are current.');
 } else {
+  if (existsSync(API_SCHEMA_PATH)) {
+    const changes = await breakingChanges(readFileSync(API_SCHEMA_PATH, 'utf8'), result.apiSdl, {
+      supergraphSdl: result.supergraphSdl,
+      baselineSupergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
+      allowlist: readAllowlist(),
+    });
+    for (const change of changes.filter((c) => c.allowed)) console.warn(`allowed breaking change ${change.path}: ${change.message}`);
+    const refused = changes.filter((c) => !c.allowed);
+    if (refused.length) {
+      console.error(`Refusing ${refused.length} breaking change(s); nothing written:\n${refused.map((c) => `  ${describeBreakingChange(c)}`).join('\n')}`);
+      process.exit(1);
+    }
+  }
   for (const { path, sdl } of result.subgraphSdl.values()) writeFileSync(path, sdl);
   writeFileSync(SUPERGRAPH_PATH, result.supergraphSdl);
-  console.log(`Composed ${result.subgraphSdl.size} subgraph(s) into ${SUPERGRAPH_PATH.replace(REPO_ROOT, '')}`);
+  writeFileSync(API_SCHEMA_PATH, result.apiSdl);
+  writeFileSync(INTROSPECTION_PATH, result.introspectionJson);
+  console.log(`Composed ${result.subgraphSdl.size} subgraph(s) into ${relative(SUPERGRAPH_PATH)}; API schema in ${relative(API_SCHEMA_PATH)}, introspection in ${relative(INTROSPECTION_PATH)}`);
 }

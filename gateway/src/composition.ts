@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
 import { printSubgraphSdl } from '@nhs-hub/kit';
-import { parse } from 'graphql';
+import { printSchema, Supergraph } from '@apollo/federation-internals';
+import { buildSchema, introspectionFromSchema, parse } from 'graphql';
 import { loadSubgraph, readGraphConfig, REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
+import { API_SCHEMA_PATH, INTROSPECTION_PATH } from './governance.js';
 
 export interface CompositionResult {
   subgraphSdl: Map<string, { path: string; sdl: string }>;
   supergraphSdl: string;
+  /** What clients see: the supergraph without federation's internals (schema/api.graphql). */
+  apiSdl: string;
+  /** The API schema's introspection result, for frontend codegen (schema/introspection.json). */
+  introspectionJson: string;
   hints: string[];
 }
 
@@ -24,9 +30,13 @@ export async function composeSupergraph(): Promise<CompositionResult> {
   if (result.errors) {
     throw new Error(`Composition failed:\n${result.errors.map((e) => `  ${e.message}`).join('\n')}`);
   }
+  const supergraphSdl = `${result.supergraphSdl.trim()}\n`;
+  const apiSdl = `${printSchema(Supergraph.build(supergraphSdl).apiSchema()).trim()}\n`;
   return {
     subgraphSdl,
-    supergraphSdl: `${result.supergraphSdl.trim()}\n`,
+    supergraphSdl,
+    apiSdl,
+    introspectionJson: `${JSON.stringify(introspectionFromSchema(buildSchema(apiSdl)), null, 2)}\n`,
     hints: result.hints.map((h) => `${h.definition.code}: ${h.message}`),
   };
 }
@@ -42,5 +52,7 @@ export function staleFiles(result: CompositionResult): string[] {
   };
   const stale = [...result.subgraphSdl.values()].filter(({ path, sdl }) => read(path) !== sdl).map(({ path }) => path);
   if (read(SUPERGRAPH_PATH) !== result.supergraphSdl) stale.push(SUPERGRAPH_PATH);
+  if (read(API_SCHEMA_PATH) !== result.apiSdl) stale.push(API_SCHEMA_PATH);
+  if (read(INTROSPECTION_PATH) !== result.introspectionJson) stale.push(INTROSPECTION_PATH);
   return stale.map((p) => p.replace(REPO_ROOT, ''));
 }
