@@ -15,7 +15,7 @@ import type { SubgraphDefinition } from '@nhs-hub/kit';
 import { postGraphQL, startTestGraph } from '@nhs-hub/kit/testing';
 import pg from 'pg';
 import { loadSubgraph, readGraphConfig, REPO_ROOT } from '../gateway/src/config.js';
-import { hostileRequests } from '../gateway/src/hostile.js';
+import { hostileRequestStream } from '../gateway/src/hostile.js';
 import { loadChecked, type LoadResult } from './load.js';
 
 process.env.TEST_DATABASE_URL ??= process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -107,7 +107,7 @@ say();
 const statuses = new Map<number, number>();
 const kinds = new Map<string, number>();
 let slowestMs = 0;
-for (const { kind, body } of hostileRequests(FUZZ_COUNT, 7)) {
+for (const { kind, body } of hostileRequestStream(FUZZ_COUNT, 7)) {
   const started = performance.now();
   const res = await fetch(graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
   await res.text();

@@ -37,6 +37,11 @@ function realOperations(): string[] {
 }
 
 export function hostileRequests(count: number, seed = 20181231): HostileRequest[] {
+  return [...hostileRequestStream(count, seed)];
+}
+
+/** The same requests one at a time, so a large run never holds them all (some are 500 kB). */
+export function* hostileRequestStream(count: number, seed = 20181231): Generator<HostileRequest> {
   const random = prng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const int = (max: number) => Math.floor(random() * max);
@@ -73,5 +78,5 @@ export function hostileRequests(count: number, seed = 20181231): HostileRequest[
     () => json('bogus persisted query', { extensions: { persistedQuery: { version: pick([1, 2, 'x']), sha256Hash: pick(['nope', '0'.repeat(64), 42]) } } }),
     () => ({ kind: 'not JSON', body: pick(['not json', '{', '{"query":', '\u0000\u0001', '']) }),
   ];
-  return Array.from({ length: count }, () => pick(generators)());
+  for (let i = 0; i < count; i++) yield pick(generators)();
 }
