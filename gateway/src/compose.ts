@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { composeSupergraph, staleFiles } from './composition.js';
 import { REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
 import { API_SCHEMA_PATH, breakingChanges, describeBreakingChange, INTROSPECTION_PATH, readAllowlist } from './governance.js';
+import { OWNERSHIP_PATH, ownershipDocument } from './ownership.js';
 
 // npm run compose            prints every subgraph's SDL, composes schema/supergraph.graphql and
 //                            writes the API schema and its introspection for frontends, refusing a
@@ -36,5 +37,6 @@ if (check) {
   writeFileSync(SUPERGRAPH_PATH, result.supergraphSdl);
   writeFileSync(API_SCHEMA_PATH, result.apiSdl);
   writeFileSync(INTROSPECTION_PATH, result.introspectionJson);
-  console.log(`Composed ${result.subgraphSdl.size} subgraph(s) into ${relative(SUPERGRAPH_PATH)}; API schema in ${relative(API_SCHEMA_PATH)}, introspection in ${relative(INTROSPECTION_PATH)}`);
+  writeFileSync(OWNERSHIP_PATH, ownershipDocument(result.supergraphSdl));
+  console.log(`Composed ${result.subgraphSdl.size} subgraph(s) into ${relative(SUPERGRAPH_PATH)}; API schema in ${relative(API_SCHEMA_PATH)}, introspection in ${relative(INTROSPECTION_PATH)}, ownership table in ${relative(OWNERSHIP_PATH)}`);
 }

@@ -5,6 +5,7 @@ import { printSchema, Supergraph } from '@apollo/federation-internals';
 import { buildSchema, introspectionFromSchema, parse } from 'graphql';
 import { loadSubgraph, readGraphConfig, REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
 import { API_SCHEMA_PATH, INTROSPECTION_PATH } from './governance.js';
+import { OWNERSHIP_PATH, ownershipDocument } from './ownership.js';
 
 export interface CompositionResult {
   subgraphSdl: Map<string, { path: string; sdl: string }>;
@@ -54,5 +55,6 @@ export function staleFiles(result: CompositionResult): string[] {
   if (read(SUPERGRAPH_PATH) !== result.supergraphSdl) stale.push(SUPERGRAPH_PATH);
   if (read(API_SCHEMA_PATH) !== result.apiSdl) stale.push(API_SCHEMA_PATH);
   if (read(INTROSPECTION_PATH) !== result.introspectionJson) stale.push(INTROSPECTION_PATH);
+  if (read(OWNERSHIP_PATH) !== ownershipDocument(result.supergraphSdl)) stale.push(OWNERSHIP_PATH);
   return stale.map((p) => p.replace(REPO_ROOT, ''));
 }

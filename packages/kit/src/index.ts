@@ -4,6 +4,7 @@ export * from './data.js';
 export * from './db.js';
 export * from './env.js';
 export * from './errors.js';
+export * from './loader.js';
 export * from './migrate.js';
 export * from './server.js';
 export * from './sources.js';

@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import { type Kysely, sql } from 'kysely';
 import { authenticate } from './auth.js';
 import type { HubContext } from './builder.js';
+import type { LoadableTable } from './loader.js';
 import { lastSeedFingerprint, recordSeedFingerprint, seedFingerprint } from './fingerprint.js';
 import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
 import type { HubDatabase, SubgraphDatabase } from './db.js';
@@ -29,6 +30,8 @@ export interface SubgraphDefinition<DB> {
    * data, db code and sources are unchanged since the last seed skips reseeding.
    */
   readonly packageRoot?: URL;
+  /** Tables `npm run load` may load files into, by table name. */
+  readonly loadables?: Readonly<Record<string, LoadableTable>>;
 }
 
 export interface StartSubgraphOptions {

@@ -1,0 +1,4 @@
+import { createSubgraphBuilder } from '@nhs-hub/kit';
+import type { __Name__Database } from './db/types.js';
+
+export const builder = createSubgraphBuilder<__Name__Database>();

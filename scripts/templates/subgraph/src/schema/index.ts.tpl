@@ -1,0 +1,5 @@
+import { toSubgraphSchema } from '@nhs-hub/kit';
+import { builder } from '../builder.js';
+import './fact.js';
+
+export const schema = toSubgraphSchema(builder);

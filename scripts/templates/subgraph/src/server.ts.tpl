@@ -1,0 +1,4 @@
+import { runStandalone } from '@nhs-hub/kit';
+import { subgraph } from './index.js';
+
+await runStandalone(subgraph, __port__);

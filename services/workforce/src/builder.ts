@@ -1,0 +1,4 @@
+import { createSubgraphBuilder } from '@nhs-hub/kit';
+import type { WorkforceDatabase } from './db/types.js';
+
+export const builder = createSubgraphBuilder<WorkforceDatabase>();

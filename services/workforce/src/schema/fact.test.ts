@@ -1,0 +1,57 @@
+import { subgraph as geography } from '@nhs-hub/geography';
+import type { SubgraphDefinition } from '@nhs-hub/kit';
+import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subgraph } from '../index.js';
+
+let graph: TestGraph;
+beforeAll(async () => {
+  graph = await startTestGraph([geography, subgraph] as SubgraphDefinition<unknown>[]);
+});
+afterAll(() => graph.close());
+
+interface Fact {
+  id: string;
+  kind: string;
+  statement: string;
+  source: { document: { file: string }; line: number; text: string };
+}
+
+describe('workforce through the gateway', () => {
+  it('answers an STP with its facts, each with its verbatim source line', async () => {
+    const { body } = await postGraphQL<{ stp: { name: string; workforceFacts: Fact[] } }>(
+      graph.gatewayUrl,
+      '{ stp(code: "QJM") { name workforceFacts { id kind statement source { document { file } line text } } } }',
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.stp.name).toBe('Lincolnshire');
+    const facts = body.data?.stp.workforceFacts ?? [];
+    expect(facts.length).toBeGreaterThan(0);
+    for (const fact of facts) expect(fact.source.text).toBe(fact.statement);
+  });
+
+  it('resolves facts for every STP in the same number of SQL statements as for two', async () => {
+    const run = async (first: number) => {
+      graph.resetCounters();
+      const { body } = await postGraphQL(graph.gatewayUrl, `{ stps(first: ${first}) { nodes { code workforceFacts { id } } } }`);
+      expect(body.errors).toBeUndefined();
+      return graph.statements();
+    };
+    expect(await run(45)).toBe(await run(2));
+  });
+
+  it('states Lincolnshire\'s staffing figures as the STP update of 1 June 2018 does, hedges kept', async () => {
+    const { body } = await postGraphQL<{ stp: { workforceFacts: { kind: string; value: string | null; unit: string | null; qualifier: string | null; source: { line: number } }[] } }>(
+      graph.gatewayUrl,
+      '{ stp(code: "QJM") { workforceFacts { kind value unit qualifier source { line } } } }',
+    );
+    expect(body.data?.stp.workforceFacts).toEqual([
+      { kind: 'VACANCY_RATE', value: '9', unit: 'PERCENT', qualifier: '≈', source: { line: 34 } },
+      { kind: 'AGENCY_AND_LOCUM_STAFF_PER_MONTH', value: '400', unit: 'WHOLE_TIME_EQUIVALENT', qualifier: 'average', source: { line: 35 } },
+      { kind: 'EXTRA_GPS_IN_POST', value: '26', unit: 'GPS', qualifier: null, source: { line: 36 } },
+      { kind: 'INTERNATIONAL_GP_RECRUITMENT', value: '39', unit: 'GPS', qualifier: null, source: { line: 132 } },
+      { kind: 'CLINICAL_PHARMACISTS', value: null, unit: null, qualifier: null, source: { line: 165 } },
+      { kind: 'CLINICAL_PHARMACY_APPRENTICESHIPS', value: null, unit: null, qualifier: null, source: { line: 165 } },
+    ]);
+  });
+});

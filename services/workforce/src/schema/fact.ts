@@ -1,0 +1,44 @@
+import { builder } from '../builder.js';
+import { factsByIds } from '../db/repository.js';
+import type { WorkforceFact } from '../db/types.js';
+import { factsByStp } from './loaders.js';
+
+const StpRef = builder.externalRef('Stp', builder.selection<{ code: string }>('code'));
+
+export const WorkforceFactRef = builder.loadableObject('WorkforceFact', {
+  description: 'A workforce fact a source states, with the words that state it. Values are never corrected.',
+  load: (ids: string[], ctx) => factsByIds(ctx.db, ids),
+  // Rows come back in key order whatever the database returns.
+  sort: (fact: WorkforceFact) => fact.id,
+  fields: (t) => ({
+    id: t.exposeID('id', { nullable: false }),
+    stp: t.field({ type: StpRef, nullable: false, resolve: (f) => ({ code: f.stp_code }) }),
+    kind: t.exposeString('kind', { nullable: false }),
+    value: t.field({ type: 'Decimal', nullable: true, description: 'As stated; null where the source states no number.', resolve: (f) => f.value }),
+    unit: t.exposeString('unit', { nullable: true }),
+    qualifier: t.exposeString('qualifier', { nullable: true, description: 'How the source hedges the value, e.g. "≈" or "average".' }),
+    statement: t.exposeString('statement', { nullable: false, description: 'The verbatim words that state the fact.' }),
+    source: t.field({
+      type: 'Source',
+      nullable: false,
+      resolve: (f) => ({ document: f.source_document, line: f.source_line, text: f.statement }),
+    }),
+  }),
+});
+
+builder.asEntity(WorkforceFactRef, {
+  key: builder.selection<{ id: string }>('id'),
+  resolveReference: (ref) => ref.id,
+});
+
+StpRef.implement({
+  fields: (t) => ({
+    code: t.exposeID('code', { nullable: false }),
+    workforceFacts: t.field({
+      type: [WorkforceFactRef],
+      nullable: false,
+      description: 'The workforce facts the sources state for this STP, in id order.',
+      resolve: (stp, _, ctx) => factsByStp(ctx).load(stp.code),
+    }),
+  }),
+});
