@@ -15,7 +15,7 @@ import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testin
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { printSubgraphSdl } from '@nhs-hub/kit';
-import { loadSubgraph, readGraphConfig, REPO_ROOT } from '../gateway/src/config.js';
+import { loadAllSubgraphs, REPO_ROOT } from '../gateway/src/config.js';
 import { load, type LoadResult } from './load.js';
 import { startMonolith } from './monolith.js';
 import { multiplyFinance, multiplyGeography, multiplyProgrammes } from './synthetic.js';
@@ -82,8 +82,7 @@ function row(label: string, r: LoadResult): string {
   return `| ${label} | ${r.connections} | ${r.p50Ms} | ${r.p97_5Ms} | ${r.throughputRps} | ${r.errors + r.non2xx} |`;
 }
 
-const definitions: SubgraphDefinition<unknown>[] = [];
-for (const entry of readGraphConfig()) definitions.push(await loadSubgraph(entry));
+const definitions = await loadAllSubgraphs();
 
 const commit = execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim();
 say(`# Benchmark ${new Date().toISOString().slice(0, 10)}`);

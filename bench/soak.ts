@@ -11,10 +11,9 @@ import '@nhs-hub/kit/telemetry';
 import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import type { SubgraphDefinition } from '@nhs-hub/kit';
 import { postGraphQL, startTestGraph } from '@nhs-hub/kit/testing';
 import pg from 'pg';
-import { loadSubgraph, readGraphConfig, REPO_ROOT } from '../gateway/src/config.js';
+import { loadAllSubgraphs, REPO_ROOT } from '../gateway/src/config.js';
 import { hostileRequestStream } from '../gateway/src/hostile.js';
 import { loadChecked, type LoadResult } from './load.js';
 
@@ -35,8 +34,7 @@ const say = (line = '') => {
 };
 const rssMb = () => Math.round(process.memoryUsage().rss / 2 ** 20);
 
-const definitions: SubgraphDefinition<unknown>[] = [];
-for (const entry of readGraphConfig()) definitions.push(await loadSubgraph(entry));
+const definitions = await loadAllSubgraphs();
 const graph = await startTestGraph(definitions);
 const commit = execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim();
 

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { SubgraphDefinition } from '@nhs-hub/kit';
 import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSubgraph, readGraphConfig, REPO_ROOT } from './config.js';
+import { loadAllSubgraphs, REPO_ROOT } from './config.js';
 
 /** Restricted data: public fields need no token; rankings need scope "region:director". */
 process.env.HUB_JWT_SECRET = TEST_JWT_SECRET;
@@ -14,9 +13,7 @@ interface Rankings {
 
 let graph: TestGraph;
 beforeAll(async () => {
-  const definitions: SubgraphDefinition<unknown>[] = [];
-  for (const entry of readGraphConfig()) definitions.push(await loadSubgraph(entry));
-  graph = await startTestGraph(definitions);
+  graph = await startTestGraph(await loadAllSubgraphs());
 });
 afterAll(() => graph.close());
 

@@ -35,3 +35,8 @@ export async function loadSubgraph(entry: SubgraphEntry): Promise<SubgraphDefini
   }
   return module.subgraph;
 }
+
+/** Every configured subgraph's definition, in config order. */
+export async function loadAllSubgraphs(): Promise<SubgraphDefinition<unknown>[]> {
+  return Promise.all(readGraphConfig().map(loadSubgraph));
+}

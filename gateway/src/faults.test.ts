@@ -1,10 +1,10 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startGateway, type SubgraphDefinition } from '@nhs-hub/kit';
+import { startGateway } from '@nhs-hub/kit';
 import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSubgraph, readGraphConfig } from './config.js';
+import { loadAllSubgraphs } from './config.js';
 
 /** Faults a deployed hub meets: a subgraph that hangs, a database that drops its connections, a shutdown mid-request. */
 let graph: TestGraph;
@@ -22,9 +22,7 @@ async function startHangingSubgraph(): Promise<typeof hanging> {
 }
 
 beforeAll(async () => {
-  const definitions: SubgraphDefinition<unknown>[] = [];
-  for (const entry of readGraphConfig()) definitions.push(await loadSubgraph(entry));
-  graph = await startTestGraph(definitions);
+  graph = await startTestGraph(await loadAllSubgraphs());
   hanging = await startHangingSubgraph();
 });
 afterAll(async () => {

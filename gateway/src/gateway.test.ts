@@ -1,16 +1,13 @@
-import type { SubgraphDefinition } from '@nhs-hub/kit';
 import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSubgraph, readGraphConfig } from './config.js';
+import { loadAllSubgraphs, loadSubgraph, readGraphConfig } from './config.js';
 import { hostileRequests } from './hostile.js';
 
 let graph: TestGraph;
 const extraServers: { close(): Promise<void> }[] = [];
 
 beforeAll(async () => {
-  const definitions: SubgraphDefinition<unknown>[] = [];
-  for (const entry of readGraphConfig()) definitions.push(await loadSubgraph(entry));
-  graph = await startTestGraph(definitions);
+  graph = await startTestGraph(await loadAllSubgraphs());
 });
 afterAll(async () => {
   for (const server of extraServers) await server.close();

@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { SubgraphDefinition } from '@nhs-hub/kit';
 import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
 import { printSchema, Supergraph } from '@apollo/federation-internals';
 import { buildSchema, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSubgraph, readGraphConfig, REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
+import { loadAllSubgraphs, REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
 
 /**
  * The public contract: the operations checked into schema/operations, run through the gateway
@@ -15,9 +14,7 @@ const operation = (name: string) => readFileSync(`${OPERATIONS_DIR}${name}.graph
 
 let graph: TestGraph;
 beforeAll(async () => {
-  const definitions: SubgraphDefinition<unknown>[] = [];
-  for (const entry of readGraphConfig()) definitions.push(await loadSubgraph(entry));
-  graph = await startTestGraph(definitions);
+  graph = await startTestGraph(await loadAllSubgraphs());
 });
 afterAll(() => graph.close());
 

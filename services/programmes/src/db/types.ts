@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 
 export type PriorityKind = 'FOCUS' | 'LINCOLNSHIRE_PRIORITY' | 'WORK_STREAM';
 export type OutcomeKind = 'RESULT' | 'TARGET';
