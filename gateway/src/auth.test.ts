@@ -30,6 +30,21 @@ describe('restricted fields', () => {
     expect(ranked.at(-1)).toMatchObject({ rank: 11, stpCode: 'QOC', valueGbpM: '131' });
   });
 
+  it('ranks a region\'s STPs by the derived gap per head, from geography\'s populations through @requires', async () => {
+    const { body } = await postGraphQL<{ regionSnapshot: { financialSummary: { rankings: { rank: number; stpCode: string; valueGbpM: string; gbpPerPerson: string }[] } } }>(
+      graph.gatewayUrl,
+      'query($by: RegionFinanceRankOrder) { regionSnapshot(code: "Y60", asOf: "2020-01-01") { financialSummary { rankings(by: $by) { rank stpCode valueGbpM gbpPerPerson } } } }',
+      { by: 'GAP_PER_HEAD' },
+      { authorization: await signTestToken({ scope: 'region:director' }) },
+    );
+    expect(body.errors).toBeUndefined();
+    const ranked = body.data?.regionSnapshot.financialSummary.rankings ?? [];
+    // 712 / 1,100,000 people = £647.27 a head; Lincolnshire's 182 / 700,000 = £260 is the lowest of the 11.
+    expect(ranked.map((r) => r.stpCode)).toEqual(['QHL', 'QT1', 'QUA', 'QNC', 'QGH', 'QK1', 'QJ2', 'QWU', 'QPM', 'QOC', 'QJM']);
+    expect(ranked[0]).toEqual({ rank: 1, stpCode: 'QHL', valueGbpM: '712', gbpPerPerson: '647.27' });
+    expect(ranked.at(-1)).toEqual({ rank: 11, stpCode: 'QJM', valueGbpM: '182', gbpPerPerson: '260' });
+  });
+
   it('denies an anonymous caller the rankings with FORBIDDEN, and still answers the public totals', async () => {
     const { status, body } = await rankings();
     expect(status).toBe(200);

@@ -32,21 +32,33 @@ builder.externalRef('Region', builder.selection<{ code: string }>('code')).imple
 });
 
 const RankOrderEnum = builder.enumType('RegionFinanceRankOrder', {
-  values: ['COMBINED_GAP', 'CAPITAL_REQUIRED', 'PROPOSED_SAVINGS'] as const,
+  values: ['COMBINED_GAP', 'CAPITAL_REQUIRED', 'PROPOSED_SAVINGS', 'GAP_PER_HEAD'] as const,
 });
 
 interface Ranked {
   rank: number;
   valueGbpM: string;
+  gbpPerPerson: string | null;
   gap: StpFinance;
 }
 
 const RankedRef = builder.objectRef<Ranked>('RegionFinanceRank').implement({
-  description: "A member STP's place within its region by a stated figure (1 = largest; ties share a rank).",
+  description: "A member STP's place within its region by a stated figure or the derived gap per head (1 = largest; ties share a rank).",
   fields: (t) => ({
     rank: t.exposeInt('rank', { nullable: false }),
     stpCode: t.id({ nullable: false, resolve: (r) => r.gap.stp_code }),
-    valueGbpM: t.field({ type: 'Decimal', nullable: false, resolve: (r) => r.valueGbpM }),
+    valueGbpM: t.field({
+      type: 'Decimal',
+      nullable: false,
+      description: 'The stated figure ranked on (£M); for GAP_PER_HEAD, the stated combined gap the per-head figure comes from.',
+      resolve: (r) => r.valueGbpM,
+    }),
+    gbpPerPerson: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: "DERIVED: the STP's stated combined gap x 1,000,000 / its population (geography), £ per person; null without either.",
+      resolve: (r) => r.gbpPerPerson,
+    }),
     financialGap: t.field({ type: FinancialGapRef, nullable: false, resolve: (r) => r.gap }),
   }),
 });
@@ -56,7 +68,14 @@ interface Summary {
   population: number | null;
   populationIsComplete: boolean;
   gaps: StpFinance[];
+  /** Each member's population as geography holds it (through @requires), for per-head figures. */
+  populations: ReadonlyMap<string, number | null>;
 }
+
+const gapPerHead = (s: Summary, gap: StpFinance): string | null => {
+  const population = s.populations.get(gap.stp_code);
+  return gap.combined_gbp_m !== null && population ? perHead(gap.combined_gbp_m, population) : null;
+};
 
 const column = { COMBINED_GAP: 'combined_gbp_m', CAPITAL_REQUIRED: 'capital_required_gbp_m', PROPOSED_SAVINGS: 'proposed_savings_gbp_m' } as const;
 
@@ -110,14 +129,19 @@ const SummaryRef = builder.objectRef<Summary>('RegionFinancialSummary').implemen
       type: [RankedRef],
       // Null (with a FORBIDDEN error) for callers without the scope; the rest of the summary answers.
       nullable: true,
-      description: `Member STPs ranked by a stated figure (largest first); members without it are left out. RESTRICTED: league tables are for regional directors' tools (scope "${HubScope.REGIONAL_DIRECTOR}"); the stated figures they rank stay public.`,
+      description: `Member STPs ranked by a stated figure or by the DERIVED gap per head (largest first); members without it are left out. RESTRICTED: league tables are for regional directors' tools (scope "${HubScope.REGIONAL_DIRECTOR}"); the figures they rank stay public.`,
       args: { by: t.arg({ type: RankOrderEnum, required: false, defaultValue: 'COMBINED_GAP' }) },
       resolve: (s, { by }, ctx) => {
         requireScope(ctx.auth, HubScope.REGIONAL_DIRECTOR, 'RegionFinancialSummary.rankings');
-        const key = column[by ?? 'COMBINED_GAP'];
-        const withValue = s.gaps.flatMap((gap) => (gap[key] === null ? [] : [{ gap, valueGbpM: gap[key] as string }]));
-        withValue.sort((a, b) => compare(b.valueGbpM, a.valueGbpM) || a.gap.stp_code.localeCompare(b.gap.stp_code));
-        return withValue.map((r) => ({ ...r, rank: 1 + withValue.filter((o) => compare(o.valueGbpM, r.valueGbpM) > 0).length }));
+        const order = by ?? 'COMBINED_GAP';
+        const withValue = s.gaps.flatMap((gap) => {
+          const gbpPerPerson = gapPerHead(s, gap);
+          const ranked = order === 'GAP_PER_HEAD' ? gbpPerPerson : gap[column[order]];
+          const valueGbpM = order === 'GAP_PER_HEAD' ? gap.combined_gbp_m : gap[column[order]];
+          return ranked === null || valueGbpM === null ? [] : [{ gap, valueGbpM, gbpPerPerson, ranked }];
+        });
+        withValue.sort((a, b) => compare(b.ranked, a.ranked) || a.gap.stp_code.localeCompare(b.gap.stp_code));
+        return withValue.map(({ ranked, ...r }) => ({ ...r, rank: 1 + withValue.filter((o) => compare(o.ranked, ranked) > 0).length }));
       },
     }),
   }),
@@ -128,6 +152,7 @@ builder.externalRef('RegionSnapshot', builder.selection<{ regionCode: string; as
     stpCodes: t.idList({ nullable: false }),
     population: t.int({ nullable: true }),
     populationIsComplete: t.boolean({ nullable: false }),
+    stps: t.field({ type: [StpRef], nullable: false }),
   }),
   fields: (t) => ({
     regionCode: t.exposeID('regionCode', { nullable: false }),
@@ -136,14 +161,18 @@ builder.externalRef('RegionSnapshot', builder.selection<{ regionCode: string; as
       type: SummaryRef,
       nullable: false,
       description: 'DERIVED totals, per-head gap and rankings over the member STPs on the date.',
-      requires: builder.selection<{ stpCodes?: string[] | null; population?: number | null; populationIsComplete?: boolean | null }>(
-        'stpCodes population populationIsComplete',
-      ),
+      requires: builder.selection<{
+        stpCodes?: string[] | null;
+        population?: number | null;
+        populationIsComplete?: boolean | null;
+        stps?: { code: string; population?: number | null }[] | null;
+      }>('stpCodes population populationIsComplete stps { code population }'),
       resolve: async (snapshot, _, ctx) => {
         const stpCodes = [...(snapshot.stpCodes ?? [])];
         const loaded = await financeByStp(ctx).loadMany(stpCodes);
         const gaps = loaded.filter((g): g is StpFinance => g !== null && !(g instanceof Error));
-        return { stpCodes, population: snapshot.population ?? null, populationIsComplete: snapshot.populationIsComplete ?? false, gaps };
+        const populations = new Map((snapshot.stps ?? []).map((stp) => [stp.code, stp.population ?? null]));
+        return { stpCodes, population: snapshot.population ?? null, populationIsComplete: snapshot.populationIsComplete ?? false, gaps, populations };
       },
     }),
   }),
