@@ -5,6 +5,7 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { retryingPool } from './pg-retry.js';
 import { SqlCounter, SqlCounterPlugin } from './sql-counter.js';
 
 /**
@@ -65,7 +66,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
     // discards it instead.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
-    root = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+    root = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: retryingPool(pool) }) });
   } else {
     kind = 'pglite';
     // PGlite creates only the last path segment, and a failure there never settles waitReady.
