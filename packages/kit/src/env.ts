@@ -16,6 +16,8 @@ const EnvSchema = z.object({
   HUB_JWT_SECRET: z.string().min(32, 'HUB_JWT_SECRET must be at least 32 characters').optional(),
   HUB_JWT_ISSUER: z.string().min(1).optional(),
   HUB_JWT_AUDIENCE: z.string().min(1).optional(),
+  /** Postgres schema a standalone subgraph keeps its tables in; its own name by default. */
+  HUB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a plain lower-case identifier').optional(),
   LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
 });
 

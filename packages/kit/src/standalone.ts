@@ -11,8 +11,11 @@ export async function runStandalone<DB>(definition: SubgraphDefinition<DB>, defa
   const database = await openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR });
   const running = await startSubgraph(definition, {
     database,
+    schemaName: env.HUB_SCHEMA,
     port: env.PORT ?? defaultPort,
     host: process.env.HOST,
+    // Replicas starting together must not all reseed: only when the data changed since the last seed.
+    seed: 'if-changed',
   });
   console.log(`${definition.name} subgraph ready at ${running.url} (${database.kind})`);
   const stop = async () => {
