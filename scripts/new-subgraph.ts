@@ -3,34 +3,49 @@
 // dated migration, data file with a cited example row, loadable table, loaders, server, tests),
 // registers it in schema/subgraphs.json, links the workspace and recomposes the supergraph.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { CONFIG_PATH, readGraphConfig, REPO_ROOT } from '../gateway/src/config.js';
-import { renderSubgraph, validateName } from './scaffold.js';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONFIG_PATH, readGraphConfig, REPO_ROOT, SUPERGRAPH_PATH } from '../gateway/src/config.js';
+import { nextFreePort, registerSubgraph, renderSubgraph, validateName } from './scaffold.js';
 
-const name = process.argv[2] ?? '';
-const problem = name ? validateName(name, REPO_ROOT) : 'usage: npm run new:subgraph -- <name>';
+const args = process.argv.slice(2);
+const name = args[0] ?? '';
 const entries = readGraphConfig();
-if (problem || entries.some((e) => e.name === name)) {
-  console.error(problem ?? `${name} is already in schema/subgraphs.json`);
+const problem = name && args.length === 1 ? validateName(name, REPO_ROOT, entries.map((e) => e.name), readFileSync(SUPERGRAPH_PATH, 'utf8')) : 'usage: npm run new:subgraph -- <name>';
+if (problem) {
+  console.error(problem);
   process.exit(2);
 }
-const port = Math.max(4000, ...entries.map((e) => Number(new URL(e.url).port))) + 1;
+const port = nextFreePort(entries.map((e) => e.url));
 const files = renderSubgraph({ name, root: REPO_ROOT, port });
 console.log(`Created services/${name}/ (${files.length} files), port ${port}:`);
 for (const file of files) console.log(`  ${file}`);
-
-const config = JSON.parse(readFileSync(CONFIG_PATH, 'utf8')) as { subgraphs: unknown[] };
-config.subgraphs.push({ name, url: `http://127.0.0.1:${port}/graphql`, sdl: `services/${name}/schema.graphql`, package: `@nhs-hub/${name}` });
-writeFileSync(CONFIG_PATH, `${JSON.stringify(config, null, 2)}\n`);
+const previousConfig = registerSubgraph(CONFIG_PATH, name, port);
 console.log(`Registered ${name} in schema/subgraphs.json`);
 
-const run = (command: string, args: string[]) => execFileSync(command, args, { cwd: REPO_ROOT, stdio: 'inherit' });
-// Links @nhs-hub/<name> into node_modules and records the workspace in package-lock.json.
-run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund']);
-run('npm', ['run', 'compose']);
-console.log(`
-Next:
-  npm test -w @nhs-hub/${name}        its own tests (seed, gateway, SDL)
-  edit services/${name}/data/${name}-facts.csv and data/README.md with the facts your sources state
-  npm run compose                     after any schema change; npm test checks it is current
-  npm start                           serves it on port ${port} with the rest of the hub`);
+const run = (command: string, commandArgs: string[]) => execFileSync(command, commandArgs, { cwd: REPO_ROOT, stdio: 'inherit' });
+try {
+  // Links @nhs-hub/<name> into node_modules and records the workspace in package-lock.json.
+  run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund']);
+  // Prints the new SDL and recomposes; refuses (and writes nothing) if the graph would not compose.
+  run('npm', ['run', 'compose']);
+} catch {
+  // Half a subgraph must not stay registered: schema/subgraphs.json is what npm test and npm start read.
+  rmSync(join(REPO_ROOT, 'services', name), { recursive: true, force: true });
+  writeFileSync(CONFIG_PATH, previousConfig);
+  try {
+    run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund']);
+  } catch {
+    // The link is all that is left to undo; `npm install` by hand does it.
+  }
+  console.error(`\nScaffolding ${name} failed (output above); services/${name}/ and its schema/subgraphs.json entry were removed.`);
+  process.exit(1);
+}
+const next: [string, string][] = [
+  [`npm test -w @nhs-hub/${name}`, 'its own tests (seed, gateway, SDL)'],
+  [`edit services/${name}/data/${name}-facts.csv`, 'and data/README.md: the facts your sources state'],
+  ['npm run compose', 'after any schema change; npm test checks it is current'],
+  ['npm start', `serves it on port ${port} with the rest of the hub`],
+];
+const width = Math.max(...next.map(([command]) => command.length)) + 2;
+console.log(`\nNext:\n${next.map(([command, why]) => `  ${command.padEnd(width)}${why}`).join('\n')}`);

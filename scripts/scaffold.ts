@@ -14,10 +14,36 @@ export interface ScaffoldOptions {
   readonly date?: Date;
 }
 
-export function validateName(name: string, root: string): string | null {
+// Names that would collide with a workspace package (@nhs-hub/kit, @nhs-hub/gateway) or with a
+// Postgres schema the database itself owns.
+const RESERVED = new Set(['kit', 'gateway', 'public']);
+
+export function validateName(name: string, root: string, registered: readonly string[] = [], supergraphSdl = ''): string | null {
   if (!/^[a-z][a-z0-9]{1,30}$/.test(name)) return `"${name}" must be 2-31 lower-case letters and digits, starting with a letter (it names a package, a Postgres schema and GraphQL types)`;
+  if (RESERVED.has(name) || name.startsWith('pg')) return `"${name}" is reserved (a workspace package or a Postgres system schema)`;
   if (existsSync(join(root, 'services', name))) return `services/${name} already exists`;
+  if (registered.includes(name)) return `${name} is already in schema/subgraphs.json`;
+  // The template's entity is <Name>Fact: a type of that name elsewhere in the graph would not compose.
+  const entity = `${name.charAt(0).toUpperCase()}${name.slice(1)}Fact`;
+  if (new RegExp(`^type ${entity}\\b`, 'm').test(supergraphSdl)) return `the graph already has a type ${entity}; choose another name`;
   return null;
+}
+
+/** The first port after every registered subgraph's (the gateway has 4000). */
+export function nextFreePort(urls: readonly string[]): number {
+  return Math.max(4000, ...urls.map((url) => Number(new URL(url).port))) + 1;
+}
+
+/**
+ * Appends the subgraph to schema/subgraphs.json, keeping the rest of the file as it is, and returns
+ * the file's previous text so a failed scaffold can put it back.
+ */
+export function registerSubgraph(configPath: string, name: string, port: number): string {
+  const before = readFileSync(configPath, 'utf8');
+  const config = JSON.parse(before) as { subgraphs: unknown[] };
+  config.subgraphs.push({ name, url: `http://127.0.0.1:${port}/graphql`, sdl: `services/${name}/schema.graphql`, package: `@nhs-hub/${name}` });
+  writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+  return before;
 }
 
 /** Writes services/<name>/ and returns the files written, relative to the root. */

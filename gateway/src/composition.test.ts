@@ -69,7 +69,7 @@ describe('the breaking-change check', () => {
     expect(changes).toEqual([
       { path: 'Stp.leads', message: "Field 'leads' was removed from object type 'Stp'", owner: 'organisations', operations: ['AllStps', 'StpOverview'], allowed: false },
     ]);
-    expect(describeBreakingChange(changes[0] as (typeof changes)[number])).toContain('Owned by organisations; breaks the checked-in operation(s) AllStps, StpOverview');
+    expect(describeBreakingChange(changes[0] as (typeof changes)[number])).toContain('Owned by organisations. Breaks public API consumers: the checked-in operation(s) AllStps, StpOverview');
   });
 
   it('accepts a removal the allow-list names', async () => {

@@ -131,8 +131,9 @@ export async function breakingChanges(
 }
 
 export function describeBreakingChange(change: BreakingChange): string {
+  // Who it breaks: every public API consumer selecting it; the checked-in operations are the ones we know by name.
   const who = change.operations.length
-    ? `breaks the checked-in operation(s) ${change.operations.join(', ')} and any client selecting it`
-    : 'breaks any client selecting it (no checked-in operation does)';
-  return `${change.path}: ${change.message} Owned by ${change.owner}; ${who}. To accept it, add {"path": "${change.path}", "reason", "approvedBy", "date"} to schema/breaking-changes-allowlist.json.`;
+    ? `Breaks public API consumers: the checked-in operation(s) ${change.operations.join(', ')} (schema/operations/) and any other client selecting it.`
+    : 'Breaks public API consumers that select it (no checked-in operation in schema/operations/ does).';
+  return `${change.path}: ${change.message.replace(/\.?$/, '.')} Owned by ${change.owner}. ${who} To accept it, add {"path": "${change.path}", "reason", "approvedBy", "date"} to schema/breaking-changes-allowlist.json.`;
 }

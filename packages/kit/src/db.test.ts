@@ -83,3 +83,31 @@ describe('seeding on start', () => {
     }
   });
 });
+
+describe('an embedded database on disk', () => {
+  it('is refused to a second process while the first has it open, and taken over when that one died', async () => {
+    const { spawn } = await import('node:child_process');
+    const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { openDatabase } = await import('./db.js');
+    const { lockPgliteDataDir } = await import('./pglite-lock.js');
+    const dir = mkdtempSync(`${tmpdir()}/kit-lock-`);
+    const dataDir = `${dir}/hub`;
+    // Another live process (as `npm start` would be) holds the lock.
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      writeFileSync(`${dataDir}.lock`, String(other.pid));
+      await expect(openDatabase({ pgliteDataDir: dataDir })).rejects.toThrow(`The embedded database ${dataDir} is in use by process ${other.pid} (npm start?)`);
+      other.kill();
+      await new Promise((resolve) => other.once('exit', resolve));
+      // Its owner is gone: the lock is stale and this process takes it, then gives it back.
+      const lock = lockPgliteDataDir(dataDir);
+      expect(readFileSync(`${dataDir}.lock`, 'utf8')).toBe(String(process.pid));
+      lock.release();
+      expect(existsSync(`${dataDir}.lock`)).toBe(false);
+    } finally {
+      other.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,6 +5,7 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { type PgliteLock, lockPgliteDataDir } from './pglite-lock.js';
 import { retryingPool } from './pg-retry.js';
 import { SqlCounter, SqlCounterPlugin } from './sql-counter.js';
 
@@ -47,6 +48,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
   let root: Kysely<unknown>;
   let kind: DatabaseKind;
   let pglite: PGlite | undefined;
+  let lock: PgliteLock | undefined;
   if (url) {
     kind = 'postgres';
     const pool = new pg.Pool({
@@ -71,6 +73,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
     kind = 'pglite';
     // PGlite creates only the last path segment, and a failure there never settles waitReady.
     if (pgliteDataDir) mkdirSync(dirname(pgliteDataDir), { recursive: true });
+    // One process per on-disk cluster: PGlite itself would let a second one in.
+    if (pgliteDataDir) lock = lockPgliteDataDir(pgliteDataDir);
     const template = pgliteDataDir ? null : readTemplate();
     // Options must be the only argument: PGlite ignores them when the data dir argument is undefined.
     pglite = new PGlite({
@@ -86,7 +90,12 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
         [pgliteTypes.INT8]: toNumber,
       },
     });
-    await pglite.waitReady;
+    try {
+      await pglite.waitReady;
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
     if (!pgliteDataDir && !template) await writeTemplate(pglite);
     root = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
   }
@@ -107,6 +116,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
       await root.destroy();
       // Kysely only destroys a driver it has used; an unused PGlite would keep the process alive.
       if (pglite && !pglite.closed) await pglite.close();
+      lock?.release();
     },
   };
 }

@@ -107,6 +107,15 @@ describe('loadFile', () => {
     expect(await loadFile(db, loadable, json)).toMatchObject({ inserted: 1, unchanged: 0 });
   });
 
+  it('reads a spreadsheet\'s CSV with a byte-order mark, and refuses JSON elements that are not rows', async () => {
+    const bom = file('bom.csv', `\uFEFF${HEADER}\nw.1,QJM,9,high vacancy rate ≈ 9%,${SEED},34\n`);
+    expect(await loadFile(db, loadable, bom, { dryRun: true })).toMatchObject({ rows: 1 });
+    const json = file('odd.json', '[\n  null,\n  [1]\n]');
+    const message = await loadFile(db, loadable, json).catch((e: unknown) => (e as Error).message);
+    expect(message).toContain('odd.json:2: expected an object (one row), found null');
+    expect(message).toContain('odd.json:3: expected an object (one row), found an array');
+  });
+
   it('replaces the whole table when asked (a seed), deleting keys the file no longer has', async () => {
     const before = await count();
     const summary = await loadFile(db, loadable, file('one.csv', `${HEADER}\nw.1,QJM,9,high vacancy rate ≈ 9%,${SEED},34\n`), { replace: true });

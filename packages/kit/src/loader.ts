@@ -1,21 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { type Kysely, sql } from 'kysely';
-import { DataFileError, type DataProblem, type DataRow, displayPath } from './data.js';
-import { type Citation, checkCitation } from './sources.js';
+import { DataFileError, type DataProblem, type DataRow, displayPath, verifyCitations } from './data.js';
+import type { Citation } from './sources.js';
 
-/**
- * A table a data engineer may load files into: the zod schema one record must satisfy (its output
- * is the table row, snake_case columns) and the key that makes a load an idempotent upsert.
- */
 /** What the loader needs of a zod schema; a plain interface so tables of any row type fit one list. */
 export interface RowSchema<Row> {
   safeParse(value: unknown): { success: true; data: Row } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
 }
 
+/**
+ * A table a data engineer may load files into: the zod schema one record must satisfy (its output
+ * is the table row, snake_case columns) and the key that makes a load an idempotent upsert.
+ */
 export interface LoadableTable<Row extends Record<string, unknown> = Record<string, unknown>> {
   readonly table: string;
   readonly row: RowSchema<Row>;
+  /**
+   * The columns a file may have (e.g. `Object.keys(RowSchema.shape)`). zod drops keys it does not
+   * know, so without this a misspelt optional column would load as empty instead of failing.
+   */
+  readonly columns?: readonly string[];
   /** Columns of the upsert key (a primary key or unique constraint of the table). */
   readonly key: readonly string[];
   /** Citations each row makes, checked against the verbatim documents before anything loads. */
@@ -59,10 +64,17 @@ export function readRecords(path: string, problems: DataProblem[]): DataRow<Reco
       return [];
     }
     const lines = elementLines(text);
-    return value.map((record, i) => ({ value: record as Record<string, unknown>, line: lines[i] ?? 1 }));
+    const records: DataRow<Record<string, unknown>>[] = [];
+    value.forEach((record: unknown, i) => {
+      const line = lines[i] ?? 1;
+      if (record !== null && typeof record === 'object' && !Array.isArray(record)) records.push({ value: record as Record<string, unknown>, line });
+      else problems.push({ file, line, reason: `expected an object (one row), found ${record === null ? 'null' : Array.isArray(record) ? 'an array' : typeof record}` });
+    });
+    return records;
   }
   try {
-    const records = parse(text, { columns: true, info: true, skip_empty_lines: true }) as { record: Record<string, string>; info: { lines: number } }[];
+    // bom: spreadsheets save CSV with a byte-order mark, which would otherwise become part of the first column's name.
+    const records = parse(text, { bom: true, columns: true, info: true, skip_empty_lines: true }) as { record: Record<string, string>; info: { lines: number } }[];
     // CSV has no null: an empty cell is a missing value.
     return records.map(({ record, info }) => ({
       value: Object.fromEntries(Object.entries(record).map(([k, v]) => [k, v === '' ? null : v])),
@@ -113,9 +125,19 @@ export function validateRecords<Row extends Record<string, unknown>>(
   problems: DataProblem[],
 ): DataRow<Row>[] {
   const file = displayPath(path);
+  const isJson = /\.json$/i.test(path);
+  const known = loadable.columns ? new Set(loadable.columns) : null;
+  const reported = new Set<string>();
   const rows: DataRow<Row>[] = [];
+  const cited: { line: number; column: string; citation: Citation }[] = [];
   const seen = new Map<string, number>();
   for (const { value, line } of records) {
+    for (const column of Object.keys(value)) {
+      if (!known || known.has(column) || reported.has(column)) continue;
+      // A CSV's columns are its header's: one problem on line 1, not one per row.
+      if (!isJson) reported.add(column);
+      problems.push({ file, line: isJson ? line : 1, column, reason: `unknown column; ${loadable.table} has ${[...known].join(', ')}` });
+    }
     const parsed = loadable.row.safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) problems.push({ file, line, column: issue.path.join('.') || undefined, reason: issue.message });
@@ -128,12 +150,10 @@ export function validateRecords<Row extends Record<string, unknown>>(
       continue;
     }
     seen.set(key, line);
-    for (const { column, citation } of loadable.citations?.(parsed.data) ?? []) {
-      const reason = checkCitation(citation);
-      if (reason) problems.push({ file, line, column, reason: `citation does not hold: ${reason}` });
-    }
+    for (const { column, citation } of loadable.citations?.(parsed.data) ?? []) cited.push({ line, column, citation });
     rows.push({ value: parsed.data, line });
   }
+  verifyCitations(path, cited, problems);
   return rows;
 }
 
@@ -173,7 +193,8 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
 ): Promise<LoadSummary> {
   const problems: DataProblem[] = [];
   const rows = validateRecords(path, loadable, readRecords(path, problems), problems);
-  if (problems.length) throw new DataFileError(problems);
+  // In file order, so the report reads top to bottom (sort is stable: a line's problems keep their order).
+  if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
   const table = qualifiedTable(db, loadable.table);
   const keyOf = (row: Record<string, unknown>) => JSON.stringify(loadable.key.map((k) => row[k] ?? null));
   let inserted = 0;

@@ -9,7 +9,7 @@
 | `stp_code` | the STP's ODS code (geography owns `Stp`) |
 | `kind` | what the fact is, in capitals, e.g. `VACANCY_RATE` |
 | `value`, `unit` | the number and its unit as stated; empty where the source states none |
-| `qualifier` | how the source hedges it (`≈`, `average`, `about`); empty if it does not |
+| `qualifier` | how the source hedges it (`≈`, `average`, `about`); empty if it does not; the API's `approximate` is true for hedges that make the number an estimate (`≈`, `about`, `circa`), not for `average` |
 | `statement` | the verbatim words on the cited line that state the fact |
 | `source_document`, `source_line` | the document under `infra/sources/` and the 1-based line |
 

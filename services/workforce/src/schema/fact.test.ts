@@ -41,17 +41,17 @@ describe('workforce through the gateway', () => {
   });
 
   it('states Lincolnshire\'s staffing figures as the STP update of 1 June 2018 does, hedges kept', async () => {
-    const { body } = await postGraphQL<{ stp: { workforceFacts: { kind: string; value: string | null; unit: string | null; qualifier: string | null; source: { line: number } }[] } }>(
+    const { body } = await postGraphQL<{ stp: { workforceFacts: { kind: string; value: string | null; unit: string | null; qualifier: string | null; approximate: boolean; source: { line: number } }[] } }>(
       graph.gatewayUrl,
-      '{ stp(code: "QJM") { workforceFacts { kind value unit qualifier source { line } } } }',
+      '{ stp(code: "QJM") { workforceFacts { kind value unit qualifier approximate source { line } } } }',
     );
     expect(body.data?.stp.workforceFacts).toEqual([
-      { kind: 'VACANCY_RATE', value: '9', unit: 'PERCENT', qualifier: '≈', source: { line: 34 } },
-      { kind: 'AGENCY_AND_LOCUM_STAFF_PER_MONTH', value: '400', unit: 'WHOLE_TIME_EQUIVALENT', qualifier: 'average', source: { line: 35 } },
-      { kind: 'EXTRA_GPS_IN_POST', value: '26', unit: 'GPS', qualifier: null, source: { line: 36 } },
-      { kind: 'INTERNATIONAL_GP_RECRUITMENT', value: '39', unit: 'GPS', qualifier: null, source: { line: 132 } },
-      { kind: 'CLINICAL_PHARMACISTS', value: null, unit: null, qualifier: null, source: { line: 165 } },
-      { kind: 'CLINICAL_PHARMACY_APPRENTICESHIPS', value: null, unit: null, qualifier: null, source: { line: 165 } },
+      { kind: 'VACANCY_RATE', value: '9', unit: 'PERCENT', qualifier: '≈', approximate: true, source: { line: 34 } },
+      { kind: 'AGENCY_AND_LOCUM_STAFF_PER_MONTH', value: '400', unit: 'WHOLE_TIME_EQUIVALENT', qualifier: 'average', approximate: false, source: { line: 35 } },
+      { kind: 'EXTRA_GPS_IN_POST', value: '26', unit: 'GPS', qualifier: null, approximate: false, source: { line: 36 } },
+      { kind: 'INTERNATIONAL_GP_RECRUITMENT', value: '39', unit: 'GPS', qualifier: null, approximate: false, source: { line: 132 } },
+      { kind: 'CLINICAL_PHARMACISTS', value: null, unit: null, qualifier: null, approximate: false, source: { line: 165 } },
+      { kind: 'CLINICAL_PHARMACY_APPRENTICESHIPS', value: null, unit: null, qualifier: null, approximate: false, source: { line: 165 } },
     ]);
   });
 });

@@ -3,6 +3,9 @@ import { factsByIds } from '../db/repository.js';
 import type { WorkforceFact } from '../db/types.js';
 import { factsByStp } from './loaders.js';
 
+// Hedges that make a stated number an estimate. "average" is not one: it states a mean, not a guess.
+const APPROXIMATE_HEDGES = new Set(['≈', '~', 'about', 'approximately', 'around', 'circa', 'c.', 'roughly', 'nearly', 'almost']);
+
 const StpRef = builder.externalRef('Stp', builder.selection<{ code: string }>('code'));
 
 export const WorkforceFactRef = builder.loadableObject('WorkforceFact', {
@@ -17,6 +20,11 @@ export const WorkforceFactRef = builder.loadableObject('WorkforceFact', {
     value: t.field({ type: 'Decimal', nullable: true, description: 'As stated; null where the source states no number.', resolve: (f) => f.value }),
     unit: t.exposeString('unit', { nullable: true }),
     qualifier: t.exposeString('qualifier', { nullable: true, description: 'How the source hedges the value, e.g. "≈" or "average".' }),
+    approximate: t.boolean({
+      nullable: false,
+      description: 'True where the source states the value as approximate ("≈", "about", "circa"); an average is not.',
+      resolve: (f) => f.qualifier !== null && APPROXIMATE_HEDGES.has(f.qualifier.toLowerCase()),
+    }),
     statement: t.exposeString('statement', { nullable: false, description: 'The verbatim words that state the fact.' }),
     source: t.field({
       type: 'Source',

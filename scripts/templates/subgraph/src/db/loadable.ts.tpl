@@ -18,6 +18,7 @@ const FactRow = z.object({
 export const factLoadable: LoadableTable<New__Name__Fact & z.infer<typeof FactRow>> = {
   table: '__name___fact',
   row: FactRow,
+  columns: Object.keys(FactRow.shape),
   key: ['id'],
   citations: (row) => [{ column: 'statement', citation: { document: row.source_document, line: row.source_line, text: row.statement } }],
 };
