@@ -54,7 +54,7 @@ async function startStockGateway(graph: TestGraph, definitions: SubgraphDefiniti
     supergraphSdl: composed.supergraphSdl,
     buildService: ({ name }) => new RemoteGraphQLDataSource({ url: graph.subgraphs[name]?.url ?? '' }),
   });
-  return serve({ name: 'stock-gateway', apollo: new ApolloServer({ gateway }), context: () => ({}), port: 0 });
+  void gateway; return startApolloGateway({ supergraphSdl: composed.supergraphSdl });
 }
 
 /** The same supergraph through The Guild's Hive Gateway runtime, pointed at the same subgraphs. */

@@ -1,6 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startGateway } from '@nhs-hub/kit';
+import { startGateway } from '@nhs-hub/kit/gateway';
 import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

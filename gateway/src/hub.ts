@@ -11,8 +11,9 @@ const launchedAt = performance.now();
 const env = readEnv();
 // The embedded database takes seconds to boot; let it boot while the GraphQL stack loads.
 const opening = openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR });
-const [{ startGateway, startSubgraph }, { loadSubgraph, readGraphConfig, SUPERGRAPH_PATH }] = await Promise.all([
+const [{ startSubgraph }, { gatewaySettingsFromEnv, startGateway }, { loadSubgraph, readGraphConfig, SUPERGRAPH_PATH }] = await Promise.all([
   import('@nhs-hub/kit'),
+  import('@nhs-hub/kit/gateway'),
   import('./config.js'),
 ]);
 const entries = readGraphConfig();
@@ -25,7 +26,7 @@ for (const [i, entry] of entries.entries()) {
   const definition = definitions[i];
   if (!definition) continue;
   // Reseeds only what changed since the last start; a fresh database seeds everything.
-  const running = await startSubgraph(definition, { database, port: Number(new URL(entry.url).port), host: process.env.HOST, seed: 'if-changed' });
+  const running = await startSubgraph(definition, { database, port: Number(new URL(entry.url).port), host: env.HOST, seed: 'if-changed' });
   servers.push(running);
   subgraphUrls[entry.name] = running.url;
   const loaded = running.seedReport ? Object.entries(running.seedReport).map(([table, n]) => `${n} ${table}`).join(', ') : 'data unchanged since the last seed';
@@ -34,12 +35,14 @@ for (const [i, entry] of entries.entries()) {
 const gateway = await startGateway({
   supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
   port: env.PORT ?? 4000,
-  host: process.env.HOST,
   subgraphUrls,
+  ...gatewaySettingsFromEnv(env),
 });
 servers.push(gateway);
 const seconds = ((performance.now() - launchedAt) / 1000).toFixed(1);
-console.log(`NHS region data hub ready at ${gateway.url} on ${database.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'} (${seconds} s)`);
+console.log(
+  `NHS region data hub ready at ${gateway.url} on ${database.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}, response cache ${gateway.cache ? gateway.cache.kind : 'off'} (${seconds} s)`,
+);
 
 let stopping = false;
 async function stop(): Promise<void> {

@@ -1,16 +1,21 @@
 import '@nhs-hub/kit/telemetry';
 import { readFileSync } from 'node:fs';
-import { readEnv, startGateway } from '@nhs-hub/kit';
-import { readGraphConfig, SUPERGRAPH_PATH } from './config.js';
+import { readEnv } from '@nhs-hub/kit/env';
+import { gatewaySettingsFromEnv, startGateway, subgraphsOf } from '@nhs-hub/kit/gateway';
+import { SUPERGRAPH_PATH } from './config.js';
 
-// The gateway on its own, in front of subgraphs that run as their own processes. A subgraph's URL
-// can be overridden with SUBGRAPH_<NAME>_URL (e.g. SUBGRAPH_GEOGRAPHY_URL).
+// The gateway on its own, in front of subgraphs that run as their own processes. It serves the
+// supergraph at HUB_SUPERGRAPH_PATH (schema/supergraph.graphql by default), calling each subgraph
+// at the URL composed into it unless SUBGRAPH_<NAME>_URL overrides it (e.g. SUBGRAPH_GEOGRAPHY_URL).
 const env = readEnv();
-const subgraphUrls = Object.fromEntries(
-  readGraphConfig().map((e) => [e.name, process.env[`SUBGRAPH_${e.name.toUpperCase()}_URL`] ?? e.url]),
-);
-const gateway = await startGateway({ supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'), port: env.PORT ?? 4000, host: process.env.HOST, subgraphUrls });
-console.log(`Gateway ready at ${gateway.url}`);
+const supergraphSdl = readFileSync(env.HUB_SUPERGRAPH_PATH ?? SUPERGRAPH_PATH, 'utf8');
+const subgraphUrls: Record<string, string> = {};
+for (const name of Object.keys(subgraphsOf(supergraphSdl))) {
+  const override = process.env[`SUBGRAPH_${name.toUpperCase()}_URL`];
+  if (override) subgraphUrls[name] = override;
+}
+const gateway = await startGateway({ supergraphSdl, port: env.PORT ?? 4000, subgraphUrls, ...gatewaySettingsFromEnv(env) });
+console.log(`Gateway ready at ${gateway.url}${gateway.cache ? ` (response cache: ${gateway.cache.kind})` : ''}`);
 const stop = async () => {
   await gateway.close();
   process.exit(0);

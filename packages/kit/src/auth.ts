@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { errors as joseErrors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 
 /**
  * Scopes the hub grants. Public data needs none; a restricted field names the scope it needs, and
@@ -20,52 +20,120 @@ export interface HubAuth {
 
 export const ANONYMOUS: HubAuth = Object.freeze({ subject: null, scopes: new Set<string>() });
 
-/** HS256 secret every hub process shares (HUB_JWT_SECRET, at least 32 characters). */
+/**
+ * How bearer tokens are verified. HS256 with a secret every hub process shares (development, or a
+ * hub that issues its own tokens), and/or RS256/ES256 against an identity provider's published
+ * keys (a JWKS: NHS CIS2, Microsoft Entra ID), rotated by `kid`.
+ */
 export interface JwtSettings {
   readonly secret: string | undefined;
   readonly issuer?: string | undefined;
   readonly audience?: string | undefined;
+  /** The identity provider's JWKS endpoint (HUB_JWT_JWKS_URL). */
+  readonly jwksUrl?: string | undefined;
+  /** Seconds of clock difference tolerated on `exp`, `nbf` and `iat`. */
+  readonly clockToleranceSeconds?: number | undefined;
 }
 
 export function jwtSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): JwtSettings {
-  return { secret: env.HUB_JWT_SECRET, issuer: env.HUB_JWT_ISSUER, audience: env.HUB_JWT_AUDIENCE };
+  const skew = env.HUB_JWT_CLOCK_SKEW_SECONDS;
+  return {
+    secret: env.HUB_JWT_SECRET,
+    issuer: env.HUB_JWT_ISSUER,
+    audience: env.HUB_JWT_AUDIENCE,
+    jwksUrl: env.HUB_JWT_JWKS_URL,
+    clockToleranceSeconds: skew === undefined ? undefined : Number(skew),
+  };
 }
 
 function unauthenticated(reason: string): GraphQLError {
   return new GraphQLError(`Invalid bearer token: ${reason}`, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 
-const keyCache = new Map<string, Uint8Array>();
+/** The token may be fine; the keys to check it with could not be fetched. Retrying later can succeed. */
+function keysUnavailable(detail: string): GraphQLError {
+  return new GraphQLError(`Cannot verify bearer tokens right now: the identity provider's signing keys are unavailable (${detail}). Retry shortly.`, {
+    extensions: { code: 'IDENTITY_PROVIDER_UNAVAILABLE', http: { status: 503 } },
+  });
+}
+
+const secretKeys = new Map<string, Uint8Array>();
+const remoteKeySets = new Map<string, JWTVerifyGetKey>();
+
+function remoteKeySet(url: string): JWTVerifyGetKey {
+  let keys = remoteKeySets.get(url);
+  if (!keys) {
+    // jose refetches the set when a token names a kid it has not seen (rotation), at most every
+    // 30 s, and keeps the set for 10 minutes; a slow provider cannot hold a request past 3 s.
+    keys = createRemoteJWKSet(new URL(url), { timeoutDuration: 3_000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+    remoteKeySets.set(url, keys);
+  }
+  return keys;
+}
+
+function algorithmOf(token: string): string | undefined {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: unknown };
+    return typeof header.alg === 'string' ? header.alg : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const ASYMMETRIC = ['RS256', 'ES256'];
 
 /**
  * Reads the caller from an `Authorization` header. No header: anonymous (public data stays
- * public). A header that is not a valid, unexpired token signed with the hub's key: a 401, never a
- * silent downgrade to anonymous, so a client with a broken token learns it at once.
+ * public). A header that is not a valid, unexpired token signed with a key the hub trusts: a 401,
+ * never a silent downgrade to anonymous, so a client with a broken token learns it at once.
  */
 export async function authenticate(authorization: string | string[] | undefined, settings: JwtSettings = jwtSettingsFromEnv()): Promise<HubAuth> {
   const header = Array.isArray(authorization) ? authorization[0] : authorization;
   if (header === undefined || header === '') return ANONYMOUS;
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header.trim());
   if (!match?.[1]) throw unauthenticated('expected "Authorization: Bearer <JWT>"');
-  if (!settings.secret || settings.secret.length < 32) throw unauthenticated('this hub has no HUB_JWT_SECRET (32+ characters) to verify tokens with');
-  let key = keyCache.get(settings.secret);
-  if (!key) {
-    key = new TextEncoder().encode(settings.secret);
-    keyCache.set(settings.secret, key);
+  const token = match[1];
+  const alg = algorithmOf(token);
+  const hasSecret = Boolean(settings.secret && settings.secret.length >= 32);
+  if (!hasSecret && !settings.jwksUrl) {
+    throw unauthenticated('this hub has no HUB_JWT_SECRET (32+ characters) or HUB_JWT_JWKS_URL to verify tokens with');
   }
+  const options = {
+    ...(settings.issuer ? { issuer: settings.issuer } : {}),
+    ...(settings.audience ? { audience: settings.audience } : {}),
+    clockTolerance: settings.clockToleranceSeconds ?? 60,
+  };
   try {
-    const { payload } = await jwtVerify(match[1], key, {
-      algorithms: ['HS256'],
-      ...(settings.issuer ? { issuer: settings.issuer } : {}),
-      ...(settings.audience ? { audience: settings.audience } : {}),
-    });
-    // OAuth 2 style: `scope` is space-separated; some issuers send `scp` as an array.
-    const raw = payload.scope ?? payload.scp;
+    let payload: Record<string, unknown> & { sub?: string };
+    if (alg === 'HS256') {
+      if (!hasSecret || !settings.secret) throw unauthenticated('HS256 tokens are not accepted here (no HUB_JWT_SECRET); expected RS256 or ES256');
+      let key = secretKeys.get(settings.secret);
+      if (!key) {
+        key = new TextEncoder().encode(settings.secret);
+        secretKeys.set(settings.secret, key);
+      }
+      ({ payload } = await jwtVerify(token, key, { ...options, algorithms: ['HS256'] }));
+    } else if (alg && ASYMMETRIC.includes(alg)) {
+      if (!settings.jwksUrl) throw unauthenticated(`${alg} tokens need HUB_JWT_JWKS_URL, which this hub does not have`);
+      ({ payload } = await jwtVerify(token, remoteKeySet(settings.jwksUrl), { ...options, algorithms: ASYMMETRIC }));
+    } else {
+      throw unauthenticated(`algorithm ${alg ?? 'unreadable'} is not accepted (HS256, RS256, ES256 are)`);
+    }
+    // OAuth 2 style: `scope` is space-separated; some issuers (Entra ID) send `scp`, or `roles` as an array.
+    const raw = payload.scope ?? payload.scp ?? payload.roles;
     const scopes = typeof raw === 'string' ? raw.split(' ') : Array.isArray(raw) ? raw.filter((s): s is string => typeof s === 'string') : [];
     return { subject: payload.sub ?? null, scopes: new Set(scopes.filter(Boolean)) };
   } catch (error) {
+    if (error instanceof GraphQLError) throw error;
+    if (error instanceof joseErrors.JWKSTimeout) throw keysUnavailable(`no answer from ${settings.jwksUrl} within 3 s`);
+    if (error instanceof joseErrors.JOSEError && /JSON Web Key Set HTTP response/.test(error.message)) throw keysUnavailable(`${settings.jwksUrl} answered: ${error.message}`);
+    if (error instanceof joseErrors.JWKSInvalid) throw keysUnavailable(`${settings.jwksUrl} did not return a valid JWKS`);
     if (error instanceof joseErrors.JWTExpired) throw unauthenticated('expired');
+    if (error instanceof joseErrors.JWTClaimValidationFailed) throw unauthenticated(`claim "${error.claim}" ${error.reason === 'check_failed' ? 'does not match' : error.reason}: ${error.message}`);
+    if (error instanceof joseErrors.JWKSNoMatchingKey) throw unauthenticated('signed with a key the identity provider does not publish (unknown kid)');
     if (error instanceof joseErrors.JOSEError) throw unauthenticated(error.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' ? 'signature does not verify' : error.message);
+    // fetch failed: the JWKS endpoint is down or unreachable.
+    if (error instanceof TypeError || (error as { name?: string }).name === 'AbortError') throw keysUnavailable(`${settings.jwksUrl} is unreachable: ${(error as Error).message}`);
     throw unauthenticated('unreadable');
   }
 }

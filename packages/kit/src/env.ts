@@ -18,7 +18,29 @@ const EnvSchema = z.object({
   HUB_JWT_AUDIENCE: z.string().min(1).optional(),
   /** Postgres schema a standalone subgraph keeps its tables in; its own name by default. */
   HUB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a plain lower-case identifier').optional(),
-  LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
+  /** Interface a process listens on; 127.0.0.1 unless told otherwise (0.0.0.0 in a container). */
+  HOST: z.string().min(1).optional(),
+  /** The identity provider's JWKS endpoint; RS256/ES256 bearer tokens are verified against it. */
+  HUB_JWT_JWKS_URL: z.url().optional(),
+  /** Seconds of clock difference tolerated when checking a token's times. */
+  HUB_JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
+  /** Introspection on or off; on outside production by default. */
+  HUB_INTROSPECTION: z.enum(['true', 'false']).optional(),
+  /** Where the gateway reads its supergraph; schema/supergraph.graphql by default. */
+  HUB_SUPERGRAPH_PATH: z.string().min(1).optional(),
+  /** Milliseconds before the gateway abandons a subgraph call (that subgraph's fields answer null with an error). */
+  HUB_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(10_000),
+  /** The gateway's response cache: on (in memory, or in Redis when HUB_CACHE_REDIS_URL is set) or off. */
+  HUB_CACHE: z.enum(['on', 'off']).default('on'),
+  /** Seconds a cached response lives unless a seed or load purges it first. */
+  HUB_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** Redis shared by gateway replicas for the response cache (hits and purges). */
+  HUB_CACHE_REDIS_URL: z.url().optional(),
+  /** The gateway a load or seed tells to purge its response cache (a token with scope hub:cache:purge is needed). */
+  HUB_GATEWAY_URL: z.url().optional(),
+  /** A bearer token with scope hub:cache:purge, for a load or seed to purge the cache when it cannot mint one. */
+  HUB_ADMIN_TOKEN: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 
 export type HubEnv = z.infer<typeof EnvSchema>;

@@ -1,51 +1,47 @@
 import './telemetry.js';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, type ValidationRule } from 'graphql';
-import { authenticate } from './auth.js';
-import { subgraphFetcher } from './http-fetcher.js';
-import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
-import { type RunningServer, serve } from './server.js';
-
-export interface GatewayContext {
-  readonly requestId: string;
-  /** Forwarded as-is: each subgraph verifies the token itself rather than trusting the gateway. */
-  readonly authorization: string | undefined;
-}
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createGatewayRuntime, type GatewayPlugin, useCustomFetch } from '@graphql-hive/gateway-runtime';
+import { Logger } from '@graphql-hive/logger';
+import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
+import { useAPQ } from '@graphql-yoga/plugin-apq';
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
+import { type DocumentNode, type ExecutionResult, getOperationAST, GraphQLError, type GraphQLSchema, isNonNullType, Kind, type ValidationRule } from 'graphql';
+import { authenticate, type HubAuth } from './auth.js';
+import { type HubEnv, readEnv } from './env.js';
+import { type CacheSettings, type ResponseCache, startResponseCache } from './response-cache.js';
+import { formatGatewayError } from './gateway-errors.js';
+import { subgraphFetch } from './subgraph-fetch.js';
+import { isProduction, rootLogger } from './observability.js';
+import { type RunningServer, sendJson, serve } from './server.js';
 
 export interface GatewayOptions {
   readonly supergraphSdl: string;
   /** Subgraph URLs by name, overriding the URLs composed into the supergraph (tests run on port 0). */
   readonly subgraphUrls?: Readonly<Record<string, string>>;
   readonly port?: number;
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** Milliseconds before a subgraph call is abandoned; the query answers with the rest of its data. */
   readonly subgraphTimeoutMs?: number;
+  /** The response cache; off unless given (tests that do not test it see every change at once). */
+  readonly cache?: CacheSettings | undefined;
+  /** Introspection; on outside production unless set. */
+  readonly introspection?: boolean | undefined;
+}
+
+export interface RunningGateway extends RunningServer {
+  readonly cache: ResponseCache | null;
 }
 
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
 
-class HubDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]): void {
-    // The request id follows the query into every subgraph so logs join up.
-    if (context?.requestId) request.http?.headers.set('x-request-id', context.requestId);
-    if (context?.authorization) request.http?.headers.set('authorization', context.authorization);
-  }
-}
-
-/**
- * Builds the gateway over a static supergraph. Subgraph calls go over keep-alive node:http
- * connections, and every call has a timeout so a hung subgraph cannot hang a query.
- */
-export function createGateway(options: GatewayOptions): ApolloGateway {
-  const { supergraphSdl } = options;
-  const timeoutMs = options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
-  return new ApolloGateway({
-    supergraphSdl,
-    buildService: ({ name, url }) => new HubDataSource({ url: options.subgraphUrls?.[name] ?? url, fetcher: subgraphFetcher(name, timeoutMs) }),
-  });
+/** The gateway settings a deployed process takes from its environment (see env.ts). */
+export function gatewaySettingsFromEnv(env: HubEnv = readEnv()): Pick<GatewayOptions, 'cache' | 'subgraphTimeoutMs' | 'introspection' | 'host'> {
+  return {
+    cache: env.HUB_CACHE === 'on' ? { ttlMs: env.HUB_CACHE_TTL_SECONDS * 1000, redisUrl: env.HUB_CACHE_REDIS_URL } : undefined,
+    subgraphTimeoutMs: env.HUB_SUBGRAPH_TIMEOUT_MS,
+    introspection: env.HUB_INTROSPECTION === undefined ? undefined : env.HUB_INTROSPECTION === 'true',
+    host: env.HOST,
+  };
 }
 
 /**
@@ -53,18 +49,17 @@ export function createGateway(options: GatewayOptions): ApolloGateway {
  * documented headline operations (which reach depth 7 and a few dozen aliases) and far below what
  * a hostile document needs to hurt the subgraphs.
  */
-export const QUERY_LIMITS = { maxDepth: 12, maxAliases: 40, maxCost: 20_000, maxTokens: 4_000, maxDirectives: 40 } as const;
+export const QUERY_LIMITS = { maxDepth: 12, maxAliases: 40, maxCost: 20_000, maxTokens: 4_000, maxDirectives: 40, maxStringLength: 1_000 } as const;
 
-export function hostileQueryLimits(): ApolloArmor {
-  return new ApolloArmor({
+function queryLimitPlugins(): GatewayPlugin[] {
+  return new EnvelopArmor({
     maxDepth: { n: QUERY_LIMITS.maxDepth, ignoreIntrospection: true },
     maxAliases: { n: QUERY_LIMITS.maxAliases },
     costLimit: { maxCost: QUERY_LIMITS.maxCost, ignoreIntrospection: true },
-    // armor's token plugin turns every syntax error into a 500; graphql-js enforces the same limit in parseOptions.
-    maxTokens: { enabled: false },
+    maxTokens: { n: QUERY_LIMITS.maxTokens },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives },
     blockFieldSuggestion: { enabled: isProduction() },
-  });
+  }).protect().plugins as GatewayPlugin[];
 }
 
 /**
@@ -80,58 +75,191 @@ export const KnownOperationTypes: ValidationRule = (context) => ({
 });
 
 /**
- * Apollo Server hands a document whose operation it could not pick (an unknown or empty
- * operationName, several unnamed operations) to the gateway, which answers 500. Refuse it as the
- * client error it is, with Apollo's own code for it.
+ * Hive Router's executor leaves `data` out when every root field failed (a subgraph down, a code
+ * not found). GraphQL says a failed nullable field is null and the rest of the answer stands, and
+ * clients (and the hub's contract) rely on `{ "stp": null }` with its error, answered 200.
  */
-export function operationResolutionPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+export function withNulledRootFields(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, result: ExecutionResult): ExecutionResult {
+  if (result.data != null || !result.errors?.length || !result.errors.every((e) => e.path?.length)) return result;
+  const operation = getOperationAST(document, operationName);
+  const root = operation ? (operation.operation === 'query' ? schema.getQueryType() : null) : null;
+  if (!operation || !root) return result;
+  const data: Record<string, null> = {};
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD) return result;
+    const field = root.getFields()[selection.name.value];
+    // A failed non-null root field makes the whole of data null, which is what we have.
+    if (field && isNonNullType(field.type)) return { ...result, data: null };
+    data[selection.alias?.value ?? selection.name.value] = null;
+  }
+  return { ...result, data };
+}
+
+/**
+ * No argument of this graph needs a long literal (codes, dates, names), and a 500 kB one costs
+ * every layer it crosses (planner, subgraph parse, SQL parameter) for nothing.
+ */
+export const MaxStringLength: ValidationRule = (context) => ({
+  StringValue(node) {
+    if (node.value.length <= QUERY_LIMITS.maxStringLength) return;
+    context.reportError(
+      new GraphQLError(
+        `String literal limit exceeded: ${node.value.length} characters, the limit is ${QUERY_LIMITS.maxStringLength}. Codes, dates and names are short; pass long text as a variable if you really need it.`,
+        { nodes: node, extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit: 'maxStringLength', max: QUERY_LIMITS.maxStringLength, found: node.value.length } },
+      ),
+    );
+  },
+});
+
+/** The supergraph with each subgraph's `@join__graph(url:)` replaced where an override is given. */
+export function supergraphWithUrls(supergraphSdl: string, urls: Readonly<Record<string, string>> = {}): string {
+  let sdl = supergraphSdl;
+  for (const [name, url] of Object.entries(urls)) {
+    const pattern = new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`);
+    if (!pattern.test(sdl)) throw new Error(`The supergraph has no subgraph named "${name}"`);
+    sdl = sdl.replace(pattern, `$1${url}$2`);
+  }
+  return sdl;
+}
+
+/** Subgraph name and URL as the supergraph's `@join__graph` directives give them. */
+export function subgraphsOf(supergraphSdl: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const match of supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]*)"\)/g)) {
+    if (match[1] && match[2] !== undefined) found[match[1]] = match[2];
+  }
+  return found;
+}
+
+/** A body already read, as the async iterable whatwg-node accepts in place of the consumed stream. */
+function bodyOf(text: string): { readonly text: string; [Symbol.asyncIterator](): AsyncGenerator<Uint8Array> } {
   return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, request }) {
-          if (operation) return;
-          const message =
-            typeof request.operationName === 'string'
-              ? `Unknown operation named ${JSON.stringify(request.operationName)}.`
-              : 'Must provide an operation name when the document contains several operations.';
-          throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
-        },
-      };
+    text,
+    async *[Symbol.asyncIterator]() {
+      yield Buffer.from(text);
     },
   };
 }
 
-export async function startGateway(options: GatewayOptions): Promise<RunningServer & { gateway: ApolloGateway }> {
-  const gateway = createGateway(options);
-  const armor = hostileQueryLimits().protect();
-  const apollo = new ApolloServer<GatewayContext>({
-    gateway,
-    plugins: [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), requestLogPlugin('gateway'), operationResolutionPlugin(),
-      // armor's typings point at the CommonJS build of @apollo/server; the plugin objects are the same.
-      ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[])],
-    validationRules: [KnownOperationTypes, ...armor.validationRules],
-    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
-    allowBatchedHttpRequests: false,
-    // Introspection (and so the explorer) is on outside production unless switched off explicitly.
-    introspection: process.env.HUB_INTROSPECTION ? process.env.HUB_INTROSPECTION === 'true' : !isProduction(),
-    includeStacktraceInErrorResponses: !isProduction(),
-    formatError: formatHubError,
+/** What the front door learned about the caller, handed to the runtime with the request. */
+interface HubServerContext {
+  readonly requestId: string;
+  readonly auth: HubAuth;
+  /** Filled in by the plugins for the request log. */
+  readonly hubLog: { operationName: string | null; errors: string[] };
+}
+
+/**
+ * The gateway: Hive Gateway's runtime with Hive Router's query planner and executor (Rust, through
+ * a native addon), behind the same front door as every subgraph (health, request id, body limit).
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const timeoutMs = options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
+  const supergraph = supergraphWithUrls(options.supergraphSdl, options.subgraphUrls);
+  const subgraphs = subgraphsOf(supergraph);
+  const introspection = options.introspection ?? !isProduction();
+  const cache = options.cache ? await startResponseCache(options.cache) : null;
+  const log = rootLogger.child({ service: 'gateway' });
+
+  const runtime = createGatewayRuntime<Partial<HubServerContext>>({
+    supergraph,
+    unifiedGraphHandler,
+    // Hive's own logger reads LOG_LEVEL too and refuses the hub's 'silent'; the hub logs through pino.
+    logging: new Logger({ level: false }),
+    landingPage: false,
+    graphiql: false,
+    // Errors are shaped once, by formatGatewayError; Yoga's masking would hide subgraph messages.
+    maskedErrors: false,
+    requestId: false,
+    healthCheckEndpoint: '/__hive/live',
+    readinessCheckEndpoint: '/__hive/ready',
+    // Same rule Apollo Server applied: a GET or a form post must carry a header a browser cannot
+    // send cross-site without a preflight.
+    csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'graphql-preflight', 'x-graphql-client-name'] },
+    ...(introspection ? {} : { disableIntrospection: { disableIf: () => true } }),
+    propagateHeaders: {
+      // The request id follows the query into every subgraph so logs join up; the token travels on
+      // so each subgraph checks the caller itself rather than trusting the gateway.
+      fromClientToSubgraphs: ({ request }) => ({
+        'x-request-id': request.headers.get('x-request-id'),
+        authorization: request.headers.get('authorization'),
+      }),
+    },
+    plugins: () => [
+      useCustomFetch(subgraphFetch(subgraphs, timeoutMs)),
+      ...queryLimitPlugins(),
+      {
+        onValidate: ({ addValidationRule }) => {
+          addValidationRule(KnownOperationTypes);
+          addValidationRule(MaxStringLength);
+        },
+        onExecute: ({ args }) => ({
+          onExecuteDone: ({ result, setResult }) => {
+            if (Symbol.asyncIterator in result) return;
+            const completed = withNulledRootFields(args.schema, args.document, args.operationName, result);
+            if (completed !== result) setResult(completed);
+          },
+        }),
+        onParams: ({ params, context }) => {
+          const hub = (context as unknown as Partial<HubServerContext>).hubLog;
+          if (hub) hub.operationName = params.operationName ?? null;
+        },
+      } satisfies GatewayPlugin,
+      useAPQ(),
+      ...(cache ? [cache.plugin] : []),
+      {
+        onResultProcess: ({ request, result, setResult, serverContext }) => {
+          if (Array.isArray(result) || !result || Symbol.asyncIterator in result || !result.errors?.length) return;
+          const requestId = request.headers.get('x-request-id') ?? '';
+          const hubLog = (serverContext as unknown as Partial<HubServerContext>).hubLog;
+          const formatted = result.errors.map((error) => formatGatewayError(error, requestId, hubLog?.operationName));
+          hubLog?.errors.push(...formatted.map((e) => String(e.extensions.code)));
+          // The HTTP status rides on the result (Yoga strips it from the body); errors keep only what callers read.
+          let status: number | undefined;
+          const errors = formatted.map(({ extensions: { http, ...extensions }, ...error }) => {
+            if (http?.status && (!status || http.status > status)) status = http.status;
+            return { ...error, extensions };
+          });
+          const http = { ...(result.extensions?.http as object | undefined), ...(status ? { status } : {}) };
+          setResult({ ...result, errors: errors as never, extensions: { ...result.extensions, http } });
+        },
+      } satisfies GatewayPlugin,
+    ],
   });
-  const subgraphs = Object.entries(options.subgraphUrls ?? {});
-  const running = await serve<GatewayContext>({
+
+  const running = await serve({
     name: 'gateway',
-    apollo,
-    // A bad token is refused here with a 401 before any planning; a good one travels on.
-    context: async ({ requestId, headers }) => {
-      await authenticate(headers.authorization);
-      return { requestId, authorization: headers.authorization };
+    handler: async (req: IncomingMessage, res: ServerResponse, { requestId, body }) => {
+      const started = performance.now();
+      let auth: HubAuth;
+      try {
+        // A bad token is refused here with a 401 before any planning; a good one travels on.
+        auth = await authenticate(req.headers.authorization);
+      } catch (error) {
+        const gql = error as GraphQLError;
+        const status = (gql.extensions?.http as { status?: number } | undefined)?.status ?? 401;
+        return sendJson(res, status, { errors: [{ message: gql.message, extensions: { code: gql.extensions?.code ?? 'UNAUTHENTICATED', requestId } }] });
+      }
+      if (cache && new URL(req.url ?? '/', 'http://localhost').pathname === '/admin/cache/purge') {
+        return cache.handlePurge(req, res, auth, requestId);
+      }
+      req.headers['x-request-id'] = requestId;
+      // The body was read within the size limit already; whatwg-node takes it from here.
+      // A string would do, but whatwg-node calls Object.keys() on it: one key per character.
+      if (body !== undefined) (req as IncomingMessage & { body?: unknown }).body = bodyOf(body);
+      const context: HubServerContext = { requestId, auth, hubLog: { operationName: null, errors: [] } };
+      await (runtime.requestListener as unknown as (req: IncomingMessage, res: ServerResponse, context: HubServerContext) => Promise<void>)(req, res, context);
+      log.info(
+        { requestId, operationName: context.hubLog.operationName, status: res.statusCode, durationMs: Math.round((performance.now() - started) * 10) / 10, errors: context.hubLog.errors },
+        'graphql request',
+      );
     },
     port: options.port,
     host: options.host,
     ready: async () => {
       const checks: Record<string, boolean | string> = {};
       await Promise.all(
-        subgraphs.map(async ([name, url]) => {
+        Object.entries(subgraphs).map(async ([name, url]) => {
           try {
             const res = await fetch(new URL('/health/ready', url), { signal: AbortSignal.timeout(2_000) });
             checks[name] = res.ok || `status ${res.status}`;
@@ -140,8 +268,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
           }
         }),
       );
-      return { ready: Object.values(checks).every((c) => c === true), checks };
+      const ready = Object.values(checks).every((c) => c === true);
+      // The cache is an accelerator: without it the gateway still answers, so it never fails readiness.
+      if (cache) checks.responseCache = await cache.health();
+      return { ready, checks };
+    },
+    onClose: async () => {
+      await runtime.dispose();
+      await cache?.close();
     },
   });
-  return { ...running, gateway };
+  return { ...running, cache };
 }

@@ -13,5 +13,4 @@ export * from './standalone.js';
 export * from './subgraph.js';
 export * from './dates.js';
 export * from './loaders.js';
-export * from './gateway.js';
 export * from './observability.js';

@@ -3,6 +3,9 @@ import type { GraphQLFormattedError } from 'graphql';
 import { pino, type Logger } from 'pino';
 
 const level = process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' || process.env.VITEST ? 'silent' : 'info');
+// Hive Gateway's logger reads LOG_LEVEL too, whatever logger it is given, and throws on pino's
+// 'silent'. The hub's own logs are pino's (read above); Hive's are off, so 'error' changes nothing.
+if (process.env.LOG_LEVEL === 'silent') process.env.LOG_LEVEL = 'error';
 
 /** Structured JSON logs, one logger per process; each service names itself in `service`. */
 export const rootLogger: Logger = pino({ level, base: { pid: process.pid } });

@@ -3,11 +3,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 
-export interface ServeOptions<TContext extends BaseContext> {
+/**
+ * What answers GraphQL requests once the shared front door (health, request id, body limit) has
+ * let them in. `body` is the request body already read within the size limit (POST), or undefined.
+ */
+export type GraphQLHandler = (req: IncomingMessage, res: ServerResponse, request: { requestId: string; body: string | undefined }) => Promise<void>;
+
+export interface ServeOptions {
   readonly name: string;
-  readonly apollo: ApolloServer<TContext>;
-  /** Builds a fresh context per request. */
-  readonly context: (request: { requestId: string; headers: IncomingMessage['headers'] }) => Promise<TContext> | TContext;
+  readonly handler: GraphQLHandler;
+  /** Called after the HTTP server stopped and in-flight requests finished. */
+  readonly onClose?: () => Promise<void>;
   readonly port?: number | undefined;
   readonly host?: string | undefined;
   /** Readiness beyond "the process is up": e.g. the database answers, subgraphs answer. */
@@ -35,10 +41,9 @@ const DEFAULT_MAX_BODY_BYTES = 1_000_000;
  * (`/health/ready`) endpoints, a request id on every response, and a body-size limit.
  * One integration for subgraphs and gateway alike, so behaviour under bad input is the same everywhere.
  */
-export async function serve<TContext extends BaseContext>(options: ServeOptions<TContext>): Promise<RunningServer> {
-  const { apollo, name } = options;
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const { name } = options;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  await apollo.start();
 
   const http = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -65,40 +70,18 @@ export async function serve<TContext extends BaseContext>(options: ServeOptions<
       return sendJson(res, 404, { errors: [{ message: `No route ${url.pathname}; GraphQL is served at /graphql` }] });
     }
 
-    let body: unknown;
+    let body: string | undefined;
     if (req.method === 'POST') {
-      const raw = await readBody(req, maxBody);
+      // A declared length over the limit is refused before reading a byte of it.
+      const declared = Number(headerValue(req.headers['content-length']) ?? 0);
+      const raw = declared > maxBody ? null : await readBody(req, maxBody);
       if (raw === null) {
+        res.setHeader('connection', 'close');
         return sendJson(res, 413, { errors: [{ message: `Request body exceeds ${maxBody} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
       }
-      const type = headerValue(req.headers['content-type']) ?? '';
-      if (type.includes('application/json')) {
-        try {
-          body = raw.length > 0 ? JSON.parse(raw) : undefined;
-        } catch {
-          return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
-        }
-      } else {
-        body = raw;
-      }
+      body = raw;
     }
-
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-      context: async () => options.context({ requestId, headers: req.headers }),
-    });
-    for (const [key, value] of response.headers) res.setHeader(key, value);
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') {
-      res.end(response.body.string);
-      return;
-    }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
+    await options.handler(req, res, { requestId, body });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -126,7 +109,7 @@ export async function serve<TContext extends BaseContext>(options: ServeOptions<
       await closed;
       clearInterval(sweep);
       clearTimeout(forced);
-      await apollo.stop();
+      await options.onClose?.();
     },
   };
 }
@@ -150,7 +133,43 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** Serves an Apollo Server (the subgraphs) behind the shared front door. */
+export async function apolloHandler<TContext extends BaseContext>(
+  apollo: ApolloServer<TContext>,
+  context: (request: { requestId: string; headers: IncomingMessage['headers'] }) => Promise<TContext> | TContext,
+): Promise<GraphQLHandler> {
+  await apollo.start();
+  return async (req, res, { requestId, body: raw }) => {
+    let body: unknown = raw;
+    const type = headerValue(req.headers['content-type']) ?? '';
+    if (raw !== undefined && type.includes('application/json')) {
+      try {
+        body = raw.length > 0 ? JSON.parse(raw) : undefined;
+      } catch {
+        return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      context: async () => context({ requestId, headers: req.headers }),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.statusCode = status;
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(body));

@@ -9,7 +9,7 @@ import { lastSeedFingerprint, recordSeedFingerprint, seedFingerprint } from './f
 import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
 import type { HubDatabase, SubgraphDatabase } from './db.js';
 import { type MigrationSet, migrateToLatest } from './migrate.js';
-import { type RunningServer, serve } from './server.js';
+import { apolloHandler, type RunningServer, serve } from './server.js';
 import type { SqlCounter } from './sql-counter.js';
 
 /** What a seed step reports: rows loaded per table. */
@@ -91,10 +91,11 @@ export async function startSubgraph<DB>(
 ): Promise<RunningSubgraph<DB>> {
   const schemaName = options.schemaName ?? definition.name;
   const { scoped, seedReport } = await prepareSubgraph(definition, options.database, schemaName, options.seed ?? true);
-  const running = await serve<HubContext<DB>>({
+  const apollo = createSubgraphApollo<DB>(definition.name, definition.schema);
+  const running = await serve({
     name: definition.name,
-    apollo: createSubgraphApollo<DB>(definition.name, definition.schema),
-    context: async ({ requestId, headers }) => ({ requestId, db: scoped.db, auth: await authenticate(headers.authorization) }),
+    handler: await apolloHandler(apollo, async ({ requestId, headers }) => ({ requestId, db: scoped.db, auth: await authenticate(headers.authorization) })),
+    onClose: () => apollo.stop(),
     port: options.port,
     host: options.host,
     ready: async () => {

@@ -1,0 +1,45 @@
+import './telemetry.js';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import { subgraphFetcher } from './http-fetcher.js';
+import { apolloHandler, type RunningServer, serve } from './server.js';
+
+/**
+ * `@apollo/gateway` over the same supergraph: no longer the hub's engine, kept as a peer in the
+ * bench and in the portability test (an operation must answer the same through Apollo's planner).
+ * `tuned` is the configuration the hub ran before Hive Gateway: keep-alive node:http subgraph
+ * calls, the request id and token forwarded, and the plugins nobody reads turned off.
+ */
+export async function startApolloGateway(options: {
+  supergraphSdl: string;
+  port?: number;
+  tuned?: boolean;
+  name?: string;
+}): Promise<RunningServer> {
+  interface Ctx extends BaseContext {
+    requestId: string;
+    authorization: string | undefined;
+  }
+  class HubDataSource extends RemoteGraphQLDataSource<Ctx> {
+    override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<Ctx>['willSendRequest']>>[0]): void {
+      if (context?.requestId) request.http?.headers.set('x-request-id', context.requestId);
+      if (context?.authorization) request.http?.headers.set('authorization', context.authorization);
+    }
+  }
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name, url }) =>
+      options.tuned ? new HubDataSource({ url, fetcher: subgraphFetcher(name, 10_000) }) : new HubDataSource({ url }),
+  });
+  const apollo = new ApolloServer<Ctx>({
+    gateway,
+    plugins: options.tuned ? [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()] : [ApolloServerPluginUsageReportingDisabled()],
+  });
+  return serve({
+    name: options.name ?? 'apollo-gateway',
+    handler: await apolloHandler(apollo, ({ requestId, headers }) => ({ requestId, authorization: headers.authorization })),
+    onClose: () => apollo.stop(),
+    port: options.port ?? 0,
+  });
+}

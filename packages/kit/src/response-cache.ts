@@ -1,0 +1,198 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { defaultBuildResponseCacheKey } from '@envelop/response-cache';
+import { createRedisCache } from '@envelop/response-cache-redis';
+import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { type Cache, createInMemoryCache, useResponseCache } from '@graphql-yoga/plugin-response-cache';
+import { Redis } from 'ioredis';
+import type { HubAuth } from './auth.js';
+import { rootLogger } from './observability.js';
+import { sendJson } from './server.js';
+
+/** The scope a token needs to purge the response cache (what a seed or `npm run load` does). */
+export const CACHE_PURGE_SCOPE = 'hub:cache:purge';
+/** Every key the hub writes to Redis starts with this, so a purge can find them all and nothing else. */
+export const REDIS_KEY_PREFIX = 'hub:rc:';
+const PURGE_CHANNEL = 'hub:rc-purged';
+
+export interface CacheSettings {
+  /** How long a cached answer lives unless purged first. */
+  readonly ttlMs: number;
+  /** Shared by every gateway replica when set; otherwise this process keeps its own in memory. */
+  readonly redisUrl?: string | undefined;
+}
+
+export interface ResponseCache {
+  readonly kind: 'memory' | 'redis';
+  readonly plugin: GatewayPlugin;
+  /** Drops every cached answer, in every replica sharing the store. */
+  purge(): Promise<void>;
+  handlePurge(req: IncomingMessage, res: ServerResponse, auth: HubAuth, requestId: string): void;
+  /** true, or why the store is unusable (answers then go uncached). */
+  health(): Promise<true | string>;
+  readonly stats: { hits: number; misses: number; errors: number };
+  close(): Promise<void>;
+}
+
+/** Redis options for a cache: fail fast rather than queue, so a Redis outage costs a miss, never a hang. */
+const REDIS_OPTIONS = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  connectTimeout: 1_000,
+  commandTimeout: 500,
+  retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+} as const;
+
+/** Deletes every hub cache key in Redis; UNLINK frees memory off Redis's main thread. */
+export async function purgeRedis(redis: Redis): Promise<number> {
+  let removed = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_KEY_PREFIX}*`, 'COUNT', 1_000);
+    cursor = next;
+    if (keys.length) removed += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  await redis.publish(PURGE_CHANNEL, String(Date.now()));
+  return removed;
+}
+
+/**
+ * Whole responses cached at the gateway by GraphQL Yoga's response-cache plugin (in memory, or
+ * Redis through @envelop/response-cache-redis), keyed by document, variables and the caller's
+ * scopes, so a director's answer is never served to a caller without the scope.
+ */
+export async function startResponseCache(settings: CacheSettings): Promise<ResponseCache> {
+  const log = rootLogger.child({ service: 'gateway', component: 'response-cache' });
+  const stats = { hits: 0, misses: 0, errors: 0 };
+  // Answers written by requests that were in flight during a purge carry the old generation in
+  // their key, so no request after the purge can read them.
+  let generation = 0;
+  let store: Cache;
+  let redis: Redis | null = null;
+  let admin: Redis | null = null;
+  let subscriber: Redis | null = null;
+  let lastError: string | null = null;
+  let purgeMemory: (() => void) | null = null;
+  const remember = (error: unknown) => {
+    stats.errors++;
+    const message = (error as Error).message;
+    if (message !== lastError) log.warn({ error: message }, 'response cache unavailable; answering uncached');
+    lastError = message;
+  };
+
+  if (settings.redisUrl) {
+    redis = new Redis(settings.redisUrl, { ...REDIS_OPTIONS, keyPrefix: REDIS_KEY_PREFIX });
+    admin = new Redis(settings.redisUrl, REDIS_OPTIONS);
+    subscriber = new Redis(settings.redisUrl, { ...REDIS_OPTIONS, maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined });
+    for (const client of [redis, admin, subscriber]) client.on('error', remember);
+    redis.on('ready', () => {
+      lastError = null;
+    });
+    // Another replica purged: stop reading this replica's in-flight writes too.
+    subscriber.subscribe(PURGE_CHANNEL).catch(remember);
+    subscriber.on('message', () => {
+      generation++;
+    });
+    const inner = createRedisCache({ redis });
+    store = {
+      async get(key) {
+        try {
+          return await inner.get(key);
+        } catch (error) {
+          remember(error);
+          return undefined;
+        }
+      },
+      async set(key, value, entities, ttl) {
+        try {
+          await inner.set(key, value, entities, ttl);
+        } catch (error) {
+          remember(error);
+        }
+      },
+      async invalidate(entities) {
+        try {
+          await inner.invalidate(entities);
+        } catch (error) {
+          remember(error);
+        }
+      },
+    };
+  } else {
+    let memory = createInMemoryCache({ max: 10_000 });
+    store = {
+      get: (key) => memory.get(key),
+      set: (key, value, entities, ttl) => memory.set(key, value, entities, ttl),
+      invalidate: (entities) => memory.invalidate(entities),
+    };
+    // A purge in memory swaps in an empty store: strict, and the old one is garbage.
+    purgeMemory = () => {
+      memory = createInMemoryCache({ max: 10_000 });
+    };
+  }
+
+  const counted: Cache = {
+    get: async (key) => {
+      const value = await store.get(key);
+      if (value) stats.hits++;
+      else stats.misses++;
+      return value;
+    },
+    set: (key, value, entities, ttl) => store.set(key, value, entities, ttl),
+    invalidate: (entities) => store.invalidate(entities),
+  };
+
+  const plugin = useResponseCache({
+    cache: counted,
+    ttl: settings.ttlMs,
+    // Scopes decide what a caller may see; the subject does not, so callers with the same scopes share answers.
+    session: (_request, context) => {
+      const auth = (context as { auth?: HubAuth }).auth;
+      return auth ? [...auth.scopes].sort().join(' ') || 'anonymous' : 'anonymous';
+    },
+    buildResponseCacheKey: async ({ request: _request, ...params }) => {
+      return `g${generation}:${await defaultBuildResponseCacheKey(params)}`;
+    },
+    // Our entities are keyed by `code`; the plugin tracks them for entity invalidation.
+    idFields: ['code', 'id'],
+    invalidateViaMutation: false,
+  }) as GatewayPlugin;
+
+  async function purge(): Promise<void> {
+    generation++;
+    if (purgeMemory) purgeMemory();
+    if (admin) await purgeRedis(admin);
+    log.info({ generation }, 'response cache purged');
+  }
+
+  return {
+    kind: redis ? 'redis' : 'memory',
+    plugin,
+    purge,
+    stats,
+    handlePurge(req, res, auth, requestId) {
+      if (req.method !== 'POST') return sendJson(res, 405, { errors: [{ message: 'POST to purge the response cache', extensions: { code: 'METHOD_NOT_ALLOWED', requestId } }] });
+      if (!auth.scopes.has(CACHE_PURGE_SCOPE)) {
+        const status = auth.subject === null ? 401 : 403;
+        return sendJson(res, status, {
+          errors: [{ message: `Purging the response cache needs a bearer token with scope "${CACHE_PURGE_SCOPE}"`, extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', requestId } }],
+        });
+      }
+      purge().then(
+        () => sendJson(res, 200, { purged: true, store: redis ? 'redis' : 'memory' }),
+        (error: unknown) => sendJson(res, 503, { errors: [{ message: `Could not purge the response cache: ${(error as Error).message}`, extensions: { code: 'CACHE_UNAVAILABLE', requestId } }] }),
+      );
+    },
+    async health() {
+      if (!redis) return true;
+      try {
+        await redis.ping();
+        return true;
+      } catch (error) {
+        return `redis unreachable (${(error as Error).message}); answering uncached`;
+      }
+    },
+    async close() {
+      for (const client of [redis, admin, subscriber]) client?.disconnect();
+    },
+  };
+}
