@@ -6,6 +6,7 @@ import '@nhs-hub/kit/telemetry';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DataFileError, DEFAULT_PGLITE_DATA_DIR, displayPath, formatLoadSummary, type HubDatabase, loadFile, openDatabase, prepareSubgraph, readEnv } from '@nhs-hub/kit';
+import { purgeGatewayCaches } from '@nhs-hub/kit/cache-purge';
 import { SingleBar } from 'cli-progress';
 import { loadSubgraph, readGraphConfig } from '../gateway/src/config.js';
 
@@ -84,6 +85,8 @@ export async function runLoadCommand(argv: readonly string[], options: LoadComma
     });
     if (barStarted) bar.stop();
     out(formatLoadSummary(summary));
+    // The rows are committed: cached answers from before the load must not be served after it.
+    if (!dryRun && (summary.inserted > 0 || summary.updated > 0 || summary.deleted > 0)) for (const line of await purgeGatewayCaches(env)) err(line);
     return 0;
   } catch (error) {
     if (barStarted) bar.stop();

@@ -1,5 +1,7 @@
 import '@nhs-hub/kit/telemetry';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { LOCAL_GATEWAY_FILE, writeLocalGatewayFile } from '@nhs-hub/kit/cache-purge';
 import { DEFAULT_PGLITE_DATA_DIR, openDatabase } from '@nhs-hub/kit/db';
 import { readEnv } from '@nhs-hub/kit/env';
 
@@ -32,12 +34,18 @@ for (const [i, entry] of entries.entries()) {
   const loaded = running.seedReport ? Object.entries(running.seedReport).map(([table, n]) => `${n} ${table}`).join(', ') : 'data unchanged since the last seed';
   console.log(`  ${entry.name.padEnd(14)} ${running.url}  (${loaded})`);
 }
+const settings = gatewaySettingsFromEnv(env);
+// `npm run load` beside this hub purges its response cache with this key, read from a file only
+// this user can read (see packages/kit/src/cache-purge.ts).
+const purgeKey = randomBytes(24).toString('base64url');
 const gateway = await startGateway({
   supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
   port: env.PORT ?? 4000,
   subgraphUrls,
-  ...gatewaySettingsFromEnv(env),
+  ...settings,
+  cache: settings.cache ? { ...settings.cache, purgeKey } : undefined,
 });
+if (gateway.cache) writeLocalGatewayFile(LOCAL_GATEWAY_FILE, { url: gateway.url.replace(/\/graphql$/, ''), purgeKey });
 servers.push(gateway);
 const seconds = ((performance.now() - launchedAt) / 1000).toFixed(1);
 console.log(

@@ -36,6 +36,8 @@ const EnvSchema = z.object({
   HUB_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Redis shared by gateway replicas for the response cache (hits and purges). */
   HUB_CACHE_REDIS_URL: z.url().optional(),
+  /** Prefix of every response-cache key in Redis; gateways sharing a cache must share it. */
+  HUB_CACHE_REDIS_PREFIX: z.string().min(1).default('hub:rc:'),
   /** The gateway a load or seed tells to purge its response cache (a token with scope hub:cache:purge is needed). */
   HUB_GATEWAY_URL: z.url().optional(),
   /** A bearer token with scope hub:cache:purge, for a load or seed to purge the cache when it cannot mint one. */

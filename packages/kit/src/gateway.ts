@@ -37,7 +37,7 @@ const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
 /** The gateway settings a deployed process takes from its environment (see env.ts). */
 export function gatewaySettingsFromEnv(env: HubEnv = readEnv()): Pick<GatewayOptions, 'cache' | 'subgraphTimeoutMs' | 'introspection' | 'host'> {
   return {
-    cache: env.HUB_CACHE === 'on' ? { ttlMs: env.HUB_CACHE_TTL_SECONDS * 1000, redisUrl: env.HUB_CACHE_REDIS_URL } : undefined,
+    cache: env.HUB_CACHE === 'on' ? { ttlMs: env.HUB_CACHE_TTL_SECONDS * 1000, redisUrl: env.HUB_CACHE_REDIS_URL, redisKeyPrefix: env.HUB_CACHE_REDIS_PREFIX } : undefined,
     subgraphTimeoutMs: env.HUB_SUBGRAPH_TIMEOUT_MS,
     introspection: env.HUB_INTROSPECTION === undefined ? undefined : env.HUB_INTROSPECTION === 'true',
     host: env.HOST,
@@ -159,6 +159,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const subgraphs = subgraphsOf(supergraph);
   const introspection = options.introspection ?? !isProduction();
   const cache = options.cache ? await startResponseCache(options.cache) : null;
+  const cacheTtlSeconds = options.cache ? Math.floor(options.cache.ttlMs / 1000) : 0;
   const log = rootLogger.child({ service: 'gateway' });
 
   const runtime = createGatewayRuntime<Partial<HubServerContext>>({
@@ -209,19 +210,30 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...(cache ? [cache.plugin] : []),
       {
         onResultProcess: ({ request, result, setResult, serverContext }) => {
-          if (Array.isArray(result) || !result || Symbol.asyncIterator in result || !result.errors?.length) return;
+          if (Array.isArray(result) || !result || Symbol.asyncIterator in result) return;
+          const extensions = { ...result.extensions } as { http?: { status?: number; headers?: Record<string, string> } };
+          // A GET (a persisted query by hash, or a short query) may be kept by browsers and CDNs; a
+          // caller with a token only in its own cache. ETag and 304 come from the response cache.
+          if (request.method === 'GET' && !result.errors?.length && cacheTtlSeconds) {
+            const holder = request.headers.has('authorization') ? 'private' : 'public';
+            extensions.http = { ...extensions.http, headers: { ...extensions.http?.headers, 'Cache-Control': `${holder}, max-age=${cacheTtlSeconds}`, Vary: 'Authorization' } };
+          }
+          if (!result.errors?.length) {
+            if (extensions.http) setResult({ ...result, extensions });
+            return;
+          }
           const requestId = request.headers.get('x-request-id') ?? '';
           const hubLog = (serverContext as unknown as Partial<HubServerContext>).hubLog;
           const formatted = result.errors.map((error) => formatGatewayError(error, requestId, hubLog?.operationName));
           hubLog?.errors.push(...formatted.map((e) => String(e.extensions.code)));
           // The HTTP status rides on the result (Yoga strips it from the body); errors keep only what callers read.
           let status: number | undefined;
-          const errors = formatted.map(({ extensions: { http, ...extensions }, ...error }) => {
+          const errors = formatted.map(({ extensions: { http, ...rest }, ...error }) => {
             if (http?.status && (!status || http.status > status)) status = http.status;
-            return { ...error, extensions };
+            return { ...error, extensions: rest };
           });
-          const http = { ...(result.extensions?.http as object | undefined), ...(status ? { status } : {}) };
-          setResult({ ...result, errors: errors as never, extensions: { ...result.extensions, http } });
+          if (status) extensions.http = { ...extensions.http, status };
+          setResult({ ...result, errors: errors as never, extensions });
         },
       } satisfies GatewayPlugin,
     ],
@@ -256,6 +268,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     port: options.port,
     host: options.host,
+    extraPaths: cache ? ['/admin/cache/purge'] : [],
     ready: async () => {
       const checks: Record<string, boolean | string> = {};
       await Promise.all(

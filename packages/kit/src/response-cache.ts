@@ -6,19 +6,18 @@ import { type Cache, createInMemoryCache, useResponseCache } from '@graphql-yoga
 import { Redis } from 'ioredis';
 import type { HubAuth } from './auth.js';
 import { rootLogger } from './observability.js';
+import { CACHE_PURGE_SCOPE, DEFAULT_REDIS_KEY_PREFIX, purgeChannel, purgeRedis } from './cache-purge.js';
 import { sendJson } from './server.js';
 
-/** The scope a token needs to purge the response cache (what a seed or `npm run load` does). */
-export const CACHE_PURGE_SCOPE = 'hub:cache:purge';
-/** Every key the hub writes to Redis starts with this, so a purge can find them all and nothing else. */
-export const REDIS_KEY_PREFIX = 'hub:rc:';
-const PURGE_CHANNEL = 'hub:rc-purged';
 
 export interface CacheSettings {
   /** How long a cached answer lives unless purged first. */
   readonly ttlMs: number;
   /** Shared by every gateway replica when set; otherwise this process keeps its own in memory. */
   readonly redisUrl?: string | undefined;
+  readonly redisKeyPrefix?: string | undefined;
+  /** A key that also authorises a purge (`x-hub-purge-key`), for `npm start`'s local file. */
+  readonly purgeKey?: string | undefined;
 }
 
 export interface ResponseCache {
@@ -29,7 +28,8 @@ export interface ResponseCache {
   handlePurge(req: IncomingMessage, res: ServerResponse, auth: HubAuth, requestId: string): void;
   /** true, or why the store is unusable (answers then go uncached). */
   health(): Promise<true | string>;
-  readonly stats: { hits: number; misses: number; errors: number };
+  /** Answers served from the cache, answers stored in it, and store errors (each one an uncached answer). */
+  readonly stats: { hits: number; stores: number; errors: number };
   close(): Promise<void>;
 }
 
@@ -42,19 +42,6 @@ const REDIS_OPTIONS = {
   retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
 } as const;
 
-/** Deletes every hub cache key in Redis; UNLINK frees memory off Redis's main thread. */
-export async function purgeRedis(redis: Redis): Promise<number> {
-  let removed = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_KEY_PREFIX}*`, 'COUNT', 1_000);
-    cursor = next;
-    if (keys.length) removed += await redis.unlink(...keys);
-  } while (cursor !== '0');
-  await redis.publish(PURGE_CHANNEL, String(Date.now()));
-  return removed;
-}
-
 /**
  * Whole responses cached at the gateway by GraphQL Yoga's response-cache plugin (in memory, or
  * Redis through @envelop/response-cache-redis), keyed by document, variables and the caller's
@@ -62,7 +49,7 @@ export async function purgeRedis(redis: Redis): Promise<number> {
  */
 export async function startResponseCache(settings: CacheSettings): Promise<ResponseCache> {
   const log = rootLogger.child({ service: 'gateway', component: 'response-cache' });
-  const stats = { hits: 0, misses: 0, errors: 0 };
+  const stats = { hits: 0, stores: 0, errors: 0 };
   // Answers written by requests that were in flight during a purge carry the old generation in
   // their key, so no request after the purge can read them.
   let generation = 0;
@@ -79,8 +66,9 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
     lastError = message;
   };
 
+  const prefix = settings.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
   if (settings.redisUrl) {
-    redis = new Redis(settings.redisUrl, { ...REDIS_OPTIONS, keyPrefix: REDIS_KEY_PREFIX });
+    redis = new Redis(settings.redisUrl, { ...REDIS_OPTIONS, keyPrefix: prefix });
     admin = new Redis(settings.redisUrl, REDIS_OPTIONS);
     subscriber = new Redis(settings.redisUrl, { ...REDIS_OPTIONS, maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined });
     for (const client of [redis, admin, subscriber]) client.on('error', remember);
@@ -88,7 +76,7 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
       lastError = null;
     });
     // Another replica purged: stop reading this replica's in-flight writes too.
-    subscriber.subscribe(PURGE_CHANNEL).catch(remember);
+    subscriber.subscribe(purgeChannel(prefix)).catch(remember);
     subscriber.on('message', () => {
       generation++;
     });
@@ -134,10 +122,12 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
     get: async (key) => {
       const value = await store.get(key);
       if (value) stats.hits++;
-      else stats.misses++;
       return value;
     },
-    set: (key, value, entities, ttl) => store.set(key, value, entities, ttl),
+    set: (key, value, entities, ttl) => {
+      stats.stores++;
+      return store.set(key, value, entities, ttl);
+    },
     invalidate: (entities) => store.invalidate(entities),
   };
 
@@ -160,7 +150,7 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
   async function purge(): Promise<void> {
     generation++;
     if (purgeMemory) purgeMemory();
-    if (admin) await purgeRedis(admin);
+    if (admin) await purgeRedis(admin, prefix);
     log.info({ generation }, 'response cache purged');
   }
 
@@ -171,7 +161,9 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
     stats,
     handlePurge(req, res, auth, requestId) {
       if (req.method !== 'POST') return sendJson(res, 405, { errors: [{ message: 'POST to purge the response cache', extensions: { code: 'METHOD_NOT_ALLOWED', requestId } }] });
-      if (!auth.scopes.has(CACHE_PURGE_SCOPE)) {
+      const key = req.headers['x-hub-purge-key'];
+      const byKey = Boolean(settings.purgeKey) && key === settings.purgeKey;
+      if (!byKey && !auth.scopes.has(CACHE_PURGE_SCOPE)) {
         const status = auth.subject === null ? 401 : 403;
         return sendJson(res, status, {
           errors: [{ message: `Purging the response cache needs a bearer token with scope "${CACHE_PURGE_SCOPE}"`, extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', requestId } }],

@@ -1,4 +1,5 @@
 import { openDatabase } from './db.js';
+import { purgeGatewayCaches } from './cache-purge.js';
 import { readEnv } from './env.js';
 import { type SubgraphDefinition, startSubgraph } from './subgraph.js';
 
@@ -18,6 +19,8 @@ export async function runStandalone<DB>(definition: SubgraphDefinition<DB>, defa
     seed: 'if-changed',
   });
   console.log(`${definition.name} subgraph ready at ${running.url} (${database.kind})`);
+  // Reseeded: answers the gateways cached from the old data must go.
+  if (running.seedReport) for (const line of await purgeGatewayCaches(env)) console.log(`${definition.name}: ${line}`);
   const stop = async () => {
     await running.close();
     await database.close();

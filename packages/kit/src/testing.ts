@@ -5,7 +5,7 @@ import { type RunningSubgraph, type SubgraphDefinition, startSubgraph } from './
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { printSubgraphSdl } from './builder.js';
-import { startGateway } from './gateway.js';
+import { type GatewayOptions, type RunningGateway, startGateway } from './gateway.js';
 
 /**
  * Test helpers. Tests run on the PostgreSQL server named by TEST_DATABASE_URL or DATABASE_URL when
@@ -84,6 +84,7 @@ export async function postGraphQL<TData = Record<string, unknown>>(
 export interface TestGraph {
   readonly hub: TestHub;
   readonly gatewayUrl: string;
+  readonly gateway: RunningGateway;
   /** The supergraph composed from exactly these subgraphs, for tests that start gateways of their own. */
   readonly supergraphSdl: string;
   /** Running subgraphs by name: their URL, db and SQL counter. */
@@ -98,7 +99,10 @@ export interface TestGraph {
  * Starts the given subgraphs (each in a fresh schema) and a gateway over a supergraph composed from
  * exactly those subgraphs, all in-process on port 0. For tests of federation through the real stack.
  */
-export async function startTestGraph(definitions: readonly SubgraphDefinition<unknown>[]): Promise<TestGraph> {
+export async function startTestGraph(
+  definitions: readonly SubgraphDefinition<unknown>[],
+  gatewayOptions: Partial<Omit<GatewayOptions, 'supergraphSdl' | 'subgraphUrls'>> = {},
+): Promise<TestGraph> {
   const hub = await createTestHub();
   const subgraphs: Record<string, RunningSubgraph<unknown>> = {};
   try {
@@ -111,11 +115,13 @@ export async function startTestGraph(definitions: readonly SubgraphDefinition<un
       supergraphSdl: composed.supergraphSdl,
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([n, s]) => [n, s.url])),
       port: 0,
+      ...gatewayOptions,
     });
     const all = () => Object.values(subgraphs);
     return {
       hub,
       gatewayUrl: gateway.url,
+      gateway,
       supergraphSdl: composed.supergraphSdl,
       subgraphs,
       statements: () => all().reduce((sum, s) => sum + s.counter.count, 0),

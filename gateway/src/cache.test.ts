@@ -1,0 +1,235 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startGateway } from '@nhs-hub/kit/gateway';
+import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '@nhs-hub/kit/testing';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLoadCommand } from '../../scripts/load.js';
+import { loadAllSubgraphs, REPO_ROOT } from './config.js';
+
+/** The gateway's response cache: hits, misses, scopes, purges after loads, Redis shared and Redis down. */
+process.env.HUB_JWT_SECRET = TEST_JWT_SECRET;
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const TTL_MS = 300_000;
+const op = (name: string) => readFileSync(`${REPO_ROOT}schema/operations/${name}.graphql`, 'utf8');
+const WORKFORCE = '{ stp(code: "QJM") { name workforceFacts { id qualifier } } }';
+const temp = mkdtempSync(join(tmpdir(), 'hub-cache-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+type Workforce = { stp: { name: string; workforceFacts: { id: string; qualifier: string | null }[] } };
+const qualifierOf = (data: Workforce | null | undefined, id: string) => data?.stp.workforceFacts.find((f) => f.id === id)?.qualifier;
+
+describe('a response cache in the gateway process', () => {
+  let graph: TestGraph;
+  beforeAll(async () => {
+    graph = await startTestGraph(await loadAllSubgraphs(), { cache: { ttlMs: TTL_MS } });
+  });
+  afterAll(() => graph.close());
+
+  it('stores an answer once, then answers the same operation and variables without asking any subgraph', async () => {
+    const stats = graph.gateway.cache?.stats;
+    if (!stats) throw new Error('the cache is off');
+    const before = { ...stats };
+    graph.resetCounters();
+    const first = await postGraphQL(graph.gatewayUrl, op('StpOverview'), { code: 'QOP' });
+    expect(first.body.errors).toBeUndefined();
+    expect(graph.statements()).toBeGreaterThan(0);
+    expect(stats.stores).toBe(before.stores + 1);
+    expect(stats.hits).toBe(before.hits);
+
+    graph.resetCounters();
+    const second = await postGraphQL(graph.gatewayUrl, op('StpOverview'), { code: 'QOP' });
+    expect(second.body).toEqual(first.body);
+    expect(graph.statements()).toBe(0);
+    expect(stats.hits).toBe(before.hits + 1);
+
+    // Other variables are another answer.
+    graph.resetCounters();
+    const other = await postGraphQL<{ stp: { name: string } }>(graph.gatewayUrl, op('StpOverview'), { code: 'QJM' });
+    expect(other.body.data?.stp.name).toBe('Lincolnshire');
+    expect(graph.statements()).toBeGreaterThan(0);
+  });
+
+  it("never serves a director's answer to a caller without the scope", async () => {
+    const rankings = (authorization?: string) =>
+      postGraphQL<{ regionSnapshot: { financialSummary: { rankings: { stpCode: string }[] | null } } }>(
+        graph.gatewayUrl,
+        op('RegionRankings'),
+        { code: 'Y60', asOf: '2020-01-01' },
+        authorization ? { authorization } : {},
+      );
+    const director = await rankings(await signTestToken({ scope: 'region:director', sub: 'director-1' }));
+    expect(director.body.data?.regionSnapshot.financialSummary.rankings?.[0]?.stpCode).toBe('QHL');
+    const anonymous = await rankings();
+    expect(anonymous.body.data?.regionSnapshot.financialSummary.rankings).toBeNull();
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const analyst = await rankings(await signTestToken({ scope: 'stp:read', sub: 'analyst' }));
+    expect(analyst.body.data?.regionSnapshot.financialSummary.rankings).toBeNull();
+    // Another director (same scopes) shares the first one's cached answer.
+    graph.resetCounters();
+    const another = await rankings(await signTestToken({ scope: 'region:director', sub: 'director-2' }));
+    expect(another.body).toEqual(director.body);
+    expect(graph.statements()).toBe(0);
+  });
+
+  it('lets nobody without a credential purge it', async () => {
+    const purge = (headers: Record<string, string> = {}) => fetch(new URL('/admin/cache/purge', graph.gatewayUrl), { method: 'POST', headers });
+    expect((await purge()).status).toBe(401);
+    expect((await purge({ authorization: await signTestToken({ scope: 'region:director' }) })).status).toBe(403);
+    expect((await purge({ authorization: 'Bearer forged.token.here' })).status).toBe(401);
+    const ok = await purge({ authorization: await signTestToken({ scope: 'hub:cache:purge' }) });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ purged: true, store: 'memory' });
+  });
+
+  it('shows a load to the very next request: npm run load purges the cache', async () => {
+    const cached = await postGraphQL<Workforce>(graph.gatewayUrl, WORKFORCE);
+    expect(qualifierOf(cached.body.data, 'workforce.QJM.1')).toBe('≈');
+    const row = { id: 'workforce.QJM.1', stp_code: 'QJM', kind: 'VACANCY_RATE', value: '9', unit: 'PERCENT', qualifier: 'about', statement: 'high vacancy rate ≈ 9%', source_document: 'seeds/000_647e8cd618725ea4.txt', source_line: 34 };
+    writeFileSync(join(temp, 'changed.json'), JSON.stringify([row]));
+    const err: string[] = [];
+    process.env.HUB_GATEWAY_URL = new URL(graph.gatewayUrl).origin;
+    try {
+      const code = await runLoadCommand(['workforce', 'workforce_fact', 'changed.json', `--schema=${graph.subgraphs.workforce?.schemaName}`], {
+        database: graph.hub.database,
+        cwd: temp,
+        stdout: () => undefined,
+        stderr: (line) => err.push(line),
+      });
+      expect(code).toBe(0);
+    } finally {
+      delete process.env.HUB_GATEWAY_URL;
+    }
+    expect(err.join('\n')).toContain(`response cache purged at ${new URL(graph.gatewayUrl).origin}`);
+    const after = await postGraphQL<Workforce>(graph.gatewayUrl, WORKFORCE);
+    expect(qualifierOf(after.body.data, 'workforce.QJM.1')).toBe('about');
+  });
+
+  it('answers a GET for a persisted query with Cache-Control and an ETag, and If-None-Match with 304', async () => {
+    const query = op('StpOverview');
+    const hash = createHash('sha256').update(query).digest('hex');
+    const extensions = { persistedQuery: { version: 1, sha256Hash: hash } };
+    // Registered once by POST (automatic persisted queries), then fetched by hash alone.
+    await postGraphQL(graph.gatewayUrl, query, { code: 'QNC' }, {}).then(() =>
+      fetch(graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { code: 'QNC' }, extensions }) }),
+    );
+    const url = `${graph.gatewayUrl}?operationName=StpOverview&variables=${encodeURIComponent(JSON.stringify({ code: 'QNC' }))}&extensions=${encodeURIComponent(JSON.stringify(extensions))}`;
+    const preflighted = { 'apollo-require-preflight': 'true' };
+    const first = await fetch(url, { headers: preflighted });
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as { data: { stp: { code: string } } }).data.stp.code).toBe('QNC');
+    const second = await fetch(url, { headers: preflighted });
+    expect(second.headers.get('cache-control')).toBe(`public, max-age=${TTL_MS / 1000}`);
+    const etag = second.headers.get('etag');
+    expect(etag).toBeTruthy();
+    await second.text();
+    const notModified = await fetch(url, { headers: { ...preflighted, 'if-none-match': etag ?? '' } });
+    expect(notModified.status).toBe(304);
+    expect(await notModified.text()).toBe('');
+    // Without the header a browser cannot send cross-site, a GET is refused (CSRF protection).
+    expect((await fetch(url)).status).toBe(403);
+  });
+});
+
+describe('a response cache in Redis, shared by two gateway processes', () => {
+  let graph: TestGraph;
+  const prefix = `hub:test:${randomBytes(4).toString('hex')}:`;
+  const gateways: { url: string; child: ChildProcess }[] = [];
+  beforeAll(async () => {
+    graph = await startTestGraph(await loadAllSubgraphs());
+    const supergraphPath = join(temp, 'supergraph.graphql');
+    writeFileSync(supergraphPath, graph.supergraphSdl);
+    const env = {
+      ...process.env,
+      LOG_LEVEL: 'silent',
+      PORT: '0',
+      HUB_SUPERGRAPH_PATH: supergraphPath,
+      HUB_CACHE_REDIS_URL: REDIS_URL,
+      HUB_CACHE_REDIS_PREFIX: prefix,
+      ...Object.fromEntries(Object.entries(graph.subgraphs).map(([name, s]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, s.url])),
+    };
+    for (let i = 0; i < 2; i++) gateways.push(await startProcess(join(REPO_ROOT, 'gateway/src/server.ts'), env, /Gateway ready at (\S+) \(response cache: redis\)/));
+  }, 120_000);
+  afterAll(async () => {
+    for (const { child } of gateways) child.kill('SIGTERM');
+    await graph.close();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('serves one replica from what the other cached, and purges both at once', async () => {
+    const [a, b] = gateways;
+    if (!a || !b) throw new Error('two gateways expected');
+    graph.resetCounters();
+    const first = await postGraphQL<Workforce>(a.url, WORKFORCE);
+    expect(qualifierOf(first.body.data, 'workforce.QJM.2')).toBe('average');
+    expect(graph.statements()).toBeGreaterThan(0);
+    graph.resetCounters();
+    const fromB = await postGraphQL<Workforce>(b.url, WORKFORCE);
+    expect(fromB.body).toEqual(first.body);
+    expect(graph.statements()).toBe(0);
+
+    // The data changes underneath; until a purge both replicas keep the cached answer.
+    const schema = graph.subgraphs.workforce?.schemaName ?? '';
+    await sql`update ${sql.table(`${schema}.workforce_fact`)} set qualifier = 'mean' where id = 'workforce.QJM.2'`.execute(graph.hub.database.root);
+    expect(qualifierOf((await postGraphQL<Workforce>(b.url, WORKFORCE)).body.data, 'workforce.QJM.2')).toBe('average');
+    const purged = await fetch(new URL('/admin/cache/purge', a.url), { method: 'POST', headers: { authorization: await signTestToken({ scope: 'hub:cache:purge' }) } });
+    expect(await purged.json()).toEqual({ purged: true, store: 'redis' });
+    // No stale answer from either replica after the purge.
+    expect(qualifierOf((await postGraphQL<Workforce>(b.url, WORKFORCE)).body.data, 'workforce.QJM.2')).toBe('mean');
+    expect(qualifierOf((await postGraphQL<Workforce>(a.url, WORKFORCE)).body.data, 'workforce.QJM.2')).toBe('mean');
+  });
+});
+
+describe('Redis down', () => {
+  it('keeps answering, uncached, and says so in /health/ready', async () => {
+    const graph = await startTestGraph(await loadAllSubgraphs());
+    // Nothing listens on port 1.
+    const gateway = await startGateway({
+      supergraphSdl: graph.supergraphSdl,
+      subgraphUrls: Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])),
+      port: 0,
+      cache: { ttlMs: TTL_MS, redisUrl: 'redis://127.0.0.1:1' },
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        graph.resetCounters();
+        const started = performance.now();
+        const { status, body } = await postGraphQL(gateway.url, '{ stp(code: "QJM") { name } }');
+        expect(status).toBe(200);
+        expect(body).toEqual({ data: { stp: { name: 'Lincolnshire' } } });
+        expect(graph.statements()).toBeGreaterThan(0);
+        expect(performance.now() - started).toBeLessThan(5_000);
+      }
+      const ready = await fetch(new URL('/health/ready', gateway.url));
+      expect(ready.status).toBe(200);
+      const report = (await ready.json()) as { ready: boolean; checks: Record<string, unknown> };
+      expect(report.ready).toBe(true);
+      expect(report.checks.responseCache).toMatch(/^redis unreachable .*answering uncached$/);
+    } finally {
+      await gateway.close();
+      await graph.close();
+    }
+  });
+});
+
+function startProcess(script: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ url: string; child: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: REPO_ROOT, env });
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const url = ready.exec(out)?.[1];
+      if (url) resolve({ url, child });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${out.slice(-500)}`)));
+  });
+}

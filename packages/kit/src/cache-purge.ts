@@ -1,0 +1,95 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Redis } from 'ioredis';
+import { SignJWT } from 'jose';
+import { REPO_ROOT } from './data.js';
+import type { HubEnv } from './env.js';
+
+/** The scope a token needs to purge the response cache (what a seed or `npm run load` does). */
+export const CACHE_PURGE_SCOPE = 'hub:cache:purge';
+/** Every key the hub writes to Redis starts with this (unless configured), so a purge finds them all and nothing else. */
+export const DEFAULT_REDIS_KEY_PREFIX = 'hub:rc:';
+export const purgeChannel = (prefix: string) => `${prefix}purged`;
+
+/** Deletes every cache key under `prefix` in Redis (UNLINK frees memory off Redis's main thread), then tells every replica. */
+export async function purgeRedis(redis: Redis, prefix: string): Promise<number> {
+  let removed = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
+    cursor = next;
+    if (keys.length) removed += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  await redis.publish(purgeChannel(prefix), String(Date.now()));
+  return removed;
+}
+
+/**
+ * Where `npm start` leaves the address of its gateway and a random purge key, readable only by the
+ * user who started it: on one machine, whoever can read that file may purge; nobody else can.
+ */
+export const LOCAL_GATEWAY_FILE = `${REPO_ROOT}.pglite/gateway.json`;
+
+export interface LocalGatewayFile {
+  readonly url: string;
+  readonly purgeKey: string;
+}
+
+export function writeLocalGatewayFile(path: string, file: LocalGatewayFile): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(file), { mode: 0o600 });
+}
+
+function readLocalGatewayFile(path: string | undefined): LocalGatewayFile | null {
+  if (!path || !existsSync(path)) return null;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as LocalGatewayFile;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Purges the gateway response caches after data changed (a seed or a load), so the next request
+ * sees the change: directly in Redis when the gateways share one, and through the gateway's
+ * `/admin/cache/purge` otherwise (with a token carrying hub:cache:purge, or a local purge key).
+ * Returns one line per cache reached, for the command's output.
+ */
+export async function purgeGatewayCaches(env: HubEnv, localFile: string | undefined = LOCAL_GATEWAY_FILE): Promise<string[]> {
+  const report: string[] = [];
+  if (env.HUB_CACHE_REDIS_URL) {
+    const redis = new Redis(env.HUB_CACHE_REDIS_URL, { enableOfflineQueue: true, maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: true });
+    try {
+      await redis.connect();
+      const removed = await purgeRedis(redis, env.HUB_CACHE_REDIS_PREFIX);
+      report.push(`response cache purged in Redis (${removed} keys)`);
+    } catch (error) {
+      report.push(`WARNING: could not purge the response cache in Redis: ${(error as Error).message}; cached answers may be up to ${env.HUB_CACHE_TTL_SECONDS} s old`);
+    } finally {
+      redis.disconnect();
+    }
+  }
+  const local = readLocalGatewayFile(localFile);
+  const gatewayUrl = env.HUB_GATEWAY_URL ?? local?.url;
+  if (!gatewayUrl) return report;
+  const headers: Record<string, string> = {};
+  if (env.HUB_ADMIN_TOKEN) headers.authorization = `Bearer ${env.HUB_ADMIN_TOKEN}`;
+  else if (env.HUB_JWT_SECRET) {
+    const token = await new SignJWT({ scope: CACHE_PURGE_SCOPE })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('hub-data-load')
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(new TextEncoder().encode(env.HUB_JWT_SECRET));
+    headers.authorization = `Bearer ${token}`;
+  }
+  if (local && gatewayUrl === local.url) headers['x-hub-purge-key'] = local.purgeKey;
+  try {
+    const res = await fetch(new URL('/admin/cache/purge', gatewayUrl), { method: 'POST', headers, signal: AbortSignal.timeout(5_000) });
+    report.push(res.ok ? `response cache purged at ${gatewayUrl}` : `WARNING: ${gatewayUrl} refused to purge its response cache (${res.status}: ${(await res.text()).slice(0, 200)})`);
+  } catch (error) {
+    // No gateway running means nothing is cached there.
+    report.push(`no gateway answered at ${gatewayUrl} (${(error as Error).message}); nothing to purge there`);
+  }
+  return report;
+}
