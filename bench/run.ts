@@ -1,26 +1,27 @@
 // npm run bench: a benchmark, not a test. Starts the hub on the real PostgreSQL server
 // (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) in throw-away schemas, measures,
-// prints a table and writes bench/results/<date>.md. Loopback only.
+// prints tables and writes bench/results/<date>.md. Loopback only; load comes from a separate
+// autocannon process. Run twice: everything in one process, then every subgraph and every
+// gateway in a process of its own (as deployed).
 import './quiet.js';
 import '@nhs-hub/kit/telemetry';
-import { execSync, spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
-import { serve, type SubgraphDefinition } from '@nhs-hub/kit';
+import { type ChildProcess, execSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { startApolloGateway } from '@nhs-hub/kit/apollo-gateway';
+import { startGateway, supergraphWithUrls } from '@nhs-hub/kit/gateway';
 import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
-import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
-import { printSubgraphSdl } from '@nhs-hub/kit';
-import { loadAllSubgraphs, REPO_ROOT } from '../gateway/src/config.js';
+import pg from 'pg';
+import { loadAllSubgraphs, readGraphConfig, REPO_ROOT } from '../gateway/src/config.js';
 import { load, type LoadResult } from './load.js';
 import { startMonolith } from './monolith.js';
+import { startHiveJs } from './hive-js.js';
 import { multiplyFinance, multiplyGeography, multiplyProgrammes } from './synthetic.js';
 
 process.env.TEST_DATABASE_URL ??= process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = process.env.TEST_DATABASE_URL;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = [1, 10, 50];
 const op = (name: string) => readFileSync(`${REPO_ROOT}schema/operations/${name}.graphql`, 'utf8');
@@ -29,185 +30,227 @@ const bodies = {
   all: JSON.stringify({ operationName: 'AllStps', query: op('AllStps'), variables: { first: 200 } }),
   page50: JSON.stringify({ operationName: 'AllStps', query: op('AllStps'), variables: { first: 50, offset: 0 } }),
 };
+type Kind = 'single' | 'all';
+const KINDS: Kind[] = ['single', 'all'];
+const TITLE: Record<Kind, string> = { single: 'StpOverview (one STP)', all: 'AllStps (every STP with region, leads, priorities, gap)' };
+const PEERS = ['stock @apollo/gateway', 'old tuned @apollo/gateway', 'Hive Gateway (JavaScript planner)'];
 const lines: string[] = [];
 const say = (line = '') => {
   console.log(line);
   lines.push(line);
 };
+const ask = async (url: string, body: string) => JSON.stringify(await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json());
 
-async function statementsFor(graph: TestGraph, body: string): Promise<number> {
-  const { operationName, query, variables } = JSON.parse(body) as { operationName: string; query: string; variables: Record<string, unknown> };
-  graph.resetCounters();
-  const res = await fetch(graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operationName, query, variables }) });
-  const json = (await res.json()) as { errors?: unknown[] };
-  if (json.errors) throw new Error(`bench query failed: ${JSON.stringify(json.errors).slice(0, 300)}`);
-  return graph.statements();
+interface Target {
+  readonly label: string;
+  readonly url: string;
+  readonly pid?: number;
 }
 
-async function startStockGateway(graph: TestGraph, definitions: SubgraphDefinition<unknown>[]) {
-  const composed = composeServices(
-    definitions.map((d) => ({ name: d.name, url: graph.subgraphs[d.name]?.url ?? '', typeDefs: parse(printSubgraphSdl(d.schema)) })),
-  );
-  if (!composed.supergraphSdl) throw new Error('composition failed');
-  // Stock settings: the default data source (no keep-alive agent), default plugins.
-  const gateway = new ApolloGateway({
-    supergraphSdl: composed.supergraphSdl,
-    buildService: ({ name }) => new RemoteGraphQLDataSource({ url: graph.subgraphs[name]?.url ?? '' }),
-  });
-  void gateway; return startApolloGateway({ supergraphSdl: composed.supergraphSdl });
-}
-
-/** The same supergraph through The Guild's Hive Gateway runtime, pointed at the same subgraphs. */
-async function startHiveGateway(graph: TestGraph): Promise<{ url: string; close(): Promise<void> }> {
-  const { createGatewayRuntime } = await import('@graphql-hive/gateway-runtime');
-  let supergraph = graph.supergraphSdl;
-  for (const [name, running] of Object.entries(graph.subgraphs)) {
-    supergraph = supergraph.replace(new RegExp(`(name: "${name}", url: ")[^"]*"`), `$1${running.url}"`);
+/** Every target answers both operations byte for byte as the monolith does, or the comparison is void. */
+async function checkAnswers(targets: Target[]): Promise<void> {
+  for (const kind of KINDS) {
+    const expected = await ask(targets[0]?.url ?? '', bodies[kind]);
+    const differing = [];
+    for (const t of targets.slice(1)) if ((await ask(t.url, bodies[kind])) !== expected) differing.push(t.label);
+    say(differing.length ? `WARNING: ${kind} answers differ from the monolith's: ${differing.join(', ')}` : `${TITLE[kind]}: every target's answer is identical to the monolith's (${expected.length} bytes).`);
   }
-  const runtime = createGatewayRuntime({ supergraph, logging: false });
-  const server = createServer(runtime);
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await runtime.dispose();
-    },
-  };
+  say();
 }
 
-function row(label: string, r: LoadResult): string {
-  return `| ${label} | ${r.connections} | ${r.p50Ms} | ${r.p97_5Ms} | ${r.throughputRps} | ${r.errors + r.non2xx} |`;
+async function measure(targets: Target[], heading: string): Promise<Record<Kind, Record<string, LoadResult[]>>> {
+  const results: Record<Kind, Record<string, LoadResult[]>> = { single: {}, all: {} };
+  for (const kind of KINDS) {
+    for (const t of targets) {
+      await ask(t.url, bodies[kind]); // warm: plans, connections, and the response cache where there is one
+      const runs: LoadResult[] = [];
+      for (const c of CONCURRENCY) runs.push(await load(t.url, bodies[kind], c, SECONDS));
+      results[kind][t.label] = runs;
+    }
+  }
+  say(`## ${heading}`);
+  for (const kind of KINDS) {
+    say();
+    say(`### ${TITLE[kind]}`);
+    say();
+    say('| target | clients | p50 ms | p97.5 ms | req/s | errors |');
+    say('| --- | --- | --- | --- | --- | --- |');
+    for (const [label, runs] of Object.entries(results[kind])) for (const r of runs) say(`| ${label} | ${r.connections} | ${r.p50Ms} | ${r.p97_5Ms} | ${r.throughputRps} | ${r.errors + r.non2xx} |`);
+    say();
+    const at10 = (label: string) => results[kind][label]?.[1];
+    const mono = at10('monolith');
+    const peerBest = PEERS.map((p) => at10(p)).filter((r): r is LoadResult => Boolean(r)).sort((a, b) => b.throughputRps - a.throughputRps)[0];
+    say('| at 10 clients | req/s / monolith | p50 / monolith | req/s / best peer |');
+    say('| --- | --- | --- | --- |');
+    for (const label of Object.keys(results[kind])) {
+      const r = at10(label);
+      if (!r || !mono || label === 'monolith') continue;
+      say(`| ${label} | ${(r.throughputRps / mono.throughputRps).toFixed(2)}x | ${(r.p50Ms / Math.max(mono.p50Ms, 0.01)).toFixed(2)}x | ${peerBest ? `${(r.throughputRps / peerBest.throughputRps).toFixed(2)}x` : '-'} |`);
+    }
+  }
+  say();
+  return results;
 }
+
+function spawnReady(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ url: string; child: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const url = ready.exec(out)?.[1];
+      if (url) resolve({ url, child });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out.slice(-400)}`)));
+  });
+}
+
+const peakRssMb = (pid: number | undefined) => (pid ? Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024) : 0);
 
 const definitions = await loadAllSubgraphs();
-
 const commit = execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim();
 say(`# Benchmark ${new Date().toISOString().slice(0, 10)}`);
 say();
-say(`Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; commit ${commit}; PostgreSQL at ${new URL(process.env.TEST_DATABASE_URL).host}; ${SECONDS} s per run; load from a separate autocannon process.`);
+say(`Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; commit ${commit}; PostgreSQL at ${new URL(DATABASE_URL).host}; ${SECONDS} s per run; load from a separate autocannon process; the hub's gateway is Hive Gateway with Hive Router's Rust planner (@graphql-hive/router-runtime).`);
 say();
 
-const graph = await startTestGraph(definitions);
-const schemaOf = (name: string) => {
-  const schema = graph.subgraphs[name]?.schemaName;
-  if (!schema) throw new Error(`bench needs the ${name} subgraph`);
-  return schema;
-};
-const monolith = await startMonolith(graph.hub.database.root, { geography: schemaOf('geography'), organisations: schemaOf('organisations'), programmes: schemaOf('programmes'), finance: schemaOf('finance') });
-const stock = await startStockGateway(graph, definitions);
-const hive = await startHiveGateway(graph);
-
+// ---------------------------------------------------------------------------------------------
 // 1. SQL statements per request, at the seed data and at a SYNTHETIC 100x data set.
+const graph = await startTestGraph(definitions);
 const big = await startTestGraph(definitions);
 const stpCount = await multiplyGeography(big.hub.database.root, big.subgraphs.geography?.schemaName ?? '', 100);
 await multiplyProgrammes(big.hub.database.root, big.subgraphs.programmes?.schemaName ?? '', 100);
 await multiplyFinance(big.hub.database.root, big.subgraphs.finance?.schemaName ?? '', 100);
-const statements = {
-  seed: await statementsFor(graph, bodies.all),
-  synthetic: await statementsFor(big, bodies.all),
-  seedOne: await statementsFor(graph, bodies.single),
-  syntheticOne: await statementsFor(big, bodies.single),
-};
+async function statementsFor(g: TestGraph, body: string): Promise<number> {
+  g.resetCounters();
+  const answer = await ask(g.gatewayUrl, body);
+  if (answer.includes('"errors"')) throw new Error(`bench query failed: ${answer.slice(0, 300)}`);
+  return g.statements();
+}
+const statements = { seed: await statementsFor(graph, bodies.all), synthetic: await statementsFor(big, bodies.all), seedOne: await statementsFor(graph, bodies.single), syntheticOne: await statementsFor(big, bodies.single) };
 say('## 1. SQL statements per request');
 say();
-say('| query | seed data (45 STPs) | SYNTHETIC 100x (' + stpCount + ' STPs) | equal |');
+say(`| query | seed data (45 STPs) | SYNTHETIC 100x (${stpCount} STPs) | equal |`);
 say('| --- | --- | --- | --- |');
-say(`| AllStps (first 200: region, leads, priorities with programmes, gap with flags) | ${statements.seed} | ${statements.synthetic} | ${statements.seed === statements.synthetic ? 'yes' : 'NO'} |`);
+say(`| AllStps (first 200) | ${statements.seed} | ${statements.synthetic} | ${statements.seed === statements.synthetic ? 'yes' : 'NO'} |`);
 say(`| StpOverview (QJM) | ${statements.seedOne} | ${statements.syntheticOne} | ${statements.seedOne === statements.syntheticOne ? 'yes' : 'NO'} |`);
 say();
-
-// Same answers before timing anything: the monolith must be a fair ceiling, answering the same.
-for (const kind of ['single', 'all'] as const) {
-  const ask = async (url: string) => JSON.stringify(await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[kind] })).json());
-  const [viaGateway, viaMonolith, viaHive] = [await ask(graph.gatewayUrl), await ask(monolith.url), await ask(hive.url)];
-  say(viaGateway === viaMonolith ? `Monolith and gateway answers to ${kind} are identical (${viaGateway.length} bytes).` : `WARNING: monolith and gateway answers to ${kind} differ:\n${viaGateway.slice(0, 2000)}\n${viaMonolith.slice(0, 2000)}`);
-  say(viaGateway === viaHive ? `Hive Gateway's answer to ${kind} is identical too.` : `WARNING: Hive Gateway's answer to ${kind} differs:\n${viaHive.slice(0, 500)}`);
-}
-say();
-
-// 2 and 3. Latency and throughput: tuned gateway, stock gateway, monolith.
-const results: Record<string, Record<string, LoadResult[]>> = { single: {}, all: {} };
-for (const kind of ['single', 'all'] as const) {
-  for (const [target, url] of [
-    ['monolith', monolith.url],
-    ['gateway (tuned)', graph.gatewayUrl],
-    ['gateway (stock)', stock.url],
-    ['Hive Gateway', hive.url],
-  ] as const) {
-    const runs: LoadResult[] = [];
-    for (const c of CONCURRENCY) runs.push(await load(url, bodies[kind], c, SECONDS));
-    (results[kind] as Record<string, LoadResult[]>)[target] = runs;
-  }
-}
-say('## 2. Latency (ms) and throughput (requests/s) through the gateway and the monolith');
-say();
-say('p97.5 is reported where p95 is asked for: autocannon\'s histogram has no p95 bucket; p97.5 is the stricter figure.');
-for (const kind of ['single', 'all'] as const) {
-  say();
-  say(`### ${kind === 'single' ? 'StpOverview (one STP)' : 'AllStps (every STP with its region)'}`);
-  say();
-  say('| target | clients | p50 | p97.5 | req/s | errors |');
-  say('| --- | --- | --- | --- | --- | --- |');
-  for (const [target, runs] of Object.entries(results[kind] ?? {})) for (const r of runs) say(row(target, r));
-  say();
-  say('| ratio at 10 clients | p50 gateway/monolith (target <= 1.5) | throughput gateway/monolith (target >= 0.7) |');
-  say('| --- | --- | --- |');
-  const at10 = (t: string) => (results[kind]?.[t] ?? [])[1];
-  for (const t of ['gateway (tuned)', 'gateway (stock)', 'Hive Gateway']) {
-    const g = at10(t);
-    const m = at10('monolith');
-    if (g && m) say(`| ${t} | ${(g.p50Ms / Math.max(m.p50Ms, 0.01)).toFixed(2)} | ${(g.throughputRps / m.throughputRps).toFixed(2)} |`);
-  }
-}
-say();
-
-// Page of 50 at 100x vs 1x.
 const page1 = await load(graph.gatewayUrl, bodies.page50, 10, SECONDS);
 const page100 = await load(big.gatewayUrl, bodies.page50, 10, SECONDS);
-say('## Page of 50 STPs, 10 clients: SYNTHETIC 100x against seed data (target <= 1.2)');
+say(`Page of 50 STPs at 10 clients, SYNTHETIC 100x against seed data: p50 ${page1.p50Ms} ms -> ${page100.p50Ms} ms (ratio ${(page100.p50Ms / Math.max(page1.p50Ms, 0.01)).toFixed(2)}, target <= 1.2).`);
 say();
-say(`p50 ${page1.p50Ms} ms at 1x, ${page100.p50Ms} ms at 100x: ratio ${(page100.p50Ms / Math.max(page1.p50Ms, 0.01)).toFixed(2)}; throughput ratio ${(page100.throughputRps / page1.throughputRps).toFixed(2)}`);
-say();
-
-await stock.close();
-await hive.close();
-await monolith.close();
 await big.close();
+
+// ---------------------------------------------------------------------------------------------
+// 2. Everything in one process (subgraphs, gateways, monolith), load from another.
+const schemaOf = (name: string) => graph.subgraphs[name]?.schemaName ?? '';
+const monolithSchemas = { geography: schemaOf('geography'), organisations: schemaOf('organisations'), programmes: schemaOf('programmes'), finance: schemaOf('finance') };
+{
+  const monolith = await startMonolith(graph.hub.database.root, monolithSchemas);
+  const cached = await startGateway({ supergraphSdl: graph.supergraphSdl, subgraphUrls: Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])), port: 0, cache: { ttlMs: 300_000 } });
+  const stock = await startApolloGateway({ supergraphSdl: graph.supergraphSdl });
+  const tuned = await startApolloGateway({ supergraphSdl: graph.supergraphSdl, tuned: true });
+  const hiveJs = await startHiveJs(graph.supergraphSdl);
+  const targets: Target[] = [
+    { label: 'monolith', url: monolith.url },
+    { label: 'hub gateway, cache off', url: graph.gatewayUrl },
+    { label: 'hub gateway, warm cache', url: cached.url },
+    { label: PEERS[0] ?? '', url: stock.url },
+    { label: PEERS[1] ?? '', url: tuned.url },
+    { label: PEERS[2] ?? '', url: hiveJs },
+  ];
+  await checkAnswers(targets);
+  await measure(targets, '2. One process: subgraphs, every gateway and the monolith together');
+  for (const s of [monolith, cached, stock, tuned]) await s.close();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. As deployed: every subgraph and every gateway in a process of its own.
+const temp = mkdtempSync(join(tmpdir(), 'hub-bench-'));
+const children: ChildProcess[] = [];
+const tag = randomBytes(3).toString('hex');
+let gatewayRss: { cacheOff: number; cacheOn: number } = { cacheOff: 0, cacheOn: 0 };
+try {
+  const urls: Record<string, string> = {};
+  for (const entry of readGraphConfig()) {
+    const script = join(REPO_ROOT, entry.sdl.replace(/schema\.graphql$/, 'src/server.ts'));
+    const { url, child } = await spawnReady(['--import', 'tsx', script], { DATABASE_URL, HUB_SCHEMA: `bench_${tag}_${entry.name}`, PORT: '0' }, /subgraph ready at (\S+)/);
+    children.push(child);
+    urls[entry.name] = url;
+  }
+  const supergraphPath = join(temp, 'supergraph.graphql');
+  writeFileSync(supergraphPath, supergraphWithUrls(graph.supergraphSdl, urls));
+  const env = { BENCH_SUPERGRAPH: supergraphPath, DATABASE_URL, BENCH_MONOLITH_SCHEMAS: JSON.stringify(Object.fromEntries(Object.keys(monolithSchemas).map((n) => [n, `bench_${tag}_${n}`]))) };
+  const peer = async (kind: string, label: string): Promise<Target> => {
+    const { url, child } = await spawnReady(['--import', 'tsx', join(REPO_ROOT, 'bench/peer.ts'), kind], env, /ready at (\S+)/);
+    children.push(child);
+    return { label, url, ...(child.pid ? { pid: child.pid } : {}) };
+  };
+  const targets = [
+    await peer('monolith', 'monolith'),
+    await peer('hub', 'hub gateway, cache off'),
+    await peer('hub-cache', 'hub gateway, warm cache'),
+    await peer('apollo-stock', PEERS[0] ?? ''),
+    await peer('apollo-tuned', PEERS[1] ?? ''),
+    await peer('hive-js', PEERS[2] ?? ''),
+  ];
+  await checkAnswers(targets);
+  await measure(targets, '3. As deployed: each subgraph and each gateway in a process of its own');
+  gatewayRss = { cacheOff: peakRssMb(targets[1]?.pid), cacheOn: peakRssMb(targets[2]?.pid) };
+  say(`Peak RSS of the hub gateway process alone, after all its runs (target <= 300 MB): ${gatewayRss.cacheOff} MB with the cache off, ${gatewayRss.cacheOn} MB with it warm. Peers: ${targets.slice(3).map((t) => `${t.label} ${peakRssMb(t.pid)} MB`).join(', ')}.`);
+  say();
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  for (const entry of readGraphConfig()) await client.query(`drop schema if exists bench_${tag}_${entry.name} cascade`);
+  await client.end();
+  rmSync(temp, { recursive: true, force: true });
+}
 await graph.close();
 
-// 4. Peak RSS and launch time of `npm start` on the embedded database, in a child process.
-say('## 4. `npm start` on embedded PGlite: launch to first answer and peak RSS (targets <= 3 s, <= 250 MB)');
+// ---------------------------------------------------------------------------------------------
+// 4. `npm start` on embedded PGlite: launch to first answer, StpOverview against a stock
+// @apollo/gateway in its own process over the same running subgraphs, peak RSS.
+say('## 4. The hub as `npm start` runs it (one process, embedded PGlite, every plugin on)');
 say();
-const launch = await measureLaunch();
-say(`First answer ${launch.firstAnswerMs} ms after launch; peak RSS ${launch.peakRssMb} MB after ${launch.requests} requests.`);
-
-const file = `${REPO_ROOT}bench/results/${new Date().toISOString().slice(0, 10)}.md`;
-writeFileSync(file, `${lines.join('\n')}\n`);
-console.log(`\nWritten to ${file.replace(REPO_ROOT, '')}`);
-
-async function measureLaunch(): Promise<{ firstAnswerMs: number; peakRssMb: number; requests: number }> {
+for (const cache of ['on', 'off'] as const) {
   const started = performance.now();
-  const { DATABASE_URL: _url, TEST_DATABASE_URL: _test, ...inherited } = process.env;
-  const env = { ...inherited, PORT: '4000', LOG_LEVEL: 'warn' };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/hub.ts'], { cwd: REPO_ROOT, env, stdio: 'ignore' });
-  let firstAnswerMs = -1;
+  const { DATABASE_URL: _u, TEST_DATABASE_URL: _t, ...inherited } = process.env;
+  const hub = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/hub.ts'], { cwd: REPO_ROOT, env: { ...inherited, PORT: '4000', LOG_LEVEL: 'warn', HUB_CACHE: cache }, stdio: 'ignore' });
   try {
-    for (let i = 0; i < 300 && firstAnswerMs < 0; i++) {
+    let firstAnswerMs = -1;
+    for (let i = 0; i < 600 && firstAnswerMs < 0; i++) {
       try {
-        const res = await postGraphQL('http://127.0.0.1:4000/graphql', '{ stp(code: "QJM") { name } }');
-        if (res.status === 200) firstAnswerMs = Math.round(performance.now() - started);
+        if ((await postGraphQL('http://127.0.0.1:4000/graphql', '{ stp(code: "QJM") { name } }')).status === 200) firstAnswerMs = Math.round(performance.now() - started);
       } catch {
         await new Promise((r) => setTimeout(r, 50));
       }
     }
-    const r = await load('http://127.0.0.1:4000/graphql', bodies.all, 10, 3);
-    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return { firstAnswerMs, peakRssMb: Math.round(hwm / 1024), requests: r.requests };
+    const supergraphPath = join(tmpdir(), `hub-bench-${tag}.graphql`);
+    writeFileSync(supergraphPath, readFileSync(`${REPO_ROOT}schema/supergraph.graphql`, 'utf8'));
+    const stockPeer = await spawnReady(['--import', 'tsx', join(REPO_ROOT, 'bench/peer.ts'), 'apollo-stock'], { BENCH_SUPERGRAPH: supergraphPath }, /ready at (\S+)/);
+    try {
+      const hubRun = await load('http://127.0.0.1:4000/graphql', bodies.single, 10, SECONDS);
+      const stockRun = await load(stockPeer.url, bodies.single, 10, SECONDS);
+      const all = await load('http://127.0.0.1:4000/graphql', bodies.all, 10, 3);
+      say(
+        `Response cache ${cache}: first answer ${firstAnswerMs} ms after launch; StpOverview at 10 clients ${hubRun.throughputRps} req/s (p50 ${hubRun.p50Ms} ms) against a stock @apollo/gateway in its own process over the same subgraphs ${stockRun.throughputRps} req/s (p50 ${stockRun.p50Ms} ms): ${stockRun.throughputRps > 0 ? (hubRun.throughputRps / stockRun.throughputRps).toFixed(2) : "-"}x (target >= 3x); peak RSS ${peakRssMb(hub.pid)} MB after ${hubRun.requests + all.requests} requests (target: no worse than 416 MB).`,
+      );
+    } finally {
+      stockPeer.child.kill('SIGTERM');
+      rmSync(supergraphPath, { force: true });
+    }
   } finally {
-    child.kill('SIGTERM');
+    hub.kill('SIGTERM');
+    await new Promise((resolve) => hub.once('exit', resolve));
   }
 }
+say();
+
+const file = `${REPO_ROOT}bench/results/${new Date().toISOString().slice(0, 10)}.md`;
+writeFileSync(file, `${lines.join('\n')}\n`);
+console.log(`\nWritten to ${file.replace(REPO_ROOT, '')}`);
+process.exit(0);

@@ -47,7 +47,7 @@ describe('every operation in schema/operations through @apollo/gateway', () => {
     it(`${name}: answers identical to the hub's`, async () => {
       const query = readFileSync(`${DIR}${name}.graphql`, 'utf8');
       for (const { variables, director } of CASES[name] ?? []) {
-        const headers = director ? { authorization: await signTestToken({ scope: 'region:director' }) } : {};
+        const headers: Record<string, string> = director ? { authorization: await signTestToken({ scope: 'region:director' }) } : {};
         const [hub, peer] = await Promise.all([postGraphQL(graph.gatewayUrl, query, variables, headers), postGraphQL(apollo.url, query, variables, headers)]);
         expect(hub.status, JSON.stringify(variables)).toBe(peer.status);
         expect(comparable(hub.body), JSON.stringify(variables)).toEqual(comparable(peer.body));

@@ -1,0 +1,13 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Hive Gateway as it comes: its JavaScript query planner, default plugins. */
+export async function startHiveJs(supergraph: string): Promise<string> {
+  const { createGatewayRuntime } = await import('@graphql-hive/gateway-runtime');
+  const { Logger } = await import('@graphql-hive/logger');
+  const runtime = createGatewayRuntime({ supergraph, logging: new Logger({ level: false }) });
+  const server = createServer(runtime);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+}

@@ -1,0 +1,29 @@
+// One gateway (or the monolith) in a process of its own, for `npm run bench`'s deployed topology.
+//   node --import tsx bench/peer.ts <hub|hub-cache|apollo-stock|apollo-tuned|hive-js|monolith>
+// Reads the supergraph from BENCH_SUPERGRAPH (subgraph URLs already in it); prints "ready at <url>".
+import './quiet.js';
+import '@nhs-hub/kit/telemetry';
+import { readFileSync } from 'node:fs';
+import { openDatabase } from '@nhs-hub/kit';
+import { startApolloGateway } from '@nhs-hub/kit/apollo-gateway';
+import { startGateway } from '@nhs-hub/kit/gateway';
+import { startHiveJs } from './hive-js.js';
+import { startMonolith } from './monolith.js';
+
+const kind = process.argv[2];
+const supergraphSdl = process.env.BENCH_SUPERGRAPH ? readFileSync(process.env.BENCH_SUPERGRAPH, 'utf8') : '';
+let url: string;
+if (kind === 'hub' || kind === 'hub-cache') {
+  url = (await startGateway({ supergraphSdl, port: 0, cache: kind === 'hub-cache' ? { ttlMs: 300_000 } : undefined })).url;
+} else if (kind === 'apollo-stock' || kind === 'apollo-tuned') {
+  url = (await startApolloGateway({ supergraphSdl, tuned: kind === 'apollo-tuned' })).url;
+} else if (kind === 'hive-js') {
+  url = await startHiveJs(supergraphSdl);
+} else if (kind === 'monolith') {
+  const database = await openDatabase({ url: process.env.DATABASE_URL });
+  url = (await startMonolith(database.root, JSON.parse(process.env.BENCH_MONOLITH_SCHEMAS ?? '{}'))).url;
+} else {
+  throw new Error(`unknown peer ${kind}`);
+}
+console.log(`ready at ${url}`);
+
