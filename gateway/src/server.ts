@@ -9,7 +9,8 @@ const env = readEnv();
 const subgraphUrls = Object.fromEntries(
   readGraphConfig().map((e) => [e.name, process.env[`SUBGRAPH_${e.name.toUpperCase()}_URL`] ?? e.url]),
 );
-const gateway = await startGateway({ supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'), port: env.PORT ?? 4000, host: process.env.HOST, subgraphUrls });
+// Deployed, the supergraph is a file mounted from a ConfigMap (HUB_SUPERGRAPH_PATH).
+const gateway = await startGateway({ supergraphSdl: readFileSync(env.HUB_SUPERGRAPH_PATH ?? SUPERGRAPH_PATH, 'utf8'), port: env.PORT ?? 4000, host: env.HOST, subgraphUrls });
 console.log(`Gateway ready at ${gateway.url}`);
 const stop = async () => {
   await gateway.close();
