@@ -106,6 +106,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const armor = hostileQueryLimits().protect();
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // Outside NODE_ENV=test Apollo would answer SIGTERM itself by re-raising it once stopped, killing the
+    // process before serve() has drained in-flight requests. The process's own handler drains, then exits 0.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), requestLogPlugin('gateway'), operationResolutionPlugin(),
       // armor's typings point at the CommonJS build of @apollo/server; the plugin objects are the same.
       ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[])],

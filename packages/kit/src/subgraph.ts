@@ -82,6 +82,9 @@ export async function prepareSubgraph<DB>(
 export function createSubgraphApollo<DB>(name: string, schema: GraphQLSchema): ApolloServer<HubContext<DB>> {
   return new ApolloServer<HubContext<DB>>({
     schema,
+    // Outside NODE_ENV=test Apollo would answer SIGTERM itself by re-raising it once stopped, killing the
+    // process before serve() has drained in-flight requests. The process's own handler drains, then exits 0.
+    stopOnTerminationSignals: false,
     // The gateway asks for traces only when usage reporting is on; never pay for them here.
     // Cache control wraps every resolver to compute cache hints nobody reads here; off, it costs nothing.
     plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), requestLogPlugin<HubContext<DB>>(name)],
