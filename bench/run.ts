@@ -192,7 +192,7 @@ async function measureLaunch(): Promise<{ firstAnswerMs: number; peakRssMb: numb
   const started = performance.now();
   const { DATABASE_URL: _url, TEST_DATABASE_URL: _test, ...inherited } = process.env;
   const env = { ...inherited, PORT: '4000', LOG_LEVEL: 'warn' };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/hub.ts'], { cwd: REPO_ROOT, env, stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--conditions=@nhs-hub/source', '--import', 'tsx', 'gateway/src/hub.ts'], { cwd: REPO_ROOT, env, stdio: 'ignore' });
   let firstAnswerMs = -1;
   try {
     for (let i = 0; i < 300 && firstAnswerMs < 0; i++) {
