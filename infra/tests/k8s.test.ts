@@ -176,6 +176,22 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   });
 });
 
+describe('the restore cluster (infra/k8s/restore)', () => {
+  it('validates, recovers from the archive the prod Cluster writes, and keeps every subgraph role', () => {
+    const objects = render(join(K8S_DIR, 'restore'));
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Cluster/hub-db-restore']);
+    const restore = objects[0] as Manifest;
+    expect(() => new Cluster(restore as never).validate()).not.toThrow();
+    const spec = asObj(restore.spec);
+    const source = (spec.externalClusters as Obj[]).find((c) => c.name === asObj(asObj(spec.bootstrap).recovery).source);
+    const prod = find(rendered['overlays/prod'] ?? [], 'Cluster', 'hub-db') as Manifest;
+    const archive = asObj(asObj(prod.spec).backup).barmanObjectStore as Obj;
+    expect(asObj(source?.barmanObjectStore)).toMatchObject({ destinationPath: archive.destinationPath, serverName: prod.metadata.name, s3Credentials: archive.s3Credentials });
+    const roles = (asObj(spec.managed).roles as Obj[]).map((r) => [r.name, asObj(r.passwordSecret).name]);
+    expect(roles).toEqual(entries.map((e) => [roleOf(e.name), dbSecret(e.name)]));
+  });
+});
+
 describe('the probes the manifests name', () => {
   let graph: TestGraph;
   beforeAll(async () => {
