@@ -15,7 +15,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_DIR, baseFiles, dbSecret, GATEWAY_PORT, portOf, readSubgraphs, REPO_ROOT, roleOf } from '../k8s/generate.js';
+import { BASE_DIR, dbSecret, generatedFiles, K8S_ROOT, GATEWAY_PORT, portOf, readSubgraphs, REPO_ROOT, roleOf } from '../k8s/generate.js';
 import { type Json, K8S_DIR, type Manifest, podContainers, podSpecOf, render, strategicMerge } from '../k8s/render.js';
 
 /**
@@ -42,7 +42,7 @@ const asObj = (v: unknown) => v as Obj;
 
 describe('the kustomize base', () => {
   it('is what infra/k8s/generate.ts writes from schema/subgraphs.json (run npm run k8s:generate -w @nhs-hub/infra)', () => {
-    for (const [path, text] of Object.entries(baseFiles())) expect(readFileSync(join(BASE_DIR, path), 'utf8'), path).toBe(text);
+    for (const [path, text] of Object.entries(generatedFiles())) expect(readFileSync(join(K8S_ROOT, path), 'utf8'), path).toBe(text);
   });
 });
 
