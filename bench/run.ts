@@ -176,7 +176,7 @@ try {
   const urls: Record<string, string> = {};
   for (const entry of readGraphConfig()) {
     const script = join(REPO_ROOT, entry.sdl.replace(/schema\.graphql$/, 'src/server.ts'));
-    const { url, child } = await spawnReady(['--import', 'tsx', script], { DATABASE_URL, HUB_SCHEMA: `bench_${tag}_${entry.name}`, PORT: '0' }, /subgraph ready at (\S+)/);
+    const { url, child } = await spawnReady(['--conditions=@nhs-hub/source', '--import', 'tsx', script], { DATABASE_URL, HUB_SCHEMA: `bench_${tag}_${entry.name}`, PORT: '0' }, /subgraph ready at (\S+)/);
     children.push(child);
     urls[entry.name] = url;
   }
@@ -184,7 +184,7 @@ try {
   writeFileSync(supergraphPath, supergraphWithUrls(graph.supergraphSdl, urls));
   const env = { BENCH_SUPERGRAPH: supergraphPath, DATABASE_URL, BENCH_MONOLITH_SCHEMAS: JSON.stringify(Object.fromEntries(Object.keys(monolithSchemas).map((n) => [n, `bench_${tag}_${n}`]))) };
   const peer = async (kind: string, label: string): Promise<Target> => {
-    const { url, child } = await spawnReady(['--import', 'tsx', join(REPO_ROOT, 'bench/peer.ts'), kind], env, /ready at (\S+)/);
+    const { url, child } = await spawnReady(['--conditions=@nhs-hub/source', '--import', 'tsx', join(REPO_ROOT, 'bench/peer.ts'), kind], env, /ready at (\S+)/);
     children.push(child);
     return { label, url, ...(child.pid ? { pid: child.pid } : {}) };
   };
@@ -219,7 +219,8 @@ say();
 for (const cache of ['on', 'off'] as const) {
   const started = performance.now();
   const { DATABASE_URL: _u, TEST_DATABASE_URL: _t, ...inherited } = process.env;
-  const hub = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/hub.ts'], { cwd: REPO_ROOT, env: { ...inherited, PORT: '4000', LOG_LEVEL: 'warn', HUB_CACHE: cache }, stdio: 'ignore' });
+  // What `npm start` runs: the compiled hub (npm install builds it).
+  const hub = spawn(process.execPath, ['gateway/dist/hub.js'], { cwd: REPO_ROOT, env: { ...inherited, PORT: '4000', LOG_LEVEL: 'warn', HUB_CACHE: cache }, stdio: 'ignore' });
   try {
     let firstAnswerMs = -1;
     for (let i = 0; i < 600 && firstAnswerMs < 0; i++) {
@@ -231,7 +232,7 @@ for (const cache of ['on', 'off'] as const) {
     }
     const supergraphPath = join(tmpdir(), `hub-bench-${tag}.graphql`);
     writeFileSync(supergraphPath, readFileSync(`${REPO_ROOT}schema/supergraph.graphql`, 'utf8'));
-    const stockPeer = await spawnReady(['--import', 'tsx', join(REPO_ROOT, 'bench/peer.ts'), 'apollo-stock'], { BENCH_SUPERGRAPH: supergraphPath }, /ready at (\S+)/);
+    const stockPeer = await spawnReady(['--conditions=@nhs-hub/source', '--import', 'tsx', join(REPO_ROOT, 'bench/peer.ts'), 'apollo-stock'], { BENCH_SUPERGRAPH: supergraphPath }, /ready at (\S+)/);
     try {
       const hubRun = await load('http://127.0.0.1:4000/graphql', bodies.single, 10, SECONDS);
       const stockRun = await load(stockPeer.url, bodies.single, 10, SECONDS);

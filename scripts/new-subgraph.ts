@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_PATH, readGraphConfig, REPO_ROOT, SUPERGRAPH_PATH } from '../gateway/src/config.js';
-import { nextFreePort, registerSubgraph, renderSubgraph, validateName } from './scaffold.js';
+import { nextFreePort, registerBuild, registerSubgraph, renderSubgraph, validateName } from './scaffold.js';
 
 const args = process.argv.slice(2);
 const name = args[0] ?? '';
@@ -22,6 +22,9 @@ console.log(`Created services/${name}/ (${files.length} files), port ${port}:`);
 for (const file of files) console.log(`  ${file}`);
 const previousConfig = registerSubgraph(CONFIG_PATH, name, port);
 console.log(`Registered ${name} in schema/subgraphs.json`);
+const BUILD_CONFIG = join(REPO_ROOT, 'tsconfig.build.json');
+const previousBuild = readFileSync(BUILD_CONFIG, 'utf8');
+registerBuild(BUILD_CONFIG, name);
 
 const run = (command: string, commandArgs: string[]) => execFileSync(command, commandArgs, { cwd: REPO_ROOT, stdio: 'inherit' });
 try {
@@ -29,10 +32,13 @@ try {
   run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund']);
   // Prints the new SDL and recomposes; refuses (and writes nothing) if the graph would not compose.
   run('npm', ['run', 'compose']);
+  // Its Deployment, Service, PDB, autoscaler, migrate Job, database role and schema.
+  run('npm', ['run', 'k8s:generate', '-w', '@nhs-hub/infra']);
 } catch {
   // Half a subgraph must not stay registered: schema/subgraphs.json is what npm test and npm start read.
   rmSync(join(REPO_ROOT, 'services', name), { recursive: true, force: true });
   writeFileSync(CONFIG_PATH, previousConfig);
+  writeFileSync(BUILD_CONFIG, previousBuild);
   try {
     run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund']);
   } catch {
@@ -45,7 +51,8 @@ const next: [string, string][] = [
   [`npm test -w @nhs-hub/${name}`, 'its own tests (seed, gateway, SDL)'],
   [`edit services/${name}/data/${name}-facts.csv`, 'and data/README.md: the facts your sources state'],
   ['npm run compose', 'after any schema change; npm test checks it is current'],
-  ['npm start', `serves it on port ${port} with the rest of the hub`],
+  ['npm run build && npm start', `serves it on port ${port} with the rest of the hub`],
+  ['infra/README.md', 'create its database Secret and apply roles.sql before deploying it'],
 ];
 const width = Math.max(...next.map(([command]) => command.length)) + 2;
 console.log(`\nNext:\n${next.map(([command, why]) => `  ${command.padEnd(width)}${why}`).join('\n')}`);

@@ -46,6 +46,17 @@ export function registerSubgraph(configPath: string, name: string, port: number)
   return before;
 }
 
+/** Adds the subgraph to the compiled build (tsconfig.build.json's references), before the gateway. */
+export function registerBuild(buildConfigPath: string, name: string): void {
+  const config = JSON.parse(readFileSync(buildConfigPath, 'utf8')) as { references: { path: string }[] };
+  const path = `services/${name}/tsconfig.build.json`;
+  if (config.references.some((r) => r.path === path)) return;
+  const gateway = config.references.findIndex((r) => r.path.startsWith('gateway/'));
+  config.references.splice(gateway < 0 ? config.references.length : gateway, 0, { path });
+  writeFileSync(buildConfigPath, `${JSON.stringify(config, null, 2)}
+`);
+}
+
 /** Writes services/<name>/ and returns the files written, relative to the root. */
 export function renderSubgraph(options: ScaffoldOptions): string[] {
   const { name, root, port } = options;

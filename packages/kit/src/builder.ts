@@ -1,3 +1,8 @@
+// The plugins' type augmentations of the builder reach the subgraphs only through these directives
+// once they compile against this file's declarations (dist/builder.d.ts) instead of its source.
+/// <reference types="@pothos/plugin-dataloader" preserve="true" />
+/// <reference types="@pothos/plugin-directives" preserve="true" />
+/// <reference types="@pothos/plugin-federation" preserve="true" />
 import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import DirectivesPlugin from '@pothos/plugin-directives';

@@ -43,7 +43,21 @@ const EnvSchema = z.object({
   /** A bearer token with scope hub:cache:purge, for a load or seed to purge the cache when it cannot mint one. */
   HUB_ADMIN_TOKEN: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** When a standalone subgraph seeds: only when its data changed (default), on every start, or never (a Job seeds it). */
+  HUB_SEED: z.enum(['if-changed', 'always', 'never']).default('if-changed'),
+  /** 'latest' migrates at start; 'verify' leaves migrating to a Job and stays unready until the schema is current. */
+  HUB_MIGRATE: z.enum(['latest', 'verify']).default('latest'),
 });
+
+/** Every variable the hub reads by a fixed name; deployment manifests may set only these (and the patterns below). */
+export const ENV_KEYS: readonly string[] = Object.keys(EnvSchema.shape);
+
+/** Variables named after a subgraph: SUBGRAPH_<NAME>_URL tells the gateway where subgraph <name> answers. */
+export const ENV_KEY_PATTERNS: readonly RegExp[] = [/^SUBGRAPH_[A-Z][A-Z0-9_]*_URL$/];
+
+export function isHubEnvKey(key: string): boolean {
+  return ENV_KEYS.includes(key) || ENV_KEY_PATTERNS.some((pattern) => pattern.test(key));
+}
 
 export type HubEnv = z.infer<typeof EnvSchema>;
 

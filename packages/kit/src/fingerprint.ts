@@ -1,18 +1,26 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
+ * The code that runs: `src` under tsx and vitest, `dist` when compiled (the image ships no src/).
+ * Every workspace resolves the same way in one process, so the kit's own folder tells for all.
+ */
+const CODE_DIR = basename(dirname(fileURLToPath(import.meta.url)));
+
+/**
  * What a subgraph's seed depends on: its data files, its db code (seed, parsers, types) and the
  * cited source documents. When none has changed since the last seed, `npm start` skips reseeding;
- * any change, however small, reseeds.
+ * any change, however small, reseeds. Compiled code (`dist/`) fingerprints differently from its
+ * sources, so switching between the two reseeds once.
  */
 export function seedFingerprint(packageRoot: URL): string {
   const hash = createHash('sha256');
-  for (const dir of [new URL('data/', packageRoot), new URL('src/', packageRoot), new URL(`file://${REPO_ROOT}infra/sources/`)]) {
+  for (const dir of [new URL('data/', packageRoot), new URL(`${CODE_DIR}/`, packageRoot), new URL(`file://${REPO_ROOT}infra/sources/`)]) {
     for (const file of listFiles(fileURLToPath(dir))) {
       hash.update(file.slice(REPO_ROOT.length)).update('\0').update(readFileSync(file)).update('\0');
     }
@@ -29,7 +37,8 @@ function listFiles(dir: string): string[] {
   }
   return entries.flatMap((name) => {
     const path = `${dir.endsWith('/') ? dir : `${dir}/`}${name}`;
-    if (name === 'node_modules') return [];
+    // Build bookkeeping changes with the compiler, not with the code.
+    if (name === 'node_modules' || name.endsWith('.tsbuildinfo')) return [];
     return statSync(path).isDirectory() ? listFiles(path) : [path];
   });
 }

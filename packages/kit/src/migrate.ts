@@ -29,6 +29,13 @@ export async function migrateToLatest<DB>(db: Kysely<DB>, schema: string, migrat
   return (results ?? []).map((r) => r.migrationName);
 }
 
+/** Migrations this code knows that the schema has not run yet (all of them when it was never migrated). */
+export async function pendingMigrations<DB>(db: Kysely<DB>, schema: string, migrations: MigrationSet): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(migrations), migrationTableSchema: schema });
+  // Reads only: getMigrations never creates the schema or the migration tables.
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

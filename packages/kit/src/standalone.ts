@@ -1,22 +1,37 @@
 import { openDatabase } from './db.js';
 import { purgeGatewayCaches } from './cache-purge.js';
-import { readEnv } from './env.js';
-import { type SubgraphDefinition, startSubgraph } from './subgraph.js';
+import { type HubEnv, readEnv } from './env.js';
+import { prepareSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph.js';
+
+const SEED_MODE = { 'if-changed': 'if-changed', always: true, never: false } as const satisfies Record<HubEnv['HUB_SEED'], boolean | 'if-changed'>;
 
 /**
  * Runs one subgraph as its own process (how it is deployed): its own database connection,
  * migrations and seed, then serves until SIGINT/SIGTERM, finishing in-flight requests first.
+ *
+ *   node services/<name>/dist/server.js           serve (HUB_MIGRATE, HUB_SEED say what happens first)
+ *   node services/<name>/dist/server.js migrate   migrate, seed per HUB_SEED, exit: the once-per-rollout Job
  */
-export async function runStandalone<DB>(definition: SubgraphDefinition<DB>, defaultPort: number): Promise<void> {
+export async function runStandalone<DB>(definition: SubgraphDefinition<DB>, defaultPort: number, args: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const command = args[0] ?? 'serve';
+  if (command !== 'serve' && command !== 'migrate') {
+    console.error(`Unknown command '${command}'. Usage: server.js [serve|migrate]`);
+    process.exit(2);
+  }
   const env = readEnv();
   const database = await openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR });
+  if (command === 'migrate') {
+    process.exitCode = await migrateOnce(definition, env, database);
+    return;
+  }
   const running = await startSubgraph(definition, {
     database,
     schemaName: env.HUB_SCHEMA,
     port: env.PORT ?? defaultPort,
-    host: process.env.HOST,
+    host: env.HOST,
     // Replicas starting together must not all reseed: only when the data changed since the last seed.
-    seed: 'if-changed',
+    seed: SEED_MODE[env.HUB_SEED],
+    migrate: env.HUB_MIGRATE,
   });
   console.log(`${definition.name} subgraph ready at ${running.url} (${database.kind})`);
   // Reseeded: answers the gateways cached from the old data must go.
@@ -28,4 +43,19 @@ export async function runStandalone<DB>(definition: SubgraphDefinition<DB>, defa
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+async function migrateOnce<DB>(definition: SubgraphDefinition<DB>, env: HubEnv, database: Awaited<ReturnType<typeof openDatabase>>): Promise<number> {
+  const schema = env.HUB_SCHEMA ?? definition.name;
+  try {
+    const { seedReport } = await prepareSubgraph(definition, database, schema, SEED_MODE[env.HUB_SEED]);
+    const seeded = seedReport ? Object.entries(seedReport).map(([table, n]) => `${n} ${table}`).join(', ') : 'not reseeded (data unchanged or HUB_SEED=never)';
+    console.log(`${definition.name} migrated in schema ${schema} (${database.kind}); ${seeded}`);
+    return 0;
+  } catch (error) {
+    console.error(`${definition.name} migration failed: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await database.close();
+  }
 }

@@ -8,8 +8,8 @@ import type { LoadableTable } from './loader.js';
 import { lastSeedFingerprint, recordSeedFingerprint, seedFingerprint } from './fingerprint.js';
 import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
 import type { HubDatabase, SubgraphDatabase } from './db.js';
-import { type MigrationSet, migrateToLatest } from './migrate.js';
-import { apolloHandler, type RunningServer, serve } from './server.js';
+import { type MigrationSet, migrateToLatest, pendingMigrations } from './migrate.js';
+import { apolloHandler, type ReadinessReport, type RunningServer, serve } from './server.js';
 import type { SqlCounter } from './sql-counter.js';
 
 /** What a seed step reports: rows loaded per table. */
@@ -42,6 +42,11 @@ export interface StartSubgraphOptions {
   readonly host?: string | undefined;
   /** true: always seed; 'if-changed': only when the seed fingerprint differs; false: never. */
   readonly seed?: boolean | 'if-changed' | undefined;
+  /**
+   * 'latest' (default) migrates before serving. 'verify' never migrates nor seeds (a one-shot Job
+   * does, once per rollout) and answers not ready while the schema lacks a migration this code has.
+   */
+  readonly migrate?: 'latest' | 'verify' | undefined;
 }
 
 export interface RunningSubgraph<DB> extends RunningServer {
@@ -77,6 +82,9 @@ export async function prepareSubgraph<DB>(
 export function createSubgraphApollo<DB>(name: string, schema: GraphQLSchema): ApolloServer<HubContext<DB>> {
   return new ApolloServer<HubContext<DB>>({
     schema,
+    // Outside NODE_ENV=test Apollo would answer SIGTERM itself by re-raising it once stopped, killing the
+    // process before serve() has drained in-flight requests. The process's own handler drains, then exits 0.
+    stopOnTerminationSignals: false,
     // The gateway asks for traces only when usage reporting is on; never pay for them here.
     // Cache control wraps every resolver to compute cache hints nobody reads here; off, it costs nothing.
     plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), requestLogPlugin<HubContext<DB>>(name)],
@@ -90,7 +98,12 @@ export async function startSubgraph<DB>(
   options: StartSubgraphOptions,
 ): Promise<RunningSubgraph<DB>> {
   const schemaName = options.schemaName ?? definition.name;
-  const { scoped, seedReport } = await prepareSubgraph(definition, options.database, schemaName, options.seed ?? true);
+  const verifyOnly = options.migrate === 'verify';
+  const { scoped, seedReport } = verifyOnly
+    ? { scoped: options.database.forSchema<DB>(schemaName), seedReport: null }
+    : await prepareSubgraph(definition, options.database, schemaName, options.seed ?? true);
+  // Once current, a schema stays current for this process: no need to ask on every probe.
+  let migrated = !verifyOnly;
   const apollo = createSubgraphApollo<DB>(definition.name, definition.schema);
   const running = await serve({
     name: definition.name,
@@ -98,10 +111,15 @@ export async function startSubgraph<DB>(
     onClose: () => apollo.stop(),
     port: options.port,
     host: options.host,
-    ready: async () => {
+    ready: async (): Promise<ReadinessReport> => {
       try {
         await sql`select 1`.execute(scoped.db);
-        return { ready: true, checks: { database: true } };
+        if (!migrated) {
+          const pending = await pendingMigrations(scoped.db, schemaName, definition.migrations);
+          if (pending.length > 0) return { ready: false, checks: { database: true, migrations: `pending: ${pending.join(', ')}` } };
+          migrated = true;
+        }
+        return { ready: true, checks: { database: true, ...(verifyOnly ? { migrations: true } : {}) } };
       } catch (error) {
         return { ready: false, checks: { database: (error as Error).message } };
       }

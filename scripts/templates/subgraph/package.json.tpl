@@ -3,9 +3,16 @@
   "version": "0.1.0",
   "private": true,
   "type": "module",
-  "main": "src/index.ts",
+  "exports": {
+    ".": {
+      "@nhs-hub/source": "./src/index.ts",
+      "default": "./dist/index.js"
+    }
+  },
   "scripts": {
-    "start": "node --import tsx src/server.ts",
+    "start": "node dist/server.js",
+    "dev": "node --conditions=@nhs-hub/source --import tsx src/server.ts",
+    "migrate": "node dist/server.js migrate",
     "test": "vitest run"
   },
   "dependencies": {

@@ -31,7 +31,8 @@ import {
 } from './types.js';
 
 export const ORGANISATIONS_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
-const DOCUMENTS_TS = fileURLToPath(new URL('./documents.ts', import.meta.url));
+// Named by its source path even when compiled: the place a data engineer edits.
+const DOCUMENTS_TS = fileURLToPath(new URL('../../src/db/documents.ts', import.meta.url));
 
 export const DATA_FILES = {
   trackerSections: 'tracker-sections.csv',

@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# One image for the whole hub: the command chooses the process (infra/README.md):
+#   node gateway/dist/server.js                 the gateway (default)
+#   node services/<name>/dist/server.js         subgraph <name>
+#   node services/<name>/dist/server.js migrate migrate and seed subgraph <name>, then exit (a Job)
+# infra/tests/image.test.ts builds the same runtime tree (infra/image/layout.ts) and runs it on every npm test.
+
+FROM node:20-slim AS build
+WORKDIR /app
+ENV APOLLO_TELEMETRY_DISABLED=1 TURBO_TELEMETRY_DISABLED=1
+COPY . .
+# --ignore-scripts: `prepare` would also warm an embedded database the image never ships; build explicitly.
+RUN npm ci --no-audit --no-fund --ignore-scripts && npm run build
+RUN node --import tsx infra/image/layout.ts /app /out
+
+# Runtime dependencies only, installed from the lock file; no install scripts run (none is needed at run time).
+FROM node:20-slim AS deps
+WORKDIR /app
+COPY --from=build /out/ ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM node:20-slim
+# Nothing in the final image installs or compiles anything: drop the package managers.
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+ && mkdir -p /var/lib/nhs-hub && chown 1000:1000 /var/lib/nhs-hub
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=4000 \
+    APOLLO_TELEMETRY_DISABLED=1 \
+    PGLITE_DATA_DIR=/var/lib/nhs-hub/pglite
+WORKDIR /app
+# Owned by root and not writable by the app user: the root filesystem can be mounted read-only.
+COPY --from=deps /app /app
+# The only place the processes write, and only on embedded PGlite (no DATABASE_URL); PostgreSQL needs none.
+VOLUME /var/lib/nhs-hub
+# The image's `node` user, by number so Kubernetes can check runAsNonRoot.
+USER 1000:1000
+EXPOSE 4000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health/live`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "gateway/dist/server.js"]

@@ -1,0 +1,294 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import type { IContainer, IEnvVar, IPodSpec } from 'kubernetes-models/v1';
+import { Service } from 'kubernetes-models/v1/Service';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { stringify } from 'yaml';
+
+/**
+ * Writes the kustomize base (infra/k8s/base/) from schema/subgraphs.json, as `npm run compose`
+ * writes the supergraph: one Deployment, Service, PodDisruptionBudget, HorizontalPodAutoscaler and
+ * migrate Job per subgraph, the gateway's, the CloudNativePG Cluster with one managed role per
+ * subgraph, and roles.sql giving each role its own schema. Typed through kubernetes-models, so a
+ * misspelt field does not compile. infra/tests/k8s.test.ts fails when the checked-in files are stale.
+ *
+ *   npm run k8s:generate -w @nhs-hub/infra
+ */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const K8S_ROOT = join(REPO_ROOT, 'infra/k8s');
+export const BASE_DIR = join(K8S_ROOT, 'base');
+
+/** What the servers serve (packages/kit/src/server.ts); the tests check them against a running server. */
+export const PROBES = { live: '/health/live', ready: '/health/ready' } as const;
+export const GATEWAY_PORT = 4000;
+export const IMAGE = 'nhs-region-hub';
+export const DATABASE = 'hub';
+export const CLUSTER = 'hub-db';
+/** The Secret every process reads HUB_JWT_SECRET from (key `secret`). */
+export const JWT_SECRET = 'hub-jwt';
+/** Per subgraph: the role's credentials for CloudNativePG (username, password) and its DATABASE_URL (uri). */
+export const dbSecret = (name: string) => `hub-db-${name}`;
+/** The Postgres role and schema of a subgraph: its name (its HUB_SCHEMA default). */
+export const roleOf = (name: string) => name;
+
+export interface SubgraphEntry {
+  readonly name: string;
+  readonly url: string;
+}
+
+export function readSubgraphs(): SubgraphEntry[] {
+  return (JSON.parse(readFileSync(join(REPO_ROOT, 'schema/subgraphs.json'), 'utf8')) as { subgraphs: SubgraphEntry[] }).subgraphs;
+}
+
+export const portOf = (entry: SubgraphEntry) => Number(new URL(entry.url).port);
+
+const labels = (name: string, component: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'nhs-region-hub', 'app.kubernetes.io/component': component });
+
+const secretEnv = (name: string, secret: string, key: string): IEnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+
+/** Locked down as the restricted Pod Security Standard asks: the image needs nothing more. */
+const podSecurity: IPodSpec['securityContext'] = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } };
+const containerSecurity: IContainer['securityContext'] = {
+  runAsNonRoot: true,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+const resources: IContainer['resources'] = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } };
+
+function container(name: string, port: number, env: IEnvVar[], args: string[]): IContainer {
+  return {
+    name,
+    image: IMAGE,
+    command: ['node', ...args],
+    ports: [{ name: 'http', containerPort: port }],
+    envFrom: [{ configMapRef: { name: 'hub-config' } }],
+    env: [{ name: 'PORT', value: String(port) }, ...env],
+    resources,
+    securityContext: containerSecurity,
+    // Readiness: the database answers (subgraph) or every subgraph is ready (gateway).
+    readinessProbe: { httpGet: { path: PROBES.ready, port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+    livenessProbe: { httpGet: { path: PROBES.live, port: 'http' }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    startupProbe: { httpGet: { path: PROBES.live, port: 'http' }, periodSeconds: 2, failureThreshold: 30 },
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+  };
+}
+
+function podSpec(main: IContainer, extraVolumes: IPodSpec['volumes'] = []): IPodSpec {
+  return {
+    automountServiceAccountToken: false,
+    securityContext: podSecurity,
+    // SIGTERM drains in-flight requests (forced after 10 s); leave room for it.
+    terminationGracePeriodSeconds: 30,
+    containers: [main],
+    volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, ...(extraVolumes ?? [])],
+  };
+}
+
+function workload(name: string, component: string, port: number, main: IContainer, extraVolumes: IPodSpec['volumes'] = []): object[] {
+  const selector = { 'app.kubernetes.io/name': name };
+  return [
+    new Deployment({
+      metadata: { name, labels: labels(name, component) },
+      // No replicas: the HorizontalPodAutoscaler owns the count (an apply would reset it otherwise).
+      spec: {
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: { metadata: { labels: labels(name, component) }, spec: podSpec(main, extraVolumes) },
+      },
+    }),
+    new Service({
+      metadata: { name, labels: labels(name, component) },
+      spec: { selector, ports: [{ name: 'http', port, targetPort: 'http' }] },
+    }),
+    new PodDisruptionBudget({
+      metadata: { name, labels: labels(name, component) },
+      // maxUnavailable, not minAvailable: a one-replica dev deployment can still be drained.
+      spec: { selector: { matchLabels: selector }, maxUnavailable: 1 },
+    }),
+    new HorizontalPodAutoscaler({
+      metadata: { name, labels: labels(name, component) },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+        minReplicas: 2,
+        maxReplicas: 6,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+      },
+    }),
+  ];
+}
+
+function subgraphObjects(entry: SubgraphEntry): object[] {
+  const env = [secretEnv('DATABASE_URL', dbSecret(entry.name), 'uri'), secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret')];
+  const server = `services/${entry.name}/dist/server.js`;
+  // The Job seeds when the data changed since the last seed; the servers (HUB_SEED=never in hub-config) never do.
+  const { readinessProbe: _r, livenessProbe: _l, startupProbe: _s, ports: _p, ...job } = container('migrate', portOf(entry), [...env, { name: 'HUB_SEED', value: 'if-changed' }], [server, 'migrate']);
+  const migrate = new Job({
+    metadata: { name: `${entry.name}-migrate`, labels: labels(`${entry.name}-migrate`, 'migrate') },
+    spec: {
+      backoffLimit: 3,
+      // Gone a day after it finished, so the next rollout's apply creates (and runs) it again.
+      ttlSecondsAfterFinished: 86_400,
+      template: {
+        metadata: { labels: labels(`${entry.name}-migrate`, 'migrate') },
+        spec: { ...podSpec(job), restartPolicy: 'OnFailure' },
+      },
+    },
+  });
+  return [...workload(entry.name, 'subgraph', portOf(entry), container(entry.name, portOf(entry), env, [server])), migrate];
+}
+
+function gatewayObjects(): object[] {
+  const env = [{ name: 'HUB_SUPERGRAPH_PATH', value: '/etc/nhs-hub/supergraph/supergraph.graphql' }, secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret')];
+  const main = {
+    ...container('gateway', GATEWAY_PORT, env, ['gateway/dist/server.js']),
+    envFrom: [{ configMapRef: { name: 'hub-config' } }, { configMapRef: { name: 'hub-subgraph-urls' } }],
+  };
+  main.volumeMounts = [...(main.volumeMounts ?? []), { name: 'supergraph', mountPath: '/etc/nhs-hub/supergraph', readOnly: true }];
+  return workload('gateway', 'gateway', GATEWAY_PORT, main, [{ name: 'supergraph', configMap: { name: 'hub-supergraph' } }]);
+}
+
+function managedRoles(entries: readonly SubgraphEntry[]) {
+  return entries.map((entry) => ({
+    name: roleOf(entry.name),
+    ensure: 'present' as const,
+    login: true,
+    inherit: false,
+    connectionLimit: 40,
+    comment: `subgraph ${entry.name}: its own schema only`,
+    passwordSecret: { name: dbSecret(entry.name) },
+  }));
+}
+
+/** The archive the prod overlay's Cluster writes (overlays/prod/database.yaml) and a restore reads. */
+const ARCHIVE = {
+  destinationPath: 's3://nhs-hub-backups/hub-db',
+  s3Credentials: {
+    accessKeyId: { name: 'hub-db-backup-s3', key: 'ACCESS_KEY_ID' },
+    secretAccessKey: { name: 'hub-db-backup-s3', key: 'ACCESS_SECRET_KEY' },
+  },
+  wal: { compression: 'gzip' as const },
+};
+
+/** Point-in-time recovery into a new cluster, with the same roles and Secrets (infra/README.md, step 7). */
+function restoreObject(entries: readonly SubgraphEntry[]): object {
+  return new Cluster({
+    metadata: { name: `${CLUSTER}-restore`, labels: labels(`${CLUSTER}-restore`, 'database') },
+    spec: {
+      instances: 3,
+      storage: { size: '20Gi' },
+      enableSuperuserAccess: false,
+      bootstrap: {
+        recovery: {
+          source: `${CLUSTER}-archive`,
+          database: DATABASE,
+          owner: 'hub_owner',
+          // The last moment to keep; edit before applying, or remove recoveryTarget to replay all WAL.
+          recoveryTarget: { targetTime: '2026-11-30 08:00:00+00' },
+        },
+      },
+      // The archive's folder is named after the cluster that wrote it.
+      externalClusters: [{ name: `${CLUSTER}-archive`, barmanObjectStore: { ...ARCHIVE, serverName: CLUSTER } }],
+      managed: { roles: managedRoles(entries) },
+    },
+  });
+}
+
+function clusterObject(entries: readonly SubgraphEntry[]): object {
+  return new Cluster({
+    metadata: { name: CLUSTER, labels: labels(CLUSTER, 'database') },
+    spec: {
+      instances: 3,
+      storage: { size: '10Gi' },
+      enableSuperuserAccess: false,
+      bootstrap: {
+        initdb: {
+          database: DATABASE,
+          owner: 'hub_owner',
+          // One schema per subgraph, owned by its role; nobody else may use it (roles.sql).
+          postInitApplicationSQLRefs: { configMapRefs: [{ name: 'hub-db-roles-sql', key: 'roles.sql' }] },
+        },
+      },
+      managed: { roles: managedRoles(entries) },
+    },
+  });
+}
+
+/** One schema per subgraph, owned by its role, closed to every other role. Idempotent: re-run it when a subgraph is added. */
+export function rolesSql(entries: readonly SubgraphEntry[]): string {
+  const lines = [
+    '-- Generated by infra/k8s/generate.ts from schema/subgraphs.json; do not edit.',
+    '-- Least privilege: each subgraph role owns exactly one schema (its name) and can use no other.',
+    '-- Runs once at cluster bootstrap (CloudNativePG postInitApplicationSQLRefs) and again by hand when a',
+    '-- subgraph is added (infra/README.md). Idempotent; works in whichever database it is run in.',
+    '',
+    '-- Nobody creates objects in public, and only the subgraph roles may connect.',
+    'REVOKE CREATE ON SCHEMA public FROM PUBLIC;',
+    "DO $$ BEGIN EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', current_database()); END $$;",
+  ];
+  for (const entry of entries) {
+    const role = roleOf(entry.name);
+    lines.push(
+      '',
+      `-- ${entry.name}`,
+      // CloudNativePG reconciles managed roles after bootstrap: create the role here when it is not there yet;
+      // the operator then gives it LOGIN and its password.
+      `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} NOLOGIN NOINHERIT; END IF; END $$;`,
+      `DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${role}', current_database()); END $$;`,
+      `CREATE SCHEMA IF NOT EXISTS ${entry.name} AUTHORIZATION ${role};`,
+      `ALTER SCHEMA ${entry.name} OWNER TO ${role};`,
+      `REVOKE ALL ON SCHEMA ${entry.name} FROM PUBLIC;`,
+      `ALTER ROLE ${role} SET search_path = ${entry.name};`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const yamlDocs = (objects: readonly object[]) => objects.map((o) => stringify(JSON.parse(JSON.stringify(o)), { lineWidth: 0 })).join('---\n');
+
+/** The generated files, by path under infra/k8s/ (the base, and the restore cluster's roles follow the subgraphs too). */
+export function generatedFiles(entries: readonly SubgraphEntry[] = readSubgraphs()): Record<string, string> {
+  const header = '# Generated by infra/k8s/generate.ts from schema/subgraphs.json; do not edit (npm run k8s:generate -w @nhs-hub/infra).\n';
+  const files: Record<string, string> = {
+    'gateway.yaml': header + yamlDocs(gatewayObjects()),
+    'postgres/cluster.yaml': header + yamlDocs([clusterObject(entries)]),
+    'postgres/roles.sql': rolesSql(entries),
+  };
+  for (const entry of entries) files[`subgraphs/${entry.name}.yaml`] = header + yamlDocs(subgraphObjects(entry));
+  const kustomization = {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    labels: [{ pairs: { 'app.kubernetes.io/managed-by': 'kustomize' } }],
+    resources: ['gateway.yaml', ...entries.map((e) => `subgraphs/${e.name}.yaml`), 'postgres/cluster.yaml'],
+    configMapGenerator: [
+      {
+        // Settings every process shares; overlays merge their own.
+        name: 'hub-config',
+        literals: ['NODE_ENV=production', 'HOST=0.0.0.0', 'LOG_LEVEL=info', 'HUB_MIGRATE=verify', 'HUB_SEED=never'],
+      },
+      { name: 'hub-subgraph-urls', literals: entries.map((e) => `SUBGRAPH_${e.name.toUpperCase()}_URL=http://${e.name}:${portOf(e)}/graphql`) },
+      // Outside this folder: build with --load-restrictor LoadRestrictionsNone (infra/README.md).
+      { name: 'hub-supergraph', files: ['supergraph.graphql=../../../schema/supergraph.graphql'] },
+      // The Cluster names it in a field kustomize does not rewrite: keep the name stable.
+      { name: 'hub-db-roles-sql', files: ['roles.sql=postgres/roles.sql'], options: { disableNameSuffixHash: true } },
+    ],
+  };
+  files['kustomization.yaml'] = header + stringify(kustomization, { lineWidth: 0 });
+  const generated = Object.fromEntries(Object.entries(files).map(([path, text]) => [`base/${path}`, text]));
+  generated['restore/cluster.yaml'] = header + yamlDocs([restoreObject(entries)]);
+  return generated;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  for (const [path, text] of Object.entries(generatedFiles())) {
+    mkdirSync(dirname(join(K8S_ROOT, path)), { recursive: true });
+    writeFileSync(join(K8S_ROOT, path), text);
+  }
+  console.log(`Wrote the kustomize base in ${BASE_DIR} and the restore cluster`);
+}

@@ -1,0 +1,211 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { postGraphQL, signTestToken, TEST_JWT_SECRET } from '@nhs-hub/kit/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyRuntimeLayout, REPO_ROOT } from '../image/layout.js';
+
+/**
+ * The Dockerfile's contract without a Docker daemon: the runtime tree its build stage assembles
+ * (infra/image/layout.ts, from a clean checkout: tracked files plus the compiled dist/), the runtime
+ * dependencies `npm ci --omit=dev` installs, and the processes its commands start, each on its own,
+ * on PostgreSQL, as Kubernetes runs them: a migrate Job per subgraph, replicas that neither migrate
+ * nor seed, the gateway reading its supergraph from a mounted file. A runtime import of a dev
+ * dependency, a file read from outside the tree or a missing data file fails here.
+ */
+const run = promisify(execFile);
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const image = mkdtempSync(join(tmpdir(), 'hub-image-'));
+const subgraphs = (JSON.parse(readFileSync(join(REPO_ROOT, 'schema/subgraphs.json'), 'utf8')) as { subgraphs: { name: string }[] }).subgraphs.map((s) => s.name);
+const schemaOf = (name: string) => `img_${process.pid}_${name}`;
+const children: ChildProcess[] = [];
+
+/** What the container sees: the image's ENV, the variables a manifest sets, and nothing of this shell. */
+function containerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', APOLLO_TELEMETRY_DISABLED: '1', LOG_LEVEL: 'silent', ...extra };
+}
+
+function start(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ url: string; child: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: image, env: containerEnv(env) });
+    children.push(child);
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const url = ready.exec(out)?.[1];
+      if (url) resolve({ url, child });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out.slice(-1500)}`)));
+  });
+}
+
+const health = async (url: string, path: string) => {
+  const res = await fetch(new URL(path, url));
+  return { status: res.status, body: (await res.json()) as { checks?: Record<string, unknown> } };
+};
+
+beforeAll(async () => {
+  // Compile first (incremental): the image ships dist/, and a stale dist/ would test old code.
+  await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], { cwd: REPO_ROOT });
+  const { stdout } = await run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: REPO_ROOT, maxBuffer: 64 * 2 ** 20 });
+  copyRuntimeLayout(REPO_ROOT, image, { tracked: new Set(stdout.split('\0').filter(Boolean)) });
+  await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], {
+    cwd: image,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_cache: process.env.npm_config_cache },
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  for (const name of subgraphs) await client.query(`drop schema if exists ${schemaOf(name)} cascade`);
+  await client.end();
+  rmSync(image, { recursive: true, force: true });
+});
+
+describe('the production image', () => {
+  it('holds compiled code and data but no sources, tests or dev tooling', () => {
+    expect(existsSync(join(image, 'gateway/dist/server.js'))).toBe(true);
+    for (const name of subgraphs) {
+      expect(existsSync(join(image, `services/${name}/dist/server.js`))).toBe(true);
+      expect(existsSync(join(image, `services/${name}/src`))).toBe(false);
+    }
+    expect(existsSync(join(image, 'packages/kit/src'))).toBe(false);
+    for (const tool of ['typescript', 'tsx', 'vitest', 'turbo', 'kubernetes-models', 'yaml', 'autocannon']) {
+      expect(existsSync(join(image, 'node_modules', tool)), `${tool} is a dev dependency`).toBe(false);
+    }
+    // Runtime dependencies are there, and the workspaces are linked.
+    expect(existsSync(join(image, 'node_modules/@apollo/server/package.json'))).toBe(true);
+    expect(existsSync(join(image, 'node_modules/@nhs-hub/finance/dist/index.js'))).toBe(true);
+  });
+
+  it('runs every subgraph and the gateway from it, migrated by one-shot Jobs, answering the public operations', async () => {
+    // Replicas first, as a rollout may start them before its Jobs finish: they neither migrate nor seed.
+    const urls = await Promise.all(
+      subgraphs.map(async (name) => {
+        const env = { DATABASE_URL, HUB_SCHEMA: schemaOf(name), PORT: '0', HUB_MIGRATE: 'verify', HUB_SEED: 'never', HUB_JWT_SECRET: TEST_JWT_SECRET };
+        const { url } = await start([`services/${name}/dist/server.js`], env, /subgraph ready at (\S+)/);
+        return [name, url] as const;
+      }),
+    );
+    for (const [name, url] of urls) {
+      const { status, body } = await health(url, '/health/ready');
+      expect(status, `${name} is not ready before its migration`).toBe(503);
+      expect(String(body.checks?.migrations)).toMatch(/^pending: \d{4}_\d{2}_\d{2}_/);
+      expect((await health(url, '/health/live')).status).toBe(200);
+    }
+
+    // The Jobs: migrate and seed each schema once, then exit 0.
+    await Promise.all(
+      subgraphs.map(async (name) => {
+        const { stdout } = await run(process.execPath, [`services/${name}/dist/server.js`, 'migrate'], {
+          cwd: image,
+          env: containerEnv({ DATABASE_URL, HUB_SCHEMA: schemaOf(name), LOG_LEVEL: 'info' }),
+        });
+        expect(stdout).toMatch(new RegExp(`${name} migrated in schema ${schemaOf(name)} \\(postgres\\); \\d+ `));
+      }),
+    );
+    for (const [name, url] of urls) expect((await health(url, '/health/ready')).status, `${name} ready once migrated`).toBe(200);
+
+    // The gateway reads its supergraph from a mounted file, as from the ConfigMap.
+    const mounted = join(image, '..', `${image.split('/').at(-1)}-config`);
+    mkdirSync(mounted, { recursive: true });
+    copyFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), join(mounted, 'supergraph.graphql'));
+    const gatewayEnv = Object.fromEntries([
+      ...urls.map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]),
+      ['PORT', '0'],
+      ['HUB_SUPERGRAPH_PATH', join(mounted, 'supergraph.graphql')],
+      ['HUB_JWT_SECRET', TEST_JWT_SECRET],
+    ]);
+    const gateway = await start(['gateway/dist/server.js'], gatewayEnv, /Gateway ready at (\S+)/);
+    rmSync(mounted, { recursive: true, force: true });
+    const ready = await health(gateway.url, '/health/ready');
+    expect(ready.status).toBe(200);
+    expect(Object.keys(ready.body.checks ?? {}).sort()).toEqual([...subgraphs].sort());
+
+    const operation = (name: string) => readFileSync(join(REPO_ROOT, 'schema/operations', `${name}.graphql`), 'utf8');
+    const sourceLine = (file: string, line: number) => readFileSync(join(image, 'infra/sources', file), 'utf8').split('\n')[line - 1] ?? '';
+
+    // StpOverview: by ODS code, with every cited text on its line of the image's copy of the source.
+    interface Overview {
+      stp: {
+        name: string;
+        region: { name: string } | null;
+        populationSource: { document: { file: string }; line: number; text: string } | null;
+        financialGap: { combinedGbpM: string; sources: { document: { file: string }; line: number; text: string }[] } | null;
+        gapPerHeadDerived: { gbpPerPerson: string } | null;
+        leads: { name: string; organisation: { name: string } | null }[];
+      };
+    }
+    const overview = await postGraphQL<Overview>(gateway.url, operation('StpOverview'), { code: 'QJM' });
+    expect(overview.body.errors).toBeUndefined();
+    const stp = overview.body.data?.stp;
+    expect(stp).toMatchObject({ name: 'Lincolnshire', region: { name: 'Midlands' }, financialGap: { combinedGbpM: '182' }, gapPerHeadDerived: { gbpPerPerson: '260' } });
+    expect(stp?.leads.map((l) => l.name)).toEqual(['Allan Kitt']);
+    for (const source of [...(stp?.financialGap?.sources ?? []), ...(stp?.populationSource ? [stp.populationSource] : [])]) {
+      expect(sourceLine(source.document.file, source.line)).toContain(source.text);
+    }
+
+    // AllStps: the whole list in one request, Lincolnshire in it with the same figure.
+    interface All {
+      stps: { totalCount: number; nodes: { code: string; name: string; financialGap: { combinedGbpM: string | null } | null }[] };
+    }
+    const all = await postGraphQL<All>(gateway.url, operation('AllStps'), {});
+    expect(all.body.errors).toBeUndefined();
+    const nodes = all.body.data?.stps.nodes ?? [];
+    expect(nodes.length).toBe(all.body.data?.stps.totalCount);
+    expect(nodes.length).toBeGreaterThan(40);
+    expect(nodes.find((n) => n.code === 'QJM')).toMatchObject({ name: 'Lincolnshire', financialGap: { combinedGbpM: '182' } });
+
+    // RegionOverview: the derived total is the sum of its member STPs' gaps as this same graph states them.
+    interface Region {
+      region: { name: string };
+      regionSnapshot: { stps: { code: string; financialGap: { combinedGbpM: string | null } | null }[]; financialSummary: { combinedGapGbpM: string } };
+    }
+    const region = await postGraphQL<Region>(gateway.url, operation('RegionOverview'), { code: 'Y60', asOf: '2020-01-01' });
+    expect(region.body.errors).toBeUndefined();
+    const snapshot = region.body.data?.regionSnapshot;
+    expect(region.body.data?.region.name).toBe('Midlands');
+    expect(snapshot?.stps.map((s) => s.code)).toContain('QJM');
+    const memberSum = (snapshot?.stps ?? []).reduce((sum, s) => sum + Number(s.financialGap?.combinedGbpM ?? 0), 0);
+    expect(Number(snapshot?.financialSummary.combinedGapGbpM)).toBeCloseTo(memberSum, 6);
+
+    // RegionRankings: restricted; the token is verified by the gateway and again by finance.
+    interface Rankings {
+      regionSnapshot: { financialSummary: { rankings: { rank: number; stpCode: string; valueGbpM: string }[] | null } };
+    }
+    const anonymous = await postGraphQL<Rankings>(gateway.url, operation('RegionRankings'), { code: 'Y60', asOf: '2020-01-01' });
+    expect(anonymous.body.data?.regionSnapshot.financialSummary.rankings).toBeNull();
+    expect(anonymous.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+    const authorization = await signTestToken({ scope: 'region:director', sub: 'image-test' }, TEST_JWT_SECRET);
+    const ranked = await postGraphQL<Rankings>(gateway.url, operation('RegionRankings'), { code: 'Y60', asOf: '2020-01-01' }, { authorization });
+    expect(ranked.body.errors).toBeUndefined();
+    const rankings = ranked.body.data?.regionSnapshot.financialSummary.rankings ?? [];
+    expect(rankings.map((r) => r.rank)).toEqual(rankings.map((_, i) => i + 1));
+    expect(rankings.map((r) => r.stpCode).sort()).toEqual((snapshot?.stps ?? []).filter((s) => s.financialGap?.combinedGbpM).map((s) => s.code).sort());
+    const values = rankings.map((r) => Number(r.valueGbpM));
+    expect(values).toEqual([...values].sort((a, b) => b - a));
+
+    // SIGTERM, as a pod stops: the gateway and a subgraph drain and exit 0 (not killed by the signal).
+    for (const child of [gateway.child, children[0]]) {
+      const exited = new Promise<[number | null, string | null]>((resolve) => child?.once('exit', (code, signal) => resolve([code, signal])));
+      child?.kill('SIGTERM');
+      expect(await exited).toEqual([0, null]);
+    }
+  }, 120_000);
+});
