@@ -15,3 +15,4 @@ export * from './dates.js';
 export * from './loaders.js';
 export * from './gateway.js';
 export * from './observability.js';
+export * from './seed.js';
