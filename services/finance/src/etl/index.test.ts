@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { DataFileError, type RunningSubgraph, sourceLine } from '@nhs-hub/kit';
 import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FinanceDatabase } from '../db/types.js';
 import { subgraph } from '../index.js';
-import { buildFinanceRows, FINANCE_DATA_DIR, seedFinance, TRACKER } from './seed.js';
-import type { FinanceDatabase } from './types.js';
+import { TRACKER } from '../kinds.js';
+import { buildFinanceRows, FINANCE_DATA_DIR, seedFinance } from './index.js';
 
 let hub: TestHub;
 let finance: RunningSubgraph<FinanceDatabase>;
