@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { DataFileError, type SubgraphDatabase, checkCitation, migrateToLatest } from '@nhs-hub/kit';
 import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrations } from './migrations/index.js';
-import { buildGeographyRows, GEOGRAPHY_DATA_DIR, seedGeography } from './seed.js';
-import type { GeographyDatabase } from './types.js';
+import { migrations } from '../db/migrations/index.js';
+import type { GeographyDatabase } from '../db/types.js';
+import { buildGeographyRows, GEOGRAPHY_DATA_DIR, seedGeography } from './index.js';
 
 const rows = buildGeographyRows();
 
