@@ -5,9 +5,9 @@ import { checkCitation, DataFileError, type RunningSubgraph, sourceLine } from '
 import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
-import { DATED_PARTS, LINCOLNSHIRE_PAPER, TRACKER } from './documents.js';
-import { buildOrganisationsRows, ORGANISATIONS_DATA_DIR, seedOrganisations } from './seed.js';
-import type { OrganisationsDatabase } from './types.js';
+import type { OrganisationsDatabase } from '../db/types.js';
+import { DATED_PARTS, LINCOLNSHIRE_PAPER, TRACKER } from '../documents.js';
+import { buildOrganisationsRows, ORGANISATIONS_DATA_DIR, seedOrganisations } from './index.js';
 
 const rows = buildOrganisationsRows();
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { printSubgraphSdl } from '@nhs-hub/kit';
 import { describe, expect, it } from 'vitest';
-import { schema } from './index.js';
+import { schema } from './schema/index.js';
 
-const SDL_PATH = new URL('../../schema.graphql', import.meta.url);
+const SDL_PATH = new URL('../schema.graphql', import.meta.url);
 
 describe('printed SDL', () => {
   it('matches schema.graphql (regenerate with: node --import tsx src/tools/print-sdl.ts > schema.graphql)', () => {
