@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { checkCitation, DataFileError, migrateToLatest, type SubgraphDatabase } from '@nhs-hub/kit';
 import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LINCOLNSHIRE_PAPER, TRACKER } from './documents.js';
-import { migrations } from './migrations/index.js';
-import { buildProgrammesRows, PROGRAMMES_DATA_DIR, seedProgrammes } from './seed.js';
-import type { ProgrammesDatabase } from './types.js';
+import type { ProgrammesDatabase } from '../db/types.js';
+import { LINCOLNSHIRE_PAPER, TRACKER } from '../documents.js';
+import { migrations } from '../db/migrations/index.js';
+import { buildProgrammesRows, PROGRAMMES_DATA_DIR, seedProgrammes } from './index.js';
 
 const rows = buildProgrammesRows();
 const trackerLines = readFileSync(`${PROGRAMMES_DATA_DIR}../../../infra/sources/${TRACKER}`, 'utf8').split('\n');
