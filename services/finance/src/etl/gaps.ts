@@ -53,52 +53,12 @@ export function deriveGaps(sections: ReadonlyMap<string, Section>, facts: readon
     const flags: FlagShape[] = [];
     const checks: CheckShape[] = [];
 
-    if (healthcare?.amount && social?.amount && combined?.amount) {
-      const sum = add(healthcare.amount, social.amount);
-      const parts = `Healthcare ${fmt(healthcare.amount)} (${at(healthcare)}) + social care ${fmt(social.amount)} (${at(social)}) = ${fmt(sum)}`;
-      const found = sumAgreement([healthcare, social], combined);
-      if (found === 'ROUNDING') {
-        const explanation = `${parts}; the stated combined gap is ${fmt(combined.amount)} (${quoted(combined)}, ${at(combined)}), ${fmt(subtract(sum, combined.amount).replace(/^-/, ''))} apart. ${roundingExplanation([healthcare, social], combined)} The stated figures are kept as written.`;
-        checks.push({ code: 'PARTS_SUM_TO_COMBINED', holds: true, explanation });
-        flags.push({ code: 'ROUNDING_DIFFERENCE', explanation });
-      } else {
-        const holds = found === 'EXACT';
-        const explanation = `${parts}, ${holds ? 'which is' : 'which is not'} the stated combined gap ${fmt(combined.amount)} (${quoted(combined)}, ${at(combined)}).${holds ? '' : ' The stated figures are kept as written.'}`;
-        checks.push({ code: 'PARTS_SUM_TO_COMBINED', holds, explanation });
-        if (!holds) flags.push({ code: 'SUM_MISMATCH', explanation });
-      }
-    }
-    if (savings?.amount && combined?.amount) {
-      const within = compare(savings.amount, combined.amount) <= 0;
-      const savingsFigure = figureOf(savings);
-      const combinedFigure = figureOf(combined);
-      const rounding = !within && savingsFigure && combinedFigure && agreement(savingsFigure, combinedFigure) === 'ROUNDING';
-      if (rounding) {
-        const explanation = `Proposed savings ${fmt(savings.amount)} (${quoted(savings)}, ${at(savings)}) exceed the combined gap ${fmt(combined.amount)} (${quoted(combined)}, ${at(combined)}) by ${fmt(subtract(savings.amount, combined.amount))}. ${roundingExplanation([savings], combined)}`;
-        checks.push({ code: 'SAVINGS_WITHIN_GAP', holds: true, explanation });
-        flags.push({ code: 'ROUNDING_DIFFERENCE', explanation });
-      } else {
-        const explanation = `Proposed savings ${fmt(savings.amount)} (${quoted(savings)}, ${at(savings)}) ${within ? 'do not exceed' : 'exceed'} the combined gap ${fmt(combined.amount)} (${quoted(combined)}, ${at(combined)}).`;
-        checks.push({ code: 'SAVINGS_WITHIN_GAP', holds: within, explanation });
-        if (!within) flags.push({ code: 'SAVINGS_EXCEED_GAP', explanation });
-      }
-    }
-    const provider = mine.find((f) => f.kind === 'PROVIDER_GAP');
-    const commissioner = mine.find((f) => f.kind === 'COMMISSIONER_GAP');
-    if (provider?.amount && commissioner?.amount && combined?.amount) {
-      const sum = add(provider.amount, commissioner.amount);
-      const parts = `Provider ${fmt(provider.amount)} + commissioner ${fmt(commissioner.amount)} (${quoted(provider)}, ${at(provider)}) = ${fmt(sum)}`;
-      const found = sumAgreement([provider, commissioner], combined);
-      if (found === 'ROUNDING') {
-        const explanation = `${parts}; the combined gap is ${fmt(combined.amount)} (${at(combined)}). ${roundingExplanation([provider, commissioner], combined)}`;
-        checks.push({ code: 'PROVIDER_COMMISSIONER_SPLIT_SUMS_TO_COMBINED', holds: true, explanation });
-        flags.push({ code: 'ROUNDING_DIFFERENCE', explanation });
-      } else {
-        const holds = found === 'EXACT';
-        const explanation = `${parts}, ${holds ? 'consistent with' : 'not'} the combined gap ${fmt(combined.amount)} (${at(combined)}).`;
-        checks.push({ code: 'PROVIDER_COMMISSIONER_SPLIT_SUMS_TO_COMBINED', holds, explanation });
-        if (!holds) flags.push({ code: 'SUM_MISMATCH', explanation });
-      }
+    const provider = mine.find((f) => f.kind === 'PROVIDER_GAP') ?? null;
+    const commissioner = mine.find((f) => f.kind === 'COMMISSIONER_GAP') ?? null;
+    for (const result of [partsCheck(healthcare, social, combined), savingsCheck(savings, combined), splitCheck(provider, commissioner, combined)]) {
+      if (!result) continue;
+      checks.push(result.check);
+      if (result.flag) flags.push(result.flag);
     }
     for (const f of [healthcare, social, combined, savings, capital]) {
       for (const flag of f?.flags ?? []) flags.push({ code: flag.code, explanation: `${f?.kind}: ${flag.explanation}` });
@@ -126,6 +86,53 @@ export function deriveGaps(sections: ReadonlyMap<string, Section>, facts: readon
   }
   for (const stp of stps) stp.flags = JSON.stringify(flagsOf.get(stp.stp_code) ?? []);
   return stps;
+}
+
+/** A check run on a figure set, and the flag it raises (failures, and agreement only within rounding). */
+type Checked = { check: CheckShape; flag: FlagShape | null } | null;
+
+/** PARTS_SUM_TO_COMBINED: healthcare + social care against the stated combined gap. */
+function partsCheck(healthcare: Fact | null, social: Fact | null, combined: Fact | null): Checked {
+  if (!healthcare?.amount || !social?.amount || !combined?.amount) return null;
+  const sum = add(healthcare.amount, social.amount);
+  const parts = `Healthcare ${fmt(healthcare.amount)} (${at(healthcare)}) + social care ${fmt(social.amount)} (${at(social)}) = ${fmt(sum)}`;
+  const found = sumAgreement([healthcare, social], combined);
+  if (found === 'ROUNDING') {
+    const explanation = `${parts}; the stated combined gap is ${fmt(combined.amount)} (${quoted(combined)}, ${at(combined)}), ${fmt(subtract(sum, combined.amount).replace(/^-/, ''))} apart. ${roundingExplanation([healthcare, social], combined)} The stated figures are kept as written.`;
+    return { check: { code: 'PARTS_SUM_TO_COMBINED', holds: true, explanation }, flag: { code: 'ROUNDING_DIFFERENCE', explanation } };
+  }
+  const holds = found === 'EXACT';
+  const explanation = `${parts}, ${holds ? 'which is' : 'which is not'} the stated combined gap ${fmt(combined.amount)} (${quoted(combined)}, ${at(combined)}).${holds ? '' : ' The stated figures are kept as written.'}`;
+  return { check: { code: 'PARTS_SUM_TO_COMBINED', holds, explanation }, flag: holds ? null : { code: 'SUM_MISMATCH', explanation } };
+}
+
+/** SAVINGS_WITHIN_GAP: proposed savings should not exceed the combined gap, beyond the figures' precision. */
+function savingsCheck(savings: Fact | null, combined: Fact | null): Checked {
+  if (!savings?.amount || !combined?.amount) return null;
+  const within = compare(savings.amount, combined.amount) <= 0;
+  const savingsFigure = figureOf(savings);
+  const combinedFigure = figureOf(combined);
+  if (!within && savingsFigure && combinedFigure && agreement(savingsFigure, combinedFigure) === 'ROUNDING') {
+    const explanation = `Proposed savings ${fmt(savings.amount)} (${quoted(savings)}, ${at(savings)}) exceed the combined gap ${fmt(combined.amount)} (${quoted(combined)}, ${at(combined)}) by ${fmt(subtract(savings.amount, combined.amount))}. ${roundingExplanation([savings], combined)}`;
+    return { check: { code: 'SAVINGS_WITHIN_GAP', holds: true, explanation }, flag: { code: 'ROUNDING_DIFFERENCE', explanation } };
+  }
+  const explanation = `Proposed savings ${fmt(savings.amount)} (${quoted(savings)}, ${at(savings)}) ${within ? 'do not exceed' : 'exceed'} the combined gap ${fmt(combined.amount)} (${quoted(combined)}, ${at(combined)}).`;
+  return { check: { code: 'SAVINGS_WITHIN_GAP', holds: within, explanation }, flag: within ? null : { code: 'SAVINGS_EXCEED_GAP', explanation } };
+}
+
+/** PROVIDER_COMMISSIONER_SPLIT_SUMS_TO_COMBINED: a stated provider/commissioner split against the combined gap. */
+function splitCheck(provider: Fact | null, commissioner: Fact | null, combined: Fact | null): Checked {
+  if (!provider?.amount || !commissioner?.amount || !combined?.amount) return null;
+  const sum = add(provider.amount, commissioner.amount);
+  const parts = `Provider ${fmt(provider.amount)} + commissioner ${fmt(commissioner.amount)} (${quoted(provider)}, ${at(provider)}) = ${fmt(sum)}`;
+  const found = sumAgreement([provider, commissioner], combined);
+  if (found === 'ROUNDING') {
+    const explanation = `${parts}; the combined gap is ${fmt(combined.amount)} (${at(combined)}). ${roundingExplanation([provider, commissioner], combined)}`;
+    return { check: { code: 'PROVIDER_COMMISSIONER_SPLIT_SUMS_TO_COMBINED', holds: true, explanation }, flag: { code: 'ROUNDING_DIFFERENCE', explanation } };
+  }
+  const holds = found === 'EXACT';
+  const explanation = `${parts}, ${holds ? 'consistent with' : 'not'} the combined gap ${fmt(combined.amount)} (${at(combined)}).`;
+  return { check: { code: 'PROVIDER_COMMISSIONER_SPLIT_SUMS_TO_COMBINED', holds, explanation }, flag: holds ? null : { code: 'SUM_MISMATCH', explanation } };
 }
 
 /** Parts against a stated total, each at its stated precision; EXACT when the values are equal. */

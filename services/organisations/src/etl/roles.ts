@@ -28,6 +28,8 @@ const RoleRow = z.object({
   name_line: optionalLine,
 });
 
+type RoleInput = z.output<typeof RoleRow>;
+
 const kebab = (kind: string) => kind.toLowerCase().replace(/_/g, '-');
 const documentNumber = (document: string) => /seeds\/(\d{3})_/.exec(document)?.[1] ?? '';
 
@@ -89,26 +91,7 @@ export function readRoles(folder: DataFolder, inputs: RoleInputs, problems: Data
       leadLines.set(r.line, (leadLines.get(r.line) ?? 0) + 1);
     }
 
-    // Every organisation must be named where the role says it is, or the link must be flagged as inferred.
-    for (const orgId of r.organisation_ids) if (!organisationIds.has(orgId)) problems.push({ file, line: at, column: 'organisation_ids', reason: `unknown organisation ${orgId}` });
-    if (r.organisation_line !== '') {
-      for (const orgId of r.organisation_ids.filter((id) => organisationIds.has(id))) {
-        if (!namedAt(orgId, r.document, r.organisation_line)) {
-          problems.push({ file, line: at, column: 'organisation_line', reason: `${DATA_FILES.organisationSources} has no row naming ${orgId} at ${r.document}:${r.organisation_line}` });
-        }
-      }
-    } else if (r.organisation_ids.length > 0 && !flags.some((f) => f.code === 'INFERRED')) {
-      problems.push({ file, line: at, column: 'organisation_line', reason: 'an organisation not named on any line of the role needs an INFERRED flag in role-flags.csv' });
-    }
-    if (r.affiliation_as_written) {
-      const onLines = [r.line, ...(r.organisation_line === '' ? [] : [r.organisation_line])];
-      if (!onLines.some((n) => checkCitation({ document: r.document, line: n, text: r.affiliation_as_written }) === null)) {
-        problems.push({ file, line: at, column: 'affiliation_as_written', reason: `not written on line ${onLines.join(' or ')}` });
-      }
-      if (r.organisation_ids.length === 0 && dataFlags.get(r.id) === undefined) {
-        problems.push({ file, line: at, column: 'affiliation_as_written', reason: 'an affiliation that names no organisation needs a flag in role-flags.csv saying why' });
-      }
-    }
+    checkOrganisationLinks(r, at, { file, organisationIds, namedAt, stated: dataFlags.get(r.id), flags }, problems);
 
     if (r.organisation_ids.length === 0 && !r.affiliation_as_written) {
       flags.push({ code: 'ORGANISATION_NOT_STATED', explanation: `Line ${r.line} names no organisation for ${person?.name ?? r.person_id}; none is recorded.` });
@@ -145,7 +128,14 @@ export function readRoles(folder: DataFolder, inputs: RoleInputs, problems: Data
     flagsById.set(r.id, flags);
   });
 
-  // Coverage: every lead line of the tracker is read once, and every section has its lead.
+  checkLeadCoverage(roles, leadLines, sections, file, problems);
+  flagDuplicatedLeads(roles, sections, flagsById);
+  for (const r of roles) r.flags = JSON.stringify(flagsById.get(r.id) ?? []);
+  return { roles, roleOrganisations };
+}
+
+/** Every lead line of the tracker is read by exactly one STP_LEAD row, and every section has its lead. */
+function checkLeadCoverage(roles: readonly NewRole[], leadLines: ReadonlyMap<number, number>, sections: Sections, file: string, problems: DataProblem[]): void {
   sourceLines(TRACKER).forEach((text, i) => {
     const n = i + 1;
     if (text.includes(LEAD_LABEL) && leadLines.get(n) !== 1) {
@@ -157,8 +147,10 @@ export function readRoles(folder: DataFolder, inputs: RoleInputs, problems: Data
       problems.push({ file, line: 1, reason: `no STP_LEAD row for ${s.stp_code} (${s.tracker_name})` });
     }
   }
+}
 
-  // The same lead text in two sections is the tracker's duplication: keep both, flag both.
+/** The same lead text in two sections is the tracker's duplication: keep both, flag both DUPLICATED_LEAD. */
+function flagDuplicatedLeads(roles: readonly NewRole[], sections: Sections, flagsById: ReadonlyMap<string, FlagShape[]>): void {
   const leadsByText = new Map<string, NewRole[]>();
   for (const r of roles.filter((x) => x.kind === 'STP_LEAD')) leadsByText.set(r.source_text, [...(leadsByText.get(r.source_text) ?? []), r]);
   for (const [text, same] of leadsByText) {
@@ -167,6 +159,37 @@ export function readRoles(folder: DataFolder, inputs: RoleInputs, problems: Data
     const explanation = `The tracker gives the same lead, "${text.slice(LEAD_LABEL.length + 1)}", for ${where.join(' and for ')}. The duplication is the tracker's, not the hub's: each section's lead is kept as written, and the seeds do not say whether one person led ${same.length === 2 ? 'both' : 'all'} or the line was copied from one section to the other.`;
     for (const r of same) flagsById.get(r.id)?.push({ code: 'DUPLICATED_LEAD', explanation });
   }
-  for (const r of roles) r.flags = JSON.stringify(flagsById.get(r.id) ?? []);
-  return { roles, roleOrganisations };
+}
+
+interface LinkContext {
+  readonly file: string;
+  readonly organisationIds: ReadonlySet<string>;
+  readonly namedAt: (orgId: string, document: string, line: number) => boolean;
+  /** Flags role-flags.csv states for the role (undefined: none). */
+  readonly stated: readonly FlagShape[] | undefined;
+  readonly flags: readonly FlagShape[];
+}
+
+/** A role's organisations must be named on its lines (or flagged INFERRED), and its affiliation written there. */
+function checkOrganisationLinks(r: RoleInput, at: number, { file, organisationIds, namedAt, stated, flags }: LinkContext, problems: DataProblem[]): void {
+  // Every organisation must be named where the role says it is, or the link must be flagged as inferred.
+  for (const orgId of r.organisation_ids) if (!organisationIds.has(orgId)) problems.push({ file, line: at, column: 'organisation_ids', reason: `unknown organisation ${orgId}` });
+  if (r.organisation_line !== '') {
+    for (const orgId of r.organisation_ids.filter((id) => organisationIds.has(id))) {
+      if (!namedAt(orgId, r.document, r.organisation_line)) {
+        problems.push({ file, line: at, column: 'organisation_line', reason: `${DATA_FILES.organisationSources} has no row naming ${orgId} at ${r.document}:${r.organisation_line}` });
+      }
+    }
+  } else if (r.organisation_ids.length > 0 && !flags.some((f) => f.code === 'INFERRED')) {
+    problems.push({ file, line: at, column: 'organisation_line', reason: 'an organisation not named on any line of the role needs an INFERRED flag in role-flags.csv' });
+  }
+  if (r.affiliation_as_written) {
+    const onLines = [r.line, ...(r.organisation_line === '' ? [] : [r.organisation_line])];
+    if (!onLines.some((n) => checkCitation({ document: r.document, line: n, text: r.affiliation_as_written }) === null)) {
+      problems.push({ file, line: at, column: 'affiliation_as_written', reason: `not written on line ${onLines.join(' or ')}` });
+    }
+    if (r.organisation_ids.length === 0 && stated === undefined) {
+      problems.push({ file, line: at, column: 'affiliation_as_written', reason: 'an affiliation that names no organisation needs a flag in role-flags.csv saying why' });
+    }
+  }
 }
