@@ -14,3 +14,4 @@ export * from './subgraph.js';
 export * from './dates.js';
 export * from './loaders.js';
 export * from './observability.js';
+export * from './seed.js';

@@ -65,6 +65,16 @@ export function shift(text: string, power: number): string {
   return decToString({ units: d.units, scale: d.scale - power });
 }
 
+/**
+ * Half of the last unit of a figure written with `decimals` decimal places and multiplied by
+ * 10^power: halfUnit(0, 0) = "0.5" (641), halfUnit(2, 0) = "0.005" (341.66), halfUnit(2, 3) = "5"
+ * (1.74 B in millions).
+ */
+export function halfUnit(decimals: number, power: number): string {
+  const exponent = power - decimals - 1;
+  return decToString(exponent >= 0 ? { units: 5n * 10n ** BigInt(exponent), scale: 0 } : { units: 5n, scale: -exponent });
+}
+
 export function compare(a: string, b: string): -1 | 0 | 1 {
   const x = dec(a);
   const y = dec(b);

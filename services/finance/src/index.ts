@@ -1,7 +1,7 @@
 import type { SubgraphDefinition } from '@nhs-hub/kit';
 import { migrations } from './db/migrations/index.js';
-import { seedFinance } from './db/seed.js';
 import type { FinanceDatabase } from './db/types.js';
+import { seedFinance } from './etl/index.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<FinanceDatabase> = {

@@ -1,5 +1,5 @@
 import type { FlagShape } from '@nhs-hub/kit';
-import { normalize, shift } from './decimal.js';
+import { halfUnit, normalize, shift } from './decimal.js';
 
 /** An amount read from the text that states it, in £ millions, with what the reading assumed. */
 export interface ParsedAmount {
@@ -8,6 +8,11 @@ export interface ParsedAmount {
   /** The unit as written (B, billion, M, million, m) or null when the text gives none. */
   readonly unit: string | null;
   readonly currency: '£' | '$';
+  /**
+   * Half the last unit the figure is written to, in £ millions: "£641 M" is 0.5, "£57.7 M" 0.05,
+   * "£1.74 B" 5. The stated figure stands for anything within this of it (see stated.ts).
+   */
+  readonly halfUnitGbpM: string;
   readonly flags: readonly FlagShape[];
 }
 
@@ -39,7 +44,14 @@ export function parseAmount(stated: string, context = ''): ParsedAmount | string
       explanation: `"${stated}"${where} carries a dollar sign in a passage stated in pounds; kept as written and read as ${number} million in the passage's currency.`,
     });
   }
-  return { amountGbpM: unit ? shift(number, UNIT_POWER[unit] ?? 0) : number, unit: unit ?? null, currency: currency === '$' ? '$' : '£', flags };
+  const power = unit ? (UNIT_POWER[unit] ?? 0) : 0;
+  return {
+    amountGbpM: shift(number, power),
+    unit: unit ?? null,
+    currency: currency === '$' ? '$' : '£',
+    halfUnitGbpM: halfUnit((fraction ?? '').length, power),
+    flags,
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { SubgraphDefinition } from '@nhs-hub/kit';
 import { migrations } from './db/migrations/index.js';
-import { seedGeography } from './db/seed.js';
 import type { GeographyDatabase } from './db/types.js';
+import { seedGeography } from './etl/index.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<GeographyDatabase> = {

@@ -1,7 +1,7 @@
 import type { SubgraphDefinition } from '@nhs-hub/kit';
 import { migrations } from './db/migrations/index.js';
-import { seedOrganisations } from './db/seed.js';
 import type { OrganisationsDatabase } from './db/types.js';
+import { seedOrganisations } from './etl/index.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<OrganisationsDatabase> = {

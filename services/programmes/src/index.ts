@@ -1,7 +1,7 @@
 import type { SubgraphDefinition } from '@nhs-hub/kit';
 import { migrations } from './db/migrations/index.js';
-import { seedProgrammes } from './db/seed.js';
 import type { ProgrammesDatabase } from './db/types.js';
+import { seedProgrammes } from './etl/index.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<ProgrammesDatabase> = {

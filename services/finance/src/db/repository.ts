@@ -1,20 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import type { FinanceRows } from './seed.js';
 import type { FinanceDatabase, FinancialFact, RegionFact, StpFinance } from './types.js';
 
 type Db = Kysely<FinanceDatabase>;
-
-/** Replaces every finance row in one transaction: a failed insert leaves the previous data intact. */
-export async function replaceAll(db: Db, rows: FinanceRows): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('region_fact').execute();
-    await trx.deleteFrom('financial_fact').execute();
-    await trx.deleteFrom('stp_finance').execute();
-    if (rows.stps.length) await trx.insertInto('stp_finance').values(rows.stps).execute();
-    if (rows.facts.length) await trx.insertInto('financial_fact').values(rows.facts).execute();
-    if (rows.regionFacts.length) await trx.insertInto('region_fact').values(rows.regionFacts).execute();
-  });
-}
 
 export async function financeOfStps(db: Db, codes: readonly string[]): Promise<StpFinance[]> {
   if (codes.length === 0) return [];

@@ -2,8 +2,8 @@ import { badInput, type FlagShape } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { divide } from '../decimal.js';
 import { type FactOrder, type GapOrder, listFacts, listGaps } from '../db/repository.js';
-import { FACT_KINDS, GAP_KINDS, TRACKER } from '../db/seed.js';
 import type { CheckShape, FinancialFact, StpFinance } from '../db/types.js';
+import { FACT_KINDS, isGapKind, TRACKER } from '../kinds.js';
 import { factsByStp, financeByStp } from './loaders.js';
 
 const MAX_PAGE = 200;
@@ -37,7 +37,8 @@ export const FinancialFactRef = builder.objectRef<FinancialFact>('FinancialFact'
 });
 
 const CheckRef = builder.objectRef<CheckShape>('FinanceCheck').implement({
-  description: 'An arithmetic check the hub ran on a figure set, kept whether it holds or not; failures also appear as flags.',
+  description:
+    'An arithmetic check the hub ran on a figure set, kept whether it holds or not; failures also appear as flags, and so does a check that holds only within the precision the figures are stated to (ROUNDING_DIFFERENCE).',
   fields: (t) => ({
     code: t.exposeString('code', { nullable: false }),
     holds: t.exposeBoolean('holds', { nullable: false }),
@@ -65,7 +66,8 @@ export const FinancialGapRef = builder.objectRef<StpFinance>('FinancialGap').imp
     flags: t.field({
       type: ['Flag'],
       nullable: false,
-      description: 'SUM_MISMATCH, SAVINGS_EXCEED_GAP, UNIT_MISSING, DUPLICATED_FIGURE ... on this figure set.',
+      description:
+        'SUM_MISMATCH (parts and stated total apart beyond their stated precision), ROUNDING_DIFFERENCE (apart only within it: informational), SAVINGS_EXCEED_GAP, UNIT_MISSING, DUPLICATED_FIGURE ... on this figure set.',
       resolve: (g) => g.flags,
     }),
     checks: t.field({ type: [CheckRef], nullable: false, resolve: (g) => g.checks }),
@@ -74,7 +76,7 @@ export const FinancialGapRef = builder.objectRef<StpFinance>('FinancialGap').imp
       nullable: false,
       description: 'The lines stating the healthcare, social care and combined gaps.',
       resolve: async (g, _, ctx) =>
-        (await factsByStp(ctx).load(g.stp_code)).filter((f) => (GAP_KINDS as readonly string[]).includes(f.kind)).map(citation),
+        (await factsByStp(ctx).load(g.stp_code)).filter((f) => isGapKind(f.kind)).map(citation),
     }),
     sectionSource: t.field({
       type: 'Source',

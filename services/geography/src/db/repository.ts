@@ -1,27 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import type { GeographyRows } from './seed.js';
 import type { GeographyDatabase, IcsDesignation, Region, Stp, StpOnsCode, StpRegionMembership } from './types.js';
 
 type Db = Kysely<GeographyDatabase>;
-
-/** Replaces every geography row in one transaction: a failed insert leaves the previous data intact. */
-export async function replaceAll(db: Db, rows: GeographyRows): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('ics_designation').execute();
-    await trx.deleteFrom('stp_region_membership').execute();
-    await trx.deleteFrom('stp_ons_code').execute();
-    await trx.updateTable('stp').set({ successor_code: null }).execute();
-    await trx.deleteFrom('stp').execute();
-    await trx.deleteFrom('region').execute();
-    await trx.insertInto('region').values(rows.regions).execute();
-    // Successors first, so the foreign key from a closed STP to its successor holds on insert.
-    const ordered = [...rows.stps].sort((a, b) => Number(a.successor_code !== null) - Number(b.successor_code !== null));
-    await trx.insertInto('stp').values(ordered).execute();
-    await trx.insertInto('stp_ons_code').values(rows.onsCodes).execute();
-    await trx.insertInto('stp_region_membership').values(rows.memberships).execute();
-    await trx.insertInto('ics_designation').values(rows.icsDesignations).execute();
-  });
-}
 
 export async function findStpsByCodes(db: Db, codes: readonly string[]): Promise<Stp[]> {
   if (codes.length === 0) return [];

@@ -1,6 +1,7 @@
 import { toSubgraphSchema } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
-import './region.js';
+// Order matters: the printed SDL lists Query fields in the order the modules register them.
 import './stp.js';
+import './region.js';
 
 export const schema = toSubgraphSchema(builder);

@@ -3,22 +3,11 @@ import { builder } from '../builder.js';
 import { findRegionsByCodes, listRegions } from '../db/repository.js';
 import type { Region, Stp } from '../db/types.js';
 import { membershipsByRegion } from './loaders.js';
-import { StpRef } from './stp.js';
+import { RegionRef, type RegionSnapshotKey, RegionSnapshotRef, StpRef } from './entities.js';
 
 const REGIONS_FILE = 'reference/nhs-england-regions.csv';
 const REGION_CODE = /^(Y\d{2}|E40\d{6})$/i;
 
-export interface RegionSnapshotKey {
-  regionCode: string;
-  asOf: string;
-}
-
-export const RegionRef = builder.loadableObjectRef('Region', {
-  load: (codes: string[], ctx) => findRegionsByCodes(ctx.db, codes),
-  sort: (region) => region.code,
-});
-
-export const RegionSnapshotRef = builder.objectRef<RegionSnapshotKey>('RegionSnapshot');
 
 RegionRef.implement({
   description:

@@ -1,9 +1,9 @@
 import { badInput, isWithin, notFound, todayIso } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
-import { findStpsByCodes, listStps, resolveStpCodes, type StpOrder } from '../db/repository.js';
+import { listStps, resolveStpCodes, type StpOrder } from '../db/repository.js';
 import type { IcsDesignation, MembershipBasis, Region, Stp } from '../db/types.js';
 import { icsByStp, membershipsByStp, onsCodesByStp, predecessorsByStp } from './loaders.js';
-import { RegionRef } from './region.js';
+import { RegionRef, StpRef } from './entities.js';
 
 const TRACKER = 'seeds/002_5ca6f18803646174.txt';
 const STP_CODE = /^(Q[A-Z0-9]{2}|E54\d{6})$/i;
@@ -91,11 +91,6 @@ const OnsCodeRef = builder
 function defaultAsOf(stp: Stp): string {
   return stp.valid_to ?? todayIso();
 }
-
-export const StpRef = builder.loadableObjectRef('Stp', {
-  load: (codes: string[], ctx) => findStpsByCodes(ctx.db, codes),
-  sort: (stp) => stp.code,
-});
 
 StpRef.implement({
   description: 'A Sustainability and Transformation Partnership, keyed by its ODS code (e.g. QJM for Lincolnshire).',

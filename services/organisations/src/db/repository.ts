@@ -1,6 +1,5 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { OrganisationKind } from '../kinds.js';
-import type { OrganisationsRows } from './seed.js';
 import type {
   Organisation,
   OrganisationSource,
@@ -12,24 +11,6 @@ import type {
 } from './types.js';
 
 type Db = Kysely<OrganisationsDatabase>;
-
-/** Replaces every row in one transaction: a failed insert leaves the previous data intact. */
-export async function replaceAll(db: Db, rows: OrganisationsRows): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('region_leadership_note').execute();
-    await trx.deleteFrom('role_organisation').execute();
-    await trx.deleteFrom('role').execute();
-    await trx.deleteFrom('person').execute();
-    await trx.deleteFrom('organisation_source').execute();
-    await trx.deleteFrom('organisation').execute();
-    if (rows.organisations.length) await trx.insertInto('organisation').values(rows.organisations).execute();
-    if (rows.organisationSources.length) await trx.insertInto('organisation_source').values(rows.organisationSources).execute();
-    if (rows.people.length) await trx.insertInto('person').values(rows.people).execute();
-    if (rows.roles.length) await trx.insertInto('role').values(rows.roles).execute();
-    if (rows.roleOrganisations.length) await trx.insertInto('role_organisation').values(rows.roleOrganisations).execute();
-    if (rows.regionNotes.length) await trx.insertInto('region_leadership_note').values(rows.regionNotes).execute();
-  });
-}
 
 /** The organisation ids of a role, in the order its line names them, as a JSON array in the same statement. */
 function organisationIds(eb: ExpressionBuilder<OrganisationsDatabase & { r: OrganisationsDatabase['role'] }, 'r'>) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { RunningSubgraph } from '@nhs-hub/kit';
 import { createTestHub, postGraphQL, type TestHub } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORGANISATIONS_DATA_DIR } from '../db/seed.js';
+import { ORGANISATIONS_DATA_DIR } from '../etl/index.js';
 import type { OrganisationsDatabase } from '../db/types.js';
 import { subgraph } from '../index.js';
 

@@ -1,5 +1,4 @@
 import { type Kysely, sql } from 'kysely';
-import type { ProgrammesRows } from './seed.js';
 import type {
   Consideration,
   MatchedIn,
@@ -13,29 +12,6 @@ import type {
 } from './types.js';
 
 type Db = Kysely<ProgrammesDatabase>;
-
-/** Replaces every row in one transaction: a failed insert leaves the previous data intact. */
-export async function replaceAll(db: Db, rows: ProgrammesRows): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('priority_programme').execute();
-    await trx.deleteFrom('stated_outcome').execute();
-    await trx.deleteFrom('sub_point').execute();
-    await trx.deleteFrom('consideration').execute();
-    await trx.deleteFrom('priority').where('parent_id', 'is not', null).execute(); // work streams before their parents
-    await trx.deleteFrom('priority').execute();
-    await trx.deleteFrom('programme_source').execute();
-    await trx.deleteFrom('programme').execute();
-    await trx.insertInto('programme').values(rows.programmes).execute();
-    await trx.insertInto('programme_source').values(rows.programmeSources).execute();
-    // Parents before work streams, so the self-reference holds on insert.
-    const ordered = [...rows.priorities].sort((a, b) => Number(a.parent_id !== null) - Number(b.parent_id !== null));
-    await trx.insertInto('priority').values(ordered).execute();
-    await trx.insertInto('consideration').values(rows.considerations).execute();
-    await trx.insertInto('sub_point').values(rows.subPoints).execute();
-    await trx.insertInto('stated_outcome').values(rows.outcomes).execute();
-    if (rows.matches.length) await trx.insertInto('priority_programme').values(rows.matches).execute();
-  });
-}
 
 export async function listProgrammes(db: Db): Promise<Programme[]> {
   return db.selectFrom('programme').selectAll().orderBy('position').execute();

@@ -18,8 +18,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { SOURCES_DIR } from '@nhs-hub/kit';
-import { TRACKER } from '../db/documents.js';
-import { PROGRAMMES_DATA_DIR } from '../db/paths.js';
+import { TRACKER } from '../documents.js';
+import { PROGRAMMES_DATA_DIR } from '../etl/files.js';
 
 export type TrackerList = 'FOCUS' | 'CONSIDERATION';
 

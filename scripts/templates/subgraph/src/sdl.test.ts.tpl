@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { printSubgraphSdl } from '@nhs-hub/kit';
+import { describe, expect, it } from 'vitest';
+import { schema } from './schema/index.js';
+
+describe('printed SDL', () => {
+  it("matches schema.graphql (regenerate with: npm run compose): __Name__Fact by id, geography's Stp extended by code", () => {
+    const sdl = printSubgraphSdl(schema);
+    expect(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')).toBe(sdl);
+    expect(sdl).toMatch(/type __Name__Fact\n {2}@key\(fields: "id"\)\n\{/);
+    expect(sdl).toMatch(/type Stp\n {2}@key\(fields: "code"\)\n {2}@extends/);
+    expect(sdl).toContain('__name__Facts: [__Name__Fact!]!');
+  });
+});

@@ -1,0 +1,69 @@
+import { type DataProblem, replaceTables, type SeedReport, throwIfProblems } from '@nhs-hub/kit';
+import type { Kysely } from 'kysely';
+import type { GeographyDatabase, NewIcsDesignation, NewRegion, NewStp, NewStpOnsCode, NewStpRegionMembership } from '../db/types.js';
+import { applyCodeHistory } from './history.js';
+import { readIcsDesignations } from './ics.js';
+import { applyFourRegions, applyRecodes } from './readme-rules.js';
+import { readRegions } from './regions.js';
+import { GEOGRAPHY_DATA_DIR } from './sources.js';
+import { readStps2019 } from './stps-2019.js';
+import { readTrackerStps } from './tracker.js';
+
+export { GEOGRAPHY_DATA_DIR };
+
+export interface GeographyRows {
+  regions: NewRegion[];
+  stps: NewStp[];
+  onsCodes: NewStpOnsCode[];
+  memberships: NewStpRegionMembership[];
+  icsDesignations: NewIcsDesignation[];
+}
+
+export interface GeographyDataPaths {
+  /** Folder holding tracker-stps.csv and ics-designations.csv (with a trailing slash). */
+  dataDir?: string;
+}
+
+/**
+ * Runs every step over the sources and returns the rows to load. Steps collect problems rather
+ * than stopping, so one run reports every problem in every file; then a DataFileError names them
+ * (file:line [column]: reason) before anything touches the database.
+ */
+export function buildGeographyRows(paths: GeographyDataPaths = {}): GeographyRows {
+  const dataDir = paths.dataDir ?? GEOGRAPHY_DATA_DIR;
+  const problems: DataProblem[] = [];
+  const regions = readRegions(problems);
+  const tracker = readTrackerStps(dataDir, problems);
+  const icsDesignations = readIcsDesignations(dataDir, tracker, problems);
+  const rows = readStps2019(tracker, new Set(regions.map((r) => r.code)), problems);
+  applyCodeHistory(rows, tracker, problems);
+  applyFourRegions(rows);
+  applyRecodes(rows, problems);
+
+  for (const [code, row] of tracker) {
+    if (!rows.stps.some((s) => s.code === code)) {
+      problems.push({ file: `${dataDir}tracker-stps.csv`, line: row.line, column: 'ods_code', reason: `${code} is in no official code list` });
+    }
+  }
+  // A membership cannot start before its STP existed (QHM formed on 2018-06-07, inside 2018/19).
+  for (const m of rows.memberships) {
+    const from = rows.stps.find((s) => s.code === m.stp_code)?.valid_from;
+    if (from && (m.valid_from === null || m.valid_from === undefined || m.valid_from < from)) m.valid_from = from;
+  }
+
+  throwIfProblems(problems);
+  return { regions, stps: rows.stps, onsCodes: rows.onsCodes, memberships: rows.memberships, icsDesignations };
+}
+
+/** Validates every source first, then replaces the subgraph's rows in one transaction. */
+export async function seedGeography(db: Kysely<GeographyDatabase>, paths: GeographyDataPaths = {}): Promise<SeedReport> {
+  const rows = buildGeographyRows(paths);
+  return replaceTables(db, [
+    ['region', rows.regions],
+    // Successors first, so the foreign key from a closed STP to its successor holds on insert.
+    ['stp', [...rows.stps].sort((a, b) => Number(a.successor_code !== null) - Number(b.successor_code !== null))],
+    ['stp_ons_code', rows.onsCodes],
+    ['stp_region_membership', rows.memberships],
+    ['ics_designation', rows.icsDesignations],
+  ]);
+}

@@ -1,0 +1,49 @@
+import { fileURLToPath } from 'node:url';
+import { type DataProblem, type DataRow, displayPath } from '@nhs-hub/kit';
+import { z } from 'zod';
+import { SEED_DOCUMENTS } from '../documents.js';
+
+/** The subgraph's own data folder (with a trailing slash); tests point the steps at an edited copy. */
+export const ORGANISATIONS_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
+
+export const DATA_FILES = {
+  trackerSections: 'tracker-sections.csv',
+  organisations: 'organisations.csv',
+  organisationSources: 'organisation-sources.csv',
+  people: 'people.csv',
+  roles: 'roles.csv',
+  roleFlags: 'role-flags.csv',
+  regionLeadership: 'region-leadership.csv',
+} as const;
+
+/** Where each data file is, as read (path) and as reported in problems (file). */
+export class DataFolder {
+  readonly dir: string;
+  constructor(dataDir: string = ORGANISATIONS_DATA_DIR) {
+    this.dir = `${dataDir}/`.replace(/\/+$/, '/');
+  }
+  path(f: keyof typeof DATA_FILES): string {
+    return `${this.dir}${DATA_FILES[f]}`;
+  }
+  file(f: keyof typeof DATA_FILES): string {
+    return displayPath(this.path(f));
+  }
+}
+
+export const slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'expected a slug such as south-west-lincolnshire-ccg');
+export const line = z.coerce.number().int().positive();
+export const optionalLine = z.union([z.literal(''), line]);
+export const seedDocument = z.enum(SEED_DOCUMENTS);
+export const flagCode = z.string().regex(/^[A-Z][A-Z_]+$/, 'expected a flag code such as INFERRED');
+export const stpCode = z.string().regex(/^Q[A-Z0-9]{2}$/, 'expected an STP ODS code such as QJM');
+
+/** Reports every row whose key an earlier row of the same file already has. */
+export function duplicates<T>(rows: readonly DataRow<T>[], keyOf: (row: T) => string, file: string, column: string, problems: DataProblem[]): void {
+  const seen = new Map<string, number>();
+  for (const { value, line: at } of rows) {
+    const key = keyOf(value);
+    const first = seen.get(key);
+    if (first !== undefined) problems.push({ file, line: at, column, reason: `duplicates line ${first} (${key})` });
+    else seen.set(key, at);
+  }
+}

@@ -1,0 +1,71 @@
+import type { DataProblem, FlagShape } from '@nhs-hub/kit';
+import { describe, expect, it } from 'vitest';
+import { TRACKER } from '../documents.js';
+import { editedCopy, located } from './edited-copy.js';
+import { DataFolder } from './files.js';
+import { readOrganisationSources } from './organisation-sources.js';
+import { readOrganisations } from './organisations.js';
+import { readPeople } from './people.js';
+import { readRoleFlags } from './role-flags.js';
+import { readRoles } from './roles.js';
+import { readSections } from './sections.js';
+
+function roles(folder: DataFolder) {
+  const problems: DataProblem[] = [];
+  const organisations = readOrganisations(folder, problems);
+  const read = readRoles(
+    folder,
+    {
+      sections: readSections(folder, problems),
+      organisationIds: new Set(organisations.organisations.map((o) => o.id)),
+      organisationSources: readOrganisationSources(folder, organisations.rows, problems),
+      people: readPeople(folder, problems).byId,
+    },
+    problems,
+  );
+  return { ...read, problems: problems.map(located) };
+}
+
+describe('roles.csv and role-flags.csv', () => {
+  const { roles: all, roleOrganisations, problems } = roles(new DataFolder());
+  const flagsOf = (id: string) => (JSON.parse(all.find((r) => r.id === id)?.flags ?? 'null') as FlagShape[]).map((f) => f.code);
+
+  it("reads Lincolnshire's lead as the tracker states it on line 822", () => {
+    expect(problems).toEqual([]);
+    expect(all).toHaveLength(57);
+    expect(all.find((r) => r.id === '002-822-stp-lead')).toMatchObject({
+      person_id: 'allan-kitt',
+      kind: 'STP_LEAD',
+      stp_code: 'QJM',
+      affiliation_as_written: 'South West Lincolnshire CCG',
+      source_document: TRACKER,
+      source_line: 822,
+      source_text: '**Lead:** Allan Kitt, South West Lincolnshire CCG',
+      stated_on: '2018',
+      stated_on_source_line: null,
+      flags: '[]',
+    });
+    expect(roleOrganisations.filter((ro) => ro.role_id === '002-822-stp-lead')).toEqual([{ role_id: '002-822-stp-lead', organisation_id: 'south-west-lincolnshire-ccg', position: 1 }]);
+  });
+
+  it('flags the duplicated lead of Bristol and of Bath, Swindon and Wiltshire, and the stated flags', () => {
+    expect(flagsOf('002-1622-stp-lead')).toEqual(['DUPLICATED_LEAD']);
+    expect(flagsOf('002-1652-stp-lead')).toEqual(['DUPLICATED_LEAD']);
+    expect(flagsOf('002-1206-stp-lead')).toEqual(['ROLE_NOT_ORGANISATION']);
+    expect(flagsOf('002-1688-stp-lead')).toEqual(['MULTIPLE_ORGANISATIONS']);
+  });
+
+  it('reads the stated flags by role, and refuses one for a role that does not exist', () => {
+    const flags = readRoleFlags(new DataFolder(), new Set(all.map((r) => r.id)), []);
+    expect(flags.get('002-1206-stp-lead')?.map((f) => f.code)).toEqual(['ROLE_NOT_ORGANISATION']);
+    const problems: DataProblem[] = [];
+    readRoleFlags(new DataFolder(), new Set(), problems);
+    expect(problems.map(located)[0]).toBe('role-flags.csv:2 [role_id] unknown role 002-1206-stp-lead');
+  });
+
+  it('refuses a lead line left unread, naming the tracker line and the section without a lead', () => {
+    const broken = roles(editedCopy('roles.csv', (csv) => csv.split('\n').filter((l) => !l.startsWith('002-712-stp-lead,')).join('\n')));
+    expect(broken.problems).toContain('roles.csv:1 seeds/002_5ca6f18803646174.txt:712 states a lead, read by 0 STP_LEAD rows (expected 1)');
+    expect(broken.problems).toContain('roles.csv:1 no STP_LEAD row for QNC (Staffordshire & Stoke-on-Trent)');
+  });
+});

@@ -1,0 +1,16 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DATA_FILES, PROGRAMMES_DATA_DIR } from './files.js';
+
+/** For tests: a copy of the data folder (with a trailing slash) with one file edited. */
+export function editedCopy(file: (typeof DATA_FILES)[keyof typeof DATA_FILES], edit: (text: string) => string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'programmes-data-'));
+  cpSync(PROGRAMMES_DATA_DIR, dir, { recursive: true });
+  writeFileSync(join(dir, file), edit(readFileSync(join(dir, file), 'utf8')));
+  return `${dir}/`;
+}
+
+/** Problems as an editor shows them, without the temporary folder: "tracker-items.csv:19 [line] reason". */
+export const located = (p: { file: string; line: number; column?: string | undefined; reason: string }): string =>
+  `${p.file.replace(/.*\//, '')}:${p.line}${p.column ? ` [${p.column}]` : ''} ${p.reason}`;

@@ -1,0 +1,48 @@
+import { fileURLToPath } from 'node:url';
+import type { DataProblem, DataRow } from '@nhs-hub/kit';
+import { z } from 'zod';
+import { SEED_DOCUMENTS } from '../documents.js';
+
+/** Folder of the subgraph's data files (with a trailing slash); tests point the steps at an edited copy. */
+export const PROGRAMMES_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
+
+export const DATA_FILES = {
+  stps: 'tracker-stps.csv',
+  trackerItems: 'tracker-items.csv',
+  paperPriorities: 'lincolnshire-priorities.csv',
+  paperPoints: 'lincolnshire-points.csv',
+  outcomes: 'lincolnshire-outcomes.csv',
+  programmes: 'programmes.csv',
+  programmeSources: 'programme-sources.csv',
+} as const;
+
+/** The ODS code of the STP the Lincolnshire paper (seed 000) is about. */
+export const LINCOLNSHIRE = 'QJM';
+
+export const line = z.coerce.number().int().positive();
+export const position = z.coerce.number().int().positive();
+export const odsStp = z.string().regex(/^Q[A-Z0-9]{2}$/, 'expected an STP ODS code such as QJM');
+export const programmeCode = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected a programme code such as MENTAL_HEALTH');
+export const optional = z.string().transform((s) => (s === '' ? null : s));
+export const document = z.enum(SEED_DOCUMENTS);
+
+/** Reports every row whose key an earlier row of the same file already has. */
+export function duplicates<T>(rows: readonly DataRow<T>[], keyOf: (row: T) => string, path: string, column: string, problems: DataProblem[]): void {
+  const seen = new Map<string, number>();
+  for (const { value, line: at } of rows) {
+    const key = keyOf(value);
+    const first = seen.get(key);
+    if (first !== undefined) problems.push({ file: path, line: at, column, reason: `duplicates line ${first} (${key})` });
+    else seen.set(key, at);
+  }
+}
+
+/** Positions within each group must run 1, 2, 3... so that order is never a guess. */
+export function contiguous<T extends { position: number }>(items: readonly T[], groupOf: (item: T) => string, path: string, problems: DataProblem[]): void {
+  const groups = new Map<string, number[]>();
+  for (const item of items) groups.set(groupOf(item), [...(groups.get(groupOf(item)) ?? []), item.position]);
+  for (const [group, positions] of groups) {
+    const sorted = [...positions].sort((a, b) => a - b);
+    if (sorted.some((p, i) => p !== i + 1)) problems.push({ file: path, line: 1, reason: `${group}: positions ${sorted.join(',')} do not run 1..${sorted.length}` });
+  }
+}

@@ -1,0 +1,23 @@
+import { type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { z } from 'zod';
+import type { NewSubPoint } from '../db/types.js';
+import { LINCOLNSHIRE_PAPER } from '../documents.js';
+import { DATA_FILES, duplicates, line, position } from './files.js';
+
+const PaperPointRow = z.object({ priority_id: z.string().min(1), position, line, text: z.string().min(1) });
+
+/** lincolnshire-points.csv: the bullet points under the paper's priorities, verbatim, in order. */
+export function readPaperPoints(dir: string, priorityIds: ReadonlySet<string>, problems: DataProblem[]): NewSubPoint[] {
+  const path = `${dir}${DATA_FILES.paperPoints}`;
+  const rows = readCsv(path, PaperPointRow, problems);
+  duplicates(rows, (p) => `${p.priority_id}#${p.position}`, path, 'position', problems);
+  for (const { value: p, line: at } of rows) {
+    if (!priorityIds.has(p.priority_id)) problems.push({ file: path, line: at, column: 'priority_id', reason: `unknown priority ${p.priority_id}` });
+  }
+  verifyCitations(
+    path,
+    rows.map(({ value: p, line: at }) => ({ line: at, column: 'text', citation: { document: LINCOLNSHIRE_PAPER, line: p.line, text: p.text } })),
+    problems,
+  );
+  return rows.map(({ value: p }) => ({ owner_id: p.priority_id, position: p.position, source_document: LINCOLNSHIRE_PAPER, source_line: p.line, text: p.text }));
+}

@@ -1,0 +1,100 @@
+import { type Citation, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { z } from 'zod';
+import type { NewConsideration, NewPriority, NewSubPoint } from '../db/types.js';
+import { TRACKER } from '../documents.js';
+import { contiguous, DATA_FILES, duplicates, line, odsStp, position } from './files.js';
+import type { Sections } from './sections.js';
+
+const TrackerItemRow = z.object({
+  stp_code: odsStp,
+  list: z.enum(['FOCUS', 'CONSIDERATION']),
+  position,
+  sub_position: z.coerce.number().int().nonnegative(),
+  line,
+  text: z.string().min(1),
+});
+type TrackerItem = z.output<typeof TrackerItemRow>;
+
+/** Flags of tracker focus bullets that are remarks rather than priorities (kept verbatim). */
+const TRACKER_FLAGS: Record<string, { code: string; explanation: string }> = {
+  'QJ2:789': { code: 'NOT_A_PRIORITY', explanation: "The bullet under 'Focuses' says 'No further specifics mentioned': kept verbatim, it names no priority." },
+  'QVP:440': {
+    code: 'NOT_A_PRIORITY',
+    explanation: "The bullet under 'Focuses' notes unquantified financial risks rather than a priority; kept verbatim.",
+  },
+};
+
+const idOf = (i: TrackerItem) => `${i.stp_code}.${i.list === 'FOCUS' ? 'focus' : 'consideration'}.${i.position}`;
+
+export interface TrackerItems {
+  readonly priorities: NewPriority[];
+  readonly considerations: NewConsideration[];
+  readonly subPoints: NewSubPoint[];
+  /** Each bullet's sub-point texts, in order: the programme rules read them too. */
+  readonly subPointsOf: ReadonlyMap<string, string[]>;
+}
+
+/**
+ * tracker-items.csv: each STP section's "Focuses" (priorities) and "Considerations" bullets, with
+ * their sub-points, verbatim and inside their STP's section. Every STP has a focus, and positions
+ * run 1, 2, 3... within each STP.
+ */
+export function readTrackerItems(dir: string, sections: Sections, problems: DataProblem[]): TrackerItems {
+  const path = `${dir}${DATA_FILES.trackerItems}`;
+  const rows = readCsv(path, TrackerItemRow, problems);
+  const cited: { line: number; column: string; citation: Citation }[] = [];
+  const items: TrackerItems = { priorities: [], considerations: [], subPoints: [], subPointsOf: new Map() };
+  const subPointsOf = new Map<string, string[]>();
+  duplicates(rows, (i) => `${idOf(i)}#${i.sub_position}`, path, 'sub_position', problems);
+  for (const { value: i, line: at } of rows) {
+    cited.push({ line: at, column: 'text', citation: { document: TRACKER, line: i.line, text: i.text } });
+    const section = sections.rangeOf.get(i.stp_code);
+    if (!section) {
+      problems.push({ file: path, line: at, column: 'stp_code', reason: `${i.stp_code} is not in ${DATA_FILES.stps}` });
+      continue;
+    }
+    if (i.line <= section.from || i.line > section.to) {
+      problems.push({ file: path, line: at, column: 'line', reason: `line ${i.line} is outside the ${i.stp_code} section of the tracker (lines ${section.from}-${section.to})` });
+    }
+    const id = idOf(i);
+    if (i.sub_position > 0) {
+      const owner = rows.find((o) => o.value.sub_position === 0 && idOf(o.value) === id);
+      if (!owner) {
+        problems.push({ file: path, line: at, column: 'position', reason: `sub-point of ${id}, which has no bullet row` });
+        continue;
+      }
+      items.subPoints.push({ owner_id: id, position: i.sub_position, source_document: TRACKER, source_line: i.line, text: i.text });
+      subPointsOf.set(id, [...(subPointsOf.get(id) ?? []), i.text]);
+      continue;
+    }
+    if (i.list === 'FOCUS') {
+      const flag = TRACKER_FLAGS[`${i.stp_code}:${i.line}`];
+      items.priorities.push({
+        id,
+        stp_code: i.stp_code,
+        kind: 'FOCUS',
+        parent_id: null,
+        position: i.position,
+        sort_key: i.position,
+        section_number: null,
+        title: i.text,
+        summary: null,
+        summary_line: null,
+        source_document: TRACKER,
+        source_line: i.line,
+        source_text: i.text,
+        flag_code: flag?.code ?? null,
+        flag_explanation: flag?.explanation ?? null,
+      });
+    } else {
+      items.considerations.push({ id, stp_code: i.stp_code, position: i.position, text: i.text, source_document: TRACKER, source_line: i.line });
+    }
+  }
+  verifyCitations(path, cited, problems);
+  for (const h of sections.headings) {
+    if (!items.priorities.some((p) => p.stp_code === h.ods_code)) problems.push({ file: path, line: 1, reason: `${h.ods_code} has no focus` });
+  }
+  contiguous(items.priorities, (p) => p.stp_code, path, problems);
+  contiguous(items.considerations, (c) => c.stp_code, path, problems);
+  return { ...items, subPointsOf };
+}
