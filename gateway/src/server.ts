@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { readEnv } from '@nhs-hub/kit/env';
 import { gatewaySettingsFromEnv, startGateway, subgraphsOf } from '@nhs-hub/kit/gateway';
 import { SUPERGRAPH_PATH } from './config.js';
+import { explorerFromEnv } from './explorer.js';
 
 // The gateway on its own, in front of subgraphs that run as their own processes. It serves the
 // supergraph at HUB_SUPERGRAPH_PATH (schema/supergraph.graphql by default), calling each subgraph
@@ -14,7 +15,7 @@ for (const name of Object.keys(subgraphsOf(supergraphSdl))) {
   const override = process.env[`SUBGRAPH_${name.toUpperCase()}_URL`];
   if (override) subgraphUrls[name] = override;
 }
-const gateway = await startGateway({ supergraphSdl, port: env.PORT ?? 4000, subgraphUrls, ...gatewaySettingsFromEnv(env) });
+const gateway = await startGateway({ supergraphSdl, port: env.PORT ?? 4000, subgraphUrls, ...gatewaySettingsFromEnv(env), explorer: explorerFromEnv(env) });
 console.log(`Gateway ready at ${gateway.url}${gateway.cache ? ` (response cache: ${gateway.cache.kind})` : ''}`);
 const stop = async () => {
   await gateway.close();

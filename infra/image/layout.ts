@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const TOP_LEVEL = ['package.json', 'package-lock.json', '.npmrc', 'schema/subgraphs.json', 'schema/supergraph.graphql', 'infra/sources'];
+const TOP_LEVEL = ['package.json', 'package-lock.json', '.npmrc', 'schema/subgraphs.json', 'schema/supergraph.graphql', 'schema/operations', 'infra/sources'];
 /** Per workspace: dist/ only where it is built; data/ where the workspace has one. */
 const PER_WORKSPACE = ['package.json', 'dist', 'data'];
 /** Build bookkeeping and declarations nobody reads at run time. */

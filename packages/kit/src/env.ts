@@ -43,6 +43,29 @@ const EnvSchema = z.object({
   /** A bearer token with scope hub:cache:purge, for a load or seed to purge the cache when it cannot mint one. */
   HUB_ADMIN_TOKEN: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /**
+   * Browser origins allowed to call the gateway (CORS), comma-separated exact origins such as
+   * https://tools.england.nhs.uk. Unset: none in production, any localhost port in development.
+   */
+  HUB_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const origins = v.split(',').map((o) => o.trim()).filter(Boolean);
+      for (const origin of origins) {
+        let parsed: URL | null = null;
+        try {
+          parsed = new URL(origin);
+        } catch {
+          parsed = null;
+        }
+        if (!parsed || parsed.origin !== origin) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an exact origin such as https://tools.example.nhs.uk (no path, no trailing slash)` });
+      }
+      return origins;
+    }),
+  /** The GraphiQL explorer at /graphql in a browser: on outside production unless set. */
+  HUB_EXPLORER: z.enum(['on', 'off']).optional(),
   /** When a standalone subgraph seeds: only when its data changed (default), on every start, or never (a Job seeds it). */
   HUB_SEED: z.enum(['if-changed', 'always', 'never']).default('if-changed'),
   /** 'latest' migrates at start; 'verify' leaves migrating to a Job and stays unready until the schema is current. */

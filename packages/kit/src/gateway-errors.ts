@@ -45,6 +45,13 @@ export function formatGatewayError(error: GraphQLError | GraphQLFormattedError, 
     extensions.code = 'BAD_USER_INPUT';
     extensions.http = { status: 400 };
   }
+  if (extensions.code === 'PERSISTED_QUERY_NOT_FOUND') {
+    // Apollo's convention, which every APQ client follows: 200, then the client sends the document.
+    extensions.http = { status: 200 };
+  } else if (extensions.code === 'PERSISTED_QUERY_MISMATCH') {
+    message = 'The document does not hash to the sha256Hash sent with it (persisted query mismatch): send the hash of exactly this document.';
+    extensions.http = { status: 400 };
+  }
   const code = typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR';
   extensions.code = code;
   extensions.requestId = requestId;

@@ -4,6 +4,7 @@ import { createGatewayRuntime, type GatewayPlugin, useCustomFetch } from '@graph
 import { Logger } from '@graphql-hive/logger';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { useAPQ } from '@graphql-yoga/plugin-apq';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { type DocumentNode, type ExecutionResult, getOperationAST, GraphQLError, type GraphQLSchema, isNonNullType, Kind, type ValidationRule } from 'graphql';
 import { authenticate, type HubAuth } from './auth.js';
@@ -26,6 +27,40 @@ export interface GatewayOptions {
   readonly cache?: CacheSettings | undefined;
   /** Introspection; on outside production unless set. */
   readonly introspection?: boolean | undefined;
+  /** Browser origins allowed by CORS; undefined: localhost ports outside production, none in production. */
+  readonly corsOrigins?: readonly string[] | undefined;
+  /** The offline GraphiQL explorer, with these operations preloaded as tabs; off when undefined. */
+  readonly explorer?: { readonly operations: readonly ExplorerOperation[] } | undefined;
+}
+
+/** An operation the explorer opens as a tab, with example variables. */
+export interface ExplorerOperation {
+  readonly query: string;
+  readonly variables?: Record<string, unknown>;
+}
+
+const LOCALHOST = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
+
+/**
+ * CORS for browser apps on other origins. Tokens travel in `Authorization`, not cookies, so
+ * credentials are never allowed: a page on an allowed origin can call the hub with its own token,
+ * and no page can ride on a user's cookies. Origins are matched exactly; an origin not allowed
+ * gets no CORS headers at all, so the browser blocks it.
+ */
+export function corsPolicy(allowed: readonly string[] | undefined, production: boolean) {
+  const permits = (origin: string) => (allowed ? allowed.includes(origin) : !production && LOCALHOST.test(origin));
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    if (!origin || !permits(origin)) return false as const;
+    return {
+      origin: [origin],
+      credentials: false,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight', 'x-apollo-operation-name', 'graphql-preflight', 'if-none-match'],
+      exposedHeaders: ['x-request-id', 'etag'],
+      maxAge: 600,
+    };
+  };
 }
 
 export interface RunningGateway extends RunningServer {
@@ -35,8 +70,9 @@ export interface RunningGateway extends RunningServer {
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
 
 /** The gateway settings a deployed process takes from its environment (see env.ts). */
-export function gatewaySettingsFromEnv(env: HubEnv = readEnv()): Pick<GatewayOptions, 'cache' | 'subgraphTimeoutMs' | 'introspection' | 'host'> {
+export function gatewaySettingsFromEnv(env: HubEnv = readEnv()): Pick<GatewayOptions, 'cache' | 'subgraphTimeoutMs' | 'introspection' | 'host' | 'corsOrigins'> {
   return {
+    corsOrigins: env.HUB_CORS_ORIGINS,
     cache: env.HUB_CACHE === 'on' ? { ttlMs: env.HUB_CACHE_TTL_SECONDS * 1000, redisUrl: env.HUB_CACHE_REDIS_URL, redisKeyPrefix: env.HUB_CACHE_REDIS_PREFIX } : undefined,
     subgraphTimeoutMs: env.HUB_SUBGRAPH_TIMEOUT_MS,
     introspection: env.HUB_INTROSPECTION === undefined ? undefined : env.HUB_INTROSPECTION === 'true',
@@ -168,7 +204,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // Hive's own logger reads LOG_LEVEL too and refuses the hub's 'silent'; the hub logs through pino.
     logging: new Logger({ level: false }),
     landingPage: false,
-    graphiql: false,
+    cors: corsPolicy(options.corsOrigins, isProduction()),
+    // GraphiQL bundled from npm and inlined (scripts, styles, workers, icon): nothing is fetched
+    // from a CDN, which NHS networks often block.
+    graphiql: options.explorer
+      ? {
+          title: 'NHS region data hub',
+          defaultTabs: options.explorer.operations.map((o) => ({ query: o.query, variables: o.variables ? JSON.stringify(o.variables, null, 2) : null })),
+          defaultHeaders: JSON.stringify({ Authorization: 'Bearer <token with scope region:director, for RegionRankings>' }, null, 2),
+          shouldPersistHeaders: false,
+        }
+      : false,
+    renderGraphiQL,
     // Errors are shaped once, by formatGatewayError; Yoga's masking would hide subgraph messages.
     maskedErrors: false,
     requestId: false,
@@ -204,6 +251,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         onParams: ({ params, context }) => {
           const hub = (context as unknown as Partial<HubServerContext>).hubLog;
           if (hub) hub.operationName = params.operationName ?? null;
+        },
+      } satisfies GatewayPlugin,
+      {
+        // Version 1 is the only APQ protocol there is; anything else is the client's mistake, said as such.
+        onParams: ({ params }) => {
+          const persisted = (params.extensions as { persistedQuery?: { version?: unknown } } | undefined)?.persistedQuery;
+          if (persisted && persisted.version !== 1) {
+            throw new GraphQLError(`Unsupported persisted query version ${JSON.stringify(persisted.version)}: this hub speaks version 1 (sha256Hash).`, {
+              extensions: { code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED', http: { status: 400 } },
+            });
+          }
         },
       } satisfies GatewayPlugin,
       useAPQ(),
