@@ -17,6 +17,19 @@ export async function runStandalone<DB>(definition: SubgraphDefinition<DB>, defa
     // Replicas starting together must not all reseed: only when the data changed since the last seed.
     seed: 'if-changed',
   });
+  // Plain lines on stdout whatever LOG_LEVEL says: operators (and the replica tests) read from them
+  // which replica seeded and which schema changes it made.
+  const schema = running.schemaName;
+  if (running.migrations.applied.length > 0) console.log(`${definition.name} migrated schema ${schema}: ${running.migrations.applied.join(', ')}`);
+  if (running.migrations.ahead.length > 0) {
+    console.log(`${definition.name} schema ${schema} is ahead of this release (${running.migrations.ahead.join(', ')}); serving on it as an older replica`);
+  }
+  if (running.seedReport) {
+    const rows = Object.entries(running.seedReport).map(([table, n]) => `${table}=${n}`).join(' ');
+    console.log(`${definition.name} seeded schema ${schema}: ${rows}`);
+  } else {
+    console.log(`${definition.name} did not reseed schema ${schema}: data unchanged since the last seed`);
+  }
   console.log(`${definition.name} subgraph ready at ${running.url} (${database.kind})`);
   const stop = async () => {
     await running.close();

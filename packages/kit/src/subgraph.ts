@@ -8,7 +8,7 @@ import type { LoadableTable } from './loader.js';
 import { lastSeedFingerprint, recordSeedFingerprint, seedFingerprint } from './fingerprint.js';
 import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
 import type { HubDatabase, SubgraphDatabase } from './db.js';
-import { type MigrationSet, migrateToLatest } from './migrate.js';
+import { type MigrationOutcome, type MigrationSet, migrateSchema, withSchemaLock } from './migrate.js';
 import { type RunningServer, serve } from './server.js';
 import type { SqlCounter } from './sql-counter.js';
 
@@ -49,29 +49,41 @@ export interface RunningSubgraph<DB> extends RunningServer {
   readonly counter: SqlCounter;
   readonly schemaName: string;
   readonly seedReport: SeedReport | null;
+  readonly migrations: MigrationOutcome;
 }
 
-/** Migrates and seeds one subgraph's schema. */
+/** What preparing a subgraph's schema did at start-up. */
+export interface PreparedSubgraph<DB> {
+  readonly scoped: SubgraphDatabase<DB>;
+  /** Rows loaded per table, or null when this start did not seed (unchanged data, or seed off). */
+  readonly seedReport: SeedReport | null;
+  readonly migrations: MigrationOutcome;
+}
+
+/**
+ * Migrates and seeds one subgraph's schema. Replicas of one subgraph starting together take turns
+ * (an advisory lock per schema on PostgreSQL): with 'if-changed' exactly one of them seeds changed
+ * data and the others find it recorded, so rows are never loaded twice.
+ */
 export async function prepareSubgraph<DB>(
   definition: SubgraphDefinition<DB>,
   database: HubDatabase,
   schemaName: string = definition.name,
   seed: boolean | 'if-changed' = true,
-): Promise<{ scoped: SubgraphDatabase<DB>; seedReport: SeedReport | null }> {
+): Promise<PreparedSubgraph<DB>> {
   const scoped = database.forSchema<DB>(schemaName);
-  await migrateToLatest(scoped.db, schemaName, definition.migrations);
-  if (!seed) return { scoped, seedReport: null };
-  const fingerprint = definition.packageRoot ? seedFingerprint(definition.packageRoot) : null;
-  const untyped = scoped.db as unknown as Kysely<unknown>;
-  if (seed === 'if-changed' && fingerprint && (await lastSeedFingerprint(untyped, schemaName)) === fingerprint) {
-    return { scoped, seedReport: null };
-  }
-  const seedReport = await definition.seed(scoped.db);
-  if (fingerprint) {
-    await lastSeedFingerprint(untyped, schemaName);
-    await recordSeedFingerprint(untyped, schemaName, fingerprint);
-  }
-  return { scoped, seedReport };
+  return withSchemaLock(database, schemaName, async () => {
+    const migrations = await migrateSchema(scoped.db, schemaName, definition.migrations);
+    if (!seed) return { scoped, seedReport: null, migrations };
+    const fingerprint = definition.packageRoot ? seedFingerprint(definition.packageRoot) : null;
+    const untyped = scoped.db as unknown as Kysely<unknown>;
+    if (seed === 'if-changed' && fingerprint && (await lastSeedFingerprint(untyped, schemaName)) === fingerprint) {
+      return { scoped, seedReport: null, migrations };
+    }
+    const seedReport = await definition.seed(scoped.db);
+    if (fingerprint) await recordSeedFingerprint(untyped, schemaName, fingerprint);
+    return { scoped, seedReport, migrations };
+  });
 }
 
 export function createSubgraphApollo<DB>(name: string, schema: GraphQLSchema): ApolloServer<HubContext<DB>> {
@@ -90,7 +102,7 @@ export async function startSubgraph<DB>(
   options: StartSubgraphOptions,
 ): Promise<RunningSubgraph<DB>> {
   const schemaName = options.schemaName ?? definition.name;
-  const { scoped, seedReport } = await prepareSubgraph(definition, options.database, schemaName, options.seed ?? true);
+  const { scoped, seedReport, migrations } = await prepareSubgraph(definition, options.database, schemaName, options.seed ?? true);
   const running = await serve<HubContext<DB>>({
     name: definition.name,
     apollo: createSubgraphApollo<DB>(definition.name, definition.schema),
@@ -106,5 +118,5 @@ export async function startSubgraph<DB>(
       }
     },
   });
-  return { ...running, db: scoped.db, counter: scoped.counter, schemaName, seedReport };
+  return { ...running, db: scoped.db, counter: scoped.counter, schemaName, seedReport, migrations };
 }

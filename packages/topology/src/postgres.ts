@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/**
+ * These tests are about PostgreSQL itself (advisory locks, roles, concurrent sessions), so they
+ * always use a server: the one the run names, else the one every machine of this project has.
+ */
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export type PostgresAvailability = { readonly url: string; readonly skip: null } | { readonly url: string; readonly skip: string };
+
+/**
+ * Whether the PostgreSQL-only tests run, and why not. CI runs `npm test` twice, on PostgreSQL and on
+ * PGlite; they need no second run on the same server, so the PGlite pass skips them and says so.
+ */
+export async function postgresForTests(): Promise<PostgresAvailability> {
+  if (process.env.EXPECT_DATABASE === 'pglite') {
+    return { url: POSTGRES_URL, skip: 'PostgreSQL-only: run in the PostgreSQL pass of npm test (EXPECT_DATABASE=pglite here)' };
+  }
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return { url: POSTGRES_URL, skip: null };
+  } catch (error) {
+    return { url: POSTGRES_URL, skip: `PostgreSQL-only: no server at ${new URL(POSTGRES_URL).host} (${(error as Error).message})` };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** A throw-away name for schemas and roles; lower-case so it needs no quoting. */
+export function throwAwayName(prefix: string): string {
+  return `${prefix}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Runs statements as the administrator the tests connect as. */
+export async function asAdmin<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropSchemas(url: string, schemas: readonly string[]): Promise<void> {
+  await asAdmin(url, async (client) => {
+    for (const schema of schemas) await client.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
+  });
+}
+
+/** Rows per table in one schema, counted in SQL. */
+export async function rowCounts(url: string, schema: string, tables: readonly string[]): Promise<Record<string, number>> {
+  return asAdmin(url, async (client) => {
+    const counts: Record<string, number> = {};
+    for (const table of tables) {
+      const { rows } = await client.query<{ n: string }>(`select count(*) as n from ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}`);
+      counts[table] = Number(rows[0]?.n);
+    }
+    return counts;
+  });
+}
