@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 /**
@@ -61,4 +63,55 @@ export async function rowCounts(url: string, schema: string, tables: readonly st
     }
     return counts;
   });
+}
+
+export const ROLES_SQL_PATH = fileURLToPath(new URL('../../../infra/k8s/base/postgres/roles.sql', import.meta.url));
+
+/** A throw-away copy of infra/k8s/base/postgres/roles.sql: every role and schema name prefixed. */
+export interface RolesCopy {
+  readonly sql: string;
+  role(subgraph: string): string;
+  schema(subgraph: string): string;
+  /** A connection string that logs in as a subgraph's role (the test server trusts loopback). */
+  urlFor(subgraph: string): string;
+  /** Drops the copy's schemas and roles. */
+  drop(): Promise<void>;
+}
+
+/**
+ * roles.sql names roles hub_<subgraph> and schemas <subgraph>; the copy rewrites exactly those
+ * two patterns, so what the test runs is the production file and nothing else.
+ */
+export function rolesCopy(url: string, prefix: string, subgraphs: readonly string[]): RolesCopy {
+  const names = subgraphs.join('|');
+  const original = readFileSync(ROLES_SQL_PATH, 'utf8');
+  const role = (subgraph: string) => `${prefix}_hub_${subgraph}`;
+  const schema = (subgraph: string) => `${prefix}_${subgraph}`;
+  const sql = original.replace(new RegExp(`\\b(hub_)?(${names})\\b`, 'g'), (_match, hub: string | undefined, subgraph: string) =>
+    hub ? role(subgraph) : schema(subgraph),
+  );
+  return {
+    sql,
+    role,
+    schema,
+    urlFor(subgraph) {
+      const login = new URL(url);
+      login.username = role(subgraph);
+      login.password = '';
+      return login.toString();
+    },
+    async drop() {
+      await asAdmin(url, async (client) => {
+        for (const subgraph of subgraphs) {
+          await client.query(`drop schema if exists ${pg.escapeIdentifier(schema(subgraph))} cascade`);
+          // Anything else it came to own or was granted (none expected), then the role itself.
+          const exists = await client.query('select 1 from pg_roles where rolname = $1', [role(subgraph)]);
+          if (exists.rowCount) {
+            await client.query(`drop owned by ${pg.escapeIdentifier(role(subgraph))}`);
+            await client.query(`drop role ${pg.escapeIdentifier(role(subgraph))}`);
+          }
+        }
+      });
+    },
+  };
 }
