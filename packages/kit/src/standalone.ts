@@ -27,10 +27,12 @@ export async function runStandalone<DB>(definition: SubgraphDefinition<DB>, defa
   if (running.seedReport) {
     const rows = Object.entries(running.seedReport).map(([table, n]) => `${table}=${n}`).join(' ');
     console.log(`${definition.name} seeded schema ${schema}: ${rows}`);
+  } else if (running.migrations.ahead.length > 0) {
+    console.log(`${definition.name} did not reseed schema ${schema}: a newer release owns its data`);
   } else {
     console.log(`${definition.name} did not reseed schema ${schema}: data unchanged since the last seed`);
   }
-  console.log(`${definition.name} subgraph ready at ${running.url} (${database.kind})`);
+  console.log(`${definition.name} subgraph ready at ${running.url} (${database.kind}, ${process.uptime().toFixed(1)} s after launch)`);
   const stop = async () => {
     await running.close();
     await database.close();

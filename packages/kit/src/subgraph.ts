@@ -75,6 +75,9 @@ export async function prepareSubgraph<DB>(
   return withSchemaLock(database, schemaName, async () => {
     const migrations = await migrateSchema(scoped.db, schemaName, definition.migrations);
     if (!seed) return { scoped, seedReport: null, migrations };
+    // A newer release has migrated this schema and seeded it with its own code: an older replica
+    // (restarting mid-rollout, or a rollback) serves those rows rather than replacing them.
+    if (seed === 'if-changed' && migrations.ahead.length > 0) return { scoped, seedReport: null, migrations };
     const fingerprint = definition.packageRoot ? seedFingerprint(definition.packageRoot) : null;
     const untyped = scoped.db as unknown as Kysely<unknown>;
     if (seed === 'if-changed' && fingerprint && (await lastSeedFingerprint(untyped, schemaName)) === fingerprint) {

@@ -109,9 +109,12 @@ describe.skipIf(pgTests.skip !== null)(`a rolling update with an additive migrat
 
     // An old replica restarting mid-rollout (or a rollback) starts on the expanded schema and serves.
     await old.stop('SIGTERM');
+    // The next release's code differs from this one's, so its recorded fingerprint would too.
+    await asAdmin(pgTests.url, (c) => c.query(`update ${schema}.hub_seed set fingerprint = 'the-next-release'`));
     const restarted = spawnService({ label: 'organisations (current release, restarted)', script: subgraphScript('organisations'), env });
     const restartedUrl = await restarted.ready;
     expect(linesMatching(restarted, new RegExp(`schema ${schema} is ahead of this release \\(${EXPAND_MIGRATION}\\)`))).toHaveLength(1);
+    expect(linesMatching(restarted, new RegExp(`did not reseed schema ${schema}: a newer release owns its data`))).toHaveLength(1);
     for (const query of QUERIES) expect(`200 ${JSON.stringify((await postGraphQL(restartedUrl, query)).body)}`).toBe(expected.get(query));
     await Promise.all([restarted.stop('SIGTERM'), next.stop('SIGTERM')]);
   }, 120_000);
