@@ -31,21 +31,22 @@ async function asRole(subgraph: string, statement: string): Promise<{ rows: Reco
 }
 
 describe.skipIf(pgTests.skip !== null)(`one PostgreSQL role per subgraph${pgTests.skip ? ` (skipped: ${pgTests.skip})` : ''}`, () => {
-  it('roles.sql gives every subgraph a login role and a schema of its own, and applies twice', async () => {
+  it('roles.sql gives every subgraph a role and a schema of its own, and applies twice', async () => {
     const subgraphs = subgraphNames();
     roles = rolesCopy(pgTests.url, throwAwayName('lp'), subgraphs);
     const copy = roles;
     await asAdmin(pgTests.url, async (c) => {
       await c.query(copy.sql);
-      await c.query(copy.sql); // re-runnable: a CloudNativePG bootstrap or an operator may apply it again
-      const { rows } = await c.query<{ nspname: string; owner: string; rolcanlogin: boolean; rolsuper: boolean; rolcreatedb: boolean }>(
-        `select n.nspname, r.rolname as owner, r.rolcanlogin, r.rolsuper, r.rolcreatedb
+      await c.query(copy.sql); // re-runnable: CloudNativePG's bootstrap or an operator may apply it again
+      await c.query(copy.loginSql);
+      const { rows } = await c.query<{ nspname: string; owner: string; rolcanlogin: boolean; rolsuper: boolean; rolcreatedb: boolean; rolcreaterole: boolean }>(
+        `select n.nspname, r.rolname as owner, r.rolcanlogin, r.rolsuper, r.rolcreatedb, r.rolcreaterole
            from pg_namespace n join pg_roles r on r.oid = n.nspowner where n.nspname = any($1) order by n.nspname`,
         [subgraphs.map(copy.schema)],
       );
       expect(rows).toEqual(
         subgraphs
-          .map((s) => ({ nspname: copy.schema(s), owner: copy.role(s), rolcanlogin: true, rolsuper: false, rolcreatedb: false }))
+          .map((s) => ({ nspname: copy.schema(s), owner: copy.role(s), rolcanlogin: true, rolsuper: false, rolcreatedb: false, rolcreaterole: false }))
           .sort((a, b) => a.nspname.localeCompare(b.nspname)),
       );
     });

@@ -50,7 +50,8 @@ export interface AccessLogEntry {
  *   dead or restarting replica goes to the other one instead of failing. GraphQL queries arrive as
  *   POST, which nginx never retries unless told `non_idempotent`; telling it is safe here because
  *   this graph is read-only: mutations are refused by the gateway (400) before any subgraph runs,
- *   and subgraphs define no Mutation type, so repeating a request can only repeat a read.
+ *   and subgraphs define no Mutation type, so repeating a request can only repeat a read. The day
+ *   the graph gains a mutation, `non_idempotent` must go (topology.test.ts fails until it does).
  * - `max_fails=1 fail_timeout=1s`: a replica that failed is skipped for one second, then tried
  *   again, so a restarted one is back in rotation about a second after it listens.
  * - `proxy_connect_timeout 1s`: on loopback (or a cluster network) a connect takes microseconds;

@@ -70,28 +70,36 @@ export const ROLES_SQL_PATH = fileURLToPath(new URL('../../../infra/k8s/base/pos
 /** A throw-away copy of infra/k8s/base/postgres/roles.sql: every role and schema name prefixed. */
 export interface RolesCopy {
   readonly sql: string;
+  /**
+   * What CloudNativePG's managed roles (cluster.yaml, `login: true`) add on top of roles.sql,
+   * which creates the roles without login: here, ALTER ROLE ... LOGIN (loopback trusts, so no password).
+   */
+  readonly loginSql: string;
   role(subgraph: string): string;
   schema(subgraph: string): string;
-  /** A connection string that logs in as a subgraph's role (the test server trusts loopback). */
+  /** A connection string that logs in as a subgraph's role. */
   urlFor(subgraph: string): string;
   /** Drops the copy's schemas and roles. */
   drop(): Promise<void>;
 }
 
 /**
- * roles.sql names roles hub_<subgraph> and schemas <subgraph>; the copy rewrites exactly those
- * two patterns, so what the test runs is the production file and nothing else.
+ * roles.sql names each subgraph's schema after the subgraph and its role either the same or
+ * hub_<subgraph>; the copy prefixes exactly those names, so what the test runs is the production
+ * file and nothing else.
  */
 export function rolesCopy(url: string, prefix: string, subgraphs: readonly string[]): RolesCopy {
   const names = subgraphs.join('|');
   const original = readFileSync(ROLES_SQL_PATH, 'utf8');
-  const role = (subgraph: string) => `${prefix}_hub_${subgraph}`;
+  const hubPrefixed = subgraphs.every((s) => new RegExp(`\\bhub_${s}\\b`).test(original));
+  const role = (subgraph: string) => (hubPrefixed ? `${prefix}_hub_${subgraph}` : `${prefix}_${subgraph}`);
   const schema = (subgraph: string) => `${prefix}_${subgraph}`;
   const sql = original.replace(new RegExp(`\\b(hub_)?(${names})\\b`, 'g'), (_match, hub: string | undefined, subgraph: string) =>
-    hub ? role(subgraph) : schema(subgraph),
+    hub ? `${prefix}_hub_${subgraph}` : schema(subgraph),
   );
   return {
     sql,
+    loginSql: subgraphs.map((s) => `ALTER ROLE ${pg.escapeIdentifier(role(s))} LOGIN;`).join('\n'),
     role,
     schema,
     urlFor(subgraph) {
@@ -104,7 +112,7 @@ export function rolesCopy(url: string, prefix: string, subgraphs: readonly strin
       await asAdmin(url, async (client) => {
         for (const subgraph of subgraphs) {
           await client.query(`drop schema if exists ${pg.escapeIdentifier(schema(subgraph))} cascade`);
-          // Anything else it came to own or was granted (none expected), then the role itself.
+          // Anything else it came to own or was granted (CONNECT on the database), then the role.
           const exists = await client.query('select 1 from pg_roles where rolname = $1', [role(subgraph)]);
           if (exists.rowCount) {
             await client.query(`drop owned by ${pg.escapeIdentifier(role(subgraph))}`);
