@@ -47,12 +47,22 @@ function listFiles(dir: string): string[] {
 export async function lastSeedFingerprint(db: Kysely<unknown>, schema: string): Promise<string | null> {
   // Raw SQL is not rewritten by withSchema: name the subgraph's own schema explicitly.
   const table = sql.table(`${schema}.hub_seed`);
-  await sql`create table if not exists ${table} (id int primary key check (id = 1), fingerprint text not null, seeded_at timestamptz not null default now())`.execute(db);
+  await ensureSeedTable(db, schema);
   const { rows } = await sql<{ fingerprint: string }>`select fingerprint from ${table} where id = 1`.execute(db);
   return rows[0]?.fingerprint ?? null;
 }
 
 export async function recordSeedFingerprint(db: Kysely<unknown>, schema: string, fingerprint: string): Promise<void> {
   const table = sql.table(`${schema}.hub_seed`);
+  await ensureSeedTable(db, schema);
   await sql`insert into ${table} (id, fingerprint) values (1, ${fingerprint}) on conflict (id) do update set fingerprint = excluded.fingerprint, seeded_at = now()`.execute(db);
+}
+
+async function ensureSeedTable(db: Kysely<unknown>, schema: string): Promise<void> {
+  // Checked first: `create table if not exists` still needs CREATE on the schema, and two sessions
+  // running it at once can collide on the catalog; callers hold the schema's start-up lock.
+  const { rows } = await sql<{ found: boolean }>`select to_regclass(${`${schema}.hub_seed`}) is not null as found`.execute(db);
+  if (rows[0]?.found) return;
+  const table = sql.table(`${schema}.hub_seed`);
+  await sql`create table if not exists ${table} (id int primary key check (id = 1), fingerprint text not null, seeded_at timestamptz not null default now())`.execute(db);
 }

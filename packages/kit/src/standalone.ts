@@ -33,9 +33,24 @@ export async function runStandalone<DB>(definition: SubgraphDefinition<DB>, defa
     seed: SEED_MODE[env.HUB_SEED],
     migrate: env.HUB_MIGRATE,
   });
-  console.log(`${definition.name} subgraph ready at ${running.url} (${database.kind})`);
+  // Plain lines on stdout whatever LOG_LEVEL says: operators (and the replica tests) read from them
+  // which replica seeded and which schema changes it made.
+  const schema = running.schemaName;
+  if (running.migrations.applied.length > 0) console.log(`${definition.name} migrated schema ${schema}: ${running.migrations.applied.join(', ')}`);
+  if (running.migrations.ahead.length > 0) {
+    console.log(`${definition.name} schema ${schema} is ahead of this release (${running.migrations.ahead.join(', ')}); serving on it as an older replica`);
+  }
+  if (running.seedReport) {
+    const rows = Object.entries(running.seedReport).map(([table, n]) => `${table}=${n}`).join(' ');
+    console.log(`${definition.name} seeded schema ${schema}: ${rows}`);
+  } else if (running.migrations.ahead.length > 0) {
+    console.log(`${definition.name} did not reseed schema ${schema}: a newer release owns its data`);
+  } else {
+    console.log(`${definition.name} did not reseed schema ${schema}: data unchanged since the last seed`);
+  }
   // Reseeded: answers the gateways cached from the old data must go.
   if (running.seedReport) for (const line of await purgeGatewayCaches(env)) console.log(`${definition.name}: ${line}`);
+  console.log(`${definition.name} subgraph ready at ${running.url} (${database.kind}, ${process.uptime().toFixed(1)} s after launch)`);
   const stop = async () => {
     await running.close();
     await database.close();

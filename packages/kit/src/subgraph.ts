@@ -8,7 +8,7 @@ import type { LoadableTable } from './loader.js';
 import { lastSeedFingerprint, recordSeedFingerprint, seedFingerprint } from './fingerprint.js';
 import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
 import type { HubDatabase, SubgraphDatabase } from './db.js';
-import { type MigrationSet, migrateToLatest, pendingMigrations } from './migrate.js';
+import { type MigrationOutcome, type MigrationSet, migrateSchema, pendingMigrations, withSchemaLock } from './migrate.js';
 import { apolloHandler, type ReadinessReport, type RunningServer, serve } from './server.js';
 import type { SqlCounter } from './sql-counter.js';
 
@@ -54,29 +54,44 @@ export interface RunningSubgraph<DB> extends RunningServer {
   readonly counter: SqlCounter;
   readonly schemaName: string;
   readonly seedReport: SeedReport | null;
+  readonly migrations: MigrationOutcome;
 }
 
-/** Migrates and seeds one subgraph's schema. */
+/** What preparing a subgraph's schema did at start-up. */
+export interface PreparedSubgraph<DB> {
+  readonly scoped: SubgraphDatabase<DB>;
+  /** Rows loaded per table, or null when this start did not seed (unchanged data, or seed off). */
+  readonly seedReport: SeedReport | null;
+  readonly migrations: MigrationOutcome;
+}
+
+/**
+ * Migrates and seeds one subgraph's schema. Replicas of one subgraph starting together take turns
+ * (an advisory lock per schema on PostgreSQL): with 'if-changed' exactly one of them seeds changed
+ * data and the others find it recorded, so rows are never loaded twice.
+ */
 export async function prepareSubgraph<DB>(
   definition: SubgraphDefinition<DB>,
   database: HubDatabase,
   schemaName: string = definition.name,
   seed: boolean | 'if-changed' = true,
-): Promise<{ scoped: SubgraphDatabase<DB>; seedReport: SeedReport | null }> {
+): Promise<PreparedSubgraph<DB>> {
   const scoped = database.forSchema<DB>(schemaName);
-  await migrateToLatest(scoped.db, schemaName, definition.migrations);
-  if (!seed) return { scoped, seedReport: null };
-  const fingerprint = definition.packageRoot ? seedFingerprint(definition.packageRoot) : null;
-  const untyped = scoped.db as unknown as Kysely<unknown>;
-  if (seed === 'if-changed' && fingerprint && (await lastSeedFingerprint(untyped, schemaName)) === fingerprint) {
-    return { scoped, seedReport: null };
-  }
-  const seedReport = await definition.seed(scoped.db);
-  if (fingerprint) {
-    await lastSeedFingerprint(untyped, schemaName);
-    await recordSeedFingerprint(untyped, schemaName, fingerprint);
-  }
-  return { scoped, seedReport };
+  return withSchemaLock(database, schemaName, async () => {
+    const migrations = await migrateSchema(scoped.db, schemaName, definition.migrations);
+    if (!seed) return { scoped, seedReport: null, migrations };
+    // A newer release has migrated this schema and seeded it with its own code: an older replica
+    // (restarting mid-rollout, or a rollback) serves those rows rather than replacing them.
+    if (seed === 'if-changed' && migrations.ahead.length > 0) return { scoped, seedReport: null, migrations };
+    const fingerprint = definition.packageRoot ? seedFingerprint(definition.packageRoot) : null;
+    const untyped = scoped.db as unknown as Kysely<unknown>;
+    if (seed === 'if-changed' && fingerprint && (await lastSeedFingerprint(untyped, schemaName)) === fingerprint) {
+      return { scoped, seedReport: null, migrations };
+    }
+    const seedReport = await definition.seed(scoped.db);
+    if (fingerprint) await recordSeedFingerprint(untyped, schemaName, fingerprint);
+    return { scoped, seedReport, migrations };
+  });
 }
 
 export function createSubgraphApollo<DB>(name: string, schema: GraphQLSchema): ApolloServer<HubContext<DB>> {
@@ -99,8 +114,8 @@ export async function startSubgraph<DB>(
 ): Promise<RunningSubgraph<DB>> {
   const schemaName = options.schemaName ?? definition.name;
   const verifyOnly = options.migrate === 'verify';
-  const { scoped, seedReport } = verifyOnly
-    ? { scoped: options.database.forSchema<DB>(schemaName), seedReport: null }
+  const { scoped, seedReport, migrations } = verifyOnly
+    ? { scoped: options.database.forSchema<DB>(schemaName), seedReport: null, migrations: { applied: [], ahead: [] } }
     : await prepareSubgraph(definition, options.database, schemaName, options.seed ?? true);
   // Once current, a schema stays current for this process: no need to ask on every probe.
   let migrated = !verifyOnly;
@@ -125,5 +140,5 @@ export async function startSubgraph<DB>(
       }
     },
   });
-  return { ...running, db: scoped.db, counter: scoped.counter, schemaName, seedReport };
+  return { ...running, db: scoped.db, counter: scoped.counter, schemaName, seedReport, migrations };
 }

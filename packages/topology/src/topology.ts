@@ -1,0 +1,236 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dropSchemas, throwAwayName } from './postgres.js';
+import { type AccessLogEntry, type Nginx, startNginx, type Upstream, upstreamFor } from './nginx.js';
+import { GATEWAY_SCRIPT, type ServiceProcess, spawnService, subgraphNames, subgraphScript } from './processes.js';
+
+/**
+ * The hub as deployed, on one machine: two gateway replicas and two replicas of every subgraph,
+ * each its own process on PostgreSQL (throw-away schemas), behind nginx. Gateways reach subgraphs
+ * through nginx too. Under load, one replica of every subgraph and one gateway are SIGKILLed and
+ * started again; the clients count every answer that is not the expected one.
+ */
+export interface TopologyOptions {
+  readonly databaseUrl: string;
+  readonly nginx: string;
+  readonly clients: number;
+  readonly seconds: number;
+  /** When, after the load began, the replicas are killed. */
+  readonly killAfterMs: number;
+  /** How long they stay dead before they are started again. */
+  readonly deadForMs: number;
+  /** Progress lines. */
+  readonly say?: (line: string) => void;
+}
+
+/** One killed-and-restarted replica. */
+export interface Restart {
+  readonly label: string;
+  readonly port: number;
+  readonly killedAt: number;
+  readonly spawnedAt: number;
+  /** Spawn to the process printing that it serves. */
+  readonly readyMs: number | null;
+  /** Spawn to the first request nginx got a 200 for from it: back in rotation. */
+  readonly backInRotationMs: number | null;
+}
+
+export interface TopologyResult {
+  readonly processes: number;
+  readonly requests: number;
+  readonly throughputRps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly connectionErrors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  /** 200 answers that differ from the expected answer (GraphQL errors, missing data). */
+  readonly wrongAnswers: number;
+  readonly samples: readonly string[];
+  readonly restarts: readonly Restart[];
+  /** Requests nginx sent to more than one replica because the first failed. */
+  readonly retriedByNginx: number;
+  /** Requests the clients saw fail (connection errors, timeouts, non-2xx, wrong answers). */
+  readonly failed: number;
+  readonly startupMs: number;
+}
+
+/** Touches all five subgraphs: geography (stp, region), organisations, programmes, finance, workforce. */
+export const TOPOLOGY_QUERY =
+  '{ stp(code: "QJM") { name population region { name } leads { name organisation { name } } priorities { title programmes { code } } financialGap { combinedGbpM } workforceFacts { kind } } }';
+
+const LOAD_CHILD = fileURLToPath(new URL('./load-child.ts', import.meta.url));
+
+interface Replica {
+  readonly label: string;
+  readonly port: number;
+  readonly env: Record<string, string>;
+  readonly script: string;
+  process: ServiceProcess;
+}
+
+export async function runTopology(options: TopologyOptions): Promise<TopologyResult> {
+  const say = options.say ?? (() => undefined);
+  const names = subgraphNames();
+  const runId = throwAwayName('topo');
+  const schemaOf = (name: string) => `${runId}_${name}`;
+  const upstreams: Upstream[] = [];
+  for (const name of names) upstreams.push(await upstreamFor(name, 2));
+  const gatewayUpstream = await upstreamFor('gateway', 2);
+  upstreams.push(gatewayUpstream);
+
+  const replicas: Replica[] = [];
+  let nginx: Nginx | undefined;
+  const began = Date.now();
+  try {
+    nginx = await startNginx(options.nginx, upstreams);
+    const lb = nginx;
+    const start = (label: string, script: string, port: number, env: Record<string, string>): Replica => {
+      const replica: Replica = { label, port, env, script, process: spawnService({ label, script, env: { ...env, PORT: String(port) }, readyTimeoutMs: 300_000 }) };
+      replicas.push(replica);
+      return replica;
+    };
+    // Both replicas of a subgraph start at once on an empty schema: one seeds, one waits.
+    for (const upstream of upstreams.filter((u) => u !== gatewayUpstream)) {
+      upstream.servers.forEach((port, i) =>
+        start(`${upstream.name} #${i + 1}`, subgraphScript(upstream.name), port, { DATABASE_URL: options.databaseUrl, HUB_SCHEMA: schemaOf(upstream.name) }),
+      );
+    }
+    await Promise.all(replicas.map((r) => r.process.ready));
+    const gatewayEnv = Object.fromEntries(names.map((name) => [`SUBGRAPH_${name.toUpperCase()}_URL`, lb.url(name)]));
+    gatewayUpstream.servers.forEach((port, i) => start(`gateway #${i + 1}`, GATEWAY_SCRIPT, port, gatewayEnv));
+    await Promise.all(replicas.map((r) => r.process.ready));
+    const startupMs = Date.now() - began;
+    say(`${replicas.length} processes up behind nginx in ${(startupMs / 1000).toFixed(1)} s`);
+
+    // The expected answer, through the whole chain, before anything is disturbed.
+    const body = JSON.stringify({ query: TOPOLOGY_QUERY });
+    const first = await fetch(lb.url('gateway'), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const expected = await first.text();
+    const parsed = JSON.parse(expected) as { data?: { stp?: { name?: string; leads?: unknown[]; workforceFacts?: unknown[] } }; errors?: unknown };
+    if (first.status !== 200 || parsed.errors || !parsed.data?.stp?.name || !parsed.data.stp.leads?.length || !parsed.data.stp.workforceFacts?.length) {
+      throw new Error(`the hub behind nginx did not answer the topology query: ${first.status} ${expected.slice(0, 500)}`);
+    }
+    // Every replica serves before the load: a restarted one is then measured against its peers.
+    for (let i = 0; i < 8; i++) await fetch(lb.url('gateway'), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+    const load = runLoad(lb.url('gateway'), body, expected, options.clients, options.seconds);
+    await load.started;
+    const loadStartedAt = Date.now();
+    say(`${options.clients} clients for ${options.seconds} s; killing one replica of every subgraph and one gateway after ${options.killAfterMs} ms`);
+    await sleep(options.killAfterMs);
+
+    // One of each pair, all at once: every hop loses a replica at the same moment.
+    const victims = upstreams.map((u) => replicas.find((r) => r.port === u.servers[0]) as Replica);
+    const killedAt = Date.now();
+    await Promise.all(victims.map((v) => v.process.stop('SIGKILL')));
+    say(`SIGKILLed ${victims.map((v) => v.label).join(', ')} at ${((killedAt - loadStartedAt) / 1000).toFixed(1)} s`);
+    await sleep(options.deadForMs);
+    for (const victim of victims) {
+      victim.process = spawnService({ label: `${victim.label} (restarted)`, script: victim.script, env: { ...victim.env, PORT: String(victim.port) }, readyTimeoutMs: 300_000 });
+    }
+    const readyAt = new Map<Replica, number>();
+    for (const v of victims) void v.process.ready.then(() => readyAt.set(v, Date.now()), () => undefined);
+
+    // Back in rotation = the first 200 nginx logged from the replica's port after it was spawned.
+    // A light extra client keeps asking until every restarted replica has served, so that a start
+    // outlasting the load is still measured; its answers are checked like the load's.
+    const servedSince = (v: Replica, entries: AccessLogEntry[]) =>
+      entries.find((e) => e.at >= v.process.spawnedAt && e.attempts.some((a) => a.port === v.port && a.status === '200'))?.at ?? null;
+    const trickle = { requests: 0, wrong: [] as string[] };
+    let log = lb.accessLog();
+    const deadline = Date.now() + 300_000;
+    while (victims.some((v) => servedSince(v, log) === null)) {
+      const exited = victims.find((v) => v.process.child.exitCode !== null);
+      if (exited) throw new Error(`${exited.label} exited after its restart: ${exited.process.output().slice(-800)}`);
+      if (Date.now() > deadline) throw new Error(`not back in rotation after 300 s: ${victims.filter((v) => servedSince(v, log) === null).map((v) => v.label).join(', ')}`);
+      trickle.requests++;
+      try {
+        const res = await fetch(lb.url('gateway'), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const text = await res.text();
+        if (res.status !== 200 || text !== expected) trickle.wrong.push(`${res.status} ${text.slice(0, 300)}`);
+      } catch (error) {
+        trickle.wrong.push(`network error: ${(error as Error).message}`);
+      }
+      await sleep(50);
+      log = lb.accessLog();
+    }
+    say(`restarted ones back in rotation: ${victims.map((v) => `${v.label} ${((((servedSince(v, log) ?? 0) - v.process.spawnedAt)) / 1000).toFixed(1)} s`).join(', ')}`);
+    await Promise.all(victims.map((v) => v.process.ready));
+    const result = await load.done;
+    log = lb.accessLog();
+    const restarts: Restart[] = victims.map((v) => {
+      const served = servedSince(v, log);
+      const ready = readyAt.get(v);
+      return {
+        label: v.label,
+        port: v.port,
+        killedAt,
+        spawnedAt: v.process.spawnedAt,
+        readyMs: ready === undefined ? null : ready - v.process.spawnedAt,
+        backInRotationMs: served === null ? null : served - v.process.spawnedAt,
+      };
+    });
+    const failed = result.errors + result.non2xx + result.wrong + trickle.wrong.length;
+    return {
+      processes: replicas.length,
+      requests: result.requests.total + trickle.requests,
+      throughputRps: Math.round((result.requests.total / result.duration) * 10) / 10,
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      maxMs: result.latency.max,
+      connectionErrors: result.errors,
+      timeouts: result.timeouts,
+      non2xx: result.non2xx,
+      wrongAnswers: result.wrong + trickle.wrong.length,
+      samples: [...result.samples, ...trickle.wrong].slice(0, 5),
+      restarts,
+      retriedByNginx: log.filter((e) => e.attempts.length > 1).length,
+      failed,
+      startupMs,
+    };
+  } finally {
+    await Promise.all(replicas.map((r) => r.process.stop('SIGTERM')));
+    await nginx?.stop();
+    await dropSchemas(options.databaseUrl, names.map(schemaOf));
+  }
+}
+
+interface LoadOutput {
+  requests: { total: number };
+  latency: { p50: number; p99: number; max: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  duration: number;
+  wrong: number;
+  samples: string[];
+}
+
+function runLoad(url: string, body: string, expected: string, connections: number, seconds: number): { started: Promise<void>; done: Promise<LoadOutput> } {
+  if (!url.startsWith('http://127.0.0.1:')) throw new Error('load only targets loopback');
+  const child = spawn(process.execPath, ['--import', 'tsx', LOAD_CHILD, JSON.stringify({ url, body, expected, connections, seconds })], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const started = new Promise<void>((resolve) => {
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.includes('load started')) resolve();
+    });
+  });
+  const done = new Promise<LoadOutput>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', () => {
+      try {
+        resolve(JSON.parse(out) as LoadOutput);
+      } catch (error) {
+        reject(new Error(`load output unreadable: ${(error as Error).message}: ${out.slice(0, 200)} ${err.slice(-500)}`));
+      }
+    });
+  });
+  return { started, done };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
