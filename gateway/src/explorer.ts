@@ -18,7 +18,11 @@ export function explorerOperations(dir = `${REPO_ROOT}schema/operations/`): Expl
     .filter((f) => f.endsWith('.graphql'))
     .map((f) => f.replace(/\.graphql$/, ''))
     .sort((a, b) => (a === 'StpOverview' ? -1 : b === 'StpOverview' ? 1 : a.localeCompare(b)));
-  return names.map((name) => ({ query: readFileSync(`${dir}${name}.graphql`, 'utf8'), ...(EXAMPLES[name] ? { variables: EXAMPLES[name] } : {}) }));
+  return names.map((name) => ({
+    query: readFileSync(`${dir}${name}.graphql`, 'utf8'),
+    ...(EXAMPLES[name] ? { variables: EXAMPLES[name] } : {}),
+    ...(name === 'RegionRankings' ? { scope: 'region:director' } : {}),
+  }));
 }
 
 /** The explorer is on outside production and off in production, unless HUB_EXPLORER says otherwise. */

@@ -160,4 +160,16 @@ describe('automatic persisted queries', () => {
     expect((await send({ query, extensions: { persistedQuery } })).data).toEqual(expected);
     expect((await send({ extensions: { persistedQuery } })).data).toEqual(expected);
   });
+
+  it('answers a hash that does not match its document, and an unknown protocol version, as client errors (400)', async () => {
+    const post = (body: Record<string, unknown>) => fetch(graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const mismatch = await post({ query: '{ stps { totalCount } }', extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } });
+    expect(mismatch.status).toBe(400);
+    const mismatchBody = (await mismatch.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(mismatchBody.errors[0]?.extensions.code).toBe('PERSISTED_QUERY_MISMATCH');
+    expect(mismatchBody.errors[0]?.message).toMatch(/does not hash to the sha256Hash/);
+    const version = await post({ query: '{ stps { totalCount } }', extensions: { persistedQuery: { version: 2, sha256Hash: 'a'.repeat(64) } } });
+    expect(version.status).toBe(400);
+    expect(((await version.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('PERSISTED_QUERY_VERSION_NOT_SUPPORTED');
+  });
 });

@@ -37,6 +37,8 @@ export interface GatewayOptions {
 export interface ExplorerOperation {
   readonly query: string;
   readonly variables?: Record<string, unknown>;
+  /** The scope the operation needs, if any: its tab opens with an Authorization header to fill in. */
+  readonly scope?: string;
 }
 
 const LOCALHOST = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
@@ -210,8 +212,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     graphiql: options.explorer
       ? {
           title: 'NHS region data hub',
-          defaultTabs: options.explorer.operations.map((o) => ({ query: o.query, variables: o.variables ? JSON.stringify(o.variables, null, 2) : null })),
-          defaultHeaders: JSON.stringify({ Authorization: 'Bearer <token with scope region:director, for RegionRankings>' }, null, 2),
+          // A tab whose operation needs a scope opens with the Authorization header to fill in.
+          defaultTabs: options.explorer.operations.map((o) => ({
+            query: o.query,
+            variables: o.variables ? JSON.stringify(o.variables, null, 2) : null,
+            headers: o.scope ? JSON.stringify({ Authorization: `Bearer <a token with scope ${o.scope}>` }, null, 2) : null,
+          })),
           shouldPersistHeaders: false,
         }
       : false,
