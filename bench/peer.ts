@@ -26,4 +26,6 @@ if (kind === 'hub' || kind === 'hub-cache') {
   throw new Error(`unknown peer ${kind}`);
 }
 console.log(`ready at ${url}`);
+// A normal exit, so `node --cpu-prof` writes its profile.
+process.once('SIGTERM', () => process.exit(0));
 

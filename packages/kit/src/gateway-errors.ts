@@ -13,7 +13,8 @@ const ARMOR = /^Syntax Error: (Query Cost|Aliases|Query depth|Directives|Token) 
  * subgraph requests or internals.
  */
 export function formatGatewayError(error: GraphQLError | GraphQLFormattedError, requestId: string, operationName?: string | null): GraphQLFormattedError & { extensions: Extensions } {
-  const json: GraphQLFormattedError = error instanceof GraphQLError ? error.toJSON() : error;
+  // Errors may come from the CommonJS copy of graphql-js Hive loads: ask for toJSON, not instanceof.
+  const json: GraphQLFormattedError = typeof (error as Partial<GraphQLError>).toJSON === 'function' ? (error as GraphQLError).toJSON() : error;
   const extensions: Extensions = { ...(json.extensions as Extensions | undefined) };
   let message = json.message;
   const limit = ARMOR.exec(message);

@@ -6,7 +6,7 @@ import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { useAPQ } from '@graphql-yoga/plugin-apq';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
-import { type DocumentNode, type ExecutionResult, getOperationAST, GraphQLError, type GraphQLSchema, isNonNullType, Kind, type ValidationRule } from 'graphql';
+import { type DocumentNode, type ExecutionResult, getOperationAST, GraphQLError, type GraphQLSchema, Kind, type ValidationRule } from 'graphql';
 import { authenticate, type HubAuth } from './auth.js';
 import { type HubEnv, readEnv } from './env.js';
 import { type CacheSettings, type ResponseCache, startResponseCache } from './response-cache.js';
@@ -126,8 +126,9 @@ export function withNulledRootFields(schema: GraphQLSchema, document: DocumentNo
   for (const selection of operation.selectionSet.selections) {
     if (selection.kind !== Kind.FIELD) return result;
     const field = root.getFields()[selection.name.value];
-    // A failed non-null root field makes the whole of data null, which is what we have.
-    if (field && isNonNullType(field.type)) return { ...result, data: null };
+    // A failed non-null root field makes the whole of data null, which is what we have. The schema
+    // comes from Hive's CommonJS copy of graphql-js, so no instanceof check (isNonNullType) across realms.
+    if (field && String(field.type).endsWith('!')) return { ...result, data: null };
     data[selection.alias?.value ?? selection.name.value] = null;
   }
   return { ...result, data };
