@@ -14,6 +14,7 @@ import { formatGatewayError } from './gateway-errors.js';
 import { subgraphFetch } from './subgraph-fetch.js';
 import { isProduction, rootLogger } from './observability.js';
 import { type RunningServer, sendJson, serve } from './server.js';
+import { EXPORT_PATHS, executeThrough, handleExport } from './exports.js';
 
 export interface GatewayOptions {
   readonly supergraphSdl: string;
@@ -321,10 +322,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         return cache.handlePurge(req, res, auth, requestId);
       }
       req.headers['x-request-id'] = requestId;
+      const context: HubServerContext = { requestId, auth, hubLog: { operationName: null, errors: [] } };
+      if (req.url?.startsWith('/exports/')) {
+        return handleExport(req, res, executeThrough((request) => Promise.resolve(runtime.fetch(request, context)), req, requestId), requestId);
+      }
       // The body was read within the size limit already; whatwg-node takes it from here.
       // A string would do, but whatwg-node calls Object.keys() on it: one key per character.
       if (body !== undefined) (req as IncomingMessage & { body?: unknown }).body = bodyOf(body);
-      const context: HubServerContext = { requestId, auth, hubLog: { operationName: null, errors: [] } };
       await (runtime.requestListener as unknown as (req: IncomingMessage, res: ServerResponse, context: HubServerContext) => Promise<void>)(req, res, context);
       log.info(
         { requestId, operationName: context.hubLog.operationName, status: res.statusCode, durationMs: Math.round((performance.now() - started) * 10) / 10, errors: context.hubLog.errors },
@@ -333,7 +337,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     port: options.port,
     host: options.host,
-    extraPaths: cache ? ['/admin/cache/purge'] : [],
+    extraPaths: [...EXPORT_PATHS, ...(cache ? ['/admin/cache/purge'] : [])],
     ready: async () => {
       const checks: Record<string, boolean | string> = {};
       await Promise.all(

@@ -19,8 +19,8 @@ export interface ServeOptions {
   /** Readiness beyond "the process is up": e.g. the database answers, subgraphs answer. */
   readonly ready?: () => Promise<ReadinessReport> | ReadinessReport;
   readonly maxBodyBytes?: number | undefined;
-  /** Paths besides /graphql the handler serves (the gateway's cache purge). */
-  readonly extraPaths?: readonly string[] | undefined;
+  /** Paths besides /graphql the handler serves (the gateway's cache purge; its exports, by pattern). */
+  readonly extraPaths?: readonly (string | RegExp)[] | undefined;
 }
 
 export interface ReadinessReport {
@@ -68,7 +68,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       const report = options.ready ? await options.ready() : { ready: true };
       return sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', service: name, ...report });
     }
-    if (url.pathname !== '/graphql' && url.pathname !== '/' && !options.extraPaths?.includes(url.pathname)) {
+    if (url.pathname !== '/graphql' && url.pathname !== '/' && !options.extraPaths?.some((path) => (typeof path === 'string' ? path === url.pathname : path.test(url.pathname)))) {
       return sendJson(res, 404, { errors: [{ message: `No route ${url.pathname}; GraphQL is served at /graphql` }] });
     }
 

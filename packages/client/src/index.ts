@@ -1,0 +1,7 @@
+/**
+ * The typed client of the NHS region data hub: the public operations as typed documents
+ * (generated from schema/operations by GraphQL Code Generator's client preset) and the Apollo
+ * Client cache policies that normalise the graph's entities.
+ */
+export * from './generated/graphql.js';
+export { typePolicies } from './type-policies.js';
