@@ -104,6 +104,50 @@ describe('a read in flight when PostgreSQL drops its connection', () => {
   });
 });
 
+describe('the request id and the token', () => {
+  it('travel with the query into every subgraph it calls', async () => {
+    // A recording proxy in front of each subgraph: what the gateway sends is what the subgraph gets.
+    const seen: { subgraph: string; requestId: string | undefined; authorization: string | undefined }[] = [];
+    const proxies: Server[] = [];
+    const overrides: Record<string, string> = {};
+    for (const [name, running] of Object.entries(graph.subgraphs)) {
+      const proxy = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', async () => {
+          seen.push({ subgraph: name, requestId: req.headers['x-request-id'] as string | undefined, authorization: req.headers.authorization });
+          const answer = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) }, body: Buffer.concat(chunks) });
+          res.setHeader('content-type', 'application/json');
+          res.end(await answer.text());
+        });
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      proxies.push(proxy);
+      overrides[name] = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`;
+    }
+    const gateway = await startGateway({ supergraphSdl: graph.supergraphSdl, subgraphUrls: urlsWith(overrides), port: 0 });
+    try {
+      const { signTestToken, TEST_JWT_SECRET } = await import('@nhs-hub/kit/testing');
+      process.env.HUB_JWT_SECRET ??= TEST_JWT_SECRET;
+      const token = await signTestToken({ scope: 'stp:read' });
+      const res = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'trace-every-hop', authorization: token },
+        body: JSON.stringify({ query: '{ stp(code: "QJM") { name leads { name } priorities { title } financialGap { combinedGbpM } workforceFacts { kind } } }' }),
+      });
+      expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
+      expect(new Set(seen.map((s) => s.subgraph))).toEqual(new Set(['geography', 'organisations', 'programmes', 'finance', 'workforce']));
+      for (const hop of seen) expect(hop, hop.subgraph).toEqual({ subgraph: hop.subgraph, requestId: 'trace-every-hop', authorization: token });
+    } finally {
+      await gateway.close();
+      for (const proxy of proxies) {
+        proxy.closeAllConnections();
+        await new Promise((resolve) => proxy.close(resolve));
+      }
+    }
+  });
+});
+
 describe('graceful shutdown', () => {
   it('finishes a request in flight before the gateway stops, and refuses new connections after', async () => {
     const gateway = await startGateway({ supergraphSdl: graph.supergraphSdl, subgraphUrls: urlsWith({ finance: hanging.url }), port: 0, subgraphTimeoutMs: 500 });

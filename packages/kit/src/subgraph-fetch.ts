@@ -8,15 +8,17 @@ import { Agent, request } from 'node:http';
 export function subgraphFetch(
   subgraphs: Readonly<Record<string, string>>,
   timeoutMs: number,
+  /** Headers to add from the client's request (the gateway's context), e.g. the request id. */
+  forward: (context: unknown) => Record<string, string> = () => ({}),
   agent: Agent = sharedAgent(),
-): (url: string, init?: { method?: string; headers?: Record<string, string>; body?: unknown }) => Promise<Response> {
+): (url: string, init?: { method?: string; headers?: Record<string, string>; body?: unknown }, context?: unknown) => Promise<Response> {
   const nameOf = new Map(Object.entries(subgraphs).map(([name, url]) => [url, name]));
-  return (url, init) =>
+  return (url, init, context) =>
     new Promise<Response>((resolve, reject) => {
       const subgraph = nameOf.get(url) ?? url;
       const target = new URL(url);
       const body = typeof init?.body === 'string' ? init.body : init?.body === undefined ? '' : String(init.body);
-      const headers: Record<string, string | number> = { ...init?.headers, 'content-length': Buffer.byteLength(body) };
+      const headers: Record<string, string | number> = { ...init?.headers, ...forward(context), 'content-length': Buffer.byteLength(body) };
       const req = request(
         { host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: init?.method ?? 'POST', headers, agent },
         (res) => {
