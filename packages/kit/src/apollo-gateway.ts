@@ -2,7 +2,8 @@ import './telemetry.js';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
-import { subgraphFetcher } from './http-fetcher.js';
+import type { Fetcher } from '@apollo/utils.fetcher';
+import { subgraphFetch } from './subgraph-fetch.js';
 import { apolloHandler, type RunningServer, serve } from './server.js';
 
 /**
@@ -30,7 +31,8 @@ export async function startApolloGateway(options: {
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>
-      options.tuned ? new HubDataSource({ url, fetcher: subgraphFetcher(name, 10_000) }) : new HubDataSource({ url }),
+      // The same keep-alive node:http calls the hub's gateway makes; a WHATWG Response is what Apollo's Fetcher returns.
+      options.tuned ? new HubDataSource({ url, fetcher: subgraphFetch({ [name]: url ?? '' }, 10_000) as unknown as Fetcher }) : new HubDataSource({ url }),
   });
   const apollo = new ApolloServer<Ctx>({
     gateway,
