@@ -2,7 +2,12 @@
 // with the hub it measures. Counts GraphQL errors inside 200 answers, which HTTP status alone hides.
 import autocannon from 'autocannon';
 
-const { url, body, connections, seconds } = JSON.parse(process.argv[2] ?? '{}') as { url: string; body: string; connections: number; seconds: number };
+const { url, body, connections, seconds } = JSON.parse(process.argv[2] ?? '{}') as {
+  url: string;
+  body: string;
+  connections: number;
+  seconds: number;
+};
 let graphqlErrors = 0;
 const result = await autocannon({
   url,

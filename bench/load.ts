@@ -22,7 +22,21 @@ const LOAD_CHILD = fileURLToPath(new URL('./load-child.ts', import.meta.url));
  * loop with the servers it measures. Loopback only.
  */
 export function load(url: string, body: string, connections: number, seconds: number): Promise<LoadResult> {
-  return run(url, connections, [AUTOCANNON, '-j', '-c', String(connections), '-d', String(seconds), '-m', 'POST', '-H', 'content-type=application/json', '-b', body, url]);
+  return run(url, connections, [
+    AUTOCANNON,
+    '-j',
+    '-c',
+    String(connections),
+    '-d',
+    String(seconds),
+    '-m',
+    'POST',
+    '-H',
+    'content-type=application/json',
+    '-b',
+    body,
+    url,
+  ]);
 }
 
 /** As load, but reads every answer and counts GraphQL errors in 200 responses (slower to generate). */

@@ -22,7 +22,10 @@ const TRACKER = 'seeds/002_5ca6f18803646174.txt';
  * sources) in one statement.
  * It is what a team would build without federation; the gateway's cost is measured against it.
  */
-export async function startMonolith(db: Kysely<unknown>, schemas: MonolithSchemas): Promise<{ url: string; close(): Promise<void> }> {
+export async function startMonolith(
+  db: Kysely<unknown>,
+  schemas: MonolithSchemas,
+): Promise<{ url: string; close(): Promise<void> }> {
   const g = sql.id(schemas.geography);
   const p = sql.id(schemas.programmes);
   const o = sql.id(schemas.organisations);
@@ -92,7 +95,10 @@ export async function startMonolith(db: Kysely<unknown>, schemas: MonolithSchema
   for (const [typeName, fields] of Object.entries(resolvers)) {
     const type = schema.getType(typeName);
     if (!type || !('getFields' in type)) throw new Error(`monolith: no type ${typeName}`);
-    const typeFields = type.getFields() as Record<string, { resolve?: GraphQLFieldResolver<Record<string, unknown>, unknown> }>;
+    const typeFields = type.getFields() as Record<
+      string,
+      { resolve?: GraphQLFieldResolver<Record<string, unknown>, unknown> }
+    >;
     for (const [fieldName, resolve] of Object.entries(fields)) {
       const field = typeFields[fieldName];
       if (!field) throw new Error(`monolith: no field ${typeName}.${fieldName}`);
@@ -108,7 +114,11 @@ export async function startMonolith(db: Kysely<unknown>, schemas: MonolithSchema
     req.on('end', async () => {
       res.setHeader('content-type', 'application/json');
       try {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string; operationName?: string; variables?: Record<string, unknown> };
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          query: string;
+          operationName?: string;
+          variables?: Record<string, unknown>;
+        };
         let document = documents.get(body.query);
         if (!document) {
           document = parse(body.query);
@@ -116,7 +126,12 @@ export async function startMonolith(db: Kysely<unknown>, schemas: MonolithSchema
           if (errors.length) throw new Error(errors.map((e) => e.message).join('; '));
           documents.set(body.query, document);
         }
-        const result = await execute({ schema, document, variableValues: body.variables, operationName: body.operationName });
+        const result = await execute({
+          schema,
+          document,
+          variableValues: body.variables,
+          operationName: body.operationName,
+        });
         res.end(JSON.stringify(result));
       } catch (error) {
         res.statusCode = 500;

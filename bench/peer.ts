@@ -14,7 +14,8 @@ const kind = process.argv[2];
 const supergraphSdl = process.env.BENCH_SUPERGRAPH ? readFileSync(process.env.BENCH_SUPERGRAPH, 'utf8') : '';
 let url: string;
 if (kind === 'hub' || kind === 'hub-cache') {
-  url = (await startGateway({ supergraphSdl, port: 0, cache: kind === 'hub-cache' ? { ttlMs: 300_000 } : undefined })).url;
+  url = (await startGateway({ supergraphSdl, port: 0, cache: kind === 'hub-cache' ? { ttlMs: 300_000 } : undefined }))
+    .url;
 } else if (kind === 'apollo-stock' || kind === 'apollo-tuned') {
   url = (await startApolloGateway({ supergraphSdl, tuned: kind === 'apollo-tuned' })).url;
 } else if (kind === 'hive-js') {
@@ -28,4 +29,3 @@ if (kind === 'hub' || kind === 'hub-cache') {
 console.log(`ready at ${url}`);
 // A normal exit, so `node --cpu-prof` writes its profile.
 process.once('SIGTERM', () => process.exit(0));
-

@@ -16,7 +16,10 @@ process.env.TEST_DATABASE_URL ??= process.env.DATABASE_URL ?? 'postgres://postgr
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const LAYERS: [string, RegExp][] = [
   ['Hive Router runtime (planner and executor glue)', /@graphql-hive\/router-(runtime|query-planner)/],
-  ['Hive Gateway runtime, Mesh transports, graphql-tools', /@graphql-hive\/gateway-runtime|@graphql-mesh|@graphql-tools/],
+  [
+    'Hive Gateway runtime, Mesh transports, graphql-tools',
+    /@graphql-hive\/gateway-runtime|@graphql-mesh|@graphql-tools/,
+  ],
   ['GraphQL Yoga, envelop, whatwg-node (HTTP to Request/Response)', /graphql-yoga|@envelop|@whatwg-node|@graphql-yoga/],
   ['graphql-js (parse, validate)', /node_modules\/graphql\//],
   ['graphql-armor (query limits)', /@escape\.tech/],
@@ -27,11 +30,29 @@ const LAYERS: [string, RegExp][] = [
 const graph = await startTestGraph(await loadAllSubgraphs());
 const temp = mkdtempSync(join(tmpdir(), 'hub-profile-'));
 const supergraphPath = join(temp, 'supergraph.graphql');
-writeFileSync(supergraphPath, supergraphWithUrls(graph.supergraphSdl, Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url]))));
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${temp}`, '--conditions=@nhs-hub/source', '--import', 'tsx', join(REPO_ROOT, 'bench/peer.ts'), 'hub'], {
-  env: { ...process.env, BENCH_SUPERGRAPH: supergraphPath, LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+writeFileSync(
+  supergraphPath,
+  supergraphWithUrls(
+    graph.supergraphSdl,
+    Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])),
+  ),
+);
+const child = spawn(
+  process.execPath,
+  [
+    '--cpu-prof',
+    `--cpu-prof-dir=${temp}`,
+    '--conditions=@nhs-hub/source',
+    '--import',
+    'tsx',
+    join(REPO_ROOT, 'bench/peer.ts'),
+    'hub',
+  ],
+  {
+    env: { ...process.env, BENCH_SUPERGRAPH: supergraphPath, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 const url = await new Promise<string>((resolve) => {
   let out = '';
   child.stdout.on('data', (c: Buffer) => {
@@ -40,7 +61,11 @@ const url = await new Promise<string>((resolve) => {
     if (match?.[1]) resolve(match[1]);
   });
 });
-const body = JSON.stringify({ operationName: 'StpOverview', query: readFileSync(`${REPO_ROOT}schema/operations/StpOverview.graphql`, 'utf8'), variables: { code: 'QJM' } });
+const body = JSON.stringify({
+  operationName: 'StpOverview',
+  query: readFileSync(`${REPO_ROOT}schema/operations/StpOverview.graphql`, 'utf8'),
+  variables: { code: 'QJM' },
+});
 await load(url, body, 10, 2); // warm
 const result = await load(url, body, 10, SECONDS);
 child.kill('SIGTERM');
@@ -53,7 +78,11 @@ interface ProfileNode {
 }
 const file = readdirSync(temp).find((f) => f.endsWith('.cpuprofile'));
 if (!file) throw new Error('no profile written');
-const profile = JSON.parse(readFileSync(join(temp, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+const profile = JSON.parse(readFileSync(join(temp, file), 'utf8')) as {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+};
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const totals = new Map<string, number>();
 let all = 0;
@@ -66,7 +95,10 @@ profile.samples.forEach((id, i) => {
   if (name === '(idle)') layer = 'idle (waiting on subgraphs and clients)';
   else if (name === '(garbage collector)') layer = 'garbage collection';
   else if (name === '(program)') layer = 'native (V8, the router addon, libuv)';
-  else layer = LAYERS.find(([, pattern]) => pattern.test(url))?.[0] ?? (url === '' ? 'native (V8, the router addon, libuv)' : 'other JavaScript');
+  else
+    layer =
+      LAYERS.find(([, pattern]) => pattern.test(url))?.[0] ??
+      (url === '' ? 'native (V8, the router addon, libuv)' : 'other JavaScript');
   totals.set(layer, (totals.get(layer) ?? 0) + micros);
   all += micros;
 });
@@ -78,7 +110,9 @@ const lines = [
   '',
   '| layer | share of samples |',
   '| --- | --- |',
-  ...[...totals].sort((a, b) => b[1] - a[1]).map(([layer, micros]) => `| ${layer} | ${((100 * micros) / all).toFixed(1)}% |`),
+  ...[...totals]
+    .sort((a, b) => b[1] - a[1])
+    .map(([layer, micros]) => `| ${layer} | ${((100 * micros) / all).toFixed(1)}% |`),
 ];
 console.log(lines.join('\n'));
 writeFileSync(`${REPO_ROOT}bench/results/profile-${new Date().toISOString().slice(0, 10)}.md`, `${lines.join('\n')}\n`);

@@ -32,14 +32,20 @@ const bodies = {
 };
 type Kind = 'single' | 'all';
 const KINDS: Kind[] = ['single', 'all'];
-const TITLE: Record<Kind, string> = { single: 'StpOverview (one STP)', all: 'AllStps (every STP with region, leads, priorities, gap)' };
+const TITLE: Record<Kind, string> = {
+  single: 'StpOverview (one STP)',
+  all: 'AllStps (every STP with region, leads, priorities, gap)',
+};
 const PEERS = ['stock @apollo/gateway', 'old tuned @apollo/gateway', 'Hive Gateway (JavaScript planner)'];
 const lines: string[] = [];
 const say = (line = '') => {
   console.log(line);
   lines.push(line);
 };
-const ask = async (url: string, body: string) => JSON.stringify(await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json());
+const ask = async (url: string, body: string) =>
+  JSON.stringify(
+    await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json(),
+  );
 
 interface Target {
   readonly label: string;
@@ -53,7 +59,11 @@ async function checkAnswers(targets: Target[]): Promise<void> {
     const expected = await ask(targets[0]?.url ?? '', bodies[kind]);
     const differing = [];
     for (const t of targets.slice(1)) if ((await ask(t.url, bodies[kind])) !== expected) differing.push(t.label);
-    say(differing.length ? `WARNING: ${kind} answers differ from the monolith's: ${differing.join(', ')}` : `${TITLE[kind]}: every target's answer is identical to the monolith's (${expected.length} bytes).`);
+    say(
+      differing.length
+        ? `WARNING: ${kind} answers differ from the monolith's: ${differing.join(', ')}`
+        : `${TITLE[kind]}: every target's answer is identical to the monolith's (${expected.length} bytes).`,
+    );
   }
   say();
 }
@@ -75,26 +85,42 @@ async function measure(targets: Target[], heading: string): Promise<Record<Kind,
     say();
     say('| target | clients | p50 ms | p97.5 ms | req/s | errors |');
     say('| --- | --- | --- | --- | --- | --- |');
-    for (const [label, runs] of Object.entries(results[kind])) for (const r of runs) say(`| ${label} | ${r.connections} | ${r.p50Ms} | ${r.p97_5Ms} | ${r.throughputRps} | ${r.errors + r.non2xx} |`);
+    for (const [label, runs] of Object.entries(results[kind]))
+      for (const r of runs)
+        say(
+          `| ${label} | ${r.connections} | ${r.p50Ms} | ${r.p97_5Ms} | ${r.throughputRps} | ${r.errors + r.non2xx} |`,
+        );
     say();
     const at10 = (label: string) => results[kind][label]?.[1];
     const mono = at10('monolith');
-    const peerBest = PEERS.map((p) => at10(p)).filter((r): r is LoadResult => Boolean(r)).sort((a, b) => b.throughputRps - a.throughputRps)[0];
+    const peerBest = PEERS.map((p) => at10(p))
+      .filter((r): r is LoadResult => Boolean(r))
+      .sort((a, b) => b.throughputRps - a.throughputRps)[0];
     say('| at 10 clients | req/s / monolith | p50 / monolith | req/s / best peer |');
     say('| --- | --- | --- | --- |');
     for (const label of Object.keys(results[kind])) {
       const r = at10(label);
       if (!r || !mono || label === 'monolith') continue;
-      say(`| ${label} | ${(r.throughputRps / mono.throughputRps).toFixed(2)}x | ${(r.p50Ms / Math.max(mono.p50Ms, 0.01)).toFixed(2)}x | ${peerBest ? `${(r.throughputRps / peerBest.throughputRps).toFixed(2)}x` : '-'} |`);
+      say(
+        `| ${label} | ${(r.throughputRps / mono.throughputRps).toFixed(2)}x | ${(r.p50Ms / Math.max(mono.p50Ms, 0.01)).toFixed(2)}x | ${peerBest ? `${(r.throughputRps / peerBest.throughputRps).toFixed(2)}x` : '-'} |`,
+      );
     }
   }
   say();
   return results;
 }
 
-function spawnReady(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ url: string; child: ChildProcess }> {
+function spawnReady(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+): Promise<{ url: string; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
@@ -107,13 +133,16 @@ function spawnReady(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Prom
   });
 }
 
-const peakRssMb = (pid: number | undefined) => (pid ? Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024) : 0);
+const peakRssMb = (pid: number | undefined) =>
+  pid ? Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024) : 0;
 
 const definitions = await loadAllSubgraphs();
 const commit = execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim();
 say(`# Benchmark ${new Date().toISOString().slice(0, 10)}`);
 say();
-say(`Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; commit ${commit}; PostgreSQL at ${new URL(DATABASE_URL).host}; ${SECONDS} s per run; load from a separate autocannon process; the hub's gateway is Hive Gateway with Hive Router's Rust planner (@graphql-hive/router-runtime).`);
+say(
+  `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; commit ${commit}; PostgreSQL at ${new URL(DATABASE_URL).host}; ${SECONDS} s per run; load from a separate autocannon process; the hub's gateway is Hive Gateway with Hive Router's Rust planner (@graphql-hive/router-runtime).`,
+);
 say();
 
 // ---------------------------------------------------------------------------------------------
@@ -129,27 +158,48 @@ async function statementsFor(g: TestGraph, body: string): Promise<number> {
   if (answer.includes('"errors"')) throw new Error(`bench query failed: ${answer.slice(0, 300)}`);
   return g.statements();
 }
-const statements = { seed: await statementsFor(graph, bodies.all), synthetic: await statementsFor(big, bodies.all), seedOne: await statementsFor(graph, bodies.single), syntheticOne: await statementsFor(big, bodies.single) };
+const statements = {
+  seed: await statementsFor(graph, bodies.all),
+  synthetic: await statementsFor(big, bodies.all),
+  seedOne: await statementsFor(graph, bodies.single),
+  syntheticOne: await statementsFor(big, bodies.single),
+};
 say('## 1. SQL statements per request');
 say();
 say(`| query | seed data (45 STPs) | SYNTHETIC 100x (${stpCount} STPs) | equal |`);
 say('| --- | --- | --- | --- |');
-say(`| AllStps (first 200) | ${statements.seed} | ${statements.synthetic} | ${statements.seed === statements.synthetic ? 'yes' : 'NO'} |`);
-say(`| StpOverview (QJM) | ${statements.seedOne} | ${statements.syntheticOne} | ${statements.seedOne === statements.syntheticOne ? 'yes' : 'NO'} |`);
+say(
+  `| AllStps (first 200) | ${statements.seed} | ${statements.synthetic} | ${statements.seed === statements.synthetic ? 'yes' : 'NO'} |`,
+);
+say(
+  `| StpOverview (QJM) | ${statements.seedOne} | ${statements.syntheticOne} | ${statements.seedOne === statements.syntheticOne ? 'yes' : 'NO'} |`,
+);
 say();
 const page1 = await load(graph.gatewayUrl, bodies.page50, 10, SECONDS);
 const page100 = await load(big.gatewayUrl, bodies.page50, 10, SECONDS);
-say(`Page of 50 STPs at 10 clients, SYNTHETIC 100x against seed data: p50 ${page1.p50Ms} ms -> ${page100.p50Ms} ms (ratio ${(page100.p50Ms / Math.max(page1.p50Ms, 0.01)).toFixed(2)}, target <= 1.2).`);
+say(
+  `Page of 50 STPs at 10 clients, SYNTHETIC 100x against seed data: p50 ${page1.p50Ms} ms -> ${page100.p50Ms} ms (ratio ${(page100.p50Ms / Math.max(page1.p50Ms, 0.01)).toFixed(2)}, target <= 1.2).`,
+);
 say();
 await big.close();
 
 // ---------------------------------------------------------------------------------------------
 // 2. Everything in one process (subgraphs, gateways, monolith), load from another.
 const schemaOf = (name: string) => graph.subgraphs[name]?.schemaName ?? '';
-const monolithSchemas = { geography: schemaOf('geography'), organisations: schemaOf('organisations'), programmes: schemaOf('programmes'), finance: schemaOf('finance') };
+const monolithSchemas = {
+  geography: schemaOf('geography'),
+  organisations: schemaOf('organisations'),
+  programmes: schemaOf('programmes'),
+  finance: schemaOf('finance'),
+};
 {
   const monolith = await startMonolith(graph.hub.database.root, monolithSchemas);
-  const cached = await startGateway({ supergraphSdl: graph.supergraphSdl, subgraphUrls: Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])), port: 0, cache: { ttlMs: 300_000 } });
+  const cached = await startGateway({
+    supergraphSdl: graph.supergraphSdl,
+    subgraphUrls: Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])),
+    port: 0,
+    cache: { ttlMs: 300_000 },
+  });
   const stock = await startApolloGateway({ supergraphSdl: graph.supergraphSdl });
   const tuned = await startApolloGateway({ supergraphSdl: graph.supergraphSdl, tuned: true });
   const hiveJs = await startHiveJs(graph.supergraphSdl);
@@ -176,15 +226,29 @@ try {
   const urls: Record<string, string> = {};
   for (const entry of readGraphConfig()) {
     const script = join(REPO_ROOT, entry.sdl.replace(/schema\.graphql$/, 'src/server.ts'));
-    const { url, child } = await spawnReady(['--conditions=@nhs-hub/source', '--import', 'tsx', script], { DATABASE_URL, HUB_SCHEMA: `bench_${tag}_${entry.name}`, PORT: '0' }, /subgraph ready at (\S+)/);
+    const { url, child } = await spawnReady(
+      ['--conditions=@nhs-hub/source', '--import', 'tsx', script],
+      { DATABASE_URL, HUB_SCHEMA: `bench_${tag}_${entry.name}`, PORT: '0' },
+      /subgraph ready at (\S+)/,
+    );
     children.push(child);
     urls[entry.name] = url;
   }
   const supergraphPath = join(temp, 'supergraph.graphql');
   writeFileSync(supergraphPath, supergraphWithUrls(graph.supergraphSdl, urls));
-  const env = { BENCH_SUPERGRAPH: supergraphPath, DATABASE_URL, BENCH_MONOLITH_SCHEMAS: JSON.stringify(Object.fromEntries(Object.keys(monolithSchemas).map((n) => [n, `bench_${tag}_${n}`]))) };
+  const env = {
+    BENCH_SUPERGRAPH: supergraphPath,
+    DATABASE_URL,
+    BENCH_MONOLITH_SCHEMAS: JSON.stringify(
+      Object.fromEntries(Object.keys(monolithSchemas).map((n) => [n, `bench_${tag}_${n}`])),
+    ),
+  };
   const peer = async (kind: string, label: string): Promise<Target> => {
-    const { url, child } = await spawnReady(['--conditions=@nhs-hub/source', '--import', 'tsx', join(REPO_ROOT, 'bench/peer.ts'), kind], env, /ready at (\S+)/);
+    const { url, child } = await spawnReady(
+      ['--conditions=@nhs-hub/source', '--import', 'tsx', join(REPO_ROOT, 'bench/peer.ts'), kind],
+      env,
+      /ready at (\S+)/,
+    );
     children.push(child);
     return { label, url, ...(child.pid ? { pid: child.pid } : {}) };
   };
@@ -199,7 +263,12 @@ try {
   await checkAnswers(targets);
   await measure(targets, '3. As deployed: each subgraph and each gateway in a process of its own');
   gatewayRss = { cacheOff: peakRssMb(targets[1]?.pid), cacheOn: peakRssMb(targets[2]?.pid) };
-  say(`Peak RSS of the hub gateway process alone, after all its runs (target <= 300 MB): ${gatewayRss.cacheOff} MB with the cache off, ${gatewayRss.cacheOn} MB with it warm. Peers: ${targets.slice(3).map((t) => `${t.label} ${peakRssMb(t.pid)} MB`).join(', ')}.`);
+  say(
+    `Peak RSS of the hub gateway process alone, after all its runs (target <= 300 MB): ${gatewayRss.cacheOff} MB with the cache off, ${gatewayRss.cacheOn} MB with it warm. Peers: ${targets
+      .slice(3)
+      .map((t) => `${t.label} ${peakRssMb(t.pid)} MB`)
+      .join(', ')}.`,
+  );
   say();
 } finally {
   for (const child of children) child.kill('SIGTERM');
@@ -220,25 +289,34 @@ for (const cache of ['on', 'off'] as const) {
   const started = performance.now();
   const { DATABASE_URL: _u, TEST_DATABASE_URL: _t, ...inherited } = process.env;
   // What `npm start` runs: the compiled hub (npm install builds it).
-  const hub = spawn(process.execPath, ['gateway/dist/hub.js'], { cwd: REPO_ROOT, env: { ...inherited, PORT: '4000', LOG_LEVEL: 'warn', HUB_CACHE: cache }, stdio: 'ignore' });
+  const hub = spawn(process.execPath, ['gateway/dist/hub.js'], {
+    cwd: REPO_ROOT,
+    env: { ...inherited, PORT: '4000', LOG_LEVEL: 'warn', HUB_CACHE: cache },
+    stdio: 'ignore',
+  });
   try {
     let firstAnswerMs = -1;
     for (let i = 0; i < 600 && firstAnswerMs < 0; i++) {
       try {
-        if ((await postGraphQL('http://127.0.0.1:4000/graphql', '{ stp(code: "QJM") { name } }')).status === 200) firstAnswerMs = Math.round(performance.now() - started);
+        if ((await postGraphQL('http://127.0.0.1:4000/graphql', '{ stp(code: "QJM") { name } }')).status === 200)
+          firstAnswerMs = Math.round(performance.now() - started);
       } catch {
         await new Promise((r) => setTimeout(r, 50));
       }
     }
     const supergraphPath = join(tmpdir(), `hub-bench-${tag}.graphql`);
     writeFileSync(supergraphPath, readFileSync(`${REPO_ROOT}schema/supergraph.graphql`, 'utf8'));
-    const stockPeer = await spawnReady(['--conditions=@nhs-hub/source', '--import', 'tsx', join(REPO_ROOT, 'bench/peer.ts'), 'apollo-stock'], { BENCH_SUPERGRAPH: supergraphPath }, /ready at (\S+)/);
+    const stockPeer = await spawnReady(
+      ['--conditions=@nhs-hub/source', '--import', 'tsx', join(REPO_ROOT, 'bench/peer.ts'), 'apollo-stock'],
+      { BENCH_SUPERGRAPH: supergraphPath },
+      /ready at (\S+)/,
+    );
     try {
       const hubRun = await load('http://127.0.0.1:4000/graphql', bodies.single, 10, SECONDS);
       const stockRun = await load(stockPeer.url, bodies.single, 10, SECONDS);
       const all = await load('http://127.0.0.1:4000/graphql', bodies.all, 10, 3);
       say(
-        `Response cache ${cache}: first answer ${firstAnswerMs} ms after launch; StpOverview at 10 clients ${hubRun.throughputRps} req/s (p50 ${hubRun.p50Ms} ms) against a stock @apollo/gateway in its own process over the same subgraphs ${stockRun.throughputRps} req/s (p50 ${stockRun.p50Ms} ms): ${stockRun.throughputRps > 0 ? (hubRun.throughputRps / stockRun.throughputRps).toFixed(2) : "-"}x (target >= 3x); peak RSS ${peakRssMb(hub.pid)} MB after ${hubRun.requests + all.requests} requests (target: no worse than 416 MB).`,
+        `Response cache ${cache}: first answer ${firstAnswerMs} ms after launch; StpOverview at 10 clients ${hubRun.throughputRps} req/s (p50 ${hubRun.p50Ms} ms) against a stock @apollo/gateway in its own process over the same subgraphs ${stockRun.throughputRps} req/s (p50 ${stockRun.p50Ms} ms): ${stockRun.throughputRps > 0 ? (hubRun.throughputRps / stockRun.throughputRps).toFixed(2) : '-'}x (target >= 3x); peak RSS ${peakRssMb(hub.pid)} MB after ${hubRun.requests + all.requests} requests (target: no worse than 416 MB).`,
       );
     } finally {
       stockPeer.child.kill('SIGTERM');

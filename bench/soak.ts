@@ -23,9 +23,18 @@ const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 100);
 const FUZZ_COUNT = Number(process.env.FUZZ_COUNT ?? 20_000);
 const op = (name: string) => readFileSync(`${REPO_ROOT}schema/operations/${name}.graphql`, 'utf8');
 const headline = [
-  { name: 'StpOverview', body: JSON.stringify({ operationName: 'StpOverview', query: op('StpOverview'), variables: { code: 'QJM' } }) },
-  { name: 'AllStps', body: JSON.stringify({ operationName: 'AllStps', query: op('AllStps'), variables: { first: 200 } }) },
-  { name: 'RegionOverview', body: JSON.stringify({ operationName: 'RegionOverview', query: op('RegionOverview'), variables: { code: 'Y60' } }) },
+  {
+    name: 'StpOverview',
+    body: JSON.stringify({ operationName: 'StpOverview', query: op('StpOverview'), variables: { code: 'QJM' } }),
+  },
+  {
+    name: 'AllStps',
+    body: JSON.stringify({ operationName: 'AllStps', query: op('AllStps'), variables: { first: 200 } }),
+  },
+  {
+    name: 'RegionOverview',
+    body: JSON.stringify({ operationName: 'RegionOverview', query: op('RegionOverview'), variables: { code: 'Y60' } }),
+  },
 ];
 const lines: string[] = [];
 const say = (line = '') => {
@@ -40,7 +49,9 @@ const commit = execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toStri
 
 say(`# Soak ${new Date().toISOString().slice(0, 10)}`);
 say();
-say(`Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; commit ${commit}; PostgreSQL at ${new URL(process.env.TEST_DATABASE_URL).host}; hub in one process (gateway + ${definitions.length} subgraphs); load from separate autocannon processes on loopback.`);
+say(
+  `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; commit ${commit}; PostgreSQL at ${new URL(process.env.TEST_DATABASE_URL).host}; hub in one process (gateway + ${definitions.length} subgraphs); load from separate autocannon processes on loopback.`,
+);
 say();
 
 async function mixedLoad(seconds: number): Promise<(LoadResult & { name: string })[]> {
@@ -48,15 +59,25 @@ async function mixedLoad(seconds: number): Promise<(LoadResult & { name: string 
   return Promise.all(
     headline.map(async ({ name, body }, i) => ({
       name,
-      ...(await loadChecked(graph.gatewayUrl, body, i === 0 ? CLIENTS - share * (headline.length - 1) : share, seconds)),
+      ...(await loadChecked(
+        graph.gatewayUrl,
+        body,
+        i === 0 ? CLIENTS - share * (headline.length - 1) : share,
+        seconds,
+      )),
     })),
   );
 }
 
 function table(results: (LoadResult & { name: string })[]): void {
-  say('| operation | clients | requests | req/s | p50 ms | p97.5 ms | p99 ms | connection errors | non-2xx | answers with GraphQL errors |');
+  say(
+    '| operation | clients | requests | req/s | p50 ms | p97.5 ms | p99 ms | connection errors | non-2xx | answers with GraphQL errors |',
+  );
   say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of results) say(`| ${r.name} | ${r.connections} | ${r.requests} | ${r.throughputRps} | ${r.p50Ms} | ${r.p97_5Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.graphqlErrors} |`);
+  for (const r of results)
+    say(
+      `| ${r.name} | ${r.connections} | ${r.requests} | ${r.throughputRps} | ${r.p50Ms} | ${r.p97_5Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.graphqlErrors} |`,
+    );
   const failed = results.reduce((n, r) => n + r.errors + r.non2xx + r.graphqlErrors, 0);
   const total = results.reduce((n, r) => n + r.requests, 0);
   say();
@@ -82,7 +103,9 @@ const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL, a
 await admin.connect();
 const dropper = setInterval(() => {
   admin
-    .query<{ n: number }>('select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')
+    .query<{ n: number }>(
+      'select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+    )
     .then(({ rows }) => {
       drops++;
       terminated += rows[0]?.n ?? 0;
@@ -95,7 +118,9 @@ await admin.end();
 table(underFault);
 say();
 const lost = underFault.reduce((n, r) => n + r.errors + r.non2xx + r.graphqlErrors, 0);
-say(`${drops} drops, ${terminated} connections terminated; the pool reconnected on its own and reads cut off in flight were retried${lost ? ` (${lost} answers still failed)` : ''}.`);
+say(
+  `${drops} drops, ${terminated} connections terminated; the pool reconnected on its own and reads cut off in flight were retried${lost ? ` (${lost} answers still failed)` : ''}.`,
+);
 const after = await postGraphQL(graph.gatewayUrl, '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }');
 say(`Answer after the drops, without any restart: ${JSON.stringify(after.body)}`);
 say();
@@ -108,14 +133,26 @@ const kinds = new Map<string, number>();
 let slowestMs = 0;
 for (const { kind, body } of hostileRequestStream(FUZZ_COUNT, 7)) {
   const started = performance.now();
-  const res = await fetch(graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(graph.gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
   await res.text();
   slowestMs = Math.max(slowestMs, performance.now() - started);
   statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
   kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
 }
 say(`Kinds: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}.`);
-say(`Statuses: ${[...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ')}; 5xx: ${[...statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0)}; slowest answer ${Math.round(slowestMs)} ms.`);
+say(
+  `Statuses: ${[...statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${s}: ${n}`)
+    .join(
+      ', ',
+    )}; 5xx: ${[...statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0)}; slowest answer ${Math.round(slowestMs)} ms.`,
+);
 const healthy = await postGraphQL(graph.gatewayUrl, '{ stp(code: "QJM") { name } }');
 say(`Answer afterwards: ${JSON.stringify(healthy.body)}; RSS ${rssMb()} MB.`);
 

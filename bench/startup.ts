@@ -15,7 +15,12 @@ const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const TARGETS = { unchanged: 3, fresh: 6 } as const;
 const query = readFileSync(join(REPO_ROOT, 'schema/operations/StpOverview.graphql'), 'utf8');
-const ports = [4000, ...(JSON.parse(readFileSync(join(REPO_ROOT, 'schema/subgraphs.json'), 'utf8')) as { subgraphs: { url: string }[] }).subgraphs.map((s) => Number(new URL(s.url).port))];
+const ports = [
+  4000,
+  ...(
+    JSON.parse(readFileSync(join(REPO_ROOT, 'schema/subgraphs.json'), 'utf8')) as { subgraphs: { url: string }[] }
+  ).subgraphs.map((s) => Number(new URL(s.url).port)),
+];
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -74,7 +79,8 @@ function groupCpuSeconds(group: number): number {
 
 /** Wall and CPU seconds from `npm start` to the first correct answer. */
 async function startOnce(dataDir: string): Promise<{ wall: number; cpu: number }> {
-  for (const port of ports) if (!(await portFree(port))) throw new Error(`port ${port} is in use: stop the hub running there first`);
+  for (const port of ports)
+    if (!(await portFree(port))) throw new Error(`port ${port} is in use: stop the hub running there first`);
   // Embedded PGlite and the compiled code, whatever this shell has set.
   const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, NODE_OPTIONS: _options, ...env } = process.env;
   const started = performance.now();
@@ -84,7 +90,9 @@ async function startOnce(dataDir: string): Promise<{ wall: number; cpu: number }
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...env, PGLITE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
   });
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`npm start exited with ${code}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}`))),
+  );
   try {
     await Promise.race([firstAnswer(started + 60_000), exited]);
     return { wall: (performance.now() - started) / 1000, cpu: child.pid ? groupCpuSeconds(child.pid) : Number.NaN };
@@ -109,7 +117,9 @@ try {
       results[name].push(wall);
       cpu[name].push(used);
     }
-    console.log(`run ${i + 1}: fresh ${results.fresh.at(-1)?.toFixed(2)} s (${cpu.fresh.at(-1)?.toFixed(2)} CPU s), unchanged ${results.unchanged.at(-1)?.toFixed(2)} s (${cpu.unchanged.at(-1)?.toFixed(2)} CPU s)`);
+    console.log(
+      `run ${i + 1}: fresh ${results.fresh.at(-1)?.toFixed(2)} s (${cpu.fresh.at(-1)?.toFixed(2)} CPU s), unchanged ${results.unchanged.at(-1)?.toFixed(2)} s (${cpu.unchanged.at(-1)?.toFixed(2)} CPU s)`,
+    );
   }
 } finally {
   rmSync(root, { recursive: true, force: true });

@@ -34,7 +34,9 @@ const copyCode = (column: string, n = 'n') => sql.raw(`${column} || '~' || lpad(
 /** SYNTHETIC: the priorities (and their programme matches) of every STP, copied onto the STP copies. */
 export async function multiplyProgrammes(db: Kysely<unknown>, schema: string, factor: number): Promise<void> {
   const s = sql.id(schema);
-  const columns = sql.raw('kind, position, sort_key, section_number, title, summary, summary_line, source_document, source_line, source_text, flag_code, flag_explanation');
+  const columns = sql.raw(
+    'kind, position, sort_key, section_number, title, summary, summary_line, source_document, source_line, source_text, flag_code, flag_explanation',
+  );
   // Parents before work streams: work streams reference their parent's copy.
   for (const parents of [true, false]) {
     await sql`
@@ -54,14 +56,20 @@ export async function multiplyProgrammes(db: Kysely<unknown>, schema: string, fa
 /** SYNTHETIC: every STP's figure set and financial facts, copied onto the STP copies. */
 export async function multiplyFinance(db: Kysely<unknown>, schema: string, factor: number): Promise<void> {
   const s = sql.id(schema);
-  const gap = sql.raw('tracker_name, heading_line, heading_text, horizon, healthcare_gbp_m, social_care_gbp_m, combined_gbp_m, proposed_savings_gbp_m, capital_required_gbp_m, flags, checks');
+  const gap = sql.raw(
+    'tracker_name, heading_line, heading_text, horizon, healthcare_gbp_m, social_care_gbp_m, combined_gbp_m, proposed_savings_gbp_m, capital_required_gbp_m, flags, checks',
+  );
   await sql`
     insert into ${s}.stp_finance (stp_code, ${gap})
-    select ${copyCode('stp_code')}, ${gap} from ${s}.stp_finance, generate_series(1, ${factor - 1}) n where stp_code not like '%~%'`.execute(db);
+    select ${copyCode('stp_code')}, ${gap} from ${s}.stp_finance, generate_series(1, ${factor - 1}) n where stp_code not like '%~%'`.execute(
+    db,
+  );
   const fact = sql.raw('kind, amount_gbp_m, amount_as_stated, source_document, source_line, source_text, flags');
   await sql`
     insert into ${s}.financial_fact (stp_code, ${fact})
-    select ${copyCode('stp_code')}, ${fact} from ${s}.financial_fact, generate_series(1, ${factor - 1}) n where stp_code not like '%~%'`.execute(db);
+    select ${copyCode('stp_code')}, ${fact} from ${s}.financial_fact, generate_series(1, ${factor - 1}) n where stp_code not like '%~%'`.execute(
+    db,
+  );
   await sql`analyze ${s}.stp_finance`.execute(db);
   await sql`analyze ${s}.financial_fact`.execute(db);
 }

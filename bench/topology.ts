@@ -38,7 +38,11 @@ const baselineSchema = throwAwayName('topo_baseline');
 let baselineMs = 0;
 try {
   for (const round of [1, 2]) {
-    const alone = spawnService({ label: 'organisations alone', script: subgraphScript('organisations'), env: { DATABASE_URL: databaseUrl, HUB_SCHEMA: baselineSchema, PORT: '0' } });
+    const alone = spawnService({
+      label: 'organisations alone',
+      script: subgraphScript('organisations'),
+      env: { DATABASE_URL: databaseUrl, HUB_SCHEMA: baselineSchema, PORT: '0' },
+    });
     await alone.ready;
     if (round === 2) baselineMs = Date.now() - alone.spawnedAt;
     await alone.stop('SIGTERM');
@@ -76,8 +80,10 @@ say(
     `(the figures below share the machine with whatever else ran). One subgraph process started alone, on an already seeded schema: ${seconds(baselineMs)} from spawn to serving.`,
 );
 say();
-say(`Load: ${CLIENTS} clients (autocannon, own process) for ${SECONDS} s, each request the query below through nginx to a gateway; every answer compared byte for byte with the answer before the run. ` +
-  `At ${Math.round(SECONDS / 3)} s one replica of every subgraph and one gateway were SIGKILLed at once, and started again 1 s later on their ports.`);
+say(
+  `Load: ${CLIENTS} clients (autocannon, own process) for ${SECONDS} s, each request the query below through nginx to a gateway; every answer compared byte for byte with the answer before the run. ` +
+    `At ${Math.round(SECONDS / 3)} s one replica of every subgraph and one gateway were SIGKILLed at once, and started again 1 s later on their ports.`,
+);
 say();
 say('```graphql');
 say(TOPOLOGY_QUERY);
@@ -85,21 +91,33 @@ say('```');
 say();
 say('| measure | result | target | |');
 say('| --- | --- | --- | --- |');
-say(`| failed requests seen by the clients (connection errors, timeouts, non-2xx, wrong answers) | ${result.failed} of ${result.requests} | 0 | ${result.failed === 0 ? 'met' : 'missed'} |`);
-say(`| killed replicas back in rotation, spawn to first request served (worst of ${result.restarts.length}) | ${seconds(worst)} | <= 5 s | ${worst !== null && worst <= TARGET_BACK_MS ? 'met' : 'missed'} |`);
+say(
+  `| failed requests seen by the clients (connection errors, timeouts, non-2xx, wrong answers) | ${result.failed} of ${result.requests} | 0 | ${result.failed === 0 ? 'met' : 'missed'} |`,
+);
+say(
+  `| killed replicas back in rotation, spawn to first request served (worst of ${result.restarts.length}) | ${seconds(worst)} | <= 5 s | ${worst !== null && worst <= TARGET_BACK_MS ? 'met' : 'missed'} |`,
+);
 say(`| throughput | ${result.throughputRps} req/s | | |`);
 say(`| latency p50 / p99 / max | ${result.p50Ms} / ${result.p99Ms} / ${result.maxMs} ms | | |`);
 say(`| requests nginx retried on the other replica | ${result.retriedByNginx} | | |`);
-say(`| start-up of all ${result.processes} processes at once (schemas migrated and seeded) | ${seconds(result.startupMs)} | | |`);
+say(
+  `| start-up of all ${result.processes} processes at once (schemas migrated and seeded) | ${seconds(result.startupMs)} | | |`,
+);
 say();
-say('| restarted replica | spawn to "ready" (process start-up) | "ready" to first request served (nginx) | spawn to first request served | |');
+say(
+  '| restarted replica | spawn to "ready" (process start-up) | "ready" to first request served (nginx) | spawn to first request served | |',
+);
 say('| --- | --- | --- | --- | --- |');
 for (const r of result.restarts) {
   const lb = r.readyMs !== null && r.backInRotationMs !== null ? r.backInRotationMs - r.readyMs : null;
-  say(`| ${r.label} | ${seconds(r.readyMs)} | ${seconds(lb)} | ${seconds(r.backInRotationMs)} | ${r.backInRotationMs !== null && r.backInRotationMs <= TARGET_BACK_MS ? 'met' : 'missed'} |`);
+  say(
+    `| ${r.label} | ${seconds(r.readyMs)} | ${seconds(lb)} | ${seconds(r.backInRotationMs)} | ${r.backInRotationMs !== null && r.backInRotationMs <= TARGET_BACK_MS ? 'met' : 'missed'} |`,
+  );
 }
 say();
-say(`Failures by kind: ${result.connectionErrors} connection errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx, ${result.wrongAnswers} wrong answers.`);
+say(
+  `Failures by kind: ${result.connectionErrors} connection errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx, ${result.wrongAnswers} wrong answers.`,
+);
 if (result.samples.length > 0) {
   say();
   say('First failed answers:');

@@ -5,7 +5,17 @@
 import '@nhs-hub/kit/telemetry';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DataFileError, DEFAULT_PGLITE_DATA_DIR, displayPath, formatLoadSummary, type HubDatabase, loadFile, openDatabase, prepareSubgraph, readEnv } from '@nhs-hub/kit';
+import {
+  DataFileError,
+  DEFAULT_PGLITE_DATA_DIR,
+  displayPath,
+  formatLoadSummary,
+  type HubDatabase,
+  loadFile,
+  openDatabase,
+  prepareSubgraph,
+  readEnv,
+} from '@nhs-hub/kit';
 import { purgeGatewayCaches } from '@nhs-hub/kit/cache-purge';
 import { SingleBar } from 'cli-progress';
 import { loadSubgraph, readGraphConfig } from '../gateway/src/config.js';
@@ -46,7 +56,9 @@ export async function runLoadCommand(argv: readonly string[], options: LoadComma
   const definition = await loadSubgraph(entry);
   const loadable = definition.loadables?.[table];
   if (!loadable) {
-    err(`Subgraph '${name}' has no loadable table '${table}' (loadable: ${Object.keys(definition.loadables ?? {}).join(', ') || 'none'})`);
+    err(
+      `Subgraph '${name}' has no loadable table '${table}' (loadable: ${Object.keys(definition.loadables ?? {}).join(', ') || 'none'})`,
+    );
     return 2;
   }
   const path = resolve(options.cwd ?? process.env.INIT_CWD ?? process.cwd(), file);
@@ -61,7 +73,12 @@ export async function runLoadCommand(argv: readonly string[], options: LoadComma
   }
   const schemaName = schemaArg ?? definition.name;
   // Said before anything is written, so nobody loads into the wrong database by surprise.
-  const where = database.kind === 'postgres' ? `PostgreSQL (${redact(env.DATABASE_URL)})` : options.database ? 'PGlite' : `PGlite (${displayPath(pgliteDataDir)})`;
+  const where =
+    database.kind === 'postgres'
+      ? `PostgreSQL (${redact(env.DATABASE_URL)})`
+      : options.database
+        ? 'PGlite'
+        : `PGlite (${displayPath(pgliteDataDir)})`;
   err(`${dryRun ? 'Dry run: ' : ''}${displayPath(path)} -> ${schemaName}.${table} on ${where}`);
   const bar = new SingleBar({
     format: `${table} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta}s`,
@@ -86,7 +103,8 @@ export async function runLoadCommand(argv: readonly string[], options: LoadComma
     if (barStarted) bar.stop();
     out(formatLoadSummary(summary));
     // The rows are committed: cached answers from before the load must not be served after it.
-    if (!dryRun && (summary.inserted > 0 || summary.updated > 0 || summary.deleted > 0)) for (const line of await purgeGatewayCaches(env)) err(line);
+    if (!dryRun && (summary.inserted > 0 || summary.updated > 0 || summary.deleted > 0))
+      for (const line of await purgeGatewayCaches(env)) err(line);
     return 0;
   } catch (error) {
     if (barStarted) bar.stop();

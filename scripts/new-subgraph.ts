@@ -11,7 +11,15 @@ import { nextFreePort, registerBuild, registerSubgraph, renderSubgraph, validate
 const args = process.argv.slice(2);
 const name = args[0] ?? '';
 const entries = readGraphConfig();
-const problem = name && args.length === 1 ? validateName(name, REPO_ROOT, entries.map((e) => e.name), readFileSync(SUPERGRAPH_PATH, 'utf8')) : 'usage: npm run new:subgraph -- <name>';
+const problem =
+  name && args.length === 1
+    ? validateName(
+        name,
+        REPO_ROOT,
+        entries.map((e) => e.name),
+        readFileSync(SUPERGRAPH_PATH, 'utf8'),
+      )
+    : 'usage: npm run new:subgraph -- <name>';
 if (problem) {
   console.error(problem);
   process.exit(2);
@@ -26,7 +34,8 @@ const BUILD_CONFIG = join(REPO_ROOT, 'tsconfig.build.json');
 const previousBuild = readFileSync(BUILD_CONFIG, 'utf8');
 registerBuild(BUILD_CONFIG, name);
 
-const run = (command: string, commandArgs: string[]) => execFileSync(command, commandArgs, { cwd: REPO_ROOT, stdio: 'inherit' });
+const run = (command: string, commandArgs: string[]) =>
+  execFileSync(command, commandArgs, { cwd: REPO_ROOT, stdio: 'inherit' });
 try {
   // Links @nhs-hub/<name> into node_modules and records the workspace in package-lock.json.
   run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund']);
@@ -44,7 +53,9 @@ try {
   } catch {
     // The link is all that is left to undo; `npm install` by hand does it.
   }
-  console.error(`\nScaffolding ${name} failed (output above); services/${name}/ and its schema/subgraphs.json entry were removed.`);
+  console.error(
+    `\nScaffolding ${name} failed (output above); services/${name}/ and its schema/subgraphs.json entry were removed.`,
+  );
   process.exit(1);
 }
 const next: [string, string][] = [

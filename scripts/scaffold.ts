@@ -18,14 +18,22 @@ export interface ScaffoldOptions {
 // Postgres schema the database itself owns.
 const RESERVED = new Set(['kit', 'gateway', 'public']);
 
-export function validateName(name: string, root: string, registered: readonly string[] = [], supergraphSdl = ''): string | null {
-  if (!/^[a-z][a-z0-9]{1,30}$/.test(name)) return `"${name}" must be 2-31 lower-case letters and digits, starting with a letter (it names a package, a Postgres schema and GraphQL types)`;
-  if (RESERVED.has(name) || name.startsWith('pg')) return `"${name}" is reserved (a workspace package or a Postgres system schema)`;
+export function validateName(
+  name: string,
+  root: string,
+  registered: readonly string[] = [],
+  supergraphSdl = '',
+): string | null {
+  if (!/^[a-z][a-z0-9]{1,30}$/.test(name))
+    return `"${name}" must be 2-31 lower-case letters and digits, starting with a letter (it names a package, a Postgres schema and GraphQL types)`;
+  if (RESERVED.has(name) || name.startsWith('pg'))
+    return `"${name}" is reserved (a workspace package or a Postgres system schema)`;
   if (existsSync(join(root, 'services', name))) return `services/${name} already exists`;
   if (registered.includes(name)) return `${name} is already in schema/subgraphs.json`;
   // The template's entity is <Name>Fact: a type of that name elsewhere in the graph would not compose.
   const entity = `${name.charAt(0).toUpperCase()}${name.slice(1)}Fact`;
-  if (new RegExp(`^type ${entity}\\b`, 'm').test(supergraphSdl)) return `the graph already has a type ${entity}; choose another name`;
+  if (new RegExp(`^type ${entity}\\b`, 'm').test(supergraphSdl))
+    return `the graph already has a type ${entity}; choose another name`;
   return null;
 }
 
@@ -41,7 +49,12 @@ export function nextFreePort(urls: readonly string[]): number {
 export function registerSubgraph(configPath: string, name: string, port: number): string {
   const before = readFileSync(configPath, 'utf8');
   const config = JSON.parse(before) as { subgraphs: unknown[] };
-  config.subgraphs.push({ name, url: `http://127.0.0.1:${port}/graphql`, sdl: `services/${name}/schema.graphql`, package: `@nhs-hub/${name}` });
+  config.subgraphs.push({
+    name,
+    url: `http://127.0.0.1:${port}/graphql`,
+    sdl: `services/${name}/schema.graphql`,
+    package: `@nhs-hub/${name}`,
+  });
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
   return before;
 }
@@ -53,8 +66,11 @@ export function registerBuild(buildConfigPath: string, name: string): void {
   if (config.references.some((r) => r.path === path)) return;
   const gateway = config.references.findIndex((r) => r.path.startsWith('gateway/'));
   config.references.splice(gateway < 0 ? config.references.length : gateway, 0, { path });
-  writeFileSync(buildConfigPath, `${JSON.stringify(config, null, 2)}
-`);
+  writeFileSync(
+    buildConfigPath,
+    `${JSON.stringify(config, null, 2)}
+`,
+  );
 }
 
 /** Writes services/<name>/ and returns the files written, relative to the root. */
@@ -63,7 +79,12 @@ export function renderSubgraph(options: ScaffoldOptions): string[] {
   const date = (options.date ?? new Date()).toISOString().slice(0, 10).replaceAll('-', '_');
   const pascal = name.charAt(0).toUpperCase() + name.slice(1);
   const fill = (text: string) =>
-    text.replaceAll('__Name__', pascal).replaceAll('__name__', name).replaceAll('__camel__', name).replaceAll('__port__', String(port)).replaceAll('__date__', date);
+    text
+      .replaceAll('__Name__', pascal)
+      .replaceAll('__name__', name)
+      .replaceAll('__camel__', name)
+      .replaceAll('__port__', String(port))
+      .replaceAll('__date__', date);
   const target = join(root, 'services', name);
   const written: string[] = [];
   const walk = (dir: string) => {

@@ -8,7 +8,12 @@ process.env.HUB_JWT_SECRET = TEST_JWT_SECRET;
 const RANKINGS = readFileSync(`${REPO_ROOT}schema/operations/RegionRankings.graphql`, 'utf8');
 
 interface Rankings {
-  regionSnapshot: { financialSummary: { combinedGapGbpM: string; rankings: { rank: number; stpCode: string; valueGbpM: string }[] | null } };
+  regionSnapshot: {
+    financialSummary: {
+      combinedGapGbpM: string;
+      rankings: { rank: number; stpCode: string; valueGbpM: string }[] | null;
+    };
+  };
 }
 
 let graph: TestGraph;
@@ -18,11 +23,18 @@ beforeAll(async () => {
 afterAll(() => graph.close());
 
 const rankings = (authorization?: string) =>
-  postGraphQL<Rankings>(graph.gatewayUrl, RANKINGS, { code: 'Y60', asOf: '2020-01-01' }, authorization ? { authorization } : {});
+  postGraphQL<Rankings>(
+    graph.gatewayUrl,
+    RANKINGS,
+    { code: 'Y60', asOf: '2020-01-01' },
+    authorization ? { authorization } : {},
+  );
 
 describe('restricted fields', () => {
   it('answers a regional director with the rankings', async () => {
-    const { status, body } = await rankings(await signTestToken({ scope: 'stp:read region:director', sub: 'director-midlands' }));
+    const { status, body } = await rankings(
+      await signTestToken({ scope: 'stp:read region:director', sub: 'director-midlands' }),
+    );
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     const ranked = body.data?.regionSnapshot.financialSummary.rankings ?? [];
@@ -30,8 +42,12 @@ describe('restricted fields', () => {
     expect(ranked.at(-1)).toMatchObject({ rank: 11, stpCode: 'QOC', valueGbpM: '131' });
   });
 
-  it('ranks a region\'s STPs by the derived gap per head, from geography\'s populations through @requires', async () => {
-    const { body } = await postGraphQL<{ regionSnapshot: { financialSummary: { rankings: { rank: number; stpCode: string; valueGbpM: string; gbpPerPerson: string }[] } } }>(
+  it("ranks a region's STPs by the derived gap per head, from geography's populations through @requires", async () => {
+    const { body } = await postGraphQL<{
+      regionSnapshot: {
+        financialSummary: { rankings: { rank: number; stpCode: string; valueGbpM: string; gbpPerPerson: string }[] };
+      };
+    }>(
       graph.gatewayUrl,
       'query($by: RegionFinanceRankOrder) { regionSnapshot(code: "Y60", asOf: "2020-01-01") { financialSummary { rankings(by: $by) { rank stpCode valueGbpM gbpPerPerson } } } }',
       { by: 'GAP_PER_HEAD' },
@@ -40,7 +56,19 @@ describe('restricted fields', () => {
     expect(body.errors).toBeUndefined();
     const ranked = body.data?.regionSnapshot.financialSummary.rankings ?? [];
     // 712 / 1,100,000 people = £647.27 a head; Lincolnshire's 182 / 700,000 = £260 is the lowest of the 11.
-    expect(ranked.map((r) => r.stpCode)).toEqual(['QHL', 'QT1', 'QUA', 'QNC', 'QGH', 'QK1', 'QJ2', 'QWU', 'QPM', 'QOC', 'QJM']);
+    expect(ranked.map((r) => r.stpCode)).toEqual([
+      'QHL',
+      'QT1',
+      'QUA',
+      'QNC',
+      'QGH',
+      'QK1',
+      'QJ2',
+      'QWU',
+      'QPM',
+      'QOC',
+      'QJM',
+    ]);
     expect(ranked[0]).toEqual({ rank: 1, stpCode: 'QHL', valueGbpM: '712', gbpPerPerson: '647.27' });
     expect(ranked.at(-1)).toEqual({ rank: 11, stpCode: 'QJM', valueGbpM: '182', gbpPerPerson: '260' });
   });
@@ -60,24 +88,34 @@ describe('restricted fields', () => {
   it('denies a valid token without the scope', async () => {
     const { body } = await rankings(await signTestToken({ scope: 'stp:read', sub: 'analyst' }));
     expect(body.data?.regionSnapshot.financialSummary.rankings).toBeNull();
-    expect(body.errors?.[0]?.message).toBe('RegionFinancialSummary.rankings needs scope "region:director", which this token does not grant');
+    expect(body.errors?.[0]?.message).toBe(
+      'RegionFinancialSummary.rankings needs scope "region:director", which this token does not grant',
+    );
   });
 
   it.each([
     ['not a JWT', 'Bearer not-a-token', 'expected "Authorization: Bearer <JWT>"'],
     ['another scheme', 'Basic dXNlcjpwYXNz', 'expected "Authorization: Bearer <JWT>"'],
-  ])('refuses a malformed header (%s) with 401 UNAUTHENTICATED before doing any work', async (_label, header, reason) => {
-    graph.resetCounters();
-    const { status, body } = await postGraphQL(graph.gatewayUrl, '{ stp(code: "QJM") { name } }', undefined, { authorization: header });
-    expect(status).toBe(401);
-    expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect(body.errors?.[0]?.message).toBe(`Invalid bearer token: ${reason}`);
-    expect(graph.statements()).toBe(0);
-  });
+  ])(
+    'refuses a malformed header (%s) with 401 UNAUTHENTICATED before doing any work',
+    async (_label, header, reason) => {
+      graph.resetCounters();
+      const { status, body } = await postGraphQL(graph.gatewayUrl, '{ stp(code: "QJM") { name } }', undefined, {
+        authorization: header,
+      });
+      expect(status).toBe(401);
+      expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(body.errors?.[0]?.message).toBe(`Invalid bearer token: ${reason}`);
+      expect(graph.statements()).toBe(0);
+    },
+  );
 
   it('refuses a token signed with another key, and an expired one', async () => {
     const forged = await postGraphQL(graph.gatewayUrl, '{ stp(code: "QJM") { name } }', undefined, {
-      authorization: await signTestToken({ scope: 'region:director' }, 'an-attacker-key-that-is-long-enough-0123456789'),
+      authorization: await signTestToken(
+        { scope: 'region:director' },
+        'an-attacker-key-that-is-long-enough-0123456789',
+      ),
     });
     expect(forged.status).toBe(401);
     expect(forged.body.errors?.[0]?.message).toContain('Invalid bearer token: signature does not verify');
@@ -89,7 +127,10 @@ describe('restricted fields', () => {
   });
 
   it('keeps public data public: no token needed for the headline', async () => {
-    const { status, body } = await postGraphQL(graph.gatewayUrl, '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }');
+    const { status, body } = await postGraphQL(
+      graph.gatewayUrl,
+      '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }',
+    );
     expect(status).toBe(200);
     expect(body).toEqual({ data: { stp: { name: 'Lincolnshire', financialGap: { combinedGbpM: '182' } } } });
   });
@@ -97,12 +138,26 @@ describe('restricted fields', () => {
   it('is enforced by the finance subgraph itself, not only by the gateway', async () => {
     const finance = graph.subgraphs.finance?.url ?? '';
     const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on RegionSnapshot { financialSummary { rankings { stpCode } } } } }`;
-    const representations = [{ __typename: 'RegionSnapshot', regionCode: 'Y60', asOf: '2020-01-01', stpCodes: ['QHL'], population: 1100000, populationIsComplete: true }];
+    const representations = [
+      {
+        __typename: 'RegionSnapshot',
+        regionCode: 'Y60',
+        asOf: '2020-01-01',
+        stpCodes: ['QHL'],
+        population: 1100000,
+        populationIsComplete: true,
+      },
+    ];
     const direct = await postGraphQL(finance, query, { r: representations });
     expect(direct.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const withToken = await postGraphQL<{ _entities: { financialSummary: { rankings: { stpCode: string }[] } }[] }>(finance, query, { r: representations }, {
-      authorization: await signTestToken({ scope: 'region:director' }),
-    });
+    const withToken = await postGraphQL<{ _entities: { financialSummary: { rankings: { stpCode: string }[] } }[] }>(
+      finance,
+      query,
+      { r: representations },
+      {
+        authorization: await signTestToken({ scope: 'region:director' }),
+      },
+    );
     expect(withToken.body.data?._entities[0]?.financialSummary.rankings).toEqual([{ stpCode: 'QHL' }]);
   });
 });

@@ -46,7 +46,15 @@ beforeAll(async () => {
   pagesPort = (pages.address() as AddressInfo).port;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 120_000);
 afterAll(async () => {
@@ -68,9 +76,13 @@ describe('the explorer', () => {
     await page.locator('.graphiql-editor-tool .graphiql-editor').first().click();
     await page.keyboard.insertText(JSON.stringify(explorerOperations()[0]?.variables));
     await page.locator('.graphiql-execute-button').first().click();
-    await expect.poll(async () => page.locator('.graphiql-response').innerText(), { timeout: 30_000 }).toContain('Lincolnshire');
+    await expect
+      .poll(async () => page.locator('.graphiql-response').innerText(), { timeout: 30_000 })
+      .toContain('Lincolnshire');
     const origin = new URL(graph.gatewayUrl).origin;
-    const foreign = requested.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
+    const foreign = requested.filter(
+      (url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'),
+    );
     expect(foreign).toEqual([]);
     expect(requested.some((url) => url.startsWith(origin))).toBe(true);
     mkdirSync(`${REPO_ROOT}docs/images`, { recursive: true });
@@ -83,7 +95,12 @@ describe('the explorer', () => {
 describe('a browser app on another origin', () => {
   const calls = async (token: string) => [
     { query: explorerOperations()[0]?.query, variables: { code: 'QJM' } },
-    { query: 'query($code: ID!, $asOf: Date) { regionSnapshot(code: $code, asOf: $asOf) { financialSummary { rankings { rank stpCode } } } }', variables: { code: 'Y60', asOf: '2020-01-01' }, token },
+    {
+      query:
+        'query($code: ID!, $asOf: Date) { regionSnapshot(code: $code, asOf: $asOf) { financialSummary { rankings { rank stpCode } } } }',
+      variables: { code: 'Y60', asOf: '2020-01-01' },
+      token,
+    },
   ];
 
   it('runs StpOverview, and RegionRankings with a token (a preflighted request), from an allowed origin', async () => {
@@ -91,8 +108,14 @@ describe('a browser app on another origin', () => {
     // localhost:<port> is another origin than the hub's 127.0.0.1:<port>; development allows localhost ports.
     await page.goto(`http://localhost:${pagesPort}/?hub=${encodeURIComponent(graph.gatewayUrl)}`);
     const token = (await signTestToken({ scope: 'region:director' })).replace(/^Bearer /, '');
-    const [overview, rankings] = (await page.evaluate(async (c) => (window as unknown as { run(c: unknown): Promise<unknown[]> }).run(c), await calls(token))) as {
-      data?: { stp?: { name: string }; regionSnapshot?: { financialSummary: { rankings: { rank: number; stpCode: string }[] } } };
+    const [overview, rankings] = (await page.evaluate(
+      async (c) => (window as unknown as { run(c: unknown): Promise<unknown[]> }).run(c),
+      await calls(token),
+    )) as {
+      data?: {
+        stp?: { name: string };
+        regionSnapshot?: { financialSummary: { rankings: { rank: number; stpCode: string }[] } };
+      };
       failed?: string;
     }[];
     expect(overview?.failed).toBeUndefined();
@@ -105,7 +128,10 @@ describe('a browser app on another origin', () => {
     const page = await browser.newPage();
     // Chromium resolves *.localhost to loopback, but evil.localhost is not an allowed origin.
     await page.goto(`http://evil.localhost:${pagesPort}/?hub=${encodeURIComponent(graph.gatewayUrl)}`);
-    const [overview] = (await page.evaluate(async (c) => (window as unknown as { run(c: unknown): Promise<unknown[]> }).run(c), await calls('x'))) as { failed?: string }[];
+    const [overview] = (await page.evaluate(
+      async (c) => (window as unknown as { run(c: unknown): Promise<unknown[]> }).run(c),
+      await calls('x'),
+    )) as { failed?: string }[];
     expect(overview?.failed).toMatch(/Failed to fetch/);
     await page.close();
   }, 60_000);
@@ -114,7 +140,14 @@ describe('a browser app on another origin', () => {
 describe('CORS headers', () => {
   it('answers an allowed preflight 204 with Authorization allowed and no credentials, and an unknown origin with none', async () => {
     const preflight = (origin: string) =>
-      fetch(graph.gatewayUrl, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+      fetch(graph.gatewayUrl, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization, content-type',
+        },
+      });
     const allowed = await preflight('http://localhost:5173');
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
@@ -123,7 +156,9 @@ describe('CORS headers', () => {
     const evil = await preflight('https://evil.example');
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
     // A simple (non-preflighted) cross-site request is still refused by CSRF protection.
-    const simple = await fetch(`${graph.gatewayUrl}?query=${encodeURIComponent('{ stps { totalCount } }')}`, { headers: { origin: 'https://evil.example' } });
+    const simple = await fetch(`${graph.gatewayUrl}?query=${encodeURIComponent('{ stps { totalCount } }')}`, {
+      headers: { origin: 'https://evil.example' },
+    });
     expect(simple.status).toBe(403);
   });
 });

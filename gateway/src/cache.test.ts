@@ -21,7 +21,8 @@ const temp = mkdtempSync(join(tmpdir(), 'hub-cache-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 type Workforce = { stp: { name: string; workforceFacts: { id: string; qualifier: string | null }[] } };
-const qualifierOf = (data: Workforce | null | undefined, id: string) => data?.stp.workforceFacts.find((f) => f.id === id)?.qualifier;
+const qualifierOf = (data: Workforce | null | undefined, id: string) =>
+  data?.stp.workforceFacts.find((f) => f.id === id)?.qualifier;
 
 describe('a response cache in the gateway process', () => {
   let graph: TestGraph;
@@ -77,7 +78,8 @@ describe('a response cache in the gateway process', () => {
   });
 
   it('lets nobody without a credential purge it', async () => {
-    const purge = (headers: Record<string, string> = {}) => fetch(new URL('/admin/cache/purge', graph.gatewayUrl), { method: 'POST', headers });
+    const purge = (headers: Record<string, string> = {}) =>
+      fetch(new URL('/admin/cache/purge', graph.gatewayUrl), { method: 'POST', headers });
     expect((await purge()).status).toBe(401);
     expect((await purge({ authorization: await signTestToken({ scope: 'region:director' }) })).status).toBe(403);
     expect((await purge({ authorization: 'Bearer forged.token.here' })).status).toBe(401);
@@ -89,17 +91,30 @@ describe('a response cache in the gateway process', () => {
   it('shows a load to the very next request: npm run load purges the cache', async () => {
     const cached = await postGraphQL<Workforce>(graph.gatewayUrl, WORKFORCE);
     expect(qualifierOf(cached.body.data, 'workforce.QJM.1')).toBe('≈');
-    const row = { id: 'workforce.QJM.1', stp_code: 'QJM', kind: 'VACANCY_RATE', value: '9', unit: 'PERCENT', qualifier: 'about', statement: 'high vacancy rate ≈ 9%', source_document: 'seeds/000_647e8cd618725ea4.txt', source_line: 34 };
+    const row = {
+      id: 'workforce.QJM.1',
+      stp_code: 'QJM',
+      kind: 'VACANCY_RATE',
+      value: '9',
+      unit: 'PERCENT',
+      qualifier: 'about',
+      statement: 'high vacancy rate ≈ 9%',
+      source_document: 'seeds/000_647e8cd618725ea4.txt',
+      source_line: 34,
+    };
     writeFileSync(join(temp, 'changed.json'), JSON.stringify([row]));
     const err: string[] = [];
     process.env.HUB_GATEWAY_URL = new URL(graph.gatewayUrl).origin;
     try {
-      const code = await runLoadCommand(['workforce', 'workforce_fact', 'changed.json', `--schema=${graph.subgraphs.workforce?.schemaName}`], {
-        database: graph.hub.database,
-        cwd: temp,
-        stdout: () => undefined,
-        stderr: (line) => err.push(line),
-      });
+      const code = await runLoadCommand(
+        ['workforce', 'workforce_fact', 'changed.json', `--schema=${graph.subgraphs.workforce?.schemaName}`],
+        {
+          database: graph.hub.database,
+          cwd: temp,
+          stdout: () => undefined,
+          stderr: (line) => err.push(line),
+        },
+      );
       expect(code).toBe(0);
     } finally {
       delete process.env.HUB_GATEWAY_URL;
@@ -115,7 +130,11 @@ describe('a response cache in the gateway process', () => {
     const extensions = { persistedQuery: { version: 1, sha256Hash: hash } };
     // Registered once by POST (automatic persisted queries), then fetched by hash alone.
     await postGraphQL(graph.gatewayUrl, query, { code: 'QNC' }, {}).then(() =>
-      fetch(graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { code: 'QNC' }, extensions }) }),
+      fetch(graph.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables: { code: 'QNC' }, extensions }),
+      }),
     );
     const url = `${graph.gatewayUrl}?operationName=StpOverview&variables=${encodeURIComponent(JSON.stringify({ code: 'QNC' }))}&extensions=${encodeURIComponent(JSON.stringify(extensions))}`;
     const preflighted = { 'apollo-require-preflight': 'true' };
@@ -150,9 +169,18 @@ describe('a response cache in Redis, shared by two gateway processes', () => {
       HUB_SUPERGRAPH_PATH: supergraphPath,
       HUB_CACHE_REDIS_URL: REDIS_URL,
       HUB_CACHE_REDIS_PREFIX: prefix,
-      ...Object.fromEntries(Object.entries(graph.subgraphs).map(([name, s]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, s.url])),
+      ...Object.fromEntries(
+        Object.entries(graph.subgraphs).map(([name, s]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, s.url]),
+      ),
     };
-    for (let i = 0; i < 2; i++) gateways.push(await startProcess(join(REPO_ROOT, 'gateway/src/server.ts'), env, /Gateway ready at (\S+) \(response cache: redis\)/));
+    for (let i = 0; i < 2; i++)
+      gateways.push(
+        await startProcess(
+          join(REPO_ROOT, 'gateway/src/server.ts'),
+          env,
+          /Gateway ready at (\S+) \(response cache: redis\)/,
+        ),
+      );
   }, 120_000);
   afterAll(async () => {
     for (const { child } of gateways) child.kill('SIGTERM');
@@ -177,9 +205,14 @@ describe('a response cache in Redis, shared by two gateway processes', () => {
 
     // The data changes underneath; until a purge both replicas keep the cached answer.
     const schema = graph.subgraphs.workforce?.schemaName ?? '';
-    await sql`update ${sql.table(`${schema}.workforce_fact`)} set qualifier = 'mean' where id = 'workforce.QJM.2'`.execute(graph.hub.database.root);
+    await sql`update ${sql.table(`${schema}.workforce_fact`)} set qualifier = 'mean' where id = 'workforce.QJM.2'`.execute(
+      graph.hub.database.root,
+    );
     expect(qualifierOf((await postGraphQL<Workforce>(b.url, WORKFORCE)).body.data, 'workforce.QJM.2')).toBe('average');
-    const purged = await fetch(new URL('/admin/cache/purge', a.url), { method: 'POST', headers: { authorization: await signTestToken({ scope: 'hub:cache:purge' }) } });
+    const purged = await fetch(new URL('/admin/cache/purge', a.url), {
+      method: 'POST',
+      headers: { authorization: await signTestToken({ scope: 'hub:cache:purge' }) },
+    });
     expect(await purged.json()).toEqual({ purged: true, store: 'redis' });
     // No stale answer from either replica after the purge.
     expect(qualifierOf((await postGraphQL<Workforce>(b.url, WORKFORCE)).body.data, 'workforce.QJM.2')).toBe('mean');
@@ -219,7 +252,11 @@ describe('Redis down', () => {
   });
 });
 
-function startProcess(script: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ url: string; child: ChildProcess }> {
+function startProcess(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+): Promise<{ url: string; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: REPO_ROOT, env });
     let out = '';

@@ -1,7 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { composeSupergraph, staleFiles } from './composition.js';
 import { REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
-import { API_SCHEMA_PATH, breakingChanges, describeBreakingChange, INTROSPECTION_PATH, readAllowlist } from './governance.js';
+import {
+  API_SCHEMA_PATH,
+  breakingChanges,
+  describeBreakingChange,
+  INTROSPECTION_PATH,
+  readAllowlist,
+} from './governance.js';
 import { OWNERSHIP_PATH, ownershipDocument } from './ownership.js';
 
 // npm run compose            prints every subgraph's SDL, composes schema/supergraph.graphql and
@@ -26,10 +32,13 @@ if (check) {
       baselineSupergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
       allowlist: readAllowlist(),
     });
-    for (const change of changes.filter((c) => c.allowed)) console.warn(`allowed breaking change ${change.path}: ${change.message}`);
+    for (const change of changes.filter((c) => c.allowed))
+      console.warn(`allowed breaking change ${change.path}: ${change.message}`);
     const refused = changes.filter((c) => !c.allowed);
     if (refused.length) {
-      console.error(`Refusing ${refused.length} breaking change(s); nothing written:\n${refused.map((c) => `  ${describeBreakingChange(c)}`).join('\n')}`);
+      console.error(
+        `Refusing ${refused.length} breaking change(s); nothing written:\n${refused.map((c) => `  ${describeBreakingChange(c)}`).join('\n')}`,
+      );
       process.exit(1);
     }
   }
@@ -38,5 +47,7 @@ if (check) {
   writeFileSync(API_SCHEMA_PATH, result.apiSdl);
   writeFileSync(INTROSPECTION_PATH, result.introspectionJson);
   writeFileSync(OWNERSHIP_PATH, ownershipDocument(result.supergraphSdl));
-  console.log(`Composed ${result.subgraphSdl.size} subgraph(s) into ${relative(SUPERGRAPH_PATH)}; API schema in ${relative(API_SCHEMA_PATH)}, introspection in ${relative(INTROSPECTION_PATH)}, ownership table in ${relative(OWNERSHIP_PATH)}`);
+  console.log(
+    `Composed ${result.subgraphSdl.size} subgraph(s) into ${relative(SUPERGRAPH_PATH)}; API schema in ${relative(API_SCHEMA_PATH)}, introspection in ${relative(INTROSPECTION_PATH)}, ownership table in ${relative(OWNERSHIP_PATH)}`,
+  );
 }

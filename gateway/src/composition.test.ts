@@ -33,7 +33,12 @@ describe('schema governance', () => {
     // previous state of main. A ref without schema/api.graphql (before it existed) has no baseline.
     const baselines = ['HEAD', 'HEAD~1'].flatMap((ref) => {
       try {
-        return [execFileSync('git', ['show', `${ref}:schema/api.graphql`], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString()];
+        return [
+          execFileSync('git', ['show', `${ref}:schema/api.graphql`], {
+            cwd: REPO_ROOT,
+            stdio: ['ignore', 'pipe', 'ignore'],
+          }).toString(),
+        ];
       } catch {
         return [];
       }
@@ -54,7 +59,9 @@ describe('the breaking-change check', () => {
     return print({
       ...document,
       definitions: document.definitions.map((d) =>
-        d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === typeName ? { ...d, fields: d.fields?.filter((f) => f.name.value !== fieldName) } : d,
+        d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === typeName
+          ? { ...d, fields: d.fields?.filter((f) => f.name.value !== fieldName) }
+          : d,
       ),
     });
   };
@@ -67,13 +74,28 @@ describe('the breaking-change check', () => {
   it('refuses a removed field, naming it, the subgraph that owns it and the operations it breaks', async () => {
     const changes = await breakingChanges(apiSdl, withoutField('Stp', 'leads'), { supergraphSdl, allowlist: [] });
     expect(changes).toEqual([
-      { path: 'Stp.leads', message: "Field 'leads' was removed from object type 'Stp'", owner: 'organisations', operations: ['AllStps', 'StpOverview'], allowed: false },
+      {
+        path: 'Stp.leads',
+        message: "Field 'leads' was removed from object type 'Stp'",
+        owner: 'organisations',
+        operations: ['AllStps', 'StpOverview'],
+        allowed: false,
+      },
     ]);
-    expect(describeBreakingChange(changes[0] as (typeof changes)[number])).toContain('Owned by organisations. Breaks public API consumers: the checked-in operation(s) AllStps, StpOverview');
+    expect(describeBreakingChange(changes[0] as (typeof changes)[number])).toContain(
+      'Owned by organisations. Breaks public API consumers: the checked-in operation(s) AllStps, StpOverview',
+    );
   });
 
   it('accepts a removal the allow-list names', async () => {
-    const allowlist = [{ path: 'Stp.considerations', reason: 'Moved to Stp.relevantConsiderations', approvedBy: 'API review', date: '2026-11-22' }];
+    const allowlist = [
+      {
+        path: 'Stp.considerations',
+        reason: 'Moved to Stp.relevantConsiderations',
+        approvedBy: 'API review',
+        date: '2026-11-22',
+      },
+    ];
     const changes = await breakingChanges(apiSdl, withoutField('Stp', 'considerations'), { supergraphSdl, allowlist });
     expect(changes.map((c) => [c.path, c.owner, c.allowed])).toEqual([['Stp.considerations', 'programmes', true]]);
   });

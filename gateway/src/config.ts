@@ -31,7 +31,9 @@ export async function loadSubgraph(entry: SubgraphEntry): Promise<SubgraphDefini
   const module = (await import(entry.package)) as { subgraph?: SubgraphDefinition<unknown> };
   if (!module.subgraph) throw new Error(`${entry.package} does not export \`subgraph\``);
   if (module.subgraph.name !== entry.name) {
-    throw new Error(`${entry.package} exports subgraph '${module.subgraph.name}', but schema/subgraphs.json calls it '${entry.name}'`);
+    throw new Error(
+      `${entry.package} exports subgraph '${module.subgraph.name}', but schema/subgraphs.json calls it '${entry.name}'`,
+    );
   }
   return module.subgraph;
 }

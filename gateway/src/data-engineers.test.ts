@@ -28,7 +28,9 @@ describe('npm run new:subgraph', () => {
     expect(validateName('pgcrypto', REPO_ROOT)).toMatch(/reserved/);
     expect(validateName('estates', temp, ['estates'])).toBe('estates is already in schema/subgraphs.json');
     // finance owns FinancialFact: a "financial" subgraph's FinancialFact would not compose.
-    expect(validateName('financial', REPO_ROOT, registered, supergraph)).toBe('the graph already has a type FinancialFact; choose another name');
+    expect(validateName('financial', REPO_ROOT, registered, supergraph)).toBe(
+      'the graph already has a type FinancialFact; choose another name',
+    );
     expect(validateName('estates', REPO_ROOT, registered, supergraph)).toBeNull();
   });
 
@@ -41,7 +43,12 @@ describe('npm run new:subgraph', () => {
     expect(registerSubgraph(config, 'estates', port)).toBe(readFileSync(CONFIG_PATH, 'utf8'));
     expect(readGraphConfig(config)).toEqual([
       ...before,
-      { name: 'estates', url: `http://127.0.0.1:${port}/graphql`, sdl: 'services/estates/schema.graphql', package: '@nhs-hub/estates' },
+      {
+        name: 'estates',
+        url: `http://127.0.0.1:${port}/graphql`,
+        sdl: 'services/estates/schema.graphql',
+        package: '@nhs-hub/estates',
+      },
     ]);
   });
 
@@ -57,13 +64,29 @@ describe('npm run new:subgraph', () => {
 
     // Print its SDL the way `npm run compose` does, then run its own tests.
     const dir = join(root, 'services', 'estates');
-    const printed = await run(process.execPath, ['--import', 'tsx', '-e', "import('./src/schema/index.ts').then(async ({ schema }) => { const { printSubgraphSdl } = await import('@nhs-hub/kit'); process.stdout.write(printSubgraphSdl(schema)); })"], { cwd: dir });
+    const printed = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        "import('./src/schema/index.ts').then(async ({ schema }) => { const { printSubgraphSdl } = await import('@nhs-hub/kit'); process.stdout.write(printSubgraphSdl(schema)); })",
+      ],
+      { cwd: dir },
+    );
     writeFileSync(join(dir, 'schema.graphql'), printed.stdout);
-    const tests = await run(join(REPO_ROOT, 'node_modules', '.bin', 'vitest'), ['run'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+    const tests = await run(join(REPO_ROOT, 'node_modules', '.bin', 'vitest'), ['run'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(tests.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/Tests\s+5 passed \(5\)/);
 
     const services = [
-      ...readGraphConfig().map((e) => ({ name: e.name, url: e.url, typeDefs: parse(readFileSync(join(REPO_ROOT, e.sdl), 'utf8')) })),
+      ...readGraphConfig().map((e) => ({
+        name: e.name,
+        url: e.url,
+        typeDefs: parse(readFileSync(join(REPO_ROOT, e.sdl), 'utf8')),
+      })),
       { name: 'estates', url: 'http://127.0.0.1:4099/graphql', typeDefs: parse(printed.stdout) },
     ];
     const composed = composeServices(services);
@@ -94,16 +117,26 @@ describe('npm run load', () => {
   const load = async (...args: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runLoadCommand([...args, `--schema=${schema}`], { database: hub.database, cwd: temp, stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
+    const code = await runLoadCommand([...args, `--schema=${schema}`], {
+      database: hub.database,
+      cwd: temp,
+      stdout: (l) => out.push(l),
+      stderr: (l) => err.push(l),
+    });
     return { code, out: out.join('\n'), err: err.join('\n') };
   };
   const count = async () => {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`${schema}.workforce_fact`)}`.execute(hub.database.root);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from ${sql.table(`${schema}.workforce_fact`)}`.execute(hub.database.root);
     return rows[0]?.n;
   };
 
   it('refuses a file with a bad row, naming file:line [column] and the reason, and loads nothing', async () => {
-    file('bad.csv', `${HEADER}\n${vacancy('workforce.cli.1')}\n${vacancy('workforce.cli.2').replace(',QJM,', ',QQ,')}\n${vacancy('workforce.cli.3').replace(',34', ',35')}\n`);
+    file(
+      'bad.csv',
+      `${HEADER}\n${vacancy('workforce.cli.1')}\n${vacancy('workforce.cli.2').replace(',QJM,', ',QQ,')}\n${vacancy('workforce.cli.3').replace(',34', ',35')}\n`,
+    );
     const refused = await load('workforce', 'workforce_fact', 'bad.csv');
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('Data validation failed; nothing was loaded (2 problems)');
@@ -117,30 +150,62 @@ describe('npm run load', () => {
     const refused = await load('workforce', 'workforce_fact', 'typo.csv');
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('(1 problem)');
-    expect(refused.err).toContain('typo.csv:1 [qualifer]: unknown column; workforce_fact has id, stp_code, kind, value, unit, qualifier, statement, source_document, source_line');
+    expect(refused.err).toContain(
+      'typo.csv:1 [qualifer]: unknown column; workforce_fact has id, stp_code, kind, value, unit, qualifier, statement, source_document, source_line',
+    );
   });
 
   it('dry-runs, loads and reloads a file, saying what it did each time', async () => {
     file('vacancy.csv', `${HEADER}\n${vacancy('workforce.cli.1')}\n`);
     const dry = await load('workforce', 'workforce_fact', 'vacancy.csv', '--dry-run');
-    expect(dry.err).toMatch(new RegExp(`^Dry run: .*vacancy\\.csv -> ${schema}\\.workforce_fact on (PGlite|PostgreSQL)`));
+    expect(dry.err).toMatch(
+      new RegExp(`^Dry run: .*vacancy\\.csv -> ${schema}\\.workforce_fact on (PGlite|PostgreSQL)`),
+    );
     expect(dry.out).toMatch(/1 rows; would insert 1, would update 0, unchanged 0\. \(dry run: nothing written\)/);
     expect(await count()).toBe(0);
-    expect((await load('workforce', 'workforce_fact', 'vacancy.csv')).out).toMatch(/1 rows; inserted 1, updated 0, unchanged 0\.$/);
-    expect((await load('workforce', 'workforce_fact', 'vacancy.csv')).out).toMatch(/inserted 0, updated 0, unchanged 1\. Nothing to change/);
+    expect((await load('workforce', 'workforce_fact', 'vacancy.csv')).out).toMatch(
+      /1 rows; inserted 1, updated 0, unchanged 0\.$/,
+    );
+    expect((await load('workforce', 'workforce_fact', 'vacancy.csv')).out).toMatch(
+      /inserted 0, updated 0, unchanged 1\. Nothing to change/,
+    );
     expect(await count()).toBe(1);
   });
 
   it('loads JSON, upserting by key: a changed row is updated, a new one inserted', async () => {
     const rows = [
-      { id: 'workforce.cli.1', stp_code: 'QJM', kind: 'VACANCY_RATE', value: '9', unit: 'PERCENT', qualifier: 'about', statement: 'high vacancy rate ≈ 9%', source_document: SEED, source_line: 34 },
-      { id: 'workforce.cli.3', stp_code: 'QJM', kind: 'EXTRA_GPS_IN_POST', value: '26', unit: 'GPS', qualifier: null, statement: 'An extra 26 GPs are now in post', source_document: SEED, source_line: 36 },
+      {
+        id: 'workforce.cli.1',
+        stp_code: 'QJM',
+        kind: 'VACANCY_RATE',
+        value: '9',
+        unit: 'PERCENT',
+        qualifier: 'about',
+        statement: 'high vacancy rate ≈ 9%',
+        source_document: SEED,
+        source_line: 34,
+      },
+      {
+        id: 'workforce.cli.3',
+        stp_code: 'QJM',
+        kind: 'EXTRA_GPS_IN_POST',
+        value: '26',
+        unit: 'GPS',
+        qualifier: null,
+        statement: 'An extra 26 GPs are now in post',
+        source_document: SEED,
+        source_line: 36,
+      },
     ];
     file('more.json', JSON.stringify(rows, null, 2));
     const dry = await load('workforce', 'workforce_fact', 'more.json', '--dry-run');
     expect(dry.out).toContain('2 rows; would insert 1, would update 1, unchanged 0.');
-    expect((await load('workforce', 'workforce_fact', 'more.json')).out).toContain('2 rows; inserted 1, updated 1, unchanged 0.');
-    expect((await load('workforce', 'workforce_fact', 'more.json')).out).toContain('inserted 0, updated 0, unchanged 2.');
+    expect((await load('workforce', 'workforce_fact', 'more.json')).out).toContain(
+      '2 rows; inserted 1, updated 1, unchanged 0.',
+    );
+    expect((await load('workforce', 'workforce_fact', 'more.json')).out).toContain(
+      'inserted 0, updated 0, unchanged 2.',
+    );
     expect(await count()).toBe(2);
   });
 
@@ -157,14 +222,26 @@ describe('npm run load', () => {
       }),
       { isTTY: true, columns: 120 },
     );
-    const code = await runLoadCommand(['workforce', 'workforce_fact', 'bulk.csv', `--schema=${schema}`], { database: hub.database, cwd: temp, stdout: () => undefined, stderr: () => undefined, progressStream: terminal });
+    const code = await runLoadCommand(['workforce', 'workforce_fact', 'bulk.csv', `--schema=${schema}`], {
+      database: hub.database,
+      cwd: temp,
+      stdout: () => undefined,
+      stderr: () => undefined,
+      progressStream: terminal,
+    });
     expect(code).toBe(0);
     expect(drawn).toMatch(/workforce_fact \[=+\] 100% \| 1200\/1200 rows \| \d+ rows\/s/);
   });
 
   it('names the loadable tables when asked for one that is not, and explains its usage', async () => {
-    expect(await load('workforce', 'nope', 'x.csv')).toMatchObject({ code: 2, err: "Subgraph 'workforce' has no loadable table 'nope' (loadable: workforce_fact)" });
-    expect(await load('nobody', 'nope', 'x.csv')).toMatchObject({ code: 2, err: expect.stringContaining("No subgraph 'nobody'") });
+    expect(await load('workforce', 'nope', 'x.csv')).toMatchObject({
+      code: 2,
+      err: "Subgraph 'workforce' has no loadable table 'nope' (loadable: workforce_fact)",
+    });
+    expect(await load('nobody', 'nope', 'x.csv')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("No subgraph 'nobody'"),
+    });
     expect((await load('workforce', 'workforce_fact')).err).toMatch(/^usage: npm run load/);
   });
 
@@ -174,12 +251,27 @@ describe('npm run load', () => {
     const own = uniqueSchemaName('load_cmd');
     const env = url ? { DATABASE_URL: url } : { DATABASE_URL: undefined, PGLITE_DATA_DIR: join(temp, 'pglite') };
     try {
-      const result = await run(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'load.ts'), 'workforce', 'workforce_fact', join(temp, 'vacancy.csv'), '--dry-run', `--schema=${own}`], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
-      });
+      const result = await run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(REPO_ROOT, 'scripts', 'load.ts'),
+          'workforce',
+          'workforce_fact',
+          join(temp, 'vacancy.csv'),
+          '--dry-run',
+          `--schema=${own}`,
+        ],
+        {
+          cwd: REPO_ROOT,
+          env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
+        },
+      );
       expect(result.stderr).toContain(`-> ${own}.workforce_fact on ${url ? 'PostgreSQL' : 'PGlite'}`);
-      expect(result.stdout).toContain('1 rows; would insert 1, would update 0, unchanged 0. (dry run: nothing written)');
+      expect(result.stdout).toContain(
+        '1 rows; would insert 1, would update 0, unchanged 0. (dry run: nothing written)',
+      );
     } finally {
       if (url) await hub.database.dropSchema(own);
     }

@@ -27,16 +27,29 @@ beforeAll(async () => {
   // Statements must stand on their cited line, so the hostile text rides in the free-text qualifier,
   // beside a real line that begins with "-": both come first among Lincolnshire's facts (id order).
   const rows = [
-    { id: 'workforce.QJM.0', stp_code: 'QJM', kind: 'STAFFING_CHALLENGE', value: null, unit: null, qualifier: HOSTILE, statement: '- Significant staffing challenges', source_document: 'seeds/000_647e8cd618725ea4.txt', source_line: 33 },
+    {
+      id: 'workforce.QJM.0',
+      stp_code: 'QJM',
+      kind: 'STAFFING_CHALLENGE',
+      value: null,
+      unit: null,
+      qualifier: HOSTILE,
+      statement: '- Significant staffing challenges',
+      source_document: 'seeds/000_647e8cd618725ea4.txt',
+      source_line: 33,
+    },
   ];
   writeFileSync(join(temp, 'hostile.json'), JSON.stringify(rows));
   const err: string[] = [];
-  const code = await runLoadCommand(['workforce', 'workforce_fact', 'hostile.json', `--schema=${graph.subgraphs.workforce?.schemaName}`], {
-    database: graph.hub.database,
-    cwd: temp,
-    stdout: () => undefined,
-    stderr: (line) => err.push(line),
-  });
+  const code = await runLoadCommand(
+    ['workforce', 'workforce_fact', 'hostile.json', `--schema=${graph.subgraphs.workforce?.schemaName}`],
+    {
+      database: graph.hub.database,
+      cwd: temp,
+      stdout: () => undefined,
+      stderr: (line) => err.push(line),
+    },
+  );
   expect(code, err.join('\n')).toBe(0);
 });
 afterAll(async () => {
@@ -47,7 +60,8 @@ afterAll(async () => {
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${origin}${path}`, { headers });
 /** OWASP CSV injection: what a text cell must look like once neutralised (independent of the implementation). */
 const defused = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
-const cite = (s: { document: { file: string }; line: number } | null | undefined) => (s ? `${s.document.file}:${s.line}` : '');
+const cite = (s: { document: { file: string }; line: number } | null | undefined) =>
+  s ? `${s.document.file}:${s.line}` : '';
 
 function parseCsv(body: string): Record<string, string>[] {
   return parse(body, { bom: true, columns: true, skip_empty_lines: true }) as Record<string, string>[];
@@ -92,7 +106,8 @@ const STPS = `query ($asOf: Date, $offset: Int) { stps(first: 40, offset: $offse
 /** The cells GraphQL's answer says a row must hold: the gap parts' lines are those the gap cites, by their label. */
 function expectedStpCells(stp: StpAnswer): Record<string, string> {
   const gap = stp.financialGap;
-  const part = (label: RegExp, value: string | null | undefined) => (value == null ? '' : cite(gap?.sources.find((s) => label.test(s.text))));
+  const part = (label: RegExp, value: string | null | undefined) =>
+    value == null ? '' : cite(gap?.sources.find((s) => label.test(s.text)));
   const list = (values: (string | null)[]) => values.map((v) => v ?? '').join('; ');
   return {
     code: stp.code,
@@ -140,7 +155,11 @@ describe('GET /exports/stps.csv', () => {
 
     const stps: StpAnswer[] = [];
     for (let more = true; more; ) {
-      const { body: answer } = await postGraphQL<{ stps: { hasNextPage: boolean; nodes: StpAnswer[] } }>(graph.gatewayUrl, STPS, { asOf: AS_OF, offset: stps.length });
+      const { body: answer } = await postGraphQL<{ stps: { hasNextPage: boolean; nodes: StpAnswer[] } }>(
+        graph.gatewayUrl,
+        STPS,
+        { asOf: AS_OF, offset: stps.length },
+      );
       expect(answer.errors).toBeUndefined();
       stps.push(...(answer.data?.stps.nodes ?? []));
       more = answer.data?.stps.hasNextPage ?? false;
@@ -149,16 +168,32 @@ describe('GET /exports/stps.csv', () => {
     expect(rows.map((r) => r.code).sort()).toEqual(stps.map((s) => s.code).sort());
     for (const stp of stps) {
       const row = rows.find((r) => r.code === stp.code);
-      const expected = Object.fromEntries(Object.entries(expectedStpCells(stp)).map(([k, v]) => [k, NUMERIC.has(k) ? v : defused(v)]));
+      const expected = Object.fromEntries(
+        Object.entries(expectedStpCells(stp)).map(([k, v]) => [k, NUMERIC.has(k) ? v : defused(v)]),
+      );
       expect(row, stp.code).toEqual(expected);
     }
 
     // Spot checks against the seeds, so the comparison above cannot pass on two empty answers.
     const qf7 = rows.find((r) => r.code === 'QF7');
-    expect(qf7).toMatchObject({ healthcareGapGbpM: '641', socialCareGapGbpM: '107', combinedGapGbpM: '571', healthcareGapSource: expect.stringMatching(/:533$/), combinedGapSource: expect.stringMatching(/:541$/) });
+    expect(qf7).toMatchObject({
+      healthcareGapGbpM: '641',
+      socialCareGapGbpM: '107',
+      combinedGapGbpM: '571',
+      healthcareGapSource: expect.stringMatching(/:533$/),
+      combinedGapSource: expect.stringMatching(/:541$/),
+    });
     expect(qf7?.flags).toContain('SUM_MISMATCH');
     const qjm = rows.find((r) => r.code === 'QJM');
-    expect(qjm).toMatchObject({ name: 'Lincolnshire', population: '700000', regionCode: 'Y55', regionName: 'Midlands and East of England', leads: 'Allan Kitt', combinedGapGbpM: '182', capitalRequiredGbpM: '205' });
+    expect(qjm).toMatchObject({
+      name: 'Lincolnshire',
+      population: '700000',
+      regionCode: 'Y55',
+      regionName: 'Midlands and East of England',
+      leads: 'Allan Kitt',
+      combinedGapGbpM: '182',
+      capitalRequiredGbpM: '205',
+    });
     // The loaded statement comes out as text a spreadsheet will not run.
     expect(qjm?.workforceQualifiers?.startsWith(`'${HOSTILE}; ≈`)).toBe(true);
     expect(qjm?.workforceStatements?.startsWith("'- Significant staffing challenges; high vacancy rate")).toBe(true);
@@ -166,7 +201,10 @@ describe('GET /exports/stps.csv', () => {
   });
 
   it('answers the same rows as JSON, figures as exact decimal strings', async () => {
-    const [csv, json] = await Promise.all([get(`/exports/stps.csv?asOf=${AS_OF}`), get(`/exports/stps.json?asOf=${AS_OF}`)]);
+    const [csv, json] = await Promise.all([
+      get(`/exports/stps.csv?asOf=${AS_OF}`),
+      get(`/exports/stps.json?asOf=${AS_OF}`),
+    ]);
     expect(json.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(json.headers.get('content-disposition')).toBe(`attachment; filename="nhs-stps-${AS_OF}.json"`);
     const data = (await json.json()) as { asOf: string; stps: Record<string, string | number | null>[] };
@@ -174,7 +212,12 @@ describe('GET /exports/stps.csv', () => {
     const rows = parseCsv(await csv.text());
     expect(data.stps.length).toBe(rows.length);
     for (const [i, row] of rows.entries()) {
-      const cells = Object.fromEntries(Object.entries(data.stps[i] ?? {}).map(([k, v]) => [k, v === null ? '' : NUMERIC.has(k) ? String(v) : defused(String(v))]));
+      const cells = Object.fromEntries(
+        Object.entries(data.stps[i] ?? {}).map(([k, v]) => [
+          k,
+          v === null ? '' : NUMERIC.has(k) ? String(v) : defused(String(v)),
+        ]),
+      );
       expect(cells).toEqual(row);
     }
     expect(data.stps.find((s) => s.code === 'QJM')?.workforceQualifiers).toContain(HOSTILE);
@@ -188,10 +231,14 @@ describe('GET /exports/stps.csv', () => {
     expect(rows.find((r) => r.code === 'QJM')?.regionCode).toBe('Y60');
     const bad = await get('/exports/stps.csv?asOf=2019-13-45');
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { errors: { message: string }[] }).errors[0]?.message).toMatch(/asOf must be an ISO 8601 calendar date/);
+    expect(((await bad.json()) as { errors: { message: string }[] }).errors[0]?.message).toMatch(
+      /asOf must be an ISO 8601 calendar date/,
+    );
     expect((await get('/exports/stps.csv', { authorization: 'Bearer forged.token.here' })).status).toBe(401);
     // A valid token travels through (the same answer: nothing in this export is restricted).
-    const withToken = await get(`/exports/stps.json?asOf=${AS_OF}`, { authorization: await signTestToken({ scope: 'region:director' }) });
+    const withToken = await get(`/exports/stps.json?asOf=${AS_OF}`, {
+      authorization: await signTestToken({ scope: 'region:director' }),
+    });
     expect(withToken.status).toBe(200);
   });
 });
@@ -208,8 +255,25 @@ describe('GET /exports/regions/{code}/stps.csv', () => {
       asOf: string;
       population: number | null;
       region: { name: string };
-      stps: { code: string; name: string; population: number | null; financialGap: { combinedGbpM: string | null; proposedSavingsGbpM: string | null; capitalRequiredGbpM: string | null; flags: { code: string }[] } | null; gapPerHeadDerived: { gbpPerPerson: string; formula: string } | null }[];
-      financialSummary: { combinedGapGbpM: string | null; capitalRequiredGbpM: string | null; proposedSavingsGbpM: string | null; gapPerHeadGbp: string | null; flags: { code: string }[] };
+      stps: {
+        code: string;
+        name: string;
+        population: number | null;
+        financialGap: {
+          combinedGbpM: string | null;
+          proposedSavingsGbpM: string | null;
+          capitalRequiredGbpM: string | null;
+          flags: { code: string }[];
+        } | null;
+        gapPerHeadDerived: { gbpPerPerson: string; formula: string } | null;
+      }[];
+      financialSummary: {
+        combinedGapGbpM: string | null;
+        capitalRequiredGbpM: string | null;
+        proposedSavingsGbpM: string | null;
+        gapPerHeadGbp: string | null;
+        flags: { code: string }[];
+      };
     };
   }
 
@@ -256,7 +320,11 @@ describe('GET /exports/regions/{code}/stps.csv', () => {
     });
     expect(total?.gapPerHeadFormula).toContain('DERIVED');
 
-    const json = (await (await get('/exports/regions/Y60/stps.json?asOf=2020-01-01')).json()) as { regionCode: string; stps: unknown[]; totals: { basis: string; combinedGapGbpM: string | null } };
+    const json = (await (await get('/exports/regions/Y60/stps.json?asOf=2020-01-01')).json()) as {
+      regionCode: string;
+      stps: unknown[];
+      totals: { basis: string; combinedGapGbpM: string | null };
+    };
     expect(json.regionCode).toBe('Y60');
     expect(json.stps.length).toBe(snapshot.stps.length);
     expect(json.totals).toMatchObject({ basis: 'DERIVED', combinedGapGbpM: summary.combinedGapGbpM });
@@ -297,8 +365,9 @@ describe('CSV cells', () => {
     ]);
   });
 
-  it("builds on documents valid against the checked-in API schema", () => {
+  it('builds on documents valid against the checked-in API schema', () => {
     const apiSchema = buildSchema(readFileSync(`${REPO_ROOT}schema/api.graphql`, 'utf8'));
-    for (const document of Object.values(EXPORT_DOCUMENTS)) expect(validate(apiSchema, parseGraphQL(document)).map((e) => e.message)).toEqual([]);
+    for (const document of Object.values(EXPORT_DOCUMENTS))
+      expect(validate(apiSchema, parseGraphQL(document)).map((e) => e.message)).toEqual([]);
   });
 });

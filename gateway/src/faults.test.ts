@@ -38,14 +38,22 @@ function urlsWith(overrides: Record<string, string>): Record<string, string> {
 
 describe('a subgraph that hangs', () => {
   it('times out its fields only; queries that do not touch it are unaffected', async () => {
-    const gateway = await startGateway({ supergraphSdl: graph.supergraphSdl, subgraphUrls: urlsWith({ finance: hanging.url }), port: 0, subgraphTimeoutMs: 300 });
+    const gateway = await startGateway({
+      supergraphSdl: graph.supergraphSdl,
+      subgraphUrls: urlsWith({ finance: hanging.url }),
+      port: 0,
+      subgraphTimeoutMs: 300,
+    });
     try {
       const untouched = await postGraphQL(gateway.url, '{ stp(code: "QJM") { name priorities { title } } }');
       expect(untouched.body.errors).toBeUndefined();
       expect(untouched.body.data).toMatchObject({ stp: { name: 'Lincolnshire' } });
 
       const started = performance.now();
-      const touched = await postGraphQL<{ stp: { name: string; financialGap: unknown } }>(gateway.url, '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }');
+      const touched = await postGraphQL<{ stp: { name: string; financialGap: unknown } }>(
+        gateway.url,
+        '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }',
+      );
       const elapsedMs = performance.now() - started;
       expect(touched.status).toBe(200);
       expect(touched.body.data?.stp).toEqual({ name: 'Lincolnshire', financialGap: null });
@@ -86,22 +94,28 @@ describe('the database dropping every connection (what a PostgreSQL restart look
 });
 
 describe('a read in flight when PostgreSQL drops its connection', () => {
-  it.runIf(Boolean(process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL))('is retried once on a new connection and answers', async () => {
-    const { Client } = await import('pg');
-    const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL, application_name: 'faults-admin' });
-    await admin.connect();
-    try {
-      const slow = sql<{ answer: number }>`select 42 as answer from pg_sleep(0.5)`.execute(graph.hub.database.root);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      const { rows } = await admin.query<{ n: number }>(
-        "select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query like '%pg_sleep(0.5)%'",
-      );
-      expect(rows[0]?.n).toBe(1);
-      expect((await slow).rows).toEqual([{ answer: 42 }]);
-    } finally {
-      await admin.end();
-    }
-  });
+  it.runIf(Boolean(process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL))(
+    'is retried once on a new connection and answers',
+    async () => {
+      const { Client } = await import('pg');
+      const admin = new Client({
+        connectionString: process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL,
+        application_name: 'faults-admin',
+      });
+      await admin.connect();
+      try {
+        const slow = sql<{ answer: number }>`select 42 as answer from pg_sleep(0.5)`.execute(graph.hub.database.root);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const { rows } = await admin.query<{ n: number }>(
+          "select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query like '%pg_sleep(0.5)%'",
+        );
+        expect(rows[0]?.n).toBe(1);
+        expect((await slow).rows).toEqual([{ answer: 42 }]);
+      } finally {
+        await admin.end();
+      }
+    },
+  );
 });
 
 describe('the request id and the token', () => {
@@ -115,8 +129,19 @@ describe('the request id and the token', () => {
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', async () => {
-          seen.push({ subgraph: name, requestId: req.headers['x-request-id'] as string | undefined, authorization: req.headers.authorization });
-          const answer = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) }, body: Buffer.concat(chunks) });
+          seen.push({
+            subgraph: name,
+            requestId: req.headers['x-request-id'] as string | undefined,
+            authorization: req.headers.authorization,
+          });
+          const answer = await fetch(running.url, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+            },
+            body: Buffer.concat(chunks),
+          });
           res.setHeader('content-type', 'application/json');
           res.end(await answer.text());
         });
@@ -125,7 +150,11 @@ describe('the request id and the token', () => {
       proxies.push(proxy);
       overrides[name] = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`;
     }
-    const gateway = await startGateway({ supergraphSdl: graph.supergraphSdl, subgraphUrls: urlsWith(overrides), port: 0 });
+    const gateway = await startGateway({
+      supergraphSdl: graph.supergraphSdl,
+      subgraphUrls: urlsWith(overrides),
+      port: 0,
+    });
     try {
       const { signTestToken, TEST_JWT_SECRET } = await import('@nhs-hub/kit/testing');
       process.env.HUB_JWT_SECRET ??= TEST_JWT_SECRET;
@@ -133,11 +162,21 @@ describe('the request id and the token', () => {
       const res = await fetch(gateway.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-request-id': 'trace-every-hop', authorization: token },
-        body: JSON.stringify({ query: '{ stp(code: "QJM") { name leads { name } priorities { title } financialGap { combinedGbpM } workforceFacts { kind } } }' }),
+        body: JSON.stringify({
+          query:
+            '{ stp(code: "QJM") { name leads { name } priorities { title } financialGap { combinedGbpM } workforceFacts { kind } } }',
+        }),
       });
       expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
-      expect(new Set(seen.map((s) => s.subgraph))).toEqual(new Set(['geography', 'organisations', 'programmes', 'finance', 'workforce']));
-      for (const hop of seen) expect(hop, hop.subgraph).toEqual({ subgraph: hop.subgraph, requestId: 'trace-every-hop', authorization: token });
+      expect(new Set(seen.map((s) => s.subgraph))).toEqual(
+        new Set(['geography', 'organisations', 'programmes', 'finance', 'workforce']),
+      );
+      for (const hop of seen)
+        expect(hop, hop.subgraph).toEqual({
+          subgraph: hop.subgraph,
+          requestId: 'trace-every-hop',
+          authorization: token,
+        });
     } finally {
       await gateway.close();
       for (const proxy of proxies) {
@@ -150,8 +189,16 @@ describe('the request id and the token', () => {
 
 describe('graceful shutdown', () => {
   it('finishes a request in flight before the gateway stops, and refuses new connections after', async () => {
-    const gateway = await startGateway({ supergraphSdl: graph.supergraphSdl, subgraphUrls: urlsWith({ finance: hanging.url }), port: 0, subgraphTimeoutMs: 500 });
-    const inFlight = postGraphQL<{ stp: { name: string } }>(gateway.url, '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }');
+    const gateway = await startGateway({
+      supergraphSdl: graph.supergraphSdl,
+      subgraphUrls: urlsWith({ finance: hanging.url }),
+      port: 0,
+      subgraphTimeoutMs: 500,
+    });
+    const inFlight = postGraphQL<{ stp: { name: string } }>(
+      gateway.url,
+      '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }',
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     const closing = gateway.close();
     const answer = await inFlight;
@@ -167,7 +214,12 @@ describe('graceful shutdown', () => {
 
 describe('errors in production', () => {
   it('carry a stable code and the request id, and no stack trace or internals', async () => {
-    const gateway = await startGateway({ supergraphSdl: graph.supergraphSdl, subgraphUrls: urlsWith({ finance: hanging.url }), port: 0, subgraphTimeoutMs: 200 });
+    const gateway = await startGateway({
+      supergraphSdl: graph.supergraphSdl,
+      subgraphUrls: urlsWith({ finance: hanging.url }),
+      port: 0,
+      subgraphTimeoutMs: 200,
+    });
     const previous = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
     try {
@@ -176,7 +228,10 @@ describe('errors in production', () => {
         headers: { 'content-type': 'application/json', 'x-request-id': 'trace-me-123' },
         body: JSON.stringify({ query: '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }' }),
       });
-      const body = (await res.json()) as { data: unknown; errors: { message: string; extensions: Record<string, unknown> }[] };
+      const body = (await res.json()) as {
+        data: unknown;
+        errors: { message: string; extensions: Record<string, unknown> }[];
+      };
       expect(body.data).toEqual({ stp: { name: 'Lincolnshire', financialGap: null } });
       const [error] = body.errors;
       expect(error?.extensions.requestId).toBe('trace-me-123');
@@ -196,24 +251,41 @@ describe('automatic persisted queries', () => {
     const { createHash } = await import('node:crypto');
     const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') };
     const send = (body: Record<string, unknown>) =>
-      fetch(graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
-        (r) => r.json() as Promise<{ data?: unknown; errors?: { extensions?: { code?: string } }[] }>,
-      );
-    expect((await send({ extensions: { persistedQuery } })).errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+      fetch(graph.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<{ data?: unknown; errors?: { extensions?: { code?: string } }[] }>);
+    expect((await send({ extensions: { persistedQuery } })).errors?.[0]?.extensions?.code).toBe(
+      'PERSISTED_QUERY_NOT_FOUND',
+    );
     const expected = { stp: { name: 'Greater Manchester', financialGap: { combinedGbpM: '2000' } } };
     expect((await send({ query, extensions: { persistedQuery } })).data).toEqual(expected);
     expect((await send({ extensions: { persistedQuery } })).data).toEqual(expected);
   });
 
   it('answers a hash that does not match its document, and an unknown protocol version, as client errors (400)', async () => {
-    const post = (body: Record<string, unknown>) => fetch(graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const mismatch = await post({ query: '{ stps { totalCount } }', extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } });
+    const post = (body: Record<string, unknown>) =>
+      fetch(graph.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const mismatch = await post({
+      query: '{ stps { totalCount } }',
+      extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } },
+    });
     expect(mismatch.status).toBe(400);
     const mismatchBody = (await mismatch.json()) as { errors: { message: string; extensions: { code: string } }[] };
     expect(mismatchBody.errors[0]?.extensions.code).toBe('PERSISTED_QUERY_MISMATCH');
     expect(mismatchBody.errors[0]?.message).toMatch(/does not hash to the sha256Hash/);
-    const version = await post({ query: '{ stps { totalCount } }', extensions: { persistedQuery: { version: 2, sha256Hash: 'a'.repeat(64) } } });
+    const version = await post({
+      query: '{ stps { totalCount } }',
+      extensions: { persistedQuery: { version: 2, sha256Hash: 'a'.repeat(64) } },
+    });
     expect(version.status).toBe(400);
-    expect(((await version.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('PERSISTED_QUERY_VERSION_NOT_SUPPORTED');
+    expect(((await version.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe(
+      'PERSISTED_QUERY_VERSION_NOT_SUPPORTED',
+    );
   });
 });

@@ -19,10 +19,19 @@ const ask = <T = Record<string, unknown>>(query: string, variables?: Record<stri
 
 describe('the gateway over every configured subgraph', () => {
   it('answers the headline: Lincolnshire, 700000, Midlands, and Midlands and East of England in June 2018', async () => {
-    const { status, body } = await ask(`{ stp(code: "QJM") { name population region { name } then: region(asOf: "2018-06-01") { name } } }`);
+    const { status, body } = await ask(
+      `{ stp(code: "QJM") { name population region { name } then: region(asOf: "2018-06-01") { name } } }`,
+    );
     expect(status).toBe(200);
     expect(body).toEqual({
-      data: { stp: { name: 'Lincolnshire', population: 700000, region: { name: 'Midlands' }, then: { name: 'Midlands and East of England' } } },
+      data: {
+        stp: {
+          name: 'Lincolnshire',
+          population: 700000,
+          region: { name: 'Midlands' },
+          then: { name: 'Midlands and East of England' },
+        },
+      },
     });
   });
 
@@ -91,8 +100,15 @@ describe('a subgraph going down', () => {
     } finally {
       // Bring it back on the same port: the gateway recovers without a restart.
       const { startSubgraph } = await import('@nhs-hub/kit');
-      const definition = await loadSubgraph(readGraphConfig().find((e) => e.name === 'geography') ?? readGraphConfig()[0]!);
-      const restarted = await startSubgraph(definition, { database: graph.hub.database, schemaName: geography.schemaName, port, seed: false });
+      const definition = await loadSubgraph(
+        readGraphConfig().find((e) => e.name === 'geography') ?? readGraphConfig()[0]!,
+      );
+      const restarted = await startSubgraph(definition, {
+        database: graph.hub.database,
+        schemaName: geography.schemaName,
+        port,
+        seed: false,
+      });
       extraServers.push(restarted);
     }
     const { body } = await ask(`{ stp(code: "QJM") { name } }`);
@@ -137,7 +153,10 @@ describe('hostile documents', () => {
     });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
-    expect(body.errors[0]).toMatchObject({ message: 'Unknown operation named "B".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+    expect(body.errors[0]).toMatchObject({
+      message: 'Unknown operation named "B".',
+      extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+    });
   });
 
   it('answers 2,000 generated hostile and malformed requests without a 5xx, each in bounded time', async () => {
@@ -147,7 +166,12 @@ describe('hostile documents', () => {
     let slowestMs = 0;
     for (const { kind, body } of requests) {
       const started = performance.now();
-      const res = await fetch(graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(graph.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(5_000),
+      });
       const answer = await res.text();
       slowestMs = Math.max(slowestMs, performance.now() - started);
       expect(res.status, `${kind}: ${body.slice(0, 300)} -> ${answer.slice(0, 500)}`).toBeLessThan(500);
@@ -163,7 +187,9 @@ describe('oversized documents', () => {
     const fields = Array.from({ length: 4_100 }, () => 'code').join(' ');
     const { status, body } = await ask(`{ stp(code: "QJM") { ${fields} } }`);
     expect(status).toBe(400);
-    expect(body.errors?.[0]?.message).toMatch(/^Token limit exceeded: more than 4000 tokens, the limit is 4000\. Send a shorter document/);
+    expect(body.errors?.[0]?.message).toMatch(
+      /^Token limit exceeded: more than 4000 tokens, the limit is 4000\. Send a shorter document/,
+    );
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', limit: 'maxTokens', max: 4000 });
   });
 });

@@ -17,7 +17,9 @@ const OPERATIONS_DIR = `${REPO_ROOT}schema/operations/`;
 
 // graphql-inspector loads graphql the way Node resolves it (the CommonJS build); a test runner may
 // hand this module the ESM build, and the two refuse each other's schemas. Use Node's, always.
-const { buildSchema, Kind, parse, TypeInfo, visit, visitWithTypeInfo } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+const { buildSchema, Kind, parse, TypeInfo, visit, visitWithTypeInfo } = createRequire(import.meta.url)(
+  'graphql',
+) as typeof import('graphql');
 
 const AllowlistEntry = z.object({
   /** graphql-inspector's path of the change, e.g. "Stp.nickname". */
@@ -80,20 +82,39 @@ function operationUsage(schema: GraphQLSchema, operationsDir: string): Map<strin
 /** The subgraph owning each type and field, read from @join__type / @join__field in the supergraph. */
 function owners(supergraphSdl: string): Map<string, string> {
   const owner = new Map<string, string>();
-  const graphOf = (args: readonly { name: { value: string }; value: { kind: string; value?: unknown } }[] | undefined) =>
-    String(args?.find((a) => a.name.value === 'graph')?.value.value ?? '').toLowerCase();
+  const graphOf = (
+    args: readonly { name: { value: string }; value: { kind: string; value?: unknown } }[] | undefined,
+  ) => String(args?.find((a) => a.name.value === 'graph')?.value.value ?? '').toLowerCase();
   for (const definition of parse(supergraphSdl).definitions) {
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.ENUM_TYPE_DEFINITION && definition.kind !== Kind.INPUT_OBJECT_TYPE_DEFINITION) continue;
+    if (
+      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
+      definition.kind !== Kind.ENUM_TYPE_DEFINITION &&
+      definition.kind !== Kind.INPUT_OBJECT_TYPE_DEFINITION
+    )
+      continue;
     const typeJoins = (definition.directives ?? []).filter((d) => d.name.value === 'join__type');
     const typeOwner =
-      typeJoins.find((d) => !d.arguments?.some((a) => a.name.value === 'extension' && a.value.kind === Kind.BOOLEAN && a.value.value)) ?? typeJoins[0];
+      typeJoins.find(
+        (d) =>
+          !d.arguments?.some((a) => a.name.value === 'extension' && a.value.kind === Kind.BOOLEAN && a.value.value),
+      ) ?? typeJoins[0];
     const typeGraphs = typeJoins.map((d) => graphOf(d.arguments));
-    owner.set(definition.name.value, typeOwner ? (typeGraphs.length > 1 && definition.kind !== Kind.OBJECT_TYPE_DEFINITION ? typeGraphs.join(', ') : graphOf(typeOwner.arguments)) : 'unknown');
+    owner.set(
+      definition.name.value,
+      typeOwner
+        ? typeGraphs.length > 1 && definition.kind !== Kind.OBJECT_TYPE_DEFINITION
+          ? typeGraphs.join(', ')
+          : graphOf(typeOwner.arguments)
+        : 'unknown',
+    );
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
     for (const field of definition.fields ?? []) {
       const joins = (field.directives ?? []).filter((d) => d.name.value === 'join__field');
       const graphs = joins.map((d) => graphOf(d.arguments)).filter(Boolean);
-      owner.set(`${definition.name.value}.${field.name.value}`, graphs.length ? [...new Set(graphs)].join(', ') : (owner.get(definition.name.value) ?? 'unknown'));
+      owner.set(
+        `${definition.name.value}.${field.name.value}`,
+        graphs.length ? [...new Set(graphs)].join(', ') : (owner.get(definition.name.value) ?? 'unknown'),
+      );
     }
   }
   return owner;
@@ -106,13 +127,21 @@ function owners(supergraphSdl: string): Map<string, string> {
 export async function breakingChanges(
   baselineApiSdl: string,
   currentApiSdl: string,
-  options: { supergraphSdl: string; allowlist: readonly AllowlistEntry[]; operationsDir?: string; baselineSupergraphSdl?: string },
+  options: {
+    supergraphSdl: string;
+    allowlist: readonly AllowlistEntry[];
+    operationsDir?: string;
+    baselineSupergraphSdl?: string;
+  },
 ): Promise<BreakingChange[]> {
   const baseline = buildSchema(baselineApiSdl);
   const changes = await diff(baseline, buildSchema(currentApiSdl));
   const usage = operationUsage(baseline, options.operationsDir ?? OPERATIONS_DIR);
   // A removed field is owned by whoever owned it before the change.
-  const owner = new Map([...owners(options.supergraphSdl), ...owners(options.baselineSupergraphSdl ?? options.supergraphSdl)]);
+  const owner = new Map([
+    ...owners(options.supergraphSdl),
+    ...owners(options.baselineSupergraphSdl ?? options.supergraphSdl),
+  ]);
   return changes
     .filter((c) => c.criticality.level === CriticalityLevel.Breaking)
     .map((c) => {

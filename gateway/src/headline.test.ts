@@ -74,7 +74,9 @@ function citedLine(source: SourceLine): string {
 }
 
 async function stpOverview(code: string): Promise<StpOverview> {
-  const { status, body } = await postGraphQL<{ stp: StpOverview }>(graph.gatewayUrl, operation('StpOverview'), { code });
+  const { status, body } = await postGraphQL<{ stp: StpOverview }>(graph.gatewayUrl, operation('StpOverview'), {
+    code,
+  });
   expect(status).toBe(200);
   expect(body.errors).toBeUndefined();
   if (!body.data) throw new Error(`no data for ${code}`);
@@ -116,7 +118,14 @@ describe('StpOverview', () => {
       populationSource: { document: { file: 'seeds/002_5ca6f18803646174.txt' }, line: 819, text: 'Population: 700K' },
       region: { code: 'Y60', name: 'Midlands' },
       regionOnDate: { code: 'Y55', name: 'Midlands and East of England' },
-      financialGap: { horizon: '2020/21', combinedGbpM: '182', capitalRequiredGbpM: '205', healthcareGbpM: null, socialCareGbpM: null, flags: [] },
+      financialGap: {
+        horizon: '2020/21',
+        combinedGbpM: '182',
+        capitalRequiredGbpM: '205',
+        healthcareGbpM: null,
+        socialCareGbpM: null,
+        flags: [],
+      },
       // DERIVED: 182 x 1,000,000 / 700,000.
       gapPerHeadDerived: { gbpPerPerson: '260' },
     });
@@ -130,10 +139,12 @@ describe('StpOverview', () => {
       },
     ]);
     expect(stp.priorities.map((p) => p.title)).toContain('Mental Health');
-    expect(stp.priorities.find((p) => p.title === 'Mental Health')?.programmes.map((p) => p.code)).toEqual(['MENTAL_HEALTH']);
+    expect(stp.priorities.find((p) => p.title === 'Mental Health')?.programmes.map((p) => p.code)).toEqual([
+      'MENTAL_HEALTH',
+    ]);
   });
 
-  it('keeps South Yorkshire and Bassetlaw\'s contradiction (641 + 107 stated as 571) and flags it', async () => {
+  it("keeps South Yorkshire and Bassetlaw's contradiction (641 + 107 stated as 571) and flags it", async () => {
     const stp = await stpOverview('QF7');
     expect(stp.financialGap).toMatchObject({ healthcareGbpM: '641', socialCareGbpM: '107', combinedGbpM: '571' });
     expect(stp.financialGap?.flags.map((f) => f.code)).toContain('SUM_MISMATCH');
@@ -144,7 +155,7 @@ describe('StpOverview', () => {
     ]);
   });
 
-  it('keeps the tracker\'s duplicated lead for Bristol and for Bath, Swindon and Wiltshire, flagged as the tracker\'s', async () => {
+  it("keeps the tracker's duplicated lead for Bristol and for Bath, Swindon and Wiltshire, flagged as the tracker's", async () => {
     for (const code of ['QUY', 'QOX']) {
       const [lead] = (await stpOverview(code)).leads;
       expect(lead?.name).toBe('Robert Woolley');
@@ -174,8 +185,13 @@ describe('every STP, in one request and one by one', () => {
         region: node.region,
       });
       expect(one.priorities.map((p) => p.title)).toEqual(node.priorities.map((p) => p.title));
-      expect(one.leads.map((l) => [l.name, l.organisation?.name ?? null])).toEqual(node.leads.map((l) => [l.name, l.organisation?.name ?? null]));
-      for (const lead of one.leads) expect(citedLine({ document: { file: 'seeds/002_5ca6f18803646174.txt' }, ...lead.source })).toContain(lead.source.text);
+      expect(one.leads.map((l) => [l.name, l.organisation?.name ?? null])).toEqual(
+        node.leads.map((l) => [l.name, l.organisation?.name ?? null]),
+      );
+      for (const lead of one.leads)
+        expect(citedLine({ document: { file: 'seeds/002_5ca6f18803646174.txt' }, ...lead.source })).toContain(
+          lead.source.text,
+        );
       expect(one.financialGap?.combinedGbpM ?? null).toBe(node.financialGap?.combinedGbpM ?? null);
       // Provenance holds for every STP: the cited line says what the answer quotes.
       if (one.populationSource) expect(citedLine(one.populationSource)).toContain(one.populationSource.text);
@@ -186,7 +202,12 @@ describe('every STP, in one request and one by one', () => {
   it('matches the tracker for a sample across regions', async () => {
     const byCode = new Map((await allStps()).nodes.map((n) => [n.code, n]));
     // Greater Manchester: "Healthcare: £1.824 B", "Combined: £2 B" (seed 002 lines 417, 425).
-    expect(byCode.get('QOP')).toMatchObject({ name: 'Greater Manchester', population: 2800000, region: { code: 'Y62' }, financialGap: { combinedGbpM: '2000' } });
+    expect(byCode.get('QOP')).toMatchObject({
+      name: 'Greater Manchester',
+      population: 2800000,
+      region: { code: 'Y62' },
+      financialGap: { combinedGbpM: '2000' },
+    });
     // West Yorkshire and Harrogate: parts that do not add up, and savings larger than the gap.
     expect(byCode.get('QWO')?.financialGap?.flags.map((f) => f.code)).toEqual(['SUM_MISMATCH', 'SAVINGS_EXCEED_GAP']);
     // Leicester, Leicestershire and Rutland: "£399.3 M", an exact decimal, never 399.29999.
@@ -219,12 +240,17 @@ describe('RegionOverview', () => {
     };
   }
 
-  it('derives Midlands totals from its STPs and keeps Annex A\'s stated facts beside them', async () => {
-    const { body } = await postGraphQL<RegionOverview>(graph.gatewayUrl, operation('RegionOverview'), { code: 'Y60', asOf: '2020-01-01' });
+  it("derives Midlands totals from its STPs and keeps Annex A's stated facts beside them", async () => {
+    const { body } = await postGraphQL<RegionOverview>(graph.gatewayUrl, operation('RegionOverview'), {
+      code: 'Y60',
+      asOf: '2020-01-01',
+    });
     expect(body.errors).toBeUndefined();
     const { region, regionSnapshot } = body.data as RegionOverview;
     expect(region.name).toBe('Midlands');
-    expect(region.statedFacts.find((f) => f.label === 'Population (M) (GP registered 2016)')?.valueAsStated).toBe('10.1');
+    expect(region.statedFacts.find((f) => f.label === 'Population (M) (GP registered 2016)')?.valueAsStated).toBe(
+      '10.1',
+    );
 
     // The hub's own arithmetic, checked against the member STPs the list view answers.
     const members = (await allStps()).nodes.filter((n) => regionSnapshot.stpCodes.includes(n.code));
@@ -241,7 +267,10 @@ describe('RegionOverview', () => {
   });
 
   it('answers the five regions of 2018/19 with the STPs of that year', async () => {
-    const { body } = await postGraphQL<RegionOverview>(graph.gatewayUrl, operation('RegionOverview'), { code: 'Y55', asOf: '2018-06-01' });
+    const { body } = await postGraphQL<RegionOverview>(graph.gatewayUrl, operation('RegionOverview'), {
+      code: 'Y55',
+      asOf: '2018-06-01',
+    });
     expect(body.errors).toBeUndefined();
     expect(body.data?.region.name).toBe('Midlands and East of England');
     expect(body.data?.regionSnapshot.stpCodes).toContain('QJM');

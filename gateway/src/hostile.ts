@@ -26,8 +26,47 @@ function prng(seed: number): () => number {
   };
 }
 
-const TOKENS = ['{', '}', '(', ')', '[', ']', ':', '!', '$', '=', '@', '...', '"', '"""', '#', ',', '|', '&', 'query', 'mutation', 'subscription',
-  'fragment', 'on', 'null', 'true', '0', '-1', '1e999', 'stp', 'stps', 'code', 'region', '__typename', '__schema', '\u0000', '\uFFFF', '😀', '\\', '\n'];
+const TOKENS = [
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ':',
+  '!',
+  '$',
+  '=',
+  '@',
+  '...',
+  '"',
+  '"""',
+  '#',
+  ',',
+  '|',
+  '&',
+  'query',
+  'mutation',
+  'subscription',
+  'fragment',
+  'on',
+  'null',
+  'true',
+  '0',
+  '-1',
+  '1e999',
+  'stp',
+  'stps',
+  'code',
+  'region',
+  '__typename',
+  '__schema',
+  '\u0000',
+  '\uFFFF',
+  '😀',
+  '\\',
+  '\n',
+];
 
 function realOperations(): string[] {
   const dir = `${REPO_ROOT}schema/operations/`;
@@ -48,8 +87,22 @@ export function* hostileRequestStream(count: number, seed = 20181231): Generator
   const operations = realOperations();
   const json = (kind: string, payload: unknown): HostileRequest => ({ kind, body: JSON.stringify(payload) });
   const variables = () =>
-    pick<unknown>([{ code: 'QJM' }, { code: 123 }, { code: null }, { code: ['QJM'] }, { first: -1 }, { first: 1e9 }, { first: 'ten' }, { asOf: '2018-02-30' },
-      { asOf: 'yesterday' }, 'not-an-object', [], null, { code: 'x'.repeat(10_000) }, { __proto__: { polluted: true }, code: 'QJM' }]);
+    pick<unknown>([
+      { code: 'QJM' },
+      { code: 123 },
+      { code: null },
+      { code: ['QJM'] },
+      { first: -1 },
+      { first: 1e9 },
+      { first: 'ten' },
+      { asOf: '2018-02-30' },
+      { asOf: 'yesterday' },
+      'not-an-object',
+      [],
+      null,
+      { code: 'x'.repeat(10_000) },
+      { __proto__: { polluted: true }, code: 'QJM' },
+    ]);
 
   const generators: (() => HostileRequest)[] = [
     () => {
@@ -61,21 +114,55 @@ export function* hostileRequestStream(count: number, seed = 20181231): Generator
       }
       return json('mutated operation', { query: text, variables: variables() });
     },
-    () => json('token soup', { query: Array.from({ length: 1 + int(60) }, () => pick(TOKENS)).join(random() < 0.5 ? ' ' : '') }),
+    () =>
+      json('token soup', {
+        query: Array.from({ length: 1 + int(60) }, () => pick(TOKENS)).join(random() < 0.5 ? ' ' : ''),
+      }),
     () => {
       const depth = 13 + int(40);
-      return json('deep nesting', { query: `{ stp(code: "QJM") { ${'region { stps { '.repeat(depth)} code ${'} } '.repeat(depth)} } }` });
+      return json('deep nesting', {
+        query: `{ stp(code: "QJM") { ${'region { stps { '.repeat(depth)} code ${'} } '.repeat(depth)} } }`,
+      });
     },
-    () => json('alias flood', { query: `{ ${Array.from({ length: 41 + int(500) }, (_, i) => `a${i}: stp(code: "QJM") { name }`).join(' ')} }` }),
-    () => json('fragment cycle', { query: '{ stp(code: "QJM") { ...A } } fragment A on Stp { ...B } fragment B on Stp { ...A }' }),
-    () => json('directive flood', { query: `{ stp(code: "QJM") { name ${'@include(if: true) '.repeat(41 + int(200))} } }` }),
+    () =>
+      json('alias flood', {
+        query: `{ ${Array.from({ length: 41 + int(500) }, (_, i) => `a${i}: stp(code: "QJM") { name }`).join(' ')} }`,
+      }),
+    () =>
+      json('fragment cycle', {
+        query: '{ stp(code: "QJM") { ...A } } fragment A on Stp { ...B } fragment B on Stp { ...A }',
+      }),
+    () =>
+      json('directive flood', {
+        query: `{ stp(code: "QJM") { name ${'@include(if: true) '.repeat(41 + int(200))} } }`,
+      }),
     () => json('huge string', { query: `{ stp(code: "${'Q'.repeat(100_000 + int(400_000))}") { name } }` }),
-    () => json('introspection bomb', { query: `{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }` }),
-    () => json('wrong variable types', { query: 'query Q($code: ID!, $first: Int, $asOf: Date) { stp(code: $code) { name region(asOf: $asOf) { name } } stps(first: $first) { totalCount } }', variables: variables() }),
-    () => json('unknown operation name', { query: pick(operations), operationName: pick(['Nope', '', 42, null]), variables: variables() }),
-    () => json('not a query field', pick<unknown>([{ query: 42 }, { query: null }, { query: ['{ a }'] }, {}, { variables: {} }, []])),
+    () =>
+      json('introspection bomb', {
+        query: `{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }`,
+      }),
+    () =>
+      json('wrong variable types', {
+        query:
+          'query Q($code: ID!, $first: Int, $asOf: Date) { stp(code: $code) { name region(asOf: $asOf) { name } } stps(first: $first) { totalCount } }',
+        variables: variables(),
+      }),
+    () =>
+      json('unknown operation name', {
+        query: pick(operations),
+        operationName: pick(['Nope', '', 42, null]),
+        variables: variables(),
+      }),
+    () =>
+      json(
+        'not a query field',
+        pick<unknown>([{ query: 42 }, { query: null }, { query: ['{ a }'] }, {}, { variables: {} }, []]),
+      ),
     () => json('mutation on a read-only graph', { query: 'mutation { deleteEverything }' }),
-    () => json('bogus persisted query', { extensions: { persistedQuery: { version: pick([1, 2, 'x']), sha256Hash: pick(['nope', '0'.repeat(64), 42]) } } }),
+    () =>
+      json('bogus persisted query', {
+        extensions: { persistedQuery: { version: pick([1, 2, 'x']), sha256Hash: pick(['nope', '0'.repeat(64), 42]) } },
+      }),
     () => ({ kind: 'not JSON', body: pick(['not json', '{', '{"query":', '\u0000\u0001', '']) }),
   ];
   for (let i = 0; i < count; i++) yield pick(generators)();

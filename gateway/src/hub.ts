@@ -14,11 +14,11 @@ const launchedAt = performance.now();
 const env = readEnv();
 // The embedded database takes seconds to boot; let it boot while the GraphQL stack loads.
 const opening = openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR });
-const [{ startSubgraph }, { gatewaySettingsFromEnv, startGateway }, { loadSubgraph, readGraphConfig, SUPERGRAPH_PATH }] = await Promise.all([
-  import('@nhs-hub/kit'),
-  import('@nhs-hub/kit/gateway'),
-  import('./config.js'),
-]);
+const [
+  { startSubgraph },
+  { gatewaySettingsFromEnv, startGateway },
+  { loadSubgraph, readGraphConfig, SUPERGRAPH_PATH },
+] = await Promise.all([import('@nhs-hub/kit'), import('@nhs-hub/kit/gateway'), import('./config.js')]);
 const entries = readGraphConfig();
 const definitions = await Promise.all(entries.map(loadSubgraph));
 const database = await opening;
@@ -29,10 +29,19 @@ for (const [i, entry] of entries.entries()) {
   const definition = definitions[i];
   if (!definition) continue;
   // Reseeds only what changed since the last start; a fresh database seeds everything.
-  const running = await startSubgraph(definition, { database, port: Number(new URL(entry.url).port), host: env.HOST, seed: 'if-changed' });
+  const running = await startSubgraph(definition, {
+    database,
+    port: Number(new URL(entry.url).port),
+    host: env.HOST,
+    seed: 'if-changed',
+  });
   servers.push(running);
   subgraphUrls[entry.name] = running.url;
-  const loaded = running.seedReport ? Object.entries(running.seedReport).map(([table, n]) => `${n} ${table}`).join(', ') : 'data unchanged since the last seed';
+  const loaded = running.seedReport
+    ? Object.entries(running.seedReport)
+        .map(([table, n]) => `${n} ${table}`)
+        .join(', ')
+    : 'data unchanged since the last seed';
   console.log(`  ${entry.name.padEnd(14)} ${running.url}  (${loaded})`);
 }
 const settings = gatewaySettingsFromEnv(env);

@@ -13,7 +13,8 @@ import { loadAllSubgraphs } from './config.js';
  */
 const ISSUER = 'https://login.example.nhs.uk/tenant';
 const AUDIENCE = 'api://nhs-region-hub';
-const RANKINGS = 'query { regionSnapshot(code: "Y60", asOf: "2020-01-01") { financialSummary { rankings { rank stpCode } } } }';
+const RANKINGS =
+  'query { regionSnapshot(code: "Y60", asOf: "2020-01-01") { financialSummary { rankings { rank stpCode } } } }';
 
 type Key = Awaited<ReturnType<typeof generateKeyPair>>;
 let published: JWK[] = [];
@@ -29,7 +30,13 @@ async function publicJwk(key: Key, kid: string, alg: string): Promise<JWK> {
   return { ...(await exportJWK(key.publicKey)), kid, alg, use: 'sig' };
 }
 
-async function sign(key: Key, kid: string, alg: 'RS256' | 'ES256', claims: Record<string, unknown> = {}, options: { issuer?: string; audience?: string; expiresIn?: string | number } = {}) {
+async function sign(
+  key: Key,
+  kid: string,
+  alg: 'RS256' | 'ES256',
+  claims: Record<string, unknown> = {},
+  options: { issuer?: string; audience?: string; expiresIn?: string | number } = {},
+) {
   const jwt = new SignJWT({ scp: 'region:director', ...claims })
     .setProtectedHeader({ alg, kid })
     .setSubject('director@nhs.net')
@@ -41,7 +48,11 @@ async function sign(key: Key, kid: string, alg: 'RS256' | 'ES256', claims: Recor
 }
 
 beforeAll(async () => {
-  [rsa, ec, rotated] = await Promise.all([generateKeyPair('RS256'), generateKeyPair('ES256'), generateKeyPair('RS256')]);
+  [rsa, ec, rotated] = await Promise.all([
+    generateKeyPair('RS256'),
+    generateKeyPair('ES256'),
+    generateKeyPair('RS256'),
+  ]);
   published = [await publicJwk(rsa, 'rsa-1', 'RS256'), await publicJwk(ec, 'ec-1', 'ES256')];
   jwksServer = createServer((_req, res) => {
     if (jwksMode === 'down') return res.socket?.destroy();
@@ -54,17 +65,29 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
   jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
-  Object.assign(process.env, { HUB_JWT_JWKS_URL: jwksUrl, HUB_JWT_ISSUER: ISSUER, HUB_JWT_AUDIENCE: AUDIENCE, HUB_JWT_CLOCK_SKEW_SECONDS: '30' });
+  Object.assign(process.env, {
+    HUB_JWT_JWKS_URL: jwksUrl,
+    HUB_JWT_ISSUER: ISSUER,
+    HUB_JWT_AUDIENCE: AUDIENCE,
+    HUB_JWT_CLOCK_SKEW_SECONDS: '30',
+  });
   graph = await startTestGraph(await loadAllSubgraphs());
 });
 afterAll(async () => {
-  for (const key of ['HUB_JWT_JWKS_URL', 'HUB_JWT_ISSUER', 'HUB_JWT_AUDIENCE', 'HUB_JWT_CLOCK_SKEW_SECONDS']) delete process.env[key];
+  for (const key of ['HUB_JWT_JWKS_URL', 'HUB_JWT_ISSUER', 'HUB_JWT_AUDIENCE', 'HUB_JWT_CLOCK_SKEW_SECONDS'])
+    delete process.env[key];
   await graph.close();
   jwksServer.closeAllConnections();
   await new Promise((resolve) => jwksServer.close(resolve));
 });
 
-const rankings = (authorization: string) => postGraphQL<{ regionSnapshot: { financialSummary: { rankings: { rank: number; stpCode: string }[] | null } } }>(graph.gatewayUrl, RANKINGS, undefined, { authorization });
+const rankings = (authorization: string) =>
+  postGraphQL<{ regionSnapshot: { financialSummary: { rankings: { rank: number; stpCode: string }[] | null } } }>(
+    graph.gatewayUrl,
+    RANKINGS,
+    undefined,
+    { authorization },
+  );
 
 describe('tokens signed by an identity provider (JWKS)', () => {
   it.each([
@@ -84,14 +107,18 @@ describe('tokens signed by an identity provider (JWKS)', () => {
     const wrongAudience = await rankings(await sign(rsa, 'rsa-1', 'RS256', {}, { audience: 'api://another-service' }));
     expect(wrongAudience.status).toBe(401);
     expect(wrongAudience.body.errors?.[0]?.message).toMatch(/^Invalid bearer token: claim "aud"/);
-    const expired = await rankings(await sign(rsa, 'rsa-1', 'RS256', {}, { expiresIn: Math.floor(Date.now() / 1000) - 120 }));
+    const expired = await rankings(
+      await sign(rsa, 'rsa-1', 'RS256', {}, { expiresIn: Math.floor(Date.now() / 1000) - 120 }),
+    );
     expect(expired.status).toBe(401);
     expect(expired.body.errors?.[0]?.message).toBe('Invalid bearer token: expired');
   });
 
   it('tolerates clock skew within HUB_JWT_CLOCK_SKEW_SECONDS', async () => {
     // Expired 10 s ago by this clock: within the 30 s tolerance, as an issuer's clock a little ahead would make it.
-    const { status, body } = await rankings(await sign(rsa, 'rsa-1', 'RS256', {}, { expiresIn: Math.floor(Date.now() / 1000) - 10 }));
+    const { status, body } = await rankings(
+      await sign(rsa, 'rsa-1', 'RS256', {}, { expiresIn: Math.floor(Date.now() / 1000) - 10 }),
+    );
     expect(status).toBe(200);
     expect(body.data?.regionSnapshot.financialSummary.rankings).toHaveLength(11);
   });
@@ -105,28 +132,45 @@ describe('tokens signed by an identity provider (JWKS)', () => {
     // jose refetches on an unknown kid at most every 30 s; a fresh gateway process shows the rotation at once.
     const { authenticate } = await import('@nhs-hub/kit');
     const settings = { secret: undefined, issuer: ISSUER, audience: AUDIENCE, jwksUrl: `${jwksUrl}?rotation` };
-    await expect(authenticate(await sign(rotated, 'rsa-2', 'RS256'), settings)).resolves.toMatchObject({ subject: 'director@nhs.net' });
+    await expect(authenticate(await sign(rotated, 'rsa-2', 'RS256'), settings)).resolves.toMatchObject({
+      subject: 'director@nhs.net',
+    });
     await expect(authenticate(await sign(rsa, 'rsa-1', 'RS256'), settings)).rejects.toThrow(/unknown kid/);
   });
 
   it('answers 503 (never a crash) while the JWKS endpoint is down or broken, and recovers', async () => {
     const { authenticate } = await import('@nhs-hub/kit');
-    const fresh = (tag: string) => ({ secret: undefined, issuer: ISSUER, audience: AUDIENCE, jwksUrl: `${jwksUrl}?${tag}` });
+    const fresh = (tag: string) => ({
+      secret: undefined,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwksUrl: `${jwksUrl}?${tag}`,
+    });
     jwksMode = 'down';
     try {
       await expect(authenticate(await sign(ec, 'ec-1', 'ES256'), fresh('down'))).rejects.toMatchObject({
         extensions: { code: 'IDENTITY_PROVIDER_UNAVAILABLE', http: { status: 503 } },
       });
       jwksMode = 'error';
-      await expect(authenticate(await sign(ec, 'ec-1', 'ES256'), fresh('error'))).rejects.toMatchObject({ extensions: { code: 'IDENTITY_PROVIDER_UNAVAILABLE' } });
+      await expect(authenticate(await sign(ec, 'ec-1', 'ES256'), fresh('error'))).rejects.toMatchObject({
+        extensions: { code: 'IDENTITY_PROVIDER_UNAVAILABLE' },
+      });
       // Through a gateway whose keys were never fetched: a clear 503, and the gateway stays up.
       process.env.HUB_JWT_JWKS_URL = `${jwksUrl}?gateway-down`;
-      const gateway = await startGateway({ supergraphSdl: graph.supergraphSdl, subgraphUrls: Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])), port: 0 });
+      const gateway = await startGateway({
+        supergraphSdl: graph.supergraphSdl,
+        subgraphUrls: Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])),
+        port: 0,
+      });
       try {
-        const res = await postGraphQL(gateway.url, RANKINGS, undefined, { authorization: await sign(ec, 'ec-1', 'ES256') });
+        const res = await postGraphQL(gateway.url, RANKINGS, undefined, {
+          authorization: await sign(ec, 'ec-1', 'ES256'),
+        });
         expect(res.status).toBe(503);
         expect(res.body.errors?.[0]?.message).toMatch(/identity provider's signing keys are unavailable/);
-        expect((await postGraphQL(gateway.url, '{ stp(code: "QJM") { name } }')).body.data).toEqual({ stp: { name: 'Lincolnshire' } });
+        expect((await postGraphQL(gateway.url, '{ stp(code: "QJM") { name } }')).body.data).toEqual({
+          stp: { name: 'Lincolnshire' },
+        });
       } finally {
         await gateway.close();
         process.env.HUB_JWT_JWKS_URL = jwksUrl;
@@ -134,11 +178,18 @@ describe('tokens signed by an identity provider (JWKS)', () => {
     } finally {
       jwksMode = 'up';
     }
-    await expect(authenticate(await sign(ec, 'ec-1', 'ES256'), fresh('recovered'))).resolves.toMatchObject({ scopes: new Set(['region:director']) });
+    await expect(authenticate(await sign(ec, 'ec-1', 'ES256'), fresh('recovered'))).resolves.toMatchObject({
+      scopes: new Set(['region:director']),
+    });
   });
 
   it('refuses an HS256 token when the hub has no shared secret, rather than trusting it', async () => {
-    const forged = `Bearer ${await new SignJWT({ scp: 'region:director' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(new TextEncoder().encode('x'.repeat(40)))}`;
+    const forged = `Bearer ${await new SignJWT({ scp: 'region:director' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('x'.repeat(40)))}`;
     const { status, body } = await rankings(forged);
     expect(status).toBe(401);
     expect(body.errors?.[0]?.message).toMatch(/HS256 tokens are not accepted here/);

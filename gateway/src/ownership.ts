@@ -21,7 +21,9 @@ export interface Ownership {
 export function ownershipFromSupergraph(supergraphSdl: string): Ownership[] {
   const argument = (d: ConstDirectiveNode, name: string) => {
     const value = d.arguments?.find((a) => a.name.value === name)?.value;
-    return value && (value.kind === Kind.STRING || value.kind === Kind.ENUM || value.kind === Kind.BOOLEAN) ? String(value.value) : undefined;
+    return value && (value.kind === Kind.STRING || value.kind === Kind.ENUM || value.kind === Kind.BOOLEAN)
+      ? String(value.value)
+      : undefined;
   };
   const graph = (d: ConstDirectiveNode) => (argument(d, 'graph') ?? '').toLowerCase();
   const entities: Ownership[] = [];
@@ -30,7 +32,10 @@ export function ownershipFromSupergraph(supergraphSdl: string): Ownership[] {
     const joins = (definition.directives ?? []).filter((d) => d.name.value === 'join__type' && argument(d, 'key'));
     if (joins.length === 0) continue;
     const owners = joins.filter((d) => argument(d, 'extension') !== 'true').map(graph);
-    if (owners.length !== 1) throw new Error(`${definition.name.value} has ${owners.length} owners (${owners.join(', ')}); an entity has exactly one`);
+    if (owners.length !== 1)
+      throw new Error(
+        `${definition.name.value} has ${owners.length} owners (${owners.join(', ')}); an entity has exactly one`,
+      );
     entities.push({
       entity: definition.name.value,
       key: argument(joins[0] as ConstDirectiveNode, 'key') ?? '',
@@ -48,9 +53,13 @@ export function renderOwnershipTable(entities: readonly Ownership[]): string {
 }
 
 /** The ownership document with its table regenerated from the supergraph. */
-export function ownershipDocument(supergraphSdl: string, current: string = readFileSync(OWNERSHIP_PATH, 'utf8')): string {
+export function ownershipDocument(
+  supergraphSdl: string,
+  current: string = readFileSync(OWNERSHIP_PATH, 'utf8'),
+): string {
   const start = current.indexOf(START);
   const end = current.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`${OWNERSHIP_PATH.replace(REPO_ROOT, '')} lost its ${START} ... ${END} markers`);
+  if (start < 0 || end < start)
+    throw new Error(`${OWNERSHIP_PATH.replace(REPO_ROOT, '')} lost its ${START} ... ${END} markers`);
   return `${current.slice(0, start)}${renderOwnershipTable(ownershipFromSupergraph(supergraphSdl))}${current.slice(end + END.length)}`;
 }

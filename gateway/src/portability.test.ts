@@ -12,14 +12,27 @@ import { loadAllSubgraphs, REPO_ROOT } from './config.js';
  */
 process.env.HUB_JWT_SECRET = TEST_JWT_SECRET;
 const DIR = `${REPO_ROOT}schema/operations/`;
-const operations = readdirSync(DIR).filter((f) => f.endsWith('.graphql')).map((f) => f.replace(/\.graphql$/, ''));
+const operations = readdirSync(DIR)
+  .filter((f) => f.endsWith('.graphql'))
+  .map((f) => f.replace(/\.graphql$/, ''));
 
 /** Variables for each operation, several cases where the answer has different shapes. */
 const CASES: Record<string, { variables: Record<string, unknown>; director?: boolean }[]> = {
-  StpOverview: [{ variables: { code: 'QJM' } }, { variables: { code: 'QF7', asOf: '2020-01-01' } }, { variables: { code: 'QZZ' } }],
+  StpOverview: [
+    { variables: { code: 'QJM' } },
+    { variables: { code: 'QF7', asOf: '2020-01-01' } },
+    { variables: { code: 'QZZ' } },
+  ],
   AllStps: [{ variables: { first: 200 } }, { variables: { first: 5, offset: 40 } }],
-  RegionOverview: [{ variables: { code: 'Y60', asOf: '2020-01-01' } }, { variables: { code: 'Y55', asOf: '2018-06-01' } }],
-  RegionRankings: [{ variables: { code: 'Y60', asOf: '2020-01-01' }, director: true }, { variables: { code: 'Y60', asOf: '2020-01-01', by: 'GAP_PER_HEAD' }, director: true }, { variables: { code: 'Y60', asOf: '2020-01-01' } }],
+  RegionOverview: [
+    { variables: { code: 'Y60', asOf: '2020-01-01' } },
+    { variables: { code: 'Y55', asOf: '2018-06-01' } },
+  ],
+  RegionRankings: [
+    { variables: { code: 'Y60', asOf: '2020-01-01' }, director: true },
+    { variables: { code: 'Y60', asOf: '2020-01-01', by: 'GAP_PER_HEAD' }, director: true },
+    { variables: { code: 'Y60', asOf: '2020-01-01' } },
+  ],
 };
 
 let graph: TestGraph;
@@ -34,8 +47,14 @@ afterAll(async () => {
 });
 
 /** What two engines may legitimately word differently: request ids, and where Apollo words an error its own way. */
-function comparable(body: { data?: unknown; errors?: { message: string; path?: unknown; extensions?: Record<string, unknown> }[] }) {
-  return { data: body.data, errors: body.errors?.map((e) => ({ message: e.message, path: e.path, code: e.extensions?.code })) };
+function comparable(body: {
+  data?: unknown;
+  errors?: { message: string; path?: unknown; extensions?: Record<string, unknown> }[];
+}) {
+  return {
+    data: body.data,
+    errors: body.errors?.map((e) => ({ message: e.message, path: e.path, code: e.extensions?.code })),
+  };
 }
 
 describe('every operation in schema/operations through @apollo/gateway', () => {
@@ -47,8 +66,13 @@ describe('every operation in schema/operations through @apollo/gateway', () => {
     it(`${name}: answers identical to the hub's`, async () => {
       const query = readFileSync(`${DIR}${name}.graphql`, 'utf8');
       for (const { variables, director } of CASES[name] ?? []) {
-        const headers: Record<string, string> = director ? { authorization: await signTestToken({ scope: 'region:director' }) } : {};
-        const [hub, peer] = await Promise.all([postGraphQL(graph.gatewayUrl, query, variables, headers), postGraphQL(apollo.url, query, variables, headers)]);
+        const headers: Record<string, string> = director
+          ? { authorization: await signTestToken({ scope: 'region:director' }) }
+          : {};
+        const [hub, peer] = await Promise.all([
+          postGraphQL(graph.gatewayUrl, query, variables, headers),
+          postGraphQL(apollo.url, query, variables, headers),
+        ]);
         expect(hub.status, JSON.stringify(variables)).toBe(peer.status);
         expect(comparable(hub.body), JSON.stringify(variables)).toEqual(comparable(peer.body));
         expect(hub.body.data, 'a real answer').toBeDefined();

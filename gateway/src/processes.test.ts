@@ -36,7 +36,10 @@ afterAll(async () => {
 
 function start(script: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ url: string; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'silent', PORT: '0', ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, LOG_LEVEL: 'silent', PORT: '0', ...env },
+    });
     children.push(child);
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -57,16 +60,30 @@ describe('one process per subgraph, and the gateway on its own', () => {
       readGraphConfig().map(async (entry) => {
         const script = join(REPO_ROOT, entry.sdl.replace(/schema\.graphql$/, 'src/server.ts'));
         // On PostgreSQL each process keeps to a schema of its own, so parallel test runs never meet.
-        const env = database ? { DATABASE_URL: database, HUB_SCHEMA: schemaOf(entry.name) } : { DATABASE_URL: undefined };
+        const env = database
+          ? { DATABASE_URL: database, HUB_SCHEMA: schemaOf(entry.name) }
+          : { DATABASE_URL: undefined };
         const { url } = await start(script, env, /subgraph ready at (\S+)/);
         return [`SUBGRAPH_${entry.name.toUpperCase()}_URL`, url] as const;
       }),
     );
-    const gateway = await start(join(REPO_ROOT, 'gateway/src/server.ts'), Object.fromEntries(subgraphs), /Gateway ready at (\S+)/);
-    const { body } = await postGraphQL(gateway.url, '{ stp(code: "QJM") { name region { name } leads { name } financialGap { combinedGbpM } workforceFacts { kind } } }');
+    const gateway = await start(
+      join(REPO_ROOT, 'gateway/src/server.ts'),
+      Object.fromEntries(subgraphs),
+      /Gateway ready at (\S+)/,
+    );
+    const { body } = await postGraphQL(
+      gateway.url,
+      '{ stp(code: "QJM") { name region { name } leads { name } financialGap { combinedGbpM } workforceFacts { kind } } }',
+    );
     expect(body.errors).toBeUndefined();
     expect(body.data).toMatchObject({
-      stp: { name: 'Lincolnshire', region: { name: 'Midlands' }, leads: [{ name: 'Allan Kitt' }], financialGap: { combinedGbpM: '182' } },
+      stp: {
+        name: 'Lincolnshire',
+        region: { name: 'Midlands' },
+        leads: [{ name: 'Allan Kitt' }],
+        financialGap: { combinedGbpM: '182' },
+      },
     });
     const exited = new Promise<number | null>((resolve) => gateway.child.once('exit', resolve));
     gateway.child.kill('SIGTERM');

@@ -15,7 +15,13 @@ for (const name of Object.keys(subgraphsOf(supergraphSdl))) {
   const override = process.env[`SUBGRAPH_${name.toUpperCase()}_URL`];
   if (override) subgraphUrls[name] = override;
 }
-const gateway = await startGateway({ supergraphSdl, port: env.PORT ?? 4000, subgraphUrls, ...gatewaySettingsFromEnv(env), explorer: explorerFromEnv(env) });
+const gateway = await startGateway({
+  supergraphSdl,
+  port: env.PORT ?? 4000,
+  subgraphUrls,
+  ...gatewaySettingsFromEnv(env),
+  explorer: explorerFromEnv(env),
+});
 console.log(`Gateway ready at ${gateway.url}${gateway.cache ? ` (response cache: ${gateway.cache.kind})` : ''}`);
 const stop = async () => {
   await gateway.close();

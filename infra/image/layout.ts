@@ -13,7 +13,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const TOP_LEVEL = ['package.json', 'package-lock.json', '.npmrc', 'schema/subgraphs.json', 'schema/supergraph.graphql', 'schema/operations', 'infra/sources'];
+const TOP_LEVEL = [
+  'package.json',
+  'package-lock.json',
+  '.npmrc',
+  'schema/subgraphs.json',
+  'schema/supergraph.graphql',
+  'schema/operations',
+  'infra/sources',
+];
 /** Per workspace: dist/ only where it is built; data/ where the workspace has one. */
 const PER_WORKSPACE = ['package.json', 'dist', 'data'];
 /** Build bookkeeping and declarations nobody reads at run time. */
@@ -44,7 +52,10 @@ export interface LayoutOptions {
 /** Copies the runtime tree from `from` to `to`; returns the repository-relative files copied. */
 export function copyRuntimeLayout(from: string, to: string, options: LayoutOptions = {}): string[] {
   const copied: string[] = [];
-  const wanted = [...TOP_LEVEL, ...workspaceDirs(from).flatMap((dir) => PER_WORKSPACE.map((entry) => `${dir}/${entry}`))];
+  const wanted = [
+    ...TOP_LEVEL,
+    ...workspaceDirs(from).flatMap((dir) => PER_WORKSPACE.map((entry) => `${dir}/${entry}`)),
+  ];
   for (const entry of wanted) {
     for (const file of listFiles(join(from, entry))) {
       const rel = relative(from, file);
@@ -75,7 +86,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     process.exit(2);
   }
   const files = copyRuntimeLayout(resolve(from), resolve(to));
-  const compiled = workspaceDirs(resolve(from)).filter((dir) => existsSync(join(resolve(from), dir, 'tsconfig.build.json')));
+  const compiled = workspaceDirs(resolve(from)).filter((dir) =>
+    existsSync(join(resolve(from), dir, 'tsconfig.build.json')),
+  );
   const missing = compiled.filter((dir) => !files.some((f) => f.startsWith(`${dir}/dist/`)));
   if (missing.length) {
     console.error(`Not built (run npm run build): ${missing.join(', ')}`);

@@ -42,17 +42,30 @@ export interface SubgraphEntry {
 }
 
 export function readSubgraphs(): SubgraphEntry[] {
-  return (JSON.parse(readFileSync(join(REPO_ROOT, 'schema/subgraphs.json'), 'utf8')) as { subgraphs: SubgraphEntry[] }).subgraphs;
+  return (JSON.parse(readFileSync(join(REPO_ROOT, 'schema/subgraphs.json'), 'utf8')) as { subgraphs: SubgraphEntry[] })
+    .subgraphs;
 }
 
 export const portOf = (entry: SubgraphEntry) => Number(new URL(entry.url).port);
 
-const labels = (name: string, component: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'nhs-region-hub', 'app.kubernetes.io/component': component });
+const labels = (name: string, component: string) => ({
+  'app.kubernetes.io/name': name,
+  'app.kubernetes.io/part-of': 'nhs-region-hub',
+  'app.kubernetes.io/component': component,
+});
 
-const secretEnv = (name: string, secret: string, key: string): IEnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+const secretEnv = (name: string, secret: string, key: string): IEnvVar => ({
+  name,
+  valueFrom: { secretKeyRef: { name: secret, key } },
+});
 
 /** Locked down as the restricted Pod Security Standard asks: the image needs nothing more. */
-const podSecurity: IPodSpec['securityContext'] = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } };
+const podSecurity: IPodSpec['securityContext'] = {
+  runAsNonRoot: true,
+  runAsUser: 1000,
+  runAsGroup: 1000,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
 const containerSecurity: IContainer['securityContext'] = {
   runAsNonRoot: true,
   readOnlyRootFilesystem: true,
@@ -60,7 +73,10 @@ const containerSecurity: IContainer['securityContext'] = {
   capabilities: { drop: ['ALL'] },
   seccompProfile: { type: 'RuntimeDefault' },
 };
-const resources: IContainer['resources'] = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } };
+const resources: IContainer['resources'] = {
+  requests: { cpu: '100m', memory: '256Mi' },
+  limits: { cpu: '1', memory: '512Mi' },
+};
 
 function container(name: string, port: number, env: IEnvVar[], args: string[]): IContainer {
   return {
@@ -73,8 +89,18 @@ function container(name: string, port: number, env: IEnvVar[], args: string[]): 
     resources,
     securityContext: containerSecurity,
     // Readiness: the database answers (subgraph) or every subgraph is ready (gateway).
-    readinessProbe: { httpGet: { path: PROBES.ready, port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-    livenessProbe: { httpGet: { path: PROBES.live, port: 'http' }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    readinessProbe: {
+      httpGet: { path: PROBES.ready, port: 'http' },
+      periodSeconds: 5,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+    },
+    livenessProbe: {
+      httpGet: { path: PROBES.live, port: 'http' },
+      periodSeconds: 10,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+    },
     startupProbe: { httpGet: { path: PROBES.live, port: 'http' }, periodSeconds: 2, failureThreshold: 30 },
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
   };
@@ -91,7 +117,13 @@ function podSpec(main: IContainer, extraVolumes: IPodSpec['volumes'] = []): IPod
   };
 }
 
-function workload(name: string, component: string, port: number, main: IContainer, extraVolumes: IPodSpec['volumes'] = []): object[] {
+function workload(
+  name: string,
+  component: string,
+  port: number,
+  main: IContainer,
+  extraVolumes: IPodSpec['volumes'] = [],
+): object[] {
   const selector = { 'app.kubernetes.io/name': name };
   return [
     new Deployment({
@@ -118,17 +150,28 @@ function workload(name: string, component: string, port: number, main: IContaine
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
         minReplicas: 2,
         maxReplicas: 6,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+        ],
       },
     }),
   ];
 }
 
 function subgraphObjects(entry: SubgraphEntry): object[] {
-  const env = [secretEnv('DATABASE_URL', dbSecret(entry.name), 'uri'), secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret')];
+  const env = [
+    secretEnv('DATABASE_URL', dbSecret(entry.name), 'uri'),
+    secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret'),
+  ];
   const server = `services/${entry.name}/dist/server.js`;
   // The Job seeds when the data changed since the last seed; the servers (HUB_SEED=never in hub-config) never do.
-  const { readinessProbe: _r, livenessProbe: _l, startupProbe: _s, ports: _p, ...job } = container('migrate', portOf(entry), [...env, { name: 'HUB_SEED', value: 'if-changed' }], [server, 'migrate']);
+  const {
+    readinessProbe: _r,
+    livenessProbe: _l,
+    startupProbe: _s,
+    ports: _p,
+    ...job
+  } = container('migrate', portOf(entry), [...env, { name: 'HUB_SEED', value: 'if-changed' }], [server, 'migrate']);
   const migrate = new Job({
     metadata: { name: `${entry.name}-migrate`, labels: labels(`${entry.name}-migrate`, 'migrate') },
     spec: {
@@ -141,17 +184,28 @@ function subgraphObjects(entry: SubgraphEntry): object[] {
       },
     },
   });
-  return [...workload(entry.name, 'subgraph', portOf(entry), container(entry.name, portOf(entry), env, [server])), migrate];
+  return [
+    ...workload(entry.name, 'subgraph', portOf(entry), container(entry.name, portOf(entry), env, [server])),
+    migrate,
+  ];
 }
 
 function gatewayObjects(): object[] {
-  const env = [{ name: 'HUB_SUPERGRAPH_PATH', value: '/etc/nhs-hub/supergraph/supergraph.graphql' }, secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret')];
+  const env = [
+    { name: 'HUB_SUPERGRAPH_PATH', value: '/etc/nhs-hub/supergraph/supergraph.graphql' },
+    secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret'),
+  ];
   const main = {
     ...container('gateway', GATEWAY_PORT, env, ['gateway/dist/server.js']),
     envFrom: [{ configMapRef: { name: 'hub-config' } }, { configMapRef: { name: 'hub-subgraph-urls' } }],
   };
-  main.volumeMounts = [...(main.volumeMounts ?? []), { name: 'supergraph', mountPath: '/etc/nhs-hub/supergraph', readOnly: true }];
-  return workload('gateway', 'gateway', GATEWAY_PORT, main, [{ name: 'supergraph', configMap: { name: 'hub-supergraph' } }]);
+  main.volumeMounts = [
+    ...(main.volumeMounts ?? []),
+    { name: 'supergraph', mountPath: '/etc/nhs-hub/supergraph', readOnly: true },
+  ];
+  return workload('gateway', 'gateway', GATEWAY_PORT, main, [
+    { name: 'supergraph', configMap: { name: 'hub-supergraph' } },
+  ]);
 }
 
 function managedRoles(entries: readonly SubgraphEntry[]) {
@@ -250,11 +304,13 @@ export function rolesSql(entries: readonly SubgraphEntry[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-const yamlDocs = (objects: readonly object[]) => objects.map((o) => stringify(JSON.parse(JSON.stringify(o)), { lineWidth: 0 })).join('---\n');
+const yamlDocs = (objects: readonly object[]) =>
+  objects.map((o) => stringify(JSON.parse(JSON.stringify(o)), { lineWidth: 0 })).join('---\n');
 
 /** The generated files, by path under infra/k8s/ (the base, and the restore cluster's roles follow the subgraphs too). */
 export function generatedFiles(entries: readonly SubgraphEntry[] = readSubgraphs()): Record<string, string> {
-  const header = '# Generated by infra/k8s/generate.ts from schema/subgraphs.json; do not edit (npm run k8s:generate -w @nhs-hub/infra).\n';
+  const header =
+    '# Generated by infra/k8s/generate.ts from schema/subgraphs.json; do not edit (npm run k8s:generate -w @nhs-hub/infra).\n';
   const files: Record<string, string> = {
     'gateway.yaml': header + yamlDocs(gatewayObjects()),
     'postgres/cluster.yaml': header + yamlDocs([clusterObject(entries)]),
@@ -272,7 +328,10 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readSubgraphs
         name: 'hub-config',
         literals: ['NODE_ENV=production', 'HOST=0.0.0.0', 'LOG_LEVEL=info', 'HUB_MIGRATE=verify', 'HUB_SEED=never'],
       },
-      { name: 'hub-subgraph-urls', literals: entries.map((e) => `SUBGRAPH_${e.name.toUpperCase()}_URL=http://${e.name}:${portOf(e)}/graphql`) },
+      {
+        name: 'hub-subgraph-urls',
+        literals: entries.map((e) => `SUBGRAPH_${e.name.toUpperCase()}_URL=http://${e.name}:${portOf(e)}/graphql`),
+      },
       // Outside this folder: build with --load-restrictor LoadRestrictionsNone (infra/README.md).
       { name: 'hub-supergraph', files: ['supergraph.graphql=../../../schema/supergraph.graphql'] },
       // The Cluster names it in a field kustomize does not rewrite: keep the name stable.

@@ -36,9 +36,33 @@ const Kustomization = z
     kind: z.literal('Kustomization'),
     resources: z.array(z.string()).default([]),
     namespace: z.string().optional(),
-    labels: z.array(z.object({ pairs: z.record(z.string(), z.string()), includeSelectors: z.literal(false).optional() }).strict()).default([]),
-    images: z.array(z.object({ name: z.string(), newName: z.string().optional(), newTag: z.string().optional(), digest: z.string().optional() }).strict()).default([]),
-    patches: z.array(z.object({ path: z.string(), target: z.object({ kind: z.string().optional(), name: z.string().optional() }).strict().optional() }).strict()).default([]),
+    labels: z
+      .array(
+        z.object({ pairs: z.record(z.string(), z.string()), includeSelectors: z.literal(false).optional() }).strict(),
+      )
+      .default([]),
+    images: z
+      .array(
+        z
+          .object({
+            name: z.string(),
+            newName: z.string().optional(),
+            newTag: z.string().optional(),
+            digest: z.string().optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    patches: z
+      .array(
+        z
+          .object({
+            path: z.string(),
+            target: z.object({ kind: z.string().optional(), name: z.string().optional() }).strict().optional(),
+          })
+          .strict(),
+      )
+      .default([]),
     configMapGenerator: z
       .array(
         z
@@ -86,9 +110,12 @@ function renderLevel(dir: string): Manifest[] {
       const [key, path] = file.includes('=') ? (file.split('=', 2) as [string, string]) : [basename(file), file];
       data[key] = readFileSync(join(dir, path), 'utf8');
     }
-    const existing = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === generator.name && o.metadata[GENERATED]);
+    const existing = objects.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name === generator.name && o.metadata[GENERATED],
+    );
     if (generator.behavior === 'create') {
-      if (existing) throw new Error(`${dir}: ConfigMap ${generator.name} is generated twice; use behavior merge or replace`);
+      if (existing)
+        throw new Error(`${dir}: ConfigMap ${generator.name} is generated twice; use behavior merge or replace`);
       objects.push({
         apiVersion: 'v1',
         kind: 'ConfigMap',
@@ -96,7 +123,10 @@ function renderLevel(dir: string): Manifest[] {
         data,
       });
     } else {
-      if (!existing) throw new Error(`${dir}: ConfigMap ${generator.name} has behavior ${generator.behavior} but no base generates it`);
+      if (!existing)
+        throw new Error(
+          `${dir}: ConfigMap ${generator.name} has behavior ${generator.behavior} but no base generates it`,
+        );
       existing.data = generator.behavior === 'merge' ? { ...(existing.data as Record<string, string>), ...data } : data;
     }
   }
@@ -105,10 +135,15 @@ function renderLevel(dir: string): Manifest[] {
     for (const doc of readManifests(join(dir, patch.path))) {
       const kind = patch.target?.kind ?? (patch.target ? undefined : doc.kind);
       const name = patch.target?.name ?? (patch.target ? undefined : doc.metadata.name);
-      const matched = objects.filter((o) => (kind === undefined || o.kind === kind) && (name === undefined || o.metadata.name === name));
-      if (matched.length === 0) throw new Error(`${dir}: patch ${patch.path} matches nothing (${kind ?? '*'}/${name ?? '*'})`);
+      const matched = objects.filter(
+        (o) => (kind === undefined || o.kind === kind) && (name === undefined || o.metadata.name === name),
+      );
+      if (matched.length === 0)
+        throw new Error(`${dir}: patch ${patch.path} matches nothing (${kind ?? '*'}/${name ?? '*'})`);
       const { metadata: _ignored, ...body } = doc;
-      objects = objects.map((o) => (matched.includes(o) ? (strategicMerge(o as unknown as Json, body as Json) as unknown as Manifest) : o));
+      objects = objects.map((o) =>
+        matched.includes(o) ? (strategicMerge(o as unknown as Json, body as Json) as unknown as Manifest) : o,
+      );
     }
   }
 
@@ -118,7 +153,9 @@ function renderLevel(dir: string): Manifest[] {
       const [repo, tag] = splitImage(current);
       if (repo !== image.name) continue;
       const name = image.newName ?? repo;
-      container.image = image.digest ? `${name}@${image.digest}` : `${name}${image.newTag ? `:${image.newTag}` : tag ? `:${tag}` : ''}`;
+      container.image = image.digest
+        ? `${name}@${image.digest}`
+        : `${name}${image.newTag ? `:${image.newTag}` : tag ? `:${tag}` : ''}`;
     }
   }
 
@@ -158,7 +195,11 @@ export function strategicMerge(base: Json, patch: Json): Json {
     }
     return out;
   }
-  if (Array.isArray(base) && Array.isArray(patch) && [...base, ...patch].every((i) => isObject(i) && typeof i.name === 'string')) {
+  if (
+    Array.isArray(base) &&
+    Array.isArray(patch) &&
+    [...base, ...patch].every((i) => isObject(i) && typeof i.name === 'string')
+  ) {
     const out = [...base];
     for (const item of patch as JsonObject[]) {
       const at = out.findIndex((b) => (b as JsonObject).name === item.name);
@@ -181,7 +222,12 @@ export function podSpecOf(o: Manifest): JsonObject | undefined {
 export function podContainers(objects: readonly Manifest[]): JsonObject[] {
   return objects.flatMap((o) => {
     const pod = podSpecOf(o);
-    return pod ? [...((pod.initContainers as JsonObject[] | undefined) ?? []), ...((pod.containers as JsonObject[] | undefined) ?? [])] : [];
+    return pod
+      ? [
+          ...((pod.initContainers as JsonObject[] | undefined) ?? []),
+          ...((pod.containers as JsonObject[] | undefined) ?? []),
+        ]
+      : [];
   });
 }
 
@@ -193,7 +239,10 @@ function nameGeneratedConfigMaps(objects: Manifest[]): Manifest[] {
     if (mode === undefined) continue;
     delete o.metadata[GENERATED];
     if (mode !== 'hashed') continue;
-    const hash = createHash('sha256').update(JSON.stringify({ kind: o.kind, name: o.metadata.name, data: o.data ?? null })).digest('hex').slice(0, 10);
+    const hash = createHash('sha256')
+      .update(JSON.stringify({ kind: o.kind, name: o.metadata.name, data: o.data ?? null }))
+      .digest('hex')
+      .slice(0, 10);
     renamed.set(o.metadata.name, `${o.metadata.name}-${hash}`);
     o.metadata.name = `${o.metadata.name}-${hash}`;
   }
@@ -206,7 +255,8 @@ function nameGeneratedConfigMaps(objects: Manifest[]): Manifest[] {
     for (const volume of (pod.volumes as JsonObject[] | undefined) ?? []) rename(volume.configMap);
     for (const container of podContainers([o])) {
       for (const from of (container.envFrom as JsonObject[] | undefined) ?? []) rename(from.configMapRef);
-      for (const env of (container.env as JsonObject[] | undefined) ?? []) if (isObject(env.valueFrom)) rename(env.valueFrom.configMapKeyRef);
+      for (const env of (container.env as JsonObject[] | undefined) ?? [])
+        if (isObject(env.valueFrom)) rename(env.valueFrom.configMapKeyRef);
     }
   }
   return objects;

@@ -17,18 +17,32 @@ import { copyRuntimeLayout, REPO_ROOT } from '../image/layout.js';
  * dependency, a file read from outside the tree or a missing data file fails here.
  */
 const run = promisify(execFile);
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const image = mkdtempSync(join(tmpdir(), 'hub-image-'));
-const subgraphs = (JSON.parse(readFileSync(join(REPO_ROOT, 'schema/subgraphs.json'), 'utf8')) as { subgraphs: { name: string }[] }).subgraphs.map((s) => s.name);
+const subgraphs = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'schema/subgraphs.json'), 'utf8')) as { subgraphs: { name: string }[] }
+).subgraphs.map((s) => s.name);
 const schemaOf = (name: string) => `img_${process.pid}_${name}`;
 const children: ChildProcess[] = [];
 
 /** What the container sees: the image's ENV, the variables a manifest sets, and nothing of this shell. */
 function containerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', APOLLO_TELEMETRY_DISABLED: '1', LOG_LEVEL: 'silent', ...extra };
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    APOLLO_TELEMETRY_DISABLED: '1',
+    LOG_LEVEL: 'silent',
+    ...extra,
+  };
 }
 
-function start(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ url: string; child: ChildProcess }> {
+function start(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ url: string; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: image, env: containerEnv(env) });
     children.push(child);
@@ -51,8 +65,13 @@ const health = async (url: string, path: string) => {
 
 beforeAll(async () => {
   // Compile first (incremental): the image ships dist/, and a stale dist/ would test old code.
-  await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], { cwd: REPO_ROOT });
-  const { stdout } = await run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: REPO_ROOT, maxBuffer: 64 * 2 ** 20 });
+  await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
+    cwd: REPO_ROOT,
+  });
+  const { stdout } = await run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+    cwd: REPO_ROOT,
+    maxBuffer: 64 * 2 ** 20,
+  });
   copyRuntimeLayout(REPO_ROOT, image, { tracked: new Set(stdout.split('\0').filter(Boolean)) });
   await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], {
     cwd: image,
@@ -98,7 +117,14 @@ describe('the production image', () => {
     // Replicas first, as a rollout may start them before its Jobs finish: they neither migrate nor seed.
     const urls = await Promise.all(
       subgraphs.map(async (name) => {
-        const env = { DATABASE_URL, HUB_SCHEMA: schemaOf(name), PORT: '0', HUB_MIGRATE: 'verify', HUB_SEED: 'never', HUB_JWT_SECRET: TEST_JWT_SECRET };
+        const env = {
+          DATABASE_URL,
+          HUB_SCHEMA: schemaOf(name),
+          PORT: '0',
+          HUB_MIGRATE: 'verify',
+          HUB_SEED: 'never',
+          HUB_JWT_SECRET: TEST_JWT_SECRET,
+        };
         const { url } = await start([`services/${name}/dist/server.js`], env, /subgraph ready at (\S+)/);
         return [name, url] as const;
       }),
@@ -120,7 +146,8 @@ describe('the production image', () => {
         expect(stdout).toMatch(new RegExp(`${name} migrated in schema ${schemaOf(name)} \\(postgres\\); \\d+ `));
       }),
     );
-    for (const [name, url] of urls) expect((await health(url, '/health/ready')).status, `${name} ready once migrated`).toBe(200);
+    for (const [name, url] of urls)
+      expect((await health(url, '/health/ready')).status, `${name} ready once migrated`).toBe(200);
 
     // The gateway reads its supergraph from a mounted file, as from the ConfigMap.
     const mounted = join(image, '..', `${image.split('/').at(-1)}-config`);
@@ -141,7 +168,8 @@ describe('the production image', () => {
     expect(ready.body.checks?.responseCache).toBe(true);
 
     const operation = (name: string) => readFileSync(join(REPO_ROOT, 'schema/operations', `${name}.graphql`), 'utf8');
-    const sourceLine = (file: string, line: number) => readFileSync(join(image, 'infra/sources', file), 'utf8').split('\n')[line - 1] ?? '';
+    const sourceLine = (file: string, line: number) =>
+      readFileSync(join(image, 'infra/sources', file), 'utf8').split('\n')[line - 1] ?? '';
 
     // StpOverview: by ODS code, with every cited text on its line of the image's copy of the source.
     interface Overview {
@@ -149,7 +177,10 @@ describe('the production image', () => {
         name: string;
         region: { name: string } | null;
         populationSource: { document: { file: string }; line: number; text: string } | null;
-        financialGap: { combinedGbpM: string; sources: { document: { file: string }; line: number; text: string }[] } | null;
+        financialGap: {
+          combinedGbpM: string;
+          sources: { document: { file: string }; line: number; text: string }[];
+        } | null;
         gapPerHeadDerived: { gbpPerPerson: string } | null;
         leads: { name: string; organisation: { name: string } | null }[];
       };
@@ -157,29 +188,49 @@ describe('the production image', () => {
     const overview = await postGraphQL<Overview>(gateway.url, operation('StpOverview'), { code: 'QJM' });
     expect(overview.body.errors).toBeUndefined();
     const stp = overview.body.data?.stp;
-    expect(stp).toMatchObject({ name: 'Lincolnshire', region: { name: 'Midlands' }, financialGap: { combinedGbpM: '182' }, gapPerHeadDerived: { gbpPerPerson: '260' } });
+    expect(stp).toMatchObject({
+      name: 'Lincolnshire',
+      region: { name: 'Midlands' },
+      financialGap: { combinedGbpM: '182' },
+      gapPerHeadDerived: { gbpPerPerson: '260' },
+    });
     expect(stp?.leads.map((l) => l.name)).toEqual(['Allan Kitt']);
-    for (const source of [...(stp?.financialGap?.sources ?? []), ...(stp?.populationSource ? [stp.populationSource] : [])]) {
+    for (const source of [
+      ...(stp?.financialGap?.sources ?? []),
+      ...(stp?.populationSource ? [stp.populationSource] : []),
+    ]) {
       expect(sourceLine(source.document.file, source.line)).toContain(source.text);
     }
 
     // AllStps: the whole list in one request, Lincolnshire in it with the same figure.
     interface All {
-      stps: { totalCount: number; nodes: { code: string; name: string; financialGap: { combinedGbpM: string | null } | null }[] };
+      stps: {
+        totalCount: number;
+        nodes: { code: string; name: string; financialGap: { combinedGbpM: string | null } | null }[];
+      };
     }
     const all = await postGraphQL<All>(gateway.url, operation('AllStps'), {});
     expect(all.body.errors).toBeUndefined();
     const nodes = all.body.data?.stps.nodes ?? [];
     expect(nodes.length).toBe(all.body.data?.stps.totalCount);
     expect(nodes.length).toBeGreaterThan(40);
-    expect(nodes.find((n) => n.code === 'QJM')).toMatchObject({ name: 'Lincolnshire', financialGap: { combinedGbpM: '182' } });
+    expect(nodes.find((n) => n.code === 'QJM')).toMatchObject({
+      name: 'Lincolnshire',
+      financialGap: { combinedGbpM: '182' },
+    });
 
     // RegionOverview: the derived total is the sum of its member STPs' gaps as this same graph states them.
     interface Region {
       region: { name: string };
-      regionSnapshot: { stps: { code: string; financialGap: { combinedGbpM: string | null } | null }[]; financialSummary: { combinedGapGbpM: string } };
+      regionSnapshot: {
+        stps: { code: string; financialGap: { combinedGbpM: string | null } | null }[];
+        financialSummary: { combinedGapGbpM: string };
+      };
     }
-    const region = await postGraphQL<Region>(gateway.url, operation('RegionOverview'), { code: 'Y60', asOf: '2020-01-01' });
+    const region = await postGraphQL<Region>(gateway.url, operation('RegionOverview'), {
+      code: 'Y60',
+      asOf: '2020-01-01',
+    });
     expect(region.body.errors).toBeUndefined();
     const snapshot = region.body.data?.regionSnapshot;
     expect(region.body.data?.region.name).toBe('Midlands');
@@ -191,21 +242,36 @@ describe('the production image', () => {
     interface Rankings {
       regionSnapshot: { financialSummary: { rankings: { rank: number; stpCode: string; valueGbpM: string }[] | null } };
     }
-    const anonymous = await postGraphQL<Rankings>(gateway.url, operation('RegionRankings'), { code: 'Y60', asOf: '2020-01-01' });
+    const anonymous = await postGraphQL<Rankings>(gateway.url, operation('RegionRankings'), {
+      code: 'Y60',
+      asOf: '2020-01-01',
+    });
     expect(anonymous.body.data?.regionSnapshot.financialSummary.rankings).toBeNull();
     expect(anonymous.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
     const authorization = await signTestToken({ scope: 'region:director', sub: 'image-test' }, TEST_JWT_SECRET);
-    const ranked = await postGraphQL<Rankings>(gateway.url, operation('RegionRankings'), { code: 'Y60', asOf: '2020-01-01' }, { authorization });
+    const ranked = await postGraphQL<Rankings>(
+      gateway.url,
+      operation('RegionRankings'),
+      { code: 'Y60', asOf: '2020-01-01' },
+      { authorization },
+    );
     expect(ranked.body.errors).toBeUndefined();
     const rankings = ranked.body.data?.regionSnapshot.financialSummary.rankings ?? [];
     expect(rankings.map((r) => r.rank)).toEqual(rankings.map((_, i) => i + 1));
-    expect(rankings.map((r) => r.stpCode).sort()).toEqual((snapshot?.stps ?? []).filter((s) => s.financialGap?.combinedGbpM).map((s) => s.code).sort());
+    expect(rankings.map((r) => r.stpCode).sort()).toEqual(
+      (snapshot?.stps ?? [])
+        .filter((s) => s.financialGap?.combinedGbpM)
+        .map((s) => s.code)
+        .sort(),
+    );
     const values = rankings.map((r) => Number(r.valueGbpM));
     expect(values).toEqual([...values].sort((a, b) => b - a));
 
     // SIGTERM, as a pod stops: the gateway and a subgraph drain and exit 0 (not killed by the signal).
     for (const child of [gateway.child, children[0]]) {
-      const exited = new Promise<[number | null, string | null]>((resolve) => child?.once('exit', (code, signal) => resolve([code, signal])));
+      const exited = new Promise<[number | null, string | null]>((resolve) =>
+        child?.once('exit', (code, signal) => resolve([code, signal])),
+      );
       child?.kill('SIGTERM');
       expect(await exited).toEqual([0, null]);
     }

@@ -15,7 +15,17 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_DIR, dbSecret, generatedFiles, K8S_ROOT, GATEWAY_PORT, portOf, readSubgraphs, REPO_ROOT, roleOf } from '../k8s/generate.js';
+import {
+  BASE_DIR,
+  dbSecret,
+  generatedFiles,
+  K8S_ROOT,
+  GATEWAY_PORT,
+  portOf,
+  readSubgraphs,
+  REPO_ROOT,
+  roleOf,
+} from '../k8s/generate.js';
 import { type Json, K8S_DIR, type Manifest, podContainers, podSpecOf, render, strategicMerge } from '../k8s/render.js';
 
 /**
@@ -36,13 +46,15 @@ const VALIDATORS: Record<string, new (data: never) => { validate(): void }> = {
 const OVERLAYS = ['overlays/dev', 'overlays/prod'];
 const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, render(join(K8S_DIR, o))]));
 const entries = readSubgraphs();
-const find = (objects: Manifest[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+const find = (objects: Manifest[], kind: string, name: string) =>
+  objects.find((o) => o.kind === kind && o.metadata.name === name);
 type Obj = Record<string, Json>;
 const asObj = (v: unknown) => v as Obj;
 
 describe('the kustomize base', () => {
   it('is what infra/k8s/generate.ts writes from schema/subgraphs.json (run npm run k8s:generate -w @nhs-hub/infra)', () => {
-    for (const [path, text] of Object.entries(generatedFiles())) expect(readFileSync(join(K8S_ROOT, path), 'utf8'), path).toBe(text);
+    for (const [path, text] of Object.entries(generatedFiles()))
+      expect(readFileSync(join(K8S_ROOT, path), 'utf8'), path).toBe(text);
   });
 });
 
@@ -71,21 +83,37 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       const podLabels = asObj(asObj(asObj(deployment?.spec).template).metadata).labels as Obj;
       const matches = (selector: unknown) => Object.entries(selector as Obj).every(([k, v]) => podLabels[k] === v);
       expect(matches(asObj(find(objects, 'Service', name)?.spec).selector), `${name} Service`).toBe(true);
-      expect(matches(asObj(asObj(find(objects, 'PodDisruptionBudget', name)?.spec).selector).matchLabels), `${name} PDB`).toBe(true);
-      expect(asObj(find(objects, 'HorizontalPodAutoscaler', name)?.spec).scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name });
+      expect(
+        matches(asObj(asObj(find(objects, 'PodDisruptionBudget', name)?.spec).selector).matchLabels),
+        `${name} PDB`,
+      ).toBe(true);
+      expect(asObj(find(objects, 'HorizontalPodAutoscaler', name)?.spec).scaleTargetRef).toEqual({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name,
+      });
       // The autoscaler owns the replica count.
       expect(asObj(deployment?.spec).replicas).toBeUndefined();
     }
     // Migrations and seeding: one Job per subgraph running the image's migrate command.
     for (const entry of entries) {
       const job = find(objects, 'Job', `${entry.name}-migrate`);
-      expect(podContainers(job ? [job] : [])[0]?.command).toEqual(['node', `services/${entry.name}/dist/server.js`, 'migrate']);
+      expect(podContainers(job ? [job] : [])[0]?.command).toEqual([
+        'node',
+        `services/${entry.name}/dist/server.js`,
+        'migrate',
+      ]);
     }
   });
 
   it('listens, probes and routes on the ports of schema/subgraphs.json', () => {
-    const urls = asObj(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('hub-subgraph-urls-'))?.data);
-    for (const [name, port] of [...entries.map((e) => [e.name, portOf(e)] as const), ['gateway', GATEWAY_PORT] as const]) {
+    const urls = asObj(
+      objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('hub-subgraph-urls-'))?.data,
+    );
+    for (const [name, port] of [
+      ...entries.map((e) => [e.name, portOf(e)] as const),
+      ['gateway', GATEWAY_PORT] as const,
+    ]) {
       const deployment = find(objects, 'Deployment', name) as Manifest;
       const [container] = podContainers([deployment]);
       const env = (container?.env as Obj[]).find((e) => e.name === 'PORT');
@@ -100,7 +128,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   });
 
   it('sets only variables packages/kit/src/env.ts reads, with values it accepts', () => {
-    const configMaps = new Map(objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, asObj(o.data)]));
+    const configMaps = new Map(
+      objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, asObj(o.data)]),
+    );
     for (const o of objects) {
       for (const container of podContainers([o])) {
         const fromMaps = ((container.envFrom as Obj[] | undefined) ?? []).map((f) => {
@@ -108,23 +138,34 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
           expect(data, `${o.metadata.name} reads a ConfigMap that is not rendered`).toBeDefined();
           return data ?? {};
         });
-        const env: Record<string, string> = Object.assign({}, ...fromMaps.map((d) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, String(v)]))));
+        const env: Record<string, string> = Object.assign(
+          {},
+          ...fromMaps.map((d) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, String(v)]))),
+        );
         for (const e of (container.env as Obj[] | undefined) ?? []) {
           // A Secret's value is not here: stand in a valid one of the right shape.
           if (e.value !== undefined) env[String(e.name)] = String(e.value);
           else {
             const secret = asObj(asObj(e.valueFrom).secretKeyRef);
             expect(secret.name, `${o.metadata.name} ${String(e.name)} comes from a Secret`).toBeTypeOf('string');
-            env[String(e.name)] = e.name === 'DATABASE_URL' ? `postgres://${String(secret.name)}@db:5432/hub` : 'x'.repeat(32);
+            env[String(e.name)] =
+              e.name === 'DATABASE_URL' ? `postgres://${String(secret.name)}@db:5432/hub` : 'x'.repeat(32);
           }
         }
-        for (const key of Object.keys(env)) expect(isHubEnvKey(key), `${o.kind}/${o.metadata.name} sets ${key}, which env.ts does not know`).toBe(true);
+        for (const key of Object.keys(env))
+          expect(isHubEnvKey(key), `${o.kind}/${o.metadata.name} sets ${key}, which env.ts does not know`).toBe(true);
         expect(() => readEnv(env), `${o.kind}/${o.metadata.name}`).not.toThrow();
         expect(readEnv(env).NODE_ENV).toBe('production');
       }
     }
     // Replicas leave migrating and seeding to the Jobs; the Jobs seed when the data changed.
-    const deploymentEnv = readEnv(Object.fromEntries(Object.entries(asObj([...configMaps.entries()].find(([n]) => n.startsWith('hub-config-'))?.[1])).map(([k, v]) => [k, String(v)])));
+    const deploymentEnv = readEnv(
+      Object.fromEntries(
+        Object.entries(asObj([...configMaps.entries()].find(([n]) => n.startsWith('hub-config-'))?.[1])).map(
+          ([k, v]) => [k, String(v)],
+        ),
+      ),
+    );
     expect([deploymentEnv.HUB_MIGRATE, deploymentEnv.HUB_SEED]).toEqual(['verify', 'never']);
   });
 
@@ -132,7 +173,10 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     for (const o of objects) {
       const pod = podSpecOf(o);
       if (!pod) continue;
-      expect(pod.securityContext, o.metadata.name).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.securityContext, o.metadata.name).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
       expect(pod.automountServiceAccountToken).toBe(false);
       for (const container of podContainers([o])) {
         expect(container.securityContext, o.metadata.name).toMatchObject({
@@ -143,7 +187,8 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
           seccompProfile: { type: 'RuntimeDefault' },
         });
         const resources = asObj(container.resources);
-        for (const bound of ['requests', 'limits']) expect(Object.keys(asObj(resources[bound])).sort(), `${o.metadata.name} ${bound}`).toEqual(['cpu', 'memory']);
+        for (const bound of ['requests', 'limits'])
+          expect(Object.keys(asObj(resources[bound])).sort(), `${o.metadata.name} ${bound}`).toEqual(['cpu', 'memory']);
         // The only writable place is a mounted volume.
         expect((container.volumeMounts as Obj[]).map((m) => m.mountPath)).toContain('/tmp');
       }
@@ -159,12 +204,17 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       for (const kind of ['Deployment', 'Job']) {
         const o = find(objects, kind, kind === 'Job' ? `${entry.name}-migrate` : entry.name) as Manifest;
         const database = (podContainers([o])[0]?.env as Obj[]).find((e) => e.name === 'DATABASE_URL');
-        expect(database?.valueFrom, `${kind} ${entry.name}`).toEqual({ secretKeyRef: { name: dbSecret(entry.name), key: 'uri' } });
+        expect(database?.valueFrom, `${kind} ${entry.name}`).toEqual({
+          secretKeyRef: { name: dbSecret(entry.name), key: 'uri' },
+        });
       }
     }
-    const sqlRef = asObj(asObj(asObj(asObj(cluster?.spec).bootstrap).initdb).postInitApplicationSQLRefs).configMapRefs as Obj[];
+    const sqlRef = asObj(asObj(asObj(asObj(cluster?.spec).bootstrap).initdb).postInitApplicationSQLRefs)
+      .configMapRefs as Obj[];
     const rolesSql = find(objects, 'ConfigMap', String(sqlRef[0]?.name));
-    expect(asObj(rolesSql?.data)[String(sqlRef[0]?.key)]).toBe(readFileSync(join(BASE_DIR, 'postgres/roles.sql'), 'utf8'));
+    expect(asObj(rolesSql?.data)[String(sqlRef[0]?.key)]).toBe(
+      readFileSync(join(BASE_DIR, 'postgres/roles.sql'), 'utf8'),
+    );
 
     const gateway = find(objects, 'Deployment', 'gateway') as Manifest;
     const [container] = podContainers([gateway]);
@@ -172,7 +222,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const mount = (container?.volumeMounts as Obj[]).find((m) => path.startsWith(`${String(m.mountPath)}/`));
     const volume = ((podSpecOf(gateway)?.volumes as Obj[]) ?? []).find((v) => v.name === mount?.name);
     const supergraph = find(objects, 'ConfigMap', String(asObj(volume?.configMap).name));
-    expect(asObj(supergraph?.data)[path.slice(String(mount?.mountPath).length + 1)]).toBe(readFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), 'utf8'));
+    expect(asObj(supergraph?.data)[path.slice(String(mount?.mountPath).length + 1)]).toBe(
+      readFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), 'utf8'),
+    );
   });
 });
 
@@ -183,10 +235,16 @@ describe('the restore cluster (infra/k8s/restore)', () => {
     const restore = objects[0] as Manifest;
     expect(() => new Cluster(restore as never).validate()).not.toThrow();
     const spec = asObj(restore.spec);
-    const source = (spec.externalClusters as Obj[]).find((c) => c.name === asObj(asObj(spec.bootstrap).recovery).source);
+    const source = (spec.externalClusters as Obj[]).find(
+      (c) => c.name === asObj(asObj(spec.bootstrap).recovery).source,
+    );
     const prod = find(rendered['overlays/prod'] ?? [], 'Cluster', 'hub-db') as Manifest;
     const archive = asObj(asObj(prod.spec).backup).barmanObjectStore as Obj;
-    expect(asObj(source?.barmanObjectStore)).toMatchObject({ destinationPath: archive.destinationPath, serverName: prod.metadata.name, s3Credentials: archive.s3Credentials });
+    expect(asObj(source?.barmanObjectStore)).toMatchObject({
+      destinationPath: archive.destinationPath,
+      serverName: prod.metadata.name,
+      s3Credentials: archive.s3Credentials,
+    });
     const roles = (asObj(spec.managed).roles as Obj[]).map((r) => [r.name, asObj(r.passwordSecret).name]);
     expect(roles).toEqual(entries.map((e) => [roleOf(e.name), dbSecret(e.name)]));
   });
@@ -201,7 +259,10 @@ describe('the probes the manifests name', () => {
 
   it('answer 200 on a running subgraph and gateway', async () => {
     const objects = rendered['overlays/prod'] ?? [];
-    for (const [name, url] of [['geography', graph.subgraphs.geography?.url], ['gateway', graph.gatewayUrl]] as const) {
+    for (const [name, url] of [
+      ['geography', graph.subgraphs.geography?.url],
+      ['gateway', graph.gatewayUrl],
+    ] as const) {
       const [container] = podContainers([find(objects, 'Deployment', name) as Manifest]);
       for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
         const path = String(asObj(asObj(container?.[probe]).httpGet).path);
@@ -221,14 +282,37 @@ describe('the renderer', () => {
   };
 
   it('merges lists of named items by name, deletes on null and replaces other lists', () => {
-    const base: Json = { containers: [{ name: 'a', image: 'x', args: ['1', '2'] }, { name: 'b', image: 'y' }], keep: 1, drop: 2 };
-    const patch: Json = { containers: [{ name: 'b', image: 'z' }, { name: 'c', image: 'w' }], drop: null };
-    expect(strategicMerge(base, patch)).toEqual({ containers: [{ name: 'a', image: 'x', args: ['1', '2'] }, { name: 'b', image: 'z' }, { name: 'c', image: 'w' }], keep: 1 });
+    const base: Json = {
+      containers: [
+        { name: 'a', image: 'x', args: ['1', '2'] },
+        { name: 'b', image: 'y' },
+      ],
+      keep: 1,
+      drop: 2,
+    };
+    const patch: Json = {
+      containers: [
+        { name: 'b', image: 'z' },
+        { name: 'c', image: 'w' },
+      ],
+      drop: null,
+    };
+    expect(strategicMerge(base, patch)).toEqual({
+      containers: [
+        { name: 'a', image: 'x', args: ['1', '2'] },
+        { name: 'b', image: 'z' },
+        { name: 'c', image: 'w' },
+      ],
+      keep: 1,
+    });
     expect(strategicMerge({ args: ['1', '2'] }, { args: ['3'] })).toEqual({ args: ['3'] });
   });
 
   it('applies namespace, images, targeted patches and merged generators through levels, renaming references', () => {
-    write('base/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [app.yaml]\nconfigMapGenerator:\n  - name: cfg\n    literals: [A=1, B=2]\n');
+    write(
+      'base/kustomization.yaml',
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [app.yaml]\nconfigMapGenerator:\n  - name: cfg\n    literals: [A=1, B=2]\n',
+    );
     write(
       'base/app.yaml',
       'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: repo/app:1\n          envFrom: [{configMapRef: {name: cfg}}]\n',
@@ -237,18 +321,28 @@ describe('the renderer', () => {
       'over/kustomization.yaml',
       'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ns\nresources: [../base]\nimages: [{name: repo/app, newTag: "2"}]\nconfigMapGenerator:\n  - name: cfg\n    behavior: merge\n    literals: [B=3]\npatches:\n  - path: p.yaml\n    target: {kind: Deployment}\n',
     );
-    write('over/p.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ignored}\nspec: {template: {spec: {containers: [{name: app, args: [x]}]}}}\n');
+    write(
+      'over/p.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ignored}\nspec: {template: {spec: {containers: [{name: app, args: [x]}]}}}\n',
+    );
     const objects = render(join(dir, 'over'));
     const cfg = objects.find((o) => o.kind === 'ConfigMap') as Manifest;
     expect(cfg.data).toEqual({ A: '1', B: '3' });
     expect(cfg.metadata.name).toMatch(/^cfg-[0-9a-f]{10}$/);
     expect(objects.every((o) => o.metadata.namespace === 'ns')).toBe(true);
     const [container] = podContainers(objects);
-    expect(container).toMatchObject({ image: 'repo/app:2', args: ['x'], envFrom: [{ configMapRef: { name: cfg.metadata.name } }] });
+    expect(container).toMatchObject({
+      image: 'repo/app:2',
+      args: ['x'],
+      envFrom: [{ configMapRef: { name: cfg.metadata.name } }],
+    });
   });
 
   it('refuses a kustomization field it does not implement instead of ignoring it', () => {
-    write('odd/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: x-\n');
+    write(
+      'odd/kustomization.yaml',
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: x-\n',
+    );
     expect(() => render(join(dir, 'odd'))).toThrow(/namePrefix/);
   });
 });

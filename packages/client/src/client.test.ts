@@ -13,7 +13,9 @@ describe('the generated documents and types', () => {
     const temp = mkdtempSync(join(tmpdir(), 'hub-codegen-'));
     try {
       const fresh = await generatedFiles(`${temp}/`);
-      const committed = new Map(readdirSync(GENERATED_DIR).map((f) => [f, readFileSync(join(GENERATED_DIR, f), 'utf8')]));
+      const committed = new Map(
+        readdirSync(GENERATED_DIR).map((f) => [f, readFileSync(join(GENERATED_DIR, f), 'utf8')]),
+      );
       expect([...fresh.keys()].sort()).toEqual([...committed.keys()].sort());
       for (const [file, content] of fresh) expect(committed.get(file), `src/generated/${file} is stale`).toBe(content);
     } finally {
@@ -24,7 +26,9 @@ describe('the generated documents and types', () => {
   it('type Decimal and Date as strings, not unknown', () => {
     const generated = readFileSync(join(GENERATED_DIR, 'graphql.ts'), 'utf8');
     // Date as a variable (StpOverview's asOf) and Decimal in answers (the gap figures).
-    expect(generated).toMatch(/export type StpOverviewQueryVariables = Exact<\{\n  code: string \| number;\n  asOf\?: string \| null \| undefined;\n\}>/);
+    expect(generated).toMatch(
+      /export type StpOverviewQueryVariables = Exact<\{\n  code: string \| number;\n  asOf\?: string \| null \| undefined;\n\}>/,
+    );
     expect(generated).toContain('combinedGbpM: string | null');
     expect(generated).not.toContain('unknown;');
   });
@@ -51,7 +55,10 @@ describe('Apollo Client with the exported type policies, against the hub', () =>
         warnings.push([method, ...args]);
       });
     }
-    return new ApolloClient({ link: new HttpLink({ uri: graph.gatewayUrl, fetch: fetchCounting }), cache: new InMemoryCache({ typePolicies: policies }) });
+    return new ApolloClient({
+      link: new HttpLink({ uri: graph.gatewayUrl, fetch: fetchCounting }),
+      cache: new InMemoryCache({ typePolicies: policies }),
+    });
   }
 
   it('answers StpOverview from the cache after AllStps, complete and without a warning', async () => {
@@ -60,17 +67,33 @@ describe('Apollo Client with the exported type policies, against the hub', () =>
       const before = requests.length;
       const first = await apollo.query({ query: StpOverviewDocument, variables: { code }, fetchPolicy: 'cache-first' });
       expect(first.data?.stp?.code).toBe(code);
-      const all = await apollo.query({ query: AllStpsDocument, variables: { first: 200 }, fetchPolicy: 'network-only' });
+      const all = await apollo.query({
+        query: AllStpsDocument,
+        variables: { first: 200 },
+        fetchPolicy: 'network-only',
+      });
       expect(all.data?.stps.nodes.some((s) => s.code === code)).toBe(true);
       expect(requests.length).toBe(before + 2);
       const third = await apollo.query({ query: StpOverviewDocument, variables: { code }, fetchPolicy: 'cache-first' });
       expect(requests.length, 'answered from the cache').toBe(before + 2);
       expect(third.data).toEqual(first.data);
     }
-    const lincolnshire = (await apollo.query({ query: StpOverviewDocument, variables: { code: 'QJM' }, fetchPolicy: 'cache-only' })).data?.stp;
-    expect(lincolnshire).toMatchObject({ name: 'Lincolnshire', population: 700000, financialGap: { combinedGbpM: '182' } });
-    expect(lincolnshire?.leads[0]).toMatchObject({ name: 'Allan Kitt', role: 'Lead', organisation: { name: 'South West Lincolnshire CCG', kind: 'CCG' } });
-    const flags = (await apollo.query({ query: StpOverviewDocument, variables: { code: 'QF7' }, fetchPolicy: 'cache-only' })).data?.stp?.financialGap?.flags;
+    const lincolnshire = (
+      await apollo.query({ query: StpOverviewDocument, variables: { code: 'QJM' }, fetchPolicy: 'cache-only' })
+    ).data?.stp;
+    expect(lincolnshire).toMatchObject({
+      name: 'Lincolnshire',
+      population: 700000,
+      financialGap: { combinedGbpM: '182' },
+    });
+    expect(lincolnshire?.leads[0]).toMatchObject({
+      name: 'Allan Kitt',
+      role: 'Lead',
+      organisation: { name: 'South West Lincolnshire CCG', kind: 'CCG' },
+    });
+    const flags = (
+      await apollo.query({ query: StpOverviewDocument, variables: { code: 'QF7' }, fetchPolicy: 'cache-only' })
+    ).data?.stp?.financialGap?.flags;
     expect(flags?.find((f) => f.code === 'SUM_MISMATCH')?.explanation).toBeTruthy();
     // One entity per STP: AllStps and StpOverview wrote into the same normalised object.
     const stored = apollo.cache.extract() as Record<string, { name?: string; population?: number }>;
@@ -82,9 +105,17 @@ describe('Apollo Client with the exported type policies, against the hub', () =>
     const apollo = client();
     await apollo.query({ query: AllStpsDocument, variables: { first: 200 } });
     await apollo.query({ query: RegionOverviewDocument, variables: { code: 'Y60', asOf: '2020-01-01' } });
-    const first = await apollo.query({ query: StpOverviewDocument, variables: { code: 'QJM' }, fetchPolicy: 'network-only' });
+    const first = await apollo.query({
+      query: StpOverviewDocument,
+      variables: { code: 'QJM' },
+      fetchPolicy: 'network-only',
+    });
     await apollo.query({ query: AllStpsDocument, variables: { first: 200 }, fetchPolicy: 'network-only' });
-    await apollo.query({ query: RegionOverviewDocument, variables: { code: 'Y60', asOf: '2020-01-01' }, fetchPolicy: 'network-only' });
+    await apollo.query({
+      query: RegionOverviewDocument,
+      variables: { code: 'Y60', asOf: '2020-01-01' },
+      fetchPolicy: 'network-only',
+    });
     const count = requests.length;
     const again = await apollo.query({ query: StpOverviewDocument, variables: { code: 'QJM' } });
     expect(requests.length).toBe(count);
@@ -93,7 +124,11 @@ describe('Apollo Client with the exported type policies, against the hub', () =>
   });
 
   it('needs them: with keyFields alone the third StpOverview goes back to the network, with a warning', async () => {
-    const apollo = client({ Stp: { keyFields: ['code'] }, Region: { keyFields: ['code'] }, Programme: { keyFields: ['code'] } });
+    const apollo = client({
+      Stp: { keyFields: ['code'] },
+      Region: { keyFields: ['code'] },
+      Programme: { keyFields: ['code'] },
+    });
     warnings.length = 0;
     await apollo.query({ query: StpOverviewDocument, variables: { code: 'QJM' } });
     await apollo.query({ query: AllStpsDocument, variables: { first: 200 }, fetchPolicy: 'network-only' });

@@ -27,7 +27,13 @@ export function codegenConfig(outputDir: string = GENERATED_DIR): CodegenConfig 
       [outputDir]: {
         preset: 'client',
         presetConfig: { fragmentMasking: false },
-        config: { scalars: SCALARS, strictScalars: true, enumsAsTypes: true, useTypeImports: true, avoidOptionals: false },
+        config: {
+          scalars: SCALARS,
+          strictScalars: true,
+          enumsAsTypes: true,
+          useTypeImports: true,
+          avoidOptionals: false,
+        },
       },
     },
   };

@@ -34,7 +34,8 @@ function keyedBy(...fields: string[]): (object: Readonly<StoreObject>) => string
 }
 
 type MergeObjects = <T extends StoreObject | Reference>(existing: T, incoming: T) => T;
-const isObject = (value: unknown): value is Keyed => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Keyed =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Apollo's mergeObjects is shallow for objects kept inside a list item: AllStps's lead

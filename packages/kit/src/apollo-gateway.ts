@@ -1,7 +1,11 @@
 import './telemetry.js';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { subgraphFetch } from './subgraph-fetch.js';
 import { apolloHandler, type RunningServer, serve } from './server.js';
@@ -23,7 +27,10 @@ export async function startApolloGateway(options: {
     authorization: string | undefined;
   }
   class HubDataSource extends RemoteGraphQLDataSource<Ctx> {
-    override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<Ctx>['willSendRequest']>>[0]): void {
+    override willSendRequest({
+      request,
+      context,
+    }: Parameters<NonNullable<RemoteGraphQLDataSource<Ctx>['willSendRequest']>>[0]): void {
       if (context?.requestId) request.http?.headers.set('x-request-id', context.requestId);
       if (context?.authorization) request.http?.headers.set('authorization', context.authorization);
     }
@@ -32,15 +39,26 @@ export async function startApolloGateway(options: {
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>
       // The same keep-alive node:http calls the hub's gateway makes; a WHATWG Response is what Apollo's Fetcher returns.
-      options.tuned ? new HubDataSource({ url, fetcher: subgraphFetch({ [name]: url ?? '' }, 10_000) as unknown as Fetcher }) : new HubDataSource({ url }),
+      options.tuned
+        ? new HubDataSource({ url, fetcher: subgraphFetch({ [name]: url ?? '' }, 10_000) as unknown as Fetcher })
+        : new HubDataSource({ url }),
   });
   const apollo = new ApolloServer<Ctx>({
     gateway,
-    plugins: options.tuned ? [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()] : [ApolloServerPluginUsageReportingDisabled()],
+    plugins: options.tuned
+      ? [
+          ApolloServerPluginUsageReportingDisabled(),
+          ApolloServerPluginInlineTraceDisabled(),
+          ApolloServerPluginCacheControlDisabled(),
+        ]
+      : [ApolloServerPluginUsageReportingDisabled()],
   });
   return serve({
     name: options.name ?? 'apollo-gateway',
-    handler: await apolloHandler(apollo, ({ requestId, headers }) => ({ requestId, authorization: headers.authorization })),
+    handler: await apolloHandler(apollo, ({ requestId, headers }) => ({
+      requestId,
+      authorization: headers.authorization,
+    })),
     onClose: () => apollo.stop(),
     port: options.port ?? 0,
   });

@@ -47,14 +47,19 @@ export function jwtSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): JwtSet
 }
 
 function unauthenticated(reason: string): GraphQLError {
-  return new GraphQLError(`Invalid bearer token: ${reason}`, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  return new GraphQLError(`Invalid bearer token: ${reason}`, {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+  });
 }
 
 /** The token may be fine; the keys to check it with could not be fetched. Retrying later can succeed. */
 function keysUnavailable(detail: string): GraphQLError {
-  return new GraphQLError(`Cannot verify bearer tokens right now: the identity provider's signing keys are unavailable (${detail}). Retry shortly.`, {
-    extensions: { code: 'IDENTITY_PROVIDER_UNAVAILABLE', http: { status: 503 } },
-  });
+  return new GraphQLError(
+    `Cannot verify bearer tokens right now: the identity provider's signing keys are unavailable (${detail}). Retry shortly.`,
+    {
+      extensions: { code: 'IDENTITY_PROVIDER_UNAVAILABLE', http: { status: 503 } },
+    },
+  );
 }
 
 const secretKeys = new Map<string, Uint8Array>();
@@ -73,7 +78,9 @@ function remoteKeySet(url: string): JWTVerifyGetKey {
 
 function algorithmOf(token: string): string | undefined {
   try {
-    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: unknown };
+    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+      alg?: unknown;
+    };
     return typeof header.alg === 'string' ? header.alg : undefined;
   } catch {
     return undefined;
@@ -87,7 +94,10 @@ const ASYMMETRIC = ['RS256', 'ES256'];
  * public). A header that is not a valid, unexpired token signed with a key the hub trusts: a 401,
  * never a silent downgrade to anonymous, so a client with a broken token learns it at once.
  */
-export async function authenticate(authorization: string | string[] | undefined, settings: JwtSettings = jwtSettingsFromEnv()): Promise<HubAuth> {
+export async function authenticate(
+  authorization: string | string[] | undefined,
+  settings: JwtSettings = jwtSettingsFromEnv(),
+): Promise<HubAuth> {
   const header = Array.isArray(authorization) ? authorization[0] : authorization;
   if (header === undefined || header === '') return ANONYMOUS;
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header.trim());
@@ -106,7 +116,8 @@ export async function authenticate(authorization: string | string[] | undefined,
   try {
     let payload: Record<string, unknown> & { sub?: string };
     if (alg === 'HS256') {
-      if (!hasSecret || !settings.secret) throw unauthenticated('HS256 tokens are not accepted here (no HUB_JWT_SECRET); expected RS256 or ES256');
+      if (!hasSecret || !settings.secret)
+        throw unauthenticated('HS256 tokens are not accepted here (no HUB_JWT_SECRET); expected RS256 or ES256');
       let key = secretKeys.get(settings.secret);
       if (!key) {
         key = new TextEncoder().encode(settings.secret);
@@ -121,19 +132,34 @@ export async function authenticate(authorization: string | string[] | undefined,
     }
     // OAuth 2 style: `scope` is space-separated; some issuers (Entra ID) send `scp`, or `roles` as an array.
     const raw = payload.scope ?? payload.scp ?? payload.roles;
-    const scopes = typeof raw === 'string' ? raw.split(' ') : Array.isArray(raw) ? raw.filter((s): s is string => typeof s === 'string') : [];
+    const scopes =
+      typeof raw === 'string'
+        ? raw.split(' ')
+        : Array.isArray(raw)
+          ? raw.filter((s): s is string => typeof s === 'string')
+          : [];
     return { subject: payload.sub ?? null, scopes: new Set(scopes.filter(Boolean)) };
   } catch (error) {
     if (error instanceof GraphQLError) throw error;
     if (error instanceof joseErrors.JWKSTimeout) throw keysUnavailable(`no answer from ${settings.jwksUrl} within 3 s`);
-    if (error instanceof joseErrors.JOSEError && /JSON Web Key Set HTTP response/.test(error.message)) throw keysUnavailable(`${settings.jwksUrl} answered: ${error.message}`);
-    if (error instanceof joseErrors.JWKSInvalid) throw keysUnavailable(`${settings.jwksUrl} did not return a valid JWKS`);
+    if (error instanceof joseErrors.JOSEError && /JSON Web Key Set HTTP response/.test(error.message))
+      throw keysUnavailable(`${settings.jwksUrl} answered: ${error.message}`);
+    if (error instanceof joseErrors.JWKSInvalid)
+      throw keysUnavailable(`${settings.jwksUrl} did not return a valid JWKS`);
     if (error instanceof joseErrors.JWTExpired) throw unauthenticated('expired');
-    if (error instanceof joseErrors.JWTClaimValidationFailed) throw unauthenticated(`claim "${error.claim}" ${error.reason === 'check_failed' ? 'does not match' : error.reason}: ${error.message}`);
-    if (error instanceof joseErrors.JWKSNoMatchingKey) throw unauthenticated('signed with a key the identity provider does not publish (unknown kid)');
-    if (error instanceof joseErrors.JOSEError) throw unauthenticated(error.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' ? 'signature does not verify' : error.message);
+    if (error instanceof joseErrors.JWTClaimValidationFailed)
+      throw unauthenticated(
+        `claim "${error.claim}" ${error.reason === 'check_failed' ? 'does not match' : error.reason}: ${error.message}`,
+      );
+    if (error instanceof joseErrors.JWKSNoMatchingKey)
+      throw unauthenticated('signed with a key the identity provider does not publish (unknown kid)');
+    if (error instanceof joseErrors.JOSEError)
+      throw unauthenticated(
+        error.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' ? 'signature does not verify' : error.message,
+      );
     // fetch failed: the JWKS endpoint is down or unreachable.
-    if (error instanceof TypeError || (error as { name?: string }).name === 'AbortError') throw keysUnavailable(`${settings.jwksUrl} is unreachable: ${(error as Error).message}`);
+    if (error instanceof TypeError || (error as { name?: string }).name === 'AbortError')
+      throw keysUnavailable(`${settings.jwksUrl} is unreachable: ${(error as Error).message}`);
     throw unauthenticated('unreadable');
   }
 }

@@ -47,9 +47,12 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
 
 export function parseIsoDate(value: unknown): string {
   if (typeof value !== 'string' || !ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw new GraphQLError(`Date must be an ISO 8601 calendar date such as "2018-06-01"; got ${JSON.stringify(value)}`, {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw new GraphQLError(
+      `Date must be an ISO 8601 calendar date such as "2018-06-01"; got ${JSON.stringify(value)}`,
+      {
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    );
   }
   // Date.parse rolls 2018-02-30 over to March; a round trip catches it.
   if (new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
@@ -108,7 +111,10 @@ export function createSubgraphBuilder<DB>() {
     fields: (t) => ({
       document: t.field({ type: 'SourceDocument', nullable: false, resolve: (c) => sourceDocument(c.document) }),
       line: t.exposeInt('line', { nullable: false }),
-      text: t.exposeString('text', { nullable: false, description: 'Verbatim text of the source line (or the part of it that states the fact).' }),
+      text: t.exposeString('text', {
+        nullable: false,
+        description: 'Verbatim text of the source line (or the part of it that states the fact).',
+      }),
     }),
   });
 

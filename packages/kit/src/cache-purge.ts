@@ -55,16 +55,26 @@ function readLocalGatewayFile(path: string | undefined): LocalGatewayFile | null
  * `/admin/cache/purge` otherwise (with a token carrying hub:cache:purge, or a local purge key).
  * Returns one line per cache reached, for the command's output.
  */
-export async function purgeGatewayCaches(env: HubEnv, localFile: string | undefined = LOCAL_GATEWAY_FILE): Promise<string[]> {
+export async function purgeGatewayCaches(
+  env: HubEnv,
+  localFile: string | undefined = LOCAL_GATEWAY_FILE,
+): Promise<string[]> {
   const report: string[] = [];
   if (env.HUB_CACHE_REDIS_URL) {
-    const redis = new Redis(env.HUB_CACHE_REDIS_URL, { enableOfflineQueue: true, maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: true });
+    const redis = new Redis(env.HUB_CACHE_REDIS_URL, {
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+      lazyConnect: true,
+    });
     try {
       await redis.connect();
       const removed = await purgeRedis(redis, env.HUB_CACHE_REDIS_PREFIX);
       report.push(`response cache purged in Redis (${removed} keys)`);
     } catch (error) {
-      report.push(`WARNING: could not purge the response cache in Redis: ${(error as Error).message}; cached answers may be up to ${env.HUB_CACHE_TTL_SECONDS} s old`);
+      report.push(
+        `WARNING: could not purge the response cache in Redis: ${(error as Error).message}; cached answers may be up to ${env.HUB_CACHE_TTL_SECONDS} s old`,
+      );
     } finally {
       redis.disconnect();
     }
@@ -85,8 +95,16 @@ export async function purgeGatewayCaches(env: HubEnv, localFile: string | undefi
   }
   if (local && gatewayUrl === local.url) headers['x-hub-purge-key'] = local.purgeKey;
   try {
-    const res = await fetch(new URL('/admin/cache/purge', gatewayUrl), { method: 'POST', headers, signal: AbortSignal.timeout(5_000) });
-    report.push(res.ok ? `response cache purged at ${gatewayUrl}` : `WARNING: ${gatewayUrl} refused to purge its response cache (${res.status}: ${(await res.text()).slice(0, 200)})`);
+    const res = await fetch(new URL('/admin/cache/purge', gatewayUrl), {
+      method: 'POST',
+      headers,
+      signal: AbortSignal.timeout(5_000),
+    });
+    report.push(
+      res.ok
+        ? `response cache purged at ${gatewayUrl}`
+        : `WARNING: ${gatewayUrl} refused to purge its response cache (${res.status}: ${(await res.text()).slice(0, 200)})`,
+    );
   } catch (error) {
     // No gateway running means nothing is cached there.
     report.push(`no gateway answered at ${gatewayUrl} (${(error as Error).message}); nothing to purge there`);

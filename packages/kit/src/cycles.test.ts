@@ -9,7 +9,12 @@ import { REPO_ROOT } from './data.js';
 async function cyclesUnder(root: string, folders: readonly string[]): Promise<{ cycles: string[][]; modules: number }> {
   const graph = await madge(
     folders.map((f) => join(root, f)),
-    { baseDir: root, fileExtensions: ['ts'], tsConfig: join(REPO_ROOT, 'tsconfig.json'), excludeRegExp: [/node_modules/, /\.d\.ts$/] },
+    {
+      baseDir: root,
+      fileExtensions: ['ts'],
+      tsConfig: join(REPO_ROOT, 'tsconfig.json'),
+      excludeRegExp: [/node_modules/, /\.d\.ts$/],
+    },
   );
   return { cycles: graph.circular(), modules: Object.keys(graph.obj()).length };
 }

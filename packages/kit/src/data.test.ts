@@ -34,11 +34,19 @@ describe('readCsv', () => {
 
 describe('citations', () => {
   it('hold only when the text stands on the cited line of a known document', () => {
-    expect(checkCitation({ document: 'seeds/002_5ca6f18803646174.txt', line: 841, text: 'Combined: £182 M' })).toBeNull();
-    expect(checkCitation({ document: 'seeds/002_5ca6f18803646174.txt', line: 842, text: 'Combined: £182 M' })).toMatch(/does not contain/);
+    expect(
+      checkCitation({ document: 'seeds/002_5ca6f18803646174.txt', line: 841, text: 'Combined: £182 M' }),
+    ).toBeNull();
+    expect(checkCitation({ document: 'seeds/002_5ca6f18803646174.txt', line: 842, text: 'Combined: £182 M' })).toMatch(
+      /does not contain/,
+    );
     expect(checkCitation({ document: 'seeds/nope.txt', line: 1, text: 'x' })).toMatch(/unknown source document/);
     const problems: DataProblem[] = [];
-    verifyCitations('/tmp/x.csv', [{ line: 7, column: 'text', citation: { document: 'seeds/002_5ca6f18803646174.txt', line: 99999, text: 'x' } }], problems);
+    verifyCitations(
+      '/tmp/x.csv',
+      [{ line: 7, column: 'text', citation: { document: 'seeds/002_5ca6f18803646174.txt', line: 99999, text: 'x' } }],
+      problems,
+    );
     expect(problems[0]).toMatchObject({ line: 7, column: 'text' });
     expect(problems[0]?.reason).toMatch(/has no line 99999/);
   });

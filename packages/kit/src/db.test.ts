@@ -15,13 +15,19 @@ afterAll(() => hub.close());
 
 describe('the database factory', () => {
   it('runs on the database CI asked for (DATABASE_URL must reach the tests through turbo)', () => {
-    const expected = process.env.EXPECT_DATABASE ?? (process.env.TEST_DATABASE_URL || process.env.DATABASE_URL ? 'postgres' : 'pglite');
+    const expected =
+      process.env.EXPECT_DATABASE ??
+      (process.env.TEST_DATABASE_URL || process.env.DATABASE_URL ? 'postgres' : 'pglite');
     expect(database.kind).toBe(expected);
   });
 
   it('returns dates as ISO strings, numeric as exact strings and count(*) as a number on either driver', async () => {
     const scoped = database.forSchema<Record<string, never>>(hub.schema('kit'));
-    const row = await sql<{ d: string; n: string; c: number }>`select date '2018-06-07' as d, 399.3::numeric as n, count(*) as c from (values (1), (2)) v(x)`
+    const row = await sql<{
+      d: string;
+      n: string;
+      c: number;
+    }>`select date '2018-06-07' as d, 399.3::numeric as n, count(*) as c from (values (1), (2)) v(x)`
       .execute(scoped.db)
       .then((r) => r.rows[0]);
     expect(row).toEqual({ d: '2018-06-07', n: '399.3', c: 2 });
@@ -63,7 +69,9 @@ describe('seeding on start', () => {
       let seeds = 0;
       const definition = {
         name: 'fingerprinted',
-        schema: new GraphQLSchema({ query: new GraphQLObjectType({ name: 'Query', fields: { code: { type: GraphQLString } } }) }),
+        schema: new GraphQLSchema({
+          query: new GraphQLObjectType({ name: 'Query', fields: { code: { type: GraphQLString } } }),
+        }),
         migrations: {},
         packageRoot: new URL(`file://${root}/`),
         seed: async () => ({ rows: ++seeds }),
@@ -97,7 +105,9 @@ describe('an embedded database on disk', () => {
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     try {
       writeFileSync(`${dataDir}.lock`, String(other.pid));
-      await expect(openDatabase({ pgliteDataDir: dataDir })).rejects.toThrow(`The embedded database ${dataDir} is in use by process ${other.pid} (npm start?)`);
+      await expect(openDatabase({ pgliteDataDir: dataDir })).rejects.toThrow(
+        `The embedded database ${dataDir} is in use by process ${other.pid} (npm start?)`,
+      );
       other.kill();
       await new Promise((resolve) => other.once('exit', resolve));
       // Its owner is gone: the lock is stale and this process takes it, then gives it back.

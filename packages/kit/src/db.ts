@@ -139,7 +139,9 @@ export const DEFAULT_PGLITE_DATA_DIR = `${REPO_ROOT}.pglite/hub`;
 
 function templatePath(): string | null {
   try {
-    const { version } = JSON.parse(readFileSync(`${REPO_ROOT}node_modules/@electric-sql/pglite/package.json`, 'utf8')) as { version: string };
+    const { version } = JSON.parse(
+      readFileSync(`${REPO_ROOT}node_modules/@electric-sql/pglite/package.json`, 'utf8'),
+    ) as { version: string };
     return `${REPO_ROOT}node_modules/.cache/nhs-hub/pglite-${version}-initdb.tar`;
   } catch {
     return null;

@@ -17,7 +17,10 @@ const EnvSchema = z.object({
   HUB_JWT_ISSUER: z.string().min(1).optional(),
   HUB_JWT_AUDIENCE: z.string().min(1).optional(),
   /** Postgres schema a standalone subgraph keeps its tables in; its own name by default. */
-  HUB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a plain lower-case identifier').optional(),
+  HUB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a plain lower-case identifier')
+    .optional(),
   /** Interface a process listens on; 127.0.0.1 unless told otherwise (0.0.0.0 in a container). */
   HOST: z.string().min(1).optional(),
   /** The identity provider's JWKS endpoint; RS256/ES256 bearer tokens are verified against it. */
@@ -52,7 +55,10 @@ const EnvSchema = z.object({
     .optional()
     .transform((v, ctx) => {
       if (v === undefined) return undefined;
-      const origins = v.split(',').map((o) => o.trim()).filter(Boolean);
+      const origins = v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
       for (const origin of origins) {
         let parsed: URL | null = null;
         try {
@@ -60,7 +66,11 @@ const EnvSchema = z.object({
         } catch {
           parsed = null;
         }
-        if (!parsed || parsed.origin !== origin) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an exact origin such as https://tools.example.nhs.uk (no path, no trailing slash)` });
+        if (!parsed || parsed.origin !== origin)
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${origin}" is not an exact origin such as https://tools.example.nhs.uk (no path, no trailing slash)`,
+          });
       }
       return origins;
     }),

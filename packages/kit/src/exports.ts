@@ -16,7 +16,10 @@ import { sendJson } from './server.js';
  */
 
 /** Paths the front door lets through to the gateway handler for exports. */
-export const EXPORT_PATHS: readonly RegExp[] = [/^\/exports\/stps\.(csv|json)$/, /^\/exports\/regions\/[^/]+\/stps\.(csv|json)$/];
+export const EXPORT_PATHS: readonly RegExp[] = [
+  /^\/exports\/stps\.(csv|json)$/,
+  /^\/exports\/regions\/[^/]+\/stps\.(csv|json)$/,
+];
 
 export const EXPORT_DOCUMENTS = {
   stps: readFileSync(new URL('../data/exports/ExportStps.graphql', import.meta.url), 'utf8'),
@@ -29,7 +32,10 @@ export interface ExportGraphQLResult<TData> {
 }
 
 /** Runs a document through the gateway as the caller (their Authorization header travels with it). */
-export type ExecuteAsCaller = <TData>(query: string, variables: Record<string, unknown>) => Promise<ExportGraphQLResult<TData>>;
+export type ExecuteAsCaller = <TData>(
+  query: string,
+  variables: Record<string, unknown>,
+) => Promise<ExportGraphQLResult<TData>>;
 
 /** A column's kind decides CSV neutralisation: numbers are written as they are, text is defused. */
 type ColumnKind = 'text' | 'number';
@@ -127,8 +133,10 @@ interface SourceRef {
   document: { file: string };
   line: number;
 }
-const cite = (source: SourceRef | null | undefined): string | null => (source ? `${source.document.file}:${source.line}` : null);
-const joined = (values: readonly (string | null)[]): string | null => (values.length ? values.map((v) => v ?? '').join(LIST_SEPARATOR) : null);
+const cite = (source: SourceRef | null | undefined): string | null =>
+  source ? `${source.document.file}:${source.line}` : null;
+const joined = (values: readonly (string | null)[]): string | null =>
+  values.length ? values.map((v) => v ?? '').join(LIST_SEPARATOR) : null;
 
 type FigureKind = 'HEALTHCARE_GAP' | 'SOCIAL_CARE_GAP' | 'COMBINED_GAP' | 'PROPOSED_SAVINGS' | 'CAPITAL_REQUIRED';
 export interface ExportStpsData {
@@ -164,10 +172,16 @@ export interface ExportStpsData {
  * section's document with the same amount. An STP can state the same kind twice (Lincolnshire's
  * Board update); the tracker's line is the one the gap figure was read from.
  */
-function figureSource(stp: ExportStpsData['stps']['nodes'][number], kind: FigureKind, amount: string | null): string | null {
+function figureSource(
+  stp: ExportStpsData['stps']['nodes'][number],
+  kind: FigureKind,
+  amount: string | null,
+): string | null {
   if (amount === null || !stp.financialGap) return null;
   const file = stp.financialGap.sectionSource.document.file;
-  return cite(stp.figureFacts.find((f) => f.kind === kind && f.amountGbpM === amount && f.source.document.file === file)?.source);
+  return cite(
+    stp.figureFacts.find((f) => f.kind === kind && f.amountGbpM === amount && f.source.document.file === file)?.source,
+  );
 }
 
 export function stpRows(data: ExportStpsData, asOf: string): StpExportRow[] {
@@ -215,7 +229,12 @@ export interface ExportRegionStpsData {
       code: string;
       name: string;
       population: number | null;
-      financialGap: { combinedGbpM: string | null; proposedSavingsGbpM: string | null; capitalRequiredGbpM: string | null; flags: { code: string }[] } | null;
+      financialGap: {
+        combinedGbpM: string | null;
+        proposedSavingsGbpM: string | null;
+        capitalRequiredGbpM: string | null;
+        flags: { code: string }[];
+      } | null;
       gapPerHeadDerived: { gbpPerPerson: string; formula: string } | null;
     }[];
     financialSummary: {
@@ -244,7 +263,10 @@ export function regionRows(snapshot: NonNullable<ExportRegionStpsData['regionSna
     capitalRequiredGbpM: stp.financialGap?.capitalRequiredGbpM ?? null,
     gapPerHeadGbpDerived: stp.gapPerHeadDerived?.gbpPerPerson ?? null,
     gapPerHeadFormula: stp.gapPerHeadDerived?.formula ?? null,
-    flags: stp.financialGap && stp.financialGap.flags.length ? stp.financialGap.flags.map((f) => f.code).join(LIST_SEPARATOR) : null,
+    flags:
+      stp.financialGap && stp.financialGap.flags.length
+        ? stp.financialGap.flags.map((f) => f.code).join(LIST_SEPARATOR)
+        : null,
   }));
   const summary = snapshot.financialSummary;
   const total: RegionStpExportRow = {
@@ -259,7 +281,10 @@ export function regionRows(snapshot: NonNullable<ExportRegionStpsData['regionSna
     gapPerHeadGbpDerived: summary.gapPerHeadGbp,
     gapPerHeadFormula:
       summary.gapPerHeadGbp === null
-        ? `not derived: ${snapshot.populationIsComplete ? '' : 'population incomplete; '}${summary.stpCodesWithoutGap.length ? `no stated gap for ${summary.stpCodesWithoutGap.join(', ')}` : ''}`.replace(/; $/, '')
+        ? `not derived: ${snapshot.populationIsComplete ? '' : 'population incomplete; '}${summary.stpCodesWithoutGap.length ? `no stated gap for ${summary.stpCodesWithoutGap.join(', ')}` : ''}`.replace(
+            /; $/,
+            '',
+          )
         : 'combinedGapGbpM x 1000000 / population (DERIVED)',
     flags: summary.flags.length ? summary.flags.map((f) => f.code).join(LIST_SEPARATOR) : null,
   };
@@ -290,7 +315,8 @@ function failed(errors: NonNullable<ExportGraphQLResult<unknown>['errors']>): Ex
   const codes = errors.map((e) => String(e.extensions?.code ?? ''));
   const message = errors.map((e) => e.message).join('; ');
   if (codes.includes('NOT_FOUND')) return new ExportError(404, message, 'NOT_FOUND');
-  if (codes.includes('BAD_USER_INPUT') || codes.includes('GRAPHQL_VALIDATION_FAILED')) return new ExportError(400, message, 'BAD_USER_INPUT');
+  if (codes.includes('BAD_USER_INPUT') || codes.includes('GRAPHQL_VALIDATION_FAILED'))
+    return new ExportError(400, message, 'BAD_USER_INPUT');
   if (codes.includes('UNAUTHENTICATED')) return new ExportError(401, message, 'UNAUTHENTICATED');
   if (codes.includes('FORBIDDEN')) return new ExportError(403, message, 'FORBIDDEN');
   return new ExportError(502, `The export could not be completed: ${message}`, codes[0] || 'INTERNAL_SERVER_ERROR');
@@ -311,7 +337,12 @@ function send(res: ServerResponse, format: 'csv' | 'json', fileStem: string, csv
 }
 
 /** Answers one /exports/... request; `execute` runs a document through the gateway as the caller. */
-export async function handleExport(req: IncomingMessage, res: ServerResponse, execute: ExecuteAsCaller, requestId: string): Promise<void> {
+export async function handleExport(
+  req: IncomingMessage,
+  res: ServerResponse,
+  execute: ExecuteAsCaller,
+  requestId: string,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   try {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -320,7 +351,11 @@ export async function handleExport(req: IncomingMessage, res: ServerResponse, ex
     }
     const asOfParam = url.searchParams.get('asOf');
     if (asOfParam !== null && !isIsoDate(asOfParam)) {
-      throw new ExportError(400, `asOf must be an ISO 8601 calendar date (YYYY-MM-DD); got "${asOfParam}"`, 'BAD_USER_INPUT');
+      throw new ExportError(
+        400,
+        `asOf must be an ISO 8601 calendar date (YYYY-MM-DD); got "${asOfParam}"`,
+        'BAD_USER_INPUT',
+      );
     }
     const stps = /^\/exports\/stps\.(csv|json)$/.exec(url.pathname);
     if (stps) {
@@ -335,7 +370,12 @@ export async function handleExport(req: IncomingMessage, res: ServerResponse, ex
         nodes.push(...page.nodes);
       } while (page.hasNextPage && page.nodes.length > 0);
       // A list that changed between pages must not come out with rows missing or twice.
-      if (nodes.length !== page.totalCount) throw new ExportError(502, `The export holds ${nodes.length} of ${page.totalCount} STPs; the data changed while it was read, try again`, 'INCOMPLETE');
+      if (nodes.length !== page.totalCount)
+        throw new ExportError(
+          502,
+          `The export holds ${nodes.length} of ${page.totalCount} STPs; the data changed while it was read, try again`,
+          'INCOMPLETE',
+        );
       const rows = stpRows({ stps: { ...page, nodes } }, asOf);
       return send(res, format, `nhs-stps-${asOf}`, () => toCsv(STP_COLUMNS, rows), { asOf, stps: rows });
     }
@@ -344,18 +384,29 @@ export async function handleExport(req: IncomingMessage, res: ServerResponse, ex
       const code = decodeURIComponent(region[1] ?? '');
       const format = region[2] as 'csv' | 'json';
       const result = await execute<ExportRegionStpsData>(EXPORT_DOCUMENTS.regionStps, { code, asOf: asOfParam });
-      if (result.errors?.length || !result.data?.regionSnapshot) throw failed(result.errors ?? [{ message: `No region "${code}"`, extensions: { code: 'NOT_FOUND' } }]);
+      if (result.errors?.length || !result.data?.regionSnapshot)
+        throw failed(result.errors ?? [{ message: `No region "${code}"`, extensions: { code: 'NOT_FOUND' } }]);
       const snapshot = result.data.regionSnapshot;
       const rows = regionRows(snapshot);
-      return send(res, format, `nhs-region-${snapshot.regionCode}-stps-${snapshot.asOf}`, () => toCsv(REGION_STP_COLUMNS, rows), {
-        regionCode: snapshot.regionCode,
-        regionName: snapshot.region?.name ?? null,
-        asOf: snapshot.asOf,
-        stps: rows.filter((r) => r.basis === 'STATED'),
-        totals: rows.find((r) => r.basis === 'DERIVED'),
-      });
+      return send(
+        res,
+        format,
+        `nhs-region-${snapshot.regionCode}-stps-${snapshot.asOf}`,
+        () => toCsv(REGION_STP_COLUMNS, rows),
+        {
+          regionCode: snapshot.regionCode,
+          regionName: snapshot.region?.name ?? null,
+          asOf: snapshot.asOf,
+          stps: rows.filter((r) => r.basis === 'STATED'),
+          totals: rows.find((r) => r.basis === 'DERIVED'),
+        },
+      );
     }
-    throw new ExportError(404, `No export at ${url.pathname}; see /exports/stps.csv and /exports/regions/{code}/stps.csv (or .json)`, 'NOT_FOUND');
+    throw new ExportError(
+      404,
+      `No export at ${url.pathname}; see /exports/stps.csv and /exports/regions/{code}/stps.csv (or .json)`,
+      'NOT_FOUND',
+    );
   } catch (error) {
     if (!(error instanceof ExportError)) throw error;
     sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code, requestId } }] });
@@ -372,9 +423,19 @@ export function executeThrough(
   requestId: string,
 ): ExecuteAsCaller {
   return async <TData>(query: string, variables: Record<string, unknown>) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'x-request-id': requestId };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'x-request-id': requestId,
+    };
     if (req.headers.authorization) headers.authorization = req.headers.authorization;
-    const response = await fetchFn(new Request('http://gateway.internal/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) }));
+    const response = await fetchFn(
+      new Request('http://gateway.internal/graphql', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query, variables }),
+      }),
+    );
     return (await response.json()) as ExportGraphQLResult<TData>;
   };
 }

@@ -20,7 +20,11 @@ const CODE_DIR = basename(dirname(fileURLToPath(import.meta.url)));
  */
 export function seedFingerprint(packageRoot: URL): string {
   const hash = createHash('sha256');
-  for (const dir of [new URL('data/', packageRoot), new URL(`${CODE_DIR}/`, packageRoot), new URL(`file://${REPO_ROOT}infra/sources/`)]) {
+  for (const dir of [
+    new URL('data/', packageRoot),
+    new URL(`${CODE_DIR}/`, packageRoot),
+    new URL(`file://${REPO_ROOT}infra/sources/`),
+  ]) {
     for (const file of listFiles(fileURLToPath(dir))) {
       hash.update(file.slice(REPO_ROOT.length)).update('\0').update(readFileSync(file)).update('\0');
     }
@@ -55,14 +59,20 @@ export async function lastSeedFingerprint(db: Kysely<unknown>, schema: string): 
 export async function recordSeedFingerprint(db: Kysely<unknown>, schema: string, fingerprint: string): Promise<void> {
   const table = sql.table(`${schema}.hub_seed`);
   await ensureSeedTable(db, schema);
-  await sql`insert into ${table} (id, fingerprint) values (1, ${fingerprint}) on conflict (id) do update set fingerprint = excluded.fingerprint, seeded_at = now()`.execute(db);
+  await sql`insert into ${table} (id, fingerprint) values (1, ${fingerprint}) on conflict (id) do update set fingerprint = excluded.fingerprint, seeded_at = now()`.execute(
+    db,
+  );
 }
 
 async function ensureSeedTable(db: Kysely<unknown>, schema: string): Promise<void> {
   // Checked first: `create table if not exists` still needs CREATE on the schema, and two sessions
   // running it at once can collide on the catalog; callers hold the schema's start-up lock.
-  const { rows } = await sql<{ found: boolean }>`select to_regclass(${`${schema}.hub_seed`}) is not null as found`.execute(db);
+  const { rows } = await sql<{
+    found: boolean;
+  }>`select to_regclass(${`${schema}.hub_seed`}) is not null as found`.execute(db);
   if (rows[0]?.found) return;
   const table = sql.table(`${schema}.hub_seed`);
-  await sql`create table if not exists ${table} (id int primary key check (id = 1), fingerprint text not null, seeded_at timestamptz not null default now())`.execute(db);
+  await sql`create table if not exists ${table} (id int primary key check (id = 1), fingerprint text not null, seeded_at timestamptz not null default now())`.execute(
+    db,
+  );
 }

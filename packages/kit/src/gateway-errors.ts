@@ -5,16 +5,22 @@ import { isProduction } from './observability.js';
 type Extensions = Record<string, unknown> & { code?: unknown; http?: { status?: number } };
 
 /** graphql-armor reports every limit as "Syntax Error: <limit> limit of N exceeded, found M." */
-const ARMOR = /^Syntax Error: (Query Cost|Aliases|Query depth|Directives|Token) limit of (\d+) exceeded(?:, found (\d+(?:\.\d+)?))?\.?$/;
+const ARMOR =
+  /^Syntax Error: (Query Cost|Aliases|Query depth|Directives|Token) limit of (\d+) exceeded(?:, found (\d+(?:\.\d+)?))?\.?$/;
 
 /**
  * One shape for every error the gateway answers with: a stable `code`, the request id, the
  * subgraph's own message when a subgraph refused the input, and in production no stack traces,
  * subgraph requests or internals.
  */
-export function formatGatewayError(error: GraphQLError | GraphQLFormattedError, requestId: string, operationName?: string | null): GraphQLFormattedError & { extensions: Extensions } {
+export function formatGatewayError(
+  error: GraphQLError | GraphQLFormattedError,
+  requestId: string,
+  operationName?: string | null,
+): GraphQLFormattedError & { extensions: Extensions } {
   // Errors may come from the CommonJS copy of graphql-js Hive loads: ask for toJSON, not instanceof.
-  const json: GraphQLFormattedError = typeof (error as Partial<GraphQLError>).toJSON === 'function' ? (error as GraphQLError).toJSON() : error;
+  const json: GraphQLFormattedError =
+    typeof (error as Partial<GraphQLError>).toJSON === 'function' ? (error as GraphQLError).toJSON() : error;
   const extensions: Extensions = { ...(json.extensions as Extensions | undefined) };
   let message = json.message;
   const limit = ARMOR.exec(message);
@@ -40,7 +46,9 @@ export function formatGatewayError(error: GraphQLError | GraphQLFormattedError, 
   } else if (/^Could not determine what operation|^Must provide operation name/.test(message)) {
     extensions.code = 'OPERATION_RESOLUTION_FAILURE';
     extensions.http = { status: 400 };
-    message = operationName ? `Unknown operation named ${JSON.stringify(operationName)}.` : 'Must provide an operation name when the document contains several operations.';
+    message = operationName
+      ? `Unknown operation named ${JSON.stringify(operationName)}.`
+      : 'Must provide an operation name when the document contains several operations.';
   } else if (!json.path && /^Variable "\$[^"]+" (got invalid value|of required type|of non-null type)/.test(message)) {
     // Variables that do not fit their declared types are the caller's input, refused before any subgraph is asked.
     extensions.code = 'BAD_USER_INPUT';
@@ -50,7 +58,8 @@ export function formatGatewayError(error: GraphQLError | GraphQLFormattedError, 
     // Apollo's convention, which every APQ client follows: 200, then the client sends the document.
     extensions.http = { status: 200 };
   } else if (extensions.code === 'PERSISTED_QUERY_MISMATCH') {
-    message = 'The document does not hash to the sha256Hash sent with it (persisted query mismatch): send the hash of exactly this document.';
+    message =
+      'The document does not hash to the sha256Hash sent with it (persisted query mismatch): send the hash of exactly this document.';
     extensions.http = { status: 400 };
   }
   const code = typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR';

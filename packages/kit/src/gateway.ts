@@ -6,7 +6,15 @@ import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { useAPQ } from '@graphql-yoga/plugin-apq';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
-import { type DocumentNode, type ExecutionResult, getOperationAST, GraphQLError, type GraphQLSchema, Kind, type ValidationRule } from 'graphql';
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  getOperationAST,
+  GraphQLError,
+  type GraphQLSchema,
+  Kind,
+  type ValidationRule,
+} from 'graphql';
 import { authenticate, type HubAuth } from './auth.js';
 import { type HubEnv, readEnv } from './env.js';
 import { type CacheSettings, type ResponseCache, startResponseCache } from './response-cache.js';
@@ -59,7 +67,15 @@ export function corsPolicy(allowed: readonly string[] | undefined, production: b
       origin: [origin],
       credentials: false,
       methods: ['GET', 'POST', 'OPTIONS'],
-      allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight', 'x-apollo-operation-name', 'graphql-preflight', 'if-none-match'],
+      allowedHeaders: [
+        'content-type',
+        'authorization',
+        'x-request-id',
+        'apollo-require-preflight',
+        'x-apollo-operation-name',
+        'graphql-preflight',
+        'if-none-match',
+      ],
       exposedHeaders: ['x-request-id', 'etag'],
       maxAge: 600,
     };
@@ -73,10 +89,19 @@ export interface RunningGateway extends RunningServer {
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
 
 /** The gateway settings a deployed process takes from its environment (see env.ts). */
-export function gatewaySettingsFromEnv(env: HubEnv = readEnv()): Pick<GatewayOptions, 'cache' | 'subgraphTimeoutMs' | 'introspection' | 'host' | 'corsOrigins'> {
+export function gatewaySettingsFromEnv(
+  env: HubEnv = readEnv(),
+): Pick<GatewayOptions, 'cache' | 'subgraphTimeoutMs' | 'introspection' | 'host' | 'corsOrigins'> {
   return {
     corsOrigins: env.HUB_CORS_ORIGINS,
-    cache: env.HUB_CACHE === 'on' ? { ttlMs: env.HUB_CACHE_TTL_SECONDS * 1000, redisUrl: env.HUB_CACHE_REDIS_URL, redisKeyPrefix: env.HUB_CACHE_REDIS_PREFIX } : undefined,
+    cache:
+      env.HUB_CACHE === 'on'
+        ? {
+            ttlMs: env.HUB_CACHE_TTL_SECONDS * 1000,
+            redisUrl: env.HUB_CACHE_REDIS_URL,
+            redisKeyPrefix: env.HUB_CACHE_REDIS_PREFIX,
+          }
+        : undefined,
     subgraphTimeoutMs: env.HUB_SUBGRAPH_TIMEOUT_MS,
     introspection: env.HUB_INTROSPECTION === undefined ? undefined : env.HUB_INTROSPECTION === 'true',
     host: env.HOST,
@@ -88,7 +113,14 @@ export function gatewaySettingsFromEnv(env: HubEnv = readEnv()): Pick<GatewayOpt
  * documented headline operations (which reach depth 7 and a few dozen aliases) and far below what
  * a hostile document needs to hurt the subgraphs.
  */
-export const QUERY_LIMITS = { maxDepth: 12, maxAliases: 40, maxCost: 20_000, maxTokens: 4_000, maxDirectives: 40, maxStringLength: 1_000 } as const;
+export const QUERY_LIMITS = {
+  maxDepth: 12,
+  maxAliases: 40,
+  maxCost: 20_000,
+  maxTokens: 4_000,
+  maxDirectives: 40,
+  maxStringLength: 1_000,
+} as const;
 
 function queryLimitPlugins(): GatewayPlugin[] {
   return new EnvelopArmor({
@@ -108,8 +140,16 @@ function queryLimitPlugins(): GatewayPlugin[] {
 export const KnownOperationTypes: ValidationRule = (context) => ({
   OperationDefinition(node) {
     const schema = context.getSchema();
-    const root = node.operation === 'query' ? schema.getQueryType() : node.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
-    if (!root) context.reportError(new GraphQLError(`This graph has no ${node.operation} operations: it is read-only.`, { nodes: node }));
+    const root =
+      node.operation === 'query'
+        ? schema.getQueryType()
+        : node.operation === 'mutation'
+          ? schema.getMutationType()
+          : schema.getSubscriptionType();
+    if (!root)
+      context.reportError(
+        new GraphQLError(`This graph has no ${node.operation} operations: it is read-only.`, { nodes: node }),
+      );
   },
 });
 
@@ -118,7 +158,12 @@ export const KnownOperationTypes: ValidationRule = (context) => ({
  * not found). GraphQL says a failed nullable field is null and the rest of the answer stands, and
  * clients (and the hub's contract) rely on `{ "stp": null }` with its error, answered 200.
  */
-export function withNulledRootFields(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, result: ExecutionResult): ExecutionResult {
+export function withNulledRootFields(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  result: ExecutionResult,
+): ExecutionResult {
   if (result.data != null || !result.errors?.length || !result.errors.every((e) => e.path?.length)) return result;
   const operation = getOperationAST(document, operationName);
   const root = operation ? (operation.operation === 'query' ? schema.getQueryType() : null) : null;
@@ -145,7 +190,15 @@ export const MaxStringLength: ValidationRule = (context) => ({
     context.reportError(
       new GraphQLError(
         `String literal limit exceeded: ${node.value.length} characters, the limit is ${QUERY_LIMITS.maxStringLength}. Codes, dates and names are short; pass long text as a variable if you really need it.`,
-        { nodes: node, extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit: 'maxStringLength', max: QUERY_LIMITS.maxStringLength, found: node.value.length } },
+        {
+          nodes: node,
+          extensions: {
+            code: 'QUERY_LIMIT_EXCEEDED',
+            limit: 'maxStringLength',
+            max: QUERY_LIMITS.maxStringLength,
+            found: node.value.length,
+          },
+        },
       ),
     );
   },
@@ -218,7 +271,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           defaultTabs: options.explorer.operations.map((o) => ({
             query: o.query,
             variables: o.variables ? JSON.stringify(o.variables, null, 2) : null,
-            headers: o.scope ? JSON.stringify({ Authorization: `Bearer <a token with scope ${o.scope}>` }, null, 2) : null,
+            headers: o.scope
+              ? JSON.stringify({ Authorization: `Bearer <a token with scope ${o.scope}>` }, null, 2)
+              : null,
           })),
           shouldPersistHeaders: false,
         }
@@ -231,21 +286,30 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     readinessCheckEndpoint: '/__hive/ready',
     // Same rule Apollo Server applied: a GET or a form post must carry a header a browser cannot
     // send cross-site without a preflight.
-    csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'graphql-preflight', 'x-graphql-client-name'] },
+    csrfPrevention: {
+      requestHeaders: [
+        'x-apollo-operation-name',
+        'apollo-require-preflight',
+        'graphql-preflight',
+        'x-graphql-client-name',
+      ],
+    },
     ...(introspection ? {} : { disableIntrospection: { disableIf: () => true } }),
     plugins: () => [
       // The request id follows the query into every subgraph so logs join up; the token travels on
       // so each subgraph checks the caller itself rather than trusting the gateway. Set here, on
       // each subgraph call, rather than with Hive's propagateHeaders, which measured 4x slower.
-      useCustomFetch(subgraphFetch(subgraphs, timeoutMs, (context) => {
-        const headers = (context as { request?: Request } | undefined)?.request?.headers;
-        const forwarded: Record<string, string> = {};
-        const requestId = headers?.get('x-request-id');
-        const authorization = headers?.get('authorization');
-        if (requestId) forwarded['x-request-id'] = requestId;
-        if (authorization) forwarded.authorization = authorization;
-        return forwarded;
-      })),
+      useCustomFetch(
+        subgraphFetch(subgraphs, timeoutMs, (context) => {
+          const headers = (context as { request?: Request } | undefined)?.request?.headers;
+          const forwarded: Record<string, string> = {};
+          const requestId = headers?.get('x-request-id');
+          const authorization = headers?.get('authorization');
+          if (requestId) forwarded['x-request-id'] = requestId;
+          if (authorization) forwarded.authorization = authorization;
+          return forwarded;
+        }),
+      ),
       ...queryLimitPlugins(),
       {
         onValidate: ({ addValidationRule }) => {
@@ -267,11 +331,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       {
         // Version 1 is the only APQ protocol there is; anything else is the client's mistake, said as such.
         onParams: ({ params }) => {
-          const persisted = (params.extensions as { persistedQuery?: { version?: unknown } } | undefined)?.persistedQuery;
+          const persisted = (params.extensions as { persistedQuery?: { version?: unknown } } | undefined)
+            ?.persistedQuery;
           if (persisted && persisted.version !== 1) {
-            throw new GraphQLError(`Unsupported persisted query version ${JSON.stringify(persisted.version)}: this hub speaks version 1 (sha256Hash).`, {
-              extensions: { code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED', http: { status: 400 } },
-            });
+            throw new GraphQLError(
+              `Unsupported persisted query version ${JSON.stringify(persisted.version)}: this hub speaks version 1 (sha256Hash).`,
+              {
+                extensions: { code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED', http: { status: 400 } },
+              },
+            );
           }
         },
       } satisfies GatewayPlugin,
@@ -280,12 +348,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       {
         onResultProcess: ({ request, result, setResult, serverContext }) => {
           if (Array.isArray(result) || !result || Symbol.asyncIterator in result) return;
-          const extensions = { ...result.extensions } as { http?: { status?: number; headers?: Record<string, string> } };
+          const extensions = { ...result.extensions } as {
+            http?: { status?: number; headers?: Record<string, string> };
+          };
           // A GET (a persisted query by hash, or a short query) may be kept by browsers and CDNs; a
           // caller with a token only in its own cache. ETag and 304 come from the response cache.
           if (request.method === 'GET' && !result.errors?.length && cacheTtlSeconds) {
             const holder = request.headers.has('authorization') ? 'private' : 'public';
-            extensions.http = { ...extensions.http, headers: { ...extensions.http?.headers, 'Cache-Control': `${holder}, max-age=${cacheTtlSeconds}`, Vary: 'Authorization' } };
+            extensions.http = {
+              ...extensions.http,
+              headers: {
+                ...extensions.http?.headers,
+                'Cache-Control': `${holder}, max-age=${cacheTtlSeconds}`,
+                Vary: 'Authorization',
+              },
+            };
           }
           if (!result.errors?.length) {
             if (extensions.http) setResult({ ...result, extensions });
@@ -319,7 +396,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       } catch (error) {
         const gql = error as GraphQLError;
         const status = (gql.extensions?.http as { status?: number } | undefined)?.status ?? 401;
-        return sendJson(res, status, { errors: [{ message: gql.message, extensions: { code: gql.extensions?.code ?? 'UNAUTHENTICATED', requestId } }] });
+        return sendJson(res, status, {
+          errors: [
+            { message: gql.message, extensions: { code: gql.extensions?.code ?? 'UNAUTHENTICATED', requestId } },
+          ],
+        });
       }
       if (cache && new URL(req.url ?? '/', 'http://localhost').pathname === '/admin/cache/purge') {
         return cache.handlePurge(req, res, auth, requestId);
@@ -327,14 +408,31 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       req.headers['x-request-id'] = requestId;
       const context: HubServerContext = { requestId, auth, hubLog: { operationName: null, errors: [] } };
       if (req.url?.startsWith('/exports/')) {
-        return handleExport(req, res, executeThrough((request) => Promise.resolve(runtime.fetch(request, context)), req, requestId), requestId);
+        return handleExport(
+          req,
+          res,
+          executeThrough((request) => Promise.resolve(runtime.fetch(request, context)), req, requestId),
+          requestId,
+        );
       }
       // The body was read within the size limit already; whatwg-node takes it from here.
       // A string would do, but whatwg-node calls Object.keys() on it: one key per character.
       if (body !== undefined) (req as IncomingMessage & { body?: unknown }).body = bodyOf(body);
-      await (runtime.requestListener as unknown as (req: IncomingMessage, res: ServerResponse, context: HubServerContext) => Promise<void>)(req, res, context);
+      await (
+        runtime.requestListener as unknown as (
+          req: IncomingMessage,
+          res: ServerResponse,
+          context: HubServerContext,
+        ) => Promise<void>
+      )(req, res, context);
       log.info(
-        { requestId, operationName: context.hubLog.operationName, status: res.statusCode, durationMs: Math.round((performance.now() - started) * 10) / 10, errors: context.hubLog.errors },
+        {
+          requestId,
+          operationName: context.hubLog.operationName,
+          status: res.statusCode,
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+          errors: context.hubLog.errors,
+        },
         'graphql request',
       );
     },

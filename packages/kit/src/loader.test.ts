@@ -9,7 +9,14 @@ import { formatLoadSummary, type LoadableTable, loadFile } from './loader.js';
 import { createTestHub, type TestHub, uniqueSchemaName } from './testing.js';
 
 interface Db {
-  staff_fact: { id: string; stp_code: string; value: string | null; statement: string; source_document: string; source_line: number };
+  staff_fact: {
+    id: string;
+    stp_code: string;
+    value: string | null;
+    statement: string;
+    source_document: string;
+    source_line: number;
+  };
 }
 
 const loadable: LoadableTable<Db['staff_fact']> = {
@@ -17,13 +24,18 @@ const loadable: LoadableTable<Db['staff_fact']> = {
   row: z.object({
     id: z.string().min(1),
     stp_code: z.string().regex(/^[A-Z0-9]{3}$/, 'an STP ODS code such as QJM'),
-    value: z.string().regex(/^\d+(\.\d+)?$/, 'a plain decimal').nullable(),
+    value: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, 'a plain decimal')
+      .nullable(),
     statement: z.string().min(1),
     source_document: z.string(),
     source_line: z.coerce.number().int().positive(),
   }),
   key: ['id'],
-  citations: (row) => [{ column: 'statement', citation: { document: row.source_document, line: row.source_line, text: row.statement } }],
+  citations: (row) => [
+    { column: 'statement', citation: { document: row.source_document, line: row.source_line, text: row.statement } },
+  ],
 };
 
 const SEED = 'seeds/000_647e8cd618725ea4.txt';
@@ -37,7 +49,9 @@ beforeAll(async () => {
   hub = await createTestHub();
   schema = uniqueSchemaName('loader');
   await sql`create schema ${sql.id(schema)}`.execute(hub.database.root);
-  await sql`create table ${sql.table(`${schema}.staff_fact`)} (id text primary key, stp_code text not null, value numeric, statement text not null, source_document text not null, source_line int not null)`.execute(hub.database.root);
+  await sql`create table ${sql.table(`${schema}.staff_fact`)} (id text primary key, stp_code text not null, value numeric, statement text not null, source_document text not null, source_line int not null)`.execute(
+    hub.database.root,
+  );
   db = hub.database.forSchema<Db>(schema).db;
   dir = mkdtempSync(join(tmpdir(), 'kit-loader-'));
 });
@@ -52,13 +66,24 @@ const file = (name: string, text: string) => {
   writeFileSync(path, text);
   return path;
 };
-const count = async () => Number((await db.selectFrom('staff_fact').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+const count = async () =>
+  Number(
+    (
+      await db
+        .selectFrom('staff_fact')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('loadFile', () => {
   const good = `${HEADER}\nw.1,QJM,9,high vacancy rate ≈ 9%,${SEED},34\nw.2,QJM,26,An extra 26 GPs are now in post,${SEED},36\n`;
 
   it('reports every bad row as file:line [column] with the reason, and loads nothing', async () => {
-    const bad = file('bad.csv', `${HEADER}\nw.1,QJM,9,high vacancy rate ≈ 9%,${SEED},34\nw.2,Q,26,An extra 26 GPs are now in post,${SEED},36\nw.3,QJM,ten,wrong words,${SEED},36\nw.1,QJM,9,high vacancy rate ≈ 9%,${SEED},34\n`);
+    const bad = file(
+      'bad.csv',
+      `${HEADER}\nw.1,QJM,9,high vacancy rate ≈ 9%,${SEED},34\nw.2,Q,26,An extra 26 GPs are now in post,${SEED},36\nw.3,QJM,ten,wrong words,${SEED},36\nw.1,QJM,9,high vacancy rate ≈ 9%,${SEED},34\n`,
+    );
     const error = await loadFile(db, loadable, bad).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataFileError);
     const message = (error as Error).message;
@@ -78,15 +103,25 @@ describe('loadFile', () => {
   it('upserts idempotently: a second run of the same file changes nothing and says so', async () => {
     const path = file('good.csv', good);
     const progress: number[] = [];
-    expect(await loadFile(db, loadable, path, { onProgress: (done) => progress.push(done) })).toMatchObject({ inserted: 2, updated: 0, unchanged: 0 });
+    expect(await loadFile(db, loadable, path, { onProgress: (done) => progress.push(done) })).toMatchObject({
+      inserted: 2,
+      updated: 0,
+      unchanged: 0,
+    });
     expect(progress).toEqual([2]);
     const again = await loadFile(db, loadable, path);
     expect(again).toMatchObject({ inserted: 0, updated: 0, unchanged: 2 });
     expect(formatLoadSummary(again)).toContain('Nothing to change');
-    const changed = await loadFile(db, loadable, file('changed.csv', good.replace(',9,high', ',9.0,high').replace('w.2,QJM,26', 'w.2,QJM,27')));
+    const changed = await loadFile(
+      db,
+      loadable,
+      file('changed.csv', good.replace(',9,high', ',9.0,high').replace('w.2,QJM,26', 'w.2,QJM,27')),
+    );
     // 9.0 and 9 are the same number; 27 is not 26.
     expect(changed).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
-    expect((await db.selectFrom('staff_fact').select('value').where('id', '=', 'w.2').executeTakeFirstOrThrow()).value).toBe('27');
+    expect(
+      (await db.selectFrom('staff_fact').select('value').where('id', '=', 'w.2').executeTakeFirstOrThrow()).value,
+    ).toBe('27');
   });
 
   it('reads JSON arrays, locating a bad element by its line', async () => {
@@ -94,8 +129,22 @@ describe('loadFile', () => {
       'rows.json',
       JSON.stringify(
         [
-          { id: 'w.3', stp_code: 'QJM', value: '39', statement: 'secure 39 new GPs', source_document: SEED, source_line: 132 },
-          { id: 'w.4', stp_code: 'QJM', value: null, statement: 'a network of clinical pharmacists', source_document: SEED, source_line: 999 },
+          {
+            id: 'w.3',
+            stp_code: 'QJM',
+            value: '39',
+            statement: 'secure 39 new GPs',
+            source_document: SEED,
+            source_line: 132,
+          },
+          {
+            id: 'w.4',
+            stp_code: 'QJM',
+            value: null,
+            statement: 'a network of clinical pharmacists',
+            source_document: SEED,
+            source_line: 999,
+          },
         ],
         null,
         2,
@@ -103,11 +152,23 @@ describe('loadFile', () => {
     );
     const error = await loadFile(db, loadable, json).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/rows\.json:10 \[statement\]: citation does not hold/);
-    writeFileSync(json, JSON.stringify([{ id: 'w.3', stp_code: 'QJM', value: '39', statement: 'secure 39 new GPs', source_document: SEED, source_line: 132 }]));
+    writeFileSync(
+      json,
+      JSON.stringify([
+        {
+          id: 'w.3',
+          stp_code: 'QJM',
+          value: '39',
+          statement: 'secure 39 new GPs',
+          source_document: SEED,
+          source_line: 132,
+        },
+      ]),
+    );
     expect(await loadFile(db, loadable, json)).toMatchObject({ inserted: 1, unchanged: 0 });
   });
 
-  it('reads a spreadsheet\'s CSV with a byte-order mark, and refuses JSON elements that are not rows', async () => {
+  it("reads a spreadsheet's CSV with a byte-order mark, and refuses JSON elements that are not rows", async () => {
     const bom = file('bom.csv', `\uFEFF${HEADER}\nw.1,QJM,9,high vacancy rate ≈ 9%,${SEED},34\n`);
     expect(await loadFile(db, loadable, bom, { dryRun: true })).toMatchObject({ rows: 1 });
     const json = file('odd.json', '[\n  null,\n  [1]\n]');
@@ -118,7 +179,12 @@ describe('loadFile', () => {
 
   it('replaces the whole table when asked (a seed), deleting keys the file no longer has', async () => {
     const before = await count();
-    const summary = await loadFile(db, loadable, file('one.csv', `${HEADER}\nw.1,QJM,9,high vacancy rate ≈ 9%,${SEED},34\n`), { replace: true });
+    const summary = await loadFile(
+      db,
+      loadable,
+      file('one.csv', `${HEADER}\nw.1,QJM,9,high vacancy rate ≈ 9%,${SEED},34\n`),
+      { replace: true },
+    );
     expect(summary).toMatchObject({ unchanged: 1, deleted: before - 1 });
     expect(await count()).toBe(1);
   });

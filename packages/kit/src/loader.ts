@@ -6,7 +6,11 @@ import type { Citation } from './sources.js';
 
 /** What the loader needs of a zod schema; a plain interface so tables of any row type fit one list. */
 export interface RowSchema<Row> {
-  safeParse(value: unknown): { success: true; data: Row } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true; data: Row }
+    | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
 }
 
 /**
@@ -67,21 +71,34 @@ export function readRecords(path: string, problems: DataProblem[]): DataRow<Reco
     const records: DataRow<Record<string, unknown>>[] = [];
     value.forEach((record: unknown, i) => {
       const line = lines[i] ?? 1;
-      if (record !== null && typeof record === 'object' && !Array.isArray(record)) records.push({ value: record as Record<string, unknown>, line });
-      else problems.push({ file, line, reason: `expected an object (one row), found ${record === null ? 'null' : Array.isArray(record) ? 'an array' : typeof record}` });
+      if (record !== null && typeof record === 'object' && !Array.isArray(record))
+        records.push({ value: record as Record<string, unknown>, line });
+      else
+        problems.push({
+          file,
+          line,
+          reason: `expected an object (one row), found ${record === null ? 'null' : Array.isArray(record) ? 'an array' : typeof record}`,
+        });
     });
     return records;
   }
   try {
     // bom: spreadsheets save CSV with a byte-order mark, which would otherwise become part of the first column's name.
-    const records = parse(text, { bom: true, columns: true, info: true, skip_empty_lines: true }) as { record: Record<string, string>; info: { lines: number } }[];
+    const records = parse(text, { bom: true, columns: true, info: true, skip_empty_lines: true }) as {
+      record: Record<string, string>;
+      info: { lines: number };
+    }[];
     // CSV has no null: an empty cell is a missing value.
     return records.map(({ record, info }) => ({
       value: Object.fromEntries(Object.entries(record).map(([k, v]) => [k, v === '' ? null : v])),
       line: info.lines,
     }));
   } catch (error) {
-    problems.push({ file, line: (error as { lines?: number }).lines ?? 1, reason: `unreadable CSV: ${(error as Error).message}` });
+    problems.push({
+      file,
+      line: (error as { lines?: number }).lines ?? 1,
+      reason: `unreadable CSV: ${(error as Error).message}`,
+    });
     return [];
   }
 }
@@ -136,17 +153,28 @@ export function validateRecords<Row extends Record<string, unknown>>(
       if (!known || known.has(column) || reported.has(column)) continue;
       // A CSV's columns are its header's: one problem on line 1, not one per row.
       if (!isJson) reported.add(column);
-      problems.push({ file, line: isJson ? line : 1, column, reason: `unknown column; ${loadable.table} has ${[...known].join(', ')}` });
+      problems.push({
+        file,
+        line: isJson ? line : 1,
+        column,
+        reason: `unknown column; ${loadable.table} has ${[...known].join(', ')}`,
+      });
     }
     const parsed = loadable.row.safeParse(value);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push({ file, line, column: issue.path.join('.') || undefined, reason: issue.message });
+      for (const issue of parsed.error.issues)
+        problems.push({ file, line, column: issue.path.join('.') || undefined, reason: issue.message });
       continue;
     }
     const key = JSON.stringify(loadable.key.map((k) => parsed.data[k]));
     const first = seen.get(key);
     if (first !== undefined) {
-      problems.push({ file, line, column: loadable.key.join(','), reason: `duplicate key ${key}, first on line ${first}` });
+      problems.push({
+        file,
+        line,
+        column: loadable.key.join(','),
+        reason: `duplicate key ${key}, first on line ${first}`,
+      });
       continue;
     }
     seen.set(key, line);
@@ -162,7 +190,10 @@ export function validateRecords<Row extends Record<string, unknown>>(
  * raw SQL, and the upsert below is raw SQL (its columns are only known at run time).
  */
 function qualifiedTable<DB>(db: Kysely<DB>, table: string) {
-  const compiled = (db as unknown as Kysely<Record<string, Record<string, never>>>).selectFrom(table).selectAll().compile().sql;
+  const compiled = (db as unknown as Kysely<Record<string, Record<string, never>>>)
+    .selectFrom(table)
+    .selectAll()
+    .compile().sql;
   const schema = /from "([^"]+)"\."/.exec(compiled)?.[1];
   return sql.table(schema ? `${schema}.${table}` : table);
 }
@@ -207,7 +238,9 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
       const batch = rows.slice(start, start + BATCH).map((r) => r.value);
       const keys = sql.join(batch.map((row) => sql`(${sql.join(loadable.key.map((k) => sql`${row[k] ?? null}`))})`));
       const columns = sql.join(loadable.key.map((k) => sql.id(k)));
-      const { rows: existing } = await sql<Record<string, unknown>>`select * from ${table} where (${columns}) in (${keys})`.execute(trx);
+      const { rows: existing } = await sql<
+        Record<string, unknown>
+      >`select * from ${table} where (${columns}) in (${keys})`.execute(trx);
       const current = new Map(existing.map((row) => [keyOf(row), row]));
       const changed = batch.filter((row) => {
         const before = current.get(keyOf(row));
@@ -225,17 +258,26 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
       if (!options.dryRun && changed.length) {
         const names = Object.keys(changed[0] ?? {});
         const values = sql.join(
-          changed.map((row) => sql`(${sql.join(names.map((n) => (row[n] !== null && typeof row[n] === 'object' ? sql`${JSON.stringify(row[n])}` : sql`${row[n] ?? null}`)))})`),
+          changed.map(
+            (row) =>
+              sql`(${sql.join(names.map((n) => (row[n] !== null && typeof row[n] === 'object' ? sql`${JSON.stringify(row[n])}` : sql`${row[n] ?? null}`)))})`,
+          ),
         );
-        const updates = names.filter((n) => !loadable.key.includes(n)).map((n) => sql`${sql.id(n)} = excluded.${sql.id(n)}`);
+        const updates = names
+          .filter((n) => !loadable.key.includes(n))
+          .map((n) => sql`${sql.id(n)} = excluded.${sql.id(n)}`);
         await sql`insert into ${table} (${sql.join(names.map((n) => sql.id(n)))}) values ${values}
-          on conflict (${columns}) do ${updates.length ? sql`update set ${sql.join(updates)}` : sql`nothing`}`.execute(trx);
+          on conflict (${columns}) do ${updates.length ? sql`update set ${sql.join(updates)}` : sql`nothing`}`.execute(
+          trx,
+        );
       }
       options.onProgress?.(Math.min(start + BATCH, rows.length), rows.length);
     }
     if (options.replace) {
       const columns = sql.join(loadable.key.map((k) => sql.id(k)));
-      const keep = rows.length ? sql`where (${columns}) not in (${sql.join(rows.map(({ value }) => sql`(${sql.join(loadable.key.map((k) => sql`${value[k] ?? null}`))})`))})` : sql``;
+      const keep = rows.length
+        ? sql`where (${columns}) not in (${sql.join(rows.map(({ value }) => sql`(${sql.join(loadable.key.map((k) => sql`${value[k] ?? null}`))})`))})`
+        : sql``;
       const { rows: gone } = await sql<{ n: number }>`select count(*)::int as n from ${table} ${keep}`.execute(trx);
       deleted = Number(gone[0]?.n ?? 0);
       if (!options.dryRun && deleted) await sql`delete from ${table} ${keep}`.execute(trx);
@@ -244,12 +286,22 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
   const untyped = db as unknown as Kysely<unknown>;
   if (options.dryRun) await write(untyped);
   else await untyped.transaction().execute(write);
-  return { file: displayPath(path), table: loadable.table, rows: rows.length, inserted, updated, unchanged, deleted, dryRun: options.dryRun ?? false };
+  return {
+    file: displayPath(path),
+    table: loadable.table,
+    rows: rows.length,
+    inserted,
+    updated,
+    unchanged,
+    deleted,
+    dryRun: options.dryRun ?? false,
+  };
 }
 
 export function formatLoadSummary(s: LoadSummary): string {
   const verb = s.dryRun ? 'would insert' : 'inserted';
-  const nothing = s.inserted + s.updated + s.deleted === 0 ? ' Nothing to change: the table already holds this file.' : '';
+  const nothing =
+    s.inserted + s.updated + s.deleted === 0 ? ' Nothing to change: the table already holds this file.' : '';
   const removed = s.deleted ? `, ${s.dryRun ? 'would delete' : 'deleted'} ${s.deleted}` : '';
   return `${s.file} -> ${s.table}: ${s.rows} rows; ${verb} ${s.inserted}, ${s.dryRun ? 'would update' : 'updated'} ${s.updated}, unchanged ${s.unchanged}${removed}.${nothing}${s.dryRun ? ' (dry run: nothing written)' : ''}`;
 }

@@ -17,15 +17,27 @@ afterAll(async () => {
 // biome-ignore lint/suspicious/noExplicitAny: migrations are written against Kysely<any>, frozen in time
 type AnyDb = Kysely<any>;
 const release1: MigrationSet = {
-  '2026_01_01_001_thing': { up: async (db: AnyDb) => void (await db.schema.createTable('thing').addColumn('id', 'text', (c) => c.primaryKey()).execute()) },
+  '2026_01_01_001_thing': {
+    up: async (db: AnyDb) =>
+      void (await db.schema
+        .createTable('thing')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .execute()),
+  },
 };
 const release2: MigrationSet = {
   ...release1,
-  '2026_02_01_001_thing_note': { up: async (db: AnyDb) => void (await db.schema.alterTable('thing').addColumn('note', 'text').execute()) },
+  '2026_02_01_001_thing_note': {
+    up: async (db: AnyDb) => void (await db.schema.alterTable('thing').addColumn('note', 'text').execute()),
+  },
 };
 
 async function columnsOf(schema: string): Promise<string[]> {
-  const { rows } = await sql<{ column_name: string }>`select column_name from information_schema.columns where table_schema = ${schema} and table_name = 'thing' order by ordinal_position`.execute(database.root);
+  const { rows } = await sql<{
+    column_name: string;
+  }>`select column_name from information_schema.columns where table_schema = ${schema} and table_name = 'thing' order by ordinal_position`.execute(
+    database.root,
+  );
   return rows.map((r) => r.column_name);
 }
 
@@ -35,9 +47,15 @@ describe('migrations during a rolling update', () => {
     schemas.push(schema);
     const scoped = database.forSchema(schema).db;
     expect(await migrateSchema(scoped, schema, release1)).toEqual({ applied: ['2026_01_01_001_thing'], ahead: [] });
-    expect(await migrateSchema(scoped, schema, release2)).toEqual({ applied: ['2026_02_01_001_thing_note'], ahead: [] });
+    expect(await migrateSchema(scoped, schema, release2)).toEqual({
+      applied: ['2026_02_01_001_thing_note'],
+      ahead: [],
+    });
     // An old replica restarting (or a rollback) mid-rollout: Kysely alone calls this history corrupt.
-    expect(await migrateSchema(scoped, schema, release1)).toEqual({ applied: [], ahead: ['2026_02_01_001_thing_note'] });
+    expect(await migrateSchema(scoped, schema, release1)).toEqual({
+      applied: [],
+      ahead: ['2026_02_01_001_thing_note'],
+    });
     expect(await columnsOf(schema)).toEqual(['id', 'note']);
   });
 

@@ -30,7 +30,11 @@ export async function migrateToLatest<DB>(db: Kysely<DB>, schema: string, migrat
   return (await migrateSchema(db, schema, migrations)).applied;
 }
 
-export async function migrateSchema<DB>(db: Kysely<DB>, schema: string, migrations: MigrationSet): Promise<MigrationOutcome> {
+export async function migrateSchema<DB>(
+  db: Kysely<DB>,
+  schema: string,
+  migrations: MigrationSet,
+): Promise<MigrationOutcome> {
   const ahead = await migrationsAhead(db as unknown as Kysely<unknown>, schema, migrations);
   // Kysely refuses a history holding migrations it was not given ("corrupted migrations"), which
   // would stop an old replica from restarting, or a rollback, during a rolling update. Those
@@ -102,8 +106,16 @@ export async function withSchemaLock<T>(database: HubDatabase, schema: string, w
 }
 
 /** Migrations this code knows that the schema has not run yet (all of them when it was never migrated). */
-export async function pendingMigrations<DB>(db: Kysely<DB>, schema: string, migrations: MigrationSet): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(migrations), migrationTableSchema: schema });
+export async function pendingMigrations<DB>(
+  db: Kysely<DB>,
+  schema: string,
+  migrations: MigrationSet,
+): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: new StaticMigrationProvider(migrations),
+    migrationTableSchema: schema,
+  });
   // Reads only: getMigrations never creates the schema or the migration tables.
   return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

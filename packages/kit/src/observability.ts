@@ -33,7 +33,9 @@ export function formatHubError(formatted: GraphQLFormattedError): GraphQLFormatt
 }
 
 /** Logs every operation (name, duration, error codes) and puts the request id on every error. */
-export function requestLogPlugin<TContext extends BaseContext & { requestId: string }>(service: string): ApolloServerPlugin<TContext> {
+export function requestLogPlugin<TContext extends BaseContext & { requestId: string }>(
+  service: string,
+): ApolloServerPlugin<TContext> {
   const log = rootLogger.child({ service });
   return {
     async requestDidStart({ contextValue }) {

@@ -11,7 +11,10 @@ const CONNECTION_LOST_CODES = new Set(['57P01', '57P02', '57P03', '08000', '0800
 
 export function connectionLost(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  return (code !== undefined && CONNECTION_LOST_CODES.has(code)) || /Connection terminated|ECONNRESET|ECONNREFUSED|connection error/i.test(message ?? '');
+  return (
+    (code !== undefined && CONNECTION_LOST_CODES.has(code)) ||
+    /Connection terminated|ECONNRESET|ECONNREFUSED|connection error/i.test(message ?? '')
+  );
 }
 
 const READ = /^\s*(select|with)\b/i;
@@ -26,7 +29,10 @@ class RetryingClient implements PostgresPoolClient {
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
-  query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+  query<R>(
+    sqlOrCursor: string | PostgresCursor<R>,
+    parameters?: ReadonlyArray<unknown>,
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     if (typeof sqlOrCursor !== 'string') return (this.client as unknown as PostgresPoolClient).query(sqlOrCursor);
     return this.run<R>(sqlOrCursor, parameters ?? []);
   }

@@ -9,7 +9,6 @@ import { rootLogger } from './observability.js';
 import { CACHE_PURGE_SCOPE, DEFAULT_REDIS_KEY_PREFIX, purgeChannel, purgeRedis } from './cache-purge.js';
 import { sendJson } from './server.js';
 
-
 export interface CacheSettings {
   /** How long a cached answer lives unless purged first. */
   readonly ttlMs: number;
@@ -70,7 +69,12 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
   if (settings.redisUrl) {
     redis = new Redis(settings.redisUrl, { ...REDIS_OPTIONS, keyPrefix: prefix });
     admin = new Redis(settings.redisUrl, REDIS_OPTIONS);
-    subscriber = new Redis(settings.redisUrl, { ...REDIS_OPTIONS, maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined });
+    subscriber = new Redis(settings.redisUrl, {
+      ...REDIS_OPTIONS,
+      maxRetriesPerRequest: null,
+      enableOfflineQueue: true,
+      commandTimeout: undefined,
+    });
     for (const client of [redis, admin, subscriber]) client.on('error', remember);
     redis.on('ready', () => {
       lastError = null;
@@ -160,18 +164,36 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
     purge,
     stats,
     handlePurge(req, res, auth, requestId) {
-      if (req.method !== 'POST') return sendJson(res, 405, { errors: [{ message: 'POST to purge the response cache', extensions: { code: 'METHOD_NOT_ALLOWED', requestId } }] });
+      if (req.method !== 'POST')
+        return sendJson(res, 405, {
+          errors: [
+            { message: 'POST to purge the response cache', extensions: { code: 'METHOD_NOT_ALLOWED', requestId } },
+          ],
+        });
       const key = req.headers['x-hub-purge-key'];
       const byKey = Boolean(settings.purgeKey) && key === settings.purgeKey;
       if (!byKey && !auth.scopes.has(CACHE_PURGE_SCOPE)) {
         const status = auth.subject === null ? 401 : 403;
         return sendJson(res, status, {
-          errors: [{ message: `Purging the response cache needs a bearer token with scope "${CACHE_PURGE_SCOPE}"`, extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', requestId } }],
+          errors: [
+            {
+              message: `Purging the response cache needs a bearer token with scope "${CACHE_PURGE_SCOPE}"`,
+              extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', requestId },
+            },
+          ],
         });
       }
       purge().then(
         () => sendJson(res, 200, { purged: true, store: redis ? 'redis' : 'memory' }),
-        (error: unknown) => sendJson(res, 503, { errors: [{ message: `Could not purge the response cache: ${(error as Error).message}`, extensions: { code: 'CACHE_UNAVAILABLE', requestId } }] }),
+        (error: unknown) =>
+          sendJson(res, 503, {
+            errors: [
+              {
+                message: `Could not purge the response cache: ${(error as Error).message}`,
+                extensions: { code: 'CACHE_UNAVAILABLE', requestId },
+              },
+            ],
+          }),
       );
     },
     async health() {

@@ -18,14 +18,38 @@ beforeAll(async () => {
   const schema = hub.schema('seed');
   scoped = hub.database.forSchema<Db>(schema);
   await sql`create schema ${sql.id(schema)}`.execute(scoped.db);
-  await scoped.db.schema.createTable('parent').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'text', (c) => c.notNull()).addColumn('parent_id', 'integer', (c) => c.references('parent.id')).execute();
-  await scoped.db.schema.createTable('bulk').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('a', 'text').addColumn('b', 'text').execute();
-  await scoped.db.schema.createTable('child').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('parent_id', 'integer', (c) => c.notNull().references('parent.id')).addColumn('note', 'text', (c) => c.notNull()).execute();
+  await scoped.db.schema
+    .createTable('parent')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('parent_id', 'integer', (c) => c.references('parent.id'))
+    .execute();
+  await scoped.db.schema
+    .createTable('bulk')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('a', 'text')
+    .addColumn('b', 'text')
+    .execute();
+  await scoped.db.schema
+    .createTable('child')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('parent_id', 'integer', (c) => c.notNull().references('parent.id'))
+    .addColumn('note', 'text', (c) => c.notNull())
+    .execute();
 });
 afterAll(() => hub.close());
 
-const parents = (n: number, name: string) => Array.from({ length: n }, (_, i) => ({ id: i + 1, name: `${name} ${i + 1}`, parent_id: i === 0 ? null : 1 }));
-const count = async (table: keyof Db) => Number((await scoped.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+const parents = (n: number, name: string) =>
+  Array.from({ length: n }, (_, i) => ({ id: i + 1, name: `${name} ${i + 1}`, parent_id: i === 0 ? null : 1 }));
+const count = async (table: keyof Db) =>
+  Number(
+    (
+      await scoped.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('replaceTables', () => {
   it('loads more rows than one statement can bind (25,000 x 3 parameters > 65,535), in chunks', async () => {
@@ -35,7 +59,11 @@ describe('replaceTables', () => {
     expect(await count('bulk')).toBe(25_000);
     // one delete and three chunks of 10,000 rows
     expect(statements).toBe(4);
-    expect(await scoped.db.selectFrom('bulk').selectAll().where('id', '=', 25_000).executeTakeFirstOrThrow()).toEqual({ id: 25_000, a: 'a25000', b: 'b25000' });
+    expect(await scoped.db.selectFrom('bulk').selectAll().where('id', '=', 25_000).executeTakeFirstOrThrow()).toEqual({
+      id: 25_000,
+      a: 'a25000',
+      b: 'b25000',
+    });
     // and again: the table is replaced, not appended to
     await replaceTables(scoped.db, [['bulk', rows.slice(0, 2)]]);
     expect(await count('bulk')).toBe(2);
@@ -65,14 +93,26 @@ describe('replaceTables', () => {
     ]);
     await expect(failing).rejects.toThrow(/foreign key/);
     expect(await count('parent')).toBe(2);
-    expect(await scoped.db.selectFrom('parent').select('name').where('id', '=', 1).executeTakeFirstOrThrow()).toEqual({ name: 'second 1' });
+    expect(await scoped.db.selectFrom('parent').select('name').where('id', '=', 1).executeTakeFirstOrThrow()).toEqual({
+      name: 'second 1',
+    });
     expect(await scoped.db.selectFrom('child').select('note').execute()).toEqual([{ note: 'kept' }]);
   });
 
   it('empties a table given no rows, and refuses a table listed twice', async () => {
-    expect(await replaceTables(scoped.db, [['parent', parents(1, 'fourth')], ['child', []]])).toEqual({ parent: 1, child: 0 });
+    expect(
+      await replaceTables(scoped.db, [
+        ['parent', parents(1, 'fourth')],
+        ['child', []],
+      ]),
+    ).toEqual({ parent: 1, child: 0 });
     expect(await count('child')).toBe(0);
-    await expect(replaceTables(scoped.db, [['parent', []], ['parent', []]])).rejects.toThrow(/parent is listed twice/);
+    await expect(
+      replaceTables(scoped.db, [
+        ['parent', []],
+        ['parent', []],
+      ]),
+    ).rejects.toThrow(/parent is listed twice/);
     expect(await count('parent')).toBe(1);
   });
 });

@@ -2,7 +2,9 @@ import type { Insertable, Kysely } from 'kysely';
 import type { SeedReport } from './subgraph.js';
 
 /** One table of a subgraph and every row it should hold after the seed. */
-export type TableRows<DB> = { [T in keyof DB & string]: readonly [table: T, rows: readonly Insertable<DB[T]>[]] }[keyof DB & string];
+export type TableRows<DB> = {
+  [T in keyof DB & string]: readonly [table: T, rows: readonly Insertable<DB[T]>[]];
+}[keyof DB & string];
 
 /**
  * Postgres refuses a statement with more than 65,535 bind parameters; a seed's widest table has
@@ -31,7 +33,10 @@ export async function replaceTables<DB>(db: Kysely<DB>, tables: readonly TableRo
       const columns = Math.max(1, ...all.slice(0, 1).map((row) => Object.keys(row).length));
       const size = Math.max(1, Math.floor(MAX_PARAMETERS / columns));
       for (let start = 0; start < all.length; start += size) {
-        await trx.insertInto(table).values(all.slice(start, start + size)).execute();
+        await trx
+          .insertInto(table)
+          .values(all.slice(start, start + size))
+          .execute();
       }
     }
   });

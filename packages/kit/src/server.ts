@@ -7,7 +7,11 @@ import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
  * What answers GraphQL requests once the shared front door (health, request id, body limit) has
  * let them in. `body` is the request body already read within the size limit (POST), or undefined.
  */
-export type GraphQLHandler = (req: IncomingMessage, res: ServerResponse, request: { requestId: string; body: string | undefined }) => Promise<void>;
+export type GraphQLHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: { requestId: string; body: string | undefined },
+) => Promise<void>;
 
 export interface ServeOptions {
   readonly name: string;
@@ -49,7 +53,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   const http = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+        });
       else res.end();
       console.error(`[${name}] request failed`, error);
     });
@@ -66,9 +73,17 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     if (url.pathname === '/health/live') return sendJson(res, 200, { status: 'live', service: name });
     if (url.pathname === '/health/ready') {
       const report = options.ready ? await options.ready() : { ready: true };
-      return sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', service: name, ...report });
+      return sendJson(res, report.ready ? 200 : 503, {
+        status: report.ready ? 'ready' : 'not ready',
+        service: name,
+        ...report,
+      });
     }
-    if (url.pathname !== '/graphql' && url.pathname !== '/' && !options.extraPaths?.some((path) => (typeof path === 'string' ? path === url.pathname : path.test(url.pathname)))) {
+    if (
+      url.pathname !== '/graphql' &&
+      url.pathname !== '/' &&
+      !options.extraPaths?.some((path) => (typeof path === 'string' ? path === url.pathname : path.test(url.pathname)))
+    ) {
       return sendJson(res, 404, { errors: [{ message: `No route ${url.pathname}; GraphQL is served at /graphql` }] });
     }
 
@@ -79,7 +94,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       const raw = declared > maxBody ? null : await readBody(req, maxBody);
       if (raw === null) {
         res.setHeader('connection', 'close');
-        return sendJson(res, 413, { errors: [{ message: `Request body exceeds ${maxBody} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+        return sendJson(res, 413, {
+          errors: [{ message: `Request body exceeds ${maxBody} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+        });
       }
       body = raw;
     }
@@ -148,7 +165,9 @@ export async function apolloHandler<TContext extends BaseContext>(
       try {
         body = raw.length > 0 ? JSON.parse(raw) : undefined;
       } catch {
-        return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+        return sendJson(res, 400, {
+          errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+        });
       }
     }
     const headers = new HeaderMap();

@@ -23,7 +23,8 @@ export const SOURCE_DOCUMENTS = [
       "Lincolnshire STP update for Governing Bodies and Trust Boards, with NHS England and NHS Improvement's letters 'NHS Regional Geographies' (9 May 2018, Annex A) and 'working closer together' (27 March 2018)",
     publisher: 'Lincolnshire Sustainability and Transformation Partnership',
     published: '2018-06-01',
-    description: "Lincolnshire's case for change, its seven priorities, the proposed Midlands and Central & East regions, Annex A key facts",
+    description:
+      "Lincolnshire's case for change, its seven priorities, the proposed Midlands and Central & East regions, Annex A key facts",
   },
   {
     file: 'seeds/001_cbad4f5854a175db.txt',
@@ -37,7 +38,8 @@ export const SOURCE_DOCUMENTS = [
     title: 'STPs tracker',
     publisher: 'Association of British HealthTech Industries (ABHI)',
     published: '2018',
-    description: 'One section per STP: population, lead, focuses, considerations, financial gap by 2020/21, savings, capital, ICS status',
+    description:
+      'One section per STP: population, lead, focuses, considerations, financial gap by 2020/21, savings, capital, ICS status',
   },
   {
     file: 'seeds/004_76447a4d1bef46a3.txt',

@@ -3,7 +3,10 @@ import { purgeGatewayCaches } from './cache-purge.js';
 import { type HubEnv, readEnv } from './env.js';
 import { prepareSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph.js';
 
-const SEED_MODE = { 'if-changed': 'if-changed', always: true, never: false } as const satisfies Record<HubEnv['HUB_SEED'], boolean | 'if-changed'>;
+const SEED_MODE = { 'if-changed': 'if-changed', always: true, never: false } as const satisfies Record<
+  HubEnv['HUB_SEED'],
+  boolean | 'if-changed'
+>;
 
 /**
  * Runs one subgraph as its own process (how it is deployed): its own database connection,
@@ -12,7 +15,11 @@ const SEED_MODE = { 'if-changed': 'if-changed', always: true, never: false } as 
  *   node services/<name>/dist/server.js           serve (HUB_MIGRATE, HUB_SEED say what happens first)
  *   node services/<name>/dist/server.js migrate   migrate, seed per HUB_SEED, exit: the once-per-rollout Job
  */
-export async function runStandalone<DB>(definition: SubgraphDefinition<DB>, defaultPort: number, args: readonly string[] = process.argv.slice(2)): Promise<void> {
+export async function runStandalone<DB>(
+  definition: SubgraphDefinition<DB>,
+  defaultPort: number,
+  args: readonly string[] = process.argv.slice(2),
+): Promise<void> {
   const command = args[0] ?? 'serve';
   if (command !== 'serve' && command !== 'migrate') {
     console.error(`Unknown command '${command}'. Usage: server.js [serve|migrate]`);
@@ -36,12 +43,17 @@ export async function runStandalone<DB>(definition: SubgraphDefinition<DB>, defa
   // Plain lines on stdout whatever LOG_LEVEL says: operators (and the replica tests) read from them
   // which replica seeded and which schema changes it made.
   const schema = running.schemaName;
-  if (running.migrations.applied.length > 0) console.log(`${definition.name} migrated schema ${schema}: ${running.migrations.applied.join(', ')}`);
+  if (running.migrations.applied.length > 0)
+    console.log(`${definition.name} migrated schema ${schema}: ${running.migrations.applied.join(', ')}`);
   if (running.migrations.ahead.length > 0) {
-    console.log(`${definition.name} schema ${schema} is ahead of this release (${running.migrations.ahead.join(', ')}); serving on it as an older replica`);
+    console.log(
+      `${definition.name} schema ${schema} is ahead of this release (${running.migrations.ahead.join(', ')}); serving on it as an older replica`,
+    );
   }
   if (running.seedReport) {
-    const rows = Object.entries(running.seedReport).map(([table, n]) => `${table}=${n}`).join(' ');
+    const rows = Object.entries(running.seedReport)
+      .map(([table, n]) => `${table}=${n}`)
+      .join(' ');
     console.log(`${definition.name} seeded schema ${schema}: ${rows}`);
   } else if (running.migrations.ahead.length > 0) {
     console.log(`${definition.name} did not reseed schema ${schema}: a newer release owns its data`);
@@ -50,7 +62,9 @@ export async function runStandalone<DB>(definition: SubgraphDefinition<DB>, defa
   }
   // Reseeded: answers the gateways cached from the old data must go.
   if (running.seedReport) for (const line of await purgeGatewayCaches(env)) console.log(`${definition.name}: ${line}`);
-  console.log(`${definition.name} subgraph ready at ${running.url} (${database.kind}, ${process.uptime().toFixed(1)} s after launch)`);
+  console.log(
+    `${definition.name} subgraph ready at ${running.url} (${database.kind}, ${process.uptime().toFixed(1)} s after launch)`,
+  );
   const stop = async () => {
     await running.close();
     await database.close();
@@ -60,11 +74,19 @@ export async function runStandalone<DB>(definition: SubgraphDefinition<DB>, defa
   process.once('SIGTERM', stop);
 }
 
-async function migrateOnce<DB>(definition: SubgraphDefinition<DB>, env: HubEnv, database: Awaited<ReturnType<typeof openDatabase>>): Promise<number> {
+async function migrateOnce<DB>(
+  definition: SubgraphDefinition<DB>,
+  env: HubEnv,
+  database: Awaited<ReturnType<typeof openDatabase>>,
+): Promise<number> {
   const schema = env.HUB_SCHEMA ?? definition.name;
   try {
     const { seedReport } = await prepareSubgraph(definition, database, schema, SEED_MODE[env.HUB_SEED]);
-    const seeded = seedReport ? Object.entries(seedReport).map(([table, n]) => `${n} ${table}`).join(', ') : 'not reseeded (data unchanged or HUB_SEED=never)';
+    const seeded = seedReport
+      ? Object.entries(seedReport)
+          .map(([table, n]) => `${n} ${table}`)
+          .join(', ')
+      : 'not reseeded (data unchanged or HUB_SEED=never)';
     console.log(`${definition.name} migrated in schema ${schema} (${database.kind}); ${seeded}`);
     return 0;
   } catch (error) {

@@ -11,16 +11,31 @@ export function subgraphFetch(
   /** Headers to add from the client's request (the gateway's context), e.g. the request id. */
   forward: (context: unknown) => Record<string, string> = () => ({}),
   agent: Agent = sharedAgent(),
-): (url: string, init?: { method?: string; headers?: Record<string, string>; body?: unknown }, context?: unknown) => Promise<Response> {
+): (
+  url: string,
+  init?: { method?: string; headers?: Record<string, string>; body?: unknown },
+  context?: unknown,
+) => Promise<Response> {
   const nameOf = new Map(Object.entries(subgraphs).map(([name, url]) => [url, name]));
   return (url, init, context) =>
     new Promise<Response>((resolve, reject) => {
       const subgraph = nameOf.get(url) ?? url;
       const target = new URL(url);
       const body = typeof init?.body === 'string' ? init.body : init?.body === undefined ? '' : String(init.body);
-      const headers: Record<string, string | number> = { ...init?.headers, ...forward(context), 'content-length': Buffer.byteLength(body) };
+      const headers: Record<string, string | number> = {
+        ...init?.headers,
+        ...forward(context),
+        'content-length': Buffer.byteLength(body),
+      };
       const req = request(
-        { host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: init?.method ?? 'POST', headers, agent },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: `${target.pathname}${target.search}`,
+          method: init?.method ?? 'POST',
+          headers,
+          agent,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -34,14 +49,25 @@ export function subgraphFetch(
             for (const [name, value] of Object.entries(res.headers)) {
               if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
             }
-            resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 502, statusText: res.statusMessage ?? '', headers: responseHeaders }));
+            resolve(
+              new Response(Buffer.concat(chunks), {
+                status: res.statusCode ?? 502,
+                statusText: res.statusMessage ?? '',
+                headers: responseHeaders,
+              }),
+            );
           });
         },
       );
-      const timer = setTimeout(() => req.destroy(new TimeoutError(`Subgraph "${subgraph}" did not answer within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(new TimeoutError(`Subgraph "${subgraph}" did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       req.on('error', (error) => {
         clearTimeout(timer);
-        reject(error instanceof TimeoutError ? error : new Error(`Subgraph "${subgraph}" is unreachable: ${error.message}`));
+        reject(
+          error instanceof TimeoutError ? error : new Error(`Subgraph "${subgraph}" is unreachable: ${error.message}`),
+        );
       });
       req.end(body);
     });

@@ -1,5 +1,8 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { type Kysely, sql } from 'kysely';
 import { authenticate } from './auth.js';
@@ -8,7 +11,13 @@ import type { LoadableTable } from './loader.js';
 import { lastSeedFingerprint, recordSeedFingerprint, seedFingerprint } from './fingerprint.js';
 import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
 import type { HubDatabase, SubgraphDatabase } from './db.js';
-import { type MigrationOutcome, type MigrationSet, migrateSchema, pendingMigrations, withSchemaLock } from './migrate.js';
+import {
+  type MigrationOutcome,
+  type MigrationSet,
+  migrateSchema,
+  pendingMigrations,
+  withSchemaLock,
+} from './migrate.js';
 import { apolloHandler, type ReadinessReport, type RunningServer, serve } from './server.js';
 import type { SqlCounter } from './sql-counter.js';
 
@@ -102,7 +111,11 @@ export function createSubgraphApollo<DB>(name: string, schema: GraphQLSchema): A
     stopOnTerminationSignals: false,
     // The gateway asks for traces only when usage reporting is on; never pay for them here.
     // Cache control wraps every resolver to compute cache hints nobody reads here; off, it costs nothing.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), requestLogPlugin<HubContext<DB>>(name)],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      requestLogPlugin<HubContext<DB>>(name),
+    ],
     includeStacktraceInErrorResponses: !isProduction(),
     formatError: formatHubError,
   });
@@ -122,7 +135,11 @@ export async function startSubgraph<DB>(
   const apollo = createSubgraphApollo<DB>(definition.name, definition.schema);
   const running = await serve({
     name: definition.name,
-    handler: await apolloHandler(apollo, async ({ requestId, headers }) => ({ requestId, db: scoped.db, auth: await authenticate(headers.authorization) })),
+    handler: await apolloHandler(apollo, async ({ requestId, headers }) => ({
+      requestId,
+      db: scoped.db,
+      auth: await authenticate(headers.authorization),
+    })),
     onClose: () => apollo.stop(),
     port: options.port,
     host: options.host,
@@ -131,7 +148,8 @@ export async function startSubgraph<DB>(
         await sql`select 1`.execute(scoped.db);
         if (!migrated) {
           const pending = await pendingMigrations(scoped.db, schemaName, definition.migrations);
-          if (pending.length > 0) return { ready: false, checks: { database: true, migrations: `pending: ${pending.join(', ')}` } };
+          if (pending.length > 0)
+            return { ready: false, checks: { database: true, migrations: `pending: ${pending.join(', ')}` } };
           migrated = true;
         }
         return { ready: true, checks: { database: true, ...(verifyOnly ? { migrations: true } : {}) } };

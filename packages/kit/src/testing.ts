@@ -108,7 +108,11 @@ export async function startTestGraph(
   try {
     for (const definition of definitions) subgraphs[definition.name] = await hub.start(definition);
     const composed = composeServices(
-      definitions.map((d) => ({ name: d.name, url: subgraphs[d.name]?.url ?? '', typeDefs: parse(printSubgraphSdl(d.schema)) })),
+      definitions.map((d) => ({
+        name: d.name,
+        url: subgraphs[d.name]?.url ?? '',
+        typeDefs: parse(printSubgraphSdl(d.schema)),
+      })),
     );
     if (composed.errors) throw new Error(`Composition failed: ${composed.errors.map((e) => e.message).join('; ')}`);
     const gateway = await startGateway({
@@ -143,7 +147,10 @@ export async function startTestGraph(
 export const TEST_JWT_SECRET = 'test-only-key-of-the-nhs-region-data-hub-never-deployed';
 
 /** A bearer token as an identity provider would issue it, signed with the test process's key. */
-export async function signTestToken(claims: { scope?: string; sub?: string; expiresAt?: number }, secret?: string): Promise<string> {
+export async function signTestToken(
+  claims: { scope?: string; sub?: string; expiresAt?: number },
+  secret?: string,
+): Promise<string> {
   process.env.HUB_JWT_SECRET ??= TEST_JWT_SECRET;
   const key = new TextEncoder().encode(secret ?? process.env.HUB_JWT_SECRET);
   const jwt = new SignJWT(claims.scope === undefined ? {} : { scope: claims.scope })

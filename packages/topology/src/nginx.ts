@@ -114,7 +114,9 @@ export async function startNginx(binary: string, upstreams: readonly Upstream[])
   mkdirSync(`${dir}/logs`);
   writeFileSync(`${dir}/nginx.conf`, nginxConfig(dir, upstreams));
   writeFileSync(`${dir}/access.log`, '');
-  const child = spawn(binary, ['-p', dir, '-c', `${dir}/nginx.conf`, '-e', `${dir}/error.log`, '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, ['-p', dir, '-c', `${dir}/nginx.conf`, '-e', `${dir}/error.log`, '-g', 'daemon off;'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
@@ -152,7 +154,14 @@ export function parseAccessLog(text: string, byPort: ReadonlyMap<number, string>
   for (const line of text.split('\n')) {
     const match = /^(\d+\.\d+) (\d+) "([^"]*)" "([^"]*)" (\d+)$/.exec(line.trim());
     if (!match) continue;
-    const [, msec, serverPort, addrs, statuses, status] = match as unknown as [string, string, string, string, string, string];
+    const [, msec, serverPort, addrs, statuses, status] = match as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     // nginx separates retries with ", " (and a change of upstream group with " : ").
     const ports = addrs.split(/, | : /).map((a) => Number(a.split(':').at(-1)));
     const codes = statuses.split(/, | : /);

@@ -7,9 +7,12 @@ import pg from 'pg';
  * These tests are about PostgreSQL itself (advisory locks, roles, concurrent sessions), so they
  * always use a server: the one the run names, else the one every machine of this project has.
  */
-export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_URL =
+  process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-export type PostgresAvailability = { readonly url: string; readonly skip: null } | { readonly url: string; readonly skip: string };
+export type PostgresAvailability =
+  | { readonly url: string; readonly skip: null }
+  | { readonly url: string; readonly skip: string };
 
 /**
  * Whether the PostgreSQL-only tests run, and why not. CI runs `npm test` twice, on PostgreSQL and on
@@ -17,7 +20,10 @@ export type PostgresAvailability = { readonly url: string; readonly skip: null }
  */
 export async function postgresForTests(): Promise<PostgresAvailability> {
   if (process.env.EXPECT_DATABASE === 'pglite') {
-    return { url: POSTGRES_URL, skip: 'PostgreSQL-only: run in the PostgreSQL pass of npm test (EXPECT_DATABASE=pglite here)' };
+    return {
+      url: POSTGRES_URL,
+      skip: 'PostgreSQL-only: run in the PostgreSQL pass of npm test (EXPECT_DATABASE=pglite here)',
+    };
   }
   const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
   try {
@@ -25,7 +31,10 @@ export async function postgresForTests(): Promise<PostgresAvailability> {
     await client.query('select 1');
     return { url: POSTGRES_URL, skip: null };
   } catch (error) {
-    return { url: POSTGRES_URL, skip: `PostgreSQL-only: no server at ${new URL(POSTGRES_URL).host} (${(error as Error).message})` };
+    return {
+      url: POSTGRES_URL,
+      skip: `PostgreSQL-only: no server at ${new URL(POSTGRES_URL).host} (${(error as Error).message})`,
+    };
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -54,11 +63,17 @@ export async function dropSchemas(url: string, schemas: readonly string[]): Prom
 }
 
 /** Rows per table in one schema, counted in SQL. */
-export async function rowCounts(url: string, schema: string, tables: readonly string[]): Promise<Record<string, number>> {
+export async function rowCounts(
+  url: string,
+  schema: string,
+  tables: readonly string[],
+): Promise<Record<string, number>> {
   return asAdmin(url, async (client) => {
     const counts: Record<string, number> = {};
     for (const table of tables) {
-      const { rows } = await client.query<{ n: string }>(`select count(*) as n from ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}`);
+      const { rows } = await client.query<{ n: string }>(
+        `select count(*) as n from ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}`,
+      );
       counts[table] = Number(rows[0]?.n);
     }
     return counts;
@@ -94,8 +109,9 @@ export function rolesCopy(url: string, prefix: string, subgraphs: readonly strin
   const hubPrefixed = subgraphs.every((s) => new RegExp(`\\bhub_${s}\\b`).test(original));
   const role = (subgraph: string) => (hubPrefixed ? `${prefix}_hub_${subgraph}` : `${prefix}_${subgraph}`);
   const schema = (subgraph: string) => `${prefix}_${subgraph}`;
-  const sql = original.replace(new RegExp(`\\b(hub_)?(${names})\\b`, 'g'), (_match, hub: string | undefined, subgraph: string) =>
-    hub ? `${prefix}_hub_${subgraph}` : schema(subgraph),
+  const sql = original.replace(
+    new RegExp(`\\b(hub_)?(${names})\\b`, 'g'),
+    (_match, hub: string | undefined, subgraph: string) => (hub ? `${prefix}_hub_${subgraph}` : schema(subgraph)),
   );
   return {
     sql,

@@ -7,7 +7,9 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The subgraph names, in the one list the gateway composes from. */
 export function subgraphNames(): string[] {
-  const config = JSON.parse(readFileSync(`${REPO_ROOT}schema/subgraphs.json`, 'utf8')) as { subgraphs: { name: string }[] };
+  const config = JSON.parse(readFileSync(`${REPO_ROOT}schema/subgraphs.json`, 'utf8')) as {
+    subgraphs: { name: string }[];
+  };
   return config.subgraphs.map((s) => s.name);
 }
 
@@ -51,9 +53,17 @@ export function spawnService(options: SpawnOptions): ServiceProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))),
+  );
   const ready = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${options.label} not ready after ${options.readyTimeoutMs ?? 60_000} ms: ${out.slice(-800)}`)), options.readyTimeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`${options.label} not ready after ${options.readyTimeoutMs ?? 60_000} ms: ${out.slice(-800)}`),
+        ),
+      options.readyTimeoutMs ?? 60_000,
+    );
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const url = READY.exec(out)?.[1];
@@ -125,5 +135,8 @@ function unusedPort(): Promise<number> {
 
 /** Lines of a process's output that match, e.g. which replica seeded. */
 export function linesMatching(service: ServiceProcess, pattern: RegExp): string[] {
-  return service.output().split('\n').filter((line) => pattern.test(line));
+  return service
+    .output()
+    .split('\n')
+    .filter((line) => pattern.test(line));
 }

@@ -18,9 +18,20 @@ afterAll(async () => {
   if (!pgTests.skip) await dropSchemas(pgTests.url, [schema]);
 });
 
-const TABLES = ['organisation', 'organisation_source', 'person', 'role', 'role_organisation', 'region_leadership_note'] as const;
+const TABLES = [
+  'organisation',
+  'organisation_source',
+  'person',
+  'role',
+  'role_organisation',
+  'region_leadership_note',
+] as const;
 const ORGANISATIONS_QUERY = '{ organisations(first: 200) { totalCount nodes { id name kind } } }';
-const organisationsInDataFile = (parse(readFileSync(`${REPO_ROOT}services/organisations/data/organisations.csv`), { columns: true }) as { id: string }[]).map((r) => r.id);
+const organisationsInDataFile = (
+  parse(readFileSync(`${REPO_ROOT}services/organisations/data/organisations.csv`), { columns: true }) as {
+    id: string;
+  }[]
+).map((r) => r.id);
 
 /**
  * Starts two replicas and makes them arrive at "is the data seeded?" at the same instant. Spawned
@@ -47,12 +58,15 @@ async function startPairTogether(): Promise<[ServiceProcess, ServiceProcess]> {
     const deadline = Date.now() + 60_000;
     for (;;) {
       // Asked outside the gate's transaction, which would see one frozen snapshot of pg_stat_activity.
-      const { rows } = await asAdmin(pgTests.url, (c) => c.query<{ waiting: string }>(
-        'select count(*) as waiting from pg_locks l join pg_stat_activity a using (pid) where not l.granted and a.application_name = $1',
-        [applicationName],
-      ));
+      const { rows } = await asAdmin(pgTests.url, (c) =>
+        c.query<{ waiting: string }>(
+          'select count(*) as waiting from pg_locks l join pg_stat_activity a using (pid) where not l.granted and a.application_name = $1',
+          [applicationName],
+        ),
+      );
       if (Number(rows[0]?.waiting) >= 2) break;
-      if (Date.now() > deadline) throw new Error(`replicas never both reached the seed step: ${pair.map((r) => r.output()).join('\n---\n')}`);
+      if (Date.now() > deadline)
+        throw new Error(`replicas never both reached the seed step: ${pair.map((r) => r.output()).join('\n---\n')}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await gate.query('commit');
@@ -83,7 +97,9 @@ async function assertOneSeededAndBothServeTheSame(pair: [ServiceProcess, Service
   const reports = pair.map(seedReportOf);
   const seeders = reports.filter((r) => r !== null);
   expect(seeders, pair.map((r) => r.output()).join('\n---\n')).toHaveLength(1);
-  const notSeeded = pair.filter((r) => linesMatching(r, new RegExp(`did not reseed schema ${schema}: data unchanged`)).length === 1);
+  const notSeeded = pair.filter(
+    (r) => linesMatching(r, new RegExp(`did not reseed schema ${schema}: data unchanged`)).length === 1,
+  );
   expect(notSeeded).toHaveLength(1);
 
   // The rows are the seed's exactly: not doubled by a second load, not emptied by a second replace.
@@ -91,10 +107,16 @@ async function assertOneSeededAndBothServeTheSame(pair: [ServiceProcess, Service
   expect(Object.keys(report).sort()).toEqual([...TABLES].sort());
   expect(await rowCounts(pgTests.url, schema, TABLES)).toEqual(report);
   expect(report.organisation).toBe(organisationsInDataFile.length);
-  const { rows } = await asAdmin(pgTests.url, (c) => c.query<{ fingerprints: string }>(`select count(*) as fingerprints from ${schema}.hub_seed`));
+  const { rows } = await asAdmin(pgTests.url, (c) =>
+    c.query<{ fingerprints: string }>(`select count(*) as fingerprints from ${schema}.hub_seed`),
+  );
   expect(Number(rows[0]?.fingerprints)).toBe(1);
 
-  const answers = await Promise.all(urls.map((url) => postGraphQL<{ organisations: { totalCount: number; nodes: { id: string }[] } }>(url, ORGANISATIONS_QUERY)));
+  const answers = await Promise.all(
+    urls.map((url) =>
+      postGraphQL<{ organisations: { totalCount: number; nodes: { id: string }[] } }>(url, ORGANISATIONS_QUERY),
+    ),
+  );
   for (const { status, body } of answers) {
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
@@ -104,31 +126,38 @@ async function assertOneSeededAndBothServeTheSame(pair: [ServiceProcess, Service
   expect(answers[0]?.body).toEqual(answers[1]?.body);
 }
 
-describe.skipIf(pgTests.skip !== null)(`replicas of one subgraph starting together on PostgreSQL${pgTests.skip ? ` (skipped: ${pgTests.skip})` : ''}`, () => {
-  it('on a new schema: exactly one seeds, the other waits and serves the same rows', async () => {
-    // The schema exists before any replica starts, as roles.sql creates it in production; the empty
-    // fingerprint table too, only so that the test can hold it as the gate.
-    await asAdmin(pgTests.url, async (c) => {
-      await c.query(`create schema ${schema}`);
-      await c.query(`create table ${schema}.hub_seed (id int primary key check (id = 1), fingerprint text not null, seeded_at timestamptz not null default now())`);
-    });
-    const pair = await startPairTogether();
-    await assertOneSeededAndBothServeTheSame(pair);
-    await Promise.all(pair.map((r) => r.stop('SIGTERM')));
-  }, 90_000);
+describe.skipIf(pgTests.skip !== null)(
+  `replicas of one subgraph starting together on PostgreSQL${pgTests.skip ? ` (skipped: ${pgTests.skip})` : ''}`,
+  () => {
+    it('on a new schema: exactly one seeds, the other waits and serves the same rows', async () => {
+      // The schema exists before any replica starts, as roles.sql creates it in production; the empty
+      // fingerprint table too, only so that the test can hold it as the gate.
+      await asAdmin(pgTests.url, async (c) => {
+        await c.query(`create schema ${schema}`);
+        await c.query(
+          `create table ${schema}.hub_seed (id int primary key check (id = 1), fingerprint text not null, seeded_at timestamptz not null default now())`,
+        );
+      });
+      const pair = await startPairTogether();
+      await assertOneSeededAndBothServeTheSame(pair);
+      await Promise.all(pair.map((r) => r.stop('SIGTERM')));
+    }, 90_000);
 
-  it('after the data changed: exactly one reseeds, rows are the seed count, not doubled', async () => {
-    // What a release with changed data files looks like to the database: a fingerprint that no
-    // longer matches, and rows that are not the new files' (one organisation gone, one extra).
-    await asAdmin(pgTests.url, async (c) => {
-      await c.query(`update ${schema}.hub_seed set fingerprint = 'the-previous-release'`);
-      await c.query(`delete from ${schema}.region_leadership_note where ctid in (select ctid from ${schema}.region_leadership_note limit 3)`);
-    });
-    const before = await rowCounts(pgTests.url, schema, ['region_leadership_note']);
-    const pair = await startPairTogether();
-    await assertOneSeededAndBothServeTheSame(pair);
-    const after = await rowCounts(pgTests.url, schema, ['region_leadership_note']);
-    expect(after.region_leadership_note).toBe((before.region_leadership_note ?? 0) + 3);
-    await Promise.all(pair.map((r) => r.stop('SIGTERM')));
-  }, 90_000);
-});
+    it('after the data changed: exactly one reseeds, rows are the seed count, not doubled', async () => {
+      // What a release with changed data files looks like to the database: a fingerprint that no
+      // longer matches, and rows that are not the new files' (one organisation gone, one extra).
+      await asAdmin(pgTests.url, async (c) => {
+        await c.query(`update ${schema}.hub_seed set fingerprint = 'the-previous-release'`);
+        await c.query(
+          `delete from ${schema}.region_leadership_note where ctid in (select ctid from ${schema}.region_leadership_note limit 3)`,
+        );
+      });
+      const before = await rowCounts(pgTests.url, schema, ['region_leadership_note']);
+      const pair = await startPairTogether();
+      await assertOneSeededAndBothServeTheSame(pair);
+      const after = await rowCounts(pgTests.url, schema, ['region_leadership_note']);
+      expect(after.region_leadership_note).toBe((before.region_leadership_note ?? 0) + 3);
+      await Promise.all(pair.map((r) => r.stop('SIGTERM')));
+    }, 90_000);
+  },
+);

@@ -39,7 +39,11 @@ function steadyReads(url: string, clients: number): { stop(): Promise<ReadLog[]>
       const query = QUERIES[i % QUERIES.length] as string;
       const startedAt = Date.now();
       try {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query }),
+        });
         const text = await res.text();
         let answer: string;
         try {
@@ -62,60 +66,83 @@ function steadyReads(url: string, clients: number): { stop(): Promise<ReadLog[]>
   };
 }
 
-describe.skipIf(pgTests.skip !== null)(`a rolling update with an additive migration${pgTests.skip ? ` (skipped: ${pgTests.skip})` : ''}`, () => {
-  it('keeps the old replica answering, unchanged, while and after the new one expands the schema', async () => {
-    const env = { DATABASE_URL: pgTests.url, HUB_SCHEMA: schema, PORT: '0' };
-    const old = spawnService({ label: 'organisations (current release)', script: subgraphScript('organisations'), env });
-    const oldUrl = await old.ready;
+describe.skipIf(pgTests.skip !== null)(
+  `a rolling update with an additive migration${pgTests.skip ? ` (skipped: ${pgTests.skip})` : ''}`,
+  () => {
+    it('keeps the old replica answering, unchanged, while and after the new one expands the schema', async () => {
+      const env = { DATABASE_URL: pgTests.url, HUB_SCHEMA: schema, PORT: '0' };
+      const old = spawnService({
+        label: 'organisations (current release)',
+        script: subgraphScript('organisations'),
+        env,
+      });
+      const oldUrl = await old.ready;
 
-    // What the current release answers before anything changes: every later answer must equal it.
-    const expected = new Map<string, string>();
-    for (const query of QUERIES) {
-      const res = await postGraphQL(oldUrl, query);
-      expect(res.status).toBe(200);
-      expect(res.body.errors).toBeUndefined();
-      expect(JSON.stringify(res.body.data).length).toBeGreaterThan(20);
-      expected.set(query, `200 ${JSON.stringify(res.body)}`);
-    }
-    const reads = steadyReads(oldUrl, 4);
+      // What the current release answers before anything changes: every later answer must equal it.
+      const expected = new Map<string, string>();
+      for (const query of QUERIES) {
+        const res = await postGraphQL(oldUrl, query);
+        expect(res.status).toBe(200);
+        expect(res.body.errors).toBeUndefined();
+        expect(JSON.stringify(res.body.data).length).toBeGreaterThan(20);
+        expected.set(query, `200 ${JSON.stringify(res.body)}`);
+      }
+      const reads = steadyReads(oldUrl, 4);
 
-    const next = spawnService({ label: 'organisations (next release)', script: `${REPO_ROOT}packages/topology/src/fixtures/organisations-next.ts`, env });
-    const nextUrl = await next.ready;
-    const nextReadyAt = Date.now();
-    expect(linesMatching(next, new RegExp(`migrated schema ${schema}: ${EXPAND_MIGRATION}$`))).toHaveLength(1);
-    // Same data files and code: the next release finds the seed recorded and does not reseed.
-    expect(linesMatching(next, /did not reseed/)).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const log = await reads.stop();
+      const next = spawnService({
+        label: 'organisations (next release)',
+        script: `${REPO_ROOT}packages/topology/src/fixtures/organisations-next.ts`,
+        env,
+      });
+      const nextUrl = await next.ready;
+      const nextReadyAt = Date.now();
+      expect(linesMatching(next, new RegExp(`migrated schema ${schema}: ${EXPAND_MIGRATION}$`))).toHaveLength(1);
+      // Same data files and code: the next release finds the seed recorded and does not reseed.
+      expect(linesMatching(next, /did not reseed/)).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const log = await reads.stop();
 
-    const { rows: columns } = await asAdmin(pgTests.url, (c) =>
-      c.query<{ column_name: string; is_nullable: string }>(
-        "select column_name, is_nullable from information_schema.columns where table_schema = $1 and table_name = 'organisation' and column_name = 'website'",
-        [schema],
-      ),
-    );
-    expect(columns).toEqual([{ column_name: 'website', is_nullable: 'YES' }]);
-    const { rows: aliases } = await asAdmin(pgTests.url, (c) => c.query<{ t: string | null }>('select to_regclass($1)::text as t', [`${schema}.organisation_alias`]));
-    expect(aliases[0]?.t).toBe(`${schema}.organisation_alias`);
+      const { rows: columns } = await asAdmin(pgTests.url, (c) =>
+        c.query<{ column_name: string; is_nullable: string }>(
+          "select column_name, is_nullable from information_schema.columns where table_schema = $1 and table_name = 'organisation' and column_name = 'website'",
+          [schema],
+        ),
+      );
+      expect(columns).toEqual([{ column_name: 'website', is_nullable: 'YES' }]);
+      const { rows: aliases } = await asAdmin(pgTests.url, (c) =>
+        c.query<{ t: string | null }>('select to_regclass($1)::text as t', [`${schema}.organisation_alias`]),
+      );
+      expect(aliases[0]?.t).toBe(`${schema}.organisation_alias`);
 
-    // Reads ran throughout: while the new replica started and migrated, and after it served.
-    expect(log.filter((r) => r.startedAt >= next.spawnedAt && r.startedAt < nextReadyAt).length).toBeGreaterThan(5);
-    expect(log.filter((r) => r.startedAt >= nextReadyAt).length).toBeGreaterThan(5);
-    const wrong = log.filter((r) => r.answer !== expected.get(r.query));
-    expect(wrong.slice(0, 3), `${wrong.length} of ${log.length} answers differed`).toEqual([]);
+      // Reads ran throughout: while the new replica started and migrated, and after it served.
+      expect(log.filter((r) => r.startedAt >= next.spawnedAt && r.startedAt < nextReadyAt).length).toBeGreaterThan(5);
+      expect(log.filter((r) => r.startedAt >= nextReadyAt).length).toBeGreaterThan(5);
+      const wrong = log.filter((r) => r.answer !== expected.get(r.query));
+      expect(wrong.slice(0, 3), `${wrong.length} of ${log.length} answers differed`).toEqual([]);
 
-    // Both releases answer alike on the expanded schema.
-    for (const query of QUERIES) expect(`200 ${JSON.stringify((await postGraphQL(nextUrl, query)).body)}`).toBe(expected.get(query));
+      // Both releases answer alike on the expanded schema.
+      for (const query of QUERIES)
+        expect(`200 ${JSON.stringify((await postGraphQL(nextUrl, query)).body)}`).toBe(expected.get(query));
 
-    // An old replica restarting mid-rollout (or a rollback) starts on the expanded schema and serves.
-    await old.stop('SIGTERM');
-    // The next release's code differs from this one's, so its recorded fingerprint would too.
-    await asAdmin(pgTests.url, (c) => c.query(`update ${schema}.hub_seed set fingerprint = 'the-next-release'`));
-    const restarted = spawnService({ label: 'organisations (current release, restarted)', script: subgraphScript('organisations'), env });
-    const restartedUrl = await restarted.ready;
-    expect(linesMatching(restarted, new RegExp(`schema ${schema} is ahead of this release \\(${EXPAND_MIGRATION}\\)`))).toHaveLength(1);
-    expect(linesMatching(restarted, new RegExp(`did not reseed schema ${schema}: a newer release owns its data`))).toHaveLength(1);
-    for (const query of QUERIES) expect(`200 ${JSON.stringify((await postGraphQL(restartedUrl, query)).body)}`).toBe(expected.get(query));
-    await Promise.all([restarted.stop('SIGTERM'), next.stop('SIGTERM')]);
-  }, 120_000);
-});
+      // An old replica restarting mid-rollout (or a rollback) starts on the expanded schema and serves.
+      await old.stop('SIGTERM');
+      // The next release's code differs from this one's, so its recorded fingerprint would too.
+      await asAdmin(pgTests.url, (c) => c.query(`update ${schema}.hub_seed set fingerprint = 'the-next-release'`));
+      const restarted = spawnService({
+        label: 'organisations (current release, restarted)',
+        script: subgraphScript('organisations'),
+        env,
+      });
+      const restartedUrl = await restarted.ready;
+      expect(
+        linesMatching(restarted, new RegExp(`schema ${schema} is ahead of this release \\(${EXPAND_MIGRATION}\\)`)),
+      ).toHaveLength(1);
+      expect(
+        linesMatching(restarted, new RegExp(`did not reseed schema ${schema}: a newer release owns its data`)),
+      ).toHaveLength(1);
+      for (const query of QUERIES)
+        expect(`200 ${JSON.stringify((await postGraphQL(restartedUrl, query)).body)}`).toBe(expected.get(query));
+      await Promise.all([restarted.stop('SIGTERM'), next.stop('SIGTERM')]);
+    }, 120_000);
+  },
+);

@@ -12,7 +12,8 @@ import { runTopology } from './topology.js';
  */
 const pgTests = await postgresForTests();
 const nginx = findNginx();
-const skip = pgTests.skip ?? (nginx ? null : 'nginx is not installed (apt-get install -y nginx; .ci/run installs it when absent)');
+const skip =
+  pgTests.skip ?? (nginx ? null : 'nginx is not installed (apt-get install -y nginx; .ci/run installs it when absent)');
 afterAll(() => stopAll());
 
 describe('retrying POST at the load balancer', () => {
@@ -20,13 +21,24 @@ describe('retrying POST at the load balancer', () => {
     const config = nginxConfig('/tmp/x', [{ name: 'gateway', port: 1, servers: [2, 3] }]);
     expect(config).toContain('proxy_next_upstream error timeout http_502 http_503 non_idempotent;');
     const sdls = [...subgraphNames().map((name) => `services/${name}/schema.graphql`), 'schema/supergraph.graphql'];
-    for (const path of sdls) expect(readFileSync(`${REPO_ROOT}${path}`, 'utf8'), path).not.toMatch(/\b(type|extend type) Mutation\b|mutation:/);
+    for (const path of sdls)
+      expect(readFileSync(`${REPO_ROOT}${path}`, 'utf8'), path).not.toMatch(
+        /\b(type|extend type) Mutation\b|mutation:/,
+      );
   });
 });
 
 describe.skipIf(skip !== null)(`the deployed topology behind nginx${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('loses no request while one replica of every subgraph and one gateway are killed and restarted', async () => {
-    const result = await runTopology({ databaseUrl: pgTests.url, nginx: nginx as string, clients: 6, seconds: 7, killAfterMs: 2000, deadForMs: 500, say: (line) => console.log(line) });
+    const result = await runTopology({
+      databaseUrl: pgTests.url,
+      nginx: nginx as string,
+      clients: 6,
+      seconds: 7,
+      killAfterMs: 2000,
+      deadForMs: 500,
+      say: (line) => console.log(line),
+    });
     console.log(
       result.restarts
         .map((r) => `${r.label}: ready ${r.readyMs} ms, back in rotation ${r.backInRotationMs} ms after spawn`)
@@ -36,7 +48,14 @@ describe.skipIf(skip !== null)(`the deployed topology behind nginx${skip ? ` (sk
     expect({ failed: result.failed, samples: result.samples }).toEqual({ failed: 0, samples: [] });
     // The kill really cost replicas in flight or in rotation: nginx had to send requests elsewhere.
     expect(result.retriedByNginx).toBeGreaterThan(0);
-    expect(result.restarts.map((r) => r.label).sort()).toEqual(['finance #1', 'gateway #1', 'geography #1', 'organisations #1', 'programmes #1', 'workforce #1']);
+    expect(result.restarts.map((r) => r.label).sort()).toEqual([
+      'finance #1',
+      'gateway #1',
+      'geography #1',
+      'organisations #1',
+      'programmes #1',
+      'workforce #1',
+    ]);
     for (const restart of result.restarts) {
       expect(restart.backInRotationMs, restart.label).not.toBeNull();
       // Back in rotation means nginx sent it a request after it listened again. How soon is a

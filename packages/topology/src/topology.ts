@@ -87,14 +87,23 @@ export async function runTopology(options: TopologyOptions): Promise<TopologyRes
     nginx = await startNginx(options.nginx, upstreams);
     const lb = nginx;
     const start = (label: string, script: string, port: number, env: Record<string, string>): Replica => {
-      const replica: Replica = { label, port, env, script, process: spawnService({ label, script, env: { ...env, PORT: String(port) }, readyTimeoutMs: 300_000 }) };
+      const replica: Replica = {
+        label,
+        port,
+        env,
+        script,
+        process: spawnService({ label, script, env: { ...env, PORT: String(port) }, readyTimeoutMs: 300_000 }),
+      };
       replicas.push(replica);
       return replica;
     };
     // Both replicas of a subgraph start at once on an empty schema: one seeds, one waits.
     for (const upstream of upstreams.filter((u) => u !== gatewayUpstream)) {
       upstream.servers.forEach((port, i) =>
-        start(`${upstream.name} #${i + 1}`, subgraphScript(upstream.name), port, { DATABASE_URL: options.databaseUrl, HUB_SCHEMA: schemaOf(upstream.name) }),
+        start(`${upstream.name} #${i + 1}`, subgraphScript(upstream.name), port, {
+          DATABASE_URL: options.databaseUrl,
+          HUB_SCHEMA: schemaOf(upstream.name),
+        }),
       );
     }
     await Promise.all(replicas.map((r) => r.process.ready));
@@ -106,19 +115,37 @@ export async function runTopology(options: TopologyOptions): Promise<TopologyRes
 
     // The expected answer, through the whole chain, before anything is disturbed.
     const body = JSON.stringify({ query: TOPOLOGY_QUERY });
-    const first = await fetch(lb.url('gateway'), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const first = await fetch(lb.url('gateway'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     const expected = await first.text();
-    const parsed = JSON.parse(expected) as { data?: { stp?: { name?: string; leads?: unknown[]; workforceFacts?: unknown[] } }; errors?: unknown };
-    if (first.status !== 200 || parsed.errors || !parsed.data?.stp?.name || !parsed.data.stp.leads?.length || !parsed.data.stp.workforceFacts?.length) {
-      throw new Error(`the hub behind nginx did not answer the topology query: ${first.status} ${expected.slice(0, 500)}`);
+    const parsed = JSON.parse(expected) as {
+      data?: { stp?: { name?: string; leads?: unknown[]; workforceFacts?: unknown[] } };
+      errors?: unknown;
+    };
+    if (
+      first.status !== 200 ||
+      parsed.errors ||
+      !parsed.data?.stp?.name ||
+      !parsed.data.stp.leads?.length ||
+      !parsed.data.stp.workforceFacts?.length
+    ) {
+      throw new Error(
+        `the hub behind nginx did not answer the topology query: ${first.status} ${expected.slice(0, 500)}`,
+      );
     }
     // Every replica serves before the load: a restarted one is then measured against its peers.
-    for (let i = 0; i < 8; i++) await fetch(lb.url('gateway'), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    for (let i = 0; i < 8; i++)
+      await fetch(lb.url('gateway'), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
     const load = runLoad(lb.url('gateway'), body, expected, options.clients, options.seconds);
     await load.started;
     const loadStartedAt = Date.now();
-    say(`${options.clients} clients for ${options.seconds} s; killing one replica of every subgraph and one gateway after ${options.killAfterMs} ms`);
+    say(
+      `${options.clients} clients for ${options.seconds} s; killing one replica of every subgraph and one gateway after ${options.killAfterMs} ms`,
+    );
     await sleep(options.killAfterMs);
 
     // One of each pair, all at once: every hop loses a replica at the same moment.
@@ -128,26 +155,47 @@ export async function runTopology(options: TopologyOptions): Promise<TopologyRes
     say(`SIGKILLed ${victims.map((v) => v.label).join(', ')} at ${((killedAt - loadStartedAt) / 1000).toFixed(1)} s`);
     await sleep(options.deadForMs);
     for (const victim of victims) {
-      victim.process = spawnService({ label: `${victim.label} (restarted)`, script: victim.script, env: { ...victim.env, PORT: String(victim.port) }, readyTimeoutMs: 300_000 });
+      victim.process = spawnService({
+        label: `${victim.label} (restarted)`,
+        script: victim.script,
+        env: { ...victim.env, PORT: String(victim.port) },
+        readyTimeoutMs: 300_000,
+      });
     }
     const readyAt = new Map<Replica, number>();
-    for (const v of victims) void v.process.ready.then(() => readyAt.set(v, Date.now()), () => undefined);
+    for (const v of victims)
+      void v.process.ready.then(
+        () => readyAt.set(v, Date.now()),
+        () => undefined,
+      );
 
     // Back in rotation = the first 200 nginx logged from the replica's port after it was spawned.
     // A light extra client keeps asking until every restarted replica has served, so that a start
     // outlasting the load is still measured; its answers are checked like the load's.
     const servedSince = (v: Replica, entries: AccessLogEntry[]) =>
-      entries.find((e) => e.at >= v.process.spawnedAt && e.attempts.some((a) => a.port === v.port && a.status === '200'))?.at ?? null;
+      entries.find(
+        (e) => e.at >= v.process.spawnedAt && e.attempts.some((a) => a.port === v.port && a.status === '200'),
+      )?.at ?? null;
     const trickle = { requests: 0, wrong: [] as string[] };
     let log = lb.accessLog();
     const deadline = Date.now() + 300_000;
     while (victims.some((v) => servedSince(v, log) === null)) {
       const exited = victims.find((v) => v.process.child.exitCode !== null);
       if (exited) throw new Error(`${exited.label} exited after its restart: ${exited.process.output().slice(-800)}`);
-      if (Date.now() > deadline) throw new Error(`not back in rotation after 300 s: ${victims.filter((v) => servedSince(v, log) === null).map((v) => v.label).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `not back in rotation after 300 s: ${victims
+            .filter((v) => servedSince(v, log) === null)
+            .map((v) => v.label)
+            .join(', ')}`,
+        );
       trickle.requests++;
       try {
-        const res = await fetch(lb.url('gateway'), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const res = await fetch(lb.url('gateway'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
         const text = await res.text();
         if (res.status !== 200 || text !== expected) trickle.wrong.push(`${res.status} ${text.slice(0, 300)}`);
       } catch (error) {
@@ -156,7 +204,9 @@ export async function runTopology(options: TopologyOptions): Promise<TopologyRes
       await sleep(50);
       log = lb.accessLog();
     }
-    say(`restarted ones back in rotation: ${victims.map((v) => `${v.label} ${((((servedSince(v, log) ?? 0) - v.process.spawnedAt)) / 1000).toFixed(1)} s`).join(', ')}`);
+    say(
+      `restarted ones back in rotation: ${victims.map((v) => `${v.label} ${(((servedSince(v, log) ?? 0) - v.process.spawnedAt) / 1000).toFixed(1)} s`).join(', ')}`,
+    );
     await Promise.all(victims.map((v) => v.process.ready));
     const result = await load.done;
     log = lb.accessLog();
@@ -208,9 +258,19 @@ interface LoadOutput {
   samples: string[];
 }
 
-function runLoad(url: string, body: string, expected: string, connections: number, seconds: number): { started: Promise<void>; done: Promise<LoadOutput> } {
+function runLoad(
+  url: string,
+  body: string,
+  expected: string,
+  connections: number,
+  seconds: number,
+): { started: Promise<void>; done: Promise<LoadOutput> } {
   if (!url.startsWith('http://127.0.0.1:')) throw new Error('load only targets loopback');
-  const child = spawn(process.execPath, ['--import', 'tsx', LOAD_CHILD, JSON.stringify({ url, body, expected, connections, seconds })], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', LOAD_CHILD, JSON.stringify({ url, body, expected, connections, seconds })],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -226,7 +286,9 @@ function runLoad(url: string, body: string, expected: string, connections: numbe
       try {
         resolve(JSON.parse(out) as LoadOutput);
       } catch (error) {
-        reject(new Error(`load output unreadable: ${(error as Error).message}: ${out.slice(0, 200)} ${err.slice(-500)}`));
+        reject(
+          new Error(`load output unreadable: ${(error as Error).message}: ${out.slice(0, 200)} ${err.slice(-500)}`),
+        );
       }
     });
   });

@@ -72,7 +72,9 @@ export function shift(text: string, power: number): string {
  */
 export function halfUnit(decimals: number, power: number): string {
   const exponent = power - decimals - 1;
-  return decToString(exponent >= 0 ? { units: 5n * 10n ** BigInt(exponent), scale: 0 } : { units: 5n, scale: -exponent });
+  return decToString(
+    exponent >= 0 ? { units: 5n * 10n ** BigInt(exponent), scale: 0 } : { units: 5n, scale: -exponent },
+  );
 }
 
 export function compare(a: string, b: string): -1 | 0 | 1 {

@@ -46,7 +46,12 @@ describe('parseAmount', () => {
   });
 
   it('keeps bare figures as written and flags the missing unit', () => {
-    for (const [text, value] of [['£749.8', '749.8'], ['£212.4', '212.4'], ['£207.5', '207.5'], ['£400', '400']] as const) {
+    for (const [text, value] of [
+      ['£749.8', '749.8'],
+      ['£212.4', '212.4'],
+      ['£207.5', '207.5'],
+      ['£400', '400'],
+    ] as const) {
       const p = amount(text);
       expect(p.amountGbpM).toBe(value);
       expect(p.unit).toBeNull();

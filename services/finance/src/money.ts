@@ -62,7 +62,8 @@ export function parseSplitAmount(stated: string, part: number, context = ''): Pa
   const parts = stated.split('/').map((p) => p.trim());
   const mine = parts[part - 1];
   const last = parts[parts.length - 1];
-  if (parts.length < 2 || !mine || !last) return `${JSON.stringify(stated)} has no part ${part} (expected a pair such as "£85/£97M")`;
+  if (parts.length < 2 || !mine || !last)
+    return `${JSON.stringify(stated)} has no part ${part} (expected a pair such as "£85/£97M")`;
   const lastParsed = parseAmount(last, context);
   if (typeof lastParsed === 'string') return lastParsed;
   if (part === parts.length) return lastParsed;
@@ -70,7 +71,10 @@ export function parseSplitAmount(stated: string, part: number, context = ''): Pa
   if (typeof own === 'string') return own;
   if (own.unit || !lastParsed.unit) return own;
   const explanation = `"${mine}" in "${stated}"${context ? ` (${context})` : ''} has no unit of its own; the "${lastParsed.unit}" after the last figure is read as applying to both.`;
-  const again = parseAmount(`${mine}${lastParsed.unit === 'B' || lastParsed.unit === 'M' ? ' ' : ''}${lastParsed.unit}`, context);
+  const again = parseAmount(
+    `${mine}${lastParsed.unit === 'B' || lastParsed.unit === 'M' ? ' ' : ''}${lastParsed.unit}`,
+    context,
+  );
   if (typeof again === 'string') return again;
   return { ...again, unit: null, flags: [{ code: 'UNIT_SHARED', explanation }] };
 }

@@ -19,6 +19,8 @@ describe('printed SDL', () => {
   });
 
   it('documents ROUNDING_DIFFERENCE beside SUM_MISMATCH on the flags of a figure set', () => {
-    expect(sdl).toContain('SUM_MISMATCH (parts and stated total apart beyond their stated precision), ROUNDING_DIFFERENCE (apart only within it: informational)');
+    expect(sdl).toContain(
+      'SUM_MISMATCH (parts and stated total apart beyond their stated precision), ROUNDING_DIFFERENCE (apart only within it: informational)',
+    );
   });
 });

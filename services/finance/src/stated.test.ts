@@ -60,7 +60,12 @@ describe('rounding is not a contradiction', () => {
     expect(agreement(touching, stated('£29.89 M'))).toBe('CONTRADICTION');
     // LLR stated to one decimal: 399.3 and 399.4 overlap 399.305-399.415, 399.2 and 399.5 do not
     const llr = sumOf([stated('£341.66 M'), stated('£57.7 M')]);
-    expect(['£399.2 M', '£399.3 M', '£399.4 M', '£399.5 M'].map((t) => agreement(llr, stated(t)))).toEqual(['CONTRADICTION', 'ROUNDING', 'ROUNDING', 'CONTRADICTION']);
+    expect(['£399.2 M', '£399.3 M', '£399.4 M', '£399.5 M'].map((t) => agreement(llr, stated(t)))).toEqual([
+      'CONTRADICTION',
+      'ROUNDING',
+      'ROUNDING',
+      'CONTRADICTION',
+    ]);
     expect(describeRange('"£399.3 M"', stated('£399.3 M'))).toBe('"£399.3 M" means 399.25-399.35');
   });
 });

@@ -15,7 +15,10 @@ export interface Interval {
   readonly high: string;
 }
 
-export const intervalOf = (f: StatedFigure): Interval => ({ low: subtract(f.value, f.halfUnit), high: add(f.value, f.halfUnit) });
+export const intervalOf = (f: StatedFigure): Interval => ({
+  low: subtract(f.value, f.halfUnit),
+  high: add(f.value, f.halfUnit),
+});
 
 /** The sum of stated figures, standing for the sum of their ranges (their half-units add up). */
 export function sumOf(figures: readonly StatedFigure[]): StatedFigure {

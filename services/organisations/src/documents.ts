@@ -25,14 +25,44 @@ export interface DatedPart {
 }
 
 export const DATED_PARTS: readonly DatedPart[] = [
-  { document: LINCOLNSHIRE_PAPER, fromLine: 1, toLine: 299, statedOn: '2018-06-01', dateSource: { document: LINCOLNSHIRE_PAPER, line: 9, text: 'DATE\t1 June 2018' } },
-  { document: LINCOLNSHIRE_PAPER, fromLine: 300, toLine: 377, statedOn: '2018-05-09', dateSource: { document: LINCOLNSHIRE_PAPER, line: 301, text: '09/05/2018' } },
-  { document: LINCOLNSHIRE_PAPER, fromLine: 378, toLine: 442, statedOn: '2018-03-27', dateSource: { document: LINCOLNSHIRE_PAPER, line: 380, text: '27/03/2018' } },
+  {
+    document: LINCOLNSHIRE_PAPER,
+    fromLine: 1,
+    toLine: 299,
+    statedOn: '2018-06-01',
+    dateSource: { document: LINCOLNSHIRE_PAPER, line: 9, text: 'DATE\t1 June 2018' },
+  },
+  {
+    document: LINCOLNSHIRE_PAPER,
+    fromLine: 300,
+    toLine: 377,
+    statedOn: '2018-05-09',
+    dateSource: { document: LINCOLNSHIRE_PAPER, line: 301, text: '09/05/2018' },
+  },
+  {
+    document: LINCOLNSHIRE_PAPER,
+    fromLine: 378,
+    toLine: 442,
+    statedOn: '2018-03-27',
+    dateSource: { document: LINCOLNSHIRE_PAPER, line: 380, text: '27/03/2018' },
+  },
   // The board paper's reference carries the date of the board meeting.
-  { document: BOARD_PAPER, fromLine: 1, toLine: 72, statedOn: '2018-03-29', dateSource: { document: BOARD_PAPER, line: 3, text: 'Paper: PB.29.03.2018/07' } },
+  {
+    document: BOARD_PAPER,
+    fromLine: 1,
+    toLine: 72,
+    statedOn: '2018-03-29',
+    dateSource: { document: BOARD_PAPER, line: 3, text: 'Paper: PB.29.03.2018/07' },
+  },
   // The tracker states no date anywhere; the year is the one its catalogue entry supports.
   { document: TRACKER, fromLine: 1, toLine: 1779, statedOn: '2018', dateSource: null },
-  { document: PLANNING_LETTER, fromLine: 1, toLine: 75, statedOn: '2016-12-12', dateSource: { document: PLANNING_LETTER, line: 11, text: '12th December 2016' } },
+  {
+    document: PLANNING_LETTER,
+    fromLine: 1,
+    toLine: 75,
+    statedOn: '2016-12-12',
+    dateSource: { document: PLANNING_LETTER, line: 11, text: '12th December 2016' },
+  },
 ];
 
 export function datedPartOf(document: string, line: number): DatedPart | null {

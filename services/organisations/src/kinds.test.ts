@@ -16,7 +16,10 @@ describe('organisation kind rules', () => {
 
   it('tells foundation trusts from NHS trusts by the suffix as written', () => {
     expect(kindOf('Frimley Health NHS FT')).toEqual(['NHS_FOUNDATION_TRUST', 'NHS_FOUNDATION_TRUST_SUFFIX']);
-    expect(kindOf('Sheffield Teaching Hospitals NHS Foundation Trust')).toEqual(['NHS_FOUNDATION_TRUST', 'NHS_FOUNDATION_TRUST_SUFFIX']);
+    expect(kindOf('Sheffield Teaching Hospitals NHS Foundation Trust')).toEqual([
+      'NHS_FOUNDATION_TRUST',
+      'NHS_FOUNDATION_TRUST_SUFFIX',
+    ]);
     expect(kindOf('Ipswich Hospital NHS Trust')).toEqual(['NHS_TRUST', 'NHS_TRUST_SUFFIX']);
     // Read from the name only: the tracker writes an NHS trust here, so an NHS trust it is.
     expect(kindOf('Royal Devon and Exeter NHS Trust')).toEqual(['NHS_TRUST', 'NHS_TRUST_SUFFIX']);
@@ -34,7 +37,9 @@ describe('organisation kind rules', () => {
     expect(kindOf('Manchester City Council')).toEqual(['LOCAL_AUTHORITY', 'COUNCIL_SUFFIX']);
     expect(kindOf('Nottinghamshire County Council')).toEqual(['LOCAL_AUTHORITY', 'COUNCIL_SUFFIX']);
     expect(kindOf('Lincolnshire County council')).toEqual(['LOCAL_AUTHORITY', 'COUNCIL_SUFFIX']);
-    expect(organisationKind('Lincolnshire County council').explanation).toBe('The name ends in "County council": a local authority.');
+    expect(organisationKind('Lincolnshire County council').explanation).toBe(
+      'The name ends in "County council": a local authority.',
+    );
   });
 
   it('knows national bodies by name, before any suffix rule can claim them', () => {
@@ -48,7 +53,8 @@ describe('organisation kind rules', () => {
     expect(organisationKind('ABHI')).toEqual({
       kind: 'OTHER',
       rule: 'NO_RULE',
-      explanation: 'No rule fired for "ABHI": it is not a listed national body and its name has no CCG, trust or council marker.',
+      explanation:
+        'No rule fired for "ABHI": it is not a listed national body and its name has no CCG, trust or council marker.',
     });
     // Not a role: a success regime is not an organisation kind the rules recognise.
     expect(kindOf('Independent Chair, Success Regime')).toEqual(['OTHER', 'NO_RULE']);

@@ -1,5 +1,12 @@
 /** What kind of body an organisation is, in the NHS's own categories. */
-export const ORGANISATION_KINDS = ['CCG', 'NHS_TRUST', 'NHS_FOUNDATION_TRUST', 'LOCAL_AUTHORITY', 'NATIONAL_BODY', 'OTHER'] as const;
+export const ORGANISATION_KINDS = [
+  'CCG',
+  'NHS_TRUST',
+  'NHS_FOUNDATION_TRUST',
+  'LOCAL_AUTHORITY',
+  'NATIONAL_BODY',
+  'OTHER',
+] as const;
 export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
 
 export interface KindDecision {
@@ -18,7 +25,12 @@ interface KindRule {
 }
 
 /** Bodies that no suffix identifies: national bodies are known by name alone. */
-export const NATIONAL_BODIES = ['NHS England', 'NHS Improvement', 'Department of Health', 'Department of Health and Social Care'] as const;
+export const NATIONAL_BODIES = [
+  'NHS England',
+  'NHS Improvement',
+  'Department of Health',
+  'Department of Health and Social Care',
+] as const;
 
 const pattern = (re: RegExp) => (name: string) => re.exec(name.trim())?.[0] ?? null;
 
@@ -51,7 +63,8 @@ export const KIND_RULES: readonly KindRule[] = [
     code: 'FOUNDATION_TRUST_SUFFIX',
     kind: 'NHS_FOUNDATION_TRUST',
     match: pattern(/\b(?:FT|Foundation Trust)$/),
-    explain: (m) => `The name ends in "${m}" without "NHS"; foundation trusts are NHS foundation trusts, so the name is read as one.`,
+    explain: (m) =>
+      `The name ends in "${m}" without "NHS"; foundation trusts are NHS foundation trusts, so the name is read as one.`,
   },
   {
     code: 'NHS_TRUST_SUFFIX',

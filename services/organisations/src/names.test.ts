@@ -12,9 +12,24 @@ describe('person names', () => {
       nameWithoutHonorifics: 'Andrew Cash',
       flags: [],
     });
-    expect(parsePersonName('Angela Pedder OBE')).toMatchObject({ honorificPrefix: null, givenName: 'Angela', familyName: 'Pedder', postNominals: 'OBE' });
-    expect(parsePersonName('Dr Anita Donley')).toMatchObject({ honorificPrefix: 'Dr', givenName: 'Anita', familyName: 'Donley', postNominals: null });
-    expect(parsePersonName('Allan Kitt')).toMatchObject({ honorificPrefix: null, givenName: 'Allan', familyName: 'Kitt', nameWithoutHonorifics: 'Allan Kitt' });
+    expect(parsePersonName('Angela Pedder OBE')).toMatchObject({
+      honorificPrefix: null,
+      givenName: 'Angela',
+      familyName: 'Pedder',
+      postNominals: 'OBE',
+    });
+    expect(parsePersonName('Dr Anita Donley')).toMatchObject({
+      honorificPrefix: 'Dr',
+      givenName: 'Anita',
+      familyName: 'Donley',
+      postNominals: null,
+    });
+    expect(parsePersonName('Allan Kitt')).toMatchObject({
+      honorificPrefix: null,
+      givenName: 'Allan',
+      familyName: 'Kitt',
+      nameWithoutHonorifics: 'Allan Kitt',
+    });
   });
 
   it('takes several honorifics and honours, with or without commas', () => {
@@ -25,7 +40,12 @@ describe('person names', () => {
       postNominals: 'CBE FRCP',
       nameWithoutHonorifics: 'Jane Doe-Smith',
     });
-    expect(parsePersonName('Dame Ann Smith, DBE')).toMatchObject({ honorificPrefix: 'Dame', familyName: 'Smith', postNominals: 'DBE', nameWithoutHonorifics: 'Ann Smith' });
+    expect(parsePersonName('Dame Ann Smith, DBE')).toMatchObject({
+      honorificPrefix: 'Dame',
+      familyName: 'Smith',
+      postNominals: 'DBE',
+      nameWithoutHonorifics: 'Ann Smith',
+    });
     expect(parsePersonName('Kathy McLean')).toMatchObject({ givenName: 'Kathy', familyName: 'McLean' });
   });
 
@@ -37,15 +57,27 @@ describe('person names', () => {
 
   it('flags lower-case name parts and keeps them as written (tracker line 1593)', () => {
     const parsed = parsePersonName('Dr matthew Dolman');
-    expect(parsed).toMatchObject({ honorificPrefix: 'Dr', givenName: 'matthew', familyName: 'Dolman', nameWithoutHonorifics: 'matthew Dolman' });
-    expect(parsed.flags).toEqual([{ code: 'NAME_CASING', explanation: 'The source writes "matthew" in lower case; the name is kept exactly as written.' }]);
+    expect(parsed).toMatchObject({
+      honorificPrefix: 'Dr',
+      givenName: 'matthew',
+      familyName: 'Dolman',
+      nameWithoutHonorifics: 'matthew Dolman',
+    });
+    expect(parsed.flags).toEqual([
+      {
+        code: 'NAME_CASING',
+        explanation: 'The source writes "matthew" in lower case; the name is kept exactly as written.',
+      },
+    ]);
   });
 });
 
 describe('slugs', () => {
   it('makes stable ids from names as written', () => {
     expect(slugify('South West Lincolnshire CCG')).toBe('south-west-lincolnshire-ccg');
-    expect(slugify('Luton & Dunstable University Hospital NHS FT')).toBe('luton-and-dunstable-university-hospital-nhs-ft');
+    expect(slugify('Luton & Dunstable University Hospital NHS FT')).toBe(
+      'luton-and-dunstable-university-hospital-nhs-ft',
+    );
     expect(slugify("Guy's and St Thomas' FT")).toBe('guys-and-st-thomas-ft');
     expect(slugify("Alder Hey Children's NHS FT")).toBe('alder-hey-childrens-nhs-ft');
     expect(slugify('matthew Dolman')).toBe('matthew-dolman');

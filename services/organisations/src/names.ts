@@ -1,7 +1,21 @@
 import type { FlagShape } from '@nhs-hub/kit';
 
 /** Titles written before a name. Kept in the name as written; separated here so searches and sorting can ignore them. */
-export const HONORIFIC_PREFIXES = ['Sir', 'Dame', 'Lord', 'Lady', 'Baroness', 'Baron', 'Professor', 'Prof', 'Dr', 'Mr', 'Mrs', 'Ms', 'Miss'] as const;
+export const HONORIFIC_PREFIXES = [
+  'Sir',
+  'Dame',
+  'Lord',
+  'Lady',
+  'Baroness',
+  'Baron',
+  'Professor',
+  'Prof',
+  'Dr',
+  'Mr',
+  'Mrs',
+  'Ms',
+  'Miss',
+] as const;
 
 /** Honours and qualifications written after a name. */
 export const POST_NOMINALS = ['KBE', 'DBE', 'CBE', 'OBE', 'MBE', 'FRCP', 'FRCS', 'FRCGP', 'FMedSci', 'PhD'] as const;

@@ -10,7 +10,7 @@ describe('printed SDL', () => {
     expect(readFileSync(SDL_PATH, 'utf8')).toBe(printSubgraphSdl(schema));
   });
 
-  it('owns Organisation and Person and extends geography\'s Stp and Region by their keys', () => {
+  it("owns Organisation and Person and extends geography's Stp and Region by their keys", () => {
     const sdl = printSubgraphSdl(schema);
     expect(sdl).toMatch(/type Organisation\n {2}@key\(fields: "id"\)\n\{/);
     expect(sdl).toMatch(/type Person\n {2}@key\(fields: "id"\)\n\{/);

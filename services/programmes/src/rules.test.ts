@@ -4,16 +4,28 @@ import { matchProgrammes, programmesOfTitle } from './rules.js';
 // Titles are verbatim from the tracker (seed 002) and the Lincolnshire paper (seed 000); line numbers in comments.
 describe('programme keyword rules on real titles', () => {
   it.each([
-    ['Organising urgent and emergency care so that people are directed to the right services for treatment', ['URGENT_AND_EMERGENCY_CARE']], // 215
+    [
+      'Organising urgent and emergency care so that people are directed to the right services for treatment',
+      ['URGENT_AND_EMERGENCY_CARE'],
+    ], // 215
     ['Urgent & Emergency care', ['URGENT_AND_EMERGENCY_CARE']], // 971
-    ['Safe and effective hospital care, responsive urgent and expert emergency care, systematic and standardised care, continued world-famous research and services', ['URGENT_AND_EMERGENCY_CARE']], // 1075
+    [
+      'Safe and effective hospital care, responsive urgent and expert emergency care, systematic and standardised care, continued world-famous research and services',
+      ['URGENT_AND_EMERGENCY_CARE'],
+    ], // 1075
     ['to appropriately manage the patient flow through urgent care', ['URGENT_AND_EMERGENCY_CARE']], // 1048
-    ["Simplify urgent and emergency care – based on the Urgent and Emergency Care (UEC) Vanguard's value proposition", ['URGENT_AND_EMERGENCY_CARE', 'NEW_CARE_MODELS']], // 476
+    [
+      "Simplify urgent and emergency care – based on the Urgent and Emergency Care (UEC) Vanguard's value proposition",
+      ['URGENT_AND_EMERGENCY_CARE', 'NEW_CARE_MODELS'],
+    ], // 476
     ['Mental Health', ['MENTAL_HEALTH']], // 1277
     ['Improve child mental and physical health and wellbeing', ['MENTAL_HEALTH']], // 1248
     ['Mental health and learning disability', ['MENTAL_HEALTH', 'LEARNING_DISABILITIES']], // 894
     ['Cancer', ['CANCER']], // 518
-    ['Reduce unfair variation in the management of long-term conditions – diabetes, cardiovascular disease and respiratory disease', ['DIABETES']], // 1249
+    [
+      'Reduce unfair variation in the management of long-term conditions – diabetes, cardiovascular disease and respiratory disease',
+      ['DIABETES'],
+    ], // 1249
     ['Primary Care Development', ['PRIMARY_CARE']], // 556
     ['Transformed primary, social and community care (community care first)', ['PRIMARY_CARE']], // 934
     ['Implementation of GP Forward View', ['PRIMARY_CARE']], // 000 line 122
@@ -62,14 +74,19 @@ describe('programme keyword rules on real titles', () => {
       { text: 'Integrated urgent care offer', in: 'SUB_POINT' },
     ]);
     expect(matches).toEqual([
-      { programme: 'URGENT_AND_EMERGENCY_CARE', rule: String(/urgent (?:and|&) (?:expert )?emergency|\burgent care\b|\bUEC\b|\bA&E\b/i), matchedText: 'urgent care', matchedIn: 'SUB_POINT' },
+      {
+        programme: 'URGENT_AND_EMERGENCY_CARE',
+        rule: String(/urgent (?:and|&) (?:expert )?emergency|\burgent care\b|\bUEC\b|\bA&E\b/i),
+        matchedText: 'urgent care',
+        matchedIn: 'SUB_POINT',
+      },
       expect.objectContaining({ programme: 'PRIMARY_CARE', matchedText: 'primary care', matchedIn: 'SUB_POINT' }),
       expect.objectContaining({ programme: 'PREVENTION', matchedText: 'prevention', matchedIn: 'TITLE' }),
       expect.objectContaining({ programme: 'NEW_CARE_MODELS', matchedText: 'New Models of care', matchedIn: 'TITLE' }),
     ]);
   });
 
-  it('maps the 100 day programme from the paper\'s words', () => {
+  it("maps the 100 day programme from the paper's words", () => {
     const line185 =
       "The key success in respect of the planned care programme has been the completion of the first 100 day programme. This has been a nationally facilitated, locally led programme of work that supported 'rapid improvement' across three specialties; dermatology, ophthalmology and diabetes.";
     expect(matchProgrammes([{ text: line185, in: 'SUMMARY' }]).map((m) => [m.programme, m.matchedText])).toEqual([

@@ -39,11 +39,16 @@ export const PROGRAMME_RULES: readonly ProgrammeRule[] = [
     note: "'Improve child mental and physical health' (tracker line 1248) names mental health without the two words together.",
   },
   { programme: 'CANCER', pattern: /\bcancer\b/i, note: 'The word itself.' },
-  { programme: 'LEARNING_DISABILITIES', pattern: /learning disabilit\w*/i, note: "'learning disability' and 'learning disabilities'." },
+  {
+    programme: 'LEARNING_DISABILITIES',
+    pattern: /learning disabilit\w*/i,
+    note: "'learning disability' and 'learning disabilities'.",
+  },
   { programme: 'DIABETES', pattern: /\bdiabet\w*/i, note: "'diabetes' and 'diabetic'." },
   {
     programme: 'PRIMARY_CARE',
-    pattern: /primary care|\bprimary, social and community care\b|\bprimary and community\b|GP Forward View|\bGPFV\b|general practice/i,
+    pattern:
+      /primary care|\bprimary, social and community care\b|\bprimary and community\b|GP Forward View|\bGPFV\b|general practice/i,
     note: "Also the tracker's 'primary, social and community care' and 'primary and community services', which name primary care within a list.",
   },
   { programme: 'PREVENTION', pattern: /\bprevent\w*/i, note: "'prevention', 'preventing', 'preventative'." },
@@ -80,13 +85,21 @@ export interface MatchableText {
  * Every programme the texts fall under, at most once per programme (the first text, in the order
  * given, that matches decides the evidence), in the order of PROGRAMME_RULES.
  */
-export function matchProgrammes(texts: readonly MatchableText[], rules: readonly ProgrammeRule[] = PROGRAMME_RULES): ProgrammeMatch[] {
+export function matchProgrammes(
+  texts: readonly MatchableText[],
+  rules: readonly ProgrammeRule[] = PROGRAMME_RULES,
+): ProgrammeMatch[] {
   const matches: ProgrammeMatch[] = [];
   for (const rule of rules) {
     for (const { text, in: where } of texts) {
       const found = rule.pattern.exec(text);
       if (found) {
-        matches.push({ programme: rule.programme, rule: String(rule.pattern), matchedText: found[0], matchedIn: where });
+        matches.push({
+          programme: rule.programme,
+          rule: String(rule.pattern),
+          matchedText: found[0],
+          matchedIn: where,
+        });
         break;
       }
     }

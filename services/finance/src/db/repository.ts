@@ -23,7 +23,13 @@ export async function factsOfStps(db: Db, codes: readonly string[]): Promise<Fin
 
 export async function regionFactsOf(db: Db, regionCodes: readonly string[]): Promise<RegionFact[]> {
   if (regionCodes.length === 0) return [];
-  return db.selectFrom('region_fact').selectAll().where('region_code', 'in', regionCodes).orderBy('source_line').orderBy('id').execute();
+  return db
+    .selectFrom('region_fact')
+    .selectAll()
+    .where('region_code', 'in', regionCodes)
+    .orderBy('source_line')
+    .orderBy('id')
+    .execute();
 }
 
 export type GapOrder = 'COMBINED_GAP' | 'CAPITAL_REQUIRED' | 'PROPOSED_SAVINGS' | 'STP_CODE';
@@ -48,9 +54,14 @@ const GAP_COLUMNS = {
 } as const;
 
 /** One page of STP figure sets and the total matching count, in one statement. Nulls sort last. */
-export async function listGaps(db: Db, filter: GapFilter, page: PageRequest<GapOrder>): Promise<{ rows: StpFinance[]; totalCount: number }> {
+export async function listGaps(
+  db: Db,
+  filter: GapFilter,
+  page: PageRequest<GapOrder>,
+): Promise<{ rows: StpFinance[]; totalCount: number }> {
   let query = db.selectFrom('stp_finance').selectAll().select(sql<number>`count(*) over ()`.as('total_count'));
-  if (filter.stpCodes) query = query.where('stp_code', 'in', filter.stpCodes.length ? filter.stpCodes.map((c) => c.toUpperCase()) : ['']);
+  if (filter.stpCodes)
+    query = query.where('stp_code', 'in', filter.stpCodes.length ? filter.stpCodes.map((c) => c.toUpperCase()) : ['']);
   if (filter.hasFlag) query = query.where(sql<boolean>`flags @> ${JSON.stringify([{ code: filter.hasFlag }])}::jsonb`);
   const rows = await query
     .orderBy(GAP_COLUMNS[page.orderBy], (o) => (page.descending ? o.desc().nullsLast() : o.asc().nullsLast()))
@@ -71,7 +82,8 @@ export interface FactFilter {
 
 export async function listFacts(db: Db, filter: FactFilter, page: PageRequest<FactOrder>): Promise<FinancialFact[]> {
   let query = db.selectFrom('financial_fact').selectAll();
-  if (filter.stpCodes) query = query.where('stp_code', 'in', filter.stpCodes.length ? filter.stpCodes.map((c) => c.toUpperCase()) : ['']);
+  if (filter.stpCodes)
+    query = query.where('stp_code', 'in', filter.stpCodes.length ? filter.stpCodes.map((c) => c.toUpperCase()) : ['']);
   if (filter.kinds) query = query.where('kind', 'in', filter.kinds.length ? filter.kinds : ['']);
   if (filter.hasFlag) query = query.where(sql<boolean>`flags @> ${JSON.stringify([{ code: filter.hasFlag }])}::jsonb`);
   const column = page.orderBy === 'AMOUNT' ? 'amount_gbp_m' : page.orderBy === 'STP_CODE' ? 'stp_code' : 'source_line';

@@ -7,7 +7,9 @@ import { DATA_FILES, FINANCE_DATA_DIR } from './files.js';
  * For tests: a copy of the data folder with some files edited, so a step can be shown refusing a
  * bad file while the real data stays untouched.
  */
-export function editedCopy(edits: Partial<Record<(typeof DATA_FILES)[keyof typeof DATA_FILES], (text: string) => string>>): string {
+export function editedCopy(
+  edits: Partial<Record<(typeof DATA_FILES)[keyof typeof DATA_FILES], (text: string) => string>>,
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'finance-data-'));
   for (const file of Object.values(DATA_FILES)) {
     const edit = edits[file];

@@ -1,4 +1,12 @@
-import { type Citation, type DataProblem, displayPath, type FlagShape, readCsv, sourceLines, verifyCitations } from '@nhs-hub/kit';
+import {
+  type Citation,
+  type DataProblem,
+  displayPath,
+  type FlagShape,
+  readCsv,
+  sourceLines,
+  verifyCitations,
+} from '@nhs-hub/kit';
 import { z } from 'zod';
 import { FACT_KINDS, type FactKind, LINCOLNSHIRE, TRACKER } from '../kinds.js';
 import { type ParsedAmount, parseAmount, parseSplitAmount } from '../money.js';
@@ -9,7 +17,10 @@ import type { Section } from './sections.js';
 /** An amount as the tracker writes it, in the text of a line (used to check coverage). */
 const AMOUNT_IN_TEXT = /\\?[£$]\s*\d[\d,]*(?:\.\d+)?(?:\s*(?:B|billion|Billion|M|million|Million|m)\b)?/g;
 
-const flagCode = z.union([z.string().regex(/^[A-Z][A-Z_]+$/, 'expected a flag code such as PROVISIONAL'), z.literal('')]);
+const flagCode = z.union([
+  z.string().regex(/^[A-Z][A-Z_]+$/, 'expected a flag code such as PROVISIONAL'),
+  z.literal(''),
+]);
 
 const FactRow = z.object({
   stp_code: odsStp,
@@ -41,7 +52,8 @@ export interface Fact {
 }
 
 /** The figure a fact states, for comparisons that respect the precision it is stated to. */
-export const figureOf = (f: Fact): StatedFigure | null => (f.amount !== null && f.halfUnit !== null ? { value: f.amount, halfUnit: f.halfUnit } : null);
+export const figureOf = (f: Fact): StatedFigure | null =>
+  f.amount !== null && f.halfUnit !== null ? { value: f.amount, halfUnit: f.halfUnit } : null;
 
 /**
  * financial-facts.csv: every amount (or note) of each section's financial block, and Lincolnshire's
@@ -66,28 +78,48 @@ export function readFacts(dataDir: string, sections: ReadonlyMap<string, Section
   for (const { value: r, line: row } of rows) {
     const section = sections.get(r.stp_code);
     if (!section) {
-      problems.push({ file, line: row, column: 'stp_code', reason: `${r.stp_code} is not a tracker section in ${DATA_FILES.sections}` });
+      problems.push({
+        file,
+        line: row,
+        column: 'stp_code',
+        reason: `${r.stp_code} is not a tracker section in ${DATA_FILES.sections}`,
+      });
       continue;
     }
     if (r.document === TRACKER && section.gapLine && (r.line < section.gapLine || r.line > section.end)) {
-      problems.push({ file, line: row, column: 'line', reason: `line ${r.line} is outside the financial block of ${section.name} (lines ${section.gapLine}-${section.end})` });
+      problems.push({
+        file,
+        line: row,
+        column: 'line',
+        reason: `line ${r.line} is outside the financial block of ${section.name} (lines ${section.gapLine}-${section.end})`,
+      });
     }
     let parsed: ParsedAmount | string | null = null;
     const context = `${r.document === TRACKER ? 'tracker' : r.document} line ${r.line}`;
     if (r.kind === 'NOTE') {
-      if (r.amount_as_stated) problems.push({ file, line: row, column: 'amount_as_stated', reason: 'a NOTE carries no amount' });
+      if (r.amount_as_stated)
+        problems.push({ file, line: row, column: 'amount_as_stated', reason: 'a NOTE carries no amount' });
     } else if (!r.amount_as_stated) {
       problems.push({ file, line: row, column: 'amount_as_stated', reason: `a ${r.kind} needs the amount as stated` });
     } else if (!r.text.includes(r.amount_as_stated)) {
-      problems.push({ file, line: row, column: 'amount_as_stated', reason: `${JSON.stringify(r.amount_as_stated)} is not in the cited text` });
+      problems.push({
+        file,
+        line: row,
+        column: 'amount_as_stated',
+        reason: `${JSON.stringify(r.amount_as_stated)} is not in the cited text`,
+      });
     } else {
-      parsed = r.part === '' ? parseAmount(r.amount_as_stated, context) : parseSplitAmount(r.amount_as_stated, r.part, context);
+      parsed =
+        r.part === ''
+          ? parseAmount(r.amount_as_stated, context)
+          : parseSplitAmount(r.amount_as_stated, r.part, context);
       if (typeof parsed === 'string') {
         problems.push({ file, line: row, column: 'amount_as_stated', reason: parsed });
         parsed = null;
       }
     }
-    if (r.flag && !r.flag_explanation) problems.push({ file, line: row, column: 'flag_explanation', reason: `flag ${r.flag} needs an explanation` });
+    if (r.flag && !r.flag_explanation)
+      problems.push({ file, line: row, column: 'flag_explanation', reason: `flag ${r.flag} needs an explanation` });
     const flags: FlagShape[] = [...(parsed?.flags ?? [])];
     if (r.flag) flags.push({ code: r.flag, explanation: r.flag_explanation });
     facts.push({
@@ -111,7 +143,11 @@ export function readFacts(dataDir: string, sections: ReadonlyMap<string, Section
       const written = (tracker[n - 1]?.match(AMOUNT_IN_TEXT) ?? []).length; // "£85/£97M" is two amounts written, and two rows
       const covered = facts.filter((f) => f.document === TRACKER && f.line === n && f.amount !== null).length;
       if (covered !== written) {
-        problems.push({ file, line: 1, reason: `${TRACKER}:${n} (${code}) states ${written} amount(s) but the data file has ${covered}` });
+        problems.push({
+          file,
+          line: 1,
+          reason: `${TRACKER}:${n} (${code}) states ${written} amount(s) but the data file has ${covered}`,
+        });
       }
     }
   }

@@ -34,14 +34,24 @@ function roundingExplanation(parts: readonly Fact[], total: Fact): string {
  * only one it cannot is SUM_MISMATCH or SAVINGS_EXCEED_GAP. Also flags DUPLICATED_FIGURE on facts
  * that repeat a gap part of their own section. Figures are never corrected.
  */
-export function deriveGaps(sections: ReadonlyMap<string, Section>, facts: readonly Fact[], factsFile: string, problems: DataProblem[]): NewStpFinance[] {
+export function deriveGaps(
+  sections: ReadonlyMap<string, Section>,
+  facts: readonly Fact[],
+  factsFile: string,
+  problems: DataProblem[],
+): NewStpFinance[] {
   const stps: NewStpFinance[] = [];
   const flagsOf = new Map<string, FlagShape[]>();
   for (const [code, s] of sections) {
     const mine = facts.filter((f) => f.stp === code);
     const one = (kind: FactKind): Fact | null => {
       const found = mine.filter((f) => f.kind === kind);
-      if (found.length > 1) problems.push({ file: factsFile, line: 1, reason: `${code} has ${found.length} ${kind} rows (lines ${found.map((f) => f.line).join(', ')}); at most one` });
+      if (found.length > 1)
+        problems.push({
+          file: factsFile,
+          line: 1,
+          reason: `${code} has ${found.length} ${kind} rows (lines ${found.map((f) => f.line).join(', ')}); at most one`,
+        });
       return found[0] ?? null;
     };
     const healthcare = one('HEALTHCARE_GAP');
@@ -55,13 +65,18 @@ export function deriveGaps(sections: ReadonlyMap<string, Section>, facts: readon
 
     const provider = mine.find((f) => f.kind === 'PROVIDER_GAP') ?? null;
     const commissioner = mine.find((f) => f.kind === 'COMMISSIONER_GAP') ?? null;
-    for (const result of [partsCheck(healthcare, social, combined), savingsCheck(savings, combined), splitCheck(provider, commissioner, combined)]) {
+    for (const result of [
+      partsCheck(healthcare, social, combined),
+      savingsCheck(savings, combined),
+      splitCheck(provider, commissioner, combined),
+    ]) {
       if (!result) continue;
       checks.push(result.check);
       if (result.flag) flags.push(result.flag);
     }
     for (const f of [healthcare, social, combined, savings, capital]) {
-      for (const flag of f?.flags ?? []) flags.push({ code: flag.code, explanation: `${f?.kind}: ${flag.explanation}` });
+      for (const flag of f?.flags ?? [])
+        flags.push({ code: flag.code, explanation: `${f?.kind}: ${flag.explanation}` });
     }
     flagsOf.set(code, flags);
     stps.push({
@@ -99,11 +114,17 @@ function partsCheck(healthcare: Fact | null, social: Fact | null, combined: Fact
   const found = sumAgreement([healthcare, social], combined);
   if (found === 'ROUNDING') {
     const explanation = `${parts}; the stated combined gap is ${fmt(combined.amount)} (${quoted(combined)}, ${at(combined)}), ${fmt(subtract(sum, combined.amount).replace(/^-/, ''))} apart. ${roundingExplanation([healthcare, social], combined)} The stated figures are kept as written.`;
-    return { check: { code: 'PARTS_SUM_TO_COMBINED', holds: true, explanation }, flag: { code: 'ROUNDING_DIFFERENCE', explanation } };
+    return {
+      check: { code: 'PARTS_SUM_TO_COMBINED', holds: true, explanation },
+      flag: { code: 'ROUNDING_DIFFERENCE', explanation },
+    };
   }
   const holds = found === 'EXACT';
   const explanation = `${parts}, ${holds ? 'which is' : 'which is not'} the stated combined gap ${fmt(combined.amount)} (${quoted(combined)}, ${at(combined)}).${holds ? '' : ' The stated figures are kept as written.'}`;
-  return { check: { code: 'PARTS_SUM_TO_COMBINED', holds, explanation }, flag: holds ? null : { code: 'SUM_MISMATCH', explanation } };
+  return {
+    check: { code: 'PARTS_SUM_TO_COMBINED', holds, explanation },
+    flag: holds ? null : { code: 'SUM_MISMATCH', explanation },
+  };
 }
 
 /** SAVINGS_WITHIN_GAP: proposed savings should not exceed the combined gap, beyond the figures' precision. */
@@ -114,10 +135,16 @@ function savingsCheck(savings: Fact | null, combined: Fact | null): Checked {
   const combinedFigure = figureOf(combined);
   if (!within && savingsFigure && combinedFigure && agreement(savingsFigure, combinedFigure) === 'ROUNDING') {
     const explanation = `Proposed savings ${fmt(savings.amount)} (${quoted(savings)}, ${at(savings)}) exceed the combined gap ${fmt(combined.amount)} (${quoted(combined)}, ${at(combined)}) by ${fmt(subtract(savings.amount, combined.amount))}. ${roundingExplanation([savings], combined)}`;
-    return { check: { code: 'SAVINGS_WITHIN_GAP', holds: true, explanation }, flag: { code: 'ROUNDING_DIFFERENCE', explanation } };
+    return {
+      check: { code: 'SAVINGS_WITHIN_GAP', holds: true, explanation },
+      flag: { code: 'ROUNDING_DIFFERENCE', explanation },
+    };
   }
   const explanation = `Proposed savings ${fmt(savings.amount)} (${quoted(savings)}, ${at(savings)}) ${within ? 'do not exceed' : 'exceed'} the combined gap ${fmt(combined.amount)} (${quoted(combined)}, ${at(combined)}).`;
-  return { check: { code: 'SAVINGS_WITHIN_GAP', holds: within, explanation }, flag: within ? null : { code: 'SAVINGS_EXCEED_GAP', explanation } };
+  return {
+    check: { code: 'SAVINGS_WITHIN_GAP', holds: within, explanation },
+    flag: within ? null : { code: 'SAVINGS_EXCEED_GAP', explanation },
+  };
 }
 
 /** PROVIDER_COMMISSIONER_SPLIT_SUMS_TO_COMBINED: a stated provider/commissioner split against the combined gap. */
@@ -128,11 +155,17 @@ function splitCheck(provider: Fact | null, commissioner: Fact | null, combined: 
   const found = sumAgreement([provider, commissioner], combined);
   if (found === 'ROUNDING') {
     const explanation = `${parts}; the combined gap is ${fmt(combined.amount)} (${at(combined)}). ${roundingExplanation([provider, commissioner], combined)}`;
-    return { check: { code: 'PROVIDER_COMMISSIONER_SPLIT_SUMS_TO_COMBINED', holds: true, explanation }, flag: { code: 'ROUNDING_DIFFERENCE', explanation } };
+    return {
+      check: { code: 'PROVIDER_COMMISSIONER_SPLIT_SUMS_TO_COMBINED', holds: true, explanation },
+      flag: { code: 'ROUNDING_DIFFERENCE', explanation },
+    };
   }
   const holds = found === 'EXACT';
   const explanation = `${parts}, ${holds ? 'consistent with' : 'not'} the combined gap ${fmt(combined.amount)} (${at(combined)}).`;
-  return { check: { code: 'PROVIDER_COMMISSIONER_SPLIT_SUMS_TO_COMBINED', holds, explanation }, flag: holds ? null : { code: 'SUM_MISMATCH', explanation } };
+  return {
+    check: { code: 'PROVIDER_COMMISSIONER_SPLIT_SUMS_TO_COMBINED', holds, explanation },
+    flag: holds ? null : { code: 'SUM_MISMATCH', explanation },
+  };
 }
 
 /** Parts against a stated total, each at its stated precision; EXACT when the values are equal. */
@@ -144,7 +177,10 @@ function sumAgreement(parts: readonly Fact[], total: Fact) {
 }
 
 /** DUPLICATED_FIGURE: a line other than the gap lines that repeats a gap part of its own section. */
-function duplicatedFigures(sections: ReadonlyMap<string, Section>, facts: readonly Fact[]): { fact: Fact; flag: FlagShape }[] {
+function duplicatedFigures(
+  sections: ReadonlyMap<string, Section>,
+  facts: readonly Fact[],
+): { fact: Fact; flag: FlagShape }[] {
   const found: { fact: Fact; flag: FlagShape }[] = [];
   const gapParts = facts.filter((f) => isGapKind(f.kind) && f.amount !== null);
   for (const f of facts) {
@@ -152,11 +188,14 @@ function duplicatedFigures(sections: ReadonlyMap<string, Section>, facts: readon
     const amount = f.amount;
     const same = gapParts.filter((g) => g.stp === f.stp && equals(g.amount ?? '', amount));
     if (same.length === 0) continue;
-    const elsewhere = gapParts.filter((g) => g.stp !== f.stp && g.kind === same[0]?.kind && equals(g.amount ?? '', amount));
+    const elsewhere = gapParts.filter(
+      (g) => g.stp !== f.stp && g.kind === same[0]?.kind && equals(g.amount ?? '', amount),
+    );
     const combined = gapParts.find((g) => g.stp === f.stp && g.kind === 'COMBINED_GAP');
     const social = gapParts.find((g) => g.stp === f.stp && g.kind === 'SOCIAL_CARE_GAP');
     let explanation = `"${f.stated}" (${f.kind}, ${at(f)}) equals the section's own ${same.map((g) => `${g.kind} ${fmt(g.amount ?? '')} (${at(g)})`).join(' and ')}`;
-    if (elsewhere.length) explanation += `, and the ${elsewhere.map((g) => `${g.kind} of ${sections.get(g.stp)?.name ?? g.stp} (${at(g)})`).join(', ')}`;
+    if (elsewhere.length)
+      explanation += `, and the ${elsewhere.map((g) => `${g.kind} of ${sections.get(g.stp)?.name ?? g.stp} (${at(g)})`).join(', ')}`;
     explanation += '; the same figure is possibly carried over rather than stated independently.';
     if (f.kind === 'NET_GAP_AFTER_SAVINGS' && combined?.amount) {
       const implied = subtract(combined.amount, amount);

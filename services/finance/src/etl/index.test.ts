@@ -20,8 +20,12 @@ afterAll(() => hub.close());
 
 function brokenCopy(edit: (facts: string) => string): string {
   const dir = mkdtempSync(join(tmpdir(), 'finance-data-'));
-  for (const f of ['tracker-sections.csv', 'annex-a-region-facts.csv']) copyFileSync(join(FINANCE_DATA_DIR, f), join(dir, f));
-  writeFileSync(join(dir, 'financial-facts.csv'), edit(readFileSync(join(FINANCE_DATA_DIR, 'financial-facts.csv'), 'utf8')));
+  for (const f of ['tracker-sections.csv', 'annex-a-region-facts.csv'])
+    copyFileSync(join(FINANCE_DATA_DIR, f), join(dir, f));
+  writeFileSync(
+    join(dir, 'financial-facts.csv'),
+    edit(readFileSync(join(FINANCE_DATA_DIR, 'financial-facts.csv'), 'utf8')),
+  );
   return dir;
 }
 
@@ -37,14 +41,25 @@ describe('finance seed', () => {
   });
 
   it('stores money as numeric and reads it back exactly', async () => {
-    const row = await finance.db.selectFrom('stp_finance').select(['combined_gbp_m', 'healthcare_gbp_m']).where('stp_code', '=', 'QK1').executeTakeFirstOrThrow();
+    const row = await finance.db
+      .selectFrom('stp_finance')
+      .select(['combined_gbp_m', 'healthcare_gbp_m'])
+      .where('stp_code', '=', 'QK1')
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ combined_gbp_m: '399.3', healthcare_gbp_m: '341.66' });
   });
 
   it('rejects a malformed data file naming file:line, and leaves existing rows unchanged', async () => {
-    const before = await finance.db.selectFrom('financial_fact').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await finance.db
+      .selectFrom('financial_fact')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     // Line 5 of the file: a citation that is not on the cited line, and an unparsable amount on another row.
-    const dir = brokenCopy((csv) => csv.replace('Healthcare: £299 M', 'Healthcare: £298 M').replace('Combined: £369 M,£369 M', 'Combined: £369 M,£369 X'));
+    const dir = brokenCopy((csv) =>
+      csv
+        .replace('Healthcare: £299 M', 'Healthcare: £298 M')
+        .replace('Combined: £369 M,£369 M', 'Combined: £369 M,£369 X'),
+    );
     let error: unknown;
     try {
       await seedFinance(finance.db, { dataDir: dir });
@@ -55,14 +70,28 @@ describe('finance seed', () => {
     const message = (error as Error).message;
     expect(message).toMatch(/financial-facts\.csv:5 \[text\]: citation does not hold/);
     expect(message).toMatch(/financial-facts\.csv:7 \[amount_as_stated\]/);
-    const after = await finance.db.selectFrom('financial_fact').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await finance.db
+      .selectFrom('financial_fact')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
-    const row = await finance.db.selectFrom('stp_finance').select('healthcare_gbp_m').where('stp_code', '=', 'QVV').executeTakeFirstOrThrow();
+    const row = await finance.db
+      .selectFrom('stp_finance')
+      .select('healthcare_gbp_m')
+      .where('stp_code', '=', 'QVV')
+      .executeTakeFirstOrThrow();
     expect(row.healthcare_gbp_m).toBe('299');
   });
 
   it('refuses a data file that leaves an amount of a financial block out', () => {
-    const dir = brokenCopy((csv) => csv.split('\n').filter((l) => !l.endsWith(',£19 M,,,')).join('\n'));
-    expect(() => buildFinanceRows({ dataDir: dir })).toThrow(/002_5ca6f18803646174\.txt:502 \(QT1\) states 2 amount\(s\) but the data file has 1/);
+    const dir = brokenCopy((csv) =>
+      csv
+        .split('\n')
+        .filter((l) => !l.endsWith(',£19 M,,,'))
+        .join('\n'),
+    );
+    expect(() => buildFinanceRows({ dataDir: dir })).toThrow(
+      /002_5ca6f18803646174\.txt:502 \(QT1\) states 2 amount\(s\) but the data file has 1/,
+    );
   });
 });

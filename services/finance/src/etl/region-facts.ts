@@ -31,16 +31,31 @@ export function readRegionFacts(dataDir: string, problems: DataProblem[]): NewRe
   const rows = readCsv(path, RegionFactRow, problems);
   verifyCitations(
     path,
-    rows.map((r) => ({ line: r.line, column: 'text', citation: { document: LINCOLNSHIRE, line: r.value.line, text: r.value.text } })),
+    rows.map((r) => ({
+      line: r.line,
+      column: 'text',
+      citation: { document: LINCOLNSHIRE, line: r.value.line, text: r.value.text },
+    })),
     problems,
   );
   const facts: NewRegionFact[] = [];
   for (const { value: r, line: row } of rows) {
-    if (!r.text.startsWith(r.label)) problems.push({ file, line: row, column: 'label', reason: `the cited text does not start with the label ${JSON.stringify(r.label)}` });
+    if (!r.text.startsWith(r.label))
+      problems.push({
+        file,
+        line: row,
+        column: 'label',
+        reason: `the cited text does not start with the label ${JSON.stringify(r.label)}`,
+      });
     const cells = r.text.split('\t');
     const stated = r.proposed_region === 'Central & East' ? cells[1] : cells[2];
     if (stated !== r.value_as_stated) {
-      problems.push({ file, line: row, column: 'value_as_stated', reason: `the ${r.proposed_region} column of line ${r.line} reads ${JSON.stringify(stated)}, not ${JSON.stringify(r.value_as_stated)}` });
+      problems.push({
+        file,
+        line: row,
+        column: 'value_as_stated',
+        reason: `the ${r.proposed_region} column of line ${r.line} reads ${JSON.stringify(stated)}, not ${JSON.stringify(r.value_as_stated)}`,
+      });
     }
     facts.push({
       region_code: r.region_code,

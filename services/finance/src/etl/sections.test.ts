@@ -11,13 +11,20 @@ describe('tracker-sections.csv', () => {
     expect(problems).toEqual([]);
     expect(sections.size).toBe(44);
     // Lincolnshire: heading at 817, "Financial gap by 2020/21" at 839, up to the next heading (847, Leicester)
-    expect(sections.get('QJM')).toEqual({ name: 'Lincolnshire', heading: 817, headingText: 'LINCOLNSHIRE', gapLine: 839, end: 846 });
+    expect(sections.get('QJM')).toEqual({
+      name: 'Lincolnshire',
+      heading: 817,
+      headingText: 'LINCOLNSHIRE',
+      gapLine: 839,
+      end: 846,
+    });
     expect(sections.get('QF7')).toMatchObject({ name: 'South Yorkshire and Bassetlaw', heading: 506 });
   });
 
   it('names file:line for a heading not on its line and for a section listed twice', () => {
     const dir = editedCopy({
-      'tracker-sections.csv': (csv) => `${csv.replace('QF7,South Yorkshire and Bassetlaw,506,', 'QF7,South Yorkshire and Bassetlaw,507,')}QJM,Lincolnshire,817,LINCOLNSHIRE\n`,
+      'tracker-sections.csv': (csv) =>
+        `${csv.replace('QF7,South Yorkshire and Bassetlaw,506,', 'QF7,South Yorkshire and Bassetlaw,507,')}QJM,Lincolnshire,817,LINCOLNSHIRE\n`,
     });
     const problems: DataProblem[] = [];
     readSections(dir, problems);

@@ -32,7 +32,11 @@ export function readSections(dataDir: string, problems: DataProblem[]): Map<stri
   const rows = readCsv(path, SectionRow, problems);
   verifyCitations(
     path,
-    rows.map((r) => ({ line: r.line, column: 'heading_text', citation: { document: TRACKER, line: r.value.heading_line, text: r.value.heading_text } })),
+    rows.map((r) => ({
+      line: r.line,
+      column: 'heading_text',
+      citation: { document: TRACKER, line: r.value.heading_line, text: r.value.heading_text },
+    })),
     problems,
   );
   const tracker = sourceLines(TRACKER);
@@ -48,9 +52,26 @@ export function readSections(dataDir: string, problems: DataProblem[]): Map<stri
         break;
       }
     }
-    if (!gapLine) problems.push({ file: displayPath(path), line: row.line, reason: `no "Financial gap by 2020/21" line between lines ${s.heading_line} and ${end}` });
-    if (sections.has(s.stp_code)) problems.push({ file: displayPath(path), line: row.line, column: 'stp_code', reason: `${s.stp_code} appears twice` });
-    sections.set(s.stp_code, { name: s.tracker_name, heading: s.heading_line, headingText: s.heading_text, gapLine, end });
+    if (!gapLine)
+      problems.push({
+        file: displayPath(path),
+        line: row.line,
+        reason: `no "Financial gap by 2020/21" line between lines ${s.heading_line} and ${end}`,
+      });
+    if (sections.has(s.stp_code))
+      problems.push({
+        file: displayPath(path),
+        line: row.line,
+        column: 'stp_code',
+        reason: `${s.stp_code} appears twice`,
+      });
+    sections.set(s.stp_code, {
+      name: s.tracker_name,
+      heading: s.heading_line,
+      headingText: s.heading_text,
+      gapLine,
+      end,
+    });
   });
   return sections;
 }

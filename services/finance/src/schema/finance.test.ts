@@ -26,8 +26,11 @@ const entities = async (codes: string[], selection: string) => {
 
 describe('financial gaps as stated', () => {
   it('answers Lincolnshire: combined only, the provider/commissioner split checked, the 2017/18 deficit flagged provisional', async () => {
-    const [qjm] = await entities(['QJM'], `financialGap { healthcareGbpM socialCareGbpM combinedGbpM capitalRequiredGbpM horizon flags { code } checks { code holds } sources { line text } }
-      financialFacts(kinds: [PROVIDER_GAP, COMMISSIONER_GAP, SYSTEM_DEFICIT, WORKSTREAM_SAVINGS]) { kind amountGbpM amountAsStated source { document { file } line text } flags { code } }`);
+    const [qjm] = await entities(
+      ['QJM'],
+      `financialGap { healthcareGbpM socialCareGbpM combinedGbpM capitalRequiredGbpM horizon flags { code } checks { code holds } sources { line text } }
+      financialFacts(kinds: [PROVIDER_GAP, COMMISSIONER_GAP, SYSTEM_DEFICIT, WORKSTREAM_SAVINGS]) { kind amountGbpM amountAsStated source { document { file } line text } flags { code } }`,
+    );
     expect(qjm?.financialGap).toEqual({
       healthcareGbpM: null,
       socialCareGbpM: null,
@@ -40,31 +43,78 @@ describe('financial gaps as stated', () => {
     });
     const line843 = 'Provide/Commissioner split of £85/£97M';
     expect(qjm?.financialFacts).toEqual([
-      { kind: 'PROVIDER_GAP', amountGbpM: '85', amountAsStated: '£85/£97M', source: { document: { file: 'seeds/002_5ca6f18803646174.txt' }, line: 843, text: line843 }, flags: [{ code: 'UNIT_SHARED' }] },
-      { kind: 'COMMISSIONER_GAP', amountGbpM: '97', amountAsStated: '£85/£97M', source: { document: { file: 'seeds/002_5ca6f18803646174.txt' }, line: 843, text: line843 }, flags: [] },
-      { kind: 'SYSTEM_DEFICIT', amountGbpM: '82.5', amountAsStated: '£82.5m', source: { document: { file: 'seeds/000_647e8cd618725ea4.txt' }, line: 38, text: ' - 2017/18 deficit predicted as £82.5m as a system; final figures are still being worked on' }, flags: [{ code: 'PROVISIONAL' }] },
-      { kind: 'WORKSTREAM_SAVINGS', amountGbpM: '60', amountAsStated: '£60 million', source: expect.objectContaining({ line: 151 }), flags: [] },
+      {
+        kind: 'PROVIDER_GAP',
+        amountGbpM: '85',
+        amountAsStated: '£85/£97M',
+        source: { document: { file: 'seeds/002_5ca6f18803646174.txt' }, line: 843, text: line843 },
+        flags: [{ code: 'UNIT_SHARED' }],
+      },
+      {
+        kind: 'COMMISSIONER_GAP',
+        amountGbpM: '97',
+        amountAsStated: '£85/£97M',
+        source: { document: { file: 'seeds/002_5ca6f18803646174.txt' }, line: 843, text: line843 },
+        flags: [],
+      },
+      {
+        kind: 'SYSTEM_DEFICIT',
+        amountGbpM: '82.5',
+        amountAsStated: '£82.5m',
+        source: {
+          document: { file: 'seeds/000_647e8cd618725ea4.txt' },
+          line: 38,
+          text: ' - 2017/18 deficit predicted as £82.5m as a system; final figures are still being worked on',
+        },
+        flags: [{ code: 'PROVISIONAL' }],
+      },
+      {
+        kind: 'WORKSTREAM_SAVINGS',
+        amountGbpM: '60',
+        amountAsStated: '£60 million',
+        source: expect.objectContaining({ line: 151 }),
+        flags: [],
+      },
     ]);
   });
 
   it('keeps exact decimals and the stated text: £1.824 B, £2 B, 399.3, £1,113 M', async () => {
-    const [gm, llr, nwl] = await entities(['QOP', 'QK1', 'QRV'], 'financialGap { healthcareGbpM socialCareGbpM combinedGbpM capitalRequiredGbpM flags { code explanation } }');
-    expect(gm?.financialGap).toMatchObject({ healthcareGbpM: '1824', socialCareGbpM: '176', combinedGbpM: '2000', capitalRequiredGbpM: '1600' });
-    expect(llr?.financialGap).toMatchObject({ healthcareGbpM: '341.66', socialCareGbpM: '57.7', combinedGbpM: '399.3', capitalRequiredGbpM: '350' });
+    const [gm, llr, nwl] = await entities(
+      ['QOP', 'QK1', 'QRV'],
+      'financialGap { healthcareGbpM socialCareGbpM combinedGbpM capitalRequiredGbpM flags { code explanation } }',
+    );
+    expect(gm?.financialGap).toMatchObject({
+      healthcareGbpM: '1824',
+      socialCareGbpM: '176',
+      combinedGbpM: '2000',
+      capitalRequiredGbpM: '1600',
+    });
+    expect(llr?.financialGap).toMatchObject({
+      healthcareGbpM: '341.66',
+      socialCareGbpM: '57.7',
+      combinedGbpM: '399.3',
+      capitalRequiredGbpM: '350',
+    });
     // 341.66 + 57.7 = 399.36, not the stated 399.3, but within the precision the figures are stated to
     expect((llr?.financialGap as Gap).flags.map((f) => f.code)).toEqual(['ROUNDING_DIFFERENCE']);
     expect(nwl?.financialGap).toMatchObject({ healthcareGbpM: '1113', socialCareGbpM: '298', combinedGbpM: '1411' });
   });
 
   it('flags every sum that does not add up, naming the numbers and lines', async () => {
-    const { body } = await postGraphQL<{ financialGaps: { totalCount: number; nodes: { stpCode: string; flags: { code: string; explanation: string }[] }[] } }>(
+    const { body } = await postGraphQL<{
+      financialGaps: {
+        totalCount: number;
+        nodes: { stpCode: string; flags: { code: string; explanation: string }[] }[];
+      };
+    }>(
       finance.url,
       `{ financialGaps(filter: { hasFlag: "SUM_MISMATCH" }, orderBy: STP_CODE, descending: false) { totalCount nodes { stpCode flags { code explanation } } } }`,
     );
     const nodes = body.data?.financialGaps.nodes ?? [];
     // Leicester, Leicestershire and Rutland (QK1), Norfolk and Waveney (QMM) and Sussex and East Surrey (QNX) differ only by rounding: see the next test
     expect(nodes.map((n) => n.stpCode)).toEqual(['QF7', 'QM7', 'QWO']);
-    const explain = (code: string) => nodes.find((n) => n.stpCode === code)?.flags.find((f) => f.code === 'SUM_MISMATCH')?.explanation;
+    const explain = (code: string) =>
+      nodes.find((n) => n.stpCode === code)?.flags.find((f) => f.code === 'SUM_MISMATCH')?.explanation;
     expect(explain('QF7')).toBe(
       'Healthcare £641 M (line 533) + social care £107 M (line 537) = £748 M, which is not the stated combined gap £571 M ("£571 M", line 541). The stated figures are kept as written.',
     );
@@ -73,7 +123,18 @@ describe('financial gaps as stated', () => {
   });
 
   it('tells rounding apart from contradiction: ROUNDING_DIFFERENCE where the stated precisions overlap', async () => {
-    const { body } = await postGraphQL<{ financialGaps: { nodes: { stpCode: string; healthcareGbpM: string; socialCareGbpM: string; combinedGbpM: string; flags: { code: string; explanation: string }[]; checks: { code: string; holds: boolean }[] }[] } }>(
+    const { body } = await postGraphQL<{
+      financialGaps: {
+        nodes: {
+          stpCode: string;
+          healthcareGbpM: string;
+          socialCareGbpM: string;
+          combinedGbpM: string;
+          flags: { code: string; explanation: string }[];
+          checks: { code: string; holds: boolean }[];
+        }[];
+      };
+    }>(
       finance.url,
       `{ financialGaps(filter: { hasFlag: "ROUNDING_DIFFERENCE" }, orderBy: STP_CODE, descending: false) { nodes { stpCode healthcareGbpM socialCareGbpM combinedGbpM flags { code explanation } checks { code holds } } } }`,
     );
@@ -93,7 +154,9 @@ describe('financial gaps as stated', () => {
         'The ranges overlap (399.305-399.35), so the difference is within the precision the figures are stated to: a rounding difference, not a contradiction. The stated figures are kept as written.',
     );
     // 652.5 + 211.5 = 864 is the lowest the parts can be, and 864 stands for 863.5-864.5
-    expect(nodes[2]?.flags[0]?.explanation).toContain('so the parts sum to 864-866; "£864 M" means 863.5-864.5. The ranges overlap (864-864.5)');
+    expect(nodes[2]?.flags[0]?.explanation).toContain(
+      'so the parts sum to 864-866; "£864 M" means 863.5-864.5. The ranges overlap (864-864.5)',
+    );
   });
 
   it('flags savings that exceed the gap, missing units and duplicated figures', async () => {
@@ -108,7 +171,12 @@ describe('financial gaps as stated', () => {
     expect(codes(kent)).toEqual(['SAVINGS_EXCEED_GAP']);
     expect(durham?.proposedSavings).toEqual({ amountAsStated: '£749.8', flags: [{ code: 'UNIT_MISSING' }] });
     expect(codes(durham)).toEqual(['SAVINGS_EXCEED_GAP', 'UNIT_MISSING']);
-    const [dup] = ntw?.financialFacts as { kind: string; amountGbpM: string; source: { line: number }; flags: { code: string; explanation: string }[] }[];
+    const [dup] = ntw?.financialFacts as {
+      kind: string;
+      amountGbpM: string;
+      source: { line: number };
+      flags: { code: string; explanation: string }[];
+    }[];
     expect(dup).toMatchObject({ kind: 'NET_GAP_AFTER_SAVINGS', amountGbpM: '641', source: { line: 462 } });
     expect(dup?.flags[0]?.explanation).toContain('HEALTHCARE_GAP £641 M (line 452)');
     expect(dup?.flags[0]?.explanation).toContain('South Yorkshire and Bassetlaw (line 533)');
@@ -116,14 +184,32 @@ describe('financial gaps as stated', () => {
   });
 
   it('keeps missing figures null, not zero', async () => {
-    const [cornwall, devon, york] = await entities(['QT6', 'QJK', 'QOQ'], 'capitalRequiredGbpM proposedSavingsGbpM financialGap { healthcareGbpM combinedGbpM capitalRequiredGbpM }');
-    expect(cornwall).toMatchObject({ capitalRequiredGbpM: null, financialGap: { healthcareGbpM: null, combinedGbpM: '264', capitalRequiredGbpM: null } });
-    expect(devon).toMatchObject({ capitalRequiredGbpM: null, proposedSavingsGbpM: null, financialGap: { combinedGbpM: '557' } });
-    expect(york).toMatchObject({ proposedSavingsGbpM: '203', financialGap: { healthcareGbpM: null, combinedGbpM: '420' } });
+    const [cornwall, devon, york] = await entities(
+      ['QT6', 'QJK', 'QOQ'],
+      'capitalRequiredGbpM proposedSavingsGbpM financialGap { healthcareGbpM combinedGbpM capitalRequiredGbpM }',
+    );
+    expect(cornwall).toMatchObject({
+      capitalRequiredGbpM: null,
+      financialGap: { healthcareGbpM: null, combinedGbpM: '264', capitalRequiredGbpM: null },
+    });
+    expect(devon).toMatchObject({
+      capitalRequiredGbpM: null,
+      proposedSavingsGbpM: null,
+      financialGap: { combinedGbpM: '557' },
+    });
+    expect(york).toMatchObject({
+      proposedSavingsGbpM: '203',
+      financialGap: { healthcareGbpM: null, combinedGbpM: '420' },
+    });
   });
 
   it('ranks by stated figures, sortable and pageable', async () => {
-    const { body } = await postGraphQL<Record<string, { totalCount: number; nodes: { stpCode: string; combinedGbpM: string; capitalRequiredGbpM: string | null }[] }>>(
+    const { body } = await postGraphQL<
+      Record<
+        string,
+        { totalCount: number; nodes: { stpCode: string; combinedGbpM: string; capitalRequiredGbpM: string | null }[] }
+      >
+    >(
       finance.url,
       `{ top: financialGaps(first: 3) { totalCount nodes { stpCode combinedGbpM } }
          capital: financialGaps(orderBy: CAPITAL_REQUIRED, first: 50) { nodes { stpCode capitalRequiredGbpM } }
@@ -147,14 +233,32 @@ describe('financial gaps as stated', () => {
   });
 
   it('states Annex A facts for Midlands and East of England with the proposed-footprint flag', async () => {
-    const { body } = await postGraphQL<{ _entities: { code: string; statedFacts: { label: string; value: string; unit: string; proposedRegionName: string; source: { line: number }; flags: { code: string; explanation: string }[] }[] }[] }>(
+    const { body } = await postGraphQL<{
+      _entities: {
+        code: string;
+        statedFacts: {
+          label: string;
+          value: string;
+          unit: string;
+          proposedRegionName: string;
+          source: { line: number };
+          flags: { code: string; explanation: string }[];
+        }[];
+      }[];
+    }>(
       finance.url,
       `query($r: [_Any!]!) { _entities(representations: $r) { ... on Region { code statedFacts { label value unit proposedRegionName source { line } flags { code explanation } } } } }`,
       { r: ['Y60', 'Y61', 'Y54'].map((code) => ({ __typename: 'Region', code })) },
     );
     const [midlands, east, north] = body.data?._entities ?? [];
-    const turnover = (r: typeof midlands) => r?.statedFacts.find((f) => f.label === 'Total 16/17 Provider Turnover (£M)');
-    expect(turnover(midlands)).toMatchObject({ value: '13380', unit: 'GBP million', proposedRegionName: 'Midlands', source: { line: 374 } });
+    const turnover = (r: typeof midlands) =>
+      r?.statedFacts.find((f) => f.label === 'Total 16/17 Provider Turnover (£M)');
+    expect(turnover(midlands)).toMatchObject({
+      value: '13380',
+      unit: 'GBP million',
+      proposedRegionName: 'Midlands',
+      source: { line: 374 },
+    });
     expect(turnover(east)).toMatchObject({ value: '8129', proposedRegionName: 'Central & East' });
     expect(midlands?.statedFacts.find((f) => f.label.startsWith('Population'))?.value).toBe('10.1');
     expect(east?.statedFacts.find((f) => f.label === 'No. of CCGs')?.value).toBe('22');
@@ -165,9 +269,12 @@ describe('financial gaps as stated', () => {
   });
 
   it('resolves financial figures for 1 STP and for all 44 in the same number of statements', async () => {
-    const all = ((await finance.db.selectFrom('stp_finance').select('stp_code').execute()) as { stp_code: string }[]).map((r) => r.stp_code);
+    const all = (
+      (await finance.db.selectFrom('stp_finance').select('stp_code').execute()) as { stp_code: string }[]
+    ).map((r) => r.stp_code);
     expect(all).toHaveLength(44);
-    const selection = 'financialGap { combinedGbpM flags { code } sources { line } } proposedSavings { amountGbpM } financialFacts { kind }';
+    const selection =
+      'financialGap { combinedGbpM flags { code } sources { line } } proposedSavings { amountGbpM } financialFacts { kind }';
     finance.counter.reset();
     await entities(['QJM'], selection);
     const one = finance.counter.count;

@@ -22,14 +22,22 @@ export const FinancialFactRef = builder.objectRef<FinancialFact>('FinancialFact'
   fields: (t) => ({
     stpCode: t.exposeID('stp_code', { nullable: false }),
     stp: t.field({ type: StpRef, nullable: false, resolve: (f) => ({ code: f.stp_code }) }),
-    kind: t.field({ type: FinancialFactKindEnum, nullable: false, resolve: (f) => f.kind as (typeof FACT_KINDS)[number] }),
+    kind: t.field({
+      type: FinancialFactKindEnum,
+      nullable: false,
+      resolve: (f) => f.kind as (typeof FACT_KINDS)[number],
+    }),
     amountGbpM: t.field({
       type: 'Decimal',
       nullable: true,
-      description: 'In £ millions, exact, parsed from amountAsStated (B x1000, M/million/m x1; bare figures as written, flagged UNIT_MISSING). Null for a NOTE.',
+      description:
+        'In £ millions, exact, parsed from amountAsStated (B x1000, M/million/m x1; bare figures as written, flagged UNIT_MISSING). Null for a NOTE.',
       resolve: (f) => f.amount_gbp_m,
     }),
-    amountAsStated: t.exposeString('amount_as_stated', { nullable: true, description: 'The amount exactly as written, e.g. "£1.824 B" or "£749.8".' }),
+    amountAsStated: t.exposeString('amount_as_stated', {
+      nullable: true,
+      description: 'The amount exactly as written, e.g. "£1.824 B" or "£749.8".',
+    }),
     text: t.exposeString('source_text', { nullable: false, description: 'The verbatim source line.' }),
     source: t.field({ type: 'Source', nullable: false, resolve: citation }),
     flags: t.field({ type: ['Flag'], nullable: false, resolve: (f) => f.flags }),
@@ -46,7 +54,11 @@ const CheckRef = builder.objectRef<CheckShape>('FinanceCheck').implement({
   }),
 });
 
-async function factOf(ctx: Parameters<typeof factsByStp>[0], stpCode: string, kind: string): Promise<FinancialFact | null> {
+async function factOf(
+  ctx: Parameters<typeof factsByStp>[0],
+  stpCode: string,
+  kind: string,
+): Promise<FinancialFact | null> {
   return (await factsByStp(ctx).load(stpCode)).find((f) => f.kind === kind) ?? null;
 }
 
@@ -57,12 +69,35 @@ export const FinancialGapRef = builder.objectRef<StpFinance>('FinancialGap').imp
     stpCode: t.exposeID('stp_code', { nullable: false }),
     stp: t.field({ type: StpRef, nullable: false, resolve: (g) => ({ code: g.stp_code }) }),
     trackerName: t.exposeString('tracker_name', { nullable: false }),
-    horizon: t.exposeString('horizon', { nullable: false, description: 'The year the gap is projected to: "2020/21".' }),
-    healthcareGbpM: t.field({ type: 'Decimal', nullable: true, description: 'Null where the section states only a combined gap.', resolve: (g) => g.healthcare_gbp_m }),
-    socialCareGbpM: t.field({ type: 'Decimal', nullable: true, description: 'Null where the section states only a combined gap.', resolve: (g) => g.social_care_gbp_m }),
-    combinedGbpM: t.field({ type: 'Decimal', nullable: true, description: 'As stated (not the sum of the parts; see checks).', resolve: (g) => g.combined_gbp_m }),
+    horizon: t.exposeString('horizon', {
+      nullable: false,
+      description: 'The year the gap is projected to: "2020/21".',
+    }),
+    healthcareGbpM: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'Null where the section states only a combined gap.',
+      resolve: (g) => g.healthcare_gbp_m,
+    }),
+    socialCareGbpM: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'Null where the section states only a combined gap.',
+      resolve: (g) => g.social_care_gbp_m,
+    }),
+    combinedGbpM: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'As stated (not the sum of the parts; see checks).',
+      resolve: (g) => g.combined_gbp_m,
+    }),
     proposedSavingsGbpM: t.field({ type: 'Decimal', nullable: true, resolve: (g) => g.proposed_savings_gbp_m }),
-    capitalRequiredGbpM: t.field({ type: 'Decimal', nullable: true, description: 'Null (not zero) where the section has no capital line.', resolve: (g) => g.capital_required_gbp_m }),
+    capitalRequiredGbpM: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'Null (not zero) where the section has no capital line.',
+      resolve: (g) => g.capital_required_gbp_m,
+    }),
     flags: t.field({
       type: ['Flag'],
       nullable: false,
@@ -95,11 +130,25 @@ interface GapPerHead {
 }
 
 const GapPerHeadRef = builder.objectRef<GapPerHead>('DerivedGapPerHead').implement({
-  description: 'DERIVED by the hub, not stated in any source: combined gap (£M, stated) x 1,000,000 / population (geography, as the tracker states it).',
+  description:
+    'DERIVED by the hub, not stated in any source: combined gap (£M, stated) x 1,000,000 / population (geography, as the tracker states it).',
   fields: (t) => ({
-    gbpPerPerson: t.field({ type: 'Decimal', nullable: false, description: 'DERIVED: £ per person, rounded half-up to pence.', resolve: (d) => d.gbpPerPerson }),
-    combinedGapGbpM: t.field({ type: 'Decimal', nullable: false, description: 'Input: the stated combined gap.', resolve: (d) => d.combinedGapGbpM }),
-    population: t.exposeInt('population', { nullable: false, description: 'Input: the population geography holds for the STP.' }),
+    gbpPerPerson: t.field({
+      type: 'Decimal',
+      nullable: false,
+      description: 'DERIVED: £ per person, rounded half-up to pence.',
+      resolve: (d) => d.gbpPerPerson,
+    }),
+    combinedGapGbpM: t.field({
+      type: 'Decimal',
+      nullable: false,
+      description: 'Input: the stated combined gap.',
+      resolve: (d) => d.combinedGapGbpM,
+    }),
+    population: t.exposeInt('population', {
+      nullable: false,
+      description: 'Input: the population geography holds for the STP.',
+    }),
     formula: t.string({
       nullable: false,
       resolve: (d) => `${d.combinedGapGbpM} x 1000000 / ${d.population} = ${d.gbpPerPerson} GBP per person (DERIVED)`,
@@ -133,19 +182,30 @@ StpRef.implement({
       description: 'Stated capital funding required (£M); null (not zero) where the section has no capital line.',
       resolve: async (stp, _, ctx) => (await financeByStp(ctx).load(stp.code))?.capital_required_gbp_m ?? null,
     }),
-    proposedSavings: t.field({ type: FinancialFactRef, nullable: true, resolve: (stp, _, ctx) => factOf(ctx, stp.code, 'PROPOSED_SAVINGS') }),
-    capitalRequired: t.field({ type: FinancialFactRef, nullable: true, resolve: (stp, _, ctx) => factOf(ctx, stp.code, 'CAPITAL_REQUIRED') }),
+    proposedSavings: t.field({
+      type: FinancialFactRef,
+      nullable: true,
+      resolve: (stp, _, ctx) => factOf(ctx, stp.code, 'PROPOSED_SAVINGS'),
+    }),
+    capitalRequired: t.field({
+      type: FinancialFactRef,
+      nullable: true,
+      resolve: (stp, _, ctx) => factOf(ctx, stp.code, 'CAPITAL_REQUIRED'),
+    }),
     financialFacts: t.field({
       type: [FinancialFactRef],
       nullable: false,
-      description: 'Every financial line of the STP (tracker section; for Lincolnshire also its June 2018 Board update), in source order.',
+      description:
+        'Every financial line of the STP (tracker section; for Lincolnshire also its June 2018 Board update), in source order.',
       args: {
         kinds: t.arg({ type: [FinancialFactKindEnum], required: false }),
         hasFlag: t.arg.string({ required: false }),
       },
       resolve: async (stp, { kinds, hasFlag }, ctx) =>
         (await factsByStp(ctx).load(stp.code)).filter(
-          (f) => (!kinds || kinds.includes(f.kind as (typeof FACT_KINDS)[number])) && (!hasFlag || f.flags.some((x: FlagShape) => x.code === hasFlag)),
+          (f) =>
+            (!kinds || kinds.includes(f.kind as (typeof FACT_KINDS)[number])) &&
+            (!hasFlag || f.flags.some((x: FlagShape) => x.code === hasFlag)),
         ),
     }),
     gapPerHeadDerived: t.field({
@@ -158,7 +218,12 @@ StpRef.implement({
         const gap = await financeByStp(ctx).load(stp.code);
         const population = stp.population;
         if (!gap?.combined_gbp_m || !population) return null;
-        return { stpCode: stp.code, gbpPerPerson: perHead(gap.combined_gbp_m, population), combinedGapGbpM: gap.combined_gbp_m, population };
+        return {
+          stpCode: stp.code,
+          gbpPerPerson: perHead(gap.combined_gbp_m, population),
+          combinedGapGbpM: gap.combined_gbp_m,
+          population,
+        };
       },
     }),
   }),
@@ -167,7 +232,9 @@ StpRef.implement({
 const GapOrderEnum = builder.enumType('FinancialGapOrder', {
   values: ['COMBINED_GAP', 'CAPITAL_REQUIRED', 'PROPOSED_SAVINGS', 'STP_CODE'] as const,
 });
-const FactOrderEnum = builder.enumType('FinancialFactOrder', { values: ['AMOUNT', 'STP_CODE', 'SOURCE_LINE'] as const });
+const FactOrderEnum = builder.enumType('FinancialFactOrder', {
+  values: ['AMOUNT', 'STP_CODE', 'SOURCE_LINE'] as const,
+});
 
 const GapFilterInput = builder.inputType('FinancialGapFilter', {
   fields: (t) => ({
@@ -191,20 +258,22 @@ function page(first: number | null | undefined, offset: number | null | undefine
   return { limit, offset: skip };
 }
 
-const GapPageRef = builder.objectRef<{ nodes: StpFinance[]; totalCount: number; offset: number }>('FinancialGapPage').implement({
-  fields: (t) => ({
-    nodes: t.field({ type: [FinancialGapRef], nullable: false, resolve: (p) => p.nodes }),
-    totalCount: t.exposeInt('totalCount', { nullable: false }),
-    hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
-  }),
-});
+const GapPageRef = builder
+  .objectRef<{ nodes: StpFinance[]; totalCount: number; offset: number }>('FinancialGapPage')
+  .implement({
+    fields: (t) => ({
+      nodes: t.field({ type: [FinancialGapRef], nullable: false, resolve: (p) => p.nodes }),
+      totalCount: t.exposeInt('totalCount', { nullable: false }),
+      hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
+    }),
+  });
 
 builder.queryFields((t) => ({
   financialGaps: t.field({
     type: GapPageRef,
     nullable: false,
     description:
-      'Rankings of the tracker\'s STPs by a stated figure (nulls last; ties by STP code). Per-head rankings need populations, which geography owns: see RegionSnapshot.financialSummary.rankings and Stp.gapPerHeadDerived.',
+      "Rankings of the tracker's STPs by a stated figure (nulls last; ties by STP code). Per-head rankings need populations, which geography owns: see RegionSnapshot.financialSummary.rankings and Stp.gapPerHeadDerived.",
     args: {
       filter: t.arg({ type: GapFilterInput, required: false }),
       orderBy: t.arg({ type: GapOrderEnum, required: false, defaultValue: 'COMBINED_GAP' }),
@@ -225,7 +294,8 @@ builder.queryFields((t) => ({
   financialFacts: t.field({
     type: [FinancialFactRef],
     nullable: false,
-    description: 'Financial facts across STPs, filterable by STP, kind and flag, sortable by amount (nulls last), STP or line.',
+    description:
+      'Financial facts across STPs, filterable by STP, kind and flag, sortable by amount (nulls last), STP or line.',
     args: {
       filter: t.arg({ type: FactFilterInput, required: false }),
       orderBy: t.arg({ type: FactOrderEnum, required: false, defaultValue: 'STP_CODE' }),
@@ -234,6 +304,10 @@ builder.queryFields((t) => ({
       offset: t.arg.int({ required: false, defaultValue: 0 }),
     },
     resolve: (_, args, ctx) =>
-      listFacts(ctx.db, args.filter ?? {}, { orderBy: (args.orderBy ?? 'STP_CODE') as FactOrder, descending: args.descending ?? false, ...page(args.first, args.offset) }),
+      listFacts(ctx.db, args.filter ?? {}, {
+        orderBy: (args.orderBy ?? 'STP_CODE') as FactOrder,
+        descending: args.descending ?? false,
+        ...page(args.first, args.offset),
+      }),
   }),
 }));

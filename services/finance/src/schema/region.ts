@@ -9,12 +9,22 @@ const RegionFactRef = builder.objectRef<RegionFact>('RegionFact').implement({
   description:
     "A figure Annex A of the 9 May 2018 letter STATES for a proposed region (not derived by the hub). The proposed footprints differ from today's regions: see flags.",
   fields: (t) => ({
-    label: t.exposeString('label', { nullable: false, description: 'Verbatim row label, e.g. "Total 16/17 Provider Turnover (£M)".' }),
+    label: t.exposeString('label', {
+      nullable: false,
+      description: 'Verbatim row label, e.g. "Total 16/17 Provider Turnover (£M)".',
+    }),
     value: t.field({ type: 'Decimal', nullable: false, resolve: (f) => f.value }),
     valueAsStated: t.exposeString('value_as_stated', { nullable: false }),
     unit: t.exposeString('unit', { nullable: false, description: '"million people", "count" or "GBP million".' }),
-    proposedRegionName: t.exposeString('proposed_region_name', { nullable: false, description: '"Central & East" or "Midlands", as Annex A names it.' }),
-    source: t.field({ type: 'Source', nullable: false, resolve: (f) => ({ document: f.source_document, line: f.source_line, text: f.source_text }) }),
+    proposedRegionName: t.exposeString('proposed_region_name', {
+      nullable: false,
+      description: '"Central & East" or "Midlands", as Annex A names it.',
+    }),
+    source: t.field({
+      type: 'Source',
+      nullable: false,
+      resolve: (f) => ({ document: f.source_document, line: f.source_line, text: f.source_text }),
+    }),
     flags: t.field({ type: ['Flag'], nullable: false, resolve: (f) => f.flags }),
   }),
 });
@@ -25,7 +35,8 @@ builder.externalRef('Region', builder.selection<{ code: string }>('code')).imple
     statedFacts: t.field({
       type: [RegionFactRef],
       nullable: false,
-      description: 'Annex A key facts stated for the proposed region this region grew from (Midlands Y60, East of England Y61); empty for other regions.',
+      description:
+        'Annex A key facts stated for the proposed region this region grew from (Midlands Y60, East of England Y61); empty for other regions.',
       resolve: (region, _, ctx) => regionFactsByRegion(ctx).load(region.code.toUpperCase()),
     }),
   }),
@@ -43,20 +54,23 @@ interface Ranked {
 }
 
 const RankedRef = builder.objectRef<Ranked>('RegionFinanceRank').implement({
-  description: "A member STP's place within its region by a stated figure or the derived gap per head (1 = largest; ties share a rank).",
+  description:
+    "A member STP's place within its region by a stated figure or the derived gap per head (1 = largest; ties share a rank).",
   fields: (t) => ({
     rank: t.exposeInt('rank', { nullable: false }),
     stpCode: t.id({ nullable: false, resolve: (r) => r.gap.stp_code }),
     valueGbpM: t.field({
       type: 'Decimal',
       nullable: false,
-      description: 'The stated figure ranked on (£M); for GAP_PER_HEAD, the stated combined gap the per-head figure comes from.',
+      description:
+        'The stated figure ranked on (£M); for GAP_PER_HEAD, the stated combined gap the per-head figure comes from.',
       resolve: (r) => r.valueGbpM,
     }),
     gbpPerPerson: t.field({
       type: 'Decimal',
       nullable: true,
-      description: "DERIVED: the STP's stated combined gap x 1,000,000 / its population (geography), £ per person; null without either.",
+      description:
+        "DERIVED: the STP's stated combined gap x 1,000,000 / its population (geography), £ per person; null without either.",
       resolve: (r) => r.gbpPerPerson,
     }),
     financialGap: t.field({ type: FinancialGapRef, nullable: false, resolve: (r) => r.gap }),
@@ -77,7 +91,11 @@ const gapPerHead = (s: Summary, gap: StpFinance): string | null => {
   return gap.combined_gbp_m !== null && population ? perHead(gap.combined_gbp_m, population) : null;
 };
 
-const column = { COMBINED_GAP: 'combined_gbp_m', CAPITAL_REQUIRED: 'capital_required_gbp_m', PROPOSED_SAVINGS: 'proposed_savings_gbp_m' } as const;
+const column = {
+  COMBINED_GAP: 'combined_gbp_m',
+  CAPITAL_REQUIRED: 'capital_required_gbp_m',
+  PROPOSED_SAVINGS: 'proposed_savings_gbp_m',
+} as const;
 
 function total(gaps: StpFinance[], key: (typeof column)[keyof typeof column]): string | null {
   const values = gaps.map((g) => g[key]).filter((v): v is string => v !== null);
@@ -88,17 +106,34 @@ function summaryFlags(s: Summary): FlagShape[] {
   const flags: FlagShape[] = [];
   const without = s.stpCodes.filter((c) => !s.gaps.some((g) => g.stp_code === c && g.combined_gbp_m !== null));
   if (without.length) {
-    flags.push({ code: 'INCOMPLETE', explanation: `No stated combined gap for ${without.join(', ')}: the total covers ${s.stpCodes.length - without.length} of ${s.stpCodes.length} member STPs.` });
+    flags.push({
+      code: 'INCOMPLETE',
+      explanation: `No stated combined gap for ${without.join(', ')}: the total covers ${s.stpCodes.length - without.length} of ${s.stpCodes.length} member STPs.`,
+    });
   }
   if (!s.populationIsComplete) {
-    flags.push({ code: 'INCOMPLETE', explanation: 'Some member STPs have no stated population (geography: populationIsComplete false), so no per-head figure is derived.' });
+    flags.push({
+      code: 'INCOMPLETE',
+      explanation:
+        'Some member STPs have no stated population (geography: populationIsComplete false), so no per-head figure is derived.',
+    });
   }
   for (const key of ['capital_required_gbp_m', 'proposed_savings_gbp_m'] as const) {
     const missing = s.gaps.filter((g) => g[key] === null).map((g) => g.stp_code);
-    if (missing.length) flags.push({ code: 'INCOMPLETE', explanation: `${key === 'capital_required_gbp_m' ? 'Capital required' : 'Proposed savings'} not stated for ${missing.join(', ')}; the total covers the others only.` });
+    if (missing.length)
+      flags.push({
+        code: 'INCOMPLETE',
+        explanation: `${key === 'capital_required_gbp_m' ? 'Capital required' : 'Proposed savings'} not stated for ${missing.join(', ')}; the total covers the others only.`,
+      });
   }
-  const flagged = s.gaps.filter((g) => g.flags.length > 0).map((g) => `${g.stp_code} (${[...new Set(g.flags.map((f) => f.code))].join(', ')})`);
-  if (flagged.length) flags.push({ code: 'MEMBER_FLAGS', explanation: `Member figure sets carry flags, summed as stated: ${flagged.join('; ')}.` });
+  const flagged = s.gaps
+    .filter((g) => g.flags.length > 0)
+    .map((g) => `${g.stp_code} (${[...new Set(g.flags.map((f) => f.code))].join(', ')})`);
+  if (flagged.length)
+    flags.push({
+      code: 'MEMBER_FLAGS',
+      explanation: `Member figure sets carry flags, summed as stated: ${flagged.join('; ')}.`,
+    });
   return flags;
 }
 
@@ -106,13 +141,38 @@ const SummaryRef = builder.objectRef<Summary>('RegionFinancialSummary').implemen
   description:
     "DERIVED by the hub from the member STPs' stated figures on the snapshot's date (members and population come from geography through @requires). Sums are exact decimals.",
   fields: (t) => ({
-    combinedGapGbpM: t.field({ type: 'Decimal', nullable: true, description: 'DERIVED: sum of the members\' stated combined gaps (£M).', resolve: (s) => total(s.gaps, 'combined_gbp_m') }),
-    capitalRequiredGbpM: t.field({ type: 'Decimal', nullable: true, description: 'DERIVED: sum of stated capital required (£M) where stated.', resolve: (s) => total(s.gaps, 'capital_required_gbp_m') }),
-    proposedSavingsGbpM: t.field({ type: 'Decimal', nullable: true, description: 'DERIVED: sum of stated proposed savings (£M) where stated.', resolve: (s) => total(s.gaps, 'proposed_savings_gbp_m') }),
+    combinedGapGbpM: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: "DERIVED: sum of the members' stated combined gaps (£M).",
+      resolve: (s) => total(s.gaps, 'combined_gbp_m'),
+    }),
+    capitalRequiredGbpM: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'DERIVED: sum of stated capital required (£M) where stated.',
+      resolve: (s) => total(s.gaps, 'capital_required_gbp_m'),
+    }),
+    proposedSavingsGbpM: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'DERIVED: sum of stated proposed savings (£M) where stated.',
+      resolve: (s) => total(s.gaps, 'proposed_savings_gbp_m'),
+    }),
     stpsWithGap: t.int({ nullable: false, resolve: (s) => s.gaps.filter((g) => g.combined_gbp_m !== null).length }),
-    stpsWithoutGap: t.int({ nullable: false, resolve: (s) => s.stpCodes.length - s.gaps.filter((g) => g.combined_gbp_m !== null).length }),
-    stpCodesWithoutGap: t.idList({ nullable: false, resolve: (s) => s.stpCodes.filter((c) => !s.gaps.some((g) => g.stp_code === c && g.combined_gbp_m !== null)) }),
-    population: t.int({ nullable: true, description: 'Input: the members\' population as geography derives it.', resolve: (s) => s.population }),
+    stpsWithoutGap: t.int({
+      nullable: false,
+      resolve: (s) => s.stpCodes.length - s.gaps.filter((g) => g.combined_gbp_m !== null).length,
+    }),
+    stpCodesWithoutGap: t.idList({
+      nullable: false,
+      resolve: (s) => s.stpCodes.filter((c) => !s.gaps.some((g) => g.stp_code === c && g.combined_gbp_m !== null)),
+    }),
+    population: t.int({
+      nullable: true,
+      description: "Input: the members' population as geography derives it.",
+      resolve: (s) => s.population,
+    }),
     gapPerHeadGbp: t.field({
       type: 'Decimal',
       nullable: true,
@@ -120,7 +180,9 @@ const SummaryRef = builder.objectRef<Summary>('RegionFinancialSummary').implemen
         'DERIVED: combinedGapGbpM x 1,000,000 / population, £ per person rounded half-up to pence. Null unless every member has both a stated gap and a population.',
       resolve: (s) => {
         const sum = total(s.gaps, 'combined_gbp_m');
-        const complete = s.populationIsComplete && s.stpCodes.every((c) => s.gaps.some((g) => g.stp_code === c && g.combined_gbp_m !== null));
+        const complete =
+          s.populationIsComplete &&
+          s.stpCodes.every((c) => s.gaps.some((g) => g.stp_code === c && g.combined_gbp_m !== null));
         return sum && complete && s.population ? perHead(sum, s.population) : null;
       },
     }),
@@ -141,41 +203,52 @@ const SummaryRef = builder.objectRef<Summary>('RegionFinancialSummary').implemen
           return ranked === null || valueGbpM === null ? [] : [{ gap, valueGbpM, gbpPerPerson, ranked }];
         });
         withValue.sort((a, b) => compare(b.ranked, a.ranked) || a.gap.stp_code.localeCompare(b.gap.stp_code));
-        return withValue.map(({ ranked, ...r }) => ({ ...r, rank: 1 + withValue.filter((o) => compare(o.ranked, ranked) > 0).length }));
+        return withValue.map(({ ranked, ...r }) => ({
+          ...r,
+          rank: 1 + withValue.filter((o) => compare(o.ranked, ranked) > 0).length,
+        }));
       },
     }),
   }),
 });
 
-builder.externalRef('RegionSnapshot', builder.selection<{ regionCode: string; asOf: string }>('regionCode asOf')).implement({
-  externalFields: (t) => ({
-    stpCodes: t.idList({ nullable: false }),
-    population: t.int({ nullable: true }),
-    populationIsComplete: t.boolean({ nullable: false }),
-    stps: t.field({ type: [StpRef], nullable: false }),
-  }),
-  fields: (t) => ({
-    regionCode: t.exposeID('regionCode', { nullable: false }),
-    asOf: t.field({ type: 'Date', nullable: false, resolve: (s) => s.asOf }),
-    financialSummary: t.field({
-      type: SummaryRef,
-      nullable: false,
-      description: 'DERIVED totals, per-head gap and rankings over the member STPs on the date.',
-      requires: builder.selection<{
-        stpCodes?: string[] | null;
-        population?: number | null;
-        populationIsComplete?: boolean | null;
-        stps?: { code: string; population?: number | null }[] | null;
-      }>('stpCodes population populationIsComplete stps { code population }'),
-      resolve: async (snapshot, _, ctx) => {
-        const stpCodes = [...(snapshot.stpCodes ?? [])];
-        const loaded = await financeByStp(ctx).loadMany(stpCodes);
-        const gaps = loaded.filter((g): g is StpFinance => g !== null && !(g instanceof Error));
-        const populations = new Map((snapshot.stps ?? []).map((stp) => [stp.code, stp.population ?? null]));
-        return { stpCodes, population: snapshot.population ?? null, populationIsComplete: snapshot.populationIsComplete ?? false, gaps, populations };
-      },
+builder
+  .externalRef('RegionSnapshot', builder.selection<{ regionCode: string; asOf: string }>('regionCode asOf'))
+  .implement({
+    externalFields: (t) => ({
+      stpCodes: t.idList({ nullable: false }),
+      population: t.int({ nullable: true }),
+      populationIsComplete: t.boolean({ nullable: false }),
+      stps: t.field({ type: [StpRef], nullable: false }),
     }),
-  }),
-});
+    fields: (t) => ({
+      regionCode: t.exposeID('regionCode', { nullable: false }),
+      asOf: t.field({ type: 'Date', nullable: false, resolve: (s) => s.asOf }),
+      financialSummary: t.field({
+        type: SummaryRef,
+        nullable: false,
+        description: 'DERIVED totals, per-head gap and rankings over the member STPs on the date.',
+        requires: builder.selection<{
+          stpCodes?: string[] | null;
+          population?: number | null;
+          populationIsComplete?: boolean | null;
+          stps?: { code: string; population?: number | null }[] | null;
+        }>('stpCodes population populationIsComplete stps { code population }'),
+        resolve: async (snapshot, _, ctx) => {
+          const stpCodes = [...(snapshot.stpCodes ?? [])];
+          const loaded = await financeByStp(ctx).loadMany(stpCodes);
+          const gaps = loaded.filter((g): g is StpFinance => g !== null && !(g instanceof Error));
+          const populations = new Map((snapshot.stps ?? []).map((stp) => [stp.code, stp.population ?? null]));
+          return {
+            stpCodes,
+            population: snapshot.population ?? null,
+            populationIsComplete: snapshot.populationIsComplete ?? false,
+            gaps,
+            populations,
+          };
+        },
+      }),
+    }),
+  });
 
 export { StpRef };

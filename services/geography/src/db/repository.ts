@@ -64,19 +64,31 @@ export async function membershipsOfStps(db: Db, stpCodes: readonly string[]): Pr
     .orderBy('m.stp_code')
     .orderBy(sql`m.valid_from nulls first`)
     .execute();
-  return rows.map(({ r_code, r_ons_code, r_name, r_valid_from, r_valid_to, r_valid_from_certainty, r_source_line, r_source_text, ...m }) => ({
-    ...m,
-    region: {
-      code: r_code,
-      ons_code: r_ons_code,
-      name: r_name,
-      valid_from: r_valid_from,
-      valid_to: r_valid_to,
-      valid_from_certainty: r_valid_from_certainty,
-      source_line: r_source_line,
-      source_text: r_source_text,
-    },
-  }));
+  return rows.map(
+    ({
+      r_code,
+      r_ons_code,
+      r_name,
+      r_valid_from,
+      r_valid_to,
+      r_valid_from_certainty,
+      r_source_line,
+      r_source_text,
+      ...m
+    }) => ({
+      ...m,
+      region: {
+        code: r_code,
+        ons_code: r_ons_code,
+        name: r_name,
+        valid_from: r_valid_from,
+        valid_to: r_valid_to,
+        valid_from_certainty: r_valid_from_certainty,
+        source_line: r_source_line,
+        source_text: r_source_text,
+      },
+    }),
+  );
 }
 
 export type MembershipWithStp = StpRegionMembership & { stp: Stp };

@@ -8,17 +8,32 @@ import { readTrackerStps } from './tracker.js';
 describe('reference/stp-code-history.csv', () => {
   const problems: DataProblem[] = [];
   const tracker = readTrackerStps(GEOGRAPHY_DATA_DIR, problems);
-  const rows = readStps2019(tracker, new Set(['Y54', 'Y55', 'Y56', 'Y58', 'Y59', 'Y60', 'Y61', 'Y62', 'Y63']), problems);
+  const rows = readStps2019(
+    tracker,
+    new Set(['Y54', 'Y55', 'Y56', 'Y58', 'Y59', 'Y60', 'Y61', 'Y62', 'Y63']),
+    problems,
+  );
   applyCodeHistory(rows, tracker, problems);
 
   it('closes the three STPs merged into QHM the day before the merger, and starts QHM on 2018-06-07', () => {
     expect(problems).toEqual([]);
     expect(rows.stps).toHaveLength(45);
     for (const code of ['QMK', 'QVP', 'QT8']) {
-      expect(rows.stps.find((s) => s.code === code), code).toMatchObject({ valid_to: '2018-06-06', successor_code: 'QHM', official_source_document: HISTORY_FILE });
+      expect(
+        rows.stps.find((s) => s.code === code),
+        code,
+      ).toMatchObject({ valid_to: '2018-06-06', successor_code: 'QHM', official_source_document: HISTORY_FILE });
     }
-    expect(rows.stps.find((s) => s.code === 'QMK')).toMatchObject({ valid_from: '2016-12-01', valid_from_stated: '2016-12', valid_to_stated: '2018-06-07 (ODS change log: merged into QHM)', official_source_line: 6 });
-    expect(rows.stps.find((s) => s.code === 'QHM')).toMatchObject({ valid_from: '2018-06-07', valid_from_stated: `2018-06-07 (formed by merger: ${HISTORY_FILE} line 6)` });
+    expect(rows.stps.find((s) => s.code === 'QMK')).toMatchObject({
+      valid_from: '2016-12-01',
+      valid_from_stated: '2016-12',
+      valid_to_stated: '2018-06-07 (ODS change log: merged into QHM)',
+      official_source_line: 6,
+    });
+    expect(rows.stps.find((s) => s.code === 'QHM')).toMatchObject({
+      valid_from: '2018-06-07',
+      valid_from_stated: `2018-06-07 (formed by merger: ${HISTORY_FILE} line 6)`,
+    });
   });
 
   it("infers the merged STPs' North of England membership from their successor", () => {
@@ -32,6 +47,9 @@ describe('reference/stp-code-history.csv', () => {
   it('keeps every earlier ONS code, naming predecessor footprints without an ODS code', () => {
     const cumbria = rows.onsCodes.filter((o) => o.stp_code === 'QT8').map((o) => o.ons_code);
     expect(cumbria).toEqual(['E54000002', 'E54000047']);
-    expect(rows.onsCodes.find((o) => o.ons_code === 'E54000001')).toMatchObject({ stp_code: 'QVP', note: expect.stringContaining('predecessor footprint of E54000046') });
+    expect(rows.onsCodes.find((o) => o.ons_code === 'E54000001')).toMatchObject({
+      stp_code: 'QVP',
+      note: expect.stringContaining('predecessor footprint of E54000046'),
+    });
   });
 });

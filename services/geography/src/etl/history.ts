@@ -29,7 +29,11 @@ export function applyCodeHistory(rows: StpRows, tracker: TrackerStps, problems: 
     const successor = byOns.get(h.successor_ons);
     const stpCode = h.ods_code || (history.find((o) => o.value.ons_code === h.successor_ons)?.value.ods_code ?? '');
     if (!stpCode) {
-      problems.push({ file: HISTORY_FILE, line: at, reason: `no ODS code for ${h.ons_code} or its successor ${h.successor_ons}` });
+      problems.push({
+        file: HISTORY_FILE,
+        line: at,
+        reason: `no ODS code for ${h.ons_code} or its successor ${h.successor_ons}`,
+      });
       continue;
     }
     rows.onsCodes.push({
@@ -45,7 +49,11 @@ export function applyCodeHistory(rows: StpRows, tracker: TrackerStps, problems: 
     // A row whose successor is a live STP of April 2019 is a closure: the STP itself ends here.
     if (!h.ods_code || !successor || rows.list.some((s) => s.value.stp_ods === h.ods_code)) continue;
     const existing = rows.stps.find((s) => s.code === h.ods_code);
-    const earliest = history.filter((o) => o.value.ods_code === h.ods_code).map((o) => o.value.valid_from).sort()[0] ?? h.valid_from;
+    const earliest =
+      history
+        .filter((o) => o.value.ods_code === h.ods_code)
+        .map((o) => o.value.valid_from)
+        .sort()[0] ?? h.valid_from;
     const validTo = dayBefore(lowerBound(h.valid_to));
     if (!existing) {
       const fields = trackerFields(tracker, h.ods_code);

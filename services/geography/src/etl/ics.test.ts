@@ -21,7 +21,10 @@ describe('data/ics-designations.csv', () => {
       wave_text: 'First-wave ICSs',
     });
     // Blackpool and Fylde Coast is part of Lancashire and South Cumbria, not all of it
-    expect(ics.find((i) => i.ics_name === 'Blackpool and Fylde Coast')).toMatchObject({ stp_code: 'QE1', covers_whole_stp: false });
+    expect(ics.find((i) => i.ics_name === 'Blackpool and Fylde Coast')).toMatchObject({
+      stp_code: 'QE1',
+      covers_whole_stp: false,
+    });
   });
 
   it('refuses a system in an STP the tracker does not have', () => {

@@ -19,11 +19,21 @@ const IcsRow = z.object({
  * data/ics-designations.csv: the tracker's list of integrated care systems, each in a tracker STP,
  * with the list line and the line stating its wave, both verbatim.
  */
-export function readIcsDesignations(dataDir: string, tracker: TrackerStps, problems: DataProblem[]): NewIcsDesignation[] {
+export function readIcsDesignations(
+  dataDir: string,
+  tracker: TrackerStps,
+  problems: DataProblem[],
+): NewIcsDesignation[] {
   const path = `${dataDir}ics-designations.csv`;
   const rows = readCsv(path, IcsRow, problems);
   for (const { value: i, line: at } of rows) {
-    if (!tracker.has(i.stp_ods_code)) problems.push({ file: path, line: at, column: 'stp_ods_code', reason: `${i.stp_ods_code} is not an STP of the tracker` });
+    if (!tracker.has(i.stp_ods_code))
+      problems.push({
+        file: path,
+        line: at,
+        column: 'stp_ods_code',
+        reason: `${i.stp_ods_code} is not an STP of the tracker`,
+      });
   }
   verifyCitations(
     path,

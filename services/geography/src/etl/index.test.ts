@@ -26,13 +26,34 @@ describe('geography rows built from the sources', () => {
     expect(rows.stps.filter((s) => s.tracker_heading_line !== null)).toHaveLength(44);
     expect(rows.stps.map((s) => s.code)).toContain('QHM');
     expect(rows.stps).toHaveLength(45);
-    expect(rows.regions.map((r) => r.code).sort()).toEqual(['Y54', 'Y55', 'Y56', 'Y57', 'Y58', 'Y59', 'Y60', 'Y61', 'Y62', 'Y63']);
+    expect(rows.regions.map((r) => r.code).sort()).toEqual([
+      'Y54',
+      'Y55',
+      'Y56',
+      'Y57',
+      'Y58',
+      'Y59',
+      'Y60',
+      'Y61',
+      'Y62',
+      'Y63',
+    ]);
   });
 
   it('reads Lincolnshire as the tracker and the April 2019 list state it', () => {
     const qjm = rows.stps.find((s) => s.code === 'QJM');
-    expect(qjm).toMatchObject({ name: 'Lincolnshire', ons_code: 'E54000013', population: 700_000, population_line: 819, population_text: 'Population: 700K' });
-    expect(readFileSync(`${GEOGRAPHY_DATA_DIR}../../../infra/sources/seeds/002_5ca6f18803646174.txt`, 'utf8').split('\n')[818]).toBe('Population: 700K');
+    expect(qjm).toMatchObject({
+      name: 'Lincolnshire',
+      ons_code: 'E54000013',
+      population: 700_000,
+      population_line: 819,
+      population_text: 'Population: 700K',
+    });
+    expect(
+      readFileSync(`${GEOGRAPHY_DATA_DIR}../../../infra/sources/seeds/002_5ca6f18803646174.txt`, 'utf8').split(
+        '\n',
+      )[818],
+    ).toBe('Population: 700K');
   });
 
   it('gives every STP exactly one region on any date it existed: four regions, then five, then seven', () => {
@@ -71,7 +92,9 @@ describe('geography rows built from the sources', () => {
     const citations = [
       ...rows.stps.flatMap((s) => [
         { document: s.official_source_document, line: s.official_source_line, text: s.official_source_text },
-        ...(s.population_line && s.population_text ? [{ document: 'seeds/002_5ca6f18803646174.txt', line: s.population_line, text: s.population_text }] : []),
+        ...(s.population_line && s.population_text
+          ? [{ document: 'seeds/002_5ca6f18803646174.txt', line: s.population_line, text: s.population_text }]
+          : []),
       ]),
       ...rows.memberships.map((m) => ({ document: m.source_document, line: m.source_line, text: m.source_text })),
       ...rows.onsCodes.map((o) => ({ document: o.source_document, line: o.source_line, text: o.source_text })),
@@ -94,8 +117,18 @@ describe('seeding', () => {
   afterAll(() => hub.close());
 
   const counts = async () => ({
-    stp: (await scoped.db.selectFrom('stp').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
-    membership: (await scoped.db.selectFrom('stp_region_membership').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+    stp: (
+      await scoped.db
+        .selectFrom('stp')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+    membership: (
+      await scoped.db
+        .selectFrom('stp_region_membership')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
   });
 
   it('is idempotent: a second run leaves the same rows', async () => {
@@ -119,9 +152,15 @@ describe('seeding', () => {
     expect(error).toBeInstanceOf(DataFileError);
     const message = (error as DataFileError).message;
     expect(message).toContain('tracker-stps.csv:4 [ods_code]');
-    expect(message).toMatch(/tracker-stps\.csv:19 \[population_text\]: citation does not hold: .*819 does not contain "Population: 750K"/);
+    expect(message).toMatch(
+      /tracker-stps\.csv:19 \[population_text\]: citation does not hold: .*819 does not contain "Population: 750K"/,
+    );
     expect(await counts()).toEqual(before);
-    const qjm = await scoped.db.selectFrom('stp').select('population').where('code', '=', 'QJM').executeTakeFirstOrThrow();
+    const qjm = await scoped.db
+      .selectFrom('stp')
+      .select('population')
+      .where('code', '=', 'QJM')
+      .executeTakeFirstOrThrow();
     expect(qjm.population).toBe(700_000);
   });
 });

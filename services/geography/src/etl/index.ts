@@ -1,6 +1,13 @@
 import { type DataProblem, replaceTables, type SeedReport, throwIfProblems } from '@nhs-hub/kit';
 import type { Kysely } from 'kysely';
-import type { GeographyDatabase, NewIcsDesignation, NewRegion, NewStp, NewStpOnsCode, NewStpRegionMembership } from '../db/types.js';
+import type {
+  GeographyDatabase,
+  NewIcsDesignation,
+  NewRegion,
+  NewStp,
+  NewStpOnsCode,
+  NewStpRegionMembership,
+} from '../db/types.js';
 import { applyCodeHistory } from './history.js';
 import { readIcsDesignations } from './ics.js';
 import { applyFourRegions, applyRecodes } from './readme-rules.js';
@@ -42,7 +49,12 @@ export function buildGeographyRows(paths: GeographyDataPaths = {}): GeographyRow
 
   for (const [code, row] of tracker) {
     if (!rows.stps.some((s) => s.code === code)) {
-      problems.push({ file: `${dataDir}tracker-stps.csv`, line: row.line, column: 'ods_code', reason: `${code} is in no official code list` });
+      problems.push({
+        file: `${dataDir}tracker-stps.csv`,
+        line: row.line,
+        column: 'ods_code',
+        reason: `${code} is in no official code list`,
+      });
     }
   }
   // A membership cannot start before its STP existed (QHM formed on 2018-06-07, inside 2018/19).
@@ -56,7 +68,10 @@ export function buildGeographyRows(paths: GeographyDataPaths = {}): GeographyRow
 }
 
 /** Validates every source first, then replaces the subgraph's rows in one transaction. */
-export async function seedGeography(db: Kysely<GeographyDatabase>, paths: GeographyDataPaths = {}): Promise<SeedReport> {
+export async function seedGeography(
+  db: Kysely<GeographyDatabase>,
+  paths: GeographyDataPaths = {},
+): Promise<SeedReport> {
   const rows = buildGeographyRows(paths);
   return replaceTables(db, [
     ['region', rows.regions],

@@ -9,7 +9,11 @@ import { readTrackerStps } from './tracker.js';
 describe('reference/README.md rules', () => {
   const problems: DataProblem[] = [];
   const tracker = readTrackerStps(GEOGRAPHY_DATA_DIR, problems);
-  const rows = readStps2019(tracker, new Set(['Y54', 'Y55', 'Y56', 'Y58', 'Y59', 'Y60', 'Y61', 'Y62', 'Y63']), problems);
+  const rows = readStps2019(
+    tracker,
+    new Set(['Y54', 'Y55', 'Y56', 'Y58', 'Y59', 'Y60', 'Y61', 'Y62', 'Y63']),
+    problems,
+  );
   applyCodeHistory(rows, tracker, problems);
   applyFourRegions(rows);
   applyRecodes(rows, problems);
@@ -18,9 +22,17 @@ describe('reference/README.md rules', () => {
     expect(problems).toEqual([]);
     const early = rows.memberships.filter((m) => m.stp_code === 'QJK' && m.valid_to === '2018-03-31');
     expect(early).toEqual([
-      expect.objectContaining({ region_code: 'Y57', basis: 'INFERRED', source_document: README_FILE, source_line: README_FOUR_REGIONS_LINE, source_text: expect.stringMatching(/^- Before April 2018 there were four regions/) }),
+      expect.objectContaining({
+        region_code: 'Y57',
+        basis: 'INFERRED',
+        source_document: README_FILE,
+        source_line: README_FOUR_REGIONS_LINE,
+        source_text: expect.stringMatching(/^- Before April 2018 there were four regions/),
+      }),
     ]);
-    expect(rows.memberships.filter((m) => m.stp_code === 'QJM' && m.valid_to === '2018-03-31').map((m) => m.region_code)).toEqual(['Y55']);
+    expect(
+      rows.memberships.filter((m) => m.stp_code === 'QJM' && m.valid_to === '2018-03-31').map((m) => m.region_code),
+    ).toEqual(['Y55']);
     // formed in June 2018: no region before the split
     expect(rows.memberships.filter((m) => m.stp_code === 'QHM' && m.valid_to === '2018-03-31')).toEqual([]);
   });

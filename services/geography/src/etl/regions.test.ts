@@ -16,8 +16,14 @@ describe('reference/nhs-england-regions.csv', () => {
       valid_to: '2018-03-31',
       valid_from_certainty: 'stated',
       source_line: 5,
-      source_text: 'E40000004,Y57,South of England,2012-10-01,2018-03-31,stated,"ONS 2017 local office to region lookup; ODS eauth"',
+      source_text:
+        'E40000004,Y57,South of England,2012-10-01,2018-03-31,stated,"ONS 2017 local office to region lookup; ODS eauth"',
     });
-    expect(regions.find((r) => r.code === 'Y60')).toMatchObject({ name: 'Midlands', valid_from: '2019-04-01', valid_to: null, valid_from_certainty: 'inferred-date' });
+    expect(regions.find((r) => r.code === 'Y60')).toMatchObject({
+      name: 'Midlands',
+      valid_from: '2019-04-01',
+      valid_to: null,
+      valid_from_certainty: 'inferred-date',
+    });
   });
 });

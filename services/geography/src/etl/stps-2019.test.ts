@@ -25,16 +25,27 @@ describe('reference/stps-2019.csv', () => {
   });
 
   it("states Lincolnshire's region from April 2019 (Y60) and in 2018/19 (Y55)", () => {
-    expect(rows.memberships.filter((m) => m.stp_code === 'QJM').map((m) => [m.region_code, m.valid_from, m.valid_to, m.basis, m.source_line])).toEqual([
+    expect(
+      rows.memberships
+        .filter((m) => m.stp_code === 'QJM')
+        .map((m) => [m.region_code, m.valid_from, m.valid_to, m.basis, m.source_line]),
+    ).toEqual([
       ['Y60', '2019-04-01', null, 'STATED', 12],
       ['Y55', '2018-04-01', '2019-03-31', 'STATED', 12],
     ]);
-    expect(rows.onsCodes.find((o) => o.stp_code === 'QJM')).toMatchObject({ ons_code: 'E54000013', note: 'ONS code of April 2019' });
+    expect(rows.onsCodes.find((o) => o.stp_code === 'QJM')).toMatchObject({
+      ons_code: 'E54000013',
+      note: 'ONS code of April 2019',
+    });
   });
 
   it('refuses a region the region list does not have', () => {
     const local: DataProblem[] = [];
     readStps2019(new Map(), new Set(['Y56']), local);
-    expect(local[0]).toEqual({ file: STPS_2019_FILE, line: 2, reason: expect.stringMatching(/^unknown region Y\d\d$/) });
+    expect(local[0]).toEqual({
+      file: STPS_2019_FILE,
+      line: 2,
+      reason: expect.stringMatching(/^unknown region Y\d\d$/),
+    });
   });
 });

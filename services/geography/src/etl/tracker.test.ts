@@ -23,14 +23,23 @@ describe('data/tracker-stps.csv', () => {
       population_text: 'Population: 700K',
     });
     // an STP the tracker does not cover gets no tracker columns
-    expect(trackerFields(tracker, 'QHM')).toMatchObject({ name: undefined, population: null, tracker_heading_line: null });
+    expect(trackerFields(tracker, 'QHM')).toMatchObject({
+      name: undefined,
+      population: null,
+      tracker_heading_line: null,
+    });
   });
 
   it('names file:line for a population that is not on its line and a name that is not its heading', () => {
     const dir = `${mkdtempSync(join(tmpdir(), 'geography-data-'))}/`;
     cpSync(GEOGRAPHY_DATA_DIR, dir, { recursive: true });
     const file = join(dir, 'tracker-stps.csv');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('Population: 700K', 'Population: 750K').replace('QJM,Lincolnshire,', 'QJM,Lincs,'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace('Population: 700K', 'Population: 750K')
+        .replace('QJM,Lincolnshire,', 'QJM,Lincs,'),
+    );
     const problems: DataProblem[] = [];
     readTrackerStps(dir, problems);
     expect(problems.map((p) => `${p.line} [${p.column}] ${p.reason}`)).toEqual([

@@ -28,13 +28,31 @@ export function readTrackerStps(dataDir: string, problems: DataProblem[]): Track
   const rows = readCsv(path, TrackerRow, problems);
   const cited: { line: number; column: string; citation: Citation }[] = [];
   for (const { value: t, line: at } of rows) {
-    cited.push({ line: at, column: 'heading_text', citation: { document: TRACKER, line: t.heading_line, text: t.heading_text } });
-    cited.push({ line: at, column: 'population_text', citation: { document: TRACKER, line: t.population_line, text: t.population_text } });
+    cited.push({
+      line: at,
+      column: 'heading_text',
+      citation: { document: TRACKER, line: t.heading_line, text: t.heading_text },
+    });
+    cited.push({
+      line: at,
+      column: 'population_text',
+      citation: { document: TRACKER, line: t.population_line, text: t.population_text },
+    });
     if (t.tracker_name.toUpperCase() !== t.heading_text.toUpperCase()) {
-      problems.push({ file: path, line: at, column: 'tracker_name', reason: `'${t.tracker_name}' is not the heading '${t.heading_text}' re-cased` });
+      problems.push({
+        file: path,
+        line: at,
+        column: 'tracker_name',
+        reason: `'${t.tracker_name}' is not the heading '${t.heading_text}' re-cased`,
+      });
     }
     if (parsePopulation(t.population_text) === null) {
-      problems.push({ file: path, line: at, column: 'population_text', reason: `no population can be read from '${t.population_text}'` });
+      problems.push({
+        file: path,
+        line: at,
+        column: 'population_text',
+        reason: `no population can be read from '${t.population_text}'`,
+      });
     }
   }
   verifyCitations(path, cited, problems);
@@ -42,7 +60,18 @@ export function readTrackerStps(dataDir: string, problems: DataProblem[]): Track
 }
 
 /** The columns of an STP row the tracker supplies (all null for an STP the tracker does not cover). */
-export function trackerFields(tracker: TrackerStps, code: string): Pick<NewStp, 'tracker_heading_line' | 'tracker_heading_text' | 'tracker_match_note' | 'population' | 'population_line' | 'population_text'> & { name: string | undefined } {
+export function trackerFields(
+  tracker: TrackerStps,
+  code: string,
+): Pick<
+  NewStp,
+  | 'tracker_heading_line'
+  | 'tracker_heading_text'
+  | 'tracker_match_note'
+  | 'population'
+  | 'population_line'
+  | 'population_text'
+> & { name: string | undefined } {
   const t = tracker.get(code)?.value;
   return {
     name: t?.tracker_name,

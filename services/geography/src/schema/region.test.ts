@@ -30,10 +30,13 @@ describe('regions', () => {
     const { body } = await postGraphQL<{
       south: { name: string; validTo: string; stps: { code: string }[] };
       midlands: { code: string; validFromIsInferred: boolean; source: { line: number } };
-    }>(geo.url, `{
+    }>(
+      geo.url,
+      `{
       south: region(code: "Y57") { name validTo stps { code } }
       midlands: region(code: "E40000008") { code validFromIsInferred source { line } }
-    }`);
+    }`,
+    );
     expect(body.data?.south.name).toBe('South of England');
     expect(body.data?.south.validTo).toBe('2018-03-31');
     expect(body.data?.south.stps).toHaveLength(13); // its last day: the 6 STPs of South East and 7 of South West
@@ -58,7 +61,10 @@ describe('regions', () => {
   });
 
   it('answers unknown and malformed region codes with clear errors', async () => {
-    const { body } = await postGraphQL(geo.url, `{ a: region(code: "Y99") { code } b: region(code: "North") { code } }`);
+    const { body } = await postGraphQL(
+      geo.url,
+      `{ a: region(code: "Y99") { code } b: region(code: "North") { code } }`,
+    );
     expect(body.errors?.map((e) => e.extensions?.code).sort()).toEqual(['BAD_USER_INPUT', 'NOT_FOUND']);
   });
 

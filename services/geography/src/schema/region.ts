@@ -8,7 +8,6 @@ import { RegionRef, type RegionSnapshotKey, RegionSnapshotRef, StpRef } from './
 const REGIONS_FILE = 'reference/nhs-england-regions.csv';
 const REGION_CODE = /^(Y\d{2}|E40\d{6})$/i;
 
-
 RegionRef.implement({
   description:
     'An NHS England region: four until March 2018, five in 2018/19, seven from April 2019. Keyed by its ODS code (e.g. Y60 Midlands).',
@@ -17,7 +16,12 @@ RegionRef.implement({
     onsCode: t.exposeString('ons_code', { nullable: false, description: 'ONS code, e.g. E40000008.' }),
     name: t.exposeString('name', { nullable: false }),
     validFrom: t.field({ type: 'Date', nullable: false, resolve: (r) => r.valid_from }),
-    validTo: t.field({ type: 'Date', nullable: true, description: 'Last day the region existed; null while it still does.', resolve: (r) => r.valid_to }),
+    validTo: t.field({
+      type: 'Date',
+      nullable: true,
+      description: 'Last day the region existed; null while it still does.',
+      resolve: (r) => r.valid_to,
+    }),
     validFromIsInferred: t.boolean({
       nullable: false,
       description: 'True where the reference list infers the opening date rather than stating it.',
@@ -64,8 +68,16 @@ RegionSnapshotRef.implement({
   fields: (t) => ({
     regionCode: t.exposeID('regionCode', { nullable: false }),
     asOf: t.field({ type: 'Date', nullable: false, resolve: (s) => s.asOf }),
-    region: t.field({ type: RegionRef, nullable: true, resolve: (s, _, ctx) => RegionRef.getDataloader(ctx).load(s.regionCode) }),
-    stps: t.field({ type: [StpRef], nullable: false, resolve: async (s, _, ctx) => (await membersOn(s, ctx)).map((m) => m.stp) }),
+    region: t.field({
+      type: RegionRef,
+      nullable: true,
+      resolve: (s, _, ctx) => RegionRef.getDataloader(ctx).load(s.regionCode),
+    }),
+    stps: t.field({
+      type: [StpRef],
+      nullable: false,
+      resolve: async (s, _, ctx) => (await membersOn(s, ctx)).map((m) => m.stp),
+    }),
     stpCodes: t.idList({
       nullable: false,
       description: 'ODS codes of the member STPs on the date, sorted.',
@@ -74,7 +86,7 @@ RegionSnapshotRef.implement({
     population: t.int({
       nullable: true,
       description:
-        'DERIVED: the sum of the member STPs\' populations as the tracker states them. Null when no member has one. See populationIsComplete.',
+        "DERIVED: the sum of the member STPs' populations as the tracker states them. Null when no member has one. See populationIsComplete.",
       resolve: async (s, _, ctx) => {
         const known = (await membersOn(s, ctx)).map((m) => m.stp.population).filter((p): p is number => p !== null);
         return known.length ? known.reduce((a, b) => a + b, 0) : null;
@@ -87,7 +99,8 @@ RegionSnapshotRef.implement({
     }),
     stpCodesWithoutPopulation: t.idList({
       nullable: false,
-      resolve: async (s, _, ctx) => (await membersOn(s, ctx)).filter((m) => m.stp.population === null).map((m) => m.stp_code),
+      resolve: async (s, _, ctx) =>
+        (await membersOn(s, ctx)).filter((m) => m.stp.population === null).map((m) => m.stp_code),
     }),
   }),
 });
@@ -105,7 +118,10 @@ builder.asEntity(RegionSnapshotRef, {
 function checkRegionCode(code: string): string {
   const trimmed = code.trim();
   if (!REGION_CODE.test(trimmed)) {
-    throw badInput(`'${code}' is not a region code: use an ODS code such as Y60 or an ONS code such as E40000008`, 'code');
+    throw badInput(
+      `'${code}' is not a region code: use an ODS code such as Y60 or an ONS code such as E40000008`,
+      'code',
+    );
   }
   return trimmed.toUpperCase();
 }

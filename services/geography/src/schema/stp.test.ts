@@ -13,7 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => hub.close());
 
-const query = <T = Record<string, unknown>>(q: string, variables?: Record<string, unknown>) => postGraphQL<T>(geo.url, q, variables);
+const query = <T = Record<string, unknown>>(q: string, variables?: Record<string, unknown>) =>
+  postGraphQL<T>(geo.url, q, variables);
 
 describe('stp(code)', () => {
   it('answers Lincolnshire with its population, source and region now and in 2018', async () => {
@@ -38,7 +39,10 @@ describe('stp(code)', () => {
       populationSource: {
         line: 819,
         text: 'Population: 700K',
-        document: { file: 'seeds/002_5ca6f18803646174.txt', publisher: 'Association of British HealthTech Industries (ABHI)' },
+        document: {
+          file: 'seeds/002_5ca6f18803646174.txt',
+          publisher: 'Association of British HealthTech Industries (ABHI)',
+        },
       },
       region: { code: 'Y60', name: 'Midlands' },
       earlier: { code: 'Y55', name: 'Midlands and East of England' },
@@ -76,12 +80,16 @@ describe('stp(code)', () => {
   });
 
   it('answers an unknown code with NOT_FOUND and a malformed one with BAD_USER_INPUT, never a 500', async () => {
-    const { status, body } = await query(`{ unknown: stp(code: "QZZ") { code } malformed: stp(code: "Lincs") { code } }`);
+    const { status, body } = await query(
+      `{ unknown: stp(code: "QZZ") { code } malformed: stp(code: "Lincs") { code } }`,
+    );
     expect(status).toBe(200);
     expect(body.data).toEqual({ unknown: null, malformed: null });
     const codes = Object.fromEntries((body.errors ?? []).map((e) => [e.path?.[0], e.extensions?.code]));
     expect(codes).toEqual({ unknown: 'NOT_FOUND', malformed: 'BAD_USER_INPUT' });
-    expect(body.errors?.find((e) => e.path?.[0] === 'unknown')?.message).toContain("no STP has the ODS or ONS code 'QZZ'");
+    expect(body.errors?.find((e) => e.path?.[0] === 'unknown')?.message).toContain(
+      "no STP has the ODS or ONS code 'QZZ'",
+    );
   });
 
   it('rejects an impossible date with a clear message', async () => {
@@ -92,16 +100,33 @@ describe('stp(code)', () => {
 
 describe('stps(filter, orderBy, paging)', () => {
   it('lists the eleven Midlands STPs of today and the seventeen of Midlands and East in June 2018', async () => {
-    const { body } = await query<{ now: { totalCount: number; nodes: { code: string }[] }; then: { totalCount: number } }>(`{
+    const { body } = await query<{
+      now: { totalCount: number; nodes: { code: string }[] };
+      then: { totalCount: number };
+    }>(`{
       now: stps(filter: { regionCode: "Y60" }, orderBy: CODE) { totalCount nodes { code } }
       then: stps(filter: { regionCode: "E40000002", asOf: "2018-06-01" }) { totalCount }
     }`);
-    expect(body.data?.now.nodes.map((n) => n.code)).toEqual(['QGH', 'QHL', 'QJ2', 'QJM', 'QK1', 'QNC', 'QOC', 'QPM', 'QT1', 'QUA', 'QWU']);
+    expect(body.data?.now.nodes.map((n) => n.code)).toEqual([
+      'QGH',
+      'QHL',
+      'QJ2',
+      'QJM',
+      'QK1',
+      'QNC',
+      'QOC',
+      'QPM',
+      'QT1',
+      'QUA',
+      'QWU',
+    ]);
     expect(body.data?.then.totalCount).toBe(17);
   });
 
   it('sorts by population and pages', async () => {
-    const { body } = await query<{ stps: { totalCount: number; hasNextPage: boolean; nodes: { code: string; population: number }[] } }>(
+    const { body } = await query<{
+      stps: { totalCount: number; hasNextPage: boolean; nodes: { code: string; population: number }[] };
+    }>(
       `{ stps(orderBy: POPULATION, descending: true, first: 2, offset: 1, filter: { inTracker: true }) { totalCount hasNextPage nodes { code population } } }`,
     );
     expect(body.data?.stps).toEqual({
@@ -115,7 +140,9 @@ describe('stps(filter, orderBy, paging)', () => {
   });
 
   it('filters by ICS status as the tracker states it', async () => {
-    const { body } = await query<{ stps: { nodes: { code: string }[] } }>(`{ stps(filter: { icsStatus: SECOND_WAVE }, orderBy: CODE) { nodes { code } } }`);
+    const { body } = await query<{ stps: { nodes: { code: string }[] } }>(
+      `{ stps(filter: { icsStatus: SECOND_WAVE }, orderBy: CODE) { nodes { code } } }`,
+    );
     expect(body.data?.stps.nodes.map((n) => n.code)).toEqual(['QJG', 'QR1', 'QT8', 'QWO']);
   });
 
@@ -139,7 +166,9 @@ describe('batching', () => {
   }
 
   it('resolves 2 or 44 Stp representations with the same number of SQL statements', async () => {
-    const all = await query<{ stps: { nodes: { code: string }[] } }>(`{ stps(first: 200, filter: { inTracker: true }) { nodes { code } } }`);
+    const all = await query<{ stps: { nodes: { code: string }[] } }>(
+      `{ stps(first: 200, filter: { inTracker: true }) { nodes { code } } }`,
+    );
     const codes = all.body.data?.stps.nodes.map((n) => n.code) ?? [];
     expect(codes).toHaveLength(44);
     // QVP has a successor, so both runs also take the second hop (successor -> Stp) once.
@@ -152,7 +181,9 @@ describe('batching', () => {
   it('lists STPs with their regions in a constant number of statements', async () => {
     const run = async (first: number) => {
       geo.counter.reset();
-      const { body } = await query(`{ stps(first: ${first}) { nodes { code region { code name } regionHistory { region { code } } } } }`);
+      const { body } = await query(
+        `{ stps(first: ${first}) { nodes { code region { code name } regionHistory { region { code } } } } }`,
+      );
       expect(body.errors).toBeUndefined();
       return geo.counter.count;
     };

@@ -12,7 +12,7 @@ const MAX_PAGE = 200;
 const IcsStatusEnum = builder.enumType('IcsStatus', {
   description: 'Integrated care system status as the tracker states it: the earliest wave of any ICS within the STP.',
   values: {
-    FIRST_WAVE: { description: 'Holds a first-wave ICS (numbered in the tracker\'s ICS list).' },
+    FIRST_WAVE: { description: "Holds a first-wave ICS (numbered in the tracker's ICS list)." },
     SECOND_WAVE: { description: 'Holds a second-wave ICS and no first-wave one.' },
     NONE: { description: 'The tracker names no ICS in this STP.' },
   } as const,
@@ -31,8 +31,16 @@ const IntegratedCareSystemRef = builder.objectRef<IcsDesignation>('IntegratedCar
     name: t.exposeString('ics_name', { nullable: false }),
     wave: t.field({ type: IcsStatusEnum, nullable: false, resolve: (i) => i.wave }),
     coversWholeStp: t.exposeBoolean('covers_whole_stp', { nullable: false }),
-    source: t.field({ type: 'Source', nullable: false, resolve: (i) => ({ document: TRACKER, line: i.list_line, text: i.list_text }) }),
-    waveSource: t.field({ type: 'Source', nullable: false, resolve: (i) => ({ document: TRACKER, line: i.wave_line, text: i.wave_text }) }),
+    source: t.field({
+      type: 'Source',
+      nullable: false,
+      resolve: (i) => ({ document: TRACKER, line: i.list_line, text: i.list_text }),
+    }),
+    waveSource: t.field({
+      type: 'Source',
+      nullable: false,
+      resolve: (i) => ({ document: TRACKER, line: i.wave_line, text: i.wave_text }),
+    }),
   }),
 });
 
@@ -69,11 +77,18 @@ const RegionMembershipRef = builder.objectRef<MembershipShape>('RegionMembership
 });
 
 const OnsCodeRef = builder
-  .objectRef<{ ons_code: string; valid_from_stated: string | null; valid_to_stated: string | null; note: string; source_document: string; source_line: number; source_text: string }>(
-    'StpOnsCode',
-  )
+  .objectRef<{
+    ons_code: string;
+    valid_from_stated: string | null;
+    valid_to_stated: string | null;
+    note: string;
+    source_document: string;
+    source_line: number;
+    source_text: string;
+  }>('StpOnsCode')
   .implement({
-    description: 'An ONS code an STP footprint has carried. ODS codes are never reused; ONS codes changed with boundaries.',
+    description:
+      'An ONS code an STP footprint has carried. ODS codes are never reused; ONS codes changed with boundaries.',
     fields: (t) => ({
       code: t.exposeString('ons_code', { nullable: false }),
       validFromAsStated: t.exposeString('valid_from_stated', { nullable: true }),
@@ -95,37 +110,65 @@ function defaultAsOf(stp: Stp): string {
 StpRef.implement({
   description: 'A Sustainability and Transformation Partnership, keyed by its ODS code (e.g. QJM for Lincolnshire).',
   fields: (t) => ({
-    code: t.exposeID('code', { nullable: false, description: 'ODS code, e.g. QJM. Stable: ODS codes are never reused.' }),
-    onsCode: t.exposeString('ons_code', { nullable: false, description: 'ONS code of April 2019 (or the last one, for a closed STP).' }),
+    code: t.exposeID('code', {
+      nullable: false,
+      description: 'ODS code, e.g. QJM. Stable: ODS codes are never reused.',
+    }),
+    onsCode: t.exposeString('ons_code', {
+      nullable: false,
+      description: 'ONS code of April 2019 (or the last one, for a closed STP).',
+    }),
     onsCodes: t.field({
       type: [OnsCodeRef],
       nullable: false,
       description: 'Every ONS code the footprint has carried, including 2016 predecessors and 2020 re-codes.',
       resolve: (stp, _, ctx) => onsCodesByStp(ctx).load(stp.code),
     }),
-    name: t.exposeString('name', { nullable: false, description: "The tracker's name (2017-2018), or the official name where the tracker has none." }),
+    name: t.exposeString('name', {
+      nullable: false,
+      description: "The tracker's name (2017-2018), or the official name where the tracker has none.",
+    }),
     nameSource: t.field({
       type: 'Source',
       nullable: true,
-      resolve: (s) => (s.tracker_heading_line && s.tracker_heading_text ? { document: TRACKER, line: s.tracker_heading_line, text: s.tracker_heading_text } : null),
+      resolve: (s) =>
+        s.tracker_heading_line && s.tracker_heading_text
+          ? { document: TRACKER, line: s.tracker_heading_line, text: s.tracker_heading_text }
+          : null,
     }),
-    officialName: t.exposeString('official_name', { nullable: false, description: 'The ONS/ODS name (April 2019, or at closure).' }),
+    officialName: t.exposeString('official_name', {
+      nullable: false,
+      description: 'The ONS/ODS name (April 2019, or at closure).',
+    }),
     officialNameSource: t.field({
       type: 'Source',
       nullable: false,
-      resolve: (s) => ({ document: s.official_source_document, line: s.official_source_line, text: s.official_source_text }),
+      resolve: (s) => ({
+        document: s.official_source_document,
+        line: s.official_source_line,
+        text: s.official_source_text,
+      }),
     }),
     trackerMatchNote: t.exposeString('tracker_match_note', {
       nullable: true,
       description: 'How the tracker section was matched to the official footprint (by footprint, not spelling).',
     }),
     inTracker: t.boolean({ nullable: false, resolve: (s) => s.tracker_heading_line !== null }),
-    population: t.exposeInt('population', { nullable: true, description: 'People served, as the tracker states it (see populationSource).' }),
-    populationAsStated: t.exposeString('population_text', { nullable: true, description: 'The population exactly as written, e.g. "Population: 700K".' }),
+    population: t.exposeInt('population', {
+      nullable: true,
+      description: 'People served, as the tracker states it (see populationSource).',
+    }),
+    populationAsStated: t.exposeString('population_text', {
+      nullable: true,
+      description: 'The population exactly as written, e.g. "Population: 700K".',
+    }),
     populationSource: t.field({
       type: 'Source',
       nullable: true,
-      resolve: (s) => (s.population_line && s.population_text ? { document: TRACKER, line: s.population_line, text: s.population_text } : null),
+      resolve: (s) =>
+        s.population_line && s.population_text
+          ? { document: TRACKER, line: s.population_line, text: s.population_text }
+          : null,
     }),
     icsStatus: t.field({
       type: IcsStatusEnum,
@@ -142,9 +185,19 @@ StpRef.implement({
       nullable: false,
       resolve: (s, _, ctx) => icsByStp(ctx).load(s.code),
     }),
-    validFrom: t.field({ type: 'Date', nullable: true, description: 'First day (lower bound of a partially stated date); null where no source states it.', resolve: (s) => s.valid_from }),
+    validFrom: t.field({
+      type: 'Date',
+      nullable: true,
+      description: 'First day (lower bound of a partially stated date); null where no source states it.',
+      resolve: (s) => s.valid_from,
+    }),
     validFromAsStated: t.exposeString('valid_from_stated', { nullable: true }),
-    validTo: t.field({ type: 'Date', nullable: true, description: 'Last day the STP existed; null while it does.', resolve: (s) => s.valid_to }),
+    validTo: t.field({
+      type: 'Date',
+      nullable: true,
+      description: 'Last day the STP existed; null while it does.',
+      resolve: (s) => s.valid_to,
+    }),
     validToAsStated: t.exposeString('valid_to_stated', { nullable: true }),
     successor: t.field({
       type: StpRef,
@@ -152,11 +205,16 @@ StpRef.implement({
       description: 'The STP this one merged into (QHM for the three North East and Cumbria STPs).',
       resolve: (s) => s.successor_code,
     }),
-    predecessors: t.field({ type: [StpRef], nullable: false, resolve: (s, _, ctx) => predecessorsByStp(ctx).load(s.code) }),
+    predecessors: t.field({
+      type: [StpRef],
+      nullable: false,
+      resolve: (s, _, ctx) => predecessorsByStp(ctx).load(s.code),
+    }),
     region: t.field({
       type: RegionRef,
       nullable: true,
-      description: "The region on a date. Without asOf: the latest membership (today's, or the last one of a closed STP). Null when the STP did not exist then.",
+      description:
+        "The region on a date. Without asOf: the latest membership (today's, or the last one of a closed STP). Null when the STP did not exist then.",
       args: { asOf: t.arg({ type: 'Date', required: false }) },
       resolve: async (stp, { asOf }, ctx) => {
         const on = asOf ?? defaultAsOf(stp);
@@ -194,7 +252,10 @@ const StpFilterInput = builder.inputType('StpFilter', {
   fields: (t) => ({
     nameContains: t.string({ description: 'Case-insensitive fragment of the tracker or official name.' }),
     regionCode: t.id({ description: 'Region ODS or ONS code; membership as of `asOf` (default today).' }),
-    asOf: t.field({ type: 'Date', description: 'Only STPs that existed on this date (and, with regionCode, were in that region then).' }),
+    asOf: t.field({
+      type: 'Date',
+      description: 'Only STPs that existed on this date (and, with regionCode, were in that region then).',
+    }),
     icsStatus: t.field({ type: IcsStatusEnum }),
     inTracker: t.boolean({ description: 'Only the 44 tracker STPs (true) or only those it does not cover (false).' }),
   }),
@@ -212,12 +273,16 @@ builder.queryFields((t) => ({
   stp: t.field({
     type: StpRef,
     nullable: true,
-    description: 'An STP by ODS code (QJM) or any ONS code it has carried (E54000013). Unknown codes are a NOT_FOUND error.',
+    description:
+      'An STP by ODS code (QJM) or any ONS code it has carried (E54000013). Unknown codes are a NOT_FOUND error.',
     args: { code: t.arg.id({ required: true }) },
     resolve: async (_, { code }, ctx) => {
       const given = String(code).trim().toUpperCase();
       if (!STP_CODE.test(given)) {
-        throw badInput(`'${code}' is not an STP code: use an ODS code such as QJM or an ONS code such as E54000013`, 'code');
+        throw badInput(
+          `'${code}' is not an STP code: use an ODS code such as QJM or an ONS code such as E54000013`,
+          'code',
+        );
       }
       const resolved = (await resolveStpCodes(ctx.db, [given])).get(given);
       if (!resolved) throw notFound('STP', `no STP has the ODS or ONS code '${given}'`);
@@ -242,7 +307,10 @@ builder.queryFields((t) => ({
       if (offset < 0) throw badInput('offset must not be negative', 'offset');
       const filter = args.filter ?? {};
       const { rows, totalCount } = await listStps(ctx.db, {
-        filter: { ...filter, regionCode: filter.regionCode === undefined || filter.regionCode === null ? null : String(filter.regionCode) },
+        filter: {
+          ...filter,
+          regionCode: filter.regionCode === undefined || filter.regionCode === null ? null : String(filter.regionCode),
+        },
         orderBy: (args.orderBy ?? 'NAME') as StpOrder,
         descending: args.descending ?? false,
         limit: first,

@@ -33,12 +33,24 @@ export async function findPeopleByIds(db: Db, ids: readonly string[]): Promise<P
 
 export async function sourcesOfOrganisations(db: Db, ids: readonly string[]): Promise<OrganisationSource[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('organisation_source').selectAll().where('organisation_id', 'in', ids).orderBy('organisation_id').orderBy('position').execute();
+  return db
+    .selectFrom('organisation_source')
+    .selectAll()
+    .where('organisation_id', 'in', ids)
+    .orderBy('organisation_id')
+    .orderBy('position')
+    .execute();
 }
 
 export async function rolesOfPeople(db: Db, personIds: readonly string[]): Promise<RoleWithOrganisations[]> {
   if (personIds.length === 0) return [];
-  return db.selectFrom('role as r').selectAll('r').select(organisationIds).where('r.person_id', 'in', personIds).orderBy('r.position').execute();
+  return db
+    .selectFrom('role as r')
+    .selectAll('r')
+    .select(organisationIds)
+    .where('r.person_id', 'in', personIds)
+    .orderBy('r.position')
+    .execute();
 }
 
 export type RoleThroughOrganisation = RoleWithOrganisations & { through_organisation_id: string };
@@ -57,7 +69,11 @@ export async function rolesOfOrganisations(db: Db, ids: readonly string[]): Prom
     .execute();
 }
 
-export async function rolesOfStps(db: Db, stpCodes: readonly string[], kind: RoleKind): Promise<RoleWithOrganisations[]> {
+export async function rolesOfStps(
+  db: Db,
+  stpCodes: readonly string[],
+  kind: RoleKind,
+): Promise<RoleWithOrganisations[]> {
   if (stpCodes.length === 0) return [];
   return db
     .selectFrom('role as r')
@@ -71,12 +87,24 @@ export async function rolesOfStps(db: Db, stpCodes: readonly string[], kind: Rol
 
 export async function rolesOfRegions(db: Db, regionCodes: readonly string[]): Promise<RoleWithOrganisations[]> {
   if (regionCodes.length === 0) return [];
-  return db.selectFrom('role as r').selectAll('r').select(organisationIds).where('r.region_code', 'in', regionCodes).orderBy('r.position').execute();
+  return db
+    .selectFrom('role as r')
+    .selectAll('r')
+    .select(organisationIds)
+    .where('r.region_code', 'in', regionCodes)
+    .orderBy('r.position')
+    .execute();
 }
 
 export async function notesOfRegions(db: Db, regionCodes: readonly string[]): Promise<RegionLeadershipNote[]> {
   if (regionCodes.length === 0) return [];
-  return db.selectFrom('region_leadership_note').selectAll().where('region_code', 'in', regionCodes).orderBy('region_code').orderBy('position').execute();
+  return db
+    .selectFrom('region_leadership_note')
+    .selectAll()
+    .where('region_code', 'in', regionCodes)
+    .orderBy('region_code')
+    .orderBy('position')
+    .execute();
 }
 
 /** A case-insensitive substring pattern, with LIKE's own wildcards taken literally. */
@@ -99,17 +127,33 @@ export async function listOrganisations(
   let query = db.selectFrom('organisation').selectAll();
   if (filter.search) query = query.where('name', 'ilike', containsPattern(filter.search));
   if (filter.kind) query = query.where('kind', '=', filter.kind);
-  const rows = await query.select(sql<number>`count(*) over ()`.as('total_count')).orderBy('name').orderBy('id').limit(limit).offset(offset).execute();
+  const rows = await query
+    .select(sql<number>`count(*) over ()`.as('total_count'))
+    .orderBy('name')
+    .orderBy('id')
+    .limit(limit)
+    .offset(offset)
+    .execute();
   let totalCount = rows[0]?.total_count;
   if (totalCount === undefined && (offset > 0 || limit === 0)) {
     // Past the last page the window count has no row to ride on; ask once more for the total.
-    totalCount = (await query.clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n;
+    totalCount = (
+      await query
+        .clearSelect()
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst()
+    )?.n;
   }
   return { rows: rows.map(({ total_count: _, ...o }) => o), totalCount: Number(totalCount ?? 0) };
 }
 
 /** One page of people by family name and the total, in one statement (two only when asked past the end). */
-export async function listPeople(db: Db, filter: { search?: string | null | undefined }, limit: number, offset: number): Promise<Page<Person>> {
+export async function listPeople(
+  db: Db,
+  filter: { search?: string | null | undefined },
+  limit: number,
+  offset: number,
+): Promise<Page<Person>> {
   let query = db.selectFrom('person').selectAll();
   if (filter.search) query = query.where('name', 'ilike', containsPattern(filter.search));
   const rows = await query
@@ -122,7 +166,12 @@ export async function listPeople(db: Db, filter: { search?: string | null | unde
     .execute();
   let totalCount = rows[0]?.total_count;
   if (totalCount === undefined && (offset > 0 || limit === 0)) {
-    totalCount = (await query.clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n;
+    totalCount = (
+      await query
+        .clearSelect()
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst()
+    )?.n;
   }
   return { rows: rows.map(({ total_count: _, ...p }) => p), totalCount: Number(totalCount ?? 0) };
 }

@@ -30,7 +30,9 @@ export class DataFolder {
   }
 }
 
-export const slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'expected a slug such as south-west-lincolnshire-ccg');
+export const slug = z
+  .string()
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'expected a slug such as south-west-lincolnshire-ccg');
 export const line = z.coerce.number().int().positive();
 export const optionalLine = z.union([z.literal(''), line]);
 export const seedDocument = z.enum(SEED_DOCUMENTS);
@@ -38,7 +40,13 @@ export const flagCode = z.string().regex(/^[A-Z][A-Z_]+$/, 'expected a flag code
 export const stpCode = z.string().regex(/^Q[A-Z0-9]{2}$/, 'expected an STP ODS code such as QJM');
 
 /** Reports every row whose key an earlier row of the same file already has. */
-export function duplicates<T>(rows: readonly DataRow<T>[], keyOf: (row: T) => string, file: string, column: string, problems: DataProblem[]): void {
+export function duplicates<T>(
+  rows: readonly DataRow<T>[],
+  keyOf: (row: T) => string,
+  file: string,
+  column: string,
+  problems: DataProblem[],
+): void {
   const seen = new Map<string, number>();
   for (const { value, line: at } of rows) {
     const key = keyOf(value);

@@ -50,20 +50,49 @@ describe('rows built from the data files', () => {
     expect(rows.organisations).toHaveLength(47);
     expect(rows.people).toHaveLength(51);
     expect(rows.roles).toHaveLength(57);
-    const kinds = rows.organisations.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.kind]: (acc[o.kind] ?? 0) + 1 }), {});
-    expect(kinds).toEqual({ CCG: 20, NHS_FOUNDATION_TRUST: 10, NHS_TRUST: 9, LOCAL_AUTHORITY: 5, NATIONAL_BODY: 2, OTHER: 1 });
+    const kinds = rows.organisations.reduce<Record<string, number>>(
+      (acc, o) => ({ ...acc, [o.kind]: (acc[o.kind] ?? 0) + 1 }),
+      {},
+    );
+    expect(kinds).toEqual({
+      CCG: 20,
+      NHS_FOUNDATION_TRUST: 10,
+      NHS_TRUST: 9,
+      LOCAL_AUTHORITY: 5,
+      NATIONAL_BODY: 2,
+      OTHER: 1,
+    });
     // No ODS code is stated in any source the hub holds, so none is stored.
     expect(rows.organisations.filter((o) => o.ods_code !== null)).toEqual([]);
     // The Lincolnshire paper names four of its "seven NHS organisations" (line 20): three of its four CCGs and ULHT.
-    const paper = new Set(rows.organisationSources.filter((s) => s.source_document === LINCOLNSHIRE_PAPER && s.source_line < 300).map((s) => s.organisation_id));
-    const local = rows.organisations.filter((o) => paper.has(o.id) && ['CCG', 'NHS_TRUST', 'NHS_FOUNDATION_TRUST'].includes(o.kind)).map((o) => o.id);
-    expect(local.sort()).toEqual(['east-lincolnshire-ccg', 'lincolnshire-west-ccg', 'south-west-lincolnshire-ccg', 'united-lincolnshire-hospitals-nhs-trust']);
-    expect([...paper].filter((id) => !local.includes(id)).sort()).toEqual(['lincolnshire-county-council', 'nhs-england', 'nhs-improvement']);
+    const paper = new Set(
+      rows.organisationSources
+        .filter((s) => s.source_document === LINCOLNSHIRE_PAPER && s.source_line < 300)
+        .map((s) => s.organisation_id),
+    );
+    const local = rows.organisations
+      .filter((o) => paper.has(o.id) && ['CCG', 'NHS_TRUST', 'NHS_FOUNDATION_TRUST'].includes(o.kind))
+      .map((o) => o.id);
+    expect(local.sort()).toEqual([
+      'east-lincolnshire-ccg',
+      'lincolnshire-west-ccg',
+      'south-west-lincolnshire-ccg',
+      'united-lincolnshire-hospitals-nhs-trust',
+    ]);
+    expect([...paper].filter((id) => !local.includes(id)).sort()).toEqual([
+      'lincolnshire-county-council',
+      'nhs-england',
+      'nhs-improvement',
+    ]);
   });
 
   it('cites only text that stands verbatim on the cited line', () => {
     const citations = [
-      ...rows.organisationSources.map((s) => ({ document: s.source_document, line: s.source_line, text: s.source_text })),
+      ...rows.organisationSources.map((s) => ({
+        document: s.source_document,
+        line: s.source_line,
+        text: s.source_text,
+      })),
       ...rows.roles.map((r) => ({ document: r.source_document, line: r.source_line, text: r.source_text })),
       ...rows.roles.flatMap((r) =>
         r.stated_on_source_document && r.stated_on_source_line && r.stated_on_source_text
@@ -78,18 +107,27 @@ describe('rows built from the data files', () => {
   });
 
   it('dates each role by the part of the document its line falls in', () => {
-    const stevens = rows.roles.filter((r) => r.person_id === 'simon-stevens').map((r) => [r.id, r.title, r.stated_on, r.stated_on_source_line]);
+    const stevens = rows.roles
+      .filter((r) => r.person_id === 'simon-stevens')
+      .map((r) => [r.id, r.title, r.stated_on, r.stated_on_source_line]);
     expect(stevens).toEqual([
       ['000-441-chief-executive', 'Chief Executive', '2018-03-27', 380],
       ['001-8-chief-executive', 'Chief Executive', '2018-03-29', 3],
       ['004-70-chief-executive', 'CEO', '2016-12-12', 11],
     ]);
-    expect(rows.roles.find((r) => r.id === '000-353-national-director')).toMatchObject({ stated_on: '2018-05-09', name_line: 352 });
-    expect(rows.roles.find((r) => r.id === '000-7-programme-director')).toMatchObject({ stated_on: '2018-06-01', stp_code: 'QJM' });
+    expect(rows.roles.find((r) => r.id === '000-353-national-director')).toMatchObject({
+      stated_on: '2018-05-09',
+      name_line: 352,
+    });
+    expect(rows.roles.find((r) => r.id === '000-7-programme-director')).toMatchObject({
+      stated_on: '2018-06-01',
+      stp_code: 'QJM',
+    });
   });
 
   it("flags the tracker's oddities rather than correcting them", () => {
-    const flagsOf = (id: string) => (JSON.parse(rows.roles.find((r) => r.id === id)?.flags ?? 'null') as { code: string }[]).map((f) => f.code);
+    const flagsOf = (id: string) =>
+      (JSON.parse(rows.roles.find((r) => r.id === id)?.flags ?? 'null') as { code: string }[]).map((f) => f.code);
     expect(flagsOf('002-1622-stp-lead')).toEqual(['DUPLICATED_LEAD']);
     expect(flagsOf('002-1652-stp-lead')).toEqual(['DUPLICATED_LEAD']);
     expect(flagsOf('002-712-stp-lead')).toEqual(['ORGANISATION_NOT_STATED']);
@@ -118,7 +156,12 @@ describe('seeding', () => {
   const counts = async () => {
     const db = running.db;
     const n = async (table: keyof OrganisationsDatabase) =>
-      (await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n;
     return {
       organisation: await n('organisation'),
       organisation_source: await n('organisation_source'),
@@ -130,52 +173,95 @@ describe('seeding', () => {
   };
 
   it('loads every row, and a second run leaves the same rows', async () => {
-    const expected = { organisation: 47, organisation_source: 66, person: 51, role: 57, role_organisation: 48, region_leadership_note: 33 };
+    const expected = {
+      organisation: 47,
+      organisation_source: 66,
+      person: 51,
+      role: 57,
+      role_organisation: 48,
+      region_leadership_note: 33,
+    };
     expect(running.seedReport).toEqual(expected);
     expect(await counts()).toEqual(expected);
     expect(await seedOrganisations(running.db)).toEqual(expected);
     expect(await counts()).toEqual(expected);
-    const kitt = await running.db.selectFrom('person').selectAll().where('id', '=', 'allan-kitt').executeTakeFirstOrThrow();
+    const kitt = await running.db
+      .selectFrom('person')
+      .selectAll()
+      .where('id', '=', 'allan-kitt')
+      .executeTakeFirstOrThrow();
     expect(kitt).toMatchObject({ name: 'Allan Kitt', given_name: 'Allan', family_name: 'Kitt', flags: [] });
   });
 
   it('rejects a malformed row with file:line [column] and leaves the database as it was', async () => {
     const before = await counts();
-    const dir = brokenCopy('roles.csv', (csv) => csv.replace('002-822-stp-lead,allan-kitt,STP_LEAD,', '002-822-stp-lead,allan-kitt,STP_LEADER,'));
+    const dir = brokenCopy('roles.csv', (csv) =>
+      csv.replace('002-822-stp-lead,allan-kitt,STP_LEAD,', '002-822-stp-lead,allan-kitt,STP_LEADER,'),
+    );
     const error = await seedOrganisations(running.db, { dataDir: dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataFileError);
     expect((error as Error).message).toMatch(/organisations-data-[^/]+\/roles\.csv:19 \[kind\]: Invalid option/);
     expect(await counts()).toEqual(before);
-    const lead = await running.db.selectFrom('role').select(['person_id', 'kind']).where('id', '=', '002-822-stp-lead').executeTakeFirstOrThrow();
+    const lead = await running.db
+      .selectFrom('role')
+      .select(['person_id', 'kind'])
+      .where('id', '=', '002-822-stp-lead')
+      .executeTakeFirstOrThrow();
     expect(lead).toEqual({ person_id: 'allan-kitt', kind: 'STP_LEAD' });
   });
 
   it('rejects a citation whose line number is wrong, naming the data row and what the line reads', () => {
     // organisation-sources.csv line 18: South West Lincolnshire CCG at tracker line 822; 823 is blank.
-    const message = seedError(brokenCopy('organisation-sources.csv', (csv) => csv.replace(`${TRACKER},822,South West Lincolnshire CCG`, `${TRACKER},823,South West Lincolnshire CCG`)));
-    expect(message).toContain('organisation-sources.csv:18 [text]: citation does not hold: seeds/002_5ca6f18803646174.txt:823 does not contain "South West Lincolnshire CCG" (it reads "")');
+    const message = seedError(
+      brokenCopy('organisation-sources.csv', (csv) =>
+        csv.replace(`${TRACKER},822,South West Lincolnshire CCG`, `${TRACKER},823,South West Lincolnshire CCG`),
+      ),
+    );
+    expect(message).toContain(
+      'organisation-sources.csv:18 [text]: citation does not hold: seeds/002_5ca6f18803646174.txt:823 does not contain "South West Lincolnshire CCG" (it reads "")',
+    );
     // ...and the role that names the CCG on line 822 no longer finds it named there.
     expect(message).toContain('has no row naming south-west-lincolnshire-ccg at seeds/002_5ca6f18803646174.txt:822');
   });
 
   it('refuses a role whose text or name does not stand on its line', () => {
     const message = seedError(
-      brokenCopy('roles.csv', (csv) => csv.replace('"**Lead:** Allan Kitt, South West Lincolnshire CCG",', '"**Lead:** Alan Kitt, South West Lincolnshire CCG",')),
+      brokenCopy('roles.csv', (csv) =>
+        csv.replace(
+          '"**Lead:** Allan Kitt, South West Lincolnshire CCG",',
+          '"**Lead:** Alan Kitt, South West Lincolnshire CCG",',
+        ),
+      ),
     );
-    expect(message).toMatch(/roles\.csv:19 \[text\]: citation does not hold: seeds\/002_5ca6f18803646174\.txt:822 does not contain "\*\*Lead:\*\* Alan Kitt/);
-    const wrongName = seedError(brokenCopy('people.csv', (csv) => csv.replace('allan-kitt,Allan Kitt', 'allan-kitt,Alan Kitt')));
+    expect(message).toMatch(
+      /roles\.csv:19 \[text\]: citation does not hold: seeds\/002_5ca6f18803646174\.txt:822 does not contain "\*\*Lead:\*\* Alan Kitt/,
+    );
+    const wrongName = seedError(
+      brokenCopy('people.csv', (csv) => csv.replace('allan-kitt,Allan Kitt', 'allan-kitt,Alan Kitt')),
+    );
     expect(wrongName).toMatch(/people\.csv:\d+ \[id\]: expected the slug of the name without honorifics, 'alan-kitt'/);
     expect(wrongName).toMatch(/roles\.csv:19 \[name_line\]: the name as written in people\.csv does not stand there/);
   });
 
   it('refuses data that leaves a lead line of the tracker unread', () => {
-    const message = seedError(brokenCopy('roles.csv', (csv) => csv.split('\n').filter((l) => !l.startsWith('002-712-stp-lead,')).join('\n')));
+    const message = seedError(
+      brokenCopy('roles.csv', (csv) =>
+        csv
+          .split('\n')
+          .filter((l) => !l.startsWith('002-712-stp-lead,'))
+          .join('\n'),
+      ),
+    );
     expect(message).toContain('seeds/002_5ca6f18803646174.txt:712 states a lead, read by 0 STP_LEAD rows (expected 1)');
     expect(message).toContain('no STP_LEAD row for QNC (Staffordshire & Stoke-on-Trent)');
   });
 
   it('refuses an ODS code without a citation that states it', () => {
-    const message = seedError(brokenCopy('organisations.csv', (csv) => csv.replace('nhs-england,NHS England,,,,,,', 'nhs-england,NHS England,X24,,,,,')));
+    const message = seedError(
+      brokenCopy('organisations.csv', (csv) =>
+        csv.replace('nhs-england,NHS England,,,,,,', 'nhs-england,NHS England,X24,,,,,'),
+      ),
+    );
     expect(message).toMatch(/organisations\.csv:46 \[ods_code\]: an ODS code needs its citation/);
   });
 });

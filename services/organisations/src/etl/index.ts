@@ -1,5 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { checkCitation, type DataProblem, displayPath, replaceTables, type SeedReport, throwIfProblems } from '@nhs-hub/kit';
+import {
+  checkCitation,
+  type DataProblem,
+  displayPath,
+  replaceTables,
+  type SeedReport,
+  throwIfProblems,
+} from '@nhs-hub/kit';
 import type { Kysely } from 'kysely';
 import type {
   NewOrganisation,
@@ -49,20 +56,33 @@ export function buildOrganisationsRows(paths: OrganisationsDataPaths = {}): Orga
   // The dates roles are stated on are constants in documents.ts: their citations must hold too.
   for (const part of DATED_PARTS) {
     const reason = part.dateSource ? checkCitation(part.dateSource) : null;
-    if (reason) problems.push({ file: displayPath(DOCUMENTS_TS), line: 1, column: 'DATED_PARTS', reason: `date citation does not hold: ${reason}` });
+    if (reason)
+      problems.push({
+        file: displayPath(DOCUMENTS_TS),
+        line: 1,
+        column: 'DATED_PARTS',
+        reason: `date citation does not hold: ${reason}`,
+      });
   }
   const sections = readSections(folder, problems);
   const { rows: organisationRows, organisations } = readOrganisations(folder, problems);
   const organisationSources = readOrganisationSources(folder, organisationRows, problems);
   const { people, byId } = readPeople(folder, problems);
-  const { roles, roleOrganisations } = readRoles(folder, { sections, organisationIds: new Set(organisations.map((o) => o.id)), organisationSources, people: byId }, problems);
+  const { roles, roleOrganisations } = readRoles(
+    folder,
+    { sections, organisationIds: new Set(organisations.map((o) => o.id)), organisationSources, people: byId },
+    problems,
+  );
   const regionNotes = readRegionLeadership(folder, problems);
   throwIfProblems(problems);
   return { organisations, organisationSources, people, roles, roleOrganisations, regionNotes };
 }
 
 /** Validates every data file first, then replaces the subgraph's rows in one transaction. */
-export async function seedOrganisations(db: Kysely<OrganisationsDatabase>, paths: OrganisationsDataPaths = {}): Promise<SeedReport> {
+export async function seedOrganisations(
+  db: Kysely<OrganisationsDatabase>,
+  paths: OrganisationsDataPaths = {},
+): Promise<SeedReport> {
   const rows = buildOrganisationsRows(paths);
   return replaceTables(db, [
     ['organisation', rows.organisations],

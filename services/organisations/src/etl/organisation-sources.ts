@@ -4,19 +4,32 @@ import type { NewOrganisationSource } from '../db/types.js';
 import { DATA_FILES, type DataFolder, duplicates, line, seedDocument, slug } from './files.js';
 import type { OrganisationInput } from './organisations.js';
 
-const OrganisationSourceRow = z.object({ organisation_id: slug, document: seedDocument, line, text: z.string().min(1) });
+const OrganisationSourceRow = z.object({
+  organisation_id: slug,
+  document: seedDocument,
+  line,
+  text: z.string().min(1),
+});
 
 /**
  * organisation-sources.csv: the lines naming each organisation, verbatim. Every organisation needs
  * at least one, and its name must be written in one of them.
  */
-export function readOrganisationSources(folder: DataFolder, organisations: readonly DataRow<OrganisationInput>[], problems: DataProblem[]): NewOrganisationSource[] {
+export function readOrganisationSources(
+  folder: DataFolder,
+  organisations: readonly DataRow<OrganisationInput>[],
+  problems: DataProblem[],
+): NewOrganisationSource[] {
   const file = folder.file('organisationSources');
   const rows = readCsv(folder.path('organisationSources'), OrganisationSourceRow, problems);
   duplicates(rows, (s) => `${s.organisation_id}@${s.document}:${s.line}`, file, 'line', problems);
   verifyCitations(
     folder.path('organisationSources'),
-    rows.map(({ value: s, line: at }) => ({ line: at, column: 'text', citation: { document: s.document, line: s.line, text: s.text } })),
+    rows.map(({ value: s, line: at }) => ({
+      line: at,
+      column: 'text',
+      citation: { document: s.document, line: s.line, text: s.text },
+    })),
     problems,
   );
   const ids = new Set(organisations.map((o) => o.value.id));
@@ -29,14 +42,31 @@ export function readOrganisationSources(folder: DataFolder, organisations: reado
     }
     const position = (count.get(s.organisation_id) ?? 0) + 1;
     count.set(s.organisation_id, position);
-    sources.push({ organisation_id: s.organisation_id, position, source_document: s.document, source_line: s.line, source_text: s.text });
+    sources.push({
+      organisation_id: s.organisation_id,
+      position,
+      source_document: s.document,
+      source_line: s.line,
+      source_text: s.text,
+    });
   }
   const orgFile = folder.file('organisations');
   for (const { value: o, line: at } of organisations) {
     const texts = sources.filter((s) => s.organisation_id === o.id).map((s) => s.source_text);
-    if (texts.length === 0) problems.push({ file: orgFile, line: at, column: 'id', reason: `no line of ${DATA_FILES.organisationSources} names ${o.id}` });
+    if (texts.length === 0)
+      problems.push({
+        file: orgFile,
+        line: at,
+        column: 'id',
+        reason: `no line of ${DATA_FILES.organisationSources} names ${o.id}`,
+      });
     else if (!texts.some((t) => t.includes(o.name))) {
-      problems.push({ file: orgFile, line: at, column: 'name', reason: `the name ${JSON.stringify(o.name)} is not written in any of its cited texts` });
+      problems.push({
+        file: orgFile,
+        line: at,
+        column: 'name',
+        reason: `the name ${JSON.stringify(o.name)} is not written in any of its cited texts`,
+      });
     }
   }
   return sources;

@@ -14,21 +14,44 @@ describe('organisations.csv and organisation-sources.csv', () => {
   it('derives each kind from the name and stores no ODS code no source states', () => {
     expect(problems).toEqual([]);
     expect(organisations).toHaveLength(47);
-    expect(organisations.find((o) => o.id === 'south-west-lincolnshire-ccg')).toMatchObject({ name: 'South West Lincolnshire CCG', kind: 'CCG', position: 17, ods_code: null, flags: '[]' });
+    expect(organisations.find((o) => o.id === 'south-west-lincolnshire-ccg')).toMatchObject({
+      name: 'South West Lincolnshire CCG',
+      kind: 'CCG',
+      position: 17,
+      ods_code: null,
+      flags: '[]',
+    });
     expect(organisations.find((o) => o.id === 'united-lincolnshire-hospitals-nhs-trust')?.kind).toBe('NHS_TRUST');
   });
 
   it('keeps every line naming an organisation, in file order', () => {
     expect(sources).toHaveLength(66);
     expect(sources.filter((s) => s.organisation_id === 'south-west-lincolnshire-ccg')).toEqual([
-      { organisation_id: 'south-west-lincolnshire-ccg', position: 1, source_document: TRACKER, source_line: 822, source_text: 'South West Lincolnshire CCG' },
-      { organisation_id: 'south-west-lincolnshire-ccg', position: 2, source_document: LINCOLNSHIRE_PAPER, source_line: 217, source_text: 'South West Lincolnshire CCG' },
+      {
+        organisation_id: 'south-west-lincolnshire-ccg',
+        position: 1,
+        source_document: TRACKER,
+        source_line: 822,
+        source_text: 'South West Lincolnshire CCG',
+      },
+      {
+        organisation_id: 'south-west-lincolnshire-ccg',
+        position: 2,
+        source_document: LINCOLNSHIRE_PAPER,
+        source_line: 217,
+        source_text: 'South West Lincolnshire CCG',
+      },
     ]);
   });
 
   it('refuses an id that is not the slug of the name, and an ODS code without its citation', () => {
     const folder = editedCopy('organisations.csv', (csv) =>
-      csv.replace('south-west-lincolnshire-ccg,South West Lincolnshire CCG,,', 'sw-lincs-ccg,South West Lincolnshire CCG,,').replace('nhs-england,NHS England,,,,,,', 'nhs-england,NHS England,X24,,,,,'),
+      csv
+        .replace(
+          'south-west-lincolnshire-ccg,South West Lincolnshire CCG,,',
+          'sw-lincs-ccg,South West Lincolnshire CCG,,',
+        )
+        .replace('nhs-england,NHS England,,,,,,', 'nhs-england,NHS England,X24,,,,,'),
     );
     const local: DataProblem[] = [];
     const read = readOrganisations(folder, local);

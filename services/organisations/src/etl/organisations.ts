@@ -21,20 +21,35 @@ export type OrganisationInput = z.output<typeof OrganisationRow>;
  * organisations.csv: every organisation the seeds name, its kind derived from its name (kinds.ts),
  * and an ODS code only with a citation that states it.
  */
-export function readOrganisations(folder: DataFolder, problems: DataProblem[]): { rows: DataRow<OrganisationInput>[]; organisations: NewOrganisation[] } {
+export function readOrganisations(
+  folder: DataFolder,
+  problems: DataProblem[],
+): { rows: DataRow<OrganisationInput>[]; organisations: NewOrganisation[] } {
   const file = folder.file('organisations');
   const rows = readCsv(folder.path('organisations'), OrganisationRow, problems);
   duplicates(rows, (o) => o.id, file, 'id', problems);
   const organisations = rows.map(({ value: o, line: at }, i): NewOrganisation => {
-    if (o.id !== slugify(o.name)) problems.push({ file, line: at, column: 'id', reason: `expected the slug of the name, '${slugify(o.name)}'` });
+    if (o.id !== slugify(o.name))
+      problems.push({ file, line: at, column: 'id', reason: `expected the slug of the name, '${slugify(o.name)}'` });
     const odsParts = [o.ods_code, o.ods_document, o.ods_line, o.ods_text].filter((v) => v !== '').length;
     if (odsParts !== 0 && odsParts !== 4) {
-      problems.push({ file, line: at, column: 'ods_code', reason: 'an ODS code needs its citation: ods_code, ods_document, ods_line and ods_text together, or none' });
+      problems.push({
+        file,
+        line: at,
+        column: 'ods_code',
+        reason: 'an ODS code needs its citation: ods_code, ods_document, ods_line and ods_text together, or none',
+      });
     }
     if (o.ods_code && !o.ods_text.includes(o.ods_code)) {
-      problems.push({ file, line: at, column: 'ods_text', reason: `the cited text does not contain the code ${o.ods_code}` });
+      problems.push({
+        file,
+        line: at,
+        column: 'ods_text',
+        reason: `the cited text does not contain the code ${o.ods_code}`,
+      });
     }
-    if ((o.flag === '') !== (o.flag_explanation === '')) problems.push({ file, line: at, column: 'flag_explanation', reason: 'flag and flag_explanation go together' });
+    if ((o.flag === '') !== (o.flag_explanation === ''))
+      problems.push({ file, line: at, column: 'flag_explanation', reason: 'flag and flag_explanation go together' });
     const kind = organisationKind(o.name);
     const cited = odsParts === 4 && o.ods_line !== '';
     return {
@@ -54,7 +69,9 @@ export function readOrganisations(folder: DataFolder, problems: DataProblem[]): 
   verifyCitations(
     folder.path('organisations'),
     rows.flatMap(({ value: o, line: at }) =>
-      o.ods_code && o.ods_document && o.ods_line !== '' ? [{ line: at, column: 'ods_text', citation: { document: o.ods_document, line: o.ods_line, text: o.ods_text } }] : [],
+      o.ods_code && o.ods_document && o.ods_line !== ''
+        ? [{ line: at, column: 'ods_text', citation: { document: o.ods_document, line: o.ods_line, text: o.ods_text } }]
+        : [],
     ),
     problems,
   );

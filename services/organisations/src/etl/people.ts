@@ -24,7 +24,12 @@ export function readPeople(folder: DataFolder, problems: DataProblem[]): { peopl
       return;
     }
     if (p.id !== slugify(parsed.nameWithoutHonorifics)) {
-      problems.push({ file, line: at, column: 'id', reason: `expected the slug of the name without honorifics, '${slugify(parsed.nameWithoutHonorifics)}'` });
+      problems.push({
+        file,
+        line: at,
+        column: 'id',
+        reason: `expected the slug of the name without honorifics, '${slugify(parsed.nameWithoutHonorifics)}'`,
+      });
     }
     people.push({
       id: p.id,

@@ -17,13 +17,19 @@ describe('region-leadership.csv', () => {
       note: 'The board paper (29 March 2018) counts eight Regional Directors overseeing STPs on behalf of both organisations from March 2017; it does not name them.',
       source_document: BOARD_PAPER,
       source_line: 41,
-      source_text: 'with the eight Regional Directors each overseeing system performance for a set of STPs on behalf of both organisations',
+      source_text:
+        'with the eight Regional Directors each overseeing system performance for a set of STPs on behalf of both organisations',
     });
   });
 
   it('refuses a region the region list does not have', () => {
     const problems: DataProblem[] = [];
-    readRegionLeadership(editedCopy('region-leadership.csv', (csv) => csv.replace('Y54,1,', 'Y99,1,')), problems);
-    expect(problems.map(located)).toEqual(['region-leadership.csv:2 [region_code] Y99 is not in reference/nhs-england-regions.csv']);
+    readRegionLeadership(
+      editedCopy('region-leadership.csv', (csv) => csv.replace('Y54,1,', 'Y99,1,')),
+      problems,
+    );
+    expect(problems.map(located)).toEqual([
+      'region-leadership.csv:2 [region_code] Y99 is not in reference/nhs-england-regions.csv',
+    ]);
   });
 });

@@ -17,15 +17,25 @@ const RegionNoteRow = z.object({
 export function readRegionLeadership(folder: DataFolder, problems: DataProblem[]): NewRegionLeadershipNote[] {
   const file = folder.file('regionLeadership');
   const rows = readCsv(folder.path('regionLeadership'), RegionNoteRow, problems);
-  const regionCodes = new Set(sourceLines(REGIONS_LIST).slice(1).map((l) => l.split(',')[1]).filter(Boolean));
+  const regionCodes = new Set(
+    sourceLines(REGIONS_LIST)
+      .slice(1)
+      .map((l) => l.split(',')[1])
+      .filter(Boolean),
+  );
   verifyCitations(
     folder.path('regionLeadership'),
-    rows.map(({ value: r, line: at }) => ({ line: at, column: 'text', citation: { document: r.document, line: r.line, text: r.text } })),
+    rows.map(({ value: r, line: at }) => ({
+      line: at,
+      column: 'text',
+      citation: { document: r.document, line: r.line, text: r.text },
+    })),
     problems,
   );
   duplicates(rows, (r) => `${r.region_code}#${r.position}`, file, 'position', problems);
   for (const { value: r, line: at } of rows) {
-    if (!regionCodes.has(r.region_code)) problems.push({ file, line: at, column: 'region_code', reason: `${r.region_code} is not in ${REGIONS_LIST}` });
+    if (!regionCodes.has(r.region_code))
+      problems.push({ file, line: at, column: 'region_code', reason: `${r.region_code} is not in ${REGIONS_LIST}` });
   }
   return rows.map(({ value: r }) => ({
     region_code: r.region_code,

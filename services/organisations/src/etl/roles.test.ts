@@ -28,7 +28,8 @@ function roles(folder: DataFolder) {
 
 describe('roles.csv and role-flags.csv', () => {
   const { roles: all, roleOrganisations, problems } = roles(new DataFolder());
-  const flagsOf = (id: string) => (JSON.parse(all.find((r) => r.id === id)?.flags ?? 'null') as FlagShape[]).map((f) => f.code);
+  const flagsOf = (id: string) =>
+    (JSON.parse(all.find((r) => r.id === id)?.flags ?? 'null') as FlagShape[]).map((f) => f.code);
 
   it("reads Lincolnshire's lead as the tracker states it on line 822", () => {
     expect(problems).toEqual([]);
@@ -45,7 +46,9 @@ describe('roles.csv and role-flags.csv', () => {
       stated_on_source_line: null,
       flags: '[]',
     });
-    expect(roleOrganisations.filter((ro) => ro.role_id === '002-822-stp-lead')).toEqual([{ role_id: '002-822-stp-lead', organisation_id: 'south-west-lincolnshire-ccg', position: 1 }]);
+    expect(roleOrganisations.filter((ro) => ro.role_id === '002-822-stp-lead')).toEqual([
+      { role_id: '002-822-stp-lead', organisation_id: 'south-west-lincolnshire-ccg', position: 1 },
+    ]);
   });
 
   it('flags the duplicated lead of Bristol and of Bath, Swindon and Wiltshire, and the stated flags', () => {
@@ -64,8 +67,17 @@ describe('roles.csv and role-flags.csv', () => {
   });
 
   it('refuses a lead line left unread, naming the tracker line and the section without a lead', () => {
-    const broken = roles(editedCopy('roles.csv', (csv) => csv.split('\n').filter((l) => !l.startsWith('002-712-stp-lead,')).join('\n')));
-    expect(broken.problems).toContain('roles.csv:1 seeds/002_5ca6f18803646174.txt:712 states a lead, read by 0 STP_LEAD rows (expected 1)');
+    const broken = roles(
+      editedCopy('roles.csv', (csv) =>
+        csv
+          .split('\n')
+          .filter((l) => !l.startsWith('002-712-stp-lead,'))
+          .join('\n'),
+      ),
+    );
+    expect(broken.problems).toContain(
+      'roles.csv:1 seeds/002_5ca6f18803646174.txt:712 states a lead, read by 0 STP_LEAD rows (expected 1)',
+    );
     expect(broken.problems).toContain('roles.csv:1 no STP_LEAD row for QNC (Staffordshire & Stoke-on-Trent)');
   });
 });

@@ -1,4 +1,12 @@
-import { checkCitation, type DataProblem, type FlagShape, readCsv, sourceDocument, sourceLines, verifyCitations } from '@nhs-hub/kit';
+import {
+  checkCitation,
+  type DataProblem,
+  type FlagShape,
+  readCsv,
+  sourceDocument,
+  sourceLines,
+  verifyCitations,
+} from '@nhs-hub/kit';
 import { z } from 'zod';
 import { ROLE_KINDS, type NewOrganisationSource, type NewRole, type NewRoleOrganisation } from '../db/types.js';
 import { datedPartOf, TRACKER } from '../documents.js';
@@ -48,19 +56,29 @@ export interface RoleInputs {
  * ORGANISATION_NOT_STATED, MULTIPLE_ORGANISATIONS and DUPLICATED_LEAD, and dates each role by the
  * part of its document its line falls in (documents.ts).
  */
-export function readRoles(folder: DataFolder, inputs: RoleInputs, problems: DataProblem[]): { roles: NewRole[]; roleOrganisations: NewRoleOrganisation[] } {
+export function readRoles(
+  folder: DataFolder,
+  inputs: RoleInputs,
+  problems: DataProblem[],
+): { roles: NewRole[]; roleOrganisations: NewRoleOrganisation[] } {
   const { sections, organisationIds, organisationSources, people } = inputs;
   const file = folder.file('roles');
   const rows = readCsv(folder.path('roles'), RoleRow, problems);
   duplicates(rows, (r) => r.id, file, 'id', problems);
   verifyCitations(
     folder.path('roles'),
-    rows.map(({ value: r, line: at }) => ({ line: at, column: 'text', citation: { document: r.document, line: r.line, text: r.text } })),
+    rows.map(({ value: r, line: at }) => ({
+      line: at,
+      column: 'text',
+      citation: { document: r.document, line: r.line, text: r.text },
+    })),
     problems,
   );
   const dataFlags = readRoleFlags(folder, new Set(rows.map((r) => r.value.id)), problems);
   const namedAt = (orgId: string, document: string, at: number) =>
-    organisationSources.some((s) => s.organisation_id === orgId && s.source_document === document && s.source_line === at);
+    organisationSources.some(
+      (s) => s.organisation_id === orgId && s.source_document === document && s.source_line === at,
+    );
 
   const roles: NewRole[] = [];
   const roleOrganisations: NewRoleOrganisation[] = [];
@@ -70,31 +88,55 @@ export function readRoles(folder: DataFolder, inputs: RoleInputs, problems: Data
     const person = people.get(r.person_id);
     const flags: FlagShape[] = [...(dataFlags.get(r.id) ?? [])];
     const expectedId = `${documentNumber(r.document)}-${r.line}-${kebab(r.kind)}`;
-    if (r.id !== expectedId) problems.push({ file, line: at, column: 'id', reason: `expected '${expectedId}' (document number, line, kind)` });
+    if (r.id !== expectedId)
+      problems.push({ file, line: at, column: 'id', reason: `expected '${expectedId}' (document number, line, kind)` });
     if (!person) problems.push({ file, line: at, column: 'person_id', reason: `unknown person ${r.person_id}` });
-    if (!r.text.includes(r.title)) problems.push({ file, line: at, column: 'title', reason: 'the title is not in the cited text' });
+    if (!r.text.includes(r.title))
+      problems.push({ file, line: at, column: 'title', reason: 'the title is not in the cited text' });
     const nameLine = r.name_line === '' ? r.line : r.name_line;
     if (person) {
       const reason = checkCitation({ document: r.document, line: nameLine, text: person.name });
-      if (reason) problems.push({ file, line: at, column: 'name_line', reason: `the name as written in people.csv does not stand there: ${reason}` });
+      if (reason)
+        problems.push({
+          file,
+          line: at,
+          column: 'name_line',
+          reason: `the name as written in people.csv does not stand there: ${reason}`,
+        });
     }
 
-    if (r.stp_code && !sections.byCode.has(r.stp_code)) problems.push({ file, line: at, column: 'stp_code', reason: `${r.stp_code} is not a tracker STP` });
+    if (r.stp_code && !sections.byCode.has(r.stp_code))
+      problems.push({ file, line: at, column: 'stp_code', reason: `${r.stp_code} is not a tracker STP` });
     if (r.kind === 'STP_LEAD') {
       const section = sections.sectionOf(r.line);
-      if (r.document !== TRACKER) problems.push({ file, line: at, column: 'document', reason: 'STP leads are read from the tracker' });
+      if (r.document !== TRACKER)
+        problems.push({ file, line: at, column: 'document', reason: 'STP leads are read from the tracker' });
       else if (!section || section.stp_code !== r.stp_code) {
-        problems.push({ file, line: at, column: 'stp_code', reason: `line ${r.line} lies in the section of ${section?.stp_code ?? 'no STP'}, not ${r.stp_code || '(none)'}` });
+        problems.push({
+          file,
+          line: at,
+          column: 'stp_code',
+          reason: `line ${r.line} lies in the section of ${section?.stp_code ?? 'no STP'}, not ${r.stp_code || '(none)'}`,
+        });
       }
       const expected = `${LEAD_LABEL} ${person?.name ?? ''}${r.affiliation_as_written ? `, ${r.affiliation_as_written}` : ''}`;
-      if (person && r.text !== expected) problems.push({ file, line: at, column: 'text', reason: `expected the lead as written, ${JSON.stringify(expected)}` });
+      if (person && r.text !== expected)
+        problems.push({
+          file,
+          line: at,
+          column: 'text',
+          reason: `expected the lead as written, ${JSON.stringify(expected)}`,
+        });
       leadLines.set(r.line, (leadLines.get(r.line) ?? 0) + 1);
     }
 
     checkOrganisationLinks(r, at, { file, organisationIds, namedAt, stated: dataFlags.get(r.id), flags }, problems);
 
     if (r.organisation_ids.length === 0 && !r.affiliation_as_written) {
-      flags.push({ code: 'ORGANISATION_NOT_STATED', explanation: `Line ${r.line} names no organisation for ${person?.name ?? r.person_id}; none is recorded.` });
+      flags.push({
+        code: 'ORGANISATION_NOT_STATED',
+        explanation: `Line ${r.line} names no organisation for ${person?.name ?? r.person_id}; none is recorded.`,
+      });
     }
     if (r.organisation_ids.length > 1) {
       flags.push({
@@ -104,7 +146,8 @@ export function readRoles(folder: DataFolder, inputs: RoleInputs, problems: Data
     }
 
     const part = datedPartOf(r.document, r.line);
-    if (!part) problems.push({ file, line: at, column: 'line', reason: `no dated part of ${r.document} covers line ${r.line}` });
+    if (!part)
+      problems.push({ file, line: at, column: 'line', reason: `no dated part of ${r.document} covers line ${r.line}` });
     roles.push({
       id: r.id,
       position: i + 1,
@@ -124,7 +167,9 @@ export function readRoles(folder: DataFolder, inputs: RoleInputs, problems: Data
       name_line: nameLine,
       flags: '[]',
     });
-    r.organisation_ids.forEach((organisation_id, p) => roleOrganisations.push({ role_id: r.id, organisation_id, position: p + 1 }));
+    r.organisation_ids.forEach((organisation_id, p) =>
+      roleOrganisations.push({ role_id: r.id, organisation_id, position: p + 1 }),
+    );
     flagsById.set(r.id, flags);
   });
 
@@ -135,11 +180,21 @@ export function readRoles(folder: DataFolder, inputs: RoleInputs, problems: Data
 }
 
 /** Every lead line of the tracker is read by exactly one STP_LEAD row, and every section has its lead. */
-function checkLeadCoverage(roles: readonly NewRole[], leadLines: ReadonlyMap<number, number>, sections: Sections, file: string, problems: DataProblem[]): void {
+function checkLeadCoverage(
+  roles: readonly NewRole[],
+  leadLines: ReadonlyMap<number, number>,
+  sections: Sections,
+  file: string,
+  problems: DataProblem[],
+): void {
   sourceLines(TRACKER).forEach((text, i) => {
     const n = i + 1;
     if (text.includes(LEAD_LABEL) && leadLines.get(n) !== 1) {
-      problems.push({ file, line: 1, reason: `${TRACKER}:${n} states a lead, read by ${leadLines.get(n) ?? 0} STP_LEAD rows (expected 1)` });
+      problems.push({
+        file,
+        line: 1,
+        reason: `${TRACKER}:${n} states a lead, read by ${leadLines.get(n) ?? 0} STP_LEAD rows (expected 1)`,
+      });
     }
   });
   for (const s of sections.headings) {
@@ -150,12 +205,20 @@ function checkLeadCoverage(roles: readonly NewRole[], leadLines: ReadonlyMap<num
 }
 
 /** The same lead text in two sections is the tracker's duplication: keep both, flag both DUPLICATED_LEAD. */
-function flagDuplicatedLeads(roles: readonly NewRole[], sections: Sections, flagsById: ReadonlyMap<string, FlagShape[]>): void {
+function flagDuplicatedLeads(
+  roles: readonly NewRole[],
+  sections: Sections,
+  flagsById: ReadonlyMap<string, FlagShape[]>,
+): void {
   const leadsByText = new Map<string, NewRole[]>();
-  for (const r of roles.filter((x) => x.kind === 'STP_LEAD')) leadsByText.set(r.source_text, [...(leadsByText.get(r.source_text) ?? []), r]);
+  for (const r of roles.filter((x) => x.kind === 'STP_LEAD'))
+    leadsByText.set(r.source_text, [...(leadsByText.get(r.source_text) ?? []), r]);
   for (const [text, same] of leadsByText) {
     if (same.length < 2) continue;
-    const where = same.map((r) => `${sections.byCode.get(r.stp_code ?? '')?.tracker_name ?? r.stp_code} (${r.stp_code}, line ${r.source_line})`);
+    const where = same.map(
+      (r) =>
+        `${sections.byCode.get(r.stp_code ?? '')?.tracker_name ?? r.stp_code} (${r.stp_code}, line ${r.source_line})`,
+    );
     const explanation = `The tracker gives the same lead, "${text.slice(LEAD_LABEL.length + 1)}", for ${where.join(' and for ')}. The duplication is the tracker's, not the hub's: each section's lead is kept as written, and the seeds do not say whether one person led ${same.length === 2 ? 'both' : 'all'} or the line was copied from one section to the other.`;
     for (const r of same) flagsById.get(r.id)?.push({ code: 'DUPLICATED_LEAD', explanation });
   }
@@ -171,25 +234,54 @@ interface LinkContext {
 }
 
 /** A role's organisations must be named on its lines (or flagged INFERRED), and its affiliation written there. */
-function checkOrganisationLinks(r: RoleInput, at: number, { file, organisationIds, namedAt, stated, flags }: LinkContext, problems: DataProblem[]): void {
+function checkOrganisationLinks(
+  r: RoleInput,
+  at: number,
+  { file, organisationIds, namedAt, stated, flags }: LinkContext,
+  problems: DataProblem[],
+): void {
   // Every organisation must be named where the role says it is, or the link must be flagged as inferred.
-  for (const orgId of r.organisation_ids) if (!organisationIds.has(orgId)) problems.push({ file, line: at, column: 'organisation_ids', reason: `unknown organisation ${orgId}` });
+  for (const orgId of r.organisation_ids)
+    if (!organisationIds.has(orgId))
+      problems.push({ file, line: at, column: 'organisation_ids', reason: `unknown organisation ${orgId}` });
   if (r.organisation_line !== '') {
     for (const orgId of r.organisation_ids.filter((id) => organisationIds.has(id))) {
       if (!namedAt(orgId, r.document, r.organisation_line)) {
-        problems.push({ file, line: at, column: 'organisation_line', reason: `${DATA_FILES.organisationSources} has no row naming ${orgId} at ${r.document}:${r.organisation_line}` });
+        problems.push({
+          file,
+          line: at,
+          column: 'organisation_line',
+          reason: `${DATA_FILES.organisationSources} has no row naming ${orgId} at ${r.document}:${r.organisation_line}`,
+        });
       }
     }
   } else if (r.organisation_ids.length > 0 && !flags.some((f) => f.code === 'INFERRED')) {
-    problems.push({ file, line: at, column: 'organisation_line', reason: 'an organisation not named on any line of the role needs an INFERRED flag in role-flags.csv' });
+    problems.push({
+      file,
+      line: at,
+      column: 'organisation_line',
+      reason: 'an organisation not named on any line of the role needs an INFERRED flag in role-flags.csv',
+    });
   }
   if (r.affiliation_as_written) {
     const onLines = [r.line, ...(r.organisation_line === '' ? [] : [r.organisation_line])];
-    if (!onLines.some((n) => checkCitation({ document: r.document, line: n, text: r.affiliation_as_written }) === null)) {
-      problems.push({ file, line: at, column: 'affiliation_as_written', reason: `not written on line ${onLines.join(' or ')}` });
+    if (
+      !onLines.some((n) => checkCitation({ document: r.document, line: n, text: r.affiliation_as_written }) === null)
+    ) {
+      problems.push({
+        file,
+        line: at,
+        column: 'affiliation_as_written',
+        reason: `not written on line ${onLines.join(' or ')}`,
+      });
     }
     if (r.organisation_ids.length === 0 && stated === undefined) {
-      problems.push({ file, line: at, column: 'affiliation_as_written', reason: 'an affiliation that names no organisation needs a flag in role-flags.csv saying why' });
+      problems.push({
+        file,
+        line: at,
+        column: 'affiliation_as_written',
+        reason: 'an affiliation that names no organisation needs a flag in role-flags.csv saying why',
+      });
     }
   }
 }

@@ -11,14 +11,22 @@ describe('tracker-sections.csv', () => {
     expect(problems).toEqual([]);
     expect(sections.headings).toHaveLength(44);
     // Allan Kitt's lead line (822) lies in Lincolnshire's section, which starts at 817
-    expect(sections.sectionOf(822)).toEqual({ stp_code: 'QJM', tracker_name: 'Lincolnshire', heading_line: 817, heading_text: 'LINCOLNSHIRE' });
+    expect(sections.sectionOf(822)).toEqual({
+      stp_code: 'QJM',
+      tracker_name: 'Lincolnshire',
+      heading_line: 817,
+      heading_text: 'LINCOLNSHIRE',
+    });
     expect(sections.sectionOf(816)?.stp_code).not.toBe('QJM');
     expect(sections.sectionOf(1)).toBeNull();
   });
 
   it('refuses a section listed twice', () => {
     const problems: DataProblem[] = [];
-    readSections(editedCopy('tracker-sections.csv', (csv) => `${csv}QJM,Lincolnshire,817,LINCOLNSHIRE\n`), problems);
+    readSections(
+      editedCopy('tracker-sections.csv', (csv) => `${csv}QJM,Lincolnshire,817,LINCOLNSHIRE\n`),
+      problems,
+    );
     expect(problems.map(located)).toEqual(['tracker-sections.csv:46 [stp_code] duplicates line 19 (QJM)']);
   });
 });

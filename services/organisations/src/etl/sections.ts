@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { TRACKER } from '../documents.js';
 import { type DataFolder, duplicates, line, stpCode } from './files.js';
 
-const SectionRow = z.object({ stp_code: stpCode, tracker_name: z.string().min(1), heading_line: line, heading_text: z.string().min(1) });
+const SectionRow = z.object({
+  stp_code: stpCode,
+  tracker_name: z.string().min(1),
+  heading_line: line,
+  heading_text: z.string().min(1),
+});
 export type Section = z.output<typeof SectionRow>;
 
 /** The tracker's STP sections in line order, and which section a line falls in. */
@@ -18,7 +23,11 @@ export function readSections(folder: DataFolder, problems: DataProblem[]): Secti
   const rows = readCsv(folder.path('trackerSections'), SectionRow, problems);
   verifyCitations(
     folder.path('trackerSections'),
-    rows.map((r) => ({ line: r.line, column: 'heading_text', citation: { document: TRACKER, line: r.value.heading_line, text: r.value.heading_text } })),
+    rows.map((r) => ({
+      line: r.line,
+      column: 'heading_text',
+      citation: { document: TRACKER, line: r.value.heading_line, text: r.value.heading_text },
+    })),
     problems,
   );
   duplicates(rows, (s) => s.stp_code, folder.file('trackerSections'), 'stp_code', problems);

@@ -20,7 +20,9 @@ const ask = async <T>(q: string) => {
 
 describe('through the gateway, composed with geography', () => {
   it("answers who leads Lincolnshire, with geography's name and region", async () => {
-    const data = await ask<{ stp: unknown }>(`{ stp(code: "QJM") { name region { name } leads { name role organisation { name kind } } } }`);
+    const data = await ask<{ stp: unknown }>(
+      `{ stp(code: "QJM") { name region { name } leads { name role organisation { name kind } } } }`,
+    );
     expect(data.stp).toEqual({
       name: 'Lincolnshire',
       region: { name: 'Midlands' },
@@ -28,7 +30,7 @@ describe('through the gateway, composed with geography', () => {
     });
   });
 
-  it("follows an organisation to the STPs it leads, named by geography", async () => {
+  it('follows an organisation to the STPs it leads, named by geography', async () => {
     const data = await ask<{ organisation: { leadsStps: { code: string; name: string }[] } }>(
       `{ organisation(id: "university-hospitals-bristol-nhs-ft") { leadsStps { code name } } }`,
     );
@@ -39,7 +41,9 @@ describe('through the gateway, composed with geography', () => {
   });
 
   it('says the Midlands regional director is announced but not named', async () => {
-    const data = await ask<{ region: { name: string; leaders: unknown[]; leadershipNote: string } }>(`{ region(code: "Y60") { name leaders { id } leadershipNote } }`);
+    const data = await ask<{ region: { name: string; leaders: unknown[]; leadershipNote: string } }>(
+      `{ region(code: "Y60") { name leaders { id } leadershipNote } }`,
+    );
     expect(data.region.name).toBe('Midlands');
     expect(data.region.leaders).toEqual([]);
     expect(data.region.leadershipNote).toContain('The seeds name no regional director for this region');

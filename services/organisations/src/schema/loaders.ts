@@ -8,7 +8,12 @@ import {
   rolesOfStps,
   sourcesOfOrganisations,
 } from '../db/repository.js';
-import type { OrganisationSource, OrganisationsDatabase, RegionLeadershipNote, RoleWithOrganisations } from '../db/types.js';
+import type {
+  OrganisationSource,
+  OrganisationsDatabase,
+  RegionLeadershipNote,
+  RoleWithOrganisations,
+} from '../db/types.js';
 
 export type Ctx = HubContext<OrganisationsDatabase>;
 

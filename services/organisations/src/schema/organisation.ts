@@ -8,7 +8,8 @@ import { MAX_PAGE, OrganisationRef, StpRef } from './refs.js';
 import { RoleRef } from './role.js';
 
 export const OrganisationKindEnum = builder.enumType('OrganisationKind', {
-  description: 'What kind of body an organisation is, derived from its name as written by the rules in src/kinds.ts (see kindRule).',
+  description:
+    'What kind of body an organisation is, derived from its name as written by the rules in src/kinds.ts (see kindRule).',
   values: ORGANISATION_KINDS,
 });
 
@@ -18,11 +19,12 @@ interface KindRuleShape {
 }
 
 const KindRuleRef = builder.objectRef<KindRuleShape>('OrganisationKindRule').implement({
-  description: 'The rule that decided an organisation\'s kind, and why it fired.',
+  description: "The rule that decided an organisation's kind, and why it fired.",
   fields: (t) => ({
     code: t.exposeString('code', {
       nullable: false,
-      description: 'NATIONAL_BODY_NAME, CCG_IN_NAME, NHS_FOUNDATION_TRUST_SUFFIX, FOUNDATION_TRUST_SUFFIX, NHS_TRUST_SUFFIX, COUNCIL_SUFFIX or NO_RULE.',
+      description:
+        'NATIONAL_BODY_NAME, CCG_IN_NAME, NHS_FOUNDATION_TRUST_SUFFIX, FOUNDATION_TRUST_SUFFIX, NHS_TRUST_SUFFIX, COUNCIL_SUFFIX or NO_RULE.',
     }),
     explanation: t.exposeString('explanation', { nullable: false }),
   }),
@@ -30,14 +32,23 @@ const KindRuleRef = builder.objectRef<KindRuleShape>('OrganisationKindRule').imp
 
 /** Documents whose catalogue entry names the organisation as (one of) its publishers. */
 export function publishedBy(name: string): SourceDocument[] {
-  return SOURCE_DOCUMENTS.filter((d) => d.publisher === name || d.publisher.includes(`(${name})`) || d.publisher.split(' and ').includes(name));
+  return SOURCE_DOCUMENTS.filter(
+    (d) => d.publisher === name || d.publisher.includes(`(${name})`) || d.publisher.split(' and ').includes(name),
+  );
 }
 
 OrganisationRef.implement({
-  description: 'An organisation the seeds name: the STP leads\' CCGs, trusts and councils, Lincolnshire\'s NHS organisations as its paper names them, the national bodies, and ABHI as the tracker\'s publisher.',
+  description:
+    "An organisation the seeds name: the STP leads' CCGs, trusts and councils, Lincolnshire's NHS organisations as its paper names them, the national bodies, and ABHI as the tracker's publisher.",
   fields: (t) => ({
-    id: t.exposeID('id', { nullable: false, description: 'Stable slug of the name, e.g. south-west-lincolnshire-ccg.' }),
-    name: t.exposeString('name', { nullable: false, description: 'As written in the seeds (e.g. "Luton & Dunstable University Hospital NHS FT").' }),
+    id: t.exposeID('id', {
+      nullable: false,
+      description: 'Stable slug of the name, e.g. south-west-lincolnshire-ccg.',
+    }),
+    name: t.exposeString('name', {
+      nullable: false,
+      description: 'As written in the seeds (e.g. "Luton & Dunstable University Hospital NHS FT").',
+    }),
     kind: t.field({ type: OrganisationKindEnum, nullable: false, resolve: (o) => o.kind }),
     kindRule: t.field({
       type: KindRuleRef,
@@ -46,7 +57,8 @@ OrganisationRef.implement({
     }),
     odsCode: t.exposeString('ods_code', {
       nullable: true,
-      description: 'ODS code, only where a source the hub holds states it (see odsCodeSource); null otherwise, never guessed.',
+      description:
+        'ODS code, only where a source the hub holds states it (see odsCodeSource); null otherwise, never guessed.',
     }),
     odsCodeSource: t.field({
       type: 'Source',
@@ -61,7 +73,11 @@ OrganisationRef.implement({
       nullable: false,
       description: 'Every line that names the organisation, with the name as written there.',
       resolve: async (o, _, ctx) =>
-        (await sourcesByOrganisation(ctx).load(o.id)).map((s) => ({ document: s.source_document, line: s.source_line, text: s.source_text })),
+        (await sourcesByOrganisation(ctx).load(o.id)).map((s) => ({
+          document: s.source_document,
+          line: s.source_line,
+          text: s.source_text,
+        })),
     }),
     roles: t.field({
       type: [RoleRef],
@@ -74,14 +90,16 @@ OrganisationRef.implement({
       nullable: false,
       description: 'The STPs whose tracker section names a lead from this organisation.',
       resolve: async (o, _, ctx) => {
-        const codes = (await rolesByOrganisation(ctx).load(o.id)).flatMap((r) => (r.kind === 'STP_LEAD' && r.stp_code ? [r.stp_code] : []));
+        const codes = (await rolesByOrganisation(ctx).load(o.id)).flatMap((r) =>
+          r.kind === 'STP_LEAD' && r.stp_code ? [r.stp_code] : [],
+        );
         return [...new Set(codes)].map((code) => ({ code }));
       },
     }),
     publishedDocuments: t.field({
       type: ['SourceDocument'],
       nullable: false,
-      description: 'Source documents the hub holds that this organisation published (by the catalogue\'s publisher).',
+      description: "Source documents the hub holds that this organisation published (by the catalogue's publisher).",
       resolve: (o) => publishedBy(o.name),
     }),
     flags: t.field({ type: ['Flag'], nullable: false, resolve: (o) => o.flags }),
@@ -93,15 +111,20 @@ builder.asEntity(OrganisationRef, {
   resolveReference: (ref, ctx) => OrganisationRef.getDataloader(ctx).load(ref.id),
 });
 
-const OrganisationPageRef = builder.objectRef<{ nodes: Organisation[]; totalCount: number; offset: number }>('OrganisationPage').implement({
-  fields: (t) => ({
-    nodes: t.field({ type: [OrganisationRef], nullable: false, resolve: (p) => p.nodes }),
-    totalCount: t.exposeInt('totalCount', { nullable: false }),
-    hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
-  }),
-});
+const OrganisationPageRef = builder
+  .objectRef<{ nodes: Organisation[]; totalCount: number; offset: number }>('OrganisationPage')
+  .implement({
+    fields: (t) => ({
+      nodes: t.field({ type: [OrganisationRef], nullable: false, resolve: (p) => p.nodes }),
+      totalCount: t.exposeInt('totalCount', { nullable: false }),
+      hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
+    }),
+  });
 
-export function pageArgs(first: number | null | undefined, offset: number | null | undefined): { limit: number; offset: number } {
+export function pageArgs(
+  first: number | null | undefined,
+  offset: number | null | undefined,
+): { limit: number; offset: number } {
   const limit = first ?? 50;
   const skip = offset ?? 0;
   if (limit < 0 || limit > MAX_PAGE) throw badInput(`first must be between 0 and ${MAX_PAGE}; got ${limit}`, 'first');
@@ -126,14 +149,22 @@ builder.queryFields((t) => ({
     nullable: false,
     description: 'Organisations by name, filtered and paged (at most 200 per page).',
     args: {
-      search: t.arg.string({ required: false, description: 'Case-insensitive fragment of the name, as the ODS API\'s Name= search.' }),
+      search: t.arg.string({
+        required: false,
+        description: "Case-insensitive fragment of the name, as the ODS API's Name= search.",
+      }),
       kind: t.arg({ type: OrganisationKindEnum, required: false }),
       first: t.arg.int({ required: false, defaultValue: 50 }),
       offset: t.arg.int({ required: false, defaultValue: 0 }),
     },
     resolve: async (_, args, ctx) => {
       const page = pageArgs(args.first, args.offset);
-      const { rows, totalCount } = await listOrganisations(ctx.db, { search: args.search, kind: args.kind }, page.limit, page.offset);
+      const { rows, totalCount } = await listOrganisations(
+        ctx.db,
+        { search: args.search, kind: args.kind },
+        page.limit,
+        page.offset,
+      );
       for (const row of rows) OrganisationRef.getDataloader(ctx).prime(row.id, row);
       return { nodes: rows, totalCount, offset: page.offset };
     },

@@ -15,7 +15,8 @@ beforeAll(async () => {
 });
 afterAll(() => hub.close());
 
-const query = <T = Record<string, unknown>>(q: string, variables?: Record<string, unknown>) => postGraphQL<T>(running.url, q, variables);
+const query = <T = Record<string, unknown>>(q: string, variables?: Record<string, unknown>) =>
+  postGraphQL<T>(running.url, q, variables);
 
 /** Asks and insists there is no error. */
 async function ask<T>(q: string, variables?: Record<string, unknown>): Promise<T> {
@@ -60,10 +61,19 @@ describe('STP leads', () => {
       {
         name: 'Allan Kitt',
         role: 'Lead',
-        organisation: { id: 'south-west-lincolnshire-ccg', name: 'South West Lincolnshire CCG', kind: 'CCG', kindRule: { code: 'CCG_IN_NAME' } },
+        organisation: {
+          id: 'south-west-lincolnshire-ccg',
+          name: 'South West Lincolnshire CCG',
+          kind: 'CCG',
+          kindRule: { code: 'CCG_IN_NAME' },
+        },
         organisations: [{ name: 'South West Lincolnshire CCG' }],
         affiliationAsWritten: 'South West Lincolnshire CCG',
-        source: { document: { file: 'seeds/002_5ca6f18803646174.txt' }, line: 822, text: '**Lead:** Allan Kitt, South West Lincolnshire CCG' },
+        source: {
+          document: { file: 'seeds/002_5ca6f18803646174.txt' },
+          line: 822,
+          text: '**Lead:** Allan Kitt, South West Lincolnshire CCG',
+        },
         flags: [],
         person: { id: 'allan-kitt' },
       },
@@ -73,14 +83,18 @@ describe('STP leads', () => {
   it('records the odd leads as written and flags them', async () => {
     const [staffs, essex, ncl, hants, unknown] = await stpLeads(['QNC', 'QH8', 'QMJ', 'QRL', 'QHM']);
     // Line 712: a name and nothing else.
-    expect(staffs?.leads.map((l) => [l.name, l.organisation, l.affiliationAsWritten, l.flags.map((f) => f.code)])).toEqual([
-      ['Penny Harris', null, null, ['ORGANISATION_NOT_STATED']],
-    ]);
+    expect(
+      staffs?.leads.map((l) => [l.name, l.organisation, l.affiliationAsWritten, l.flags.map((f) => f.code)]),
+    ).toEqual([['Penny Harris', null, null, ['ORGANISATION_NOT_STATED']]]);
     // Line 1206: a post (the success regime's chair) where an organisation would be.
-    expect(essex?.leads.map((l) => [l.name, l.organisation, l.affiliationAsWritten, l.flags.map((f) => f.code)])).toEqual([
-      ['Dr Anita Donley', null, 'Independent Chair, Success Regime', ['ROLE_NOT_ORGANISATION']],
-    ]);
-    expect(ncl?.leads[0]).toMatchObject({ name: 'Helen Pettersen', organisation: null, affiliationAsWritten: "joint Chief Officer of five local CCG's" });
+    expect(
+      essex?.leads.map((l) => [l.name, l.organisation, l.affiliationAsWritten, l.flags.map((f) => f.code)]),
+    ).toEqual([['Dr Anita Donley', null, 'Independent Chair, Success Regime', ['ROLE_NOT_ORGANISATION']]]);
+    expect(ncl?.leads[0]).toMatchObject({
+      name: 'Helen Pettersen',
+      organisation: null,
+      affiliationAsWritten: "joint Chief Officer of five local CCG's",
+    });
     expect(ncl?.leads[0]?.flags.map((f) => f.code)).toEqual(['ORGANISATIONS_NOT_NAMED']);
     // Line 1688: one lead, two CCGs.
     expect(hants?.leads[0]).toMatchObject({
@@ -94,11 +108,32 @@ describe('STP leads', () => {
   });
 
   it("keeps both of Robert Woolley's roles, each flagged as the tracker's duplication", async () => {
-    const data = await ask<{ person: { name: string; roles: { kind: string; title: string; stp: { code: string }; organisation: { name: string }; source: { line: number }; flags: { code: string; explanation: string }[] }[] } }>(
+    const data = await ask<{
+      person: {
+        name: string;
+        roles: {
+          kind: string;
+          title: string;
+          stp: { code: string };
+          organisation: { name: string };
+          source: { line: number };
+          flags: { code: string; explanation: string }[];
+        }[];
+      };
+    }>(
       `{ person(id: "robert-woolley") { name roles { kind title stp { code } organisation { name } source { line } flags { code explanation } } } }`,
     );
     expect(data.person.name).toBe('Robert Woolley');
-    expect(data.person.roles.map((r) => [r.kind, r.title, r.stp.code, r.organisation.name, r.source.line, r.flags.map((f) => f.code)])).toEqual([
+    expect(
+      data.person.roles.map((r) => [
+        r.kind,
+        r.title,
+        r.stp.code,
+        r.organisation.name,
+        r.source.line,
+        r.flags.map((f) => f.code),
+      ]),
+    ).toEqual([
       ['STP_LEAD', 'Lead', 'QUY', 'University Hospitals Bristol NHS FT', 1622, ['DUPLICATED_LEAD']],
       ['STP_LEAD', 'Lead', 'QOX', 'University Hospitals Bristol NHS FT', 1652, ['DUPLICATED_LEAD']],
     ]);
@@ -137,7 +172,10 @@ describe('organisations', () => {
       id: 'university-hospitals-bristol-nhs-ft',
       name: 'University Hospitals Bristol NHS FT',
       kind: 'NHS_FOUNDATION_TRUST',
-      kindRule: { code: 'NHS_FOUNDATION_TRUST_SUFFIX', explanation: 'The name ends in "NHS FT": an NHS foundation trust.' },
+      kindRule: {
+        code: 'NHS_FOUNDATION_TRUST_SUFFIX',
+        explanation: 'The name ends in "NHS FT": an NHS foundation trust.',
+      },
       odsCode: null,
       odsCodeSource: null,
       sources: [
@@ -154,7 +192,16 @@ describe('organisations', () => {
   });
 
   it('holds the national bodies, with the chief executives the letters name and the documents they published', async () => {
-    const data = await ask<{ organisations: { totalCount: number; nodes: { name: string; roles: { title: string; statedOn: string; person: { name: string } }[]; publishedDocuments: { file: string }[] }[] } }>(
+    const data = await ask<{
+      organisations: {
+        totalCount: number;
+        nodes: {
+          name: string;
+          roles: { title: string; statedOn: string; person: { name: string } }[];
+          publishedDocuments: { file: string }[];
+        }[];
+      };
+    }>(
       `{ organisations(kind: NATIONAL_BODY) { totalCount nodes { name roles { title statedOn person { name } } publishedDocuments { file } } } }`,
     );
     expect(data.organisations.totalCount).toBe(2);
@@ -166,11 +213,14 @@ describe('organisations', () => {
       ['Simon Stevens', 'Chief Executive', '2018-03-29'],
       ['Simon Stevens', 'CEO', '2016-12-12'],
     ]);
-    expect(england?.publishedDocuments.map((d) => d.file)).toEqual(['seeds/001_cbad4f5854a175db.txt', 'seeds/004_76447a4d1bef46a3.txt']);
+    expect(england?.publishedDocuments.map((d) => d.file)).toEqual([
+      'seeds/001_cbad4f5854a175db.txt',
+      'seeds/004_76447a4d1bef46a3.txt',
+    ]);
     expect(improvement?.roles.map((r) => r.person.name)).toEqual(['Kathy McLean', 'Ian Dalton', 'Jim Mackey']);
-    const abhi = await ask<{ organisation: { kind: string; publishedDocuments: { title: string }[]; roles: unknown[] } }>(
-      `{ organisation(id: "abhi") { kind publishedDocuments { title } roles { id } } }`,
-    );
+    const abhi = await ask<{
+      organisation: { kind: string; publishedDocuments: { title: string }[]; roles: unknown[] };
+    }>(`{ organisation(id: "abhi") { kind publishedDocuments { title } roles { id } } }`);
     expect(abhi.organisation).toEqual({ kind: 'OTHER', publishedDocuments: [{ title: 'STPs tracker' }], roles: [] });
   });
 
@@ -191,7 +241,11 @@ describe('organisations', () => {
       'United Lincolnshire Hospitals NHS Trust',
     ]);
     expect(data.upper).toEqual(data.lower);
-    expect(data.ccgs?.nodes.map((n) => n.name)).toEqual(['East Lincolnshire CCG', 'Lincolnshire West CCG', 'South West Lincolnshire CCG']);
+    expect(data.ccgs?.nodes.map((n) => n.name)).toEqual([
+      'East Lincolnshire CCG',
+      'Lincolnshire West CCG',
+      'South West Lincolnshire CCG',
+    ]);
     // LIKE's wildcards are taken literally.
     expect(data.wildcard).toEqual({ totalCount: 0, nodes: [] });
     expect(data.councils?.totalCount).toBe(5);
@@ -211,7 +265,13 @@ describe('organisations', () => {
     expect(data.last).toMatchObject({ totalCount: 47, hasNextPage: false });
     expect(data.last?.nodes).toHaveLength(7);
     expect(data.beyond).toEqual({ totalCount: 47, hasNextPage: false, nodes: [] });
-    expect(data.all?.nodes.map((n) => n.id)).toEqual([...(data.first?.nodes ?? []), ...(await ask<Record<string, Page>>(`{ p: organisations(first: 27, offset: 20) { nodes { id } } }`)).p?.nodes ?? []].map((n) => n.id));
+    expect(data.all?.nodes.map((n) => n.id)).toEqual(
+      [
+        ...(data.first?.nodes ?? []),
+        ...((await ask<Record<string, Page>>(`{ p: organisations(first: 27, offset: 20) { nodes { id } } }`)).p
+          ?.nodes ?? []),
+      ].map((n) => n.id),
+    );
 
     const tooMany = await query(`{ organisations(first: 201) { totalCount } }`);
     expect(tooMany.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -221,12 +281,15 @@ describe('organisations', () => {
   });
 
   it('resolves roles of every organisation in the same number of statements as for 2', async () => {
-    const selection = 'nodes { id roles { kind title stp { code } person { name } organisations { id } } leadsStps { code } sources { line } }';
+    const selection =
+      'nodes { id roles { kind title stp { code } person { name } organisations { id } } leadsStps { code } sources { line } }';
     running.counter.reset();
     await ask(`{ organisations(first: 2) { ${selection} } }`);
     const forTwo = running.counter.count;
     running.counter.reset();
-    const all = await ask<{ organisations: { nodes: { roles: unknown[] }[] } }>(`{ organisations(first: 200) { ${selection} } }`);
+    const all = await ask<{ organisations: { nodes: { roles: unknown[] }[] } }>(
+      `{ organisations(first: 200) { ${selection} } }`,
+    );
     expect(all.organisations.nodes).toHaveLength(47);
     expect(all.organisations.nodes.flatMap((n) => n.roles)).toHaveLength(48);
     expect(running.counter.count).toBe(forTwo);
@@ -248,7 +311,13 @@ describe('organisations', () => {
         ],
       },
     );
-    expect(data._entities).toEqual([{ name: 'NHS England' }, { name: 'South West Lincolnshire CCG' }, { name: 'Allan Kitt' }, { name: 'Sir Andrew Cash OBE' }, null]);
+    expect(data._entities).toEqual([
+      { name: 'NHS England' },
+      { name: 'South West Lincolnshire CCG' },
+      { name: 'Allan Kitt' },
+      { name: 'Sir Andrew Cash OBE' },
+      null,
+    ]);
     expect(running.counter.count).toBe(2);
   });
 
@@ -256,7 +325,9 @@ describe('organisations', () => {
     const org = await query(`{ organisation(id: "department-of-health") { name } }`);
     expect(org.status).toBe(200);
     expect(org.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    expect(org.body.errors?.[0]?.message).toBe("Organisation not found: no organisation has the id 'department-of-health'");
+    expect(org.body.errors?.[0]?.message).toBe(
+      "Organisation not found: no organisation has the id 'department-of-health'",
+    );
     const person = await query(`{ person(id: "jane-doe") { name } }`);
     expect(person.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(person.body.errors?.[0]?.message).toBe("Person not found: no person has the id 'jane-doe'");
@@ -269,16 +340,50 @@ describe('people', () => {
       `fragment N on Person { name honorificPrefix givenName familyName nameWithoutHonorifics postNominals flags { code } }
        { cash: person(id: "andrew-cash") { ...N } pedder: person(id: "angela-pedder") { ...N } dolman: person(id: "MATTHEW-DOLMAN") { ...N } }`,
     );
-    expect(data.cash).toEqual({ name: 'Sir Andrew Cash OBE', honorificPrefix: 'Sir', givenName: 'Andrew', familyName: 'Cash', nameWithoutHonorifics: 'Andrew Cash', postNominals: 'OBE', flags: [] });
+    expect(data.cash).toEqual({
+      name: 'Sir Andrew Cash OBE',
+      honorificPrefix: 'Sir',
+      givenName: 'Andrew',
+      familyName: 'Cash',
+      nameWithoutHonorifics: 'Andrew Cash',
+      postNominals: 'OBE',
+      flags: [],
+    });
     expect(data.pedder).toMatchObject({ name: 'Angela Pedder OBE', honorificPrefix: null, postNominals: 'OBE' });
-    expect(data.dolman).toMatchObject({ name: 'Dr matthew Dolman', honorificPrefix: 'Dr', givenName: 'matthew', flags: [{ code: 'NAME_CASING' }] });
+    expect(data.dolman).toMatchObject({
+      name: 'Dr matthew Dolman',
+      honorificPrefix: 'Dr',
+      givenName: 'matthew',
+      flags: [{ code: 'NAME_CASING' }],
+    });
   });
 
   it('gives one person every role the seeds state, each with its date and source', async () => {
-    const data = await ask<{ person: { roles: { kind: string; title: string; statedOn: string; statedOnSource: { line: number; text: string } | null; source: { document: { file: string }; line: number; text: string }; organisation: { name: string } }[]; sources: { line: number }[] } }>(
+    const data = await ask<{
+      person: {
+        roles: {
+          kind: string;
+          title: string;
+          statedOn: string;
+          statedOnSource: { line: number; text: string } | null;
+          source: { document: { file: string }; line: number; text: string };
+          organisation: { name: string };
+        }[];
+        sources: { line: number }[];
+      };
+    }>(
       `{ person(id: "simon-stevens") { roles { kind title statedOn statedOnSource { line text } source { document { file } line text } organisation { name } } sources { line } } }`,
     );
-    expect(data.person.roles.map((r) => [r.kind, r.title, r.organisation.name, r.statedOn, r.source.document.file, r.source.line])).toEqual([
+    expect(
+      data.person.roles.map((r) => [
+        r.kind,
+        r.title,
+        r.organisation.name,
+        r.statedOn,
+        r.source.document.file,
+        r.source.line,
+      ]),
+    ).toEqual([
       ['CHIEF_EXECUTIVE', 'Chief Executive', 'NHS England', '2018-03-27', 'seeds/000_647e8cd618725ea4.txt', 441],
       ['CHIEF_EXECUTIVE', 'Chief Executive', 'NHS England', '2018-03-29', 'seeds/001_cbad4f5854a175db.txt', 8],
       ['CHIEF_EXECUTIVE', 'CEO', 'NHS England', '2016-12-12', 'seeds/004_76447a4d1bef46a3.txt', 70],
@@ -289,9 +394,12 @@ describe('people', () => {
   });
 
   it('records the success regime chair as a second role from the same line', async () => {
-    const data = await ask<{ people: { totalCount: number; nodes: { id: string; roles: { kind: string; title: string; stp: { code: string } }[] }[] } }>(
-      `{ people(search: "DONLEY") { totalCount nodes { id roles { kind title stp { code } } } } }`,
-    );
+    const data = await ask<{
+      people: {
+        totalCount: number;
+        nodes: { id: string; roles: { kind: string; title: string; stp: { code: string } }[] }[];
+      };
+    }>(`{ people(search: "DONLEY") { totalCount nodes { id roles { kind title stp { code } } } } }`);
     expect(data.people).toEqual({
       totalCount: 1,
       nodes: [
@@ -312,21 +420,42 @@ describe('people', () => {
       `{ doctors: people(search: "dr ") { totalCount nodes { name } }
          firstPage: people(first: 3) { totalCount hasNextPage nodes { name } } }`,
     );
-    expect(data.doctors?.nodes.map((n) => n.name)).toEqual(['Dr matthew Dolman', 'Dr Anita Donley', 'Dr Amanda Doyle', 'Dr Mohini Parma', 'Dr Wendy Thomson']);
-    expect(data.firstPage).toEqual({ totalCount: 51, hasNextPage: true, nodes: [{ name: 'Mark Adams' }, { name: 'Sir Howard Bernstein' }, { name: 'Sarah Blow' }] });
+    expect(data.doctors?.nodes.map((n) => n.name)).toEqual([
+      'Dr matthew Dolman',
+      'Dr Anita Donley',
+      'Dr Amanda Doyle',
+      'Dr Mohini Parma',
+      'Dr Wendy Thomson',
+    ]);
+    expect(data.firstPage).toEqual({
+      totalCount: 51,
+      hasNextPage: true,
+      nodes: [{ name: 'Mark Adams' }, { name: 'Sir Howard Bernstein' }, { name: 'Sarah Blow' }],
+    });
   });
 });
 
 describe('regions', () => {
   it('names no regional director and says so, citing where the posts are announced', async () => {
-    const data = await ask<{ _entities: { code: string; leaders: unknown[]; leadershipNote: string | null; leadershipSources: { document: { file: string }; line: number }[] }[] }>(
+    const data = await ask<{
+      _entities: {
+        code: string;
+        leaders: unknown[];
+        leadershipNote: string | null;
+        leadershipSources: { document: { file: string }; line: number }[];
+      }[];
+    }>(
       `query($r: [_Any!]!) { _entities(representations: $r) { ... on Region { code leaders { id } leadershipNote leadershipSources { document { file } line } } } }`,
       { r: ['Y60', 'Y58', 'Y99'].map((code) => ({ __typename: 'Region', code })) },
     );
     const [midlands, southWest, unknown] = data._entities;
     expect(midlands?.leaders).toEqual([]);
-    expect(midlands?.leadershipNote).toMatch(/^The seeds name no regional director for this region; they announce the posts only\. /);
-    expect(midlands?.leadershipNote).toContain('expects the joint Regional Directors to be identified by early autumn 2018');
+    expect(midlands?.leadershipNote).toMatch(
+      /^The seeds name no regional director for this region; they announce the posts only\. /,
+    );
+    expect(midlands?.leadershipNote).toContain(
+      'expects the joint Regional Directors to be identified by early autumn 2018',
+    );
     expect(midlands?.leadershipSources.map((s) => s.line)).toEqual([331, 335, 342, 62]);
     expect(southWest?.leadershipNote).toContain('introduced in September 2017');
     expect(southWest?.leadershipSources[0]).toEqual({ document: { file: 'seeds/001_cbad4f5854a175db.txt' }, line: 42 });

@@ -10,14 +10,31 @@ import { RoleRef } from './role.js';
 PersonRef.implement({
   description: 'A person the seeds name, with every role they are stated to hold.',
   fields: (t) => ({
-    id: t.exposeID('id', { nullable: false, description: 'Stable slug of the name without honorifics, e.g. allan-kitt.' }),
-    name: t.exposeString('name', { nullable: false, description: 'Exactly as the source writes it, honorifics and casing included (e.g. "Sir Andrew Cash OBE").' }),
-    honorificPrefix: t.exposeString('honorific_prefix', { nullable: true, description: 'Titles before the name: "Sir", "Dr", "Professor"...' }),
+    id: t.exposeID('id', {
+      nullable: false,
+      description: 'Stable slug of the name without honorifics, e.g. allan-kitt.',
+    }),
+    name: t.exposeString('name', {
+      nullable: false,
+      description: 'Exactly as the source writes it, honorifics and casing included (e.g. "Sir Andrew Cash OBE").',
+    }),
+    honorificPrefix: t.exposeString('honorific_prefix', {
+      nullable: true,
+      description: 'Titles before the name: "Sir", "Dr", "Professor"...',
+    }),
     givenName: t.exposeString('given_name', { nullable: false }),
     familyName: t.exposeString('family_name', { nullable: false }),
     nameWithoutHonorifics: t.exposeString('name_without_honorifics', { nullable: false }),
-    postNominals: t.exposeString('post_nominals', { nullable: true, description: 'Honours after the name: "OBE", "CBE"...' }),
-    roles: t.field({ type: [RoleRef], nullable: false, description: 'Every role stated for the person, in source order.', resolve: (p, _, ctx) => rolesByPerson(ctx).load(p.id) }),
+    postNominals: t.exposeString('post_nominals', {
+      nullable: true,
+      description: 'Honours after the name: "OBE", "CBE"...',
+    }),
+    roles: t.field({
+      type: [RoleRef],
+      nullable: false,
+      description: 'Every role stated for the person, in source order.',
+      resolve: (p, _, ctx) => rolesByPerson(ctx).load(p.id),
+    }),
     sources: t.field({
       type: ['Source'],
       nullable: false,
@@ -32,7 +49,12 @@ PersonRef.implement({
         });
       },
     }),
-    flags: t.field({ type: ['Flag'], nullable: false, description: 'NAME_CASING where the source writes part of the name in lower case.', resolve: (p) => p.flags }),
+    flags: t.field({
+      type: ['Flag'],
+      nullable: false,
+      description: 'NAME_CASING where the source writes part of the name in lower case.',
+      resolve: (p) => p.flags,
+    }),
   }),
 });
 
@@ -41,13 +63,15 @@ builder.asEntity(PersonRef, {
   resolveReference: (ref, ctx) => PersonRef.getDataloader(ctx).load(ref.id),
 });
 
-const PersonPageRef = builder.objectRef<{ nodes: Person[]; totalCount: number; offset: number }>('PersonPage').implement({
-  fields: (t) => ({
-    nodes: t.field({ type: [PersonRef], nullable: false, resolve: (p) => p.nodes }),
-    totalCount: t.exposeInt('totalCount', { nullable: false }),
-    hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
-  }),
-});
+const PersonPageRef = builder
+  .objectRef<{ nodes: Person[]; totalCount: number; offset: number }>('PersonPage')
+  .implement({
+    fields: (t) => ({
+      nodes: t.field({ type: [PersonRef], nullable: false, resolve: (p) => p.nodes }),
+      totalCount: t.exposeInt('totalCount', { nullable: false }),
+      hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
+    }),
+  });
 
 builder.queryFields((t) => ({
   person: t.field({

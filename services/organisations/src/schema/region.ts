@@ -12,15 +12,20 @@ RegionRef.implement({
     leaders: t.field({
       type: [RoleRef],
       nullable: false,
-      description: 'People the seeds name as leading the region. Empty for every region: the seeds name no regional director (see leadershipNote).',
+      description:
+        'People the seeds name as leading the region. Empty for every region: the seeds name no regional director (see leadershipNote).',
       resolve: (region, _, ctx) => leadersByRegion(ctx).load(region.code.toUpperCase()),
     }),
     leadershipNote: t.string({
       nullable: true,
-      description: 'What the seeds say about the region\'s leadership, in the hub\'s words, where no one is named; each sentence rests on a line of leadershipSources.',
+      description:
+        "What the seeds say about the region's leadership, in the hub's words, where no one is named; each sentence rests on a line of leadershipSources.",
       resolve: async (region, _, ctx) => {
         const code = region.code.toUpperCase();
-        const [notes, leaders] = await Promise.all([leadershipNotesByRegion(ctx).load(code), leadersByRegion(ctx).load(code)]);
+        const [notes, leaders] = await Promise.all([
+          leadershipNotesByRegion(ctx).load(code),
+          leadersByRegion(ctx).load(code),
+        ]);
         if (notes.length === 0 && leaders.length === 0) return null;
         return [...(leaders.length === 0 ? [NO_NAMED_LEADER] : []), ...notes.map((n) => n.note)].join(' ');
       },
@@ -29,7 +34,11 @@ RegionRef.implement({
       type: ['Source'],
       nullable: false,
       resolve: async (region, _, ctx) =>
-        (await leadershipNotesByRegion(ctx).load(region.code.toUpperCase())).map((n) => ({ document: n.source_document, line: n.source_line, text: n.source_text })),
+        (await leadershipNotesByRegion(ctx).load(region.code.toUpperCase())).map((n) => ({
+          document: n.source_document,
+          line: n.source_line,
+          text: n.source_text,
+        })),
     }),
   }),
 });

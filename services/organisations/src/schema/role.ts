@@ -7,9 +7,13 @@ export const RoleKindEnum = builder.enumType('RoleKind', {
   values: {
     STP_LEAD: { description: 'The person an STP section of the tracker names after "Lead:".' },
     CHIEF_EXECUTIVE: { description: 'Chief Executive or CEO of an organisation.' },
-    CHIEF_OFFICER: { description: 'Chief officer of one or more CCGs (the tracker\'s "joint Chief Officer of five local CCG\'s").' },
+    CHIEF_OFFICER: {
+      description: 'Chief officer of one or more CCGs (the tracker\'s "joint Chief Officer of five local CCG\'s").',
+    },
     NATIONAL_DIRECTOR: { description: 'A national director of NHS England or NHS Improvement.' },
-    REGIONAL_DIRECTOR: { description: 'A regional director. The seeds announce these posts but name no holder; see Region.leadershipNote.' },
+    REGIONAL_DIRECTOR: {
+      description: 'A regional director. The seeds announce these posts but name no holder; see Region.leadershipNote.',
+    },
     EXECUTIVE_DIRECTOR: { description: 'An executive director post such as Executive Medical Director.' },
     CHAIR: { description: 'A chair, such as the Independent Chair of a success regime.' },
     PROGRAMME_DIRECTOR: { description: 'An STP Programme Director.' },
@@ -18,14 +22,25 @@ export const RoleKindEnum = builder.enumType('RoleKind', {
   } satisfies Record<(typeof ROLE_KINDS)[number], { description: string }>,
 });
 
-const citation = (r: RoleWithOrganisations) => ({ document: r.source_document, line: r.source_line, text: r.source_text });
+const citation = (r: RoleWithOrganisations) => ({
+  document: r.source_document,
+  line: r.source_line,
+  text: r.source_text,
+});
 
 export const RoleRef = builder.objectRef<RoleWithOrganisations>('Role').implement({
-  description: 'A post a person holds, as one line of a source states it. The same post stated in two documents is two roles, each with its own date and source.',
+  description:
+    'A post a person holds, as one line of a source states it. The same post stated in two documents is two roles, each with its own date and source.',
   fields: (t) => ({
-    id: t.exposeID('id', { nullable: false, description: 'Stable id: document number, line and kind, e.g. 002-822-stp-lead.' }),
+    id: t.exposeID('id', {
+      nullable: false,
+      description: 'Stable id: document number, line and kind, e.g. 002-822-stp-lead.',
+    }),
     kind: t.field({ type: RoleKindEnum, nullable: false, resolve: (r) => r.kind }),
-    title: t.exposeString('title', { nullable: false, description: 'The title exactly as written, e.g. "Lead", "Chief Executive", "CEO".' }),
+    title: t.exposeString('title', {
+      nullable: false,
+      description: 'The title exactly as written, e.g. "Lead", "Chief Executive", "CEO".',
+    }),
     person: t.field({ type: PersonRef, nullable: false, resolve: (r) => r.person_id }),
     stp: t.field({
       type: StpRef,
@@ -36,7 +51,8 @@ export const RoleRef = builder.objectRef<RoleWithOrganisations>('Role').implemen
     organisation: t.field({
       type: OrganisationRef,
       nullable: true,
-      description: 'The organisation the role is held through. Null when the source names none, or names several (see organisations and flags).',
+      description:
+        'The organisation the role is held through. Null when the source names none, or names several (see organisations and flags).',
       resolve: (r) => (r.organisation_ids.length === 1 ? (r.organisation_ids[0] ?? null) : null),
     }),
     organisations: t.field({
@@ -47,11 +63,13 @@ export const RoleRef = builder.objectRef<RoleWithOrganisations>('Role').implemen
     }),
     affiliationAsWritten: t.exposeString('affiliation_as_written', {
       nullable: true,
-      description: 'What the source writes as the affiliation, verbatim: usually the organisation, sometimes a post ("Independent Chair, Success Regime").',
+      description:
+        'What the source writes as the affiliation, verbatim: usually the organisation, sometimes a post ("Independent Chair, Success Regime").',
     }),
     statedOn: t.exposeString('stated_on', {
       nullable: false,
-      description: 'Date of the document (or the part of it) that states the role: ISO 8601, or the year alone ("2018") where the document carries no date.',
+      description:
+        'Date of the document (or the part of it) that states the role: ISO 8601, or the year alone ("2018") where the document carries no date.',
     }),
     statedOnSource: t.field({
       type: 'Source',
@@ -62,18 +80,25 @@ export const RoleRef = builder.objectRef<RoleWithOrganisations>('Role').implemen
           ? { document: r.stated_on_source_document, line: r.stated_on_source_line, text: r.stated_on_source_text }
           : null,
     }),
-    source: t.field({ type: 'Source', nullable: false, description: 'The line that states the role, verbatim.', resolve: citation }),
+    source: t.field({
+      type: 'Source',
+      nullable: false,
+      description: 'The line that states the role, verbatim.',
+      resolve: citation,
+    }),
     flags: t.field({
       type: ['Flag'],
       nullable: false,
-      description: 'DUPLICATED_LEAD, MULTIPLE_ORGANISATIONS, ORGANISATION_NOT_STATED, ORGANISATIONS_NOT_NAMED, ROLE_NOT_ORGANISATION, INFERRED, AS_WRITTEN.',
+      description:
+        'DUPLICATED_LEAD, MULTIPLE_ORGANISATIONS, ORGANISATION_NOT_STATED, ORGANISATIONS_NOT_NAMED, ROLE_NOT_ORGANISATION, INFERRED, AS_WRITTEN.',
       resolve: (r) => r.flags,
     }),
   }),
 });
 
 export const StpLeadRef = builder.objectRef<RoleWithOrganisations>('StpLead').implement({
-  description: "An STP's lead as its tracker section states it: the person, the organisation (or post) beside the name, the line, and any oddity flagged.",
+  description:
+    "An STP's lead as its tracker section states it: the person, the organisation (or post) beside the name, the line, and any oddity flagged.",
   fields: (t) => ({
     name: t.field({
       type: 'String',
@@ -81,7 +106,10 @@ export const StpLeadRef = builder.objectRef<RoleWithOrganisations>('StpLead').im
       description: 'The lead\'s name as written, honorifics included (e.g. "Sir Andrew Cash OBE").',
       resolve: async (r, _, ctx) => (await PersonRef.getDataloader(ctx).load(r.person_id)).name,
     }),
-    role: t.exposeString('title', { nullable: false, description: 'The role title as written: "Lead" for every tracker section.' }),
+    role: t.exposeString('title', {
+      nullable: false,
+      description: 'The role title as written: "Lead" for every tracker section.',
+    }),
     person: t.field({ type: PersonRef, nullable: false, resolve: (r) => r.person_id }),
     organisation: t.field({
       type: OrganisationRef,
@@ -90,7 +118,10 @@ export const StpLeadRef = builder.objectRef<RoleWithOrganisations>('StpLead').im
       resolve: (r) => (r.organisation_ids.length === 1 ? (r.organisation_ids[0] ?? null) : null),
     }),
     organisations: t.field({ type: [OrganisationRef], nullable: false, resolve: (r) => r.organisation_ids }),
-    affiliationAsWritten: t.exposeString('affiliation_as_written', { nullable: true, description: 'The text after the name, verbatim.' }),
+    affiliationAsWritten: t.exposeString('affiliation_as_written', {
+      nullable: true,
+      description: 'The text after the name, verbatim.',
+    }),
     statedOn: t.exposeString('stated_on', { nullable: false }),
     source: t.field({ type: 'Source', nullable: false, resolve: citation }),
     flags: t.field({ type: ['Flag'], nullable: false, resolve: (r) => r.flags }),

@@ -24,7 +24,13 @@ export async function findProgrammesByCodes(db: Db, codes: readonly string[]): P
 
 export async function sourcesOfProgrammes(db: Db, codes: readonly string[]): Promise<ProgrammeSource[]> {
   if (codes.length === 0) return [];
-  return db.selectFrom('programme_source').selectAll().where('programme_code', 'in', codes).orderBy('programme_code').orderBy('position').execute();
+  return db
+    .selectFrom('programme_source')
+    .selectAll()
+    .where('programme_code', 'in', codes)
+    .orderBy('programme_code')
+    .orderBy('position')
+    .execute();
 }
 
 export async function findPrioritiesByIds(db: Db, ids: readonly string[]): Promise<Priority[]> {
@@ -52,12 +58,24 @@ export async function childrenOfPriorities(db: Db, ids: readonly string[]): Prom
 
 export async function subPointsOfOwners(db: Db, ownerIds: readonly string[]): Promise<SubPoint[]> {
   if (ownerIds.length === 0) return [];
-  return db.selectFrom('sub_point').selectAll().where('owner_id', 'in', ownerIds).orderBy('owner_id').orderBy('position').execute();
+  return db
+    .selectFrom('sub_point')
+    .selectAll()
+    .where('owner_id', 'in', ownerIds)
+    .orderBy('owner_id')
+    .orderBy('position')
+    .execute();
 }
 
 export async function outcomesOfPriorities(db: Db, ids: readonly string[]): Promise<StatedOutcome[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('stated_outcome').selectAll().where('priority_id', 'in', ids).orderBy('priority_id').orderBy('position').execute();
+  return db
+    .selectFrom('stated_outcome')
+    .selectAll()
+    .where('priority_id', 'in', ids)
+    .orderBy('priority_id')
+    .orderBy('position')
+    .execute();
 }
 
 export interface MatchWithProgramme {
@@ -97,7 +115,10 @@ export async function prioritiesOfProgrammes(db: Db, codes: readonly string[]): 
 }
 
 /** Distinct STP codes with at least one priority under each programme, sorted. */
-export async function stpCodesOfProgrammes(db: Db, codes: readonly string[]): Promise<{ programme_code: string; stp_code: string }[]> {
+export async function stpCodesOfProgrammes(
+  db: Db,
+  codes: readonly string[],
+): Promise<{ programme_code: string; stp_code: string }[]> {
   if (codes.length === 0) return [];
   return db
     .selectFrom('priority_programme as m')
@@ -112,7 +133,13 @@ export async function stpCodesOfProgrammes(db: Db, codes: readonly string[]): Pr
 
 export async function considerationsOfStps(db: Db, stpCodes: readonly string[]): Promise<Consideration[]> {
   if (stpCodes.length === 0) return [];
-  return db.selectFrom('consideration').selectAll().where('stp_code', 'in', stpCodes).orderBy('stp_code').orderBy('position').execute();
+  return db
+    .selectFrom('consideration')
+    .selectAll()
+    .where('stp_code', 'in', stpCodes)
+    .orderBy('stp_code')
+    .orderBy('position')
+    .execute();
 }
 
 export interface StpProgrammeCount {
@@ -153,7 +180,12 @@ export async function listPriorities(
   const programme = filter.programme;
   if (programme) {
     query = query.where(({ exists, selectFrom }) =>
-      exists(selectFrom('priority_programme as m').select('m.priority_id').whereRef('m.priority_id', '=', 'priority.id').where('m.programme_code', '=', programme)),
+      exists(
+        selectFrom('priority_programme as m')
+          .select('m.priority_id')
+          .whereRef('m.priority_id', '=', 'priority.id')
+          .where('m.programme_code', '=', programme),
+      ),
     );
   }
   if (filter.textSearch) {
@@ -162,15 +194,30 @@ export async function listPriorities(
       eb.or([
         eb('priority.title', 'ilike', pattern),
         eb('priority.summary', 'ilike', pattern),
-        eb.exists(eb.selectFrom('sub_point as s').select('s.owner_id').whereRef('s.owner_id', '=', 'priority.id').where('s.text', 'ilike', pattern)),
+        eb.exists(
+          eb
+            .selectFrom('sub_point as s')
+            .select('s.owner_id')
+            .whereRef('s.owner_id', '=', 'priority.id')
+            .where('s.text', 'ilike', pattern),
+        ),
       ]),
     );
   }
-  const rows = await query.orderBy('priority.stp_code').orderBy('priority.sort_key').limit(limit).offset(offset).execute();
+  const rows = await query
+    .orderBy('priority.stp_code')
+    .orderBy('priority.sort_key')
+    .limit(limit)
+    .offset(offset)
+    .execute();
   let totalCount = rows[0]?.total_count;
   if (totalCount === undefined && offset > 0) {
     // Past the last page the window count has no row to ride on; ask once more for the total.
-    const counted = await query.clearSelect().select(sql<number>`count(*) over ()`.as('total_count')).limit(1).executeTakeFirst();
+    const counted = await query
+      .clearSelect()
+      .select(sql<number>`count(*) over ()`.as('total_count'))
+      .limit(1)
+      .executeTakeFirst();
     totalCount = counted?.total_count;
   }
   return { rows: rows.map(({ total_count: _, ...p }) => p), totalCount: Number(totalCount ?? 0) };

@@ -80,7 +80,6 @@ export interface ConsiderationTable {
   source_line: number;
 }
 
-
 export interface ProgrammesDatabase {
   programme: ProgrammeTable;
   programme_source: ProgrammeSourceTable;

@@ -27,22 +27,39 @@ export const optional = z.string().transform((s) => (s === '' ? null : s));
 export const document = z.enum(SEED_DOCUMENTS);
 
 /** Reports every row whose key an earlier row of the same file already has. */
-export function duplicates<T>(rows: readonly DataRow<T>[], keyOf: (row: T) => string, path: string, column: string, problems: DataProblem[]): void {
+export function duplicates<T>(
+  rows: readonly DataRow<T>[],
+  keyOf: (row: T) => string,
+  path: string,
+  column: string,
+  problems: DataProblem[],
+): void {
   const seen = new Map<string, number>();
   for (const { value, line: at } of rows) {
     const key = keyOf(value);
     const first = seen.get(key);
-    if (first !== undefined) problems.push({ file: path, line: at, column, reason: `duplicates line ${first} (${key})` });
+    if (first !== undefined)
+      problems.push({ file: path, line: at, column, reason: `duplicates line ${first} (${key})` });
     else seen.set(key, at);
   }
 }
 
 /** Positions within each group must run 1, 2, 3... so that order is never a guess. */
-export function contiguous<T extends { position: number }>(items: readonly T[], groupOf: (item: T) => string, path: string, problems: DataProblem[]): void {
+export function contiguous<T extends { position: number }>(
+  items: readonly T[],
+  groupOf: (item: T) => string,
+  path: string,
+  problems: DataProblem[],
+): void {
   const groups = new Map<string, number[]>();
   for (const item of items) groups.set(groupOf(item), [...(groups.get(groupOf(item)) ?? []), item.position]);
   for (const [group, positions] of groups) {
     const sorted = [...positions].sort((a, b) => a - b);
-    if (sorted.some((p, i) => p !== i + 1)) problems.push({ file: path, line: 1, reason: `${group}: positions ${sorted.join(',')} do not run 1..${sorted.length}` });
+    if (sorted.some((p, i) => p !== i + 1))
+      problems.push({
+        file: path,
+        line: 1,
+        reason: `${group}: positions ${sorted.join(',')} do not run 1..${sorted.length}`,
+      });
   }
 }

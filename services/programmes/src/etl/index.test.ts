@@ -13,11 +13,13 @@ const rows = buildProgrammesRows();
 const trackerLines = readFileSync(`${PROGRAMMES_DATA_DIR}../../../infra/sources/${TRACKER}`, 'utf8').split('\n');
 
 describe('rows built from the data files', () => {
-  it('holds focuses and considerations for all 44 tracker STPs, and the paper\'s priorities for Lincolnshire', () => {
+  it("holds focuses and considerations for all 44 tracker STPs, and the paper's priorities for Lincolnshire", () => {
     const focusStps = new Set(rows.priorities.filter((p) => p.kind === 'FOCUS').map((p) => p.stp_code));
     expect(focusStps.size).toBe(44);
     expect(new Set(rows.considerations.map((c) => c.stp_code)).size).toBe(44);
-    expect(rows.priorities.filter((p) => p.kind === 'LINCOLNSHIRE_PRIORITY').map((p) => `${p.section_number} ${p.title}`)).toEqual([
+    expect(
+      rows.priorities.filter((p) => p.kind === 'LINCOLNSHIRE_PRIORITY').map((p) => `${p.section_number} ${p.title}`),
+    ).toEqual([
       '5.1 Mental Health',
       '5.2 Integrated Neighbourhood Working',
       '5.3 Implementation of GP Forward View',
@@ -42,7 +44,11 @@ describe('rows built from the data files', () => {
 
   it('keeps sub-points under their bullet, with or without the "-" before "›"', () => {
     const sub = (owner: string) => rows.subPoints.filter((s) => s.owner_id === owner).map((s) => s.text);
-    expect(sub('QK1.focus.2')).toEqual(['Place based integrated teams', 'New model for primary care', 'Integrated urgent care offer']);
+    expect(sub('QK1.focus.2')).toEqual([
+      'Place based integrated teams',
+      'New model for primary care',
+      'Integrated urgent care offer',
+    ]);
     expect(sub('QVV.focus.3')).toEqual(['a. Leading and working differently', 'b. Digitally-enabled Dorset']);
     expect(sub('QU9.consideration.1')).toEqual(['Buckinghamshire', 'Berkshire', 'Oxfordshire']);
     expect(rows.priorities.filter((p) => p.stp_code === 'QUA' && p.kind === 'FOCUS').map((p) => p.title)).toEqual([
@@ -60,8 +66,9 @@ describe('rows built from the data files', () => {
     expect(rows.subPoints.find((s) => s.owner_id === 'QOP.consideration.6')?.source_line).toBe(412);
   });
 
-  it('states the paper\'s outcomes as typed figures at their lines', () => {
-    const at = (line: number) => rows.outcomes.filter((o) => o.source_line === line).map((o) => [o.priority_id, o.value, o.unit, o.kind]);
+  it("states the paper's outcomes as typed figures at their lines", () => {
+    const at = (line: number) =>
+      rows.outcomes.filter((o) => o.source_line === line).map((o) => [o.priority_id, o.value, o.unit, o.kind]);
     expect(at(115)).toEqual([['QJM.paper.5.2.2', '14', 'PERCENT', 'RESULT']]);
     expect(at(113)).toEqual([['QJM.paper.5.2.2', '98', 'PERCENT', 'RESULT']]);
     expect(at(197)).toEqual([['QJM.paper.5.6.1', '54', 'PERCENT', 'RESULT']]);
@@ -74,7 +81,7 @@ describe('rows built from the data files', () => {
     expect(mismatch?.flag_code).toBe('PERCENT_MISMATCH'); // 38 of 40 is 95%, stated as 98%
   });
 
-  it('nests the paper\'s work streams under their priorities, in order after the tracker focuses', () => {
+  it("nests the paper's work streams under their priorities, in order after the tracker focuses", () => {
     const qjm = rows.priorities.filter((p) => p.stp_code === 'QJM').sort((a, b) => a.sort_key - b.sort_key);
     expect(qjm.map((p) => p.id).slice(0, 8)).toEqual([
       'QJM.focus.1',
@@ -86,14 +93,23 @@ describe('rows built from the data files', () => {
       'QJM.paper.5.2.1',
       'QJM.paper.5.2.2',
     ]);
-    expect(rows.priorities.filter((p) => p.parent_id === 'QJM.paper.5.6').map((p) => p.title)).toEqual(['Dermatology', 'Ophthalmology', 'Diabetes']);
-    expect(rows.priorities.find((p) => p.id === 'QJM.paper.5.5.1')).toMatchObject({ title: 'Pharmacy and prescribing', source_line: 160 });
+    expect(rows.priorities.filter((p) => p.parent_id === 'QJM.paper.5.6').map((p) => p.title)).toEqual([
+      'Dermatology',
+      'Ophthalmology',
+      'Diabetes',
+    ]);
+    expect(rows.priorities.find((p) => p.id === 'QJM.paper.5.5.1')).toMatchObject({
+      title: 'Pharmacy and prescribing',
+      source_line: 160,
+    });
   });
 
   it('cites only text that stands verbatim on the cited line', () => {
     const citations = [
       ...rows.priorities.map((p) => ({ document: p.source_document, line: p.source_line, text: p.source_text })),
-      ...rows.priorities.flatMap((p) => (p.summary && p.summary_line ? [{ document: p.source_document, line: p.summary_line, text: p.summary }] : [])),
+      ...rows.priorities.flatMap((p) =>
+        p.summary && p.summary_line ? [{ document: p.source_document, line: p.summary_line, text: p.summary }] : [],
+      ),
       ...rows.subPoints.map((s) => ({ document: s.source_document, line: s.source_line, text: s.text })),
       ...rows.outcomes.map((o) => ({ document: o.source_document, line: o.source_line, text: o.text })),
       ...rows.considerations.map((c) => ({ document: c.source_document, line: c.source_line, text: c.text })),
@@ -136,7 +152,12 @@ describe('seeding', () => {
   afterAll(() => hub.close());
 
   const count = async (table: 'priority' | 'consideration' | 'stated_outcome' | 'priority_programme') =>
-    (await scoped.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+    (
+      await scoped.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
   const counts = async () => ({
     priority: await count('priority'),
     consideration: await count('consideration'),
@@ -159,7 +180,11 @@ describe('seeding', () => {
 
   it('rejects malformed data files with file:line and leaves the database as it was', async () => {
     const before = await counts();
-    const titleBefore = await scoped.db.selectFrom('priority').select('title').where('id', '=', 'QJM.focus.1').executeTakeFirstOrThrow();
+    const titleBefore = await scoped.db
+      .selectFrom('priority')
+      .select('title')
+      .where('id', '=', 'QJM.focus.1')
+      .executeTakeFirstOrThrow();
     const dir = mkdtempSync(join(tmpdir(), 'programmes-data-'));
     cpSync(PROGRAMMES_DATA_DIR, dir, { recursive: true });
 
@@ -177,8 +202,12 @@ describe('seeding', () => {
     const message = (error as DataFileError).message;
     expect(message).toContain(`tracker-items.csv:${lincs + 1} [text]: citation does not hold`);
     expect(message).toContain('tracker-items.csv:2 [list]');
-    expect(message).toMatch(/lincolnshire-outcomes\.csv:\d+ \[value\]: 42\.8 is not a number stated in 'The team has made a cost saving of 48\.2% per patient seen'/);
+    expect(message).toMatch(
+      /lincolnshire-outcomes\.csv:\d+ \[value\]: 42\.8 is not a number stated in 'The team has made a cost saving of 48\.2% per patient seen'/,
+    );
     expect(await counts()).toEqual(before);
-    expect(await scoped.db.selectFrom('priority').select('title').where('id', '=', 'QJM.focus.1').executeTakeFirstOrThrow()).toEqual(titleBefore);
+    expect(
+      await scoped.db.selectFrom('priority').select('title').where('id', '=', 'QJM.focus.1').executeTakeFirstOrThrow(),
+    ).toEqual(titleBefore);
   });
 });

@@ -66,7 +66,10 @@ export function buildProgrammesRows(paths: ProgrammesDataPaths = {}): Programmes
 }
 
 /** Validates every data file first, then replaces the subgraph's rows in one transaction. */
-export async function seedProgrammes(db: Kysely<ProgrammesDatabase>, paths: ProgrammesDataPaths = {}): Promise<SeedReport> {
+export async function seedProgrammes(
+  db: Kysely<ProgrammesDatabase>,
+  paths: ProgrammesDataPaths = {},
+): Promise<SeedReport> {
   const rows = buildProgrammesRows(paths);
   return replaceTables(db, [
     ['programme', rows.programmes],

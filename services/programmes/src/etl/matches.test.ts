@@ -8,7 +8,9 @@ describe('programme matches', () => {
       { text: 'Mental health', in: 'TITLE' },
       { text: 'IAPT', in: 'SUB_POINT' },
     ]);
-    expect(matchableTexts({ kind: 'LINCOLNSHIRE_PRIORITY', title: 'Planned Care', summary: 'diabetes' }, ['ignored'])).toEqual([
+    expect(
+      matchableTexts({ kind: 'LINCOLNSHIRE_PRIORITY', title: 'Planned Care', summary: 'diabetes' }, ['ignored']),
+    ).toEqual([
       { text: 'Planned Care', in: 'TITLE' },
       { text: 'diabetes', in: 'SUMMARY' },
     ]);

@@ -20,24 +20,43 @@ const OutcomeRow = z.object({
  * lincolnshire-outcomes.csv: results and targets the paper states under its priorities, typed
  * (value, unit) and cited verbatim. Where the text has digits, the value must be one it states.
  */
-export function readOutcomes(dir: string, priorityIds: ReadonlySet<string>, problems: DataProblem[]): NewStatedOutcome[] {
+export function readOutcomes(
+  dir: string,
+  priorityIds: ReadonlySet<string>,
+  problems: DataProblem[],
+): NewStatedOutcome[] {
   const path = `${dir}${DATA_FILES.outcomes}`;
   const rows = readCsv(path, OutcomeRow, problems);
   duplicates(rows, (o) => `${o.priority_id}#${o.position}`, path, 'position', problems);
   for (const { value: o, line: at } of rows) {
-    if (!priorityIds.has(o.priority_id)) problems.push({ file: path, line: at, column: 'priority_id', reason: `unknown priority ${o.priority_id}` });
+    if (!priorityIds.has(o.priority_id))
+      problems.push({ file: path, line: at, column: 'priority_id', reason: `unknown priority ${o.priority_id}` });
     // Where the stated text has digits, the value must be one of the numbers it states.
     const numbers = o.text.match(/\d+(?:\.\d+)?/g);
     if (numbers && !numbers.some((n) => Number(n) === Number(o.value))) {
-      problems.push({ file: path, line: at, column: 'value', reason: `${o.value} is not a number stated in '${o.text}'` });
+      problems.push({
+        file: path,
+        line: at,
+        column: 'value',
+        reason: `${o.value} is not a number stated in '${o.text}'`,
+      });
     }
     if ((o.flag_code === null) !== (o.flag_explanation === null)) {
-      problems.push({ file: path, line: at, column: 'flag_explanation', reason: 'flag_code and flag_explanation go together' });
+      problems.push({
+        file: path,
+        line: at,
+        column: 'flag_explanation',
+        reason: 'flag_code and flag_explanation go together',
+      });
     }
   }
   verifyCitations(
     path,
-    rows.map(({ value: o, line: at }) => ({ line: at, column: 'text', citation: { document: LINCOLNSHIRE_PAPER, line: o.line, text: o.text } })),
+    rows.map(({ value: o, line: at }) => ({
+      line: at,
+      column: 'text',
+      citation: { document: LINCOLNSHIRE_PAPER, line: o.line, text: o.text },
+    })),
     problems,
   );
   return rows.map(({ value: o }) => ({

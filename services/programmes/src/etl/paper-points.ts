@@ -12,12 +12,23 @@ export function readPaperPoints(dir: string, priorityIds: ReadonlySet<string>, p
   const rows = readCsv(path, PaperPointRow, problems);
   duplicates(rows, (p) => `${p.priority_id}#${p.position}`, path, 'position', problems);
   for (const { value: p, line: at } of rows) {
-    if (!priorityIds.has(p.priority_id)) problems.push({ file: path, line: at, column: 'priority_id', reason: `unknown priority ${p.priority_id}` });
+    if (!priorityIds.has(p.priority_id))
+      problems.push({ file: path, line: at, column: 'priority_id', reason: `unknown priority ${p.priority_id}` });
   }
   verifyCitations(
     path,
-    rows.map(({ value: p, line: at }) => ({ line: at, column: 'text', citation: { document: LINCOLNSHIRE_PAPER, line: p.line, text: p.text } })),
+    rows.map(({ value: p, line: at }) => ({
+      line: at,
+      column: 'text',
+      citation: { document: LINCOLNSHIRE_PAPER, line: p.line, text: p.text },
+    })),
     problems,
   );
-  return rows.map(({ value: p }) => ({ owner_id: p.priority_id, position: p.position, source_document: LINCOLNSHIRE_PAPER, source_line: p.line, text: p.text }));
+  return rows.map(({ value: p }) => ({
+    owner_id: p.priority_id,
+    position: p.position,
+    source_document: LINCOLNSHIRE_PAPER,
+    source_line: p.line,
+    text: p.text,
+  }));
 }

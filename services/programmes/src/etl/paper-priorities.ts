@@ -26,26 +26,61 @@ const FIRST_SORT_KEY = 100;
  * under them, cited verbatim (title, section number, summary). Ordered depth-first after the
  * tracker focuses: 5.1, 5.2, 5.2.1, 5.2.2, 5.3, ...
  */
-export function readPaperPriorities(dir: string, problems: DataProblem[]): { priorities: NewPriority[]; ids: ReadonlySet<string> } {
+export function readPaperPriorities(
+  dir: string,
+  problems: DataProblem[],
+): { priorities: NewPriority[]; ids: ReadonlySet<string> } {
   const path = `${dir}${DATA_FILES.paperPriorities}`;
   const rows = readCsv(path, PaperPriorityRow, problems);
   const cited: { line: number; column: string; citation: Citation }[] = [];
   duplicates(rows, (p) => p.id, path, 'id', problems);
   for (const { value: p, line: at } of rows) {
     cited.push({ line: at, column: 'title', citation: { document: LINCOLNSHIRE_PAPER, line: p.line, text: p.title } });
-    if (p.section_number) cited.push({ line: at, column: 'section_number', citation: { document: LINCOLNSHIRE_PAPER, line: p.line, text: p.section_number } });
+    if (p.section_number)
+      cited.push({
+        line: at,
+        column: 'section_number',
+        citation: { document: LINCOLNSHIRE_PAPER, line: p.line, text: p.section_number },
+      });
     if ((p.summary_line === null) !== (p.summary_text === null)) {
-      problems.push({ file: path, line: at, column: 'summary_text', reason: 'summary_line and summary_text go together' });
+      problems.push({
+        file: path,
+        line: at,
+        column: 'summary_text',
+        reason: 'summary_line and summary_text go together',
+      });
     } else if (p.summary_line !== null && p.summary_text !== null) {
-      cited.push({ line: at, column: 'summary_text', citation: { document: LINCOLNSHIRE_PAPER, line: p.summary_line, text: p.summary_text } });
+      cited.push({
+        line: at,
+        column: 'summary_text',
+        citation: { document: LINCOLNSHIRE_PAPER, line: p.summary_line, text: p.summary_text },
+      });
     }
     if ((p.kind === 'WORK_STREAM') !== (p.parent_id !== null)) {
-      problems.push({ file: path, line: at, column: 'parent_id', reason: 'a work stream, and only a work stream, has a parent' });
-    } else if (p.parent_id && !rows.some((o) => o.value.id === p.parent_id && o.value.kind === 'LINCOLNSHIRE_PRIORITY')) {
-      problems.push({ file: path, line: at, column: 'parent_id', reason: `${p.parent_id} is not a priority of the paper` });
+      problems.push({
+        file: path,
+        line: at,
+        column: 'parent_id',
+        reason: 'a work stream, and only a work stream, has a parent',
+      });
+    } else if (
+      p.parent_id &&
+      !rows.some((o) => o.value.id === p.parent_id && o.value.kind === 'LINCOLNSHIRE_PRIORITY')
+    ) {
+      problems.push({
+        file: path,
+        line: at,
+        column: 'parent_id',
+        reason: `${p.parent_id} is not a priority of the paper`,
+      });
     }
     if ((p.flag_code === null) !== (p.flag_explanation === null)) {
-      problems.push({ file: path, line: at, column: 'flag_explanation', reason: 'flag_code and flag_explanation go together' });
+      problems.push({
+        file: path,
+        line: at,
+        column: 'flag_explanation',
+        reason: 'flag_code and flag_explanation go together',
+      });
     }
   }
   verifyCitations(path, cited, problems);
@@ -75,6 +110,11 @@ export function readPaperPriorities(dir: string, problems: DataProblem[]): { pri
       });
     }
   }
-  contiguous(priorities.filter((p) => p.kind === 'LINCOLNSHIRE_PRIORITY'), () => LINCOLNSHIRE, path, problems);
+  contiguous(
+    priorities.filter((p) => p.kind === 'LINCOLNSHIRE_PRIORITY'),
+    () => LINCOLNSHIRE,
+    path,
+    problems,
+  );
   return { priorities, ids: new Set(all.map((p) => p.id)) };
 }

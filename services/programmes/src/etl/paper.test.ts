@@ -25,7 +25,14 @@ describe('the Lincolnshire paper: lincolnshire-priorities.csv, -points.csv and -
       '5.6 Planned Care',
       '5.7 Other enabling programmes',
     ]);
-    expect(paper.priorities[0]).toMatchObject({ id: 'QJM.paper.5.1', stp_code: 'QJM', sort_key: 101, source_document: LINCOLNSHIRE_PAPER, source_line: 74, summary_line: 76 });
+    expect(paper.priorities[0]).toMatchObject({
+      id: 'QJM.paper.5.1',
+      stp_code: 'QJM',
+      sort_key: 101,
+      source_document: LINCOLNSHIRE_PAPER,
+      source_line: 74,
+      summary_line: 76,
+    });
     const ids = paper.priorities.map((p) => p.id);
     // a work stream follows its parent
     expect(ids.indexOf('QJM.paper.5.2.1')).toBe(ids.indexOf('QJM.paper.5.2') + 1);
@@ -33,8 +40,15 @@ describe('the Lincolnshire paper: lincolnshire-priorities.csv, -points.csv and -
   });
 
   it('keeps the points and the typed outcomes at their lines', () => {
-    expect(points.filter((p) => p.owner_id === 'QJM.paper.5.1').map((p) => p.source_line).slice(0, 3)).toEqual([80, 81, 82]);
-    expect(outcomes.slice(0, 3).map((o) => [o.priority_id, o.kind, o.source_line, o.value, o.unit, o.flag_code])).toEqual([
+    expect(
+      points
+        .filter((p) => p.owner_id === 'QJM.paper.5.1')
+        .map((p) => p.source_line)
+        .slice(0, 3),
+    ).toEqual([80, 81, 82]);
+    expect(
+      outcomes.slice(0, 3).map((o) => [o.priority_id, o.kind, o.source_line, o.value, o.unit, o.flag_code]),
+    ).toEqual([
       ['QJM.paper.5.1', 'RESULT', 80, '10', 'COUNT', null],
       ['QJM.paper.5.1', 'RESULT', 81, '24', 'HOURS', null],
       ['QJM.paper.5.2.1', 'RESULT', 93, '350', 'COUNT', 'LOWER_BOUND'],
@@ -42,16 +56,24 @@ describe('the Lincolnshire paper: lincolnshire-priorities.csv, -points.csv and -
   });
 
   it('refuses an outcome whose value its text does not state', () => {
-    const dir = editedCopy('lincolnshire-outcomes.csv', (csv) => csv.replace('with 10 male beds,10,COUNT', 'with 10 male beds,12,COUNT'));
+    const dir = editedCopy('lincolnshire-outcomes.csv', (csv) =>
+      csv.replace('with 10 male beds,10,COUNT', 'with 10 male beds,12,COUNT'),
+    );
     const local: DataProblem[] = [];
     readOutcomes(dir, paper.ids, local);
-    expect(local.map(located)).toEqual(["lincolnshire-outcomes.csv:2 [value] 12 is not a number stated in 'with 10 male beds'"]);
+    expect(local.map(located)).toEqual([
+      "lincolnshire-outcomes.csv:2 [value] 12 is not a number stated in 'with 10 male beds'",
+    ]);
   });
 
   it('refuses a work stream whose parent is not a priority of the paper', () => {
-    const dir = editedCopy('lincolnshire-priorities.csv', (csv) => csv.replace(',WORK_STREAM,QJM.paper.5.2,', ',WORK_STREAM,QJM.paper.9,'));
+    const dir = editedCopy('lincolnshire-priorities.csv', (csv) =>
+      csv.replace(',WORK_STREAM,QJM.paper.5.2,', ',WORK_STREAM,QJM.paper.9,'),
+    );
     const local: DataProblem[] = [];
     readPaperPriorities(dir, local);
-    expect(local.map(located)[0]).toMatch(/^lincolnshire-priorities\.csv:\d+ \[parent_id\] QJM\.paper\.9 is not a priority of the paper$/);
+    expect(local.map(located)[0]).toMatch(
+      /^lincolnshire-priorities\.csv:\d+ \[parent_id\] QJM\.paper\.9 is not a priority of the paper$/,
+    );
   });
 });

@@ -4,20 +4,40 @@ import type { NewProgrammeSource } from '../db/types.js';
 import { DATA_FILES, document, duplicates, line, position, programmeCode } from './files.js';
 import type { Programmes } from './programmes.js';
 
-const ProgrammeSourceRow = z.object({ programme_code: programmeCode, position, document, line, text: z.string().min(1) });
+const ProgrammeSourceRow = z.object({
+  programme_code: programmeCode,
+  position,
+  document,
+  line,
+  text: z.string().min(1),
+});
 
 /** programme-sources.csv: the lines naming each programme, verbatim; every programme needs one. */
-export function readProgrammeSources(dir: string, { programmes, lineOf }: Programmes, problems: DataProblem[]): NewProgrammeSource[] {
+export function readProgrammeSources(
+  dir: string,
+  { programmes, lineOf }: Programmes,
+  problems: DataProblem[],
+): NewProgrammeSource[] {
   const path = `${dir}${DATA_FILES.programmeSources}`;
   const rows = readCsv(path, ProgrammeSourceRow, problems);
   const codes = new Set(programmes.map((p) => p.code));
   for (const { value: s, line: at } of rows) {
-    if (!codes.has(s.programme_code)) problems.push({ file: path, line: at, column: 'programme_code', reason: `unknown programme ${s.programme_code}` });
+    if (!codes.has(s.programme_code))
+      problems.push({
+        file: path,
+        line: at,
+        column: 'programme_code',
+        reason: `unknown programme ${s.programme_code}`,
+      });
   }
   duplicates(rows, (s) => `${s.programme_code}#${s.position}`, path, 'position', problems);
   verifyCitations(
     path,
-    rows.map(({ value: s, line: at }) => ({ line: at, column: 'text', citation: { document: s.document, line: s.line, text: s.text } })),
+    rows.map(({ value: s, line: at }) => ({
+      line: at,
+      column: 'text',
+      citation: { document: s.document, line: s.line, text: s.text },
+    })),
     problems,
   );
   const sources: NewProgrammeSource[] = rows.map(({ value: s }) => ({
@@ -29,7 +49,11 @@ export function readProgrammeSources(dir: string, { programmes, lineOf }: Progra
   }));
   for (const p of programmes) {
     if (!sources.some((s) => s.programme_code === p.code)) {
-      problems.push({ file: `${dir}${DATA_FILES.programmes}`, line: lineOf.get(p.code) ?? 1, reason: `programme ${p.code} has no source` });
+      problems.push({
+        file: `${dir}${DATA_FILES.programmes}`,
+        line: lineOf.get(p.code) ?? 1,
+        reason: `programme ${p.code} has no source`,
+      });
     }
   }
   return sources;

@@ -4,7 +4,12 @@ import type { NewProgramme } from '../db/types.js';
 import { PROGRAMME_RULES } from '../rules.js';
 import { DATA_FILES, duplicates, position, programmeCode } from './files.js';
 
-const ProgrammeRow = z.object({ code: programmeCode, position, name: z.string().min(1), description: z.string().min(1) });
+const ProgrammeRow = z.object({
+  code: programmeCode,
+  position,
+  name: z.string().min(1),
+  description: z.string().min(1),
+});
 
 export interface Programmes {
   readonly programmes: NewProgramme[];
@@ -19,7 +24,12 @@ export function readProgrammes(dir: string, problems: DataProblem[]): Programmes
   const programmes: NewProgramme[] = rows.map(({ value: p }) => ({ ...p }));
   const codes = new Set(programmes.map((p) => p.code));
   for (const rule of PROGRAMME_RULES) {
-    if (!codes.has(rule.programme)) problems.push({ file: path, line: 1, reason: `a rule names programme ${rule.programme}, which the file does not list` });
+    if (!codes.has(rule.programme))
+      problems.push({
+        file: path,
+        line: 1,
+        reason: `a rule names programme ${rule.programme}, which the file does not list`,
+      });
   }
   duplicates(rows, (p) => p.code, path, 'code', problems);
   return { programmes, lineOf: new Map(rows.map((r) => [r.value.code, r.line])) };

@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { TRACKER } from '../documents.js';
 import { DATA_FILES, duplicates, line, odsStp } from './files.js';
 
-const StpRow = z.object({ ods_code: odsStp, tracker_name: z.string().min(1), heading_line: line, heading_text: z.string().min(1) });
+const StpRow = z.object({
+  ods_code: odsStp,
+  tracker_name: z.string().min(1),
+  heading_line: line,
+  heading_text: z.string().min(1),
+});
 export type Heading = z.output<typeof StpRow>;
 
 export interface Sections {
@@ -19,13 +24,22 @@ export function readSections(dir: string, problems: DataProblem[]): Sections {
   const rows = readCsv(path, StpRow, problems);
   verifyCitations(
     path,
-    rows.map(({ value: s, line: at }) => ({ line: at, column: 'heading_text', citation: { document: TRACKER, line: s.heading_line, text: s.heading_text } })),
+    rows.map(({ value: s, line: at }) => ({
+      line: at,
+      column: 'heading_text',
+      citation: { document: TRACKER, line: s.heading_line, text: s.heading_text },
+    })),
     problems,
   );
   duplicates(rows, (s) => s.ods_code, path, 'ods_code', problems);
   const headings = rows.map((r) => r.value).sort((a, b) => a.heading_line - b.heading_line);
   return {
     headings,
-    rangeOf: new Map(headings.map((h, i) => [h.ods_code, { from: h.heading_line, to: (headings[i + 1]?.heading_line ?? Number.MAX_SAFE_INTEGER) - 1 }])),
+    rangeOf: new Map(
+      headings.map((h, i) => [
+        h.ods_code,
+        { from: h.heading_line, to: (headings[i + 1]?.heading_line ?? Number.MAX_SAFE_INTEGER) - 1 },
+      ]),
+    ),
   };
 }

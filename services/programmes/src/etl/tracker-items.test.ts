@@ -17,7 +17,9 @@ describe('tracker-stps.csv and tracker-items.csv', () => {
 
   it("reads Lincolnshire's four focuses verbatim from lines 826-829, and its considerations", () => {
     expect(problems).toEqual([]);
-    expect(priorities.filter((p) => p.stp_code === 'QJM').map((p) => [p.id, p.source_line, p.title, p.sort_key])).toEqual([
+    expect(
+      priorities.filter((p) => p.stp_code === 'QJM').map((p) => [p.id, p.source_line, p.title, p.sort_key]),
+    ).toEqual([
       ['QJM.focus.1', 826, 'Clinical Redesign', 1],
       ['QJM.focus.2', 827, 'Capacity optimisation', 2],
       ['QJM.focus.3', 828, 'Operational Efficiency', 3],
@@ -36,12 +38,22 @@ describe('tracker-stps.csv and tracker-items.csv', () => {
   it('covers all 44 sections, keeps sub-points under their bullet and flags remarks that are not priorities', () => {
     expect(new Set(priorities.map((p) => p.stp_code)).size).toBe(44);
     expect(subPoints.every((s) => subPointsOf.get(s.owner_id)?.includes(s.text))).toBe(true);
-    expect(priorities.find((p) => p.stp_code === 'QJ2' && p.source_line === 789)).toMatchObject({ flag_code: 'NOT_A_PRIORITY' });
+    expect(priorities.find((p) => p.stp_code === 'QJ2' && p.source_line === 789)).toMatchObject({
+      flag_code: 'NOT_A_PRIORITY',
+    });
   });
 
   it('refuses a bullet outside its STP section, naming file:line', () => {
-    const broken = read(editedCopy('tracker-items.csv', (csv) => csv.replace('QJM,FOCUS,1,0,826,Clinical Redesign', 'QJM,FOCUS,1,0,812,Clinical Redesign')));
-    expect(broken.problems[0]).toBe('tracker-items.csv:124 [line] line 812 is outside the QJM section of the tracker (lines 817-846)');
-    expect(broken.problems[1]).toMatch(/^tracker-items\.csv:124 \[text\] citation does not hold: seeds\/002_5ca6f18803646174\.txt:812/);
+    const broken = read(
+      editedCopy('tracker-items.csv', (csv) =>
+        csv.replace('QJM,FOCUS,1,0,826,Clinical Redesign', 'QJM,FOCUS,1,0,812,Clinical Redesign'),
+      ),
+    );
+    expect(broken.problems[0]).toBe(
+      'tracker-items.csv:124 [line] line 812 is outside the QJM section of the tracker (lines 817-846)',
+    );
+    expect(broken.problems[1]).toMatch(
+      /^tracker-items\.csv:124 \[text\] citation does not hold: seeds\/002_5ca6f18803646174\.txt:812/,
+    );
   });
 });

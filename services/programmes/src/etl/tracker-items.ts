@@ -17,7 +17,11 @@ type TrackerItem = z.output<typeof TrackerItemRow>;
 
 /** Flags of tracker focus bullets that are remarks rather than priorities (kept verbatim). */
 const TRACKER_FLAGS: Record<string, { code: string; explanation: string }> = {
-  'QJ2:789': { code: 'NOT_A_PRIORITY', explanation: "The bullet under 'Focuses' says 'No further specifics mentioned': kept verbatim, it names no priority." },
+  'QJ2:789': {
+    code: 'NOT_A_PRIORITY',
+    explanation:
+      "The bullet under 'Focuses' says 'No further specifics mentioned': kept verbatim, it names no priority.",
+  },
   'QVP:440': {
     code: 'NOT_A_PRIORITY',
     explanation: "The bullet under 'Focuses' notes unquantified financial risks rather than a priority; kept verbatim.",
@@ -54,16 +58,32 @@ export function readTrackerItems(dir: string, sections: Sections, problems: Data
       continue;
     }
     if (i.line <= section.from || i.line > section.to) {
-      problems.push({ file: path, line: at, column: 'line', reason: `line ${i.line} is outside the ${i.stp_code} section of the tracker (lines ${section.from}-${section.to})` });
+      problems.push({
+        file: path,
+        line: at,
+        column: 'line',
+        reason: `line ${i.line} is outside the ${i.stp_code} section of the tracker (lines ${section.from}-${section.to})`,
+      });
     }
     const id = idOf(i);
     if (i.sub_position > 0) {
       const owner = rows.find((o) => o.value.sub_position === 0 && idOf(o.value) === id);
       if (!owner) {
-        problems.push({ file: path, line: at, column: 'position', reason: `sub-point of ${id}, which has no bullet row` });
+        problems.push({
+          file: path,
+          line: at,
+          column: 'position',
+          reason: `sub-point of ${id}, which has no bullet row`,
+        });
         continue;
       }
-      items.subPoints.push({ owner_id: id, position: i.sub_position, source_document: TRACKER, source_line: i.line, text: i.text });
+      items.subPoints.push({
+        owner_id: id,
+        position: i.sub_position,
+        source_document: TRACKER,
+        source_line: i.line,
+        text: i.text,
+      });
       subPointsOf.set(id, [...(subPointsOf.get(id) ?? []), i.text]);
       continue;
     }
@@ -87,12 +107,20 @@ export function readTrackerItems(dir: string, sections: Sections, problems: Data
         flag_explanation: flag?.explanation ?? null,
       });
     } else {
-      items.considerations.push({ id, stp_code: i.stp_code, position: i.position, text: i.text, source_document: TRACKER, source_line: i.line });
+      items.considerations.push({
+        id,
+        stp_code: i.stp_code,
+        position: i.position,
+        text: i.text,
+        source_document: TRACKER,
+        source_line: i.line,
+      });
     }
   }
   verifyCitations(path, cited, problems);
   for (const h of sections.headings) {
-    if (!items.priorities.some((p) => p.stp_code === h.ods_code)) problems.push({ file: path, line: 1, reason: `${h.ods_code} has no focus` });
+    if (!items.priorities.some((p) => p.stp_code === h.ods_code))
+      problems.push({ file: path, line: 1, reason: `${h.ods_code} has no focus` });
   }
   contiguous(items.priorities, (p) => p.stp_code, path, problems);
   contiguous(items.considerations, (c) => c.stp_code, path, problems);

@@ -11,13 +11,14 @@ beforeAll(async () => {
 });
 afterAll(() => graph.close());
 
-const ask = <T = Record<string, unknown>>(q: string, variables?: Record<string, unknown>) => postGraphQL<T>(graph.gatewayUrl, q, variables);
+const ask = <T = Record<string, unknown>>(q: string, variables?: Record<string, unknown>) =>
+  postGraphQL<T>(graph.gatewayUrl, q, variables);
 
 describe('through the gateway, composed with geography', () => {
   it("answers the headline: Lincolnshire's four tracker focuses, then the paper's seven priorities", async () => {
-    const { status, body } = await ask<{ stp: { priorities: { title: string; kind: string; programmes: { name: string }[] }[] } }>(
-      `{ stp(code: "QJM") { priorities { title kind programmes { name } } } }`,
-    );
+    const { status, body } = await ask<{
+      stp: { priorities: { title: string; kind: string; programmes: { name: string }[] }[] };
+    }>(`{ stp(code: "QJM") { priorities { title kind programmes { name } } } }`);
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect(body.data?.stp.priorities.map((p) => [p.kind, p.title, p.programmes.map((x) => x.name)])).toEqual([
@@ -36,15 +37,22 @@ describe('through the gateway, composed with geography', () => {
   });
 
   it('answers "which STPs prioritise mental health?" with names from geography', async () => {
-    const { body } = await ask<{ programme: { stps: { code: string; name: string }[] } }>(`{ programme(code: "MENTAL_HEALTH") { stps { code name } } }`);
+    const { body } = await ask<{ programme: { stps: { code: string; name: string }[] } }>(
+      `{ programme(code: "MENTAL_HEALTH") { stps { code name } } }`,
+    );
     expect(body.errors).toBeUndefined();
     expect(body.data?.programme.stps).toHaveLength(13);
     expect(body.data?.programme.stps).toContainEqual({ code: 'QJM', name: 'Lincolnshire' });
     expect(body.data?.programme.stps).toContainEqual({ code: 'QUA', name: 'The Black Country' });
   });
 
-  it('counts priorities per programme over a region\'s member STPs (Midlands, June 2019)', async () => {
-    const { body } = await ask<{ regionSnapshot: { stpCodes: string[]; prioritiesByProgramme: { programme: { code: string }; stpCount: number; priorityCount: number }[] } }>(
+  it("counts priorities per programme over a region's member STPs (Midlands, June 2019)", async () => {
+    const { body } = await ask<{
+      regionSnapshot: {
+        stpCodes: string[];
+        prioritiesByProgramme: { programme: { code: string }; stpCount: number; priorityCount: number }[];
+      };
+    }>(
       `{ regionSnapshot(code: "Y60", asOf: "2019-06-01") { stpCodes prioritiesByProgramme { programme { code } stpCount priorityCount } } }`,
     );
     expect(body.errors).toBeUndefined();
@@ -54,8 +62,16 @@ describe('through the gateway, composed with geography', () => {
     // The Black Country (tracker line 894), Herefordshire and Worcestershire (1010) and Lincolnshire's 5.1.
     expect(of('MENTAL_HEALTH')).toEqual({ programme: { code: 'MENTAL_HEALTH' }, stpCount: 3, priorityCount: 3 });
     // Lincolnshire only: 5.6 Planned Care (line 185).
-    expect(of('RAPID_IMPROVEMENT_100_DAY')).toEqual({ programme: { code: 'RAPID_IMPROVEMENT_100_DAY' }, stpCount: 1, priorityCount: 1 });
-    expect(of('TRANSFORMATION_FUNDING')).toEqual({ programme: { code: 'TRANSFORMATION_FUNDING' }, stpCount: 0, priorityCount: 0 });
+    expect(of('RAPID_IMPROVEMENT_100_DAY')).toEqual({
+      programme: { code: 'RAPID_IMPROVEMENT_100_DAY' },
+      stpCount: 1,
+      priorityCount: 1,
+    });
+    expect(of('TRANSFORMATION_FUNDING')).toEqual({
+      programme: { code: 'TRANSFORMATION_FUNDING' },
+      stpCount: 0,
+      priorityCount: 0,
+    });
     expect(snapshot?.prioritiesByProgramme).toHaveLength(10);
   });
 
@@ -64,7 +80,9 @@ describe('through the gateway, composed with geography', () => {
     // both runs touch the same loaders; only the number of STPs differs.
     const run = async (first: number) => {
       graph.resetCounters();
-      const { body } = await ask<{ stps: { nodes: { code: string; priorities: { title: string }[]; considerations: { text: string }[] }[] } }>(
+      const { body } = await ask<{
+        stps: { nodes: { code: string; priorities: { title: string }[]; considerations: { text: string }[] }[] };
+      }>(
         `{ stps(first: ${first}, filter: ${first === 1 ? '{ nameContains: "Lincolnshire" }' : '{ inTracker: true }'}) { nodes { code name priorities { title subPoints programmes { name } children { title outcomes { value } } } considerations { text } } } }`,
       );
       expect(body.errors).toBeUndefined();
@@ -82,8 +100,12 @@ describe('through the gateway, composed with geography', () => {
       expect(body.errors).toBeUndefined();
       return graph.statements();
     };
-    const one = await run(`{ region(code: "Y60") { asOf(date: "2019-06-01") { prioritiesByProgramme { programme { name } stpCount priorityCount } } } }`);
-    const all = await run(`{ regions { asOf { prioritiesByProgramme { programme { name } stpCount priorityCount } } } }`);
+    const one = await run(
+      `{ region(code: "Y60") { asOf(date: "2019-06-01") { prioritiesByProgramme { programme { name } stpCount priorityCount } } } }`,
+    );
+    const all = await run(
+      `{ regions { asOf { prioritiesByProgramme { programme { name } stpCount priorityCount } } } }`,
+    );
     expect(all).toBeLessThanOrEqual(one + 1);
   });
 });

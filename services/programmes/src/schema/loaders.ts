@@ -15,7 +15,15 @@ import {
   subPointsOfOwners,
   topPrioritiesOfStps,
 } from '../db/repository.js';
-import type { Consideration, Priority, Programme, ProgrammeSource, ProgrammesDatabase, StatedOutcome, SubPoint } from '../db/types.js';
+import type {
+  Consideration,
+  Priority,
+  Programme,
+  ProgrammeSource,
+  ProgrammesDatabase,
+  StatedOutcome,
+  SubPoint,
+} from '../db/types.js';
 
 export type Ctx = HubContext<ProgrammesDatabase>;
 
@@ -50,7 +58,9 @@ export const prioritiesByProgramme = defineLoader<Ctx, string, PriorityOfProgram
 );
 
 export const stpCodesByProgramme = defineLoader<Ctx, string, string[]>(async (codes, ctx) =>
-  groupByKey(codes, await stpCodesOfProgrammes(ctx.db, codes), (r) => r.programme_code).map((rows) => rows.map((r) => r.stp_code)),
+  groupByKey(codes, await stpCodesOfProgrammes(ctx.db, codes), (r) => r.programme_code).map((rows) =>
+    rows.map((r) => r.stp_code),
+  ),
 );
 
 export const sourcesByProgramme = defineLoader<Ctx, string, ProgrammeSource[]>(async (codes, ctx) =>

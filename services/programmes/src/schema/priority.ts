@@ -3,7 +3,13 @@ import { builder } from '../builder.js';
 import { listPriorities } from '../db/repository.js';
 import type { MatchWithProgramme } from '../db/repository.js';
 import type { Consideration, Priority, PriorityKind, StatedOutcome } from '../db/types.js';
-import { allProgrammes, childrenByPriority, matchesByPriority, outcomesByPriority, subPointsByOwner } from './loaders.js';
+import {
+  allProgrammes,
+  childrenByPriority,
+  matchesByPriority,
+  outcomesByPriority,
+  subPointsByOwner,
+} from './loaders.js';
 import { PriorityRef, ProgrammeRef, StpRef } from './refs.js';
 
 const MAX_PAGE = 200;
@@ -12,8 +18,13 @@ const STP_CODE = /^Q[A-Z0-9]{2}$/;
 export const PriorityKindEnum = builder.enumType('PriorityKind', {
   values: {
     FOCUS: { description: 'A "Focuses" bullet of the STP\'s section in the ABHI tracker (seed 002).' },
-    LINCOLNSHIRE_PRIORITY: { description: "One of the Lincolnshire STP paper's priorities, sections 5.1-5.7 (seed 000)." },
-    WORK_STREAM: { description: 'A work stream under a Lincolnshire priority (e.g. 5.6.1 Dermatology, or an enabling work stream of 5.7).' },
+    LINCOLNSHIRE_PRIORITY: {
+      description: "One of the Lincolnshire STP paper's priorities, sections 5.1-5.7 (seed 000).",
+    },
+    WORK_STREAM: {
+      description:
+        'A work stream under a Lincolnshire priority (e.g. 5.6.1 Dermatology, or an enabling work stream of 5.7).',
+    },
   } as const,
 });
 
@@ -45,16 +56,24 @@ const MatchedInEnum = builder.enumType('MatchedIn', {
 const StatedOutcomeRef = builder.objectRef<StatedOutcome>('StatedOutcome').implement({
   description: 'A figure the Lincolnshire paper states for a priority or work stream, with the words that state it.',
   fields: (t) => ({
-    text: t.exposeString('text', { nullable: false, description: 'The words stating the figure, verbatim (part of the source line).' }),
+    text: t.exposeString('text', {
+      nullable: false,
+      description: 'The words stating the figure, verbatim (part of the source line).',
+    }),
     value: t.field({ type: 'Decimal', nullable: false, resolve: (o) => o.value }),
     unit: t.field({ type: OutcomeUnitEnum, nullable: false, resolve: (o) => o.unit }),
     kind: t.field({ type: OutcomeKindEnum, nullable: false, resolve: (o) => o.kind }),
     flags: t.field({
       type: ['Flag'],
       nullable: false,
-      resolve: (o) => (o.flag_code && o.flag_explanation ? [{ code: o.flag_code, explanation: o.flag_explanation }] : []),
+      resolve: (o) =>
+        o.flag_code && o.flag_explanation ? [{ code: o.flag_code, explanation: o.flag_explanation }] : [],
     }),
-    source: t.field({ type: 'Source', nullable: false, resolve: (o) => ({ document: o.source_document, line: o.source_line, text: o.text }) }),
+    source: t.field({
+      type: 'Source',
+      nullable: false,
+      resolve: (o) => ({ document: o.source_document, line: o.source_line, text: o.text }),
+    }),
   }),
 });
 
@@ -62,8 +81,14 @@ const ProgrammeMatchRef = builder.objectRef<MatchWithProgramme>('ProgrammeMatch'
   description: 'Why a priority falls under a programme: the keyword rule and the words it matched.',
   fields: (t) => ({
     programme: t.field({ type: ProgrammeRef, nullable: false, resolve: (m) => m.programme }),
-    rule: t.exposeString('rule', { nullable: false, description: 'The rule as a regular expression, e.g. "/\\bcancer\\b/i".' }),
-    matchedText: t.exposeString('matched_text', { nullable: false, description: 'The words the rule matched, verbatim.' }),
+    rule: t.exposeString('rule', {
+      nullable: false,
+      description: 'The rule as a regular expression, e.g. "/\\bcancer\\b/i".',
+    }),
+    matchedText: t.exposeString('matched_text', {
+      nullable: false,
+      description: 'The words the rule matched, verbatim.',
+    }),
     matchedIn: t.field({ type: MatchedInEnum, nullable: false, resolve: (m) => m.matched_in }),
   }),
 });
@@ -75,22 +100,34 @@ PriorityRef.implement({
     id: t.exposeID('id', { nullable: false, description: 'Stable id, e.g. QJM.focus.1 or QJM.paper.5.6.1.' }),
     stp: t.field({ type: StpRef, nullable: false, resolve: (p) => ({ code: p.stp_code }) }),
     kind: t.field({ type: PriorityKindEnum, nullable: false, resolve: (p) => p.kind }),
-    title: t.exposeString('title', { nullable: false, description: 'Verbatim: the bullet text, or the heading without its section number.' }),
-    sectionNumber: t.exposeString('section_number', { nullable: true, description: "The paper's section number, e.g. 5.6.1." }),
+    title: t.exposeString('title', {
+      nullable: false,
+      description: 'Verbatim: the bullet text, or the heading without its section number.',
+    }),
+    sectionNumber: t.exposeString('section_number', {
+      nullable: true,
+      description: "The paper's section number, e.g. 5.6.1.",
+    }),
     position: t.exposeInt('position', {
       nullable: false,
-      description: '1-based position among its siblings: the STP\'s focuses, the paper\'s priorities, or a priority\'s work streams.',
+      description:
+        "1-based position among its siblings: the STP's focuses, the paper's priorities, or a priority's work streams.",
     }),
-    summary: t.exposeString('summary', { nullable: true, description: "The paper's opening statement of the priority or work stream, verbatim." }),
+    summary: t.exposeString('summary', {
+      nullable: true,
+      description: "The paper's opening statement of the priority or work stream, verbatim.",
+    }),
     summarySource: t.field({
       type: 'Source',
       nullable: true,
-      resolve: (p) => (p.summary && p.summary_line ? { document: p.source_document, line: p.summary_line, text: p.summary } : null),
+      resolve: (p) =>
+        p.summary && p.summary_line ? { document: p.source_document, line: p.summary_line, text: p.summary } : null,
     }),
     subPoints: t.field({
       type: ['String'],
       nullable: false,
-      description: "Verbatim sub-points in order: a focus's sub-bullets, or the paper's key actions and points under the heading.",
+      description:
+        "Verbatim sub-points in order: a focus's sub-bullets, or the paper's key actions and points under the heading.",
       resolve: async (p, _, ctx) => (await subPointsByOwner(ctx).load(p.id)).map((s) => s.text),
     }),
     subPointSources: t.field({
@@ -98,7 +135,11 @@ PriorityRef.implement({
       nullable: false,
       description: 'The line of each sub-point, in the same order.',
       resolve: async (p, _, ctx) =>
-        (await subPointsByOwner(ctx).load(p.id)).map((s) => ({ document: s.source_document, line: s.source_line, text: s.text })),
+        (await subPointsByOwner(ctx).load(p.id)).map((s) => ({
+          document: s.source_document,
+          line: s.source_line,
+          text: s.text,
+        })),
     }),
     parent: t.field({ type: PriorityRef, nullable: true, resolve: (p) => p.parent_id }),
     children: t.field({
@@ -107,20 +148,33 @@ PriorityRef.implement({
       description: 'Work streams under this priority, in order.',
       resolve: (p, _, ctx) => childrenByPriority(ctx).load(p.id),
     }),
-    outcomes: t.field({ type: [StatedOutcomeRef], nullable: false, resolve: (p, _, ctx) => outcomesByPriority(ctx).load(p.id) }),
+    outcomes: t.field({
+      type: [StatedOutcomeRef],
+      nullable: false,
+      resolve: (p, _, ctx) => outcomesByPriority(ctx).load(p.id),
+    }),
     programmes: t.field({
       type: [ProgrammeRef],
       nullable: false,
       description: 'The national programmes the keyword rules put it under (possibly none), in programme order.',
       resolve: async (p, _, ctx) => (await matchesByPriority(ctx).load(p.id)).map((m) => m.programme),
     }),
-    programmeMatches: t.field({ type: [ProgrammeMatchRef], nullable: false, resolve: (p, _, ctx) => matchesByPriority(ctx).load(p.id) }),
+    programmeMatches: t.field({
+      type: [ProgrammeMatchRef],
+      nullable: false,
+      resolve: (p, _, ctx) => matchesByPriority(ctx).load(p.id),
+    }),
     flags: t.field({
       type: ['Flag'],
       nullable: false,
-      resolve: (p) => (p.flag_code && p.flag_explanation ? [{ code: p.flag_code, explanation: p.flag_explanation }] : []),
+      resolve: (p) =>
+        p.flag_code && p.flag_explanation ? [{ code: p.flag_code, explanation: p.flag_explanation }] : [],
     }),
-    source: t.field({ type: 'Source', nullable: false, resolve: (p) => ({ document: p.source_document, line: p.source_line, text: p.source_text }) }),
+    source: t.field({
+      type: 'Source',
+      nullable: false,
+      resolve: (p) => ({ document: p.source_document, line: p.source_line, text: p.source_text }),
+    }),
   }),
 });
 
@@ -130,7 +184,8 @@ builder.asEntity(PriorityRef, {
 });
 
 export const ConsiderationRef = builder.objectRef<Consideration>('Consideration').implement({
-  description: 'A "Relevant considerations" bullet of an STP\'s tracker section (continuation slides included), verbatim.',
+  description:
+    'A "Relevant considerations" bullet of an STP\'s tracker section (continuation slides included), verbatim.',
   fields: (t) => ({
     id: t.exposeID('id', { nullable: false, description: 'Stable id, e.g. QOP.consideration.6.' }),
     stp: t.field({ type: StpRef, nullable: false, resolve: (c) => ({ code: c.stp_code }) }),
@@ -145,9 +200,17 @@ export const ConsiderationRef = builder.objectRef<Consideration>('Consideration'
       type: ['Source'],
       nullable: false,
       resolve: async (c, _, ctx) =>
-        (await subPointsByOwner(ctx).load(c.id)).map((s) => ({ document: s.source_document, line: s.source_line, text: s.text })),
+        (await subPointsByOwner(ctx).load(c.id)).map((s) => ({
+          document: s.source_document,
+          line: s.source_line,
+          text: s.text,
+        })),
     }),
-    source: t.field({ type: 'Source', nullable: false, resolve: (c) => ({ document: c.source_document, line: c.source_line, text: c.text }) }),
+    source: t.field({
+      type: 'Source',
+      nullable: false,
+      resolve: (c) => ({ document: c.source_document, line: c.source_line, text: c.text }),
+    }),
   }),
 });
 
@@ -160,19 +223,22 @@ const PriorityFilterInput = builder.inputType('PriorityFilter', {
   }),
 });
 
-const PriorityPageRef = builder.objectRef<{ nodes: Priority[]; totalCount: number; offset: number }>('PriorityPage').implement({
-  fields: (t) => ({
-    nodes: t.field({ type: [PriorityRef], nullable: false, resolve: (p) => p.nodes }),
-    totalCount: t.exposeInt('totalCount', { nullable: false }),
-    hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
-  }),
-});
+const PriorityPageRef = builder
+  .objectRef<{ nodes: Priority[]; totalCount: number; offset: number }>('PriorityPage')
+  .implement({
+    fields: (t) => ({
+      nodes: t.field({ type: [PriorityRef], nullable: false, resolve: (p) => p.nodes }),
+      totalCount: t.exposeInt('totalCount', { nullable: false }),
+      hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
+    }),
+  });
 
 builder.queryFields((t) => ({
   priorities: t.field({
     type: PriorityPageRef,
     nullable: false,
-    description: 'Priorities of every kind (work streams included), filtered, ordered by STP code then each STP\'s own order, paged (at most 200).',
+    description:
+      "Priorities of every kind (work streams included), filtered, ordered by STP code then each STP's own order, paged (at most 200).",
     args: {
       filter: t.arg({ type: PriorityFilterInput, required: false }),
       first: t.arg.int({ required: false, defaultValue: 50 }),
@@ -185,13 +251,19 @@ builder.queryFields((t) => ({
       if (offset < 0) throw badInput('offset must not be negative', 'offset');
       const filter = args.filter ?? {};
       const stp = filter.stp ? String(filter.stp).trim().toUpperCase() : null;
-      if (stp && !STP_CODE.test(stp)) throw badInput(`'${filter.stp}' is not an STP ODS code such as QJM`, 'filter.stp');
+      if (stp && !STP_CODE.test(stp))
+        throw badInput(`'${filter.stp}' is not an STP ODS code such as QJM`, 'filter.stp');
       const programme = filter.programme ? String(filter.programme).trim().toUpperCase() : null;
       if (programme && !(await allProgrammes(ctx).load('all')).some((p) => p.code === programme)) {
         throw notFound('Programme', `no programme has the code '${programme}'`);
       }
       const kind: PriorityKind | null = filter.kind ?? null;
-      const { rows, totalCount } = await listPriorities(ctx.db, { stp, programme, kind, textSearch: filter.textSearch ?? null }, first, offset);
+      const { rows, totalCount } = await listPriorities(
+        ctx.db,
+        { stp, programme, kind, textSearch: filter.textSearch ?? null },
+        first,
+        offset,
+      );
       for (const row of rows) PriorityRef.getDataloader(ctx).prime(row.id, row);
       return { nodes: rows, totalCount, offset };
     },
@@ -202,7 +274,9 @@ builder.queryFields((t) => ({
     description: 'A priority by id. Unknown ids are a NOT_FOUND error.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_, { id }, ctx) => {
-      const found = await PriorityRef.getDataloader(ctx).load(String(id)).catch(() => null);
+      const found = await PriorityRef.getDataloader(ctx)
+        .load(String(id))
+        .catch(() => null);
       if (!found) throw notFound('Priority', `no priority has the id '${id}'`);
       return found;
     },

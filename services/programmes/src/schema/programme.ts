@@ -16,7 +16,11 @@ ProgrammeRef.implement({
       nullable: false,
       description: 'Where the sources name the programme.',
       resolve: async (p, _, ctx) =>
-        (await sourcesByProgramme(ctx).load(p.code)).map((s) => ({ document: s.source_document, line: s.source_line, text: s.source_text })),
+        (await sourcesByProgramme(ctx).load(p.code)).map((s) => ({
+          document: s.source_document,
+          line: s.source_line,
+          text: s.source_text,
+        })),
     }),
     rules: t.stringList({
       nullable: false,
@@ -32,7 +36,7 @@ ProgrammeRef.implement({
     priorities: t.field({
       type: [PriorityRef],
       nullable: false,
-      description: 'Every priority (any kind) under this programme, ordered by STP code then the STP\'s own order.',
+      description: "Every priority (any kind) under this programme, ordered by STP code then the STP's own order.",
       resolve: (p, _, ctx) => prioritiesByProgramme(ctx).load(p.code),
     }),
   }),

@@ -13,18 +13,66 @@ beforeAll(async () => {
 });
 afterAll(() => hub.close());
 
-const query = <T = Record<string, unknown>>(q: string, variables?: Record<string, unknown>) => postGraphQL<T>(running.url, q, variables);
+const query = <T = Record<string, unknown>>(q: string, variables?: Record<string, unknown>) =>
+  postGraphQL<T>(running.url, q, variables);
 
 const TRACKER_CODES = [
-  'QU9', 'QVV', 'QNQ', 'QE1', 'QHG', 'QOP', 'QVP', 'QT1', 'QF7', 'QT8', 'QMK', 'QWO', 'QOQ', 'QYG', 'QNC', 'QOC', 'QJ2', 'QJM', 'QK1', 'QUA', 'QHL', 'QWU',
-  'QGH', 'QPM', 'QUE', 'QMM', 'QJG', 'QM7', 'QH8', 'QRV', 'QMJ', 'QMF', 'QKK', 'QWE', 'QKS', 'QNX', 'QXU', 'QT6', 'QJK', 'QSL', 'QUY', 'QOX', 'QRL', 'QR1',
+  'QU9',
+  'QVV',
+  'QNQ',
+  'QE1',
+  'QHG',
+  'QOP',
+  'QVP',
+  'QT1',
+  'QF7',
+  'QT8',
+  'QMK',
+  'QWO',
+  'QOQ',
+  'QYG',
+  'QNC',
+  'QOC',
+  'QJ2',
+  'QJM',
+  'QK1',
+  'QUA',
+  'QHL',
+  'QWU',
+  'QGH',
+  'QPM',
+  'QUE',
+  'QMM',
+  'QJG',
+  'QM7',
+  'QH8',
+  'QRV',
+  'QMJ',
+  'QMF',
+  'QKK',
+  'QWE',
+  'QKS',
+  'QNX',
+  'QXU',
+  'QT6',
+  'QJK',
+  'QSL',
+  'QUY',
+  'QOX',
+  'QRL',
+  'QR1',
 ];
 
 describe('programmes', () => {
   it('answers a programme with its sources and the STPs that prioritise it', async () => {
-    const { body } = await query<{ programme: { code: string; name: string; sources: { line: number; text: string; document: { file: string } }[]; stps: { code: string }[] } }>(
-      `{ programme(code: "mental_health") { code name sources { line text document { file } } stps { code } } }`,
-    );
+    const { body } = await query<{
+      programme: {
+        code: string;
+        name: string;
+        sources: { line: number; text: string; document: { file: string } }[];
+        stps: { code: string }[];
+      };
+    }>(`{ programme(code: "mental_health") { code name sources { line text document { file } } stps { code } } }`);
     expect(body.errors).toBeUndefined();
     expect(body.data?.programme.code).toBe('MENTAL_HEALTH');
     expect(body.data?.programme.sources[0]).toEqual({
@@ -35,7 +83,21 @@ describe('programmes', () => {
     // Coast, Humber and Vale (655), Cheshire and Merseyside (687), Black Country (894), Herefordshire and Worcestershire (1010),
     // Mid and South Essex (1212), North West London (1248), North Central London (1277), South East London (1349),
     // Kent and Medway (1423), Devon (1562), Hampshire (1695), Gloucestershire (1731), and Lincolnshire's paper (5.1).
-    expect(body.data?.programme.stps.map((s) => s.code)).toEqual(['QGH', 'QH8', 'QJK', 'QJM', 'QKK', 'QKS', 'QMJ', 'QOQ', 'QR1', 'QRL', 'QRV', 'QUA', 'QYG']);
+    expect(body.data?.programme.stps.map((s) => s.code)).toEqual([
+      'QGH',
+      'QH8',
+      'QJK',
+      'QJM',
+      'QKK',
+      'QKS',
+      'QMJ',
+      'QOQ',
+      'QR1',
+      'QRL',
+      'QRV',
+      'QUA',
+      'QYG',
+    ]);
   });
 
   it('lists every programme in order and answers an unknown code with NOT_FOUND', async () => {
@@ -67,12 +129,22 @@ describe('programmes', () => {
     expect(body.errors).toBeUndefined();
     expect(body.data?.cancer.nodes.map((n) => [n.stp.code, n.title])).toEqual([
       ['QF7', 'Cancer'],
-      ['QGH', 'Establish sustainable services through developing networks and collaborations in the following areas: urgent care, cancer care, elective care, maternity services, specialist mental health and learning disability services'],
+      [
+        'QGH',
+        'Establish sustainable services through developing networks and collaborations in the following areas: urgent care, cancer care, elective care, maternity services, specialist mental health and learning disability services',
+      ],
       ['QMJ', 'Cancer'],
-      ['QU9', 'Enhancing the range of specialised services, such as cancer, and supporting Oxford University Hospitals NHS Foundation Trust as a centre of excellence to provide expert services in the region'],
+      [
+        'QU9',
+        'Enhancing the range of specialised services, such as cancer, and supporting Oxford University Hospitals NHS Foundation Trust as a centre of excellence to provide expert services in the region',
+      ],
     ]);
     expect(body.data?.streams.totalCount).toBe(12); // 5.2.1-2, 5.5.1-2, 5.6.1-3 and five enabling work streams of 5.7
-    expect(body.data?.streams.nodes.map((n) => n.title)).toEqual(['Integrated Neighbourhood Working', 'Enhanced Support to Care Homes Programme', 'Pharmacy and prescribing']);
+    expect(body.data?.streams.nodes.map((n) => n.title)).toEqual([
+      'Integrated Neighbourhood Working',
+      'Enhanced Support to Care Homes Programme',
+      'Pharmacy and prescribing',
+    ]);
     expect(body.data?.text.nodes.map((n) => n.id)).toEqual(['QJM.paper.5.6', 'QJM.paper.5.6.1']);
     expect(body.data?.page.nodes).toHaveLength(2);
     const unknown = await query(`{ priorities(filter: { programme: "NOPE" }) { totalCount } }`);
@@ -96,7 +168,9 @@ describe('programmes', () => {
       sectionNumber: '5.6.3',
       title: 'Diabetes',
       parent: { id: 'QJM.paper.5.6', title: 'Planned Care' },
-      programmeMatches: [{ programme: { code: 'DIABETES' }, rule: '/\\bdiabet\\w*/i', matchedText: 'Diabetes', matchedIn: 'TITLE' }],
+      programmeMatches: [
+        { programme: { code: 'DIABETES' }, rule: '/\\bdiabet\\w*/i', matchedText: 'Diabetes', matchedIn: 'TITLE' },
+      ],
       source: { line: 215, text: '5.6.3 Diabetes' },
     });
     expect(body.data?.priority.outcomes).toContainEqual({
@@ -107,7 +181,9 @@ describe('programmes', () => {
       flags: [],
       source: { line: 222 },
     });
-    expect(body.data?.priority.outcomes).toContainEqual(expect.objectContaining({ value: '98', flags: [{ code: 'PERCENT_MISMATCH' }], source: { line: 223 } }));
+    expect(body.data?.priority.outcomes).toContainEqual(
+      expect.objectContaining({ value: '98', flags: [{ code: 'PERCENT_MISMATCH' }], source: { line: 223 } }),
+    );
   });
 
   it('resolves STP entities with priorities and considerations in a constant number of statements', async () => {
@@ -116,7 +192,9 @@ describe('programmes', () => {
       considerations { text subPoints } } } }`;
     const run = async (codes: string[]) => {
       running.counter.reset();
-      const { body } = await query<{ _entities: { code: string; priorities: { title: string }[] }[] }>(q, { reps: codes.map((code) => ({ __typename: 'Stp', code })) });
+      const { body } = await query<{ _entities: { code: string; priorities: { title: string }[] }[] }>(q, {
+        reps: codes.map((code) => ({ __typename: 'Stp', code })),
+      });
       expect(body.errors).toBeUndefined();
       expect(body.data?._entities).toHaveLength(codes.length);
       return { count: running.counter.count, data: body.data };
@@ -135,11 +213,15 @@ describe('programmes', () => {
 
   it('lists programmes with their STPs and priorities in a constant number of statements', async () => {
     running.counter.reset();
-    const { body } = await query(`{ programmes { code stps { code } priorities { title programmes { code } } sources { line } } }`);
+    const { body } = await query(
+      `{ programmes { code stps { code } priorities { title programmes { code } } sources { line } } }`,
+    );
     expect(body.errors).toBeUndefined();
     const many = running.counter.count;
     running.counter.reset();
-    await query(`{ programme(code: "CANCER") { code stps { code } priorities { title programmes { code } } sources { line } } }`);
+    await query(
+      `{ programme(code: "CANCER") { code stps { code } priorities { title programmes { code } } sources { line } } }`,
+    );
     expect(many).toBe(running.counter.count);
   });
 });

@@ -16,4 +16,7 @@ export const PriorityRef = builder.loadableObjectRef('Priority', {
 export const StpRef = builder.externalRef('Stp', builder.selection<{ code: string }>('code'));
 
 /** Geography's region as of a date. */
-export const RegionSnapshotRef = builder.externalRef('RegionSnapshot', builder.selection<{ regionCode: string; asOf: string }>('regionCode asOf'));
+export const RegionSnapshotRef = builder.externalRef(
+  'RegionSnapshot',
+  builder.selection<{ regionCode: string; asOf: string }>('regionCode asOf'),
+);

@@ -13,10 +13,14 @@ const ProgrammeCountRef = builder.objectRef<ProgrammeCountShape>('ProgrammePrior
   description: "How many of a region's STPs, and how many of their priorities, fall under a programme.",
   fields: (t) => ({
     programme: t.field({ type: ProgrammeRef, nullable: false, resolve: (c) => c.programme }),
-    stpCount: t.exposeInt('stpCount', { nullable: false, description: 'Member STPs with at least one priority under the programme.' }),
+    stpCount: t.exposeInt('stpCount', {
+      nullable: false,
+      description: 'Member STPs with at least one priority under the programme.',
+    }),
     priorityCount: t.exposeInt('priorityCount', {
       nullable: false,
-      description: 'Priority items (focuses, paper priorities and work streams) under the programme across the member STPs.',
+      description:
+        'Priority items (focuses, paper priorities and work streams) under the programme across the member STPs.',
     }),
   }),
 });
@@ -32,11 +36,15 @@ RegionSnapshotRef.implement({
     prioritiesByProgramme: t.field({
       type: [ProgrammeCountRef],
       nullable: false,
-      description: 'Every programme (in programme order) with how many member STPs and priorities fall under it; zero counts included.',
+      description:
+        'Every programme (in programme order) with how many member STPs and priorities fall under it; zero counts included.',
       requires: builder.selection<{ stpCodes?: string[] | null }>('stpCodes'),
       resolve: async (snapshot, _, ctx) => {
         const codes = snapshot.stpCodes ?? [];
-        const [programmes, perStp] = await Promise.all([allProgrammes(ctx).load('all'), programmeCountsByStp(ctx).loadMany(codes)]);
+        const [programmes, perStp] = await Promise.all([
+          allProgrammes(ctx).load('all'),
+          programmeCountsByStp(ctx).loadMany(codes),
+        ]);
         const counts = perStp.flatMap((c) => (c instanceof Error ? [] : c));
         return programmes.map((programme) => {
           const mine = counts.filter((c) => c.programme_code === programme.code && c.priority_count > 0);

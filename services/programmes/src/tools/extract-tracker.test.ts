@@ -18,6 +18,8 @@ describe('the tracker extraction', () => {
         return { code, line, text: lines[line - 1] ?? '' };
       });
     expect(headings).toHaveLength(44);
-    expect(toCsv(extractTrackerItems(lines, headings))).toBe(readFileSync(`${PROGRAMMES_DATA_DIR}tracker-items.csv`, 'utf8'));
+    expect(toCsv(extractTrackerItems(lines, headings))).toBe(
+      readFileSync(`${PROGRAMMES_DATA_DIR}tracker-items.csv`, 'utf8'),
+    );
   });
 });

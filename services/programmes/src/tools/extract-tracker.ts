@@ -36,7 +36,10 @@ export interface ExtractedItem {
 const BULLET = /^(?:- )?› (.*)$/;
 const SUB_POINT = /^ - (.*)$/;
 
-export function extractTrackerItems(lines: readonly string[], headings: readonly { code: string; line: number; text: string }[]): ExtractedItem[] {
+export function extractTrackerItems(
+  lines: readonly string[],
+  headings: readonly { code: string; line: number; text: string }[],
+): ExtractedItem[] {
   const sorted = [...headings].sort((a, b) => a.line - b.line);
   const items: ExtractedItem[] = [];
   sorted.forEach((heading, index) => {
@@ -60,14 +63,28 @@ export function extractTrackerItems(lines: readonly string[], headings: readonly
       const sub = SUB_POINT.exec(raw);
       if (list && sub?.[1] && positions[list] > 0) {
         subPosition += 1;
-        items.push({ stp_code: heading.code, list, position: positions[list], sub_position: subPosition, line: at, text: sub[1] });
+        items.push({
+          stp_code: heading.code,
+          list,
+          position: positions[list],
+          sub_position: subPosition,
+          line: at,
+          text: sub[1],
+        });
         continue;
       }
       const bullet = BULLET.exec(raw);
       if (list && bullet?.[1]) {
         positions[list] += 1;
         subPosition = 0;
-        items.push({ stp_code: heading.code, list, position: positions[list], sub_position: 0, line: at, text: bullet[1] });
+        items.push({
+          stp_code: heading.code,
+          list,
+          position: positions[list],
+          sub_position: 0,
+          line: at,
+          text: bullet[1],
+        });
         continue;
       }
       if (!bullet) list = null;
@@ -94,7 +111,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const lines = readFileSync(SOURCES_DIR + TRACKER, 'utf8').split('\n');
   const headingRows = readFileSync(`${PROGRAMMES_DATA_DIR}tracker-stps.csv`, 'utf8').trim().split('\n').slice(1);
   const headings = headingRows.map((row) => {
-    const [code = '', , line = '0'] = row.match(/("([^"]|"")*"|[^,]*)(,|$)/g)?.map((f) => f.replace(/,$/, '').replace(/^"|"$/g, '')) ?? [];
+    const [code = '', , line = '0'] =
+      row.match(/("([^"]|"")*"|[^,]*)(,|$)/g)?.map((f) => f.replace(/,$/, '').replace(/^"|"$/g, '')) ?? [];
     const at = Number(line);
     return { code, line: at, text: lines[at - 1] ?? '' };
   });

@@ -3,22 +3,29 @@ import { z } from 'zod';
 import type { NewWorkforceFact } from './types.js';
 
 /** One row of data/workforce-facts.csv (or a file given to `npm run load`), as the table stores it. */
-const FactRow = z.object({
-  id: z.string().regex(/^[a-z0-9_]+\.[A-Za-z0-9_.-]+$/, 'like workforce.QJM.1'),
-  stp_code: z.string().regex(/^[A-Z0-9]{3}$/, 'an STP ODS code such as QJM'),
-  kind: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'capitals and underscores, e.g. VACANCY_RATE'),
-  value: z.string().regex(/^-?\d+(\.\d+)?$/, 'a plain decimal such as 9 or 0.5').nullable(),
-  unit: z.string().min(1).nullable(),
-  qualifier: z.string().min(1).nullable(),
-  statement: z.string().min(1),
-  source_document: z.string().min(1),
-  source_line: z.coerce.number().int().positive(),
-}).refine((r) => (r.value === null) === (r.unit === null), { message: 'value and unit go together', path: ['unit'] });
+const FactRow = z
+  .object({
+    id: z.string().regex(/^[a-z0-9_]+\.[A-Za-z0-9_.-]+$/, 'like workforce.QJM.1'),
+    stp_code: z.string().regex(/^[A-Z0-9]{3}$/, 'an STP ODS code such as QJM'),
+    kind: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'capitals and underscores, e.g. VACANCY_RATE'),
+    value: z
+      .string()
+      .regex(/^-?\d+(\.\d+)?$/, 'a plain decimal such as 9 or 0.5')
+      .nullable(),
+    unit: z.string().min(1).nullable(),
+    qualifier: z.string().min(1).nullable(),
+    statement: z.string().min(1),
+    source_document: z.string().min(1),
+    source_line: z.coerce.number().int().positive(),
+  })
+  .refine((r) => (r.value === null) === (r.unit === null), { message: 'value and unit go together', path: ['unit'] });
 
 export const factLoadable: LoadableTable<NewWorkforceFact & z.infer<typeof FactRow>> = {
   table: 'workforce_fact',
   row: FactRow,
   columns: Object.keys(FactRow.shape),
   key: ['id'],
-  citations: (row) => [{ column: 'statement', citation: { document: row.source_document, line: row.source_line, text: row.statement } }],
+  citations: (row) => [
+    { column: 'statement', citation: { document: row.source_document, line: row.source_line, text: row.statement } },
+  ],
 };

@@ -21,7 +21,10 @@ afterAll(() => hub.close());
 describe('workforce seed', () => {
   it('loads every row of the data file (so every citation held)', async () => {
     expect(running.seedReport).toEqual({ workforce_fact: rowsInFile });
-    const count = await running.db.selectFrom('workforce_fact').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = await running.db
+      .selectFrom('workforce_fact')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(rowsInFile);
   });
 
@@ -31,8 +34,13 @@ describe('workforce seed', () => {
     const [header, first] = readFileSync(DATA_FILE, 'utf8').split('\n');
     writeFileSync(broken, `${header}\n${first?.replace(/^[^,]+,/, 'workforce.new.1,').replace(',QJM,', ',Q,')}\n`);
     await expect(seedWorkforce(running.db, broken)).rejects.toThrow(DataFileError);
-    await expect(seedWorkforce(running.db, broken)).rejects.toThrow(/workforce-facts\.csv:2 \[stp_code\]: an STP ODS code such as QJM/);
-    const count = await running.db.selectFrom('workforce_fact').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    await expect(seedWorkforce(running.db, broken)).rejects.toThrow(
+      /workforce-facts\.csv:2 \[stp_code\]: an STP ODS code such as QJM/,
+    );
+    const count = await running.db
+      .selectFrom('workforce_fact')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(rowsInFile);
   });
 });

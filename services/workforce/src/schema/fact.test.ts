@@ -33,25 +33,74 @@ describe('workforce through the gateway', () => {
   it('resolves facts for every STP in the same number of SQL statements as for two', async () => {
     const run = async (first: number) => {
       graph.resetCounters();
-      const { body } = await postGraphQL(graph.gatewayUrl, `{ stps(first: ${first}) { nodes { code workforceFacts { id } } } }`);
+      const { body } = await postGraphQL(
+        graph.gatewayUrl,
+        `{ stps(first: ${first}) { nodes { code workforceFacts { id } } } }`,
+      );
       expect(body.errors).toBeUndefined();
       return graph.statements();
     };
     expect(await run(45)).toBe(await run(2));
   });
 
-  it('states Lincolnshire\'s staffing figures as the STP update of 1 June 2018 does, hedges kept', async () => {
-    const { body } = await postGraphQL<{ stp: { workforceFacts: { kind: string; value: string | null; unit: string | null; qualifier: string | null; approximate: boolean; source: { line: number } }[] } }>(
+  it("states Lincolnshire's staffing figures as the STP update of 1 June 2018 does, hedges kept", async () => {
+    const { body } = await postGraphQL<{
+      stp: {
+        workforceFacts: {
+          kind: string;
+          value: string | null;
+          unit: string | null;
+          qualifier: string | null;
+          approximate: boolean;
+          source: { line: number };
+        }[];
+      };
+    }>(
       graph.gatewayUrl,
       '{ stp(code: "QJM") { workforceFacts { kind value unit qualifier approximate source { line } } } }',
     );
     expect(body.data?.stp.workforceFacts).toEqual([
       { kind: 'VACANCY_RATE', value: '9', unit: 'PERCENT', qualifier: '≈', approximate: true, source: { line: 34 } },
-      { kind: 'AGENCY_AND_LOCUM_STAFF_PER_MONTH', value: '400', unit: 'WHOLE_TIME_EQUIVALENT', qualifier: 'average', approximate: false, source: { line: 35 } },
-      { kind: 'EXTRA_GPS_IN_POST', value: '26', unit: 'GPS', qualifier: null, approximate: false, source: { line: 36 } },
-      { kind: 'INTERNATIONAL_GP_RECRUITMENT', value: '39', unit: 'GPS', qualifier: null, approximate: false, source: { line: 132 } },
-      { kind: 'CLINICAL_PHARMACISTS', value: null, unit: null, qualifier: null, approximate: false, source: { line: 165 } },
-      { kind: 'CLINICAL_PHARMACY_APPRENTICESHIPS', value: null, unit: null, qualifier: null, approximate: false, source: { line: 165 } },
+      {
+        kind: 'AGENCY_AND_LOCUM_STAFF_PER_MONTH',
+        value: '400',
+        unit: 'WHOLE_TIME_EQUIVALENT',
+        qualifier: 'average',
+        approximate: false,
+        source: { line: 35 },
+      },
+      {
+        kind: 'EXTRA_GPS_IN_POST',
+        value: '26',
+        unit: 'GPS',
+        qualifier: null,
+        approximate: false,
+        source: { line: 36 },
+      },
+      {
+        kind: 'INTERNATIONAL_GP_RECRUITMENT',
+        value: '39',
+        unit: 'GPS',
+        qualifier: null,
+        approximate: false,
+        source: { line: 132 },
+      },
+      {
+        kind: 'CLINICAL_PHARMACISTS',
+        value: null,
+        unit: null,
+        qualifier: null,
+        approximate: false,
+        source: { line: 165 },
+      },
+      {
+        kind: 'CLINICAL_PHARMACY_APPRENTICESHIPS',
+        value: null,
+        unit: null,
+        qualifier: null,
+        approximate: false,
+        source: { line: 165 },
+      },
     ]);
   });
 });

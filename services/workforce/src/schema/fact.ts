@@ -4,7 +4,18 @@ import type { WorkforceFact } from '../db/types.js';
 import { factsByStp } from './loaders.js';
 
 // Hedges that make a stated number an estimate. "average" is not one: it states a mean, not a guess.
-const APPROXIMATE_HEDGES = new Set(['≈', '~', 'about', 'approximately', 'around', 'circa', 'c.', 'roughly', 'nearly', 'almost']);
+const APPROXIMATE_HEDGES = new Set([
+  '≈',
+  '~',
+  'about',
+  'approximately',
+  'around',
+  'circa',
+  'c.',
+  'roughly',
+  'nearly',
+  'almost',
+]);
 
 const StpRef = builder.externalRef('Stp', builder.selection<{ code: string }>('code'));
 
@@ -17,9 +28,17 @@ export const WorkforceFactRef = builder.loadableObject('WorkforceFact', {
     id: t.exposeID('id', { nullable: false }),
     stp: t.field({ type: StpRef, nullable: false, resolve: (f) => ({ code: f.stp_code }) }),
     kind: t.exposeString('kind', { nullable: false }),
-    value: t.field({ type: 'Decimal', nullable: true, description: 'As stated; null where the source states no number.', resolve: (f) => f.value }),
+    value: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'As stated; null where the source states no number.',
+      resolve: (f) => f.value,
+    }),
     unit: t.exposeString('unit', { nullable: true }),
-    qualifier: t.exposeString('qualifier', { nullable: true, description: 'How the source hedges the value, e.g. "≈" or "average".' }),
+    qualifier: t.exposeString('qualifier', {
+      nullable: true,
+      description: 'How the source hedges the value, e.g. "≈" or "average".',
+    }),
     approximate: t.boolean({
       nullable: false,
       description: 'True where the source states the value as approximate ("≈", "about", "circa"); an average is not.',

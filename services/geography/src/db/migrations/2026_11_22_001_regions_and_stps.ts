@@ -65,7 +65,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('source_text', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('stp_region_membership_stp').on('stp_region_membership').column('stp_code').execute();
-  await db.schema.createIndex('stp_region_membership_region').on('stp_region_membership').column('region_code').execute();
+  await db.schema
+    .createIndex('stp_region_membership_region')
+    .on('stp_region_membership')
+    .column('region_code')
+    .execute();
 
   await db.schema
     .createTable('ics_designation')

@@ -9,7 +9,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('position', 'integer', (c) => c.notNull().unique())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) =>
-      c.notNull().check(sql`kind in ('CCG', 'NHS_TRUST', 'NHS_FOUNDATION_TRUST', 'LOCAL_AUTHORITY', 'NATIONAL_BODY', 'OTHER')`),
+      c
+        .notNull()
+        .check(sql`kind in ('CCG', 'NHS_TRUST', 'NHS_FOUNDATION_TRUST', 'LOCAL_AUTHORITY', 'NATIONAL_BODY', 'OTHER')`),
     )
     .addColumn('kind_rule', 'text', (c) => c.notNull())
     .addColumn('kind_rule_explanation', 'text', (c) => c.notNull())
@@ -19,7 +21,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('ods_source_text', 'text')
     .addColumn('flags', 'jsonb', (c) => c.notNull())
     // A code is only ever stored with the line it was read from.
-    .addCheckConstraint('organisation_ods_cited', sql`(ods_code is null) = (ods_source_document is null) and (ods_code is null) = (ods_source_line is null) and (ods_code is null) = (ods_source_text is null)`)
+    .addCheckConstraint(
+      'organisation_ods_cited',
+      sql`(ods_code is null) = (ods_source_document is null) and (ods_code is null) = (ods_source_line is null) and (ods_code is null) = (ods_source_text is null)`,
+    )
     .execute();
   await db.schema.createIndex('organisation_kind').on('organisation').column('kind').execute();
 
@@ -78,7 +83,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('position', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('role_organisation_pk', ['role_id', 'organisation_id'])
     .execute();
-  await db.schema.createIndex('role_organisation_organisation').on('role_organisation').column('organisation_id').execute();
+  await db.schema
+    .createIndex('role_organisation_organisation')
+    .on('role_organisation')
+    .column('organisation_id')
+    .execute();
 
   await db.schema
     .createTable('region_leadership_note')
@@ -94,7 +103,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 // biome-ignore lint/suspicious/noExplicitAny: see up()
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['region_leadership_note', 'role_organisation', 'role', 'person', 'organisation_source', 'organisation']) {
+  for (const table of [
+    'region_leadership_note',
+    'role_organisation',
+    'role',
+    'person',
+    'organisation_source',
+    'organisation',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

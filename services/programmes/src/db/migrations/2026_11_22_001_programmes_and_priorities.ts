@@ -78,7 +78,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('matched_in', 'text', (c) => c.notNull().check(sql`matched_in in ('TITLE', 'SUB_POINT', 'SUMMARY')`))
     .addPrimaryKeyConstraint('priority_programme_pk', ['priority_id', 'programme_code'])
     .execute();
-  await db.schema.createIndex('priority_programme_programme').on('priority_programme').column('programme_code').execute();
+  await db.schema
+    .createIndex('priority_programme_programme')
+    .on('priority_programme')
+    .column('programme_code')
+    .execute();
 
   await db.schema
     .createTable('consideration')
@@ -94,7 +98,15 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 // biome-ignore lint/suspicious/noExplicitAny: see up()
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['consideration', 'priority_programme', 'stated_outcome', 'sub_point', 'priority', 'programme_source', 'programme']) {
+  for (const table of [
+    'consideration',
+    'priority_programme',
+    'stated_outcome',
+    'sub_point',
+    'priority',
+    'programme_source',
+    'programme',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }
