@@ -77,7 +77,7 @@ describe('the explorer', () => {
     await page.keyboard.insertText(JSON.stringify(explorerOperations()[0]?.variables));
     await page.locator('.graphiql-execute-button').first().click();
     await expect
-      .poll(async () => page.locator('.graphiql-response').innerText(), { timeout: 30_000 })
+      .poll(async () => page.locator('.graphiql-response').textContent(), { timeout: 30_000 })
       .toContain('Lincolnshire');
     const origin = new URL(graph.gatewayUrl).origin;
     const foreign = requested.filter(

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { composeServices } from '@apollo/composition';
 import { createTestHub, type TestHub, uniqueSchemaName } from '@nhs-hub/kit/testing';
 import { parse } from 'graphql';
@@ -79,7 +79,7 @@ describe('npm run new:subgraph', () => {
       cwd: dir,
       env: { ...process.env, NO_COLOR: '1' },
     });
-    expect(tests.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/Tests\s+5 passed \(5\)/);
+    expect(stripVTControlCharacters(tests.stdout)).toMatch(/Tests\s+5 passed \(5\)/);
 
     const services = [
       ...readGraphConfig().map((e) => ({

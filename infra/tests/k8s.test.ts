@@ -116,7 +116,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     ]) {
       const deployment = find(objects, 'Deployment', name) as Manifest;
       const [container] = podContainers([deployment]);
-      const env = (container?.env as Obj[]).find((e) => e.name === 'PORT');
+      const env = ((container?.env ?? []) as Obj[]).find((e) => e.name === 'PORT');
       expect(env?.value, `${name} PORT`).toBe(String(port));
       expect(container?.ports).toEqual([{ name: 'http', containerPort: port }]);
       expect(asObj(find(objects, 'Service', name)?.spec).ports).toEqual([{ name: 'http', port, targetPort: 'http' }]);
@@ -203,7 +203,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       expect(roles.find((r) => r.name === roleOf(entry.name))?.passwordSecret).toEqual({ name: dbSecret(entry.name) });
       for (const kind of ['Deployment', 'Job']) {
         const o = find(objects, kind, kind === 'Job' ? `${entry.name}-migrate` : entry.name) as Manifest;
-        const database = (podContainers([o])[0]?.env as Obj[]).find((e) => e.name === 'DATABASE_URL');
+        const database = ((podContainers([o])[0]?.env ?? []) as Obj[]).find((e) => e.name === 'DATABASE_URL');
         expect(database?.valueFrom, `${kind} ${entry.name}`).toEqual({
           secretKeyRef: { name: dbSecret(entry.name), key: 'uri' },
         });
@@ -218,8 +218,8 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 
     const gateway = find(objects, 'Deployment', 'gateway') as Manifest;
     const [container] = podContainers([gateway]);
-    const path = String((container?.env as Obj[]).find((e) => e.name === 'HUB_SUPERGRAPH_PATH')?.value);
-    const mount = (container?.volumeMounts as Obj[]).find((m) => path.startsWith(`${String(m.mountPath)}/`));
+    const path = String(((container?.env ?? []) as Obj[]).find((e) => e.name === 'HUB_SUPERGRAPH_PATH')?.value);
+    const mount = ((container?.volumeMounts ?? []) as Obj[]).find((m) => path.startsWith(`${String(m.mountPath)}/`));
     const volume = ((podSpecOf(gateway)?.volumes as Obj[]) ?? []).find((v) => v.name === mount?.name);
     const supergraph = find(objects, 'ConfigMap', String(asObj(volume?.configMap).name));
     expect(asObj(supergraph?.data)[path.slice(String(mount?.mountPath).length + 1)]).toBe(

@@ -27,7 +27,7 @@ describe('the generated documents and types', () => {
     const generated = readFileSync(join(GENERATED_DIR, 'graphql.ts'), 'utf8');
     // Date as a variable (StpOverview's asOf) and Decimal in answers (the gap figures).
     expect(generated).toMatch(
-      /export type StpOverviewQueryVariables = Exact<\{\n  code: string \| number;\n  asOf\?: string \| null \| undefined;\n\}>/,
+      /export type StpOverviewQueryVariables = Exact<\{\n {2}code: string \| number;\n {2}asOf\?: string \| null \| undefined;\n\}>/,
     );
     expect(generated).toContain('combinedGbpM: string | null');
     expect(generated).not.toContain('unknown;');

@@ -210,7 +210,7 @@ export function stpRows(data: ExportStpsData, asOf: string): StpExportRow[] {
       capitalRequiredGbpM: gap?.capitalRequiredGbpM ?? null,
       capitalRequiredSource: figureSource(stp, 'CAPITAL_REQUIRED', gap?.capitalRequiredGbpM ?? null),
       icsStatus: stp.icsStatus,
-      flags: gap && gap.flags.length ? gap.flags.map((f) => f.code).join(LIST_SEPARATOR) : null,
+      flags: gap?.flags.length ? gap.flags.map((f) => f.code).join(LIST_SEPARATOR) : null,
       workforceStatements: joined(stp.workforceFacts.map((f) => f.statement)),
       workforceQualifiers: joined(stp.workforceFacts.map((f) => f.qualifier)),
       workforceSources: joined(stp.workforceFacts.map((f) => cite(f.source))),
@@ -263,10 +263,7 @@ export function regionRows(snapshot: NonNullable<ExportRegionStpsData['regionSna
     capitalRequiredGbpM: stp.financialGap?.capitalRequiredGbpM ?? null,
     gapPerHeadGbpDerived: stp.gapPerHeadDerived?.gbpPerPerson ?? null,
     gapPerHeadFormula: stp.gapPerHeadDerived?.formula ?? null,
-    flags:
-      stp.financialGap && stp.financialGap.flags.length
-        ? stp.financialGap.flags.map((f) => f.code).join(LIST_SEPARATOR)
-        : null,
+    flags: stp.financialGap?.flags.length ? stp.financialGap.flags.map((f) => f.code).join(LIST_SEPARATOR) : null,
   }));
   const summary = snapshot.financialSummary;
   const total: RegionStpExportRow = {

@@ -1,4 +1,4 @@
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { QUERY_LIMIT_ADVICE } from './query-limits.js';
 import { isProduction } from './observability.js';
 

@@ -99,16 +99,17 @@ export async function runTopology(options: TopologyOptions): Promise<TopologyRes
     };
     // Both replicas of a subgraph start at once on an empty schema: one seeds, one waits.
     for (const upstream of upstreams.filter((u) => u !== gatewayUpstream)) {
-      upstream.servers.forEach((port, i) =>
+      for (const [i, port] of upstream.servers.entries()) {
         start(`${upstream.name} #${i + 1}`, subgraphScript(upstream.name), port, {
           DATABASE_URL: options.databaseUrl,
           HUB_SCHEMA: schemaOf(upstream.name),
-        }),
-      );
+        });
+      }
     }
     await Promise.all(replicas.map((r) => r.process.ready));
     const gatewayEnv = Object.fromEntries(names.map((name) => [`SUBGRAPH_${name.toUpperCase()}_URL`, lb.url(name)]));
-    gatewayUpstream.servers.forEach((port, i) => start(`gateway #${i + 1}`, GATEWAY_SCRIPT, port, gatewayEnv));
+    for (const [i, port] of gatewayUpstream.servers.entries())
+      start(`gateway #${i + 1}`, GATEWAY_SCRIPT, port, gatewayEnv);
     await Promise.all(replicas.map((r) => r.process.ready));
     const startupMs = Date.now() - began;
     say(`${replicas.length} processes up behind nginx in ${(startupMs / 1000).toFixed(1)} s`);

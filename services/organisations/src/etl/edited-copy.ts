@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DATA_FILES, DataFolder, ORGANISATIONS_DATA_DIR } from './files.js';
+import { type DATA_FILES, DataFolder, ORGANISATIONS_DATA_DIR } from './files.js';
 
 /** For tests: a copy of the data folder with one file edited, so a step can be shown refusing it. */
 export function editedCopy(

@@ -167,9 +167,9 @@ export function readRoles(
       name_line: nameLine,
       flags: '[]',
     });
-    r.organisation_ids.forEach((organisation_id, p) =>
-      roleOrganisations.push({ role_id: r.id, organisation_id, position: p + 1 }),
-    );
+    for (const [p, organisation_id] of r.organisation_ids.entries()) {
+      roleOrganisations.push({ role_id: r.id, organisation_id, position: p + 1 });
+    }
     flagsById.set(r.id, flags);
   });
 

@@ -1,5 +1,5 @@
 import { builder } from '../builder.js';
-import { ROLE_KINDS, type RoleWithOrganisations } from '../db/types.js';
+import type { ROLE_KINDS, RoleWithOrganisations } from '../db/types.js';
 import { OrganisationRef, PersonRef, StpRef } from './refs.js';
 
 export const RoleKindEnum = builder.enumType('RoleKind', {

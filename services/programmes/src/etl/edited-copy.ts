@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DATA_FILES, PROGRAMMES_DATA_DIR } from './files.js';
+import { type DATA_FILES, PROGRAMMES_DATA_DIR } from './files.js';
 
 /** For tests: a copy of the data folder (with a trailing slash) with one file edited. */
 export function editedCopy(file: (typeof DATA_FILES)[keyof typeof DATA_FILES], edit: (text: string) => string): string {

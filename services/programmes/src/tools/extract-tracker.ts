@@ -44,7 +44,7 @@ export function extractTrackerItems(
   const items: ExtractedItem[] = [];
   sorted.forEach((heading, index) => {
     const end = sorted[index + 1]?.line ?? lines.length + 1;
-    const continuation = new RegExp(`^${escape(heading.text)} \\(\\d\\)$`, 'i');
+    const continuation = new RegExp(`^${escapeRegExp(heading.text)} \\(\\d\\)$`, 'i');
     let list: TrackerList | null = null;
     const positions: Record<TrackerList, number> = { FOCUS: 0, CONSIDERATION: 0 };
     let subPosition = 0;
@@ -93,7 +93,7 @@ export function extractTrackerItems(
   return items;
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
