@@ -4,23 +4,24 @@
 import './quiet.js';
 import '@nhs-hub/kit/telemetry';
 import { readFileSync } from 'node:fs';
-import { openDatabase } from '@nhs-hub/kit';
-import { startApolloGateway } from '@nhs-hub/kit/apollo-gateway';
-import { startGateway } from '@nhs-hub/kit/gateway';
-import { startHiveJs } from './hive-js.js';
-import { startMonolith } from './monolith.js';
 
 const kind = process.argv[2];
 const supergraphSdl = process.env.BENCH_SUPERGRAPH ? readFileSync(process.env.BENCH_SUPERGRAPH, 'utf8') : '';
 let url: string;
+// Each kind imports only its own engine, so a peer's RSS is its own and not the other engines' too.
 if (kind === 'hub' || kind === 'hub-cache') {
+  const { startGateway } = await import('@nhs-hub/kit/gateway');
   url = (await startGateway({ supergraphSdl, port: 0, cache: kind === 'hub-cache' ? { ttlMs: 300_000 } : undefined }))
     .url;
 } else if (kind === 'apollo-stock' || kind === 'apollo-tuned') {
+  const { startApolloGateway } = await import('@nhs-hub/kit/apollo-gateway');
   url = (await startApolloGateway({ supergraphSdl, tuned: kind === 'apollo-tuned' })).url;
 } else if (kind === 'hive-js') {
+  const { startHiveJs } = await import('./hive-js.js');
   url = await startHiveJs(supergraphSdl);
 } else if (kind === 'monolith') {
+  const { openDatabase } = await import('@nhs-hub/kit');
+  const { startMonolith } = await import('./monolith.js');
   const database = await openDatabase({ url: process.env.DATABASE_URL });
   url = (await startMonolith(database.root, JSON.parse(process.env.BENCH_MONOLITH_SCHEMAS ?? '{}'))).url;
 } else {
