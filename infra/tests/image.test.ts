@@ -11,6 +11,7 @@ import {
   stopAllProcesses,
   TEST_JWT_SECRET,
 } from '@nhs-hub/kit/testing';
+import type { AllStpsQuery, RegionOverviewQuery, RegionRankingsQuery, StpOverviewQuery } from '@nhs-hub/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyRuntimeLayout, REPO_ROOT } from '../image/layout.js';
@@ -152,20 +153,7 @@ describe('the production image', () => {
       readFileSync(join(image, 'infra/sources', file), 'utf8').split('\n')[line - 1] ?? '';
 
     // StpOverview: by ODS code, with every cited text on its line of the image's copy of the source.
-    interface Overview {
-      stp: {
-        name: string;
-        region: { name: string } | null;
-        populationSource: { document: { file: string }; line: number; text: string } | null;
-        financialGap: {
-          combinedGbpM: string;
-          sources: { document: { file: string }; line: number; text: string }[];
-        } | null;
-        gapPerHeadDerived: { gbpPerPerson: string } | null;
-        leads: { name: string; organisation: { name: string } | null }[];
-      };
-    }
-    const overview = await postGraphQL<Overview>(gatewayUrl, operation('StpOverview'), { code: 'QJM' });
+    const overview = await postGraphQL<StpOverviewQuery>(gatewayUrl, operation('StpOverview'), { code: 'QJM' });
     expect(overview.body.errors).toBeUndefined();
     const stp = overview.body.data?.stp;
     expect(stp).toMatchObject({
@@ -184,13 +172,7 @@ describe('the production image', () => {
     }
 
     // AllStps: the whole list in one request, Lincolnshire in it with the same figure.
-    interface All {
-      stps: {
-        totalCount: number;
-        nodes: { code: string; name: string; financialGap: { combinedGbpM: string | null } | null }[];
-      };
-    }
-    const all = await postGraphQL<All>(gatewayUrl, operation('AllStps'), {});
+    const all = await postGraphQL<AllStpsQuery>(gatewayUrl, operation('AllStps'), {});
     expect(all.body.errors).toBeUndefined();
     const nodes = all.body.data?.stps.nodes ?? [];
     expect(nodes.length).toBe(all.body.data?.stps.totalCount);
@@ -201,43 +183,33 @@ describe('the production image', () => {
     });
 
     // RegionOverview: the derived total is the sum of its member STPs' gaps as this same graph states them.
-    interface Region {
-      region: { name: string };
-      regionSnapshot: {
-        stps: { code: string; financialGap: { combinedGbpM: string | null } | null }[];
-        financialSummary: { combinedGapGbpM: string };
-      };
-    }
-    const region = await postGraphQL<Region>(gatewayUrl, operation('RegionOverview'), {
+    const region = await postGraphQL<RegionOverviewQuery>(gatewayUrl, operation('RegionOverview'), {
       code: 'Y60',
       asOf: '2020-01-01',
     });
     expect(region.body.errors).toBeUndefined();
     const snapshot = region.body.data?.regionSnapshot;
-    expect(region.body.data?.region.name).toBe('Midlands');
+    expect(region.body.data?.region?.name).toBe('Midlands');
     expect(snapshot?.stps.map((s) => s.code)).toContain('QJM');
     const memberSum = (snapshot?.stps ?? []).reduce((sum, s) => sum + Number(s.financialGap?.combinedGbpM ?? 0), 0);
     expect(Number(snapshot?.financialSummary.combinedGapGbpM)).toBeCloseTo(memberSum, 6);
 
     // RegionRankings: restricted; the token is verified by the gateway and again by finance.
-    interface Rankings {
-      regionSnapshot: { financialSummary: { rankings: { rank: number; stpCode: string; valueGbpM: string }[] | null } };
-    }
-    const anonymous = await postGraphQL<Rankings>(gatewayUrl, operation('RegionRankings'), {
+    const anonymous = await postGraphQL<RegionRankingsQuery>(gatewayUrl, operation('RegionRankings'), {
       code: 'Y60',
       asOf: '2020-01-01',
     });
-    expect(anonymous.body.data?.regionSnapshot.financialSummary.rankings).toBeNull();
+    expect(anonymous.body.data?.regionSnapshot?.financialSummary.rankings).toBeNull();
     expect(anonymous.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
     const authorization = await signTestToken({ scope: 'region:director', sub: 'image-test' }, TEST_JWT_SECRET);
-    const ranked = await postGraphQL<Rankings>(
+    const ranked = await postGraphQL<RegionRankingsQuery>(
       gatewayUrl,
       operation('RegionRankings'),
       { code: 'Y60', asOf: '2020-01-01' },
       { authorization },
     );
     expect(ranked.body.errors).toBeUndefined();
-    const rankings = ranked.body.data?.regionSnapshot.financialSummary.rankings ?? [];
+    const rankings = ranked.body.data?.regionSnapshot?.financialSummary.rankings ?? [];
     expect(rankings.map((r) => r.rank)).toEqual(rankings.map((_, i) => i + 1));
     expect(rankings.map((r) => r.stpCode).sort()).toEqual(
       (snapshot?.stps ?? [])
