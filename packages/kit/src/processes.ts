@@ -28,6 +28,11 @@ export interface StartProcessOptions {
   readonly ready?: RegExp;
   /** How long to wait for that line; 60 s unless given. */
   readonly readyTimeoutMs?: number;
+  /**
+   * A process group of its own, signalled as a whole: `npm start` runs the hub in a grandchild,
+   * which a signal to npm alone would leave running. Its pid is then the group's id.
+   */
+  readonly group?: boolean;
 }
 
 export interface StartedProcess {
@@ -64,6 +69,7 @@ export function startProcess(options: StartProcessOptions): StartedProcess {
     cwd: options.cwd,
     env: { ...(options.inheritEnv === false ? {} : process.env), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.group === true,
   });
   let all = '';
   let out = '';
@@ -116,7 +122,10 @@ export function startProcess(options: StartProcessOptions): StartedProcess {
     stdout: () => out,
     exited,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) {
+        if (options.group && child.pid !== undefined) process.kill(-child.pid, signal);
+        else child.kill(signal);
+      }
       return exited;
     },
   };
