@@ -89,6 +89,10 @@ export function startProcess(options: StartProcessOptions): StartedProcess {
       if (child.pid === undefined) resolve({ code: null, signal: null });
     });
   });
+  let closed = false;
+  void exited.then(() => {
+    closed = true;
+  });
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   const ready = new Promise<string>((resolve, reject) => {
     const pattern = options.ready ?? READY_LINE;
@@ -122,10 +126,15 @@ export function startProcess(options: StartProcessOptions): StartedProcess {
     stdout: () => out,
     exited,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) {
-        if (options.group && child.pid !== undefined) process.kill(-child.pid, signal);
-        else child.kill(signal);
-      }
+      if (closed) return exited;
+      if (options.group && child.pid !== undefined) {
+        // Its leader may have ended while the rest of the group still holds the output open.
+        try {
+          process.kill(-child.pid, signal);
+        } catch {
+          // The whole group has ended already.
+        }
+      } else if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
   };
