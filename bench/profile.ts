@@ -3,12 +3,11 @@
 // drives StpOverview at 10 clients; the profile's self time is summed per layer.
 import './quiet.js';
 import '@nhs-hub/kit/telemetry';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { supergraphWithUrls } from '@nhs-hub/kit/gateway';
-import { startTestGraph } from '@nhs-hub/kit/testing';
+import { startProcess, startTestGraph, tsxArgs } from '@nhs-hub/kit/testing';
 import { loadAllSubgraphs, REPO_ROOT } from '../gateway/src/config.js';
 import { load } from './load.js';
 
@@ -37,30 +36,12 @@ writeFileSync(
     Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])),
   ),
 );
-const child = spawn(
-  process.execPath,
-  [
-    '--cpu-prof',
-    `--cpu-prof-dir=${temp}`,
-    '--conditions=@nhs-hub/source',
-    '--import',
-    'tsx',
-    join(REPO_ROOT, 'bench/peer.ts'),
-    'hub',
-  ],
-  {
-    env: { ...process.env, BENCH_SUPERGRAPH: supergraphPath, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-const url = await new Promise<string>((resolve) => {
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-    const match = /ready at (\S+)/.exec(out);
-    if (match?.[1]) resolve(match[1]);
-  });
+const peer = startProcess({
+  label: 'hub gateway under --cpu-prof',
+  args: ['--cpu-prof', `--cpu-prof-dir=${temp}`, ...tsxArgs(join(REPO_ROOT, 'bench/peer.ts'), 'hub')],
+  env: { BENCH_SUPERGRAPH: supergraphPath, LOG_LEVEL: 'warn' },
 });
+const url = await peer.ready;
 const body = JSON.stringify({
   operationName: 'StpOverview',
   query: readFileSync(`${REPO_ROOT}schema/operations/StpOverview.graphql`, 'utf8'),
@@ -68,8 +49,8 @@ const body = JSON.stringify({
 });
 await load(url, body, 10, 2); // warm
 const result = await load(url, body, 10, SECONDS);
-child.kill('SIGTERM');
-await new Promise((resolve) => child.once('exit', resolve));
+// SIGTERM, not SIGKILL: peer.ts then exits normally and node writes the profile.
+await peer.stop('SIGTERM');
 await graph.close();
 
 interface ProfileNode {

@@ -5,14 +5,21 @@
 // gateway in a process of its own (as deployed).
 import './quiet.js';
 import '@nhs-hub/kit/telemetry';
-import { type ChildProcess, execSync, spawn } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startApolloGateway } from '@nhs-hub/kit/apollo-gateway';
 import { startGateway, supergraphWithUrls } from '@nhs-hub/kit/gateway';
-import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import {
+  postGraphQL,
+  startProcess,
+  startTestGraph,
+  stopAllProcesses,
+  type TestGraph,
+  tsxArgs,
+} from '@nhs-hub/kit/testing';
 import pg from 'pg';
 import { loadAllSubgraphs, readGraphConfig, REPO_ROOT } from '../gateway/src/config.js';
 import { load, type LoadResult } from './load.js';
@@ -110,29 +117,6 @@ async function measure(targets: Target[], heading: string): Promise<Record<Kind,
   return results;
 }
 
-function spawnReady(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  ready: RegExp,
-): Promise<{ url: string; child: ChildProcess }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: REPO_ROOT,
-      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const url = ready.exec(out)?.[1];
-      if (url) resolve({ url, child });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out.slice(-400)}`)));
-  });
-}
-
 const peakRssMb = (pid: number | undefined) =>
   pid ? Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024) : 0;
 
@@ -219,24 +203,23 @@ const monolithSchemas = {
 // ---------------------------------------------------------------------------------------------
 // 3. As deployed: every subgraph and every gateway in a process of its own.
 const temp = mkdtempSync(join(tmpdir(), 'hub-bench-'));
-const children: ChildProcess[] = [];
 const tag = randomBytes(3).toString('hex');
 let gatewayRss: { cacheOff: number; cacheOn: number } = { cacheOff: 0, cacheOn: 0 };
 try {
   const urls: Record<string, string> = {};
   for (const entry of readGraphConfig()) {
     const script = join(REPO_ROOT, entry.sdl.replace(/schema\.graphql$/, 'src/server.ts'));
-    const { url, child } = await spawnReady(
-      ['--conditions=@nhs-hub/source', '--import', 'tsx', script],
-      { DATABASE_URL, HUB_SCHEMA: `bench_${tag}_${entry.name}`, PORT: '0' },
-      /subgraph ready at (\S+)/,
-    );
-    children.push(child);
-    urls[entry.name] = url;
+    urls[entry.name] = await startProcess({
+      label: entry.name,
+      args: tsxArgs(script),
+      cwd: REPO_ROOT,
+      env: { LOG_LEVEL: 'warn', DATABASE_URL, HUB_SCHEMA: `bench_${tag}_${entry.name}`, PORT: '0' },
+    }).ready;
   }
   const supergraphPath = join(temp, 'supergraph.graphql');
   writeFileSync(supergraphPath, supergraphWithUrls(graph.supergraphSdl, urls));
   const env = {
+    LOG_LEVEL: 'warn',
     BENCH_SUPERGRAPH: supergraphPath,
     DATABASE_URL,
     BENCH_MONOLITH_SCHEMAS: JSON.stringify(
@@ -244,13 +227,8 @@ try {
     ),
   };
   const peer = async (kind: string, label: string): Promise<Target> => {
-    const { url, child } = await spawnReady(
-      ['--conditions=@nhs-hub/source', '--import', 'tsx', join(REPO_ROOT, 'bench/peer.ts'), kind],
-      env,
-      /ready at (\S+)/,
-    );
-    children.push(child);
-    return { label, url, ...(child.pid ? { pid: child.pid } : {}) };
+    const started = startProcess({ label, args: tsxArgs(join(REPO_ROOT, 'bench/peer.ts'), kind), cwd: REPO_ROOT, env });
+    return { label, url: await started.ready, ...(started.child.pid ? { pid: started.child.pid } : {}) };
   };
   const targets = [
     await peer('monolith', 'monolith'),
@@ -271,7 +249,7 @@ try {
   );
   say();
 } finally {
-  for (const child of children) child.kill('SIGTERM');
+  await stopAllProcesses('SIGTERM');
   const client = new pg.Client({ connectionString: DATABASE_URL });
   await client.connect();
   for (const entry of readGraphConfig()) await client.query(`drop schema if exists bench_${tag}_${entry.name} cascade`);
@@ -287,12 +265,12 @@ say('## 4. The hub as `npm start` runs it (one process, embedded PGlite, every p
 say();
 for (const cache of ['on', 'off'] as const) {
   const started = performance.now();
-  const { DATABASE_URL: _u, TEST_DATABASE_URL: _t, ...inherited } = process.env;
-  // What `npm start` runs: the compiled hub (npm install builds it).
-  const hub = spawn(process.execPath, ['gateway/dist/hub.js'], {
+  // What `npm start` runs: the compiled hub (npm install builds it), on embedded PGlite.
+  const hub = startProcess({
+    label: 'npm start',
+    args: ['gateway/dist/hub.js'],
     cwd: REPO_ROOT,
-    env: { ...inherited, PORT: '4000', LOG_LEVEL: 'warn', HUB_CACHE: cache },
-    stdio: 'ignore',
+    env: { DATABASE_URL: undefined, TEST_DATABASE_URL: undefined, PORT: '4000', LOG_LEVEL: 'warn', HUB_CACHE: cache },
   });
   try {
     let firstAnswerMs = -1;
@@ -306,25 +284,26 @@ for (const cache of ['on', 'off'] as const) {
     }
     const supergraphPath = join(tmpdir(), `hub-bench-${tag}.graphql`);
     writeFileSync(supergraphPath, readFileSync(`${REPO_ROOT}schema/supergraph.graphql`, 'utf8'));
-    const stockPeer = await spawnReady(
-      ['--conditions=@nhs-hub/source', '--import', 'tsx', join(REPO_ROOT, 'bench/peer.ts'), 'apollo-stock'],
-      { BENCH_SUPERGRAPH: supergraphPath },
-      /ready at (\S+)/,
-    );
+    const stockPeer = startProcess({
+      label: 'stock @apollo/gateway',
+      args: tsxArgs(join(REPO_ROOT, 'bench/peer.ts'), 'apollo-stock'),
+      cwd: REPO_ROOT,
+      env: { LOG_LEVEL: 'warn', BENCH_SUPERGRAPH: supergraphPath },
+    });
     try {
+      const stockUrl = await stockPeer.ready;
       const hubRun = await load('http://127.0.0.1:4000/graphql', bodies.single, 10, SECONDS);
-      const stockRun = await load(stockPeer.url, bodies.single, 10, SECONDS);
+      const stockRun = await load(stockUrl, bodies.single, 10, SECONDS);
       const all = await load('http://127.0.0.1:4000/graphql', bodies.all, 10, 3);
       say(
-        `Response cache ${cache}: first answer ${firstAnswerMs} ms after launch; StpOverview at 10 clients ${hubRun.throughputRps} req/s (p50 ${hubRun.p50Ms} ms) against a stock @apollo/gateway in its own process over the same subgraphs ${stockRun.throughputRps} req/s (p50 ${stockRun.p50Ms} ms): ${stockRun.throughputRps > 0 ? (hubRun.throughputRps / stockRun.throughputRps).toFixed(2) : '-'}x (target >= 3x); peak RSS ${peakRssMb(hub.pid)} MB after ${hubRun.requests + all.requests} requests (target: no worse than 416 MB).`,
+        `Response cache ${cache}: first answer ${firstAnswerMs} ms after launch; StpOverview at 10 clients ${hubRun.throughputRps} req/s (p50 ${hubRun.p50Ms} ms) against a stock @apollo/gateway in its own process over the same subgraphs ${stockRun.throughputRps} req/s (p50 ${stockRun.p50Ms} ms): ${stockRun.throughputRps > 0 ? (hubRun.throughputRps / stockRun.throughputRps).toFixed(2) : '-'}x (target >= 3x); peak RSS ${peakRssMb(hub.child.pid)} MB after ${hubRun.requests + all.requests} requests (target: no worse than 416 MB).`,
       );
     } finally {
-      stockPeer.child.kill('SIGTERM');
+      await stockPeer.stop('SIGTERM');
       rmSync(supergraphPath, { force: true });
     }
   } finally {
-    hub.kill('SIGTERM');
-    await new Promise((resolve) => hub.once('exit', resolve));
+    await hub.stop('SIGTERM');
   }
 }
 say();

@@ -4,12 +4,13 @@
 //   unchanged  the same directory again: data unchanged since the last seed, so no reseed
 // Targets: unchanged <= 3 s, fresh <= 6 s. Uses its own PGlite directory (never .pglite/hub) and the
 // ports of schema/subgraphs.json and 4000, which must be free. Writes bench/results/startup-<date>.md.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startProcess } from '@nhs-hub/kit/testing';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -49,15 +50,6 @@ async function firstAnswer(deadline: number): Promise<void> {
   }
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    // npm and the hub it started: the process group this script created.
-    if (child.pid) process.kill(-child.pid, 'SIGTERM');
-  });
-}
-
 /**
  * CPU seconds (user + system) spent so far by every process of a process group (npm, sh, node),
  * from /proc. Unlike wall time it hardly moves when other work shares the cores.
@@ -81,23 +73,34 @@ function groupCpuSeconds(group: number): number {
 async function startOnce(dataDir: string): Promise<{ wall: number; cpu: number }> {
   for (const port of ports)
     if (!(await portFree(port))) throw new Error(`port ${port} is in use: stop the hub running there first`);
-  // Embedded PGlite and the compiled code, whatever this shell has set.
-  const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, NODE_OPTIONS: _options, ...env } = process.env;
   const started = performance.now();
-  const child = spawn('npm', ['start', '--silent'], {
+  const npm = startProcess({
+    label: 'npm start',
+    command: 'npm',
+    args: ['start', '--silent'],
     cwd: REPO_ROOT,
-    detached: true,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...env, PGLITE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+    // Embedded PGlite and the compiled code, whatever this shell has set.
+    env: {
+      DATABASE_URL: undefined,
+      TEST_DATABASE_URL: undefined,
+      NODE_OPTIONS: undefined,
+      PGLITE_DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+    },
+    // npm, sh and the hub: stopped together, and their CPU time summed by group.
+    group: true,
   });
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}`))),
-  );
+  const exited = npm.exited.then(({ code }) => {
+    throw new Error(`npm start exited with ${code}: ${npm.output().slice(-800)}`);
+  });
+  // Stopping it below ends it too; only an end before the first answer is a failure.
+  exited.catch(() => undefined);
   try {
     await Promise.race([firstAnswer(started + 60_000), exited]);
-    return { wall: (performance.now() - started) / 1000, cpu: child.pid ? groupCpuSeconds(child.pid) : Number.NaN };
+    const pid = npm.child.pid;
+    return { wall: (performance.now() - started) / 1000, cpu: pid ? groupCpuSeconds(pid) : Number.NaN };
   } finally {
-    await stop(child);
+    await npm.stop('SIGTERM');
   }
 }
 

@@ -1,20 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '@nhs-hub/kit/testing';
+import type { RegionRankingsQuery, RegionRankingsQueryVariables } from '@nhs-hub/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT } from './config.js';
 
 /** Restricted data: public fields need no token; rankings need scope "region:director". */
 process.env.HUB_JWT_SECRET = TEST_JWT_SECRET;
 const RANKINGS = readFileSync(`${REPO_ROOT}schema/operations/RegionRankings.graphql`, 'utf8');
-
-interface Rankings {
-  regionSnapshot: {
-    financialSummary: {
-      combinedGapGbpM: string;
-      rankings: { rank: number; stpCode: string; valueGbpM: string }[] | null;
-    };
-  };
-}
 
 let graph: TestGraph;
 beforeAll(async () => {
@@ -23,10 +15,10 @@ beforeAll(async () => {
 afterAll(() => graph.close());
 
 const rankings = (authorization?: string) =>
-  postGraphQL<Rankings>(
+  postGraphQL<RegionRankingsQuery>(
     graph.gatewayUrl,
     RANKINGS,
-    { code: 'Y60', asOf: '2020-01-01' },
+    { code: 'Y60', asOf: '2020-01-01' } satisfies RegionRankingsQueryVariables,
     authorization ? { authorization } : {},
   );
 
@@ -37,7 +29,7 @@ describe('restricted fields', () => {
     );
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
-    const ranked = body.data?.regionSnapshot.financialSummary.rankings ?? [];
+    const ranked = body.data?.regionSnapshot?.financialSummary.rankings ?? [];
     expect(ranked[0]).toMatchObject({ rank: 1, stpCode: 'QHL', valueGbpM: '712' });
     expect(ranked.at(-1)).toMatchObject({ rank: 11, stpCode: 'QOC', valueGbpM: '131' });
   });
@@ -54,7 +46,7 @@ describe('restricted fields', () => {
       { authorization: await signTestToken({ scope: 'region:director' }) },
     );
     expect(body.errors).toBeUndefined();
-    const ranked = body.data?.regionSnapshot.financialSummary.rankings ?? [];
+    const ranked = body.data?.regionSnapshot?.financialSummary.rankings ?? [];
     // 712 / 1,100,000 people = £647.27 a head; Lincolnshire's 182 / 700,000 = £260 is the lowest of the 11.
     expect(ranked.map((r) => r.stpCode)).toEqual([
       'QHL',
@@ -76,7 +68,7 @@ describe('restricted fields', () => {
   it('denies an anonymous caller the rankings with FORBIDDEN, and still answers the public totals', async () => {
     const { status, body } = await rankings();
     expect(status).toBe(200);
-    expect(body.data?.regionSnapshot.financialSummary).toEqual({ combinedGapGbpM: '4516.3', rankings: null });
+    expect(body.data?.regionSnapshot?.financialSummary).toEqual({ combinedGapGbpM: '4516.3', rankings: null });
     expect(body.errors).toHaveLength(1);
     expect(body.errors?.[0]).toMatchObject({
       message: 'RegionFinancialSummary.rankings needs a bearer token with scope "region:director"',
@@ -87,7 +79,7 @@ describe('restricted fields', () => {
 
   it('denies a valid token without the scope', async () => {
     const { body } = await rankings(await signTestToken({ scope: 'stp:read', sub: 'analyst' }));
-    expect(body.data?.regionSnapshot.financialSummary.rankings).toBeNull();
+    expect(body.data?.regionSnapshot?.financialSummary.rankings).toBeNull();
     expect(body.errors?.[0]?.message).toBe(
       'RegionFinancialSummary.rankings needs scope "region:director", which this token does not grant',
     );

@@ -1,10 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway } from '@nhs-hub/kit/gateway';
-import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '@nhs-hub/kit/testing';
+import {
+  postGraphQL,
+  signTestToken,
+  type StartedProcess,
+  startProcess,
+  startTestGraph,
+  TEST_JWT_SECRET,
+  type TestGraph,
+  tsxArgs,
+} from '@nhs-hub/kit/testing';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,13 +165,12 @@ describe('a response cache in the gateway process', () => {
 describe('a response cache in Redis, shared by two gateway processes', () => {
   let graph: TestGraph;
   const prefix = `hub:test:${randomBytes(4).toString('hex')}:`;
-  const gateways: { url: string; child: ChildProcess }[] = [];
+  const gateways: { url: string; process: StartedProcess }[] = [];
   beforeAll(async () => {
     graph = await startTestGraph(await loadAllSubgraphs());
     const supergraphPath = join(temp, 'supergraph.graphql');
     writeFileSync(supergraphPath, graph.supergraphSdl);
     const env = {
-      ...process.env,
       LOG_LEVEL: 'silent',
       PORT: '0',
       HUB_SUPERGRAPH_PATH: supergraphPath,
@@ -173,17 +180,19 @@ describe('a response cache in Redis, shared by two gateway processes', () => {
         Object.entries(graph.subgraphs).map(([name, s]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, s.url]),
       ),
     };
-    for (let i = 0; i < 2; i++)
-      gateways.push(
-        await startProcess(
-          join(REPO_ROOT, 'gateway/src/server.ts'),
-          env,
-          /Gateway ready at (\S+) \(response cache: redis\)/,
-        ),
-      );
+    for (let i = 0; i < 2; i++) {
+      const gateway = startProcess({
+        label: `gateway ${i + 1}`,
+        args: tsxArgs(join(REPO_ROOT, 'gateway/src/server.ts')),
+        cwd: REPO_ROOT,
+        env,
+        ready: /Gateway ready at (\S+) \(response cache: redis\)/,
+      });
+      gateways.push({ url: await gateway.ready, process: gateway });
+    }
   }, 120_000);
   afterAll(async () => {
-    for (const { child } of gateways) child.kill('SIGTERM');
+    await Promise.all(gateways.map((g) => g.process.stop('SIGTERM')));
     await graph.close();
     const redis = new Redis(REDIS_URL);
     const keys = await redis.keys(`${prefix}*`);
@@ -251,22 +260,3 @@ describe('Redis down', () => {
     }
   });
 });
-
-function startProcess(
-  script: string,
-  env: NodeJS.ProcessEnv,
-  ready: RegExp,
-): Promise<{ url: string; child: ChildProcess }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: REPO_ROOT, env });
-    let out = '';
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const url = ready.exec(out)?.[1];
-      if (url) resolve({ url, child });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${out.slice(-500)}`)));
-  });
-}

@@ -8,6 +8,12 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoadCommand } from '../../scripts/load.js';
 import { loadAllSubgraphs, REPO_ROOT } from './config.js';
+import type {
+  ExportCheckRegionQuery,
+  ExportCheckRegionQueryVariables,
+  ExportCheckStpsQuery,
+  ExportCheckStpsQueryVariables,
+} from './generated/exports-test.js';
 
 /**
  * GET /exports/...: CSV and JSON files for directors' tools, parsed back with csv-parse and compared
@@ -67,41 +73,39 @@ function parseCsv(body: string): Record<string, string>[] {
   return parse(body, { bom: true, columns: true, skip_empty_lines: true }) as Record<string, string>[];
 }
 
-interface Source {
-  document: { file: string };
-  line: number;
-  text: string;
-}
-interface StpAnswer {
-  code: string;
-  onsCode: string;
-  name: string;
-  population: number | null;
-  populationSource: Source | null;
-  icsStatus: string | null;
-  region: { code: string; name: string } | null;
-  leads: { name: string; affiliationAsWritten: string | null; source: Source }[];
-  financialGap: {
-    healthcareGbpM: string | null;
-    socialCareGbpM: string | null;
-    combinedGbpM: string | null;
-    proposedSavingsGbpM: string | null;
-    capitalRequiredGbpM: string | null;
-    flags: { code: string }[];
-    sources: Source[];
-  } | null;
-  proposedSavings: { source: Source } | null;
-  capitalRequired: { source: Source } | null;
-  workforceFacts: { statement: string; qualifier: string | null; source: Source }[];
-}
-const SOURCE = 'document { file } line text';
-const STPS = `query ($asOf: Date, $offset: Int) { stps(first: 40, offset: $offset) { hasNextPage nodes {
-  code onsCode name population populationSource { ${SOURCE} } icsStatus region(asOf: $asOf) { code name }
-  leads { name affiliationAsWritten source { ${SOURCE} } }
-  financialGap { healthcareGbpM socialCareGbpM combinedGbpM proposedSavingsGbpM capitalRequiredGbpM flags { code } sources { ${SOURCE} } }
-  proposedSavings { source { ${SOURCE} } } capitalRequired { source { ${SOURCE} } }
-  workforceFacts { statement qualifier source { ${SOURCE} } }
-} } }`;
+// Codegen reads these documents from this file (`/* GraphQL */`) and types their answers in
+// generated/exports-test.ts: `npm run codegen -w @nhs-hub/client` after changing one.
+// Citations inline, as in the export's own document (see its note on the cost limit).
+const STPS = /* GraphQL */ `
+  query ExportCheckStps($asOf: Date, $offset: Int) {
+    stps(first: 40, offset: $offset) {
+      hasNextPage
+      nodes {
+        code
+        onsCode
+        name
+        population
+        populationSource { document { file } line text }
+        icsStatus
+        region(asOf: $asOf) { code name }
+        leads { name affiliationAsWritten source { document { file } line text } }
+        financialGap {
+          healthcareGbpM
+          socialCareGbpM
+          combinedGbpM
+          proposedSavingsGbpM
+          capitalRequiredGbpM
+          flags { code }
+          sources { document { file } line text }
+        }
+        proposedSavings { source { document { file } line text } }
+        capitalRequired { source { document { file } line text } }
+        workforceFacts { statement qualifier source { document { file } line text } }
+      }
+    }
+  }
+`;
+type StpAnswer = ExportCheckStpsQuery['stps']['nodes'][number];
 
 /** The cells GraphQL's answer says a row must hold: the gap parts' lines are those the gap cites, by their label. */
 function expectedStpCells(stp: StpAnswer): Record<string, string> {
@@ -155,11 +159,8 @@ describe('GET /exports/stps.csv', () => {
 
     const stps: StpAnswer[] = [];
     for (let more = true; more; ) {
-      const { body: answer } = await postGraphQL<{ stps: { hasNextPage: boolean; nodes: StpAnswer[] } }>(
-        graph.gatewayUrl,
-        STPS,
-        { asOf: AS_OF, offset: stps.length },
-      );
+      const variables: ExportCheckStpsQueryVariables = { asOf: AS_OF, offset: stps.length };
+      const { body: answer } = await postGraphQL<ExportCheckStpsQuery>(graph.gatewayUrl, STPS, variables);
       expect(answer.errors).toBeUndefined();
       stps.push(...(answer.data?.stps.nodes ?? []));
       more = answer.data?.stps.hasNextPage ?? false;
@@ -244,38 +245,24 @@ describe('GET /exports/stps.csv', () => {
 });
 
 describe('GET /exports/regions/{code}/stps.csv', () => {
-  const REGION = `query ($code: ID!, $asOf: Date) { regionSnapshot(code: $code, asOf: $asOf) {
-    regionCode asOf population region { name }
-    stps { code name population financialGap { combinedGbpM proposedSavingsGbpM capitalRequiredGbpM flags { code } } gapPerHeadDerived { gbpPerPerson formula } }
-    financialSummary { combinedGapGbpM capitalRequiredGbpM proposedSavingsGbpM gapPerHeadGbp flags { code } }
-  } }`;
-  interface RegionAnswer {
-    regionSnapshot: {
-      regionCode: string;
-      asOf: string;
-      population: number | null;
-      region: { name: string };
-      stps: {
-        code: string;
-        name: string;
-        population: number | null;
-        financialGap: {
-          combinedGbpM: string | null;
-          proposedSavingsGbpM: string | null;
-          capitalRequiredGbpM: string | null;
-          flags: { code: string }[];
-        } | null;
-        gapPerHeadDerived: { gbpPerPerson: string; formula: string } | null;
-      }[];
-      financialSummary: {
-        combinedGapGbpM: string | null;
-        capitalRequiredGbpM: string | null;
-        proposedSavingsGbpM: string | null;
-        gapPerHeadGbp: string | null;
-        flags: { code: string }[];
-      };
-    };
-  }
+  const REGION = /* GraphQL */ `
+    query ExportCheckRegion($code: ID!, $asOf: Date) {
+      regionSnapshot(code: $code, asOf: $asOf) {
+        regionCode
+        asOf
+        population
+        region { name }
+        stps {
+          code
+          name
+          population
+          financialGap { combinedGbpM proposedSavingsGbpM capitalRequiredGbpM flags { code } }
+          gapPerHeadDerived { gbpPerPerson formula }
+        }
+        financialSummary { combinedGapGbpM capitalRequiredGbpM proposedSavingsGbpM gapPerHeadGbp flags { code } }
+      }
+    }
+  `;
 
   it("lists the region's member STPs as stated, then the totals and per-head gap the hub DERIVES", async () => {
     const res = await get('/exports/regions/Y60/stps.csv?asOf=2020-01-01');
@@ -283,7 +270,8 @@ describe('GET /exports/regions/{code}/stps.csv', () => {
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="nhs-region-Y60-stps-2020-01-01.csv"');
     const rows = parseCsv(await res.text());
     expect(Object.keys(rows[0] ?? {})).toEqual(REGION_STP_COLUMNS.map((c) => c.key));
-    const { body } = await postGraphQL<RegionAnswer>(graph.gatewayUrl, REGION, { code: 'Y60', asOf: '2020-01-01' });
+    const variables: ExportCheckRegionQueryVariables = { code: 'Y60', asOf: '2020-01-01' };
+    const { body } = await postGraphQL<ExportCheckRegionQuery>(graph.gatewayUrl, REGION, variables);
     const snapshot = body.data?.regionSnapshot;
     if (!snapshot) throw new Error(JSON.stringify(body.errors));
     expect(snapshot.stps.length).toBeGreaterThan(5);
@@ -292,7 +280,7 @@ describe('GET /exports/regions/{code}/stps.csv', () => {
       expect(rows[i]).toEqual({
         basis: 'STATED',
         regionCode: 'Y60',
-        regionName: snapshot.region.name,
+        regionName: snapshot.region?.name ?? '',
         asOf: '2020-01-01',
         stpCode: stp.code,
         stpName: stp.name,

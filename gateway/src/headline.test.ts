@@ -2,6 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
 import { printSchema, Supergraph } from '@apollo/federation-internals';
 import { buildSchema, parse, validate } from 'graphql';
+import type {
+  AllStpsQuery,
+  AllStpsQueryVariables,
+  RegionOverviewQuery,
+  StpOverviewQuery,
+  StpOverviewQueryVariables,
+} from '@nhs-hub/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
 
@@ -18,49 +25,12 @@ beforeAll(async () => {
 });
 afterAll(() => graph.close());
 
+/** What citedLine needs of a citation; the answers' own types are the client's, generated from the operations. */
 interface SourceLine {
   document: { file: string };
   line: number;
-  text: string;
 }
-interface Gap {
-  horizon: string;
-  healthcareGbpM: string | null;
-  socialCareGbpM: string | null;
-  combinedGbpM: string | null;
-  proposedSavingsGbpM: string | null;
-  capitalRequiredGbpM: string | null;
-  flags: { code: string; explanation: string }[];
-  sources: SourceLine[];
-}
-interface Lead {
-  name: string;
-  role: string;
-  organisation: { id: string; name: string; kind: string } | null;
-  source: { line: number; text: string };
-  flags: { code: string }[];
-}
-interface StpOverview {
-  code: string;
-  name: string;
-  leads: Lead[];
-  population: number | null;
-  populationSource: SourceLine | null;
-  region: { code: string; name: string } | null;
-  regionOnDate: { code: string; name: string } | null;
-  priorities: { id: string; title: string; programmes: { code: string }[] }[];
-  financialGap: Gap | null;
-  gapPerHeadDerived: { gbpPerPerson: string } | null;
-}
-interface AllStpsNode {
-  code: string;
-  name: string;
-  leads: { name: string; organisation: { name: string; kind: string } | null }[];
-  population: number | null;
-  region: { code: string; name: string } | null;
-  priorities: { title: string; programmes: { code: string }[] }[];
-  financialGap: { combinedGbpM: string | null; flags: { code: string }[] } | null;
-}
+type StpOverview = NonNullable<StpOverviewQuery['stp']>;
 
 const seedLines = new Map<string, string[]>();
 /** The verbatim line a source cites, read from the copy in infra/sources. */
@@ -74,21 +44,17 @@ function citedLine(source: SourceLine): string {
 }
 
 async function stpOverview(code: string): Promise<StpOverview> {
-  const { status, body } = await postGraphQL<{ stp: StpOverview }>(graph.gatewayUrl, operation('StpOverview'), {
-    code,
-  });
+  const variables: StpOverviewQueryVariables = { code };
+  const { status, body } = await postGraphQL<StpOverviewQuery>(graph.gatewayUrl, operation('StpOverview'), variables);
   expect(status).toBe(200);
   expect(body.errors).toBeUndefined();
-  if (!body.data) throw new Error(`no data for ${code}`);
+  if (!body.data?.stp) throw new Error(`no STP ${code}`);
   return body.data.stp;
 }
 
-async function allStps(first = 200): Promise<{ totalCount: number; hasNextPage: boolean; nodes: AllStpsNode[] }> {
-  const { body } = await postGraphQL<{ stps: { totalCount: number; hasNextPage: boolean; nodes: AllStpsNode[] } }>(
-    graph.gatewayUrl,
-    operation('AllStps'),
-    { first },
-  );
+async function allStps(first = 200): Promise<AllStpsQuery['stps']> {
+  const variables: AllStpsQueryVariables = { first };
+  const { body } = await postGraphQL<AllStpsQuery>(graph.gatewayUrl, operation('AllStps'), variables);
   expect(body.errors).toBeUndefined();
   if (!body.data) throw new Error('no data');
   return body.data.stps;
@@ -229,24 +195,15 @@ describe('every STP, in one request and one by one', () => {
 });
 
 describe('RegionOverview', () => {
-  interface RegionOverview {
-    region: { code: string; name: string; statedFacts: { label: string; valueAsStated: string }[] };
-    regionSnapshot: {
-      stpCodes: string[];
-      population: number;
-      populationIsComplete: boolean;
-      financialSummary: { combinedGapGbpM: string; gapPerHeadGbp: string | null; stpsWithGap: number };
-      prioritiesByProgramme: { programme: { code: string }; stpCount: number; priorityCount: number }[];
-    };
-  }
-
   it("derives Midlands totals from its STPs and keeps Annex A's stated facts beside them", async () => {
-    const { body } = await postGraphQL<RegionOverview>(graph.gatewayUrl, operation('RegionOverview'), {
+    const { body } = await postGraphQL<RegionOverviewQuery>(graph.gatewayUrl, operation('RegionOverview'), {
       code: 'Y60',
       asOf: '2020-01-01',
     });
     expect(body.errors).toBeUndefined();
-    const { region, regionSnapshot } = body.data as RegionOverview;
+    const region = body.data?.region;
+    const regionSnapshot = body.data?.regionSnapshot;
+    if (!region || !regionSnapshot) throw new Error('no Midlands');
     expect(region.name).toBe('Midlands');
     expect(region.statedFacts.find((f) => f.label === 'Population (M) (GP registered 2016)')?.valueAsStated).toBe(
       '10.1',
@@ -267,13 +224,13 @@ describe('RegionOverview', () => {
   });
 
   it('answers the five regions of 2018/19 with the STPs of that year', async () => {
-    const { body } = await postGraphQL<RegionOverview>(graph.gatewayUrl, operation('RegionOverview'), {
+    const { body } = await postGraphQL<RegionOverviewQuery>(graph.gatewayUrl, operation('RegionOverview'), {
       code: 'Y55',
       asOf: '2018-06-01',
     });
     expect(body.errors).toBeUndefined();
-    expect(body.data?.region.name).toBe('Midlands and East of England');
-    expect(body.data?.regionSnapshot.stpCodes).toContain('QJM');
-    expect(body.data?.regionSnapshot.stpCodes).toContain('QUE');
+    expect(body.data?.region?.name).toBe('Midlands and East of England');
+    expect(body.data?.regionSnapshot?.stpCodes).toContain('QJM');
+    expect(body.data?.regionSnapshot?.stpCodes).toContain('QUE');
   });
 });

@@ -75,7 +75,8 @@ describe('every operation in schema/operations through @apollo/gateway', () => {
         ]);
         expect(hub.status, JSON.stringify(variables)).toBe(peer.status);
         expect(comparable(hub.body), JSON.stringify(variables)).toEqual(comparable(peer.body));
-        expect(hub.body.data, 'a real answer').toBeDefined();
+        // Equal failures would pass the comparison: both engines must have answered with data.
+        expect(Object.keys(hub.body.data ?? {}), 'a real answer').not.toEqual([]);
       }
     });
   }

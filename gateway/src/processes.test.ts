@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { postGraphQL } from '@nhs-hub/kit/testing';
+import { postGraphQL, startProcess, stopAllProcesses, tsxArgs } from '@nhs-hub/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readGraphConfig, REPO_ROOT } from './config.js';
 
@@ -9,7 +8,6 @@ import { readGraphConfig, REPO_ROOT } from './config.js';
  * (gateway/src/server.ts) finding them through SUBGRAPH_<NAME>_URL. Each subgraph process opens its
  * own embedded database (or the CI server's, in a schema of its own).
  */
-const children: ChildProcess[] = [];
 const database = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 const schemaOf = (name: string) => `proc_${process.pid}_${name}`;
 afterAll(async () => {
@@ -21,59 +19,34 @@ afterAll(async () => {
     await client.end();
   }
 });
-afterAll(async () => {
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-});
+afterAll(() => stopAllProcesses());
 
-function start(script: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ url: string; child: ChildProcess }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, LOG_LEVEL: 'silent', PORT: '0', ...env },
-    });
-    children.push(child);
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const url = ready.exec(out)?.[1];
-      if (url) resolve({ url, child });
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${out.slice(-500)}`)));
+/** A hub entry point from source, with the environment a deployment gives it. */
+const start = (label: string, script: string, env: Record<string, string | undefined>) =>
+  startProcess({
+    label,
+    args: tsxArgs(join(REPO_ROOT, script)),
+    cwd: REPO_ROOT,
+    env: { LOG_LEVEL: 'silent', PORT: '0', ...env },
   });
-}
 
 describe('one process per subgraph, and the gateway on its own', () => {
   it('answers the headline across processes and stops each one cleanly on SIGTERM', async () => {
-    const subgraphs = await Promise.all(
-      readGraphConfig().map(async (entry) => {
-        const script = join(REPO_ROOT, entry.sdl.replace(/schema\.graphql$/, 'src/server.ts'));
-        // On PostgreSQL each process keeps to a schema of its own, so parallel test runs never meet.
-        const env = database
-          ? { DATABASE_URL: database, HUB_SCHEMA: schemaOf(entry.name) }
-          : { DATABASE_URL: undefined };
-        const { url } = await start(script, env, /subgraph ready at (\S+)/);
-        return [`SUBGRAPH_${entry.name.toUpperCase()}_URL`, url] as const;
-      }),
+    const subgraphs = readGraphConfig().map((entry) => ({
+      name: entry.name,
+      // On PostgreSQL each process keeps to a schema of its own, so parallel test runs never meet.
+      process: start(
+        entry.name,
+        entry.sdl.replace(/schema\.graphql$/, 'src/server.ts'),
+        database ? { DATABASE_URL: database, HUB_SCHEMA: schemaOf(entry.name) } : { DATABASE_URL: undefined },
+      ),
+    }));
+    const urls = await Promise.all(
+      subgraphs.map(async (s) => [`SUBGRAPH_${s.name.toUpperCase()}_URL`, await s.process.ready] as const),
     );
-    const gateway = await start(
-      join(REPO_ROOT, 'gateway/src/server.ts'),
-      Object.fromEntries(subgraphs),
-      /Gateway ready at (\S+)/,
-    );
+    const gateway = start('gateway', 'gateway/src/server.ts', Object.fromEntries(urls));
     const { body } = await postGraphQL(
-      gateway.url,
+      await gateway.ready,
       '{ stp(code: "QJM") { name region { name } leads { name } financialGap { combinedGbpM } workforceFacts { kind } } }',
     );
     expect(body.errors).toBeUndefined();
@@ -85,8 +58,10 @@ describe('one process per subgraph, and the gateway on its own', () => {
         financialGap: { combinedGbpM: '182' },
       },
     });
-    const exited = new Promise<number | null>((resolve) => gateway.child.once('exit', resolve));
-    gateway.child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    // Exit code 0, not killed by the signal: each drained and closed what it held.
+    const clean = { code: 0, signal: null };
+    expect(await gateway.stop('SIGTERM')).toEqual(clean);
+    const ends = await Promise.all(subgraphs.map(async (s) => [s.name, await s.process.stop('SIGTERM')] as const));
+    expect(Object.fromEntries(ends)).toEqual(Object.fromEntries(subgraphs.map((s) => [s.name, clean])));
   }, 120_000);
 });

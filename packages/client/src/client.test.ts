@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
 import { startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadAllSubgraphs } from '../../../gateway/src/config.js';
-import { generatedFiles, GENERATED_DIR } from './codegen.js';
+import { loadAllSubgraphs, REPO_ROOT } from '../../../gateway/src/config.js';
+import { GENERATED_DIR, generatedFiles, SERVER_TYPES } from './codegen.js';
 import { AllStpsDocument, RegionOverviewDocument, StpOverviewDocument, typePolicies } from './index.js';
 
 describe('the generated documents and types', () => {
@@ -16,8 +16,13 @@ describe('the generated documents and types', () => {
       const committed = new Map(
         readdirSync(GENERATED_DIR).map((f) => [f, readFileSync(join(GENERATED_DIR, f), 'utf8')]),
       );
-      expect([...fresh.keys()].sort()).toEqual([...committed.keys()].sort());
-      for (const [file, content] of fresh) expect(committed.get(file), `src/generated/${file} is stale`).toBe(content);
+      expect([...fresh.client.keys()].sort()).toEqual([...committed.keys()].sort());
+      for (const [file, content] of fresh.client)
+        expect(committed.get(file), `src/generated/${file} is stale`).toBe(content);
+      // The answer types of the server's own documents, generated into the packages that send them.
+      expect([...fresh.server.keys()].sort()).toEqual(Object.keys(SERVER_TYPES).sort());
+      for (const [file, content] of fresh.server)
+        expect(readFileSync(`${REPO_ROOT}${file}`, 'utf8'), `${file} is stale`).toBe(content);
     } finally {
       rmSync(temp, { recursive: true, force: true });
     }

@@ -3,8 +3,9 @@ import { generate } from '@graphql-codegen/cli';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 /**
- * GraphQL Code Generator's client preset over the public API schema and the public operations.
- * `npm run codegen -w @nhs-hub/client` rewrites src/generated/; a test fails when it is stale.
+ * GraphQL Code Generator's client preset over the public API schema and the public operations,
+ * and answer types for the documents the hub itself sends (SERVER_TYPES). `npm run codegen -w
+ * @nhs-hub/client` rewrites all of them; a test fails when any is stale.
  */
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const GENERATED_DIR = fileURLToPath(new URL('./generated/', import.meta.url));
@@ -17,32 +18,68 @@ export const GENERATED_DIR = fileURLToPath(new URL('./generated/', import.meta.u
  */
 export const SCALARS = { Date: 'string', Decimal: 'string' } as const;
 
+const TYPES_CONFIG = {
+  scalars: SCALARS,
+  strictScalars: true,
+  enumsAsTypes: true,
+  useTypeImports: true,
+  avoidOptionals: false,
+} as const;
+
+/**
+ * Documents that are not the public client's, by the types-only file generated for them
+ * (repository-relative): the server's export documents, typed for packages/kit/src/exports.ts, and
+ * the queries its test checks the exports against. typescript-operations, the plugin the client
+ * preset builds on, without the preset's runtime documents: the kit reads its documents as text
+ * and must not depend on codegen or Apollo at run time.
+ */
+export const SERVER_TYPES: Readonly<Record<string, readonly string[]>> = {
+  'packages/kit/src/generated/exports.ts': ['packages/kit/data/exports/*.graphql'],
+  'gateway/src/generated/exports-test.ts': ['gateway/src/exports.test.ts'],
+};
+
 export function codegenConfig(outputDir: string = GENERATED_DIR): CodegenConfig {
   return {
     schema: `${REPO_ROOT}schema/api.graphql`,
-    documents: [`${REPO_ROOT}schema/operations/*.graphql`],
     emitLegacyCommonJSImports: false,
     silent: true,
     generates: {
       [outputDir]: {
+        documents: [`${REPO_ROOT}schema/operations/*.graphql`],
         preset: 'client',
         presetConfig: { fragmentMasking: false },
-        config: {
-          scalars: SCALARS,
-          strictScalars: true,
-          enumsAsTypes: true,
-          useTypeImports: true,
-          avoidOptionals: false,
-        },
+        config: TYPES_CONFIG,
       },
+      ...Object.fromEntries(
+        Object.entries(SERVER_TYPES).map(([file, documents]) => [
+          `${REPO_ROOT}${file}`,
+          {
+            documents: documents.map((d) => `${REPO_ROOT}${d}`),
+            plugins: ['typescript-operations'],
+            config: { ...TYPES_CONFIG, onlyOperationTypes: true },
+          },
+        ]),
+      ),
     },
   };
 }
 
-/** The generated files, by name, without writing them anywhere. */
-export async function generatedFiles(outputDir: string = GENERATED_DIR): Promise<Map<string, string>> {
+/**
+ * The generated files without writing them anywhere: the client's by name in src/generated/, the
+ * server's types by their SERVER_TYPES path. `outputDir` is only where the preset believes it
+ * writes (its imports between the files are relative).
+ */
+export async function generatedFiles(
+  outputDir: string = GENERATED_DIR,
+): Promise<{ client: Map<string, string>; server: Map<string, string> }> {
   const outputs = (await generate(codegenConfig(outputDir), false)) as { filename: string; content: string }[];
-  return new Map(outputs.map((o) => [o.filename.slice(outputDir.length).replace(/^\//, ''), o.content]));
+  const client = new Map<string, string>();
+  const server = new Map<string, string>();
+  for (const { filename, content } of outputs) {
+    if (filename.startsWith(outputDir)) client.set(filename.slice(outputDir.length).replace(/^\//, ''), content);
+    else server.set(filename.slice(REPO_ROOT.length), content);
+  }
+  return { client, server };
 }
 
 // node --import tsx src/codegen.ts  (npm run codegen)

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify } from 'csv-stringify/sync';
+import type {
+  ExportRegionStpsQuery,
+  ExportRegionStpsQueryVariables,
+  ExportStpsQuery,
+  ExportStpsQueryVariables,
+  FinancialFactKind,
+} from './generated/exports.js';
 import { sendJson } from './server.js';
 
 /**
@@ -12,7 +19,8 @@ import { sendJson } from './server.js';
  * Each is one GraphQL operation executed through the gateway's own runtime with the caller's
  * Authorization header, so the scopes, limits, response cache and errors are exactly GraphQL's.
  * The documents live in data/exports/ (shipped in the image beside dist/, unlike schema/): they
- * are the server's, not a client contract; the contract is the columns below.
+ * are the server's, not a client contract; the contract is the columns below. Their answer types
+ * are generated from them (generated/exports.ts, `npm run codegen -w @nhs-hub/client`).
  */
 
 /** Paths the front door lets through to the gateway handler for exports. */
@@ -32,9 +40,9 @@ export interface ExportGraphQLResult<TData> {
 }
 
 /** Runs a document through the gateway as the caller (their Authorization header travels with it). */
-export type ExecuteAsCaller = <TData>(
+export type ExecuteAsCaller = <TData, TVariables extends Record<string, unknown>>(
   query: string,
-  variables: Record<string, unknown>,
+  variables: TVariables,
 ) => Promise<ExportGraphQLResult<TData>>;
 
 /** A column's kind decides CSV neutralisation: numbers are written as they are, text is defused. */
@@ -129,54 +137,18 @@ export function toCsv<K extends string>(columns: readonly Column<K>[], rows: rea
   return `\uFEFF${stringify([columns.map((c) => c.key), ...records], { record_delimiter: 'windows' })}`;
 }
 
-interface SourceRef {
-  document: { file: string };
-  line: number;
-}
-const cite = (source: SourceRef | null | undefined): string | null =>
+type StpNode = ExportStpsQuery['stps']['nodes'][number];
+const cite = (source: StpNode['populationSource'] | undefined): string | null =>
   source ? `${source.document.file}:${source.line}` : null;
 const joined = (values: readonly (string | null)[]): string | null =>
   values.length ? values.map((v) => v ?? '').join(LIST_SEPARATOR) : null;
-
-type FigureKind = 'HEALTHCARE_GAP' | 'SOCIAL_CARE_GAP' | 'COMBINED_GAP' | 'PROPOSED_SAVINGS' | 'CAPITAL_REQUIRED';
-export interface ExportStpsData {
-  stps: {
-    totalCount: number;
-    hasNextPage: boolean;
-    nodes: {
-      code: string;
-      onsCode: string;
-      name: string;
-      population: number | null;
-      populationSource: SourceRef | null;
-      icsStatus: string | null;
-      region: { code: string; name: string } | null;
-      leads: { name: string; affiliationAsWritten: string | null; source: SourceRef }[];
-      financialGap: {
-        healthcareGbpM: string | null;
-        socialCareGbpM: string | null;
-        combinedGbpM: string | null;
-        proposedSavingsGbpM: string | null;
-        capitalRequiredGbpM: string | null;
-        flags: { code: string }[];
-        sectionSource: { document: { file: string } };
-      } | null;
-      figureFacts: { kind: FigureKind; amountGbpM: string | null; source: SourceRef }[];
-      workforceFacts: { statement: string; qualifier: string | null; source: SourceRef }[];
-    }[];
-  };
-}
 
 /**
  * The line stating a figure of the gap: the STP's financial fact of that kind in the tracker
  * section's document with the same amount. An STP can state the same kind twice (Lincolnshire's
  * Board update); the tracker's line is the one the gap figure was read from.
  */
-function figureSource(
-  stp: ExportStpsData['stps']['nodes'][number],
-  kind: FigureKind,
-  amount: string | null,
-): string | null {
+function figureSource(stp: StpNode, kind: FinancialFactKind, amount: string | null): string | null {
   if (amount === null || !stp.financialGap) return null;
   const file = stp.financialGap.sectionSource.document.file;
   return cite(
@@ -184,7 +156,7 @@ function figureSource(
   );
 }
 
-export function stpRows(data: ExportStpsData, asOf: string): StpExportRow[] {
+export function stpRows(data: ExportStpsQuery, asOf: string): StpExportRow[] {
   return data.stps.nodes.map((stp) => {
     const gap = stp.financialGap;
     return {
@@ -218,39 +190,8 @@ export function stpRows(data: ExportStpsData, asOf: string): StpExportRow[] {
   });
 }
 
-export interface ExportRegionStpsData {
-  regionSnapshot: {
-    regionCode: string;
-    asOf: string;
-    population: number | null;
-    populationIsComplete: boolean;
-    region: { code: string; name: string } | null;
-    stps: {
-      code: string;
-      name: string;
-      population: number | null;
-      financialGap: {
-        combinedGbpM: string | null;
-        proposedSavingsGbpM: string | null;
-        capitalRequiredGbpM: string | null;
-        flags: { code: string }[];
-      } | null;
-      gapPerHeadDerived: { gbpPerPerson: string; formula: string } | null;
-    }[];
-    financialSummary: {
-      combinedGapGbpM: string | null;
-      capitalRequiredGbpM: string | null;
-      proposedSavingsGbpM: string | null;
-      gapPerHeadGbp: string | null;
-      stpsWithGap: number;
-      stpCodesWithoutGap: string[];
-      flags: { code: string }[];
-    };
-  } | null;
-}
-
 /** The member STPs as stated (per-head gap DERIVED per STP), then one DERIVED row of totals. */
-export function regionRows(snapshot: NonNullable<ExportRegionStpsData['regionSnapshot']>): RegionStpExportRow[] {
+export function regionRows(snapshot: NonNullable<ExportRegionStpsQuery['regionSnapshot']>): RegionStpExportRow[] {
   const common = { regionCode: snapshot.regionCode, regionName: snapshot.region?.name ?? null, asOf: snapshot.asOf };
   const members: RegionStpExportRow[] = snapshot.stps.map((stp) => ({
     basis: 'STATED',
@@ -358,10 +299,13 @@ export async function handleExport(
     if (stps) {
       const format = stps[1] as 'csv' | 'json';
       const asOf = asOfParam ?? today();
-      const nodes: ExportStpsData['stps']['nodes'] = [];
-      let page: ExportStpsData['stps'] | undefined;
+      const nodes: StpNode[] = [];
+      let page: ExportStpsQuery['stps'] | undefined;
       do {
-        const result = await execute<ExportStpsData>(EXPORT_DOCUMENTS.stps, { asOf, offset: nodes.length });
+        const result = await execute<ExportStpsQuery, ExportStpsQueryVariables>(EXPORT_DOCUMENTS.stps, {
+          asOf,
+          offset: nodes.length,
+        });
         if (result.errors?.length || !result.data) throw failed(result.errors ?? [{ message: 'no data' }]);
         page = result.data.stps;
         nodes.push(...page.nodes);
@@ -380,7 +324,10 @@ export async function handleExport(
     if (region) {
       const code = decodeURIComponent(region[1] ?? '');
       const format = region[2] as 'csv' | 'json';
-      const result = await execute<ExportRegionStpsData>(EXPORT_DOCUMENTS.regionStps, { code, asOf: asOfParam });
+      const result = await execute<ExportRegionStpsQuery, ExportRegionStpsQueryVariables>(EXPORT_DOCUMENTS.regionStps, {
+        code,
+        asOf: asOfParam,
+      });
       if (result.errors?.length || !result.data?.regionSnapshot)
         throw failed(result.errors ?? [{ message: `No region "${code}"`, extensions: { code: 'NOT_FOUND' } }]);
       const snapshot = result.data.regionSnapshot;
@@ -419,7 +366,7 @@ export function executeThrough(
   req: IncomingMessage,
   requestId: string,
 ): ExecuteAsCaller {
-  return async <TData>(query: string, variables: Record<string, unknown>) => {
+  return async <TData, TVariables extends Record<string, unknown>>(query: string, variables: TVariables) => {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',

@@ -7,6 +7,8 @@ import { parse } from 'graphql';
 import { printSubgraphSdl } from './builder.js';
 import { type GatewayOptions, type RunningGateway, startGateway } from './gateway.js';
 
+export * from './processes.js';
+
 /**
  * Test helpers. Tests run on the PostgreSQL server named by TEST_DATABASE_URL or DATABASE_URL when
  * set, on embedded PGlite otherwise; every test file works in schemas of its own, dropped at the end,

@@ -1,8 +1,8 @@
-import { postGraphQL } from '@nhs-hub/kit/testing';
+import { linesMatching, postGraphQL, stopAllProcesses } from '@nhs-hub/kit/testing';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { asAdmin, postgresForTests, type RolesCopy, rolesCopy, rowCounts, throwAwayName } from './postgres.js';
-import { linesMatching, spawnService, stopAll, subgraphNames, subgraphScript } from './processes.js';
+import { spawnService, subgraphNames, subgraphScript } from './processes.js';
 
 /**
  * Each subgraph on its own PostgreSQL role, created by infra/k8s/base/postgres/roles.sql (a
@@ -12,7 +12,7 @@ import { linesMatching, spawnService, stopAll, subgraphNames, subgraphScript } f
 const pgTests = await postgresForTests();
 let roles: RolesCopy | undefined;
 afterAll(async () => {
-  await stopAll();
+  await stopAllProcesses();
   await roles?.drop();
 });
 
@@ -133,8 +133,8 @@ describe.skipIf(pgTests.skip !== null)(
       const newSchema = await asRole('organisations', `create schema ${copy.schema('organisations')}_extra`);
       expect(newSchema.error?.message).toMatch(/^permission denied for database /);
 
-      await Promise.all([organisations.stop('SIGTERM'), finance.stop('SIGTERM')]);
-      expect([await organisations.exited, await finance.exited]).toEqual([0, 0]);
+      const clean = { code: 0, signal: null };
+      expect(await Promise.all([organisations.stop('SIGTERM'), finance.stop('SIGTERM')])).toEqual([clean, clean]);
     }, 90_000);
   },
 );

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { postGraphQL } from '@nhs-hub/kit/testing';
+import { linesMatching, postGraphQL, type StartedProcess, stopAllProcesses } from '@nhs-hub/kit/testing';
 import { parse } from 'csv-parse/sync';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { asAdmin, dropSchemas, postgresForTests, rowCounts, throwAwayName } from './postgres.js';
-import { linesMatching, REPO_ROOT, type ServiceProcess, spawnService, stopAll, subgraphScript } from './processes.js';
+import { REPO_ROOT, spawnService, subgraphScript } from './processes.js';
 
 /**
  * Two replicas of one subgraph, real processes, started at the same moment on one PostgreSQL
@@ -14,7 +14,7 @@ import { linesMatching, REPO_ROOT, type ServiceProcess, spawnService, stopAll, s
 const pgTests = await postgresForTests();
 const schema = throwAwayName('replicas_org');
 afterAll(async () => {
-  await stopAll();
+  await stopAllProcesses();
   if (!pgTests.skip) await dropSchemas(pgTests.url, [schema]);
 });
 
@@ -40,7 +40,7 @@ const organisationsInDataFile = (
  * both replicas' sessions are blocked (one behind the start-up lock, or both on the table if there
  * were no lock), then lets go.
  */
-async function startPairTogether(): Promise<[ServiceProcess, ServiceProcess]> {
+async function startPairTogether(): Promise<[StartedProcess, StartedProcess]> {
   const applicationName = throwAwayName('replica_pair');
   const url = new URL(pgTests.url);
   url.searchParams.set('application_name', applicationName);
@@ -51,7 +51,7 @@ async function startPairTogether(): Promise<[ServiceProcess, ServiceProcess]> {
   try {
     await gate.query('begin');
     await gate.query(`lock table ${schema}.hub_seed in access exclusive mode`);
-    const pair: [ServiceProcess, ServiceProcess] = [
+    const pair: [StartedProcess, StartedProcess] = [
       spawnService({ label: 'organisations replica A', script, env }),
       spawnService({ label: 'organisations replica B', script, env }),
     ];
@@ -77,7 +77,7 @@ async function startPairTogether(): Promise<[ServiceProcess, ServiceProcess]> {
 }
 
 /** The seed report a replica printed ("organisations seeded schema s: organisation=47 ..."), or null. */
-function seedReportOf(replica: ServiceProcess): Record<string, number> | null {
+function seedReportOf(replica: StartedProcess): Record<string, number> | null {
   const line = linesMatching(replica, /seeded schema /)[0];
   if (!line) return null;
   return Object.fromEntries(
@@ -92,7 +92,7 @@ function seedReportOf(replica: ServiceProcess): Record<string, number> | null {
   );
 }
 
-async function assertOneSeededAndBothServeTheSame(pair: [ServiceProcess, ServiceProcess]): Promise<void> {
+async function assertOneSeededAndBothServeTheSame(pair: [StartedProcess, StartedProcess]): Promise<void> {
   const urls = await Promise.all(pair.map((r) => r.ready));
   const reports = pair.map(seedReportOf);
   const seeders = reports.filter((r) => r !== null);

@@ -1,8 +1,8 @@
-import { postGraphQL } from '@nhs-hub/kit/testing';
+import { linesMatching, postGraphQL, stopAllProcesses } from '@nhs-hub/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXPAND_MIGRATION } from './fixtures/expand.js';
 import { asAdmin, dropSchemas, postgresForTests, throwAwayName } from './postgres.js';
-import { linesMatching, REPO_ROOT, spawnService, stopAll, subgraphScript } from './processes.js';
+import { REPO_ROOT, spawnService, subgraphScript } from './processes.js';
 
 /**
  * A rolling update of one subgraph on PostgreSQL: a replica of the current release serves under
@@ -13,7 +13,7 @@ import { linesMatching, REPO_ROOT, spawnService, stopAll, subgraphScript } from 
 const pgTests = await postgresForTests();
 const schema = throwAwayName('rolling_org');
 afterAll(async () => {
-  await stopAll();
+  await stopAllProcesses();
   if (!pgTests.skip) await dropSchemas(pgTests.url, [schema]);
 });
 

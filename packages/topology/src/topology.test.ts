@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { stopAllProcesses } from '@nhs-hub/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findNginx, nginxConfig } from './nginx.js';
 import { postgresForTests } from './postgres.js';
-import { REPO_ROOT, stopAll, subgraphNames } from './processes.js';
+import { REPO_ROOT, subgraphNames } from './processes.js';
 import { runTopology } from './topology.js';
 
 /**
@@ -14,7 +15,7 @@ const pgTests = await postgresForTests();
 const nginx = findNginx();
 const skip =
   pgTests.skip ?? (nginx ? null : 'nginx is not installed (apt-get install -y nginx; .ci/run installs it when absent)');
-afterAll(() => stopAll());
+afterAll(() => stopAllProcesses());
 
 describe('retrying POST at the load balancer', () => {
   it('is configured only because the graph is read-only: no subgraph and no supergraph has a Mutation type', () => {

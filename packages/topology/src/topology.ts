@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { StartedProcess } from '@nhs-hub/kit/testing';
+import { startLoad } from './load.js';
 import { dropSchemas, throwAwayName } from './postgres.js';
 import { type AccessLogEntry, type Nginx, startNginx, type Upstream, upstreamFor } from './nginx.js';
-import { GATEWAY_SCRIPT, type ServiceProcess, spawnService, subgraphNames, subgraphScript } from './processes.js';
+import { GATEWAY_SCRIPT, spawnService, subgraphNames, subgraphScript } from './processes.js';
 
 /**
  * The hub as deployed, on one machine: two gateway replicas and two replicas of every subgraph,
@@ -60,14 +60,12 @@ export interface TopologyResult {
 export const TOPOLOGY_QUERY =
   '{ stp(code: "QJM") { name population region { name } leads { name organisation { name } } priorities { title programmes { code } } financialGap { combinedGbpM } workforceFacts { kind } } }';
 
-const LOAD_CHILD = fileURLToPath(new URL('./load-child.ts', import.meta.url));
-
 interface Replica {
   readonly label: string;
   readonly port: number;
   readonly env: Record<string, string>;
   readonly script: string;
-  process: ServiceProcess;
+  process: StartedProcess;
 }
 
 export async function runTopology(options: TopologyOptions): Promise<TopologyResult> {
@@ -141,7 +139,13 @@ export async function runTopology(options: TopologyOptions): Promise<TopologyRes
     for (let i = 0; i < 8; i++)
       await fetch(lb.url('gateway'), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
-    const load = runLoad(lb.url('gateway'), body, expected, options.clients, options.seconds);
+    const load = startLoad({
+      url: lb.url('gateway'),
+      body,
+      expected,
+      connections: options.clients,
+      seconds: options.seconds,
+    });
     await load.started;
     const loadStartedAt = Date.now();
     say(
@@ -246,54 +250,6 @@ export async function runTopology(options: TopologyOptions): Promise<TopologyRes
     await nginx?.stop();
     await dropSchemas(options.databaseUrl, names.map(schemaOf));
   }
-}
-
-interface LoadOutput {
-  requests: { total: number };
-  latency: { p50: number; p99: number; max: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  duration: number;
-  wrong: number;
-  samples: string[];
-}
-
-function runLoad(
-  url: string,
-  body: string,
-  expected: string,
-  connections: number,
-  seconds: number,
-): { started: Promise<void>; done: Promise<LoadOutput> } {
-  if (!url.startsWith('http://127.0.0.1:')) throw new Error('load only targets loopback');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', LOAD_CHILD, JSON.stringify({ url, body, expected, connections, seconds })],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  const started = new Promise<void>((resolve) => {
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-      if (err.includes('load started')) resolve();
-    });
-  });
-  const done = new Promise<LoadOutput>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', () => {
-      try {
-        resolve(JSON.parse(out) as LoadOutput);
-      } catch (error) {
-        reject(
-          new Error(`load output unreadable: ${(error as Error).message}: ${out.slice(0, 200)} ${err.slice(-500)}`),
-        );
-      }
-    });
-  });
-  return { started, done };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
