@@ -11,6 +11,7 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, type GraphQLSchema, Kind } from 'graphql';
 import type { Kysely } from 'kysely';
 import type { HubAuth } from './auth.js';
+import { HubErrorCode, hubError } from './errors.js';
 import { type Citation, type SourceDocument, sourceDocument } from './sources.js';
 
 /** Per-request context: a fresh object per request, so DataLoader caches never outlive one request. */
@@ -47,16 +48,14 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
 
 export function parseIsoDate(value: unknown): string {
   if (typeof value !== 'string' || !ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw new GraphQLError(
+    throw hubError(
       `Date must be an ISO 8601 calendar date such as "2018-06-01"; got ${JSON.stringify(value)}`,
-      {
-        extensions: { code: 'BAD_USER_INPUT' },
-      },
+      HubErrorCode.BAD_USER_INPUT,
     );
   }
   // Date.parse rolls 2018-02-30 over to March; a round trip catches it.
   if (new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
-    throw new GraphQLError(`Date ${JSON.stringify(value)} does not exist`, { extensions: { code: 'BAD_USER_INPUT' } });
+    throw hubError(`Date ${JSON.stringify(value)} does not exist`, HubErrorCode.BAD_USER_INPUT);
   }
   return value;
 }
@@ -133,6 +132,9 @@ export function createSubgraphBuilder<DB>() {
 
   return builder;
 }
+
+/** The builder's full type set (Pothos defaults filled in), for helpers typed against any subgraph's builder. */
+export type HubTypes<DB = unknown> = PothosSchemaTypes.ExtendDefaultTypes<HubSchemaTypes<DB>>;
 
 export type HubBuilder<DB = unknown> = ReturnType<typeof createSubgraphBuilder<DB>>;
 
