@@ -1,12 +1,10 @@
-import { badInput, type FlagShape } from '@nhs-hub/kit';
+import { citationOf, type FlagShape, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { divide } from '../decimal.js';
 import { type FactOrder, type GapOrder, listFacts, listGaps } from '../db/repository.js';
 import type { CheckShape, FinancialFact, StpFinance } from '../db/types.js';
 import { FACT_KINDS, isGapKind, TRACKER } from '../kinds.js';
 import { factsByStp, financeByStp } from './loaders.js';
-
-const MAX_PAGE = 200;
 
 export const FinancialFactKindEnum = builder.enumType('FinancialFactKind', {
   description: 'What a financial line of an STP section states. NOTE lines carry no amount.',
@@ -15,7 +13,7 @@ export const FinancialFactKindEnum = builder.enumType('FinancialFactKind', {
 
 export const StpRef = builder.externalRef('Stp', builder.selection<{ code: string }>('code'));
 
-const citation = (f: FinancialFact) => ({ document: f.source_document, line: f.source_line, text: f.source_text });
+const citation = (f: FinancialFact) => citationOf(f);
 
 export const FinancialFactRef = builder.objectRef<FinancialFact>('FinancialFact').implement({
   description: 'One financial figure (or note) of an STP, as stated, with the line it was read from.',
@@ -117,7 +115,7 @@ export const FinancialGapRef = builder.objectRef<StpFinance>('FinancialGap').imp
       type: 'Source',
       nullable: false,
       description: "The tracker section's heading.",
-      resolve: (g) => ({ document: TRACKER, line: g.heading_line, text: g.heading_text }),
+      resolve: (g) => citationOf(g, 'heading', TRACKER),
     }),
   }),
 });
@@ -250,23 +248,7 @@ const FactFilterInput = builder.inputType('FinancialFactFilter', {
   }),
 });
 
-function page(first: number | null | undefined, offset: number | null | undefined) {
-  const limit = first ?? 50;
-  const skip = offset ?? 0;
-  if (limit < 0 || limit > MAX_PAGE) throw badInput(`first must be between 0 and ${MAX_PAGE}`, 'first');
-  if (skip < 0) throw badInput('offset must not be negative', 'offset');
-  return { limit, offset: skip };
-}
-
-const GapPageRef = builder
-  .objectRef<{ nodes: StpFinance[]; totalCount: number; offset: number }>('FinancialGapPage')
-  .implement({
-    fields: (t) => ({
-      nodes: t.field({ type: [FinancialGapRef], nullable: false, resolve: (p) => p.nodes }),
-      totalCount: t.exposeInt('totalCount', { nullable: false }),
-      hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
-    }),
-  });
+const GapPageRef = pageOf(builder, 'FinancialGapPage', FinancialGapRef);
 
 builder.queryFields((t) => ({
   financialGaps: t.field({
@@ -278,11 +260,10 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: GapFilterInput, required: false }),
       orderBy: t.arg({ type: GapOrderEnum, required: false, defaultValue: 'COMBINED_GAP' }),
       descending: t.arg.boolean({ required: false, defaultValue: true }),
-      first: t.arg.int({ required: false, defaultValue: 50 }),
-      offset: t.arg.int({ required: false, defaultValue: 0 }),
+      ...pageArgs(t.arg),
     },
     resolve: async (_, args, ctx) => {
-      const p = page(args.first, args.offset);
+      const p = pageWindow(args.first, args.offset);
       const { rows, totalCount } = await listGaps(ctx.db, args.filter ?? {}, {
         orderBy: (args.orderBy ?? 'COMBINED_GAP') as GapOrder,
         descending: args.descending ?? true,
@@ -300,14 +281,13 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: FactFilterInput, required: false }),
       orderBy: t.arg({ type: FactOrderEnum, required: false, defaultValue: 'STP_CODE' }),
       descending: t.arg.boolean({ required: false, defaultValue: false }),
-      first: t.arg.int({ required: false, defaultValue: 50 }),
-      offset: t.arg.int({ required: false, defaultValue: 0 }),
+      ...pageArgs(t.arg),
     },
     resolve: (_, args, ctx) =>
       listFacts(ctx.db, args.filter ?? {}, {
         orderBy: (args.orderBy ?? 'STP_CODE') as FactOrder,
         descending: args.descending ?? false,
-        ...page(args.first, args.offset),
+        ...pageWindow(args.first, args.offset),
       }),
   }),
 }));

@@ -1,13 +1,12 @@
-import { badInput, isWithin, notFound, todayIso } from '@nhs-hub/kit';
+import { badInput, citationOf, isWithin, notFound, pageArgs, pageOf, pageWindow, SOURCE, todayIso } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { listStps, resolveStpCodes, type StpOrder } from '../db/repository.js';
 import type { IcsDesignation, MembershipBasis, Region, Stp } from '../db/types.js';
 import { icsByStp, membershipsByStp, onsCodesByStp, predecessorsByStp } from './loaders.js';
 import { RegionRef, StpRef } from './entities.js';
 
-const TRACKER = 'seeds/002_5ca6f18803646174.txt';
+const { TRACKER } = SOURCE;
 const STP_CODE = /^(Q[A-Z0-9]{2}|E54\d{6})$/i;
-const MAX_PAGE = 200;
 
 const IcsStatusEnum = builder.enumType('IcsStatus', {
   description: 'Integrated care system status as the tracker states it: the earliest wave of any ICS within the STP.',
@@ -34,12 +33,12 @@ const IntegratedCareSystemRef = builder.objectRef<IcsDesignation>('IntegratedCar
     source: t.field({
       type: 'Source',
       nullable: false,
-      resolve: (i) => ({ document: TRACKER, line: i.list_line, text: i.list_text }),
+      resolve: (i) => citationOf(i, 'list', TRACKER),
     }),
     waveSource: t.field({
       type: 'Source',
       nullable: false,
-      resolve: (i) => ({ document: TRACKER, line: i.wave_line, text: i.wave_text }),
+      resolve: (i) => citationOf(i, 'wave', TRACKER),
     }),
   }),
 });
@@ -71,7 +70,7 @@ const RegionMembershipRef = builder.objectRef<MembershipShape>('RegionMembership
     source: t.field({
       type: 'Source',
       nullable: false,
-      resolve: (m) => ({ document: m.source_document, line: m.source_line, text: m.source_text }),
+      resolve: (m) => citationOf(m),
     }),
   }),
 });
@@ -97,7 +96,7 @@ const OnsCodeRef = builder
       source: t.field({
         type: 'Source',
         nullable: false,
-        resolve: (o) => ({ document: o.source_document, line: o.source_line, text: o.source_text }),
+        resolve: (o) => citationOf(o),
       }),
     }),
   });
@@ -131,10 +130,7 @@ StpRef.implement({
     nameSource: t.field({
       type: 'Source',
       nullable: true,
-      resolve: (s) =>
-        s.tracker_heading_line && s.tracker_heading_text
-          ? { document: TRACKER, line: s.tracker_heading_line, text: s.tracker_heading_text }
-          : null,
+      resolve: (s) => citationOf(s, 'tracker_heading', TRACKER),
     }),
     officialName: t.exposeString('official_name', {
       nullable: false,
@@ -165,10 +161,7 @@ StpRef.implement({
     populationSource: t.field({
       type: 'Source',
       nullable: true,
-      resolve: (s) =>
-        s.population_line && s.population_text
-          ? { document: TRACKER, line: s.population_line, text: s.population_text }
-          : null,
+      resolve: (s) => citationOf(s, 'population', TRACKER),
     }),
     icsStatus: t.field({
       type: IcsStatusEnum,
@@ -261,13 +254,7 @@ const StpFilterInput = builder.inputType('StpFilter', {
   }),
 });
 
-const StpPageRef = builder.objectRef<{ nodes: Stp[]; totalCount: number; offset: number }>('StpPage').implement({
-  fields: (t) => ({
-    nodes: t.field({ type: [StpRef], nullable: false, resolve: (p) => p.nodes }),
-    totalCount: t.exposeInt('totalCount', { nullable: false }),
-    hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
-  }),
-});
+const StpPageRef = pageOf(builder, 'StpPage', StpRef);
 
 builder.queryFields((t) => ({
   stp: t.field({
@@ -297,14 +284,10 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: StpFilterInput, required: false }),
       orderBy: t.arg({ type: StpOrderEnum, required: false, defaultValue: 'NAME' }),
       descending: t.arg.boolean({ required: false, defaultValue: false }),
-      first: t.arg.int({ required: false, defaultValue: 50 }),
-      offset: t.arg.int({ required: false, defaultValue: 0 }),
+      ...pageArgs(t.arg),
     },
     resolve: async (_, args, ctx) => {
-      const first = args.first ?? 50;
-      const offset = args.offset ?? 0;
-      if (first < 0 || first > MAX_PAGE) throw badInput(`first must be between 0 and ${MAX_PAGE}`, 'first');
-      if (offset < 0) throw badInput('offset must not be negative', 'offset');
+      const { limit, offset } = pageWindow(args.first, args.offset);
       const filter = args.filter ?? {};
       const { rows, totalCount } = await listStps(ctx.db, {
         filter: {
@@ -313,7 +296,7 @@ builder.queryFields((t) => ({
         },
         orderBy: (args.orderBy ?? 'NAME') as StpOrder,
         descending: args.descending ?? false,
-        limit: first,
+        limit,
         offset,
       });
       for (const row of rows) StpRef.getDataloader(ctx).prime(row.code, row);

@@ -1,10 +1,17 @@
-import { badInput, notFound, SOURCE_DOCUMENTS, type SourceDocument } from '@nhs-hub/kit';
+import {
+  citationOf,
+  notFound,
+  pageArgs,
+  pageOf,
+  pageWindow,
+  SOURCE_DOCUMENTS,
+  type SourceDocument,
+} from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { listOrganisations } from '../db/repository.js';
-import type { Organisation } from '../db/types.js';
 import { ORGANISATION_KINDS } from '../kinds.js';
 import { rolesByOrganisation, sourcesByOrganisation } from './loaders.js';
-import { MAX_PAGE, OrganisationRef, StpRef } from './refs.js';
+import { OrganisationRef, StpRef } from './refs.js';
 import { RoleRef } from './role.js';
 
 export const OrganisationKindEnum = builder.enumType('OrganisationKind', {
@@ -63,10 +70,7 @@ OrganisationRef.implement({
     odsCodeSource: t.field({
       type: 'Source',
       nullable: true,
-      resolve: (o) =>
-        o.ods_source_document && o.ods_source_line !== null && o.ods_source_text !== null
-          ? { document: o.ods_source_document, line: o.ods_source_line, text: o.ods_source_text }
-          : null,
+      resolve: (o) => citationOf(o, 'ods_source'),
     }),
     sources: t.field({
       type: ['Source'],
@@ -111,26 +115,7 @@ builder.asEntity(OrganisationRef, {
   resolveReference: (ref, ctx) => OrganisationRef.getDataloader(ctx).load(ref.id),
 });
 
-const OrganisationPageRef = builder
-  .objectRef<{ nodes: Organisation[]; totalCount: number; offset: number }>('OrganisationPage')
-  .implement({
-    fields: (t) => ({
-      nodes: t.field({ type: [OrganisationRef], nullable: false, resolve: (p) => p.nodes }),
-      totalCount: t.exposeInt('totalCount', { nullable: false }),
-      hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
-    }),
-  });
-
-export function pageArgs(
-  first: number | null | undefined,
-  offset: number | null | undefined,
-): { limit: number; offset: number } {
-  const limit = first ?? 50;
-  const skip = offset ?? 0;
-  if (limit < 0 || limit > MAX_PAGE) throw badInput(`first must be between 0 and ${MAX_PAGE}; got ${limit}`, 'first');
-  if (skip < 0) throw badInput(`offset must not be negative; got ${skip}`, 'offset');
-  return { limit, offset: skip };
-}
+const OrganisationPageRef = pageOf(builder, 'OrganisationPage', OrganisationRef);
 
 builder.queryFields((t) => ({
   organisation: t.field({
@@ -154,11 +139,10 @@ builder.queryFields((t) => ({
         description: "Case-insensitive fragment of the name, as the ODS API's Name= search.",
       }),
       kind: t.arg({ type: OrganisationKindEnum, required: false }),
-      first: t.arg.int({ required: false, defaultValue: 50 }),
-      offset: t.arg.int({ required: false, defaultValue: 0 }),
+      ...pageArgs(t.arg),
     },
     resolve: async (_, args, ctx) => {
-      const page = pageArgs(args.first, args.offset);
+      const page = pageWindow(args.first, args.offset);
       const { rows, totalCount } = await listOrganisations(
         ctx.db,
         { search: args.search, kind: args.kind },

@@ -1,9 +1,7 @@
-import { notFound } from '@nhs-hub/kit';
+import { cite, notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { listPeople } from '../db/repository.js';
-import type { Person } from '../db/types.js';
 import { rolesByPerson } from './loaders.js';
-import { pageArgs } from './organisation.js';
 import { PersonRef } from './refs.js';
 import { RoleRef } from './role.js';
 
@@ -45,7 +43,7 @@ PersonRef.implement({
           const key = `${r.source_document}:${r.name_line}`;
           if (seen.has(key)) return [];
           seen.add(key);
-          return [{ document: r.source_document, line: r.name_line, text: p.name }];
+          return [cite(r.source_document, r.name_line, p.name)];
         });
       },
     }),
@@ -63,15 +61,7 @@ builder.asEntity(PersonRef, {
   resolveReference: (ref, ctx) => PersonRef.getDataloader(ctx).load(ref.id),
 });
 
-const PersonPageRef = builder
-  .objectRef<{ nodes: Person[]; totalCount: number; offset: number }>('PersonPage')
-  .implement({
-    fields: (t) => ({
-      nodes: t.field({ type: [PersonRef], nullable: false, resolve: (p) => p.nodes }),
-      totalCount: t.exposeInt('totalCount', { nullable: false }),
-      hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
-    }),
-  });
+const PersonPageRef = pageOf(builder, 'PersonPage', PersonRef);
 
 builder.queryFields((t) => ({
   person: t.field({
@@ -91,11 +81,10 @@ builder.queryFields((t) => ({
     description: 'People by family name, filtered and paged (at most 200 per page).',
     args: {
       search: t.arg.string({ required: false, description: 'Case-insensitive fragment of the name as written.' }),
-      first: t.arg.int({ required: false, defaultValue: 50 }),
-      offset: t.arg.int({ required: false, defaultValue: 0 }),
+      ...pageArgs(t.arg),
     },
     resolve: async (_, args, ctx) => {
-      const page = pageArgs(args.first, args.offset);
+      const page = pageWindow(args.first, args.offset);
       const { rows, totalCount } = await listPeople(ctx.db, { search: args.search }, page.limit, page.offset);
       for (const row of rows) PersonRef.getDataloader(ctx).prime(row.id, row);
       return { nodes: rows, totalCount, offset: page.offset };

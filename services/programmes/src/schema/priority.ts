@@ -1,8 +1,8 @@
-import { badInput, notFound } from '@nhs-hub/kit';
+import { badInput, citationOf, cite, notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { listPriorities } from '../db/repository.js';
 import type { MatchWithProgramme } from '../db/repository.js';
-import type { Consideration, Priority, PriorityKind, StatedOutcome } from '../db/types.js';
+import type { Consideration, PriorityKind, StatedOutcome } from '../db/types.js';
 import {
   allProgrammes,
   childrenByPriority,
@@ -12,7 +12,6 @@ import {
 } from './loaders.js';
 import { PriorityRef, ProgrammeRef, StpRef } from './refs.js';
 
-const MAX_PAGE = 200;
 const STP_CODE = /^Q[A-Z0-9]{2}$/;
 
 export const PriorityKindEnum = builder.enumType('PriorityKind', {
@@ -72,7 +71,7 @@ const StatedOutcomeRef = builder.objectRef<StatedOutcome>('StatedOutcome').imple
     source: t.field({
       type: 'Source',
       nullable: false,
-      resolve: (o) => ({ document: o.source_document, line: o.source_line, text: o.text }),
+      resolve: (o) => cite(o.source_document, o.source_line, o.text),
     }),
   }),
 });
@@ -120,8 +119,7 @@ PriorityRef.implement({
     summarySource: t.field({
       type: 'Source',
       nullable: true,
-      resolve: (p) =>
-        p.summary && p.summary_line ? { document: p.source_document, line: p.summary_line, text: p.summary } : null,
+      resolve: (p) => (p.summary && p.summary_line ? cite(p.source_document, p.summary_line, p.summary) : null),
     }),
     subPoints: t.field({
       type: ['String'],
@@ -173,7 +171,7 @@ PriorityRef.implement({
     source: t.field({
       type: 'Source',
       nullable: false,
-      resolve: (p) => ({ document: p.source_document, line: p.source_line, text: p.source_text }),
+      resolve: (p) => citationOf(p),
     }),
   }),
 });
@@ -209,7 +207,7 @@ export const ConsiderationRef = builder.objectRef<Consideration>('Consideration'
     source: t.field({
       type: 'Source',
       nullable: false,
-      resolve: (c) => ({ document: c.source_document, line: c.source_line, text: c.text }),
+      resolve: (c) => cite(c.source_document, c.source_line, c.text),
     }),
   }),
 });
@@ -223,15 +221,7 @@ const PriorityFilterInput = builder.inputType('PriorityFilter', {
   }),
 });
 
-const PriorityPageRef = builder
-  .objectRef<{ nodes: Priority[]; totalCount: number; offset: number }>('PriorityPage')
-  .implement({
-    fields: (t) => ({
-      nodes: t.field({ type: [PriorityRef], nullable: false, resolve: (p) => p.nodes }),
-      totalCount: t.exposeInt('totalCount', { nullable: false }),
-      hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
-    }),
-  });
+const PriorityPageRef = pageOf(builder, 'PriorityPage', PriorityRef);
 
 builder.queryFields((t) => ({
   priorities: t.field({
@@ -241,14 +231,10 @@ builder.queryFields((t) => ({
       "Priorities of every kind (work streams included), filtered, ordered by STP code then each STP's own order, paged (at most 200).",
     args: {
       filter: t.arg({ type: PriorityFilterInput, required: false }),
-      first: t.arg.int({ required: false, defaultValue: 50 }),
-      offset: t.arg.int({ required: false, defaultValue: 0 }),
+      ...pageArgs(t.arg),
     },
     resolve: async (_, args, ctx) => {
-      const first = args.first ?? 50;
-      const offset = args.offset ?? 0;
-      if (first < 0 || first > MAX_PAGE) throw badInput(`first must be between 0 and ${MAX_PAGE}`, 'first');
-      if (offset < 0) throw badInput('offset must not be negative', 'offset');
+      const { limit, offset } = pageWindow(args.first, args.offset);
       const filter = args.filter ?? {};
       const stp = filter.stp ? String(filter.stp).trim().toUpperCase() : null;
       if (stp && !STP_CODE.test(stp))
@@ -261,7 +247,7 @@ builder.queryFields((t) => ({
       const { rows, totalCount } = await listPriorities(
         ctx.db,
         { stp, programme, kind, textSearch: filter.textSearch ?? null },
-        first,
+        limit,
         offset,
       );
       for (const row of rows) PriorityRef.getDataloader(ctx).prime(row.id, row);
