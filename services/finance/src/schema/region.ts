@@ -1,4 +1,4 @@
-import { type FlagShape, HubScope, requireScope } from '@nhs-hub/kit';
+import { citationOf, type FlagShape, HubScope, requireScope } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { add, compare } from '../decimal.js';
 import type { RegionFact, StpFinance } from '../db/types.js';
@@ -23,7 +23,7 @@ const RegionFactRef = builder.objectRef<RegionFact>('RegionFact').implement({
     source: t.field({
       type: 'Source',
       nullable: false,
-      resolve: (f) => ({ document: f.source_document, line: f.source_line, text: f.source_text }),
+      resolve: (f) => citationOf(f),
     }),
     flags: t.field({ type: ['Flag'], nullable: false, resolve: (f) => f.flags }),
   }),

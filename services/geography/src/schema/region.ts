@@ -1,11 +1,10 @@
-import { badInput, isWithin, notFound, todayIso } from '@nhs-hub/kit';
+import { badInput, citationOf, isWithin, notFound, SOURCE, todayIso } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { findRegionsByCodes, listRegions } from '../db/repository.js';
 import type { Region, Stp } from '../db/types.js';
 import { membershipsByRegion } from './loaders.js';
 import { RegionRef, type RegionSnapshotKey, RegionSnapshotRef, StpRef } from './entities.js';
 
-const REGIONS_FILE = 'reference/nhs-england-regions.csv';
 const REGION_CODE = /^(Y\d{2}|E40\d{6})$/i;
 
 RegionRef.implement({
@@ -30,7 +29,7 @@ RegionRef.implement({
     source: t.field({
       type: 'Source',
       nullable: false,
-      resolve: (r) => ({ document: REGIONS_FILE, line: r.source_line, text: r.source_text }),
+      resolve: (r) => citationOf(r, 'source', SOURCE.REGIONS),
     }),
     stps: t.field({
       type: [StpRef],

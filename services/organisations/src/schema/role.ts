@@ -1,3 +1,4 @@
+import { citationOf } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import type { ROLE_KINDS, RoleWithOrganisations } from '../db/types.js';
 import { OrganisationRef, PersonRef, StpRef } from './refs.js';
@@ -75,10 +76,7 @@ export const RoleRef = builder.objectRef<RoleWithOrganisations>('Role').implemen
       type: 'Source',
       nullable: true,
       description: 'The line that states the date; null where the document carries none (the tracker).',
-      resolve: (r) =>
-        r.stated_on_source_document && r.stated_on_source_line !== null && r.stated_on_source_text !== null
-          ? { document: r.stated_on_source_document, line: r.stated_on_source_line, text: r.stated_on_source_text }
-          : null,
+      resolve: (r) => citationOf(r, 'stated_on_source'),
     }),
     source: t.field({
       type: 'Source',

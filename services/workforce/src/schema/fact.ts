@@ -1,3 +1,4 @@
+import { cite } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { factsByIds } from '../db/repository.js';
 import type { WorkforceFact } from '../db/types.js';
@@ -48,7 +49,7 @@ export const WorkforceFactRef = builder.loadableObject('WorkforceFact', {
     source: t.field({
       type: 'Source',
       nullable: false,
-      resolve: (f) => ({ document: f.source_document, line: f.source_line, text: f.statement }),
+      resolve: (f) => cite(f.source_document, f.source_line, f.statement),
     }),
   }),
 });
