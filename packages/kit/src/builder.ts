@@ -31,6 +31,8 @@ export interface FlagShape {
 
 export interface HubSchemaTypes<DB> {
   Context: HubContext<DB>;
+  /** Fields are non-null unless they say `nullable: true`: most of the graph's fields always have a value. */
+  DefaultFieldNullability: false;
   Scalars: {
     ID: { Input: string; Output: string };
     Date: { Input: string; Output: string };
@@ -68,6 +70,7 @@ export function parseIsoDate(value: unknown): string {
 export function createSubgraphBuilder<DB>() {
   const builder = new SchemaBuilder<HubSchemaTypes<DB>>({
     plugins: [DirectivesPlugin, DataloaderPlugin, FederationPlugin],
+    defaultFieldNullability: false,
   });
 
   builder.queryType({});
@@ -94,9 +97,9 @@ export function createSubgraphBuilder<DB>() {
     shareable: true,
     description: 'A document the hub reads figures from, copied verbatim into infra/sources/.',
     fields: (t) => ({
-      file: t.exposeString('file', { nullable: false, description: 'Path under infra/sources/.' }),
-      title: t.exposeString('title', { nullable: false }),
-      publisher: t.exposeString('publisher', { nullable: false }),
+      file: t.exposeString('file', { description: 'Path under infra/sources/.' }),
+      title: t.exposeString('title'),
+      publisher: t.exposeString('publisher'),
       published: t.exposeString('published', {
         nullable: true,
         description: 'ISO 8601 date, or the partial date (year or year-month) the document supports.',
@@ -108,10 +111,9 @@ export function createSubgraphBuilder<DB>() {
     shareable: true,
     description: 'Where a fact was read: the document, the line (1-based) and the verbatim text on that line.',
     fields: (t) => ({
-      document: t.field({ type: 'SourceDocument', nullable: false, resolve: (c) => sourceDocument(c.document) }),
-      line: t.exposeInt('line', { nullable: false }),
+      document: t.field({ type: 'SourceDocument', resolve: (c) => sourceDocument(c.document) }),
+      line: t.exposeInt('line'),
       text: t.exposeString('text', {
-        nullable: false,
         description: 'Verbatim text of the source line (or the part of it that states the fact).',
       }),
     }),
@@ -123,10 +125,9 @@ export function createSubgraphBuilder<DB>() {
       'A contradiction, gap or assumption in the sources, kept beside the figure it concerns. Figures are never corrected; they are flagged.',
     fields: (t) => ({
       code: t.exposeString('code', {
-        nullable: false,
         description: 'Stable code, e.g. SUM_MISMATCH, SAVINGS_EXCEED_GAP, UNIT_MISSING, DUPLICATED_FIGURE, INFERRED.',
       }),
-      explanation: t.exposeString('explanation', { nullable: false }),
+      explanation: t.exposeString('explanation'),
     }),
   });
 

@@ -42,17 +42,14 @@ export function pageArgs<DB>(arg: ArgBuilder<HubTypes<DB>>) {
 
 /**
  * Declares `<name> { nodes: [Item!]!, totalCount: Int!, hasNextPage: Boolean! }`, the page type of
- * every paged query. Nullability is spelt out because a generic builder cannot know its default.
+ * every paged query.
  */
 export function pageOf<DB, T>(builder: HubBuilder<DB>, name: string, item: OutputRef<T>) {
   return builder.objectRef<Page<T>>(name).implement({
     fields: (t) => ({
-      nodes: t.field({ type: [item], nullable: false, resolve: (page) => page.nodes }),
-      totalCount: t.exposeInt('totalCount', { nullable: false }),
-      hasNextPage: t.boolean({
-        nullable: false,
-        resolve: (page) => page.offset + page.nodes.length < page.totalCount,
-      }),
+      nodes: t.field({ type: [item], resolve: (page) => page.nodes }),
+      totalCount: t.exposeInt('totalCount'),
+      hasNextPage: t.boolean({ resolve: (page) => page.offset + page.nodes.length < page.totalCount }),
     }),
   });
 }

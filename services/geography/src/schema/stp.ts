@@ -27,17 +27,15 @@ const MembershipBasisEnum = builder.enumType('MembershipBasis', {
 const IntegratedCareSystemRef = builder.objectRef<IcsDesignation>('IntegratedCareSystem').implement({
   description: "An integrated care system named in the tracker's list, within an STP.",
   fields: (t) => ({
-    name: t.exposeString('ics_name', { nullable: false }),
-    wave: t.field({ type: IcsStatusEnum, nullable: false, resolve: (i) => i.wave }),
-    coversWholeStp: t.exposeBoolean('covers_whole_stp', { nullable: false }),
+    name: t.exposeString('ics_name'),
+    wave: t.field({ type: IcsStatusEnum, resolve: (i) => i.wave }),
+    coversWholeStp: t.exposeBoolean('covers_whole_stp'),
     source: t.field({
       type: 'Source',
-      nullable: false,
       resolve: (i) => citationOf(i, 'list', TRACKER),
     }),
     waveSource: t.field({
       type: 'Source',
-      nullable: false,
       resolve: (i) => citationOf(i, 'wave', TRACKER),
     }),
   }),
@@ -57,19 +55,17 @@ interface MembershipShape {
 const RegionMembershipRef = builder.objectRef<MembershipShape>('RegionMembership').implement({
   description: 'A period during which an STP belonged to a region (validTo inclusive; null bounds are open).',
   fields: (t) => ({
-    region: t.field({ type: RegionRef, nullable: false, resolve: (m) => m.region }),
+    region: t.field({ type: RegionRef, resolve: (m) => m.region }),
     validFrom: t.field({ type: 'Date', nullable: true, resolve: (m) => m.valid_from }),
     validTo: t.field({ type: 'Date', nullable: true, resolve: (m) => m.valid_to }),
-    basis: t.field({ type: MembershipBasisEnum, nullable: false, resolve: (m) => m.basis }),
-    explanation: t.exposeString('explanation', { nullable: false }),
+    basis: t.field({ type: MembershipBasisEnum, resolve: (m) => m.basis }),
+    explanation: t.exposeString('explanation'),
     flags: t.field({
       type: ['Flag'],
-      nullable: false,
       resolve: (m) => (m.basis === 'INFERRED' ? [{ code: 'INFERRED', explanation: m.explanation }] : []),
     }),
     source: t.field({
       type: 'Source',
-      nullable: false,
       resolve: (m) => citationOf(m),
     }),
   }),
@@ -89,13 +85,12 @@ const OnsCodeRef = builder
     description:
       'An ONS code an STP footprint has carried. ODS codes are never reused; ONS codes changed with boundaries.',
     fields: (t) => ({
-      code: t.exposeString('ons_code', { nullable: false }),
+      code: t.exposeString('ons_code'),
       validFromAsStated: t.exposeString('valid_from_stated', { nullable: true }),
       validToAsStated: t.exposeString('valid_to_stated', { nullable: true }),
-      note: t.exposeString('note', { nullable: false }),
+      note: t.exposeString('note'),
       source: t.field({
         type: 'Source',
-        nullable: false,
         resolve: (o) => citationOf(o),
       }),
     }),
@@ -110,21 +105,17 @@ StpRef.implement({
   description: 'A Sustainability and Transformation Partnership, keyed by its ODS code (e.g. QJM for Lincolnshire).',
   fields: (t) => ({
     code: t.exposeID('code', {
-      nullable: false,
       description: 'ODS code, e.g. QJM. Stable: ODS codes are never reused.',
     }),
     onsCode: t.exposeString('ons_code', {
-      nullable: false,
       description: 'ONS code of April 2019 (or the last one, for a closed STP).',
     }),
     onsCodes: t.field({
       type: [OnsCodeRef],
-      nullable: false,
       description: 'Every ONS code the footprint has carried, including 2016 predecessors and 2020 re-codes.',
       resolve: (stp, _, ctx) => onsCodesByStp(ctx).load(stp.code),
     }),
     name: t.exposeString('name', {
-      nullable: false,
       description: "The tracker's name (2017-2018), or the official name where the tracker has none.",
     }),
     nameSource: t.field({
@@ -133,12 +124,10 @@ StpRef.implement({
       resolve: (s) => citationOf(s, 'tracker_heading', TRACKER),
     }),
     officialName: t.exposeString('official_name', {
-      nullable: false,
       description: 'The ONS/ODS name (April 2019, or at closure).',
     }),
     officialNameSource: t.field({
       type: 'Source',
-      nullable: false,
       resolve: (s) => ({
         document: s.official_source_document,
         line: s.official_source_line,
@@ -149,7 +138,7 @@ StpRef.implement({
       nullable: true,
       description: 'How the tracker section was matched to the official footprint (by footprint, not spelling).',
     }),
-    inTracker: t.boolean({ nullable: false, resolve: (s) => s.tracker_heading_line !== null }),
+    inTracker: t.boolean({ resolve: (s) => s.tracker_heading_line !== null }),
     population: t.exposeInt('population', {
       nullable: true,
       description: 'People served, as the tracker states it (see populationSource).',
@@ -175,7 +164,6 @@ StpRef.implement({
     }),
     integratedCareSystems: t.field({
       type: [IntegratedCareSystemRef],
-      nullable: false,
       resolve: (s, _, ctx) => icsByStp(ctx).load(s.code),
     }),
     validFrom: t.field({
@@ -200,7 +188,6 @@ StpRef.implement({
     }),
     predecessors: t.field({
       type: [StpRef],
-      nullable: false,
       resolve: (s, _, ctx) => predecessorsByStp(ctx).load(s.code),
     }),
     region: t.field({
@@ -227,7 +214,6 @@ StpRef.implement({
     }),
     regionHistory: t.field({
       type: [RegionMembershipRef],
-      nullable: false,
       description: 'Every region membership, oldest first.',
       resolve: (stp, _, ctx) => membershipsByStp(ctx).load(stp.code),
     }),
@@ -278,7 +264,6 @@ builder.queryFields((t) => ({
   }),
   stps: t.field({
     type: StpPageRef,
-    nullable: false,
     description: 'STPs, filtered, sorted and paged (at most 200 per page).',
     args: {
       filter: t.arg({ type: StpFilterInput, required: false }),

@@ -29,11 +29,10 @@ const KindRuleRef = builder.objectRef<KindRuleShape>('OrganisationKindRule').imp
   description: "The rule that decided an organisation's kind, and why it fired.",
   fields: (t) => ({
     code: t.exposeString('code', {
-      nullable: false,
       description:
         'NATIONAL_BODY_NAME, CCG_IN_NAME, NHS_FOUNDATION_TRUST_SUFFIX, FOUNDATION_TRUST_SUFFIX, NHS_TRUST_SUFFIX, COUNCIL_SUFFIX or NO_RULE.',
     }),
-    explanation: t.exposeString('explanation', { nullable: false }),
+    explanation: t.exposeString('explanation'),
   }),
 });
 
@@ -49,17 +48,14 @@ OrganisationRef.implement({
     "An organisation the seeds name: the STP leads' CCGs, trusts and councils, Lincolnshire's NHS organisations as its paper names them, the national bodies, and ABHI as the tracker's publisher.",
   fields: (t) => ({
     id: t.exposeID('id', {
-      nullable: false,
       description: 'Stable slug of the name, e.g. south-west-lincolnshire-ccg.',
     }),
     name: t.exposeString('name', {
-      nullable: false,
       description: 'As written in the seeds (e.g. "Luton & Dunstable University Hospital NHS FT").',
     }),
-    kind: t.field({ type: OrganisationKindEnum, nullable: false, resolve: (o) => o.kind }),
+    kind: t.field({ type: OrganisationKindEnum, resolve: (o) => o.kind }),
     kindRule: t.field({
       type: KindRuleRef,
-      nullable: false,
       resolve: (o) => ({ code: o.kind_rule, explanation: o.kind_rule_explanation }),
     }),
     odsCode: t.exposeString('ods_code', {
@@ -74,7 +70,6 @@ OrganisationRef.implement({
     }),
     sources: t.field({
       type: ['Source'],
-      nullable: false,
       description: 'Every line that names the organisation, with the name as written there.',
       resolve: async (o, _, ctx) =>
         (await sourcesByOrganisation(ctx).load(o.id)).map((s) => ({
@@ -85,13 +80,11 @@ OrganisationRef.implement({
     }),
     roles: t.field({
       type: [RoleRef],
-      nullable: false,
       description: 'The roles held through the organisation, in source order.',
       resolve: (o, _, ctx) => rolesByOrganisation(ctx).load(o.id),
     }),
     leadsStps: t.field({
       type: [StpRef],
-      nullable: false,
       description: 'The STPs whose tracker section names a lead from this organisation.',
       resolve: async (o, _, ctx) => {
         const codes = (await rolesByOrganisation(ctx).load(o.id)).flatMap((r) =>
@@ -102,11 +95,10 @@ OrganisationRef.implement({
     }),
     publishedDocuments: t.field({
       type: ['SourceDocument'],
-      nullable: false,
       description: "Source documents the hub holds that this organisation published (by the catalogue's publisher).",
       resolve: (o) => publishedBy(o.name),
     }),
-    flags: t.field({ type: ['Flag'], nullable: false, resolve: (o) => o.flags }),
+    flags: t.field({ type: ['Flag'], resolve: (o) => o.flags }),
   }),
 });
 
@@ -131,7 +123,6 @@ builder.queryFields((t) => ({
   }),
   organisations: t.field({
     type: OrganisationPageRef,
-    nullable: false,
     description: 'Organisations by name, filtered and paged (at most 200 per page).',
     args: {
       search: t.arg.string({

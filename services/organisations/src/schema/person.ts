@@ -9,33 +9,29 @@ PersonRef.implement({
   description: 'A person the seeds name, with every role they are stated to hold.',
   fields: (t) => ({
     id: t.exposeID('id', {
-      nullable: false,
       description: 'Stable slug of the name without honorifics, e.g. allan-kitt.',
     }),
     name: t.exposeString('name', {
-      nullable: false,
       description: 'Exactly as the source writes it, honorifics and casing included (e.g. "Sir Andrew Cash OBE").',
     }),
     honorificPrefix: t.exposeString('honorific_prefix', {
       nullable: true,
       description: 'Titles before the name: "Sir", "Dr", "Professor"...',
     }),
-    givenName: t.exposeString('given_name', { nullable: false }),
-    familyName: t.exposeString('family_name', { nullable: false }),
-    nameWithoutHonorifics: t.exposeString('name_without_honorifics', { nullable: false }),
+    givenName: t.exposeString('given_name'),
+    familyName: t.exposeString('family_name'),
+    nameWithoutHonorifics: t.exposeString('name_without_honorifics'),
     postNominals: t.exposeString('post_nominals', {
       nullable: true,
       description: 'Honours after the name: "OBE", "CBE"...',
     }),
     roles: t.field({
       type: [RoleRef],
-      nullable: false,
       description: 'Every role stated for the person, in source order.',
       resolve: (p, _, ctx) => rolesByPerson(ctx).load(p.id),
     }),
     sources: t.field({
       type: ['Source'],
-      nullable: false,
       description: 'Every line that names the person.',
       resolve: async (p, _, ctx) => {
         const seen = new Set<string>();
@@ -49,7 +45,6 @@ PersonRef.implement({
     }),
     flags: t.field({
       type: ['Flag'],
-      nullable: false,
       description: 'NAME_CASING where the source writes part of the name in lower case.',
       resolve: (p) => p.flags,
     }),
@@ -77,7 +72,6 @@ builder.queryFields((t) => ({
   }),
   people: t.field({
     type: PersonPageRef,
-    nullable: false,
     description: 'People by family name, filtered and paged (at most 200 per page).',
     args: {
       search: t.arg.string({ required: false, description: 'Case-insensitive fragment of the name as written.' }),
