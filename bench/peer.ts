@@ -20,9 +20,9 @@ if (kind === 'hub' || kind === 'hub-cache') {
   const { startHiveJs } = await import('./hive-js.js');
   url = await startHiveJs(supergraphSdl);
 } else if (kind === 'monolith') {
-  const { openDatabase } = await import('@nhs-hub/kit');
+  const { openDatabase, readEnvVars } = await import('@nhs-hub/kit');
   const { startMonolith } = await import('./monolith.js');
-  const database = await openDatabase({ url: process.env.DATABASE_URL });
+  const database = await openDatabase({ url: readEnvVars(['DATABASE_URL']).DATABASE_URL });
   url = (await startMonolith(database.root, JSON.parse(process.env.BENCH_MONOLITH_SCHEMAS ?? '{}'))).url;
 } else {
   throw new Error(`unknown peer ${kind}`);
