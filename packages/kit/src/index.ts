@@ -15,3 +15,5 @@ export * from './dates.js';
 export * from './loaders.js';
 export * from './observability.js';
 export * from './seed.js';
+export * from './metrics.js';
+export * from './tracing.js';
