@@ -14,6 +14,8 @@ const OtlpProtocol = z.enum(['http/protobuf', 'http/json'], {
   error: 'http/protobuf or http/json (the hub ships no gRPC exporter; collectors take OTLP/HTTP on port 4318)',
 });
 const OtlpCompression = z.enum(['gzip', 'none']);
+// http(s) only: `collector:4318` is a valid URL (scheme "collector") and would fail only at export.
+const OtlpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL, e.g. http://otel-collector:4318' });
 const OtlpTimeout = z.coerce.number().int().min(1).max(600_000);
 const OpenTelemetryEnv = {
   /** 'true' switches every OpenTelemetry signal off, whatever else is set. */
@@ -40,9 +42,9 @@ const OpenTelemetryEnv = {
   /** The ratio for the traceidratio samplers, 0 to 1. */
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
   /** Base URL of an OTLP/HTTP receiver (traces go to <endpoint>/v1/traces); setting it switches traces on. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: OtlpUrl.optional(),
   /** Full URL traces are posted to, when it is not <OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces. */
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: OtlpUrl.optional(),
   OTEL_EXPORTER_OTLP_PROTOCOL: OtlpProtocol.optional(),
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: OtlpProtocol.optional(),
   /** key=value pairs sent with every export (e.g. an API key for a hosted backend). */
@@ -52,6 +54,13 @@ const OpenTelemetryEnv = {
   OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: OtlpTimeout.optional(),
   OTEL_EXPORTER_OTLP_COMPRESSION: OtlpCompression.optional(),
   OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: OtlpCompression.optional(),
+  /** PEM files for TLS to the collector: the CA to trust, and a client certificate and key for mutual TLS. */
+  OTEL_EXPORTER_OTLP_CERTIFICATE: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_CLIENT_KEY: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: z.string().min(1).optional(),
 };
 
 const EnvSchema = z.object({

@@ -78,14 +78,19 @@ export async function startTracing(settings: TracingSettings): Promise<void> {
  * OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none. Returns whether tracing is on.
  */
 export async function startTracingFromEnv(env: HubEnv): Promise<boolean> {
-  if (env.OTEL_SDK_DISABLED || env.OTEL_TRACES_EXPORTER === 'none') return false;
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const kind = env.OTEL_TRACES_EXPORTER ?? (endpoint ? 'otlp' : undefined);
+  const kind = tracesExporterOf(env);
   if (!kind) return false;
   const sdk = await import('@opentelemetry/sdk-trace');
   const exporter = kind === 'console' ? new sdk.ConsoleSpanExporter() : await otlpExporter(env);
   await startTracing({ exporter, processing: 'batch', sampler: samplerOf(sdk, env) });
   return true;
+}
+
+/** Where OTEL_* says traces go, or undefined when they say nothing (or say off). */
+export function tracesExporterOf(env: HubEnv): 'otlp' | 'console' | undefined {
+  if (env.OTEL_SDK_DISABLED || env.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return env.OTEL_TRACES_EXPORTER ?? (endpoint ? 'otlp' : undefined);
 }
 
 /** The OTLP/HTTP exporter; it reads the endpoint, headers, timeout and compression from OTEL_* itself. */
