@@ -1,6 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readEnv } from './env.js';
-import { startTracingFromEnv, tracesExporterOf, tracingOn } from './tracing.js';
+import {
+  endRequestTrace,
+  startRequestTrace,
+  startTracing,
+  startTracingFromEnv,
+  stopTracing,
+  tracesExporterOf,
+  tracingOn,
+} from './tracing.js';
 
 describe('tracing is off unless OTEL_* configures it', () => {
   it('stays off with no OTEL_* variable, and nothing starts', async () => {
@@ -28,5 +36,26 @@ describe('tracing is off unless OTEL_* configures it', () => {
     expect(() => readEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
     expect(() => readEnv({ OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(/OTEL_TRACES_SAMPLER_ARG/);
     expect(() => readEnv({ HUB_METRICS: 'yes' })).toThrow(/HUB_METRICS/);
+  });
+});
+
+describe('stopping', () => {
+  it('never fails a shutdown because the collector is down', async () => {
+    const down = new Error('collector down');
+    await startTracing({
+      processing: 'batch',
+      exporter: {
+        export: (_spans, done) => done({ code: 1, error: down }),
+        shutdown: () => Promise.reject(down),
+        forceFlush: () => Promise.reject(down),
+      },
+    });
+    expect(tracingOn()).toBe(true);
+    endRequestTrace(startRequestTrace('gateway', { method: 'POST', url: '/graphql', headers: {} }), 200);
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    await expect(stopTracing()).resolves.toBeUndefined();
+    expect(errors).toHaveBeenCalledWith(expect.stringContaining('collector down'));
+    errors.mockRestore();
+    expect(tracingOn()).toBe(false);
   });
 });

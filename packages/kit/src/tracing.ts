@@ -124,14 +124,28 @@ function samplerOf(sdk: TraceSdk, env: HubEnv): Sampler {
   }
 }
 
-/** Sends every pending span, then stops tracing (a process's last step, and each tracing test's). */
+/** How long a stopping process waits for its last spans to leave: well inside Kubernetes' 30 s grace. */
+const FINAL_FLUSH_MS = 5_000;
+
+/**
+ * Sends every pending span, then stops tracing (a process's last step, and each tracing test's).
+ * A collector that is down or slow costs at most FINAL_FLUSH_MS and never fails the shutdown: the
+ * spans are lost, the process still exits cleanly.
+ */
 export async function stopTracing(): Promise<void> {
   if (!state) return;
   const { providers, settings } = state;
   state = null;
-  await Promise.all([...providers.values()].map((p) => p.forceFlush()));
-  await Promise.all([...providers.values()].map((p) => p.shutdown()));
-  await settings.exporter.shutdown();
+  const flushed = (async () => {
+    await Promise.allSettled([...providers.values()].map((p) => p.forceFlush({ timeoutMillis: FINAL_FLUSH_MS })));
+    await Promise.allSettled([...providers.values()].map((p) => p.shutdown()));
+    await settings.exporter.shutdown();
+  })().catch((error: unknown) => {
+    console.error(`Traces not sent at shutdown: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([flushed, new Promise((resolve) => (timer = setTimeout(resolve, FINAL_FLUSH_MS).unref()))]);
+  clearTimeout(timer);
   trace.disable();
   propagation.disable();
   context.disable();
