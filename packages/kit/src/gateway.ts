@@ -266,6 +266,7 @@ interface HubServerContext {
 }
 
 const METRICS_PATH = '/metrics';
+const PURGE_PATH = '/admin/cache/purge';
 /** How GraphQL Yoga's response cache marks an answer it served (plugin-response-cache). */
 const SERVED_FROM_CACHE = Symbol.for('servedFromResponseCache');
 
@@ -481,7 +482,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       hubLog.errors.push(code);
       return sendJson(res, status, { errors: [{ message: gql.message, extensions: { code, requestId } }] });
     }
-    if (cache && new URL(req.url ?? '/', 'http://localhost').pathname === '/admin/cache/purge') {
+    if (cache && new URL(req.url ?? '/', 'http://localhost').pathname === PURGE_PATH) {
       return cache.handlePurge(req, res, auth, requestId);
     }
     req.headers['x-request-id'] = requestId;
@@ -514,12 +515,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const hubLog: HubServerContext['hubLog'] = { operationName: null, operation: UNPARSED_OPERATION, errors: [] };
       const hubTrace = startRequestTrace('gateway', req);
       let seconds = 0;
+      // A request that threw is answered 500 by the front door, after this handler has returned.
+      let status = 500;
       try {
         await withinTrace(hubTrace, () => answer(req, res, requestId, body, hubLog, hubTrace));
+        status = res.statusCode;
       } finally {
         seconds = (performance.now() - started) / 1000;
-        metrics?.recordRequest(hubLog.operation, res.statusCode, seconds, hubLog.errors);
-        endRequestTrace(hubTrace, res.statusCode, hubLog.errors);
+        // A purge is an operator's call, not a query: it would only blur the request counts.
+        if (req.url?.split('?')[0] !== PURGE_PATH)
+          metrics?.recordRequest(hubLog.operation, status, seconds, hubLog.errors);
+        endRequestTrace(hubTrace, status, hubLog.errors);
       }
       log.info(
         {
@@ -534,7 +540,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     port: options.port,
     host: options.host,
-    extraPaths: [...EXPORT_PATHS, ...(cache ? ['/admin/cache/purge'] : []), ...(metrics ? [METRICS_PATH] : [])],
+    extraPaths: [...EXPORT_PATHS, ...(cache ? [PURGE_PATH] : []), ...(metrics ? [METRICS_PATH] : [])],
     ready: async () => {
       const checks: Record<string, boolean | string> = {};
       await Promise.all(
