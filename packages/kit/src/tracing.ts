@@ -93,16 +93,23 @@ export function tracesExporterOf(env: HubEnv): 'otlp' | 'console' | undefined {
   return env.OTEL_TRACES_EXPORTER ?? (endpoint ? 'otlp' : undefined);
 }
 
-/** The OTLP/HTTP exporter; it reads the endpoint, headers, timeout and compression from OTEL_* itself. */
+/**
+ * The OTLP/HTTP exporter, sending where the validated settings say; headers, timeout, compression
+ * and certificates it reads from OTEL_EXPORTER_OTLP_* itself.
+ */
 async function otlpExporter(env: HubEnv): Promise<SpanExporter> {
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  // The spec: a signal's own endpoint is used as given; the shared one gets /v1/traces appended.
+  const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base ? `${base.replace(/\/$/, '')}/v1/traces` : undefined);
+  const config = url ? { url } : {};
   // The spec's default protocol is http/protobuf; collectors take both on port 4318.
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
   if (protocol === 'http/json') {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-    return new OTLPTraceExporter();
+    return new OTLPTraceExporter(config);
   }
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
-  return new OTLPTraceExporter();
+  return new OTLPTraceExporter(config);
 }
 
 function samplerOf(sdk: TraceSdk, env: HubEnv): Sampler {
