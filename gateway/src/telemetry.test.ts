@@ -39,6 +39,15 @@ const serviceOf = (span: ReadableSpan) => span.resource.attributes['service.name
 const idOf = (span: ReadableSpan) => span.spanContext().spanId;
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 
+const labelled = (labels: Record<string, string>) => (point: { labels: Record<string, string> }) =>
+  Object.entries(labels).every(([k, v]) => point.labels[k] === v);
+const sample = (metric: PromMetric | undefined, labels: Record<string, string>): number => {
+  const points = (metric?.data ?? []) as { labels: Record<string, string>; value?: number }[];
+  return points.find(labelled(labels))?.value ?? 0;
+};
+const histogram = (metric: PromMetric | undefined, labels: Record<string, string>) =>
+  metric?.type === 'histogram' ? (metric.data as PromHistogramData[]).find(labelled(labels)) : undefined;
+
 /** Spans end just after the answer is written; wait for the one that ends last (the gateway's). */
 async function finishedSpans(done: (spans: ReadableSpan[]) => boolean): Promise<ReadableSpan[]> {
   for (let i = 0; i < 100; i += 1) {
@@ -108,6 +117,38 @@ describe('traces', () => {
     const subgraphSpans = spans.filter((s) => calls.some((c) => parentOf(s) === idOf(c)));
     const sqlSpans = spans.filter((s) => s.attributes['db.system'] === 'postgresql');
     expect(spans.length).toBe(1 + calls.length + subgraphSpans.length + sqlSpans.length);
+  });
+
+  it('marks the call to a subgraph that cannot be reached, in its span and in the metrics', async () => {
+    const gateway = await startGateway({
+      supergraphSdl: graph.supergraphSdl,
+      subgraphUrls: {
+        ...Object.fromEntries(Object.entries(graph.subgraphs).map(([name, s]) => [name, s.url])),
+        // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+        finance: 'http://127.0.0.1:9/graphql',
+      },
+    });
+    try {
+      const { status, body } = await postGraphQL(gateway.url, STP_OVERVIEW, { code: 'QJM' });
+      expect(status).toBe(200);
+      expect(body.errors?.length).toBeGreaterThan(0);
+      const spans = await finishedSpans((all) => all.some((s) => s.name === 'query StpOverview'));
+      const call = spans.find((s) => s.attributes['hub.subgraph'] === 'finance');
+      expect(call?.status).toMatchObject({ code: 2, message: expect.stringContaining('unreachable') });
+      const root = spans.find((s) => s.name === 'query StpOverview');
+      expect(root?.status.code).toBe(2);
+      expect(root?.attributes['graphql.error.codes']).toEqual(body.errors?.map((e) => e.extensions?.code));
+
+      const res = await fetch(gateway.url.replace(/\/graphql$/, '/metrics'));
+      const metrics = await getMetricsFromIterator((await res.text()).split('\n').values());
+      expect(sample(metrics.hub_gateway_subgraph_requests_total, { subgraph: 'finance', status: 'error' })).toBe(1);
+      expect(sample(metrics.hub_gateway_subgraph_requests_total, { subgraph: 'geography', status: '200' })).toBe(1);
+      for (const code of new Set(body.errors?.map((e) => String(e.extensions?.code)))) {
+        expect(sample(metrics.hub_gateway_errors_total, { operation: 'StpOverview', code })).toBeGreaterThan(0);
+      }
+    } finally {
+      await gateway.close();
+    }
   });
 
   it('continues a trace the caller started (W3C traceparent)', async () => {
@@ -181,15 +222,6 @@ describe('GET /metrics', () => {
       metrics: await getMetricsFromIterator(text.split('\n').values()),
     };
   }
-  const labelled = (labels: Record<string, string>) => (point: { labels: Record<string, string> }) =>
-    Object.entries(labels).every(([k, v]) => point.labels[k] === v);
-  const sample = (metric: PromMetric | undefined, labels: Record<string, string>): number => {
-    const points = (metric?.data ?? []) as { labels: Record<string, string>; value?: number }[];
-    return points.find(labelled(labels))?.value ?? 0;
-  };
-  const histogram = (metric: PromMetric | undefined, labels: Record<string, string>) =>
-    metric?.type === 'histogram' ? (metric.data as PromHistogramData[]).find(labelled(labels)) : undefined;
-
   it('counts requests, latency and errors per operation and calls per subgraph, in Prometheus text format', async () => {
     const before = await scrape();
     for (let i = 0; i < 2; i += 1) {
