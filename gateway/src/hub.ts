@@ -5,6 +5,7 @@ import { LOCAL_GATEWAY_FILE, writeLocalGatewayFile } from '@nhs-hub/kit/cache-pu
 import { explorerFromEnv } from './explorer.js';
 import { DEFAULT_PGLITE_DATA_DIR, openDatabase } from '@nhs-hub/kit/db';
 import { readEnv } from '@nhs-hub/kit/env';
+import { startTracingFromEnv, stopTracing } from '@nhs-hub/kit/tracing';
 
 /**
  * `npm start`: the whole hub in one process on one database (embedded PGlite unless DATABASE_URL is
@@ -14,6 +15,8 @@ const launchedAt = performance.now();
 const env = readEnv();
 // The embedded database takes seconds to boot; let it boot while the GraphQL stack loads.
 const opening = openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR });
+// Started before any server so that every request is traced (nothing starts unless OTEL_* says so).
+const tracing = startTracingFromEnv(env);
 const [
   { startSubgraph },
   { gatewaySettingsFromEnv, startGateway },
@@ -22,6 +25,7 @@ const [
 const entries = readGraphConfig();
 const definitions = await Promise.all(entries.map(loadSubgraph));
 const database = await opening;
+await tracing;
 
 const servers: { close(): Promise<void> }[] = [];
 const subgraphUrls: Record<string, string> = {};
@@ -70,6 +74,7 @@ async function stop(): Promise<void> {
   // Gateway first so no new work reaches the subgraphs, then subgraphs, then the database.
   for (const server of servers.reverse()) await server.close();
   await database.close();
+  await stopTracing();
   process.exit(0);
 }
 process.once('SIGINT', stop);

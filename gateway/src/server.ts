@@ -2,6 +2,7 @@ import '@nhs-hub/kit/telemetry';
 import { readFileSync } from 'node:fs';
 import { readEnv, subgraphUrlOverrides } from '@nhs-hub/kit/env';
 import { gatewaySettingsFromEnv, startGateway, subgraphsOf } from '@nhs-hub/kit/gateway';
+import { startTracingFromEnv, stopTracing } from '@nhs-hub/kit/tracing';
 import { SUPERGRAPH_PATH } from './config.js';
 import { explorerFromEnv } from './explorer.js';
 
@@ -9,6 +10,8 @@ import { explorerFromEnv } from './explorer.js';
 // supergraph at HUB_SUPERGRAPH_PATH (schema/supergraph.graphql by default), calling each subgraph
 // at the URL composed into it unless SUBGRAPH_<NAME>_URL overrides it (e.g. SUBGRAPH_GEOGRAPHY_URL).
 const env = readEnv();
+// Before the gateway starts, so its first request is traced (nothing starts unless OTEL_* says so).
+await startTracingFromEnv(env);
 const supergraphSdl = readFileSync(env.HUB_SUPERGRAPH_PATH ?? SUPERGRAPH_PATH, 'utf8');
 const subgraphUrls = subgraphUrlOverrides(Object.keys(subgraphsOf(supergraphSdl)));
 const gateway = await startGateway({
@@ -21,6 +24,7 @@ const gateway = await startGateway({
 console.log(`Gateway ready at ${gateway.url}${gateway.cache ? ` (response cache: ${gateway.cache.kind})` : ''}`);
 const stop = async () => {
   await gateway.close();
+  await stopTracing();
   process.exit(0);
 };
 process.once('SIGINT', stop);

@@ -27,6 +27,17 @@ export const BASE_DIR = join(K8S_ROOT, 'base');
 /** What the servers serve (packages/kit/src/server.ts); the tests check them against a running server. */
 export const PROBES = { live: '/health/live', ready: '/health/ready' } as const;
 export const GATEWAY_PORT = 4000;
+/** Where the gateway serves Prometheus metrics (packages/kit/src/gateway.ts); the tests scrape it. */
+export const METRICS_PATH = '/metrics';
+/**
+ * The annotations Prometheus's common Kubernetes pod scrape configuration reads: it scrapes each
+ * gateway pod directly, inside the cluster (README, Telemetry).
+ */
+const SCRAPED = {
+  'prometheus.io/scrape': 'true',
+  'prometheus.io/port': String(GATEWAY_PORT),
+  'prometheus.io/path': METRICS_PATH,
+};
 export const IMAGE = 'nhs-region-hub';
 export const DATABASE = 'hub';
 export const CLUSTER = 'hub-db';
@@ -114,6 +125,7 @@ function workload(
   port: number,
   main: IContainer,
   extraVolumes: IPodSpec['volumes'] = [],
+  podAnnotations?: Record<string, string>,
 ): object[] {
   const selector = { 'app.kubernetes.io/name': name };
   return [
@@ -123,7 +135,10 @@ function workload(
       spec: {
         selector: { matchLabels: selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-        template: { metadata: { labels: labels(name, component) }, spec: podSpec(main, extraVolumes) },
+        template: {
+          metadata: { labels: labels(name, component), ...(podAnnotations ? { annotations: podAnnotations } : {}) },
+          spec: podSpec(main, extraVolumes),
+        },
       },
     }),
     new Service({
@@ -194,9 +209,14 @@ function gatewayObjects(): object[] {
     ...(main.volumeMounts ?? []),
     { name: 'supergraph', mountPath: '/etc/nhs-hub/supergraph', readOnly: true },
   ];
-  return workload('gateway', 'gateway', GATEWAY_PORT, main, [
-    { name: 'supergraph', configMap: { name: 'hub-supergraph' } },
-  ]);
+  return workload(
+    'gateway',
+    'gateway',
+    GATEWAY_PORT,
+    main,
+    [{ name: 'supergraph', configMap: { name: 'hub-supergraph' } }],
+    SCRAPED,
+  );
 }
 
 function managedRoles(entries: readonly SubgraphEntry[]) {

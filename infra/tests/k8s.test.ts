@@ -271,6 +271,18 @@ describe('the probes the manifests name', () => {
       }
     }
   });
+
+  it('invite Prometheus to scrape the gateway at a path that answers in its text format', async () => {
+    const objects = rendered['overlays/prod'] ?? [];
+    const template = asObj(asObj(asObj(find(objects, 'Deployment', 'gateway')?.spec).template).metadata);
+    const annotations = asObj(template.annotations);
+    expect(annotations['prometheus.io/scrape']).toBe('true');
+    expect(annotations['prometheus.io/port']).toBe(String(GATEWAY_PORT));
+    const res = await fetch(new URL(String(annotations['prometheus.io/path']), graph.gatewayUrl));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('version=0.0.4');
+    expect(await res.text()).toContain('# TYPE hub_gateway_requests_total counter');
+  });
 });
 
 describe('the renderer', () => {

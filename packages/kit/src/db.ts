@@ -8,6 +8,7 @@ import { type PgliteLock, lockPgliteDataDir } from './pglite-lock.js';
 import { REPO_ROOT } from './repo.js';
 import { retryingPool } from './pg-retry.js';
 import { SqlCounter, SqlCounterPlugin } from './sql-counter.js';
+import { tracedDialect } from './tracing.js';
 
 /**
  * Type OIDs whose default parsing would change a value on its way out of Postgres:
@@ -68,7 +69,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
     // discards it instead.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
-    root = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: retryingPool(pool) }) });
+    root = new Kysely<unknown>({ dialect: tracedDialect(new PostgresDialect({ pool: retryingPool(pool) })) });
   } else {
     kind = 'pglite';
     // PGlite creates only the last path segment, and a failure there never settles waitReady.
@@ -97,7 +98,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
       throw error;
     }
     if (!pgliteDataDir && !template) await writeTemplate(pglite);
-    root = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
+    root = new Kysely<unknown>({ dialect: tracedDialect(new PGliteDialect(pglite)) });
   }
   return {
     kind,

@@ -4,6 +4,65 @@ import { z } from 'zod';
  * Environment for every hub process, validated once so a typo in a variable fails at start-up
  * with a readable message instead of surfacing later as a confusing connection error.
  */
+/**
+ * The standard OpenTelemetry variables the hub reads (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/).
+ * Tracing is off unless an exporter or an OTLP endpoint is named; the OTLP exporter reads the
+ * endpoint, headers, timeout and compression itself, and they are checked here first so a typo fails
+ * at start-up rather than as spans that silently never arrive.
+ */
+const OtlpProtocol = z.enum(['http/protobuf', 'http/json'], {
+  error: 'http/protobuf or http/json (the hub ships no gRPC exporter; collectors take OTLP/HTTP on port 4318)',
+});
+const OtlpCompression = z.enum(['gzip', 'none']);
+// http(s) only: `collector:4318` is a valid URL (scheme "collector") and would fail only at export.
+const OtlpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL, e.g. http://otel-collector:4318' });
+const OtlpTimeout = z.coerce.number().int().min(1).max(600_000);
+const OpenTelemetryEnv = {
+  /** 'true' switches every OpenTelemetry signal off, whatever else is set. */
+  OTEL_SDK_DISABLED: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim().toLowerCase() === 'true'),
+  /** Overrides each process's own name (nhs-hub-gateway, nhs-hub-<subgraph>). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  /** Extra resource attributes, key=value pairs separated by commas (e.g. deployment.environment.name=prod). */
+  OTEL_RESOURCE_ATTRIBUTES: z.string().optional(),
+  /** 'otlp' or 'console' switch traces on; 'none' keeps them off even with an endpoint set. */
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .default('parentbased_always_on'),
+  /** The ratio for the traceidratio samplers, 0 to 1. */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  /** Base URL of an OTLP/HTTP receiver (traces go to <endpoint>/v1/traces); setting it switches traces on. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: OtlpUrl.optional(),
+  /** Full URL traces are posted to, when it is not <OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: OtlpUrl.optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: OtlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: OtlpProtocol.optional(),
+  /** key=value pairs sent with every export (e.g. an API key for a hosted backend). */
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: z.string().optional(),
+  OTEL_EXPORTER_OTLP_TIMEOUT: OtlpTimeout.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: OtlpTimeout.optional(),
+  OTEL_EXPORTER_OTLP_COMPRESSION: OtlpCompression.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: OtlpCompression.optional(),
+  /** PEM files for TLS to the collector: the CA to trust, and a client certificate and key for mutual TLS. */
+  OTEL_EXPORTER_OTLP_CERTIFICATE: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_CLIENT_KEY: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: z.string().min(1).optional(),
+};
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /** When set, the hub runs on this PostgreSQL server through `pg`; otherwise on embedded PGlite. */
@@ -81,6 +140,9 @@ const EnvSchema = z.object({
   HUB_SEED: z.enum(['if-changed', 'always', 'never']).default('if-changed'),
   /** 'latest' migrates at start; 'verify' leaves migrating to a Job and stays unready until the schema is current. */
   HUB_MIGRATE: z.enum(['latest', 'verify']).default('latest'),
+  /** Prometheus metrics at GET /metrics on the gateway (see README, Telemetry): on unless switched off. */
+  HUB_METRICS: z.enum(['on', 'off']).default('on'),
+  ...OpenTelemetryEnv,
 });
 
 /** Every variable the hub reads by a fixed name; deployment manifests may set only these (and the patterns below). */

@@ -19,6 +19,15 @@ import { type HubEnv, readEnv } from './env.js';
 import { type CacheSettings, type ResponseCache, startResponseCache } from './response-cache.js';
 import { formatGatewayError } from './gateway-errors.js';
 import { subgraphFetch } from './subgraph-fetch.js';
+import { ANONYMOUS_OPERATION, GatewayMetrics, UNPARSED_OPERATION } from './metrics.js';
+import {
+  endRequestTrace,
+  nameOperation,
+  type RequestTrace,
+  startRequestTrace,
+  startSubgraphCallTrace,
+  withinTrace,
+} from './tracing.js';
 import { isProduction, rootLogger } from './observability.js';
 import { type RunningServer, sendJson, serve } from './server.js';
 import { EXPORT_PATHS, executeThrough, handleExport } from './exports.js';
@@ -40,6 +49,8 @@ export interface GatewayOptions {
   readonly corsOrigins?: readonly string[] | undefined;
   /** The offline GraphiQL explorer, with these operations preloaded as tabs; off when undefined. */
   readonly explorer?: { readonly operations: readonly ExplorerOperation[] } | undefined;
+  /** Prometheus metrics at GET /metrics; on unless false. */
+  readonly metrics?: boolean | undefined;
 }
 
 /** An operation the explorer opens as a tab, with example variables. */
@@ -84,6 +95,8 @@ export function corsPolicy(allowed: readonly string[] | undefined, production: b
 
 export interface RunningGateway extends RunningServer {
   readonly cache: ResponseCache | null;
+  /** The Prometheus registry served at /metrics, or null when metrics are off. */
+  readonly metrics: GatewayMetrics | null;
 }
 
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
@@ -91,8 +104,9 @@ const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
 /** The gateway settings a deployed process takes from its environment (see env.ts). */
 export function gatewaySettingsFromEnv(
   env: HubEnv = readEnv(),
-): Pick<GatewayOptions, 'cache' | 'subgraphTimeoutMs' | 'introspection' | 'host' | 'corsOrigins'> {
+): Pick<GatewayOptions, 'cache' | 'subgraphTimeoutMs' | 'introspection' | 'host' | 'corsOrigins' | 'metrics'> {
   return {
+    metrics: env.HUB_METRICS === 'on',
     corsOrigins: env.HUB_CORS_ORIGINS,
     cache:
       env.HUB_CACHE === 'on'
@@ -238,9 +252,23 @@ function bodyOf(text: string): { readonly text: string; [Symbol.asyncIterator]()
 interface HubServerContext {
   readonly requestId: string;
   readonly auth: HubAuth;
-  /** Filled in by the plugins for the request log. */
-  readonly hubLog: { operationName: string | null; errors: string[] };
+  /** Filled in by the plugins for the request log and the metrics. */
+  readonly hubLog: {
+    operationName: string | null;
+    /** The metrics label: the parsed operation's name, `anonymous`, or `unparsed`. */
+    operation: string;
+    /** The document text, kept only while the response cache is on (see metrics.cachedOperationLabel). */
+    document?: string | null;
+    errors: string[];
+  };
+  /** The request's server span, when traced: subgraph calls are its children. */
+  readonly hubTrace: RequestTrace | undefined;
 }
+
+const METRICS_PATH = '/metrics';
+const PURGE_PATH = '/admin/cache/purge';
+/** How GraphQL Yoga's response cache marks an answer it served (plugin-response-cache). */
+const SERVED_FROM_CACHE = Symbol.for('servedFromResponseCache');
 
 /**
  * The gateway: Hive Gateway's runtime with Hive Router's query planner and executor (Rust, through
@@ -254,6 +282,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const cache = options.cache ? await startResponseCache(options.cache) : null;
   const cacheTtlSeconds = options.cache ? Math.floor(options.cache.ttlMs / 1000) : 0;
   const log = rootLogger.child({ service: 'gateway' });
+  const metrics = options.metrics === false ? null : new GatewayMetrics();
 
   const runtime = createGatewayRuntime<Partial<HubServerContext>>({
     supergraph,
@@ -303,21 +332,48 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       // so each subgraph checks the caller itself rather than trusting the gateway. Set here, on
       // each subgraph call, rather than with Hive's propagateHeaders, which measured 4x slower.
       useCustomFetch(
-        subgraphFetch(subgraphs, timeoutMs, (context) => {
-          const headers = (context as { request?: Request } | undefined)?.request?.headers;
-          const forwarded: Record<string, string> = {};
-          const requestId = headers?.get('x-request-id');
-          const authorization = headers?.get('authorization');
-          if (requestId) forwarded['x-request-id'] = requestId;
-          if (authorization) forwarded.authorization = authorization;
-          return forwarded;
+        subgraphFetch(subgraphs, timeoutMs, {
+          forward: (context) => {
+            const headers = (context as { request?: Request } | undefined)?.request?.headers;
+            const forwarded: Record<string, string> = {};
+            const requestId = headers?.get('x-request-id');
+            const authorization = headers?.get('authorization');
+            if (requestId) forwarded['x-request-id'] = requestId;
+            if (authorization) forwarded.authorization = authorization;
+            return forwarded;
+          },
+          // Each call is timed for the metrics and, when traced, gets a client span whose traceparent
+          // the subgraph continues. The parent comes from the context Hive hands over, not from
+          // AsyncLocalStorage alone, so a span is never lost to a scheduler that drops it.
+          observe: ({ subgraph, url, method, headers, context }) => {
+            const hubTrace = (context as Partial<HubServerContext> | undefined)?.hubTrace;
+            const endSpan = startSubgraphCallTrace(hubTrace?.context, subgraph, url, method, headers);
+            if (!metrics && !endSpan) return undefined;
+            const started = performance.now();
+            return (outcome) => {
+              const status = outcome.status ?? (outcome.timedOut ? 'timeout' : 'error');
+              metrics?.recordSubgraphCall(subgraph, status, (performance.now() - started) / 1000);
+              endSpan?.(outcome);
+            };
+          },
         }),
       ),
       ...queryLimitPlugins(),
       {
-        onValidate: ({ addValidationRule }) => {
+        onValidate: ({ addValidationRule, params, context }) => {
           addValidationRule(KnownOperationTypes);
           addValidationRule(MaxStringLength);
+          // The document parsed: from here on the operation is named by the document itself, so
+          // the metrics label and the span name come from the document, never from a bare parameter.
+          const server = context as unknown as Partial<HubServerContext>;
+          if (!server.hubLog) return;
+          const operation = getOperationAST(params.documentAST, server.hubLog.operationName);
+          if (!operation) return;
+          const name = operation.name?.value;
+          server.hubLog.operation = metrics ? metrics.operationLabel(name) : (name ?? ANONYMOUS_OPERATION);
+          if (cache)
+            metrics?.rememberDocument(server.hubLog.document, server.hubLog.operationName, server.hubLog.operation);
+          nameOperation(server.hubTrace?.span, operation.operation, name);
         },
         onExecute: ({ args }) => ({
           onExecuteDone: ({ result, setResult }) => {
@@ -347,10 +403,32 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         },
       } satisfies GatewayPlugin,
       useAPQ(),
-      ...(cache ? [cache.plugin] : []),
+      ...(cache
+        ? [
+            {
+              // The document as the cache sees it (after APQ filled it in), to name the answers it serves.
+              onParams: ({ params, context }) => {
+                const hub = (context as unknown as Partial<HubServerContext>).hubLog;
+                if (hub) hub.document = params.query ?? null;
+              },
+            } satisfies GatewayPlugin,
+            cache.plugin,
+          ]
+        : []),
       {
         onResultProcess: ({ request, result, setResult, serverContext }) => {
           if (Array.isArray(result) || !result || Symbol.asyncIterator in result) return;
+          const hubLog = (serverContext as unknown as Partial<HubServerContext>).hubLog;
+          // The response cache answers before the document is parsed. What it holds was parsed
+          // when it was cached, so the operation is named as then (a name this process has seen).
+          if (hubLog?.operation === UNPARSED_OPERATION && SERVED_FROM_CACHE in result) {
+            hubLog.operation = metrics
+              ? metrics.cachedOperationLabel(hubLog.document, hubLog.operationName)
+              : (hubLog.operationName ?? ANONYMOUS_OPERATION);
+            const hubTrace = (serverContext as unknown as Partial<HubServerContext>).hubTrace;
+            nameOperation(hubTrace?.span, 'query', hubLog.operation);
+            hubTrace?.span.setAttribute('hub.response_cache', 'hit');
+          }
           const extensions = { ...result.extensions } as {
             http?: { status?: number; headers?: Record<string, string> };
           };
@@ -372,7 +450,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
             return;
           }
           const requestId = request.headers.get('x-request-id') ?? '';
-          const hubLog = (serverContext as unknown as Partial<HubServerContext>).hubLog;
           const formatted = result.errors.map((error) => formatGatewayError(error, requestId, hubLog?.operationName));
           hubLog?.errors.push(...formatted.map((e) => String(e.extensions.code)));
           // The HTTP status rides on the result (Yoga strips it from the body); errors keep only what callers read.
@@ -388,63 +465,85 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ],
   });
 
+  /** One GraphQL request (or export, or purge) through the runtime, reporting what it did in `hubLog`. */
+  async function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    body: string | undefined,
+    hubLog: HubServerContext['hubLog'],
+    hubTrace: RequestTrace | undefined,
+  ): Promise<void> {
+    let auth: HubAuth;
+    try {
+      // A bad token is refused here with a 401 before any planning; a good one travels on.
+      auth = await authenticate(req.headers.authorization);
+    } catch (error) {
+      const gql = error as GraphQLError;
+      const status = (gql.extensions?.http as { status?: number } | undefined)?.status ?? 401;
+      const code = String(gql.extensions?.code ?? HubErrorCode.UNAUTHENTICATED);
+      hubLog.errors.push(code);
+      return sendJson(res, status, { errors: [{ message: gql.message, extensions: { code, requestId } }] });
+    }
+    if (cache && new URL(req.url ?? '/', 'http://localhost').pathname === PURGE_PATH) {
+      return cache.handlePurge(req, res, auth, requestId);
+    }
+    req.headers['x-request-id'] = requestId;
+    const context: HubServerContext = { requestId, auth, hubLog, hubTrace };
+    if (req.url?.startsWith('/exports/')) {
+      return handleExport(
+        req,
+        res,
+        executeThrough((request) => Promise.resolve(runtime.fetch(request, context)), req, requestId),
+        requestId,
+      );
+    }
+    // The body was read within the size limit already; whatwg-node takes it from here.
+    // A string would do, but whatwg-node calls Object.keys() on it: one key per character.
+    if (body !== undefined) (req as IncomingMessage & { body?: unknown }).body = bodyOf(body);
+    await (
+      runtime.requestListener as unknown as (
+        req: IncomingMessage,
+        res: ServerResponse,
+        context: HubServerContext,
+      ) => Promise<void>
+    )(req, res, context);
+  }
+
   const running = await serve({
     name: 'gateway',
     handler: async (req: IncomingMessage, res: ServerResponse, { requestId, body }) => {
+      if (metrics && req.method === 'GET' && req.url?.split('?')[0] === METRICS_PATH) return metrics.respond(res);
       const started = performance.now();
-      let auth: HubAuth;
+      const hubLog: HubServerContext['hubLog'] = { operationName: null, operation: UNPARSED_OPERATION, errors: [] };
+      const hubTrace = startRequestTrace('gateway', req);
+      let seconds = 0;
+      // A request that threw is answered 500 by the front door, after this handler has returned.
+      let status = 500;
       try {
-        // A bad token is refused here with a 401 before any planning; a good one travels on.
-        auth = await authenticate(req.headers.authorization);
-      } catch (error) {
-        const gql = error as GraphQLError;
-        const status = (gql.extensions?.http as { status?: number } | undefined)?.status ?? 401;
-        return sendJson(res, status, {
-          errors: [
-            {
-              message: gql.message,
-              extensions: { code: gql.extensions?.code ?? HubErrorCode.UNAUTHENTICATED, requestId },
-            },
-          ],
-        });
+        await withinTrace(hubTrace, () => answer(req, res, requestId, body, hubLog, hubTrace));
+        status = res.statusCode;
+      } finally {
+        seconds = (performance.now() - started) / 1000;
+        // A purge is an operator's call, not a query: it would only blur the request counts.
+        if (req.url?.split('?')[0] !== PURGE_PATH)
+          metrics?.recordRequest(hubLog.operation, status, seconds, hubLog.errors);
+        endRequestTrace(hubTrace, status, hubLog.errors);
       }
-      if (cache && new URL(req.url ?? '/', 'http://localhost').pathname === '/admin/cache/purge') {
-        return cache.handlePurge(req, res, auth, requestId);
-      }
-      req.headers['x-request-id'] = requestId;
-      const context: HubServerContext = { requestId, auth, hubLog: { operationName: null, errors: [] } };
-      if (req.url?.startsWith('/exports/')) {
-        return handleExport(
-          req,
-          res,
-          executeThrough((request) => Promise.resolve(runtime.fetch(request, context)), req, requestId),
-          requestId,
-        );
-      }
-      // The body was read within the size limit already; whatwg-node takes it from here.
-      // A string would do, but whatwg-node calls Object.keys() on it: one key per character.
-      if (body !== undefined) (req as IncomingMessage & { body?: unknown }).body = bodyOf(body);
-      await (
-        runtime.requestListener as unknown as (
-          req: IncomingMessage,
-          res: ServerResponse,
-          context: HubServerContext,
-        ) => Promise<void>
-      )(req, res, context);
       log.info(
         {
           requestId,
-          operationName: context.hubLog.operationName,
+          operationName: hubLog.operationName,
           status: res.statusCode,
-          durationMs: Math.round((performance.now() - started) * 10) / 10,
-          errors: context.hubLog.errors,
+          durationMs: Math.round(seconds * 10_000) / 10,
+          errors: hubLog.errors,
         },
         'graphql request',
       );
     },
     port: options.port,
     host: options.host,
-    extraPaths: [...EXPORT_PATHS, ...(cache ? ['/admin/cache/purge'] : [])],
+    extraPaths: [...EXPORT_PATHS, ...(cache ? [PURGE_PATH] : []), ...(metrics ? [METRICS_PATH] : [])],
     ready: async () => {
       const checks: Record<string, boolean | string> = {};
       await Promise.all(
@@ -467,5 +566,5 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await cache?.close();
     },
   });
-  return { ...running, cache };
+  return { ...running, cache, metrics };
 }

@@ -17,3 +17,5 @@ export * from './observability.js';
 export * from './seed.js';
 export * from './paging.js';
 export * from './repo.js';
+export * from './metrics.js';
+export * from './tracing.js';

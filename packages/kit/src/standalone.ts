@@ -3,6 +3,7 @@ import { purgeGatewayCaches } from './cache-purge.js';
 import { type HubEnv, readEnv } from './env.js';
 import { subgraphPort } from './repo.js';
 import { prepareSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph.js';
+import { startTracingFromEnv, stopTracing } from './tracing.js';
 
 const SEED_MODE = { 'if-changed': 'if-changed', always: true, never: false } as const satisfies Record<
   HubEnv['HUB_SEED'],
@@ -33,6 +34,8 @@ export async function runStandalone<DB>(
     process.exitCode = await migrateOnce(definition, env, database);
     return;
   }
+  // Before the server starts, so its first request is traced (nothing starts unless OTEL_* says so).
+  await startTracingFromEnv(env);
   const running = await startSubgraph(definition, {
     database,
     schemaName: env.HUB_SCHEMA,
@@ -70,6 +73,7 @@ export async function runStandalone<DB>(
   const stop = async () => {
     await running.close();
     await database.close();
+    await stopTracing();
     process.exit(0);
   };
   process.once('SIGINT', stop);

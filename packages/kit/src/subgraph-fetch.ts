@@ -1,5 +1,30 @@
 import { Agent, request } from 'node:http';
 
+/** What one subgraph call ended with: its HTTP status, or the error that left it without one. */
+export interface SubgraphCallOutcome {
+  readonly status?: number;
+  readonly error?: Error;
+  readonly timedOut?: boolean;
+}
+
+/**
+ * Watches one subgraph call (metrics, a trace span): called as the call starts, with the headers it
+ * is about to send (a `traceparent` may be added), and returns what to call when it ends.
+ */
+export type SubgraphCallObserver = (call: {
+  readonly subgraph: string;
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Record<string, string | number>;
+  readonly context: unknown;
+}) => ((outcome: SubgraphCallOutcome) => void) | undefined;
+
+export interface SubgraphFetchHooks {
+  /** Headers to add from the client's request (the gateway's context), e.g. the request id. */
+  readonly forward?: (context: unknown) => Record<string, string>;
+  readonly observe?: SubgraphCallObserver;
+}
+
 /**
  * The gateway's subgraph calls over node:http with a keep-alive agent. Measured here, a loopback
  * round trip costs 0.25 ms this way against 0.8 ms through the WHATWG fetch (undici). Errors name
@@ -8,8 +33,7 @@ import { Agent, request } from 'node:http';
 export function subgraphFetch(
   subgraphs: Readonly<Record<string, string>>,
   timeoutMs: number,
-  /** Headers to add from the client's request (the gateway's context), e.g. the request id. */
-  forward: (context: unknown) => Record<string, string> = () => ({}),
+  { forward, observe }: SubgraphFetchHooks = {},
   agent: Agent = sharedAgent(),
 ): (
   url: string,
@@ -24,15 +48,26 @@ export function subgraphFetch(
       const body = typeof init?.body === 'string' ? init.body : init?.body === undefined ? '' : String(init.body);
       const headers: Record<string, string | number> = {
         ...init?.headers,
-        ...forward(context),
+        ...forward?.(context),
         'content-length': Buffer.byteLength(body),
       };
+      const method = init?.method ?? 'POST';
+      const watching = observe?.({ subgraph, url: target, method, headers, context });
+      let reported = false;
+      // A timed-out request can still emit 'error' after its answer ended: report one outcome only.
+      const ended = watching
+        ? (outcome: SubgraphCallOutcome) => {
+            if (reported) return;
+            reported = true;
+            watching(outcome);
+          }
+        : undefined;
       const req = request(
         {
           host: target.hostname,
           port: target.port,
           path: `${target.pathname}${target.search}`,
-          method: init?.method ?? 'POST',
+          method,
           headers,
           agent,
         },
@@ -41,10 +76,13 @@ export function subgraphFetch(
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('error', (error) => {
             clearTimeout(timer);
-            reject(new Error(`Subgraph "${subgraph}" broke off its answer: ${error.message}`));
+            const broken = new Error(`Subgraph "${subgraph}" broke off its answer: ${error.message}`);
+            ended?.({ error: broken });
+            reject(broken);
           });
           res.on('end', () => {
             clearTimeout(timer);
+            ended?.({ status: res.statusCode ?? 502 });
             const responseHeaders = new Headers();
             for (const [name, value] of Object.entries(res.headers)) {
               if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -65,9 +103,10 @@ export function subgraphFetch(
       );
       req.on('error', (error) => {
         clearTimeout(timer);
-        reject(
-          error instanceof TimeoutError ? error : new Error(`Subgraph "${subgraph}" is unreachable: ${error.message}`),
-        );
+        const timedOut = error instanceof TimeoutError;
+        const failed = timedOut ? error : new Error(`Subgraph "${subgraph}" is unreachable: ${error.message}`);
+        ended?.({ error: failed, timedOut });
+        reject(failed);
       });
       req.end(body);
     });

@@ -1,4 +1,4 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
@@ -20,6 +20,15 @@ import {
 } from './migrate.js';
 import { apolloHandler, type ReadinessReport, type RunningServer, serve } from './server.js';
 import type { SqlCounter } from './sql-counter.js';
+import {
+  activeSpan,
+  endRequestTrace,
+  markErrors,
+  nameOperation,
+  startRequestTrace,
+  tracingOn,
+  withinTrace,
+} from './tracing.js';
 
 /** What a seed step reports: rows loaded per table. */
 export type SeedReport = Record<string, number>;
@@ -115,10 +124,34 @@ export function createSubgraphApollo<DB>(name: string, schema: GraphQLSchema): A
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       requestLogPlugin<HubContext<DB>>(name),
+      // Decided once, at start: without tracing, requests do not even pass through the plugin.
+      ...(tracingOn() ? [operationSpanPlugin<HubContext<DB>>()] : []),
     ],
     includeStacktraceInErrorResponses: !isProduction(),
     formatError: formatHubError,
   });
+}
+
+/** Names the subgraph's request span after the operation the gateway sent, and marks it failed on errors. */
+function operationSpanPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      const span = activeSpan();
+      if (!span) return;
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation) nameOperation(span, operation.operation, operation.name?.value);
+        },
+        async willSendResponse({ errors }) {
+          if (errors?.length)
+            markErrors(
+              span,
+              errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')),
+            );
+        },
+      };
+    },
+  };
 }
 
 export async function startSubgraph<DB>(
@@ -133,13 +166,23 @@ export async function startSubgraph<DB>(
   // Once current, a schema stays current for this process: no need to ask on every probe.
   let migrated = !verifyOnly;
   const apollo = createSubgraphApollo<DB>(definition.name, definition.schema);
+  const graphql = await apolloHandler(apollo, async ({ requestId, headers }) => ({
+    requestId,
+    db: scoped.db,
+    auth: await authenticate(headers.authorization),
+  }));
   const running = await serve({
     name: definition.name,
-    handler: await apolloHandler(apollo, async ({ requestId, headers }) => ({
-      requestId,
-      db: scoped.db,
-      auth: await authenticate(headers.authorization),
-    })),
+    // A traced request continues the gateway's trace (its traceparent); its SQL statements are children.
+    handler: async (req, res, request) => {
+      const requestTrace = startRequestTrace(definition.name, req);
+      if (!requestTrace) return graphql(req, res, request);
+      try {
+        await withinTrace(requestTrace, () => graphql(req, res, request));
+      } finally {
+        endRequestTrace(requestTrace, res.statusCode);
+      }
+    },
     onClose: () => apollo.stop(),
     port: options.port,
     host: options.host,
