@@ -6,7 +6,7 @@ import { schema } from './schema/index.js';
 const SDL_PATH = new URL('../schema.graphql', import.meta.url);
 
 describe('printed SDL', () => {
-  it('matches schema.graphql (regenerate with: node --import tsx src/tools/print-sdl.ts > schema.graphql)', () => {
+  it('matches schema.graphql (regenerate with: npm run compose)', () => {
     expect(readFileSync(SDL_PATH, 'utf8')).toBe(printSubgraphSdl(schema));
   });
 

@@ -8,9 +8,9 @@ import {
   verifyCitations,
 } from '@nhs-hub/kit';
 import { z } from 'zod';
-import { FACT_KINDS, type FactKind, LINCOLNSHIRE, TRACKER } from '../kinds.js';
-import { type ParsedAmount, parseAmount, parseSplitAmount } from '../money.js';
-import type { StatedFigure } from '../stated.js';
+import { FACT_KINDS, type FactKind, LINCOLNSHIRE, TRACKER } from '../domain/kinds.js';
+import { type ParsedAmount, parseAmount, parseSplitAmount } from '../domain/money.js';
+import type { StatedFigure } from '../domain/stated.js';
 import { DATA_FILES, dataPath, line, odsStp } from './files.js';
 import type { Section } from './sections.js';
 

@@ -6,7 +6,7 @@ import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FinanceDatabase } from '../db/types.js';
 import { subgraph } from '../index.js';
-import { TRACKER } from '../kinds.js';
+import { TRACKER } from '../domain/kinds.js';
 import { buildFinanceRows, FINANCE_DATA_DIR, seedFinance } from './index.js';
 
 let hub: TestHub;

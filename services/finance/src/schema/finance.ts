@@ -1,10 +1,11 @@
 import { badInput, type FlagShape } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
-import { divide } from '../decimal.js';
+import { divide } from '../domain/decimal.js';
 import { type FactOrder, type GapOrder, listFacts, listGaps } from '../db/repository.js';
 import type { CheckShape, FinancialFact, StpFinance } from '../db/types.js';
-import { FACT_KINDS, isGapKind, TRACKER } from '../kinds.js';
+import { FACT_KINDS, isGapKind, TRACKER } from '../domain/kinds.js';
 import { factsByStp, financeByStp } from './loaders.js';
+import { StpRef } from './refs.js';
 
 const MAX_PAGE = 200;
 
@@ -12,8 +13,6 @@ export const FinancialFactKindEnum = builder.enumType('FinancialFactKind', {
   description: 'What a financial line of an STP section states. NOTE lines carry no amount.',
   values: FACT_KINDS,
 });
-
-export const StpRef = builder.externalRef('Stp', builder.selection<{ code: string }>('code'));
 
 const citation = (f: FinancialFact) => ({ document: f.source_document, line: f.source_line, text: f.source_text });
 

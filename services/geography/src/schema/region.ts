@@ -3,7 +3,7 @@ import { builder } from '../builder.js';
 import { findRegionsByCodes, listRegions } from '../db/repository.js';
 import type { Region, Stp } from '../db/types.js';
 import { membershipsByRegion } from './loaders.js';
-import { RegionRef, type RegionSnapshotKey, RegionSnapshotRef, StpRef } from './entities.js';
+import { RegionRef, type RegionSnapshotKey, RegionSnapshotRef, StpRef } from './refs.js';
 
 const REGIONS_FILE = 'reference/nhs-england-regions.csv';
 const REGION_CODE = /^(Y\d{2}|E40\d{6})$/i;

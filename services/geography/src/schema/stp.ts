@@ -3,7 +3,7 @@ import { builder } from '../builder.js';
 import { listStps, resolveStpCodes, type StpOrder } from '../db/repository.js';
 import type { IcsDesignation, MembershipBasis, Region, Stp } from '../db/types.js';
 import { icsByStp, membershipsByStp, onsCodesByStp, predecessorsByStp } from './loaders.js';
-import { RegionRef, StpRef } from './entities.js';
+import { RegionRef, StpRef } from './refs.js';
 
 const TRACKER = 'seeds/002_5ca6f18803646174.txt';
 const STP_CODE = /^(Q[A-Z0-9]{2}|E54\d{6})$/i;

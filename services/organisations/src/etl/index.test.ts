@@ -6,7 +6,7 @@ import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import type { OrganisationsDatabase } from '../db/types.js';
-import { DATED_PARTS, LINCOLNSHIRE_PAPER, TRACKER } from '../documents.js';
+import { DATED_PARTS, LINCOLNSHIRE_PAPER, TRACKER } from './sources.js';
 import { buildOrganisationsRows, ORGANISATIONS_DATA_DIR, seedOrganisations } from './index.js';
 
 const rows = buildOrganisationsRows();

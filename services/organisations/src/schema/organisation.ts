@@ -2,7 +2,7 @@ import { badInput, notFound, SOURCE_DOCUMENTS, type SourceDocument } from '@nhs-
 import { builder } from '../builder.js';
 import { listOrganisations } from '../db/repository.js';
 import type { Organisation } from '../db/types.js';
-import { ORGANISATION_KINDS } from '../kinds.js';
+import { ORGANISATION_KINDS } from '../domain/kinds.js';
 import { rolesByOrganisation, sourcesByOrganisation } from './loaders.js';
 import { MAX_PAGE, OrganisationRef, StpRef } from './refs.js';
 import { RoleRef } from './role.js';

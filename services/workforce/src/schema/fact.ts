@@ -1,7 +1,7 @@
 import { builder } from '../builder.js';
 import { factsByIds } from '../db/repository.js';
 import type { WorkforceFact } from '../db/types.js';
-import { factsByStp } from './loaders.js';
+import { StpRef } from './refs.js';
 
 // Hedges that make a stated number an estimate. "average" is not one: it states a mean, not a guess.
 const APPROXIMATE_HEDGES = new Set([
@@ -16,8 +16,6 @@ const APPROXIMATE_HEDGES = new Set([
   'nearly',
   'almost',
 ]);
-
-const StpRef = builder.externalRef('Stp', builder.selection<{ code: string }>('code'));
 
 export const WorkforceFactRef = builder.loadableObject('WorkforceFact', {
   description: 'A workforce fact a source states, with the words that state it. Values are never corrected.',
@@ -56,16 +54,4 @@ export const WorkforceFactRef = builder.loadableObject('WorkforceFact', {
 builder.asEntity(WorkforceFactRef, {
   key: builder.selection<{ id: string }>('id'),
   resolveReference: (ref) => ref.id,
-});
-
-StpRef.implement({
-  fields: (t) => ({
-    code: t.exposeID('code', { nullable: false }),
-    workforceFacts: t.field({
-      type: [WorkforceFactRef],
-      nullable: false,
-      description: 'The workforce facts the sources state for this STP, in id order.',
-      resolve: (stp, _, ctx) => factsByStp(ctx).load(stp.code),
-    }),
-  }),
 });

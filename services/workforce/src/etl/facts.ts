@@ -1,6 +1,6 @@
-import type { LoadableTable } from '@nhs-hub/kit';
+import { type DataProblem, type LoadableTable, readRecords, validateRecords } from '@nhs-hub/kit';
 import { z } from 'zod';
-import type { NewWorkforceFact } from './types.js';
+import type { NewWorkforceFact } from '../db/types.js';
 
 /** One row of data/workforce-facts.csv (or a file given to `npm run load`), as the table stores it. */
 const FactRow = z
@@ -20,6 +20,7 @@ const FactRow = z
   })
   .refine((r) => (r.value === null) === (r.unit === null), { message: 'value and unit go together', path: ['unit'] });
 
+/** The table `npm run load` loads files into; the seed step below validates the data file the same way. */
 export const factLoadable: LoadableTable<NewWorkforceFact & z.infer<typeof FactRow>> = {
   table: 'workforce_fact',
   row: FactRow,
@@ -29,3 +30,12 @@ export const factLoadable: LoadableTable<NewWorkforceFact & z.infer<typeof FactR
     { column: 'statement', citation: { document: row.source_document, line: row.source_line, text: row.statement } },
   ],
 };
+
+/**
+ * workforce-facts.csv: one row per fact a source states. Every row is checked as `npm run load`
+ * checks a file (columns, types, duplicate ids, the statement verbatim on its cited line); problems
+ * are collected, not thrown, so one run reports all of them.
+ */
+export function readFacts(path: string, problems: DataProblem[]): NewWorkforceFact[] {
+  return validateRecords(path, factLoadable, readRecords(path, problems), problems).map((row) => row.value);
+}
