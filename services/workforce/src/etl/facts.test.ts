@@ -19,22 +19,12 @@ function read(...rows: string[]): { facts: ReturnType<typeof readFacts>; problem
 }
 
 describe('readFacts (workforce-facts.csv)', () => {
-  it('reads every row of the data file, each as stated, hedges kept', () => {
+  it('reads every row of the data file, every statement standing on its cited line', () => {
     const problems: DataProblem[] = [];
     const facts = readFacts(DATA_FILE, problems);
     expect(problems).toEqual([]);
     expect(facts).toHaveLength(readFileSync(DATA_FILE, 'utf8').trim().split('\n').length - 1);
-    expect(facts[0]).toEqual({
-      id: 'workforce.QJM.1',
-      stp_code: 'QJM',
-      kind: 'VACANCY_RATE',
-      value: '9',
-      unit: 'PERCENT',
-      qualifier: '≈',
-      statement: 'high vacancy rate ≈ 9%',
-      source_document: 'seeds/000_647e8cd618725ea4.txt',
-      source_line: 34,
-    });
+    expect(facts[0]?.id).toBe(FIRST.split(',')[0]);
   });
 
   it('reports a bad value by file:line [column]', () => {
@@ -42,7 +32,7 @@ describe('readFacts (workforce-facts.csv)', () => {
   });
 
   it('reports a statement that does not stand on its cited line', () => {
-    const { facts, problems } = read(FIRST.replace(/,34$/, ',33'));
+    const { facts, problems } = read(FIRST.replace(/,(\d+)$/, (_, line: string) => `,${Number(line) + 1}`));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^file:2 \[statement\]: citation does not hold/);
     // the row still parses: the caller throws on any problem before loading
@@ -50,14 +40,16 @@ describe('readFacts (workforce-facts.csv)', () => {
   });
 
   it('reports a duplicate id', () => {
-    expect(read(FIRST, FIRST).problems).toEqual([
-      expect.stringMatching(/^file:3 \[id\]: duplicate key \["workforce\.QJM\.1"\], first on line 2$/),
-    ]);
+    const id = FIRST.split(',')[0];
+    expect(read(FIRST, FIRST).problems).toEqual([`file:3 [id]: duplicate key ["${id}"], first on line 2`]);
   });
 
   it('reports a column the table does not have once, on line 1 (zod alone would drop it)', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'workforce-facts-')), DATA_FILES.facts);
-    writeFileSync(path, `${HEADER.replace('qualifier', 'qualifer')}\n${FIRST}\n${FIRST.replace('.1,', '.9,')}\n`);
+    writeFileSync(
+      path,
+      `${HEADER.replace('qualifier', 'qualifer')}\n${FIRST}\n${FIRST.replace(/^[^,]+,/, 'workforce.other.1,')}\n`,
+    );
     const problems: DataProblem[] = [];
     readFacts(path, problems);
     expect(problems.filter((p) => p.column === 'qualifer').map((p) => p.line)).toEqual([1]);

@@ -1,12 +1,21 @@
 import { builder } from '../builder.js';
 import { factsByIds } from '../db/repository.js';
 import type { __Name__Fact } from '../db/types.js';
-import { factsByStp } from './loaders.js';
+import { StpRef } from './refs.js';
 
 // Hedges that make a stated number an estimate. "average" is not one: it states a mean, not a guess.
-const APPROXIMATE_HEDGES = new Set(['≈', '~', 'about', 'approximately', 'around', 'circa', 'c.', 'roughly', 'nearly', 'almost']);
-
-const StpRef = builder.externalRef('Stp', builder.selection<{ code: string }>('code'));
+const APPROXIMATE_HEDGES = new Set([
+  '≈',
+  '~',
+  'about',
+  'approximately',
+  'around',
+  'circa',
+  'c.',
+  'roughly',
+  'nearly',
+  'almost',
+]);
 
 export const __Name__FactRef = builder.loadableObject('__Name__Fact', {
   description: 'A __name__ fact a source states, with the words that state it. Values are never corrected.',
@@ -17,9 +26,17 @@ export const __Name__FactRef = builder.loadableObject('__Name__Fact', {
     id: t.exposeID('id', { nullable: false }),
     stp: t.field({ type: StpRef, nullable: false, resolve: (f) => ({ code: f.stp_code }) }),
     kind: t.exposeString('kind', { nullable: false }),
-    value: t.field({ type: 'Decimal', nullable: true, description: 'As stated; null where the source states no number.', resolve: (f) => f.value }),
+    value: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'As stated; null where the source states no number.',
+      resolve: (f) => f.value,
+    }),
     unit: t.exposeString('unit', { nullable: true }),
-    qualifier: t.exposeString('qualifier', { nullable: true, description: 'How the source hedges the value, e.g. "≈" or "average".' }),
+    qualifier: t.exposeString('qualifier', {
+      nullable: true,
+      description: 'How the source hedges the value, e.g. "≈" or "average".',
+    }),
     approximate: t.boolean({
       nullable: false,
       description: 'True where the source states the value as approximate ("≈", "about", "circa"); an average is not.',
@@ -37,16 +54,4 @@ export const __Name__FactRef = builder.loadableObject('__Name__Fact', {
 builder.asEntity(__Name__FactRef, {
   key: builder.selection<{ id: string }>('id'),
   resolveReference: (ref) => ref.id,
-});
-
-StpRef.implement({
-  fields: (t) => ({
-    code: t.exposeID('code', { nullable: false }),
-    __camel__Facts: t.field({
-      type: [__Name__FactRef],
-      nullable: false,
-      description: 'The __name__ facts the sources state for this STP, in id order.',
-      resolve: (stp, _, ctx) => factsByStp(ctx).load(stp.code),
-    }),
-  }),
 });
