@@ -14,6 +14,7 @@ export * from './errors.js';
 export * from './loader.js';
 export * from './loaders.js';
 export * from './migrate.js';
+export * from './migration-files.js';
 export * from './observability.js';
 export * from './seed.js';
 export * from './server.js';
