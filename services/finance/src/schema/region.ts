@@ -2,9 +2,10 @@ import { type FlagShape, HubScope, requireScope } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { add, compare } from '../domain/decimal.js';
 import type { RegionFact, StpFinance } from '../db/types.js';
-import { FinancialGapRef, perHead } from './finance.js';
+import { FinancialGapRef } from './finance.js';
 import { financeByStp, regionFactsByRegion } from './loaders.js';
 import { RegionRef, RegionSnapshotRef, StpRef } from './refs.js';
+import { perHead } from './stp.js';
 
 const RegionFactRef = builder.objectRef<RegionFact>('RegionFact').implement({
   description:
