@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { printSchema, Supergraph } from '@apollo/federation-internals';
 import { buildSchema, type DocumentNode, execute, type GraphQLFieldResolver, parse, validate } from 'graphql';
 import { sql, type Kysely } from 'kysely';
+import { SOURCE } from '@nhs-hub/kit';
 import { SUPERGRAPH_PATH } from '../gateway/src/config.js';
 
 export interface MonolithSchemas {
@@ -13,7 +14,7 @@ export interface MonolithSchemas {
   finance: string;
 }
 
-const TRACKER = 'seeds/002_5ca6f18803646174.txt';
+const { TRACKER } = SOURCE;
 
 /**
  * The ceiling the gateway is measured against: ONE GraphQL server, in one process, over the same

@@ -4,7 +4,7 @@
 import './quiet.js';
 import '@nhs-hub/kit/telemetry';
 import { readFileSync } from 'node:fs';
-import { openDatabase } from '@nhs-hub/kit';
+import { openDatabase, readEnvVars } from '@nhs-hub/kit';
 import { startApolloGateway } from '@nhs-hub/kit/apollo-gateway';
 import { startGateway } from '@nhs-hub/kit/gateway';
 import { startHiveJs } from './hive-js.js';
@@ -21,7 +21,7 @@ if (kind === 'hub' || kind === 'hub-cache') {
 } else if (kind === 'hive-js') {
   url = await startHiveJs(supergraphSdl);
 } else if (kind === 'monolith') {
-  const database = await openDatabase({ url: process.env.DATABASE_URL });
+  const database = await openDatabase({ url: readEnvVars(['DATABASE_URL']).DATABASE_URL });
   url = (await startMonolith(database.root, JSON.parse(process.env.BENCH_MONOLITH_SCHEMAS ?? '{}'))).url;
 } else {
   throw new Error(`unknown peer ${kind}`);

@@ -9,18 +9,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { portOf, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
 
-const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const TARGETS = { unchanged: 3, fresh: 6 } as const;
 const query = readFileSync(join(REPO_ROOT, 'schema/operations/StpOverview.graphql'), 'utf8');
-const ports = [
-  4000,
-  ...(
-    JSON.parse(readFileSync(join(REPO_ROOT, 'schema/subgraphs.json'), 'utf8')) as { subgraphs: { url: string }[] }
-  ).subgraphs.map((s) => Number(new URL(s.url).port)),
-];
+const ports = [4000, ...readGraphConfig().map(portOf)];
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -8,12 +8,13 @@
 import { execSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { readEnvVars } from '@nhs-hub/kit/env';
 import { findNginx } from '../packages/topology/src/nginx.js';
 import { REPO_ROOT, spawnService, subgraphScript } from '../packages/topology/src/processes.js';
 import { dropSchemas, throwAwayName } from '../packages/topology/src/postgres.js';
 import { runTopology, TOPOLOGY_QUERY } from '../packages/topology/src/topology.js';
 
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const databaseUrl = readEnvVars(['DATABASE_URL']).DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLIENTS = Number(process.env.TOPOLOGY_CLIENTS ?? 20);
 const SECONDS = Number(process.env.TOPOLOGY_SECONDS ?? 20);
 const TARGET_BACK_MS = 5000;

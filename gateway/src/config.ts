@@ -1,30 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { SubgraphDefinition } from '@nhs-hub/kit';
-import { z } from 'zod';
+import { GRAPH_CONFIG_PATH, REPO_ROOT, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CONFIG_PATH = `${REPO_ROOT}schema/subgraphs.json`;
+// The repository's root and its one list of subgraphs are the kit's; re-exported for the gateway's modules.
+export { GRAPH_CONFIG_PATH as CONFIG_PATH, REPO_ROOT, readGraphConfig, type SubgraphEntry };
 export const SUPERGRAPH_PATH = `${REPO_ROOT}schema/supergraph.graphql`;
-
-const SubgraphEntry = z.object({
-  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower-case letters, digits and _'),
-  url: z.url(),
-  sdl: z.string().endsWith('.graphql'),
-  package: z.string().startsWith('@nhs-hub/'),
-});
-const GraphConfig = z.object({ subgraphs: z.array(SubgraphEntry).min(1) });
-
-export type SubgraphEntry = z.infer<typeof SubgraphEntry>;
-
-export function readGraphConfig(path: string = CONFIG_PATH): SubgraphEntry[] {
-  const parsed = GraphConfig.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new Error(`Invalid ${path}: ${z.prettifyError(parsed.error)}`);
-  const names = parsed.data.subgraphs.map((s) => s.name);
-  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate) throw new Error(`Invalid ${path}: subgraph '${duplicate}' is listed twice`);
-  return parsed.data.subgraphs;
-}
 
 /** Loads a subgraph's definition from its workspace package (`export const subgraph`). */
 export async function loadSubgraph(entry: SubgraphEntry): Promise<SubgraphDefinition<unknown>> {

@@ -1,6 +1,6 @@
 import '@nhs-hub/kit/telemetry';
 import { readFileSync } from 'node:fs';
-import { readEnv } from '@nhs-hub/kit/env';
+import { readEnv, subgraphUrlOverrides } from '@nhs-hub/kit/env';
 import { gatewaySettingsFromEnv, startGateway, subgraphsOf } from '@nhs-hub/kit/gateway';
 import { SUPERGRAPH_PATH } from './config.js';
 import { explorerFromEnv } from './explorer.js';
@@ -10,11 +10,7 @@ import { explorerFromEnv } from './explorer.js';
 // at the URL composed into it unless SUBGRAPH_<NAME>_URL overrides it (e.g. SUBGRAPH_GEOGRAPHY_URL).
 const env = readEnv();
 const supergraphSdl = readFileSync(env.HUB_SUPERGRAPH_PATH ?? SUPERGRAPH_PATH, 'utf8');
-const subgraphUrls: Record<string, string> = {};
-for (const name of Object.keys(subgraphsOf(supergraphSdl))) {
-  const override = process.env[`SUBGRAPH_${name.toUpperCase()}_URL`];
-  if (override) subgraphUrls[name] = override;
-}
+const subgraphUrls = subgraphUrlOverrides(Object.keys(subgraphsOf(supergraphSdl)));
 const gateway = await startGateway({
   supergraphSdl,
   port: env.PORT ?? 4000,

@@ -1,6 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT } from '@nhs-hub/kit/repo';
 
 /**
  * What the production image holds besides node_modules: the lock file and every workspace's
@@ -11,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  * The Dockerfile's build stage runs this to assemble /out, and infra/tests/image.test.ts runs the
  * same function to build the same tree from a clean checkout: one definition of the image's content.
  */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { REPO_ROOT };
 
 const TOP_LEVEL = [
   'package.json',

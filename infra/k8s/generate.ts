@@ -1,6 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
@@ -9,6 +9,7 @@ import type { IContainer, IEnvVar, IPodSpec } from 'kubernetes-models/v1';
 import { Service } from 'kubernetes-models/v1/Service';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { stringify } from 'yaml';
+import { portOf, REPO_ROOT, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
 
 /**
  * Writes the kustomize base (infra/k8s/base/) from schema/subgraphs.json, as `npm run compose`
@@ -19,7 +20,7 @@ import { stringify } from 'yaml';
  *
  *   npm run k8s:generate -w @nhs-hub/infra
  */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { portOf, REPO_ROOT, type SubgraphEntry };
 export const K8S_ROOT = join(REPO_ROOT, 'infra/k8s');
 export const BASE_DIR = join(K8S_ROOT, 'base');
 
@@ -36,17 +37,7 @@ export const dbSecret = (name: string) => `hub-db-${name}`;
 /** The Postgres role and schema of a subgraph: its name (its HUB_SCHEMA default). */
 export const roleOf = (name: string) => name;
 
-export interface SubgraphEntry {
-  readonly name: string;
-  readonly url: string;
-}
-
-export function readSubgraphs(): SubgraphEntry[] {
-  return (JSON.parse(readFileSync(join(REPO_ROOT, 'schema/subgraphs.json'), 'utf8')) as { subgraphs: SubgraphEntry[] })
-    .subgraphs;
-}
-
-export const portOf = (entry: SubgraphEntry) => Number(new URL(entry.url).port);
+export const readSubgraphs = (): SubgraphEntry[] => readGraphConfig();
 
 const labels = (name: string, component: string) => ({
   'app.kubernetes.io/name': name,

@@ -1,5 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { createRemoteJWKSet, errors as joseErrors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { type HubEnv, readEnvVars } from './env.js';
+import { HubErrorCode, hubError } from './errors.js';
 
 /**
  * Scopes the hub grants. Public data needs none; a restricted field names the scope it needs, and
@@ -35,30 +37,39 @@ export interface JwtSettings {
   readonly clockToleranceSeconds?: number | undefined;
 }
 
-export function jwtSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): JwtSettings {
-  const skew = env.HUB_JWT_CLOCK_SKEW_SECONDS;
+const JWT_ENV_KEYS = [
+  'HUB_JWT_SECRET',
+  'HUB_JWT_ISSUER',
+  'HUB_JWT_AUDIENCE',
+  'HUB_JWT_JWKS_URL',
+  'HUB_JWT_CLOCK_SKEW_SECONDS',
+] as const satisfies readonly (keyof HubEnv)[];
+
+export type JwtEnv = Pick<HubEnv, (typeof JWT_ENV_KEYS)[number]>;
+
+/** Read per request, not once: tests (and a hub embedding the kit) set the secret after import. */
+export function jwtSettingsFromEnv(env: JwtEnv = readEnvVars(JWT_ENV_KEYS)): JwtSettings {
   return {
     secret: env.HUB_JWT_SECRET,
     issuer: env.HUB_JWT_ISSUER,
     audience: env.HUB_JWT_AUDIENCE,
     jwksUrl: env.HUB_JWT_JWKS_URL,
-    clockToleranceSeconds: skew === undefined ? undefined : Number(skew),
+    clockToleranceSeconds: env.HUB_JWT_CLOCK_SKEW_SECONDS,
   };
 }
 
 function unauthenticated(reason: string): GraphQLError {
-  return new GraphQLError(`Invalid bearer token: ${reason}`, {
-    extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+  return hubError(`Invalid bearer token: ${reason}`, HubErrorCode.UNAUTHENTICATED, {
+    extensions: { http: { status: 401 } },
   });
 }
 
 /** The token may be fine; the keys to check it with could not be fetched. Retrying later can succeed. */
 function keysUnavailable(detail: string): GraphQLError {
-  return new GraphQLError(
+  return hubError(
     `Cannot verify bearer tokens right now: the identity provider's signing keys are unavailable (${detail}). Retry shortly.`,
-    {
-      extensions: { code: 'IDENTITY_PROVIDER_UNAVAILABLE', http: { status: 503 } },
-    },
+    HubErrorCode.IDENTITY_PROVIDER_UNAVAILABLE,
+    { extensions: { http: { status: 503 } } },
   );
 }
 
@@ -167,10 +178,11 @@ export async function authenticate(
 /** Throws FORBIDDEN unless the caller holds `scope`; the rest of the query still answers. */
 export function requireScope(auth: HubAuth, scope: HubScope, field: string): void {
   if (auth.scopes.has(scope)) return;
-  throw new GraphQLError(
+  throw hubError(
     auth.subject === null
       ? `${field} needs a bearer token with scope "${scope}"`
       : `${field} needs scope "${scope}", which this token does not grant`,
-    { extensions: { code: 'FORBIDDEN', requiredScope: scope } },
+    HubErrorCode.FORBIDDEN,
+    { extensions: { requiredScope: scope } },
   );
 }

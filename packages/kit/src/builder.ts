@@ -11,6 +11,7 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, type GraphQLSchema, Kind } from 'graphql';
 import type { Kysely } from 'kysely';
 import type { HubAuth } from './auth.js';
+import { HubErrorCode, hubError } from './errors.js';
 import { type Citation, type SourceDocument, sourceDocument } from './sources.js';
 
 /** Per-request context: a fresh object per request, so DataLoader caches never outlive one request. */
@@ -30,6 +31,8 @@ export interface FlagShape {
 
 export interface HubSchemaTypes<DB> {
   Context: HubContext<DB>;
+  /** Fields are non-null unless they say `nullable: true`: most of the graph's fields always have a value. */
+  DefaultFieldNullability: false;
   Scalars: {
     ID: { Input: string; Output: string };
     Date: { Input: string; Output: string };
@@ -47,16 +50,14 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
 
 export function parseIsoDate(value: unknown): string {
   if (typeof value !== 'string' || !ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw new GraphQLError(
+    throw hubError(
       `Date must be an ISO 8601 calendar date such as "2018-06-01"; got ${JSON.stringify(value)}`,
-      {
-        extensions: { code: 'BAD_USER_INPUT' },
-      },
+      HubErrorCode.BAD_USER_INPUT,
     );
   }
   // Date.parse rolls 2018-02-30 over to March; a round trip catches it.
   if (new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
-    throw new GraphQLError(`Date ${JSON.stringify(value)} does not exist`, { extensions: { code: 'BAD_USER_INPUT' } });
+    throw hubError(`Date ${JSON.stringify(value)} does not exist`, HubErrorCode.BAD_USER_INPUT);
   }
   return value;
 }
@@ -69,6 +70,7 @@ export function parseIsoDate(value: unknown): string {
 export function createSubgraphBuilder<DB>() {
   const builder = new SchemaBuilder<HubSchemaTypes<DB>>({
     plugins: [DirectivesPlugin, DataloaderPlugin, FederationPlugin],
+    defaultFieldNullability: false,
   });
 
   builder.queryType({});
@@ -95,9 +97,9 @@ export function createSubgraphBuilder<DB>() {
     shareable: true,
     description: 'A document the hub reads figures from, copied verbatim into infra/sources/.',
     fields: (t) => ({
-      file: t.exposeString('file', { nullable: false, description: 'Path under infra/sources/.' }),
-      title: t.exposeString('title', { nullable: false }),
-      publisher: t.exposeString('publisher', { nullable: false }),
+      file: t.exposeString('file', { description: 'Path under infra/sources/.' }),
+      title: t.exposeString('title'),
+      publisher: t.exposeString('publisher'),
       published: t.exposeString('published', {
         nullable: true,
         description: 'ISO 8601 date, or the partial date (year or year-month) the document supports.',
@@ -109,10 +111,9 @@ export function createSubgraphBuilder<DB>() {
     shareable: true,
     description: 'Where a fact was read: the document, the line (1-based) and the verbatim text on that line.',
     fields: (t) => ({
-      document: t.field({ type: 'SourceDocument', nullable: false, resolve: (c) => sourceDocument(c.document) }),
-      line: t.exposeInt('line', { nullable: false }),
+      document: t.field({ type: 'SourceDocument', resolve: (c) => sourceDocument(c.document) }),
+      line: t.exposeInt('line'),
       text: t.exposeString('text', {
-        nullable: false,
         description: 'Verbatim text of the source line (or the part of it that states the fact).',
       }),
     }),
@@ -124,15 +125,17 @@ export function createSubgraphBuilder<DB>() {
       'A contradiction, gap or assumption in the sources, kept beside the figure it concerns. Figures are never corrected; they are flagged.',
     fields: (t) => ({
       code: t.exposeString('code', {
-        nullable: false,
         description: 'Stable code, e.g. SUM_MISMATCH, SAVINGS_EXCEED_GAP, UNIT_MISSING, DUPLICATED_FIGURE, INFERRED.',
       }),
-      explanation: t.exposeString('explanation', { nullable: false }),
+      explanation: t.exposeString('explanation'),
     }),
   });
 
   return builder;
 }
+
+/** The builder's full type set (Pothos defaults filled in), for helpers typed against any subgraph's builder. */
+export type HubTypes<DB = unknown> = PothosSchemaTypes.ExtendDefaultTypes<HubSchemaTypes<DB>>;
 
 export type HubBuilder<DB = unknown> = ReturnType<typeof createSubgraphBuilder<DB>>;
 

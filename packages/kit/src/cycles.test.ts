@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import madge from 'madge';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './data.js';
+import { REPO_ROOT } from './repo.js';
 
 /** Every TypeScript module of the hub, as madge resolves them (tsconfig paths, `.js` -> `.ts`). */
 async function cyclesUnder(root: string, folders: readonly string[]): Promise<{ cycles: string[][]; modules: number }> {

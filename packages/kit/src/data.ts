@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import type { z } from 'zod';
+import { REPO_ROOT } from './repo.js';
 import { type Citation, checkCitation } from './sources.js';
-
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** One problem in a data file, located the way an editor jumps to it. */
 export interface DataProblem {

@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { type PgliteLock, lockPgliteDataDir } from './pglite-lock.js';
+import { REPO_ROOT } from './repo.js';
 import { retryingPool } from './pg-retry.js';
 import { SqlCounter, SqlCounterPlugin } from './sql-counter.js';
 
@@ -126,14 +126,6 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
 }
 
 /**
- * An in-memory PGlite spends most of its start-up in initdb. The first start saves the freshly
- * initialised, still empty cluster under node_modules/.cache; later starts (and every test file)
- * load it instead, which takes a fraction of the time. The cache is keyed by the PGlite version and
- * holds no data of ours, so it can never serve stale rows.
- */
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-/**
  * Where `npm start` keeps its embedded database. On disk, because a PGlite cluster in memory holds
  * every page in the JS heap as well (hundreds of MB); an existing on-disk cluster opens in a
  * fraction of a second and stays small. The seed step replaces its rows at every start, so the data
@@ -141,6 +133,12 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
  */
 export const DEFAULT_PGLITE_DATA_DIR = `${REPO_ROOT}.pglite/hub`;
 
+/**
+ * An in-memory PGlite spends most of its start-up in initdb. The first start saves the freshly
+ * initialised, still empty cluster under node_modules/.cache; later starts (and every test file)
+ * load it instead, which takes a fraction of the time. The cache is keyed by the PGlite version and
+ * holds no data of ours, so it can never serve stale rows.
+ */
 function templatePath(): string | null {
   try {
     const { version } = JSON.parse(

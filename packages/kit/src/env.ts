@@ -45,7 +45,8 @@ const EnvSchema = z.object({
   HUB_GATEWAY_URL: z.url().optional(),
   /** A bearer token with scope hub:cache:purge, for a load or seed to purge the cache when it cannot mint one. */
   HUB_ADMIN_TOKEN: z.string().min(1).optional(),
-  LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** Unset: info, or silent under test. */
+  LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug', 'trace']).optional(),
   /**
    * Browser origins allowed to call the gateway (CORS), comma-separated exact origins such as
    * https://tools.england.nhs.uk. Unset: none in production, any localhost port in development.
@@ -94,11 +95,61 @@ export function isHubEnvKey(key: string): boolean {
 
 export type HubEnv = z.infer<typeof EnvSchema>;
 
+function invalid(error: z.ZodError): Error {
+  const problems = error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+  return new Error(`Invalid environment:\n${problems}`);
+}
+
 export function readEnv(source: NodeJS.ProcessEnv = process.env): HubEnv {
   const parsed = EnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`Invalid environment:\n${problems}`);
-  }
+  if (!parsed.success) throw invalid(parsed.error);
   return parsed.data;
+}
+
+const pickedSchemas = new Map<string, z.ZodType>();
+
+/**
+ * Some variables, validated exactly as readEnv() validates them, without failing on the others.
+ * For code that runs on every request or at import (logging, token checks): it must follow the
+ * variables as they are now (tests set them after import) and must not refuse to log because an
+ * unrelated variable is wrong, which start-up's readEnv() reports anyway.
+ */
+export function readEnvVars<K extends keyof HubEnv>(
+  keys: readonly K[],
+  source: NodeJS.ProcessEnv = process.env,
+): Pick<HubEnv, K> {
+  const id = keys.join(',');
+  let schema = pickedSchemas.get(id);
+  if (!schema) {
+    const shape: Partial<Record<keyof HubEnv, z.ZodType>> = {};
+    for (const key of keys) shape[key] = EnvSchema.shape[key];
+    schema = z.object(shape);
+    pickedSchemas.set(id, schema);
+  }
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) throw invalid(parsed.error);
+  // The picked shape is EnvSchema's own for these keys, so its output is HubEnv's for them.
+  return parsed.data as Pick<HubEnv, K>;
+}
+
+/**
+ * The SUBGRAPH_<NAME>_URL overrides set for the given subgraph names (a gateway calls subgraph
+ * <name> there instead of the URL composed into its supergraph), each validated as a URL.
+ */
+export function subgraphUrlOverrides(
+  names: readonly string[],
+  source: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const urls: Record<string, string> = {};
+  const problems: z.core.$ZodIssue[] = [];
+  for (const name of names) {
+    const key = `SUBGRAPH_${name.toUpperCase()}_URL`;
+    const value = source[key];
+    if (!value) continue;
+    const parsed = z.url().safeParse(value);
+    if (parsed.success) urls[name] = parsed.data;
+    else problems.push(...parsed.error.issues.map((issue) => ({ ...issue, path: [key] })));
+  }
+  if (problems.length > 0) throw invalid(new z.ZodError(problems));
+  return urls;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify } from 'csv-stringify/sync';
 import { sendJson } from './server.js';
+import { HubErrorCode } from './errors.js';
 
 /**
  * File exports for directors' tools (Excel, Power BI, scripts pull files, not GraphQL):
@@ -311,12 +312,16 @@ class ExportError extends Error {
 function failed(errors: NonNullable<ExportGraphQLResult<unknown>['errors']>): ExportError {
   const codes = errors.map((e) => String(e.extensions?.code ?? ''));
   const message = errors.map((e) => e.message).join('; ');
-  if (codes.includes('NOT_FOUND')) return new ExportError(404, message, 'NOT_FOUND');
-  if (codes.includes('BAD_USER_INPUT') || codes.includes('GRAPHQL_VALIDATION_FAILED'))
-    return new ExportError(400, message, 'BAD_USER_INPUT');
-  if (codes.includes('UNAUTHENTICATED')) return new ExportError(401, message, 'UNAUTHENTICATED');
-  if (codes.includes('FORBIDDEN')) return new ExportError(403, message, 'FORBIDDEN');
-  return new ExportError(502, `The export could not be completed: ${message}`, codes[0] || 'INTERNAL_SERVER_ERROR');
+  if (codes.includes(HubErrorCode.NOT_FOUND)) return new ExportError(404, message, HubErrorCode.NOT_FOUND);
+  if (codes.includes(HubErrorCode.BAD_USER_INPUT) || codes.includes(HubErrorCode.GRAPHQL_VALIDATION_FAILED))
+    return new ExportError(400, message, HubErrorCode.BAD_USER_INPUT);
+  if (codes.includes(HubErrorCode.UNAUTHENTICATED)) return new ExportError(401, message, HubErrorCode.UNAUTHENTICATED);
+  if (codes.includes(HubErrorCode.FORBIDDEN)) return new ExportError(403, message, HubErrorCode.FORBIDDEN);
+  return new ExportError(
+    502,
+    `The export could not be completed: ${message}`,
+    codes[0] || HubErrorCode.INTERNAL_SERVER_ERROR,
+  );
 }
 
 function send(res: ServerResponse, format: 'csv' | 'json', fileStem: string, csv: () => string, json: unknown): void {
@@ -344,14 +349,18 @@ export async function handleExport(
   try {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
-      throw new ExportError(405, `Exports are read with GET; ${req.method} is not allowed`, 'METHOD_NOT_ALLOWED');
+      throw new ExportError(
+        405,
+        `Exports are read with GET; ${req.method} is not allowed`,
+        HubErrorCode.METHOD_NOT_ALLOWED,
+      );
     }
     const asOfParam = url.searchParams.get('asOf');
     if (asOfParam !== null && !isIsoDate(asOfParam)) {
       throw new ExportError(
         400,
         `asOf must be an ISO 8601 calendar date (YYYY-MM-DD); got "${asOfParam}"`,
-        'BAD_USER_INPUT',
+        HubErrorCode.BAD_USER_INPUT,
       );
     }
     const stps = /^\/exports\/stps\.(csv|json)$/.exec(url.pathname);
@@ -371,7 +380,7 @@ export async function handleExport(
         throw new ExportError(
           502,
           `The export holds ${nodes.length} of ${page.totalCount} STPs; the data changed while it was read, try again`,
-          'INCOMPLETE',
+          HubErrorCode.INCOMPLETE,
         );
       const rows = stpRows({ stps: { ...page, nodes } }, asOf);
       return send(res, format, `nhs-stps-${asOf}`, () => toCsv(STP_COLUMNS, rows), { asOf, stps: rows });
@@ -382,7 +391,9 @@ export async function handleExport(
       const format = region[2] as 'csv' | 'json';
       const result = await execute<ExportRegionStpsData>(EXPORT_DOCUMENTS.regionStps, { code, asOf: asOfParam });
       if (result.errors?.length || !result.data?.regionSnapshot)
-        throw failed(result.errors ?? [{ message: `No region "${code}"`, extensions: { code: 'NOT_FOUND' } }]);
+        throw failed(
+          result.errors ?? [{ message: `No region "${code}"`, extensions: { code: HubErrorCode.NOT_FOUND } }],
+        );
       const snapshot = result.data.regionSnapshot;
       const rows = regionRows(snapshot);
       return send(
@@ -402,7 +413,7 @@ export async function handleExport(
     throw new ExportError(
       404,
       `No export at ${url.pathname}; see /exports/stps.csv and /exports/regions/{code}/stps.csv (or .json)`,
-      'NOT_FOUND',
+      HubErrorCode.NOT_FOUND,
     );
   } catch (error) {
     if (!(error instanceof ExportError)) throw error;

@@ -1,6 +1,7 @@
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { QUERY_LIMIT_ADVICE } from './query-limits.js';
 import { isProduction } from './observability.js';
+import { HubErrorCode } from './errors.js';
 
 type Extensions = Record<string, unknown> & { code?: unknown; http?: { status?: number } };
 
@@ -29,46 +30,46 @@ export function formatGatewayError(
     const advice = QUERY_LIMIT_ADVICE[kind as keyof typeof QUERY_LIMIT_ADVICE];
     const count = found === undefined ? `more than ${max}` : String(Math.ceil(Number(found)));
     message = `${advice.name} exceeded: ${count} ${advice.unit}, the limit is ${max}. ${advice.howToStayUnder}`;
-    extensions.code = 'QUERY_LIMIT_EXCEEDED';
+    extensions.code = HubErrorCode.QUERY_LIMIT_EXCEEDED;
     extensions.limit = advice.limit;
     extensions.max = Number(max);
     if (found !== undefined) extensions.found = Math.ceil(Number(found));
     extensions.http = { status: 400 };
   } else if (extensions.code === undefined && message.startsWith('Syntax Error:')) {
-    extensions.code = 'GRAPHQL_PARSE_FAILED';
+    extensions.code = HubErrorCode.GRAPHQL_PARSE_FAILED;
     extensions.http = { status: 400 };
-  } else if (extensions.code === 'GRAPHQL_VALIDATION_FAILED' && json.path) {
+  } else if (extensions.code === HubErrorCode.GRAPHQL_VALIDATION_FAILED && json.path) {
     // The gateway validated the document already; a subgraph refusing it at a path means a value
     // its scalars parse more strictly (a Date such as "2019-13-45"): the caller's input is wrong.
-    extensions.code = 'BAD_USER_INPUT';
+    extensions.code = HubErrorCode.BAD_USER_INPUT;
   } else if (extensions.code === undefined && extensions.http?.status === 400) {
-    extensions.code = 'GRAPHQL_VALIDATION_FAILED';
+    extensions.code = HubErrorCode.GRAPHQL_VALIDATION_FAILED;
   } else if (/^Could not determine what operation|^Must provide operation name/.test(message)) {
-    extensions.code = 'OPERATION_RESOLUTION_FAILURE';
+    extensions.code = HubErrorCode.OPERATION_RESOLUTION_FAILURE;
     extensions.http = { status: 400 };
     message = operationName
       ? `Unknown operation named ${JSON.stringify(operationName)}.`
       : 'Must provide an operation name when the document contains several operations.';
   } else if (!json.path && /^Variable "\$[^"]+" (got invalid value|of required type|of non-null type)/.test(message)) {
     // Variables that do not fit their declared types are the caller's input, refused before any subgraph is asked.
-    extensions.code = 'BAD_USER_INPUT';
+    extensions.code = HubErrorCode.BAD_USER_INPUT;
     extensions.http = { status: 400 };
   }
-  if (extensions.code === 'PERSISTED_QUERY_NOT_FOUND') {
+  if (extensions.code === HubErrorCode.PERSISTED_QUERY_NOT_FOUND) {
     // Apollo's convention, which every APQ client follows: 200, then the client sends the document.
     extensions.http = { status: 200 };
-  } else if (extensions.code === 'PERSISTED_QUERY_MISMATCH') {
+  } else if (extensions.code === HubErrorCode.PERSISTED_QUERY_MISMATCH) {
     message =
       'The document does not hash to the sha256Hash sent with it (persisted query mismatch): send the hash of exactly this document.';
     extensions.http = { status: 400 };
   }
-  const code = typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR';
+  const code = typeof extensions.code === 'string' ? extensions.code : HubErrorCode.INTERNAL_SERVER_ERROR;
   extensions.code = code;
   extensions.requestId = requestId;
   if (!isProduction()) return { ...json, message, extensions };
   // What a subgraph was sent and answered is for the hub's logs, not for callers.
   const { stacktrace: _s, exception: _e, request: _q, response: _r, ...kept } = extensions;
-  const internal = code === 'INTERNAL_SERVER_ERROR';
+  const internal = code === HubErrorCode.INTERNAL_SERVER_ERROR;
   return {
     message: internal ? 'Internal server error' : message,
     ...(json.locations ? { locations: json.locations } : {}),

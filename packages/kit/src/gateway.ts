@@ -23,6 +23,7 @@ import { subgraphFetch } from './subgraph-fetch.js';
 import { isProduction, rootLogger } from './observability.js';
 import { type RunningServer, sendJson, serve } from './server.js';
 import { EXPORT_PATHS, executeThrough, handleExport } from './exports.js';
+import { HubErrorCode } from './errors.js';
 
 export interface GatewayOptions {
   readonly supergraphSdl: string;
@@ -193,7 +194,7 @@ export const MaxStringLength: ValidationRule = (context) => ({
         {
           nodes: node,
           extensions: {
-            code: 'QUERY_LIMIT_EXCEEDED',
+            code: HubErrorCode.QUERY_LIMIT_EXCEEDED,
             limit: 'maxStringLength',
             max: QUERY_LIMITS.maxStringLength,
             found: node.value.length,
@@ -337,7 +338,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
             throw new GraphQLError(
               `Unsupported persisted query version ${JSON.stringify(persisted.version)}: this hub speaks version 1 (sha256Hash).`,
               {
-                extensions: { code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED', http: { status: 400 } },
+                extensions: { code: HubErrorCode.PERSISTED_QUERY_VERSION_NOT_SUPPORTED, http: { status: 400 } },
               },
             );
           }
@@ -398,7 +399,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         const status = (gql.extensions?.http as { status?: number } | undefined)?.status ?? 401;
         return sendJson(res, status, {
           errors: [
-            { message: gql.message, extensions: { code: gql.extensions?.code ?? 'UNAUTHENTICATED', requestId } },
+            {
+              message: gql.message,
+              extensions: { code: gql.extensions?.code ?? HubErrorCode.UNAUTHENTICATED, requestId },
+            },
           ],
         });
       }

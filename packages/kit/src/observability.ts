@@ -1,17 +1,21 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import { pino, type Logger } from 'pino';
+import { readEnvVars } from './env.js';
+import { HubErrorCode } from './errors.js';
 
-const level = process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' || process.env.VITEST ? 'silent' : 'info');
+const env = readEnvVars(['LOG_LEVEL', 'NODE_ENV']);
+// LOG_LEVEL unset: silent under test (VITEST is the test runner's own variable, not hub config).
+const level = env.LOG_LEVEL ?? (env.NODE_ENV === 'test' || process.env.VITEST ? 'silent' : 'info');
 // Hive Gateway's logger reads LOG_LEVEL too, whatever logger it is given, and throws on pino's
 // 'silent'. The hub's own logs are pino's (read above); Hive's are off, so 'error' changes nothing.
-if (process.env.LOG_LEVEL === 'silent') process.env.LOG_LEVEL = 'error';
+if (env.LOG_LEVEL === 'silent') process.env.LOG_LEVEL = 'error';
 
 /** Structured JSON logs, one logger per process; each service names itself in `service`. */
 export const rootLogger: Logger = pino({ level, base: { pid: process.pid } });
 
 export function isProduction(): boolean {
-  return process.env.NODE_ENV === 'production';
+  return readEnvVars(['NODE_ENV']).NODE_ENV === 'production';
 }
 
 /**
@@ -20,10 +24,11 @@ export function isProduction(): boolean {
  * Every error carries a stable `code`.
  */
 export function formatHubError(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : 'INTERNAL_SERVER_ERROR';
+  const code =
+    typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : HubErrorCode.INTERNAL_SERVER_ERROR;
   if (!isProduction()) return { ...formatted, extensions: { ...formatted.extensions, code } };
   const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
-  const internal = code === 'INTERNAL_SERVER_ERROR';
+  const internal = code === HubErrorCode.INTERNAL_SERVER_ERROR;
   return {
     message: internal ? 'Internal server error' : formatted.message,
     ...(formatted.locations ? { locations: formatted.locations } : {}),
@@ -54,7 +59,7 @@ export function requestLogPlugin<TContext extends BaseContext & { requestId: str
               requestId,
               operationName: request.operationName ?? null,
               durationMs: Math.round((performance.now() - started) * 10) / 10,
-              errors: errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR') ?? [],
+              errors: errors?.map((e) => e.extensions?.code ?? HubErrorCode.INTERNAL_SERVER_ERROR) ?? [],
             },
             'graphql request',
           );

@@ -8,6 +8,7 @@ import type { HubAuth } from './auth.js';
 import { rootLogger } from './observability.js';
 import { CACHE_PURGE_SCOPE, DEFAULT_REDIS_KEY_PREFIX, purgeChannel, purgeRedis } from './cache-purge.js';
 import { sendJson } from './server.js';
+import { HubErrorCode } from './errors.js';
 
 export interface CacheSettings {
   /** How long a cached answer lives unless purged first. */
@@ -167,7 +168,10 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
       if (req.method !== 'POST')
         return sendJson(res, 405, {
           errors: [
-            { message: 'POST to purge the response cache', extensions: { code: 'METHOD_NOT_ALLOWED', requestId } },
+            {
+              message: 'POST to purge the response cache',
+              extensions: { code: HubErrorCode.METHOD_NOT_ALLOWED, requestId },
+            },
           ],
         });
       const key = req.headers['x-hub-purge-key'];
@@ -178,7 +182,7 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
           errors: [
             {
               message: `Purging the response cache needs a bearer token with scope "${CACHE_PURGE_SCOPE}"`,
-              extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', requestId },
+              extensions: { code: status === 401 ? HubErrorCode.UNAUTHENTICATED : HubErrorCode.FORBIDDEN, requestId },
             },
           ],
         });
@@ -190,7 +194,7 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
             errors: [
               {
                 message: `Could not purge the response cache: ${(error as Error).message}`,
-                extensions: { code: 'CACHE_UNAVAILABLE', requestId },
+                extensions: { code: HubErrorCode.CACHE_UNAVAILABLE, requestId },
               },
             ],
           }),

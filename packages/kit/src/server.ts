@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
+import { HubErrorCode } from './errors.js';
 
 /**
  * What answers GraphQL requests once the shared front door (health, request id, body limit) has
@@ -55,7 +56,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent)
         sendJson(res, 500, {
-          errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+          errors: [{ message: 'Internal server error', extensions: { code: HubErrorCode.INTERNAL_SERVER_ERROR } }],
         });
       else res.end();
       console.error(`[${name}] request failed`, error);
@@ -95,7 +96,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       if (raw === null) {
         res.setHeader('connection', 'close');
         return sendJson(res, 413, {
-          errors: [{ message: `Request body exceeds ${maxBody} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+          errors: [
+            { message: `Request body exceeds ${maxBody} bytes`, extensions: { code: HubErrorCode.PAYLOAD_TOO_LARGE } },
+          ],
         });
       }
       body = raw;
@@ -166,7 +169,7 @@ export async function apolloHandler<TContext extends BaseContext>(
         body = raw.length > 0 ? JSON.parse(raw) : undefined;
       } catch {
         return sendJson(res, 400, {
-          errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+          errors: [{ message: 'Request body is not valid JSON', extensions: { code: HubErrorCode.BAD_REQUEST } }],
         });
       }
     }

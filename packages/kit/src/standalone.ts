@@ -1,6 +1,7 @@
 import { openDatabase } from './db.js';
 import { purgeGatewayCaches } from './cache-purge.js';
 import { type HubEnv, readEnv } from './env.js';
+import { subgraphPort } from './repo.js';
 import { prepareSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph-runtime.js';
 
 const SEED_MODE = { 'if-changed': 'if-changed', always: true, never: false } as const satisfies Record<
@@ -17,7 +18,8 @@ const SEED_MODE = { 'if-changed': 'if-changed', always: true, never: false } as 
  */
 export async function runStandalone<DB>(
   definition: SubgraphDefinition<DB>,
-  defaultPort: number,
+  /** @deprecated Ports live in schema/subgraphs.json; used only for a subgraph it does not list. */
+  defaultPort?: number,
   args: readonly string[] = process.argv.slice(2),
 ): Promise<void> {
   const command = args[0] ?? 'serve';
@@ -34,7 +36,7 @@ export async function runStandalone<DB>(
   const running = await startSubgraph(definition, {
     database,
     schemaName: env.HUB_SCHEMA,
-    port: env.PORT ?? defaultPort,
+    port: env.PORT ?? configuredPort(definition.name, defaultPort),
     host: env.HOST,
     // Replicas starting together must not all reseed: only when the data changed since the last seed.
     seed: SEED_MODE[env.HUB_SEED],
@@ -72,6 +74,13 @@ export async function runStandalone<DB>(
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** PORT when set; otherwise the port of the subgraph's URL in schema/subgraphs.json, the one place ports are written. */
+function configuredPort(name: string, fallback: number | undefined): number {
+  const port = subgraphPort(name) ?? fallback;
+  if (port === undefined) throw new Error(`${name} is not in schema/subgraphs.json and no PORT is set`);
+  return port;
 }
 
 async function migrateOnce<DB>(

@@ -1,16 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export { REPO_ROOT };
 
 /** The subgraph names, in the one list the gateway composes from. */
 export function subgraphNames(): string[] {
-  const config = JSON.parse(readFileSync(`${REPO_ROOT}schema/subgraphs.json`, 'utf8')) as {
-    subgraphs: { name: string }[];
-  };
-  return config.subgraphs.map((s) => s.name);
+  return readGraphConfig().map((s) => s.name);
 }
 
 export const subgraphScript = (name: string): string => `${REPO_ROOT}services/${name}/src/server.ts`;

@@ -1,4 +1,4 @@
 import { runStandalone } from '@nhs-hub/kit';
 import { subgraph } from './index.js';
 
-await runStandalone(subgraph, 4003);
+await runStandalone(subgraph);

@@ -1,9 +1,10 @@
+import { SOURCE } from '@nhs-hub/kit';
+
 /**
  * The documents and fact kinds finance reads and serves. The ETL validates data files against
  * them and the schema exposes them, so they live apart from both (neither imports the other).
  */
-export const TRACKER = 'seeds/002_5ca6f18803646174.txt';
-export const LINCOLNSHIRE = 'seeds/000_647e8cd618725ea4.txt';
+export const { TRACKER, LINCOLNSHIRE_PAPER: LINCOLNSHIRE } = SOURCE;
 export const HORIZON = '2020/21';
 
 export const GAP_KINDS = ['HEALTHCARE_GAP', 'SOCIAL_CARE_GAP', 'COMBINED_GAP'] as const;

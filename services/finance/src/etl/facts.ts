@@ -1,5 +1,6 @@
 import {
   type Citation,
+  citationOf,
   type DataProblem,
   displayPath,
   type FlagShape,
@@ -69,7 +70,7 @@ export function readFacts(dataDir: string, sections: ReadonlyMap<string, Section
     rows.map((r): { line: number; column: string; citation: Citation } => ({
       line: r.line,
       column: 'text',
-      citation: { document: r.value.document, line: r.value.line, text: r.value.text },
+      citation: citationOf(r.value, ''),
     })),
     problems,
   );

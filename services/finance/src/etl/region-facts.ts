@@ -1,4 +1,4 @@
-import { type DataProblem, displayPath, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, displayPath, readCsv, verifyCitations } from '@nhs-hub/kit';
 import { z } from 'zod';
 import { isDecimal, normalize } from '../domain/decimal.js';
 import type { NewRegionFact } from '../db/types.js';
@@ -34,7 +34,7 @@ export function readRegionFacts(dataDir: string, problems: DataProblem[]): NewRe
     rows.map((r) => ({
       line: r.line,
       column: 'text',
-      citation: { document: LINCOLNSHIRE, line: r.value.line, text: r.value.text },
+      citation: citationOf(r.value, '', LINCOLNSHIRE),
     })),
     problems,
   );

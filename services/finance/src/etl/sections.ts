@@ -1,4 +1,4 @@
-import { type DataProblem, displayPath, readCsv, sourceLines, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, displayPath, readCsv, sourceLines, verifyCitations } from '@nhs-hub/kit';
 import { z } from 'zod';
 import { TRACKER } from '../domain/kinds.js';
 import { DATA_FILES, dataPath, line, odsStp } from './files.js';
@@ -35,7 +35,7 @@ export function readSections(dataDir: string, problems: DataProblem[]): Map<stri
     rows.map((r) => ({
       line: r.line,
       column: 'heading_text',
-      citation: { document: TRACKER, line: r.value.heading_line, text: r.value.heading_text },
+      citation: citationOf(r.value, 'heading', TRACKER),
     })),
     problems,
   );

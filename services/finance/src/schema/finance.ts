@@ -1,4 +1,4 @@
-import { badInput } from '@nhs-hub/kit';
+import { citationOf, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { type FactOrder, type GapOrder, listFacts, listGaps } from '../db/repository.js';
 import type { CheckShape, FinancialFact, StpFinance } from '../db/types.js';
@@ -6,23 +6,20 @@ import { FACT_KINDS, isGapKind, TRACKER } from '../domain/kinds.js';
 import { factsByStp } from './loaders.js';
 import { StpRef } from './refs.js';
 
-const MAX_PAGE = 200;
-
 export const FinancialFactKindEnum = builder.enumType('FinancialFactKind', {
   description: 'What a financial line of an STP section states. NOTE lines carry no amount.',
   values: FACT_KINDS,
 });
 
-const citation = (f: FinancialFact) => ({ document: f.source_document, line: f.source_line, text: f.source_text });
+const citation = (f: FinancialFact) => citationOf(f);
 
 export const FinancialFactRef = builder.objectRef<FinancialFact>('FinancialFact').implement({
   description: 'One financial figure (or note) of an STP, as stated, with the line it was read from.',
   fields: (t) => ({
-    stpCode: t.exposeID('stp_code', { nullable: false }),
-    stp: t.field({ type: StpRef, nullable: false, resolve: (f) => ({ code: f.stp_code }) }),
+    stpCode: t.exposeID('stp_code'),
+    stp: t.field({ type: StpRef, resolve: (f) => ({ code: f.stp_code }) }),
     kind: t.field({
       type: FinancialFactKindEnum,
-      nullable: false,
       resolve: (f) => f.kind as (typeof FACT_KINDS)[number],
     }),
     amountGbpM: t.field({
@@ -36,9 +33,9 @@ export const FinancialFactRef = builder.objectRef<FinancialFact>('FinancialFact'
       nullable: true,
       description: 'The amount exactly as written, e.g. "£1.824 B" or "£749.8".',
     }),
-    text: t.exposeString('source_text', { nullable: false, description: 'The verbatim source line.' }),
-    source: t.field({ type: 'Source', nullable: false, resolve: citation }),
-    flags: t.field({ type: ['Flag'], nullable: false, resolve: (f) => f.flags }),
+    text: t.exposeString('source_text', { description: 'The verbatim source line.' }),
+    source: t.field({ type: 'Source', resolve: citation }),
+    flags: t.field({ type: ['Flag'], resolve: (f) => f.flags }),
   }),
 });
 
@@ -46,9 +43,9 @@ const CheckRef = builder.objectRef<CheckShape>('FinanceCheck').implement({
   description:
     'An arithmetic check the hub ran on a figure set, kept whether it holds or not; failures also appear as flags, and so does a check that holds only within the precision the figures are stated to (ROUNDING_DIFFERENCE).',
   fields: (t) => ({
-    code: t.exposeString('code', { nullable: false }),
-    holds: t.exposeBoolean('holds', { nullable: false }),
-    explanation: t.exposeString('explanation', { nullable: false }),
+    code: t.exposeString('code'),
+    holds: t.exposeBoolean('holds'),
+    explanation: t.exposeString('explanation'),
   }),
 });
 
@@ -64,11 +61,10 @@ export const FinancialGapRef = builder.objectRef<StpFinance>('FinancialGap').imp
   description:
     "An STP's financial gap by 2020/21 as the ABHI tracker states it (£ millions, exact), with savings, capital, the checks run on them and the flags raised. Figures are never corrected.",
   fields: (t) => ({
-    stpCode: t.exposeID('stp_code', { nullable: false }),
-    stp: t.field({ type: StpRef, nullable: false, resolve: (g) => ({ code: g.stp_code }) }),
-    trackerName: t.exposeString('tracker_name', { nullable: false }),
+    stpCode: t.exposeID('stp_code'),
+    stp: t.field({ type: StpRef, resolve: (g) => ({ code: g.stp_code }) }),
+    trackerName: t.exposeString('tracker_name'),
     horizon: t.exposeString('horizon', {
-      nullable: false,
       description: 'The year the gap is projected to: "2020/21".',
     }),
     healthcareGbpM: t.field({
@@ -98,24 +94,21 @@ export const FinancialGapRef = builder.objectRef<StpFinance>('FinancialGap').imp
     }),
     flags: t.field({
       type: ['Flag'],
-      nullable: false,
       description:
         'SUM_MISMATCH (parts and stated total apart beyond their stated precision), ROUNDING_DIFFERENCE (apart only within it: informational), SAVINGS_EXCEED_GAP, UNIT_MISSING, DUPLICATED_FIGURE ... on this figure set.',
       resolve: (g) => g.flags,
     }),
-    checks: t.field({ type: [CheckRef], nullable: false, resolve: (g) => g.checks }),
+    checks: t.field({ type: [CheckRef], resolve: (g) => g.checks }),
     sources: t.field({
       type: ['Source'],
-      nullable: false,
       description: 'The lines stating the healthcare, social care and combined gaps.',
       resolve: async (g, _, ctx) =>
         (await factsByStp(ctx).load(g.stp_code)).filter((f) => isGapKind(f.kind)).map(citation),
     }),
     sectionSource: t.field({
       type: 'Source',
-      nullable: false,
       description: "The tracker section's heading.",
-      resolve: (g) => ({ document: TRACKER, line: g.heading_line, text: g.heading_text }),
+      resolve: (g) => citationOf(g, 'heading', TRACKER),
     }),
   }),
 });
@@ -141,39 +134,21 @@ const FactFilterInput = builder.inputType('FinancialFactFilter', {
   }),
 });
 
-function page(first: number | null | undefined, offset: number | null | undefined) {
-  const limit = first ?? 50;
-  const skip = offset ?? 0;
-  if (limit < 0 || limit > MAX_PAGE) throw badInput(`first must be between 0 and ${MAX_PAGE}`, 'first');
-  if (skip < 0) throw badInput('offset must not be negative', 'offset');
-  return { limit, offset: skip };
-}
-
-const GapPageRef = builder
-  .objectRef<{ nodes: StpFinance[]; totalCount: number; offset: number }>('FinancialGapPage')
-  .implement({
-    fields: (t) => ({
-      nodes: t.field({ type: [FinancialGapRef], nullable: false, resolve: (p) => p.nodes }),
-      totalCount: t.exposeInt('totalCount', { nullable: false }),
-      hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
-    }),
-  });
+const GapPageRef = pageOf(builder, 'FinancialGapPage', FinancialGapRef);
 
 builder.queryFields((t) => ({
   financialGaps: t.field({
     type: GapPageRef,
-    nullable: false,
     description:
       "Rankings of the tracker's STPs by a stated figure (nulls last; ties by STP code). Per-head rankings need populations, which geography owns: see RegionSnapshot.financialSummary.rankings and Stp.gapPerHeadDerived.",
     args: {
       filter: t.arg({ type: GapFilterInput, required: false }),
       orderBy: t.arg({ type: GapOrderEnum, required: false, defaultValue: 'COMBINED_GAP' }),
       descending: t.arg.boolean({ required: false, defaultValue: true }),
-      first: t.arg.int({ required: false, defaultValue: 50 }),
-      offset: t.arg.int({ required: false, defaultValue: 0 }),
+      ...pageArgs(t.arg),
     },
     resolve: async (_, args, ctx) => {
-      const p = page(args.first, args.offset);
+      const p = pageWindow(args.first, args.offset);
       const { rows, totalCount } = await listGaps(ctx.db, args.filter ?? {}, {
         orderBy: (args.orderBy ?? 'COMBINED_GAP') as GapOrder,
         descending: args.descending ?? true,
@@ -184,21 +159,19 @@ builder.queryFields((t) => ({
   }),
   financialFacts: t.field({
     type: [FinancialFactRef],
-    nullable: false,
     description:
       'Financial facts across STPs, filterable by STP, kind and flag, sortable by amount (nulls last), STP or line.',
     args: {
       filter: t.arg({ type: FactFilterInput, required: false }),
       orderBy: t.arg({ type: FactOrderEnum, required: false, defaultValue: 'STP_CODE' }),
       descending: t.arg.boolean({ required: false, defaultValue: false }),
-      first: t.arg.int({ required: false, defaultValue: 50 }),
-      offset: t.arg.int({ required: false, defaultValue: 0 }),
+      ...pageArgs(t.arg),
     },
     resolve: (_, args, ctx) =>
       listFacts(ctx.db, args.filter ?? {}, {
         orderBy: (args.orderBy ?? 'STP_CODE') as FactOrder,
         descending: args.descending ?? false,
-        ...page(args.first, args.offset),
+        ...pageWindow(args.first, args.offset),
       }),
   }),
 }));

@@ -1,4 +1,4 @@
-import { type FlagShape, HubScope, requireScope } from '@nhs-hub/kit';
+import { citationOf, type FlagShape, HubScope, requireScope } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { add, compare } from '../domain/decimal.js';
 import type { RegionFact, StpFinance } from '../db/types.js';
@@ -12,31 +12,27 @@ const RegionFactRef = builder.objectRef<RegionFact>('RegionFact').implement({
     "A figure Annex A of the 9 May 2018 letter STATES for a proposed region (not derived by the hub). The proposed footprints differ from today's regions: see flags.",
   fields: (t) => ({
     label: t.exposeString('label', {
-      nullable: false,
       description: 'Verbatim row label, e.g. "Total 16/17 Provider Turnover (£M)".',
     }),
-    value: t.field({ type: 'Decimal', nullable: false, resolve: (f) => f.value }),
-    valueAsStated: t.exposeString('value_as_stated', { nullable: false }),
-    unit: t.exposeString('unit', { nullable: false, description: '"million people", "count" or "GBP million".' }),
+    value: t.field({ type: 'Decimal', resolve: (f) => f.value }),
+    valueAsStated: t.exposeString('value_as_stated'),
+    unit: t.exposeString('unit', { description: '"million people", "count" or "GBP million".' }),
     proposedRegionName: t.exposeString('proposed_region_name', {
-      nullable: false,
       description: '"Central & East" or "Midlands", as Annex A names it.',
     }),
     source: t.field({
       type: 'Source',
-      nullable: false,
-      resolve: (f) => ({ document: f.source_document, line: f.source_line, text: f.source_text }),
+      resolve: (f) => citationOf(f),
     }),
-    flags: t.field({ type: ['Flag'], nullable: false, resolve: (f) => f.flags }),
+    flags: t.field({ type: ['Flag'], resolve: (f) => f.flags }),
   }),
 });
 
 RegionRef.implement({
   fields: (t) => ({
-    code: t.exposeID('code', { nullable: false }),
+    code: t.exposeID('code'),
     statedFacts: t.field({
       type: [RegionFactRef],
-      nullable: false,
       description:
         'Annex A key facts stated for the proposed region this region grew from (Midlands Y60, East of England Y61); empty for other regions.',
       resolve: (region, _, ctx) => regionFactsByRegion(ctx).load(region.code.toUpperCase()),
@@ -59,11 +55,10 @@ const RankedRef = builder.objectRef<Ranked>('RegionFinanceRank').implement({
   description:
     "A member STP's place within its region by a stated figure or the derived gap per head (1 = largest; ties share a rank).",
   fields: (t) => ({
-    rank: t.exposeInt('rank', { nullable: false }),
-    stpCode: t.id({ nullable: false, resolve: (r) => r.gap.stp_code }),
+    rank: t.exposeInt('rank'),
+    stpCode: t.id({ resolve: (r) => r.gap.stp_code }),
     valueGbpM: t.field({
       type: 'Decimal',
-      nullable: false,
       description:
         'The stated figure ranked on (£M); for GAP_PER_HEAD, the stated combined gap the per-head figure comes from.',
       resolve: (r) => r.valueGbpM,
@@ -75,7 +70,7 @@ const RankedRef = builder.objectRef<Ranked>('RegionFinanceRank').implement({
         "DERIVED: the STP's stated combined gap x 1,000,000 / its population (geography), £ per person; null without either.",
       resolve: (r) => r.gbpPerPerson,
     }),
-    financialGap: t.field({ type: FinancialGapRef, nullable: false, resolve: (r) => r.gap }),
+    financialGap: t.field({ type: FinancialGapRef, resolve: (r) => r.gap }),
   }),
 });
 
@@ -161,13 +156,11 @@ const SummaryRef = builder.objectRef<Summary>('RegionFinancialSummary').implemen
       description: 'DERIVED: sum of stated proposed savings (£M) where stated.',
       resolve: (s) => total(s.gaps, 'proposed_savings_gbp_m'),
     }),
-    stpsWithGap: t.int({ nullable: false, resolve: (s) => s.gaps.filter((g) => g.combined_gbp_m !== null).length }),
+    stpsWithGap: t.int({ resolve: (s) => s.gaps.filter((g) => g.combined_gbp_m !== null).length }),
     stpsWithoutGap: t.int({
-      nullable: false,
       resolve: (s) => s.stpCodes.length - s.gaps.filter((g) => g.combined_gbp_m !== null).length,
     }),
     stpCodesWithoutGap: t.idList({
-      nullable: false,
       resolve: (s) => s.stpCodes.filter((c) => !s.gaps.some((g) => g.stp_code === c && g.combined_gbp_m !== null)),
     }),
     population: t.int({
@@ -188,7 +181,7 @@ const SummaryRef = builder.objectRef<Summary>('RegionFinancialSummary').implemen
         return sum && complete && s.population ? perHead(sum, s.population) : null;
       },
     }),
-    flags: t.field({ type: ['Flag'], nullable: false, resolve: summaryFlags }),
+    flags: t.field({ type: ['Flag'], resolve: summaryFlags }),
     rankings: t.field({
       type: [RankedRef],
       // Null (with a FORBIDDEN error) for callers without the scope; the rest of the summary answers.
@@ -216,17 +209,16 @@ const SummaryRef = builder.objectRef<Summary>('RegionFinancialSummary').implemen
 
 RegionSnapshotRef.implement({
   externalFields: (t) => ({
-    stpCodes: t.idList({ nullable: false }),
+    stpCodes: t.idList(),
     population: t.int({ nullable: true }),
-    populationIsComplete: t.boolean({ nullable: false }),
-    stps: t.field({ type: [StpRef], nullable: false }),
+    populationIsComplete: t.boolean(),
+    stps: t.field({ type: [StpRef] }),
   }),
   fields: (t) => ({
-    regionCode: t.exposeID('regionCode', { nullable: false }),
-    asOf: t.field({ type: 'Date', nullable: false, resolve: (s) => s.asOf }),
+    regionCode: t.exposeID('regionCode'),
+    asOf: t.field({ type: 'Date', resolve: (s) => s.asOf }),
     financialSummary: t.field({
       type: SummaryRef,
-      nullable: false,
       description: 'DERIVED totals, per-head gap and rankings over the member STPs on the date.',
       requires: builder.selection<{
         stpCodes?: string[] | null;

@@ -19,22 +19,18 @@ const GapPerHeadRef = builder.objectRef<GapPerHead>('DerivedGapPerHead').impleme
   fields: (t) => ({
     gbpPerPerson: t.field({
       type: 'Decimal',
-      nullable: false,
       description: 'DERIVED: £ per person, rounded half-up to pence.',
       resolve: (d) => d.gbpPerPerson,
     }),
     combinedGapGbpM: t.field({
       type: 'Decimal',
-      nullable: false,
       description: 'Input: the stated combined gap.',
       resolve: (d) => d.combinedGapGbpM,
     }),
     population: t.exposeInt('population', {
-      nullable: false,
       description: 'Input: the population geography holds for the STP.',
     }),
     formula: t.string({
-      nullable: false,
       resolve: (d) => `${d.combinedGapGbpM} x 1000000 / ${d.population} = ${d.gbpPerPerson} GBP per person (DERIVED)`,
     }),
   }),
@@ -46,9 +42,9 @@ export function perHead(combinedGbpM: string, population: number): string {
 
 /** Geography's STP, extended with its financial gap, facts and the gap per head finance derives. */
 StpRef.implement({
-  externalFields: (t) => ({ population: t.int() }),
+  externalFields: (t) => ({ population: t.int({ nullable: true }) }),
   fields: (t) => ({
-    code: t.exposeID('code', { nullable: false }),
+    code: t.exposeID('code'),
     financialGap: t.field({
       type: FinancialGapRef,
       nullable: true,
@@ -79,7 +75,6 @@ StpRef.implement({
     }),
     financialFacts: t.field({
       type: [FinancialFactRef],
-      nullable: false,
       description:
         'Every financial line of the STP (tracker section; for Lincolnshire also its June 2018 Board update), in source order.',
       args: {

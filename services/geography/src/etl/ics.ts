@@ -1,4 +1,4 @@
-import { type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
 import { z } from 'zod';
 import type { NewIcsDesignation } from '../db/types.js';
 import { line, odsStp, TRACKER } from './sources.js';
@@ -38,8 +38,8 @@ export function readIcsDesignations(
   verifyCitations(
     path,
     rows.flatMap(({ value: i, line: at }) => [
-      { line: at, column: 'list_text', citation: { document: TRACKER, line: i.list_line, text: i.list_text } },
-      { line: at, column: 'wave_text', citation: { document: TRACKER, line: i.wave_line, text: i.wave_text } },
+      { line: at, column: 'list_text', citation: citationOf(i, 'list', TRACKER) },
+      { line: at, column: 'wave_text', citation: citationOf(i, 'wave', TRACKER) },
     ]),
     problems,
   );

@@ -1,16 +1,18 @@
 import { fileURLToPath } from 'node:url';
-import { SOURCES_DIR, sourceLine } from '@nhs-hub/kit';
+import { SOURCE, sourceLine, SOURCES_DIR } from '@nhs-hub/kit';
 import { z } from 'zod';
 
 /** The subgraph's own data folder (with a trailing slash); tests point the steps at an edited copy. */
 export const GEOGRAPHY_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
 
-export const TRACKER = 'seeds/002_5ca6f18803646174.txt';
-/** The official lists, read where they are kept verbatim under infra/sources/. */
-export const REGIONS_FILE = 'reference/nhs-england-regions.csv';
-export const STPS_2019_FILE = 'reference/stps-2019.csv';
-export const HISTORY_FILE = 'reference/stp-code-history.csv';
-export const README_FILE = 'reference/README.md';
+/** The official lists, read where they are kept verbatim under infra/sources/, and the tracker. */
+export const {
+  TRACKER,
+  REGIONS: REGIONS_FILE,
+  STPS_2019: STPS_2019_FILE,
+  STP_CODE_HISTORY: HISTORY_FILE,
+  REFERENCE_README: README_FILE,
+} = SOURCE;
 
 export const reference = (file: string): string => SOURCES_DIR + file;
 /** The verbatim text of a line of a source document ('' past its end: the citation check reports it). */

@@ -1,4 +1,4 @@
-import { type Citation, type DataProblem, type DataRow, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { type Citation, citationOf, type DataProblem, type DataRow, readCsv, verifyCitations } from '@nhs-hub/kit';
 import { z } from 'zod';
 import type { NewStp } from '../db/types.js';
 import { parsePopulation } from './population.js';
@@ -31,12 +31,12 @@ export function readTrackerStps(dataDir: string, problems: DataProblem[]): Track
     cited.push({
       line: at,
       column: 'heading_text',
-      citation: { document: TRACKER, line: t.heading_line, text: t.heading_text },
+      citation: citationOf(t, 'heading', TRACKER),
     });
     cited.push({
       line: at,
       column: 'population_text',
-      citation: { document: TRACKER, line: t.population_line, text: t.population_text },
+      citation: citationOf(t, 'population', TRACKER),
     });
     if (t.tracker_name.toUpperCase() !== t.heading_text.toUpperCase()) {
       problems.push({

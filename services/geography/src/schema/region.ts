@@ -1,21 +1,20 @@
-import { badInput, isWithin, notFound, todayIso } from '@nhs-hub/kit';
+import { badInput, citationOf, isWithin, notFound, SOURCE, todayIso } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { findRegionsByCodes, listRegions } from '../db/repository.js';
 import type { Region, Stp } from '../db/types.js';
 import { membershipsByRegion } from './loaders.js';
 import { RegionRef, type RegionSnapshotKey, RegionSnapshotRef, StpRef } from './refs.js';
 
-const REGIONS_FILE = 'reference/nhs-england-regions.csv';
 const REGION_CODE = /^(Y\d{2}|E40\d{6})$/i;
 
 RegionRef.implement({
   description:
     'An NHS England region: four until March 2018, five in 2018/19, seven from April 2019. Keyed by its ODS code (e.g. Y60 Midlands).',
   fields: (t) => ({
-    code: t.exposeID('code', { nullable: false, description: 'ODS code, e.g. Y60.' }),
-    onsCode: t.exposeString('ons_code', { nullable: false, description: 'ONS code, e.g. E40000008.' }),
-    name: t.exposeString('name', { nullable: false }),
-    validFrom: t.field({ type: 'Date', nullable: false, resolve: (r) => r.valid_from }),
+    code: t.exposeID('code', { description: 'ODS code, e.g. Y60.' }),
+    onsCode: t.exposeString('ons_code', { description: 'ONS code, e.g. E40000008.' }),
+    name: t.exposeString('name'),
+    validFrom: t.field({ type: 'Date', resolve: (r) => r.valid_from }),
     validTo: t.field({
       type: 'Date',
       nullable: true,
@@ -23,18 +22,15 @@ RegionRef.implement({
       resolve: (r) => r.valid_to,
     }),
     validFromIsInferred: t.boolean({
-      nullable: false,
       description: 'True where the reference list infers the opening date rather than stating it.',
       resolve: (r) => r.valid_from_certainty !== 'stated',
     }),
     source: t.field({
       type: 'Source',
-      nullable: false,
-      resolve: (r) => ({ document: REGIONS_FILE, line: r.source_line, text: r.source_text }),
+      resolve: (r) => citationOf(r, 'source', SOURCE.REGIONS),
     }),
     stps: t.field({
       type: [StpRef],
-      nullable: false,
       description:
         "The region's STPs on a date. Without asOf: today for a current region, or its last day for a closed one.",
       args: { asOf: t.arg({ type: 'Date', required: false }) },
@@ -46,7 +42,6 @@ RegionRef.implement({
     }),
     asOf: t.field({
       type: RegionSnapshotRef,
-      nullable: false,
       description: 'The region as of a date: its member STPs and their population. Without a date, as for `stps`.',
       args: { date: t.arg({ type: 'Date', required: false }) },
       resolve: (region, { date }) => ({ regionCode: region.code, asOf: date ?? region.valid_to ?? todayIso() }),
@@ -66,8 +61,8 @@ builder.asEntity(RegionRef, {
 RegionSnapshotRef.implement({
   description: 'A region as of a date: which STPs it held and how many people they served, as the sources state.',
   fields: (t) => ({
-    regionCode: t.exposeID('regionCode', { nullable: false }),
-    asOf: t.field({ type: 'Date', nullable: false, resolve: (s) => s.asOf }),
+    regionCode: t.exposeID('regionCode'),
+    asOf: t.field({ type: 'Date', resolve: (s) => s.asOf }),
     region: t.field({
       type: RegionRef,
       nullable: true,
@@ -75,11 +70,9 @@ RegionSnapshotRef.implement({
     }),
     stps: t.field({
       type: [StpRef],
-      nullable: false,
       resolve: async (s, _, ctx) => (await membersOn(s, ctx)).map((m) => m.stp),
     }),
     stpCodes: t.idList({
-      nullable: false,
       description: 'ODS codes of the member STPs on the date, sorted.',
       resolve: async (s, _, ctx) => (await membersOn(s, ctx)).map((m) => m.stp_code).sort(),
     }),
@@ -93,12 +86,10 @@ RegionSnapshotRef.implement({
       },
     }),
     populationIsComplete: t.boolean({
-      nullable: false,
       description: 'False when some member STP has no stated population (e.g. QHM, formed after the tracker).',
       resolve: async (s, _, ctx) => (await membersOn(s, ctx)).every((m) => m.stp.population !== null),
     }),
     stpCodesWithoutPopulation: t.idList({
-      nullable: false,
       resolve: async (s, _, ctx) =>
         (await membersOn(s, ctx)).filter((m) => m.stp.population === null).map((m) => m.stp_code),
     }),
@@ -143,7 +134,6 @@ builder.queryFields((t) => ({
   }),
   regions: t.field({
     type: [RegionRef],
-    nullable: false,
     description: 'All ten regions of 2012-2019 onwards, or those that existed on a date.',
     args: { asOf: t.arg({ type: 'Date', required: false }) },
     resolve: (_, { asOf }, ctx) => listRegions(ctx.db, asOf ?? undefined),

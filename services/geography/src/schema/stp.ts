@@ -1,13 +1,12 @@
-import { badInput, isWithin, notFound, todayIso } from '@nhs-hub/kit';
+import { badInput, citationOf, isWithin, notFound, pageArgs, pageOf, pageWindow, SOURCE, todayIso } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { listStps, resolveStpCodes, type StpOrder } from '../db/repository.js';
 import type { IcsDesignation, MembershipBasis, Region, Stp } from '../db/types.js';
 import { icsByStp, membershipsByStp, onsCodesByStp, predecessorsByStp } from './loaders.js';
 import { RegionRef, StpRef } from './refs.js';
 
-const TRACKER = 'seeds/002_5ca6f18803646174.txt';
+const { TRACKER } = SOURCE;
 const STP_CODE = /^(Q[A-Z0-9]{2}|E54\d{6})$/i;
-const MAX_PAGE = 200;
 
 const IcsStatusEnum = builder.enumType('IcsStatus', {
   description: 'Integrated care system status as the tracker states it: the earliest wave of any ICS within the STP.',
@@ -28,18 +27,16 @@ const MembershipBasisEnum = builder.enumType('MembershipBasis', {
 const IntegratedCareSystemRef = builder.objectRef<IcsDesignation>('IntegratedCareSystem').implement({
   description: "An integrated care system named in the tracker's list, within an STP.",
   fields: (t) => ({
-    name: t.exposeString('ics_name', { nullable: false }),
-    wave: t.field({ type: IcsStatusEnum, nullable: false, resolve: (i) => i.wave }),
-    coversWholeStp: t.exposeBoolean('covers_whole_stp', { nullable: false }),
+    name: t.exposeString('ics_name'),
+    wave: t.field({ type: IcsStatusEnum, resolve: (i) => i.wave }),
+    coversWholeStp: t.exposeBoolean('covers_whole_stp'),
     source: t.field({
       type: 'Source',
-      nullable: false,
-      resolve: (i) => ({ document: TRACKER, line: i.list_line, text: i.list_text }),
+      resolve: (i) => citationOf(i, 'list', TRACKER),
     }),
     waveSource: t.field({
       type: 'Source',
-      nullable: false,
-      resolve: (i) => ({ document: TRACKER, line: i.wave_line, text: i.wave_text }),
+      resolve: (i) => citationOf(i, 'wave', TRACKER),
     }),
   }),
 });
@@ -58,20 +55,18 @@ interface MembershipShape {
 const RegionMembershipRef = builder.objectRef<MembershipShape>('RegionMembership').implement({
   description: 'A period during which an STP belonged to a region (validTo inclusive; null bounds are open).',
   fields: (t) => ({
-    region: t.field({ type: RegionRef, nullable: false, resolve: (m) => m.region }),
+    region: t.field({ type: RegionRef, resolve: (m) => m.region }),
     validFrom: t.field({ type: 'Date', nullable: true, resolve: (m) => m.valid_from }),
     validTo: t.field({ type: 'Date', nullable: true, resolve: (m) => m.valid_to }),
-    basis: t.field({ type: MembershipBasisEnum, nullable: false, resolve: (m) => m.basis }),
-    explanation: t.exposeString('explanation', { nullable: false }),
+    basis: t.field({ type: MembershipBasisEnum, resolve: (m) => m.basis }),
+    explanation: t.exposeString('explanation'),
     flags: t.field({
       type: ['Flag'],
-      nullable: false,
       resolve: (m) => (m.basis === 'INFERRED' ? [{ code: 'INFERRED', explanation: m.explanation }] : []),
     }),
     source: t.field({
       type: 'Source',
-      nullable: false,
-      resolve: (m) => ({ document: m.source_document, line: m.source_line, text: m.source_text }),
+      resolve: (m) => citationOf(m),
     }),
   }),
 });
@@ -90,14 +85,13 @@ const OnsCodeRef = builder
     description:
       'An ONS code an STP footprint has carried. ODS codes are never reused; ONS codes changed with boundaries.',
     fields: (t) => ({
-      code: t.exposeString('ons_code', { nullable: false }),
+      code: t.exposeString('ons_code'),
       validFromAsStated: t.exposeString('valid_from_stated', { nullable: true }),
       validToAsStated: t.exposeString('valid_to_stated', { nullable: true }),
-      note: t.exposeString('note', { nullable: false }),
+      note: t.exposeString('note'),
       source: t.field({
         type: 'Source',
-        nullable: false,
-        resolve: (o) => ({ document: o.source_document, line: o.source_line, text: o.source_text }),
+        resolve: (o) => citationOf(o),
       }),
     }),
   });
@@ -111,38 +105,29 @@ StpRef.implement({
   description: 'A Sustainability and Transformation Partnership, keyed by its ODS code (e.g. QJM for Lincolnshire).',
   fields: (t) => ({
     code: t.exposeID('code', {
-      nullable: false,
       description: 'ODS code, e.g. QJM. Stable: ODS codes are never reused.',
     }),
     onsCode: t.exposeString('ons_code', {
-      nullable: false,
       description: 'ONS code of April 2019 (or the last one, for a closed STP).',
     }),
     onsCodes: t.field({
       type: [OnsCodeRef],
-      nullable: false,
       description: 'Every ONS code the footprint has carried, including 2016 predecessors and 2020 re-codes.',
       resolve: (stp, _, ctx) => onsCodesByStp(ctx).load(stp.code),
     }),
     name: t.exposeString('name', {
-      nullable: false,
       description: "The tracker's name (2017-2018), or the official name where the tracker has none.",
     }),
     nameSource: t.field({
       type: 'Source',
       nullable: true,
-      resolve: (s) =>
-        s.tracker_heading_line && s.tracker_heading_text
-          ? { document: TRACKER, line: s.tracker_heading_line, text: s.tracker_heading_text }
-          : null,
+      resolve: (s) => citationOf(s, 'tracker_heading', TRACKER),
     }),
     officialName: t.exposeString('official_name', {
-      nullable: false,
       description: 'The ONS/ODS name (April 2019, or at closure).',
     }),
     officialNameSource: t.field({
       type: 'Source',
-      nullable: false,
       resolve: (s) => ({
         document: s.official_source_document,
         line: s.official_source_line,
@@ -153,7 +138,7 @@ StpRef.implement({
       nullable: true,
       description: 'How the tracker section was matched to the official footprint (by footprint, not spelling).',
     }),
-    inTracker: t.boolean({ nullable: false, resolve: (s) => s.tracker_heading_line !== null }),
+    inTracker: t.boolean({ resolve: (s) => s.tracker_heading_line !== null }),
     population: t.exposeInt('population', {
       nullable: true,
       description: 'People served, as the tracker states it (see populationSource).',
@@ -165,10 +150,7 @@ StpRef.implement({
     populationSource: t.field({
       type: 'Source',
       nullable: true,
-      resolve: (s) =>
-        s.population_line && s.population_text
-          ? { document: TRACKER, line: s.population_line, text: s.population_text }
-          : null,
+      resolve: (s) => citationOf(s, 'population', TRACKER),
     }),
     icsStatus: t.field({
       type: IcsStatusEnum,
@@ -182,7 +164,6 @@ StpRef.implement({
     }),
     integratedCareSystems: t.field({
       type: [IntegratedCareSystemRef],
-      nullable: false,
       resolve: (s, _, ctx) => icsByStp(ctx).load(s.code),
     }),
     validFrom: t.field({
@@ -207,7 +188,6 @@ StpRef.implement({
     }),
     predecessors: t.field({
       type: [StpRef],
-      nullable: false,
       resolve: (s, _, ctx) => predecessorsByStp(ctx).load(s.code),
     }),
     region: t.field({
@@ -234,7 +214,6 @@ StpRef.implement({
     }),
     regionHistory: t.field({
       type: [RegionMembershipRef],
-      nullable: false,
       description: 'Every region membership, oldest first.',
       resolve: (stp, _, ctx) => membershipsByStp(ctx).load(stp.code),
     }),
@@ -261,13 +240,7 @@ const StpFilterInput = builder.inputType('StpFilter', {
   }),
 });
 
-const StpPageRef = builder.objectRef<{ nodes: Stp[]; totalCount: number; offset: number }>('StpPage').implement({
-  fields: (t) => ({
-    nodes: t.field({ type: [StpRef], nullable: false, resolve: (p) => p.nodes }),
-    totalCount: t.exposeInt('totalCount', { nullable: false }),
-    hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
-  }),
-});
+const StpPageRef = pageOf(builder, 'StpPage', StpRef);
 
 builder.queryFields((t) => ({
   stp: t.field({
@@ -291,20 +264,15 @@ builder.queryFields((t) => ({
   }),
   stps: t.field({
     type: StpPageRef,
-    nullable: false,
     description: 'STPs, filtered, sorted and paged (at most 200 per page).',
     args: {
       filter: t.arg({ type: StpFilterInput, required: false }),
       orderBy: t.arg({ type: StpOrderEnum, required: false, defaultValue: 'NAME' }),
       descending: t.arg.boolean({ required: false, defaultValue: false }),
-      first: t.arg.int({ required: false, defaultValue: 50 }),
-      offset: t.arg.int({ required: false, defaultValue: 0 }),
+      ...pageArgs(t.arg),
     },
     resolve: async (_, args, ctx) => {
-      const first = args.first ?? 50;
-      const offset = args.offset ?? 0;
-      if (first < 0 || first > MAX_PAGE) throw badInput(`first must be between 0 and ${MAX_PAGE}`, 'first');
-      if (offset < 0) throw badInput('offset must not be negative', 'offset');
+      const { limit, offset } = pageWindow(args.first, args.offset);
       const filter = args.filter ?? {};
       const { rows, totalCount } = await listStps(ctx.db, {
         filter: {
@@ -313,7 +281,7 @@ builder.queryFields((t) => ({
         },
         orderBy: (args.orderBy ?? 'NAME') as StpOrder,
         descending: args.descending ?? false,
-        limit: first,
+        limit,
         offset,
       });
       for (const row of rows) StpRef.getDataloader(ctx).prime(row.code, row);

@@ -1,4 +1,4 @@
-import { type DataProblem, type DataRow, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, type DataRow, readCsv, verifyCitations } from '@nhs-hub/kit';
 import { z } from 'zod';
 import type { NewOrganisationSource } from '../db/types.js';
 import { DATA_FILES, type DataFolder, duplicates, line, seedDocument, slug } from './files.js';
@@ -28,7 +28,7 @@ export function readOrganisationSources(
     rows.map(({ value: s, line: at }) => ({
       line: at,
       column: 'text',
-      citation: { document: s.document, line: s.line, text: s.text },
+      citation: citationOf(s, ''),
     })),
     problems,
   );

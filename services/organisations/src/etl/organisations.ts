@@ -1,4 +1,4 @@
-import { type DataProblem, type DataRow, readCsv, SOURCE_DOCUMENTS, verifyCitations } from '@nhs-hub/kit';
+import { cite, type DataProblem, type DataRow, readCsv, SOURCE_DOCUMENTS, verifyCitations } from '@nhs-hub/kit';
 import { z } from 'zod';
 import type { NewOrganisation } from '../db/types.js';
 import { organisationKind } from '../domain/kinds.js';
@@ -70,7 +70,7 @@ export function readOrganisations(
     folder.path('organisations'),
     rows.flatMap(({ value: o, line: at }) =>
       o.ods_code && o.ods_document && o.ods_line !== ''
-        ? [{ line: at, column: 'ods_text', citation: { document: o.ods_document, line: o.ods_line, text: o.ods_text } }]
+        ? [{ line: at, column: 'ods_text', citation: cite(o.ods_document, o.ods_line, o.ods_text) }]
         : [],
     ),
     problems,

@@ -1,4 +1,4 @@
-import { type DataProblem, readCsv, sourceLines, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, sourceLines, verifyCitations } from '@nhs-hub/kit';
 import { z } from 'zod';
 import type { NewRegionLeadershipNote } from '../db/types.js';
 import { REGIONS_LIST } from './sources.js';
@@ -28,7 +28,7 @@ export function readRegionLeadership(folder: DataFolder, problems: DataProblem[]
     rows.map(({ value: r, line: at }) => ({
       line: at,
       column: 'text',
-      citation: { document: r.document, line: r.line, text: r.text },
+      citation: citationOf(r, ''),
     })),
     problems,
   );

@@ -1,5 +1,7 @@
 import {
   checkCitation,
+  citationOf,
+  cite,
   type DataProblem,
   type FlagShape,
   readCsv,
@@ -70,7 +72,7 @@ export function readRoles(
     rows.map(({ value: r, line: at }) => ({
       line: at,
       column: 'text',
-      citation: { document: r.document, line: r.line, text: r.text },
+      citation: citationOf(r, ''),
     })),
     problems,
   );
@@ -95,7 +97,7 @@ export function readRoles(
       problems.push({ file, line: at, column: 'title', reason: 'the title is not in the cited text' });
     const nameLine = r.name_line === '' ? r.line : r.name_line;
     if (person) {
-      const reason = checkCitation({ document: r.document, line: nameLine, text: person.name });
+      const reason = checkCitation(cite(r.document, nameLine, person.name));
       if (reason)
         problems.push({
           file,
@@ -265,9 +267,7 @@ function checkOrganisationLinks(
   }
   if (r.affiliation_as_written) {
     const onLines = [r.line, ...(r.organisation_line === '' ? [] : [r.organisation_line])];
-    if (
-      !onLines.some((n) => checkCitation({ document: r.document, line: n, text: r.affiliation_as_written }) === null)
-    ) {
+    if (!onLines.some((n) => checkCitation(cite(r.document, n, r.affiliation_as_written)) === null)) {
       problems.push({
         file,
         line: at,

@@ -1,4 +1,4 @@
-import { type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
 import { z } from 'zod';
 import { TRACKER } from './sources.js';
 import { type DataFolder, duplicates, line, stpCode } from './files.js';
@@ -26,7 +26,7 @@ export function readSections(folder: DataFolder, problems: DataProblem[]): Secti
     rows.map((r) => ({
       line: r.line,
       column: 'heading_text',
-      citation: { document: TRACKER, line: r.value.heading_line, text: r.value.heading_text },
+      citation: citationOf(r.value, 'heading', TRACKER),
     })),
     problems,
   );

@@ -1,10 +1,17 @@
-import { badInput, notFound, SOURCE_DOCUMENTS, type SourceDocument } from '@nhs-hub/kit';
+import {
+  citationOf,
+  notFound,
+  pageArgs,
+  pageOf,
+  pageWindow,
+  SOURCE_DOCUMENTS,
+  type SourceDocument,
+} from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { listOrganisations } from '../db/repository.js';
-import type { Organisation } from '../db/types.js';
 import { ORGANISATION_KINDS } from '../domain/kinds.js';
 import { rolesByOrganisation, sourcesByOrganisation } from './loaders.js';
-import { MAX_PAGE, OrganisationRef, StpRef } from './refs.js';
+import { OrganisationRef, StpRef } from './refs.js';
 import { RoleRef } from './role.js';
 
 export const OrganisationKindEnum = builder.enumType('OrganisationKind', {
@@ -22,11 +29,10 @@ const KindRuleRef = builder.objectRef<KindRuleShape>('OrganisationKindRule').imp
   description: "The rule that decided an organisation's kind, and why it fired.",
   fields: (t) => ({
     code: t.exposeString('code', {
-      nullable: false,
       description:
         'NATIONAL_BODY_NAME, CCG_IN_NAME, NHS_FOUNDATION_TRUST_SUFFIX, FOUNDATION_TRUST_SUFFIX, NHS_TRUST_SUFFIX, COUNCIL_SUFFIX or NO_RULE.',
     }),
-    explanation: t.exposeString('explanation', { nullable: false }),
+    explanation: t.exposeString('explanation'),
   }),
 });
 
@@ -42,17 +48,14 @@ OrganisationRef.implement({
     "An organisation the seeds name: the STP leads' CCGs, trusts and councils, Lincolnshire's NHS organisations as its paper names them, the national bodies, and ABHI as the tracker's publisher.",
   fields: (t) => ({
     id: t.exposeID('id', {
-      nullable: false,
       description: 'Stable slug of the name, e.g. south-west-lincolnshire-ccg.',
     }),
     name: t.exposeString('name', {
-      nullable: false,
       description: 'As written in the seeds (e.g. "Luton & Dunstable University Hospital NHS FT").',
     }),
-    kind: t.field({ type: OrganisationKindEnum, nullable: false, resolve: (o) => o.kind }),
+    kind: t.field({ type: OrganisationKindEnum, resolve: (o) => o.kind }),
     kindRule: t.field({
       type: KindRuleRef,
-      nullable: false,
       resolve: (o) => ({ code: o.kind_rule, explanation: o.kind_rule_explanation }),
     }),
     odsCode: t.exposeString('ods_code', {
@@ -63,14 +66,10 @@ OrganisationRef.implement({
     odsCodeSource: t.field({
       type: 'Source',
       nullable: true,
-      resolve: (o) =>
-        o.ods_source_document && o.ods_source_line !== null && o.ods_source_text !== null
-          ? { document: o.ods_source_document, line: o.ods_source_line, text: o.ods_source_text }
-          : null,
+      resolve: (o) => citationOf(o, 'ods_source'),
     }),
     sources: t.field({
       type: ['Source'],
-      nullable: false,
       description: 'Every line that names the organisation, with the name as written there.',
       resolve: async (o, _, ctx) =>
         (await sourcesByOrganisation(ctx).load(o.id)).map((s) => ({
@@ -81,13 +80,11 @@ OrganisationRef.implement({
     }),
     roles: t.field({
       type: [RoleRef],
-      nullable: false,
       description: 'The roles held through the organisation, in source order.',
       resolve: (o, _, ctx) => rolesByOrganisation(ctx).load(o.id),
     }),
     leadsStps: t.field({
       type: [StpRef],
-      nullable: false,
       description: 'The STPs whose tracker section names a lead from this organisation.',
       resolve: async (o, _, ctx) => {
         const codes = (await rolesByOrganisation(ctx).load(o.id)).flatMap((r) =>
@@ -98,11 +95,10 @@ OrganisationRef.implement({
     }),
     publishedDocuments: t.field({
       type: ['SourceDocument'],
-      nullable: false,
       description: "Source documents the hub holds that this organisation published (by the catalogue's publisher).",
       resolve: (o) => publishedBy(o.name),
     }),
-    flags: t.field({ type: ['Flag'], nullable: false, resolve: (o) => o.flags }),
+    flags: t.field({ type: ['Flag'], resolve: (o) => o.flags }),
   }),
 });
 
@@ -111,26 +107,7 @@ builder.asEntity(OrganisationRef, {
   resolveReference: (ref, ctx) => OrganisationRef.getDataloader(ctx).load(ref.id),
 });
 
-const OrganisationPageRef = builder
-  .objectRef<{ nodes: Organisation[]; totalCount: number; offset: number }>('OrganisationPage')
-  .implement({
-    fields: (t) => ({
-      nodes: t.field({ type: [OrganisationRef], nullable: false, resolve: (p) => p.nodes }),
-      totalCount: t.exposeInt('totalCount', { nullable: false }),
-      hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
-    }),
-  });
-
-export function pageArgs(
-  first: number | null | undefined,
-  offset: number | null | undefined,
-): { limit: number; offset: number } {
-  const limit = first ?? 50;
-  const skip = offset ?? 0;
-  if (limit < 0 || limit > MAX_PAGE) throw badInput(`first must be between 0 and ${MAX_PAGE}; got ${limit}`, 'first');
-  if (skip < 0) throw badInput(`offset must not be negative; got ${skip}`, 'offset');
-  return { limit, offset: skip };
-}
+const OrganisationPageRef = pageOf(builder, 'OrganisationPage', OrganisationRef);
 
 builder.queryFields((t) => ({
   organisation: t.field({
@@ -146,7 +123,6 @@ builder.queryFields((t) => ({
   }),
   organisations: t.field({
     type: OrganisationPageRef,
-    nullable: false,
     description: 'Organisations by name, filtered and paged (at most 200 per page).',
     args: {
       search: t.arg.string({
@@ -154,11 +130,10 @@ builder.queryFields((t) => ({
         description: "Case-insensitive fragment of the name, as the ODS API's Name= search.",
       }),
       kind: t.arg({ type: OrganisationKindEnum, required: false }),
-      first: t.arg.int({ required: false, defaultValue: 50 }),
-      offset: t.arg.int({ required: false, defaultValue: 0 }),
+      ...pageArgs(t.arg),
     },
     resolve: async (_, args, ctx) => {
-      const page = pageArgs(args.first, args.offset);
+      const page = pageWindow(args.first, args.offset);
       const { rows, totalCount } = await listOrganisations(
         ctx.db,
         { search: args.search, kind: args.kind },

@@ -1,9 +1,7 @@
-import { notFound } from '@nhs-hub/kit';
+import { cite, notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { listPeople } from '../db/repository.js';
-import type { Person } from '../db/types.js';
 import { rolesByPerson } from './loaders.js';
-import { pageArgs } from './organisation.js';
 import { PersonRef } from './refs.js';
 import { RoleRef } from './role.js';
 
@@ -11,33 +9,29 @@ PersonRef.implement({
   description: 'A person the seeds name, with every role they are stated to hold.',
   fields: (t) => ({
     id: t.exposeID('id', {
-      nullable: false,
       description: 'Stable slug of the name without honorifics, e.g. allan-kitt.',
     }),
     name: t.exposeString('name', {
-      nullable: false,
       description: 'Exactly as the source writes it, honorifics and casing included (e.g. "Sir Andrew Cash OBE").',
     }),
     honorificPrefix: t.exposeString('honorific_prefix', {
       nullable: true,
       description: 'Titles before the name: "Sir", "Dr", "Professor"...',
     }),
-    givenName: t.exposeString('given_name', { nullable: false }),
-    familyName: t.exposeString('family_name', { nullable: false }),
-    nameWithoutHonorifics: t.exposeString('name_without_honorifics', { nullable: false }),
+    givenName: t.exposeString('given_name'),
+    familyName: t.exposeString('family_name'),
+    nameWithoutHonorifics: t.exposeString('name_without_honorifics'),
     postNominals: t.exposeString('post_nominals', {
       nullable: true,
       description: 'Honours after the name: "OBE", "CBE"...',
     }),
     roles: t.field({
       type: [RoleRef],
-      nullable: false,
       description: 'Every role stated for the person, in source order.',
       resolve: (p, _, ctx) => rolesByPerson(ctx).load(p.id),
     }),
     sources: t.field({
       type: ['Source'],
-      nullable: false,
       description: 'Every line that names the person.',
       resolve: async (p, _, ctx) => {
         const seen = new Set<string>();
@@ -45,13 +39,12 @@ PersonRef.implement({
           const key = `${r.source_document}:${r.name_line}`;
           if (seen.has(key)) return [];
           seen.add(key);
-          return [{ document: r.source_document, line: r.name_line, text: p.name }];
+          return [cite(r.source_document, r.name_line, p.name)];
         });
       },
     }),
     flags: t.field({
       type: ['Flag'],
-      nullable: false,
       description: 'NAME_CASING where the source writes part of the name in lower case.',
       resolve: (p) => p.flags,
     }),
@@ -63,15 +56,7 @@ builder.asEntity(PersonRef, {
   resolveReference: (ref, ctx) => PersonRef.getDataloader(ctx).load(ref.id),
 });
 
-const PersonPageRef = builder
-  .objectRef<{ nodes: Person[]; totalCount: number; offset: number }>('PersonPage')
-  .implement({
-    fields: (t) => ({
-      nodes: t.field({ type: [PersonRef], nullable: false, resolve: (p) => p.nodes }),
-      totalCount: t.exposeInt('totalCount', { nullable: false }),
-      hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
-    }),
-  });
+const PersonPageRef = pageOf(builder, 'PersonPage', PersonRef);
 
 builder.queryFields((t) => ({
   person: t.field({
@@ -87,15 +72,13 @@ builder.queryFields((t) => ({
   }),
   people: t.field({
     type: PersonPageRef,
-    nullable: false,
     description: 'People by family name, filtered and paged (at most 200 per page).',
     args: {
       search: t.arg.string({ required: false, description: 'Case-insensitive fragment of the name as written.' }),
-      first: t.arg.int({ required: false, defaultValue: 50 }),
-      offset: t.arg.int({ required: false, defaultValue: 0 }),
+      ...pageArgs(t.arg),
     },
     resolve: async (_, args, ctx) => {
-      const page = pageArgs(args.first, args.offset);
+      const page = pageWindow(args.first, args.offset);
       const { rows, totalCount } = await listPeople(ctx.db, { search: args.search }, page.limit, page.offset);
       for (const row of rows) PersonRef.getDataloader(ctx).prime(row.id, row);
       return { nodes: rows, totalCount, offset: page.offset };

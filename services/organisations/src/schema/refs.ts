@@ -17,5 +17,3 @@ export const StpRef = builder.externalRef('Stp', builder.selection<{ code: strin
 
 /** Geography's region, keyed by ODS code. */
 export const RegionRef = builder.externalRef('Region', builder.selection<{ code: string }>('code'));
-
-export const MAX_PAGE = 200;

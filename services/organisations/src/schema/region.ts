@@ -8,10 +8,9 @@ const NO_NAMED_LEADER = 'The seeds name no regional director for this region; th
 /** Geography's region, extended with who leads it where the seeds say so. */
 RegionRef.implement({
   fields: (t) => ({
-    code: t.exposeID('code', { nullable: false }),
+    code: t.exposeID('code'),
     leaders: t.field({
       type: [RoleRef],
-      nullable: false,
       description:
         'People the seeds name as leading the region. Empty for every region: the seeds name no regional director (see leadershipNote).',
       resolve: (region, _, ctx) => leadersByRegion(ctx).load(region.code.toUpperCase()),
@@ -32,7 +31,6 @@ RegionRef.implement({
     }),
     leadershipSources: t.field({
       type: ['Source'],
-      nullable: false,
       resolve: async (region, _, ctx) =>
         (await leadershipNotesByRegion(ctx).load(region.code.toUpperCase())).map((n) => ({
           document: n.source_document,

@@ -1,3 +1,4 @@
+import { citationOf } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import type { ROLE_KINDS, RoleWithOrganisations } from '../db/types.js';
 import { OrganisationRef, PersonRef, StpRef } from './refs.js';
@@ -33,15 +34,13 @@ export const RoleRef = builder.objectRef<RoleWithOrganisations>('Role').implemen
     'A post a person holds, as one line of a source states it. The same post stated in two documents is two roles, each with its own date and source.',
   fields: (t) => ({
     id: t.exposeID('id', {
-      nullable: false,
       description: 'Stable id: document number, line and kind, e.g. 002-822-stp-lead.',
     }),
-    kind: t.field({ type: RoleKindEnum, nullable: false, resolve: (r) => r.kind }),
+    kind: t.field({ type: RoleKindEnum, resolve: (r) => r.kind }),
     title: t.exposeString('title', {
-      nullable: false,
       description: 'The title exactly as written, e.g. "Lead", "Chief Executive", "CEO".',
     }),
-    person: t.field({ type: PersonRef, nullable: false, resolve: (r) => r.person_id }),
+    person: t.field({ type: PersonRef, resolve: (r) => r.person_id }),
     stp: t.field({
       type: StpRef,
       nullable: true,
@@ -57,7 +56,6 @@ export const RoleRef = builder.objectRef<RoleWithOrganisations>('Role').implemen
     }),
     organisations: t.field({
       type: [OrganisationRef],
-      nullable: false,
       description: 'Every organisation the source names for the role, in its order.',
       resolve: (r) => r.organisation_ids,
     }),
@@ -67,7 +65,6 @@ export const RoleRef = builder.objectRef<RoleWithOrganisations>('Role').implemen
         'What the source writes as the affiliation, verbatim: usually the organisation, sometimes a post ("Independent Chair, Success Regime").',
     }),
     statedOn: t.exposeString('stated_on', {
-      nullable: false,
       description:
         'Date of the document (or the part of it) that states the role: ISO 8601, or the year alone ("2018") where the document carries no date.',
     }),
@@ -75,20 +72,15 @@ export const RoleRef = builder.objectRef<RoleWithOrganisations>('Role').implemen
       type: 'Source',
       nullable: true,
       description: 'The line that states the date; null where the document carries none (the tracker).',
-      resolve: (r) =>
-        r.stated_on_source_document && r.stated_on_source_line !== null && r.stated_on_source_text !== null
-          ? { document: r.stated_on_source_document, line: r.stated_on_source_line, text: r.stated_on_source_text }
-          : null,
+      resolve: (r) => citationOf(r, 'stated_on_source'),
     }),
     source: t.field({
       type: 'Source',
-      nullable: false,
       description: 'The line that states the role, verbatim.',
       resolve: citation,
     }),
     flags: t.field({
       type: ['Flag'],
-      nullable: false,
       description:
         'DUPLICATED_LEAD, MULTIPLE_ORGANISATIONS, ORGANISATION_NOT_STATED, ORGANISATIONS_NOT_NAMED, ROLE_NOT_ORGANISATION, INFERRED, AS_WRITTEN.',
       resolve: (r) => r.flags,
@@ -102,29 +94,27 @@ export const StpLeadRef = builder.objectRef<RoleWithOrganisations>('StpLead').im
   fields: (t) => ({
     name: t.field({
       type: 'String',
-      nullable: false,
       description: 'The lead\'s name as written, honorifics included (e.g. "Sir Andrew Cash OBE").',
       resolve: async (r, _, ctx) => (await PersonRef.getDataloader(ctx).load(r.person_id)).name,
     }),
     role: t.exposeString('title', {
-      nullable: false,
       description: 'The role title as written: "Lead" for every tracker section.',
     }),
-    person: t.field({ type: PersonRef, nullable: false, resolve: (r) => r.person_id }),
+    person: t.field({ type: PersonRef, resolve: (r) => r.person_id }),
     organisation: t.field({
       type: OrganisationRef,
       nullable: true,
       description: 'Null when the line names no organisation, or several (see organisations and flags).',
       resolve: (r) => (r.organisation_ids.length === 1 ? (r.organisation_ids[0] ?? null) : null),
     }),
-    organisations: t.field({ type: [OrganisationRef], nullable: false, resolve: (r) => r.organisation_ids }),
+    organisations: t.field({ type: [OrganisationRef], resolve: (r) => r.organisation_ids }),
     affiliationAsWritten: t.exposeString('affiliation_as_written', {
       nullable: true,
       description: 'The text after the name, verbatim.',
     }),
-    statedOn: t.exposeString('stated_on', { nullable: false }),
-    source: t.field({ type: 'Source', nullable: false, resolve: citation }),
-    flags: t.field({ type: ['Flag'], nullable: false, resolve: (r) => r.flags }),
-    asRole: t.field({ type: RoleRef, nullable: false, description: 'The same fact as a Role.', resolve: (r) => r }),
+    statedOn: t.exposeString('stated_on'),
+    source: t.field({ type: 'Source', resolve: citation }),
+    flags: t.field({ type: ['Flag'], resolve: (r) => r.flags }),
+    asRole: t.field({ type: RoleRef, description: 'The same fact as a Role.', resolve: (r) => r }),
   }),
 });

@@ -5,10 +5,9 @@ import { StpLeadRef } from './role.js';
 /** Geography's STP, extended with who leads it as the tracker states. */
 StpRef.implement({
   fields: (t) => ({
-    code: t.exposeID('code', { nullable: false }),
+    code: t.exposeID('code'),
     leads: t.field({
       type: [StpLeadRef],
-      nullable: false,
       description: "The lead(s) the tracker's section names, as written; empty for an STP the tracker does not cover.",
       resolve: (stp, _, ctx) => leadsByStp(ctx).load(stp.code.toUpperCase()),
     }),

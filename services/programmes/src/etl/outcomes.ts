@@ -1,4 +1,4 @@
-import { type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
 import { z } from 'zod';
 import type { NewStatedOutcome } from '../db/types.js';
 import { LINCOLNSHIRE_PAPER } from './sources.js';
@@ -55,7 +55,7 @@ export function readOutcomes(
     rows.map(({ value: o, line: at }) => ({
       line: at,
       column: 'text',
-      citation: { document: LINCOLNSHIRE_PAPER, line: o.line, text: o.text },
+      citation: citationOf(o, '', LINCOLNSHIRE_PAPER),
     })),
     problems,
   );

@@ -1,4 +1,4 @@
-import { type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
 import { z } from 'zod';
 import type { NewSubPoint } from '../db/types.js';
 import { LINCOLNSHIRE_PAPER } from './sources.js';
@@ -20,7 +20,7 @@ export function readPaperPoints(dir: string, priorityIds: ReadonlySet<string>, p
     rows.map(({ value: p, line: at }) => ({
       line: at,
       column: 'text',
-      citation: { document: LINCOLNSHIRE_PAPER, line: p.line, text: p.text },
+      citation: citationOf(p, '', LINCOLNSHIRE_PAPER),
     })),
     problems,
   );

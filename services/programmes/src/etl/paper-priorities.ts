@@ -1,4 +1,4 @@
-import { type Citation, type DataProblem, readCsv, sourceLine, verifyCitations } from '@nhs-hub/kit';
+import { type Citation, cite, type DataProblem, readCsv, sourceLine, verifyCitations } from '@nhs-hub/kit';
 import { z } from 'zod';
 import type { NewPriority } from '../db/types.js';
 import { LINCOLNSHIRE_PAPER } from './sources.js';
@@ -35,12 +35,12 @@ export function readPaperPriorities(
   const cited: { line: number; column: string; citation: Citation }[] = [];
   duplicates(rows, (p) => p.id, path, 'id', problems);
   for (const { value: p, line: at } of rows) {
-    cited.push({ line: at, column: 'title', citation: { document: LINCOLNSHIRE_PAPER, line: p.line, text: p.title } });
+    cited.push({ line: at, column: 'title', citation: cite(LINCOLNSHIRE_PAPER, p.line, p.title) });
     if (p.section_number)
       cited.push({
         line: at,
         column: 'section_number',
-        citation: { document: LINCOLNSHIRE_PAPER, line: p.line, text: p.section_number },
+        citation: cite(LINCOLNSHIRE_PAPER, p.line, p.section_number),
       });
     if ((p.summary_line === null) !== (p.summary_text === null)) {
       problems.push({
@@ -53,7 +53,7 @@ export function readPaperPriorities(
       cited.push({
         line: at,
         column: 'summary_text',
-        citation: { document: LINCOLNSHIRE_PAPER, line: p.summary_line, text: p.summary_text },
+        citation: cite(LINCOLNSHIRE_PAPER, p.summary_line, p.summary_text),
       });
     }
     if ((p.kind === 'WORK_STREAM') !== (p.parent_id !== null)) {

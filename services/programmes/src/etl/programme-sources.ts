@@ -1,4 +1,4 @@
-import { type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
 import { z } from 'zod';
 import type { NewProgrammeSource } from '../db/types.js';
 import { DATA_FILES, document, duplicates, line, position, programmeCode } from './files.js';
@@ -36,7 +36,7 @@ export function readProgrammeSources(
     rows.map(({ value: s, line: at }) => ({
       line: at,
       column: 'text',
-      citation: { document: s.document, line: s.line, text: s.text },
+      citation: citationOf(s, ''),
     })),
     problems,
   );

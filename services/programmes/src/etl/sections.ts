@@ -1,4 +1,4 @@
-import { type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
 import { z } from 'zod';
 import { TRACKER } from './sources.js';
 import { DATA_FILES, duplicates, line, odsStp } from './files.js';
@@ -27,7 +27,7 @@ export function readSections(dir: string, problems: DataProblem[]): Sections {
     rows.map(({ value: s, line: at }) => ({
       line: at,
       column: 'heading_text',
-      citation: { document: TRACKER, line: s.heading_line, text: s.heading_text },
+      citation: citationOf(s, 'heading', TRACKER),
     })),
     problems,
   );

@@ -1,4 +1,4 @@
-import { type Citation, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { type Citation, citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
 import { z } from 'zod';
 import type { NewConsideration, NewPriority, NewSubPoint } from '../db/types.js';
 import { TRACKER } from './sources.js';
@@ -51,7 +51,7 @@ export function readTrackerItems(dir: string, sections: Sections, problems: Data
   const subPointsOf = new Map<string, string[]>();
   duplicates(rows, (i) => `${idOf(i)}#${i.sub_position}`, path, 'sub_position', problems);
   for (const { value: i, line: at } of rows) {
-    cited.push({ line: at, column: 'text', citation: { document: TRACKER, line: i.line, text: i.text } });
+    cited.push({ line: at, column: 'text', citation: citationOf(i, '', TRACKER) });
     const section = sections.rangeOf.get(i.stp_code);
     if (!section) {
       problems.push({ file: path, line: at, column: 'stp_code', reason: `${i.stp_code} is not in ${DATA_FILES.stps}` });

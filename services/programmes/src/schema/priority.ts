@@ -1,8 +1,8 @@
-import { badInput, notFound } from '@nhs-hub/kit';
+import { badInput, citationOf, cite, notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { listPriorities } from '../db/repository.js';
 import type { MatchWithProgramme } from '../db/repository.js';
-import type { Consideration, Priority, PriorityKind, StatedOutcome } from '../db/types.js';
+import type { Consideration, PriorityKind, StatedOutcome } from '../db/types.js';
 import {
   allProgrammes,
   childrenByPriority,
@@ -12,7 +12,6 @@ import {
 } from './loaders.js';
 import { PriorityRef, ProgrammeRef, StpRef } from './refs.js';
 
-const MAX_PAGE = 200;
 const STP_CODE = /^Q[A-Z0-9]{2}$/;
 
 export const PriorityKindEnum = builder.enumType('PriorityKind', {
@@ -57,22 +56,19 @@ const StatedOutcomeRef = builder.objectRef<StatedOutcome>('StatedOutcome').imple
   description: 'A figure the Lincolnshire paper states for a priority or work stream, with the words that state it.',
   fields: (t) => ({
     text: t.exposeString('text', {
-      nullable: false,
       description: 'The words stating the figure, verbatim (part of the source line).',
     }),
-    value: t.field({ type: 'Decimal', nullable: false, resolve: (o) => o.value }),
-    unit: t.field({ type: OutcomeUnitEnum, nullable: false, resolve: (o) => o.unit }),
-    kind: t.field({ type: OutcomeKindEnum, nullable: false, resolve: (o) => o.kind }),
+    value: t.field({ type: 'Decimal', resolve: (o) => o.value }),
+    unit: t.field({ type: OutcomeUnitEnum, resolve: (o) => o.unit }),
+    kind: t.field({ type: OutcomeKindEnum, resolve: (o) => o.kind }),
     flags: t.field({
       type: ['Flag'],
-      nullable: false,
       resolve: (o) =>
         o.flag_code && o.flag_explanation ? [{ code: o.flag_code, explanation: o.flag_explanation }] : [],
     }),
     source: t.field({
       type: 'Source',
-      nullable: false,
-      resolve: (o) => ({ document: o.source_document, line: o.source_line, text: o.text }),
+      resolve: (o) => cite(o.source_document, o.source_line, o.text),
     }),
   }),
 });
@@ -80,16 +76,14 @@ const StatedOutcomeRef = builder.objectRef<StatedOutcome>('StatedOutcome').imple
 const ProgrammeMatchRef = builder.objectRef<MatchWithProgramme>('ProgrammeMatch').implement({
   description: 'Why a priority falls under a programme: the keyword rule and the words it matched.',
   fields: (t) => ({
-    programme: t.field({ type: ProgrammeRef, nullable: false, resolve: (m) => m.programme }),
+    programme: t.field({ type: ProgrammeRef, resolve: (m) => m.programme }),
     rule: t.exposeString('rule', {
-      nullable: false,
       description: 'The rule as a regular expression, e.g. "/\\bcancer\\b/i".',
     }),
     matchedText: t.exposeString('matched_text', {
-      nullable: false,
       description: 'The words the rule matched, verbatim.',
     }),
-    matchedIn: t.field({ type: MatchedInEnum, nullable: false, resolve: (m) => m.matched_in }),
+    matchedIn: t.field({ type: MatchedInEnum, resolve: (m) => m.matched_in }),
   }),
 });
 
@@ -97,11 +91,10 @@ PriorityRef.implement({
   description:
     "A priority an STP states: a tracker focus, one of the Lincolnshire paper's priorities, or a work stream under one. Titles are verbatim.",
   fields: (t) => ({
-    id: t.exposeID('id', { nullable: false, description: 'Stable id, e.g. QJM.focus.1 or QJM.paper.5.6.1.' }),
-    stp: t.field({ type: StpRef, nullable: false, resolve: (p) => ({ code: p.stp_code }) }),
-    kind: t.field({ type: PriorityKindEnum, nullable: false, resolve: (p) => p.kind }),
+    id: t.exposeID('id', { description: 'Stable id, e.g. QJM.focus.1 or QJM.paper.5.6.1.' }),
+    stp: t.field({ type: StpRef, resolve: (p) => ({ code: p.stp_code }) }),
+    kind: t.field({ type: PriorityKindEnum, resolve: (p) => p.kind }),
     title: t.exposeString('title', {
-      nullable: false,
       description: 'Verbatim: the bullet text, or the heading without its section number.',
     }),
     sectionNumber: t.exposeString('section_number', {
@@ -109,7 +102,6 @@ PriorityRef.implement({
       description: "The paper's section number, e.g. 5.6.1.",
     }),
     position: t.exposeInt('position', {
-      nullable: false,
       description:
         "1-based position among its siblings: the STP's focuses, the paper's priorities, or a priority's work streams.",
     }),
@@ -120,19 +112,16 @@ PriorityRef.implement({
     summarySource: t.field({
       type: 'Source',
       nullable: true,
-      resolve: (p) =>
-        p.summary && p.summary_line ? { document: p.source_document, line: p.summary_line, text: p.summary } : null,
+      resolve: (p) => (p.summary && p.summary_line ? cite(p.source_document, p.summary_line, p.summary) : null),
     }),
     subPoints: t.field({
       type: ['String'],
-      nullable: false,
       description:
         "Verbatim sub-points in order: a focus's sub-bullets, or the paper's key actions and points under the heading.",
       resolve: async (p, _, ctx) => (await subPointsByOwner(ctx).load(p.id)).map((s) => s.text),
     }),
     subPointSources: t.field({
       type: ['Source'],
-      nullable: false,
       description: 'The line of each sub-point, in the same order.',
       resolve: async (p, _, ctx) =>
         (await subPointsByOwner(ctx).load(p.id)).map((s) => ({
@@ -144,36 +133,30 @@ PriorityRef.implement({
     parent: t.field({ type: PriorityRef, nullable: true, resolve: (p) => p.parent_id }),
     children: t.field({
       type: [PriorityRef],
-      nullable: false,
       description: 'Work streams under this priority, in order.',
       resolve: (p, _, ctx) => childrenByPriority(ctx).load(p.id),
     }),
     outcomes: t.field({
       type: [StatedOutcomeRef],
-      nullable: false,
       resolve: (p, _, ctx) => outcomesByPriority(ctx).load(p.id),
     }),
     programmes: t.field({
       type: [ProgrammeRef],
-      nullable: false,
       description: 'The national programmes the keyword rules put it under (possibly none), in programme order.',
       resolve: async (p, _, ctx) => (await matchesByPriority(ctx).load(p.id)).map((m) => m.programme),
     }),
     programmeMatches: t.field({
       type: [ProgrammeMatchRef],
-      nullable: false,
       resolve: (p, _, ctx) => matchesByPriority(ctx).load(p.id),
     }),
     flags: t.field({
       type: ['Flag'],
-      nullable: false,
       resolve: (p) =>
         p.flag_code && p.flag_explanation ? [{ code: p.flag_code, explanation: p.flag_explanation }] : [],
     }),
     source: t.field({
       type: 'Source',
-      nullable: false,
-      resolve: (p) => ({ document: p.source_document, line: p.source_line, text: p.source_text }),
+      resolve: (p) => citationOf(p),
     }),
   }),
 });
@@ -187,18 +170,16 @@ export const ConsiderationRef = builder.objectRef<Consideration>('Consideration'
   description:
     'A "Relevant considerations" bullet of an STP\'s tracker section (continuation slides included), verbatim.',
   fields: (t) => ({
-    id: t.exposeID('id', { nullable: false, description: 'Stable id, e.g. QOP.consideration.6.' }),
-    stp: t.field({ type: StpRef, nullable: false, resolve: (c) => ({ code: c.stp_code }) }),
-    text: t.exposeString('text', { nullable: false }),
-    position: t.exposeInt('position', { nullable: false }),
+    id: t.exposeID('id', { description: 'Stable id, e.g. QOP.consideration.6.' }),
+    stp: t.field({ type: StpRef, resolve: (c) => ({ code: c.stp_code }) }),
+    text: t.exposeString('text'),
+    position: t.exposeInt('position'),
     subPoints: t.field({
       type: ['String'],
-      nullable: false,
       resolve: async (c, _, ctx) => (await subPointsByOwner(ctx).load(c.id)).map((s) => s.text),
     }),
     subPointSources: t.field({
       type: ['Source'],
-      nullable: false,
       resolve: async (c, _, ctx) =>
         (await subPointsByOwner(ctx).load(c.id)).map((s) => ({
           document: s.source_document,
@@ -208,8 +189,7 @@ export const ConsiderationRef = builder.objectRef<Consideration>('Consideration'
     }),
     source: t.field({
       type: 'Source',
-      nullable: false,
-      resolve: (c) => ({ document: c.source_document, line: c.source_line, text: c.text }),
+      resolve: (c) => cite(c.source_document, c.source_line, c.text),
     }),
   }),
 });
@@ -223,32 +203,19 @@ const PriorityFilterInput = builder.inputType('PriorityFilter', {
   }),
 });
 
-const PriorityPageRef = builder
-  .objectRef<{ nodes: Priority[]; totalCount: number; offset: number }>('PriorityPage')
-  .implement({
-    fields: (t) => ({
-      nodes: t.field({ type: [PriorityRef], nullable: false, resolve: (p) => p.nodes }),
-      totalCount: t.exposeInt('totalCount', { nullable: false }),
-      hasNextPage: t.boolean({ nullable: false, resolve: (p) => p.offset + p.nodes.length < p.totalCount }),
-    }),
-  });
+const PriorityPageRef = pageOf(builder, 'PriorityPage', PriorityRef);
 
 builder.queryFields((t) => ({
   priorities: t.field({
     type: PriorityPageRef,
-    nullable: false,
     description:
       "Priorities of every kind (work streams included), filtered, ordered by STP code then each STP's own order, paged (at most 200).",
     args: {
       filter: t.arg({ type: PriorityFilterInput, required: false }),
-      first: t.arg.int({ required: false, defaultValue: 50 }),
-      offset: t.arg.int({ required: false, defaultValue: 0 }),
+      ...pageArgs(t.arg),
     },
     resolve: async (_, args, ctx) => {
-      const first = args.first ?? 50;
-      const offset = args.offset ?? 0;
-      if (first < 0 || first > MAX_PAGE) throw badInput(`first must be between 0 and ${MAX_PAGE}`, 'first');
-      if (offset < 0) throw badInput('offset must not be negative', 'offset');
+      const { limit, offset } = pageWindow(args.first, args.offset);
       const filter = args.filter ?? {};
       const stp = filter.stp ? String(filter.stp).trim().toUpperCase() : null;
       if (stp && !STP_CODE.test(stp))
@@ -261,7 +228,7 @@ builder.queryFields((t) => ({
       const { rows, totalCount } = await listPriorities(
         ctx.db,
         { stp, programme, kind, textSearch: filter.textSearch ?? null },
-        first,
+        limit,
         offset,
       );
       for (const row of rows) PriorityRef.getDataloader(ctx).prime(row.id, row);

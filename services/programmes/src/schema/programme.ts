@@ -8,12 +8,11 @@ ProgrammeRef.implement({
   description:
     'A national programme or funding priority the sources name (e.g. mental health, the New Care Models vanguards, the 100 day programme), keyed by a stable code.',
   fields: (t) => ({
-    code: t.exposeID('code', { nullable: false, description: 'Stable code, e.g. MENTAL_HEALTH.' }),
-    name: t.exposeString('name', { nullable: false }),
-    description: t.exposeString('description', { nullable: false }),
+    code: t.exposeID('code', { description: 'Stable code, e.g. MENTAL_HEALTH.' }),
+    name: t.exposeString('name'),
+    description: t.exposeString('description'),
     sources: t.field({
       type: ['Source'],
-      nullable: false,
       description: 'Where the sources name the programme.',
       resolve: async (p, _, ctx) =>
         (await sourcesByProgramme(ctx).load(p.code)).map((s) => ({
@@ -23,19 +22,16 @@ ProgrammeRef.implement({
         })),
     }),
     rules: t.stringList({
-      nullable: false,
       description: 'The keyword rules (regular expressions) that put a priority under this programme.',
       resolve: (p) => PROGRAMME_RULES.filter((r) => r.programme === p.code).map((r) => String(r.pattern)),
     }),
     stps: t.field({
       type: [StpRef],
-      nullable: false,
       description: 'STPs with at least one priority under this programme: distinct, ordered by ODS code.',
       resolve: async (p, _, ctx) => (await stpCodesByProgramme(ctx).load(p.code)).map((code) => ({ code })),
     }),
     priorities: t.field({
       type: [PriorityRef],
-      nullable: false,
       description: "Every priority (any kind) under this programme, ordered by STP code then the STP's own order.",
       resolve: (p, _, ctx) => prioritiesByProgramme(ctx).load(p.code),
     }),
@@ -62,7 +58,6 @@ builder.queryFields((t) => ({
   }),
   programmes: t.field({
     type: [ProgrammeRef],
-    nullable: false,
     description: 'Every programme, in a fixed order.',
     resolve: (_, __, ctx) => allProgrammes(ctx).load('all'),
   }),

@@ -12,13 +12,11 @@ interface ProgrammeCountShape {
 const ProgrammeCountRef = builder.objectRef<ProgrammeCountShape>('ProgrammePriorityCount').implement({
   description: "How many of a region's STPs, and how many of their priorities, fall under a programme.",
   fields: (t) => ({
-    programme: t.field({ type: ProgrammeRef, nullable: false, resolve: (c) => c.programme }),
+    programme: t.field({ type: ProgrammeRef, resolve: (c) => c.programme }),
     stpCount: t.exposeInt('stpCount', {
-      nullable: false,
       description: 'Member STPs with at least one priority under the programme.',
     }),
     priorityCount: t.exposeInt('priorityCount', {
-      nullable: false,
       description:
         'Priority items (focuses, paper priorities and work streams) under the programme across the member STPs.',
     }),
@@ -28,14 +26,13 @@ const ProgrammeCountRef = builder.objectRef<ProgrammeCountShape>('ProgrammePrior
 /** Geography's region as of a date, extended with counts per programme over its member STPs (`@requires(fields: "stpCodes")`). */
 RegionSnapshotRef.implement({
   externalFields: (t) => ({
-    stpCodes: t.idList({ nullable: false }),
+    stpCodes: t.idList(),
   }),
   fields: (t) => ({
-    regionCode: t.exposeID('regionCode', { nullable: false }),
-    asOf: t.field({ type: 'Date', nullable: false, resolve: (s) => s.asOf }),
+    regionCode: t.exposeID('regionCode'),
+    asOf: t.field({ type: 'Date', resolve: (s) => s.asOf }),
     prioritiesByProgramme: t.field({
       type: [ProgrammeCountRef],
-      nullable: false,
       description:
         'Every programme (in programme order) with how many member STPs and priorities fall under it; zero counts included.',
       requires: builder.selection<{ stpCodes?: string[] | null }>('stpCodes'),

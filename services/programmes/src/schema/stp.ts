@@ -9,17 +9,15 @@ import { PriorityRef, StpRef } from './refs.js';
  */
 StpRef.implement({
   fields: (t) => ({
-    code: t.exposeID('code', { nullable: false }),
+    code: t.exposeID('code'),
     priorities: t.field({
       type: [PriorityRef],
-      nullable: false,
       description:
         "Top-level priorities in order: the tracker's focuses, then (Lincolnshire) the paper's priorities 5.1-5.7. Work streams are under `children`.",
       resolve: (stp, _, ctx) => prioritiesByStp(ctx).load(stp.code),
     }),
     considerations: t.field({
       type: [ConsiderationRef],
-      nullable: false,
       description: 'The tracker\'s "Relevant considerations", verbatim and in order, continuation slides included.',
       resolve: (stp, _, ctx) => considerationsByStp(ctx).load(stp.code),
     }),

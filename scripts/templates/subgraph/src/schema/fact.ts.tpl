@@ -1,3 +1,4 @@
+import { cite } from '@nhs-hub/kit';
 import { builder } from '../builder.js';
 import { factsByIds } from '../db/repository.js';
 import type { __Name__Fact } from '../db/types.js';
@@ -23,9 +24,9 @@ export const __Name__FactRef = builder.loadableObject('__Name__Fact', {
   // Rows come back in key order whatever the database returns.
   sort: (fact: __Name__Fact) => fact.id,
   fields: (t) => ({
-    id: t.exposeID('id', { nullable: false }),
-    stp: t.field({ type: StpRef, nullable: false, resolve: (f) => ({ code: f.stp_code }) }),
-    kind: t.exposeString('kind', { nullable: false }),
+    id: t.exposeID('id'),
+    stp: t.field({ type: StpRef, resolve: (f) => ({ code: f.stp_code }) }),
+    kind: t.exposeString('kind'),
     value: t.field({
       type: 'Decimal',
       nullable: true,
@@ -38,15 +39,13 @@ export const __Name__FactRef = builder.loadableObject('__Name__Fact', {
       description: 'How the source hedges the value, e.g. "≈" or "average".',
     }),
     approximate: t.boolean({
-      nullable: false,
       description: 'True where the source states the value as approximate ("≈", "about", "circa"); an average is not.',
       resolve: (f) => f.qualifier !== null && APPROXIMATE_HEDGES.has(f.qualifier.toLowerCase()),
     }),
-    statement: t.exposeString('statement', { nullable: false, description: 'The verbatim words that state the fact.' }),
+    statement: t.exposeString('statement', { description: 'The verbatim words that state the fact.' }),
     source: t.field({
       type: 'Source',
-      nullable: false,
-      resolve: (f) => ({ document: f.source_document, line: f.source_line, text: f.statement }),
+      resolve: (f) => cite(f.source_document, f.source_line, f.statement),
     }),
   }),
 });

@@ -5,10 +5,9 @@ import { StpRef } from './refs.js';
 /** Geography's STP, extended with the __name__ facts the sources state for it. */
 StpRef.implement({
   fields: (t) => ({
-    code: t.exposeID('code', { nullable: false }),
+    code: t.exposeID('code'),
     __name__Facts: t.field({
       type: [__Name__FactRef],
-      nullable: false,
       description: 'The __name__ facts the sources state for this STP, in id order.',
       resolve: (stp, _, ctx) => factsByStp(ctx).load(stp.code),
     }),

@@ -1,0 +1,55 @@
+import type { ArgBuilder, OutputRef } from '@pothos/core';
+import type { HubBuilder, HubTypes } from './builder.js';
+import { badInput } from './errors.js';
+
+/** Offset paging for every list query of the graph: the same defaults, limit and refusals everywhere. */
+export const PAGE_SIZE = { default: 50, max: 200 } as const;
+
+/** One page as resolvers return it; `offset` is kept to tell whether another page follows. */
+export interface Page<T> {
+  readonly nodes: readonly T[];
+  readonly totalCount: number;
+  readonly offset: number;
+}
+
+/** The rows a page covers, as repositories take them (SQL LIMIT and OFFSET). */
+export interface PageWindow {
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/**
+ * Validates a query's `first` and `offset` (null or absent: the defaults). Both are checked here
+ * rather than in the schema so a bad value answers BAD_USER_INPUT naming the argument, as every
+ * other input refusal of the hub does.
+ */
+export function pageWindow(first: number | null | undefined, offset: number | null | undefined): PageWindow {
+  const limit = first ?? PAGE_SIZE.default;
+  const skip = offset ?? 0;
+  if (limit < 0 || limit > PAGE_SIZE.max)
+    throw badInput(`first must be between 0 and ${PAGE_SIZE.max}; got ${limit}`, 'first');
+  if (skip < 0) throw badInput(`offset must not be negative; got ${skip}`, 'offset');
+  return { limit, offset: skip };
+}
+
+/** The `first` and `offset` arguments of a paged query; spread last into its `args`. */
+export function pageArgs<DB>(arg: ArgBuilder<HubTypes<DB>>) {
+  return {
+    first: arg.int({ required: false, defaultValue: PAGE_SIZE.default }),
+    offset: arg.int({ required: false, defaultValue: 0 }),
+  };
+}
+
+/**
+ * Declares `<name> { nodes: [Item!]!, totalCount: Int!, hasNextPage: Boolean! }`, the page type of
+ * every paged query.
+ */
+export function pageOf<DB, T>(builder: HubBuilder<DB>, name: string, item: OutputRef<T>) {
+  return builder.objectRef<Page<T>>(name).implement({
+    fields: (t) => ({
+      nodes: t.field({ type: [item], resolve: (page) => page.nodes }),
+      totalCount: t.exposeInt('totalCount'),
+      hasNextPage: t.boolean({ resolve: (page) => page.offset + page.nodes.length < page.totalCount }),
+    }),
+  });
+}

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { GraphQLError } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { badInput, HubErrorCode, isHubErrorCode, notFound } from './errors.js';
+import { PAGE_SIZE, pageWindow } from './paging.js';
+import { portOf, REPO_ROOT, readGraphConfig, subgraphPort } from './repo.js';
+import { citationOf, cite, SOURCE, SOURCE_DOCUMENTS, checkCitation } from './sources.js';
+
+describe('error codes', () => {
+  it("cover every code README's Errors sections promise callers", () => {
+    const readme = readFileSync(`${REPO_ROOT}README.md`, 'utf8');
+    const sections = [...readme.matchAll(/(?:### Errors|\*\*Errors to expect\.\*\*)[\s\S]*?(?=\n#{2,3} |\n\n\*\*)/g)];
+    expect(sections.length).toBe(2);
+    const promised = new Set(sections.flatMap((s) => [...s[0].matchAll(/`([A-Z][A-Z_]{3,})`/g)].map((m) => m[1])));
+    expect([...promised].filter((code) => !isHubErrorCode(code))).toEqual([]);
+    expect(promised).toContain('NOT_FOUND');
+  });
+
+  it('put the code first in the extensions notFound and badInput raise', () => {
+    expect(notFound('STP', 'no STP has the code QZZ').extensions).toEqual({ code: HubErrorCode.NOT_FOUND });
+    expect(Object.keys(badInput('first is wrong', 'first').extensions)).toEqual(['code', 'argumentName']);
+    expect(badInput('x')).toBeInstanceOf(GraphQLError);
+  });
+});
+
+describe('pageWindow', () => {
+  it('defaults to the first 50 and refuses out-of-range values with one message per argument', () => {
+    expect(pageWindow(undefined, null)).toEqual({ limit: PAGE_SIZE.default, offset: 0 });
+    expect(pageWindow(200, 400)).toEqual({ limit: 200, offset: 400 });
+    expect(() => pageWindow(201, 0)).toThrow('first must be between 0 and 200; got 201');
+    expect(() => pageWindow(-1, 0)).toThrow('first must be between 0 and 200; got -1');
+    expect(() => pageWindow(10, -5)).toThrow('offset must not be negative; got -5');
+  });
+});
+
+describe('graph config', () => {
+  it('gives every listed subgraph the port of its URL, and none to an unlisted one', () => {
+    const entries = readGraphConfig();
+    expect(entries.map((e) => subgraphPort(e.name))).toEqual(entries.map((e) => Number(new URL(e.url).port)));
+    expect(subgraphPort('no_such_subgraph')).toBeUndefined();
+    expect(portOf({ url: 'https://hub.example.nhs.uk/graphql' })).toBe(443);
+  });
+});
+
+describe('citations', () => {
+  it('name each source document once and read citations from row columns', () => {
+    expect(SOURCE_DOCUMENTS.map((d) => d.file)).toEqual(expect.arrayContaining(Object.values(SOURCE)));
+    const row = { source_document: SOURCE.TRACKER, source_line: 841, source_text: 'Combined: £182 M' };
+    expect(citationOf(row)).toEqual({ document: SOURCE.TRACKER, line: 841, text: 'Combined: £182 M' });
+    expect(checkCitation(citationOf(row))).toBeNull();
+    expect(citationOf({ heading_line: 7, heading_text: 'x' }, 'heading', SOURCE.TRACKER)).toEqual(
+      cite(SOURCE.TRACKER, 7, 'x'),
+    );
+    expect(citationOf({ document: 'd', line: 1, text: 't' }, '')).toEqual(cite('d', 1, 't'));
+    const none: { ods_document: string | null; ods_line: number | null; ods_text: string | null } = {
+      ods_document: null,
+      ods_line: null,
+      ods_text: null,
+    };
+    expect(citationOf(none, 'ods')).toBeNull();
+  });
+});

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/**
+ * The repository root, with a trailing slash. Computed here alone: this file sits at the same depth
+ * under packages/kit in src/ and in dist/, so the answer holds for sources and compiled code alike.
+ * Dependency-light (fs, zod) so scripts, benches and infra can import `@nhs-hub/kit/repo` cheaply.
+ */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The one list of subgraphs (name, development URL and port, printed SDL, workspace package). */
+export const GRAPH_CONFIG_PATH = `${REPO_ROOT}schema/subgraphs.json`;
+
+const SubgraphEntrySchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower-case letters, digits and _'),
+  url: z.url(),
+  sdl: z.string().endsWith('.graphql'),
+  package: z.string().startsWith('@nhs-hub/'),
+});
+const GraphConfigSchema = z.object({ subgraphs: z.array(SubgraphEntrySchema).min(1) });
+
+export type SubgraphEntry = z.infer<typeof SubgraphEntrySchema>;
+
+export function readGraphConfig(path: string = GRAPH_CONFIG_PATH): SubgraphEntry[] {
+  const parsed = GraphConfigSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) throw new Error(`Invalid ${path}: ${z.prettifyError(parsed.error)}`);
+  const names = parsed.data.subgraphs.map((s) => s.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new Error(`Invalid ${path}: subgraph '${duplicate}' is listed twice`);
+  return parsed.data.subgraphs;
+}
+
+/** The port in a subgraph's configured URL: where it listens when started on its own without PORT. */
+export function portOf(entry: Pick<SubgraphEntry, 'url'>): number {
+  const url = new URL(entry.url);
+  if (url.port) return Number(url.port);
+  return url.protocol === 'https:' ? 443 : 80;
+}
+
+/** The configured port of subgraph `name`, or undefined when schema/subgraphs.json does not list it. */
+export function subgraphPort(name: string, path: string = GRAPH_CONFIG_PATH): number | undefined {
+  const entry = readGraphConfig(path).find((e) => e.name === name);
+  return entry ? portOf(entry) : undefined;
+}
