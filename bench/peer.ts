@@ -4,7 +4,7 @@
 import './quiet.js';
 import '@nhs-hub/kit/telemetry';
 import { readFileSync } from 'node:fs';
-import { openDatabase, readEnvVars } from '@nhs-hub/kit';
+import { openDatabase, readEnvVars } from '@nhs-hub/kit/subgraph';
 import { startApolloGateway } from '@nhs-hub/kit/apollo-gateway';
 import { startGateway } from '@nhs-hub/kit/gateway';
 import { startHiveJs } from './hive-js.js';

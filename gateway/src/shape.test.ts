@@ -59,6 +59,20 @@ describe('one shape for every subgraph and the scaffold', () => {
     expect(filesUnder(join(dir, 'src')).filter((f) => /(^|\/)(__tests__|test|tests)\//.test(f))).toEqual([]);
   });
 
+  it.each(shapes)('$name imports the kit through @nhs-hub/kit/subgraph (and /testing in tests) only', ({ dir }) => {
+    const wrong: string[] = [];
+    for (const file of filesUnder(join(dir, 'src')).filter((f) => f.endsWith('.ts'))) {
+      const allowed = file.endsWith('.test.ts') ? ['subgraph', 'testing'] : ['subgraph'];
+      for (const [, entry] of readFileSync(join(dir, 'src', file), 'utf8').matchAll(
+        /from '@nhs-hub\/kit(\/[^']*)?'/g,
+      )) {
+        // anything else (the gateway entry above all) would load code a subgraph process does not need
+        if (!allowed.includes(entry?.slice(1) ?? '')) wrong.push(`${file}: @nhs-hub/kit${entry ?? ''}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('workforce is what the scaffold makes, but for its data and one test of its own figures', () => {
     const generated = scaffolded('workforce', 4005);
     const own = join(REPO_ROOT, 'services', 'workforce');

@@ -7,7 +7,7 @@ import {
   readCsv,
   sourceLines,
   verifyCitations,
-} from '@nhs-hub/kit';
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { FACT_KINDS, type FactKind, LINCOLNSHIRE, TRACKER } from '../domain/kinds.js';
 import { type ParsedAmount, parseAmount, parseSplitAmount } from '../domain/money.js';

@@ -1,4 +1,4 @@
-import type { DataProblem, FlagShape } from '@nhs-hub/kit';
+import type { DataProblem, FlagShape } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import type { CheckShape, NewStpFinance } from '../db/types.js';
 import { TRACKER } from '../domain/kinds.js';

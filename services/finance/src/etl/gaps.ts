@@ -1,4 +1,4 @@
-import type { DataProblem, FlagShape } from '@nhs-hub/kit';
+import type { DataProblem, FlagShape } from '@nhs-hub/kit/subgraph';
 import { add, compare, equals, subtract } from '../domain/decimal.js';
 import type { CheckShape, NewStpFinance } from '../db/types.js';
 import { type FactKind, HORIZON, isGapKind, TRACKER } from '../domain/kinds.js';

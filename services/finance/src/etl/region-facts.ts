@@ -1,4 +1,4 @@
-import { citationOf, type DataProblem, displayPath, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, displayPath, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { isDecimal, normalize } from '../domain/decimal.js';
 import type { NewRegionFact } from '../db/types.js';

@@ -1,4 +1,11 @@
-import { citationOf, type DataProblem, displayPath, readCsv, sourceLines, verifyCitations } from '@nhs-hub/kit';
+import {
+  citationOf,
+  type DataProblem,
+  displayPath,
+  readCsv,
+  sourceLines,
+  verifyCitations,
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { TRACKER } from '../domain/kinds.js';
 import { DATA_FILES, dataPath, line, odsStp } from './files.js';

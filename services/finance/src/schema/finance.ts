@@ -1,4 +1,4 @@
-import { citationOf, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit';
+import { citationOf, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { type FactOrder, type GapOrder, listFacts, listGaps } from '../db/repository.js';
 import type { CheckShape, FinancialFact, StpFinance } from '../db/types.js';

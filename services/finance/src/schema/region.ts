@@ -1,4 +1,4 @@
-import { citationOf, type FlagShape, HubScope, requireScope } from '@nhs-hub/kit';
+import { citationOf, type FlagShape, HubScope, requireScope } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { add, compare } from '../domain/decimal.js';
 import type { RegionFact, StpFinance } from '../db/types.js';

@@ -1,4 +1,4 @@
-import type { FlagShape } from '@nhs-hub/kit';
+import type { FlagShape } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { divide } from '../domain/decimal.js';
 import type { FACT_KINDS } from '../domain/kinds.js';

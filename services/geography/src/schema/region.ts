@@ -1,4 +1,4 @@
-import { badInput, citationOf, isWithin, notFound, SOURCE, todayIso } from '@nhs-hub/kit';
+import { badInput, citationOf, isWithin, notFound, SOURCE, todayIso } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { findRegionsByCodes, listRegions } from '../db/repository.js';
 import type { Region, Stp } from '../db/types.js';

@@ -1,4 +1,14 @@
-import { badInput, citationOf, isWithin, notFound, pageArgs, pageOf, pageWindow, SOURCE, todayIso } from '@nhs-hub/kit';
+import {
+  badInput,
+  citationOf,
+  isWithin,
+  notFound,
+  pageArgs,
+  pageOf,
+  pageWindow,
+  SOURCE,
+  todayIso,
+} from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { listStps, resolveStpCodes, type StpOrder } from '../db/repository.js';
 import type { IcsDesignation, MembershipBasis, Region, Stp } from '../db/types.js';

@@ -1,4 +1,4 @@
-import type { FlagShape } from '@nhs-hub/kit';
+import type { FlagShape } from '@nhs-hub/kit/subgraph';
 import type { ColumnType, Insertable, Selectable } from 'kysely';
 import type { OrganisationKind } from '../domain/kinds.js';
 

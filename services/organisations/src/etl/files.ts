@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type DataProblem, type DataRow, displayPath } from '@nhs-hub/kit';
+import { type DataProblem, type DataRow, displayPath } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { SEED_DOCUMENTS } from './sources.js';
 

@@ -6,7 +6,7 @@ import {
   replaceTables,
   type SeedReport,
   throwIfProblems,
-} from '@nhs-hub/kit';
+} from '@nhs-hub/kit/subgraph';
 import type { Kysely } from 'kysely';
 import type {
   NewOrganisation,

@@ -1,4 +1,11 @@
-import { cite, type DataProblem, type DataRow, readCsv, SOURCE_DOCUMENTS, verifyCitations } from '@nhs-hub/kit';
+import {
+  cite,
+  type DataProblem,
+  type DataRow,
+  readCsv,
+  SOURCE_DOCUMENTS,
+  verifyCitations,
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewOrganisation } from '../db/types.js';
 import { organisationKind } from '../domain/kinds.js';

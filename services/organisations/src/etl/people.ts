@@ -1,4 +1,4 @@
-import { type DataProblem, readCsv } from '@nhs-hub/kit';
+import { type DataProblem, readCsv } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewPerson } from '../db/types.js';
 import { parsePersonName, slugify } from './names.js';

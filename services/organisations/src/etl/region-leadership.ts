@@ -1,4 +1,4 @@
-import { citationOf, type DataProblem, readCsv, sourceLines, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, sourceLines, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewRegionLeadershipNote } from '../db/types.js';
 import { REGIONS_LIST } from './sources.js';

@@ -8,7 +8,7 @@ import {
   sourceDocument,
   sourceLines,
   verifyCitations,
-} from '@nhs-hub/kit';
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { ROLE_KINDS, type NewOrganisationSource, type NewRole, type NewRoleOrganisation } from '../db/types.js';
 import { datedPartOf, TRACKER } from './sources.js';

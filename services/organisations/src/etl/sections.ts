@@ -1,4 +1,4 @@
-import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { TRACKER } from './sources.js';
 import { type DataFolder, duplicates, line, stpCode } from './files.js';

@@ -6,7 +6,7 @@ import {
   pageWindow,
   SOURCE_DOCUMENTS,
   type SourceDocument,
-} from '@nhs-hub/kit';
+} from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { listOrganisations } from '../db/repository.js';
 import { ORGANISATION_KINDS } from '../domain/kinds.js';

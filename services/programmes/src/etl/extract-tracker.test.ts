@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { SOURCES_DIR } from '@nhs-hub/kit';
+import { SOURCES_DIR } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { TRACKER } from './sources.js';
 import { PROGRAMMES_DATA_DIR } from './files.js';

@@ -17,7 +17,7 @@
  * - any other non-blank line ("Financial gap by 2020/21", a "*Source" note...) closes the list.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { SOURCES_DIR } from '@nhs-hub/kit';
+import { SOURCES_DIR } from '@nhs-hub/kit/subgraph';
 import { TRACKER } from './sources.js';
 import { PROGRAMMES_DATA_DIR } from './files.js';
 

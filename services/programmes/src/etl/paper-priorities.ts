@@ -1,4 +1,4 @@
-import { type Citation, cite, type DataProblem, readCsv, sourceLine, verifyCitations } from '@nhs-hub/kit';
+import { type Citation, cite, type DataProblem, readCsv, sourceLine, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewPriority } from '../db/types.js';
 import { LINCOLNSHIRE_PAPER } from './sources.js';

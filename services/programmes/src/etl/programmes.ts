@@ -1,4 +1,4 @@
-import { type DataProblem, readCsv } from '@nhs-hub/kit';
+import { type DataProblem, readCsv } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewProgramme } from '../db/types.js';
 import { PROGRAMME_RULES } from '../domain/rules.js';

@@ -1,4 +1,4 @@
-import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { TRACKER } from './sources.js';
 import { DATA_FILES, duplicates, line, odsStp } from './files.js';

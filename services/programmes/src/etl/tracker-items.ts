@@ -1,4 +1,4 @@
-import { type Citation, citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { type Citation, citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewConsideration, NewPriority, NewSubPoint } from '../db/types.js';
 import { TRACKER } from './sources.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DataProblem, formatProblem } from '@nhs-hub/kit';
+import { type DataProblem, formatProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { readFacts } from './facts.js';
 import { DATA_FILES, __NAME___DATA_DIR } from './sources.js';

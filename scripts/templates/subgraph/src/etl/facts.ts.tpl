@@ -1,4 +1,4 @@
-import { type DataProblem, type LoadableTable, readRecords, validateRecords } from '@nhs-hub/kit';
+import { type DataProblem, type LoadableTable, readRecords, validateRecords } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { New__Name__Fact } from '../db/types.js';
 

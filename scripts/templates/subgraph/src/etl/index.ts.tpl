@@ -1,4 +1,4 @@
-import { replaceTables, type SeedReport, throwIfProblems, type DataProblem } from '@nhs-hub/kit';
+import { replaceTables, type SeedReport, throwIfProblems, type DataProblem } from '@nhs-hub/kit/subgraph';
 import type { Kysely } from 'kysely';
 import type { New__Name__Fact, __Name__Database } from '../db/types.js';
 import { readFacts } from './facts.js';

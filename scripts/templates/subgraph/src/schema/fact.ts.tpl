@@ -1,4 +1,4 @@
-import { cite } from '@nhs-hub/kit';
+import { cite } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { factsByIds } from '../db/repository.js';
 import type { __Name__Fact } from '../db/types.js';
