@@ -90,7 +90,7 @@ describe('npm run new:subgraph', () => {
       cwd: dir,
       env: { ...process.env, NO_COLOR: '1' },
     });
-    expect(stripVTControlCharacters(tests.stdout)).toMatch(/Tests\s+11 passed \(11\)/);
+    expect(stripVTControlCharacters(tests.stdout)).toMatch(/Tests\s+12 passed \(12\)/);
 
     const services = [
       ...readGraphConfig().map((e) => ({

@@ -39,6 +39,12 @@ describe('readFacts (workforce-facts.csv)', () => {
     expect(facts).toHaveLength(1);
   });
 
+  it('reports a document the kit does not name', () => {
+    expect(read(FIRST.replace(/,seeds\/[^,]+,/, ',seeds/999_unknown.txt,')).problems).toEqual([
+      'file:2 [source_document]: a document the kit names in SOURCE, e.g. seeds/000_647e8cd618725ea4.txt',
+    ]);
+  });
+
   it('reports a duplicate id', () => {
     const id = FIRST.split(',')[0];
     expect(read(FIRST, FIRST).problems).toEqual([`file:3 [id]: duplicate key ["${id}"], first on line 2`]);

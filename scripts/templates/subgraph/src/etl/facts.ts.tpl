@@ -1,6 +1,16 @@
-import { type DataProblem, type LoadableTable, readRecords, validateRecords } from '@nhs-hub/kit/subgraph';
+import {
+  type DataProblem,
+  type LoadableTable,
+  readRecords,
+  SOURCE_DOCUMENTS,
+  type SourceFile,
+  validateRecords,
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { New__Name__Fact } from '../db/types.js';
+
+/** The documents a row may cite: those the kit names (SOURCE), each kept verbatim under infra/sources/. */
+const SOURCE_FILES = SOURCE_DOCUMENTS.map((d) => d.file) as [SourceFile, ...SourceFile[]];
 
 /** One row of data/__name__-facts.csv (or a file given to `npm run load`), as the table stores it. */
 const FactRow = z
@@ -15,7 +25,9 @@ const FactRow = z
     unit: z.string().min(1).nullable(),
     qualifier: z.string().min(1).nullable(),
     statement: z.string().min(1),
-    source_document: z.string().min(1),
+    source_document: z.enum(SOURCE_FILES, {
+      error: 'a document the kit names in SOURCE, e.g. seeds/000_647e8cd618725ea4.txt',
+    }),
     source_line: z.coerce.number().int().positive(),
   })
   .refine((r) => (r.value === null) === (r.unit === null), { message: 'value and unit go together', path: ['unit'] });
