@@ -95,14 +95,14 @@ export function isHubEnvKey(key: string): boolean {
 
 export type HubEnv = z.infer<typeof EnvSchema>;
 
-function invalid(error: z.ZodError): Error {
-  const problems = error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+function invalid(issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[]): Error {
+  const problems = issues.map((i) => `  ${i.path.map(String).join('.')}: ${i.message}`).join('\n');
   return new Error(`Invalid environment:\n${problems}`);
 }
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): HubEnv {
   const parsed = EnvSchema.safeParse(source);
-  if (!parsed.success) throw invalid(parsed.error);
+  if (!parsed.success) throw invalid(parsed.error.issues);
   return parsed.data;
 }
 
@@ -127,7 +127,7 @@ export function readEnvVars<K extends keyof HubEnv>(
     pickedSchemas.set(id, schema);
   }
   const parsed = schema.safeParse(source);
-  if (!parsed.success) throw invalid(parsed.error);
+  if (!parsed.success) throw invalid(parsed.error.issues);
   // The picked shape is EnvSchema's own for these keys, so its output is HubEnv's for them.
   return parsed.data as Pick<HubEnv, K>;
 }
@@ -141,15 +141,15 @@ export function subgraphUrlOverrides(
   source: NodeJS.ProcessEnv = process.env,
 ): Record<string, string> {
   const urls: Record<string, string> = {};
-  const problems: z.core.$ZodIssue[] = [];
+  const problems: { path: string[]; message: string }[] = [];
   for (const name of names) {
     const key = `SUBGRAPH_${name.toUpperCase()}_URL`;
     const value = source[key];
     if (!value) continue;
     const parsed = z.url().safeParse(value);
     if (parsed.success) urls[name] = parsed.data;
-    else problems.push(...parsed.error.issues.map((issue) => ({ ...issue, path: [key] })));
+    else problems.push(...parsed.error.issues.map(({ message }) => ({ path: [key], message })));
   }
-  if (problems.length > 0) throw invalid(new z.ZodError(problems));
+  if (problems.length > 0) throw invalid(problems);
   return urls;
 }

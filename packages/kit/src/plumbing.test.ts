@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { readEnvVars, subgraphUrlOverrides } from './env.js';
 import { badInput, HubErrorCode, isHubErrorCode, notFound } from './errors.js';
 import { PAGE_SIZE, pageWindow } from './paging.js';
 import { portOf, REPO_ROOT, readGraphConfig, subgraphPort } from './repo.js';
@@ -58,5 +59,21 @@ describe('citations', () => {
       ods_text: null,
     };
     expect(citationOf(none, 'ods')).toBeNull();
+  });
+});
+
+describe('configuration', () => {
+  it('reads a few variables as readEnv does, ignoring the others', () => {
+    const env = { HUB_JWT_CLOCK_SKEW_SECONDS: '5', PORT: 'not a port' };
+    expect(readEnvVars(['HUB_JWT_CLOCK_SKEW_SECONDS', 'LOG_LEVEL'], env)).toEqual({ HUB_JWT_CLOCK_SKEW_SECONDS: 5 });
+    expect(() => readEnvVars(['LOG_LEVEL'], { LOG_LEVEL: 'loud' })).toThrow(/Invalid environment:\n {2}LOG_LEVEL:/);
+  });
+
+  it('takes SUBGRAPH_<NAME>_URL overrides for the named subgraphs only, and refuses one that is not a URL', () => {
+    const env = { SUBGRAPH_FINANCE_URL: 'http://finance:4004/graphql', SUBGRAPH_OTHER_URL: 'http://x/graphql' };
+    expect(subgraphUrlOverrides(['geography', 'finance'], env)).toEqual({ finance: 'http://finance:4004/graphql' });
+    expect(() => subgraphUrlOverrides(['geography'], { SUBGRAPH_GEOGRAPHY_URL: 'not a url' })).toThrow(
+      /SUBGRAPH_GEOGRAPHY_URL/,
+    );
   });
 });
