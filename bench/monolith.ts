@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { printSchema, Supergraph } from '@apollo/federation-internals';
 import { buildSchema, type DocumentNode, execute, type GraphQLFieldResolver, parse, validate } from 'graphql';
 import { sql, type Kysely } from 'kysely';
-import { SOURCE } from '@nhs-hub/kit';
+import { SOURCE } from '@nhs-hub/kit/subgraph';
 import { SUPERGRAPH_PATH } from '../gateway/src/config.js';
 
 export interface MonolithSchemas {

@@ -20,7 +20,7 @@ if (kind === 'hub' || kind === 'hub-cache') {
   const { startHiveJs } = await import('./hive-js.js');
   url = await startHiveJs(supergraphSdl);
 } else if (kind === 'monolith') {
-  const { openDatabase, readEnvVars } = await import('@nhs-hub/kit');
+  const { openDatabase, readEnvVars } = await import('@nhs-hub/kit/subgraph');
   const { startMonolith } = await import('./monolith.js');
   const database = await openDatabase({ url: readEnvVars(['DATABASE_URL']).DATABASE_URL });
   url = (await startMonolith(database.root, JSON.parse(process.env.BENCH_MONOLITH_SCHEMAS ?? '{}'))).url;

@@ -15,7 +15,7 @@ import {
   openDatabase,
   prepareSubgraph,
   readEnv,
-} from '@nhs-hub/kit';
+} from '@nhs-hub/kit/subgraph';
 import { purgeGatewayCaches } from '@nhs-hub/kit/cache-purge';
 import { SingleBar } from 'cli-progress';
 import { loadSubgraph, readGraphConfig } from '../gateway/src/config.js';

@@ -81,6 +81,7 @@ export function renderSubgraph(options: ScaffoldOptions): string[] {
   const fill = (text: string) =>
     text
       .replaceAll('__Name__', pascal)
+      .replaceAll('__NAME__', name.toUpperCase())
       .replaceAll('__name__', name)
       .replaceAll('__camel__', name)
       .replaceAll('__port__', String(port))

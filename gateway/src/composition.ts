@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
-import { printSubgraphSdl } from '@nhs-hub/kit';
+import { printSubgraphSdl } from '@nhs-hub/kit/subgraph';
 import { printSchema, Supergraph } from '@apollo/federation-internals';
 import { buildSchema, introspectionFromSchema, parse } from 'graphql';
 import { loadSubgraph, readGraphConfig, REPO_ROOT, SUPERGRAPH_PATH } from './config.js';

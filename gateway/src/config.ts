@@ -1,4 +1,4 @@
-import type { SubgraphDefinition } from '@nhs-hub/kit';
+import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { GRAPH_CONFIG_PATH, REPO_ROOT, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
 
 // The repository's root and its one list of subgraphs are the kit's; re-exported for the gateway's modules.

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoadCommand } from '../../scripts/load.js';
 import { nextFreePort, registerSubgraph, renderSubgraph, validateName } from '../../scripts/scaffold.js';
 import { CONFIG_PATH, readGraphConfig, REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
+import { REQUIRED } from './shape.js';
 
 /** The data engineers' tools, run as a data engineer runs them: the scaffold and the loader CLI. */
 const run = promisify(execFile);
@@ -59,8 +60,18 @@ describe('npm run new:subgraph', () => {
     for (const link of ['node_modules', 'packages', 'infra']) symlinkSync(join(REPO_ROOT, link), join(root, link));
     symlinkSync(join(REPO_ROOT, 'services', 'geography'), join(root, 'services', 'geography'));
     const files = renderSubgraph({ name: 'estates', root, port: 4099, date: new Date('2026-11-22') });
-    expect(files).toContain('services/estates/src/db/migrations/2026_11_22_001_estates.ts');
-    expect(files).toContain('services/estates/src/schema/fact.test.ts');
+    // The shape every subgraph has (shape.ts), with one ETL step and its test, and one type file with its test.
+    expect(files).toEqual(expect.arrayContaining(REQUIRED.map((file) => `services/estates/${file}`)));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'services/estates/src/db/migrations/2026_11_22_001_estates.ts',
+        'services/estates/src/etl/facts.ts',
+        'services/estates/src/etl/facts.test.ts',
+        'services/estates/src/schema/fact.ts',
+        'services/estates/src/schema/fact.test.ts',
+        'services/estates/src/schema/stp.ts',
+      ]),
+    );
 
     // Print its SDL the way `npm run compose` does, then run its own tests.
     const dir = join(root, 'services', 'estates');
@@ -70,7 +81,7 @@ describe('npm run new:subgraph', () => {
         '--import',
         'tsx',
         '-e',
-        "import('./src/schema/index.ts').then(async ({ schema }) => { const { printSubgraphSdl } = await import('@nhs-hub/kit'); process.stdout.write(printSubgraphSdl(schema)); })",
+        "import('./src/schema/index.ts').then(async ({ schema }) => { const { printSubgraphSdl } = await import('@nhs-hub/kit/subgraph'); process.stdout.write(printSubgraphSdl(schema)); })",
       ],
       { cwd: dir },
     );
@@ -79,7 +90,7 @@ describe('npm run new:subgraph', () => {
       cwd: dir,
       env: { ...process.env, NO_COLOR: '1' },
     });
-    expect(stripVTControlCharacters(tests.stdout)).toMatch(/Tests\s+5 passed \(5\)/);
+    expect(stripVTControlCharacters(tests.stdout)).toMatch(/Tests\s+12 passed \(12\)/);
 
     const services = [
       ...readGraphConfig().map((e) => ({

@@ -100,7 +100,7 @@ describe('a subgraph going down', () => {
       expect(ready.status).toBe(503);
     } finally {
       // Bring it back on the same port: the gateway recovers without a restart.
-      const { startSubgraph } = await import('@nhs-hub/kit');
+      const { startSubgraph } = await import('@nhs-hub/kit/subgraph');
       const definition = await loadSubgraph(
         readGraphConfig().find((e) => e.name === 'geography') ??
           readGraphConfig()[0] ??

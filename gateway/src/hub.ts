@@ -21,7 +21,7 @@ const [
   { startSubgraph },
   { gatewaySettingsFromEnv, startGateway },
   { loadSubgraph, readGraphConfig, SUPERGRAPH_PATH },
-] = await Promise.all([import('@nhs-hub/kit'), import('@nhs-hub/kit/gateway'), import('./config.js')]);
+] = await Promise.all([import('@nhs-hub/kit/subgraph'), import('@nhs-hub/kit/gateway'), import('./config.js')]);
 const entries = readGraphConfig();
 const definitions = await Promise.all(entries.map(loadSubgraph));
 const database = await opening;

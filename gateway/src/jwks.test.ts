@@ -130,7 +130,7 @@ describe('tokens signed by an identity provider (JWKS)', () => {
     // The provider publishes the new key and withdraws the old one.
     published = [await publicJwk(rotated, 'rsa-2', 'RS256'), await publicJwk(ec, 'ec-1', 'ES256')];
     // jose refetches on an unknown kid at most every 30 s; a fresh gateway process shows the rotation at once.
-    const { authenticate } = await import('@nhs-hub/kit');
+    const { authenticate } = await import('@nhs-hub/kit/subgraph');
     const settings = { secret: undefined, issuer: ISSUER, audience: AUDIENCE, jwksUrl: `${jwksUrl}?rotation` };
     await expect(authenticate(await sign(rotated, 'rsa-2', 'RS256'), settings)).resolves.toMatchObject({
       subject: 'director@nhs.net',
@@ -139,7 +139,7 @@ describe('tokens signed by an identity provider (JWKS)', () => {
   });
 
   it('answers 503 (never a crash) while the JWKS endpoint is down or broken, and recovers', async () => {
-    const { authenticate } = await import('@nhs-hub/kit');
+    const { authenticate } = await import('@nhs-hub/kit/subgraph');
     const fresh = (tag: string) => ({
       secret: undefined,
       issuer: ISSUER,

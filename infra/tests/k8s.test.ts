@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
 import { ScheduledBackup } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/ScheduledBackup';
 import { isHubEnvKey, readEnv } from '@nhs-hub/kit/env';
-import type { SubgraphDefinition } from '@nhs-hub/kit';
+import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
 import { subgraph as geography } from '@nhs-hub/geography';
 import { subgraph as workforce } from '@nhs-hub/workforce';

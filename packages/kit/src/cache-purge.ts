@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { REPO_ROOT } from './repo.js';
 import type { HubEnv } from './env.js';
@@ -61,6 +61,8 @@ export async function purgeGatewayCaches(
 ): Promise<string[]> {
   const report: string[] = [];
   if (env.HUB_CACHE_REDIS_URL) {
+    // Loaded only here: every standalone subgraph imports this module, and most never see Redis.
+    const { Redis } = await import('ioredis');
     const redis = new Redis(env.HUB_CACHE_REDIS_URL, {
       enableOfflineQueue: true,
       maxRetriesPerRequest: 1,

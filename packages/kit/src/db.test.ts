@@ -60,7 +60,7 @@ describe('seeding on start', () => {
     const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { GraphQLObjectType, GraphQLSchema, GraphQLString } = await import('graphql');
-    const { prepareSubgraph } = await import('./subgraph.js');
+    const { prepareSubgraph } = await import('./subgraph-runtime.js');
     const { uniqueSchemaName } = await import('./testing.js');
     const root = mkdtempSync(`${tmpdir()}/kit-seed-`);
     try {

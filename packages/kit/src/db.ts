@@ -1,9 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
-import pg from 'pg';
 import { type PgliteLock, lockPgliteDataDir } from './pglite-lock.js';
 import { REPO_ROOT } from './repo.js';
 import { retryingPool } from './pg-retry.js';
@@ -50,8 +48,10 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
   let kind: DatabaseKind;
   let pglite: PGlite | undefined;
   let lock: PgliteLock | undefined;
+  // Each driver is loaded only when used: a process runs on one of them, never both.
   if (url) {
     kind = 'postgres';
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({
       connectionString: url,
       max: 10,
@@ -72,6 +72,10 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
     root = new Kysely<unknown>({ dialect: tracedDialect(new PostgresDialect({ pool: retryingPool(pool) })) });
   } else {
     kind = 'pglite';
+    const [{ PGlite, types: pgliteTypes }, { PGliteDialect }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('kysely-pglite-dialect'),
+    ]);
     // PGlite creates only the last path segment, and a failure there never settles waitReady.
     if (pgliteDataDir) mkdirSync(dirname(pgliteDataDir), { recursive: true });
     // One process per on-disk cluster: PGlite itself would let a second one in.

@@ -1,21 +1,6 @@
-export * from './auth.js';
-export * from './builder.js';
-export * from './data.js';
-export * from './db.js';
-export * from './env.js';
-export * from './errors.js';
-export * from './loader.js';
-export * from './migrate.js';
-export * from './server.js';
-export * from './sources.js';
-export * from './sql-counter.js';
-export * from './standalone.js';
+/**
+ * `@nhs-hub/kit` is an alias of `@nhs-hub/kit/subgraph`, kept so an import written before the entry
+ * points were named still works. New code names its entry point: `./subgraph` in a subgraph,
+ * `./gateway` in the gateway, `./testing` in tests.
+ */
 export * from './subgraph.js';
-export * from './dates.js';
-export * from './loaders.js';
-export * from './observability.js';
-export * from './seed.js';
-export * from './paging.js';
-export * from './repo.js';
-export * from './metrics.js';
-export * from './tracing.js';

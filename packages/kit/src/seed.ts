@@ -1,5 +1,5 @@
 import type { Insertable, Kysely } from 'kysely';
-import type { SeedReport } from './subgraph.js';
+import type { SeedReport } from './subgraph-runtime.js';
 
 /** One table of a subgraph and every row it should hold after the seed. */
 export type TableRows<DB> = {

@@ -2,7 +2,7 @@ import { openDatabase } from './db.js';
 import { purgeGatewayCaches } from './cache-purge.js';
 import { type HubEnv, readEnv } from './env.js';
 import { subgraphPort } from './repo.js';
-import { prepareSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph.js';
+import { prepareSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph-runtime.js';
 import { startTracingFromEnv, stopTracing } from './tracing.js';
 
 const SEED_MODE = { 'if-changed': 'if-changed', always: true, never: false } as const satisfies Record<

@@ -1,205 +1,26 @@
-import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import {
-  ApolloServerPluginCacheControlDisabled,
-  ApolloServerPluginInlineTraceDisabled,
-} from '@apollo/server/plugin/disabled';
-import type { GraphQLSchema } from 'graphql';
-import { type Kysely, sql } from 'kysely';
-import { authenticate } from './auth.js';
-import type { HubContext } from './builder.js';
-import type { LoadableTable } from './loader.js';
-import { lastSeedFingerprint, recordSeedFingerprint, seedFingerprint } from './fingerprint.js';
-import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
-import type { HubDatabase, SubgraphDatabase } from './db.js';
-import {
-  type MigrationOutcome,
-  type MigrationSet,
-  migrateSchema,
-  pendingMigrations,
-  withSchemaLock,
-} from './migrate.js';
-import { apolloHandler, type ReadinessReport, type RunningServer, serve } from './server.js';
-import type { SqlCounter } from './sql-counter.js';
-import {
-  activeSpan,
-  endRequestTrace,
-  markErrors,
-  nameOperation,
-  startRequestTrace,
-  tracingOn,
-  withinTrace,
-} from './tracing.js';
-
-/** What a seed step reports: rows loaded per table. */
-export type SeedReport = Record<string, number>;
-
 /**
- * Everything the hub needs to run one subgraph. Each service's `src/index.ts` exports one, so the
- * hub, the tests and the standalone server start every subgraph the same way.
+ * `@nhs-hub/kit/subgraph`: everything a subgraph imports (builder set-up, standalone server, database,
+ * migrations, ETL helpers, loaders, sources, errors, auth) and nothing of the gateway. A subgraph
+ * process loads only this; gateway code (Hive, @apollo/gateway, graphql-armor, the response cache)
+ * stays behind `./gateway` and `./apollo-gateway`, and subgraph-entry.test.ts keeps it that way.
  */
-export interface SubgraphDefinition<DB> {
-  readonly name: string;
-  readonly schema: GraphQLSchema;
-  readonly migrations: MigrationSet;
-  /** Validates the subgraph's data files, then replaces its rows in one transaction. */
-  readonly seed: (db: Kysely<DB>) => Promise<SeedReport>;
-  /**
-   * The package folder (`new URL('../', import.meta.url)` from src/index.ts). With it, a start whose
-   * data, db code and sources are unchanged since the last seed skips reseeding.
-   */
-  readonly packageRoot?: URL;
-  /** Tables `npm run load` may load files into, by table name. */
-  readonly loadables?: Readonly<Record<string, LoadableTable>>;
-}
-
-export interface StartSubgraphOptions {
-  readonly database: HubDatabase;
-  /** Postgres schema for this subgraph's tables; defaults to the subgraph's name. */
-  readonly schemaName?: string | undefined;
-  readonly port?: number | undefined;
-  readonly host?: string | undefined;
-  /** true: always seed; 'if-changed': only when the seed fingerprint differs; false: never. */
-  readonly seed?: boolean | 'if-changed' | undefined;
-  /**
-   * 'latest' (default) migrates before serving. 'verify' never migrates nor seeds (a one-shot Job
-   * does, once per rollout) and answers not ready while the schema lacks a migration this code has.
-   */
-  readonly migrate?: 'latest' | 'verify' | undefined;
-}
-
-export interface RunningSubgraph<DB> extends RunningServer {
-  readonly db: Kysely<DB>;
-  readonly counter: SqlCounter;
-  readonly schemaName: string;
-  readonly seedReport: SeedReport | null;
-  readonly migrations: MigrationOutcome;
-}
-
-/** What preparing a subgraph's schema did at start-up. */
-export interface PreparedSubgraph<DB> {
-  readonly scoped: SubgraphDatabase<DB>;
-  /** Rows loaded per table, or null when this start did not seed (unchanged data, or seed off). */
-  readonly seedReport: SeedReport | null;
-  readonly migrations: MigrationOutcome;
-}
-
-/**
- * Migrates and seeds one subgraph's schema. Replicas of one subgraph starting together take turns
- * (an advisory lock per schema on PostgreSQL): with 'if-changed' exactly one of them seeds changed
- * data and the others find it recorded, so rows are never loaded twice.
- */
-export async function prepareSubgraph<DB>(
-  definition: SubgraphDefinition<DB>,
-  database: HubDatabase,
-  schemaName: string = definition.name,
-  seed: boolean | 'if-changed' = true,
-): Promise<PreparedSubgraph<DB>> {
-  const scoped = database.forSchema<DB>(schemaName);
-  return withSchemaLock(database, schemaName, async () => {
-    const migrations = await migrateSchema(scoped.db, schemaName, definition.migrations);
-    if (!seed) return { scoped, seedReport: null, migrations };
-    // A newer release has migrated this schema and seeded it with its own code: an older replica
-    // (restarting mid-rollout, or a rollback) serves those rows rather than replacing them.
-    if (seed === 'if-changed' && migrations.ahead.length > 0) return { scoped, seedReport: null, migrations };
-    const fingerprint = definition.packageRoot ? seedFingerprint(definition.packageRoot) : null;
-    const untyped = scoped.db as unknown as Kysely<unknown>;
-    if (seed === 'if-changed' && fingerprint && (await lastSeedFingerprint(untyped, schemaName)) === fingerprint) {
-      return { scoped, seedReport: null, migrations };
-    }
-    const seedReport = await definition.seed(scoped.db);
-    if (fingerprint) await recordSeedFingerprint(untyped, schemaName, fingerprint);
-    return { scoped, seedReport, migrations };
-  });
-}
-
-export function createSubgraphApollo<DB>(name: string, schema: GraphQLSchema): ApolloServer<HubContext<DB>> {
-  return new ApolloServer<HubContext<DB>>({
-    schema,
-    // Outside NODE_ENV=test Apollo would answer SIGTERM itself by re-raising it once stopped, killing the
-    // process before serve() has drained in-flight requests. The process's own handler drains, then exits 0.
-    stopOnTerminationSignals: false,
-    // The gateway asks for traces only when usage reporting is on; never pay for them here.
-    // Cache control wraps every resolver to compute cache hints nobody reads here; off, it costs nothing.
-    plugins: [
-      ApolloServerPluginInlineTraceDisabled(),
-      ApolloServerPluginCacheControlDisabled(),
-      requestLogPlugin<HubContext<DB>>(name),
-      // Decided once, at start: without tracing, requests do not even pass through the plugin.
-      ...(tracingOn() ? [operationSpanPlugin<HubContext<DB>>()] : []),
-    ],
-    includeStacktraceInErrorResponses: !isProduction(),
-    formatError: formatHubError,
-  });
-}
-
-/** Names the subgraph's request span after the operation the gateway sent, and marks it failed on errors. */
-function operationSpanPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      const span = activeSpan();
-      if (!span) return;
-      return {
-        async didResolveOperation({ operation }) {
-          if (operation) nameOperation(span, operation.operation, operation.name?.value);
-        },
-        async willSendResponse({ errors }) {
-          if (errors?.length)
-            markErrors(
-              span,
-              errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')),
-            );
-        },
-      };
-    },
-  };
-}
-
-export async function startSubgraph<DB>(
-  definition: SubgraphDefinition<DB>,
-  options: StartSubgraphOptions,
-): Promise<RunningSubgraph<DB>> {
-  const schemaName = options.schemaName ?? definition.name;
-  const verifyOnly = options.migrate === 'verify';
-  const { scoped, seedReport, migrations } = verifyOnly
-    ? { scoped: options.database.forSchema<DB>(schemaName), seedReport: null, migrations: { applied: [], ahead: [] } }
-    : await prepareSubgraph(definition, options.database, schemaName, options.seed ?? true);
-  // Once current, a schema stays current for this process: no need to ask on every probe.
-  let migrated = !verifyOnly;
-  const apollo = createSubgraphApollo<DB>(definition.name, definition.schema);
-  const graphql = await apolloHandler(apollo, async ({ requestId, headers }) => ({
-    requestId,
-    db: scoped.db,
-    auth: await authenticate(headers.authorization),
-  }));
-  const running = await serve({
-    name: definition.name,
-    // A traced request continues the gateway's trace (its traceparent); its SQL statements are children.
-    handler: async (req, res, request) => {
-      const requestTrace = startRequestTrace(definition.name, req);
-      if (!requestTrace) return graphql(req, res, request);
-      try {
-        await withinTrace(requestTrace, () => graphql(req, res, request));
-      } finally {
-        endRequestTrace(requestTrace, res.statusCode);
-      }
-    },
-    onClose: () => apollo.stop(),
-    port: options.port,
-    host: options.host,
-    ready: async (): Promise<ReadinessReport> => {
-      try {
-        await sql`select 1`.execute(scoped.db);
-        if (!migrated) {
-          const pending = await pendingMigrations(scoped.db, schemaName, definition.migrations);
-          if (pending.length > 0)
-            return { ready: false, checks: { database: true, migrations: `pending: ${pending.join(', ')}` } };
-          migrated = true;
-        }
-        return { ready: true, checks: { database: true, ...(verifyOnly ? { migrations: true } : {}) } };
-      } catch (error) {
-        return { ready: false, checks: { database: (error as Error).message } };
-      }
-    },
-  });
-  return { ...running, db: scoped.db, counter: scoped.counter, schemaName, seedReport, migrations };
-}
+export * from './auth.js';
+export * from './builder.js';
+export * from './data.js';
+export * from './dates.js';
+export * from './db.js';
+export * from './env.js';
+export * from './errors.js';
+export * from './loader.js';
+export * from './loaders.js';
+export * from './migrate.js';
+export * from './migration-files.js';
+export * from './observability.js';
+export * from './paging.js';
+export * from './seed.js';
+export * from './repo.js';
+export * from './server.js';
+export * from './sources.js';
+export * from './sql-counter.js';
+export * from './standalone.js';
+export * from './subgraph-runtime.js';

@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { type HubDatabase, openDatabase } from './db.js';
-import { type RunningSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph.js';
+import { type RunningSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph-runtime.js';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { printSubgraphSdl } from './builder.js';

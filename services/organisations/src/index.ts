@@ -1,4 +1,4 @@
-import type { SubgraphDefinition } from '@nhs-hub/kit';
+import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { migrations } from './db/migrations/index.js';
 import type { OrganisationsDatabase } from './db/types.js';
 import { seedOrganisations } from './etl/index.js';

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { printSubgraphSdl } from '@nhs-hub/kit';
+import { printSubgraphSdl } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { schema } from './schema/index.js';
 
 const SDL_PATH = new URL('../schema.graphql', import.meta.url);
 
 describe('printed SDL', () => {
-  it('matches schema.graphql (regenerate with: node --import tsx src/tools/print-sdl.ts > schema.graphql)', () => {
+  it('matches schema.graphql (regenerate with: npm run compose)', () => {
     expect(readFileSync(SDL_PATH, 'utf8')).toBe(printSubgraphSdl(schema));
   });
 

@@ -1,4 +1,4 @@
-import { runStandalone } from '@nhs-hub/kit';
+import { runStandalone } from '@nhs-hub/kit/subgraph';
 import { subgraph } from './index.js';
 
 await runStandalone(subgraph);

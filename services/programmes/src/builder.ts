@@ -1,4 +1,4 @@
-import { createSubgraphBuilder } from '@nhs-hub/kit';
+import { createSubgraphBuilder } from '@nhs-hub/kit/subgraph';
 import type { ProgrammesDatabase } from './db/types.js';
 
 export const builder = createSubgraphBuilder<ProgrammesDatabase>();

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { printSubgraphSdl } from '@nhs-hub/kit';
+import { printSubgraphSdl } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { schema } from './schema/index.js';
 

@@ -11,6 +11,6 @@
 | `value`, `unit` | the number and its unit as stated; empty where the source states none |
 | `qualifier` | how the source hedges it (`≈`, `average`, `about`); empty if it does not; the API's `approximate` is true for hedges that make the number an estimate (`≈`, `about`, `circa`), not for `average` |
 | `statement` | the verbatim words on the cited line that state the fact |
-| `source_document`, `source_line` | the document under `infra/sources/` and the 1-based line |
+| `source_document`, `source_line` | the document under `infra/sources/` (one the kit names in `SOURCE`) and the 1-based line |
 
 The example row cites the title line (line 5) of the Lincolnshire paper; replace it with real facts.

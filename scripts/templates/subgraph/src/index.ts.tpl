@@ -1,8 +1,8 @@
-import type { SubgraphDefinition } from '@nhs-hub/kit';
-import { factLoadable } from './db/loadable.js';
+import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { migrations } from './db/migrations/index.js';
-import { seed__Name__ } from './db/seed.js';
 import type { __Name__Database } from './db/types.js';
+import { factLoadable } from './etl/facts.js';
+import { seed__Name__ } from './etl/index.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<__Name__Database> = {

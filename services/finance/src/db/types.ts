@@ -1,4 +1,4 @@
-import type { FlagShape } from '@nhs-hub/kit';
+import type { FlagShape } from '@nhs-hub/kit/subgraph';
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /** jsonb: read back as objects, written as JSON text. */

@@ -1,6 +1,6 @@
-import type { DataProblem } from '@nhs-hub/kit';
+import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
-import { LINCOLNSHIRE, TRACKER } from '../kinds.js';
+import { LINCOLNSHIRE, TRACKER } from '../domain/kinds.js';
 import { editedCopy } from './edited-copy.js';
 import { readFacts } from './facts.js';
 import { FINANCE_DATA_DIR } from './files.js';

@@ -7,11 +7,11 @@ import {
   readCsv,
   sourceLines,
   verifyCitations,
-} from '@nhs-hub/kit';
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
-import { FACT_KINDS, type FactKind, LINCOLNSHIRE, TRACKER } from '../kinds.js';
-import { type ParsedAmount, parseAmount, parseSplitAmount } from '../money.js';
-import type { StatedFigure } from '../stated.js';
+import { FACT_KINDS, type FactKind, LINCOLNSHIRE, TRACKER } from '../domain/kinds.js';
+import { type ParsedAmount, parseAmount, parseSplitAmount } from '../domain/money.js';
+import type { StatedFigure } from '../domain/stated.js';
 import { DATA_FILES, dataPath, line, odsStp } from './files.js';
 import type { Section } from './sections.js';
 

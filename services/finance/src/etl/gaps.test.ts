@@ -1,7 +1,7 @@
-import type { DataProblem, FlagShape } from '@nhs-hub/kit';
+import type { DataProblem, FlagShape } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import type { CheckShape, NewStpFinance } from '../db/types.js';
-import { TRACKER } from '../kinds.js';
+import { TRACKER } from '../domain/kinds.js';
 import { type Fact, readFacts } from './facts.js';
 import { FINANCE_DATA_DIR } from './files.js';
 import { deriveGaps } from './gaps.js';

@@ -1,8 +1,8 @@
-import type { DataProblem, FlagShape } from '@nhs-hub/kit';
-import { add, compare, equals, subtract } from '../decimal.js';
+import type { DataProblem, FlagShape } from '@nhs-hub/kit/subgraph';
+import { add, compare, equals, subtract } from '../domain/decimal.js';
 import type { CheckShape, NewStpFinance } from '../db/types.js';
-import { type FactKind, HORIZON, isGapKind, TRACKER } from '../kinds.js';
-import { agreement, describeRange, intervalOf, overlap, type StatedFigure, sumOf } from '../stated.js';
+import { type FactKind, HORIZON, isGapKind, TRACKER } from '../domain/kinds.js';
+import { agreement, describeRange, intervalOf, overlap, type StatedFigure, sumOf } from '../domain/stated.js';
 import { type Fact, figureOf } from './facts.js';
 import type { Section } from './sections.js';
 

@@ -1,12 +1,12 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataFileError, type RunningSubgraph, sourceLine } from '@nhs-hub/kit';
+import { DataFileError, type RunningSubgraph, sourceLine } from '@nhs-hub/kit/subgraph';
 import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FinanceDatabase } from '../db/types.js';
 import { subgraph } from '../index.js';
-import { TRACKER } from '../kinds.js';
+import { TRACKER } from '../domain/kinds.js';
 import { buildFinanceRows, FINANCE_DATA_DIR, seedFinance } from './index.js';
 
 let hub: TestHub;

@@ -1,4 +1,4 @@
-import { type DataProblem, displayPath, replaceTables, type SeedReport, throwIfProblems } from '@nhs-hub/kit';
+import { type DataProblem, displayPath, replaceTables, type SeedReport, throwIfProblems } from '@nhs-hub/kit/subgraph';
 import type { Kysely } from 'kysely';
 import type { FinanceDatabase, NewFinancialFact, NewRegionFact, NewStpFinance } from '../db/types.js';
 import { readFacts } from './facts.js';

@@ -1,6 +1,6 @@
-import type { DataProblem, FlagShape } from '@nhs-hub/kit';
+import type { DataProblem, FlagShape } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
-import { LINCOLNSHIRE } from '../kinds.js';
+import { LINCOLNSHIRE } from '../domain/kinds.js';
 import { editedCopy } from './edited-copy.js';
 import { FINANCE_DATA_DIR } from './files.js';
 import { readRegionFacts } from './region-facts.js';

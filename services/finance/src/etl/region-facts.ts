@@ -1,8 +1,8 @@
-import { citationOf, type DataProblem, displayPath, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, displayPath, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
-import { isDecimal, normalize } from '../decimal.js';
+import { isDecimal, normalize } from '../domain/decimal.js';
 import type { NewRegionFact } from '../db/types.js';
-import { LINCOLNSHIRE } from '../kinds.js';
+import { LINCOLNSHIRE } from '../domain/kinds.js';
 import { DATA_FILES, dataPath, line } from './files.js';
 
 const RegionFactRow = z.object({

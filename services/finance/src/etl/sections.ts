@@ -1,6 +1,13 @@
-import { citationOf, type DataProblem, displayPath, readCsv, sourceLines, verifyCitations } from '@nhs-hub/kit';
+import {
+  citationOf,
+  type DataProblem,
+  displayPath,
+  readCsv,
+  sourceLines,
+  verifyCitations,
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
-import { TRACKER } from '../kinds.js';
+import { TRACKER } from '../domain/kinds.js';
 import { DATA_FILES, dataPath, line, odsStp } from './files.js';
 
 /** The tracker's last STP section ends where its closing "OUTLOOK FOR 2018" page begins. */

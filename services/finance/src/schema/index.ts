@@ -1,6 +1,7 @@
-import { toSubgraphSchema } from '@nhs-hub/kit';
+import { toSubgraphSchema } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import './finance.js';
+import './stp.js';
 import './region.js';
 
 export const schema = toSubgraphSchema(builder);

@@ -1,4 +1,4 @@
-import { defineLoader, groupByKey, type HubContext, oneByKey } from '@nhs-hub/kit';
+import { defineLoader, groupByKey, type HubContext, oneByKey } from '@nhs-hub/kit/subgraph';
 import { factsOfStps, financeOfStps, regionFactsOf } from '../db/repository.js';
 import type { FinanceDatabase, FinancialFact, RegionFact, StpFinance } from '../db/types.js';
 

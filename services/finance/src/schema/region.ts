@@ -1,9 +1,11 @@
-import { citationOf, type FlagShape, HubScope, requireScope } from '@nhs-hub/kit';
+import { citationOf, type FlagShape, HubScope, requireScope } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
-import { add, compare } from '../decimal.js';
+import { add, compare } from '../domain/decimal.js';
 import type { RegionFact, StpFinance } from '../db/types.js';
-import { FinancialGapRef, perHead, StpRef } from './finance.js';
+import { FinancialGapRef } from './finance.js';
 import { financeByStp, regionFactsByRegion } from './loaders.js';
+import { RegionRef, RegionSnapshotRef, StpRef } from './refs.js';
+import { perHead } from './stp.js';
 
 const RegionFactRef = builder.objectRef<RegionFact>('RegionFact').implement({
   description:
@@ -26,7 +28,7 @@ const RegionFactRef = builder.objectRef<RegionFact>('RegionFact').implement({
   }),
 });
 
-builder.externalRef('Region', builder.selection<{ code: string }>('code')).implement({
+RegionRef.implement({
   fields: (t) => ({
     code: t.exposeID('code'),
     statedFacts: t.field({
@@ -205,42 +207,38 @@ const SummaryRef = builder.objectRef<Summary>('RegionFinancialSummary').implemen
   }),
 });
 
-builder
-  .externalRef('RegionSnapshot', builder.selection<{ regionCode: string; asOf: string }>('regionCode asOf'))
-  .implement({
-    externalFields: (t) => ({
-      stpCodes: t.idList(),
-      population: t.int({ nullable: true }),
-      populationIsComplete: t.boolean(),
-      stps: t.field({ type: [StpRef] }),
+RegionSnapshotRef.implement({
+  externalFields: (t) => ({
+    stpCodes: t.idList(),
+    population: t.int({ nullable: true }),
+    populationIsComplete: t.boolean(),
+    stps: t.field({ type: [StpRef] }),
+  }),
+  fields: (t) => ({
+    regionCode: t.exposeID('regionCode'),
+    asOf: t.field({ type: 'Date', resolve: (s) => s.asOf }),
+    financialSummary: t.field({
+      type: SummaryRef,
+      description: 'DERIVED totals, per-head gap and rankings over the member STPs on the date.',
+      requires: builder.selection<{
+        stpCodes?: string[] | null;
+        population?: number | null;
+        populationIsComplete?: boolean | null;
+        stps?: { code: string; population?: number | null }[] | null;
+      }>('stpCodes population populationIsComplete stps { code population }'),
+      resolve: async (snapshot, _, ctx) => {
+        const stpCodes = [...(snapshot.stpCodes ?? [])];
+        const loaded = await financeByStp(ctx).loadMany(stpCodes);
+        const gaps = loaded.filter((g): g is StpFinance => g !== null && !(g instanceof Error));
+        const populations = new Map((snapshot.stps ?? []).map((stp) => [stp.code, stp.population ?? null]));
+        return {
+          stpCodes,
+          population: snapshot.population ?? null,
+          populationIsComplete: snapshot.populationIsComplete ?? false,
+          gaps,
+          populations,
+        };
+      },
     }),
-    fields: (t) => ({
-      regionCode: t.exposeID('regionCode'),
-      asOf: t.field({ type: 'Date', resolve: (s) => s.asOf }),
-      financialSummary: t.field({
-        type: SummaryRef,
-        description: 'DERIVED totals, per-head gap and rankings over the member STPs on the date.',
-        requires: builder.selection<{
-          stpCodes?: string[] | null;
-          population?: number | null;
-          populationIsComplete?: boolean | null;
-          stps?: { code: string; population?: number | null }[] | null;
-        }>('stpCodes population populationIsComplete stps { code population }'),
-        resolve: async (snapshot, _, ctx) => {
-          const stpCodes = [...(snapshot.stpCodes ?? [])];
-          const loaded = await financeByStp(ctx).loadMany(stpCodes);
-          const gaps = loaded.filter((g): g is StpFinance => g !== null && !(g instanceof Error));
-          const populations = new Map((snapshot.stps ?? []).map((stp) => [stp.code, stp.population ?? null]));
-          return {
-            stpCodes,
-            population: snapshot.population ?? null,
-            populationIsComplete: snapshot.populationIsComplete ?? false,
-            gaps,
-            populations,
-          };
-        },
-      }),
-    }),
-  });
-
-export { StpRef };
+  }),
+});

@@ -46,49 +46,17 @@ export type MembershipWithRegion = StpRegionMembership & { region: Region };
 /** Every region membership of the given STPs, with the region, in one statement. */
 export async function membershipsOfStps(db: Db, stpCodes: readonly string[]): Promise<MembershipWithRegion[]> {
   if (stpCodes.length === 0) return [];
-  const rows = await db
+  // The whole region row as one value (as membershipsOfRegions does for the STP): a column added to
+  // region reaches every caller without being listed here.
+  return db
     .selectFrom('stp_region_membership as m')
     .innerJoin('region as r', 'r.code', 'm.region_code')
     .selectAll('m')
-    .select([
-      'r.code as r_code',
-      'r.ons_code as r_ons_code',
-      'r.name as r_name',
-      'r.valid_from as r_valid_from',
-      'r.valid_to as r_valid_to',
-      'r.valid_from_certainty as r_valid_from_certainty',
-      'r.source_line as r_source_line',
-      'r.source_text as r_source_text',
-    ])
+    .select(sql<Region>`to_jsonb(r)`.as('region'))
     .where('m.stp_code', 'in', stpCodes)
     .orderBy('m.stp_code')
     .orderBy(sql`m.valid_from nulls first`)
     .execute();
-  return rows.map(
-    ({
-      r_code,
-      r_ons_code,
-      r_name,
-      r_valid_from,
-      r_valid_to,
-      r_valid_from_certainty,
-      r_source_line,
-      r_source_text,
-      ...m
-    }) => ({
-      ...m,
-      region: {
-        code: r_code,
-        ons_code: r_ons_code,
-        name: r_name,
-        valid_from: r_valid_from,
-        valid_to: r_valid_to,
-        valid_from_certainty: r_valid_from_certainty,
-        source_line: r_source_line,
-        source_text: r_source_text,
-      },
-    }),
-  );
 }
 
 export type MembershipWithStp = StpRegionMembership & { stp: Stp };

@@ -1,4 +1,4 @@
-import { type DataProblem, readCsv } from '@nhs-hub/kit';
+import { type DataProblem, readCsv } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { dayBefore, HISTORY_FILE, lowerBound, odsStp, onsStp, partialDate, reference, verbatim } from './sources.js';
 import type { StpRows } from './stps-2019.js';

@@ -1,4 +1,4 @@
-import type { DataProblem } from '@nhs-hub/kit';
+import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { readIcsDesignations } from './ics.js';
 import { GEOGRAPHY_DATA_DIR } from './sources.js';

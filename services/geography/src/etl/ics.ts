@@ -1,4 +1,4 @@
-import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewIcsDesignation } from '../db/types.js';
 import { line, odsStp, TRACKER } from './sources.js';

@@ -1,4 +1,4 @@
-import type { DataProblem } from '@nhs-hub/kit';
+import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { applyCodeHistory } from './history.js';
 import { applyFourRegions, applyRecodes, README_FOUR_REGIONS_LINE } from './readme-rules.js';

@@ -1,4 +1,4 @@
-import type { DataProblem } from '@nhs-hub/kit';
+import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { README_FILE, verbatim } from './sources.js';
 import type { StpRows } from './stps-2019.js';
 

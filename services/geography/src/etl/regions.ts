@@ -1,4 +1,4 @@
-import { type DataProblem, readCsv } from '@nhs-hub/kit';
+import { type DataProblem, readCsv } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewRegion } from '../db/types.js';
 import { isoDate, REGIONS_FILE, reference, verbatim } from './sources.js';

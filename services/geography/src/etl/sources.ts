@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { SOURCE, sourceLine, SOURCES_DIR } from '@nhs-hub/kit';
+import { SOURCE, sourceLine, SOURCES_DIR } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 
 /** The subgraph's own data folder (with a trailing slash); tests point the steps at an edited copy. */

@@ -1,4 +1,4 @@
-import type { DataProblem } from '@nhs-hub/kit';
+import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { GEOGRAPHY_DATA_DIR, STPS_2019_FILE } from './sources.js';
 import { readStps2019 } from './stps-2019.js';

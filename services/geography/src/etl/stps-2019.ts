@@ -1,4 +1,4 @@
-import { type DataProblem, type DataRow, readCsv } from '@nhs-hub/kit';
+import { type DataProblem, type DataRow, readCsv } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewStp, NewStpOnsCode, NewStpRegionMembership } from '../db/types.js';
 import { odsRegion, odsStp, onsStp, reference, STPS_2019_FILE, verbatim } from './sources.js';

@@ -1,4 +1,11 @@
-import { type Citation, citationOf, type DataProblem, type DataRow, readCsv, verifyCitations } from '@nhs-hub/kit';
+import {
+  type Citation,
+  citationOf,
+  type DataProblem,
+  type DataRow,
+  readCsv,
+  verifyCitations,
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewStp } from '../db/types.js';
 import { parsePopulation } from './population.js';

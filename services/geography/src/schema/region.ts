@@ -1,9 +1,9 @@
-import { badInput, citationOf, isWithin, notFound, SOURCE, todayIso } from '@nhs-hub/kit';
+import { badInput, citationOf, isWithin, notFound, SOURCE, todayIso } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { findRegionsByCodes, listRegions } from '../db/repository.js';
 import type { Region, Stp } from '../db/types.js';
 import { membershipsByRegion } from './loaders.js';
-import { RegionRef, type RegionSnapshotKey, RegionSnapshotRef, StpRef } from './entities.js';
+import { RegionRef, type RegionSnapshotKey, RegionSnapshotRef, StpRef } from './refs.js';
 
 const REGION_CODE = /^(Y\d{2}|E40\d{6})$/i;
 

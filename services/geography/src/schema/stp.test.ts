@@ -1,4 +1,4 @@
-import type { RunningSubgraph } from '@nhs-hub/kit';
+import type { RunningSubgraph } from '@nhs-hub/kit/subgraph';
 import { createTestHub, postGraphQL, type TestHub } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GeographyDatabase } from '../db/types.js';

@@ -1,9 +1,19 @@
-import { badInput, citationOf, isWithin, notFound, pageArgs, pageOf, pageWindow, SOURCE, todayIso } from '@nhs-hub/kit';
+import {
+  badInput,
+  citationOf,
+  isWithin,
+  notFound,
+  pageArgs,
+  pageOf,
+  pageWindow,
+  SOURCE,
+  todayIso,
+} from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { listStps, resolveStpCodes, type StpOrder } from '../db/repository.js';
 import type { IcsDesignation, MembershipBasis, Region, Stp } from '../db/types.js';
 import { icsByStp, membershipsByStp, onsCodesByStp, predecessorsByStp } from './loaders.js';
-import { RegionRef, StpRef } from './entities.js';
+import { RegionRef, StpRef } from './refs.js';
 
 const { TRACKER } = SOURCE;
 const STP_CODE = /^(Q[A-Z0-9]{2}|E54\d{6})$/i;

@@ -1,5 +1,5 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
-import type { OrganisationKind } from '../kinds.js';
+import type { OrganisationKind } from '../domain/kinds.js';
 import type {
   Organisation,
   OrganisationSource,

@@ -1,6 +1,6 @@
-import type { FlagShape } from '@nhs-hub/kit';
+import type { FlagShape } from '@nhs-hub/kit/subgraph';
 import type { ColumnType, Insertable, Selectable } from 'kysely';
-import type { OrganisationKind } from '../kinds.js';
+import type { OrganisationKind } from '../domain/kinds.js';
 
 /** jsonb: read back as objects, written as JSON text. */
 export type Json<T> = ColumnType<T, string, string>;

@@ -1,12 +1,12 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkCitation, DataFileError, type RunningSubgraph, sourceLine } from '@nhs-hub/kit';
+import { checkCitation, DataFileError, type RunningSubgraph, sourceLine } from '@nhs-hub/kit/subgraph';
 import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import type { OrganisationsDatabase } from '../db/types.js';
-import { DATED_PARTS, LINCOLNSHIRE_PAPER, TRACKER } from '../documents.js';
+import { DATED_PARTS, LINCOLNSHIRE_PAPER, TRACKER } from './sources.js';
 import { buildOrganisationsRows, ORGANISATIONS_DATA_DIR, seedOrganisations } from './index.js';
 
 const rows = buildOrganisationsRows();

@@ -6,7 +6,7 @@ import {
   replaceTables,
   type SeedReport,
   throwIfProblems,
-} from '@nhs-hub/kit';
+} from '@nhs-hub/kit/subgraph';
 import type { Kysely } from 'kysely';
 import type {
   NewOrganisation,
@@ -17,7 +17,7 @@ import type {
   NewRoleOrganisation,
   OrganisationsDatabase,
 } from '../db/types.js';
-import { DATED_PARTS } from '../documents.js';
+import { DATED_PARTS } from './sources.js';
 import { DATA_FILES, DataFolder, ORGANISATIONS_DATA_DIR } from './files.js';
 import { readOrganisationSources } from './organisation-sources.js';
 import { readOrganisations } from './organisations.js';
@@ -53,7 +53,7 @@ export interface OrganisationsDataPaths {
 export function buildOrganisationsRows(paths: OrganisationsDataPaths = {}): OrganisationsRows {
   const folder = new DataFolder(paths.dataDir);
   const problems: DataProblem[] = [];
-  // The dates roles are stated on are constants in documents.ts: their citations must hold too.
+  // The dates roles are stated on are constants in sources.ts: their citations must hold too.
   for (const part of DATED_PARTS) {
     const reason = part.dateSource ? checkCitation(part.dateSource) : null;
     if (reason)

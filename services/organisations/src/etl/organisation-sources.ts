@@ -1,4 +1,4 @@
-import { citationOf, type DataProblem, type DataRow, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, type DataRow, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewOrganisationSource } from '../db/types.js';
 import { DATA_FILES, type DataFolder, duplicates, line, seedDocument, slug } from './files.js';

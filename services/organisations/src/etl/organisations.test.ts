@@ -1,6 +1,6 @@
-import type { DataProblem } from '@nhs-hub/kit';
+import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
-import { LINCOLNSHIRE_PAPER, TRACKER } from '../documents.js';
+import { LINCOLNSHIRE_PAPER, TRACKER } from './sources.js';
 import { editedCopy, located } from './edited-copy.js';
 import { DataFolder } from './files.js';
 import { readOrganisationSources } from './organisation-sources.js';

@@ -1,8 +1,15 @@
-import { cite, type DataProblem, type DataRow, readCsv, SOURCE_DOCUMENTS, verifyCitations } from '@nhs-hub/kit';
+import {
+  cite,
+  type DataProblem,
+  type DataRow,
+  readCsv,
+  SOURCE_DOCUMENTS,
+  verifyCitations,
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewOrganisation } from '../db/types.js';
-import { organisationKind } from '../kinds.js';
-import { slugify } from '../names.js';
+import { organisationKind } from '../domain/kinds.js';
+import { slugify } from './names.js';
 import { type DataFolder, duplicates, flagCode, optionalLine, slug } from './files.js';
 
 const OrganisationRow = z.object({

@@ -1,7 +1,7 @@
-import { type DataProblem, readCsv } from '@nhs-hub/kit';
+import { type DataProblem, readCsv } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewPerson } from '../db/types.js';
-import { parsePersonName, slugify } from '../names.js';
+import { parsePersonName, slugify } from './names.js';
 import { type DataFolder, duplicates, slug } from './files.js';
 
 const PersonRow = z.object({ id: slug, name: z.string().min(1) });

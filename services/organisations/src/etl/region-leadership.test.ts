@@ -1,6 +1,6 @@
-import type { DataProblem } from '@nhs-hub/kit';
+import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
-import { BOARD_PAPER } from '../documents.js';
+import { BOARD_PAPER } from './sources.js';
 import { editedCopy, located } from './edited-copy.js';
 import { DataFolder } from './files.js';
 import { readRegionLeadership } from './region-leadership.js';

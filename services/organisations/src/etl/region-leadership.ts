@@ -1,7 +1,7 @@
-import { citationOf, type DataProblem, readCsv, sourceLines, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, sourceLines, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewRegionLeadershipNote } from '../db/types.js';
-import { REGIONS_LIST } from '../documents.js';
+import { REGIONS_LIST } from './sources.js';
 import { type DataFolder, duplicates, line, seedDocument } from './files.js';
 
 const RegionNoteRow = z.object({

@@ -1,4 +1,4 @@
-import { type DataProblem, type FlagShape, readCsv } from '@nhs-hub/kit';
+import { type DataProblem, type FlagShape, readCsv } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { type DataFolder, flagCode } from './files.js';
 

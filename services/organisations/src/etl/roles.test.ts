@@ -1,6 +1,6 @@
-import type { DataProblem, FlagShape } from '@nhs-hub/kit';
+import type { DataProblem, FlagShape } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
-import { TRACKER } from '../documents.js';
+import { TRACKER } from './sources.js';
 import { editedCopy, located } from './edited-copy.js';
 import { DataFolder } from './files.js';
 import { readOrganisationSources } from './organisation-sources.js';

@@ -8,10 +8,10 @@ import {
   sourceDocument,
   sourceLines,
   verifyCitations,
-} from '@nhs-hub/kit';
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { ROLE_KINDS, type NewOrganisationSource, type NewRole, type NewRoleOrganisation } from '../db/types.js';
-import { datedPartOf, TRACKER } from '../documents.js';
+import { datedPartOf, TRACKER } from './sources.js';
 import { DATA_FILES, type DataFolder, duplicates, line, optionalLine, seedDocument, slug, stpCode } from './files.js';
 import type { PeopleById } from './people.js';
 import { readRoleFlags } from './role-flags.js';
@@ -56,7 +56,7 @@ export interface RoleInputs {
  * "**Lead:** <name>, <affiliation>"; every organisation must be named where the role says, or the
  * link flagged INFERRED. Every lead line of the tracker is read exactly once. Derives
  * ORGANISATION_NOT_STATED, MULTIPLE_ORGANISATIONS and DUPLICATED_LEAD, and dates each role by the
- * part of its document its line falls in (documents.ts).
+ * part of its document its line falls in (sources.ts).
  */
 export function readRoles(
   folder: DataFolder,

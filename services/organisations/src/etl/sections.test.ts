@@ -1,4 +1,4 @@
-import type { DataProblem } from '@nhs-hub/kit';
+import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { editedCopy, located } from './edited-copy.js';
 import { DataFolder } from './files.js';

@@ -1,4 +1,4 @@
-import { defineLoader, groupByKey, type HubContext } from '@nhs-hub/kit';
+import { defineLoader, groupByKey, type HubContext } from '@nhs-hub/kit/subgraph';
 import {
   notesOfRegions,
   type RoleThroughOrganisation,

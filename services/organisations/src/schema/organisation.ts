@@ -6,10 +6,10 @@ import {
   pageWindow,
   SOURCE_DOCUMENTS,
   type SourceDocument,
-} from '@nhs-hub/kit';
+} from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { listOrganisations } from '../db/repository.js';
-import { ORGANISATION_KINDS } from '../kinds.js';
+import { ORGANISATION_KINDS } from '../domain/kinds.js';
 import { rolesByOrganisation, sourcesByOrganisation } from './loaders.js';
 import { OrganisationRef, StpRef } from './refs.js';
 import { RoleRef } from './role.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { RunningSubgraph } from '@nhs-hub/kit';
+import type { RunningSubgraph } from '@nhs-hub/kit/subgraph';
 import { createTestHub, postGraphQL, type TestHub } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORGANISATIONS_DATA_DIR } from '../etl/index.js';

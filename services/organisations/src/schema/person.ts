@@ -1,4 +1,4 @@
-import { cite, notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit';
+import { cite, notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { listPeople } from '../db/repository.js';
 import { rolesByPerson } from './loaders.js';

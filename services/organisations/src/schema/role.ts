@@ -1,4 +1,4 @@
-import { citationOf } from '@nhs-hub/kit';
+import { citationOf } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import type { ROLE_KINDS, RoleWithOrganisations } from '../db/types.js';
 import { OrganisationRef, PersonRef, StpRef } from './refs.js';

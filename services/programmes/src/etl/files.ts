@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import type { DataProblem, DataRow } from '@nhs-hub/kit';
+import type { DataProblem, DataRow } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
-import { SEED_DOCUMENTS } from '../documents.js';
+import { SEED_DOCUMENTS } from './sources.js';
 
 /** Folder of the subgraph's data files (with a trailing slash); tests point the steps at an edited copy. */
 export const PROGRAMMES_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));

@@ -1,11 +1,11 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkCitation, DataFileError, migrateToLatest, type SubgraphDatabase } from '@nhs-hub/kit';
+import { checkCitation, DataFileError, migrateToLatest, type SubgraphDatabase } from '@nhs-hub/kit/subgraph';
 import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgrammesDatabase } from '../db/types.js';
-import { LINCOLNSHIRE_PAPER, TRACKER } from '../documents.js';
+import { LINCOLNSHIRE_PAPER, TRACKER } from './sources.js';
 import { migrations } from '../db/migrations/index.js';
 import { buildProgrammesRows, PROGRAMMES_DATA_DIR, seedProgrammes } from './index.js';
 

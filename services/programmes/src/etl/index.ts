@@ -1,4 +1,4 @@
-import { type DataProblem, replaceTables, type SeedReport, throwIfProblems } from '@nhs-hub/kit';
+import { type DataProblem, replaceTables, type SeedReport, throwIfProblems } from '@nhs-hub/kit/subgraph';
 import type { Kysely } from 'kysely';
 import type {
   NewConsideration,

@@ -1,7 +1,7 @@
-import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewSubPoint } from '../db/types.js';
-import { LINCOLNSHIRE_PAPER } from '../documents.js';
+import { LINCOLNSHIRE_PAPER } from './sources.js';
 import { DATA_FILES, duplicates, line, position } from './files.js';
 
 const PaperPointRow = z.object({ priority_id: z.string().min(1), position, line, text: z.string().min(1) });

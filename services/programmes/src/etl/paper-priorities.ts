@@ -1,7 +1,7 @@
-import { type Citation, cite, type DataProblem, readCsv, sourceLine, verifyCitations } from '@nhs-hub/kit';
+import { type Citation, cite, type DataProblem, readCsv, sourceLine, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewPriority } from '../db/types.js';
-import { LINCOLNSHIRE_PAPER } from '../documents.js';
+import { LINCOLNSHIRE_PAPER } from './sources.js';
 import { contiguous, DATA_FILES, duplicates, LINCOLNSHIRE, line, optional, position } from './files.js';
 
 const PaperPriorityRow = z.object({

@@ -1,6 +1,6 @@
-import type { DataProblem } from '@nhs-hub/kit';
+import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
-import { LINCOLNSHIRE_PAPER } from '../documents.js';
+import { LINCOLNSHIRE_PAPER } from './sources.js';
 import { editedCopy, located } from './edited-copy.js';
 import { PROGRAMMES_DATA_DIR } from './files.js';
 import { readOutcomes } from './outcomes.js';

@@ -1,4 +1,4 @@
-import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewProgrammeSource } from '../db/types.js';
 import { DATA_FILES, document, duplicates, line, position, programmeCode } from './files.js';

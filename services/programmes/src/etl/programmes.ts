@@ -1,7 +1,7 @@
-import { type DataProblem, readCsv } from '@nhs-hub/kit';
+import { type DataProblem, readCsv } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewProgramme } from '../db/types.js';
-import { PROGRAMME_RULES } from '../rules.js';
+import { PROGRAMME_RULES } from '../domain/rules.js';
 import { DATA_FILES, duplicates, position, programmeCode } from './files.js';
 
 const ProgrammeRow = z.object({

@@ -1,6 +1,6 @@
-import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
-import { TRACKER } from '../documents.js';
+import { TRACKER } from './sources.js';
 import { DATA_FILES, duplicates, line, odsStp } from './files.js';
 
 const StpRow = z.object({

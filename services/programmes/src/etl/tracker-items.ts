@@ -1,7 +1,7 @@
-import { type Citation, citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit';
+import { type Citation, citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewConsideration, NewPriority, NewSubPoint } from '../db/types.js';
-import { TRACKER } from '../documents.js';
+import { TRACKER } from './sources.js';
 import { contiguous, DATA_FILES, duplicates, line, odsStp, position } from './files.js';
 import type { Sections } from './sections.js';
 

@@ -1,4 +1,4 @@
-import type { SubgraphDefinition } from '@nhs-hub/kit';
+import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { subgraph as geography } from '@nhs-hub/geography';
 import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

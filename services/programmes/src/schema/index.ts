@@ -1,4 +1,4 @@
-import { toSubgraphSchema } from '@nhs-hub/kit';
+import { toSubgraphSchema } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import './programme.js';
 import './priority.js';

@@ -1,4 +1,4 @@
-import { badInput, citationOf, cite, notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit';
+import { badInput, citationOf, cite, notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { listPriorities } from '../db/repository.js';
 import type { MatchWithProgramme } from '../db/repository.js';

@@ -1,6 +1,6 @@
-import { notFound } from '@nhs-hub/kit';
+import { notFound } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
-import { PROGRAMME_RULES } from '../rules.js';
+import { PROGRAMME_RULES } from '../domain/rules.js';
 import { allProgrammes, prioritiesByProgramme, sourcesByProgramme, stpCodesByProgramme } from './loaders.js';
 import { PriorityRef, ProgrammeRef, StpRef } from './refs.js';
 

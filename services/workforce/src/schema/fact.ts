@@ -1,8 +1,8 @@
-import { cite } from '@nhs-hub/kit';
+import { cite } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { factsByIds } from '../db/repository.js';
 import type { WorkforceFact } from '../db/types.js';
-import { factsByStp } from './loaders.js';
+import { StpRef } from './refs.js';
 
 // Hedges that make a stated number an estimate. "average" is not one: it states a mean, not a guess.
 const APPROXIMATE_HEDGES = new Set([
@@ -17,8 +17,6 @@ const APPROXIMATE_HEDGES = new Set([
   'nearly',
   'almost',
 ]);
-
-const StpRef = builder.externalRef('Stp', builder.selection<{ code: string }>('code'));
 
 export const WorkforceFactRef = builder.loadableObject('WorkforceFact', {
   description: 'A workforce fact a source states, with the words that state it. Values are never corrected.',
@@ -55,15 +53,4 @@ export const WorkforceFactRef = builder.loadableObject('WorkforceFact', {
 builder.asEntity(WorkforceFactRef, {
   key: builder.selection<{ id: string }>('id'),
   resolveReference: (ref) => ref.id,
-});
-
-StpRef.implement({
-  fields: (t) => ({
-    code: t.exposeID('code'),
-    workforceFacts: t.field({
-      type: [WorkforceFactRef],
-      description: 'The workforce facts the sources state for this STP, in id order.',
-      resolve: (stp, _, ctx) => factsByStp(ctx).load(stp.code),
-    }),
-  }),
 });

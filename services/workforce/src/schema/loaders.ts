@@ -1,4 +1,4 @@
-import { defineLoader, groupByKey, type HubContext } from '@nhs-hub/kit';
+import { defineLoader, groupByKey, type HubContext } from '@nhs-hub/kit/subgraph';
 import { factsOfStps } from '../db/repository.js';
 import type { WorkforceDatabase, WorkforceFact } from '../db/types.js';
 

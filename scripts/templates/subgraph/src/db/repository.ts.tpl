@@ -6,7 +6,13 @@ type Db = Kysely<__Name__Database>;
 /** Every fact of the given STPs, in id order: one statement however many STPs ask. */
 export async function factsOfStps(db: Db, stpCodes: readonly string[]): Promise<__Name__Fact[]> {
   if (stpCodes.length === 0) return [];
-  return db.selectFrom('__name___fact').selectAll().where('stp_code', 'in', stpCodes).orderBy('stp_code').orderBy('id').execute();
+  return db
+    .selectFrom('__name___fact')
+    .selectAll()
+    .where('stp_code', 'in', stpCodes)
+    .orderBy('stp_code')
+    .orderBy('id')
+    .execute();
 }
 
 export async function factsByIds(db: Db, ids: readonly string[]): Promise<__Name__Fact[]> {

@@ -1,5 +1,5 @@
 import { subgraph as geography } from '@nhs-hub/geography';
-import type { SubgraphDefinition } from '@nhs-hub/kit';
+import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
@@ -19,13 +19,13 @@ interface Fact {
 
 describe('__name__ through the gateway', () => {
   it('answers an STP with its facts, each with its verbatim source line', async () => {
-    const { body } = await postGraphQL<{ stp: { name: string; __camel__Facts: Fact[] } }>(
+    const { body } = await postGraphQL<{ stp: { name: string; __name__Facts: Fact[] } }>(
       graph.gatewayUrl,
-      '{ stp(code: "QJM") { name __camel__Facts { id kind statement source { document { file } line text } } } }',
+      '{ stp(code: "QJM") { name __name__Facts { id kind statement source { document { file } line text } } } }',
     );
     expect(body.errors).toBeUndefined();
     expect(body.data?.stp.name).toBe('Lincolnshire');
-    const facts = body.data?.stp.__camel__Facts ?? [];
+    const facts = body.data?.stp.__name__Facts ?? [];
     expect(facts.length).toBeGreaterThan(0);
     for (const fact of facts) expect(fact.source.text).toBe(fact.statement);
   });
@@ -33,7 +33,10 @@ describe('__name__ through the gateway', () => {
   it('resolves facts for every STP in the same number of SQL statements as for two', async () => {
     const run = async (first: number) => {
       graph.resetCounters();
-      const { body } = await postGraphQL(graph.gatewayUrl, `{ stps(first: ${first}) { nodes { code __camel__Facts { id } } } }`);
+      const { body } = await postGraphQL(
+        graph.gatewayUrl,
+        `{ stps(first: ${first}) { nodes { code __name__Facts { id } } } }`,
+      );
       expect(body.errors).toBeUndefined();
       return graph.statements();
     };

@@ -1,12 +1,22 @@
+import { cite } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { factsByIds } from '../db/repository.js';
 import type { __Name__Fact } from '../db/types.js';
-import { factsByStp } from './loaders.js';
+import { StpRef } from './refs.js';
 
 // Hedges that make a stated number an estimate. "average" is not one: it states a mean, not a guess.
-const APPROXIMATE_HEDGES = new Set(['≈', '~', 'about', 'approximately', 'around', 'circa', 'c.', 'roughly', 'nearly', 'almost']);
-
-const StpRef = builder.externalRef('Stp', builder.selection<{ code: string }>('code'));
+const APPROXIMATE_HEDGES = new Set([
+  '≈',
+  '~',
+  'about',
+  'approximately',
+  'around',
+  'circa',
+  'c.',
+  'roughly',
+  'nearly',
+  'almost',
+]);
 
 export const __Name__FactRef = builder.loadableObject('__Name__Fact', {
   description: 'A __name__ fact a source states, with the words that state it. Values are never corrected.',
@@ -14,22 +24,28 @@ export const __Name__FactRef = builder.loadableObject('__Name__Fact', {
   // Rows come back in key order whatever the database returns.
   sort: (fact: __Name__Fact) => fact.id,
   fields: (t) => ({
-    id: t.exposeID('id', { nullable: false }),
-    stp: t.field({ type: StpRef, nullable: false, resolve: (f) => ({ code: f.stp_code }) }),
-    kind: t.exposeString('kind', { nullable: false }),
-    value: t.field({ type: 'Decimal', nullable: true, description: 'As stated; null where the source states no number.', resolve: (f) => f.value }),
+    id: t.exposeID('id'),
+    stp: t.field({ type: StpRef, resolve: (f) => ({ code: f.stp_code }) }),
+    kind: t.exposeString('kind'),
+    value: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'As stated; null where the source states no number.',
+      resolve: (f) => f.value,
+    }),
     unit: t.exposeString('unit', { nullable: true }),
-    qualifier: t.exposeString('qualifier', { nullable: true, description: 'How the source hedges the value, e.g. "≈" or "average".' }),
+    qualifier: t.exposeString('qualifier', {
+      nullable: true,
+      description: 'How the source hedges the value, e.g. "≈" or "average".',
+    }),
     approximate: t.boolean({
-      nullable: false,
       description: 'True where the source states the value as approximate ("≈", "about", "circa"); an average is not.',
       resolve: (f) => f.qualifier !== null && APPROXIMATE_HEDGES.has(f.qualifier.toLowerCase()),
     }),
-    statement: t.exposeString('statement', { nullable: false, description: 'The verbatim words that state the fact.' }),
+    statement: t.exposeString('statement', { description: 'The verbatim words that state the fact.' }),
     source: t.field({
       type: 'Source',
-      nullable: false,
-      resolve: (f) => ({ document: f.source_document, line: f.source_line, text: f.statement }),
+      resolve: (f) => cite(f.source_document, f.source_line, f.statement),
     }),
   }),
 });
@@ -37,16 +53,4 @@ export const __Name__FactRef = builder.loadableObject('__Name__Fact', {
 builder.asEntity(__Name__FactRef, {
   key: builder.selection<{ id: string }>('id'),
   resolveReference: (ref) => ref.id,
-});
-
-StpRef.implement({
-  fields: (t) => ({
-    code: t.exposeID('code', { nullable: false }),
-    __camel__Facts: t.field({
-      type: [__Name__FactRef],
-      nullable: false,
-      description: 'The __name__ facts the sources state for this STP, in id order.',
-      resolve: (stp, _, ctx) => factsByStp(ctx).load(stp.code),
-    }),
-  }),
 });

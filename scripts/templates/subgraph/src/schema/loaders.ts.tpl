@@ -1,4 +1,4 @@
-import { defineLoader, groupByKey, type HubContext } from '@nhs-hub/kit';
+import { defineLoader, groupByKey, type HubContext } from '@nhs-hub/kit/subgraph';
 import { factsOfStps } from '../db/repository.js';
 import type { __Name__Database, __Name__Fact } from '../db/types.js';
 

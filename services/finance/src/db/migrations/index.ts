@@ -1,6 +1,4 @@
-import type { MigrationSet } from '@nhs-hub/kit';
-import * as m001 from './2026_11_23_001_finance.js';
+import { migrationsIn } from '@nhs-hub/kit/subgraph';
 
-export const migrations: MigrationSet = {
-  '2026_11_23_001_finance': m001,
-};
+/** Every dated migration file in this folder, in name order: adding a migration is adding its file. */
+export const migrations = await migrationsIn(new URL('./', import.meta.url));

@@ -1,6 +1,4 @@
-import type { MigrationSet } from '@nhs-hub/kit';
-import * as m001 from './__date___001___name__.js';
+import { migrationsIn } from '@nhs-hub/kit/subgraph';
 
-export const migrations: MigrationSet = {
-  '__date___001___name__': m001,
-};
+/** Every dated migration file in this folder, in name order: adding a migration is adding its file. */
+export const migrations = await migrationsIn(new URL('./', import.meta.url));

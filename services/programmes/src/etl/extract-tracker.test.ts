@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { SOURCES_DIR } from '@nhs-hub/kit';
+import { SOURCES_DIR } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
-import { TRACKER } from '../documents.js';
-import { PROGRAMMES_DATA_DIR } from '../etl/files.js';
+import { TRACKER } from './sources.js';
+import { PROGRAMMES_DATA_DIR } from './files.js';
 import { extractTrackerItems, toCsv } from './extract-tracker.js';
 
 describe('the tracker extraction', () => {

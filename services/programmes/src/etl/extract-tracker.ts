@@ -2,7 +2,7 @@
  * One-off extraction of the tracker's "Focuses" and "Relevant considerations" bullets into
  * `data/tracker-items.csv`. Run by hand when the extraction rules change:
  *
- *   node --import tsx services/programmes/src/tools/extract-tracker.ts
+ *   node --import tsx services/programmes/src/etl/extract-tracker.ts
  *
  * The seed step never parses the tracker: it loads the CSV and checks every row's text against
  * the cited line (kit `verifyCitations`), so a hand edit of the CSV is checked the same way.
@@ -17,9 +17,9 @@
  * - any other non-blank line ("Financial gap by 2020/21", a "*Source" note...) closes the list.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { SOURCES_DIR } from '@nhs-hub/kit';
-import { TRACKER } from '../documents.js';
-import { PROGRAMMES_DATA_DIR } from '../etl/files.js';
+import { SOURCES_DIR } from '@nhs-hub/kit/subgraph';
+import { TRACKER } from './sources.js';
+import { PROGRAMMES_DATA_DIR } from './files.js';
 
 export type TrackerList = 'FOCUS' | 'CONSIDERATION';
 

@@ -1,6 +1,16 @@
-import type { LoadableTable } from '@nhs-hub/kit';
+import {
+  type DataProblem,
+  type LoadableTable,
+  readRecords,
+  SOURCE_DOCUMENTS,
+  type SourceFile,
+  validateRecords,
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
-import type { NewWorkforceFact } from './types.js';
+import type { NewWorkforceFact } from '../db/types.js';
+
+/** The documents a row may cite: those the kit names (SOURCE), each kept verbatim under infra/sources/. */
+const SOURCE_FILES = SOURCE_DOCUMENTS.map((d) => d.file) as [SourceFile, ...SourceFile[]];
 
 /** One row of data/workforce-facts.csv (or a file given to `npm run load`), as the table stores it. */
 const FactRow = z
@@ -15,11 +25,14 @@ const FactRow = z
     unit: z.string().min(1).nullable(),
     qualifier: z.string().min(1).nullable(),
     statement: z.string().min(1),
-    source_document: z.string().min(1),
+    source_document: z.enum(SOURCE_FILES, {
+      error: 'a document the kit names in SOURCE, e.g. seeds/000_647e8cd618725ea4.txt',
+    }),
     source_line: z.coerce.number().int().positive(),
   })
   .refine((r) => (r.value === null) === (r.unit === null), { message: 'value and unit go together', path: ['unit'] });
 
+/** The table `npm run load` loads files into; the seed step below validates the data file the same way. */
 export const factLoadable: LoadableTable<NewWorkforceFact & z.infer<typeof FactRow>> = {
   table: 'workforce_fact',
   row: FactRow,
@@ -29,3 +42,12 @@ export const factLoadable: LoadableTable<NewWorkforceFact & z.infer<typeof FactR
     { column: 'statement', citation: { document: row.source_document, line: row.source_line, text: row.statement } },
   ],
 };
+
+/**
+ * workforce-facts.csv: one row per fact a source states. Every row is checked as `npm run load`
+ * checks a file (columns, types, duplicate ids, the statement verbatim on its cited line); problems
+ * are collected, not thrown, so one run reports all of them.
+ */
+export function readFacts(path: string, problems: DataProblem[]): NewWorkforceFact[] {
+  return validateRecords(path, factLoadable, readRecords(path, problems), problems).map((row) => row.value);
+}

@@ -1,4 +1,4 @@
-import { SOURCE } from '@nhs-hub/kit';
+import { SOURCE } from '@nhs-hub/kit/subgraph';
 
 /**
  * The documents and fact kinds finance reads and serves. The ETL validates data files against

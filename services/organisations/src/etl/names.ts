@@ -1,4 +1,4 @@
-import type { FlagShape } from '@nhs-hub/kit';
+import type { FlagShape } from '@nhs-hub/kit/subgraph';
 
 /** Titles written before a name. Kept in the name as written; separated here so searches and sorting can ignore them. */
 export const HONORIFIC_PREFIXES = [

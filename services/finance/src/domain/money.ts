@@ -1,4 +1,4 @@
-import type { FlagShape } from '@nhs-hub/kit';
+import type { FlagShape } from '@nhs-hub/kit/subgraph';
 import { halfUnit, normalize, shift } from './decimal.js';
 
 /** An amount read from the text that states it, in £ millions, with what the reading assumed. */

@@ -1,0 +1,37 @@
+/**
+ * The shape every subgraph has, and the scaffold makes: one list, so a subgraph (or the template)
+ * cannot drift from the others without shape.test.ts saying which file is missing or out of place
+ * (docs/adding-a-subgraph.md describes each).
+ */
+export const REQUIRED = [
+  'src/builder.ts', // the Pothos builder from the kit, typed by the subgraph's database
+  'src/index.ts', // export const subgraph: how the hub, the tests and npm run load find it
+  'src/server.ts', // the subgraph on its own port (what a deployment runs)
+  'src/sdl.test.ts', // the printed SDL against schema.graphql
+  'src/schema/index.ts', // imports every type file, builds the schema
+  'src/schema/refs.ts', // refs shared by the type files: entities owned elsewhere, refs declared before use
+  'src/schema/loaders.ts', // per-request DataLoaders
+  'src/etl/index.ts', // every step over the sources, then replaceTables in one transaction
+  'src/etl/index.test.ts',
+  'src/db/types.ts', // Kysely table types
+  'src/db/repository.ts', // reads only
+  'src/db/migrations/index.ts',
+  'package.json',
+  'tsconfig.build.json',
+  'vitest.config.ts',
+  'schema.graphql',
+] as const;
+
+/** What src/ may hold besides those: domain/ is for rules both schema/ and etl/ use (no database, no GraphQL). */
+export const SRC_ENTRIES = new Set<string>([
+  'builder.ts',
+  'index.ts',
+  'server.ts',
+  'sdl.test.ts',
+  'schema',
+  'etl',
+  'db',
+  'domain',
+]);
+/** db/ reads and migrates, nothing else: turning sources into rows is etl/'s. */
+export const DB_ENTRIES = new Set<string>(['types.ts', 'repository.ts', 'migrations']);
