@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { composeSupergraph, staleFiles } from './composition.js';
 import { REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
@@ -13,6 +14,7 @@ import { OWNERSHIP_PATH, ownershipDocument } from './ownership.js';
 // npm run compose            prints every subgraph's SDL, composes schema/supergraph.graphql and
 //                            writes the API schema and its introspection for frontends, refusing a
 //                            breaking change that schema/breaking-changes-allowlist.json does not list
+//                            and regenerates the typed client (packages/client) from the new API schema
 // npm run compose -- --check fails (exit 1) when a checked-in file is stale
 const check = process.argv.includes('--check');
 const result = await composeSupergraph();
@@ -47,7 +49,10 @@ if (check) {
   writeFileSync(API_SCHEMA_PATH, result.apiSdl);
   writeFileSync(INTROSPECTION_PATH, result.introspectionJson);
   writeFileSync(OWNERSHIP_PATH, ownershipDocument(result.supergraphSdl));
+  // The client's types derive from the API schema: a field added or a description changed reaches
+  // them in the same step, so a data engineer never meets a stale-codegen failure after compose.
+  execFileSync('npm', ['run', '--silent', 'codegen', '-w', '@nhs-hub/client'], { cwd: REPO_ROOT, stdio: 'inherit' });
   console.log(
-    `Composed ${result.subgraphSdl.size} subgraph(s) into ${relative(SUPERGRAPH_PATH)}; API schema in ${relative(API_SCHEMA_PATH)}, introspection in ${relative(INTROSPECTION_PATH)}, ownership table in ${relative(OWNERSHIP_PATH)}`,
+    `Composed ${result.subgraphSdl.size} subgraph(s) into ${relative(SUPERGRAPH_PATH)}; API schema in ${relative(API_SCHEMA_PATH)}, introspection in ${relative(INTROSPECTION_PATH)}, ownership table in ${relative(OWNERSHIP_PATH)}, typed client in packages/client/src/generated/`,
   );
 }

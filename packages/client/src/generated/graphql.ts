@@ -13,7 +13,7 @@ export type IcsStatus =
   /** Holds a second-wave ICS and no first-wave one. */
   | 'SECOND_WAVE';
 
-/** What kind of body an organisation is, derived from its name as written by the rules in src/kinds.ts (see kindRule). */
+/** What kind of body an organisation is, derived from its name as written by the rules in src/domain/kinds.ts (see kindRule). */
 export type OrganisationKind =
   | 'CCG'
   | 'LOCAL_AUTHORITY'

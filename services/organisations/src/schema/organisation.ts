@@ -16,7 +16,7 @@ import { RoleRef } from './role.js';
 
 export const OrganisationKindEnum = builder.enumType('OrganisationKind', {
   description:
-    'What kind of body an organisation is, derived from its name as written by the rules in src/kinds.ts (see kindRule).',
+    'What kind of body an organisation is, derived from its name as written by the rules in src/domain/kinds.ts (see kindRule).',
   values: ORGANISATION_KINDS,
 });
 
