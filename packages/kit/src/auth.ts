@@ -107,10 +107,12 @@ const ASYMMETRIC = ['RS256', 'ES256'];
  */
 export async function authenticate(
   authorization: string | string[] | undefined,
-  settings: JwtSettings = jwtSettingsFromEnv(),
+  given?: JwtSettings,
 ): Promise<HubAuth> {
   const header = Array.isArray(authorization) ? authorization[0] : authorization;
   if (header === undefined || header === '') return ANONYMOUS;
+  // Read only for a caller with a token: an anonymous request, the common case, validates no env.
+  const settings = given ?? jwtSettingsFromEnv();
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header.trim());
   if (!match?.[1]) throw unauthenticated('expected "Authorization: Bearer <JWT>"');
   const token = match[1];
