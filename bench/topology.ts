@@ -14,6 +14,9 @@ import { REPO_ROOT, spawnService, subgraphScript } from '../packages/topology/sr
 import { dropSchemas, throwAwayName } from '../packages/topology/src/postgres.js';
 import { runTopology, TOPOLOGY_QUERY } from '../packages/topology/src/topology.js';
 
+// Replicas run compiled, as the image runs them: build first so dist/ matches the sources.
+process.env.TOPOLOGY_COMPILED = '1';
+execSync('npx tsc -b tsconfig.build.json', { cwd: REPO_ROOT, stdio: 'inherit' });
 const databaseUrl = readEnvVars(['DATABASE_URL']).DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLIENTS = Number(process.env.TOPOLOGY_CLIENTS ?? 20);
 const SECONDS = Number(process.env.TOPOLOGY_SECONDS ?? 20);

@@ -9,8 +9,15 @@ export function subgraphNames(): string[] {
   return readGraphConfig().map((s) => s.name);
 }
 
-export const subgraphScript = (name: string): string => `${REPO_ROOT}services/${name}/src/server.ts`;
-export const GATEWAY_SCRIPT = `${REPO_ROOT}gateway/src/server.ts`;
+/**
+ * Tests run the sources (a stale dist/ can never be what is tested); `npm run bench:topology` sets
+ * TOPOLOGY_COMPILED=1 after building, so its restart times are those of the image's `node dist/...`.
+ */
+const compiled = (): boolean => process.env.TOPOLOGY_COMPILED === '1';
+export const subgraphScript = (name: string): string =>
+  compiled() ? `${REPO_ROOT}services/${name}/dist/server.js` : `${REPO_ROOT}services/${name}/src/server.ts`;
+export const gatewayScript = (): string =>
+  compiled() ? `${REPO_ROOT}gateway/dist/server.js` : `${REPO_ROOT}gateway/src/server.ts`;
 
 export interface SpawnOptions {
   readonly label: string;
@@ -20,11 +27,11 @@ export interface SpawnOptions {
   readonly readyTimeoutMs?: number;
 }
 
-/** A hub process (a subgraph replica or a gateway replica) started from source as it is deployed. */
+/** A hub process (a subgraph replica or a gateway replica), one process each as deployed. */
 export function spawnService(options: SpawnOptions): StartedProcess {
   return startProcess({
     label: options.label,
-    args: tsxArgs(options.script),
+    args: options.script.endsWith('.js') ? [options.script] : tsxArgs(options.script),
     cwd: REPO_ROOT,
     // Request logs would cost CPU the load needs; start-up lines are plain stdout and still print.
     env: { LOG_LEVEL: 'silent', ...options.env },

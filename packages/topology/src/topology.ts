@@ -2,7 +2,7 @@ import type { StartedProcess } from '@nhs-hub/kit/testing';
 import { startLoad } from './load.js';
 import { dropSchemas, throwAwayName } from './postgres.js';
 import { type AccessLogEntry, type Nginx, startNginx, type Upstream, upstreamFor } from './nginx.js';
-import { GATEWAY_SCRIPT, spawnService, subgraphNames, subgraphScript } from './processes.js';
+import { gatewayScript, spawnService, subgraphNames, subgraphScript } from './processes.js';
 
 /**
  * The hub as deployed, on one machine: two gateway replicas and two replicas of every subgraph,
@@ -107,7 +107,7 @@ export async function runTopology(options: TopologyOptions): Promise<TopologyRes
     await Promise.all(replicas.map((r) => r.process.ready));
     const gatewayEnv = Object.fromEntries(names.map((name) => [`SUBGRAPH_${name.toUpperCase()}_URL`, lb.url(name)]));
     for (const [i, port] of gatewayUpstream.servers.entries())
-      start(`gateway #${i + 1}`, GATEWAY_SCRIPT, port, gatewayEnv);
+      start(`gateway #${i + 1}`, gatewayScript(), port, gatewayEnv);
     await Promise.all(replicas.map((r) => r.process.ready));
     const startupMs = Date.now() - began;
     say(`${replicas.length} processes up behind nginx in ${(startupMs / 1000).toFixed(1)} s`);
