@@ -215,3 +215,8 @@ export function subgraphUrlOverrides(
   if (problems.length > 0) throw invalid(problems);
   return urls;
 }
+
+/** NODE_ENV === 'production', read without a validation pass: for checks on a hot path. */
+export function nodeEnvIsProduction(source: NodeJS.ProcessEnv = process.env): boolean {
+  return source.NODE_ENV === 'production';
+}

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import { pino, type Logger } from 'pino';
-import { readEnvVars } from './env.js';
+import { nodeEnvIsProduction, readEnvVars } from './env.js';
 import { HubErrorCode } from './errors.js';
 
 const env = readEnvVars(['LOG_LEVEL', 'NODE_ENV']);
@@ -14,8 +14,12 @@ if (env.LOG_LEVEL === 'silent') process.env.LOG_LEVEL = 'error';
 /** Structured JSON logs, one logger per process; each service names itself in `service`. */
 export const rootLogger: Logger = pino({ level, base: { pid: process.pid } });
 
+/**
+ * Asked while formatting every error, so it reads the one variable rather than validating the
+ * environment each time (NODE_ENV was validated above, at import). Not cached: tests switch it.
+ */
 export function isProduction(): boolean {
-  return readEnvVars(['NODE_ENV']).NODE_ENV === 'production';
+  return nodeEnvIsProduction();
 }
 
 /**

@@ -6,6 +6,7 @@ import {
 import type { GraphQLSchema } from 'graphql';
 import { type Kysely, sql } from 'kysely';
 import { authenticate } from './auth.js';
+import { HubErrorCode } from './errors.js';
 import type { HubContext } from './builder.js';
 import type { LoadableTable } from './loader.js';
 import { lastSeedFingerprint, recordSeedFingerprint, seedFingerprint } from './fingerprint.js';
@@ -146,7 +147,7 @@ function operationSpanPlugin<TContext extends BaseContext>(): ApolloServerPlugin
           if (errors?.length)
             markErrors(
               span,
-              errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')),
+              errors.map((e) => String(e.extensions?.code ?? HubErrorCode.INTERNAL_SERVER_ERROR)),
             );
         },
       };
@@ -177,10 +178,13 @@ export async function startSubgraph<DB>(
     handler: async (req, res, request) => {
       const requestTrace = startRequestTrace(definition.name, req);
       if (!requestTrace) return graphql(req, res, request);
+      // A request that threw is answered 500 by the front door, after this handler has returned.
+      let status = 500;
       try {
         await withinTrace(requestTrace, () => graphql(req, res, request));
+        status = res.statusCode;
       } finally {
-        endRequestTrace(requestTrace, res.statusCode);
+        endRequestTrace(requestTrace, status);
       }
     },
     onClose: () => apollo.stop(),

@@ -286,7 +286,7 @@ export function startSubgraphCallTrace(
         'hub.subgraph': subgraph,
         'http.request.method': method,
         'server.address': url.hostname,
-        'server.port': Number(url.port || 80),
+        'server.port': url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
         'url.full': url.href,
       },
     },
