@@ -69,7 +69,17 @@ export async function listGaps(
     .limit(page.limit)
     .offset(page.offset)
     .execute();
-  return { rows: rows.map(({ total_count: _, ...r }) => r), totalCount: Number(rows[0]?.total_count ?? 0) };
+  let totalCount = rows[0]?.total_count;
+  if (totalCount === undefined && (page.offset > 0 || page.limit === 0)) {
+    // Past the last page (or with first: 0) the window count has no row to ride on; ask once more.
+    totalCount = (
+      await query
+        .clearSelect()
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst()
+    )?.n;
+  }
+  return { rows: rows.map(({ total_count: _, ...r }) => r), totalCount: Number(totalCount ?? 0) };
 }
 
 export type FactOrder = 'AMOUNT' | 'STP_CODE' | 'SOURCE_LINE';

@@ -213,8 +213,13 @@ describe('financial gaps as stated', () => {
       finance.url,
       `{ top: financialGaps(first: 3) { totalCount nodes { stpCode combinedGbpM } }
          capital: financialGaps(orderBy: CAPITAL_REQUIRED, first: 50) { nodes { stpCode capitalRequiredGbpM } }
-         some: financialGaps(filter: { stpCodes: ["qjm", "QOC"] }, orderBy: COMBINED_GAP, descending: false) { totalCount nodes { stpCode combinedGbpM } } }`,
+         some: financialGaps(filter: { stpCodes: ["qjm", "QOC"] }, orderBy: COMBINED_GAP, descending: false) { totalCount nodes { stpCode combinedGbpM } }
+         none: financialGaps(first: 0) { totalCount nodes { stpCode combinedGbpM } }
+         past: financialGaps(first: 5, offset: 100) { totalCount nodes { stpCode combinedGbpM } } }`,
     );
+    // The total is the same however the page falls, even on a page with no rows to carry it.
+    expect(body.data?.none).toEqual({ totalCount: 44, nodes: [] });
+    expect(body.data?.past).toEqual({ totalCount: 44, nodes: [] });
     expect(body.data?.top).toEqual({
       totalCount: 44,
       nodes: [

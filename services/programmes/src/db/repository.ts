@@ -211,7 +211,7 @@ export async function listPriorities(
     .offset(offset)
     .execute();
   let totalCount = rows[0]?.total_count;
-  if (totalCount === undefined && offset > 0) {
+  if (totalCount === undefined && (offset > 0 || limit === 0)) {
     // Past the last page the window count has no row to ride on; ask once more for the total.
     const counted = await query
       .clearSelect()

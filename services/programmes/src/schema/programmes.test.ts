@@ -120,11 +120,12 @@ describe('programmes', () => {
 
   it('filters priorities by programme, STP, kind and text, with a total count', async () => {
     type Page = { totalCount: number; nodes: { id: string; title: string; stp: { code: string } }[] };
-    const { body } = await query<{ cancer: Page; streams: Page; text: Page; page: Page }>(`{
+    const { body } = await query<{ cancer: Page; streams: Page; text: Page; page: Page; none: Page }>(`{
       cancer: priorities(filter: { programme: "CANCER" }) { totalCount nodes { title stp { code } } }
       streams: priorities(filter: { stp: "qjm", kind: WORK_STREAM }, first: 3) { totalCount nodes { id title } }
       text: priorities(filter: { textSearch: "dermatology" }) { totalCount nodes { id } }
       page: priorities(first: 2, offset: 1) { totalCount nodes { id } }
+      none: priorities(filter: { stp: "qjm", kind: WORK_STREAM }, first: 0) { totalCount nodes { id } }
     }`);
     expect(body.errors).toBeUndefined();
     expect(body.data?.cancer.nodes.map((n) => [n.stp.code, n.title])).toEqual([
@@ -147,6 +148,8 @@ describe('programmes', () => {
     ]);
     expect(body.data?.text.nodes.map((n) => n.id)).toEqual(['QJM.paper.5.6', 'QJM.paper.5.6.1']);
     expect(body.data?.page.nodes).toHaveLength(2);
+    // first: 0 returns no rows for the window count to ride on; the total is the same 12.
+    expect(body.data?.none).toEqual({ totalCount: 12, nodes: [] });
     const unknown = await query(`{ priorities(filter: { programme: "NOPE" }) { totalCount } }`);
     expect(unknown.body.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
     const malformed = await query(`{ priorities(filter: { stp: "Lincs" }) { totalCount } }`);
