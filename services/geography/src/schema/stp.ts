@@ -138,11 +138,7 @@ StpRef.implement({
     }),
     officialNameSource: t.field({
       type: 'Source',
-      resolve: (s) => ({
-        document: s.official_source_document,
-        line: s.official_source_line,
-        text: s.official_source_text,
-      }),
+      resolve: (s) => citationOf(s, 'official_source'),
     }),
     trackerMatchNote: t.exposeString('tracker_match_note', {
       nullable: true,

@@ -71,12 +71,7 @@ OrganisationRef.implement({
     sources: t.field({
       type: ['Source'],
       description: 'Every line that names the organisation, with the name as written there.',
-      resolve: async (o, _, ctx) =>
-        (await sourcesByOrganisation(ctx).load(o.id)).map((s) => ({
-          document: s.source_document,
-          line: s.source_line,
-          text: s.source_text,
-        })),
+      resolve: async (o, _, ctx) => (await sourcesByOrganisation(ctx).load(o.id)).map((s) => citationOf(s)),
     }),
     roles: t.field({
       type: [RoleRef],

@@ -1,3 +1,4 @@
+import { citationOf } from '@nhs-hub/kit/subgraph';
 import { leadershipNotesByRegion, leadersByRegion } from './loaders.js';
 import { RegionRef } from './refs.js';
 import { RoleRef } from './role.js';
@@ -32,11 +33,7 @@ RegionRef.implement({
     leadershipSources: t.field({
       type: ['Source'],
       resolve: async (region, _, ctx) =>
-        (await leadershipNotesByRegion(ctx).load(region.code.toUpperCase())).map((n) => ({
-          document: n.source_document,
-          line: n.source_line,
-          text: n.source_text,
-        })),
+        (await leadershipNotesByRegion(ctx).load(region.code.toUpperCase())).map((n) => citationOf(n)),
     }),
   }),
 });

@@ -23,11 +23,7 @@ export const RoleKindEnum = builder.enumType('RoleKind', {
   } satisfies Record<(typeof ROLE_KINDS)[number], { description: string }>,
 });
 
-const citation = (r: RoleWithOrganisations) => ({
-  document: r.source_document,
-  line: r.source_line,
-  text: r.source_text,
-});
+const citation = (r: RoleWithOrganisations) => citationOf(r);
 
 export const RoleRef = builder.objectRef<RoleWithOrganisations>('Role').implement({
   description:

@@ -37,7 +37,11 @@ describe('tracker-stps.csv and tracker-items.csv', () => {
 
   it('covers all 44 sections, keeps sub-points under their bullet and flags remarks that are not priorities', () => {
     expect(new Set(priorities.map((p) => p.stp_code)).size).toBe(44);
-    expect(subPoints.every((s) => subPointsOf.get(s.owner_id)?.includes(s.text))).toBe(true);
+    // Every sub-point hangs under a bullet this step read (a priority or a consideration), none is orphaned.
+    const owners = new Set([...priorities, ...considerations].map((x) => x.id));
+    expect(subPoints.length).toBeGreaterThan(0);
+    expect(subPoints.filter((s) => !owners.has(s.owner_id))).toEqual([]);
+    expect([...subPointsOf.values()].flat()).toHaveLength(subPoints.length);
     expect(priorities.find((p) => p.stp_code === 'QJ2' && p.source_line === 789)).toMatchObject({
       flag_code: 'NOT_A_PRIORITY',
     });

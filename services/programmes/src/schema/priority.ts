@@ -124,11 +124,7 @@ PriorityRef.implement({
       type: ['Source'],
       description: 'The line of each sub-point, in the same order.',
       resolve: async (p, _, ctx) =>
-        (await subPointsByOwner(ctx).load(p.id)).map((s) => ({
-          document: s.source_document,
-          line: s.source_line,
-          text: s.text,
-        })),
+        (await subPointsByOwner(ctx).load(p.id)).map((s) => cite(s.source_document, s.source_line, s.text)),
     }),
     parent: t.field({ type: PriorityRef, nullable: true, resolve: (p) => p.parent_id }),
     children: t.field({
@@ -181,11 +177,7 @@ export const ConsiderationRef = builder.objectRef<Consideration>('Consideration'
     subPointSources: t.field({
       type: ['Source'],
       resolve: async (c, _, ctx) =>
-        (await subPointsByOwner(ctx).load(c.id)).map((s) => ({
-          document: s.source_document,
-          line: s.source_line,
-          text: s.text,
-        })),
+        (await subPointsByOwner(ctx).load(c.id)).map((s) => cite(s.source_document, s.source_line, s.text)),
     }),
     source: t.field({
       type: 'Source',

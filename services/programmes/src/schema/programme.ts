@@ -1,4 +1,4 @@
-import { notFound } from '@nhs-hub/kit/subgraph';
+import { citationOf, notFound } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { PROGRAMME_RULES } from '../domain/rules.js';
 import { allProgrammes, prioritiesByProgramme, sourcesByProgramme, stpCodesByProgramme } from './loaders.js';
@@ -14,12 +14,7 @@ ProgrammeRef.implement({
     sources: t.field({
       type: ['Source'],
       description: 'Where the sources name the programme.',
-      resolve: async (p, _, ctx) =>
-        (await sourcesByProgramme(ctx).load(p.code)).map((s) => ({
-          document: s.source_document,
-          line: s.source_line,
-          text: s.source_text,
-        })),
+      resolve: async (p, _, ctx) => (await sourcesByProgramme(ctx).load(p.code)).map((s) => citationOf(s)),
     }),
     rules: t.stringList({
       description: 'The keyword rules (regular expressions) that put a priority under this programme.',
