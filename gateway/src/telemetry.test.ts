@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +6,7 @@ import { join } from 'node:path';
 import { GatewayMetrics, MAX_OPERATION_LABELS } from '@nhs-hub/kit/metrics';
 import { startTracing, stopTracing } from '@nhs-hub/kit/tracing';
 import { startGateway } from '@nhs-hub/kit/gateway';
-import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import { postGraphQL, startProcess, startTestGraph, type TestGraph, tsxArgs } from '@nhs-hub/kit/testing';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { getMetricsFromIterator, type PromHistogramData, type PromMetric, type PromMetrics } from 'prom2javascript';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -173,21 +172,26 @@ describe('traces', () => {
     const subgraphUrls = Object.fromEntries(
       Object.entries(graph.subgraphs).map(([name, s]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, s.url]),
     );
-    const gateway = await startProcess(join(REPO_ROOT, 'gateway/src/server.ts'), {
-      ...subgraphUrls,
-      HUB_SUPERGRAPH_PATH: supergraphPath,
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.port}`,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
+    const gateway = startProcess({
+      label: 'gateway',
+      args: tsxArgs(join(REPO_ROOT, 'gateway/src/server.ts')),
+      cwd: REPO_ROOT,
+      env: {
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+        ...subgraphUrls,
+        HUB_SUPERGRAPH_PATH: supergraphPath,
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.port}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
+      },
     });
     try {
-      const { status, body } = await postGraphQL(gateway.url, STP_OVERVIEW, { code: 'QJM' });
+      const { status, body } = await postGraphQL(await gateway.ready, STP_OVERVIEW, { code: 'QJM' });
       expect(status).toBe(200);
       expect(body.errors).toBeUndefined();
       // SIGTERM: the gateway drains, then flushes its batched spans before it exits.
-      const exited = new Promise<number | null>((resolve) => gateway.child.once('exit', resolve));
-      gateway.child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await gateway.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 
       const root = received.find((s) => s.kind === OTLP_SPAN_KIND.SERVER && !s.parentSpanId);
       expect(root).toMatchObject({ name: 'query StpOverview', service: 'nhs-hub-gateway' });
@@ -203,7 +207,7 @@ describe('traces', () => {
         expect(calls.map((c) => c.spanId)).toContain(parentOf(span));
       }
     } finally {
-      if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
+      await gateway.stop('SIGKILL');
       await new Promise<void>((resolve) => receiver.server.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
     }
@@ -372,23 +376,4 @@ async function otlpReceiver(onSpans: (spans: OtlpSpan[]) => void): Promise<{ ser
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, port: (server.address() as AddressInfo).port };
-}
-
-function startProcess(script: string, env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, LOG_LEVEL: 'silent', PORT: '0', ...env },
-    });
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const url = /Gateway ready at (\S+)/.exec(out)?.[1];
-      if (url) resolve({ url, child });
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${out.slice(-500)}`)));
-  });
 }
