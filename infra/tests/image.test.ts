@@ -15,6 +15,7 @@ import type { AllStpsQuery, RegionOverviewQuery, RegionRankingsQuery, StpOvervie
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyRuntimeLayout, REPO_ROOT } from '../image/layout.js';
+import { readGraphConfig } from '@nhs-hub/kit/repo';
 
 /**
  * The Dockerfile's contract without a Docker daemon: the runtime tree its build stage assembles
@@ -28,9 +29,7 @@ const run = promisify(execFile);
 const DATABASE_URL =
   process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const image = mkdtempSync(join(tmpdir(), 'hub-image-'));
-const subgraphs = (
-  JSON.parse(readFileSync(join(REPO_ROOT, 'schema/subgraphs.json'), 'utf8')) as { subgraphs: { name: string }[] }
-).subgraphs.map((s) => s.name);
+const subgraphs = readGraphConfig().map((s) => s.name);
 const schemaOf = (name: string) => `img_${process.pid}_${name}`;
 
 /** What the container sees: the image's ENV, the variables a manifest sets, and nothing of this shell. */

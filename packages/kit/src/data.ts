@@ -88,3 +88,20 @@ export function displayPath(path: string): string {
   const rel = relative(REPO_ROOT, path);
   return rel.startsWith('..') ? path : rel;
 }
+
+/** Reports every row whose key an earlier row of the same file already has. */
+export function duplicates<T>(
+  rows: readonly DataRow<T>[],
+  keyOf: (row: T) => string,
+  file: string,
+  column: string,
+  problems: DataProblem[],
+): void {
+  const seen = new Map<string, number>();
+  for (const { value, line: at } of rows) {
+    const key = keyOf(value);
+    const first = seen.get(key);
+    if (first !== undefined) problems.push({ file, line: at, column, reason: `duplicates line ${first} (${key})` });
+    else seen.set(key, at);
+  }
+}

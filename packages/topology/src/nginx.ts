@@ -127,6 +127,8 @@ export async function startNginx(binary: string, upstreams: readonly Upstream[])
     while (!(await listening(upstream.port))) {
       if (child.exitCode !== null || Date.now() > deadline) {
         const log = existsSync(`${dir}/error.log`) ? readFileSync(`${dir}/error.log`, 'utf8') : '';
+        // Nobody gets a handle to stop it: stop it here rather than leave it running.
+        child.kill('SIGKILL');
         throw new Error(`nginx did not start: ${out} ${log}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));

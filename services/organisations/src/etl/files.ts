@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type DataProblem, type DataRow, displayPath } from '@nhs-hub/kit/subgraph';
+import { displayPath } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { SEED_DOCUMENTS } from './sources.js';
 
@@ -39,19 +39,4 @@ export const seedDocument = z.enum(SEED_DOCUMENTS);
 export const flagCode = z.string().regex(/^[A-Z][A-Z_]+$/, 'expected a flag code such as INFERRED');
 export const stpCode = z.string().regex(/^Q[A-Z0-9]{2}$/, 'expected an STP ODS code such as QJM');
 
-/** Reports every row whose key an earlier row of the same file already has. */
-export function duplicates<T>(
-  rows: readonly DataRow<T>[],
-  keyOf: (row: T) => string,
-  file: string,
-  column: string,
-  problems: DataProblem[],
-): void {
-  const seen = new Map<string, number>();
-  for (const { value, line: at } of rows) {
-    const key = keyOf(value);
-    const first = seen.get(key);
-    if (first !== undefined) problems.push({ file, line: at, column, reason: `duplicates line ${first} (${key})` });
-    else seen.set(key, at);
-  }
-}
+export { duplicates } from '@nhs-hub/kit/subgraph';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { DataProblem, DataRow } from '@nhs-hub/kit/subgraph';
+import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { SEED_DOCUMENTS } from './sources.js';
 
@@ -26,23 +26,7 @@ export const programmeCode = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected a p
 export const optional = z.string().transform((s) => (s === '' ? null : s));
 export const document = z.enum(SEED_DOCUMENTS);
 
-/** Reports every row whose key an earlier row of the same file already has. */
-export function duplicates<T>(
-  rows: readonly DataRow<T>[],
-  keyOf: (row: T) => string,
-  path: string,
-  column: string,
-  problems: DataProblem[],
-): void {
-  const seen = new Map<string, number>();
-  for (const { value, line: at } of rows) {
-    const key = keyOf(value);
-    const first = seen.get(key);
-    if (first !== undefined)
-      problems.push({ file: path, line: at, column, reason: `duplicates line ${first} (${key})` });
-    else seen.set(key, at);
-  }
-}
+export { duplicates } from '@nhs-hub/kit/subgraph';
 
 /** Positions within each group must run 1, 2, 3... so that order is never a guess. */
 export function contiguous<T extends { position: number }>(
