@@ -31,7 +31,7 @@ process.env.TEST_DATABASE_URL ??= process.env.DATABASE_URL ?? 'postgres://postgr
 const DATABASE_URL = process.env.TEST_DATABASE_URL;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 // Sections 3 and 4 run the compiled processes a deployment runs: bring dist/ up to the sources first.
-execSync('npx tsc -b tsconfig.build.json', { cwd: REPO_ROOT, stdio: 'inherit' });
+execSync('npm run --silent build', { cwd: REPO_ROOT, stdio: 'inherit' });
 const CONCURRENCY = [1, 10, 50];
 const op = (name: string) => readFileSync(`${REPO_ROOT}schema/operations/${name}.graphql`, 'utf8');
 const bodies = {
@@ -209,9 +209,9 @@ const tag = randomBytes(3).toString('hex');
 let gatewayRss: { cacheOff: number; cacheOn: number } = { cacheOff: 0, cacheOn: 0 };
 try {
   const urls: Record<string, string> = {};
-  // As a deployment runs them: compiled (node dist/...), no TypeScript tooling in the process.
+  // As the image runs them: the bundles (node dist/<name>.mjs), no TypeScript tooling in the process.
   for (const entry of readGraphConfig()) {
-    const script = join(REPO_ROOT, entry.sdl.replace(/schema\.graphql$/, 'dist/server.js'));
+    const script = join(REPO_ROOT, 'dist', `${entry.name}.mjs`);
     urls[entry.name] = await startProcess({
       label: entry.name,
       args: [script],
@@ -233,12 +233,12 @@ try {
     const started = startProcess({ label, args: tsxArgs(join(REPO_ROOT, 'bench/peer.ts'), kind), cwd: REPO_ROOT, env });
     return { label, url: await started.ready, ...(started.child.pid ? { pid: started.child.pid } : {}) };
   };
-  // The hub gateway as the image runs it (gateway/dist/server.js); its peers are bench code under
+  // The hub gateway as the image runs it (dist/gateway.mjs); its peers are bench code under
   // tsx, which costs them about 70 MB of RSS that a compiled build would not.
   const hubGateway = async (cache: 'on' | 'off', label: string): Promise<Target> => {
     const started = startProcess({
       label,
-      args: [join(REPO_ROOT, 'gateway/dist/server.js')],
+      args: [join(REPO_ROOT, 'dist/gateway.mjs')],
       cwd: REPO_ROOT,
       env: { LOG_LEVEL: 'warn', HUB_SUPERGRAPH_PATH: supergraphPath, PORT: '0', HUB_CACHE: cache, HUB_EXPLORER: 'off' },
     });
@@ -283,7 +283,7 @@ say();
 {
   const warm = startProcess({
     label: 'npm start (seeding)',
-    args: ['gateway/dist/hub.js'],
+    args: ['dist/hub.mjs'],
     cwd: REPO_ROOT,
     env: { DATABASE_URL: undefined, TEST_DATABASE_URL: undefined, PORT: '4000', LOG_LEVEL: 'warn' },
     readyTimeoutMs: 120_000,
@@ -296,7 +296,7 @@ for (const cache of ['on', 'off'] as const) {
   // What `npm start` runs: the compiled hub (npm install builds it), on embedded PGlite.
   const hub = startProcess({
     label: 'npm start',
-    args: ['gateway/dist/hub.js'],
+    args: ['dist/hub.mjs'],
     cwd: REPO_ROOT,
     env: { DATABASE_URL: undefined, TEST_DATABASE_URL: undefined, PORT: '4000', LOG_LEVEL: 'warn', HUB_CACHE: cache },
   });

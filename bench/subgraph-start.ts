@@ -6,7 +6,7 @@
 // Each argument is label=<repository root with a compiled build>; runs alternate between them so a
 // busy machine slows every variant alike. Writes bench/results/subgraph-start-<date>.md.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -89,7 +89,10 @@ async function startOnce(root: string, dataDir: string): Promise<{ wall: number;
   // Embedded PGlite and the compiled code, whatever this shell has set.
   const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, NODE_OPTIONS: _options, ...env } = process.env;
   const started = performance.now();
-  const child = spawn(process.execPath, [join(root, 'services', SUBGRAPH, 'dist/server.js')], {
+  // The bundle where the build makes one (scripts/bundle.ts), as the image runs it; older builds had none.
+  const bundled = join(root, 'dist', `${SUBGRAPH}.mjs`);
+  const script = existsSync(bundled) ? bundled : join(root, 'services', SUBGRAPH, 'dist/server.js');
+  const child = spawn(process.execPath, [script], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

@@ -16,7 +16,7 @@ import { runTopology, TOPOLOGY_QUERY } from '../packages/topology/src/topology.j
 
 // Replicas run compiled, as the image runs them: build first so dist/ matches the sources.
 process.env.TOPOLOGY_COMPILED = '1';
-execSync('npx tsc -b tsconfig.build.json', { cwd: REPO_ROOT, stdio: 'inherit' });
+execSync('npm run --silent build', { cwd: REPO_ROOT, stdio: 'inherit' });
 const databaseUrl = readEnvVars(['DATABASE_URL']).DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLIENTS = Number(process.env.TOPOLOGY_CLIENTS ?? 20);
 const SECONDS = Number(process.env.TOPOLOGY_SECONDS ?? 20);

@@ -5,9 +5,18 @@ import { GRAPH_CONFIG_PATH, REPO_ROOT, readGraphConfig, type SubgraphEntry } fro
 export { GRAPH_CONFIG_PATH as CONFIG_PATH, REPO_ROOT, readGraphConfig, type SubgraphEntry };
 export const SUPERGRAPH_PATH = `${REPO_ROOT}schema/supergraph.graphql`;
 
+type SubgraphModule = { subgraph?: SubgraphDefinition<unknown> };
+
+/**
+ * Subgraph packages a production bundle carries (scripts/bundle.ts registers them before the hub
+ * starts): a bundler cannot follow `import(entry.package)`, whose name comes from schema/subgraphs.json.
+ */
+export const BUNDLED_SUBGRAPHS = Symbol.for('nhs-hub.bundled-subgraphs');
+
 /** Loads a subgraph's definition from its workspace package (`export const subgraph`). */
 export async function loadSubgraph(entry: SubgraphEntry): Promise<SubgraphDefinition<unknown>> {
-  const module = (await import(entry.package)) as { subgraph?: SubgraphDefinition<unknown> };
+  const bundled = (globalThis as { [BUNDLED_SUBGRAPHS]?: Record<string, SubgraphModule> })[BUNDLED_SUBGRAPHS];
+  const module = bundled?.[entry.package] ?? ((await import(entry.package)) as SubgraphModule);
   if (!module.subgraph) throw new Error(`${entry.package} does not export \`subgraph\``);
   if (module.subgraph.name !== entry.name) {
     throw new Error(

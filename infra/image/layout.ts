@@ -6,7 +6,8 @@ import { REPO_ROOT } from '@nhs-hub/kit/repo';
 /**
  * What the production image holds besides node_modules: the lock file and every workspace's
  * package.json (so `npm ci --omit=dev` installs exactly the locked runtime dependencies), each
- * workspace's compiled dist/ and data/, the subgraph list and supergraph, and the source documents
+ * workspace's compiled dist/ and data/ (the bundles in the root dist/ read migrations, data files and
+ * export documents from there), the subgraph list and supergraph, and the source documents
  * citations are checked against at seed time. No sources, no tests, no tooling.
  *
  * The Dockerfile's build stage runs this to assemble /out, and infra/tests/image.test.ts runs the
@@ -15,6 +16,8 @@ import { REPO_ROOT } from '@nhs-hub/kit/repo';
 export { REPO_ROOT };
 
 const TOP_LEVEL = [
+  // The production bundles (scripts/bundle.ts): what every container command runs.
+  'dist',
   'package.json',
   'package-lock.json',
   '.npmrc',
@@ -90,7 +93,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const compiled = workspaceDirs(resolve(from)).filter((dir) =>
     existsSync(join(resolve(from), dir, 'tsconfig.build.json')),
   );
-  const missing = compiled.filter((dir) => !files.some((f) => f.startsWith(`${dir}/dist/`)));
+  const missing = [...compiled, '.'].filter(
+    (dir) => !files.some((f) => f.startsWith(dir === '.' ? 'dist/' : `${dir}/dist/`)),
+  );
   if (missing.length) {
     console.error(`Not built (run npm run build): ${missing.join(', ')}`);
     process.exit(1);

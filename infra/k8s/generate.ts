@@ -169,7 +169,8 @@ function subgraphObjects(entry: SubgraphEntry): object[] {
     secretEnv('DATABASE_URL', dbSecret(entry.name), 'uri'),
     secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret'),
   ];
-  const server = `services/${entry.name}/dist/server.js`;
+  // The bundle scripts/bundle.ts makes (the image's dist/); it reads migrations and data from the workspace.
+  const server = `dist/${entry.name}.mjs`;
   // The Job seeds when the data changed since the last seed; the servers (HUB_SEED=never in hub-config) never do.
   const {
     readinessProbe: _r,
@@ -202,7 +203,7 @@ function gatewayObjects(): object[] {
     secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret'),
   ];
   const main = {
-    ...container('gateway', GATEWAY_PORT, env, ['gateway/dist/server.js']),
+    ...container('gateway', GATEWAY_PORT, env, ['dist/gateway.mjs']),
     envFrom: [{ configMapRef: { name: 'hub-config' } }, { configMapRef: { name: 'hub-subgraph-urls' } }],
   };
   main.volumeMounts = [

@@ -55,10 +55,8 @@ const health = async (url: string, path: string) => {
 };
 
 beforeAll(async () => {
-  // Compile first (incremental): the image ships dist/, and a stale dist/ would test old code.
-  await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
-    cwd: REPO_ROOT,
-  });
+  // Build first (tsc incremental, then the bundles): the image ships both, and stale ones would test old code.
+  await run('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, maxBuffer: 16 * 2 ** 20 });
   const { stdout } = await run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
     cwd: REPO_ROOT,
     maxBuffer: 64 * 2 ** 20,
@@ -81,9 +79,11 @@ afterAll(async () => {
 
 describe('the production image', () => {
   it('holds compiled code and data but no sources, tests or dev tooling', () => {
-    expect(existsSync(join(image, 'gateway/dist/server.js'))).toBe(true);
+    expect(existsSync(join(image, 'dist/gateway.mjs'))).toBe(true);
     for (const name of subgraphs) {
-      expect(existsSync(join(image, `services/${name}/dist/server.js`))).toBe(true);
+      expect(existsSync(join(image, `dist/${name}.mjs`))).toBe(true);
+      // Migrations and data stay files of their workspace: the bundle reads them from there.
+      expect(existsSync(join(image, `services/${name}/dist/db/migrations/index.js`))).toBe(true);
       expect(existsSync(join(image, `services/${name}/src`))).toBe(false);
     }
     expect(existsSync(join(image, 'packages/kit/src'))).toBe(false);
@@ -98,7 +98,7 @@ describe('the production image', () => {
   it('runs every subgraph and the gateway from it, migrated by one-shot Jobs, answering the public operations', async () => {
     // Replicas first, as a rollout may start them before its Jobs finish: they neither migrate nor seed.
     const replicas = subgraphs.map((name) =>
-      start(name, `services/${name}/dist/server.js`, {
+      start(name, `dist/${name}.mjs`, {
         DATABASE_URL,
         HUB_SCHEMA: schemaOf(name),
         PORT: '0',
@@ -118,7 +118,7 @@ describe('the production image', () => {
     // The Jobs: migrate and seed each schema once, then exit 0.
     await Promise.all(
       subgraphs.map(async (name) => {
-        const { stdout } = await run(process.execPath, [`services/${name}/dist/server.js`, 'migrate'], {
+        const { stdout } = await run(process.execPath, [`dist/${name}.mjs`, 'migrate'], {
           cwd: image,
           env: containerEnv({ DATABASE_URL, HUB_SCHEMA: schemaOf(name), LOG_LEVEL: 'info' }),
         });
@@ -138,7 +138,7 @@ describe('the production image', () => {
       ['HUB_SUPERGRAPH_PATH', join(mounted, 'supergraph.graphql')],
       ['HUB_JWT_SECRET', TEST_JWT_SECRET],
     ]);
-    const gateway = start('gateway', 'gateway/dist/server.js', gatewayEnv);
+    const gateway = start('gateway', 'dist/gateway.mjs', gatewayEnv);
     const gatewayUrl = await gateway.ready;
     rmSync(mounted, { recursive: true, force: true });
     const ready = await health(gatewayUrl, '/health/ready');
@@ -223,4 +223,26 @@ describe('the production image', () => {
     for (const stopping of [gateway, replicas[0]])
       expect(await stopping?.stop('SIGTERM'), stopping?.label).toEqual({ code: 0, signal: null });
   }, 120_000);
+});
+
+describe('the production bundle', () => {
+  it('refuses a development-only package, which the image would not have installed', async () => {
+    const { devOnlyImports } = await import('../../scripts/bundle.js');
+    const lock = {
+      'node_modules/graphql': {},
+      'node_modules/vitest': { dev: true },
+      'node_modules/@nhs-hub/kit/node_modules/@vitest/expect': { devOptional: true },
+    };
+    const inputs = [
+      'node_modules/graphql/index.mjs',
+      'node_modules/vitest/dist/index.js',
+      'node_modules/vitest/dist/chunk.js',
+      'node_modules/@nhs-hub/kit/node_modules/@vitest/expect/dist/index.js',
+      'packages/kit/dist/gateway.js',
+    ];
+    expect(devOnlyImports(inputs, lock)).toEqual([
+      'node_modules/vitest',
+      'node_modules/@nhs-hub/kit/node_modules/@vitest/expect',
+    ]);
+  });
 });

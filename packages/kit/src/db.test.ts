@@ -121,3 +121,28 @@ describe('an embedded database on disk', () => {
     }
   });
 });
+
+describe('a new embedded database directory', () => {
+  it('starts as a real cluster that keeps what is written across a reopen', async () => {
+    const { mkdtempSync, rmSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { openDatabase } = await import('./db.js');
+    const { sql } = await import('kysely');
+    const dir = mkdtempSync(`${tmpdir()}/kit-fresh-`);
+    const dataDir = `${dir}/hub`;
+    try {
+      const first = await openDatabase({ pgliteDataDir: dataDir });
+      // Loaded from the cached initdb template when there is one; either way a full cluster on disk.
+      expect(existsSync(`${dataDir}/PG_VERSION`)).toBe(true);
+      await sql`create table kept (note text)`.execute(first.root);
+      await sql`insert into kept values ('written before the reopen')`.execute(first.root);
+      await first.close();
+      const again = await openDatabase({ pgliteDataDir: dataDir });
+      const { rows } = await sql<{ note: string }>`select note from kept`.execute(again.root);
+      expect(rows).toEqual([{ note: 'written before the reopen' }]);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { type PgliteLock, lockPgliteDataDir } from './pglite-lock.js';
@@ -80,7 +80,9 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
     if (pgliteDataDir) mkdirSync(dirname(pgliteDataDir), { recursive: true });
     // One process per on-disk cluster: PGlite itself would let a second one in.
     if (pgliteDataDir) lock = lockPgliteDataDir(pgliteDataDir);
-    const template = pgliteDataDir ? null : readTemplate();
+    // A cluster that does not exist yet (in memory, or a new directory) starts from the template.
+    const fresh = !pgliteDataDir || !existsSync(join(pgliteDataDir, 'PG_VERSION'));
+    const template = fresh ? readTemplate() : null;
     // Options must be the only argument: PGlite ignores them when the data dir argument is undefined.
     pglite = new PGlite({
       ...(pgliteDataDir ? { dataDir: pgliteDataDir } : {}),
@@ -101,7 +103,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
       lock?.release();
       throw error;
     }
-    if (!pgliteDataDir && !template) await writeTemplate(pglite);
+    if (fresh && !template) await writeTemplate(pglite);
     root = new Kysely<unknown>({ dialect: tracedDialect(new PGliteDialect(pglite)) });
   }
   return {
@@ -135,9 +137,10 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
 export const DEFAULT_PGLITE_DATA_DIR = `${REPO_ROOT}.pglite/hub`;
 
 /**
- * An in-memory PGlite spends most of its start-up in initdb. The first start saves the freshly
- * initialised, still empty cluster under node_modules/.cache; later starts (and every test file)
- * load it instead, which takes a fraction of the time. The cache is keyed by the PGlite version and
+ * A new PGlite cluster spends most of its start-up in initdb (about 2.5 s here). The first start
+ * saves the freshly initialised, still empty cluster under node_modules/.cache (`npm install` does
+ * it, packages/kit/src/warm-pglite.ts); every later new cluster, in memory (each test file) or in a
+ * new directory (`npm start` on a fresh PGLITE_DATA_DIR), loads it instead in about 0.4 s. The cache is keyed by the PGlite version and
  * holds no data of ours, so it can never serve stale rows.
  */
 function templatePath(): string | null {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGatewayRuntime, type GatewayPlugin, useCustomFetch } from '@graphql-hive/gateway-runtime';
 import { Logger } from '@graphql-hive/logger';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
+import httpTransport from '@graphql-mesh/transport-http';
 import { useAPQ } from '@graphql-yoga/plugin-apq';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import {
@@ -287,6 +288,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const runtime = createGatewayRuntime<Partial<HubServerContext>>({
     supergraph,
     unifiedGraphHandler,
+    // Imported here rather than resolved by name on the first request: the first answer does not wait
+    // for it, and a bundle (scripts/bundle.ts) carries it.
+    transports: { http: httpTransport },
     // Hive's own logger reads LOG_LEVEL too and refuses the hub's 'silent'; the hub logs through pino.
     logging: new Logger({ level: false }),
     landingPage: false,

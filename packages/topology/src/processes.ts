@@ -11,13 +11,14 @@ export function subgraphNames(): string[] {
 
 /**
  * Tests run the sources (a stale dist/ can never be what is tested); `npm run bench:topology` sets
- * TOPOLOGY_COMPILED=1 after building, so its restart times are those of the image's `node dist/...`.
+ * TOPOLOGY_COMPILED=1 after building, so its restart times are those of the image's bundles
+ * (`node dist/<name>.mjs`, scripts/bundle.ts).
  */
 const compiled = (): boolean => process.env.TOPOLOGY_COMPILED === '1';
 export const subgraphScript = (name: string): string =>
-  compiled() ? `${REPO_ROOT}services/${name}/dist/server.js` : `${REPO_ROOT}services/${name}/src/server.ts`;
+  compiled() ? `${REPO_ROOT}dist/${name}.mjs` : `${REPO_ROOT}services/${name}/src/server.ts`;
 export const gatewayScript = (): string =>
-  compiled() ? `${REPO_ROOT}gateway/dist/server.js` : `${REPO_ROOT}gateway/src/server.ts`;
+  compiled() ? `${REPO_ROOT}dist/gateway.mjs` : `${REPO_ROOT}gateway/src/server.ts`;
 
 export interface SpawnOptions {
   readonly label: string;
