@@ -35,7 +35,8 @@ for (const [i, entry] of entries.entries()) {
   // Reseeds only what changed since the last start; a fresh database seeds everything.
   const running = await startSubgraph(definition, {
     database,
-    port: Number(new URL(entry.url).port),
+    // PORT=0 (any free port for the gateway) frees the subgraphs' ports too: a test, or a second hub beside one.
+    port: env.PORT === 0 ? 0 : Number(new URL(entry.url).port),
     host: env.HOST,
     seed: 'if-changed',
   });

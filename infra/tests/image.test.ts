@@ -225,6 +225,29 @@ describe('the production image', () => {
   }, 120_000);
 });
 
+describe('npm start from the image', () => {
+  it('runs the whole hub in one process on embedded PGlite (dist/hub.mjs), seeded from the image', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hub-image-pglite-'));
+    try {
+      // PORT=0: the gateway and every subgraph on free ports, so a hub running on 4000-4005 is no obstacle.
+      const hub = start('npm start', 'dist/hub.mjs', { PORT: '0', PGLITE_DATA_DIR: `${dataDir}/hub` });
+      const url = await hub.ready;
+      const operation = readFileSync(join(REPO_ROOT, 'schema/operations/StpOverview.graphql'), 'utf8');
+      const overview = await postGraphQL<StpOverviewQuery>(url, operation, { code: 'QJM' });
+      expect(overview.body.errors).toBeUndefined();
+      expect(overview.body.data?.stp).toMatchObject({
+        name: 'Lincolnshire',
+        region: { name: 'Midlands' },
+        financialGap: { combinedGbpM: '182' },
+      });
+      expect(hub.output()).toMatch(/finance +http:\/\/127\.0\.0\.1:\d+\/graphql +\(44 stp_finance, /);
+      expect(await hub.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('the production bundle', () => {
   it('refuses a development-only package, which the image would not have installed', async () => {
     const { devOnlyImports } = await import('../../scripts/bundle.js');

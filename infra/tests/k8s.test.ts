@@ -95,14 +95,10 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       // The autoscaler owns the replica count.
       expect(asObj(deployment?.spec).replicas).toBeUndefined();
     }
-    // Migrations and seeding: one Job per subgraph running the image's migrate command.
+    // Migrations and seeding: one Job per subgraph running the image's migrate command (its bundle, scripts/bundle.ts).
     for (const entry of entries) {
       const job = find(objects, 'Job', `${entry.name}-migrate`);
-      expect(podContainers(job ? [job] : [])[0]?.command).toEqual([
-        'node',
-        `services/${entry.name}/dist/server.js`,
-        'migrate',
-      ]);
+      expect(podContainers(job ? [job] : [])[0]?.command).toEqual(['node', `dist/${entry.name}.mjs`, 'migrate']);
     }
   });
 
