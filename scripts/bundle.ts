@@ -19,15 +19,14 @@ export const BUNDLE_DIR = join(REPO_ROOT, 'dist');
 
 /**
  * Left to Node at run time: files located beside their package (PGlite's WebAssembly, the query
- * planner's native addon, pino's worker), a driver probed with try/require (pg-native), and
- * kysely, which each subgraph's migration files import from disk (migrationsIn reads the folder),
- * so there must be one copy of it.
+ * planner's native addon, pino's worker) and a driver probed with try/require (pg-native).
+ * Migration files stay files too (migrationsIn reads the folder) and import kysely from disk, but
+ * only when one runs; its builders meet the bundled kysely through plain operation nodes.
  */
 const EXTERNAL = [
   '@electric-sql/pglite',
   '@electric-sql/pglite/*',
   '@graphql-hive/router-query-planner',
-  'kysely',
   'pg-native',
   'pino',
   'pino-pretty',

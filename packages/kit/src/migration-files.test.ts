@@ -28,10 +28,27 @@ describe('migrationsIn', () => {
     expect(migrations['2026_11_22_001_first']?.down).toBeTypeOf('function');
   });
 
-  it('refuses a file it would otherwise skip: a misnamed migration, or one without up()', async () => {
+  it('refuses a file it would otherwise skip: a misnamed migration, or one without up() when it runs', async () => {
     await expect(migrationsIn(folder({ 'add_column.js': MIGRATION }))).rejects.toThrow(/is not named like/);
-    await expect(migrationsIn(folder({ '2026_11_22_001_x.js': 'export const y = 1;\n' }))).rejects.toThrow(
-      /exports no up\(\)/,
+    const noUp = await migrationsIn(folder({ '2026_11_22_001_x.js': 'export const y = 1;\n' }));
+    await expect(noUp['2026_11_22_001_x']?.up({} as never)).rejects.toThrow(
+      /migration 2026_11_22_001_x.js exports no up\(\)/,
     );
+    await expect(noUp['2026_11_22_001_x']?.down?.({} as never)).rejects.toThrow(/exports no down\(\)/);
+  });
+
+  it('imports a migration file only when that migration runs, once', async () => {
+    const dir = folder({
+      '2026_11_22_001_counted.js':
+        'globalThis.migrationLoads = (globalThis.migrationLoads ?? 0) + 1;\nexport async function up(db) { db.ran.push("up"); }\n',
+    });
+    const loads = () => (globalThis as { migrationLoads?: number }).migrationLoads ?? 0;
+    const migrations = await migrationsIn(dir);
+    expect(loads()).toBe(0);
+    const db = { ran: [] as string[] };
+    await migrations['2026_11_22_001_counted']?.up(db as never);
+    await migrations['2026_11_22_001_counted']?.up(db as never);
+    expect(db.ran).toEqual(['up', 'up']);
+    expect(loads()).toBe(1);
   });
 });
