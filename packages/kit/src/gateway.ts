@@ -514,6 +514,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     )(req, res, context);
   }
 
+  // The unified graph (schema and query planner) is built on first use; build it before listening,
+  // so a replica that says it is ready answers its first request at full speed.
+  await runtime.getSchema();
+
   const running = await serve({
     name: 'gateway',
     handler: async (req: IncomingMessage, res: ServerResponse, { requestId, body }) => {

@@ -1,5 +1,17 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,8 +64,14 @@ export interface AccessLogEntry {
  *   this graph is read-only: mutations are refused by the gateway (400) before any subgraph runs,
  *   and subgraphs define no Mutation type, so repeating a request can only repeat a read. The day
  *   the graph gains a mutation, `non_idempotent` must go (topology.test.ts fails until it does).
- * - `max_fails=1 fail_timeout=1s`: a replica that failed is skipped for one second, then tried
- *   again, so a restarted one is back in rotation about a second after it listens.
+ * - `max_fails=0`: nginx never benches a replica; a dead one is tried, refuses the connection at
+ *   once (microseconds on loopback or a cluster network) and the request goes to the other, and a
+ *   restarted one takes its share from the moment it listens. nginx's passive check
+ *   (`max_fails=1 fail_timeout=1s`, the shortest it accepts) keeps time in whole seconds: it probed
+ *   a failed replica only every 2 s, which kept restarted ones out of rotation for up to 2 s after
+ *   they listened (bench/results/topology-2026-11-30.md). Where a dead *host* means a connect
+ *   timeout rather than a refusal, every request meeting it waits `proxy_connect_timeout` before its
+ *   retry: there, take replicas out through service discovery (Kubernetes readiness) instead.
  * - `proxy_connect_timeout 1s`: on loopback (or a cluster network) a connect takes microseconds;
  *   waiting longer only delays the retry.
  * - keepalive upstream connections (HTTP/1.1, Connection cleared): no TCP handshake per request.
@@ -64,7 +82,7 @@ export function nginxConfig(dir: string, upstreams: readonly Upstream[]): string
   const blocks = upstreams.map(
     (u) => `
   upstream ${u.name} {
-${u.servers.map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=1s;`).join('\n')}
+${u.servers.map((port) => `    server 127.0.0.1:${port} max_fails=0;`).join('\n')}
     keepalive 32;
     keepalive_timeout 60s;
   }
@@ -142,12 +160,41 @@ export async function startNginx(binary: string, upstreams: readonly Upstream[])
       if (!upstream) throw new Error(`no upstream ${name}`);
       return `http://127.0.0.1:${upstream.port}/graphql`;
     },
-    accessLog: () => parseAccessLog(readFileSync(`${dir}/access.log`, 'utf8'), byPort),
+    accessLog: accessLogReader(`${dir}/access.log`, byPort),
     async stop() {
       if (child.exitCode === null) child.kill('SIGQUIT'); // graceful: finish what is in flight
       await exited;
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The access log so far, reading only what nginx appended since the last call: a run polls it every
+ * 50 ms while hundreds of thousands of lines accumulate, and re-reading it all would take CPU from
+ * the replicas whose restart is being timed.
+ */
+function accessLogReader(path: string, byPort: ReadonlyMap<number, string>): () => AccessLogEntry[] {
+  const entries: AccessLogEntry[] = [];
+  let offset = 0;
+  let partial = '';
+  return () => {
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size > offset) {
+        const chunk = Buffer.alloc(size - offset);
+        const read = readSync(fd, chunk, 0, chunk.length, offset);
+        offset += read;
+        const text = partial + chunk.subarray(0, read).toString('utf8');
+        const end = text.lastIndexOf('\n') + 1;
+        partial = text.slice(end);
+        for (const entry of parseAccessLog(text.slice(0, end), byPort)) entries.push(entry);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return entries;
   };
 }
 
