@@ -5,6 +5,7 @@ import { LOCAL_GATEWAY_FILE, writeLocalGatewayFile } from '@nhs-hub/kit/cache-pu
 import { explorerFromEnv } from './explorer.js';
 import { DEFAULT_PGLITE_DATA_DIR, openDatabase } from '@nhs-hub/kit/db';
 import { readEnv } from '@nhs-hub/kit/env';
+import { tuneHeap } from '@nhs-hub/kit/heap';
 import { startTracingFromEnv, stopTracing } from '@nhs-hub/kit/tracing';
 
 /**
@@ -13,6 +14,7 @@ import { startTracingFromEnv, stopTracing } from '@nhs-hub/kit/tracing';
  */
 const launchedAt = performance.now();
 const env = readEnv();
+tuneHeap(env.HUB_HEAP_GROWING_PERCENT);
 // The embedded database takes seconds to boot; let it boot while the GraphQL stack loads.
 const opening = openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR });
 // Started before any server so that every request is traced (nothing starts unless OTEL_* says so).

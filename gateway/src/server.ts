@@ -1,6 +1,7 @@
 import '@nhs-hub/kit/telemetry';
 import { readFileSync } from 'node:fs';
 import { readEnv, subgraphUrlOverrides } from '@nhs-hub/kit/env';
+import { tuneHeap } from '@nhs-hub/kit/heap';
 import { gatewaySettingsFromEnv, startGateway, subgraphsOf } from '@nhs-hub/kit/gateway';
 import { startTracingFromEnv, stopTracing } from '@nhs-hub/kit/tracing';
 import { SUPERGRAPH_PATH } from './config.js';
@@ -10,6 +11,7 @@ import { explorerFromEnv } from './explorer.js';
 // supergraph at HUB_SUPERGRAPH_PATH (schema/supergraph.graphql by default), calling each subgraph
 // at the URL composed into it unless SUBGRAPH_<NAME>_URL overrides it (e.g. SUBGRAPH_GEOGRAPHY_URL).
 const env = readEnv();
+tuneHeap(env.HUB_HEAP_GROWING_PERCENT);
 // Before the gateway starts, so its first request is traced (nothing starts unless OTEL_* says so).
 await startTracingFromEnv(env);
 const supergraphSdl = readFileSync(env.HUB_SUPERGRAPH_PATH ?? SUPERGRAPH_PATH, 'utf8');

@@ -69,6 +69,14 @@ describe('configuration', () => {
     expect(() => readEnvVars(['LOG_LEVEL'], { LOG_LEVEL: 'loud' })).toThrow(/Invalid environment:\n {2}LOG_LEVEL:/);
   });
 
+  it('lets the heap grow to twice its live data unless told otherwise (0: V8 decides)', () => {
+    const growing = (value?: string) =>
+      readEnvVars(['HUB_HEAP_GROWING_PERCENT'], value === undefined ? {} : { HUB_HEAP_GROWING_PERCENT: value });
+    expect(growing()).toEqual({ HUB_HEAP_GROWING_PERCENT: 100 });
+    expect(growing('0')).toEqual({ HUB_HEAP_GROWING_PERCENT: 0 });
+    expect(() => growing('-5')).toThrow(/HUB_HEAP_GROWING_PERCENT/);
+  });
+
   it('takes SUBGRAPH_<NAME>_URL overrides for the named subgraphs only, and refuses one that is not a URL', () => {
     const env = { SUBGRAPH_FINANCE_URL: 'http://finance:4004/graphql', SUBGRAPH_OTHER_URL: 'http://x/graphql' };
     expect(subgraphUrlOverrides(['geography', 'finance'], env)).toEqual({ finance: 'http://finance:4004/graphql' });

@@ -1,6 +1,7 @@
 import { openDatabase } from './db.js';
 import { purgeGatewayCaches } from './cache-purge.js';
 import { type HubEnv, readEnv } from './env.js';
+import { tuneHeap } from './heap.js';
 import { subgraphPort } from './repo.js';
 import { prepareSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph-runtime.js';
 import { startTracingFromEnv, stopTracing } from './tracing.js';
@@ -29,6 +30,7 @@ export async function runStandalone<DB>(
     process.exit(2);
   }
   const env = readEnv();
+  tuneHeap(env.HUB_HEAP_GROWING_PERCENT);
   const database = await openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR });
   if (command === 'migrate') {
     process.exitCode = await migrateOnce(definition, env, database);

@@ -11,6 +11,7 @@ export * from './dates.js';
 export * from './db.js';
 export * from './env.js';
 export * from './errors.js';
+export * from './heap.js';
 export * from './loader.js';
 export * from './loaders.js';
 export * from './migrate.js';
