@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubgraphDatabase } from './db.js';
 import { countRows, type PageWindow, TOTAL_COUNT, withTotalCount } from './paging.js';
@@ -14,9 +13,7 @@ let scoped: SubgraphDatabase<Db>;
 
 beforeAll(async () => {
   hub = await createTestHub();
-  const schema = hub.schema('paging');
-  scoped = hub.database.forSchema<Db>(schema);
-  await sql`create schema ${sql.id(schema)}`.execute(scoped.db);
+  scoped = await hub.newSchema<Db>('paging');
   for (const table of ['item', 'nothing'] as const) {
     await scoped.db.schema
       .createTable(table)
