@@ -5,14 +5,13 @@
 //   npm run bench:subgraph-start -- before=/tmp/old-checkout after=.
 // Each argument is label=<repository root with a compiled build>; runs alternate between them so a
 // busy machine slows every variant alike. Writes bench/results/subgraph-start-<date>.md.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '@nhs-hub/kit/repo';
+import { freePort, startProcess } from '@nhs-hub/kit/testing';
 
-const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SUBGRAPH = process.env.BENCH_SUBGRAPH ?? 'geography';
 
@@ -37,18 +36,6 @@ const variants = (process.argv.slice(2).length ? process.argv.slice(2) : [`curre
   if (!label || !root) throw new Error(`expected label=<repository root>, got ${arg}`);
   return { label, root: resolve(root) };
 });
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
 
 async function firstAnswer(url: string, deadline: number): Promise<void> {
   for (;;) {
@@ -75,28 +62,23 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done();
-    child.once('exit', () => done());
-    child.kill('SIGTERM');
-  });
-}
-
 /** Wall and CPU seconds from `node services/<name>/dist/server.js` to the first correct answer. */
 async function startOnce(root: string, dataDir: string): Promise<{ wall: number; cpu: number }> {
+  // Given, not PORT=0: the first question goes out as the process is spawned, before it could say where it listens.
   const port = await freePort();
-  // Embedded PGlite and the compiled code, whatever this shell has set.
-  const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, NODE_OPTIONS: _options, ...env } = process.env;
   const started = performance.now();
   // The bundle where the build makes one (scripts/bundle.ts), as the image runs it; older builds had none.
   const bundled = join(root, 'dist', `${SUBGRAPH}.mjs`);
   const script = existsSync(bundled) ? bundled : join(root, 'services', SUBGRAPH, 'dist/server.js');
-  const child = spawn(process.execPath, [script], {
+  const server = startProcess({
+    label: script,
+    args: [script],
     cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
     env: {
-      ...env,
+      // Embedded PGlite and the compiled code, whatever this shell has set.
+      DATABASE_URL: undefined,
+      TEST_DATABASE_URL: undefined,
+      NODE_OPTIONS: undefined,
       PORT: String(port),
       PGLITE_DATA_DIR: dataDir,
       LOG_LEVEL: 'silent',
@@ -104,14 +86,17 @@ async function startOnce(root: string, dataDir: string): Promise<{ wall: number;
       APOLLO_TELEMETRY_DISABLED: '1',
     },
   });
-  const exited = new Promise<never>((_, fail) =>
-    child.once('exit', (code) => fail(new Error(`server.js exited with ${code}`))),
-  );
+  const exited = server.exited.then(({ code, signal }) => {
+    throw new Error(`${script} exited with ${signal ?? code}: ${server.output().slice(-800)}`);
+  });
+  // Stopping it below ends it too; only an end before the first answer is a failure.
+  exited.catch(() => undefined);
   try {
     await Promise.race([firstAnswer(`http://127.0.0.1:${port}/graphql`, started + 120_000), exited]);
-    return { wall: (performance.now() - started) / 1000, cpu: child.pid ? cpuSeconds(child.pid) : Number.NaN };
+    const pid = server.child.pid;
+    return { wall: (performance.now() - started) / 1000, cpu: pid ? cpuSeconds(pid) : Number.NaN };
   } finally {
-    await stop(child);
+    await server.stop('SIGTERM');
   }
 }
 

@@ -99,7 +99,7 @@ say(
   `| failed requests seen by the clients (connection errors, timeouts, non-2xx, wrong answers) | ${result.failed} of ${result.requests} | 0 | ${result.failed === 0 ? 'met' : 'missed'} |`,
 );
 say(
-  `| killed replicas back in rotation, spawn to first request served (worst of ${result.restarts.length}) | ${seconds(worst)} | <= 5 s | ${worst !== null && worst <= TARGET_BACK_MS ? 'met' : 'missed'} |`,
+  `| killed replicas back in rotation, spawn to first request served (worst of ${result.restarts.length}) | ${seconds(worst)} | <= ${TARGET_BACK_MS / 1000} s | ${worst !== null && worst <= TARGET_BACK_MS ? 'met' : 'missed'} |`,
 );
 say(`| throughput | ${result.throughputRps} req/s | | |`);
 say(`| latency p50 / p99 / max | ${result.p50Ms} / ${result.p99Ms} / ${result.maxMs} ms | | |`);

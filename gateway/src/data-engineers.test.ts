@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { composeServices } from '@apollo/composition';
-import { createTestHub, type TestHub, uniqueSchemaName } from '@nhs-hub/kit/testing';
+import { createTestHub, type TestHub, testDatabaseUrl, uniqueSchemaName } from '@nhs-hub/kit/testing';
 import { parse } from 'graphql';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -258,7 +258,7 @@ describe('npm run load', () => {
 
   it('runs as its own command on the database the environment names, migrating first', async () => {
     // Its own embedded cluster on disk, or a throw-away schema on the CI server's database.
-    const url = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+    const url = testDatabaseUrl();
     const own = uniqueSchemaName('load_cmd');
     const env = url ? { DATABASE_URL: url } : { DATABASE_URL: undefined, PGLITE_DATA_DIR: join(temp, 'pglite') };
     try {

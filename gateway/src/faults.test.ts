@@ -1,7 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startGateway } from '@nhs-hub/kit/gateway';
-import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import { postGraphQL, startTestGraph, type TestGraph, testDatabaseUrl } from '@nhs-hub/kit/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs } from './config.js';
@@ -74,7 +74,7 @@ describe('the database dropping every connection (what a PostgreSQL restart look
     if (database.kind === 'postgres') {
       // From a connection of its own, end every other session on this database, as a restart does.
       const { Client } = await import('pg');
-      const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL });
+      const admin = new Client({ connectionString: testDatabaseUrl() });
       await admin.connect();
       const { rows } = await admin.query<{ n: number }>(
         'select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and application_name <> $1',
@@ -94,28 +94,25 @@ describe('the database dropping every connection (what a PostgreSQL restart look
 });
 
 describe('a read in flight when PostgreSQL drops its connection', () => {
-  it.runIf(Boolean(process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL))(
-    'is retried once on a new connection and answers',
-    async () => {
-      const { Client } = await import('pg');
-      const admin = new Client({
-        connectionString: process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL,
-        application_name: 'faults-admin',
-      });
-      await admin.connect();
-      try {
-        const slow = sql<{ answer: number }>`select 42 as answer from pg_sleep(0.5)`.execute(graph.hub.database.root);
-        await new Promise((resolve) => setTimeout(resolve, 150));
-        const { rows } = await admin.query<{ n: number }>(
-          "select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query like '%pg_sleep(0.5)%'",
-        );
-        expect(rows[0]?.n).toBe(1);
-        expect((await slow).rows).toEqual([{ answer: 42 }]);
-      } finally {
-        await admin.end();
-      }
-    },
-  );
+  it.runIf(Boolean(testDatabaseUrl()))('is retried once on a new connection and answers', async () => {
+    const { Client } = await import('pg');
+    const admin = new Client({
+      connectionString: testDatabaseUrl(),
+      application_name: 'faults-admin',
+    });
+    await admin.connect();
+    try {
+      const slow = sql<{ answer: number }>`select 42 as answer from pg_sleep(0.5)`.execute(graph.hub.database.root);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const { rows } = await admin.query<{ n: number }>(
+        "select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query like '%pg_sleep(0.5)%'",
+      );
+      expect(rows[0]?.n).toBe(1);
+      expect((await slow).rows).toEqual([{ answer: 42 }]);
+    } finally {
+      await admin.end();
+    }
+  });
 });
 
 describe('the request id and the token', () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { postGraphQL, startProcess, stopAllProcesses, tsxArgs } from '@nhs-hub/kit/testing';
+import { postGraphQL, startProcess, stopAllProcesses, testDatabaseUrl, tsxArgs } from '@nhs-hub/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readGraphConfig, REPO_ROOT } from './config.js';
 
@@ -8,7 +8,7 @@ import { readGraphConfig, REPO_ROOT } from './config.js';
  * (gateway/src/server.ts) finding them through SUBGRAPH_<NAME>_URL. Each subgraph process opens its
  * own embedded database (or the CI server's, in a schema of its own).
  */
-const database = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+const database = testDatabaseUrl();
 const schemaOf = (name: string) => `proc_${process.pid}_${name}`;
 afterAll(async () => {
   if (database) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
 import { z } from 'zod';
 
@@ -82,7 +82,8 @@ const Kustomization = z
 /** Marks a generated ConfigMap until the top level names it with its hash. */
 const GENERATED = 'internal.nhs-hub/generated';
 
-export const K8S_DIR = resolve(new URL('.', import.meta.url).pathname);
+/** infra/k8s, the folder of this file: overlays are named relative to it and generate.ts writes base/ there. */
+export const K8S_DIR = dirname(fileURLToPath(import.meta.url));
 
 /** Renders the kustomization in `dir` to its objects, as `kubectl kustomize dir` would. */
 export function render(dir: string): Manifest[] {

@@ -10,6 +10,7 @@ import {
   startProcess,
   stopAllProcesses,
   TEST_JWT_SECRET,
+  testDatabaseUrl,
 } from '@nhs-hub/kit/testing';
 import type { AllStpsQuery, RegionOverviewQuery, RegionRankingsQuery, StpOverviewQuery } from '@nhs-hub/client';
 import pg from 'pg';
@@ -26,8 +27,7 @@ import { readGraphConfig } from '@nhs-hub/kit/repo';
  * dependency, a file read from outside the tree or a missing data file fails here.
  */
 const run = promisify(execFile);
-const DATABASE_URL =
-  process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = testDatabaseUrl() ?? 'postgres://postgres@127.0.0.1:5432/test';
 const image = mkdtempSync(join(tmpdir(), 'hub-image-'));
 const subgraphs = readGraphConfig().map((s) => s.name);
 const schemaOf = (name: string) => `img_${process.pid}_${name}`;

@@ -15,17 +15,8 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BASE_DIR,
-  dbSecret,
-  generatedFiles,
-  K8S_ROOT,
-  GATEWAY_PORT,
-  portOf,
-  readSubgraphs,
-  REPO_ROOT,
-  roleOf,
-} from '../k8s/generate.js';
+import { portOf, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
+import { BASE_DIR, dbSecret, generatedFiles, GATEWAY_PORT, roleOf } from '../k8s/generate.js';
 import { type Json, K8S_DIR, type Manifest, podContainers, podSpecOf, render, strategicMerge } from '../k8s/render.js';
 
 /**
@@ -45,7 +36,7 @@ const VALIDATORS: Record<string, new (data: never) => { validate(): void }> = {
 };
 const OVERLAYS = ['overlays/dev', 'overlays/prod'];
 const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, render(join(K8S_DIR, o))]));
-const entries = readSubgraphs();
+const entries = readGraphConfig();
 const find = (objects: Manifest[], kind: string, name: string) =>
   objects.find((o) => o.kind === kind && o.metadata.name === name);
 type Obj = Record<string, Json>;
@@ -54,7 +45,7 @@ const asObj = (v: unknown) => v as Obj;
 describe('the kustomize base', () => {
   it('is what infra/k8s/generate.ts writes from schema/subgraphs.json (run npm run k8s:generate -w @nhs-hub/infra)', () => {
     for (const [path, text] of Object.entries(generatedFiles()))
-      expect(readFileSync(join(K8S_ROOT, path), 'utf8'), path).toBe(text);
+      expect(readFileSync(join(K8S_DIR, path), 'utf8'), path).toBe(text);
   });
 });
 

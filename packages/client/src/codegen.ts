@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { generate } from '@graphql-codegen/cli';
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { REPO_ROOT } from '@nhs-hub/kit/repo';
 
 /**
  * GraphQL Code Generator's client preset over the public API schema and the public operations,
  * and answer types for the documents the hub itself sends (SERVER_TYPES). `npm run codegen -w
  * @nhs-hub/client` rewrites all of them; a test fails when any is stale.
  */
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const GENERATED_DIR = fileURLToPath(new URL('./generated/', import.meta.url));
 
 /**

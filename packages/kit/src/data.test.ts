@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type DataProblem, DataFileError, readCsv, throwIfProblems, verifyCitations } from './data.js';
+import {
+  type DataProblem,
+  DataFileError,
+  formatProblem,
+  located,
+  readCsv,
+  throwIfProblems,
+  verifyCitations,
+} from './data.js';
 import { checkCitation } from './sources.js';
 
 const Row = z.object({ code: z.string().regex(/^Q[A-Z0-9]{2}$/), line: z.coerce.number().int().positive() });
@@ -29,6 +37,15 @@ describe('readCsv', () => {
     const problems: DataProblem[] = [];
     expect(readCsv(csv('code,line\nQJM,"819\n'), Row, problems)).toEqual([]);
     expect(problems[0]?.reason).toMatch(/unreadable CSV/);
+  });
+});
+
+describe('a problem as text', () => {
+  it('names the file by its path for a data engineer, and by its name alone for a test reading a copy', () => {
+    const problem = { file: '/tmp/copy-x1/roles.csv', line: 19, column: 'kind', reason: 'unknown kind' };
+    expect(formatProblem(problem)).toBe('/tmp/copy-x1/roles.csv:19 [kind]: unknown kind');
+    expect(located(problem)).toBe('roles.csv:19 [kind] unknown kind');
+    expect(located({ ...problem, column: undefined })).toBe('roles.csv:19 unknown kind');
   });
 });
 

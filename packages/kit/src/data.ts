@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { basename, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { z } from 'zod';
 import { REPO_ROOT } from './repo.js';
@@ -25,7 +25,20 @@ export class DataFileError extends Error {
 }
 
 export function formatProblem(p: DataProblem): string {
-  return `${p.file}:${p.line}${p.column ? ` [${p.column}]` : ''}: ${p.reason}`;
+  return `${placeOf(p)}: ${p.reason}`;
+}
+
+/**
+ * A problem with its file's name only ("roles.csv:19 [kind] reason"), for tests: they load an
+ * edited copy of the data from a temporary folder, whose name changes every run. Beside
+ * formatProblem rather than in `./testing` so ETL tests need not load the gateway to compare problems.
+ */
+export function located(p: DataProblem): string {
+  return `${placeOf({ ...p, file: basename(p.file) })} ${p.reason}`;
+}
+
+function placeOf(p: DataProblem): string {
+  return `${p.file}:${p.line}${p.column ? ` [${p.column}]` : ''}`;
 }
 
 export interface DataRow<T> {

@@ -1,4 +1,5 @@
 import type { ArgBuilder, OutputRef } from '@pothos/core';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { HubBuilder, HubTypes } from './builder.js';
 import { badInput } from './errors.js';
 
@@ -16,6 +17,45 @@ export interface Page<T> {
 export interface PageWindow {
   readonly limit: number;
   readonly offset: number;
+}
+
+/** One page of rows as a repository reads it, with the number of rows matching in all. */
+export interface CountedRows<T> {
+  rows: T[];
+  totalCount: number;
+}
+
+/**
+ * The total of matching rows on every row of a page (count(*) over ()): selected beside a page's
+ * columns, it brings the total in the page's own statement instead of a second one.
+ */
+export const TOTAL_COUNT = sql<number>`count(*) over ()`.as('total_count');
+
+/**
+ * A page read with TOTAL_COUNT, without that column, and its total. The window count rides on the
+ * page's rows, so a page with none (asked past the end, or with first: 0) cannot carry it: only then
+ * is `countAll` asked, one statement more. An empty first page with room for rows needs no count:
+ * nothing matched.
+ */
+export async function withTotalCount<R extends { total_count: number }>(
+  rows: readonly R[],
+  window: PageWindow,
+  countAll: () => Promise<number>,
+): Promise<CountedRows<Omit<R, 'total_count'>>> {
+  let totalCount = rows[0]?.total_count;
+  if (totalCount === undefined && (window.offset > 0 || window.limit === 0)) totalCount = await countAll();
+  return { rows: rows.map(({ total_count: _, ...row }) => row), totalCount: Number(totalCount ?? 0) };
+}
+
+/** How many rows `query` matches, whatever it selects: withTotalCount's `countAll` for a page read from it. */
+export async function countRows<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): Promise<number> {
+  const counted = await query
+    .clearSelect()
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    // Kysely cannot resolve a selection's result type over a generic DB; this one is known.
+    .$castTo<{ n: number }>()
+    .executeTakeFirst();
+  return Number(counted?.n ?? 0);
 }
 
 /**

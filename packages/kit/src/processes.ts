@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 
 /**
  * Child processes for tests and benchmarks: a subgraph, a gateway, a benchmark peer or a load
@@ -158,4 +159,33 @@ export function linesMatching(started: StartedProcess, pattern: RegExp): string[
     .output()
     .split('\n')
     .filter((line) => pattern.test(line));
+}
+
+/**
+ * A free loopback port, for a process that must be given its port rather than take one with PORT=0
+ * and say which: replicas behind nginx (its upstreams are static, and a restarted replica gets the
+ * same port again), or a process a benchmark asks from the moment it is spawned.
+ */
+const handedOut = new Set<number>();
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await unusedPort();
+    // The kernel may offer a just-released port again; one handed out here must stay distinct.
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function unusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }

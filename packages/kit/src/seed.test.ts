@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubgraphDatabase } from './db.js';
 import { replaceTables } from './seed.js';
@@ -15,9 +14,7 @@ let scoped: SubgraphDatabase<Db>;
 
 beforeAll(async () => {
   hub = await createTestHub();
-  const schema = hub.schema('seed');
-  scoped = hub.database.forSchema<Db>(schema);
-  await sql`create schema ${sql.id(schema)}`.execute(scoped.db);
+  scoped = await hub.newSchema<Db>('seed');
   await scoped.db.schema
     .createTable('parent')
     .addColumn('id', 'integer', (c) => c.primaryKey())

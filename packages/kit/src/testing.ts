@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
-import { type HubDatabase, openDatabase } from './db.js';
+import { sql } from 'kysely';
+import { type HubDatabase, openDatabase, type SubgraphDatabase } from './db.js';
 import { type RunningSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph-runtime.js';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
@@ -27,6 +28,8 @@ export interface TestHub {
   start<DB>(definition: SubgraphDefinition<DB>): Promise<RunningSubgraph<DB>>;
   /** A unique schema name registered for cleanup. */
   schema(prefix: string): string;
+  /** Such a schema created empty, and the database scoped to it: for a test that makes its own tables. */
+  newSchema<DB>(prefix: string): Promise<SubgraphDatabase<DB>>;
   close(): Promise<void>;
 }
 
@@ -42,6 +45,11 @@ export async function createTestHub(): Promise<TestHub> {
   return {
     database,
     schema,
+    async newSchema<DB>(prefix: string) {
+      const scoped = database.forSchema<DB>(schema(prefix));
+      await sql`create schema ${sql.id(scoped.schema)}`.execute(database.root);
+      return scoped;
+    },
     async start(definition) {
       const schemaName = schema(definition.name);
       const running = await startSubgraph(definition, { database, schemaName, port: 0 });

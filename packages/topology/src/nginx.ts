@@ -15,7 +15,7 @@ import {
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './processes.js';
+import { freePort } from '@nhs-hub/kit/testing';
 
 /** Where Debian's nginx package puts the binary; PATH first, for other systems. */
 export function findNginx(): string | null {

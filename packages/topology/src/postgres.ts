@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { testDatabaseUrl } from '@nhs-hub/kit/testing';
 import pg from 'pg';
 
 /**
  * These tests are about PostgreSQL itself (advisory locks, roles, concurrent sessions), so they
  * always use a server: the one the run names, else the one every machine of this project has.
  */
-export const POSTGRES_URL =
-  process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_URL = testDatabaseUrl() ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export type PostgresAvailability =
   | { readonly url: string; readonly skip: null }

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
 import { type StartedProcess, startProcess, tsxArgs } from '@nhs-hub/kit/testing';
 
@@ -37,33 +36,5 @@ export function spawnService(options: SpawnOptions): StartedProcess {
     // Request logs would cost CPU the load needs; start-up lines are plain stdout and still print.
     env: { LOG_LEVEL: 'silent', ...options.env },
     readyTimeoutMs: options.readyTimeoutMs,
-  });
-}
-
-/**
- * A free loopback port. Replicas behind nginx need ports known before they start (nginx's
- * upstreams are static) and the same port again when restarted.
- */
-const handedOut = new Set<number>();
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await unusedPort();
-    // The kernel may offer a just-released port again; one handed out here must stay distinct.
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-}
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }

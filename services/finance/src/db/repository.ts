@@ -1,3 +1,4 @@
+import { type CountedRows, countRows, TOTAL_COUNT, withTotalCount } from '@nhs-hub/kit/subgraph';
 import { type Kysely, sql } from 'kysely';
 import type { FinanceDatabase, FinancialFact, RegionFact, StpFinance } from './types.js';
 
@@ -58,8 +59,8 @@ export async function listGaps(
   db: Db,
   filter: GapFilter,
   page: PageRequest<GapOrder>,
-): Promise<{ rows: StpFinance[]; totalCount: number }> {
-  let query = db.selectFrom('stp_finance').selectAll().select(sql<number>`count(*) over ()`.as('total_count'));
+): Promise<CountedRows<StpFinance>> {
+  let query = db.selectFrom('stp_finance').selectAll().select(TOTAL_COUNT);
   if (filter.stpCodes)
     query = query.where('stp_code', 'in', filter.stpCodes.length ? filter.stpCodes.map((c) => c.toUpperCase()) : ['']);
   if (filter.hasFlag) query = query.where(sql<boolean>`flags @> ${JSON.stringify([{ code: filter.hasFlag }])}::jsonb`);
@@ -69,17 +70,7 @@ export async function listGaps(
     .limit(page.limit)
     .offset(page.offset)
     .execute();
-  let totalCount = rows[0]?.total_count;
-  if (totalCount === undefined && (page.offset > 0 || page.limit === 0)) {
-    // Past the last page (or with first: 0) the window count has no row to ride on; ask once more.
-    totalCount = (
-      await query
-        .clearSelect()
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirst()
-    )?.n;
-  }
-  return { rows: rows.map(({ total_count: _, ...r }) => r), totalCount: Number(totalCount ?? 0) };
+  return withTotalCount(rows, page, () => countRows(query));
 }
 
 export type FactOrder = 'AMOUNT' | 'STP_CODE' | 'SOURCE_LINE';

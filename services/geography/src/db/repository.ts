@@ -1,3 +1,4 @@
+import { type CountedRows, countRows } from '@nhs-hub/kit/subgraph';
 import { type Kysely, sql } from 'kysely';
 import type { GeographyDatabase, IcsDesignation, Region, Stp, StpOnsCode, StpRegionMembership } from './types.js';
 
@@ -121,7 +122,7 @@ export interface StpPageRequest {
  * (count(*) over ()) would be one statement but sorts every matching row to return fifty; this way
  * the page walks the (name, code) index and stops, so a page costs the same at 100x the STPs.
  */
-export async function listStps(db: Db, request: StpPageRequest): Promise<{ rows: Stp[]; totalCount: number }> {
+export async function listStps(db: Db, request: StpPageRequest): Promise<CountedRows<Stp>> {
   const { filter } = request;
   let query = db.selectFrom('stp');
   if (filter.nameContains) {
@@ -167,7 +168,7 @@ export async function listStps(db: Db, request: StpPageRequest): Promise<{ rows:
   }
   const column = request.orderBy === 'NAME' ? 'stp.name' : request.orderBy === 'CODE' ? 'stp.code' : 'stp.population';
   const direction = request.descending ? 'desc' : 'asc';
-  const [rows, counted] = await Promise.all([
+  const [rows, totalCount] = await Promise.all([
     query
       .selectAll('stp')
       .orderBy(column, (o) => (request.descending ? o.desc().nullsLast() : o.asc().nullsLast()))
@@ -175,9 +176,9 @@ export async function listStps(db: Db, request: StpPageRequest): Promise<{ rows:
       .limit(request.limit)
       .offset(request.offset)
       .execute(),
-    query.select(sql<number>`count(*)`.as('total_count')).executeTakeFirst(),
+    countRows(query),
   ]);
-  return { rows, totalCount: Number(counted?.total_count ?? 0) };
+  return { rows, totalCount };
 }
 
 export async function predecessorsOfStps(db: Db, stpCodes: readonly string[]): Promise<Stp[]> {

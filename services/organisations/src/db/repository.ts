@@ -1,3 +1,4 @@
+import { type CountedRows, countRows, TOTAL_COUNT, withTotalCount } from '@nhs-hub/kit/subgraph';
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { OrganisationKind } from '../domain/kinds.js';
 import type {
@@ -112,39 +113,18 @@ function containsPattern(fragment: string): string {
   return `%${fragment.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-export interface Page<T> {
-  rows: T[];
-  totalCount: number;
-}
-
 /** One page of organisations by name and the total, in one statement (two only when asked past the end). */
 export async function listOrganisations(
   db: Db,
   filter: { search?: string | null | undefined; kind?: OrganisationKind | null | undefined },
   limit: number,
   offset: number,
-): Promise<Page<Organisation>> {
+): Promise<CountedRows<Organisation>> {
   let query = db.selectFrom('organisation').selectAll();
   if (filter.search) query = query.where('name', 'ilike', containsPattern(filter.search));
   if (filter.kind) query = query.where('kind', '=', filter.kind);
-  const rows = await query
-    .select(sql<number>`count(*) over ()`.as('total_count'))
-    .orderBy('name')
-    .orderBy('id')
-    .limit(limit)
-    .offset(offset)
-    .execute();
-  let totalCount = rows[0]?.total_count;
-  if (totalCount === undefined && (offset > 0 || limit === 0)) {
-    // Past the last page the window count has no row to ride on; ask once more for the total.
-    totalCount = (
-      await query
-        .clearSelect()
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirst()
-    )?.n;
-  }
-  return { rows: rows.map(({ total_count: _, ...o }) => o), totalCount: Number(totalCount ?? 0) };
+  const rows = await query.select(TOTAL_COUNT).orderBy('name').orderBy('id').limit(limit).offset(offset).execute();
+  return withTotalCount(rows, { limit, offset }, () => countRows(query));
 }
 
 /** One page of people by family name and the total, in one statement (two only when asked past the end). */
@@ -153,25 +133,16 @@ export async function listPeople(
   filter: { search?: string | null | undefined },
   limit: number,
   offset: number,
-): Promise<Page<Person>> {
+): Promise<CountedRows<Person>> {
   let query = db.selectFrom('person').selectAll();
   if (filter.search) query = query.where('name', 'ilike', containsPattern(filter.search));
   const rows = await query
-    .select(sql<number>`count(*) over ()`.as('total_count'))
+    .select(TOTAL_COUNT)
     .orderBy('family_name')
     .orderBy('given_name')
     .orderBy('id')
     .limit(limit)
     .offset(offset)
     .execute();
-  let totalCount = rows[0]?.total_count;
-  if (totalCount === undefined && (offset > 0 || limit === 0)) {
-    totalCount = (
-      await query
-        .clearSelect()
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirst()
-    )?.n;
-  }
-  return { rows: rows.map(({ total_count: _, ...p }) => p), totalCount: Number(totalCount ?? 0) };
+  return withTotalCount(rows, { limit, offset }, () => countRows(query));
 }

@@ -13,7 +13,3 @@ export function editedCopy(
   writeFileSync(join(dir, file), edit(readFileSync(join(dir, file), 'utf8')));
   return new DataFolder(dir);
 }
-
-/** Problems as an editor shows them, without the temporary folder: "roles.csv:19 [kind] reason". */
-export const located = (p: { file: string; line: number; column?: string | undefined; reason: string }): string =>
-  `${p.file.replace(/.*\//, '')}:${p.line}${p.column ? ` [${p.column}]` : ''} ${p.reason}`;

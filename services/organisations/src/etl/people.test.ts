@@ -1,6 +1,6 @@
-import type { DataProblem, FlagShape } from '@nhs-hub/kit/subgraph';
+import { type DataProblem, type FlagShape, located } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
-import { editedCopy, located } from './edited-copy.js';
+import { editedCopy } from './edited-copy.js';
 import { DataFolder } from './files.js';
 import { readPeople } from './people.js';
 

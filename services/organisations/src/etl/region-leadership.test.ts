@@ -1,7 +1,7 @@
-import type { DataProblem } from '@nhs-hub/kit/subgraph';
+import { type DataProblem, located } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { BOARD_PAPER } from './sources.js';
-import { editedCopy, located } from './edited-copy.js';
+import { editedCopy } from './edited-copy.js';
 import { DataFolder } from './files.js';
 import { readRegionLeadership } from './region-leadership.js';
 

@@ -1,6 +1,6 @@
-import type { DataProblem } from '@nhs-hub/kit/subgraph';
+import { type DataProblem, located } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
-import { editedCopy, located } from './edited-copy.js';
+import { editedCopy } from './edited-copy.js';
 import { DataFolder } from './files.js';
 import { readSections } from './sections.js';
 

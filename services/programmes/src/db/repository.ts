@@ -1,3 +1,4 @@
+import { type CountedRows, countRows, TOTAL_COUNT, withTotalCount } from '@nhs-hub/kit/subgraph';
 import { type Kysely, sql } from 'kysely';
 import type {
   Consideration,
@@ -173,8 +174,8 @@ export async function listPriorities(
   filter: PriorityFilter,
   limit: number,
   offset: number,
-): Promise<{ rows: Priority[]; totalCount: number }> {
-  let query = db.selectFrom('priority').selectAll('priority').select(sql<number>`count(*) over ()`.as('total_count'));
+): Promise<CountedRows<Priority>> {
+  let query = db.selectFrom('priority').selectAll('priority').select(TOTAL_COUNT);
   if (filter.stp) query = query.where('priority.stp_code', '=', filter.stp);
   if (filter.kind) query = query.where('priority.kind', '=', filter.kind);
   const programme = filter.programme;
@@ -210,15 +211,5 @@ export async function listPriorities(
     .limit(limit)
     .offset(offset)
     .execute();
-  let totalCount = rows[0]?.total_count;
-  if (totalCount === undefined && (offset > 0 || limit === 0)) {
-    // Past the last page the window count has no row to ride on; ask once more for the total.
-    const counted = await query
-      .clearSelect()
-      .select(sql<number>`count(*) over ()`.as('total_count'))
-      .limit(1)
-      .executeTakeFirst();
-    totalCount = counted?.total_count;
-  }
-  return { rows: rows.map(({ total_count: _, ...p }) => p), totalCount: Number(totalCount ?? 0) };
+  return withTotalCount(rows, { limit, offset }, () => countRows(query));
 }

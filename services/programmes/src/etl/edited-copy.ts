@@ -10,7 +10,3 @@ export function editedCopy(file: (typeof DATA_FILES)[keyof typeof DATA_FILES], e
   writeFileSync(join(dir, file), edit(readFileSync(join(dir, file), 'utf8')));
   return `${dir}/`;
 }
-
-/** Problems as an editor shows them, without the temporary folder: "tracker-items.csv:19 [line] reason". */
-export const located = (p: { file: string; line: number; column?: string | undefined; reason: string }): string =>
-  `${p.file.replace(/.*\//, '')}:${p.line}${p.column ? ` [${p.column}]` : ''} ${p.reason}`;

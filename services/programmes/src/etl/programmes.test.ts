@@ -1,7 +1,7 @@
-import type { DataProblem } from '@nhs-hub/kit/subgraph';
+import { type DataProblem, located } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { BOARD_PAPER, PLANNING_LETTER } from './sources.js';
-import { editedCopy, located } from './edited-copy.js';
+import { editedCopy } from './edited-copy.js';
 import { PROGRAMMES_DATA_DIR } from './files.js';
 import { readProgrammeSources } from './programme-sources.js';
 import { readProgrammes } from './programmes.js';
