@@ -1,5 +1,6 @@
 // npm run bench:subgraph-start: a benchmark, not a test. How long one compiled subgraph started on
-// its own (`node services/<name>/dist/server.js`, as deployed) takes from process launch to its first
+// its own (`node dist/<name>.mjs`, the bundle the image runs; `node services/<name>/dist/server.js` for
+// builds older than the bundles) takes from process launch to its first
 // correct answer, on a PGlite directory it seeded before (so the timing is code loading, PGlite's
 // start and migrations checked, not the seed). Compares builds of the hub side by side:
 //   npm run bench:subgraph-start -- before=/tmp/old-checkout after=.
@@ -62,7 +63,7 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Wall and CPU seconds from `node services/<name>/dist/server.js` to the first correct answer. */
+/** Wall and CPU seconds from `node dist/<name>.mjs` (or an older build's dist/server.js) to the first correct answer. */
 async function startOnce(root: string, dataDir: string): Promise<{ wall: number; cpu: number }> {
   // Given, not PORT=0: the first question goes out as the process is spawned, before it could say where it listens.
   const port = await freePort();
@@ -134,7 +135,7 @@ const report = [
   '',
   `Machine: ${cpus().length} x ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${RUNS} runs per variant, alternating;`,
   `1-minute load average ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after (${cpus().length} cores).`,
-  `\`node services/${SUBGRAPH}/dist/server.js\` on a PGlite directory it seeded before, timed from process launch to`,
+  `\`node dist/${SUBGRAPH}.mjs\` (builds without bundles: \`node services/${SUBGRAPH}/dist/server.js\`) on a PGlite directory it seeded before, timed from process launch to`,
   'the first correct answer (seconds). CPU s: user + system time of that process until then (from /proc).',
   '',
   '| variant | commit | wall median | wall min | wall max | CPU s median |',
