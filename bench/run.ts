@@ -21,6 +21,7 @@ import {
   tsxArgs,
 } from '@nhs-hub/kit/testing';
 import pg from 'pg';
+import { bundleScript } from '@nhs-hub/kit/repo';
 import { loadAllSubgraphs, readGraphConfig, REPO_ROOT } from '../gateway/src/config.js';
 import { load, type LoadResult } from './load.js';
 import { startMonolith } from './monolith.js';
@@ -211,7 +212,7 @@ try {
   const urls: Record<string, string> = {};
   // As the image runs them: the bundles (node dist/<name>.mjs), no TypeScript tooling in the process.
   for (const entry of readGraphConfig()) {
-    const script = join(REPO_ROOT, 'dist', `${entry.name}.mjs`);
+    const script = join(REPO_ROOT, bundleScript(entry.name));
     urls[entry.name] = await startProcess({
       label: entry.name,
       args: [script],
@@ -238,7 +239,7 @@ try {
   const hubGateway = async (cache: 'on' | 'off', label: string): Promise<Target> => {
     const started = startProcess({
       label,
-      args: [join(REPO_ROOT, 'dist/gateway.mjs')],
+      args: [join(REPO_ROOT, bundleScript('gateway'))],
       cwd: REPO_ROOT,
       env: { LOG_LEVEL: 'warn', HUB_SUPERGRAPH_PATH: supergraphPath, PORT: '0', HUB_CACHE: cache, HUB_EXPLORER: 'off' },
     });
@@ -283,7 +284,7 @@ say();
 {
   const warm = startProcess({
     label: 'npm start (seeding)',
-    args: ['dist/hub.mjs'],
+    args: [bundleScript('hub')],
     cwd: REPO_ROOT,
     env: { DATABASE_URL: undefined, TEST_DATABASE_URL: undefined, PORT: '4000', LOG_LEVEL: 'warn' },
     readyTimeoutMs: 120_000,
@@ -296,7 +297,7 @@ for (const cache of ['on', 'off'] as const) {
   // What `npm start` runs: the compiled hub (npm install builds it), on embedded PGlite.
   const hub = startProcess({
     label: 'npm start',
-    args: ['dist/hub.mjs'],
+    args: [bundleScript('hub')],
     cwd: REPO_ROOT,
     env: { DATABASE_URL: undefined, TEST_DATABASE_URL: undefined, PORT: '4000', LOG_LEVEL: 'warn', HUB_CACHE: cache },
   });

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT } from '@nhs-hub/kit/repo';
+import { bundleScript, REPO_ROOT } from '@nhs-hub/kit/repo';
 import { freePort, startProcess } from '@nhs-hub/kit/testing';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -69,7 +69,7 @@ async function startOnce(root: string, dataDir: string): Promise<{ wall: number;
   const port = await freePort();
   const started = performance.now();
   // The bundle where the build makes one (scripts/bundle.ts), as the image runs it; older builds had none.
-  const bundled = join(root, 'dist', `${SUBGRAPH}.mjs`);
+  const bundled = join(root, bundleScript(SUBGRAPH));
   const script = existsSync(bundled) ? bundled : join(root, 'services', SUBGRAPH, 'dist/server.js');
   const server = startProcess({
     label: script,

@@ -1,7 +1,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
-import { REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
+import { bundleScript, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
+import { BUNDLED_SUBGRAPHS_KEY } from '../gateway/src/config.js';
 
 /**
  * `npm run build` (after `tsc -b`): the production entry points, each bundled with what it imports
@@ -15,7 +16,7 @@ import { REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
  *
  * The compiled workspaces (`node gateway/dist/server.js`, ...) stay runnable and are what the tests use.
  */
-export const BUNDLE_DIR = join(REPO_ROOT, 'dist');
+export const BUNDLE_DIR = join(REPO_ROOT, dirname(bundleScript('hub')));
 
 /**
  * Left to Node at run time: files located beside their package (PGlite's WebAssembly, the query
@@ -56,7 +57,7 @@ function hubEntry(): string {
   const subgraphs = readGraphConfig();
   return [
     ...subgraphs.map((s, i) => `import * as subgraph${i} from ${JSON.stringify(s.package)};`),
-    `globalThis[Symbol.for('nhs-hub.bundled-subgraphs')] = {${subgraphs.map((s, i) => `${JSON.stringify(s.package)}: subgraph${i}`).join(', ')}};`,
+    `globalThis[Symbol.for(${JSON.stringify(BUNDLED_SUBGRAPHS_KEY)})] = {${subgraphs.map((s, i) => `${JSON.stringify(s.package)}: subgraph${i}`).join(', ')}};`,
     `await import(${JSON.stringify(join(REPO_ROOT, 'gateway/dist/hub.js'))});`,
   ].join('\n');
 }
@@ -130,7 +131,7 @@ export async function bundle(): Promise<esbuild.Metafile> {
 if (resolve(process.argv[1] ?? '') === resolve(new URL(import.meta.url).pathname)) {
   const started = performance.now();
   const metafile = await bundle();
-  const entries = Object.keys(metafile.outputs).filter((file) => !/-[A-Z0-9]{8}\.mjs$/.test(file));
+  const entries = ['hub', 'gateway', ...readGraphConfig().map((s) => s.name)].map(bundleScript);
   console.log(
     `Bundled ${entries.join(', ')} (and ${Object.keys(metafile.outputs).length - entries.length} shared chunks) from ${Object.keys(metafile.inputs).length} modules in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );

@@ -11,7 +11,8 @@ type SubgraphModule = { subgraph?: SubgraphDefinition<unknown> };
  * Subgraph packages a production bundle carries (scripts/bundle.ts registers them before the hub
  * starts): a bundler cannot follow `import(entry.package)`, whose name comes from schema/subgraphs.json.
  */
-export const BUNDLED_SUBGRAPHS = Symbol.for('nhs-hub.bundled-subgraphs');
+export const BUNDLED_SUBGRAPHS_KEY = 'nhs-hub.bundled-subgraphs';
+const BUNDLED_SUBGRAPHS = Symbol.for(BUNDLED_SUBGRAPHS_KEY);
 
 /** Loads a subgraph's definition from its workspace package (`export const subgraph`). */
 export async function loadSubgraph(entry: SubgraphEntry): Promise<SubgraphDefinition<unknown>> {

@@ -9,7 +9,7 @@ import type { IContainer, IEnvVar, IPodSpec } from 'kubernetes-models/v1';
 import { Service } from 'kubernetes-models/v1/Service';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { stringify } from 'yaml';
-import { portOf, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
+import { bundleScript, portOf, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
 import { K8S_DIR } from './render.js';
 
 /**
@@ -167,7 +167,7 @@ function subgraphObjects(entry: SubgraphEntry): object[] {
     secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret'),
   ];
   // The bundle scripts/bundle.ts makes (the image's dist/); it reads migrations and data from the workspace.
-  const server = `dist/${entry.name}.mjs`;
+  const server = bundleScript(entry.name);
   // The Job seeds when the data changed since the last seed; the servers (HUB_SEED=never in hub-config) never do.
   const {
     readinessProbe: _r,
@@ -200,7 +200,7 @@ function gatewayObjects(): object[] {
     secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret'),
   ];
   const main = {
-    ...container('gateway', GATEWAY_PORT, env, ['dist/gateway.mjs']),
+    ...container('gateway', GATEWAY_PORT, env, [bundleScript('gateway')]),
     envFrom: [{ configMapRef: { name: 'hub-config' } }, { configMapRef: { name: 'hub-subgraph-urls' } }],
   };
   main.volumeMounts = [

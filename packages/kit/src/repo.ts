@@ -31,6 +31,12 @@ export function readGraphConfig(path: string = GRAPH_CONFIG_PATH): SubgraphEntry
   return parsed.data.subgraphs;
 }
 
+/**
+ * The production bundle of an entry point, relative to the repository root (and to the image's
+ * /app): `hub` (`npm start`), `gateway`, or a subgraph's name. scripts/bundle.ts writes them.
+ */
+export const bundleScript = (entry: string): string => `dist/${entry}.mjs`;
+
 /** The port in a subgraph's configured URL: where it listens when started on its own without PORT. */
 export function portOf(entry: Pick<SubgraphEntry, 'url'>): number {
   const url = new URL(entry.url);

@@ -1,4 +1,4 @@
-import { REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
+import { bundleScript, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
 import { type StartedProcess, startProcess, tsxArgs } from '@nhs-hub/kit/testing';
 
 export { REPO_ROOT };
@@ -15,9 +15,9 @@ export function subgraphNames(): string[] {
  */
 const compiled = (): boolean => process.env.TOPOLOGY_COMPILED === '1';
 export const subgraphScript = (name: string): string =>
-  compiled() ? `${REPO_ROOT}dist/${name}.mjs` : `${REPO_ROOT}services/${name}/src/server.ts`;
+  compiled() ? `${REPO_ROOT}${bundleScript(name)}` : `${REPO_ROOT}services/${name}/src/server.ts`;
 export const gatewayScript = (): string =>
-  compiled() ? `${REPO_ROOT}dist/gateway.mjs` : `${REPO_ROOT}gateway/src/server.ts`;
+  compiled() ? `${REPO_ROOT}${bundleScript('gateway')}` : `${REPO_ROOT}gateway/src/server.ts`;
 
 export interface SpawnOptions {
   readonly label: string;
