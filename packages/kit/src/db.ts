@@ -140,8 +140,8 @@ export const DEFAULT_PGLITE_DATA_DIR = `${REPO_ROOT}.pglite/hub`;
  * A new PGlite cluster spends most of its start-up in initdb (about 2.5 s here). The first start
  * saves the freshly initialised, still empty cluster under node_modules/.cache (`npm install` does
  * it, packages/kit/src/warm-pglite.ts); every later new cluster, in memory (each test file) or in a
- * new directory (`npm start` on a fresh PGLITE_DATA_DIR), loads it instead in about 0.4 s. The cache is keyed by the PGlite version and
- * holds no data of ours, so it can never serve stale rows.
+ * new directory (`npm start` on a fresh PGLITE_DATA_DIR), loads it instead in about 0.4 s. The
+ * cache is keyed by the PGlite version and holds no data of ours, so it can never serve stale rows.
  */
 function templatePath(): string | null {
   try {

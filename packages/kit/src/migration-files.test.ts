@@ -14,7 +14,7 @@ const MIGRATION = 'export async function up() {}\nexport async function down() {
 
 describe('migrationsIn', () => {
   it('finds every dated migration file, in name order, leaving out the index and compiler output', async () => {
-    const migrations = await migrationsIn(
+    const migrations = migrationsIn(
       folder({
         '2026_11_30_001_second.js': MIGRATION,
         '2026_11_22_001_first.js': MIGRATION,
@@ -29,8 +29,8 @@ describe('migrationsIn', () => {
   });
 
   it('refuses a file it would otherwise skip: a misnamed migration, or one without up() when it runs', async () => {
-    await expect(migrationsIn(folder({ 'add_column.js': MIGRATION }))).rejects.toThrow(/is not named like/);
-    const noUp = await migrationsIn(folder({ '2026_11_22_001_x.js': 'export const y = 1;\n' }));
+    expect(() => migrationsIn(folder({ 'add_column.js': MIGRATION }))).toThrow(/is not named like/);
+    const noUp = migrationsIn(folder({ '2026_11_22_001_x.js': 'export const y = 1;\n' }));
     await expect(noUp['2026_11_22_001_x']?.up({} as never)).rejects.toThrow(
       /migration 2026_11_22_001_x.js exports no up\(\)/,
     );
@@ -43,7 +43,7 @@ describe('migrationsIn', () => {
         'globalThis.migrationLoads = (globalThis.migrationLoads ?? 0) + 1;\nexport async function up(db) { db.ran.push("up"); }\n',
     });
     const loads = () => (globalThis as { migrationLoads?: number }).migrationLoads ?? 0;
-    const migrations = await migrationsIn(dir);
+    const migrations = migrationsIn(dir);
     expect(loads()).toBe(0);
     const db = { ran: [] as string[] };
     await migrations['2026_11_22_001_counted']?.up(db as never);

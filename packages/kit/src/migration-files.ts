@@ -16,7 +16,7 @@ const MIGRATION_FILE = /^(\d{4}_\d{2}_\d{2}_\d{3}_[a-z0-9_]+)\.(?:ts|js)$/;
  * every start with unchanged code) loads none of them, nor the copy of kysely they import from disk
  * (a production bundle carries its own, scripts/bundle.ts).
  */
-export async function migrationsIn(folder: URL): Promise<MigrationSet> {
+export function migrationsIn(folder: URL): MigrationSet {
   const migrations: MigrationSet = {};
   const entries = readdirSync(fileURLToPath(folder)).filter(
     (entry) => !/\.(?:d\.ts|map|test\.ts|tsbuildinfo)$/.test(entry) && !/^index\.(?:ts|js)$/.test(entry),
