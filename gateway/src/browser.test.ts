@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type RunningGateway, startGateway } from '@nhs-hub/kit/gateway';
 import { signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '@nhs-hub/kit/testing';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT } from './config.js';
-import { explorerOperations } from './explorer.js';
+import { explorerFromEnv, explorerOperations } from './explorer.js';
 
 /**
  * A real browser (Debian's Chromium through playwright-core) against the hub: the offline
@@ -24,6 +25,10 @@ function pngSize(png: Buffer): { width: number; height: number } | null {
     return null;
   return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
+/** An editor's or pane's text with Monaco's non-breaking spaces and line breaks as plain spaces. */
+async function textOf(locator: Locator): Promise<string> {
+  return ((await locator.textContent()) ?? '').replace(/\s+/g, ' ');
+}
 let graph: TestGraph;
 let browser: Browser;
 let pages: Server;
@@ -36,7 +41,7 @@ const APP = `<!doctype html><html><body><pre id="out">running</pre><script>
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: 'Bearer ' + token } : {}) },
     body: JSON.stringify({ query, variables }),
-  }).then((r) => r.json());
+  }).then(async (r) => ({ status: r.status, body: await r.json() }));
   window.run = async (calls) => {
     const out = [];
     for (const c of calls) {
@@ -83,9 +88,10 @@ describe('the explorer', () => {
     await page.goto(graph.gatewayUrl, { waitUntil: 'networkidle' });
     // Every public operation is there as a tab.
     expect(await page.locator('.graphiql-tab').count()).toBeGreaterThanOrEqual(explorerOperations().length);
-    // GraphiQL 5 opens the tabs' documents but not their variables: type them as a user would.
-    await page.locator('.graphiql-editor-tool .graphiql-editor').first().click();
-    await page.keyboard.insertText(JSON.stringify(explorerOperations()[0]?.variables));
+    // The first tab opens with its example variables: run it as it opens.
+    await expect
+      .poll(async () => textOf(page.locator('.graphiql-editor-tool .graphiql-editor').first()))
+      .toContain('"code": "QJM"');
     await page.locator('.graphiql-execute-button').first().click();
     await expect
       .poll(async () => page.locator('.graphiql-response').textContent(), { timeout: 30_000 })
@@ -106,75 +112,228 @@ describe('the explorer', () => {
     }
     await page.close();
   }, 90_000);
+
+  it('opens RegionRankings with the Authorization header to fill in, and runs it with a token typed there', async () => {
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    await page.goto(graph.gatewayUrl, { waitUntil: 'networkidle' });
+    const rankings = explorerOperations().findIndex((o) => o.scope === 'region:director');
+    await page.locator('.graphiql-tab').nth(rankings).locator('button').first().click();
+    // The tab opens with its own example variables...
+    await expect
+      .poll(async () => textOf(page.locator('.graphiql-editor-tool .graphiql-editor').first()))
+      .toContain('"code": "Y60", "asOf": "2020-01-01"');
+    // ...and, in the headers editor, the header its scope needs.
+    await page.locator('.graphiql-editor-tools button', { hasText: 'Headers' }).click();
+    const headers = page.locator('.graphiql-editor-tool .graphiql-editor').nth(1);
+    await expect.poll(async () => textOf(headers)).toContain('Bearer <a token with scope region:director>');
+    // The placeholder is not a token: the gateway says so, and says what it expects.
+    await page.locator('.graphiql-execute-button').first().click();
+    await expect
+      .poll(async () => textOf(page.locator('.graphiql-response')), { timeout: 30_000 })
+      .toContain('"code": "UNAUTHENTICATED"');
+    // The headers editor as a director uses it: replace the placeholder with their token.
+    await headers.click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText(
+      JSON.stringify({ Authorization: await signTestToken({ scope: 'region:director' }) }),
+    );
+    await page.locator('.graphiql-execute-button').first().click();
+    await expect
+      .poll(async () => textOf(page.locator('.graphiql-response')), { timeout: 30_000 })
+      .toContain('"stpCode": "QHL"');
+    const response = await textOf(page.locator('.graphiql-response'));
+    expect(response).not.toMatch(/FORBIDDEN|UNAUTHENTICATED/);
+    await page.close();
+  }, 90_000);
 });
 
 describe('a browser app on another origin', () => {
-  const calls = async (token: string) => [
-    { query: explorerOperations()[0]?.query, variables: { code: 'QJM' } },
-    {
-      query:
-        'query($code: ID!, $asOf: Date) { regionSnapshot(code: $code, asOf: $asOf) { financialSummary { rankings { rank stpCode } } } }',
-      variables: { code: 'Y60', asOf: '2020-01-01' },
+  const operation = (name: string) => {
+    const found = explorerOperations().find((o) => o.query.includes(`query ${name}(`));
+    if (!found) throw new Error(`schema/operations/ has no ${name}`);
+    return found;
+  };
+  /** The public operations as a frontend team ships them (schema/operations/), each with the caller's token. */
+  const calls = (token: string) =>
+    ['StpOverview', 'RegionRankings'].map((name) => ({
+      query: operation(name).query,
+      variables: operation(name).variables,
       token,
-    },
-  ];
-
-  it('runs StpOverview, and RegionRankings with a token (a preflighted request), from an allowed origin', async () => {
-    const page = await browser.newPage();
-    // localhost:<port> is another origin than the hub's 127.0.0.1:<port>; development allows localhost ports.
-    await page.goto(`http://localhost:${pagesPort}/?hub=${encodeURIComponent(graph.gatewayUrl)}`);
-    const token = (await signTestToken({ scope: 'region:director' })).replace(/^Bearer /, '');
-    const [overview, rankings] = (await page.evaluate(
-      async (c) => (window as unknown as { run(c: unknown): Promise<unknown[]> }).run(c),
-      await calls(token),
-    )) as {
+    }));
+  type Answer = {
+    status?: number;
+    body?: {
       data?: {
         stp?: { name: string };
-        regionSnapshot?: { financialSummary: { rankings: { rank: number; stpCode: string }[] } };
+        regionSnapshot?: { financialSummary: { rankings: { rank: number; stpCode: string }[] | null } };
       };
-      failed?: string;
-    }[];
+      errors?: { message: string; extensions: { code: string } }[];
+    };
+    failed?: string;
+  };
+  const runIn = async (origin: string, token: string): Promise<Answer[]> => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${origin}/?hub=${encodeURIComponent(graph.gatewayUrl)}`);
+      return (await page.evaluate(
+        async (c) => (window as unknown as { run(c: unknown): Promise<unknown[]> }).run(c),
+        calls(token),
+      )) as Answer[];
+    } finally {
+      await page.close();
+    }
+  };
+  /** What reached the gateway's own socket: the browser's preflights are invisible to the page. */
+  const arrivals = () => {
+    const seen: { method: string; origin: string | undefined; url: string }[] = [];
+    const listen = (req: IncomingMessage) =>
+      seen.push({ method: req.method ?? '', origin: req.headers.origin, url: req.url ?? '' });
+    graph.gateway.http.on('request', listen);
+    return { seen, stop: () => graph.gateway.http.off('request', listen) };
+  };
+
+  it('runs StpOverview and RegionRankings with a token from an allowed origin, after the browser preflights', async () => {
+    // localhost:<port> is another origin than the hub's 127.0.0.1:<port>; development allows localhost ports.
+    const origin = `http://localhost:${pagesPort}`;
+    const recorded = arrivals();
+    const token = (await signTestToken({ scope: 'region:director' })).replace(/^Bearer /, '');
+    const [overview, rankings] = await runIn(origin, token);
+    recorded.stop();
     expect(overview?.failed).toBeUndefined();
-    expect(overview?.data?.stp?.name).toBe('Lincolnshire');
-    expect(rankings?.data?.regionSnapshot?.financialSummary.rankings[0]).toEqual({ rank: 1, stpCode: 'QHL' });
-    await page.close();
+    expect(overview?.status).toBe(200);
+    expect(overview?.body?.data?.stp?.name).toBe('Lincolnshire');
+    expect(rankings?.body?.errors).toBeUndefined();
+    expect(rankings?.body?.data?.regionSnapshot?.financialSummary.rankings?.[0]).toMatchObject({
+      rank: 1,
+      stpCode: 'QHL',
+    });
+    // Chromium asked first (Authorization and a JSON body are not "simple"), then sent the queries.
+    expect(recorded.seen.filter((r) => r.method === 'OPTIONS' && r.origin === origin).length).toBeGreaterThanOrEqual(1);
+    expect(recorded.seen.filter((r) => r.method === 'POST' && r.origin === origin)).toHaveLength(2);
+  }, 60_000);
+
+  it('reads the 401 for a bad token, rather than a CORS failure', async () => {
+    const [overview] = await runIn(`http://localhost:${pagesPort}`, 'not-a-token');
+    expect(overview?.failed).toBeUndefined();
+    expect(overview?.status).toBe(401);
+    expect(overview?.body?.errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
   }, 60_000);
 
   it('is blocked by the browser when its origin is not allowed', async () => {
-    const page = await browser.newPage();
     // Chromium resolves *.localhost to loopback, but evil.localhost is not an allowed origin.
-    await page.goto(`http://evil.localhost:${pagesPort}/?hub=${encodeURIComponent(graph.gatewayUrl)}`);
-    const [overview] = (await page.evaluate(
-      async (c) => (window as unknown as { run(c: unknown): Promise<unknown[]> }).run(c),
-      await calls('x'),
-    )) as { failed?: string }[];
+    const [overview] = await runIn(`http://evil.localhost:${pagesPort}`, 'x');
     expect(overview?.failed).toMatch(/Failed to fetch/);
-    await page.close();
   }, 60_000);
 });
 
 describe('CORS headers', () => {
+  const preflight = (url: string, origin: string) =>
+    fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+
   it('answers an allowed preflight 204 with Authorization allowed and no credentials, and an unknown origin with none', async () => {
-    const preflight = (origin: string) =>
-      fetch(graph.gatewayUrl, {
-        method: 'OPTIONS',
-        headers: {
-          origin,
-          'access-control-request-method': 'POST',
-          'access-control-request-headers': 'authorization, content-type',
-        },
-      });
-    const allowed = await preflight('http://localhost:5173');
+    const allowed = await preflight(graph.gatewayUrl, 'http://localhost:5173');
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
     expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
-    const evil = await preflight('https://evil.example');
+    const evil = await preflight(graph.gatewayUrl, 'https://evil.example');
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
     // A simple (non-preflighted) cross-site request is still refused by CSRF protection.
     const simple = await fetch(`${graph.gatewayUrl}?query=${encodeURIComponent('{ stps { totalCount } }')}`, {
       headers: { origin: 'https://evil.example' },
     });
     expect(simple.status).toBe(403);
+  });
+
+  it('lets an allowed origin read what the front door answers itself: a 401, a 413, an export and its preflight', async () => {
+    const origin = 'http://localhost:5173';
+    const unauthorised = await fetch(graph.gatewayUrl, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json', authorization: 'Bearer nonsense' },
+      body: JSON.stringify({ query: '{ stps { totalCount } }' }),
+    });
+    expect(unauthorised.status).toBe(401);
+    expect(unauthorised.headers.get('access-control-allow-origin')).toBe(origin);
+    const tooLarge = await fetch(graph.gatewayUrl, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ stps { totalCount } } #${'x'.repeat(1_100_000)}` }),
+    });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get('access-control-allow-origin')).toBe(origin);
+    const exportsBase = graph.gatewayUrl.replace(/\/graphql$/, '');
+    const exportPreflight = await preflight(`${exportsBase}/exports/stps.csv`, origin);
+    expect(exportPreflight.status).toBe(204);
+    expect(exportPreflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    const csv = await fetch(`${exportsBase}/exports/stps.csv`, { headers: { origin } });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(csv.headers.get('access-control-expose-headers')).toContain('content-disposition');
+    // And to an origin that is not allowed, none of them says anything a browser would let through.
+    const refused = await fetch(graph.gatewayUrl, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/json', authorization: 'Bearer nonsense' },
+      body: '{}',
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  describe('configured origins', () => {
+    let gateway: RunningGateway | undefined;
+    afterAll(async () => gateway?.close());
+
+    it('with HUB_CORS_ORIGINS allows exactly those origins, and no localhost', async () => {
+      gateway = await startGateway({
+        supergraphSdl: graph.supergraphSdl,
+        port: 0,
+        corsOrigins: ['https://nhs-tools.example', 'http://127.0.0.1:5173'],
+      });
+      const exact = await preflight(gateway.url, 'https://nhs-tools.example');
+      expect(exact.status).toBe(204);
+      expect(exact.headers.get('access-control-allow-origin')).toBe('https://nhs-tools.example');
+      expect((await preflight(gateway.url, 'http://127.0.0.1:5173')).headers.get('access-control-allow-origin')).toBe(
+        'http://127.0.0.1:5173',
+      );
+      for (const origin of [
+        'http://localhost:5173',
+        'https://nhs-tools.example:8443',
+        'https://evil.nhs-tools.example',
+      ])
+        expect((await preflight(gateway.url, origin)).headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+
+  it('allows no origin by default in production, and the explorer is off there unless HUB_EXPLORER=on', async () => {
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    let production: RunningGateway | undefined;
+    try {
+      expect(explorerFromEnv({ NODE_ENV: 'production' })).toBeUndefined();
+      expect(explorerFromEnv({ NODE_ENV: 'production', HUB_EXPLORER: 'on' })?.operations.length).toBe(
+        explorerOperations().length,
+      );
+      production = await startGateway({
+        supergraphSdl: graph.supergraphSdl,
+        port: 0,
+        explorer: explorerFromEnv({ NODE_ENV: 'production' }),
+      });
+      for (const origin of ['http://localhost:5173', 'http://127.0.0.1:3000'])
+        expect((await preflight(production.url, origin)).headers.get('access-control-allow-origin')).toBeNull();
+      // A browser opening the endpoint gets no explorer page.
+      const page = await fetch(production.url, { headers: { accept: 'text/html' } });
+      expect(await page.text()).not.toContain('<html');
+    } finally {
+      process.env.NODE_ENV = previous;
+      await production?.close();
+    }
   });
 });

@@ -26,7 +26,7 @@ export function explorerOperations(dir = `${REPO_ROOT}schema/operations/`): Expl
 }
 
 /** The explorer is on outside production and off in production, unless HUB_EXPLORER says otherwise. */
-export function explorerFromEnv(env: HubEnv): GatewayOptions['explorer'] {
+export function explorerFromEnv(env: Pick<HubEnv, 'HUB_EXPLORER' | 'NODE_ENV'>): GatewayOptions['explorer'] {
   const on = env.HUB_EXPLORER ? env.HUB_EXPLORER === 'on' : env.NODE_ENV !== 'production';
   return on ? { operations: explorerOperations() } : undefined;
 }

@@ -72,8 +72,7 @@ const LOCALHOST = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
  */
 export function corsPolicy(allowed: readonly string[] | undefined, production: boolean) {
   const permits = (origin: string) => (allowed ? allowed.includes(origin) : !production && LOCALHOST.test(origin));
-  return (request: Request) => {
-    const origin = request.headers.get('origin');
+  return (origin: string | null | undefined) => {
     if (!origin || !permits(origin)) return false as const;
     return {
       origin: [origin],
@@ -88,10 +87,55 @@ export function corsPolicy(allowed: readonly string[] | undefined, production: b
         'graphql-preflight',
         'if-none-match',
       ],
-      exposedHeaders: ['x-request-id', 'etag'],
+      exposedHeaders: ['x-request-id', 'etag', 'content-disposition'],
       maxAge: 600,
     };
   };
+}
+
+/**
+ * The same policy as headers, for what the front door answers itself rather than the GraphQL
+ * runtime: a 401 for a bad token, a 413, an export. Without them a browser hides the answer and its
+ * page sees only "Failed to fetch". `preflight` adds what an OPTIONS answer needs.
+ */
+export function corsHeaders(
+  policy: ReturnType<typeof corsPolicy>,
+  origin: string | undefined,
+  preflight: boolean,
+): Record<string, string> {
+  const allowed = policy(origin);
+  if (!allowed) return {};
+  return {
+    'access-control-allow-origin': origin ?? '',
+    'access-control-expose-headers': allowed.exposedHeaders.join(', '),
+    vary: 'Origin',
+    ...(preflight
+      ? {
+          'access-control-allow-methods': allowed.methods.join(', '),
+          'access-control-allow-headers': allowed.allowedHeaders.join(', '),
+          'access-control-max-age': String(allowed.maxAge),
+        }
+      : {}),
+  };
+}
+
+/**
+ * The explorer's GraphiQL options: a tab per operation with its example variables, and the
+ * Authorization header to fill in where the operation needs a scope. GraphiQL 5 fills the editors
+ * it opens with from `variables`/`headers` rather than from the active tab (a tab opened later shows
+ * its own), so the first tab's are given there too.
+ */
+export function explorerPage(operations: readonly ExplorerOperation[]) {
+  const tabs = operations.map((o) => ({
+    query: o.query,
+    variables: o.variables ? JSON.stringify(o.variables, null, 2) : null,
+    headers: o.scope ? JSON.stringify({ Authorization: `Bearer <a token with scope ${o.scope}>` }, null, 2) : null,
+  }));
+  const first: { variables?: string; headers?: string } = {
+    ...(tabs[0]?.variables ? { variables: tabs[0].variables } : {}),
+    ...(tabs[0]?.headers ? { headers: tabs[0].headers } : {}),
+  };
+  return { title: 'NHS region data hub', defaultTabs: tabs, shouldPersistHeaders: false, ...first };
 }
 
 export interface RunningGateway extends RunningServer {
@@ -284,6 +328,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const cacheTtlSeconds = options.cache ? Math.floor(options.cache.ttlMs / 1000) : 0;
   const log = rootLogger.child({ service: 'gateway' });
   const metrics = options.metrics === false ? null : new GatewayMetrics();
+  const cors = corsPolicy(options.corsOrigins, isProduction());
 
   const runtime = createGatewayRuntime<Partial<HubServerContext>>({
     supergraph,
@@ -294,23 +339,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // Hive's own logger reads LOG_LEVEL too and refuses the hub's 'silent'; the hub logs through pino.
     logging: new Logger({ level: false }),
     landingPage: false,
-    cors: corsPolicy(options.corsOrigins, isProduction()),
+    cors: (request) => cors(request.headers.get('origin')),
     // GraphiQL bundled from npm and inlined (scripts, styles, workers, icon): nothing is fetched
     // from a CDN, which NHS networks often block.
-    graphiql: options.explorer
-      ? {
-          title: 'NHS region data hub',
-          // A tab whose operation needs a scope opens with the Authorization header to fill in.
-          defaultTabs: options.explorer.operations.map((o) => ({
-            query: o.query,
-            variables: o.variables ? JSON.stringify(o.variables, null, 2) : null,
-            headers: o.scope
-              ? JSON.stringify({ Authorization: `Bearer <a token with scope ${o.scope}>` }, null, 2)
-              : null,
-          })),
-          shouldPersistHeaders: false,
-        }
-      : false,
+    graphiql: options.explorer ? explorerPage(options.explorer.operations) : false,
     // The bundled GraphiQL page weighs about 47 MB of RSS once loaded: only a process that serves
     // the explorer pays for it, on the first page view rather than at start-up.
     renderGraphiQL: async (graphiqlOptions) =>
@@ -438,15 +470,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           };
           // A GET (a persisted query by hash, or a short query) may be kept by browsers and CDNs; a
           // caller with a token only in its own cache. ETag and 304 come from the response cache.
-          if (request.method === 'GET' && !result.errors?.length && cacheTtlSeconds) {
+          // Without the cache nothing would tell a browser that a load changed the data, so it
+          // must ask again each time; an error is never kept.
+          if (request.method === 'GET') {
             const holder = request.headers.has('authorization') ? 'private' : 'public';
+            const policy = result.errors?.length
+              ? 'no-store'
+              : cacheTtlSeconds
+                ? `${holder}, max-age=${cacheTtlSeconds}`
+                : 'no-cache';
             extensions.http = {
               ...extensions.http,
-              headers: {
-                ...extensions.http?.headers,
-                'Cache-Control': `${holder}, max-age=${cacheTtlSeconds}`,
-                Vary: 'Authorization',
-              },
+              headers: { ...extensions.http?.headers, 'Cache-Control': policy, Vary: 'Authorization' },
             };
           }
           if (!result.errors?.length) {
@@ -521,6 +556,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const running = await serve({
     name: 'gateway',
     handler: async (req: IncomingMessage, res: ServerResponse, { requestId, body }) => {
+      // GraphQL's preflights are the runtime's; an export's (a token in Authorization) is answered here.
+      if (req.method === 'OPTIONS' && req.url?.startsWith('/exports/')) {
+        for (const [name, value] of Object.entries(corsHeaders(cors, req.headers.origin, true)))
+          res.setHeader(name, value);
+        res.statusCode = 204;
+        return void res.end();
+      }
       if (metrics && req.method === 'GET' && req.url?.split('?')[0] === METRICS_PATH) return metrics.respond(res);
       const started = performance.now();
       const hubLog: HubServerContext['hubLog'] = { operationName: null, operation: UNPARSED_OPERATION, errors: [] };
@@ -551,6 +593,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     port: options.port,
     host: options.host,
+    headers: (req) => corsHeaders(cors, req.headers.origin, false),
     extraPaths: [...EXPORT_PATHS, ...(cache ? [PURGE_PATH] : []), ...(metrics ? [METRICS_PATH] : [])],
     ready: async () => {
       const checks: Record<string, boolean | string> = {};

@@ -26,6 +26,8 @@ export interface ServeOptions {
   readonly maxBodyBytes?: number | undefined;
   /** Paths besides /graphql the handler serves (the gateway's cache purge; its exports, by pattern). */
   readonly extraPaths?: readonly (string | RegExp)[] | undefined;
+  /** Headers every answer carries, set before anything answers (the gateway's CORS for browsers). */
+  readonly headers?: ((req: IncomingMessage) => Record<string, string>) | undefined;
 }
 
 export interface ReadinessReport {
@@ -69,6 +71,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
+    if (options.headers) for (const [key, value] of Object.entries(options.headers(req))) res.setHeader(key, value);
     const url = new URL(req.url ?? '/', 'http://localhost');
 
     if (url.pathname === '/health/live') return sendJson(res, 200, { status: 'live', service: name });
