@@ -99,4 +99,16 @@ describe('the breaking-change check', () => {
     const changes = await breakingChanges(apiSdl, withoutField('Stp', 'considerations'), { supergraphSdl, allowlist });
     expect(changes.map((c) => [c.path, c.owner, c.allowed])).toEqual([['Stp.considerations', 'programmes', true]]);
   });
+
+  it('decides Flag codes: an enum in place of the String is breaking, an enum field beside it is not', async () => {
+    const flagCode = 'enum FlagCode {\n  SUM_MISMATCH\n  ROUNDING_DIFFERENCE\n}\n';
+    const flagType = /type Flag \{[\s\S]*?code: String!/;
+    expect(apiSdl).toMatch(flagType);
+    const replaced = `${apiSdl.replace(flagType, (t) => t.replace('code: String!', 'code: FlagCode!'))}\n${flagCode}`;
+    const changes = await breakingChanges(apiSdl, replaced, { supergraphSdl, allowlist: [] });
+    expect(changes.map((c) => [c.path, c.allowed])).toEqual([['Flag.code', false]]);
+    expect(changes[0]?.operations).toEqual(expect.arrayContaining(['StpOverview']));
+    const beside = `${apiSdl.replace(flagType, (t) => `${t}\n  kind: FlagCode!`)}\n${flagCode}`;
+    expect(await breakingChanges(apiSdl, beside, { supergraphSdl, allowlist: [] })).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
+import { ApolloClient, gql, HttpLink, InMemoryCache } from '@apollo/client';
 import { startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT } from '../../../gateway/src/config.js';
@@ -125,6 +125,39 @@ describe('Apollo Client with the exported type policies, against the hub', () =>
     const again = await apollo.query({ query: StpOverviewDocument, variables: { code: 'QJM' } });
     expect(requests.length).toBe(count);
     expect(again.data).toEqual(first.data);
+    expect(warnings).toEqual([]);
+  });
+
+  it('normalises a lead and a financial gap where an operation selects their keys (StpLead.id, FinancialGap.stpCode)', async () => {
+    const apollo = client();
+    warnings.length = 0;
+    const keyed = gql`
+      query KeyedLeads($code: ID!) {
+        stp(code: $code) {
+          code
+          leads {
+            id
+            name
+            role
+          }
+          financialGap {
+            stpCode
+            combinedGbpM
+          }
+        }
+      }
+    `;
+    const answer = await apollo.query({ query: keyed, variables: { code: 'QJM' } });
+    const lead = (answer.data as { stp: { leads: { id: string; name: string }[] } }).stp.leads[0];
+    // The lead is the Role the organisations subgraph read off the tracker's line.
+    expect(lead).toMatchObject({ id: expect.stringMatching(/-stp-lead$/), name: 'Allan Kitt' });
+    // StpOverview (no key selected) merges into the same normalised objects rather than beside them.
+    await apollo.query({ query: StpOverviewDocument, variables: { code: 'QJM' } });
+    const stored = apollo.cache.extract() as Record<string, Record<string, unknown>>;
+    expect(stored[`StpLead:{"id":"${lead?.id}"}`]).toMatchObject({ name: 'Allan Kitt', role: 'Lead' });
+    expect(stored['FinancialGap:{"stpCode":"QJM"}']).toMatchObject({ combinedGbpM: '182' });
+    const again = await apollo.query({ query: keyed, variables: { code: 'QJM' }, fetchPolicy: 'cache-only' });
+    expect(again.data).toEqual(answer.data);
     expect(warnings).toEqual([]);
   });
 

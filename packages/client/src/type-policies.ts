@@ -91,8 +91,10 @@ export const typePolicies: TypePolicies = {
   Consideration: { keyFields: keyedBy('id') },
   WorkforceFact: { keyFields: keyedBy('id') },
   RegionSnapshot: { keyFields: keyedBy('regionCode', 'asOf'), fields: { financialSummary: MERGED } },
-  StpLead: { fields: { organisation: MERGED, source: MERGED, ...FLAG_LISTS } },
-  FinancialGap: { fields: { ...FLAG_LISTS, sectionSource: MERGED } },
+  // Normalised where an operation selects the key (StpLead.id, FinancialGap.stpCode), kept inside
+  // the parent and merged by the rules above where it does not.
+  StpLead: { keyFields: keyedBy('id'), fields: { organisation: MERGED, source: MERGED, ...FLAG_LISTS } },
+  FinancialGap: { keyFields: keyedBy('stpCode'), fields: { ...FLAG_LISTS, sectionSource: MERGED } },
   FinancialFact: { fields: FLAG_LISTS },
   RegionFinancialSummary: { fields: FLAG_LISTS },
   RegionFact: { fields: FLAG_LISTS },

@@ -88,6 +88,10 @@ export const StpLeadRef = builder.objectRef<RoleWithOrganisations>('StpLead').im
   description:
     "An STP's lead as its tracker section states it: the person, the organisation (or post) beside the name, the line, and any oddity flagged.",
   fields: (t) => ({
+    id: t.exposeID('id', {
+      description:
+        'The id of the Role this lead is (asRole.id), so client caches can normalise leads: the same person leading twice has two.',
+    }),
     name: t.field({
       type: 'String',
       description: 'The lead\'s name as written, honorifics included (e.g. "Sir Andrew Cash OBE").',
