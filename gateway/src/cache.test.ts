@@ -16,6 +16,8 @@ import {
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { purgeGatewayCaches } from '@nhs-hub/kit/cache-purge';
+import { readEnv } from '@nhs-hub/kit/env';
 import { runLoadCommand } from '../../scripts/load.js';
 import { loadAllSubgraphs, REPO_ROOT } from './config.js';
 
@@ -164,13 +166,27 @@ describe('a response cache in the gateway process', () => {
 
 describe('a response cache in Redis, shared by two gateway processes', () => {
   let graph: TestGraph;
-  const prefix = `hub:test:${randomBytes(4).toString('hex')}:`;
+  // This file's own keys, so a run never meets another file's (or another run's) cache or generation.
+  const prefix = `hub:test:cache:${randomBytes(4).toString('hex')}:`;
   const gateways: { url: string; process: StartedProcess }[] = [];
+  let env: Record<string, string>;
+  const startReplica = async (label: string) => {
+    const gateway = startProcess({
+      label,
+      args: tsxArgs(join(REPO_ROOT, 'gateway/src/server.ts')),
+      cwd: REPO_ROOT,
+      env,
+      ready: /Gateway ready at (\S+) \(response cache: redis\)/,
+    });
+    const started = { url: await gateway.ready, process: gateway };
+    gateways.push(started);
+    return started;
+  };
   beforeAll(async () => {
     graph = await startTestGraph(await loadAllSubgraphs());
     const supergraphPath = join(temp, 'supergraph.graphql');
     writeFileSync(supergraphPath, graph.supergraphSdl);
-    const env = {
+    env = {
       LOG_LEVEL: 'silent',
       PORT: '0',
       HUB_SUPERGRAPH_PATH: supergraphPath,
@@ -180,16 +196,7 @@ describe('a response cache in Redis, shared by two gateway processes', () => {
         Object.entries(graph.subgraphs).map(([name, s]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, s.url]),
       ),
     };
-    for (let i = 0; i < 2; i++) {
-      const gateway = startProcess({
-        label: `gateway ${i + 1}`,
-        args: tsxArgs(join(REPO_ROOT, 'gateway/src/server.ts')),
-        cwd: REPO_ROOT,
-        env,
-        ready: /Gateway ready at (\S+) \(response cache: redis\)/,
-      });
-      gateways.push({ url: await gateway.ready, process: gateway });
-    }
+    for (let i = 0; i < 2; i++) await startReplica(`gateway ${i + 1}`);
   }, 120_000);
   afterAll(async () => {
     await Promise.all(gateways.map((g) => g.process.stop('SIGTERM')));
@@ -227,6 +234,59 @@ describe('a response cache in Redis, shared by two gateway processes', () => {
     expect(qualifierOf((await postGraphQL<Workforce>(b.url, WORKFORCE)).body.data, 'workforce.QJM.2')).toBe('mean');
     expect(qualifierOf((await postGraphQL<Workforce>(a.url, WORKFORCE)).body.data, 'workforce.QJM.2')).toBe('mean');
   });
+  it('keeps every replica on one generation after a purge, a replica started later too, so they go on sharing hits', async () => {
+    const [a, b] = gateways;
+    if (!a || !b) throw new Error('two gateways expected');
+    const purgeAt = async (url: string) => {
+      const res = await fetch(new URL('/admin/cache/purge', url), {
+        method: 'POST',
+        headers: { authorization: await signTestToken({ scope: 'hub:cache:purge' }) },
+      });
+      expect(await res.json()).toEqual({ purged: true, store: 'redis' });
+    };
+    /** The answer, and whether it took any SQL (a miss) or none (a hit, whichever replica stored it). */
+    const ask = async (url: string, code: string) => {
+      graph.resetCounters();
+      const { body } = await postGraphQL<{ stp: { code: string } }>(url, op('StpOverview'), { code });
+      expect(body.errors).toBeUndefined();
+      expect(body.data?.stp.code).toBe(code);
+      return graph.statements() === 0 ? 'hit' : 'miss';
+    };
+
+    await purgeAt(a.url);
+    // Cached by A (the replica that purged), then a hit on B; and the other way round.
+    expect(await ask(a.url, 'QOP')).toBe('miss');
+    expect(await ask(b.url, 'QOP')).toBe('hit');
+    expect(await ask(b.url, 'QNC')).toBe('miss');
+    expect(await ask(a.url, 'QNC')).toBe('hit');
+
+    await purgeAt(b.url);
+    expect(await ask(a.url, 'QOP')).toBe('miss');
+    expect(await ask(b.url, 'QOP')).toBe('hit');
+    expect(await ask(b.url, 'QNC')).toBe('miss');
+    expect(await ask(a.url, 'QNC')).toBe('hit');
+
+    // A purge straight in Redis, as `npm run load` does beside replicas it cannot name.
+    // No local gateway file and no HUB_GATEWAY_URL: Redis is the only cache it reaches.
+    const report = await purgeGatewayCaches(
+      readEnv({ HUB_CACHE_REDIS_URL: REDIS_URL, HUB_CACHE_REDIS_PREFIX: prefix }),
+      join(temp, 'no-local-gateway.json'),
+    );
+    expect(report).toEqual([expect.stringMatching(/^response cache purged in Redis \(\d+ keys; generation \d+\)$/)]);
+    expect(await ask(b.url, 'QOP')).toBe('miss');
+    expect(await ask(a.url, 'QOP')).toBe('hit');
+
+    // A replica started after the purges keys its answers by the same generation as the others.
+    const c = await startReplica('gateway 3, started after the purges');
+    expect(await ask(c.url, 'QOP')).toBe('hit');
+    expect(await ask(c.url, 'QJM')).toBe('miss');
+    expect(await ask(a.url, 'QJM')).toBe('hit');
+    expect(await ask(b.url, 'QJM')).toBe('hit');
+    await purgeAt(c.url);
+    expect(await ask(a.url, 'QJM')).toBe('miss');
+    expect(await ask(c.url, 'QJM')).toBe('hit');
+    expect(await ask(b.url, 'QJM')).toBe('hit');
+  }, 120_000);
 });
 
 describe('Redis down', () => {

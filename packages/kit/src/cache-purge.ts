@@ -10,18 +10,38 @@ export const CACHE_PURGE_SCOPE = 'hub:cache:purge';
 /** Every key the hub writes to Redis starts with this (unless configured), so a purge finds them all and nothing else. */
 export const DEFAULT_REDIS_KEY_PREFIX = 'hub:rc:';
 export const purgeChannel = (prefix: string) => `${prefix}purged`;
+/**
+ * The purge count, kept in Redis beside the answers: every replica puts it in its cache keys and
+ * reads it from here at start, so replicas (a restarted one too) key alike and share hits. `#` is
+ * in no cache key the plugin writes (`g<n>:<hash>`, `operations:…`, GraphQL type names).
+ */
+export const generationKey = (prefix: string) => `${prefix}#generation`;
 
-/** Deletes every cache key under `prefix` in Redis (UNLINK frees memory off Redis's main thread), then tells every replica. */
-export async function purgeRedis(redis: Redis, prefix: string): Promise<number> {
+/** What a purge in Redis did: keys removed, and the generation every replica keys answers by from now on. */
+export interface RedisPurge {
+  readonly removed: number;
+  readonly generation: number;
+}
+
+/**
+ * Starts a new generation (INCR, so concurrent purges never share one), deletes every cache key
+ * under `prefix` but the counter (UNLINK frees memory off Redis's main thread), then tells every
+ * replica the new generation. Answers that requests in flight write after the delete carry the old
+ * generation in their key, so nobody reads them.
+ */
+export async function purgeRedis(redis: Redis, prefix: string): Promise<RedisPurge> {
+  const counter = generationKey(prefix);
+  const generation = await redis.incr(counter);
   let removed = 0;
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
     cursor = next;
+    const keys = found.filter((key) => key !== counter);
     if (keys.length) removed += await redis.unlink(...keys);
   } while (cursor !== '0');
-  await redis.publish(purgeChannel(prefix), String(Date.now()));
-  return removed;
+  await redis.publish(purgeChannel(prefix), String(generation));
+  return { removed, generation };
 }
 
 /**
@@ -71,8 +91,8 @@ export async function purgeGatewayCaches(
     });
     try {
       await redis.connect();
-      const removed = await purgeRedis(redis, env.HUB_CACHE_REDIS_PREFIX);
-      report.push(`response cache purged in Redis (${removed} keys)`);
+      const { removed, generation } = await purgeRedis(redis, env.HUB_CACHE_REDIS_PREFIX);
+      report.push(`response cache purged in Redis (${removed} keys; generation ${generation})`);
     } catch (error) {
       report.push(
         `WARNING: could not purge the response cache in Redis: ${(error as Error).message}; cached answers may be up to ${env.HUB_CACHE_TTL_SECONDS} s old`,

@@ -8,7 +8,7 @@ import { type Cache, createInMemoryCache, useResponseCache } from '@graphql-yoga
 import { Redis } from 'ioredis';
 import type { HubAuth } from './auth.js';
 import { rootLogger } from './observability.js';
-import { CACHE_PURGE_SCOPE, DEFAULT_REDIS_KEY_PREFIX, purgeChannel, purgeRedis } from './cache-purge.js';
+import { CACHE_PURGE_SCOPE, DEFAULT_REDIS_KEY_PREFIX, generationKey, purgeChannel, purgeRedis } from './cache-purge.js';
 import { sendJson } from './server.js';
 import { HubErrorCode } from './errors.js';
 
@@ -52,17 +52,25 @@ const REDIS_OPTIONS = {
 export async function startResponseCache(settings: CacheSettings): Promise<ResponseCache> {
   const log = rootLogger.child({ service: 'gateway', component: 'response-cache' });
   const stats = { hits: 0, stores: 0, errors: 0 };
-  // Answers written by requests that were in flight during a purge carry the old generation in
-  // their key, so no request after the purge can read them.
+  // Every key carries the purge generation, so answers written by requests that were in flight
+  // during a purge (under the old generation) are never read after it. In memory it is this
+  // process's own count; with Redis it is Redis's (cache-purge.ts, generationKey), shared by every
+  // replica, so they all build the same keys and share hits, whoever purged and whenever they started.
   let generation = 0;
+  // Redis only: false until this replica listens for purges and has read the generation, and again
+  // whenever its subscription drops. A replica that could have missed a purge answers uncached
+  // rather than serve what the purge removed.
+  let synced = !settings.redisUrl;
   let store: Cache;
   let redis: Redis | null = null;
   let admin: Redis | null = null;
   let subscriber: Redis | null = null;
   let lastError: string | null = null;
   let purgeMemory: (() => void) | null = null;
+  let settleStart: () => void = () => undefined;
   const remember = (error: unknown) => {
     stats.errors++;
+    settleStart();
     const message = (error as Error).message;
     if (message !== lastError) log.warn({ error: message }, 'response cache unavailable; answering uncached');
     lastError = message;
@@ -82,14 +90,47 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
     redis.on('ready', () => {
       lastError = null;
     });
-    // Another replica purged: stop reading this replica's in-flight writes too.
-    subscriber.subscribe(purgeChannel(prefix)).catch(remember);
-    subscriber.on('message', () => {
-      generation++;
+    const channel = purgeChannel(prefix);
+    const counter = generationKey(prefix);
+    const listener = subscriber;
+    const reader = admin;
+    // Purges heard so far: one announced while the generation is being read is at least as new as
+    // what the read returns, so it wins.
+    let announced = 0;
+    const sync = async () => {
+      if (listener.status !== 'ready' || reader.status !== 'ready') return;
+      try {
+        // Subscribed first, then read: a purge between the two is heard rather than missed.
+        await listener.subscribe(channel);
+        const before = announced;
+        const stored = await reader.get(counter);
+        if (announced === before) generation = Number(stored ?? 0);
+        synced = true;
+        settleStart();
+      } catch (error) {
+        remember(error);
+      }
+    };
+    // Both connections must be up: whichever is ready last reads the generation, again after a reconnect.
+    listener.on('ready', sync);
+    reader.on('ready', sync);
+    listener.on('close', () => {
+      synced = false;
+    });
+    listener.on('message', (from: string, message: string) => {
+      if (from !== channel) return;
+      announced++;
+      // purgeRedis announces the new generation; anything else (an older hub's timestamp) is read from Redis.
+      if (/^\d+$/.test(message)) generation = Number(message);
+      else
+        reader.get(counter).then((stored) => {
+          generation = Number(stored ?? 0);
+        }, remember);
     });
     const inner = createRedisCache({ redis });
     store = {
       async get(key) {
+        if (!synced) return undefined;
         try {
           return await inner.get(key);
         } catch (error) {
@@ -98,6 +139,7 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
         }
       },
       async set(key, value, entities, ttl) {
+        if (!synced) return;
         try {
           await inner.set(key, value, entities, ttl);
         } catch (error) {
@@ -112,6 +154,18 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
         }
       },
     };
+    // A replica that says it is ready shares the others' hits from its first request, so start-up
+    // waits for the generation: until it is read, or Redis refuses (answers then go uncached and
+    // the read happens on reconnect), for at most two seconds.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2_000);
+      settleStart = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      if (synced) settleStart();
+    });
+    settleStart = () => undefined;
   } else {
     let memory = createInMemoryCache({ max: 10_000 });
     store = {
@@ -153,9 +207,14 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
   }) as GatewayPlugin;
 
   async function purge(): Promise<void> {
-    generation++;
-    if (purgeMemory) purgeMemory();
-    if (admin) await purgeRedis(admin, prefix);
+    if (admin) {
+      // Redis's count, not this replica's own + 1: the message this replica hears about its own
+      // purge then names the generation it already uses, rather than moving it on again.
+      ({ generation } = await purgeRedis(admin, prefix));
+    } else {
+      generation++;
+      purgeMemory?.();
+    }
     log.info({ generation }, 'response cache purged');
   }
 
@@ -204,10 +263,10 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
       if (!redis) return true;
       try {
         await redis.ping();
-        return true;
       } catch (error) {
         return `redis unreachable (${(error as Error).message}); answering uncached`;
       }
+      return synced || 'not yet listening for purges in redis; answering uncached';
     },
     async close() {
       for (const client of [redis, admin, subscriber]) client?.disconnect();
