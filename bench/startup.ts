@@ -1,5 +1,6 @@
-// npm run bench:startup: a benchmark, not a test. How long `npm start` (the compiled hub,
-// gateway/dist/hub.js) takes from the command to the first answer of StpOverview, on embedded PGlite:
+// npm run bench:startup: a benchmark, not a test. How long `npm start` (`node dist/hub.mjs`, the
+// bundle of the compiled hub that scripts/bundle.ts makes) takes from the command to the first
+// answer of StpOverview, on embedded PGlite:
 //   fresh      a new database directory: initdb, migrations and the seed of every subgraph
 //   unchanged  the same directory again: data unchanged since the last seed, so no reseed
 // Targets: unchanged <= 3 s, fresh <= 6 s. Uses its own PGlite directory (never .pglite/hub) and the
@@ -134,7 +135,7 @@ const report = [
   '',
   `Machine: ${cpus().length} x ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; commit ${commit}; ${RUNS} runs each;`,
   `1-minute load average ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after (${cpus().length} cores).`,
-  '`npm start` (node gateway/dist/hub.js, compiled) on embedded PGlite, timed from the command to the first',
+  '`npm start` (node dist/hub.mjs, the bundled compiled hub) on embedded PGlite, timed from the command to the first',
   'correct answer of StpOverview(QJM) through the gateway (seconds). Other work on the machine adds noise.',
   '',
   '| database | wall median | wall min | wall max | CPU s (median) | target (wall) | |',
