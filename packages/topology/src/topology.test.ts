@@ -53,15 +53,16 @@ describe.skipIf(skip !== null)(`the deployed topology behind nginx${skip ? ` (sk
       [...subgraphNames(), 'gateway'].map((name) => `${name} #1`).sort(),
     );
     for (const restart of result.restarts) {
+      // Back in rotation means nginx sent it a request after it listened again.
       expect(restart.backInRotationMs, restart.label).not.toBeNull();
-      // Back in rotation means nginx sent it a request after it listened again. How soon is a
-      // timing, measured by bench:topology against its target, not asserted on a shared machine.
-      expect(restart.backInRotationMs ?? 0, restart.label).toBeGreaterThanOrEqual(restart.readyMs ?? 0);
-      // Spawn to listening is the process's own start-up, CPU bound (about 4.5 CPU-seconds under
-      // tsx) and here sharing two cores with eleven processes under load and whatever else the
-      // machine runs; bench:topology reports it against its 5 s target rather than failing npm
-      // test on a busy machine.
       expect(restart.readyMs, restart.label).not.toBeNull();
+      expect(restart.backInRotationMs ?? 0, restart.label).toBeGreaterThanOrEqual(restart.readyMs ?? 0);
+      // The 5 s target is bench:topology's to report, on the bundles. Here the six restarted
+      // replicas start under tsx (about 4.5 CPU-seconds each) at once, on two cores shared with the
+      // other processes under load and whatever else the machine runs: 11.9 s measured with a load
+      // average of 1. The bound leaves that room twice over and still fails a replica that never
+      // rejoins or whose start-up has regressed several-fold.
+      expect(restart.backInRotationMs ?? Number.POSITIVE_INFINITY, restart.label).toBeLessThan(30_000);
     }
   }, 600_000);
 });
