@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXPORT_DOCUMENTS, REGION_STP_COLUMNS, STP_COLUMNS, toCsv } from '@nhs-hub/kit/exports';
+import { EXPORT_DOCUMENTS, REGION_RANKING_COLUMNS, REGION_STP_COLUMNS, STP_COLUMNS, toCsv } from '@nhs-hub/kit/exports';
 import { buildSchema, parse as parseGraphQL, validate } from 'graphql';
 import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '@nhs-hub/kit/testing';
 import { parse } from 'csv-parse/sync';
@@ -326,6 +326,89 @@ describe('GET /exports/regions/{code}/stps.csv', () => {
     expect(notFound.errors[0]?.message).toContain('Y99');
     expect((await get('/exports/regions/Y60/stps.json?asOf=yesterday')).status).toBe(400);
     expect((await get('/exports/nothing.csv')).status).toBe(404);
+  });
+});
+
+describe('GET /exports/regions/{code}/rankings.csv', () => {
+  /** The public operation directors' tools run (schema/operations/), not the export's own document. */
+  const RANKINGS = readFileSync(`${REPO_ROOT}schema/operations/RegionRankings.graphql`, 'utf8');
+  type Rankings = {
+    regionSnapshot: {
+      financialSummary: {
+        rankings:
+          | {
+              rank: number;
+              stpCode: string;
+              valueGbpM: string;
+              gbpPerPerson: string | null;
+              financialGap: { flags: { code: string }[] };
+            }[]
+          | null;
+      };
+    } | null;
+  };
+  const NAMES =
+    'query($code: ID!, $asOf: Date) { regionSnapshot(code: $code, asOf: $asOf) { region { name } stps { code name } } }';
+
+  it('gives a director the league table GraphQL ranks, cell by cell, for each order', async () => {
+    const authorization = await signTestToken({ scope: 'region:director' });
+    const names = await postGraphQL<{
+      regionSnapshot: { region: { name: string } | null; stps: { code: string; name: string }[] };
+    }>(graph.gatewayUrl, NAMES, { code: 'Y60', asOf: '2020-01-01' });
+    const nameOf = new Map(names.body.data?.regionSnapshot.stps.map((s) => [s.code, s.name]));
+    for (const by of ['COMBINED_GAP', 'GAP_PER_HEAD'] as const) {
+      const res = await get(`/exports/regions/Y60/rankings.csv?asOf=2020-01-01&by=${by}`, { authorization });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-disposition')).toBe(
+        `attachment; filename="nhs-region-Y60-rankings-${by.toLowerCase().replace('_', '-').replace('_', '-')}-2020-01-01.csv"`,
+      );
+      const rows = parseCsv(await res.text());
+      expect(Object.keys(rows[0] ?? {})).toEqual(REGION_RANKING_COLUMNS.map((c) => c.key));
+      const { body } = await postGraphQL<Rankings>(
+        graph.gatewayUrl,
+        RANKINGS,
+        { code: 'Y60', asOf: '2020-01-01', by },
+        { authorization },
+      );
+      const ranked = body.data?.regionSnapshot?.financialSummary.rankings;
+      if (!ranked) throw new Error(JSON.stringify(body.errors));
+      expect(ranked.length).toBeGreaterThan(5);
+      expect(rows).toEqual(
+        ranked.map((r) => ({
+          regionCode: 'Y60',
+          regionName: names.body.data?.regionSnapshot.region?.name ?? '',
+          asOf: '2020-01-01',
+          rankedBy: by,
+          rank: String(r.rank),
+          stpCode: r.stpCode,
+          stpName: nameOf.get(r.stpCode) ?? '',
+          valueGbpM: r.valueGbpM,
+          gbpPerPersonDerived: r.gbpPerPerson ?? '',
+          flags: r.financialGap.flags.map((f) => f.code).join('; '),
+        })),
+      );
+    }
+    expect(
+      parseCsv(await (await get('/exports/regions/Y60/rankings.csv?asOf=2020-01-01', { authorization })).text())[0],
+    ).toMatchObject({ rank: '1', stpCode: 'QHL', rankedBy: 'COMBINED_GAP' });
+  });
+
+  it('refuses a caller without the director scope with 403, as GraphQL does, and a bad order with 400', async () => {
+    const withoutScope: Record<string, string>[] = [{}, { authorization: await signTestToken({ scope: 'stp:read' }) }];
+    for (const headers of withoutScope) {
+      const refused = await get('/exports/regions/Y60/rankings.csv?asOf=2020-01-01', headers);
+      expect(refused.status).toBe(403);
+      const body = (await refused.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]?.extensions.code).toBe('FORBIDDEN');
+      expect(body.errors[0]?.message).toContain('region:director');
+    }
+    const authorization = await signTestToken({ scope: 'region:director' });
+    const badOrder = await get('/exports/regions/Y60/rankings.json?by=LARGEST', { authorization });
+    expect(badOrder.status).toBe(400);
+    expect(((await badOrder.json()) as { errors: { message: string }[] }).errors[0]?.message).toContain('COMBINED_GAP');
+    expect((await get('/exports/regions/Y99/rankings.csv', { authorization })).status).toBe(404);
+    // The public export of the same region needs no scope.
+    expect((await get('/exports/regions/Y60/stps.csv?asOf=2020-01-01')).status).toBe(200);
   });
 });
 

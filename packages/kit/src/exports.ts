@@ -2,11 +2,14 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify } from 'csv-stringify/sync';
 import type {
+  ExportRegionRankingsQuery,
+  ExportRegionRankingsQueryVariables,
   ExportRegionStpsQuery,
   ExportRegionStpsQueryVariables,
   ExportStpsQuery,
   ExportStpsQueryVariables,
   FinancialFactKind,
+  RegionFinanceRankOrder,
 } from './generated/exports.js';
 import { sendJson } from './server.js';
 import { HubErrorCode } from './errors.js';
@@ -16,6 +19,7 @@ import { HubErrorCode } from './errors.js';
  *
  *   GET /exports/stps.csv|json?asOf=YYYY-MM-DD
  *   GET /exports/regions/{code}/stps.csv|json?asOf=YYYY-MM-DD
+ *   GET /exports/regions/{code}/rankings.csv|json?asOf=YYYY-MM-DD&by=COMBINED_GAP (scope region:director)
  *
  * Each is one GraphQL operation executed through the gateway's own runtime with the caller's
  * Authorization header, so the scopes, limits, response cache and errors are exactly GraphQL's.
@@ -28,11 +32,13 @@ import { HubErrorCode } from './errors.js';
 export const EXPORT_PATHS: readonly RegExp[] = [
   /^\/exports\/stps\.(csv|json)$/,
   /^\/exports\/regions\/[^/]+\/stps\.(csv|json)$/,
+  /^\/exports\/regions\/[^/]+\/rankings\.(csv|json)$/,
 ];
 
 export const EXPORT_DOCUMENTS = {
   stps: readFileSync(new URL('../data/exports/ExportStps.graphql', import.meta.url), 'utf8'),
   regionStps: readFileSync(new URL('../data/exports/ExportRegionStps.graphql', import.meta.url), 'utf8'),
+  regionRankings: readFileSync(new URL('../data/exports/ExportRegionRankings.graphql', import.meta.url), 'utf8'),
 } as const;
 
 export interface ExportGraphQLResult<TData> {
@@ -102,9 +108,31 @@ export const REGION_STP_COLUMNS = [
   text('flags'),
 ] as const;
 
+export const REGION_RANKING_COLUMNS = [
+  text('regionCode'),
+  text('regionName'),
+  text('asOf'),
+  text('rankedBy'),
+  num('rank'),
+  text('stpCode'),
+  text('stpName'),
+  num('valueGbpM'),
+  num('gbpPerPersonDerived'),
+  text('flags'),
+] as const;
+
 type Row<C extends readonly Column<string>[]> = Record<C[number]['key'], Cell>;
 export type StpExportRow = Row<typeof STP_COLUMNS>;
 export type RegionStpExportRow = Row<typeof REGION_STP_COLUMNS>;
+export type RegionRankingExportRow = Row<typeof REGION_RANKING_COLUMNS>;
+
+/** What `rankings(by:)` ranks on, as the GraphQL enum names it. */
+export const RANK_ORDERS: readonly RegionFinanceRankOrder[] = [
+  'COMBINED_GAP',
+  'CAPITAL_REQUIRED',
+  'PROPOSED_SAVINGS',
+  'GAP_PER_HEAD',
+];
 
 /** Multi-valued cells (two leads, several flags) are joined with this; it never starts a cell. */
 export const LIST_SEPARATOR = '; ';
@@ -228,6 +256,26 @@ export function regionRows(snapshot: NonNullable<ExportRegionStpsQuery['regionSn
     flags: summary.flags.length ? summary.flags.map((f) => f.code).join(LIST_SEPARATOR) : null,
   };
   return [...members, total];
+}
+
+/** The league table as GraphQL ranks it, one row per ranked member, named from the snapshot's members. */
+export function rankingRows(
+  snapshot: NonNullable<ExportRegionRankingsQuery['regionSnapshot']>,
+  by: RegionFinanceRankOrder,
+): RegionRankingExportRow[] {
+  const names = new Map(snapshot.stps.map((s) => [s.code, s.name]));
+  return (snapshot.financialSummary.rankings ?? []).map((r) => ({
+    regionCode: snapshot.regionCode,
+    regionName: snapshot.region?.name ?? null,
+    asOf: snapshot.asOf,
+    rankedBy: by,
+    rank: r.rank,
+    stpCode: r.stpCode,
+    stpName: names.get(r.stpCode) ?? null,
+    valueGbpM: r.valueGbpM,
+    gbpPerPersonDerived: r.gbpPerPerson,
+    flags: r.financialGap.flags.length ? r.financialGap.flags.map((f) => f.code).join(LIST_SEPARATOR) : null,
+  }));
 }
 
 /** YYYY-MM-DD and a real calendar day; anything else is the caller's mistake (400). */
@@ -357,9 +405,47 @@ export async function handleExport(
         },
       );
     }
+    const rankings = /^\/exports\/regions\/([^/]+)\/rankings\.(csv|json)$/.exec(url.pathname);
+    if (rankings) {
+      const code = decodeURIComponent(rankings[1] ?? '');
+      const format = rankings[2] as 'csv' | 'json';
+      const byParam = url.searchParams.get('by') ?? 'COMBINED_GAP';
+      const by = RANK_ORDERS.find((o) => o === byParam);
+      if (!by)
+        throw new ExportError(
+          400,
+          `by must be one of ${RANK_ORDERS.join(', ')}; got "${byParam}"`,
+          HubErrorCode.BAD_USER_INPUT,
+        );
+      const result = await execute<ExportRegionRankingsQuery, ExportRegionRankingsQueryVariables>(
+        EXPORT_DOCUMENTS.regionRankings,
+        { code, asOf: asOfParam, by },
+      );
+      // Without the scope GraphQL answers the public part with rankings null and FORBIDDEN: a file
+      // of the league table comes whole or not at all.
+      if (result.errors?.length || !result.data?.regionSnapshot)
+        throw failed(
+          result.errors ?? [{ message: `No region "${code}"`, extensions: { code: HubErrorCode.NOT_FOUND } }],
+        );
+      const snapshot = result.data.regionSnapshot;
+      const rows = rankingRows(snapshot, by);
+      return send(
+        res,
+        format,
+        `nhs-region-${snapshot.regionCode}-rankings-${by.toLowerCase().replaceAll('_', '-')}-${snapshot.asOf}`,
+        () => toCsv(REGION_RANKING_COLUMNS, rows),
+        {
+          regionCode: snapshot.regionCode,
+          regionName: snapshot.region?.name ?? null,
+          asOf: snapshot.asOf,
+          by,
+          rankings: rows,
+        },
+      );
+    }
     throw new ExportError(
       404,
-      `No export at ${url.pathname}; see /exports/stps.csv and /exports/regions/{code}/stps.csv (or .json)`,
+      `No export at ${url.pathname}; see /exports/stps.csv, /exports/regions/{code}/stps.csv and /exports/regions/{code}/rankings.csv (or .json)`,
       HubErrorCode.NOT_FOUND,
     );
   } catch (error) {

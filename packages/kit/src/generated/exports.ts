@@ -45,6 +45,21 @@ export type IcsStatus =
   /** Holds a second-wave ICS and no first-wave one. */
   | 'SECOND_WAVE';
 
+export type RegionFinanceRankOrder =
+  | 'CAPITAL_REQUIRED'
+  | 'COMBINED_GAP'
+  | 'GAP_PER_HEAD'
+  | 'PROPOSED_SAVINGS';
+
+export type ExportRegionRankingsQueryVariables = Exact<{
+  code: string | number;
+  asOf?: string | null | undefined;
+  by: RegionFinanceRankOrder;
+}>;
+
+
+export type ExportRegionRankingsQuery = { regionSnapshot: { regionCode: string, asOf: string, region: { code: string, name: string } | null, stps: Array<{ code: string, name: string }>, financialSummary: { rankings: Array<{ rank: number, stpCode: string, valueGbpM: string, gbpPerPerson: string | null, financialGap: { flags: Array<{ code: string }> } }> | null } } | null };
+
 export type ExportRegionStpsQueryVariables = Exact<{
   code: string | number;
   asOf?: string | null | undefined;
