@@ -72,6 +72,19 @@ const containerSecurity: IContainer['securityContext'] = {
   capabilities: { drop: ['ALL'] },
   seccompProfile: { type: 'RuntimeDefault' },
 };
+/**
+ * How long a stopping pod keeps serving before it gets SIGTERM. Removing a pod from a Service's
+ * endpoints and stopping it happen in parallel: kube-proxy, nginx ingresses and the gateway's own
+ * keep-alive connections learn of the removal a moment later, and a process that stopped accepting
+ * at once would refuse the requests they still send it. A lifecycle sleep (Kubernetes 1.30+) needs
+ * no shell or sleep binary in the image.
+ */
+export const PRE_STOP_SECONDS = 5;
+/** After SIGTERM the servers drain in-flight requests, forced after this long (packages/kit/src/server.ts). */
+export const DRAIN_SECONDS = 10;
+/** Above the pre-stop sleep and the drain together, with room for closing database pools: no SIGKILL mid-drain. */
+export const TERMINATION_GRACE_SECONDS = 30;
+
 const resources: IContainer['resources'] = {
   requests: { cpu: '100m', memory: '256Mi' },
   limits: { cpu: '1', memory: '512Mi' },
@@ -101,6 +114,7 @@ function container(name: string, port: number, env: IEnvVar[], args: string[]): 
       failureThreshold: 3,
     },
     startupProbe: { httpGet: { path: PROBES.live, port: 'http' }, periodSeconds: 2, failureThreshold: 30 },
+    lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
   };
 }
@@ -109,8 +123,7 @@ function podSpec(main: IContainer, extraVolumes: IPodSpec['volumes'] = []): IPod
   return {
     automountServiceAccountToken: false,
     securityContext: podSecurity,
-    // SIGTERM drains in-flight requests (forced after 10 s); leave room for it.
-    terminationGracePeriodSeconds: 30,
+    terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
     containers: [main],
     volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, ...(extraVolumes ?? [])],
   };
@@ -173,6 +186,8 @@ function subgraphObjects(entry: SubgraphEntry): object[] {
     readinessProbe: _r,
     livenessProbe: _l,
     startupProbe: _s,
+    // Nothing routes to a Job: it has no endpoints to leave before it stops.
+    lifecycle: _h,
     ports: _p,
     ...job
   } = container('migrate', portOf(entry), [...env, { name: 'HUB_SEED', value: 'if-changed' }], [server, 'migrate']);

@@ -16,7 +16,15 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portOf, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
-import { BASE_DIR, dbSecret, generatedFiles, GATEWAY_PORT, roleOf } from '../k8s/generate.js';
+import {
+  BASE_DIR,
+  DRAIN_SECONDS,
+  dbSecret,
+  GATEWAY_PORT,
+  generatedFiles,
+  PRE_STOP_SECONDS,
+  roleOf,
+} from '../k8s/generate.js';
 import { type Json, K8S_DIR, type Manifest, podContainers, podSpecOf, render, strategicMerge } from '../k8s/render.js';
 
 /**
@@ -178,6 +186,22 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
           expect(Object.keys(asObj(resources[bound])).sort(), `${o.metadata.name} ${bound}`).toEqual(['cpu', 'memory']);
         // The only writable place is a mounted volume.
         expect((container.volumeMounts as Obj[]).map((m) => m.mountPath)).toContain('/tmp');
+      }
+    }
+  });
+
+  it('keeps every Deployment serving until the Service has dropped it, then lets it drain before SIGKILL', () => {
+    const deployments = objects.filter((o) => o.kind === 'Deployment');
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual([...entries.map((e) => e.name), 'gateway'].sort());
+    for (const deployment of deployments) {
+      const grace = podSpecOf(deployment)?.terminationGracePeriodSeconds;
+      for (const container of podContainers([deployment])) {
+        const sleep = asObj(asObj(asObj(container.lifecycle).preStop).sleep).seconds;
+        expect(sleep, `${deployment.metadata.name} preStop sleep`).toBe(PRE_STOP_SECONDS);
+        // The pre-stop sleep counts against the grace period, and the drain starts only after it.
+        expect(Number(grace), `${deployment.metadata.name} terminationGracePeriodSeconds`).toBeGreaterThan(
+          PRE_STOP_SECONDS + DRAIN_SECONDS,
+        );
       }
     }
   });
