@@ -17,6 +17,21 @@ afterAll(async () => {
 const ask = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) =>
   postGraphQL<T>(graph.gatewayUrl, query, variables);
 
+/** Runs `run` with NODE_ENV set as a deployment sets it; errors are shaped per request, so the running gateway follows. */
+async function withNodeEnv<T>(value: string, run: () => Promise<T>): Promise<T> {
+  const previous = process.env.NODE_ENV;
+  process.env.NODE_ENV = value;
+  try {
+    return await run();
+  } finally {
+    if (previous === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = previous;
+  }
+}
+
+/** A stack frame or a file of the hub's or its dependencies': nothing a caller should ever see. */
+const INTERNALS = /\bat [\w.<>]+ \(|node_modules|\/[\w.-]+\.(?:ts|js|mjs|cjs)\b|file:\/\//;
+
 describe('the gateway over every configured subgraph', () => {
   it('answers the headline: Lincolnshire, 700000, Midlands, and Midlands and East of England in June 2018', async () => {
     const { status, body } = await ask(
@@ -195,4 +210,27 @@ describe('oversized documents', () => {
     );
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', limit: 'maxTokens', max: 4000 });
   });
+});
+
+describe('a literal a subgraph scalar refuses', () => {
+  const MALFORMED = '{ stp(code: "QJM") { region(asOf: "2019-13-45") { name } } }';
+  it.each(['development', 'production'])(
+    "answers with the subgraph's own message and BAD_USER_INPUT at the top level, and nothing internal (%s)",
+    async (mode) => {
+      const { status, body } = await withNodeEnv(mode, () => ask(MALFORMED));
+      // The caller's input, refused as such: a GraphQL error with HTTP 200, as for an unknown code.
+      expect(status).toBe(200);
+      expect(body.data).toEqual({ stp: null });
+      expect(body.errors).toHaveLength(1);
+      const [error] = body.errors ?? [];
+      expect(error?.message).toBe('Date must be an ISO 8601 calendar date such as "2018-06-01"; got "2019-13-45"');
+      expect(error?.path).toEqual(['stp']);
+      expect(error?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        requestId: expect.any(String),
+        serviceName: 'geography',
+      });
+      expect(JSON.stringify(body)).not.toMatch(INTERNALS);
+    },
+  );
 });

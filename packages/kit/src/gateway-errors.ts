@@ -5,6 +5,13 @@ import { HubErrorCode } from './errors.js';
 
 type Extensions = Record<string, unknown> & { code?: unknown; http?: { status?: number } };
 
+/**
+ * What graphql-js puts before a scalar's own refusal when the scalar threw an error of another
+ * graphql-js copy than the validator's (Apollo Server's ESM copy in a subgraph): the scalar's
+ * message after it says exactly what is wrong, and the prefix only repeats the literal.
+ */
+const SCALAR_REFUSAL_PREFIX = /^Expected value of type "[^"]+", found (?:"(?:[^"\\]|\\.)*"|[^;"]*); (?=\S)/;
+
 /** graphql-armor reports every limit as "Syntax Error: <limit> limit of N exceeded, found M." */
 const ARMOR =
   /^Syntax Error: (Query Cost|Aliases|Query depth|Directives|Token) limit of (\d+) exceeded(?:, found (\d+(?:\.\d+)?))?\.?$/;
@@ -40,8 +47,10 @@ export function formatGatewayError(
     extensions.http = { status: 400 };
   } else if (extensions.code === HubErrorCode.GRAPHQL_VALIDATION_FAILED && json.path) {
     // The gateway validated the document already; a subgraph refusing it at a path means a value
-    // its scalars parse more strictly (a Date such as "2019-13-45"): the caller's input is wrong.
+    // its scalars parse more strictly (a Date such as "2019-13-45"): the caller's input is wrong,
+    // and the scalar's own message says how.
     extensions.code = HubErrorCode.BAD_USER_INPUT;
+    message = message.replace(SCALAR_REFUSAL_PREFIX, '');
   } else if (extensions.code === undefined && extensions.http?.status === 400) {
     extensions.code = HubErrorCode.GRAPHQL_VALIDATION_FAILED;
   } else if (/^Could not determine what operation|^Must provide operation name/.test(message)) {
@@ -66,6 +75,12 @@ export function formatGatewayError(
   const code = typeof extensions.code === 'string' ? extensions.code : HubErrorCode.INTERNAL_SERVER_ERROR;
   extensions.code = code;
   extensions.requestId = requestId;
+  if (code === HubErrorCode.BAD_USER_INPUT) {
+    // The stack of a refused input points into the hub's own parsers (file paths included): it
+    // tells the caller nothing the message does not, in development either.
+    delete extensions.stacktrace;
+    delete extensions.exception;
+  }
   if (!isProduction()) return { ...json, message, extensions };
   // What a subgraph was sent and answered is for the hub's logs, not for callers.
   const { stacktrace: _s, exception: _e, request: _q, response: _r, ...kept } = extensions;
