@@ -135,19 +135,99 @@ describe('a subgraph going down', () => {
 });
 
 describe('hostile documents', () => {
-  it('refuses a document nested deeper than the limit with a clear error', async () => {
+  it('refuses a document nested deeper than the limit, saying which limit, the figures and how to stay under it', async () => {
     let selection = 'code';
     for (let i = 0; i < 8; i++) selection = `successor { predecessors { ${selection} } }`;
-    const { status, body } = await ask(`{ stp(code: "QJM") { ${selection} } }`);
-    expect(status).toBe(400);
-    expect(body.errors?.[0]?.message).toMatch(/depth limit/i);
+    const res = await ask(`{ stp(code: "QJM") { ${selection} } }`);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      errors: [
+        {
+          message:
+            'Depth limit exceeded: 18 levels of nesting, the limit is 12. Nest fewer levels; fetch the inner objects with a second query by their code.',
+          extensions: {
+            code: 'QUERY_LIMIT_EXCEEDED',
+            limit: 'maxDepth',
+            max: 12,
+            found: 18,
+            requestId: expect.any(String),
+          },
+        },
+      ],
+    });
   });
 
-  it('refuses a document with too many aliases', async () => {
+  it('refuses a document with too many aliases, saying which limit, the figures and how to stay under it', async () => {
     const aliases = Array.from({ length: 60 }, (_, i) => `a${i}: stp(code: "QJM") { code }`).join(' ');
-    const { status, body } = await ask(`{ ${aliases} }`);
-    expect(status).toBe(400);
-    expect(body.errors?.[0]?.message).toMatch(/aliases/i);
+    const res = await ask(`{ ${aliases} }`);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      errors: [
+        {
+          message:
+            'Alias limit exceeded: 60 aliases, the limit is 40. Use fewer aliases: fetch lists (e.g. `stps(first:)`) instead of one alias per item.',
+          extensions: {
+            code: 'QUERY_LIMIT_EXCEEDED',
+            limit: 'maxAliases',
+            max: 40,
+            found: 60,
+            requestId: expect.any(String),
+          },
+        },
+      ],
+    });
+  });
+
+  it('refuses a document with too many directives, saying which limit, the figures and how to stay under it', async () => {
+    const directives = Array.from({ length: 50 }, () => '@include(if: true)').join(' ');
+    const res = await ask(`{ stp(code: "QJM") { code ${directives} } }`);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      errors: [
+        {
+          message:
+            'Directive limit exceeded: 50 directives, the limit is 40. Use fewer directives (@include/@skip) in one document.',
+          extensions: {
+            code: 'QUERY_LIMIT_EXCEEDED',
+            limit: 'maxDirectives',
+            max: 40,
+            found: 50,
+            requestId: expect.any(String),
+          },
+        },
+      ],
+    });
+  });
+
+  it('refuses a document over the cost limit as what it is (never a syntax error), and a smaller `first` answers', async () => {
+    // graphql-armor's cost: objects 2, scalars 1, each level down x1.5, a list x its `first`:
+    // region 2 + 1.5 x 2 = 5; nodes 2 + 1.5 x (3 + 5) = 14; stps (2 + 1.5 x 14) x 1000 = 23000.
+    const costly = (first: number) =>
+      `{ stps(first: ${first}) { nodes { code name population region { code name } } } }`;
+    const res = await ask(costly(1_000));
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      errors: [
+        {
+          message:
+            'Query cost limit exceeded: 23000 cost points, the limit is 20000. Ask for fewer items per list (a smaller `first`), fewer aliases, or fewer nested lists; split the query if you need all of it.',
+          extensions: {
+            code: 'QUERY_LIMIT_EXCEEDED',
+            limit: 'maxCost',
+            max: 20_000,
+            found: 23_000,
+            requestId: expect.any(String),
+          },
+        },
+      ],
+    });
+    expect(JSON.stringify(res.body)).not.toMatch(/syntax/i);
+    // The advice works: the same query with a smaller `first` costs 2300 and answers.
+    const smaller = await ask<{ stps: { nodes: { code: string }[] } }>(costly(100));
+    expect(smaller.status).toBe(200);
+    expect(smaller.body.errors).toBeUndefined();
+    const { body: all } = await ask<{ stps: { totalCount: number } }>('{ stps { totalCount } }');
+    expect(smaller.body.data?.stps.nodes).toHaveLength(all.data?.stps.totalCount ?? -1);
   });
 
   it('refuses batched requests', async () => {
