@@ -1,6 +1,11 @@
-import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readEnv } from '@nhs-hub/kit/env';
+import { gatewaySettingsFromEnv, startGateway } from '@nhs-hub/kit/gateway';
+import { postGraphQL, startProcess, startTestGraph, type TestGraph, tsxArgs } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAllSubgraphs, loadSubgraph, readGraphConfig } from './config.js';
+import { loadAllSubgraphs, loadSubgraph, REPO_ROOT, readGraphConfig } from './config.js';
 import { hostileRequests } from './hostile.js';
 
 let graph: TestGraph;
@@ -31,6 +36,8 @@ async function withNodeEnv<T>(value: string, run: () => Promise<T>): Promise<T> 
 
 /** A stack frame or a file of the hub's or its dependencies': nothing a caller should ever see. */
 const INTERNALS = /\bat [\w.<>]+ \(|node_modules|\/[\w.-]+\.(?:ts|js|mjs|cjs)\b|file:\/\//;
+
+const subgraphUrls = () => Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url]));
 
 describe('the gateway over every configured subgraph', () => {
   it('answers the headline: Lincolnshire, 700000, Midlands, and Midlands and East of England in June 2018', async () => {
@@ -313,4 +320,148 @@ describe('a literal a subgraph scalar refuses', () => {
       expect(JSON.stringify(body)).not.toMatch(INTERNALS);
     },
   );
+});
+
+describe('the introspection switch', () => {
+  const SCHEMA = '{ __schema { queryType { name } } }';
+  const refusal = {
+    message: 'GraphQL introspection has been disabled, but the requested query contained the field "__schema".',
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+  };
+
+  it('is on by default outside production', async () => {
+    const { status, body } = await ask(SCHEMA);
+    expect(status).toBe(200);
+    expect(body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+  });
+
+  it('refuses __schema and __type when off, saying so, and answers every other query', async () => {
+    const gateway = await startGateway({
+      supergraphSdl: graph.supergraphSdl,
+      subgraphUrls: subgraphUrls(),
+      port: 0,
+      introspection: false,
+    });
+    try {
+      const schema = await postGraphQL(gateway.url, SCHEMA);
+      expect(schema.status).toBe(400);
+      expect(schema.body.data).toBeUndefined();
+      expect(schema.body.errors?.[0]).toMatchObject(refusal);
+      const type = await postGraphQL(gateway.url, '{ __type(name: "Stp") { name } }');
+      expect(type.status).toBe(400);
+      expect(type.body.errors?.[0]?.message).toBe(
+        'GraphQL introspection has been disabled, but the requested query contained the field "__type".',
+      );
+      // Only introspection is off: __typename is part of every answer a client may ask for.
+      const plain = await postGraphQL(gateway.url, '{ stp(code: "QJM") { __typename name } }');
+      expect(plain.body).toEqual({ data: { stp: { __typename: 'Stp', name: 'Lincolnshire' } } });
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('is off by default in production, and HUB_INTROSPECTION decides when set', async () => {
+    expect(gatewaySettingsFromEnv(readEnv({})).introspection).toBeUndefined();
+    expect(gatewaySettingsFromEnv(readEnv({ HUB_INTROSPECTION: 'true' })).introspection).toBe(true);
+    expect(gatewaySettingsFromEnv(readEnv({ HUB_INTROSPECTION: 'false' })).introspection).toBe(false);
+    await withNodeEnv('production', async () => {
+      for (const introspection of [undefined, true]) {
+        const gateway = await startGateway({
+          supergraphSdl: graph.supergraphSdl,
+          subgraphUrls: subgraphUrls(),
+          port: 0,
+          introspection,
+        });
+        try {
+          const { status, body } = await postGraphQL(gateway.url, SCHEMA);
+          if (introspection) expect(body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+          else {
+            expect(status).toBe(400);
+            expect(body.errors?.[0]).toMatchObject(refusal);
+          }
+        } finally {
+          await gateway.close();
+        }
+      }
+    });
+  });
+});
+
+describe('a gateway process', () => {
+  it('logs each request as one pino JSON line on stdout (request id, operation, status, duration, error codes), and takes HUB_INTROSPECTION from its environment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-gateway-log-'));
+    const supergraphPath = join(dir, 'supergraph.graphql');
+    writeFileSync(supergraphPath, graph.supergraphSdl);
+    const gateway = startProcess({
+      label: 'gateway (logging)',
+      args: tsxArgs(join(REPO_ROOT, 'gateway/src/server.ts')),
+      cwd: REPO_ROOT,
+      env: {
+        LOG_LEVEL: 'info',
+        PORT: '0',
+        HUB_CACHE: 'off',
+        HUB_INTROSPECTION: 'false',
+        HUB_SUPERGRAPH_PATH: supergraphPath,
+        ...Object.fromEntries(
+          Object.entries(graph.subgraphs).map(([name, s]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, s.url]),
+        ),
+      },
+    });
+    try {
+      const url = await gateway.ready;
+      const send = (requestId: string, body: Record<string, unknown>) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+          body: JSON.stringify(body),
+        }).then(async (res) => ({ status: res.status, body: await res.text() }));
+      expect(
+        await send('log-ok', { query: 'query StpName { stp(code: "QJM") { name } }', operationName: 'StpName' }),
+      ).toEqual({ status: 200, body: JSON.stringify({ data: { stp: { name: 'Lincolnshire' } } }) });
+      expect((await send('log-not-found', { query: 'query Unknown { stp(code: "QZZ") { name } }' })).status).toBe(200);
+      expect((await send('log-bad', { query: '{ stp(code: "QJM") { name ' })).status).toBe(400);
+      expect((await send('log-introspection', { query: '{ __schema { queryType { name } } }' })).status).toBe(400);
+
+      type RequestLine = Record<string, unknown> & { msg: string; requestId: string };
+      const lines = async (): Promise<RequestLine[]> => {
+        // Each request is logged once it has answered; the last may still be on its way to the pipe.
+        for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+          const parsed = gateway
+            .stdout()
+            .split('\n')
+            .filter((line) => line.startsWith('{'))
+            .map((line) => JSON.parse(line) as RequestLine)
+            .filter((line) => line.msg === 'graphql request');
+          if (parsed.length >= 4) return parsed;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        throw new Error(`fewer than four request lines: ${gateway.output().slice(-2_000)}`);
+      };
+      const byId = new Map((await lines()).map((line) => [line.requestId, line]));
+      const ok = byId.get('log-ok');
+      expect(ok).toEqual({
+        level: 30,
+        time: expect.any(Number),
+        pid: gateway.child.pid,
+        service: 'gateway',
+        requestId: 'log-ok',
+        operationName: 'StpName',
+        status: 200,
+        durationMs: expect.any(Number),
+        errors: [],
+        msg: 'graphql request',
+      });
+      expect(ok?.durationMs).toBeGreaterThan(0);
+      expect(byId.get('log-not-found')).toMatchObject({ operationName: null, status: 200, errors: ['NOT_FOUND'] });
+      expect(byId.get('log-bad')).toMatchObject({ status: 400, errors: ['GRAPHQL_PARSE_FAILED'] });
+      expect(byId.get('log-introspection')).toMatchObject({
+        status: 400,
+        // One per introspection field the document asks for.
+        errors: expect.arrayContaining(['GRAPHQL_VALIDATION_FAILED']),
+      });
+    } finally {
+      await gateway.stop('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
