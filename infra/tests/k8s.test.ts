@@ -16,6 +16,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portOf, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
+import { unknownFields } from '../k8s/fields.js';
 import {
   BASE_DIR,
   DRAIN_SECONDS,
@@ -30,7 +31,8 @@ import { type Json, K8S_DIR, type Manifest, podContainers, podSpecOf, render, st
 /**
  * The Kubernetes manifests as the cluster will get them: every overlay rendered, every object
  * validated against the official schemas (kubernetes-models: the Kubernetes OpenAPI schemas and the
- * CloudNativePG CRDs), then checked against what the code serves and reads.
+ * CloudNativePG CRDs) and for fields those schemas do not declare (k8s/fields.ts), then checked
+ * against what the code serves and reads.
  */
 const VALIDATORS: Record<string, new (data: never) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
@@ -73,6 +75,25 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const broken = structuredClone(find(objects, 'HorizontalPodAutoscaler', 'gateway')) as Manifest;
     asObj(broken.spec).minReplicas = 'two';
     expect(() => new HorizontalPodAutoscaler(broken as never).validate()).toThrow(/minReplicas/);
+  });
+
+  it('sets no field its schema does not declare, where the validators above let a misspelt one through', () => {
+    expect(unknownFields(objects)).toEqual([]);
+    // A typo the cluster would silently drop, leaving the pod without a readiness probe.
+    const typo = structuredClone(find(objects, 'Deployment', 'gateway')) as Manifest;
+    const [container] = podContainers([typo]);
+    if (container) {
+      container.readinesProbe = container.readinessProbe ?? null;
+      delete container.readinessProbe;
+    }
+    expect(() => new Deployment(typo as never).validate()).not.toThrow();
+    expect(unknownFields([typo])).toEqual([
+      { object: 'Deployment/gateway', path: 'spec.template.spec.containers[0].readinesProbe' },
+    ]);
+    // Deep in a custom resource too (CloudNativePG's CRD schema).
+    const cluster = structuredClone(find(objects, 'Cluster', 'hub-db')) as Manifest;
+    asObj(cluster.spec).instanses = 3;
+    expect(unknownFields([cluster])).toEqual([{ object: 'Cluster/hub-db', path: 'spec.instanses' }]);
   });
 
   it('runs every subgraph of schema/subgraphs.json and the gateway with a Deployment, Service, PodDisruptionBudget and HorizontalPodAutoscaler', () => {
@@ -245,6 +266,7 @@ describe('the restore cluster (infra/k8s/restore)', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Cluster/hub-db-restore']);
     const restore = objects[0] as Manifest;
     expect(() => new Cluster(restore as never).validate()).not.toThrow();
+    expect(unknownFields(objects)).toEqual([]);
     const spec = asObj(restore.spec);
     const source = (spec.externalClusters as Obj[]).find(
       (c) => c.name === asObj(asObj(spec.bootstrap).recovery).source,
