@@ -35,7 +35,7 @@ async function sign(
   kid: string,
   alg: 'RS256' | 'ES256',
   claims: Record<string, unknown> = {},
-  options: { issuer?: string; audience?: string; expiresIn?: string | number } = {},
+  options: { issuer?: string; audience?: string; expiresIn?: string | number; notBefore?: number } = {},
 ) {
   const jwt = new SignJWT({ scp: 'region:director', ...claims })
     .setProtectedHeader({ alg, kid })
@@ -44,6 +44,7 @@ async function sign(
     .setAudience(options.audience ?? AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(options.expiresIn ?? '10m');
+  if (options.notBefore !== undefined) jwt.setNotBefore(options.notBefore);
   return `Bearer ${await jwt.sign(key.privateKey)}`;
 }
 
@@ -70,11 +71,20 @@ beforeAll(async () => {
     HUB_JWT_ISSUER: ISSUER,
     HUB_JWT_AUDIENCE: AUDIENCE,
     HUB_JWT_CLOCK_SKEW_SECONDS: '30',
+    // A rotation shows within a second rather than 30 (the default), so the running gateway's own
+    // key set can be seen to follow it.
+    HUB_JWT_JWKS_COOLDOWN_SECONDS: '1',
   });
   graph = await startTestGraph(await loadAllSubgraphs());
 });
 afterAll(async () => {
-  for (const key of ['HUB_JWT_JWKS_URL', 'HUB_JWT_ISSUER', 'HUB_JWT_AUDIENCE', 'HUB_JWT_CLOCK_SKEW_SECONDS'])
+  for (const key of [
+    'HUB_JWT_JWKS_URL',
+    'HUB_JWT_ISSUER',
+    'HUB_JWT_AUDIENCE',
+    'HUB_JWT_CLOCK_SKEW_SECONDS',
+    'HUB_JWT_JWKS_COOLDOWN_SECONDS',
+  ])
     delete process.env[key];
   await graph.close();
   jwksServer.closeAllConnections();
@@ -123,22 +133,50 @@ describe('tokens signed by an identity provider (JWKS)', () => {
     expect(body.data?.regionSnapshot.financialSummary.rankings).toHaveLength(11);
   });
 
-  it('follows a key rotation by kid: a new key is fetched when a token names it, a withdrawn one is refused', async () => {
-    const unknown = await rankings(await sign(rotated, 'rsa-2', 'RS256'));
-    expect(unknown.status).toBe(401);
-    expect(unknown.body.errors?.[0]?.message).toMatch(/unknown kid/);
-    // The provider publishes the new key and withdraws the old one.
-    published = [await publicJwk(rotated, 'rsa-2', 'RS256'), await publicJwk(ec, 'ec-1', 'ES256')];
-    // jose refetches on an unknown kid at most every 30 s; a fresh gateway process shows the rotation at once.
-    const { authenticate } = await import('@nhs-hub/kit/subgraph');
-    const settings = { secret: undefined, issuer: ISSUER, audience: AUDIENCE, jwksUrl: `${jwksUrl}?rotation` };
-    await expect(authenticate(await sign(rotated, 'rsa-2', 'RS256'), settings)).resolves.toMatchObject({
-      subject: 'director@nhs.net',
+  it('refuses a token that is not valid yet (nbf beyond the clock skew), and accepts one within it', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const early = await rankings(await sign(ec, 'ec-1', 'ES256', {}, { notBefore: now + 120 }));
+    expect(early.status).toBe(401);
+    expect(early.body.errors?.[0]).toMatchObject({
+      message:
+        'Invalid bearer token: not valid yet: its "nbf" is more than 30 s (the clock skew allowed) in the future',
+      extensions: { code: 'UNAUTHENTICATED' },
     });
-    await expect(authenticate(await sign(rsa, 'rsa-1', 'RS256'), settings)).rejects.toThrow(/unknown kid/);
+    expect(early.body.data).toBeUndefined();
+    // 10 s ahead: an issuer whose clock runs a little fast, within the 30 s allowed.
+    const withinSkew = await rankings(await sign(ec, 'ec-1', 'ES256', {}, { notBefore: now + 10 }));
+    expect(withinSkew.status).toBe(200);
+    expect(withinSkew.body.data?.regionSnapshot.financialSummary.rankings?.[0]).toEqual({ rank: 1, stpCode: 'QHL' });
   });
 
-  it('answers 503 (never a crash) while the JWKS endpoint is down or broken, and recovers', async () => {
+  it('follows a key rotation by kid in the running gateway: the new key answers once published, the withdrawn one is refused', async () => {
+    // The gateway (and finance, which checks the token again) have fetched the set already: the
+    // rotation must reach the key set they hold, not a fresh one.
+    const unknown = await rankings(await sign(rotated, 'rsa-2', 'RS256'));
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.errors?.[0]?.message).toBe(
+      'Invalid bearer token: signed with a key the identity provider does not publish (unknown kid)',
+    );
+    // The provider publishes the new key and withdraws the old one.
+    published = [await publicJwk(rotated, 'rsa-2', 'RS256'), await publicJwk(ec, 'ec-1', 'ES256')];
+    // An unknown kid refetches the set at most once per cooldown (1 s here): ask until it has.
+    let answer = await rankings(await sign(rotated, 'rsa-2', 'RS256'));
+    for (const deadline = Date.now() + 15_000; answer.status === 401 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      answer = await rankings(await sign(rotated, 'rsa-2', 'RS256'));
+    }
+    expect(answer.status).toBe(200);
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data?.regionSnapshot.financialSummary.rankings?.[0]).toEqual({ rank: 1, stpCode: 'QHL' });
+    const withdrawn = await rankings(await sign(rsa, 'rsa-1', 'RS256'));
+    expect(withdrawn.status).toBe(401);
+    expect(withdrawn.body.errors?.[0]).toMatchObject({
+      message: 'Invalid bearer token: signed with a key the identity provider does not publish (unknown kid)',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+  });
+
+  it('answers 503 (never a crash) while the JWKS endpoint is down or answers 500, and recovers', async () => {
     const { authenticate } = await import('@nhs-hub/kit/subgraph');
     const fresh = (tag: string) => ({
       secret: undefined,
@@ -146,31 +184,38 @@ describe('tokens signed by an identity provider (JWKS)', () => {
       audience: AUDIENCE,
       jwksUrl: `${jwksUrl}?${tag}`,
     });
-    jwksMode = 'down';
+    const unavailable = { extensions: { code: 'IDENTITY_PROVIDER_UNAVAILABLE', http: { status: 503 } } };
     try {
-      await expect(authenticate(await sign(ec, 'ec-1', 'ES256'), fresh('down'))).rejects.toMatchObject({
-        extensions: { code: 'IDENTITY_PROVIDER_UNAVAILABLE', http: { status: 503 } },
-      });
+      jwksMode = 'down';
+      await expect(authenticate(await sign(ec, 'ec-1', 'ES256'), fresh('down'))).rejects.toMatchObject(unavailable);
       jwksMode = 'error';
-      await expect(authenticate(await sign(ec, 'ec-1', 'ES256'), fresh('error'))).rejects.toMatchObject({
-        extensions: { code: 'IDENTITY_PROVIDER_UNAVAILABLE' },
-      });
-      // Through a gateway whose keys were never fetched: a clear 503, and the gateway stays up.
-      process.env.HUB_JWT_JWKS_URL = `${jwksUrl}?gateway-down`;
+      await expect(authenticate(await sign(ec, 'ec-1', 'ES256'), fresh('error'))).rejects.toMatchObject(unavailable);
+      // Through a gateway whose keys were never fetched: a clear 503 for each, and the gateway stays up.
       const gateway = await startGateway({
         supergraphSdl: graph.supergraphSdl,
         subgraphUrls: Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])),
         port: 0,
       });
       try {
-        const res = await postGraphQL(gateway.url, RANKINGS, undefined, {
-          authorization: await sign(ec, 'ec-1', 'ES256'),
-        });
-        expect(res.status).toBe(503);
-        expect(res.body.errors?.[0]?.message).toMatch(/identity provider's signing keys are unavailable/);
-        expect((await postGraphQL(gateway.url, '{ stp(code: "QJM") { name } }')).body.data).toEqual({
-          stp: { name: 'Lincolnshire' },
-        });
+        for (const [mode, detail] of [
+          ['down', /is unreachable: fetch failed\)/],
+          ['error', /answered: Expected 200 OK from the JSON Web Key Set HTTP response\)/],
+        ] as const) {
+          jwksMode = mode;
+          process.env.HUB_JWT_JWKS_URL = `${jwksUrl}?gateway-${mode}`;
+          const res = await postGraphQL(gateway.url, RANKINGS, undefined, {
+            authorization: await sign(ec, 'ec-1', 'ES256'),
+          });
+          expect(res.status, mode).toBe(503);
+          expect(res.body.errors?.[0]?.extensions?.code, mode).toBe('IDENTITY_PROVIDER_UNAVAILABLE');
+          expect(res.body.errors?.[0]?.message, mode).toMatch(
+            /^Cannot verify bearer tokens right now: the identity provider's signing keys are unavailable \(/,
+          );
+          expect(res.body.errors?.[0]?.message, mode).toMatch(detail);
+          expect((await postGraphQL(gateway.url, '{ stp(code: "QJM") { name } }')).body.data).toEqual({
+            stp: { name: 'Lincolnshire' },
+          });
+        }
       } finally {
         await gateway.close();
         process.env.HUB_JWT_JWKS_URL = jwksUrl;

@@ -35,6 +35,8 @@ export interface JwtSettings {
   readonly jwksUrl?: string | undefined;
   /** Seconds of clock difference tolerated on `exp`, `nbf` and `iat`. */
   readonly clockToleranceSeconds?: number | undefined;
+  /** Seconds between JWKS fetches for a `kid` the cached set lacks (HUB_JWT_JWKS_COOLDOWN_SECONDS); 30 unless given. */
+  readonly jwksCooldownSeconds?: number | undefined;
 }
 
 const JWT_ENV_KEYS = [
@@ -43,6 +45,7 @@ const JWT_ENV_KEYS = [
   'HUB_JWT_AUDIENCE',
   'HUB_JWT_JWKS_URL',
   'HUB_JWT_CLOCK_SKEW_SECONDS',
+  'HUB_JWT_JWKS_COOLDOWN_SECONDS',
 ] as const satisfies readonly (keyof HubEnv)[];
 
 export type JwtEnv = Pick<HubEnv, (typeof JWT_ENV_KEYS)[number]>;
@@ -55,6 +58,7 @@ export function jwtSettingsFromEnv(env: JwtEnv = readEnvVars(JWT_ENV_KEYS)): Jwt
     audience: env.HUB_JWT_AUDIENCE,
     jwksUrl: env.HUB_JWT_JWKS_URL,
     clockToleranceSeconds: env.HUB_JWT_CLOCK_SKEW_SECONDS,
+    jwksCooldownSeconds: env.HUB_JWT_JWKS_COOLDOWN_SECONDS,
   };
 }
 
@@ -76,13 +80,22 @@ function keysUnavailable(detail: string): GraphQLError {
 const secretKeys = new Map<string, Uint8Array>();
 const remoteKeySets = new Map<string, JWTVerifyGetKey>();
 
-function remoteKeySet(url: string): JWTVerifyGetKey {
-  let keys = remoteKeySets.get(url);
+const DEFAULT_JWKS_COOLDOWN_SECONDS = 30;
+
+function remoteKeySet(url: string, cooldownSeconds: number): JWTVerifyGetKey {
+  // One set per URL and cooldown, kept for the life of the process: that is what lets a running
+  // hub follow a rotation (the set it holds refetches), rather than only a freshly started one.
+  const id = `${cooldownSeconds} ${url}`;
+  let keys = remoteKeySets.get(id);
   if (!keys) {
-    // jose refetches the set when a token names a kid it has not seen (rotation), at most every
-    // 30 s, and keeps the set for 10 minutes; a slow provider cannot hold a request past 3 s.
-    keys = createRemoteJWKSet(new URL(url), { timeoutDuration: 3_000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
-    remoteKeySets.set(url, keys);
+    // jose refetches the set when a token names a kid it has not seen (rotation), at most once per
+    // cooldown, and keeps the set for 10 minutes; a slow provider cannot hold a request past 3 s.
+    keys = createRemoteJWKSet(new URL(url), {
+      timeoutDuration: 3_000,
+      cooldownDuration: cooldownSeconds * 1_000,
+      cacheMaxAge: 600_000,
+    });
+    remoteKeySets.set(id, keys);
   }
   return keys;
 }
@@ -139,7 +152,8 @@ export async function authenticate(
       ({ payload } = await jwtVerify(token, key, { ...options, algorithms: ['HS256'] }));
     } else if (alg && ASYMMETRIC.includes(alg)) {
       if (!settings.jwksUrl) throw unauthenticated(`${alg} tokens need HUB_JWT_JWKS_URL, which this hub does not have`);
-      ({ payload } = await jwtVerify(token, remoteKeySet(settings.jwksUrl), { ...options, algorithms: ASYMMETRIC }));
+      const keys = remoteKeySet(settings.jwksUrl, settings.jwksCooldownSeconds ?? DEFAULT_JWKS_COOLDOWN_SECONDS);
+      ({ payload } = await jwtVerify(token, keys, { ...options, algorithms: ASYMMETRIC }));
     } else {
       throw unauthenticated(`algorithm ${alg ?? 'unreadable'} is not accepted (HS256, RS256, ES256 are)`);
     }
@@ -160,6 +174,11 @@ export async function authenticate(
     if (error instanceof joseErrors.JWKSInvalid)
       throw keysUnavailable(`${settings.jwksUrl} did not return a valid JWKS`);
     if (error instanceof joseErrors.JWTExpired) throw unauthenticated('expired');
+    // jose says only that the timestamp check failed; the caller needs to know it is early, not forged.
+    if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'nbf')
+      throw unauthenticated(
+        `not valid yet: its "nbf" is more than ${options.clockTolerance} s (the clock skew allowed) in the future`,
+      );
     if (error instanceof joseErrors.JWTClaimValidationFailed)
       throw unauthenticated(
         `claim "${error.claim}" ${error.reason === 'check_failed' ? 'does not match' : error.reason}: ${error.message}`,

@@ -86,6 +86,12 @@ const EnvSchema = z.object({
   HUB_JWT_JWKS_URL: z.url().optional(),
   /** Seconds of clock difference tolerated when checking a token's times. */
   HUB_JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
+  /**
+   * Seconds between fetches of the JWKS when tokens name a `kid` it lacks (a rotation): a new key is
+   * accepted at most this long after the provider publishes it, and tokens with made-up kids cannot
+   * make the hub hammer the provider.
+   */
+  HUB_JWT_JWKS_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3_600).default(30),
   /** Introspection on or off; on outside production by default. */
   HUB_INTROSPECTION: z.enum(['true', 'false']).optional(),
   /** Where the gateway reads its supergraph; schema/supergraph.graphql by default. */
