@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGateway } from '@nhs-hub/kit/gateway';
+import { gatewaySettingsFromEnv, startGateway } from '@nhs-hub/kit/gateway';
 import {
   postGraphQL,
   signTestToken,
@@ -161,7 +161,72 @@ describe('a response cache in the gateway process', () => {
     expect(await notModified.text()).toBe('');
     // Without the header a browser cannot send cross-site, a GET is refused (CSRF protection).
     expect((await fetch(url)).status).toBe(403);
+    // A caller with a token: the answer may be kept by its own browser, never by a shared cache.
+    const withToken = await fetch(url, {
+      headers: { ...preflighted, authorization: await signTestToken({ scope: 'stp:read', sub: 'analyst' }) },
+    });
+    expect(withToken.status).toBe(200);
+    expect(((await withToken.json()) as { data: { stp: { code: string } } }).data.stp.code).toBe('QNC');
+    expect(withToken.headers.get('cache-control')).toBe(`private, max-age=${TTL_MS / 1000}`);
+    expect(withToken.headers.get('vary')).toMatch(/\bAuthorization\b/i);
   });
+
+  it('keeps answers HUB_CACHE_TTL_SECONDS, 300 unless set', () => {
+    expect(gatewaySettingsFromEnv(readEnv({})).cache).toEqual({
+      ttlMs: 300_000,
+      redisUrl: undefined,
+      redisKeyPrefix: 'hub:rc:',
+    });
+    expect(gatewaySettingsFromEnv(readEnv({ HUB_CACHE_TTL_SECONDS: '1' })).cache?.ttlMs).toBe(1_000);
+    expect(gatewaySettingsFromEnv(readEnv({ HUB_CACHE: 'off' })).cache).toBeUndefined();
+  });
+
+  it.each([
+    ['in memory', undefined],
+    ['in Redis', REDIS_URL],
+  ])(
+    'lets an answer expire after its TTL (%s): a miss once the second is over, never before',
+    async (_store, redisUrl) => {
+      const prefix = `hub:test:cache-ttl:${randomBytes(4).toString('hex')}:`;
+      const gateway = await startGateway({
+        supergraphSdl: graph.supergraphSdl,
+        subgraphUrls: Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])),
+        port: 0,
+        cache: { ttlMs: 1_000, redisUrl, redisKeyPrefix: prefix },
+      });
+      const ask = async () => {
+        graph.resetCounters();
+        const { body } = await postGraphQL<{ stp: { name: string } }>(gateway.url, op('StpOverview'), { code: 'QHL' });
+        expect(body.errors).toBeUndefined();
+        return graph.statements() === 0 ? 'hit' : 'miss';
+      };
+      try {
+        // Nothing can be stored before the first request is sent: expiry is measured from here.
+        const sent = performance.now();
+        expect(await ask()).toBe('miss');
+        const outcomes: { answer: 'hit' | 'miss'; afterMs: number }[] = [];
+        for (const deadline = sent + 20_000; performance.now() < deadline; ) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          const answer = await ask();
+          outcomes.push({ answer, afterMs: performance.now() - sent });
+          if (answer === 'miss') break;
+        }
+        const expired = outcomes.at(-1);
+        expect(expired?.answer).toBe('miss');
+        expect(expired?.afterMs).toBeGreaterThanOrEqual(1_000);
+        // Until then it was served from the cache (however slowly this machine got there).
+        expect(outcomes.slice(0, -1).every((o) => o.answer === 'hit')).toBe(true);
+      } finally {
+        await gateway.close();
+        if (redisUrl) {
+          const redis = new Redis(redisUrl);
+          const keys = await redis.keys(`${prefix}*`);
+          if (keys.length) await redis.del(...keys);
+          redis.disconnect();
+        }
+      }
+    },
+  );
 });
 
 describe('a response cache in Redis, shared by two gateway processes', () => {
