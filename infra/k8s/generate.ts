@@ -14,9 +14,9 @@ import { K8S_DIR } from './render.js';
 
 /**
  * Writes the kustomize base (infra/k8s/base/) from schema/subgraphs.json, as `npm run compose`
- * writes the supergraph: one Deployment, Service, PodDisruptionBudget, HorizontalPodAutoscaler and
- * migrate Job per subgraph, the gateway's, the CloudNativePG Cluster with one managed role per
- * subgraph, and roles.sql giving each role its own schema. Typed through kubernetes-models, so a
+ * writes the supergraph: one Deployment, Service, PodDisruptionBudget and HorizontalPodAutoscaler
+ * per subgraph and the gateway's, a migrate Job per subgraph (base/migrate/), the CloudNativePG
+ * Cluster with one managed role per subgraph, and roles.sql giving each role its own schema. Typed through kubernetes-models, so a
  * misspelt field does not compile. infra/tests/k8s.test.ts fails when the checked-in files are stale.
  *
  *   npm run k8s:generate -w @nhs-hub/infra
@@ -174,13 +174,25 @@ function workload(
   ];
 }
 
+function subgraphEnv(entry: SubgraphEntry): IEnvVar[] {
+  return [secretEnv('DATABASE_URL', dbSecret(entry.name), 'uri'), secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret')];
+}
+
 function subgraphObjects(entry: SubgraphEntry): object[] {
-  const env = [
-    secretEnv('DATABASE_URL', dbSecret(entry.name), 'uri'),
-    secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret'),
-  ];
   // The bundle scripts/bundle.ts makes (the image's dist/); it reads migrations and data from the workspace.
-  const server = bundleScript(entry.name);
+  const main = container(entry.name, portOf(entry), subgraphEnv(entry), [bundleScript(entry.name)]);
+  return workload(entry.name, 'subgraph', portOf(entry), main);
+}
+
+/** The migrate Job's name in the base; each overlay's migrate/ kustomization suffixes it with the release. */
+export const migrateJob = (name: string) => `${name}-migrate`;
+
+/**
+ * The subgraph's migrate Job. Jobs are immutable and run once, so each release must bring Jobs of
+ * its own: they live in base/migrate/, outside the base, and every overlay includes them through
+ * its migrate/ folder, whose nameSuffix is the release (k8s/release.ts sets it with the image tag).
+ */
+function migrateObject(entry: SubgraphEntry): object {
   // The Job seeds when the data changed since the last seed; the servers (HUB_SEED=never in hub-config) never do.
   const {
     readinessProbe: _r,
@@ -190,23 +202,25 @@ function subgraphObjects(entry: SubgraphEntry): object[] {
     lifecycle: _h,
     ports: _p,
     ...job
-  } = container('migrate', portOf(entry), [...env, { name: 'HUB_SEED', value: 'if-changed' }], [server, 'migrate']);
-  const migrate = new Job({
-    metadata: { name: `${entry.name}-migrate`, labels: labels(`${entry.name}-migrate`, 'migrate') },
+  } = container(
+    'migrate',
+    portOf(entry),
+    [...subgraphEnv(entry), { name: 'HUB_SEED', value: 'if-changed' }],
+    [bundleScript(entry.name), 'migrate'],
+  );
+  const name = migrateJob(entry.name);
+  return new Job({
+    metadata: { name, labels: labels(name, 'migrate') },
     spec: {
       backoffLimit: 3,
-      // Gone a day after it finished, so the next rollout's apply creates (and runs) it again.
+      // Kept a day for its logs, then deleted, so past releases' Jobs do not pile up.
       ttlSecondsAfterFinished: 86_400,
       template: {
-        metadata: { labels: labels(`${entry.name}-migrate`, 'migrate') },
+        metadata: { labels: labels(name, 'migrate') },
         spec: { ...podSpec(job), restartPolicy: 'OnFailure' },
       },
     },
   });
-  return [
-    ...workload(entry.name, 'subgraph', portOf(entry), container(entry.name, portOf(entry), env, [server])),
-    migrate,
-  ];
 }
 
 function gatewayObjects(): object[] {
@@ -340,11 +354,23 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
     'postgres/cluster.yaml': header + yamlDocs([clusterObject(entries)]),
     'postgres/roles.sql': rolesSql(entries),
   };
-  for (const entry of entries) files[`subgraphs/${entry.name}.yaml`] = header + yamlDocs(subgraphObjects(entry));
+  for (const entry of entries) {
+    files[`subgraphs/${entry.name}.yaml`] = header + yamlDocs(subgraphObjects(entry));
+    files[`migrate/${entry.name}.yaml`] = header + yamlDocs([migrateObject(entry)]);
+  }
+  const managedBy = [{ pairs: { 'app.kubernetes.io/managed-by': 'kustomize' } }];
+  // Not a resource of the base: an overlay adds it through its migrate/ folder, named for the release.
+  const migrations = {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    labels: managedBy,
+    resources: entries.map((e) => `${e.name}.yaml`),
+  };
+  files['migrate/kustomization.yaml'] = header + stringify(migrations, { lineWidth: 0 });
   const kustomization = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
-    labels: [{ pairs: { 'app.kubernetes.io/managed-by': 'kustomize' } }],
+    labels: managedBy,
     resources: ['gateway.yaml', ...entries.map((e) => `subgraphs/${e.name}.yaml`), 'postgres/cluster.yaml'],
     configMapGenerator: [
       {

@@ -8,9 +8,10 @@ import { z } from 'zod';
 /**
  * A kustomize renderer for the features infra/k8s uses, so tests (and machines without the
  * kustomize binary) can render an overlay: resources (files and kustomization folders), namespace,
- * labels, images, strategic-merge patches (by the patch's own kind and name, or a target selecting
- * by kind and/or name) and configMapGenerator (literals and files, behavior create/merge/replace,
- * name hash suffix with references rewritten in pod templates). A kustomization using anything else
+ * nameSuffix (not over ConfigMaps or Secrets), labels, images, strategic-merge patches (by the
+ * patch's own kind and name, or a target selecting by kind and/or name) and configMapGenerator
+ * (literals and files, behavior create/merge/replace, name hash suffix with references rewritten in
+ * pod templates). A kustomization using anything else
  * is refused rather than half-rendered. `kubectl kustomize` renders the same objects; only the hash
  * suffixes differ (kustomize hashes another encoding of the same content).
  *
@@ -36,6 +37,7 @@ const Kustomization = z
     kind: z.literal('Kustomization'),
     resources: z.array(z.string()).default([]),
     namespace: z.string().optional(),
+    nameSuffix: z.string().optional(),
     labels: z
       .array(
         z.object({ pairs: z.record(z.string(), z.string()), includeSelectors: z.literal(false).optional() }).strict(),
@@ -146,6 +148,14 @@ function renderLevel(dir: string): Manifest[] {
         matched.includes(o) ? (strategicMerge(o as unknown as Json, body as Json) as unknown as Manifest) : o,
       );
     }
+  }
+
+  if (k.nameSuffix) {
+    // kustomize would also rewrite references to a renamed ConfigMap or Secret; nothing here needs it.
+    const referenced = objects.find((o) => o.kind === 'ConfigMap' || o.kind === 'Secret');
+    if (referenced)
+      throw new Error(`${dir}: nameSuffix over a ${referenced.kind} (${referenced.metadata.name}) is not implemented`);
+    for (const o of objects) o.metadata.name = `${o.metadata.name}${k.nameSuffix}`;
   }
 
   for (const image of k.images) {

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
@@ -15,6 +16,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { portOf, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
 import { unknownFields } from '../k8s/fields.js';
 import {
@@ -23,9 +25,11 @@ import {
   dbSecret,
   GATEWAY_PORT,
   generatedFiles,
+  migrateJob,
   PRE_STOP_SECONDS,
   roleOf,
 } from '../k8s/generate.js';
+import { RELEASE_LABEL, releaseOf, setRelease, versionProblem } from '../k8s/release.js';
 import { type Json, K8S_DIR, type Manifest, podContainers, podSpecOf, render, strategicMerge } from '../k8s/render.js';
 
 /**
@@ -61,6 +65,8 @@ describe('the kustomize base', () => {
 
 describe.each(OVERLAYS)('overlay %s', (overlay) => {
   const objects = rendered[overlay] ?? [];
+  const release = releaseOf(join(K8S_DIR, overlay));
+  const jobOf = (name: string) => `${migrateJob(name)}-${release.suffix}`;
 
   it('renders only objects that validate against their official schema', () => {
     expect(objects.length).toBeGreaterThan(0);
@@ -117,7 +123,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
     // Migrations and seeding: one Job per subgraph running the image's migrate command (its bundle, scripts/bundle.ts).
     for (const entry of entries) {
-      const job = find(objects, 'Job', `${entry.name}-migrate`);
+      const job = find(objects, 'Job', jobOf(entry.name));
       expect(podContainers(job ? [job] : [])[0]?.command).toEqual(['node', `dist/${entry.name}.mjs`, 'migrate']);
     }
   });
@@ -211,6 +217,21 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
+  it("names its migrate Jobs for the release it deploys, so each rollout's apply creates and runs its own", () => {
+    // Set together by k8s/release.ts; a hand edit of one alone would run old Jobs against a new image.
+    expect(release.tag).toBeDefined();
+    expect([release.suffix, release.label]).toEqual([release.tag, release.tag]);
+    expect(versionProblem(String(release.tag))).toBeNull();
+    const jobs = objects.filter((o) => o.kind === 'Job');
+    expect(jobs.map((j) => j.metadata.name).sort()).toEqual(entries.map((e) => jobOf(e.name)).sort());
+    for (const job of jobs) {
+      expect(job.metadata.labels?.[RELEASE_LABEL], job.metadata.name).toBe(release.tag);
+      // Past releases' Jobs delete themselves a day after they finish.
+      expect(asObj(job.spec).ttlSecondsAfterFinished, job.metadata.name).toBe(86_400);
+      expect(podContainers([job])[0]?.image, job.metadata.name).toMatch(new RegExp(`:${release.tag}$`));
+    }
+  });
+
   it('keeps every Deployment serving until the Service has dropped it, then lets it drain before SIGKILL', () => {
     const deployments = objects.filter((o) => o.kind === 'Deployment');
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual([...entries.map((e) => e.name), 'gateway'].sort());
@@ -234,7 +255,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     for (const entry of entries) {
       expect(roles.find((r) => r.name === roleOf(entry.name))?.passwordSecret).toEqual({ name: dbSecret(entry.name) });
       for (const kind of ['Deployment', 'Job']) {
-        const o = find(objects, kind, kind === 'Job' ? `${entry.name}-migrate` : entry.name) as Manifest;
+        const o = find(objects, kind, kind === 'Job' ? jobOf(entry.name) : entry.name) as Manifest;
         const database = ((podContainers([o])[0]?.env ?? []) as Obj[]).find((e) => e.name === 'DATABASE_URL');
         expect(database?.valueFrom, `${kind} ${entry.name}`).toEqual({
           secretKeyRef: { name: dbSecret(entry.name), key: 'uri' },
@@ -318,7 +339,81 @@ describe('the probes the manifests name', () => {
   });
 });
 
+describe('a release (k8s/release.ts)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hub-release-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('sets the image tag and names the migrate Jobs for it, leaving every other object as it was', () => {
+    // The overlays read ../../../schema/supergraph.graphql: keep the layout around them.
+    cpSync(K8S_DIR, join(root, 'infra/k8s'), { recursive: true });
+    mkdirSync(join(root, 'schema'));
+    cpSync(join(REPO_ROOT, 'schema/supergraph.graphql'), join(root, 'schema/supergraph.graphql'));
+    const overlay = join(root, 'infra/k8s/overlays/prod');
+    const before = render(overlay);
+    const names = (objects: Manifest[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    for (const version of ['1.4.0', 'v1.4.0-3-gabc1234']) {
+      setRelease(overlay, version);
+      expect(releaseOf(overlay)).toEqual({ tag: version, suffix: version, label: version });
+      const after = render(overlay);
+      expect(names(after.filter((o) => o.kind === 'Job'))).toEqual(
+        entries.map((e) => `Job/${migrateJob(e.name)}-${version}`).sort(),
+      );
+      expect(names(after.filter((o) => o.kind !== 'Job'))).toEqual(names(before.filter((o) => o.kind !== 'Job')));
+      for (const container of podContainers(after))
+        expect(container.image).toBe(`registry.example.nhs.uk/nhs-region-hub:${version}`);
+    }
+    // Its comments stay: the overlay is still a file people read.
+    expect(readFileSync(join(overlay, 'kustomization.yaml'), 'utf8')).toContain('# Production:');
+  });
+
+  it('refuses a version that cannot name a Job, writing nothing', () => {
+    const overlay = join(root, 'infra/k8s/overlays/prod');
+    const text = readFileSync(join(overlay, 'kustomization.yaml'), 'utf8');
+    expect(() => setRelease(overlay, 'V1_4')).toThrow(/lowercase letters, digits/);
+    expect(() => setRelease(overlay, `1.${'0'.repeat(60)}`)).toThrow(/longer than 63 characters/);
+    expect(readFileSync(join(overlay, 'kustomization.yaml'), 'utf8')).toBe(text);
+  });
+});
+
+const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+
 describe('the renderer', () => {
+  // Not every machine has kubectl; where it does, its kustomize is the reference.
+  it.skipIf(!kubectl)('renders what kubectl kustomize renders, hash suffixes aside', () => {
+    for (const overlay of OVERLAYS) {
+      const dir = join(K8S_DIR, overlay);
+      const { stdout } = spawnSync('kubectl', ['kustomize', '--load-restrictor', 'LoadRestrictionsNone', dir], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 2 ** 20,
+      });
+      const theirs = parseAllDocuments(stdout).map((d) => d.toJSON() as Manifest);
+      // Each side names a generated ConfigMap by its own hash: compare them by the name they were given.
+      const unhashed = (objects: Manifest[]) => {
+        const names = new Map(
+          objects
+            .filter((o) => o.kind === 'ConfigMap' && /-[a-z0-9]{10}$/.test(o.metadata.name))
+            .map((o) => [o.metadata.name, o.metadata.name.slice(0, -11)]),
+        );
+        const json = JSON.stringify(objects, (_key, value: unknown) =>
+          typeof value === 'string' ? (names.get(value) ?? value) : value,
+        );
+        const sorted = (value: unknown): unknown =>
+          Array.isArray(value)
+            ? value.map(sorted)
+            : value && typeof value === 'object'
+              ? Object.fromEntries(
+                  Object.entries(value)
+                    .sort(([a], [b]) => a.localeCompare(b))
+                    .map(([k, v]) => [k, sorted(v)]),
+                )
+              : value;
+        const list = (JSON.parse(json) as Manifest[]).map(sorted) as Manifest[];
+        return list.sort((a, b) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`));
+      };
+      expect(unhashed(rendered[overlay] ?? []), overlay).toEqual(unhashed(theirs));
+    }
+  });
+
   const dir = mkdtempSync(join(tmpdir(), 'hub-kustomize-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const write = (path: string, text: string) => {
