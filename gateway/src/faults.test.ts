@@ -286,3 +286,49 @@ describe('automatic persisted queries', () => {
     );
   });
 });
+
+describe('GET, as the README documents it', () => {
+  const get = (params: Record<string, string>, headers: Record<string, string> = {}) =>
+    fetch(`${graph.gatewayUrl}?${new URLSearchParams(params)}`, { headers });
+  const preflighted = { 'apollo-require-preflight': 'true' };
+
+  it('answers a query in ?query= with the preflight header, and refuses it without (CSRF)', async () => {
+    const query = '{ stp(code: "QJM") { name } }';
+    const refused = await get({ query });
+    expect(refused.status).toBe(403);
+    const refusal = (await refused.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    // A refusal of the caller's request, said as such and naming the header to send, even in production.
+    expect(refusal.errors[0]?.extensions.code).toBe('BAD_REQUEST');
+    expect(refusal.errors[0]?.message).toMatch(/Cross-Site Request Forgery.*apollo-require-preflight/);
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      const masked = (await (await get({ query })).json()) as { errors: { message: string }[] };
+      expect(masked.errors[0]?.message).toMatch(/^This request has been blocked/);
+    } finally {
+      process.env.NODE_ENV = previous;
+    }
+    const answered = await get({ query }, preflighted);
+    expect(answered.status).toBe(200);
+    expect(await answered.json()).toEqual({ data: { stp: { name: 'Lincolnshire' } } });
+    // Without the response cache nothing would tell a browser that a load changed the data.
+    expect(answered.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('answers a persisted hash once the document is known, and never lets an error be kept', async () => {
+    const query = '{ stp(code: "QHL") { name } }';
+    const { createHash } = await import('node:crypto');
+    const extensions = JSON.stringify({
+      persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') },
+    });
+    const unknown = await get({ extensions }, preflighted);
+    expect(((await unknown.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe(
+      'PERSISTED_QUERY_NOT_FOUND',
+    );
+    expect(unknown.headers.get('cache-control')).toBe('no-store');
+    expect((await get({ query, extensions }, preflighted)).status).toBe(200);
+    const byHash = await get({ extensions }, preflighted);
+    expect(byHash.status).toBe(200);
+    expect(await byHash.json()).toEqual({ data: { stp: { name: 'Birmingham and Solihull' } } });
+  });
+});

@@ -3,6 +3,16 @@ import { QUERY_LIMIT_ADVICE } from './query-limits.js';
 import { isProduction } from './observability.js';
 import { HubErrorCode } from './errors.js';
 
+/** What @graphql-yoga/plugin-csrf-prevention says when a request lacks every header it asks for. */
+const CSRF_REFUSAL = 'Required CSRF header(s) not present';
+/** The headers the gateway's CSRF rule accepts (gateway.ts, csrfPrevention.requestHeaders). */
+export const CSRF_HEADERS = [
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'graphql-preflight',
+  'x-graphql-client-name',
+] as const;
+
 type Extensions = Record<string, unknown> & { code?: unknown; http?: { status?: number } };
 
 /**
@@ -63,6 +73,13 @@ export function formatGatewayError(
     // Variables that do not fit their declared types are the caller's input, refused before any subgraph is asked.
     extensions.code = HubErrorCode.BAD_USER_INPUT;
     extensions.http = { status: 400 };
+  }
+  if (message === CSRF_REFUSAL) {
+    // Yoga's CSRF plugin gives no code, so production masked a refusal of the caller's own request
+    // as an internal error. Say what to send instead, as Apollo Server does.
+    extensions.code = HubErrorCode.BAD_REQUEST;
+    extensions.http = { status: 403 };
+    message = `This request has been blocked as a potential Cross-Site Request Forgery (CSRF): a GET or a form post must carry one of the headers ${CSRF_HEADERS.join(', ')} (any value), or a POST must send content-type: application/json.`;
   }
   if (extensions.code === HubErrorCode.PERSISTED_QUERY_NOT_FOUND) {
     // Apollo's convention, which every APQ client follows: 200, then the client sends the document.

@@ -18,7 +18,7 @@ import {
 import { authenticate, type HubAuth } from './auth.js';
 import { type HubEnv, readEnv } from './env.js';
 import { type CacheSettings, type ResponseCache, startResponseCache } from './response-cache.js';
-import { formatGatewayError } from './gateway-errors.js';
+import { CSRF_HEADERS, formatGatewayError } from './gateway-errors.js';
 import { subgraphFetch } from './subgraph-fetch.js';
 import { ANONYMOUS_OPERATION, GatewayMetrics, UNPARSED_OPERATION } from './metrics.js';
 import {
@@ -354,14 +354,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     readinessCheckEndpoint: '/__hive/ready',
     // Same rule Apollo Server applied: a GET or a form post must carry a header a browser cannot
     // send cross-site without a preflight.
-    csrfPrevention: {
-      requestHeaders: [
-        'x-apollo-operation-name',
-        'apollo-require-preflight',
-        'graphql-preflight',
-        'x-graphql-client-name',
-      ],
-    },
+    csrfPrevention: { requestHeaders: [...CSRF_HEADERS] },
     ...(introspection ? {} : { disableIntrospection: { disableIf: () => true } }),
     plugins: () => [
       // The request id follows the query into every subgraph so logs join up; the token travels on
