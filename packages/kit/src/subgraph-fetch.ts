@@ -41,76 +41,90 @@ export function subgraphFetch(
   context?: unknown,
 ) => Promise<Response> {
   const nameOf = new Map(Object.entries(subgraphs).map(([name, url]) => [url, name]));
-  return (url, init, context) =>
-    new Promise<Response>((resolve, reject) => {
-      const subgraph = nameOf.get(url) ?? url;
-      const target = new URL(url);
-      const body = typeof init?.body === 'string' ? init.body : init?.body === undefined ? '' : String(init.body);
-      const headers: Record<string, string | number> = {
-        ...init?.headers,
-        ...forward?.(context),
-        'content-length': Buffer.byteLength(body),
-      };
-      const method = init?.method ?? 'POST';
-      const watching = observe?.({ subgraph, url: target, method, headers, context });
-      let reported = false;
-      // A timed-out request can still emit 'error' after its answer ended: report one outcome only.
-      const ended = watching
-        ? (outcome: SubgraphCallOutcome) => {
-            if (reported) return;
-            reported = true;
-            watching(outcome);
+  return (url, init, context) => {
+    const subgraph = nameOf.get(url) ?? url;
+    const target = new URL(url);
+    const body = typeof init?.body === 'string' ? init.body : init?.body === undefined ? '' : String(init.body);
+    const headers: Record<string, string | number> = {
+      ...init?.headers,
+      ...forward?.(context),
+      'content-length': Buffer.byteLength(body),
+    };
+    const method = init?.method ?? 'POST';
+    const watching = observe?.({ subgraph, url: target, method, headers, context });
+    let reported = false;
+    // A timed-out request can still emit 'error' after its answer ended: report one outcome only.
+    const ended = (outcome: SubgraphCallOutcome) => {
+      if (reported || !watching) return;
+      reported = true;
+      watching(outcome);
+    };
+    const deadline = performance.now() + timeoutMs;
+    const attempt = (retriesLeft: number): Promise<Response> =>
+      new Promise<Response>((resolve, reject) => {
+        let answered = false;
+        const req = request(
+          {
+            host: target.hostname,
+            port: target.port,
+            path: `${target.pathname}${target.search}`,
+            method,
+            headers,
+            agent,
+          },
+          (res) => {
+            answered = true;
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('error', (error) => {
+              clearTimeout(timer);
+              const broken = new Error(`Subgraph "${subgraph}" broke off its answer: ${error.message}`);
+              ended({ error: broken });
+              reject(broken);
+            });
+            res.on('end', () => {
+              clearTimeout(timer);
+              ended({ status: res.statusCode ?? 502 });
+              const responseHeaders = new Headers();
+              for (const [name, value] of Object.entries(res.headers)) {
+                if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+              }
+              resolve(
+                new Response(Buffer.concat(chunks), {
+                  status: res.statusCode ?? 502,
+                  statusText: res.statusMessage ?? '',
+                  headers: responseHeaders,
+                }),
+              );
+            });
+          },
+        );
+        const timer = setTimeout(
+          () => req.destroy(new TimeoutError(`Subgraph "${subgraph}" did not answer within ${timeoutMs} ms`)),
+          Math.max(1, deadline - performance.now()),
+        );
+        req.on('error', (error) => {
+          clearTimeout(timer);
+          const timedOut = error instanceof TimeoutError;
+          // The graph is read-only (KnownOperationTypes refuses mutations), so a call refused or reset
+          // before any answer is safe to send again, once: a replica that just stopped (its
+          // endpoint not yet removed by Kubernetes) or a keep-alive socket the subgraph closed.
+          if (!timedOut && !answered && retriesLeft > 0 && RETRYABLE.has((error as NodeJS.ErrnoException).code ?? '')) {
+            resolve(attempt(retriesLeft - 1));
+            return;
           }
-        : undefined;
-      const req = request(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: `${target.pathname}${target.search}`,
-          method,
-          headers,
-          agent,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', (error) => {
-            clearTimeout(timer);
-            const broken = new Error(`Subgraph "${subgraph}" broke off its answer: ${error.message}`);
-            ended?.({ error: broken });
-            reject(broken);
-          });
-          res.on('end', () => {
-            clearTimeout(timer);
-            ended?.({ status: res.statusCode ?? 502 });
-            const responseHeaders = new Headers();
-            for (const [name, value] of Object.entries(res.headers)) {
-              if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
-            }
-            resolve(
-              new Response(Buffer.concat(chunks), {
-                status: res.statusCode ?? 502,
-                statusText: res.statusMessage ?? '',
-                headers: responseHeaders,
-              }),
-            );
-          });
-        },
-      );
-      const timer = setTimeout(
-        () => req.destroy(new TimeoutError(`Subgraph "${subgraph}" did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      req.on('error', (error) => {
-        clearTimeout(timer);
-        const timedOut = error instanceof TimeoutError;
-        const failed = timedOut ? error : new Error(`Subgraph "${subgraph}" is unreachable: ${error.message}`);
-        ended?.({ error: failed, timedOut });
-        reject(failed);
+          const failed = timedOut ? error : new Error(`Subgraph "${subgraph}" is unreachable: ${error.message}`);
+          ended({ error: failed, timedOut });
+          reject(failed);
+        });
+        req.end(body);
       });
-      req.end(body);
-    });
+    return attempt(1);
+  };
 }
+
+/** Errors that mean the request never reached a subgraph that could answer it. */
+const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTCONN']);
 
 class TimeoutError extends Error {
   override name = 'TimeoutError';
