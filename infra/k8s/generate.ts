@@ -281,7 +281,7 @@ function restoreObject(entries: readonly SubgraphEntry[]): object {
           source: `${CLUSTER}-archive`,
           database: DATABASE,
           owner: 'hub_owner',
-          // The last moment to keep; edit before applying, or remove recoveryTarget to replay all WAL.
+          // A placeholder: the runbook (infra/README.md, step 7) sets the moment to keep, or removes it to replay all WAL.
           recoveryTarget: { targetTime: '2026-11-30 08:00:00+00' },
         },
       },

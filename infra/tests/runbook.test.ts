@@ -1,0 +1,125 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@nhs-hub/kit/repo';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { workspaceDirs } from '../image/layout.js';
+
+/**
+ * infra/README.md's runbook is meant to be run, not interpreted: every step a command. What can be
+ * checked without a cluster is checked here: each block parses as shell, fills in no placeholder,
+ * uses kubectl's kustomize rather than the standalone binary, names npm scripts and repository
+ * files that exist and variables the runbook sets; the environment it starts with matches the
+ * overlays; and, where kubectl is installed, each `kubectl kustomize` pipeline runs up to its apply.
+ */
+const README = readFileSync(join(REPO_ROOT, 'infra/README.md'), 'utf8');
+const runbook = README.slice(README.indexOf('## Runbook'));
+const blocks = [...runbook.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+/** Continuation lines joined, comments dropped: one entry per command line. */
+const commands = (block: string) =>
+  block
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .filter((line) => line.trim() && !line.trim().startsWith('#'));
+const all = blocks.flatMap(commands);
+
+describe('the runbook (infra/README.md)', () => {
+  it('has its steps as shell blocks that parse', () => {
+    expect(blocks.length).toBeGreaterThan(8);
+    for (const block of blocks) {
+      const result = spawnSync('bash', ['-n'], { input: block, encoding: 'utf8' });
+      expect(result.stderr, block).toBe('');
+      expect(result.status, block).toBe(0);
+    }
+  });
+
+  it('leaves nothing to fill in and needs no standalone kustomize', () => {
+    for (const line of all) {
+      expect(line, 'a placeholder').not.toMatch(/<[a-z][a-z0-9 _-]*>|\.\.\./i);
+      expect(line.replace(/kubectl kustomize/g, ''), 'standalone kustomize').not.toMatch(/\bkustomize\b/);
+    }
+  });
+
+  it('names npm scripts and repository files that exist', () => {
+    const scripts = (dir: string) =>
+      Object.keys(
+        (JSON.parse(readFileSync(join(REPO_ROOT, dir, 'package.json'), 'utf8')) as { scripts?: object }).scripts ?? {},
+      );
+    const workspaces = new Map(
+      workspaceDirs().map((dir) => [
+        (JSON.parse(readFileSync(join(REPO_ROOT, dir, 'package.json'), 'utf8')) as { name: string }).name,
+        dir,
+      ]),
+    );
+    const runs = all.flatMap((line) => [...line.matchAll(/npm run (?:--silent )?([\w:-]+)(?: -w (\S+))?/g)]);
+    expect(runs.length).toBeGreaterThan(0);
+    for (const [command, script, workspace] of runs) {
+      const dir = workspace === undefined ? '.' : workspaces.get(workspace);
+      expect(dir, `${command}: no workspace ${workspace}`).toBeDefined();
+      expect(scripts(dir ?? '.'), command).toContain(script);
+    }
+    const paths = all.flatMap((line) => [...line.matchAll(/\b((?:infra|schema)\/[\w./-]*\w)/g)].map((m) => m[1] ?? ''));
+    expect(paths.length).toBeGreaterThan(0);
+    for (const path of paths) expect(existsSync(join(REPO_ROOT, path)), path).toBe(true);
+  });
+
+  it('sets every variable it uses', () => {
+    const set = new Set<string>();
+    for (const line of all) {
+      for (const m of line.matchAll(/(?:^|[\s;&(])([A-Z][A-Z0-9_]*)=/g)) set.add(m[1] ?? '');
+      // `read -rp 'prompt: ' NAME`: the last word of each read.
+      for (const part of line.split(/&&|;/))
+        if (/^\s*read\b/.test(part)) set.add(part.trim().split(/\s+/).at(-1) ?? '');
+    }
+    for (const line of all)
+      for (const m of line.matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g))
+        expect(set.has(m[1] ?? ''), `$${m[1]} in: ${line}`).toBe(true);
+  });
+
+  it('starts from the namespace, overlay and image each overlay deploys', () => {
+    // The first block: prod's assignments, then dev's on a comment line.
+    const lines = (blocks[0] ?? '').split('\n').filter((l) => l.includes('OVERLAY='));
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      const vars = Object.fromEntries([...line.matchAll(/([A-Z]+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+      const overlay = parseYaml(readFileSync(join(REPO_ROOT, String(vars.OVERLAY), 'kustomization.yaml'), 'utf8')) as {
+        namespace: string;
+        images: { name: string; newName: string }[];
+      };
+      expect(vars.NS, line).toBe(overlay.namespace);
+      expect(vars.IMAGE, line).toBe(overlay.images.find((i) => i.name === 'nhs-region-hub')?.newName);
+    }
+  });
+
+  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+  // Not every machine has kubectl; what runs without a cluster runs where it does.
+  it.skipIf(!kubectl)(
+    'renders what each kubectl kustomize pipeline would apply, for both overlays where it names one',
+    () => {
+      const pipelines = [...new Set(all.filter((l) => l.trim().startsWith('kubectl kustomize')))];
+      expect(pipelines.length).toBeGreaterThan(1);
+      const TARGET_TIME = '2026-12-01 09:30:00+00';
+      for (const pipeline of pipelines) {
+        const rendering = pipeline.replace(/\|\s*kubectl apply -f -\s*$/, '');
+        const overlays = pipeline.includes('$OVERLAY') ? ['infra/k8s/overlays/prod', 'infra/k8s/overlays/dev'] : [''];
+        for (const overlay of overlays) {
+          const result = spawnSync('bash', ['-o', 'pipefail', '-c', rendering], {
+            cwd: REPO_ROOT,
+            encoding: 'utf8',
+            maxBuffer: 64 * 2 ** 20,
+            env: { PATH: process.env.PATH, HOME: process.env.HOME, OVERLAY: overlay, TARGET_TIME },
+          });
+          expect(result.status, `${rendering}\n${result.stderr}`).toBe(0);
+          const objects = parseAllDocuments(result.stdout).map(
+            (d) => d.toJSON() as { kind: string; spec?: { bootstrap?: { recovery?: { recoveryTarget?: unknown } } } },
+          );
+          expect(objects.length, rendering).toBeGreaterThan(0);
+          // The restore pipeline sets the moment to recover to.
+          const restore = objects.find((o) => o.kind === 'Cluster' && o.spec?.bootstrap?.recovery);
+          if (restore) expect(restore.spec?.bootstrap?.recovery?.recoveryTarget).toEqual({ targetTime: TARGET_TIME });
+        }
+      }
+    },
+  );
+});
