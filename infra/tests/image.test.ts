@@ -35,10 +35,12 @@ import { type Json, K8S_DIR, type Manifest, podContainers, podSpecOf, render } f
  * (infra/image/layout.ts, from a clean checkout: tracked files plus the compiled dist/), the runtime
  * dependencies `npm ci --omit=dev` installs, and the processes its commands start, each on its own,
  * on PostgreSQL, as Kubernetes runs them: a migrate Job per subgraph, replicas that neither migrate
- * nor seed, the gateway reading its supergraph from a mounted file. A runtime import of a dev
- * dependency, a file read from outside the tree or a missing data file fails here. The tree is
- * read-only while they run and they run as the manifests' user, so a write anywhere but the
- * writable folders they are given (TMPDIR, as the pods' emptyDir on /tmp) fails too.
+ * nor seed, the gateway reading its supergraph from a mounted file (with the manifests'
+ * SUBGRAPH_<NAME>_URL overrides, and again without any, finding the subgraphs in the supergraph).
+ * A runtime import of a dev dependency, a file read from outside the tree or a missing data file
+ * fails here. The tree is read-only while they run and they run as the manifests' user, so a
+ * write anywhere but the writable folders they are given (TMPDIR, as the pods' emptyDir on /tmp)
+ * fails too.
  */
 const run = promisify(execFile);
 const DATABASE_URL = testDatabaseUrl() ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -234,10 +236,8 @@ describe('the production image', () => {
     rmSync(mounted, { recursive: true, force: true });
     for (const { probe, path } of probesOf('gateway'))
       expect((await health(gatewayUrl, path)).status, `gateway ${probe} ${path}`).toBe(200);
-    const ready = await health(
-      gatewayUrl,
-      String(asObj(asObj(podContainers([deployment('gateway')])[0]?.readinessProbe).httpGet).path),
-    );
+    const readinessPath = String(asObj(asObj(podContainers([deployment('gateway')])[0]?.readinessProbe).httpGet).path);
+    const ready = await health(gatewayUrl, readinessPath);
     expect(ready.status).toBe(200);
     // One check per subgraph, and the response cache (in memory here), which never fails readiness.
     expect(Object.keys(ready.body.checks ?? {}).sort()).toEqual([...subgraphs, 'responseCache'].sort());
@@ -314,6 +314,43 @@ describe('the production image', () => {
     );
     const values = rankings.map((r) => Number(r.valueGbpM));
     expect(values).toEqual([...values].sort((a, b) => b - a));
+
+    // Given no SUBGRAPH_<NAME>_URL at all, a gateway calls each subgraph where its supergraph's
+    // @join__graph(url:) says, as one started from any composed supergraph file would: here a copy
+    // naming this test's subgraphs, on ports no default could guess.
+    let supergraph = readFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), 'utf8');
+    for (const [name, url] of urls) {
+      const directive = new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`);
+      expect(supergraph, `${name} in the supergraph`).toMatch(directive);
+      supergraph = supergraph.replace(directive, `$1${url}$2`);
+    }
+    const own = join(image, '..', `${image.split('/').at(-1)}-supergraph`);
+    mkdirSync(own, { recursive: true });
+    writeFileSync(join(own, 'supergraph.graphql'), supergraph);
+    const plainEnv = {
+      PORT: '0',
+      HUB_SUPERGRAPH_PATH: join(own, 'supergraph.graphql'),
+      HUB_JWT_SECRET: TEST_JWT_SECRET,
+    };
+    expect(Object.keys(containerEnv(plainEnv)).filter((key) => key.startsWith('SUBGRAPH_'))).toEqual([]);
+    const plain = start('gateway from the supergraph alone', 'dist/gateway.mjs', plainEnv);
+    const plainUrl = await plain.ready;
+    rmSync(own, { recursive: true, force: true });
+    const plainReady = await health(plainUrl, readinessPath);
+    expect(plainReady.status).toBe(200);
+    expect(Object.keys(plainReady.body.checks ?? {}).sort()).toEqual([...subgraphs, 'responseCache'].sort());
+    // The same answers as the gateway told where the subgraphs are.
+    for (const [name, variables] of [
+      ['StpOverview', { code: 'QJM' }],
+      ['RegionOverview', { code: 'Y60', asOf: '2020-01-01' }],
+    ] as const) {
+      const [mine, theirs] = await Promise.all(
+        [plainUrl, gatewayUrl].map((url) => postGraphQL(url, operation(name), variables)),
+      );
+      expect(mine?.body.errors, name).toBeUndefined();
+      expect(mine?.body, name).toEqual(theirs?.body);
+    }
+    expect(await plain.stop('SIGTERM'), plain.label).toEqual({ code: 0, signal: null });
 
     // SIGTERM, as a pod stops: the gateway and a subgraph drain and exit 0 (not killed by the signal).
     for (const stopping of [gateway, replicas[0]])
