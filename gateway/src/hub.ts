@@ -1,7 +1,7 @@
 import '@nhs-hub/kit/telemetry';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { LOCAL_GATEWAY_FILE, writeLocalGatewayFile } from '@nhs-hub/kit/cache-purge';
+import { localGatewayFile, writeLocalGatewayFile } from '@nhs-hub/kit/cache-purge';
 import { explorerFromEnv } from './explorer.js';
 import { DEFAULT_PGLITE_DATA_DIR, openDatabase } from '@nhs-hub/kit/db';
 import { readEnv } from '@nhs-hub/kit/env';
@@ -63,7 +63,8 @@ const gateway = await startGateway({
   cache: settings.cache ? { ...settings.cache, purgeKey } : undefined,
   explorer: explorerFromEnv(env),
 });
-if (gateway.cache) writeLocalGatewayFile(LOCAL_GATEWAY_FILE, { url: gateway.url.replace(/\/graphql$/, ''), purgeKey });
+if (gateway.cache)
+  writeLocalGatewayFile(localGatewayFile(env), { url: gateway.url.replace(/\/graphql$/, ''), purgeKey });
 servers.push(gateway);
 const seconds = ((performance.now() - launchedAt) / 1000).toFixed(1);
 console.log(

@@ -10,6 +10,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { stringify } from 'yaml';
 import { bundleScript, portOf, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
+import { DRAIN_TIMEOUT_MS } from '@nhs-hub/kit/subgraph';
 import { K8S_DIR } from './render.js';
 
 /**
@@ -80,8 +81,8 @@ const containerSecurity: IContainer['securityContext'] = {
  * no shell or sleep binary in the image.
  */
 export const PRE_STOP_SECONDS = 5;
-/** After SIGTERM the servers drain in-flight requests, forced after this long (packages/kit/src/server.ts). */
-export const DRAIN_SECONDS = 10;
+/** After SIGTERM the servers drain in-flight requests, forced after this long. */
+export const DRAIN_SECONDS = DRAIN_TIMEOUT_MS / 1000;
 /** Above the pre-stop sleep and the drain together, with room for closing database pools: no SIGKILL mid-drain. */
 export const TERMINATION_GRACE_SECONDS = 30;
 

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
-import { REPO_ROOT } from './repo.js';
+import { DEFAULT_PGLITE_DATA_DIR } from './db.js';
 import type { HubEnv } from './env.js';
 
 /** The scope a token needs to purge the response cache (what a seed or `npm run load` does). */
@@ -46,9 +46,13 @@ export async function purgeRedis(redis: Redis, prefix: string): Promise<RedisPur
 
 /**
  * Where `npm start` leaves the address of its gateway and a random purge key, readable only by the
- * user who started it: on one machine, whoever can read that file may purge; nobody else can.
+ * user who started it: on one machine, whoever can read that file may purge; nobody else can. It
+ * sits beside the embedded database, on the data volume (the image's root filesystem is read-only),
+ * where `npm run load` with the same PGLITE_DATA_DIR finds it.
  */
-export const LOCAL_GATEWAY_FILE = `${REPO_ROOT}.pglite/gateway.json`;
+export function localGatewayFile(env: Pick<HubEnv, 'PGLITE_DATA_DIR'>): string {
+  return join(dirname(env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR), 'gateway.json');
+}
 
 export interface LocalGatewayFile {
   readonly url: string;
@@ -77,7 +81,7 @@ function readLocalGatewayFile(path: string | undefined): LocalGatewayFile | null
  */
 export async function purgeGatewayCaches(
   env: HubEnv,
-  localFile: string | undefined = LOCAL_GATEWAY_FILE,
+  localFile: string | undefined = localGatewayFile(env),
 ): Promise<string[]> {
   const report: string[] = [];
   if (env.HUB_CACHE_REDIS_URL) {

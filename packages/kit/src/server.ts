@@ -44,6 +44,8 @@ export interface RunningServer {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1_000_000;
+/** How long a stopping server lets in-flight requests finish before closing their sockets (the pods' grace period covers it). */
+export const DRAIN_TIMEOUT_MS = 10_000;
 
 /**
  * Serves an Apollo Server over node:http with liveness (`/health/live`) and readiness
@@ -130,7 +132,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       // A keep-alive socket turns idle the moment its last response is sent: keep sweeping.
       http.closeIdleConnections();
       const sweep = setInterval(() => http.closeIdleConnections(), 25);
-      const forced = setTimeout(() => http.closeAllConnections(), 10_000);
+      const forced = setTimeout(() => http.closeAllConnections(), DRAIN_TIMEOUT_MS);
       await closed;
       clearInterval(sweep);
       clearTimeout(forced);
