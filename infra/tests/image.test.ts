@@ -214,7 +214,11 @@ describe('the production image', () => {
           cwd: image,
           env: containerEnv({ DATABASE_URL, HUB_SCHEMA: schemaOf(name), LOG_LEVEL: 'info' }),
         });
-        expect(stdout).toMatch(new RegExp(`${name} migrated in schema ${schemaOf(name)} \\(postgres\\); \\d+ `));
+        expect(stdout).toMatch(
+          new RegExp(
+            `${name} migrated in schema ${schemaOf(name)} \\(postgres\\); applied \\d{4}_\\d{2}_\\d{2}_[^;]+; \\d+ `,
+          ),
+        );
       }),
     );
     for (const [name, url] of urls)

@@ -96,13 +96,15 @@ async function migrateOnce<DB>(
 ): Promise<number> {
   const schema = env.HUB_SCHEMA ?? definition.name;
   try {
-    const { seedReport } = await prepareSubgraph(definition, database, schema, SEED_MODE[env.HUB_SEED]);
+    const { seedReport, migrations } = await prepareSubgraph(definition, database, schema, SEED_MODE[env.HUB_SEED]);
     const seeded = seedReport
       ? Object.entries(seedReport)
           .map(([table, n]) => `${n} ${table}`)
           .join(', ')
       : 'not reseeded (data unchanged or HUB_SEED=never)';
-    console.log(`${definition.name} migrated in schema ${schema} (${database.kind}); ${seeded}`);
+    // The Job's log is the rollout's record of which schema changes it made.
+    const applied = migrations.applied.length ? `applied ${migrations.applied.join(', ')}` : 'no migration to apply';
+    console.log(`${definition.name} migrated in schema ${schema} (${database.kind}); ${applied}; ${seeded}`);
     return 0;
   } catch (error) {
     console.error(`${definition.name} migration failed: ${(error as Error).message}`);
