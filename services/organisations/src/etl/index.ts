@@ -28,8 +28,11 @@ import { readSections } from './sections.js';
 
 export { DATA_FILES, ORGANISATIONS_DATA_DIR };
 
-// Named by its source path even when compiled: the place a data engineer edits.
-const DOCUMENTS_TS = fileURLToPath(new URL('../../src/documents.ts', import.meta.url));
+/**
+ * Where DATED_PARTS is written, named by its source path even when compiled: the file a data
+ * engineer edits when a date citation stops holding.
+ */
+export const DATED_PARTS_FILE = fileURLToPath(new URL('../../src/etl/sources.ts', import.meta.url));
 
 export interface OrganisationsRows {
   organisations: NewOrganisation[];
@@ -58,7 +61,7 @@ export function buildOrganisationsRows(paths: OrganisationsDataPaths = {}): Orga
     const reason = part.dateSource ? checkCitation(part.dateSource) : null;
     if (reason)
       problems.push({
-        file: displayPath(DOCUMENTS_TS),
+        file: displayPath(DATED_PARTS_FILE),
         line: 1,
         column: 'DATED_PARTS',
         reason: `date citation does not hold: ${reason}`,
