@@ -16,34 +16,53 @@ const gap = (code: string) => {
   return { ...row, flags: JSON.parse(row.flags) as FlagShape[], checks: JSON.parse(row.checks) as CheckShape[] };
 };
 
-/** A section of two parts and a stated total, as if the tracker wrote them, to test one comparison. */
-function figureSet(
-  healthcare: [string, string, string],
-  social: [string, string, string],
-  combined: [string, string, string],
-) {
-  const fact = (kind: Fact['kind'], line: number, [stated, amount, halfUnit]: [string, string, string]): Fact => ({
-    stp: 'QXX',
-    kind,
-    document: TRACKER,
-    line,
-    text: stated,
-    stated,
-    amount,
-    halfUnit,
-    flags: [],
-  });
+/** A figure as the tracker would write it: the text, its amount in £ M and its half-unit (null: not known). */
+type Written = [stated: string, amount: string, halfUnit: string | null];
+
+/** One section holding the given figures, one line each, as if the tracker wrote them: its flags' codes. */
+function flagsFor(figures: readonly [Fact['kind'], Written][]): string[] {
+  const facts = figures.map(
+    ([kind, [stated, amount, halfUnit]], i): Fact => ({
+      stp: 'QXX',
+      kind,
+      document: TRACKER,
+      line: i + 2,
+      text: stated,
+      stated,
+      amount,
+      halfUnit,
+      flags: [],
+    }),
+  );
   const local: DataProblem[] = [];
   const section = new Map([['QXX', { name: 'Test', heading: 1, headingText: 'TEST', gapLine: 2, end: 9 }]]);
-  const [row] = deriveGaps(
-    section,
-    [fact('HEALTHCARE_GAP', 2, healthcare), fact('SOCIAL_CARE_GAP', 3, social), fact('COMBINED_GAP', 4, combined)],
-    'test.csv',
-    local,
-  );
+  const [row] = deriveGaps(section, facts, 'test.csv', local);
   expect(local).toEqual([]);
   return (JSON.parse(row?.flags ?? '[]') as FlagShape[]).map((f) => f.code);
 }
+
+/** Two parts and a stated total, to test the parts sum on its own. */
+const figureSet = (healthcare: Written, social: Written, combined: Written) =>
+  flagsFor([
+    ['HEALTHCARE_GAP', healthcare],
+    ['SOCIAL_CARE_GAP', social],
+    ['COMBINED_GAP', combined],
+  ]);
+
+/** Proposed savings against a stated combined gap, to test the savings check on its own. */
+const savingsAgainst = (savings: Written, combined: Written) =>
+  flagsFor([
+    ['COMBINED_GAP', combined],
+    ['PROPOSED_SAVINGS', savings],
+  ]);
+
+/** A provider/commissioner split against a stated combined gap, to test the split check on its own. */
+const splitOf = (provider: Written, commissioner: Written, combined: Written) =>
+  flagsFor([
+    ['COMBINED_GAP', combined],
+    ['PROVIDER_GAP', provider],
+    ['COMMISSIONER_GAP', commissioner],
+  ]);
 
 describe('figure sets, checks and flags', () => {
   it('derives from the real data without problems, one set per section', () => {
@@ -121,6 +140,55 @@ describe('figure sets, checks and flags', () => {
       'SUM_MISMATCH',
     ]);
     expect(figureSet(['£10 M', '10', '0.5'], ['£20 M', '20', '0.5'], ['£30 M', '30', '0.5'])).toEqual([]);
+  });
+
+  it("treats equal values as agreeing even where a figure's precision is not known", () => {
+    // no half-unit on the combined gap: equal values still hold, different ones cannot be called rounding
+    expect(figureSet(['£10 M', '10', '0.5'], ['£20 M', '20', '0.5'], ['£30 M', '30', null])).toEqual([]);
+    expect(figureSet(['£10 M', '10', null], ['£20 M', '20', '0.5'], ['£30 M', '30', '0.5'])).toEqual([]);
+    expect(figureSet(['£10 M', '10', '0.5'], ['£20 M', '20', '0.5'], ['£31 M', '31', null])).toEqual(['SUM_MISMATCH']);
+    expect(splitOf(['£10 M', '10', null], ['£20 M', '20', null], ['£30 M', '30', null])).toEqual([]);
+    expect(splitOf(['£10 M', '10', null], ['£20 M', '20', '0.5'], ['£31 M', '31', '0.5'])).toEqual(['SUM_MISMATCH']);
+  });
+
+  it('draws the line between savings within the gap by rounding and savings exceeding it at the half-units', () => {
+    // a combined gap of 100 stands for 99.5-100.5
+    expect(savingsAgainst(['£99 M', '99', '0.5'], ['£100 M', '100', '0.5'])).toEqual([]);
+    // savings equal to the gap are within it; the repeated figure is flagged for what it is
+    expect(savingsAgainst(['£100 M', '100', '0.5'], ['£100 M', '100', '0.5'])).toEqual(['DUPLICATED_FIGURE']);
+    // 101 (100.5-101.5) touches it at 100.5: inside; 100.9 (100.85-100.95) is apart: outside
+    expect(savingsAgainst(['£101 M', '101', '0.5'], ['£100 M', '100', '0.5'])).toEqual(['ROUNDING_DIFFERENCE']);
+    expect(savingsAgainst(['£100.9 M', '100.9', '0.05'], ['£100 M', '100', '0.5'])).toEqual(['SAVINGS_EXCEED_GAP']);
+    // stated to one decimal, 100.5 (100.45-100.55) overlaps 99.5-100.5; 100.56 (100.555-100.565) does not
+    expect(savingsAgainst(['£100.5 M', '100.5', '0.05'], ['£100 M', '100', '0.5'])).toEqual(['ROUNDING_DIFFERENCE']);
+    expect(savingsAgainst(['£100.56 M', '100.56', '0.005'], ['£100 M', '100', '0.5'])).toEqual(['SAVINGS_EXCEED_GAP']);
+    // where the precision of either is not known, savings above the gap exceed it
+    expect(savingsAgainst(['£101 M', '101', null], ['£100 M', '100', '0.5'])).toEqual(['SAVINGS_EXCEED_GAP']);
+  });
+
+  it('draws the line between rounding and contradiction in a provider/commissioner split at the half-units', () => {
+    // 85 + 97 (181-183) against 183 (182.5-183.5): overlap; against 183.5 (183.45-183.55): none
+    expect(splitOf(['£85 M', '85', '0.5'], ['£97 M', '97', '0.5'], ['£182 M', '182', '0.5'])).toEqual([]);
+    expect(splitOf(['£85 M', '85', '0.5'], ['£97 M', '97', '0.5'], ['£183 M', '183', '0.5'])).toEqual([
+      'ROUNDING_DIFFERENCE',
+    ]);
+    expect(splitOf(['£85 M', '85', '0.5'], ['£97 M', '97', '0.5'], ['£183.5 M', '183.5', '0.05'])).toEqual([
+      'SUM_MISMATCH',
+    ]);
+    // touching: 85.5 + 97 (181.95-183.05) against 183.1 (183.05-183.15); one hundredth further is apart
+    expect(splitOf(['£85.5 M', '85.5', '0.05'], ['£97 M', '97', '0.5'], ['£183.1 M', '183.1', '0.05'])).toEqual([
+      'ROUNDING_DIFFERENCE',
+    ]);
+    expect(splitOf(['£85.5 M', '85.5', '0.05'], ['£97 M', '97', '0.5'], ['£183.11 M', '183.11', '0.005'])).toEqual([
+      'SUM_MISMATCH',
+    ]);
+    // and from below: 181.9 (181.85-181.95) touches 181.95; 181.89 does not
+    expect(splitOf(['£85.5 M', '85.5', '0.05'], ['£97 M', '97', '0.5'], ['£181.9 M', '181.9', '0.05'])).toEqual([
+      'ROUNDING_DIFFERENCE',
+    ]);
+    expect(splitOf(['£85.5 M', '85.5', '0.05'], ['£97 M', '97', '0.5'], ['£181.89 M', '181.89', '0.005'])).toEqual([
+      'SUM_MISMATCH',
+    ]);
   });
 
   it("flags a figure repeated from its own section's gap", () => {

@@ -2,7 +2,15 @@ import type { DataProblem, FlagShape } from '@nhs-hub/kit/subgraph';
 import { add, compare, equals, subtract } from '../domain/decimal.js';
 import type { CheckShape, NewStpFinance } from '../db/types.js';
 import { type FactKind, HORIZON, isGapKind, TRACKER } from '../domain/kinds.js';
-import { agreement, describeRange, intervalOf, overlap, type StatedFigure, sumOf } from '../domain/stated.js';
+import {
+  type Agreement,
+  agreement,
+  describeRange,
+  intervalOf,
+  overlap,
+  type StatedFigure,
+  sumOf,
+} from '../domain/stated.js';
 import { type Fact, figureOf } from './facts.js';
 import type { Section } from './sections.js';
 
@@ -168,11 +176,18 @@ function splitCheck(provider: Fact | null, commissioner: Fact | null, combined: 
   };
 }
 
-/** Parts against a stated total, each at its stated precision; EXACT when the values are equal. */
-function sumAgreement(parts: readonly Fact[], total: Fact) {
+/**
+ * Parts against a stated total, each at its stated precision; EXACT when the values are equal.
+ * Equal values agree whatever their precision, so they are compared first: a figure whose precision
+ * is not known (no half-unit) can only be told apart from rounding when the values differ.
+ */
+function sumAgreement(parts: readonly Fact[], total: Fact): Agreement {
+  const amounts = parts.map((p) => p.amount);
+  if (total.amount !== null && amounts.every((a) => a !== null) && equals(add(...amounts), total.amount))
+    return 'EXACT';
   const figures = parts.map(figureOf);
   const totalFigure = figureOf(total);
-  if (!totalFigure || figures.some((f) => f === null)) return 'CONTRADICTION' as const;
+  if (!totalFigure || figures.some((f) => f === null)) return 'CONTRADICTION';
   return agreement(sumOf(figures.filter((f): f is StatedFigure => f !== null)), totalFigure);
 }
 
