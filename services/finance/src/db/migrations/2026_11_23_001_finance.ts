@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 
 // Written against Kysely<any> so it stays frozen in time whatever the table types become.
-// biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on current types
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('stp_finance')
@@ -51,7 +50,6 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('region_fact_region').on('region_fact').column('region_code').execute();
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: see up()
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of ['region_fact', 'financial_fact', 'stp_finance']) await db.schema.dropTable(table).execute();
 }

@@ -1,7 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 
 // Written against Kysely<any> so it stays frozen in time whatever the table types become.
-// biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on current types
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('organisation')
@@ -101,7 +100,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: see up()
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of [
     'region_leadership_note',

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 
 // Written against Kysely<any> so it stays frozen in time whatever the types become.
-// biome-ignore lint/suspicious/noExplicitAny: migrations are written against Kysely<any>, frozen in time
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('__name___fact')
@@ -18,7 +17,6 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('__name___fact_stp').on('__name___fact').columns(['stp_code', 'id']).execute();
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: migrations are written against Kysely<any>, frozen in time
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('__name___fact').execute();
 }
