@@ -141,7 +141,8 @@ export function readFacts(dataDir: string, sections: ReadonlyMap<string, Section
   for (const [code, s] of sections) {
     if (!s.gapLine) continue;
     for (let n = s.gapLine; n <= s.end; n += 1) {
-      const written = (tracker[n - 1]?.match(AMOUNT_IN_TEXT) ?? []).length; // "£85/£97M" is two amounts written, and two rows
+      // "£85/£97M" is two amounts written, and two rows
+      const written = (tracker[n - 1]?.match(AMOUNT_IN_TEXT) ?? []).length;
       const covered = facts.filter((f) => f.document === TRACKER && f.line === n && f.amount !== null).length;
       if (covered !== written) {
         problems.push({

@@ -111,7 +111,8 @@ describe('financial gaps as stated', () => {
       `{ financialGaps(filter: { hasFlag: "SUM_MISMATCH" }, orderBy: STP_CODE, descending: false) { totalCount nodes { stpCode flags { code explanation } } } }`,
     );
     const nodes = body.data?.financialGaps.nodes ?? [];
-    // Leicester, Leicestershire and Rutland (QK1), Norfolk and Waveney (QMM) and Sussex and East Surrey (QNX) differ only by rounding: see the next test
+    // Leicester, Leicestershire and Rutland (QK1), Norfolk and Waveney (QMM) and Sussex and East Surrey (QNX)
+    // differ only by rounding: see the next test
     expect(nodes.map((n) => n.stpCode)).toEqual(['QF7', 'QM7', 'QWO']);
     const explain = (code: string) =>
       nodes.find((n) => n.stpCode === code)?.flags.find((f) => f.code === 'SUM_MISMATCH')?.explanation;

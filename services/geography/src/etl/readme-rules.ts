@@ -33,7 +33,10 @@ export function applyFourRegions(rows: StpRows): void {
   }
 }
 
-/** reference/README.md, line 14: the five STPs ONS re-coded from 2020 (the ODS code stayed), as "QXX E54000000" pairs. */
+/**
+ * reference/README.md, line 14: the five STPs ONS re-coded from 2020 (the ODS code stayed), as
+ * "QXX E54000000" pairs.
+ */
 export function applyRecodes(rows: StpRows, problems: DataProblem[]): void {
   const recodes = verbatim(README_FILE, README_RECODES_LINE);
   for (const [, ods, ons] of recodes.matchAll(/\b(Q[A-Z0-9]{2}) (E54\d{6})\b/g)) {

@@ -1,6 +1,9 @@
 import type { FlagShape } from '@nhs-hub/kit/subgraph';
 
-/** Titles written before a name. Kept in the name as written; separated here so searches and sorting can ignore them. */
+/**
+ * Titles written before a name. Kept in the name as written; separated here so searches and
+ * sorting can ignore them.
+ */
 export const HONORIFIC_PREFIXES = [
   'Sir',
   'Dame',
@@ -67,7 +70,10 @@ export function parsePersonName(name: string): ParsedName {
   };
 }
 
-/** A stable, URL-safe id from a name: lower case, "&" as "and", apostrophes dropped, other runs of non-letters as "-". */
+/**
+ * A stable, URL-safe id from a name: lower case, "&" as "and", apostrophes dropped, other runs of
+ * non-letters as "-".
+ */
 export function slugify(text: string): string {
   return text
     .toLowerCase()

@@ -9,7 +9,10 @@ const PersonRow = z.object({ id: slug, name: z.string().min(1) });
 /** A person as written, by id, with the data file's line (roles check the name stands on their line). */
 export type PeopleById = ReadonlyMap<string, { name: string; line: number }>;
 
-/** people.csv: each person once, the name as written and its parts (names.ts); the id is the slug without honorifics. */
+/**
+ * people.csv: each person once, the name as written and its parts (names.ts); the id is the slug
+ * without honorifics.
+ */
 export function readPeople(folder: DataFolder, problems: DataProblem[]): { people: NewPerson[]; byId: PeopleById } {
   const file = folder.file('people');
   const rows = readCsv(folder.path('people'), PersonRow, problems);

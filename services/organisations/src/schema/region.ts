@@ -3,7 +3,10 @@ import { leadershipNotesByRegion, leadersByRegion } from './loaders.js';
 import { RegionRef } from './refs.js';
 import { RoleRef } from './role.js';
 
-/** Said where the seeds announce regional director posts without naming anyone, so no reader mistakes an empty list for missing data. */
+/**
+ * Said where the seeds announce regional director posts without naming anyone, so no reader
+ * mistakes an empty list for missing data.
+ */
 const NO_NAMED_LEADER = 'The seeds name no regional director for this region; they announce the posts only.';
 
 /** Geography's region, extended with who leads it where the seeds say so. */

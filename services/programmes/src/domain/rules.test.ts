@@ -93,6 +93,7 @@ describe('programme keyword rules on real titles', () => {
       ['DIABETES', 'diabetes'],
       ['RAPID_IMPROVEMENT_100_DAY', '100 day'],
     ]);
-    expect(programmesOfTitle('rapid testing (100-day approach)')).toEqual(['RAPID_IMPROVEMENT_100_DAY']); // 000 line 106
+    // 000 line 106
+    expect(programmesOfTitle('rapid testing (100-day approach)')).toEqual(['RAPID_IMPROVEMENT_100_DAY']);
   });
 });

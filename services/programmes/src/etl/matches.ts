@@ -1,7 +1,10 @@
 import type { NewPriority, NewPriorityProgramme } from '../db/types.js';
 import { type MatchableText, matchProgrammes } from '../domain/rules.js';
 
-/** The words a priority offers to the programme rules: a focus its title and sub-points, a paper priority its title and summary. */
+/**
+ * The words a priority offers to the programme rules: a focus its title and sub-points, a paper
+ * priority its title and summary.
+ */
 export function matchableTexts(
   p: Pick<NewPriority, 'kind' | 'title' | 'summary'>,
   subPoints: readonly string[],

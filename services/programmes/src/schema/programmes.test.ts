@@ -80,9 +80,10 @@ describe('programmes', () => {
       text: 'the national priority areas of cancer, mental health, learning disabilities and diabetes',
       document: { file: 'seeds/004_76447a4d1bef46a3.txt' },
     });
-    // Coast, Humber and Vale (655), Cheshire and Merseyside (687), Black Country (894), Herefordshire and Worcestershire (1010),
-    // Mid and South Essex (1212), North West London (1248), North Central London (1277), South East London (1349),
-    // Kent and Medway (1423), Devon (1562), Hampshire (1695), Gloucestershire (1731), and Lincolnshire's paper (5.1).
+    // Coast, Humber and Vale (655), Cheshire and Merseyside (687), Black Country (894), Herefordshire and
+    // Worcestershire (1010), Mid and South Essex (1212), North West London (1248), North Central London (1277),
+    // South East London (1349), Kent and Medway (1423), Devon (1562), Hampshire (1695), Gloucestershire (1731),
+    // and Lincolnshire's paper (5.1).
     expect(body.data?.programme.stps.map((s) => s.code)).toEqual([
       'QGH',
       'QH8',
@@ -205,7 +206,8 @@ describe('programmes', () => {
     const one = await run(['QJM']);
     const all = await run(TRACKER_CODES);
     expect(all.count).toBe(one.count);
-    expect(one.count).toBeLessThanOrEqual(10); // one per loader batch: priorities, sub-points, outcomes, matches, children..., considerations
+    // one per loader batch: priorities, sub-points, outcomes, matches, children..., considerations
+    expect(one.count).toBeLessThanOrEqual(10);
     const gm = all.data?._entities.find((e) => e.code === 'QOP');
     expect(gm?.priorities.map((p) => p.title)).toEqual([
       'Radical upgrade in population health prevention',

@@ -23,7 +23,10 @@ const ProgrammeCountRef = builder.objectRef<ProgrammeCountShape>('ProgrammePrior
   }),
 });
 
-/** Geography's region as of a date, extended with counts per programme over its member STPs (`@requires(fields: "stpCodes")`). */
+/**
+ * Geography's region as of a date, extended with counts per programme over its member STPs
+ * (`@requires(fields: "stpCodes")`).
+ */
 RegionSnapshotRef.implement({
   externalFields: (t) => ({
     stpCodes: t.idList(),
