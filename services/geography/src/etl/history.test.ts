@@ -1,7 +1,8 @@
 import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { applyCodeHistory } from './history.js';
-import { GEOGRAPHY_DATA_DIR, HISTORY_FILE } from './sources.js';
+import { GEOGRAPHY_DATA_DIR } from './files.js';
+import { HISTORY_FILE } from './sources.js';
 import { readStps2019 } from './stps-2019.js';
 import { readTrackerStps } from './tracker.js';
 

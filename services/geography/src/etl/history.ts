@@ -1,6 +1,7 @@
 import { type DataProblem, readCsv } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
-import { dayBefore, HISTORY_FILE, lowerBound, odsStp, onsStp, partialDate, reference, verbatim } from './sources.js';
+import { dayBefore, lowerBound, odsStp, onsStp, partialDate } from './files.js';
+import { HISTORY_FILE, reference, verbatim } from './sources.js';
 import type { StpRows } from './stps-2019.js';
 import { type TrackerStps, trackerFields } from './tracker.js';
 

@@ -1,7 +1,7 @@
 import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { readIcsDesignations } from './ics.js';
-import { GEOGRAPHY_DATA_DIR } from './sources.js';
+import { GEOGRAPHY_DATA_DIR } from './files.js';
 import { readTrackerStps } from './tracker.js';
 
 describe('data/ics-designations.csv', () => {

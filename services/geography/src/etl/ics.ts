@@ -1,7 +1,8 @@
 import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewIcsDesignation } from '../db/types.js';
-import { line, odsStp, TRACKER } from './sources.js';
+import { DATA_FILES, line, odsStp } from './files.js';
+import { TRACKER } from './sources.js';
 import type { TrackerStps } from './tracker.js';
 
 const IcsRow = z.object({
@@ -24,7 +25,7 @@ export function readIcsDesignations(
   tracker: TrackerStps,
   problems: DataProblem[],
 ): NewIcsDesignation[] {
-  const path = `${dataDir}ics-designations.csv`;
+  const path = `${dataDir}${DATA_FILES.icsDesignations}`;
   const rows = readCsv(path, IcsRow, problems);
   for (const { value: i, line: at } of rows) {
     if (!tracker.has(i.stp_ods_code))

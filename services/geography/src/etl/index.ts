@@ -12,11 +12,11 @@ import { applyCodeHistory } from './history.js';
 import { readIcsDesignations } from './ics.js';
 import { applyFourRegions, applyRecodes } from './readme-rules.js';
 import { readRegions } from './regions.js';
-import { GEOGRAPHY_DATA_DIR } from './sources.js';
+import { DATA_FILES, GEOGRAPHY_DATA_DIR } from './files.js';
 import { readStps2019 } from './stps-2019.js';
 import { readTrackerStps } from './tracker.js';
 
-export { GEOGRAPHY_DATA_DIR };
+export { DATA_FILES, GEOGRAPHY_DATA_DIR };
 
 export interface GeographyRows {
   regions: NewRegion[];
@@ -27,7 +27,7 @@ export interface GeographyRows {
 }
 
 export interface GeographyDataPaths {
-  /** Folder holding tracker-stps.csv and ics-designations.csv (with a trailing slash). */
+  /** Folder holding the data files (see DATA_FILES), with a trailing slash; defaults to the subgraph's data/. */
   dataDir?: string;
 }
 
@@ -50,7 +50,7 @@ export function buildGeographyRows(paths: GeographyDataPaths = {}): GeographyRow
   for (const [code, row] of tracker) {
     if (!rows.stps.some((s) => s.code === code)) {
       problems.push({
-        file: `${dataDir}tracker-stps.csv`,
+        file: `${dataDir}${DATA_FILES.trackerStps}`,
         line: row.line,
         column: 'ods_code',
         reason: `${code} is in no official code list`,

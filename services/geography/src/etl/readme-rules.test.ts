@@ -2,7 +2,8 @@ import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { applyCodeHistory } from './history.js';
 import { applyFourRegions, applyRecodes, README_FOUR_REGIONS_LINE } from './readme-rules.js';
-import { GEOGRAPHY_DATA_DIR, README_FILE } from './sources.js';
+import { GEOGRAPHY_DATA_DIR } from './files.js';
+import { README_FILE } from './sources.js';
 import { readStps2019 } from './stps-2019.js';
 import { readTrackerStps } from './tracker.js';
 

@@ -1,7 +1,8 @@
 import { type DataProblem, readCsv } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewRegion } from '../db/types.js';
-import { isoDate, REGIONS_FILE, reference, verbatim } from './sources.js';
+import { isoDate } from './files.js';
+import { REGIONS_FILE, reference, verbatim } from './sources.js';
 
 const RegionRow = z.object({
   ons_code: z.string().regex(/^E40\d{6}$/),

@@ -1,6 +1,7 @@
 import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
-import { GEOGRAPHY_DATA_DIR, STPS_2019_FILE } from './sources.js';
+import { GEOGRAPHY_DATA_DIR } from './files.js';
+import { STPS_2019_FILE } from './sources.js';
 import { readStps2019 } from './stps-2019.js';
 import { readTrackerStps } from './tracker.js';
 

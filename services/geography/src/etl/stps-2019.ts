@@ -1,7 +1,8 @@
 import { type DataProblem, type DataRow, readCsv } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewStp, NewStpOnsCode, NewStpRegionMembership } from '../db/types.js';
-import { odsRegion, odsStp, onsStp, reference, STPS_2019_FILE, verbatim } from './sources.js';
+import { odsRegion, odsStp, onsStp } from './files.js';
+import { reference, STPS_2019_FILE, verbatim } from './sources.js';
 import { type TrackerStps, trackerFields } from './tracker.js';
 
 const Stp2019Row = z.object({

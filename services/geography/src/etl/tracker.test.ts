@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
-import { GEOGRAPHY_DATA_DIR } from './sources.js';
+import { GEOGRAPHY_DATA_DIR } from './files.js';
 import { readTrackerStps, trackerFields } from './tracker.js';
 
 describe('data/tracker-stps.csv', () => {

@@ -9,7 +9,8 @@ import {
 import { z } from 'zod';
 import type { NewStp } from '../db/types.js';
 import { parsePopulation } from './population.js';
-import { line, odsStp, TRACKER } from './sources.js';
+import { DATA_FILES, line, odsStp } from './files.js';
+import { TRACKER } from './sources.js';
 
 const TrackerRow = z.object({
   ods_code: odsStp,
@@ -31,7 +32,7 @@ export type TrackerStps = ReadonlyMap<string, DataRow<TrackerStp>>;
  * population must be readable from its line.
  */
 export function readTrackerStps(dataDir: string, problems: DataProblem[]): TrackerStps {
-  const path = `${dataDir}tracker-stps.csv`;
+  const path = `${dataDir}${DATA_FILES.trackerStps}`;
   const rows = readCsv(path, TrackerRow, problems);
   const cited: { line: number; column: string; citation: Citation }[] = [];
   for (const { value: t, line: at } of rows) {

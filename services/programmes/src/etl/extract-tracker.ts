@@ -19,7 +19,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { SOURCES_DIR } from '@nhs-hub/kit/subgraph';
 import { TRACKER } from './sources.js';
-import { PROGRAMMES_DATA_DIR } from './files.js';
+import { DATA_FILES, PROGRAMMES_DATA_DIR } from './files.js';
 
 export type TrackerList = 'FOCUS' | 'CONSIDERATION';
 
@@ -109,7 +109,7 @@ export function toCsv(items: readonly ExtractedItem[]): string {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const lines = readFileSync(SOURCES_DIR + TRACKER, 'utf8').split('\n');
-  const headingRows = readFileSync(`${PROGRAMMES_DATA_DIR}tracker-stps.csv`, 'utf8').trim().split('\n').slice(1);
+  const headingRows = readFileSync(`${PROGRAMMES_DATA_DIR}${DATA_FILES.stps}`, 'utf8').trim().split('\n').slice(1);
   const headings = headingRows.map((row) => {
     const [code = '', , line = '0'] =
       row.match(/("([^"]|"")*"|[^,]*)(,|$)/g)?.map((f) => f.replace(/,$/, '').replace(/^"|"$/g, '')) ?? [];
@@ -117,6 +117,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return { code, line: at, text: lines[at - 1] ?? '' };
   });
   const items = extractTrackerItems(lines, headings);
-  writeFileSync(`${PROGRAMMES_DATA_DIR}tracker-items.csv`, toCsv(items));
+  writeFileSync(`${PROGRAMMES_DATA_DIR}${DATA_FILES.trackerItems}`, toCsv(items));
   console.log(`wrote ${items.length} items`);
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type DataProblem, formatProblem } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { readFacts } from './facts.js';
-import { DATA_FILES, WORKFORCE_DATA_DIR } from './sources.js';
+import { DATA_FILES, WORKFORCE_DATA_DIR } from './files.js';
 
 const DATA_FILE = `${WORKFORCE_DATA_DIR}${DATA_FILES.facts}`;
 const [HEADER = '', FIRST = ''] = readFileSync(DATA_FILE, 'utf8').split('\n');

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkforceDatabase } from '../db/types.js';
 import { subgraph } from '../index.js';
 import { seedWorkforce } from './index.js';
-import { DATA_FILES, WORKFORCE_DATA_DIR } from './sources.js';
+import { DATA_FILES, WORKFORCE_DATA_DIR } from './files.js';
 
 let hub: TestHub;
 let running: RunningSubgraph<WorkforceDatabase>;

@@ -2,7 +2,7 @@ import { replaceTables, type SeedReport, throwIfProblems, type DataProblem } fro
 import type { Kysely } from 'kysely';
 import type { NewWorkforceFact, WorkforceDatabase } from '../db/types.js';
 import { readFacts } from './facts.js';
-import { DATA_FILES, WORKFORCE_DATA_DIR } from './sources.js';
+import { DATA_FILES, WORKFORCE_DATA_DIR } from './files.js';
 
 export interface WorkforceRows {
   facts: NewWorkforceFact[];

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { __Name__Database } from '../db/types.js';
 import { subgraph } from '../index.js';
 import { seed__Name__ } from './index.js';
-import { DATA_FILES, __NAME___DATA_DIR } from './sources.js';
+import { DATA_FILES, __NAME___DATA_DIR } from './files.js';
 
 let hub: TestHub;
 let running: RunningSubgraph<__Name__Database>;

@@ -2,7 +2,7 @@ import { replaceTables, type SeedReport, throwIfProblems, type DataProblem } fro
 import type { Kysely } from 'kysely';
 import type { New__Name__Fact, __Name__Database } from '../db/types.js';
 import { readFacts } from './facts.js';
-import { DATA_FILES, __NAME___DATA_DIR } from './sources.js';
+import { DATA_FILES, __NAME___DATA_DIR } from './files.js';
 
 export interface __Name__Rows {
   facts: New__Name__Fact[];
