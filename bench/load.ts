@@ -11,6 +11,8 @@ export interface LoadResult {
   non2xx: number;
   /** 200 answers that carried GraphQL errors (only counted by loadChecked). */
   graphqlErrors: number;
+  /** The first few answers with GraphQL errors (loadChecked), to say what failed. */
+  samples: readonly string[];
 }
 
 /**
@@ -38,5 +40,6 @@ async function run(options: LoadOptions): Promise<LoadResult> {
     errors: r.errors,
     non2xx: r.non2xx,
     graphqlErrors: r.graphqlErrors,
+    samples: r.samples,
   };
 }

@@ -121,6 +121,7 @@ const lost = underFault.reduce((n, r) => n + r.errors + r.non2xx + r.graphqlErro
 say(
   `${drops} drops, ${terminated} connections terminated; the pool reconnected on its own and reads cut off in flight were retried${lost ? ` (${lost} answers still failed)` : ''}.`,
 );
+for (const sample of underFault.flatMap((r) => r.samples).slice(0, 3)) say(`- failed answer: \`${sample}\``);
 const after = await postGraphQL(graph.gatewayUrl, '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }');
 say(`Answer after the drops, without any restart: ${JSON.stringify(after.body)}`);
 say();

@@ -1,7 +1,7 @@
 // Runs in its own process (started by load.ts) so the clients never share an event loop with the
 // hub they measure. With `expected`, every answer is compared with it: a 200 that carries errors or
 // other data is a failed request as much as a 502 is. With `countGraphqlErrors`, 200 answers that
-// carry errors are counted, which HTTP status alone hides. With neither, answers go unread, the
+// carry errors are counted (the first few kept), which HTTP status alone hides. With neither, answers go unread, the
 // most load one process makes.
 import autocannon from 'autocannon';
 import type { LoadOptions } from './load.js';
@@ -17,8 +17,10 @@ const compare = (status: number, responseBody: string) => {
   wrong++;
   if (samples.length < 5) samples.push(`${status} ${responseBody.slice(0, 300)}`);
 };
-const countErrors = (_status: number, responseBody: string) => {
-  if (responseBody.includes('"errors"')) graphqlErrors++;
+const countErrors = (status: number, responseBody: string) => {
+  if (!responseBody.includes('"errors"')) return;
+  graphqlErrors++;
+  if (samples.length < 5) samples.push(`${status} ${responseBody.slice(0, 600)}`);
 };
 const onResponse = expected !== undefined ? compare : countGraphqlErrors ? countErrors : undefined;
 process.stderr.write('load started\n');

@@ -25,7 +25,7 @@ export interface LoadOutput {
   /** Answers other than `expected`. */
   readonly wrong: number;
   readonly graphqlErrors: number;
-  /** The first few wrong answers. */
+  /** The first few wrong answers (or, counting GraphQL errors, the first few answers with errors). */
   readonly samples: readonly string[];
 }
 
