@@ -185,6 +185,45 @@ describe('hostile documents', () => {
     });
   });
 
+  it('refuses a long string literal, and a long document before it is parsed, saying which limit and the figures', async () => {
+    const literal = await ask(`{ stp(code: "${'Q'.repeat(2_000)}") { name } }`);
+    expect(literal.status).toBe(400);
+    expect(literal.body).toEqual({
+      errors: [
+        {
+          message:
+            'String literal limit exceeded: 2000 characters, the limit is 1000. Codes, dates and names are short; pass long text as a variable if you really need it.',
+          locations: expect.any(Array),
+          extensions: {
+            code: 'QUERY_LIMIT_EXCEEDED',
+            limit: 'maxStringLength',
+            max: 1000,
+            found: 2000,
+            requestId: expect.any(String),
+          },
+        },
+      ],
+    });
+    // A 300 kB literal (the soak's hostile kind) never reaches the parser, nor its cache.
+    const document = `{ stp(code: "${'Q'.repeat(300_000)}") { name } }`;
+    const long = await ask(document);
+    expect(long.status).toBe(400);
+    expect(long.body).toEqual({
+      errors: [
+        {
+          message: `Document length limit exceeded: ${document.length} characters, the limit is 50000. Send a shorter document: select fewer fields, or pass long values as variables.`,
+          extensions: {
+            code: 'QUERY_LIMIT_EXCEEDED',
+            limit: 'maxDocumentLength',
+            max: 50000,
+            found: document.length,
+            requestId: expect.any(String),
+          },
+        },
+      ],
+    });
+  });
+
   it('refuses a document with too many directives, saying which limit, the figures and how to stay under it', async () => {
     const directives = Array.from({ length: 50 }, () => '@include(if: true)').join(' ');
     const res = await ask(`{ stp(code: "QJM") { code ${directives} } }`);

@@ -179,6 +179,8 @@ export const QUERY_LIMITS = {
   maxTokens: 4_000,
   maxDirectives: 40,
   maxStringLength: 1_000,
+  /** Characters of document text; the public operations are 1-2 kB, a 4,000-token document fits. */
+  maxDocumentLength: 50_000,
 } as const;
 
 function queryLimitPlugins(): GatewayPlugin[] {
@@ -419,6 +421,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       {
         // Version 1 is the only APQ protocol there is; anything else is the client's mistake, said as such.
         onParams: ({ params }) => {
+          // Refused before it is parsed: the runtime keeps parsed documents (and APQ their text) in
+          // caches of a thousand entries each, which the soak's 100-500 kB strings grew by 900 MB.
+          if (typeof params.query === 'string' && params.query.length > QUERY_LIMITS.maxDocumentLength) {
+            throw new GraphQLError(
+              `Document length limit exceeded: ${params.query.length} characters, the limit is ${QUERY_LIMITS.maxDocumentLength}. Send a shorter document: select fewer fields, or pass long values as variables.`,
+              {
+                extensions: {
+                  code: HubErrorCode.QUERY_LIMIT_EXCEEDED,
+                  limit: 'maxDocumentLength',
+                  max: QUERY_LIMITS.maxDocumentLength,
+                  found: params.query.length,
+                  http: { status: 400 },
+                },
+              },
+            );
+          }
           const persisted = (params.extensions as { persistedQuery?: { version?: unknown } } | undefined)
             ?.persistedQuery;
           if (persisted && persisted.version !== 1) {
