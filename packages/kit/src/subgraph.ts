@@ -7,6 +7,7 @@
 export * from './auth.js';
 export * from './builder.js';
 export * from './data.js';
+export * from './data-rules.js';
 export * from './dates.js';
 export * from './db.js';
 export * from './env.js';

@@ -7,12 +7,14 @@ import {
   readCsv,
   sourceLines,
   verifyCitations,
+  lineNumber,
+  stpOdsCode,
 } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { FACT_KINDS, type FactKind, LINCOLNSHIRE, TRACKER } from '../domain/kinds.js';
 import { type ParsedAmount, parseAmount, parseSplitAmount } from '../domain/money.js';
 import type { StatedFigure } from '../domain/stated.js';
-import { DATA_FILES, dataPath, line, odsStp } from './files.js';
+import { DATA_FILES, dataPath } from './files.js';
 import type { Section } from './sections.js';
 
 /** An amount as the tracker writes it, in the text of a line (used to check coverage). */
@@ -24,10 +26,10 @@ const flagCode = z.union([
 ]);
 
 const FactRow = z.object({
-  stp_code: odsStp,
+  stp_code: stpOdsCode,
   kind: z.enum(FACT_KINDS),
   document: z.enum([TRACKER, LINCOLNSHIRE]),
-  line,
+  line: lineNumber,
   text: z.string().min(1),
   amount_as_stated: z.string(),
   part: z.union([z.literal(''), z.coerce.number().int().min(1).max(9)]),

@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 
 /** The subgraph's own data folder; tests point the steps at an edited copy instead. */
 export const FINANCE_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
@@ -11,6 +10,3 @@ export const DATA_FILES = {
 } as const;
 
 export const dataPath = (dataDir: string, file: string): string => `${dataDir}/${file}`.replace(/\/+/g, '/');
-
-export const odsStp = z.string().regex(/^Q[A-Z0-9]{2}$/, 'expected an STP ODS code such as QJM');
-export const line = z.coerce.number().int().positive();

@@ -1,12 +1,12 @@
-import { citationOf, type DataProblem, displayPath, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
+import { citationOf, type DataProblem, displayPath, readCsv, verifyCitations, lineNumber } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { isDecimal, normalize } from '../domain/decimal.js';
 import type { NewRegionFact } from '../db/types.js';
 import { LINCOLNSHIRE } from '../domain/kinds.js';
-import { DATA_FILES, dataPath, line } from './files.js';
+import { DATA_FILES, dataPath } from './files.js';
 
 const RegionFactRow = z.object({
-  line,
+  line: lineNumber,
   label: z.string().min(1),
   proposed_region: z.enum(['Central & East', 'Midlands']),
   region_code: z.enum(['Y60', 'Y61']),

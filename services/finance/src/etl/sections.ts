@@ -5,18 +5,20 @@ import {
   readCsv,
   sourceLines,
   verifyCitations,
+  lineNumber,
+  stpOdsCode,
 } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { TRACKER } from '../domain/kinds.js';
-import { DATA_FILES, dataPath, line, odsStp } from './files.js';
+import { DATA_FILES, dataPath } from './files.js';
 
 /** The tracker's last STP section ends where its closing "OUTLOOK FOR 2018" page begins. */
 const TRACKER_LAST_SECTION_END = 1761;
 
 const SectionRow = z.object({
-  stp_code: odsStp,
+  stp_code: stpOdsCode,
   tracker_name: z.string().min(1),
-  heading_line: line,
+  heading_line: lineNumber,
   heading_text: z.string().min(1),
 });
 

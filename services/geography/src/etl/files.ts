@@ -12,10 +12,7 @@ export const DATA_FILES = {
 
 export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected an ISO date YYYY-MM-DD');
 export const partialDate = z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'expected YYYY, YYYY-MM or YYYY-MM-DD');
-export const odsStp = z.string().regex(/^Q[A-Z0-9]{2}$/, 'expected an STP ODS code such as QJM');
-export const onsStp = z.string().regex(/^E54\d{6}$/, 'expected an STP ONS code such as E54000013');
 export const odsRegion = z.string().regex(/^Y\d{2}$/, 'expected a region ODS code such as Y60');
-export const line = z.coerce.number().int().positive();
 
 /** First day of a partial date's period: "2016" is read as from 2016-01-01, "2016-12" from 2016-12-01. */
 export function lowerBound(stated: string): string {

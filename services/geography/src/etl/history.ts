@@ -1,17 +1,17 @@
-import { type DataProblem, readCsv } from '@nhs-hub/kit/subgraph';
+import { type DataProblem, readCsv, stpOdsCode, stpOnsCode } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
-import { dayBefore, lowerBound, odsStp, onsStp, partialDate } from './files.js';
+import { dayBefore, lowerBound, partialDate } from './files.js';
 import { HISTORY_FILE, reference, verbatim } from './sources.js';
 import type { StpRows } from './stps-2019.js';
 import { type TrackerStps, trackerFields } from './tracker.js';
 
 const HistoryRow = z.object({
-  ons_code: onsStp,
-  ods_code: z.union([odsStp, z.literal('')]),
+  ons_code: stpOnsCode,
+  ods_code: z.union([stpOdsCode, z.literal('')]),
   name: z.string().min(1),
   valid_from: partialDate,
   valid_to: partialDate,
-  successor_ons: onsStp,
+  successor_ons: stpOnsCode,
   note: z.string(),
 });
 

@@ -1,17 +1,17 @@
-import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
+import { citationOf, type DataProblem, readCsv, verifyCitations, lineNumber, stpOdsCode } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewIcsDesignation } from '../db/types.js';
-import { DATA_FILES, line, odsStp } from './files.js';
+import { DATA_FILES } from './files.js';
 import { TRACKER } from './sources.js';
 import type { TrackerStps } from './tracker.js';
 
 const IcsRow = z.object({
-  stp_ods_code: odsStp,
+  stp_ods_code: stpOdsCode,
   ics_name: z.string().min(1),
-  list_line: line,
+  list_line: lineNumber,
   list_text: z.string().min(1),
   wave: z.enum(['FIRST_WAVE', 'SECOND_WAVE']),
-  wave_line: line,
+  wave_line: lineNumber,
   wave_text: z.string().min(1),
   covers_whole_stp: z.enum(['true', 'false']).transform((v) => v === 'true'),
 });

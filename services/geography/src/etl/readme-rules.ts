@@ -1,10 +1,13 @@
-import type { DataProblem } from '@nhs-hub/kit/subgraph';
+import { type DataProblem, STP_ODS_PATTERN, STP_ONS_PATTERN } from '@nhs-hub/kit/subgraph';
 import { README_FILE, verbatim } from './sources.js';
 import type { StpRows } from './stps-2019.js';
 
 /** Reference README lines this step reads rules from. */
 export const README_RECODES_LINE = 14;
 export const README_FOUR_REGIONS_LINE = 15;
+
+/** An STP's ODS code and the ONS code it was given, paired "QXX E54000000" as line 14 writes them. */
+const RECODE = new RegExp(`\\b(${STP_ODS_PATTERN}) (${STP_ONS_PATTERN})\\b`, 'g');
 
 /**
  * reference/README.md, line 15: before April 2018 there were four regions. Each STP's region then is
@@ -39,7 +42,7 @@ export function applyFourRegions(rows: StpRows): void {
  */
 export function applyRecodes(rows: StpRows, problems: DataProblem[]): void {
   const recodes = verbatim(README_FILE, README_RECODES_LINE);
-  for (const [, ods, ons] of recodes.matchAll(/\b(Q[A-Z0-9]{2}) (E54\d{6})\b/g)) {
+  for (const [, ods, ons] of recodes.matchAll(RECODE)) {
     if (!ods || !ons) continue;
     if (!rows.stps.some((s) => s.code === ods)) {
       problems.push({ file: README_FILE, line: README_RECODES_LINE, reason: `re-code names unknown STP ${ods}` });

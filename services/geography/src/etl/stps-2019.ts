@@ -1,13 +1,13 @@
-import { type DataProblem, type DataRow, readCsv } from '@nhs-hub/kit/subgraph';
+import { type DataProblem, type DataRow, readCsv, stpOdsCode, stpOnsCode } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewStp, NewStpOnsCode, NewStpRegionMembership } from '../db/types.js';
-import { odsRegion, odsStp, onsStp } from './files.js';
+import { odsRegion } from './files.js';
 import { reference, STPS_2019_FILE, verbatim } from './sources.js';
 import { type TrackerStps, trackerFields } from './tracker.js';
 
 const Stp2019Row = z.object({
-  stp_ons: onsStp,
-  stp_ods: odsStp,
+  stp_ons: stpOnsCode,
+  stp_ods: stpOdsCode,
   stp_name_apr2019: z.string().min(1),
   region_ods: odsRegion,
   region_ons: z.string().regex(/^E40\d{6}$/),

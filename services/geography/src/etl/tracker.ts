@@ -5,19 +5,21 @@ import {
   type DataRow,
   readCsv,
   verifyCitations,
+  lineNumber,
+  stpOdsCode,
 } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewStp } from '../db/types.js';
 import { parsePopulation } from './population.js';
-import { DATA_FILES, line, odsStp } from './files.js';
+import { DATA_FILES } from './files.js';
 import { TRACKER } from './sources.js';
 
 const TrackerRow = z.object({
-  ods_code: odsStp,
+  ods_code: stpOdsCode,
   tracker_name: z.string().min(1),
-  heading_line: line,
+  heading_line: lineNumber,
   heading_text: z.string().min(1),
-  population_line: line,
+  population_line: lineNumber,
   population_text: z.string().min(1),
   match_note: z.string().min(1),
 });

@@ -7,6 +7,8 @@ import {
   pageOf,
   pageWindow,
   SOURCE,
+  STP_ODS_PATTERN,
+  STP_ONS_PATTERN,
   todayIso,
 } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
@@ -16,7 +18,8 @@ import { icsByStp, membershipsByStp, onsCodesByStp, predecessorsByStp } from './
 import { RegionRef, StpRef } from './refs.js';
 
 const { TRACKER } = SOURCE;
-const STP_CODE = /^(Q[A-Z0-9]{2}|E54\d{6})$/i;
+/** Either code of an STP, in any case, as a caller may type it. */
+const STP_CODE = new RegExp(`^(${STP_ODS_PATTERN}|${STP_ONS_PATTERN})$`, 'i');
 
 const IcsStatusEnum = builder.enumType('IcsStatus', {
   description: 'Integrated care system status as the tracker states it: the earliest wave of any ICS within the STP.',

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { displayPath } from '@nhs-hub/kit/subgraph';
+import { displayPath, lineNumber } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
-import { SEED_DOCUMENTS } from './sources.js';
 
 /** The subgraph's own data folder (with a trailing slash); tests point the steps at an edited copy. */
 export const ORGANISATIONS_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
@@ -33,10 +32,7 @@ export class DataFolder {
 export const slug = z
   .string()
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'expected a slug such as south-west-lincolnshire-ccg');
-export const line = z.coerce.number().int().positive();
-export const optionalLine = z.union([z.literal(''), line]);
-export const seedDocument = z.enum(SEED_DOCUMENTS);
+export const optionalLine = z.union([z.literal(''), lineNumber]);
 export const flagCode = z.string().regex(/^[A-Z][A-Z_]+$/, 'expected a flag code such as INFERRED');
-export const stpCode = z.string().regex(/^Q[A-Z0-9]{2}$/, 'expected an STP ODS code such as QJM');
 
 export { duplicates } from '@nhs-hub/kit/subgraph';

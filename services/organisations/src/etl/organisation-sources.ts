@@ -1,13 +1,21 @@
-import { citationOf, type DataProblem, type DataRow, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
+import {
+  citationOf,
+  type DataProblem,
+  type DataRow,
+  readCsv,
+  verifyCitations,
+  lineNumber,
+  seedDocument,
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewOrganisationSource } from '../db/types.js';
-import { DATA_FILES, type DataFolder, duplicates, line, seedDocument, slug } from './files.js';
+import { DATA_FILES, type DataFolder, duplicates, slug } from './files.js';
 import type { OrganisationInput } from './organisations.js';
 
 const OrganisationSourceRow = z.object({
   organisation_id: slug,
   document: seedDocument,
-  line,
+  line: lineNumber,
   text: z.string().min(1),
 });
 

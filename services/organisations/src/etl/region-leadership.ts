@@ -1,15 +1,23 @@
-import { citationOf, type DataProblem, readCsv, sourceLines, verifyCitations } from '@nhs-hub/kit/subgraph';
+import {
+  citationOf,
+  type DataProblem,
+  readCsv,
+  sourceLines,
+  verifyCitations,
+  lineNumber,
+  seedDocument,
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewRegionLeadershipNote } from '../db/types.js';
 import { REGIONS_LIST } from './sources.js';
-import { type DataFolder, duplicates, line, seedDocument } from './files.js';
+import { type DataFolder, duplicates } from './files.js';
 
 const RegionNoteRow = z.object({
   region_code: z.string().regex(/^Y\d{2}$/, 'expected a region ODS code such as Y60'),
   position: z.coerce.number().int().positive(),
   note: z.string().min(1),
   document: seedDocument,
-  line,
+  line: lineNumber,
   text: z.string().min(1),
 });
 

@@ -8,11 +8,14 @@ import {
   sourceDocument,
   sourceLines,
   verifyCitations,
+  lineNumber,
+  seedDocument,
+  stpOdsCode,
 } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { ROLE_KINDS, type NewOrganisationSource, type NewRole, type NewRoleOrganisation } from '../db/types.js';
 import { datedPartOf, TRACKER } from './sources.js';
-import { DATA_FILES, type DataFolder, duplicates, line, optionalLine, seedDocument, slug, stpCode } from './files.js';
+import { DATA_FILES, type DataFolder, duplicates, optionalLine, slug } from './files.js';
 import type { PeopleById } from './people.js';
 import { readRoleFlags } from './role-flags.js';
 import type { Sections } from './sections.js';
@@ -25,7 +28,7 @@ const RoleRow = z.object({
   person_id: slug,
   kind: z.enum(ROLE_KINDS),
   title: z.string().min(1),
-  stp_code: z.union([z.literal(''), stpCode]),
+  stp_code: z.union([z.literal(''), stpOdsCode]),
   organisation_ids: z
     .string()
     .transform((s) => (s === '' ? [] : s.split(';')))
@@ -33,7 +36,7 @@ const RoleRow = z.object({
   organisation_line: optionalLine,
   affiliation_as_written: z.string(),
   document: seedDocument,
-  line,
+  line: lineNumber,
   text: z.string().min(1),
   name_line: optionalLine,
 });

@@ -1,12 +1,12 @@
-import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
+import { citationOf, type DataProblem, readCsv, verifyCitations, lineNumber, stpOdsCode } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { TRACKER } from './sources.js';
-import { type DataFolder, duplicates, line, stpCode } from './files.js';
+import { type DataFolder, duplicates } from './files.js';
 
 const SectionRow = z.object({
-  stp_code: stpCode,
+  stp_code: stpOdsCode,
   tracker_name: z.string().min(1),
-  heading_line: line,
+  heading_line: lineNumber,
   heading_text: z.string().min(1),
 });
 export type Section = z.output<typeof SectionRow>;

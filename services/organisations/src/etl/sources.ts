@@ -3,8 +3,6 @@ import { type Citation, cite, SOURCE } from '@nhs-hub/kit/subgraph';
 /** The source documents this subgraph cites (paths under infra/sources/). */
 export const { LINCOLNSHIRE_PAPER, BOARD_PAPER, TRACKER, PLANNING_LETTER, REGIONS: REGIONS_LIST } = SOURCE;
 
-export const SEED_DOCUMENTS = [LINCOLNSHIRE_PAPER, BOARD_PAPER, TRACKER, PLANNING_LETTER] as const;
-
 /**
  * A stretch of a document that carries one date. Seed 000 binds three documents together (the
  * paper of 1 June 2018, then the letters of 9 May and 27 March 2018), so a role is dated by the

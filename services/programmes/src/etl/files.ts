@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { DataProblem } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
-import { SEED_DOCUMENTS } from './sources.js';
 
 /** Folder of the subgraph's data files (with a trailing slash); tests point the steps at an edited copy. */
 export const PROGRAMMES_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
@@ -19,12 +18,9 @@ export const DATA_FILES = {
 /** The ODS code of the STP the Lincolnshire paper (seed 000) is about. */
 export const LINCOLNSHIRE = 'QJM';
 
-export const line = z.coerce.number().int().positive();
 export const position = z.coerce.number().int().positive();
-export const odsStp = z.string().regex(/^Q[A-Z0-9]{2}$/, 'expected an STP ODS code such as QJM');
 export const programmeCode = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected a programme code such as MENTAL_HEALTH');
 export const optional = z.string().transform((s) => (s === '' ? null : s));
-export const document = z.enum(SEED_DOCUMENTS);
 
 export { duplicates } from '@nhs-hub/kit/subgraph';
 

@@ -1,14 +1,14 @@
-import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
+import { citationOf, type DataProblem, readCsv, verifyCitations, lineNumber } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewStatedOutcome } from '../db/types.js';
 import { LINCOLNSHIRE_PAPER } from './sources.js';
-import { DATA_FILES, duplicates, line, optional, position } from './files.js';
+import { DATA_FILES, duplicates, optional, position } from './files.js';
 
 const OutcomeRow = z.object({
   priority_id: z.string().min(1),
   position,
   kind: z.enum(['RESULT', 'TARGET']),
-  line,
+  line: lineNumber,
   text: z.string().min(1),
   value: z.string().regex(/^\d+(\.\d+)?$/, 'expected an exact decimal such as 48.2'),
   unit: z.enum(['PERCENT', 'COUNT', 'GBP_M', 'WEEKS', 'HOURS']),

@@ -1,10 +1,10 @@
-import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
+import { citationOf, type DataProblem, readCsv, verifyCitations, lineNumber } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewSubPoint } from '../db/types.js';
 import { LINCOLNSHIRE_PAPER } from './sources.js';
-import { DATA_FILES, duplicates, line, position } from './files.js';
+import { DATA_FILES, duplicates, position } from './files.js';
 
-const PaperPointRow = z.object({ priority_id: z.string().min(1), position, line, text: z.string().min(1) });
+const PaperPointRow = z.object({ priority_id: z.string().min(1), position, line: lineNumber, text: z.string().min(1) });
 
 /** lincolnshire-points.csv: the bullet points under the paper's priorities, verbatim, in order. */
 export function readPaperPoints(dir: string, priorityIds: ReadonlySet<string>, problems: DataProblem[]): NewSubPoint[] {

@@ -1,8 +1,16 @@
-import { type Citation, cite, type DataProblem, readCsv, sourceLine, verifyCitations } from '@nhs-hub/kit/subgraph';
+import {
+  type Citation,
+  cite,
+  type DataProblem,
+  readCsv,
+  sourceLine,
+  verifyCitations,
+  lineNumber,
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewPriority } from '../db/types.js';
 import { LINCOLNSHIRE_PAPER } from './sources.js';
-import { contiguous, DATA_FILES, duplicates, LINCOLNSHIRE, line, optional, position } from './files.js';
+import { contiguous, DATA_FILES, duplicates, LINCOLNSHIRE, optional, position } from './files.js';
 
 const PaperPriorityRow = z.object({
   id: z.string().regex(/^QJM\.paper\.[a-z0-9.-]+$/, 'expected an id such as QJM.paper.5.1'),
@@ -10,9 +18,9 @@ const PaperPriorityRow = z.object({
   parent_id: optional,
   position,
   section_number: optional,
-  line,
+  line: lineNumber,
   title: z.string().min(1),
-  summary_line: z.union([z.literal('').transform(() => null), line]),
+  summary_line: z.union([z.literal('').transform(() => null), lineNumber]),
   summary_text: optional,
   flag_code: optional,
   flag_explanation: optional,

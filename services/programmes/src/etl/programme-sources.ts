@@ -1,14 +1,21 @@
-import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
+import {
+  citationOf,
+  type DataProblem,
+  readCsv,
+  verifyCitations,
+  lineNumber,
+  seedDocument,
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewProgrammeSource } from '../db/types.js';
-import { DATA_FILES, document, duplicates, line, position, programmeCode } from './files.js';
+import { DATA_FILES, duplicates, position, programmeCode } from './files.js';
 import type { Programmes } from './programmes.js';
 
 const ProgrammeSourceRow = z.object({
   programme_code: programmeCode,
   position,
-  document,
-  line,
+  document: seedDocument,
+  line: lineNumber,
   text: z.string().min(1),
 });
 

@@ -1,12 +1,12 @@
-import { citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
+import { citationOf, type DataProblem, readCsv, verifyCitations, lineNumber, stpOdsCode } from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import { TRACKER } from './sources.js';
-import { DATA_FILES, duplicates, line, odsStp } from './files.js';
+import { DATA_FILES, duplicates } from './files.js';
 
 const StpRow = z.object({
-  ods_code: odsStp,
+  ods_code: stpOdsCode,
   tracker_name: z.string().min(1),
-  heading_line: line,
+  heading_line: lineNumber,
   heading_text: z.string().min(1),
 });
 export type Heading = z.output<typeof StpRow>;

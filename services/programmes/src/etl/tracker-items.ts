@@ -1,16 +1,24 @@
-import { type Citation, citationOf, type DataProblem, readCsv, verifyCitations } from '@nhs-hub/kit/subgraph';
+import {
+  type Citation,
+  citationOf,
+  type DataProblem,
+  readCsv,
+  verifyCitations,
+  lineNumber,
+  stpOdsCode,
+} from '@nhs-hub/kit/subgraph';
 import { z } from 'zod';
 import type { NewConsideration, NewPriority, NewSubPoint } from '../db/types.js';
 import { TRACKER } from './sources.js';
-import { contiguous, DATA_FILES, duplicates, line, odsStp, position } from './files.js';
+import { contiguous, DATA_FILES, duplicates, position } from './files.js';
 import type { Sections } from './sections.js';
 
 const TrackerItemRow = z.object({
-  stp_code: odsStp,
+  stp_code: stpOdsCode,
   list: z.enum(['FOCUS', 'CONSIDERATION']),
   position,
   sub_position: z.coerce.number().int().nonnegative(),
-  line,
+  line: lineNumber,
   text: z.string().min(1),
 });
 type TrackerItem = z.output<typeof TrackerItemRow>;

@@ -1,4 +1,13 @@
-import { badInput, citationOf, cite, notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit/subgraph';
+import {
+  badInput,
+  citationOf,
+  cite,
+  notFound,
+  pageArgs,
+  pageOf,
+  pageWindow,
+  STP_ODS_CODE,
+} from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { listPriorities } from '../db/repository.js';
 import type { MatchWithProgramme } from '../db/repository.js';
@@ -11,8 +20,6 @@ import {
   subPointsByOwner,
 } from './loaders.js';
 import { PriorityRef, ProgrammeRef, StpRef } from './refs.js';
-
-const STP_CODE = /^Q[A-Z0-9]{2}$/;
 
 export const PriorityKindEnum = builder.enumType('PriorityKind', {
   values: {
@@ -210,7 +217,7 @@ builder.queryFields((t) => ({
       const { limit, offset } = pageWindow(args.first, args.offset);
       const filter = args.filter ?? {};
       const stp = filter.stp ? String(filter.stp).trim().toUpperCase() : null;
-      if (stp && !STP_CODE.test(stp))
+      if (stp && !STP_ODS_CODE.test(stp))
         throw badInput(`'${filter.stp}' is not an STP ODS code such as QJM`, 'filter.stp');
       const programme = filter.programme ? String(filter.programme).trim().toUpperCase() : null;
       if (programme && !(await allProgrammes(ctx).load('all')).some((p) => p.code === programme)) {

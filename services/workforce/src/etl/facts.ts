@@ -1,6 +1,7 @@
 import {
   type DataProblem,
   type LoadableTable,
+  lineNumber,
   readRecords,
   SOURCE_DOCUMENTS,
   type SourceFile,
@@ -28,7 +29,7 @@ const FactRow = z
     source_document: z.enum(SOURCE_FILES, {
       error: 'a document the kit names in SOURCE, e.g. seeds/000_647e8cd618725ea4.txt',
     }),
-    source_line: z.coerce.number().int().positive(),
+    source_line: lineNumber,
   })
   .refine((r) => (r.value === null) === (r.unit === null), { message: 'value and unit go together', path: ['unit'] });
 
