@@ -10,11 +10,13 @@ import type {
 } from '../db/types.js';
 import { applyCodeHistory } from './history.js';
 import { readIcsDesignations } from './ics.js';
+import { startMembershipsWithStps } from './membership-starts.js';
 import { applyFourRegions, applyRecodes } from './readme-rules.js';
 import { readRegions } from './regions.js';
 import { DATA_FILES, GEOGRAPHY_DATA_DIR } from './files.js';
 import { readStps2019 } from './stps-2019.js';
 import { readTrackerStps } from './tracker.js';
+import { checkTrackerCodes } from './tracker-codes.js';
 
 export { DATA_FILES, GEOGRAPHY_DATA_DIR };
 
@@ -46,23 +48,8 @@ export function buildGeographyRows(paths: GeographyDataPaths = {}): GeographyRow
   applyCodeHistory(rows, tracker, problems);
   applyFourRegions(rows);
   applyRecodes(rows, problems);
-
-  for (const [code, row] of tracker) {
-    if (!rows.stps.some((s) => s.code === code)) {
-      problems.push({
-        file: `${dataDir}${DATA_FILES.trackerStps}`,
-        line: row.line,
-        column: 'ods_code',
-        reason: `${code} is in no official code list`,
-      });
-    }
-  }
-  // A membership cannot start before its STP existed (QHM formed on 2018-06-07, inside 2018/19).
-  for (const m of rows.memberships) {
-    const from = rows.stps.find((s) => s.code === m.stp_code)?.valid_from;
-    if (from && (m.valid_from === null || m.valid_from === undefined || m.valid_from < from)) m.valid_from = from;
-  }
-
+  checkTrackerCodes(dataDir, tracker, rows.stps, problems);
+  startMembershipsWithStps(rows);
   throwIfProblems(problems);
   return { regions, stps: rows.stps, onsCodes: rows.onsCodes, memberships: rows.memberships, icsDesignations };
 }

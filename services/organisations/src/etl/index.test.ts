@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkCitation, DataFileError, type RunningSubgraph, sourceLine } from '@nhs-hub/kit/subgraph';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import type { OrganisationsDatabase } from '../db/types.js';
 import { DATED_PARTS, LINCOLNSHIRE_PAPER, TRACKER } from './sources.js';
-import { buildOrganisationsRows, DATED_PARTS_FILE, ORGANISATIONS_DATA_DIR, seedOrganisations } from './index.js';
+import { buildOrganisationsRows, ORGANISATIONS_DATA_DIR, seedOrganisations } from './index.js';
 
 const rows = buildOrganisationsRows();
 
@@ -102,11 +102,6 @@ describe('rows built from the data files', () => {
     ];
     expect(citations.length).toBeGreaterThan(150);
     expect(citations.map(checkCitation).filter(Boolean)).toEqual([]);
-  });
-
-  it('names the file DATED_PARTS is written in when one of its date citations does not hold', () => {
-    expect(existsSync(DATED_PARTS_FILE)).toBe(true);
-    expect(readFileSync(DATED_PARTS_FILE, 'utf8')).toContain('export const DATED_PARTS');
   });
 
   it('dates each role by the part of the document its line falls in', () => {

@@ -1,12 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import {
-  checkCitation,
-  type DataProblem,
-  displayPath,
-  replaceTables,
-  type SeedReport,
-  throwIfProblems,
-} from '@nhs-hub/kit/subgraph';
+import { type DataProblem, replaceTables, type SeedReport, throwIfProblems } from '@nhs-hub/kit/subgraph';
 import type { Kysely } from 'kysely';
 import type {
   NewOrganisation,
@@ -18,6 +10,7 @@ import type {
   OrganisationsDatabase,
 } from '../db/types.js';
 import { DATED_PARTS } from './sources.js';
+import { checkDatedParts } from './dated-parts.js';
 import { DATA_FILES, DataFolder, ORGANISATIONS_DATA_DIR } from './files.js';
 import { readOrganisationSources } from './organisation-sources.js';
 import { readOrganisations } from './organisations.js';
@@ -27,12 +20,6 @@ import { readRoles } from './roles.js';
 import { readSections } from './sections.js';
 
 export { DATA_FILES, ORGANISATIONS_DATA_DIR };
-
-/**
- * Where DATED_PARTS is written, named by its source path even when compiled: the file a data
- * engineer edits when a date citation stops holding.
- */
-export const DATED_PARTS_FILE = fileURLToPath(new URL('../../src/etl/sources.ts', import.meta.url));
 
 export interface OrganisationsRows {
   organisations: NewOrganisation[];
@@ -56,17 +43,7 @@ export interface OrganisationsDataPaths {
 export function buildOrganisationsRows(paths: OrganisationsDataPaths = {}): OrganisationsRows {
   const folder = new DataFolder(paths.dataDir);
   const problems: DataProblem[] = [];
-  // The dates roles are stated on are constants in sources.ts: their citations must hold too.
-  for (const part of DATED_PARTS) {
-    const reason = part.dateSource ? checkCitation(part.dateSource) : null;
-    if (reason)
-      problems.push({
-        file: displayPath(DATED_PARTS_FILE),
-        line: 1,
-        column: 'DATED_PARTS',
-        reason: `date citation does not hold: ${reason}`,
-      });
-  }
+  checkDatedParts(DATED_PARTS, problems);
   const sections = readSections(folder, problems);
   const { rows: organisationRows, organisations } = readOrganisations(folder, problems);
   const organisationSources = readOrganisationSources(folder, organisationRows, problems);
