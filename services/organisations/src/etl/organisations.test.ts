@@ -1,15 +1,13 @@
 import { type DataProblem, located } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
-import { LINCOLNSHIRE_PAPER, TRACKER } from './sources.js';
 import { editedCopy } from './edited-copy.js';
 import { DataFolder } from './files.js';
 import { readOrganisationSources } from './organisation-sources.js';
 import { readOrganisations } from './organisations.js';
 
-describe('organisations.csv and organisation-sources.csv', () => {
+describe('organisations.csv', () => {
   const problems: DataProblem[] = [];
-  const { rows, organisations } = readOrganisations(new DataFolder(), problems);
-  const sources = readOrganisationSources(new DataFolder(), rows, problems);
+  const { organisations } = readOrganisations(new DataFolder(), problems);
 
   it('derives each kind from the name and stores no ODS code no source states', () => {
     expect(problems).toEqual([]);
@@ -22,26 +20,6 @@ describe('organisations.csv and organisation-sources.csv', () => {
       flags: '[]',
     });
     expect(organisations.find((o) => o.id === 'united-lincolnshire-hospitals-nhs-trust')?.kind).toBe('NHS_TRUST');
-  });
-
-  it('keeps every line naming an organisation, in file order', () => {
-    expect(sources).toHaveLength(66);
-    expect(sources.filter((s) => s.organisation_id === 'south-west-lincolnshire-ccg')).toEqual([
-      {
-        organisation_id: 'south-west-lincolnshire-ccg',
-        position: 1,
-        source_document: TRACKER,
-        source_line: 822,
-        source_text: 'South West Lincolnshire CCG',
-      },
-      {
-        organisation_id: 'south-west-lincolnshire-ccg',
-        position: 2,
-        source_document: LINCOLNSHIRE_PAPER,
-        source_line: 217,
-        source_text: 'South West Lincolnshire CCG',
-      },
-    ]);
   });
 
   it('refuses an id that is not the slug of the name, and an ODS code without its citation', () => {

@@ -6,7 +6,6 @@ import { DataFolder } from './files.js';
 import { readOrganisationSources } from './organisation-sources.js';
 import { readOrganisations } from './organisations.js';
 import { readPeople } from './people.js';
-import { readRoleFlags } from './role-flags.js';
 import { readRoles } from './roles.js';
 import { readSections } from './sections.js';
 
@@ -56,14 +55,6 @@ describe('roles.csv and role-flags.csv', () => {
     expect(flagsOf('002-1652-stp-lead')).toEqual(['DUPLICATED_LEAD']);
     expect(flagsOf('002-1206-stp-lead')).toEqual(['ROLE_NOT_ORGANISATION']);
     expect(flagsOf('002-1688-stp-lead')).toEqual(['MULTIPLE_ORGANISATIONS']);
-  });
-
-  it('reads the stated flags by role, and refuses one for a role that does not exist', () => {
-    const flags = readRoleFlags(new DataFolder(), new Set(all.map((r) => r.id)), []);
-    expect(flags.get('002-1206-stp-lead')?.map((f) => f.code)).toEqual(['ROLE_NOT_ORGANISATION']);
-    const problems: DataProblem[] = [];
-    readRoleFlags(new DataFolder(), new Set(), problems);
-    expect(problems.map(located)[0]).toBe('role-flags.csv:2 [role_id] unknown role 002-1206-stp-lead');
   });
 
   it('refuses a lead line left unread, naming the tracker line and the section without a lead', () => {

@@ -1,16 +1,13 @@
 import { type DataProblem, located } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
-import { BOARD_PAPER, PLANNING_LETTER } from './sources.js';
 import { editedCopy } from './edited-copy.js';
 import { PROGRAMMES_DATA_DIR } from './files.js';
-import { readProgrammeSources } from './programme-sources.js';
 import { readProgrammes } from './programmes.js';
 
-describe('programmes.csv and programme-sources.csv', () => {
-  it('lists the ten national programmes, each with the lines that name it', () => {
+describe('programmes.csv', () => {
+  it('lists the ten national programmes in order', () => {
     const problems: DataProblem[] = [];
     const programmes = readProgrammes(PROGRAMMES_DATA_DIR, problems);
-    const sources = readProgrammeSources(PROGRAMMES_DATA_DIR, programmes, problems);
     expect(problems).toEqual([]);
     expect(programmes.programmes.map((p) => p.code)).toHaveLength(10);
     expect(programmes.programmes[0]).toMatchObject({
@@ -19,27 +16,9 @@ describe('programmes.csv and programme-sources.csv', () => {
       name: 'Urgent and emergency care',
     });
     expect(programmes.lineOf.get('MENTAL_HEALTH')).toBe(3);
-    expect(sources).toHaveLength(18);
-    expect(
-      sources
-        .filter((s) => s.programme_code === 'URGENT_AND_EMERGENCY_CARE')
-        .map((s) => [s.source_document, s.source_line]),
-    ).toEqual([
-      [PLANNING_LETTER, 27],
-      [BOARD_PAPER, 41],
-    ]);
   });
 
-  it('refuses a programme without a source, and a programme a rule names but the file lacks', () => {
-    const dir = editedCopy('programme-sources.csv', (csv) =>
-      csv
-        .split('\n')
-        .filter((l) => !l.startsWith('MENTAL_HEALTH,'))
-        .join('\n'),
-    );
-    const problems: DataProblem[] = [];
-    readProgrammeSources(dir, readProgrammes(dir, problems), problems);
-    expect(problems.map(located)).toEqual(['programmes.csv:3 programme MENTAL_HEALTH has no source']);
+  it('refuses a file that lacks a programme a rule names', () => {
     const without = editedCopy('programmes.csv', (csv) =>
       csv
         .split('\n')
