@@ -18,6 +18,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeGatewayCaches } from '@nhs-hub/kit/cache-purge';
 import { readEnv } from '@nhs-hub/kit/env';
+import { migrateOnce } from '@nhs-hub/kit/subgraph';
 import { runLoadCommand } from '../../scripts/load.js';
 import { loadAllSubgraphs, REPO_ROOT } from './config.js';
 
@@ -352,6 +353,49 @@ describe('a response cache in Redis, shared by two gateway processes', () => {
     expect(await ask(c.url, 'QJM')).toBe('hit');
     expect(await ask(b.url, 'QJM')).toBe('hit');
   }, 120_000);
+
+  it("purges every replica when a rollout's migrate Job reseeds, so nobody serves the replaced rows", async () => {
+    const [a, b] = gateways;
+    if (!a || !b) throw new Error('two gateways expected');
+    // The first test left 'mean' in the table, where the data file says 'average'; both replicas hold it.
+    const schema = graph.subgraphs.workforce?.schemaName ?? '';
+    await purgeGatewayCaches(readEnv({ HUB_CACHE_REDIS_URL: REDIS_URL, HUB_CACHE_REDIS_PREFIX: prefix }), undefined);
+    expect(qualifierOf((await postGraphQL<Workforce>(a.url, WORKFORCE)).body.data, 'workforce.QJM.2')).toBe('mean');
+    graph.resetCounters();
+    expect(qualifierOf((await postGraphQL<Workforce>(b.url, WORKFORCE)).body.data, 'workforce.QJM.2')).toBe('mean');
+    expect(graph.statements()).toBe(0);
+
+    const workforce = (await loadAllSubgraphs()).find((d) => d.name === 'workforce');
+    if (!workforce) throw new Error('workforce is not configured');
+    const shared = graph.hub.database;
+    // The Job closes its database when it is done; this one is the test graph's, still serving.
+    const database = { ...shared, close: async () => undefined };
+    const logged: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => void logged.push(line);
+    let code: number;
+    try {
+      code = await migrateOnce(
+        workforce,
+        readEnv({
+          HUB_SEED: 'always',
+          HUB_SCHEMA: schema,
+          HUB_CACHE_REDIS_URL: REDIS_URL,
+          HUB_CACHE_REDIS_PREFIX: prefix,
+        }),
+        database,
+      );
+    } finally {
+      console.log = log;
+    }
+    expect(code).toBe(0);
+    expect(logged).toContainEqual(
+      expect.stringMatching(/^workforce: response cache purged in Redis \(\d+ keys; generation \d+\)$/),
+    );
+    // The reseeded rows, from both replicas, at once: the purge reached the store they share.
+    expect(qualifierOf((await postGraphQL<Workforce>(b.url, WORKFORCE)).body.data, 'workforce.QJM.2')).toBe('average');
+    expect(qualifierOf((await postGraphQL<Workforce>(a.url, WORKFORCE)).body.data, 'workforce.QJM.2')).toBe('average');
+  }, 60_000);
 });
 
 describe('Redis down', () => {
@@ -376,8 +420,8 @@ describe('Redis down', () => {
       }
       const ready = await fetch(new URL('/health/ready', gateway.url));
       expect(ready.status).toBe(200);
-      const report = (await ready.json()) as { ready: boolean; checks: Record<string, unknown> };
-      expect(report.ready).toBe(true);
+      const report = (await ready.json()) as { status: string; ready: boolean; checks: Record<string, unknown> };
+      expect(report).toMatchObject({ status: 'degraded', ready: true });
       expect(report.checks.responseCache).toMatch(/^redis unreachable .*answering uncached$/);
     } finally {
       await gateway.close();

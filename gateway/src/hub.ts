@@ -31,6 +31,7 @@ await tracing;
 
 const servers: { close(): Promise<void> }[] = [];
 const subgraphUrls: Record<string, string> = {};
+let reseeded = false;
 for (const [i, entry] of entries.entries()) {
   const definition = definitions[i];
   if (!definition) continue;
@@ -44,6 +45,7 @@ for (const [i, entry] of entries.entries()) {
   });
   servers.push(running);
   subgraphUrls[entry.name] = running.url;
+  if (running.seedReport) reseeded = true;
   const loaded = running.seedReport
     ? Object.entries(running.seedReport)
         .map(([table, n]) => `${n} ${table}`)
@@ -63,6 +65,12 @@ const gateway = await startGateway({
   cache: settings.cache ? { ...settings.cache, purgeKey } : undefined,
   explorer: explorerFromEnv(env),
 });
+// A cache in Redis outlives this process: answers it holds were built from the rows just replaced.
+if (gateway.cache?.kind === 'redis' && reseeded) {
+  await gateway.cache.purge().catch((error: Error) => {
+    console.warn(`WARNING: could not purge the response cache in Redis: ${error.message}`);
+  });
+}
 if (gateway.cache)
   writeLocalGatewayFile(localGatewayFile(env), { url: gateway.url.replace(/\/graphql$/, ''), purgeKey });
 servers.push(gateway);

@@ -1,5 +1,6 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
@@ -21,6 +22,9 @@ import { portOf, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
 import { unknownFields } from '../k8s/fields.js';
 import {
   BASE_DIR,
+  CACHE,
+  CACHE_ARGS,
+  CACHE_REDIS_URL,
   DRAIN_SECONDS,
   dbSecret,
   GATEWAY_PORT,
@@ -55,6 +59,8 @@ const find = (objects: Manifest[], kind: string, name: string) =>
   objects.find((o) => o.kind === kind && o.metadata.name === name);
 type Obj = Record<string, Json>;
 const asObj = (v: unknown) => v as Obj;
+/** Objects whose pods run the hub's image (every one but the Redis response cache). */
+const isHubPod = (o: Manifest) => o.metadata.name !== CACHE.name;
 
 describe('the kustomize base', () => {
   it('is what infra/k8s/generate.ts writes from schema/subgraphs.json (run npm run k8s:generate -w @nhs-hub/infra)', () => {
@@ -153,7 +159,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const configMaps = new Map(
       objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, asObj(o.data)]),
     );
-    for (const o of objects) {
+    for (const o of objects.filter(isHubPod)) {
       for (const container of podContainers([o])) {
         const fromMaps = ((container.envFrom as Obj[] | undefined) ?? []).map((f) => {
           const data = configMaps.get(String(asObj(f.configMapRef).name));
@@ -234,7 +240,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 
   it('keeps every Deployment serving until the Service has dropped it, then lets it drain before SIGKILL', () => {
     const deployments = objects.filter((o) => o.kind === 'Deployment');
-    expect(deployments.map((d) => d.metadata.name).sort()).toEqual([...entries.map((e) => e.name), 'gateway'].sort());
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
+      [...entries.map((e) => e.name), 'gateway', CACHE.name].sort(),
+    );
     for (const deployment of deployments) {
       const grace = podSpecOf(deployment)?.terminationGracePeriodSeconds;
       for (const container of podContainers([deployment])) {
@@ -245,6 +253,47 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
           PRE_STOP_SECONDS + DRAIN_SECONDS,
         );
       }
+    }
+  });
+
+  it('gives the gateway replicas one Redis for their response cache, which a migrate Job that reseeds purges', async () => {
+    const configOf = (o: Manifest | undefined) =>
+      ((podContainers(o ? [o] : [])[0]?.envFrom ?? []) as Obj[]).map((f) => String(asObj(f.configMapRef).name));
+    const hubConfig = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('hub-config-'));
+    expect(asObj(hubConfig?.data).HUB_CACHE_REDIS_URL).toBe(CACHE_REDIS_URL);
+    // Both read it: the gateways keep answers there, the Jobs purge them there (packages/kit/src/standalone.ts).
+    for (const o of [find(objects, 'Deployment', 'gateway'), ...objects.filter((j) => j.kind === 'Job')])
+      expect(configOf(o), o?.metadata.name).toContain(hubConfig?.metadata.name);
+    const { hostname, port } = new URL(CACHE_REDIS_URL);
+    expect(asObj(find(objects, 'Service', hostname)?.spec).ports).toEqual([
+      { name: 'redis', port: Number(port), targetPort: 'redis' },
+    ]);
+    const deployment = find(objects, 'Deployment', hostname);
+    expect(asObj(deployment?.spec).replicas).toBe(1);
+    const [container] = podContainers(deployment ? [deployment] : []);
+    const command = (container?.command ?? []) as string[];
+    expect(command).toEqual(['redis-server', ...CACHE_ARGS]);
+    // The same command line starts Debian's redis-server here, as the image's would, and sets what it says.
+    const free = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as AddressInfo;
+        probe.close(() => resolve(p));
+      });
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'hub-cache-redis-'));
+    const args = command.slice(1).map((a) => (a === '/tmp' ? dir : a));
+    const server = spawn('redis-server', [...args, '--port', String(free), '--bind', '127.0.0.1']);
+    try {
+      const cli = (...argv: string[]) =>
+        spawnSync('redis-cli', ['-p', String(free), '--raw', ...argv], { encoding: 'utf8' }).stdout.trim();
+      for (let i = 0; i < 50 && cli('ping') !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(cli('config', 'get', 'maxmemory-policy')).toBe('maxmemory-policy\nallkeys-lru');
+      expect(cli('config', 'get', 'maxmemory')).toBe(`maxmemory\n${256 * 1024 * 1024}`);
+      expect(cli('config', 'get', 'save')).toBe('save');
+      expect(cli('config', 'get', 'appendonly')).toBe('appendonly\nno');
+    } finally {
+      server.kill();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -359,8 +408,10 @@ describe('a release (k8s/release.ts)', () => {
         entries.map((e) => `Job/${migrateJob(e.name)}-${version}`).sort(),
       );
       expect(names(after.filter((o) => o.kind !== 'Job'))).toEqual(names(before.filter((o) => o.kind !== 'Job')));
-      for (const container of podContainers(after))
+      for (const container of podContainers(after.filter(isHubPod)))
         expect(container.image).toBe(`registry.example.nhs.uk/nhs-region-hub:${version}`);
+      // Redis keeps its own image, whatever the hub's release.
+      expect(podContainers(after.filter((o) => !isHubPod(o))).map((c) => c.image)).toEqual([CACHE.image]);
     }
     // Its comments stay: the overlay is still a file people read.
     expect(readFileSync(join(overlay, 'kustomization.yaml'), 'utf8')).toContain('# Production:');

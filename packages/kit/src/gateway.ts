@@ -618,10 +618,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           }
         }),
       );
-      const ready = Object.values(checks).every((c) => c === true);
-      // The cache is an accelerator: without it the gateway still answers, so it never fails readiness.
+      // A subgraph down costs its fields, not the graph: the gateway answers the rest with an error
+      // naming it. Failing readiness here would take every gateway replica out of its Service at
+      // once and the whole graph offline; it says `degraded` instead, naming what is missing.
+      // The cache is an accelerator: without it the gateway still answers, uncached.
       if (cache) checks.responseCache = await cache.health();
-      return { ready, checks };
+      return { ready: true, degraded: Object.values(checks).some((c) => c !== true), checks };
     },
     onClose: async () => {
       await runtime.dispose();

@@ -32,6 +32,8 @@ export interface ServeOptions {
 
 export interface ReadinessReport {
   readonly ready: boolean;
+  /** Ready, but something it uses is not: it answers with less (status `degraded`, still 200). */
+  readonly degraded?: boolean;
   readonly checks?: Record<string, boolean | string>;
 }
 
@@ -80,7 +82,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     if (url.pathname === '/health/ready') {
       const report = options.ready ? await options.ready() : { ready: true };
       return sendJson(res, report.ready ? 200 : 503, {
-        status: report.ready ? 'ready' : 'not ready',
+        status: !report.ready ? 'not ready' : report.degraded ? 'degraded' : 'ready',
         service: name,
         ...report,
       });

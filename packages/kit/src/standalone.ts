@@ -89,7 +89,12 @@ function configuredPort(name: string, fallback: number | undefined): number {
   return port;
 }
 
-async function migrateOnce<DB>(
+/**
+ * The once-per-rollout Job (`server.js migrate`): migrates, seeds per HUB_SEED, and when it seeded,
+ * purges the gateways' response caches, since in a deployment it is the only thing that seeds.
+ * Closes the database; returns the process's exit code.
+ */
+export async function migrateOnce<DB>(
   definition: SubgraphDefinition<DB>,
   env: HubEnv,
   database: Awaited<ReturnType<typeof openDatabase>>,
@@ -105,6 +110,8 @@ async function migrateOnce<DB>(
     // The Job's log is the rollout's record of which schema changes it made.
     const applied = migrations.applied.length ? `applied ${migrations.applied.join(', ')}` : 'no migration to apply';
     console.log(`${definition.name} migrated in schema ${schema} (${database.kind}); ${applied}; ${seeded}`);
+    // Every gateway replica may hold answers built from the rows just replaced.
+    if (seedReport) for (const line of await purgeGatewayCaches(env)) console.log(`${definition.name}: ${line}`);
     return 0;
   } catch (error) {
     console.error(`${definition.name} migration failed: ${(error as Error).message}`);
