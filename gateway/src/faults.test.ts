@@ -233,34 +233,94 @@ describe('graceful shutdown', () => {
 });
 
 describe('errors in production', () => {
-  it('carry a stable code and the request id, and no stack trace or internals', async () => {
+  /** A subgraph that answers 200 with a body that is not GraphQL, quoting what a broken one might print. */
+  let broken: Server;
+  beforeAll(async () => {
+    broken = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"data": at Object.<anonymous> (/srv/finance/node_modules/pg/lib/client.js:1:1) select secret');
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise((resolve) => broken.close(resolve)));
+
+  type Answer = { data?: unknown; errors: { message: string; path?: unknown; extensions: Record<string, unknown> }[] };
+  const inProduction = async (
+    finance: string,
+    ask: (url: string) => Promise<{ status: number; body: Answer }>,
+  ): Promise<{ status: number; body: Answer }> => {
     const gateway = await startGateway({
       supergraphSdl: graph.supergraphSdl,
-      subgraphUrls: urlsWith({ finance: hanging.url }),
+      subgraphUrls: urlsWith({ finance }),
       port: 0,
       subgraphTimeoutMs: 200,
     });
     const previous = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
     try {
-      const res = await fetch(gateway.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': 'trace-me-123' },
-        body: JSON.stringify({ query: '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }' }),
-      });
-      const body = (await res.json()) as {
-        data: unknown;
-        errors: { message: string; extensions: Record<string, unknown> }[];
-      };
-      expect(body.data).toEqual({ stp: { name: 'Lincolnshire', financialGap: null } });
-      const [error] = body.errors;
-      expect(error?.extensions.requestId).toBe('trace-me-123');
-      expect(typeof error?.extensions.code).toBe('string');
-      expect(error?.extensions.stacktrace).toBeUndefined();
-      expect(JSON.stringify(body)).not.toMatch(/at [\w.]+ \(|node_modules|select /);
+      return await ask(gateway.url);
     } finally {
       process.env.NODE_ENV = previous;
       await gateway.close();
+    }
+  };
+  const post = (body: Record<string, unknown>) => async (url: string) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'trace-me-123' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Answer };
+  };
+  const GAP = { query: '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }' };
+  const internals = /at [\w.<>]+ \(|node_modules|\/srv\/|select /;
+
+  it('carry a stable code and the request id, and no stack trace or internals', async () => {
+    const { status, body } = await inProduction(hanging.url, post(GAP));
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ stp: { name: 'Lincolnshire', financialGap: null } });
+    // A slow subgraph is named, with the code README documents; the rest of the answer stands.
+    expect(body.errors).toEqual([
+      {
+        message: 'Subgraph "finance" did not answer within 200 ms',
+        path: ['stp'],
+        extensions: { code: 'SUBREQUEST_HTTP_ERROR', serviceName: 'finance', requestId: 'trace-me-123' },
+      },
+    ]);
+  });
+
+  it('say a subgraph answered something unreadable without quoting it', async () => {
+    const { status, body } = await inProduction(
+      `http://127.0.0.1:${(broken.address() as AddressInfo).port}/graphql`,
+      post(GAP),
+    );
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ stp: { name: 'Lincolnshire', financialGap: null } });
+    expect(body.errors).toEqual([
+      {
+        message: 'Subgraph "finance" answered with something that is not a GraphQL response',
+        path: ['stp'],
+        extensions: { code: 'SUBREQUEST_HTTP_ERROR', serviceName: 'finance', requestId: 'trace-me-123' },
+      },
+    ]);
+    expect(JSON.stringify(body)).not.toMatch(internals);
+  });
+
+  it('keep persisted-query mistakes client errors (400) with their own codes, not "Internal server error"', async () => {
+    const url = graph.subgraphs.finance?.url ?? '';
+    for (const [version, code] of [
+      [1, 'PERSISTED_QUERY_MISMATCH'],
+      [2, 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED'],
+    ] as const) {
+      const persistedQuery = { version, sha256Hash: 'a'.repeat(64) };
+      const { status, body } = await inProduction(
+        url,
+        post({ query: '{ stps { totalCount } }', extensions: { persistedQuery } }),
+      );
+      expect(status, code).toBe(400);
+      expect(body.errors[0]?.extensions).toEqual({ code, requestId: 'trace-me-123' });
+      expect(body.errors[0]?.message).toMatch(version === 1 ? /does not hash to the sha256Hash/ : /version 2/);
     }
   });
 });

@@ -43,12 +43,6 @@ export const HubErrorCode = {
 
 export type HubErrorCode = (typeof HubErrorCode)[keyof typeof HubErrorCode];
 
-/** The codes resolvers raise through notFound and badInput; kept for existing imports. */
-export const ErrorCode = {
-  NOT_FOUND: HubErrorCode.NOT_FOUND,
-  BAD_USER_INPUT: HubErrorCode.BAD_USER_INPUT,
-} as const;
-
 /** Extensions of an error the hub raises: a code from the one list, plus whatever detail it carries. */
 export type HubErrorExtensions = { readonly code: HubErrorCode } & Readonly<Record<string, unknown>>;
 

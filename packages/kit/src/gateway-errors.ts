@@ -13,6 +13,9 @@ export const CSRF_HEADERS = [
   'x-graphql-client-name',
 ] as const;
 
+/** What Hive's executor calls a subgraph answer it could not read as GraphQL. */
+const HIVE_UNREADABLE_ANSWER = 'RESPONSE_VALIDATION_FAILED';
+
 type Extensions = Record<string, unknown> & { code?: unknown; http?: { status?: number } };
 
 /**
@@ -80,6 +83,14 @@ export function formatGatewayError(
     extensions.code = HubErrorCode.BAD_REQUEST;
     extensions.http = { status: 403 };
     message = `This request has been blocked as a potential Cross-Site Request Forgery (CSRF): a GET or a form post must carry one of the headers ${CSRF_HEADERS.join(', ')} (any value), or a POST must send content-type: application/json.`;
+  }
+  if (extensions.code === HIVE_UNREADABLE_ANSWER && typeof extensions.serviceName === 'string') {
+    // Hive's own code for a subgraph answer that is not a GraphQL response (a proxy's HTML page, a
+    // truncated body): to callers it is one more way a subgraph failed, and its message quotes the
+    // raw body, which may hold anything the subgraph or a proxy in front of it printed.
+    extensions.code = HubErrorCode.SUBREQUEST_HTTP_ERROR;
+    const said = isProduction() ? '' : ` (${message})`;
+    message = `Subgraph "${extensions.serviceName}" answered with something that is not a GraphQL response${said}`;
   }
   if (extensions.code === HubErrorCode.PERSISTED_QUERY_NOT_FOUND) {
     // Apollo's convention, which every APQ client follows: 200, then the client sends the document.
