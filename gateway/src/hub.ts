@@ -6,6 +6,7 @@ import { explorerFromEnv } from './explorer.js';
 import { DEFAULT_PGLITE_DATA_DIR, openDatabase } from '@nhs-hub/kit/db';
 import { readEnv } from '@nhs-hub/kit/env';
 import { tuneHeap } from '@nhs-hub/kit/heap';
+import { gatewayPort } from '@nhs-hub/kit/repo';
 import { startTracingFromEnv, stopTracing } from '@nhs-hub/kit/tracing';
 
 /**
@@ -59,7 +60,7 @@ const settings = gatewaySettingsFromEnv(env);
 const purgeKey = randomBytes(24).toString('base64url');
 const gateway = await startGateway({
   supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
-  port: env.PORT ?? 4000,
+  port: env.PORT ?? gatewayPort(),
   subgraphUrls,
   ...settings,
   cache: settings.cache ? { ...settings.cache, purgeKey } : undefined,

@@ -2,6 +2,7 @@ import '@nhs-hub/kit/telemetry';
 import { readFileSync } from 'node:fs';
 import { readEnv, subgraphUrlOverrides } from '@nhs-hub/kit/env';
 import { tuneHeap } from '@nhs-hub/kit/heap';
+import { gatewayPort } from '@nhs-hub/kit/repo';
 import { gatewaySettingsFromEnv, startGateway, subgraphsOf } from '@nhs-hub/kit/gateway';
 import { startTracingFromEnv, stopTracing } from '@nhs-hub/kit/tracing';
 import { SUPERGRAPH_PATH } from './config.js';
@@ -18,7 +19,7 @@ const supergraphSdl = readFileSync(env.HUB_SUPERGRAPH_PATH ?? SUPERGRAPH_PATH, '
 const subgraphUrls = subgraphUrlOverrides(Object.keys(subgraphsOf(supergraphSdl)));
 const gateway = await startGateway({
   supergraphSdl,
-  port: env.PORT ?? 4000,
+  port: env.PORT ?? gatewayPort(),
   subgraphUrls,
   ...gatewaySettingsFromEnv(env),
   explorer: explorerFromEnv(env),

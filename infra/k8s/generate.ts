@@ -9,7 +9,7 @@ import type { IContainer, IEnvVar, IPodSpec } from 'kubernetes-models/v1';
 import { Service } from 'kubernetes-models/v1/Service';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { stringify } from 'yaml';
-import { bundleScript, portOf, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
+import { bundleScript, gatewayPort, portOf, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
 import { DRAIN_TIMEOUT_MS } from '@nhs-hub/kit/subgraph';
 import { K8S_DIR } from './render.js';
 
@@ -26,7 +26,7 @@ export const BASE_DIR = join(K8S_DIR, 'base');
 
 /** What the servers serve (packages/kit/src/server.ts); the tests check them against a running server. */
 export const PROBES = { live: '/health/live', ready: '/health/ready' } as const;
-export const GATEWAY_PORT = 4000;
+export const GATEWAY_PORT = gatewayPort();
 /** Where the gateway serves Prometheus metrics (packages/kit/src/gateway.ts); the tests scrape it. */
 export const METRICS_PATH = '/metrics';
 /**

@@ -228,3 +228,17 @@ export function subgraphUrlOverrides(
 export function nodeEnvIsProduction(source: NodeJS.ProcessEnv = process.env): boolean {
   return source.NODE_ENV === 'production';
 }
+
+/** Whether the test runner started this process (VITEST is Vitest's own variable, not the hub's configuration). */
+export function underTestRunner(source: NodeJS.ProcessEnv = process.env): boolean {
+  return source.VITEST !== undefined && source.VITEST !== '';
+}
+
+/**
+ * Hive Gateway's logger reads LOG_LEVEL itself, whatever logger it is given, and throws on pino's
+ * 'silent'. The hub's own logs are pino's, read before this; Hive's are off, so 'error' changes
+ * nothing but keeps Hive from throwing. The one place the hub writes its environment.
+ */
+export function keepLibraryLogLevelValid(source: NodeJS.ProcessEnv = process.env): void {
+  if (source.LOG_LEVEL === 'silent') source.LOG_LEVEL = 'error';
+}

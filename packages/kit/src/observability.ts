@@ -1,15 +1,13 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import { pino, type Logger } from 'pino';
-import { nodeEnvIsProduction, readEnvVars } from './env.js';
+import { keepLibraryLogLevelValid, nodeEnvIsProduction, readEnvVars, underTestRunner } from './env.js';
 import { HubErrorCode } from './errors.js';
 
 const env = readEnvVars(['LOG_LEVEL', 'NODE_ENV']);
-// LOG_LEVEL unset: silent under test (VITEST is the test runner's own variable, not hub config).
-const level = env.LOG_LEVEL ?? (env.NODE_ENV === 'test' || process.env.VITEST ? 'silent' : 'info');
-// Hive Gateway's logger reads LOG_LEVEL too, whatever logger it is given, and throws on pino's
-// 'silent'. The hub's own logs are pino's (read above); Hive's are off, so 'error' changes nothing.
-if (env.LOG_LEVEL === 'silent') process.env.LOG_LEVEL = 'error';
+// LOG_LEVEL unset: silent under test.
+const level = env.LOG_LEVEL ?? (env.NODE_ENV === 'test' || underTestRunner() ? 'silent' : 'info');
+keepLibraryLogLevelValid();
 
 /** Structured JSON logs, one logger per process; each service names itself in `service`. */
 export const rootLogger: Logger = pino({ level, base: { pid: process.pid } });

@@ -5,7 +5,7 @@ import { readEnvVars, subgraphUrlOverrides } from './env.js';
 import { corsPolicy } from './gateway.js';
 import { badInput, HubErrorCode, isHubErrorCode, notFound } from './errors.js';
 import { PAGE_SIZE, pageWindow } from './paging.js';
-import { portOf, REPO_ROOT, readGraphConfig, subgraphPort } from './repo.js';
+import { gatewayPort, portOf, REPO_ROOT, readGraphConfig, subgraphPort } from './repo.js';
 import { citationOf, cite, SOURCE, SOURCE_DOCUMENTS, checkCitation } from './sources.js';
 
 describe('error codes', () => {
@@ -41,6 +41,14 @@ describe('graph config', () => {
     expect(entries.map((e) => subgraphPort(e.name))).toEqual(entries.map((e) => Number(new URL(e.url).port)));
     expect(subgraphPort('no_such_subgraph')).toBeUndefined();
     expect(portOf({ url: 'https://hub.example.nhs.uk/graphql' })).toBe(443);
+  });
+
+  it("gives the gateway its port from the same file, apart from every subgraph's", () => {
+    const config = JSON.parse(readFileSync(`${REPO_ROOT}schema/subgraphs.json`, 'utf8')) as {
+      gateway: { url: string };
+    };
+    expect(gatewayPort()).toBe(Number(new URL(config.gateway.url).port));
+    expect(readGraphConfig().map(portOf)).not.toContain(gatewayPort());
   });
 });
 

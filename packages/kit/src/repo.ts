@@ -18,17 +18,30 @@ const SubgraphEntrySchema = z.object({
   sdl: z.string().endsWith('.graphql'),
   package: z.string().startsWith('@nhs-hub/'),
 });
-const GraphConfigSchema = z.object({ subgraphs: z.array(SubgraphEntrySchema).min(1) });
+const GraphConfigSchema = z.object({
+  /** Where the gateway listens when started without PORT (npm start, a standalone gateway, the manifests). */
+  gateway: z.object({ url: z.url() }),
+  subgraphs: z.array(SubgraphEntrySchema).min(1),
+});
 
 export type SubgraphEntry = z.infer<typeof SubgraphEntrySchema>;
 
-export function readGraphConfig(path: string = GRAPH_CONFIG_PATH): SubgraphEntry[] {
+function readConfig(path: string): z.infer<typeof GraphConfigSchema> {
   const parsed = GraphConfigSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) throw new Error(`Invalid ${path}: ${z.prettifyError(parsed.error)}`);
   const names = parsed.data.subgraphs.map((s) => s.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate) throw new Error(`Invalid ${path}: subgraph '${duplicate}' is listed twice`);
-  return parsed.data.subgraphs;
+  return parsed.data;
+}
+
+export function readGraphConfig(path: string = GRAPH_CONFIG_PATH): SubgraphEntry[] {
+  return readConfig(path).subgraphs;
+}
+
+/** The gateway's configured port (schema/subgraphs.json, `gateway.url`): where it listens without PORT. */
+export function gatewayPort(path: string = GRAPH_CONFIG_PATH): number {
+  return portOf(readConfig(path).gateway);
 }
 
 /**
