@@ -24,6 +24,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 FROM node:20-slim
 # Nothing in the final image installs or compiles anything: drop the package managers.
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+    /opt/yarn-v* /usr/local/bin/yarn /usr/local/bin/yarnpkg \
  && mkdir -p /var/lib/nhs-hub && chown 1000:1000 /var/lib/nhs-hub
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
