@@ -172,6 +172,53 @@ describe('a response cache in the gateway process', () => {
     expect(withToken.headers.get('vary')).toMatch(/\bAuthorization\b/i);
   });
 
+  it('answers a hit at the front door exactly as the runtime answers it, for every Accept a client sends', async () => {
+    const body = JSON.stringify({ query: op('StpOverview'), variables: { code: 'QHM' }, operationName: 'StpOverview' });
+    const ask = async (headers: Record<string, string>) => {
+      const res = await fetch(graph.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+      const { date: _d, 'x-request-id': _r, 'last-modified': lastModified, ...kept } = Object.fromEntries(res.headers);
+      return { status: res.status, headers: kept, lastModified, text: await res.text() };
+    };
+    await ask({});
+    const stats = graph.gateway.cache?.stats;
+    if (!stats) throw new Error('the cache is off');
+    for (const accept of [
+      '*/*',
+      'application/json',
+      'application/graphql-response+json,application/json;q=0.9',
+      'application/json, text/plain, */*',
+      'text/html,*/*',
+    ]) {
+      const hits = stats.hits;
+      graph.resetCounters();
+      const front = await ask({ accept });
+      // An If-None-Match that matches nothing sends the same request through the runtime's own hit path.
+      const runtime = await ask({ accept, 'if-none-match': '"no-such-etag"' });
+      expect(graph.statements(), accept).toBe(0);
+      expect(stats.hits, accept).toBe(hits + 2);
+      expect(front, accept).toEqual({ ...runtime, lastModified: front.lastModified });
+      expect(front.headers['content-type'], accept).toBe(
+        accept.startsWith('application/graphql-response+json')
+          ? 'application/graphql-response+json; charset=utf-8'
+          : 'application/json; charset=utf-8',
+      );
+      expect(new Date(front.lastModified ?? '').getTime()).toBe(new Date(runtime.lastModified ?? '').getTime());
+      expect(JSON.parse(front.text)).toMatchObject({ data: { stp: { code: 'QHM' } } });
+    }
+    // What the front door leaves to the runtime still works: a stream, and a conditional GET's 304 (tested below).
+    const stream = await fetch(graph.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body,
+    });
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(await stream.text()).toContain('"code":"QHM"');
+  });
+
   it('keeps answers HUB_CACHE_TTL_SECONDS, 300 unless set', () => {
     expect(gatewaySettingsFromEnv(readEnv({})).cache).toEqual({
       ttlMs: 300_000,

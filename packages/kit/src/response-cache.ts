@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BuildResponseCacheKeyFunction } from '@envelop/response-cache';
 import stableStringify from 'fast-json-stable-stringify';
@@ -30,10 +30,36 @@ export interface ResponseCache {
   handlePurge(req: IncomingMessage, res: ServerResponse, auth: HubAuth, requestId: string): void;
   /** true, or why the store is unusable (answers then go uncached). */
   health(): Promise<true | string>;
+  /**
+   * The answer the plugin holds for this request, found exactly as the plugin finds it (the same
+   * session, key and store, so a hit counts in `stats` the same), or undefined. The gateway's front
+   * door asks it first for plain JSON POSTs, so a hit skips the GraphQL runtime's request pipeline.
+   */
+  lookup(request: CacheLookup, auth: HubAuth): Promise<CachedAnswer | undefined>;
   /** Answers served from the cache, answers stored in it, and store errors (each one an uncached answer). */
   readonly stats: { hits: number; stores: number; errors: number };
   close(): Promise<void>;
 }
+
+/** What a request asks, as the plugin keys it: after APQ, the document as sent. */
+export interface CacheLookup {
+  readonly query: string;
+  readonly variables?: Record<string, unknown> | null | undefined;
+  readonly operationName?: string | null | undefined;
+}
+
+/** A cached answer as the plugin stored it: the result, with its ETag and Last-Modified under extensions.http. */
+export interface CachedAnswer {
+  readonly data?: unknown;
+  readonly errors?: readonly unknown[];
+  readonly extensions?: Record<string, unknown> & {
+    readonly http?: { readonly headers?: Record<string, string>; readonly status?: number };
+  };
+}
+
+/** Scopes decide what a caller may see; the subject does not, so callers with the same scopes share answers. */
+const sessionOf = (auth: HubAuth | undefined): string =>
+  auth ? [...auth.scopes].sort().join(' ') || 'anonymous' : 'anonymous';
 
 /** Redis options for a cache: fail fast rather than queue, so a Redis outage costs a miss, never a hang. */
 const REDIS_OPTIONS = {
@@ -195,11 +221,7 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
   const plugin = useResponseCache({
     cache: counted,
     ttl: settings.ttlMs,
-    // Scopes decide what a caller may see; the subject does not, so callers with the same scopes share answers.
-    session: (_request, context) => {
-      const auth = (context as { auth?: HubAuth }).auth;
-      return auth ? [...auth.scopes].sort().join(' ') || 'anonymous' : 'anonymous';
-    },
+    session: (_request, context) => sessionOf((context as { auth?: HubAuth }).auth),
     buildResponseCacheKey: ({ request: _request, ...params }) => `g${generation}:${responseCacheKey(params)}`,
     // Our entities are keyed by `code`; the plugin tracks them for entity invalidation.
     idFields: ['code', 'id'],
@@ -223,6 +245,17 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
     plugin,
     purge,
     stats,
+    async lookup(request, auth) {
+      // The plugin's own call: onParams builds the key from these, with `params.query || ''`.
+      const key = `g${generation}:${responseCacheKey({
+        documentString: request.query,
+        variableValues: request.variables ?? undefined,
+        operationName: request.operationName ?? undefined,
+        sessionId: sessionOf(auth),
+        context: undefined,
+      })}`;
+      return ((await counted.get(key)) as CachedAnswer | undefined) ?? undefined;
+    },
     handlePurge(req, res, auth, requestId) {
       if (req.method !== 'POST')
         return sendJson(res, 405, {
@@ -234,7 +267,7 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
           ],
         });
       const key = req.headers['x-hub-purge-key'];
-      const byKey = Boolean(settings.purgeKey) && key === settings.purgeKey;
+      const byKey = typeof key === 'string' && settings.purgeKey !== undefined && sameSecret(key, settings.purgeKey);
       if (!byKey && !auth.scopes.has(CACHE_PURGE_SCOPE)) {
         const status = auth.subject === null ? 401 : 403;
         return sendJson(res, status, {
@@ -291,3 +324,10 @@ export const responseCacheKey = (params: Parameters<BuildResponseCacheKeyFunctio
       ].join('|'),
     )
     .digest('hex');
+
+/** Compares a presented secret with the expected one in constant time, so timing tells nothing of it. */
+function sameSecret(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
