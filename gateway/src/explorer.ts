@@ -1,28 +1,47 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { ExplorerOperation, GatewayOptions } from '@nhs-hub/kit/gateway';
 import type { HubEnv } from '@nhs-hub/kit/env';
+import { z } from 'zod';
 import { REPO_ROOT } from './config.js';
 
-/** Example variables for the public operations, so each explorer tab runs as it opens. */
-const EXAMPLES: Record<string, Record<string, unknown>> = {
-  StpOverview: { code: 'QJM' },
-  AllStps: { first: 10 },
-  RegionOverview: { code: 'Y60', asOf: '2020-01-01' },
-  RegionRankings: { code: 'Y60', asOf: '2020-01-01' },
-};
+const OPERATIONS_DIR = `${REPO_ROOT}schema/operations/`;
 
-/** The public operations (schema/operations/), StpOverview first, as the explorer's tabs. */
-export function explorerOperations(dir = `${REPO_ROOT}schema/operations/`): ExplorerOperation[] {
+const Examples = z.record(
+  z.string(),
+  z.union([
+    z.string(),
+    z.object({ variables: z.record(z.string(), z.unknown()), scope: z.string().min(1).optional() }).strict(),
+  ]),
+);
+
+/** schema/operations/examples.json: each operation's example variables, and the scope it needs. */
+function readExamples(dir: string): Record<string, { variables: Record<string, unknown>; scope?: string }> {
+  const path = `${dir}examples.json`;
+  if (!existsSync(path)) return {};
+  const parsed = Examples.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) throw new Error(`Invalid ${path}: ${z.prettifyError(parsed.error)}`);
+  const examples: Record<string, { variables: Record<string, unknown>; scope?: string }> = {};
+  for (const [name, example] of Object.entries(parsed.data)) if (typeof example !== 'string') examples[name] = example;
+  return examples;
+}
+
+/** The public operations (schema/operations/), StpOverview first, as the explorer's tabs, with their examples. */
+export function explorerOperations(dir = OPERATIONS_DIR): (ExplorerOperation & { name: string })[] {
   if (!existsSync(dir)) return [];
+  const examples = readExamples(dir);
   const names = readdirSync(dir)
     .filter((f) => f.endsWith('.graphql'))
     .map((f) => f.replace(/\.graphql$/, ''))
     .sort((a, b) => (a === 'StpOverview' ? -1 : b === 'StpOverview' ? 1 : a.localeCompare(b)));
-  return names.map((name) => ({
-    query: readFileSync(`${dir}${name}.graphql`, 'utf8'),
-    ...(EXAMPLES[name] ? { variables: EXAMPLES[name] } : {}),
-    ...(name === 'RegionRankings' ? { scope: 'region:director' } : {}),
-  }));
+  return names.map((name) => {
+    const example = examples[name];
+    return {
+      name,
+      query: readFileSync(`${dir}${name}.graphql`, 'utf8'),
+      ...(example ? { variables: example.variables } : {}),
+      ...(example?.scope ? { scope: example.scope } : {}),
+    };
+  });
 }
 
 /** The explorer is on outside production and off in production, unless HUB_EXPLORER says otherwise. */
