@@ -130,6 +130,19 @@ function podSpec(main: IContainer, extraVolumes: IPodSpec['volumes'] = []): IPod
   };
 }
 
+/**
+ * Replicas spread over zones, then nodes, so losing one takes at most its share: the PodDisruptionBudget
+ * covers voluntary evictions, this covers a zone or node going down. ScheduleAnyway: a one-node dev
+ * cluster, or a zone short of room, still runs every replica rather than leaving some pending.
+ */
+export const spread = (matchLabels: Record<string, string>) =>
+  ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
+    maxSkew: 1,
+    topologyKey,
+    whenUnsatisfiable: 'ScheduleAnyway' as const,
+    labelSelector: { matchLabels },
+  }));
+
 function workload(
   name: string,
   component: string,
@@ -148,7 +161,7 @@ function workload(
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
           metadata: { labels: labels(name, component), ...(podAnnotations ? { annotations: podAnnotations } : {}) },
-          spec: podSpec(main, extraVolumes),
+          spec: { ...podSpec(main, extraVolumes), topologySpreadConstraints: spread(selector) },
         },
       },
     }),

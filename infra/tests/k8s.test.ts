@@ -197,6 +197,22 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect([deploymentEnv.HUB_MIGRATE, deploymentEnv.HUB_SEED]).toEqual(['verify', 'never']);
   });
 
+  it("spreads every hub Deployment's replicas over zones, then nodes, without leaving any unscheduled", () => {
+    for (const deployment of objects.filter((o) => o.kind === 'Deployment' && isHubPod(o))) {
+      const selector = asObj(asObj(deployment.spec).selector).matchLabels;
+      const constraints = (podSpecOf(deployment)?.topologySpreadConstraints ?? []) as Obj[];
+      expect(
+        constraints.map((c) => c.topologyKey),
+        deployment.metadata.name,
+      ).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+      for (const c of constraints) {
+        expect(c, deployment.metadata.name).toMatchObject({ maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway' });
+        // The pods it counts are this Deployment's own, as the Service and the PDB select them.
+        expect(asObj(c.labelSelector).matchLabels, deployment.metadata.name).toEqual(selector);
+      }
+    }
+  });
+
   it('runs every container locked down, with requests and limits', () => {
     for (const o of objects) {
       const pod = podSpecOf(o);
