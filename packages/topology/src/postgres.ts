@@ -137,6 +137,12 @@ export function rolesCopy(url: string, prefix: string, subgraphs: readonly strin
             await client.query(`drop role ${pg.escapeIdentifier(role(subgraph))}`);
           }
         }
+        // roles.sql closed the database to PUBLIC, as it should in a cluster of the hub's own; this one
+        // is shared with every other test, so give back PostgreSQL's defaults (CONNECT and TEMPORARY).
+        // Its REVOKE CREATE ON SCHEMA public is PostgreSQL 15's default already.
+        await client.query(
+          "DO $$ BEGIN EXECUTE format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO PUBLIC', current_database()); END $$",
+        );
       });
     },
   };
