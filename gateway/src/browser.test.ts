@@ -222,8 +222,21 @@ describe('a browser app on another origin', () => {
 
   it('is blocked by the browser when its origin is not allowed', async () => {
     // Chromium resolves *.localhost to loopback, but evil.localhost is not an allowed origin.
-    const [overview] = await runIn(`http://evil.localhost:${pagesPort}`, 'x');
+    const origin = `http://evil.localhost:${pagesPort}`;
+    const recorded = arrivals();
+    const [overview] = await runIn(origin, 'x');
+    recorded.stop();
     expect(overview?.failed).toMatch(/Failed to fetch/);
+    // The failure is the CORS refusal, not a network one: the browser's preflight reached the gateway,
+    // got no permission, and the query itself was never sent.
+    const fromPage = recorded.seen.filter((r) => r.origin === origin);
+    expect(fromPage.length).toBeGreaterThanOrEqual(1);
+    expect(fromPage.every((r) => r.method === 'OPTIONS')).toBe(true);
+    const answer = await fetch(graph.gatewayUrl, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+    });
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
   }, 60_000);
 });
 
