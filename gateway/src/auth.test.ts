@@ -153,3 +153,33 @@ describe('restricted fields', () => {
     expect(withToken.body.data?._entities[0]?.financialSummary.rankings).toEqual([{ stpCode: 'QHL' }]);
   });
 });
+
+describe('a rotation of the HS256 key', () => {
+  const PREVIOUS = 'the-key-before-the-last-rotation-of-this-test-hub';
+  const STRANGER = 'a-key-this-hub-never-had-in-any-rotation-at-all';
+  const director = (secret: string) => signTestToken({ scope: 'region:director', sub: 'director-rotating' }, secret);
+  const answered = (body: Awaited<ReturnType<typeof rankings>>['body']) =>
+    body.data?.regionSnapshot?.financialSummary.rankings?.[0]?.stpCode;
+
+  it('accepts tokens signed with the previous key at the gateway and in the subgraphs until it is dropped', async () => {
+    process.env.HUB_JWT_PREVIOUS_SECRET = PREVIOUS;
+    try {
+      // Both keys verify everywhere (the gateway, and finance, which checks the token itself).
+      for (const secret of [TEST_JWT_SECRET, PREVIOUS]) {
+        const { status, body } = await rankings(await director(secret));
+        expect(status, secret).toBe(200);
+        expect(body.errors, secret).toBeUndefined();
+        expect(answered(body), secret).toBe('QHL');
+      }
+      // Any other key is still refused.
+      expect((await rankings(await director(STRANGER))).status).toBe(401);
+    } finally {
+      delete process.env.HUB_JWT_PREVIOUS_SECRET;
+    }
+    // The rotation's second step: the previous key dropped, its tokens are refused.
+    const dropped = await rankings(await director(PREVIOUS));
+    expect(dropped.status).toBe(401);
+    expect(dropped.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(answered((await rankings(await director(TEST_JWT_SECRET))).body)).toBe('QHL');
+  });
+});

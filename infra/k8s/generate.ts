@@ -59,6 +59,18 @@ const secretEnv = (name: string, secret: string, key: string): IEnvVar => ({
   valueFrom: { secretKeyRef: { name: secret, key } },
 });
 
+/**
+ * The JWT key, and the one before the last rotation while it is still accepted (key `previous`,
+ * optional: absent outside a rotation). infra/README.md, step 4.
+ */
+const jwtEnv: IEnvVar[] = [
+  secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret'),
+  {
+    name: 'HUB_JWT_PREVIOUS_SECRET',
+    valueFrom: { secretKeyRef: { name: JWT_SECRET, key: 'previous', optional: true } },
+  },
+];
+
 /** Locked down as the restricted Pod Security Standard asks: the image needs nothing more. */
 const podSecurity: IPodSpec['securityContext'] = {
   runAsNonRoot: true,
@@ -189,7 +201,7 @@ function workload(
 }
 
 function subgraphEnv(entry: SubgraphEntry): IEnvVar[] {
-  return [secretEnv('DATABASE_URL', dbSecret(entry.name), 'uri'), secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret')];
+  return [secretEnv('DATABASE_URL', dbSecret(entry.name), 'uri'), ...jwtEnv];
 }
 
 function subgraphObjects(entry: SubgraphEntry): object[] {
@@ -238,10 +250,7 @@ function migrateObject(entry: SubgraphEntry): object {
 }
 
 function gatewayObjects(): object[] {
-  const env = [
-    { name: 'HUB_SUPERGRAPH_PATH', value: '/etc/nhs-hub/supergraph/supergraph.graphql' },
-    secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret'),
-  ];
+  const env = [{ name: 'HUB_SUPERGRAPH_PATH', value: '/etc/nhs-hub/supergraph/supergraph.graphql' }, ...jwtEnv];
   const main = {
     ...container('gateway', GATEWAY_PORT, env, [bundleScript('gateway')]),
     envFrom: [{ configMapRef: { name: 'hub-config' } }, { configMapRef: { name: 'hub-subgraph-urls' } }],

@@ -29,6 +29,8 @@ export const ANONYMOUS: HubAuth = Object.freeze({ subject: null, scopes: new Set
  */
 export interface JwtSettings {
   readonly secret: string | undefined;
+  /** The key before the last rotation (HUB_JWT_PREVIOUS_SECRET): HS256 tokens it signed still verify. */
+  readonly previousSecret?: string | undefined;
   readonly issuer?: string | undefined;
   readonly audience?: string | undefined;
   /** The identity provider's JWKS endpoint (HUB_JWT_JWKS_URL). */
@@ -41,6 +43,7 @@ export interface JwtSettings {
 
 const JWT_ENV_KEYS = [
   'HUB_JWT_SECRET',
+  'HUB_JWT_PREVIOUS_SECRET',
   'HUB_JWT_ISSUER',
   'HUB_JWT_AUDIENCE',
   'HUB_JWT_JWKS_URL',
@@ -54,6 +57,7 @@ export type JwtEnv = Pick<HubEnv, (typeof JWT_ENV_KEYS)[number]>;
 export function jwtSettingsFromEnv(env: JwtEnv = readEnvVars(JWT_ENV_KEYS)): JwtSettings {
   return {
     secret: env.HUB_JWT_SECRET,
+    previousSecret: env.HUB_JWT_PREVIOUS_SECRET,
     issuer: env.HUB_JWT_ISSUER,
     audience: env.HUB_JWT_AUDIENCE,
     jwksUrl: env.HUB_JWT_JWKS_URL,
@@ -78,6 +82,15 @@ function keysUnavailable(detail: string): GraphQLError {
 }
 
 const secretKeys = new Map<string, Uint8Array>();
+function secretKey(secret: string): Uint8Array {
+  let key = secretKeys.get(secret);
+  if (!key) {
+    key = new TextEncoder().encode(secret);
+    secretKeys.set(secret, key);
+  }
+  return key;
+}
+
 const remoteKeySets = new Map<string, JWTVerifyGetKey>();
 
 const DEFAULT_JWKS_COOLDOWN_SECONDS = 30;
@@ -144,12 +157,14 @@ export async function authenticate(
     if (alg === 'HS256') {
       if (!hasSecret || !settings.secret)
         throw unauthenticated('HS256 tokens are not accepted here (no HUB_JWT_SECRET); expected RS256 or ES256');
-      let key = secretKeys.get(settings.secret);
-      if (!key) {
-        key = new TextEncoder().encode(settings.secret);
-        secretKeys.set(settings.secret, key);
+      const verify = (secret: string) => jwtVerify(token, secretKey(secret), { ...options, algorithms: ['HS256'] });
+      try {
+        ({ payload } = await verify(settings.secret));
+      } catch (error) {
+        // Signed with the key before the last rotation: accepted until the operator drops it.
+        if (!(error instanceof joseErrors.JWSSignatureVerificationFailed) || !settings.previousSecret) throw error;
+        ({ payload } = await verify(settings.previousSecret));
       }
-      ({ payload } = await jwtVerify(token, key, { ...options, algorithms: ['HS256'] }));
     } else if (alg && ASYMMETRIC.includes(alg)) {
       if (!settings.jwksUrl) throw unauthenticated(`${alg} tokens need HUB_JWT_JWKS_URL, which this hub does not have`);
       const keys = remoteKeySet(settings.jwksUrl, settings.jwksCooldownSeconds ?? DEFAULT_JWKS_COOLDOWN_SECONDS);

@@ -73,6 +73,11 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** HS256 key shared by the gateway and subgraphs to verify bearer tokens; without it only public data is served. */
   HUB_JWT_SECRET: z.string().min(32, 'HUB_JWT_SECRET must be at least 32 characters').optional(),
+  /**
+   * The HS256 key before the last rotation, still accepted (never used to sign) until the tokens it
+   * signed have expired: a rotation then has no moment where some processes refuse what others accept.
+   */
+  HUB_JWT_PREVIOUS_SECRET: z.string().min(32, 'HUB_JWT_PREVIOUS_SECRET must be at least 32 characters').optional(),
   HUB_JWT_ISSUER: z.string().min(1).optional(),
   HUB_JWT_AUDIENCE: z.string().min(1).optional(),
   /** Postgres schema a standalone subgraph keeps its tables in; its own name by default. */
