@@ -105,6 +105,10 @@ describe('the runbook (infra/README.md)', () => {
         const overlays = pipeline.includes('$OVERLAY') ? ['infra/k8s/overlays/prod', 'infra/k8s/overlays/dev'] : [''];
         for (const overlay of overlays) {
           const result = spawnSync('bash', ['-o', 'pipefail', '-c', rendering], {
+            // stdin from /dev/null: bash given a socket as stdin (Node's default pipe) takes itself for
+            // an rsh session and sources ~/.bashrc, whose tools (a pyenv rehash waiting on a stale
+            // lock, here) are not this test's.
+            stdio: ['ignore', 'pipe', 'pipe'],
             cwd: REPO_ROOT,
             encoding: 'utf8',
             maxBuffer: 64 * 2 ** 20,
