@@ -6,23 +6,21 @@ import { REPO_ROOT } from './config.js';
 
 const OPERATIONS_DIR = `${REPO_ROOT}schema/operations/`;
 
-const Examples = z.record(
-  z.string(),
-  z.union([
-    z.string(),
-    z.object({ variables: z.record(z.string(), z.unknown()), scope: z.string().min(1).optional() }).strict(),
-  ]),
-);
+const Example = z
+  .object({ variables: z.record(z.string(), z.unknown()), scope: z.string().min(1).optional() })
+  .strict();
+type Example = z.output<typeof Example>;
+/** Operation name to example; `$comment` says what the file is for. */
+const Examples = z.object({ $comment: z.string().optional() }).catchall(Example);
 
 /** schema/operations/examples.json: each operation's example variables, and the scope it needs. */
-function readExamples(dir: string): Record<string, { variables: Record<string, unknown>; scope?: string }> {
+function readExamples(dir: string): Record<string, Example> {
   const path = `${dir}examples.json`;
   if (!existsSync(path)) return {};
   const parsed = Examples.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) throw new Error(`Invalid ${path}: ${z.prettifyError(parsed.error)}`);
-  const examples: Record<string, { variables: Record<string, unknown>; scope?: string }> = {};
-  for (const [name, example] of Object.entries(parsed.data)) if (typeof example !== 'string') examples[name] = example;
-  return examples;
+  const { $comment: _comment, ...examples } = parsed.data;
+  return examples as Record<string, Example>;
 }
 
 /** The public operations (schema/operations/), StpOverview first, as the explorer's tabs, with their examples. */

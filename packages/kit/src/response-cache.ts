@@ -218,11 +218,14 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
     invalidate: (entities) => store.invalidate(entities),
   };
 
+  /** The plugin's key for a request: the purge generation, then the plugin's own hash of what was asked. */
+  const keyOf = (params: Parameters<BuildResponseCacheKeyFunction>[0]) => `g${generation}:${responseCacheKey(params)}`;
+
   const plugin = useResponseCache({
     cache: counted,
     ttl: settings.ttlMs,
     session: (_request, context) => sessionOf((context as { auth?: HubAuth }).auth),
-    buildResponseCacheKey: ({ request: _request, ...params }) => `g${generation}:${responseCacheKey(params)}`,
+    buildResponseCacheKey: ({ request: _request, ...params }) => keyOf(params),
     // Our entities are keyed by `code`; the plugin tracks them for entity invalidation.
     idFields: ['code', 'id'],
     invalidateViaMutation: false,
@@ -246,14 +249,14 @@ export async function startResponseCache(settings: CacheSettings): Promise<Respo
     purge,
     stats,
     async lookup(request, auth) {
-      // The plugin's own call: onParams builds the key from these, with `params.query || ''`.
-      const key = `g${generation}:${responseCacheKey({
+      // What the plugin's onParams builds its key from.
+      const key = keyOf({
         documentString: request.query,
         variableValues: request.variables ?? undefined,
         operationName: request.operationName ?? undefined,
         sessionId: sessionOf(auth),
         context: undefined,
-      })}`;
+      });
       return ((await counted.get(key)) as CachedAnswer | undefined) ?? undefined;
     },
     handlePurge(req, res, auth, requestId) {
