@@ -10,11 +10,11 @@ const supergraphSdl = process.env.BENCH_SUPERGRAPH ? readFileSync(process.env.BE
 let url: string;
 // Each kind imports only its own engine, so a peer's RSS is its own and not the other engines' too.
 if (kind === 'hub' || kind === 'hub-cache') {
-  const { startGateway } = await import('@nhs-hub/kit/gateway');
+  const { startGateway } = await import('@nhs-hub/gateway');
   url = (await startGateway({ supergraphSdl, port: 0, cache: kind === 'hub-cache' ? { ttlMs: 300_000 } : undefined }))
     .url;
 } else if (kind === 'apollo-stock' || kind === 'apollo-tuned') {
-  const { startApolloGateway } = await import('@nhs-hub/kit/apollo-gateway');
+  const { startApolloGateway } = await import('@nhs-hub/gateway/apollo-gateway');
   url = (await startApolloGateway({ supergraphSdl, tuned: kind === 'apollo-tuned' })).url;
 } else if (kind === 'hive-js') {
   const { startHiveJs } = await import('./hive-js.js');

@@ -6,8 +6,8 @@ import '@nhs-hub/kit/telemetry';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { supergraphWithUrls } from '@nhs-hub/kit/gateway';
-import { startProcess, startTestGraph, tsxArgs } from '@nhs-hub/kit/testing';
+import { supergraphWithUrls } from '@nhs-hub/gateway';
+import { startProcess, startTestGraph, tsxArgs } from '@nhs-hub/gateway/testing';
 import { loadAllSubgraphs, REPO_ROOT } from '../gateway/src/config.js';
 import { load } from './load.js';
 

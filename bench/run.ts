@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { startApolloGateway } from '@nhs-hub/kit/apollo-gateway';
-import { startGateway, supergraphWithUrls } from '@nhs-hub/kit/gateway';
+import { startApolloGateway } from '@nhs-hub/gateway/apollo-gateway';
+import { startGateway, supergraphWithUrls } from '@nhs-hub/gateway';
 import {
   postGraphQL,
   startProcess,
@@ -19,7 +19,7 @@ import {
   stopAllProcesses,
   type TestGraph,
   tsxArgs,
-} from '@nhs-hub/kit/testing';
+} from '@nhs-hub/gateway/testing';
 import pg from 'pg';
 import { bundleScript } from '@nhs-hub/kit/repo';
 import { loadAllSubgraphs, readGraphConfig, REPO_ROOT } from '../gateway/src/config.js';

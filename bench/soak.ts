@@ -11,7 +11,7 @@ import '@nhs-hub/kit/telemetry';
 import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { postGraphQL, startTestGraph } from '@nhs-hub/kit/testing';
+import { postGraphQL, startTestGraph } from '@nhs-hub/gateway/testing';
 import pg from 'pg';
 import { loadAllSubgraphs, REPO_ROOT } from '../gateway/src/config.js';
 import { hostileRequestStream } from '../gateway/src/hostile.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '@nhs-hub/kit/testing';
+import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from './testing.js';
 import type { RegionRankingsQuery, RegionRankingsQueryVariables } from '@nhs-hub/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT } from './config.js';

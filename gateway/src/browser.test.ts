@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type RunningGateway, startGateway } from '@nhs-hub/kit/gateway';
-import { signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '@nhs-hub/kit/testing';
+import { type RunningGateway, startGateway } from './gateway.js';
+import { signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from './testing.js';
 import { type Browser, chromium, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT } from './config.js';

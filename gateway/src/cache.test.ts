@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gatewaySettingsFromEnv, startGateway } from '@nhs-hub/kit/gateway';
+import { gatewaySettingsFromEnv, startGateway } from './gateway.js';
 import {
   postGraphQL,
   signTestToken,
@@ -12,7 +12,7 @@ import {
   TEST_JWT_SECRET,
   type TestGraph,
   tsxArgs,
-} from '@nhs-hub/kit/testing';
+} from './testing.js';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

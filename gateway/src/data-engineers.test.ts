@@ -81,7 +81,7 @@ describe('npm run new:subgraph', () => {
         '--import',
         'tsx',
         '-e',
-        "import('./src/schema/index.ts').then(async ({ schema }) => { const { printSubgraphSdl } = await import('@nhs-hub/kit/subgraph'); process.stdout.write(printSubgraphSdl(schema)); })",
+        "import('./src/schema/index.js').then(async ({ schema }) => { const { printSubgraphSdl } = await import('@nhs-hub/kit/subgraph'); process.stdout.write(printSubgraphSdl(schema)); })",
       ],
       { cwd: dir },
     );

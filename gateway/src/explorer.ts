@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import type { ExplorerOperation, GatewayOptions } from '@nhs-hub/kit/gateway';
+import type { ExplorerOperation, GatewayOptions } from './gateway.js';
 import type { HubEnv } from '@nhs-hub/kit/env';
 import { z } from 'zod';
 import { REPO_ROOT } from './config.js';

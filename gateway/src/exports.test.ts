@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXPORT_DOCUMENTS, REGION_RANKING_COLUMNS, REGION_STP_COLUMNS, STP_COLUMNS, toCsv } from '@nhs-hub/kit/exports';
+import { EXPORT_DOCUMENTS, REGION_RANKING_COLUMNS, REGION_STP_COLUMNS, STP_COLUMNS, toCsv } from './exports.js';
 import { buildSchema, parse as parseGraphQL, validate } from 'graphql';
-import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '@nhs-hub/kit/testing';
+import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from './testing.js';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoadCommand } from '../../scripts/load.js';

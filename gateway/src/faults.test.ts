@@ -1,7 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startGateway } from '@nhs-hub/kit/gateway';
-import { postGraphQL, startTestGraph, type TestGraph, testDatabaseUrl } from '@nhs-hub/kit/testing';
+import { startGateway } from './gateway.js';
+import { postGraphQL, startTestGraph, type TestGraph, testDatabaseUrl } from './testing.js';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs } from './config.js';

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import { postGraphQL, startTestGraph, type TestGraph } from './testing.js';
 import { printSchema, Supergraph } from '@apollo/federation-internals';
 import { buildSchema, parse, validate } from 'graphql';
 import type {

@@ -24,7 +24,7 @@ const [
   { startSubgraph },
   { gatewaySettingsFromEnv, startGateway },
   { loadSubgraph, readGraphConfig, SUPERGRAPH_PATH },
-] = await Promise.all([import('@nhs-hub/kit/subgraph'), import('@nhs-hub/kit/gateway'), import('./config.js')]);
+] = await Promise.all([import('@nhs-hub/kit/subgraph'), import('./gateway.js'), import('./config.js')]);
 const entries = readGraphConfig();
 const definitions = await Promise.all(entries.map(loadSubgraph));
 const database = await opening;
@@ -56,7 +56,7 @@ for (const [i, entry] of entries.entries()) {
 }
 const settings = gatewaySettingsFromEnv(env);
 // `npm run load` beside this hub purges its response cache with this key, read from a file only
-// this user can read (see packages/kit/src/cache-purge.ts).
+// this user can read (see packages/kit/src/platform/cache-purge.ts).
 const purgeKey = randomBytes(24).toString('base64url');
 const gateway = await startGateway({
   supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startGateway } from '@nhs-hub/kit/gateway';
-import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import { startGateway } from './gateway.js';
+import { postGraphQL, startTestGraph, type TestGraph } from './testing.js';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs } from './config.js';

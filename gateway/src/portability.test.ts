@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { startApolloGateway } from '@nhs-hub/kit/apollo-gateway';
+import { startApolloGateway } from './apollo-gateway.js';
 import type { RunningServer } from '@nhs-hub/kit/subgraph';
-import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '@nhs-hub/kit/testing';
+import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from './testing.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT } from './config.js';
 

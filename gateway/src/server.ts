@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { readEnv, subgraphUrlOverrides } from '@nhs-hub/kit/env';
 import { tuneHeap } from '@nhs-hub/kit/heap';
 import { gatewayPort } from '@nhs-hub/kit/repo';
-import { gatewaySettingsFromEnv, startGateway, subgraphsOf } from '@nhs-hub/kit/gateway';
+import { gatewaySettingsFromEnv, startGateway, subgraphsOf } from './gateway.js';
 import { startTracingFromEnv, stopTracing } from '@nhs-hub/kit/tracing';
 import { SUPERGRAPH_PATH } from './config.js';
 import { explorerFromEnv } from './explorer.js';

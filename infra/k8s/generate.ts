@@ -24,10 +24,10 @@ import { K8S_DIR } from './render.js';
  */
 export const BASE_DIR = join(K8S_DIR, 'base');
 
-/** What the servers serve (packages/kit/src/server.ts); the tests check them against a running server. */
+/** What the servers serve (packages/kit/src/platform/server.ts); the tests check them against a running server. */
 export const PROBES = { live: '/health/live', ready: '/health/ready' } as const;
 export const GATEWAY_PORT = gatewayPort();
-/** Where the gateway serves Prometheus metrics (packages/kit/src/gateway.ts); the tests scrape it. */
+/** Where the gateway serves Prometheus metrics (gateway/src/gateway.ts); the tests scrape it. */
 export const METRICS_PATH = '/metrics';
 /**
  * The annotations Prometheus's common Kubernetes pod scrape configuration reads: it scrapes each

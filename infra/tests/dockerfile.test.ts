@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
-import { startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import { startTestGraph, type TestGraph } from '@nhs-hub/gateway/testing';
 import { bundleScript, gatewayPort, REPO_ROOT } from '@nhs-hub/kit/repo';
 import { subgraph as geography } from '@nhs-hub/geography';
 import { subgraph as workforce } from '@nhs-hub/workforce';

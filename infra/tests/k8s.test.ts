@@ -7,7 +7,7 @@ import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1
 import { ScheduledBackup } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/ScheduledBackup';
 import { isHubEnvKey, readEnv } from '@nhs-hub/kit/env';
 import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
-import { startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import { startTestGraph, type TestGraph } from '@nhs-hub/gateway/testing';
 import { subgraph as geography } from '@nhs-hub/geography';
 import { subgraph as workforce } from '@nhs-hub/workforce';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -155,7 +155,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(Object.keys(urls).length).toBe(entries.length);
   });
 
-  it('sets only variables packages/kit/src/env.ts reads, with values it accepts', () => {
+  it('sets only variables packages/kit/src/platform/env.ts reads, with values it accepts', () => {
     const configMaps = new Map(
       objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, asObj(o.data)]),
     );

@@ -28,13 +28,13 @@ const TYPES_CONFIG = {
 
 /**
  * Documents that are not the public client's, by the types-only file generated for them
- * (repository-relative): the server's export documents, typed for packages/kit/src/exports.ts, and
+ * (repository-relative): the server's export documents, typed for gateway/src/exports.ts, and
  * the queries its test checks the exports against. typescript-operations, the plugin the client
  * preset builds on, without the preset's runtime documents: the kit reads its documents as text
  * and must not depend on codegen or Apollo at run time.
  */
 export const SERVER_TYPES: Readonly<Record<string, readonly string[]>> = {
-  'packages/kit/src/generated/exports.ts': ['packages/kit/data/exports/*.graphql'],
+  'gateway/src/generated/exports.ts': ['gateway/data/exports/*.graphql'],
   'gateway/src/generated/exports-test.ts': ['gateway/src/exports.test.ts'],
 };
 

@@ -10,8 +10,8 @@ import FederationPlugin from '@pothos/plugin-federation';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, type GraphQLSchema, Kind } from 'graphql';
 import type { Kysely } from 'kysely';
-import type { HubAuth } from './auth.js';
-import { HubErrorCode, hubError } from './errors.js';
+import type { HubAuth } from './platform/auth.js';
+import { HubErrorCode, hubError } from './platform/errors.js';
 import { type Citation, type SourceDocument, sourceDocument } from './sources.js';
 
 /** Per-request context: a fresh object per request, so DataLoader caches never outlive one request. */

@@ -6,7 +6,7 @@ import { type PgliteLock, lockPgliteDataDir } from './pglite-lock.js';
 import { REPO_ROOT } from './repo.js';
 import { retryingPool } from './pg-retry.js';
 import { SqlCounter, SqlCounterPlugin } from './sql-counter.js';
-import { tracedDialect } from './tracing.js';
+import { tracedDialect } from './platform/tracing.js';
 
 /**
  * Type OIDs whose default parsing would change a value on its way out of Postgres:

@@ -1,7 +1,7 @@
 import type { ArgBuilder, OutputRef } from '@pothos/core';
 import { type SelectQueryBuilder, sql } from 'kysely';
 import type { HubBuilder, HubTypes } from './builder.js';
-import { badInput } from './errors.js';
+import { badInput } from './platform/errors.js';
 
 /** Offset paging for every list query of the graph: the same defaults, limit and refusals everywhere. */
 export const PAGE_SIZE = { default: 50, max: 200 } as const;

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { readEnvVars, subgraphUrlOverrides } from './env.js';
-import { corsPolicy } from './gateway.js';
-import { badInput, HubErrorCode, isHubErrorCode, notFound } from './errors.js';
+import { readEnvVars, subgraphUrlOverrides } from './platform/env.js';
+import { corsPolicy } from '../../../gateway/src/gateway.js';
+import { badInput, HubErrorCode, isHubErrorCode, notFound } from './platform/errors.js';
 import { PAGE_SIZE, pageWindow } from './paging.js';
 import { gatewayPort, portOf, REPO_ROOT, readGraphConfig, subgraphPort } from './repo.js';
 import { citationOf, cite, SOURCE, SOURCE_DOCUMENTS, checkCitation } from './sources.js';

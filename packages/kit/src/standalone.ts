@@ -1,10 +1,10 @@
 import { openDatabase } from './db.js';
-import { purgeGatewayCaches } from './cache-purge.js';
-import { type HubEnv, readEnv } from './env.js';
-import { tuneHeap } from './heap.js';
+import { purgeGatewayCaches } from './platform/cache-purge.js';
+import { type HubEnv, readEnv } from './platform/env.js';
+import { tuneHeap } from './platform/heap.js';
 import { subgraphPort } from './repo.js';
 import { prepareSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph-runtime.js';
-import { startTracingFromEnv, stopTracing } from './tracing.js';
+import { startTracingFromEnv, stopTracing } from './platform/tracing.js';
 
 const SEED_MODE = { 'if-changed': 'if-changed', always: true, never: false } as const satisfies Record<
   HubEnv['HUB_SEED'],

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -61,8 +62,16 @@ describe('@nhs-hub/kit/subgraph', () => {
     expect(gatewayOnly(packagesLoadedBy('@nhs-hub/kit'))).toEqual([]);
   });
 
+  it('declares no gateway package: the gateway lives in gateway/, not here', () => {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    // ioredis stays: the platform's cache purge (after a seed) loads it on demand.
+    expect(gatewayOnly(Object.keys(manifest.dependencies)).filter((p) => p !== 'ioredis')).toEqual([]);
+  });
+
   it('would catch a gateway package (the gateway entry loads them)', { timeout: 90_000 }, () => {
-    expect(gatewayOnly(packagesLoadedBy('@nhs-hub/kit/gateway'))).toEqual(
+    expect(gatewayOnly(packagesLoadedBy('@nhs-hub/gateway'))).toEqual(
       expect.arrayContaining(['@graphql-hive/gateway-runtime', '@escape.tech/graphql-armor']),
     );
   });

@@ -5,12 +5,12 @@ import {
 } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { type Kysely, sql } from 'kysely';
-import { authenticate } from './auth.js';
-import { HubErrorCode } from './errors.js';
+import { authenticate } from './platform/auth.js';
+import { HubErrorCode } from './platform/errors.js';
 import type { HubContext } from './builder.js';
 import type { LoadableTable } from './loader.js';
 import { lastSeedFingerprint, recordSeedFingerprint, seedFingerprint } from './fingerprint.js';
-import { formatHubError, isProduction, requestLogPlugin } from './observability.js';
+import { formatHubError, isProduction, requestLogPlugin } from './platform/observability.js';
 import type { HubDatabase, SubgraphDatabase } from './db.js';
 import {
   type MigrationOutcome,
@@ -19,7 +19,7 @@ import {
   pendingMigrations,
   withSchemaLock,
 } from './migrate.js';
-import { apolloHandler, type ReadinessReport, type RunningServer, serve } from './server.js';
+import { apolloHandler, type ReadinessReport, type RunningServer, serve } from './platform/server.js';
 import type { SqlCounter } from './sql-counter.js';
 import {
   activeSpan,
@@ -29,7 +29,7 @@ import {
   startRequestTrace,
   tracingOn,
   withinTrace,
-} from './tracing.js';
+} from './platform/tracing.js';
 
 /** What a seed step reports: rows loaded per table. */
 export type SeedReport = Record<string, number>;

@@ -4,24 +4,24 @@
  * process loads only this; gateway code (Hive, @apollo/gateway, graphql-armor, the response cache)
  * stays behind `./gateway` and `./apollo-gateway`, and subgraph-entry.test.ts keeps it that way.
  */
-export * from './auth.js';
+export * from './platform/auth.js';
 export * from './builder.js';
 export * from './data.js';
 export * from './data-rules.js';
 export * from './dates.js';
 export * from './db.js';
-export * from './env.js';
-export * from './errors.js';
-export * from './heap.js';
+export * from './platform/env.js';
+export * from './platform/errors.js';
+export * from './platform/heap.js';
 export * from './loader.js';
 export * from './loaders.js';
 export * from './migrate.js';
 export * from './migration-files.js';
-export * from './observability.js';
+export * from './platform/observability.js';
 export * from './paging.js';
 export * from './seed.js';
 export * from './repo.js';
-export * from './server.js';
+export * from './platform/server.js';
 export * from './sources.js';
 export * from './sql-counter.js';
 export * from './standalone.js';

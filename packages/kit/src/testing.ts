@@ -3,10 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { type HubDatabase, openDatabase, type SubgraphDatabase } from './db.js';
 import { type RunningSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph-runtime.js';
-import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
-import { printSubgraphSdl } from './builder.js';
-import { type GatewayOptions, type RunningGateway, startGateway } from './gateway.js';
 
 export * from './processes.js';
 
@@ -89,68 +85,6 @@ export async function postGraphQL<TData = Record<string, unknown>>(
     throw new Error(`Non-JSON response (${res.status}): ${text.slice(0, 200)}`);
   }
   return { status: res.status, body };
-}
-
-export interface TestGraph {
-  readonly hub: TestHub;
-  readonly gatewayUrl: string;
-  readonly gateway: RunningGateway;
-  /** The supergraph composed from exactly these subgraphs, for tests that start gateways of their own. */
-  readonly supergraphSdl: string;
-  /** Running subgraphs by name: their URL, db and SQL counter. */
-  readonly subgraphs: Record<string, RunningSubgraph<unknown>>;
-  /** Total SQL statements across every subgraph since the last reset. */
-  statements(): number;
-  resetCounters(): void;
-  close(): Promise<void>;
-}
-
-/**
- * Starts the given subgraphs (each in a fresh schema) and a gateway over a supergraph composed from
- * exactly those subgraphs, all in-process on port 0. For tests of federation through the real stack.
- */
-export async function startTestGraph(
-  definitions: readonly SubgraphDefinition<unknown>[],
-  gatewayOptions: Partial<Omit<GatewayOptions, 'supergraphSdl' | 'subgraphUrls'>> = {},
-): Promise<TestGraph> {
-  const hub = await createTestHub();
-  const subgraphs: Record<string, RunningSubgraph<unknown>> = {};
-  try {
-    for (const definition of definitions) subgraphs[definition.name] = await hub.start(definition);
-    const composed = composeServices(
-      definitions.map((d) => ({
-        name: d.name,
-        url: subgraphs[d.name]?.url ?? '',
-        typeDefs: parse(printSubgraphSdl(d.schema)),
-      })),
-    );
-    if (composed.errors) throw new Error(`Composition failed: ${composed.errors.map((e) => e.message).join('; ')}`);
-    const gateway = await startGateway({
-      supergraphSdl: composed.supergraphSdl,
-      subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([n, s]) => [n, s.url])),
-      port: 0,
-      ...gatewayOptions,
-    });
-    const all = () => Object.values(subgraphs);
-    return {
-      hub,
-      gatewayUrl: gateway.url,
-      gateway,
-      supergraphSdl: composed.supergraphSdl,
-      subgraphs,
-      statements: () => all().reduce((sum, s) => sum + s.counter.count, 0),
-      resetCounters: () => {
-        for (const s of all()) s.counter.reset();
-      },
-      async close() {
-        await gateway.close();
-        await hub.close();
-      },
-    };
-  } catch (error) {
-    await hub.close();
-    throw error;
-  }
 }
 
 /** The key tests sign tokens with; set as HUB_JWT_SECRET for the test process unless one is set. */

@@ -1,4 +1,4 @@
-import './telemetry.js';
+import '@nhs-hub/kit/telemetry';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGatewayRuntime, type GatewayPlugin, useCustomFetch } from '@graphql-hive/gateway-runtime';
 import { Logger } from '@graphql-hive/logger';
@@ -15,17 +15,17 @@ import {
   Kind,
   type ValidationRule,
 } from 'graphql';
-import { authenticate, type HubAuth } from './auth.js';
-import { type HubEnv, readEnv } from './env.js';
+import { authenticate, type HubAuth } from '@nhs-hub/kit/platform';
+import { type HubEnv, readEnv } from '@nhs-hub/kit/platform';
 import {
   type CachedAnswer,
   type CacheLookup,
   type CacheSettings,
   type ResponseCache,
   startResponseCache,
-} from './response-cache.js';
-import { CSRF_HEADERS, formatGatewayError } from './gateway-errors.js';
-import { subgraphFetch } from './subgraph-fetch.js';
+} from './plugins/response-cache.js';
+import { CSRF_HEADERS, formatGatewayError } from './plugins/error-masking.js';
+import { subgraphFetch } from './plugins/subgraph-timeouts.js';
 import { ANONYMOUS_OPERATION, GatewayMetrics, UNPARSED_OPERATION } from './metrics.js';
 import {
   endRequestTrace,
@@ -34,11 +34,11 @@ import {
   startRequestTrace,
   startSubgraphCallTrace,
   withinTrace,
-} from './tracing.js';
-import { isProduction, rootLogger } from './observability.js';
-import { type RunningServer, sendJson, serve } from './server.js';
+} from '@nhs-hub/kit/platform';
+import { isProduction, rootLogger } from '@nhs-hub/kit/platform';
+import { type RunningServer, sendJson, serve } from '@nhs-hub/kit/platform';
 import { EXPORT_PATHS, executeThrough, handleExport } from './exports.js';
-import { HubErrorCode } from './errors.js';
+import { HubErrorCode } from '@nhs-hub/kit/platform';
 
 export interface GatewayOptions {
   readonly supergraphSdl: string;

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
-import { DEFAULT_PGLITE_DATA_DIR } from './db.js';
+import { DEFAULT_PGLITE_DATA_DIR } from '../db.js';
 import type { HubEnv } from './env.js';
 
 /** The scope a token needs to purge the response cache (what a seed or `npm run load` does). */

@@ -6,11 +6,17 @@ import { createRedisCache } from '@envelop/response-cache-redis';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { type Cache, createInMemoryCache, useResponseCache } from '@graphql-yoga/plugin-response-cache';
 import { Redis } from 'ioredis';
-import type { HubAuth } from './auth.js';
-import { rootLogger } from './observability.js';
-import { CACHE_PURGE_SCOPE, DEFAULT_REDIS_KEY_PREFIX, generationKey, purgeChannel, purgeRedis } from './cache-purge.js';
-import { sendJson } from './server.js';
-import { HubErrorCode } from './errors.js';
+import type { HubAuth } from '@nhs-hub/kit/platform';
+import { rootLogger } from '@nhs-hub/kit/platform';
+import {
+  CACHE_PURGE_SCOPE,
+  DEFAULT_REDIS_KEY_PREFIX,
+  generationKey,
+  purgeChannel,
+  purgeRedis,
+} from '@nhs-hub/kit/platform';
+import { sendJson } from '@nhs-hub/kit/platform';
+import { HubErrorCode } from '@nhs-hub/kit/platform';
 
 export interface CacheSettings {
   /** How long a cached answer lives unless purged first. */

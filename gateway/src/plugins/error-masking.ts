@@ -1,7 +1,7 @@
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
-import { QUERY_LIMIT_ADVICE } from './query-limits.js';
-import { isProduction } from './observability.js';
-import { HubErrorCode } from './errors.js';
+import { QUERY_LIMIT_ADVICE } from './limits.js';
+import { isProduction } from '@nhs-hub/kit/platform';
+import { HubErrorCode } from '@nhs-hub/kit/platform';
 
 /** What @graphql-yoga/plugin-csrf-prevention says when a request lacks every header it asks for. */
 const CSRF_REFUSAL = 'Required CSRF header(s) not present';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SubgraphCallOutcome, subgraphFetch } from './subgraph-fetch.js';
+import { type SubgraphCallOutcome, subgraphFetch } from './subgraph-timeouts.js';
 
 /**
  * A subgraph replica stopping (its endpoint not yet out of the Service) or closing an idle

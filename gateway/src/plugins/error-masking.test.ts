@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatGatewayError } from './gateway-errors.js';
+import { formatGatewayError } from './error-masking.js';
 
 const previous = process.env.NODE_ENV;
 afterEach(() => {

@@ -11,8 +11,8 @@ import type {
   FinancialFactKind,
   RegionFinanceRankOrder,
 } from './generated/exports.js';
-import { sendJson } from './server.js';
-import { HubErrorCode } from './errors.js';
+import { sendJson } from '@nhs-hub/kit/platform';
+import { HubErrorCode } from '@nhs-hub/kit/platform';
 
 /**
  * File exports for directors' tools (Excel, Power BI, scripts pull files, not GraphQL):

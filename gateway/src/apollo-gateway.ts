@@ -1,4 +1,4 @@
-import './telemetry.js';
+import '@nhs-hub/kit/telemetry';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import {
@@ -7,8 +7,8 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import { subgraphFetch } from './subgraph-fetch.js';
-import { apolloHandler, type RunningServer, serve } from './server.js';
+import { subgraphFetch } from './plugins/subgraph-timeouts.js';
+import { apolloHandler, type RunningServer, serve } from '@nhs-hub/kit/platform';
 
 /**
  * `@apollo/gateway` over the same supergraph: no longer the hub's engine, kept as a peer in the

@@ -115,7 +115,7 @@ const EnvSchema = z.object({
   HUB_GATEWAY_URL: z.url().optional(),
   /** A bearer token with scope hub:cache:purge, for a load or seed to purge the cache when it cannot mint one. */
   HUB_ADMIN_TOKEN: z.string().min(1).optional(),
-  /** How far the JS heap may grow past its live data before a full collection, in percent; 0: V8's own (packages/kit/src/heap.ts). */
+  /** How far the JS heap may grow past its live data before a full collection, in percent; 0: V8's own (packages/kit/src/platform/heap.ts). */
   HUB_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1_000).default(100),
   /** Unset: info, or silent under test. */
   LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug', 'trace']).optional(),
