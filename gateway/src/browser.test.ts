@@ -6,7 +6,7 @@ import { signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '
 import { type Browser, chromium, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT } from './config.js';
-import { explorerFromEnv, explorerOperations } from './explorer.js';
+import { explorerFromEnv, explorerOperations } from './plugins/explorer.js';
 
 /**
  * A real browser (Debian's Chromium through playwright-core) against the hub: the offline

@@ -7,10 +7,6 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 /** Distinct operation names kept as labels before the rest are counted together as `other`. */
 export const MAX_OPERATION_LABELS = 200;
 
-/** Parsed documents remembered for naming the response cache's answers, and the longest kept. */
-const MAX_REMEMBERED_DOCUMENTS = 256;
-const MAX_REMEMBERED_DOCUMENT_LENGTH = 16_384;
-
 /** The operation label of a request whose document never parsed (or never came: a bad APQ hash, a 401). */
 export const UNPARSED_OPERATION = 'unparsed';
 export const ANONYMOUS_OPERATION = 'anonymous';
@@ -23,7 +19,6 @@ export const OTHER_OPERATIONS = 'other';
 export class GatewayMetrics {
   readonly registry = new Registry();
   readonly #operations = new Set<string>();
-  readonly #documents = new Map<string, string>();
   readonly #requests = new Counter({
     name: 'hub_gateway_requests_total',
     help: 'GraphQL requests answered by the gateway, by operation name and HTTP status.',
@@ -72,31 +67,6 @@ export class GatewayMetrics {
     if (this.#operations.size >= MAX_OPERATION_LABELS) return OTHER_OPERATIONS;
     this.#operations.add(name);
     return name;
-  }
-
-  /** Remembers which label a parsed document got, for the cache's later answers to it. */
-  rememberDocument(document: string | null | undefined, operationName: string | null, label: string): void {
-    if (!document || document.length > MAX_REMEMBERED_DOCUMENT_LENGTH) return;
-    const key = `${operationName ?? ''}\n${document}`;
-    if (this.#documents.has(key)) return;
-    // Oldest first out: the documents in use now stay, and memory stays under about 4 MB.
-    if (this.#documents.size >= MAX_REMEMBERED_DOCUMENTS) {
-      const oldest = this.#documents.keys().next().value;
-      if (oldest !== undefined) this.#documents.delete(oldest);
-    }
-    this.#documents.set(key, label);
-  }
-
-  /**
-   * The label for an answer the response cache gave without parsing: the label its document got
-   * when it was parsed here; for a document parsed by another replica (a shared cache), the
-   * operation name the caller sent if a parsed document has carried it before, else `other`.
-   */
-  cachedOperationLabel(document: string | null | undefined, operationName: string | null): string {
-    const remembered = document ? this.#documents.get(`${operationName ?? ''}\n${document}`) : undefined;
-    if (remembered) return remembered;
-    if (!operationName) return OTHER_OPERATIONS;
-    return this.#operations.has(operationName) ? operationName : OTHER_OPERATIONS;
   }
 
   recordRequest(operation: string, status: number, seconds: number, errorCodes: readonly string[]): void {

@@ -1,17 +1,20 @@
-import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  getOperationAST,
+  type GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  Kind,
+} from 'graphql';
+import { type HubPlugin, hubRequestOf } from '../plugin.js';
 import { QUERY_LIMIT_ADVICE } from './limits.js';
-import { isProduction } from '@nhs-hub/kit/platform';
-import { HubErrorCode } from '@nhs-hub/kit/platform';
+import { HubErrorCode, isProduction } from '@nhs-hub/kit/platform';
+import { CSRF_HEADERS } from './cors.js';
 
 /** What @graphql-yoga/plugin-csrf-prevention says when a request lacks every header it asks for. */
 const CSRF_REFUSAL = 'Required CSRF header(s) not present';
-/** The headers the gateway's CSRF rule accepts (gateway.ts, csrfPrevention.requestHeaders). */
-export const CSRF_HEADERS = [
-  'apollo-require-preflight',
-  'x-apollo-operation-name',
-  'graphql-preflight',
-  'x-graphql-client-name',
-] as const;
 
 /** What Hive's executor calls a subgraph answer it could not read as GraphQL. */
 const HIVE_UNREADABLE_ANSWER = 'RESPONSE_VALIDATION_FAILED';
@@ -119,4 +122,64 @@ export function formatGatewayError(
     ...(json.path ? { path: json.path } : {}),
     extensions: internal ? { code, requestId, ...(kept.http ? { http: kept.http } : {}) } : kept,
   };
+}
+
+/**
+ * Hive Router's executor leaves `data` out when every root field failed (a subgraph down, a code
+ * not found). GraphQL says a failed nullable field is null and the rest of the answer stands, and
+ * clients (and the hub's contract) rely on `{ "stp": null }` with its error, answered 200.
+ */
+export function withNulledRootFields(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  result: ExecutionResult,
+): ExecutionResult {
+  if (result.data != null || !result.errors?.length || !result.errors.every((e) => e.path?.length)) return result;
+  const operation = getOperationAST(document, operationName);
+  const root = operation ? (operation.operation === 'query' ? schema.getQueryType() : null) : null;
+  if (!operation || !root) return result;
+  const data: Record<string, null> = {};
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD) return result;
+    const field = root.getFields()[selection.name.value];
+    // A failed non-null root field makes the whole of data null, which is what we have. The schema
+    // comes from Hive's CommonJS copy of graphql-js, so no instanceof check (isNonNullType) across realms.
+    if (field && String(field.type).endsWith('!')) return { ...result, data: null };
+    data[selection.alias?.value ?? selection.name.value] = null;
+  }
+  return { ...result, data };
+}
+
+/**
+ * Errors shaped once, by formatGatewayError, on every answer (Yoga's own masking would hide
+ * subgraph messages): a code on each, the HTTP status riding on the result (Yoga strips it from
+ * the body), and the codes noted for the request log and metrics.
+ */
+export function errorMaskingPlugin(): HubPlugin {
+  const plugin: GatewayPlugin = {
+    onExecute: ({ args }) => ({
+      onExecuteDone: ({ result, setResult }) => {
+        if (Symbol.asyncIterator in result) return;
+        const completed = withNulledRootFields(args.schema, args.document, args.operationName, result);
+        if (completed !== result) setResult(completed);
+      },
+    }),
+    onResultProcess: ({ request, result, setResult, serverContext }) => {
+      if (Array.isArray(result) || !result || Symbol.asyncIterator in result || !result.errors?.length) return;
+      const hub = hubRequestOf(serverContext);
+      const requestId = hub?.requestId ?? request.headers.get('x-request-id') ?? '';
+      const formatted = result.errors.map((error) => formatGatewayError(error, requestId, hub?.operationName));
+      hub?.errors.push(...formatted.map((e) => String(e.extensions.code)));
+      let status: number | undefined;
+      const errors = formatted.map(({ extensions: { http, ...rest }, ...error }) => {
+        if (http?.status && (!status || http.status > status)) status = http.status;
+        return { ...error, extensions: rest };
+      });
+      const extensions: { http?: { status?: number; headers?: Record<string, string> } } = { ...result.extensions };
+      if (status) extensions.http = { ...extensions.http, status };
+      setResult({ ...result, errors: errors as never, extensions });
+    },
+  };
+  return { name: 'error-masking', runtime: [plugin] };
 }

@@ -1,338 +1,253 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BuildResponseCacheKeyFunction } from '@envelop/response-cache';
-import stableStringify from 'fast-json-stable-stringify';
-import { createRedisCache } from '@envelop/response-cache-redis';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { type Cache, createInMemoryCache, useResponseCache } from '@graphql-yoga/plugin-response-cache';
-import { Redis } from 'ioredis';
-import type { HubAuth } from '@nhs-hub/kit/platform';
-import { rootLogger } from '@nhs-hub/kit/platform';
 import {
+  authenticate,
   CACHE_PURGE_SCOPE,
-  DEFAULT_REDIS_KEY_PREFIX,
-  generationKey,
-  purgeChannel,
-  purgeRedis,
+  type HubAuth,
+  HubErrorCode,
+  nameOperation,
+  rootLogger,
+  sendJson,
 } from '@nhs-hub/kit/platform';
-import { sendJson } from '@nhs-hub/kit/platform';
-import { HubErrorCode } from '@nhs-hub/kit/platform';
+import stableStringify from 'fast-json-stable-stringify';
+import { type AnswerStore, openAnswerStore, type StoreSettings } from '../cache-store.js';
+import { ANONYMOUS_OPERATION, type GatewayMetrics } from '../metrics.js';
+import { type HubPlugin, type HubRequest, hubRequestOf } from '../plugin.js';
+import { CSRF_HEADERS } from './cors.js';
 
-export interface CacheSettings {
-  /** How long a cached answer lives unless purged first. */
-  readonly ttlMs: number;
-  /** Shared by every gateway replica when set; otherwise this process keeps its own in memory. */
-  readonly redisUrl?: string | undefined;
-  readonly redisKeyPrefix?: string | undefined;
+export const PURGE_PATH = '/admin/cache/purge';
+
+export interface CacheSettings extends StoreSettings {
   /** A key that also authorises a purge (`x-hub-purge-key`), for `npm start`'s local file. */
   readonly purgeKey?: string | undefined;
 }
 
 export interface ResponseCache {
   readonly kind: 'memory' | 'redis';
-  readonly plugin: GatewayPlugin;
   /** Drops every cached answer, in every replica sharing the store. */
   purge(): Promise<void>;
-  handlePurge(req: IncomingMessage, res: ServerResponse, auth: HubAuth, requestId: string): void;
-  /** true, or why the store is unusable (answers then go uncached). */
-  health(): Promise<true | string>;
-  /**
-   * The answer the plugin holds for this request, found exactly as the plugin finds it (the same
-   * session, key and store, so a hit counts in `stats` the same), or undefined. The gateway's front
-   * door asks it first for plain JSON POSTs, so a hit skips the GraphQL runtime's request pipeline.
-   */
-  lookup(request: CacheLookup, auth: HubAuth): Promise<CachedAnswer | undefined>;
   /** Answers served from the cache, answers stored in it, and store errors (each one an uncached answer). */
   readonly stats: { hits: number; stores: number; errors: number };
-  close(): Promise<void>;
 }
 
-/** What a request asks, as the plugin keys it: after APQ, the document as sent. */
-export interface CacheLookup {
-  readonly query: string;
-  readonly variables?: Record<string, unknown> | null | undefined;
-  readonly operationName?: string | null | undefined;
+/** What a request asks, read off the wire as the runtime will read it, before anything is parsed. */
+export interface AskedFor {
+  /** sha256 of the document, or the persisted-query hash that stands for it. */
+  readonly documentHash: string;
+  readonly operationName: string | null;
+  readonly variables: Record<string, unknown> | null;
 }
-
-/** A cached answer as the plugin stored it: the result, with its ETag and Last-Modified under extensions.http. */
-export interface CachedAnswer {
-  readonly data?: unknown;
-  readonly errors?: readonly unknown[];
-  readonly extensions?: Record<string, unknown> & {
-    readonly http?: { readonly headers?: Record<string, string>; readonly status?: number };
-  };
-}
-
-/** Scopes decide what a caller may see; the subject does not, so callers with the same scopes share answers. */
-const sessionOf = (auth: HubAuth | undefined): string =>
-  auth ? [...auth.scopes].sort().join(' ') || 'anonymous' : 'anonymous';
-
-/** Redis options for a cache: fail fast rather than queue, so a Redis outage costs a miss, never a hang. */
-const REDIS_OPTIONS = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
-  connectTimeout: 1_000,
-  commandTimeout: 500,
-  retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
-} as const;
 
 /**
- * Whole responses cached at the gateway by GraphQL Yoga's response-cache plugin (in memory, or
- * Redis through @envelop/response-cache-redis), keyed by document, variables and the caller's
- * scopes, so a director's answer is never served to a caller without the scope.
+ * The caller's session: the scopes decide what a caller may see, the subject does not, so callers
+ * with the same scopes share answers. JSON, so no set of scopes can be spelt as another.
  */
-export async function startResponseCache(settings: CacheSettings): Promise<ResponseCache> {
-  const log = rootLogger.child({ service: 'gateway', component: 'response-cache' });
-  const stats = { hits: 0, stores: 0, errors: 0 };
-  // Every key carries the purge generation, so answers written by requests that were in flight
-  // during a purge (under the old generation) are never read after it. In memory it is this
-  // process's own count; with Redis it is Redis's (cache-purge.ts, generationKey), shared by every
-  // replica, so they all build the same keys and share hits, whoever purged and whenever they started.
-  let generation = 0;
-  // Redis only: false until this replica listens for purges and has read the generation, and again
-  // whenever its subscription drops. A replica that could have missed a purge answers uncached
-  // rather than serve what the purge removed.
-  let synced = !settings.redisUrl;
-  let store: Cache;
-  let redis: Redis | null = null;
-  let admin: Redis | null = null;
-  let subscriber: Redis | null = null;
-  let lastError: string | null = null;
-  let purgeMemory: (() => void) | null = null;
-  let settleStart: () => void = () => undefined;
-  const remember = (error: unknown) => {
-    stats.errors++;
-    settleStart();
-    const message = (error as Error).message;
-    if (message !== lastError) log.warn({ error: message }, 'response cache unavailable; answering uncached');
-    lastError = message;
-  };
+export const sessionOf = (auth: HubAuth): string => JSON.stringify([...auth.scopes].sort());
 
-  const prefix = settings.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
-  if (settings.redisUrl) {
-    redis = new Redis(settings.redisUrl, { ...REDIS_OPTIONS, keyPrefix: prefix });
-    admin = new Redis(settings.redisUrl, REDIS_OPTIONS);
-    subscriber = new Redis(settings.redisUrl, {
-      ...REDIS_OPTIONS,
-      maxRetriesPerRequest: null,
-      enableOfflineQueue: true,
-      commandTimeout: undefined,
-    });
-    for (const client of [redis, admin, subscriber]) client.on('error', remember);
-    redis.on('ready', () => {
-      lastError = null;
-    });
-    const channel = purgeChannel(prefix);
-    const counter = generationKey(prefix);
-    const listener = subscriber;
-    const reader = admin;
-    // Purges heard so far: one announced while the generation is being read is at least as new as
-    // what the read returns, so it wins.
-    let announced = 0;
-    const sync = async () => {
-      if (listener.status !== 'ready' || reader.status !== 'ready') return;
-      try {
-        // Subscribed first, then read: a purge between the two is heard rather than missed.
-        await listener.subscribe(channel);
-        const before = announced;
-        const stored = await reader.get(counter);
-        if (announced === before) generation = Number(stored ?? 0);
-        synced = true;
-        settleStart();
-      } catch (error) {
-        remember(error);
-      }
-    };
-    // Both connections must be up: whichever is ready last reads the generation, again after a reconnect.
-    listener.on('ready', sync);
-    reader.on('ready', sync);
-    listener.on('close', () => {
-      synced = false;
-    });
-    listener.on('message', (from: string, message: string) => {
-      if (from !== channel) return;
-      announced++;
-      // purgeRedis announces the new generation; anything else (an older hub's timestamp) is read from Redis.
-      if (/^\d+$/.test(message)) generation = Number(message);
-      else
-        reader.get(counter).then((stored) => {
-          generation = Number(stored ?? 0);
-        }, remember);
-    });
-    const inner = createRedisCache({ redis });
-    store = {
-      async get(key) {
-        if (!synced) return undefined;
-        try {
-          return await inner.get(key);
-        } catch (error) {
-          remember(error);
-          return undefined;
-        }
-      },
-      async set(key, value, entities, ttl) {
-        if (!synced) return;
-        try {
-          await inner.set(key, value, entities, ttl);
-        } catch (error) {
-          remember(error);
-        }
-      },
-      async invalidate(entities) {
-        try {
-          await inner.invalidate(entities);
-        } catch (error) {
-          remember(error);
-        }
-      },
-    };
-    // A replica that says it is ready shares the others' hits from its first request, so start-up
-    // waits for the generation: until it is read, or Redis refuses (answers then go uncached and
-    // the read happens on reconnect), for at most two seconds.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 2_000);
-      settleStart = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      if (synced) settleStart();
-    });
-    settleStart = () => undefined;
-  } else {
-    let memory = createInMemoryCache({ max: 10_000 });
-    store = {
-      get: (key) => memory.get(key),
-      set: (key, value, entities, ttl) => memory.set(key, value, entities, ttl),
-      invalidate: (entities) => memory.invalidate(entities),
-    };
-    // A purge in memory swaps in an empty store: strict, and the old one is garbage.
-    purgeMemory = () => {
-      memory = createInMemoryCache({ max: 10_000 });
-    };
+/** The key of an answer: the purge generation, then a hash of what was asked and by whom. */
+export const cacheKeyOf = (generation: string, asked: AskedFor, session: string): string =>
+  `g${generation}:${createHash('sha256')
+    .update([asked.documentHash, asked.operationName ?? '', stableStringify(asked.variables ?? {}), session].join('|'))
+    .digest('hex')}`;
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const JSON_ANSWER = 'application/json; charset=utf-8';
+const JSON_ACCEPTS: Readonly<Record<string, string>> = {
+  '*/*': JSON_ANSWER,
+  'application/json': JSON_ANSWER,
+  'application/graphql-response+json': 'application/graphql-response+json; charset=utf-8',
+};
+
+/**
+ * The content type the runtime would answer with, as it chooses it: the first media type in the
+ * caller's order that it serves, q-values ignored. null where its choice could be a stream
+ * (event-stream, multipart) or a wildcard this does not model.
+ */
+export function jsonAnswerType(accept: string | undefined): string | null {
+  if (!accept?.trim()) return JSON_ANSWER;
+  for (const part of accept.split(',')) {
+    const type = part.split(';')[0]?.trim().toLowerCase() ?? '';
+    const answer = JSON_ACCEPTS[type];
+    if (answer) return answer;
+    if (type.includes('*') || type === 'text/event-stream' || type === 'multipart/mixed') return null;
+  }
+  return null;
+}
+
+const objectOrNull = (value: unknown): Record<string, unknown> | null | undefined =>
+  value === undefined || value === null
+    ? null
+    : typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+
+/** What a GET's query string or a JSON POST's body asks for; undefined for anything else. */
+export function askedFor(request: HubRequest): AskedFor | undefined {
+  const { req, body } = request;
+  let params: Record<string, unknown> | null | undefined;
+  try {
+    if (req.method === 'POST' && req.headers['content-type']?.startsWith('application/json') && body)
+      params = objectOrNull(JSON.parse(body));
+    else if (req.method === 'GET') {
+      const search = new URL(req.url ?? '/', 'http://localhost').searchParams;
+      const json = (name: string) => (search.has(name) ? JSON.parse(search.get(name) ?? '') : undefined);
+      params = { query: search.get('query') ?? undefined, operationName: search.get('operationName') ?? undefined };
+      params.variables = json('variables');
+      params.extensions = json('extensions');
+    }
+  } catch {
+    return undefined;
+  }
+  if (!params) return undefined;
+  const { query, operationName, variables, extensions } = params;
+  const vars = objectOrNull(variables);
+  const persisted = objectOrNull(objectOrNull(extensions)?.persistedQuery);
+  if (vars === undefined || (operationName != null && typeof operationName !== 'string')) return undefined;
+  const hash = persisted?.sha256Hash;
+  const documentHash =
+    typeof query === 'string' ? createHash('sha256').update(query).digest('hex') : typeof hash === 'string' ? hash : '';
+  // A document sent with its hash registers it (automatic persisted queries): the runtime must see
+  // it, once per document and client, or later requests by hash alone would not be understood.
+  if (typeof query === 'string' && hash !== undefined) return undefined;
+  if (!SHA256.test(documentHash)) return undefined;
+  return { documentHash, operationName: operationName ?? null, variables: vars };
+}
+
+/**
+ * Whole answers cached at the gateway, keyed by document hash, operation, variables and the
+ * caller's scopes, invalidated by purge generation (a data load purges) and TTL. The document the
+ * planner sees is never touched: nothing is added to its selections. Hits, and `304 Not Modified`
+ * for a matching If-None-Match, are answered at the front door (a GET or a JSON POST, the document
+ * sent whole or by its persisted hash); a miss goes through the runtime and its error-free answer
+ * is stored, under the key the front door computed, exactly as the runtime wrote it.
+ */
+export async function responseCachePlugin(
+  settings: CacheSettings | undefined,
+  metrics: GatewayMetrics | null,
+): Promise<HubPlugin & { readonly cache: ResponseCache | null }> {
+  const store: AnswerStore | null = settings ? await openAnswerStore(settings) : null;
+  const ttlSeconds = settings ? Math.floor(settings.ttlMs / 1000) : 0;
+  const stats = { hits: 0, stores: 0, errors: 0 };
+  const log = rootLogger.child({ service: 'gateway', component: 'response-cache' });
+  const failed = (error: unknown) => {
+    stats.errors++;
+    log.warn({ error: (error as Error).message }, 'response cache unavailable; answering uncached');
+  };
+  /** A quoted strong validator: the key itself is a hash of the generation and of what was asked, by whom. */
+  const etagOf = (key: string) => `"${key}"`;
+  /** May browsers and CDNs keep it? A GET only, a caller with a token only in its own cache, an error never. */
+  const cacheControl = (method: string | undefined, authorized: boolean, errors: boolean): string | undefined =>
+    method !== 'GET'
+      ? undefined
+      : errors
+        ? 'no-store'
+        : ttlSeconds
+          ? `${authorized ? 'private' : 'public'}, max-age=${ttlSeconds}`
+          : 'no-cache';
+
+  async function frontDoor(request: HubRequest, next: () => Promise<void>): Promise<void> {
+    const { req, res } = request;
+    const asked = store && !request.path.startsWith('/exports/') ? askedFor(request) : undefined;
+    // A browser's GET for a page is the explorer's.
+    const page = req.method === 'GET' && req.headers.accept?.includes('text/html');
+    const type = page ? null : jsonAnswerType(req.headers.accept);
+    // A GET must pass the runtime's CSRF rule, which a hit would otherwise skip.
+    const csrfSafe = req.method === 'POST' || CSRF_HEADERS.some((h) => req.headers[h] !== undefined);
+    if (!store || !asked || !type || !csrfSafe) return next();
+    const key = cacheKeyOf(store.generation(), asked, sessionOf(request.auth));
+    const headers: Record<string, string> = { etag: etagOf(key) };
+    const policy = cacheControl(req.method, req.headers.authorization !== undefined, false);
+    if (policy) Object.assign(headers, { 'cache-control': policy, vary: 'Authorization' });
+    if (req.headers['if-none-match']?.split(',').some((tag) => tag.trim() === headers.etag)) {
+      res.writeHead(304, headers);
+      return void res.end();
+    }
+    const stored = await store.get(key).catch(failed);
+    if (stored === undefined) {
+      request.cacheKey = key;
+      return next();
+    }
+    stats.hits++;
+    const newline = stored.indexOf('\n');
+    const label = stored.slice(0, newline);
+    request.operationName = asked.operationName;
+    request.operation = metrics && label !== ANONYMOUS_OPERATION ? metrics.operationLabel(label) : label;
+    nameOperation(request.trace?.span, 'query', label === ANONYMOUS_OPERATION ? null : label);
+    request.trace?.span.setAttribute('hub.response_cache', 'hit');
+    const text = stored.slice(newline + 1);
+    res.writeHead(200, { ...headers, 'content-type': type, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
   }
 
-  const counted: Cache = {
-    get: async (key) => {
-      const value = await store.get(key);
-      if (value) stats.hits++;
-      return value;
+  const storing: GatewayPlugin = {
+    onResultProcess: ({ request, result, setResult, serverContext }) => {
+      if (Array.isArray(result) || !result || Symbol.asyncIterator in result) return;
+      const hub = hubRequestOf(serverContext);
+      const errors = Boolean(result.errors?.length);
+      const headers: Record<string, string> = {};
+      const policy = cacheControl(request.method, request.headers.has('authorization'), errors);
+      if (policy) Object.assign(headers, { 'Cache-Control': policy, Vary: 'Authorization' });
+      const key = hub?.cacheKey;
+      if (store && key && !errors) {
+        headers.ETag = etagOf(key);
+        // The bytes the runtime sends for an answer without errors (Yoga drops extensions.http).
+        const { http: _http, ...others } = (result.extensions ?? {}) as Record<string, unknown>;
+        const text = JSON.stringify({ ...result, extensions: Object.keys(others).length ? others : undefined });
+        stats.stores++;
+        // The operation's label goes with it, so a hit is named as the miss was.
+        store.set(key, `${hub.operation}\n${text}`).catch(failed);
+      }
+      if (!Object.keys(headers).length) return;
+      const extensions = { ...result.extensions } as { http?: { status?: number; headers?: Record<string, string> } };
+      extensions.http = { ...extensions.http, headers: { ...extensions.http?.headers, ...headers } };
+      setResult({ ...result, extensions });
     },
-    set: (key, value, entities, ttl) => {
-      stats.stores++;
-      return store.set(key, value, entities, ttl);
-    },
-    invalidate: (entities) => store.invalidate(entities),
   };
 
-  /** The plugin's key for a request: the purge generation, then the plugin's own hash of what was asked. */
-  const keyOf = (params: Parameters<BuildResponseCacheKeyFunction>[0]) => `g${generation}:${responseCacheKey(params)}`;
+  const cache: ResponseCache | null = store && {
+    kind: store.kind,
+    stats,
+    async purge() {
+      await store.purge();
+      log.info({ generation: store.generation() }, 'response cache purged');
+    },
+  };
 
-  const plugin = useResponseCache({
-    cache: counted,
-    ttl: settings.ttlMs,
-    session: (_request, context) => sessionOf((context as { auth?: HubAuth }).auth),
-    buildResponseCacheKey: ({ request: _request, ...params }) => keyOf(params),
-    // Our entities are keyed by `code`; the plugin tracks them for entity invalidation.
-    idFields: ['code', 'id'],
-    invalidateViaMutation: false,
-  }) as GatewayPlugin;
-
-  async function purge(): Promise<void> {
-    if (admin) {
-      // Redis's count, not this replica's own + 1: the message this replica hears about its own
-      // purge then names the generation it already uses, rather than moving it on again.
-      ({ generation } = await purgeRedis(admin, prefix));
-    } else {
-      generation++;
-      purgeMemory?.();
+  async function purgeRoute(request: HubRequest): Promise<void> {
+    const { req, res, requestId } = request;
+    const refuse = (status: number, message: string, code: string) =>
+      sendJson(res, status, { errors: [{ message, extensions: { code, requestId } }] });
+    if (!cache) return refuse(404, 'The response cache is off', HubErrorCode.NOT_FOUND);
+    if (req.method !== 'POST') return refuse(405, 'POST to purge the response cache', HubErrorCode.METHOD_NOT_ALLOWED);
+    const key = req.headers['x-hub-purge-key'];
+    const byKey = typeof key === 'string' && settings?.purgeKey !== undefined && sameSecret(key, settings.purgeKey);
+    const auth = byKey ? undefined : await authenticate(req.headers.authorization).catch(() => undefined);
+    if (!byKey && !auth?.scopes.has(CACHE_PURGE_SCOPE)) {
+      const status = !auth || auth.subject === null ? 401 : 403;
+      return refuse(
+        status,
+        `Purging the response cache needs a bearer token with scope "${CACHE_PURGE_SCOPE}"`,
+        status === 401 ? HubErrorCode.UNAUTHENTICATED : HubErrorCode.FORBIDDEN,
+      );
     }
-    log.info({ generation }, 'response cache purged');
+    try {
+      await cache.purge();
+      sendJson(res, 200, { purged: true, store: cache.kind });
+    } catch (error) {
+      refuse(503, `Could not purge the response cache: ${(error as Error).message}`, HubErrorCode.CACHE_UNAVAILABLE);
+    }
   }
 
   return {
-    kind: redis ? 'redis' : 'memory',
-    plugin,
-    purge,
-    stats,
-    async lookup(request, auth) {
-      // What the plugin's onParams builds its key from.
-      const key = keyOf({
-        documentString: request.query,
-        variableValues: request.variables ?? undefined,
-        operationName: request.operationName ?? undefined,
-        sessionId: sessionOf(auth),
-        context: undefined,
-      });
-      return ((await counted.get(key)) as CachedAnswer | undefined) ?? undefined;
-    },
-    handlePurge(req, res, auth, requestId) {
-      if (req.method !== 'POST')
-        return sendJson(res, 405, {
-          errors: [
-            {
-              message: 'POST to purge the response cache',
-              extensions: { code: HubErrorCode.METHOD_NOT_ALLOWED, requestId },
-            },
-          ],
-        });
-      const key = req.headers['x-hub-purge-key'];
-      const byKey = typeof key === 'string' && settings.purgeKey !== undefined && sameSecret(key, settings.purgeKey);
-      if (!byKey && !auth.scopes.has(CACHE_PURGE_SCOPE)) {
-        const status = auth.subject === null ? 401 : 403;
-        return sendJson(res, status, {
-          errors: [
-            {
-              message: `Purging the response cache needs a bearer token with scope "${CACHE_PURGE_SCOPE}"`,
-              extensions: { code: status === 401 ? HubErrorCode.UNAUTHENTICATED : HubErrorCode.FORBIDDEN, requestId },
-            },
-          ],
-        });
-      }
-      purge().then(
-        () => sendJson(res, 200, { purged: true, store: redis ? 'redis' : 'memory' }),
-        (error: unknown) =>
-          sendJson(res, 503, {
-            errors: [
-              {
-                message: `Could not purge the response cache: ${(error as Error).message}`,
-                extensions: { code: HubErrorCode.CACHE_UNAVAILABLE, requestId },
-              },
-            ],
-          }),
-      );
-    },
-    async health() {
-      if (!redis) return true;
-      try {
-        await redis.ping();
-      } catch (error) {
-        return `redis unreachable (${(error as Error).message}); answering uncached`;
-      }
-      return synced || 'not yet listening for purges in redis; answering uncached';
-    },
-    async close() {
-      for (const client of [redis, admin, subscriber]) client?.disconnect();
-    },
+    name: 'response-cache',
+    cache,
+    frontDoor,
+    runtime: [storing],
+    adminRoutes: store ? { [PURGE_PATH]: purgeRoute } : {},
+    checks: async (): Promise<Record<string, true | string>> => (store ? { responseCache: await store.health() } : {}),
+    close: async () => store?.close(),
   };
 }
-
-/**
- * The plugin's own key (`defaultBuildResponseCacheKey`: the same fields joined the same way, the
- * same SHA-256 in hex, so replicas of either kind share one Redis), hashed synchronously with
- * node:crypto. The plugin's WebCrypto digest is asynchronous and took 13% of a warm-cache
- * StpOverview request here (node --cpu-prof). response-cache.test.ts checks both agree.
- */
-export const responseCacheKey = (params: Parameters<BuildResponseCacheKeyFunction>[0]): string =>
-  createHash('sha256')
-    .update(
-      [
-        params.documentString,
-        params.operationName ?? '',
-        stableStringify(params.variableValues ?? {}),
-        params.sessionId ?? '',
-      ].join('|'),
-    )
-    .digest('hex');
 
 /** Compares a presented secret with the expected one in constant time, so timing tells nothing of it. */
 function sameSecret(presented: string, expected: string): boolean {

@@ -1,4 +1,6 @@
 import { Agent, request } from 'node:http';
+import { useCustomFetch } from '@graphql-hive/gateway-runtime';
+import { type HubPlugin, type HubRequest, hubRequestOf } from '../plugin.js';
 
 /** What one subgraph call ended with: its HTTP status, or the error that left it without one. */
 export interface SubgraphCallOutcome {
@@ -135,4 +137,43 @@ function sharedAgent(): Agent {
   // Enough sockets for 50 concurrent clients fanning out to every subgraph; idle ones are kept.
   agent ??= new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' });
   return agent;
+}
+
+/**
+ * Subgraph calls: each abandoned after `timeoutMs` (the query answers with the rest of its data and
+ * an error naming the subgraph), carrying the headers the other plugins forward from the caller's
+ * request, and watched by `observe` (metrics, trace spans).
+ */
+export function subgraphTimeoutsPlugin(
+  subgraphs: Readonly<Record<string, string>>,
+  timeoutMs: number,
+  others: readonly HubPlugin[],
+  observe?: SubgraphCallObserver,
+): HubPlugin {
+  const forwards = others.flatMap((p) => (p.forward ? [p.forward] : []));
+  const forward = (context: unknown): Record<string, string> => {
+    const hub: HubRequest | undefined = hubRequestOf(context);
+    return hub ? Object.assign({}, ...forwards.map((f) => f(hub))) : {};
+  };
+  return {
+    name: 'subgraph-timeouts',
+    // A subgraph down costs its fields, not the graph: the gateway answers the rest with an error
+    // naming it. Failing readiness for it would take every gateway replica out of its Service at
+    // once and the whole graph offline; the gateway says `degraded` instead, naming what is missing.
+    checks: async () => {
+      const checks: Record<string, true | string> = {};
+      await Promise.all(
+        Object.entries(subgraphs).map(async ([name, url]) => {
+          try {
+            const res = await fetch(new URL('/health/ready', url), { signal: AbortSignal.timeout(2_000) });
+            checks[name] = res.ok || `status ${res.status}`;
+          } catch (error) {
+            checks[name] = (error as Error).message;
+          }
+        }),
+      );
+      return checks;
+    },
+    runtime: [useCustomFetch(subgraphFetch(subgraphs, timeoutMs, { forward, ...(observe ? { observe } : {}) }))],
+  };
 }

@@ -20,6 +20,7 @@
     "zod": "4.6.7"
   },
   "devDependencies": {
+    "@nhs-hub/gateway": "*",
     "@nhs-hub/geography": "*"
   }
 }

@@ -71,6 +71,11 @@ const EnvSchema = z.object({
   PGLITE_DATA_DIR: z.string().min(1).optional(),
   /** Port of a subgraph started on its own; 0 picks a free port. */
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /**
+   * The gateway's port for operators: /health/*, /metrics and /admin/* are served there and nowhere
+   * else, so the port the public reaches (PORT) carries only /graphql and /exports. Unset: one port.
+   */
+  HUB_ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** HS256 key shared by the gateway and subgraphs to verify bearer tokens; without it only public data is served. */
   HUB_JWT_SECRET: z.string().min(32, 'HUB_JWT_SECRET must be at least 32 characters').optional(),
   /**

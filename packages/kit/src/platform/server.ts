@@ -26,6 +26,8 @@ export interface ServeOptions {
   readonly maxBodyBytes?: number | undefined;
   /** Paths besides /graphql the handler serves (the gateway's cache purge; its exports, by pattern). */
   readonly extraPaths?: readonly (string | RegExp)[] | undefined;
+  /** /health/live and /health/ready; on unless false (the gateway may serve them on an admin port instead). */
+  readonly health?: boolean | undefined;
   /** Headers every answer carries, set before anything answers (the gateway's CORS for browsers). */
   readonly headers?: ((req: IncomingMessage) => Record<string, string>) | undefined;
 }
@@ -46,6 +48,7 @@ export interface RunningServer {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1_000_000;
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 /** How long a stopping server lets in-flight requests finish before closing their sockets (the pods' grace period covers it). */
 export const DRAIN_TIMEOUT_MS = 10_000;
 
@@ -73,13 +76,17 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   http.headersTimeout = 66_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
+    // A caller's id is kept only when it is a plain token of sane length: it is echoed, logged and
+    // forwarded to every subgraph.
+    const given = headerValue(req.headers['x-request-id']);
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
     if (options.headers) for (const [key, value] of Object.entries(options.headers(req))) res.setHeader(key, value);
     const url = new URL(req.url ?? '/', 'http://localhost');
 
-    if (url.pathname === '/health/live') return sendJson(res, 200, { status: 'live', service: name });
-    if (url.pathname === '/health/ready') {
+    const health = options.health !== false;
+    if (health && url.pathname === '/health/live') return sendJson(res, 200, { status: 'live', service: name });
+    if (health && url.pathname === '/health/ready') {
       const report = options.ready ? await options.ready() : { ready: true };
       return sendJson(res, report.ready ? 200 : 503, {
         status: !report.ready ? 'not ready' : report.degraded ? 'degraded' : 'ready',

@@ -1,6 +1,6 @@
 import { subgraph as geography } from '@nhs-hub/geography';
 import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
-import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/kit/testing';
+import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startGateway } from './gateway.js';
-import { postGraphQL, startTestGraph, type TestGraph } from './testing.js';
+import { startGateway } from '../gateway.js';
+import { postGraphQL, startTestGraph, type TestGraph } from '../testing.js';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAllSubgraphs } from './config.js';
+import { loadAllSubgraphs } from '../config.js';
 
 /**
  * Tokens as NHS CIS2 and Microsoft Entra ID issue them: RS256/ES256, verified against the

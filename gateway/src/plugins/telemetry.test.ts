@@ -3,14 +3,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GatewayMetrics, MAX_OPERATION_LABELS } from './metrics.js';
+import { GatewayMetrics, MAX_OPERATION_LABELS } from '../metrics.js';
 import { startTracing, stopTracing } from '@nhs-hub/kit/tracing';
-import { startGateway } from './gateway.js';
-import { postGraphQL, startProcess, startTestGraph, type TestGraph, tsxArgs } from './testing.js';
+import { startGateway } from '../gateway.js';
+import { postGraphQL, startProcess, startTestGraph, type TestGraph, tsxArgs } from '../testing.js';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { getMetricsFromIterator, type PromHistogramData, type PromMetric, type PromMetrics } from 'prom2javascript';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadAllSubgraphs, REPO_ROOT } from './config.js';
+import { loadAllSubgraphs, REPO_ROOT } from '../config.js';
 
 /**
  * Telemetry the ecosystem reads: one trace per request from the gateway through every subgraph it

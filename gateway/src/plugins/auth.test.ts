@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from './testing.js';
+import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '../testing.js';
 import type { RegionRankingsQuery, RegionRankingsQueryVariables } from '@nhs-hub/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAllSubgraphs, REPO_ROOT } from './config.js';
+import { loadAllSubgraphs, REPO_ROOT } from '../config.js';
 
 /** Restricted data: public fields need no token; rankings need scope "region:director". */
 process.env.HUB_JWT_SECRET = TEST_JWT_SECRET;

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
-import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from './testing.js';
+import { postGraphQL, signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '../testing.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAllSubgraphs, REPO_ROOT } from './config.js';
+import { loadAllSubgraphs, REPO_ROOT } from '../config.js';
 import { explorerOperations } from './explorer.js';
 
 /** The explorer's tabs: every public operation, each with an example that answers as it opens. */

@@ -1,0 +1,96 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayConfigBase, GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { ANONYMOUS, type HubAuth, type ReadinessReport, type RequestTrace } from '@nhs-hub/kit/platform';
+import { UNPARSED_OPERATION } from './metrics.js';
+
+/**
+ * What the front door learns about one request, handed to the GraphQL runtime as its server
+ * context (`{ hub }`) and to every plugin: who is calling, what they asked, what went wrong.
+ */
+export class HubRequest {
+  auth: HubAuth = ANONYMOUS;
+  /** The operation name the caller sent, once read. */
+  operationName: string | null = null;
+  /** The metrics label: the parsed operation's name, `anonymous`, `other`, or `unparsed`. */
+  operation = UNPARSED_OPERATION;
+  /** Error codes of the answer, for the request log and the metrics. */
+  readonly errors: string[] = [];
+  /** The request's server span, when traced: subgraph calls are its children. */
+  trace: RequestTrace | undefined;
+  /** The response cache's key for this request, when its answer may be stored. */
+  cacheKey: string | undefined;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly requestId: string,
+    /** The body, read within the size limit (POST), or undefined. */
+    readonly body: string | undefined,
+    readonly path: string,
+  ) {}
+}
+
+/** The server context the runtime carries for each request. */
+export interface HubServerContext {
+  readonly hub: HubRequest;
+}
+
+/** The hub's part of a runtime context (a plugin hook's `context` or `serverContext`), if it has one. */
+export function hubRequestOf(context: unknown): HubRequest | undefined {
+  if (typeof context !== 'object' || context === null || !('hub' in context)) return undefined;
+  return context.hub instanceof HubRequest ? context.hub : undefined;
+}
+
+/** A front-door step: answers the request itself, or calls `next` to pass it on. */
+export type FrontDoorStep = (request: HubRequest, next: () => Promise<void>) => Promise<void>;
+
+/** Options of Hive's runtime a plugin may set (CORS, the explorer, introspection, CSRF). */
+export type RuntimeOptions = Partial<
+  Pick<
+    GatewayConfigBase<HubServerContext>,
+    'cors' | 'graphiql' | 'renderGraphiQL' | 'csrfPrevention' | 'disableIntrospection'
+  >
+>;
+
+/**
+ * One concern of the gateway, whole in one file under plugins/: what it does at the front door
+ * (before the GraphQL runtime, in the order the gateway lists plugins), inside the runtime, on each
+ * subgraph call, and which operator routes it serves.
+ */
+export interface HubPlugin {
+  readonly name: string;
+  readonly frontDoor?: FrontDoorStep;
+  readonly runtime?: readonly GatewayPlugin[];
+  readonly runtimeOptions?: RuntimeOptions;
+  /** Headers each subgraph call carries, from the caller's request. */
+  readonly forward?: (request: HubRequest) => Record<string, string>;
+  /** Routes for operators (/metrics, /admin/...): on the admin port when one is set. */
+  readonly adminRoutes?: Readonly<Record<string, (request: HubRequest) => Promise<void> | void>>;
+  /** Headers every answer of the front door carries (CORS for browsers). */
+  readonly headers?: (req: IncomingMessage) => Record<string, string>;
+  /** Named readiness checks: true, or why it is degraded. */
+  readonly checks?: () => Promise<Record<string, true | string>>;
+  readonly close?: () => Promise<void>;
+}
+
+/** Runs the plugins' front-door steps in order, then `last`. */
+export function frontDoorChain(
+  plugins: readonly HubPlugin[],
+  last: FrontDoorStep,
+): (request: HubRequest) => Promise<void> {
+  const steps = [...plugins.flatMap((p) => (p.frontDoor ? [p.frontDoor] : [])), last];
+  return (request) => {
+    const run = (i: number): Promise<void> => {
+      const step = steps[i];
+      return step ? step(request, () => run(i + 1)) : Promise.resolve();
+    };
+    return run(0);
+  };
+}
+
+/** Readiness from every plugin's checks: a failing check degrades the gateway, never takes it out. */
+export async function readinessOf(plugins: readonly HubPlugin[]): Promise<ReadinessReport> {
+  const reports = await Promise.all(plugins.map((p) => p.checks?.() ?? {}));
+  const checks: Record<string, true | string> = Object.assign({}, ...reports);
+  return { ready: true, degraded: Object.values(checks).some((c) => c !== true), checks };
+}
