@@ -8,9 +8,9 @@ import { gatewayPort, portOf, REPO_ROOT, readGraphConfig, subgraphPort } from '.
 import { citationOf, cite, SOURCE, SOURCE_DOCUMENTS, checkCitation } from './sources.js';
 
 describe('error codes', () => {
-  it("cover every code README's Errors sections promise callers", () => {
-    const readme = readFileSync(`${REPO_ROOT}README.md`, 'utf8');
-    const sections = [...readme.matchAll(/(?:### Errors|\*\*Errors to expect\.\*\*)[\s\S]*?(?=\n#{2,3} |\n\n\*\*)/g)];
+  it("cover every code the frontend guide's Errors sections promise callers", () => {
+    const guide = readFileSync(`${REPO_ROOT}docs/frontend.md`, 'utf8');
+    const sections = [...guide.matchAll(/\n## Errors(?: to expect)?\n[\s\S]*?(?=\n## )/g)];
     expect(sections.length).toBe(2);
     const promised = new Set(sections.flatMap((s) => [...s[0].matchAll(/`([A-Z][A-Z_]{3,})`/g)].map((m) => m[1])));
     expect([...promised].filter((code) => !isHubErrorCode(code))).toEqual([]);
