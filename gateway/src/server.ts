@@ -24,7 +24,9 @@ const gateway = await startGateway({
   ...gatewaySettingsFromEnv(env),
   explorer: explorerFromEnv(env),
 });
-console.log(`Gateway ready at ${gateway.url}${gateway.cache ? ` (response cache: ${gateway.cache.kind})` : ''}`);
+console.log(
+  `Gateway ready at ${gateway.url}${gateway.cache ? ` (response cache: ${gateway.cache.kind})` : ''}${gateway.admin ? `; health, metrics and admin at ${new URL(gateway.admin.url).origin}` : ''}`,
+);
 const stop = async () => {
   await gateway.close();
   await stopTracing();
