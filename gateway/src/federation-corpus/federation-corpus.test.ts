@@ -1,0 +1,15 @@
+import { startGateway } from '@nhs-hub/kit/gateway';
+import { FEDERATION_CASES } from './cases.js';
+import { describeFederationCorpus, type GatewayStarter } from './runner.js';
+
+/** Today's gateway: Hive Gateway with the Rust planner, its response cache in memory when on. */
+const startHubGateway: GatewayStarter = async (supergraphSdl, subgraphUrls, cacheOn) =>
+  startGateway({
+    supergraphSdl,
+    subgraphUrls,
+    port: 0,
+    metrics: false,
+    cache: cacheOn ? { ttlMs: 60_000 } : undefined,
+  });
+
+describeFederationCorpus('federation corpus through the hub gateway', startHubGateway, FEDERATION_CASES);
