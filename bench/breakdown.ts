@@ -181,9 +181,8 @@ function covered(intervals: readonly { start: number; end: number }[]): number {
   return total;
 }
 
-// null when the trace is incomplete (a span still in an exporter's queue). Calls that start after
-// every call before them has answered begin a new stage (the plan's Sequence); calls that overlap
-// are one stage (its Parallel).
+// null when the trace is incomplete (a span still in an exporter's queue). Stages are the plan's:
+// its Sequence's steps, each with the fetches its Parallel runs together.
 type Split = { parts: Part[] } | { shared: number } | null;
 
 /**
@@ -191,20 +190,24 @@ type Split = { parts: Part[] } | { shared: number } | null;
  * the plan has fetches: the HTTP executor deduplicates identical in-flight subgraph requests, so a
  * request that arrives while an identical one waits on a subgraph shares that call's answer.
  */
-function split(spans: readonly SpanRecord[], fetches: number): Split {
+function split(spans: readonly SpanRecord[], plan: readonly (readonly string[])[]): Split {
   const root = spans.find((s) => s.service === 'gateway' && s.kind === 'server' && !s.parentId);
   if (!root?.name.includes('StpOverview')) return null;
   const calls = spans
     .filter((s) => s.service === 'gateway' && s.kind === 'client' && s.parentId === root.spanId)
     .sort((a, b) => a.start - b.start);
-  if (calls.length < fetches) return { shared: root.end - root.start };
-  const parts: Part[] = [];
-  const stages: SpanRecord[][] = [];
+  if (calls.length < plan.flat().length) return { shared: root.end - root.start };
+  // Each call to the plan's stage for its subgraph, the k-th call of a subgraph to its k-th stage.
+  const stages: SpanRecord[][] = plan.map(() => []);
+  const seen = new Map<string, number>();
   for (const call of calls) {
-    const current = stages.at(-1);
-    if (current && call.start < Math.max(...current.map((c) => c.end))) current.push(call);
-    else stages.push([call]);
+    const k = seen.get(call.subgraph ?? '') ?? 0;
+    seen.set(call.subgraph ?? '', k + 1);
+    const index = plan.map((names, i) => (names.includes(call.subgraph ?? '') ? i : -1)).filter((i) => i >= 0)[k];
+    if (index === undefined) return null;
+    stages[index]?.push(call);
   }
+  const parts: Part[] = [];
   parts.push({
     key: '0. gateway: request in, to its first subgraph call (front door, auth, Yoga, parse/validate/plan cache)',
     process: 'gateway',
@@ -221,10 +224,16 @@ function split(spans: readonly SpanRecord[], fetches: number): Split {
         ms: stageStart - previousEnd,
       });
     parts.push({
-      key: `${i + 1}. stage ${i + 1} wall (${stage.map((c) => c.subgraph).join(' + ')})`,
+      key: `${i + 1}. stage ${i + 1} wall (${plan[i]?.join(' + ')})`,
       process: 'critical path',
       ms: stageEnd - stageStart,
     });
+    if (stage.length > 1)
+      parts.push({
+        key: `${i + 1}. stage ${i + 1}: its last call starts this long after its first (parallel calls sent one by one)`,
+        process: 'gateway',
+        ms: Math.max(...stage.map((c) => c.start)) - stageStart,
+      });
     for (const call of stage) {
       const server = spans.find((s) => s.kind === 'server' && s.parentId === call.spanId);
       if (!server) return null;
@@ -247,7 +256,27 @@ function split(spans: readonly SpanRecord[], fetches: number): Split {
         ms: server.end - server.start - sqlMs,
       });
       parts.push({ key: `${label}: SQL (wall, parallel statements once)`, process: call.subgraph ?? '', ms: sqlMs });
+      parts.push({
+        key: `${label}: SQL, each statement's duration summed (above the wall when statements overlap)`,
+        process: call.subgraph ?? '',
+        ms: sql.reduce((sum, q) => sum + q.end - q.start, 0),
+      });
       parts.push({ key: `${label}: SQL statements`, process: call.subgraph ?? '', ms: sql.length });
+      // Each statement in the order it was sent: when it started within the subgraph's request, how long it took.
+      [...sql]
+        .sort((a, b) => a.start - b.start)
+        .forEach((q, k) => {
+          parts.push({
+            key: `${label}: SQL statement ${k + 1} (${q.name}): starts after the request began`,
+            process: call.subgraph ?? '',
+            ms: q.start - server.start,
+          });
+          parts.push({
+            key: `${label}: SQL statement ${k + 1} (${q.name}): duration`,
+            process: call.subgraph ?? '',
+            ms: q.end - q.start,
+          });
+        });
     }
     previousEnd = stageEnd;
   }
@@ -271,7 +300,7 @@ const median = (values: readonly number[]) => {
 };
 
 /** Per part: its median and mean over every complete trace. */
-function tabulate(spans: readonly SpanRecord[], heading: string, fetches: number): void {
+function tabulate(spans: readonly SpanRecord[], heading: string, plan: readonly (readonly string[])[]): void {
   const byTrace = new Map<string, SpanRecord[]>();
   for (const s of spans) {
     const list = byTrace.get(s.traceId);
@@ -283,7 +312,7 @@ function tabulate(spans: readonly SpanRecord[], heading: string, fetches: number
   let incomplete = 0;
   const shared: number[] = [];
   for (const trace of byTrace.values()) {
-    const result = split(trace, fetches);
+    const result = split(trace, plan);
     if (!result) {
       incomplete++;
       continue;
@@ -302,7 +331,7 @@ function tabulate(spans: readonly SpanRecord[], heading: string, fetches: number
   say(`#### ${heading}`);
   say();
   say(
-    `${complete} traced requests made every one of the plan's ${fetches} subgraph calls themselves; ${shared.length} shared at least one call with an identical request in flight (the executor's deduplication), their total p50 ${shared.length ? `${ms(median(shared))} ms` : '-'}; ${incomplete} traces left out (a span not yet exported).`,
+    `${complete} traced requests made every one of the plan's ${plan.flat().length} subgraph calls themselves; ${shared.length} shared at least one call with an identical request in flight (the executor's deduplication), their total p50 ${shared.length ? `${ms(median(shared))} ms` : '-'}; ${incomplete} traces left out (a span not yet exported).`,
   );
   say();
   say('| part | process | p50 ms | mean ms |');
@@ -367,8 +396,8 @@ const monolith = await startMonolith(graph.hub.database.root, {
 
 // ---------------------------------------------------------------------------------------------
 // The plan, and what parse, validate and plan cost when nothing is cached.
-/** Subgraph calls the plan makes (its fetch nodes). */
-let fetches = 0;
+/** The plan's stages: the subgraphs each step of its Sequence calls (in parallel). */
+let stages: string[][] = [];
 {
   const planner = new QueryPlanner(graph.supergraphSdl);
   const describePlan = (node: PlanNode | undefined): string => {
@@ -387,6 +416,28 @@ let fetches = 0;
         return node.kind;
     }
   };
+  const stagesOf = (node: PlanNode | undefined): string[][] => {
+    if (!node) return [];
+    switch (node.kind) {
+      case 'Fetch':
+      case 'BatchFetch':
+        return [[node.serviceName]];
+      case 'Flatten':
+        return stagesOf(node.node);
+      case 'Sequence':
+        return node.nodes.flatMap(stagesOf);
+      case 'Parallel': {
+        const merged: string[][] = [];
+        for (const child of node.nodes)
+          stagesOf(child).forEach((names, i) => {
+            merged[i] = [...(merged[i] ?? []), ...names];
+          });
+        return merged;
+      }
+      default:
+        return [];
+    }
+  };
   const timeIt = (runs: number, work: () => unknown) => {
     const started = performance.now();
     for (let i = 0; i < runs; i++) work();
@@ -394,9 +445,7 @@ let fetches = 0;
   };
   const coldPlanMs = timeIt(1, () => planner.plan(QUERY, 'StpOverview', new Set(), 0));
   const plan = planner.plan(QUERY, 'StpOverview', new Set(), 0);
-  fetches = describePlan(plan.node)
-    .split(/[(), ]+/)
-    .filter((w) => w && w !== 'Sequence' && w !== 'Parallel').length;
+  stages = stagesOf(plan.node);
   const planMs = timeIt(50, () => planner.plan(QUERY, 'StpOverview', new Set(), 0));
   const apiSchema = Supergraph.build(graph.supergraphSdl).apiSchema().toGraphQLJSSchema();
   const document = parse(QUERY);
@@ -432,7 +481,7 @@ for (const clients of CLIENTS) {
   tabulate(
     [...collected],
     `${clients} client${clients > 1 ? 's' : ''}: gateway ${latency(traced)} (traced run)`,
-    fetches,
+    stages,
   );
 }
 // Tracing off for the rest of this process: the figures without its cost, and the monolith's.
@@ -546,7 +595,7 @@ try {
     received.length = 0;
     const gateway = await load(gatewayUrl, BODY, clients, SECONDS);
     await settled();
-    tabulate([...received], `${clients} client${clients > 1 ? 's' : ''}: gateway ${latency(gateway)}`, fetches);
+    tabulate([...received], `${clients} client${clients > 1 ? 's' : ''}: gateway ${latency(gateway)}`, stages);
     await load(monolithUrl, BODY, clients, 1);
     deployed[clients] = { gateway, monolith: await load(monolithUrl, BODY, clients, SECONDS) };
   }
