@@ -65,7 +65,7 @@ const animal = (id: string) => ANIMALS.find((a) => a.id === id) ?? null;
 const providesOnInterface: FederationCase = {
   name: 'interface field with @provides',
   pattern:
-    '`media` in b provides `animals { id name }` on an interface; only b may answer it, and a and c refuse. An extra selection (`__typename`) the plan cannot take from b sends it to a subgraph that refuses.',
+    '`media` in b provides `animals { id name }` on an interface; only b may answer it, and a and c refuse. An added `__typename` under `animals` (not among what b provides) makes the planner take `media` from a, which refuses; one on `media` itself does not.',
   subgraphs: [
     {
       name: 'a',
