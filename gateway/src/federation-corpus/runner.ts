@@ -10,6 +10,11 @@ import type { CorpusOperation, ExpectedAnswer, FederationCase } from './cases.js
 export interface CorpusGateway {
   readonly url: string;
   close(): Promise<void>;
+  /**
+   * Answers served from the response cache so far, when the gateway can say: then the repeated
+   * request of an answer without errors must be one of them, so "cached" is checked, not assumed.
+   */
+  cacheHits?(): number;
 }
 
 /**
@@ -152,8 +157,11 @@ export function describeFederationCorpus(label: string, start: GatewayStarter, c
 
           it(`${operation.name}: the cache on answers the same bytes, first and repeated`, async () => {
             const expected = await offAnswer();
+            const hitsBefore = on.cacheHits?.();
             const first = await ask(on.url, operation, requestId);
             const repeated = await ask(on.url, operation, requestId);
+            if (hitsBefore !== undefined && !operation.expected.errors)
+              expect.soft(on.cacheHits?.(), 'the repeated request is answered from the cache').toBe(hitsBefore + 1);
             // Both compared even when the first differs: which of the two a cache breaks is the finding.
             expect.soft({ request: 'first', ...first }).toEqual({ request: 'first', ...expected });
             expect.soft({ request: 'repeated', ...repeated }).toEqual({ request: 'repeated', ...expected });
