@@ -2,7 +2,7 @@
 // per process, with the response cache off, at 1 and 10 clients; beside the monolith's p50 from
 // the same run. A benchmark, not a test: it writes bench/results/breakdown-<date>.md.
 //
-// The split comes from the hub's own OpenTelemetry spans (packages/kit/src/tracing.ts): the
+// The split comes from the hub's own OpenTelemetry spans (packages/kit/src/platform/tracing.ts): the
 // gateway's request span, its client span per subgraph call, each subgraph's request span (which
 // continues the call's traceparent) and each SQL statement's span. A sample of the requests is
 // traced (parent-based, 1 in 4) while autocannon drives load from another process. Parse,
