@@ -1,7 +1,14 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startGateway } from '@nhs-hub/kit/gateway';
-import { postGraphQL, startTestGraph, type TestGraph, testDatabaseUrl } from '@nhs-hub/kit/testing';
+import {
+  needSystemTool,
+  postGraphQL,
+  SYSTEM_TOOLS,
+  startTestGraph,
+  type TestGraph,
+  testDatabaseUrl,
+} from '@nhs-hub/kit/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs } from './config.js';
@@ -94,29 +101,34 @@ describe('the database dropping every connection (what a PostgreSQL restart look
 });
 
 describe('a read in flight when PostgreSQL drops its connection', () => {
-  it.runIf(Boolean(testDatabaseUrl()))('is retried on a new connection and answers', async () => {
-    const { Client } = await import('pg');
-    const admin = new Client({
-      connectionString: testDatabaseUrl(),
-      application_name: 'faults-admin',
-    });
-    await admin.connect();
-    try {
-      const slow = sql<{ answer: number }>`select 42 as answer from pg_sleep(0.5)`.execute(graph.hub.database.root);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      const { rows } = await admin.query<{ n: number }>(
-        "select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query like '%pg_sleep(0.5)%'",
-      );
-      expect(rows[0]?.n).toBe(1);
-      expect((await slow).rows).toEqual([{ answer: 42 }]);
-    } finally {
-      await admin.end();
-    }
-  });
+  // On PostgreSQL only; psql is the other process that terminates the connections.
+  it.runIf(Boolean(testDatabaseUrl() && needSystemTool(SYSTEM_TOOLS.psql).path))(
+    'is retried on a new connection and answers',
+    async () => {
+      const { Client } = await import('pg');
+      const admin = new Client({
+        connectionString: testDatabaseUrl(),
+        application_name: 'faults-admin',
+      });
+      await admin.connect();
+      try {
+        const slow = sql<{ answer: number }>`select 42 as answer from pg_sleep(0.5)`.execute(graph.hub.database.root);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const { rows } = await admin.query<{ n: number }>(
+          "select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query like '%pg_sleep(0.5)%'",
+        );
+        expect(rows[0]?.n).toBe(1);
+        expect((await slow).rows).toEqual([{ answer: 42 }]);
+      } finally {
+        await admin.end();
+      }
+    },
+  );
 });
 
 describe('every idle connection dropped at once, as a restart does between requests', () => {
-  it.runIf(Boolean(testDatabaseUrl()))(
+  // On PostgreSQL only; psql is the other process that terminates the connections.
+  it.runIf(Boolean(testDatabaseUrl() && needSystemTool(SYSTEM_TOOLS.psql).path))(
     'answers the next reads, though the pool hands out connections that have not heard yet',
     async () => {
       const { execFileSync } = await import('node:child_process');

@@ -9,6 +9,7 @@ import { printSubgraphSdl } from './builder.js';
 import { type GatewayOptions, type RunningGateway, startGateway } from './gateway.js';
 
 export * from './processes.js';
+export * from './system-tools.js';
 
 /**
  * Test helpers. Tests run on the PostgreSQL server named by TEST_DATABASE_URL or DATABASE_URL when
