@@ -207,7 +207,7 @@ describe('the baseline: the last committed API schema, or the one --accept wrote
     expect(first.changes.map((c) => [c.kind, c.coordinate, c.owner])).toEqual([
       ['changed', 'Region.validTo', 'geography'],
     ]);
-    const written = await composedChangelog({ apiSdl: nonNull, supergraphSdl }, first, '2026-12-07', changelogPath);
+    const written = await composedChangelog({ apiSdl: nonNull, supergraphSdl }, first, '2026-12-07', root);
     expect(written.startsWith(changelog.slice(0, changelog.indexOf('\n## ')))).toBe(true);
     expect(written).toContain(
       `## 2026-12-07 · API schema \`${apiHash(nonNull)}\`\n\n| change | coordinate | owner | what |\n| --- | --- | --- | --- |\n| changed | \`Region.validTo\` | geography | Field 'Region.validTo' changed type from 'Date' to 'Date!' |`,
@@ -222,7 +222,7 @@ describe('the baseline: the last committed API schema, or the one --accept wrote
     ]);
     const reverted = await reviewSchema({ apiSdl, supergraphSdl }, { root, allowlist });
     expect(reverted).toMatchObject({ changes: [], breaking: [], refused: [] });
-    expect(await composedChangelog({ apiSdl, supergraphSdl }, reverted, '2026-12-08', changelogPath)).toBe(changelog);
+    expect(await composedChangelog({ apiSdl, supergraphSdl }, reverted, '2026-12-08', root)).toBe(changelog);
   });
 
   it('refuses a change breaking against HEAD, naming the owner subgraph and the checked-in operations using it', async () => {
@@ -240,6 +240,41 @@ describe('the baseline: the last committed API schema, or the one --accept wrote
     expect(schemaBaseline({ root })).toEqual({ source: 'schema/baseline/ (--accept)', apiSdl, supergraphSdl });
     const review = await reviewSchema({ apiSdl: nullableFrom, supergraphSdl }, { root, allowlist });
     expect(review.refused.map((c) => [c.path, c.owner])).toEqual([['Region.validFrom', 'geography']]);
+  });
+  it('is rebuilt from git history when it does not know the committed schema, as after a merge', async () => {
+    const repo = `${mkdtempSync(join(tmpdir(), 'hub-history-'))}/`;
+    try {
+      const commit = (api: string, message: string) => {
+        writeFileSync(`${repo}schema/api.graphql`, api);
+        writeFileSync(`${repo}schema/supergraph.graphql`, supergraphSdl);
+        for (const args of [
+          ['add', 'schema'],
+          ['commit', '-qm', message],
+        ])
+          execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.org', ...args], {
+            cwd: repo,
+            stdio: 'ignore',
+          });
+      };
+      mkdirSync(`${repo}schema`);
+      execFileSync('git', ['init', '-q'], { cwd: repo });
+      const without = withoutField(apiSdl, 'Stp', 'leads');
+      commit(without, 'first');
+      commit(apiSdl, 'leads');
+      // A changelog from another branch: none of its entries is HEAD's schema.
+      writeFileSync(`${repo}schema/CHANGELOG.md`, changelogEntry('2026-01-01', `${without}\n`, []));
+      const review = await reviewSchema({ apiSdl, supergraphSdl }, { root: repo, allowlist });
+      const rebuilt = await composedChangelog({ apiSdl, supergraphSdl }, review, '2026-12-07', repo);
+      expect(changelogProblem(rebuilt, apiSdl)).toBeNull();
+      const today = new Date().toISOString().slice(0, 10);
+      expect(rebuilt).toContain(
+        `## ${today} · API schema \`${apiHash(apiSdl)}\`\n\n| change | coordinate | owner | what |\n| --- | --- | --- | --- |\n| added | \`Stp.leads\` | organisations |`,
+      );
+      expect(rebuilt).toContain(`## ${today} · API schema \`${apiHash(without)}\`\n\nFirst API schema:`);
+      expect(rebuilt).not.toContain('2026-01-01');
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });
 

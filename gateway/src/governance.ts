@@ -435,7 +435,8 @@ export function changelogProblem(text: string | null, apiSdl: string): string | 
 
 /**
  * The whole changelog from git history: one entry for each commit that changed schema/api.graphql
- * (dated by the commit), then one for uncommitted work. For a repository that has none yet.
+ * (dated by the commit), then one for uncommitted work. For a repository that has none yet, or
+ * one whose changelog a merge left behind.
  */
 export async function changelogFromHistory(
   composed: { apiSdl: string; supergraphSdl: string; date: string },
@@ -443,10 +444,15 @@ export async function changelogFromHistory(
 ): Promise<string> {
   let commits: { hash: string; date: string }[] = [];
   try {
-    commits = execFileSync('git', ['log', '--reverse', '--format=%H %cs', '--', 'schema/api.graphql'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
+    // First parents: on main, a merged branch is one change, dated when it was merged.
+    commits = execFileSync(
+      'git',
+      ['log', '--first-parent', '--reverse', '--format=%H %cs', '--', 'schema/api.graphql'],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    )
       .toString()
       .split('\n')
       .filter(Boolean)
@@ -524,10 +530,13 @@ export async function composedChangelog(
   composed: { apiSdl: string; supergraphSdl: string },
   review: SchemaReview,
   date: string,
-  path: string = CHANGELOG_PATH,
+  root: string = REPO_ROOT,
 ): Promise<string> {
-  const current = readOrNull(path);
-  if (current === null) return changelogFromHistory({ ...composed, date });
+  const current = readOrNull(join(root, 'schema/CHANGELOG.md'));
+  // None yet, or none that knows the committed schema (a merge brought changes it never saw): from git history.
+  const baselineHash = review.baseline?.source.startsWith('git') ? apiHash(review.baseline.apiSdl) : null;
+  if (current === null || (baselineHash && !entriesOf(current).some((e) => e.hash === baselineHash)))
+    return changelogFromHistory({ ...composed, date }, root);
   return nextChangelog(current, {
     apiSdl: composed.apiSdl,
     baselineApiSdl: review.baseline?.apiSdl ?? null,
