@@ -235,7 +235,12 @@ describe('the baseline: the last committed API schema, or the one --accept wrote
   it('without git, uses only the baseline --accept wrote, and has none before', async () => {
     rmSync(`${root}.git`, { recursive: true, force: true });
     expect(schemaBaseline({ root })).toBeNull();
-    expect((await reviewSchema({ apiSdl: nullableFrom, supergraphSdl }, { root, allowlist })).refused).toEqual([]);
+    const unchecked = await reviewSchema({ apiSdl: nullableFrom, supergraphSdl }, { root, allowlist });
+    expect(unchecked).toMatchObject({ baseline: null, refused: [] });
+    // The changelog still gets its entry, saying why it lists nothing.
+    expect(await composedChangelog({ apiSdl: nullableFrom, supergraphSdl }, unchecked, '2026-12-07', root)).toContain(
+      `## 2026-12-07 · API schema \`${apiHash(nullableFrom)}\`\n\nChanges not listed: no committed schema/api.graphql and no accepted baseline to compare with.\n`,
+    );
     expect(acceptBaseline({ apiSdl, supergraphSdl }, root)).toBe('schema/baseline/');
     expect(schemaBaseline({ root })).toEqual({ source: 'schema/baseline/ (--accept)', apiSdl, supergraphSdl });
     const review = await reviewSchema({ apiSdl: nullableFrom, supergraphSdl }, { root, allowlist });

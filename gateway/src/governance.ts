@@ -410,7 +410,14 @@ function entriesOf(text: string): { hash: string; text: string }[] {
  */
 export function nextChangelog(
   current: string | null,
-  composed: { apiSdl: string; baselineApiSdl: string | null; changes: readonly SchemaChange[]; date: string },
+  composed: {
+    apiSdl: string;
+    baselineApiSdl: string | null;
+    changes: readonly SchemaChange[];
+    date: string;
+    /** Said above the rows, e.g. why there are none. */
+    note?: string;
+  },
 ): string {
   let entries = entriesOf(current ?? '');
   if (composed.baselineApiSdl !== null) {
@@ -419,7 +426,10 @@ export function nextChangelog(
   }
   if (entries[0]?.hash !== apiHash(composed.apiSdl))
     entries = [
-      { hash: apiHash(composed.apiSdl), text: changelogEntry(composed.date, composed.apiSdl, composed.changes) },
+      {
+        hash: apiHash(composed.apiSdl),
+        text: changelogEntry(composed.date, composed.apiSdl, composed.changes, composed.note),
+      },
       ...entries,
     ];
   return [CHANGELOG_HEADER, ...entries.map((e) => e.text)].join('\n');
@@ -542,5 +552,9 @@ export async function composedChangelog(
     baselineApiSdl: review.baseline?.apiSdl ?? null,
     changes: review.changes,
     date,
+    // Without git or an accepted baseline there is nothing to compare with: say so rather than list nothing.
+    note: review.baseline
+      ? undefined
+      : 'Changes not listed: no committed schema/api.graphql and no accepted baseline to compare with.',
   });
 }
