@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 /** Renders a new subgraph folder from scripts/templates/subgraph: the shape every subgraph has. */
@@ -73,6 +75,23 @@ export function registerBuild(buildConfigPath: string, name: string): void {
   );
 }
 
+const BIOME = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome');
+const REPOSITORY = fileURLToPath(new URL('../', import.meta.url));
+
+/**
+ * A generated file as `biome ci` wants it. The templates are formatted for one name's length; with
+ * another, a line the name makes shorter or longer wraps differently, and `npm test` would fail on
+ * output nobody edited. Formatted under its path in this repository, so biome.json's rules apply.
+ */
+function formatted(path: string, text: string): string {
+  if (!/\.(ts|json)$/.test(path)) return text;
+  return execFileSync(process.execPath, [BIOME, 'format', `--stdin-file-path=${path}`], {
+    cwd: REPOSITORY,
+    input: text,
+    encoding: 'utf8',
+  });
+}
+
 /** Writes services/<name>/ and returns the files written, relative to the root. */
 export function renderSubgraph(options: ScaffoldOptions): string[] {
   const { name, root, port } = options;
@@ -97,7 +116,7 @@ export function renderSubgraph(options: ScaffoldOptions): string[] {
       }
       const out = join(target, fill(relative(TEMPLATES, path)).replace(/\.tpl$/, ''));
       mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, fill(readFileSync(path, 'utf8')));
+      writeFileSync(out, formatted(relative(root, out), fill(readFileSync(path, 'utf8'))));
       written.push(relative(root, out));
     }
   };

@@ -1,22 +1,29 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { composeSupergraph, staleFiles } from './composition.js';
 import { REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
 import {
   API_SCHEMA_PATH,
-  breakingChanges,
+  acceptBaseline,
+  CHANGELOG_PATH,
+  composedChangelog,
   describeBreakingChange,
   INTROSPECTION_PATH,
-  readAllowlist,
+  reviewSchema,
 } from './governance.js';
 import { OWNERSHIP_PATH, ownershipDocument } from './ownership.js';
 
 // npm run compose            prints every subgraph's SDL, composes schema/supergraph.graphql and
 //                            writes the API schema and its introspection for frontends, refusing a
-//                            breaking change that schema/breaking-changes-allowlist.json does not list
-//                            and regenerates the typed client (packages/client) from the new API schema
-// npm run compose -- --check fails (exit 1) when a checked-in file is stale
+//                            breaking change that schema/breaking-changes-allowlist.json does not list,
+//                            adds the change to schema/CHANGELOG.md and regenerates the typed client
+//                            (packages/client) from the new API schema. Breaking means breaking against
+//                            the last committed API schema (git HEAD), never against what the last
+//                            compose wrote: reverting uncommitted work is never refused.
+// npm run compose -- --accept  also makes the result the baseline used where git has none (schema/baseline/)
+// npm run compose -- --check   fails (exit 1) when a checked-in file is stale
 const check = process.argv.includes('--check');
+const accept = process.argv.includes('--accept');
 const result = await composeSupergraph();
 for (const hint of result.hints) console.warn(`hint ${hint}`);
 const relative = (path: string) => path.replace(REPO_ROOT, '');
@@ -26,33 +33,28 @@ if (check) {
     console.error(`Stale schema files (run npm run compose): ${stale.join(', ')}`);
     process.exit(1);
   }
-  console.log('Subgraph SDL, supergraph, API schema and introspection are current.');
+  console.log('Subgraph SDL, supergraph, API schema, introspection and changelog are current.');
 } else {
-  if (existsSync(API_SCHEMA_PATH)) {
-    const changes = await breakingChanges(readFileSync(API_SCHEMA_PATH, 'utf8'), result.apiSdl, {
-      supergraphSdl: result.supergraphSdl,
-      baselineSupergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
-      allowlist: readAllowlist(),
-    });
-    for (const change of changes.filter((c) => c.allowed))
-      console.warn(`allowed breaking change ${change.path}: ${change.message}`);
-    const refused = changes.filter((c) => !c.allowed);
-    if (refused.length) {
-      console.error(
-        `Refusing ${refused.length} breaking change(s); nothing written:\n${refused.map((c) => `  ${describeBreakingChange(c)}`).join('\n')}`,
-      );
-      process.exit(1);
-    }
+  const review = await reviewSchema(result);
+  for (const change of review.breaking.filter((c) => c.allowed))
+    console.warn(`allowed breaking change ${change.path}: ${change.message}`);
+  if (review.refused.length) {
+    console.error(
+      `Refusing ${review.refused.length} breaking change(s) against ${review.baseline?.source}; nothing written:\n${review.refused.map((c) => `  ${describeBreakingChange(c)}`).join('\n')}`,
+    );
+    process.exit(1);
   }
   for (const { path, sdl } of result.subgraphSdl.values()) writeFileSync(path, sdl);
   writeFileSync(SUPERGRAPH_PATH, result.supergraphSdl);
   writeFileSync(API_SCHEMA_PATH, result.apiSdl);
   writeFileSync(INTROSPECTION_PATH, result.introspectionJson);
   writeFileSync(OWNERSHIP_PATH, ownershipDocument(result.supergraphSdl));
+  writeFileSync(CHANGELOG_PATH, await composedChangelog(result, review, new Date().toISOString().slice(0, 10)));
+  if (accept) console.log(`Accepted the composed schema as the baseline in ${acceptBaseline(result)}`);
   // The client's types derive from the API schema: a field added or a description changed reaches
   // them in the same step, so a data engineer never meets a stale-codegen failure after compose.
   execFileSync('npm', ['run', '--silent', 'codegen', '-w', '@nhs-hub/client'], { cwd: REPO_ROOT, stdio: 'inherit' });
   console.log(
-    `Composed ${result.subgraphSdl.size} subgraph(s) into ${relative(SUPERGRAPH_PATH)}; API schema in ${relative(API_SCHEMA_PATH)}, introspection in ${relative(INTROSPECTION_PATH)}, ownership table in ${relative(OWNERSHIP_PATH)}, typed client in packages/client/src/generated/`,
+    `Composed ${result.subgraphSdl.size} subgraph(s) into ${relative(SUPERGRAPH_PATH)}; API schema in ${relative(API_SCHEMA_PATH)}, introspection in ${relative(INTROSPECTION_PATH)}, ownership table in ${relative(OWNERSHIP_PATH)}, changes in ${relative(CHANGELOG_PATH)}, typed client in packages/client/src/generated/`,
   );
 }

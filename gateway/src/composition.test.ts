@@ -1,10 +1,32 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kind, parse, print } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { composeSupergraph, staleFiles } from './composition.js';
 import { readGraphConfig, REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
-import { API_SCHEMA_PATH, breakingChanges, describeBreakingChange, readAllowlist } from './governance.js';
+import {
+  API_SCHEMA_PATH,
+  type AllowlistEntry,
+  acceptBaseline,
+  apiHash,
+  type BreakingChange,
+  breakingChanges,
+  CHANGELOG_PATH,
+  changelogEntry,
+  changelogProblem,
+  checkedInOperations,
+  combinedUsage,
+  composedChangelog,
+  describeBreakingChange,
+  nextChangelog,
+  readAllowlist,
+  reviewSchema,
+  schemaBaseline,
+  schemaChanges,
+  type UsageSource,
+} from './governance.js';
 
 const composed = composeSupergraph();
 
@@ -51,39 +73,43 @@ describe('schema governance', () => {
   });
 });
 
+/** The SDL without one field of one type (with its description). */
+function withoutField(sdl: string, typeName: string, fieldName: string): string {
+  const document = parse(sdl);
+  return print({
+    ...document,
+    definitions: document.definitions.map((d) =>
+      d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === typeName
+        ? { ...d, fields: d.fields?.filter((f) => f.name.value !== fieldName) }
+        : d,
+    ),
+  });
+}
+
 describe('the breaking-change check', () => {
   const apiSdl = readFileSync(API_SCHEMA_PATH, 'utf8');
   const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
-  const withoutField = (typeName: string, fieldName: string) => {
-    const document = parse(apiSdl);
-    return print({
-      ...document,
-      definitions: document.definitions.map((d) =>
-        d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === typeName
-          ? { ...d, fields: d.fields?.filter((f) => f.name.value !== fieldName) }
-          : d,
-      ),
-    });
-  };
-
   it('lets an addition through', async () => {
     const added = apiSdl.replace('type Stp {', 'type Stp {\n  nickname: String');
     expect(await breakingChanges(apiSdl, added, { supergraphSdl, allowlist: [] })).toEqual([]);
   });
 
   it('refuses a removed field, naming it, the subgraph that owns it and the operations it breaks', async () => {
-    const changes = await breakingChanges(apiSdl, withoutField('Stp', 'leads'), { supergraphSdl, allowlist: [] });
+    const changes = await breakingChanges(apiSdl, withoutField(apiSdl, 'Stp', 'leads'), {
+      supergraphSdl,
+      allowlist: [],
+    });
     expect(changes).toEqual([
       {
         path: 'Stp.leads',
         message: "Field 'leads' was removed from object type 'Stp'",
         owner: 'organisations',
-        operations: ['AllStps', 'StpOverview'],
+        clients: [{ client: 'schema/operations', operations: ['AllStps', 'StpOverview'] }],
         allowed: false,
       },
     ]);
     expect(describeBreakingChange(changes[0] as (typeof changes)[number])).toContain(
-      'Owned by organisations. Breaks public API consumers: the checked-in operation(s) AllStps, StpOverview',
+      'Owned by organisations. Breaks public API consumers: the checked-in operation(s) AllStps, StpOverview (schema/operations/)',
     );
   });
 
@@ -96,7 +122,10 @@ describe('the breaking-change check', () => {
         date: '2026-11-22',
       },
     ];
-    const changes = await breakingChanges(apiSdl, withoutField('Stp', 'considerations'), { supergraphSdl, allowlist });
+    const changes = await breakingChanges(apiSdl, withoutField(apiSdl, 'Stp', 'considerations'), {
+      supergraphSdl,
+      allowlist,
+    });
     expect(changes.map((c) => [c.path, c.owner, c.allowed])).toEqual([['Stp.considerations', 'programmes', true]]);
   });
 
@@ -107,8 +136,195 @@ describe('the breaking-change check', () => {
     const replaced = `${apiSdl.replace(flagType, (t) => t.replace('code: String!', 'code: FlagCode!'))}\n${flagCode}`;
     const changes = await breakingChanges(apiSdl, replaced, { supergraphSdl, allowlist: [] });
     expect(changes.map((c) => [c.path, c.allowed])).toEqual([['Flag.code', false]]);
-    expect(changes[0]?.operations).toEqual(expect.arrayContaining(['StpOverview']));
+    expect(changes[0]?.clients[0]?.operations).toEqual(expect.arrayContaining(['StpOverview']));
     const beside = `${apiSdl.replace(flagType, (t) => `${t}\n  kind: FlagCode!`)}\n${flagCode}`;
     expect(await breakingChanges(apiSdl, beside, { supergraphSdl, allowlist: [] })).toEqual([]);
+  });
+});
+
+describe('who uses a field: a usage source plugged in beside the checked-in operations', () => {
+  const apiSdl = readFileSync(API_SCHEMA_PATH, 'utf8');
+  const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
+  const removed = withoutField(apiSdl, 'Stp', 'leads');
+
+  it('names each client with its operations, counts and when last seen', async () => {
+    expect(removed).not.toBe(apiSdl);
+    const asked: string[][] = [];
+    // The shape live usage (the gateway's field-usage records) will have: clients by coordinate.
+    const live: UsageSource = async (coordinates) => {
+      asked.push([...coordinates]);
+      return new Map([
+        ['Stp.leads', [{ client: 'ics-dashboard 2.1.0', operations: ['Leads'], count: 42, lastSeen: '2026-12-01' }]],
+      ]);
+    };
+    const [change] = await breakingChanges(apiSdl, removed, {
+      supergraphSdl,
+      allowlist: [],
+      usage: combinedUsage(checkedInOperations(), live),
+    });
+    // Asked once, for the change's coordinate and what contains it.
+    expect(asked).toEqual([['Stp.leads', 'Stp']]);
+    expect(change?.clients).toEqual([
+      { client: 'schema/operations', operations: ['AllStps', 'StpOverview'] },
+      { client: 'ics-dashboard 2.1.0', operations: ['Leads'], count: 42, lastSeen: '2026-12-01' },
+    ]);
+    expect(describeBreakingChange(change as BreakingChange)).toContain(
+      'the checked-in operation(s) AllStps, StpOverview (schema/operations/); client ics-dashboard 2.1.0: Leads (42 request(s), last 2026-12-01), and any other client selecting it.',
+    );
+  });
+});
+
+describe('the baseline: the last committed API schema, or the one --accept wrote', () => {
+  const apiSdl = readFileSync(API_SCHEMA_PATH, 'utf8');
+  const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
+  const changelog = readFileSync(CHANGELOG_PATH, 'utf8');
+  // A copy of schema/ committed in a repository of its own: HEAD is today's checked-in schema.
+  const root = `${mkdtempSync(join(tmpdir(), 'hub-baseline-'))}/`;
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.org', ...args], {
+      cwd: root,
+      stdio: 'ignore',
+    });
+  mkdirSync(`${root}schema`);
+  writeFileSync(`${root}schema/api.graphql`, apiSdl);
+  writeFileSync(`${root}schema/supergraph.graphql`, supergraphSdl);
+  writeFileSync(`${root}schema/CHANGELOG.md`, changelog);
+  const changelogPath = `${root}schema/CHANGELOG.md`;
+  const allowlist: AllowlistEntry[] = [];
+  const nonNull = apiSdl.replace(/(type Region \{[\s\S]*?\n {2}validTo: )Date\n/, '$1Date!\n');
+  const nullableFrom = apiSdl.replace(/(type Region \{[\s\S]*?\n {2}validFrom: )Date!\n/, '$1Date\n');
+
+  it('compares with git HEAD, so reverting uncommitted work is never refused and leaves the changelog as committed', async () => {
+    git('init', '-q');
+    git('add', 'schema');
+    git('commit', '-qm', 'schema');
+    expect(nonNull).not.toBe(apiSdl);
+    // Region.validTo made non-null and composed: not breaking, and the changelog gains an entry.
+    const first = await reviewSchema({ apiSdl: nonNull, supergraphSdl }, { root, allowlist });
+    expect(first.baseline?.source).toBe('git HEAD');
+    expect(first.refused).toEqual([]);
+    expect(first.changes.map((c) => [c.kind, c.coordinate, c.owner])).toEqual([
+      ['changed', 'Region.validTo', 'geography'],
+    ]);
+    const written = await composedChangelog({ apiSdl: nonNull, supergraphSdl }, first, '2026-12-07', root);
+    expect(written.startsWith(changelog.slice(0, changelog.indexOf('\n## ')))).toBe(true);
+    expect(written).toContain(
+      `## 2026-12-07 · API schema \`${apiHash(nonNull)}\`\n\n| change | coordinate | owner | what |\n| --- | --- | --- | --- |\n| changed | \`Region.validTo\` | geography | Field 'Region.validTo' changed type from 'Date' to 'Date!' |`,
+    );
+    writeFileSync(`${root}schema/api.graphql`, nonNull);
+    writeFileSync(changelogPath, written);
+    expect(changelogProblem(written, nonNull)).toBeNull();
+    // ...then changed back: against what that compose wrote it would be breaking (Date! to Date);
+    // against HEAD it is no change at all, and the changelog is the committed one again.
+    expect((await breakingChanges(nonNull, apiSdl, { supergraphSdl, allowlist })).map((c) => c.path)).toEqual([
+      'Region.validTo',
+    ]);
+    const reverted = await reviewSchema({ apiSdl, supergraphSdl }, { root, allowlist });
+    expect(reverted).toMatchObject({ changes: [], breaking: [], refused: [] });
+    expect(await composedChangelog({ apiSdl, supergraphSdl }, reverted, '2026-12-08', root)).toBe(changelog);
+  });
+
+  it('refuses a change breaking against HEAD, naming the owner subgraph and the checked-in operations using it', async () => {
+    const review = await reviewSchema({ apiSdl: nullableFrom, supergraphSdl }, { root, allowlist });
+    expect(review.refused.map(describeBreakingChange)).toEqual([
+      'Region.validFrom: Field \'Region.validFrom\' changed type from \'Date!\' to \'Date\'. Owned by geography. Breaks public API consumers: the checked-in operation(s) RegionOverview (schema/operations/), and any other client selecting it. To accept it, add {"path": "Region.validFrom", "reason", "approvedBy", "date"} to schema/breaking-changes-allowlist.json.',
+    ]);
+  });
+
+  it('without git, uses only the baseline --accept wrote, and has none before', async () => {
+    rmSync(`${root}.git`, { recursive: true, force: true });
+    expect(schemaBaseline({ root })).toBeNull();
+    const unchecked = await reviewSchema({ apiSdl: nullableFrom, supergraphSdl }, { root, allowlist });
+    expect(unchecked).toMatchObject({ baseline: null, refused: [] });
+    // The changelog still gets its entry, saying why it lists nothing.
+    expect(await composedChangelog({ apiSdl: nullableFrom, supergraphSdl }, unchecked, '2026-12-07', root)).toContain(
+      `## 2026-12-07 · API schema \`${apiHash(nullableFrom)}\`\n\nChanges not listed: no committed schema/api.graphql and no accepted baseline to compare with.\n`,
+    );
+    expect(acceptBaseline({ apiSdl, supergraphSdl }, root)).toBe('schema/baseline/');
+    expect(schemaBaseline({ root })).toEqual({ source: 'schema/baseline/ (--accept)', apiSdl, supergraphSdl });
+    const review = await reviewSchema({ apiSdl: nullableFrom, supergraphSdl }, { root, allowlist });
+    expect(review.refused.map((c) => [c.path, c.owner])).toEqual([['Region.validFrom', 'geography']]);
+  });
+  it('is rebuilt from git history when it does not know the committed schema, as after a merge', async () => {
+    const repo = `${mkdtempSync(join(tmpdir(), 'hub-history-'))}/`;
+    try {
+      const commit = (api: string, message: string) => {
+        writeFileSync(`${repo}schema/api.graphql`, api);
+        writeFileSync(`${repo}schema/supergraph.graphql`, supergraphSdl);
+        for (const args of [
+          ['add', 'schema'],
+          ['commit', '-qm', message],
+        ])
+          execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.org', ...args], {
+            cwd: repo,
+            stdio: 'ignore',
+          });
+      };
+      mkdirSync(`${repo}schema`);
+      execFileSync('git', ['init', '-q'], { cwd: repo });
+      const without = withoutField(apiSdl, 'Stp', 'leads');
+      commit(without, 'first');
+      commit(apiSdl, 'leads');
+      // A changelog from another branch: none of its entries is HEAD's schema.
+      writeFileSync(`${repo}schema/CHANGELOG.md`, changelogEntry('2026-01-01', `${without}\n`, []));
+      const review = await reviewSchema({ apiSdl, supergraphSdl }, { root: repo, allowlist });
+      const rebuilt = await composedChangelog({ apiSdl, supergraphSdl }, review, '2026-12-07', repo);
+      expect(changelogProblem(rebuilt, apiSdl)).toBeNull();
+      const today = new Date().toISOString().slice(0, 10);
+      expect(rebuilt).toContain(
+        `## ${today} · API schema \`${apiHash(apiSdl)}\`\n\n| change | coordinate | owner | what |\n| --- | --- | --- | --- |\n| added | \`Stp.leads\` | organisations |`,
+      );
+      expect(rebuilt).toContain(`## ${today} · API schema \`${apiHash(without)}\`\n\nFirst API schema:`);
+      expect(rebuilt).not.toContain('2026-01-01');
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('schema/CHANGELOG.md', () => {
+  const apiSdl = readFileSync(API_SCHEMA_PATH, 'utf8');
+  const changelog = readFileSync(CHANGELOG_PATH, 'utf8');
+
+  it("is current: its newest entry is the checked-in API schema's", () => {
+    expect(changelogProblem(changelog, apiSdl)).toBeNull();
+  });
+
+  it('is stale, and staleFiles says so, when the API schema changed without it', async () => {
+    const changed = `${apiSdl}\nscalar Extra\n`;
+    expect(changelogProblem(changelog, changed)).toBe(
+      `newest entry is API schema ${apiHash(apiSdl)}, not ${apiHash(changed)}`,
+    );
+    expect(changelogProblem(null, apiSdl)).toBe('missing');
+    const result = await composed;
+    expect(staleFiles({ ...result, apiSdl: changed })).toEqual(
+      expect.arrayContaining(['schema/api.graphql', 'schema/CHANGELOG.md']),
+    );
+  });
+
+  it('dates each entry and lists what was added, deprecated or removed with its owner', async () => {
+    const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
+    const after = withoutField(
+      apiSdl
+        .replace('type Stp {', 'type Stp {\n  nickname: String')
+        .replace(/\n {2}leads: \[StpLead!\]!/, '\n  leads: [StpLead!]! @deprecated(reason: "Use Stp.people")'),
+      'Stp',
+      'considerations',
+    );
+    const changes = await schemaChanges(apiSdl, after, { supergraphSdl });
+    expect(changes.map((c) => [c.kind, c.coordinate, c.owner, c.breaking])).toEqual([
+      // Not in the supergraph given: owned by the type's owner.
+      ['added', 'Stp.nickname', 'geography', false],
+      ['deprecated', 'Stp.leads', 'organisations', false],
+      ['removed', 'Stp.considerations', 'programmes', true],
+    ]);
+    const next = nextChangelog(changelog, { apiSdl: after, baselineApiSdl: apiSdl, changes, date: '2026-12-07' });
+    expect(next.slice(changelog.indexOf('\n## ') + 1)).toBe(
+      `${changelogEntry('2026-12-07', after, changes)}\n${changelog.slice(changelog.indexOf('\n## ') + 1)}`,
+    );
+    expect(changelogEntry('2026-12-07', after, changes)).toContain(
+      '| removed (breaking) | `Stp.considerations` | programmes |',
+    );
   });
 });

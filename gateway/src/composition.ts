@@ -4,7 +4,7 @@ import { printSubgraphSdl } from '@nhs-hub/kit/subgraph';
 import { printSchema, Supergraph } from '@apollo/federation-internals';
 import { buildSchema, introspectionFromSchema, parse } from 'graphql';
 import { loadSubgraph, readGraphConfig, REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
-import { API_SCHEMA_PATH, INTROSPECTION_PATH } from './governance.js';
+import { API_SCHEMA_PATH, CHANGELOG_PATH, changelogProblem, INTROSPECTION_PATH } from './governance.js';
 import { OWNERSHIP_PATH, ownershipDocument } from './ownership.js';
 
 export interface CompositionResult {
@@ -56,5 +56,7 @@ export function staleFiles(result: CompositionResult): string[] {
   if (read(API_SCHEMA_PATH) !== result.apiSdl) stale.push(API_SCHEMA_PATH);
   if (read(INTROSPECTION_PATH) !== result.introspectionJson) stale.push(INTROSPECTION_PATH);
   if (read(OWNERSHIP_PATH) !== ownershipDocument(result.supergraphSdl)) stale.push(OWNERSHIP_PATH);
+  // Its entries are dated when composed: current means its newest entry is this API schema's.
+  if (changelogProblem(read(CHANGELOG_PATH), result.apiSdl)) stale.push(CHANGELOG_PATH);
   return stale.map((p) => p.replace(REPO_ROOT, ''));
 }

@@ -1,7 +1,14 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startGateway } from './gateway.js';
-import { postGraphQL, startTestGraph, type TestGraph, testDatabaseUrl } from './testing.js';
+import {
+  needSystemTool,
+  postGraphQL,
+  SYSTEM_TOOLS,
+  startTestGraph,
+  type TestGraph,
+  testDatabaseUrl,
+} from './testing.js';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs } from './config.js';
@@ -116,7 +123,8 @@ describe('a read in flight when PostgreSQL drops its connection', () => {
 });
 
 describe('every idle connection dropped at once, as a restart does between requests', () => {
-  it.runIf(Boolean(testDatabaseUrl()))(
+  // On PostgreSQL only; psql is the other process that terminates the connections.
+  it.runIf(Boolean(testDatabaseUrl() && needSystemTool(SYSTEM_TOOLS.psql).path))(
     'answers the next reads, though the pool hands out connections that have not heard yet',
     async () => {
       const { execFileSync } = await import('node:child_process');

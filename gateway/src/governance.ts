@@ -1,4 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { CriticalityLevel, diff } from '@graphql-inspector/core';
 import type { GraphQLSchema } from 'graphql';
@@ -37,13 +40,64 @@ export function readAllowlist(path: string = ALLOWLIST_PATH): AllowlistEntry[] {
   return parsed.data.allowed;
 }
 
+/**
+ * One client known to use a schema coordinate. Today the only source is the checked-in operations
+ * (schema/operations, one client); field usage recorded by the gateway plugs in as another
+ * UsageSource, with counts and the time last seen.
+ */
+export interface FieldUser {
+  /** Who: `schema/operations` for the checked-in ones; later a client name and version from its headers. */
+  client: string;
+  /** The operations of that client that touch the coordinate, by name. */
+  operations: string[];
+  /** How many requests, and when last, where the source records traffic. */
+  count?: number;
+  lastSeen?: string;
+}
+
+/**
+ * Who uses which schema coordinates (`Type`, `Type.field`, `Type.field.argument`): given the
+ * coordinates a change touches, the users of each. `baseline` is the schema before the change (a
+ * removed field exists only there), for sources that must read documents against it.
+ */
+export type UsageSource = (
+  coordinates: readonly string[],
+  context: { baseline: GraphQLSchema },
+) => Promise<ReadonlyMap<string, readonly FieldUser[]>>;
+
+export const CHECKED_IN_CLIENT = 'schema/operations';
+
+/** The checked-in operations (schema/operations/*.graphql) as a usage source: one client, each file an operation. */
+export function checkedInOperations(operationsDir: string = OPERATIONS_DIR): UsageSource {
+  return async (coordinates, { baseline }) => {
+    const usage = operationUsage(baseline, operationsDir);
+    const found = new Map<string, FieldUser[]>();
+    for (const coordinate of coordinates) {
+      const operations = [...(usage.get(coordinate) ?? [])].sort();
+      if (operations.length) found.set(coordinate, [{ client: CHECKED_IN_CLIENT, operations }]);
+    }
+    return found;
+  };
+}
+
+/** Several sources as one: each coordinate's users from all of them. */
+export function combinedUsage(...sources: UsageSource[]): UsageSource {
+  return async (coordinates, context) => {
+    const all = new Map<string, FieldUser[]>();
+    for (const source of sources)
+      for (const [coordinate, users] of await source(coordinates, context))
+        all.set(coordinate, [...(all.get(coordinate) ?? []), ...users]);
+    return all;
+  };
+}
+
 export interface BreakingChange {
   path: string;
   message: string;
   /** The subgraph that owns the type or field, from the supergraph's join directives. */
   owner: string;
-  /** Checked-in operations (schema/operations) that select the changed field or type. */
-  operations: string[];
+  /** The clients that use the changed field or type (checked-in operations, and live usage once recorded). */
+  clients: FieldUser[];
   allowed: boolean;
 }
 
@@ -130,39 +184,377 @@ export async function breakingChanges(
   options: {
     supergraphSdl: string;
     allowlist: readonly AllowlistEntry[];
+    /** Where the checked-in operations are, when `usage` is not given. */
     operationsDir?: string;
     baselineSupergraphSdl?: string;
+    /** Who uses what; the checked-in operations unless given (live usage joins them with combinedUsage). */
+    usage?: UsageSource;
   },
 ): Promise<BreakingChange[]> {
   const baseline = buildSchema(baselineApiSdl);
-  const changes = await diff(baseline, buildSchema(currentApiSdl));
-  const usage = operationUsage(baseline, options.operationsDir ?? OPERATIONS_DIR);
+  const changes = (await diff(baseline, buildSchema(currentApiSdl))).filter(
+    (c) => c.criticality.level === CriticalityLevel.Breaking,
+  );
   // A removed field is owned by whoever owned it before the change.
   const owner = new Map([
     ...owners(options.supergraphSdl),
     ...owners(options.baselineSupergraphSdl ?? options.supergraphSdl),
   ]);
-  return changes
-    .filter((c) => c.criticality.level === CriticalityLevel.Breaking)
-    .map((c) => {
-      const path = c.path ?? c.type;
-      const parts = path.split('.');
-      const lookup = (n: number) => parts.slice(0, n).join('.');
-      const coordinate = [3, 2, 1].map(lookup).find((p) => usage.has(p) || owner.has(p)) ?? path;
-      return {
-        path,
-        message: c.message,
-        owner: owner.get(lookup(2)) ?? owner.get(lookup(1)) ?? 'unknown',
-        operations: [...(usage.get(coordinate) ?? [])].sort(),
-        allowed: options.allowlist.some((a) => a.path === path),
-      };
-    });
+  // Each change's coordinate and its prefixes (an argument's field, a field's type), asked all at once.
+  const prefixes = (path: string) => {
+    const parts = path.split('.');
+    return [3, 2, 1].filter((n) => n <= parts.length).map((n) => parts.slice(0, n).join('.'));
+  };
+  const paths = changes.map((c) => c.path ?? c.type);
+  const usage = await (options.usage ?? checkedInOperations(options.operationsDir))(
+    [...new Set(paths.flatMap(prefixes))],
+    { baseline },
+  );
+  return changes.map((c, i) => {
+    const path = paths[i] ?? c.type;
+    const parts = path.split('.');
+    // The most specific coordinate anyone uses or anyone owns: a removed field, not its whole type.
+    const coordinate = prefixes(path).find((p) => usage.has(p) || owner.has(p)) ?? path;
+    return {
+      path,
+      message: c.message,
+      owner: owner.get(parts.slice(0, 2).join('.')) ?? owner.get(parts[0] ?? '') ?? 'unknown',
+      clients: [...(usage.get(coordinate) ?? [])],
+      allowed: options.allowlist.some((a) => a.path === path),
+    };
+  });
+}
+
+function describeUser(user: FieldUser): string {
+  const seen = [
+    user.count === undefined ? '' : `${user.count} request(s)`,
+    user.lastSeen ? `last ${user.lastSeen}` : '',
+  ].filter(Boolean);
+  const who = user.client === CHECKED_IN_CLIENT ? `the checked-in operation(s)` : `client ${user.client}:`;
+  return `${who} ${user.operations.join(', ')}${user.client === CHECKED_IN_CLIENT ? ` (${CHECKED_IN_CLIENT}/)` : ''}${seen.length ? ` (${seen.join(', ')})` : ''}`;
 }
 
 export function describeBreakingChange(change: BreakingChange): string {
-  // Who it breaks: every public API consumer selecting it; the checked-in operations are the ones we know by name.
-  const who = change.operations.length
-    ? `Breaks public API consumers: the checked-in operation(s) ${change.operations.join(', ')} (schema/operations/) and any other client selecting it.`
-    : 'Breaks public API consumers that select it (no checked-in operation in schema/operations/ does).';
+  // Who it breaks: every public API consumer selecting it; the ones we know by name are listed.
+  const who = change.clients.length
+    ? `Breaks public API consumers: ${change.clients.map(describeUser).join('; ')}, and any other client selecting it.`
+    : `Breaks public API consumers that select it (no checked-in operation in ${CHECKED_IN_CLIENT}/ does).`;
   return `${change.path}: ${change.message.replace(/\.?$/, '.')} Owned by ${change.owner}. ${who} To accept it, add {"path": "${change.path}", "reason", "approvedBy", "date"} to schema/breaking-changes-allowlist.json.`;
+}
+
+/**
+ * The schema every change is checked against. The last committed API schema (git HEAD, or the
+ * ref given) and its supergraph, so that reverting an uncommitted change is never refused: the
+ * revert is the baseline itself. Where git has none (no repository, or the file not committed
+ * yet), the baseline `--accept` wrote to schema/baseline/, and only `--accept` writes it.
+ */
+export interface SchemaBaseline {
+  /** Where it came from, for messages: `git HEAD` or `schema/baseline/ (--accept)`. */
+  source: string;
+  apiSdl: string;
+  supergraphSdl?: string;
+}
+
+export const BASELINE_DIR = 'schema/baseline/';
+
+function gitShow(root: string, ref: string, path: string): string | null {
+  try {
+    return execFileSync('git', ['show', `${ref}:${path}`], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 64 * 2 ** 20,
+    }).toString();
+  } catch {
+    return null;
+  }
+}
+
+function readOrNull(path: string): string | null {
+  return existsSync(path) ? readFileSync(path, 'utf8') : null;
+}
+
+export function schemaBaseline(options: { ref?: string; root?: string } = {}): SchemaBaseline | null {
+  const root = options.root ?? REPO_ROOT;
+  const ref = options.ref ?? 'HEAD';
+  const committed = gitShow(root, ref, 'schema/api.graphql');
+  if (committed !== null)
+    return {
+      source: `git ${ref}`,
+      apiSdl: committed,
+      supergraphSdl: gitShow(root, ref, 'schema/supergraph.graphql') ?? undefined,
+    };
+  if (options.ref) throw new Error(`git has no schema/api.graphql at ${ref}`);
+  const accepted = readOrNull(join(root, BASELINE_DIR, 'api.graphql'));
+  if (accepted === null) return null;
+  return {
+    source: `${BASELINE_DIR} (--accept)`,
+    apiSdl: accepted,
+    supergraphSdl: readOrNull(join(root, BASELINE_DIR, 'supergraph.graphql')) ?? undefined,
+  };
+}
+
+/** `--accept`: the composed schema becomes the baseline used where git has no committed one. */
+export function acceptBaseline(composed: { apiSdl: string; supergraphSdl: string }, root: string = REPO_ROOT): string {
+  const dir = join(root, BASELINE_DIR);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'api.graphql'), composed.apiSdl);
+  writeFileSync(join(dir, 'supergraph.graphql'), composed.supergraphSdl);
+  return BASELINE_DIR;
+}
+
+/** What a changelog entry says of one change: clients read the first three; the rest is rarer. */
+export type ChangeKind = 'added' | 'deprecated' | 'removed' | 'changed';
+export interface SchemaChange {
+  kind: ChangeKind;
+  coordinate: string;
+  owner: string;
+  message: string;
+  breaking: boolean;
+}
+
+const KINDS: Partial<Record<string, ChangeKind>> = {
+  TYPE_ADDED: 'added',
+  FIELD_ADDED: 'added',
+  INPUT_FIELD_ADDED: 'added',
+  ENUM_VALUE_ADDED: 'added',
+  FIELD_ARGUMENT_ADDED: 'added',
+  UNION_MEMBER_ADDED: 'added',
+  FIELD_DEPRECATION_ADDED: 'deprecated',
+  ENUM_VALUE_DEPRECATION_REASON_ADDED: 'deprecated',
+  TYPE_REMOVED: 'removed',
+  FIELD_REMOVED: 'removed',
+  INPUT_FIELD_REMOVED: 'removed',
+  ENUM_VALUE_REMOVED: 'removed',
+  FIELD_ARGUMENT_REMOVED: 'removed',
+  UNION_MEMBER_REMOVED: 'removed',
+};
+const ORDER: ChangeKind[] = ['added', 'deprecated', 'removed', 'changed'];
+
+/**
+ * Every change from one API schema to the next that a client can notice, with its owner.
+ * Descriptions and directive usages are left out: they change no query's answer.
+ */
+export async function schemaChanges(
+  beforeApiSdl: string,
+  afterApiSdl: string,
+  options: { supergraphSdl: string; baselineSupergraphSdl?: string },
+): Promise<SchemaChange[]> {
+  const changes = await diff(buildSchema(beforeApiSdl), buildSchema(afterApiSdl));
+  const after = owners(options.supergraphSdl);
+  const before = owners(options.baselineSupergraphSdl ?? options.supergraphSdl);
+  return changes
+    .filter((c) => !/DESCRIPTION|^DIRECTIVE_USAGE_/.test(c.type))
+    .map((c) => {
+      // A deprecation's path ends in the directive (`Stp.leads.@deprecated`): the field is what changed.
+      const coordinate = (c.path ?? c.type).replace(/\.@\w+$/, '');
+      const kind = KINDS[c.type] ?? 'changed';
+      const parts = coordinate.split('.');
+      const ownerIn = (table: Map<string, string>) =>
+        table.get(parts.slice(0, 2).join('.')) ?? table.get(parts[0] ?? '');
+      return {
+        kind,
+        coordinate,
+        // A removed field was owned by whoever owned it before; anything else by its owner now.
+        owner: (kind === 'removed' ? ownerIn(before) : (ownerIn(after) ?? ownerIn(before))) ?? 'unknown',
+        message: c.message,
+        breaking: c.criticality.level === CriticalityLevel.Breaking,
+      };
+    })
+    .sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || a.coordinate.localeCompare(b.coordinate));
+}
+
+export const CHANGELOG_PATH = `${REPO_ROOT}schema/CHANGELOG.md`;
+
+/** The API schema an entry describes, by hash: what the staleness check compares. */
+export function apiHash(apiSdl: string): string {
+  return createHash('sha256').update(apiSdl).digest('hex').slice(0, 12);
+}
+
+const CHANGELOG_HEADER = `# API schema changelog
+
+Generated by \`npm run compose\`: do not edit. Newest first, one entry for each change to
+\`schema/api.graphql\`: the date it was composed, the API schema's hash (\`npm test\` checks the newest
+is the checked-in schema's), and every type, field, argument or enum value added, deprecated, removed
+or changed, with the subgraph that owns it. Description-only changes have an entry without rows.
+`;
+const ENTRY = /^## (\d{4}-\d{2}-\d{2}) · API schema `([0-9a-f]{12})`$/;
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function changelogEntry(date: string, apiSdl: string, changes: readonly SchemaChange[], note?: string): string {
+  const lines = [`## ${date} · API schema \`${apiHash(apiSdl)}\``, ''];
+  if (note) lines.push(note, '');
+  if (changes.length) {
+    lines.push('| change | coordinate | owner | what |', '| --- | --- | --- | --- |');
+    for (const c of changes)
+      lines.push(
+        `| ${c.kind}${c.breaking ? ' (breaking)' : ''} | \`${c.coordinate}\` | ${cell(c.owner)} | ${cell(c.message)} |`,
+      );
+  } else if (!note)
+    lines.push('Descriptions only: no type, field, argument or enum value added, deprecated or removed.');
+  return `${lines.join('\n')}\n`;
+}
+
+/** The entries of a changelog, newest first, each with the hash of the schema it describes. */
+function entriesOf(text: string): { hash: string; text: string }[] {
+  return text
+    .split(/^(?=## )/m)
+    .slice(1)
+    .map((section) => ({ hash: ENTRY.exec(section.split('\n')[0] ?? '')?.[2] ?? '', text: `${section.trimEnd()}\n` }));
+}
+
+/**
+ * The changelog after a compose: entries newer than the baseline's (uncommitted work, recomposed)
+ * are replaced by one entry from the baseline to now, dated `date`; nothing is added when the
+ * schema is the baseline's, so a reverted change leaves the changelog as it was committed.
+ */
+export function nextChangelog(
+  current: string | null,
+  composed: {
+    apiSdl: string;
+    baselineApiSdl: string | null;
+    changes: readonly SchemaChange[];
+    date: string;
+    /** Said above the rows, e.g. why there are none. */
+    note?: string;
+  },
+): string {
+  let entries = entriesOf(current ?? '');
+  if (composed.baselineApiSdl !== null) {
+    const committed = entries.findIndex((e) => e.hash === apiHash(composed.baselineApiSdl ?? ''));
+    if (committed > 0) entries = entries.slice(committed);
+  }
+  if (entries[0]?.hash !== apiHash(composed.apiSdl))
+    entries = [
+      {
+        hash: apiHash(composed.apiSdl),
+        text: changelogEntry(composed.date, composed.apiSdl, composed.changes, composed.note),
+      },
+      ...entries,
+    ];
+  return [CHANGELOG_HEADER, ...entries.map((e) => e.text)].join('\n');
+}
+
+/** Null when the changelog's newest entry is the given API schema's; else what is wrong. */
+export function changelogProblem(text: string | null, apiSdl: string): string | null {
+  if (text === null) return 'missing';
+  const newest = entriesOf(text)[0];
+  if (!newest) return 'has no entry';
+  return newest.hash === apiHash(apiSdl) ? null : `newest entry is API schema ${newest.hash}, not ${apiHash(apiSdl)}`;
+}
+
+/**
+ * The whole changelog from git history: one entry for each commit that changed schema/api.graphql
+ * (dated by the commit), then one for uncommitted work. For a repository that has none yet, or
+ * one whose changelog a merge left behind.
+ */
+export async function changelogFromHistory(
+  composed: { apiSdl: string; supergraphSdl: string; date: string },
+  root: string = REPO_ROOT,
+): Promise<string> {
+  let commits: { hash: string; date: string }[] = [];
+  try {
+    // First parents: on main, a merged branch is one change, dated when it was merged.
+    commits = execFileSync(
+      'git',
+      ['log', '--first-parent', '--reverse', '--format=%H %cs', '--', 'schema/api.graphql'],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    )
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [hash = '', date = ''] = line.split(' ');
+        return { hash, date };
+      });
+  } catch {
+    // No git: the history starts now.
+  }
+  const versions = commits.flatMap(({ hash, date }) => {
+    const apiSdl = gitShow(root, hash, 'schema/api.graphql');
+    const supergraphSdl = gitShow(root, hash, 'schema/supergraph.graphql');
+    return apiSdl && supergraphSdl ? [{ apiSdl, supergraphSdl, date }] : [];
+  });
+  if (versions.at(-1)?.apiSdl !== composed.apiSdl) versions.push(composed);
+  let text: string | null = null;
+  let previous: { apiSdl: string; supergraphSdl: string } | null = null;
+  for (const version of versions) {
+    if (previous && previous.apiSdl === version.apiSdl) continue;
+    if (!previous) {
+      const schema = buildSchema(version.apiSdl);
+      const types = Object.values(schema.getTypeMap()).filter((t) => !t.name.startsWith('__'));
+      const note = `First API schema: ${types.length} types, composed from ${[
+        ...new Set(owners(version.supergraphSdl).values()),
+      ]
+        .filter((o) => !o.includes(',') && o !== 'unknown')
+        .sort()
+        .join(', ')}.`;
+      text = [CHANGELOG_HEADER, changelogEntry(version.date, version.apiSdl, [], note)].join('\n');
+    } else {
+      const changes = await schemaChanges(previous.apiSdl, version.apiSdl, {
+        supergraphSdl: version.supergraphSdl,
+        baselineSupergraphSdl: previous.supergraphSdl,
+      });
+      text = nextChangelog(text, { apiSdl: version.apiSdl, baselineApiSdl: null, changes, date: version.date });
+    }
+    previous = version;
+  }
+  return text ?? CHANGELOG_HEADER;
+}
+
+export interface SchemaReview {
+  baseline: SchemaBaseline | null;
+  /** Every change a client can notice, for the changelog. */
+  changes: SchemaChange[];
+  breaking: BreakingChange[];
+  /** The breaking changes the allow-list does not accept. */
+  refused: BreakingChange[];
+}
+
+/** The composed schema against its baseline: what `npm run compose` and `npm run schema:check` decide on. */
+export async function reviewSchema(
+  composed: { apiSdl: string; supergraphSdl: string },
+  options: { ref?: string; root?: string; usage?: UsageSource; allowlist?: readonly AllowlistEntry[] } = {},
+): Promise<SchemaReview> {
+  const baseline = schemaBaseline(options);
+  if (!baseline) return { baseline, changes: [], breaking: [], refused: [] };
+  const against = { supergraphSdl: composed.supergraphSdl, baselineSupergraphSdl: baseline.supergraphSdl };
+  const breaking = await breakingChanges(baseline.apiSdl, composed.apiSdl, {
+    ...against,
+    allowlist: options.allowlist ?? readAllowlist(),
+    usage: options.usage,
+  });
+  return {
+    baseline,
+    changes: await schemaChanges(baseline.apiSdl, composed.apiSdl, against),
+    breaking,
+    refused: breaking.filter((c) => !c.allowed),
+  };
+}
+
+/** The changelog `npm run compose` writes for this composition (from git history when there is none yet). */
+export async function composedChangelog(
+  composed: { apiSdl: string; supergraphSdl: string },
+  review: SchemaReview,
+  date: string,
+  root: string = REPO_ROOT,
+): Promise<string> {
+  const current = readOrNull(join(root, 'schema/CHANGELOG.md'));
+  // None yet, or none that knows the committed schema (a merge brought changes it never saw): from git history.
+  const baselineHash = review.baseline?.source.startsWith('git') ? apiHash(review.baseline.apiSdl) : null;
+  if (current === null || (baselineHash && !entriesOf(current).some((e) => e.hash === baselineHash)))
+    return changelogFromHistory({ ...composed, date }, root);
+  return nextChangelog(current, {
+    apiSdl: composed.apiSdl,
+    baselineApiSdl: review.baseline?.apiSdl ?? null,
+    changes: review.changes,
+    date,
+    // Without git or an accepted baseline there is nothing to compare with: say so rather than list nothing.
+    note: review.baseline
+      ? undefined
+      : 'Changes not listed: no committed schema/api.graphql and no accepted baseline to compare with.',
+  });
 }

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { REPO_ROOT } from './config.js';
+
 /**
  * The shape every subgraph has, and the scaffold makes: one list, so a subgraph (or the template)
  * cannot drift from the others without shape.test.ts saying which file is missing or out of place
@@ -35,3 +39,19 @@ export const SRC_ENTRIES = new Set<string>([
 ]);
 /** db/ reads and migrates, nothing else: turning sources into rows is etl/'s. */
 export const DB_ENTRIES = new Set<string>(['types.ts', 'repository.ts', 'migrations']);
+
+/**
+ * The Markdown files of the repository (README, docs/, each folder's README) that mention `word`
+ * as a word: a test's throw-away subgraph name must be in none, or following a doc (which makes
+ * that subgraph for real) would make the test collide with it.
+ */
+export function docsMentioning(word: string): string[] {
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '*.md'], {
+    cwd: REPO_ROOT,
+  })
+    .toString()
+    .split('\0')
+    .filter((file) => file && existsSync(`${REPO_ROOT}${file}`));
+  const pattern = new RegExp(`\\b${word}\\b`, 'i');
+  return files.filter((file) => pattern.test(readFileSync(`${REPO_ROOT}${file}`, 'utf8')));
+}

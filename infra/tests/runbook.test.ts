@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@nhs-hub/kit/repo';
+import { needSystemTool, SYSTEM_TOOLS } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { workspaceDirs } from '../image/layout.js';
@@ -92,8 +93,8 @@ describe('the runbook (infra/README.md)', () => {
     }
   });
 
-  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
-  // Not every machine has kubectl; what runs without a cluster runs where it does.
+  // Not every machine has kubectl; what runs without a cluster runs where it does (CI requires it).
+  const kubectl = needSystemTool(SYSTEM_TOOLS.kubectl).path !== null;
   it.skipIf(!kubectl)(
     'renders what each kubectl kustomize pipeline would apply, for both overlays where it names one',
     () => {

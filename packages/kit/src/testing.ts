@@ -5,6 +5,7 @@ import { type HubDatabase, openDatabase, type SubgraphDatabase } from './db.js';
 import { type RunningSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph-runtime.js';
 
 export * from './processes.js';
+export * from './system-tools.js';
 
 /**
  * Test helpers. Tests run on the PostgreSQL server named by TEST_DATABASE_URL or DATABASE_URL when

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
@@ -15,19 +15,11 @@ import {
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@nhs-hub/kit/testing';
+import { findExecutable, freePort, SYSTEM_TOOLS } from '@nhs-hub/kit/testing';
 
 /** Where Debian's nginx package puts the binary; PATH first, for other systems. */
 export function findNginx(): string | null {
-  for (const candidate of ['nginx', '/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) {
-    try {
-      execFileSync(candidate, ['-v'], { stdio: 'ignore' });
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  return null;
+  return findExecutable(SYSTEM_TOOLS.nginx.executables);
 }
 
 /** One load-balanced service: nginx listens on `port` and spreads requests over `servers`. */

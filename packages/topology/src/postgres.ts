@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { testDatabaseUrl } from '@nhs-hub/kit/testing';
+import { missingTool, SYSTEM_TOOLS, testDatabaseUrl } from '@nhs-hub/kit/testing';
 import pg from 'pg';
 
 /**
@@ -33,10 +33,10 @@ export async function postgresForTests(): Promise<PostgresAvailability> {
   } catch (error) {
     // CI's PostgreSQL pass requires the server: there a missing server fails, never skips.
     if (process.env.EXPECT_DATABASE === 'postgres') throw error;
-    return {
-      url: POSTGRES_URL,
-      skip: `PostgreSQL-only: no server at ${new URL(POSTGRES_URL).host} (${(error as Error).message})`,
-    };
+    // One line saying how to get one; with HUB_REQUIRE_SYSTEM_TOOLS=1 (CI) this throws instead.
+    const host = new URL(POSTGRES_URL).host;
+    const tool = { ...SYSTEM_TOOLS.postgresServer, name: `a PostgreSQL server at ${host}` };
+    return { url: POSTGRES_URL, skip: missingTool(tool) };
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { stopAllProcesses } from '@nhs-hub/kit/testing';
+import { needSystemTool, SYSTEM_TOOLS, stopAllProcesses } from '@nhs-hub/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findNginx, nginxConfig } from './nginx.js';
+import { nginxConfig } from './nginx.js';
 import { postgresForTests } from './postgres.js';
 import { REPO_ROOT, subgraphNames } from './processes.js';
 import { runTopology } from './topology.js';
@@ -12,9 +12,9 @@ import { runTopology } from './topology.js';
  * and each restarted replica must be back in rotation.
  */
 const pgTests = await postgresForTests();
-const nginx = findNginx();
-const skip =
-  pgTests.skip ?? (nginx ? null : 'nginx is not installed (apt-get install -y nginx; .ci/run installs it when absent)');
+// nginx is looked for only where the PostgreSQL pass runs these: the PGlite pass skips them anyway.
+const nginx = pgTests.skip ? null : needSystemTool(SYSTEM_TOOLS.nginx).path;
+const skip = pgTests.skip ?? (nginx ? null : 'nginx is not installed');
 afterAll(() => stopAllProcesses());
 
 describe('retrying POST at the load balancer', () => {
