@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => graph.close());
 
-// A regional director's token: rankings are restricted to that scope (see gateway/src/auth.test.ts).
+// A regional director's token: rankings are restricted to that scope (see gateway/src/plugins/auth.test.ts).
 const query = async <T>(q: string) => {
   const { body } = await postGraphQL<T>(graph.gatewayUrl, q, undefined, {
     authorization: await signTestToken({ scope: 'region:director' }),
