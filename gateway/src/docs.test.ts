@@ -17,6 +17,8 @@ const DOCS = ['README.md', ...readdirSync(join(REPO_ROOT, 'docs')).map((f) => `d
 );
 const text = (file: string) => readFileSync(join(REPO_ROOT, file), 'utf8');
 const TOP = /^(gateway|services|packages|schema|scripts|bench|infra|docs|examples)\//;
+/** Paths the docs name that exist only once a command has written them. */
+const WRITTEN_ON_REQUEST = new Set(['schema/baseline/']); // by `npm run schema:check -- --accept`
 
 interface Manifest {
   readonly name: string;
@@ -59,7 +61,7 @@ describe('the docs', () => {
   });
 
   it.each(DOCS)('%s names only paths that exist', (file) => {
-    const missing = pathsIn(file).filter((p) => !existsSync(join(REPO_ROOT, p)));
+    const missing = pathsIn(file).filter((p) => !existsSync(join(REPO_ROOT, p)) && !WRITTEN_ON_REQUEST.has(p));
     expect(missing).toEqual([]);
   });
 
