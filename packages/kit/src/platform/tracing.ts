@@ -60,10 +60,10 @@ const SERVICE = createContextKey('nhs-hub.service');
 export async function startTracing(settings: TracingSettings): Promise<void> {
   if (state) throw new Error('Tracing is already on in this process');
   const [{ AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, sdk, resources] = await Promise.all([
-    import('@opentelemetry/context-async-hooks'),
-    import('@opentelemetry/core'),
-    import('@opentelemetry/sdk-trace'),
-    import('@opentelemetry/resources'),
+    commonJs(import('@opentelemetry/context-async-hooks')),
+    commonJs(import('@opentelemetry/core')),
+    commonJs(import('@opentelemetry/sdk-trace')),
+    commonJs(import('@opentelemetry/resources')),
   ]);
   // AsyncLocalStorage carries the request's span through awaits, DataLoader batches and the
   // database driver's queue, so a SQL statement finds the subgraph request that caused it.
@@ -80,7 +80,7 @@ export async function startTracing(settings: TracingSettings): Promise<void> {
 export async function startTracingFromEnv(env: HubEnv): Promise<boolean> {
   const kind = tracesExporterOf(env);
   if (!kind) return false;
-  const sdk = await import('@opentelemetry/sdk-trace');
+  const sdk = await commonJs(import('@opentelemetry/sdk-trace'));
   const exporter = kind === 'console' ? new sdk.ConsoleSpanExporter() : await otlpExporter(env);
   await startTracing({ exporter, processing: 'batch', sampler: samplerOf(sdk, env) });
   return true;
@@ -104,12 +104,23 @@ async function otlpExporter(env: HubEnv): Promise<SpanExporter> {
   const config = url ? { url } : {};
   // The spec's default protocol is http/protobuf; collectors take both on port 4318.
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
-  if (protocol === 'http/json') {
-    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-    return new OTLPTraceExporter(config);
-  }
-  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
+  const { OTLPTraceExporter } = await commonJs(
+    protocol === 'http/json'
+      ? import('@opentelemetry/exporter-trace-otlp-http')
+      : import('@opentelemetry/exporter-trace-otlp-proto'),
+  );
   return new OTLPTraceExporter(config);
+}
+
+/**
+ * A CommonJS package's exports, by name. Node gives them so; esbuild's bundles (dist/*.mjs) give
+ * the OpenTelemetry packages' getter-defined exports under `default` only, and every bundled
+ * process configured for tracing stopped at start ("TraceIdRatioBasedSampler is not a constructor").
+ */
+async function commonJs<T extends object>(loading: Promise<T>): Promise<T> {
+  const module = await loading;
+  const wrapped: unknown = Reflect.get(module, 'default');
+  return typeof wrapped === 'object' && wrapped !== null ? { ...wrapped, ...module } : module;
 }
 
 function samplerOf(sdk: TraceSdk, env: HubEnv): Sampler {
