@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
@@ -9,7 +9,7 @@ import type { IContainer, IEnvVar, IPodSpec } from 'kubernetes-models/v1';
 import { Service } from 'kubernetes-models/v1/Service';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { stringify } from 'yaml';
-import { bundleScript, gatewayPort, portOf, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
+import { bundleScript, gatewayPort, portOf, REPO_ROOT, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
 import { DRAIN_TIMEOUT_MS } from '@nhs-hub/kit/subgraph';
 import { K8S_DIR } from './render.js';
 
@@ -440,6 +440,7 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
     'cache.yaml': header + yamlDocs(cacheObjects()),
     'postgres/cluster.yaml': header + yamlDocs([clusterObject(entries)]),
     'postgres/roles.sql': rolesSql(entries),
+    'supergraph.graphql': readFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), 'utf8'),
   };
   for (const entry of entries) {
     files[`subgraphs/${entry.name}.yaml`] = header + yamlDocs(subgraphObjects(entry));
@@ -482,8 +483,8 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
         name: 'hub-subgraph-urls',
         literals: entries.map((e) => `SUBGRAPH_${e.name.toUpperCase()}_URL=http://${e.name}:${portOf(e)}/graphql`),
       },
-      // Outside this folder: build with --load-restrictor LoadRestrictionsNone (infra/README.md).
-      { name: 'hub-supergraph', files: ['supergraph.graphql=../../../schema/supergraph.graphql'] },
+      // A copy of schema/supergraph.graphql (npm run compose writes both): kustomize loads no file outside the folder.
+      { name: 'hub-supergraph', files: ['supergraph.graphql'] },
       // The Cluster names it in a field kustomize does not rewrite: keep the name stable.
       { name: 'hub-db-roles-sql', files: ['roles.sql=postgres/roles.sql'], options: { disableNameSuffixHash: true } },
     ],
