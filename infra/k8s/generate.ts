@@ -11,6 +11,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { stringify } from 'yaml';
 import { bundleScript, gatewayPort, portOf, REPO_ROOT, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
 import { DRAIN_TIMEOUT_MS } from '@nhs-hub/kit/subgraph';
+import { networkPolicies } from './network.js';
 import { K8S_DIR } from './render.js';
 
 /**
@@ -41,6 +42,12 @@ const SCRAPED = {
 export const IMAGE = 'nhs-region-hub';
 export const DATABASE = 'hub';
 export const CLUSTER = 'hub-db';
+/** The point-in-time recovery cluster (k8s/restore). */
+export const RESTORE_CLUSTER = `${CLUSTER}-restore`;
+/** The CloudNativePG Pooler (PgBouncer) the serving pods reach the primary through. */
+export const POOLER = `${CLUSTER}-pooler-rw`;
+/** The gateway's second port: /health/*, /metrics and /admin/* (HUB_ADMIN_PORT), never behind the Ingress. */
+export const ADMIN_PORT = 9090;
 /** The Secret every process reads HUB_JWT_SECRET from (key `secret`). */
 export const JWT_SECRET = 'hub-jwt';
 /** Per subgraph: the role's credentials for CloudNativePG (username, password) and its DATABASE_URL (uri). */
@@ -357,7 +364,7 @@ const ARCHIVE = {
 /** Point-in-time recovery into a new cluster, with the same roles and Secrets (infra/README.md, step 7). */
 function restoreObject(entries: readonly SubgraphEntry[]): object {
   return new Cluster({
-    metadata: { name: `${CLUSTER}-restore`, labels: labels(`${CLUSTER}-restore`, 'database') },
+    metadata: { name: RESTORE_CLUSTER, labels: labels(RESTORE_CLUSTER, 'database') },
     spec: {
       instances: 3,
       storage: { size: '20Gi' },
@@ -440,6 +447,16 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
     'cache.yaml': header + yamlDocs(cacheObjects()),
     'postgres/cluster.yaml': header + yamlDocs([clusterObject(entries)]),
     'postgres/roles.sql': rolesSql(entries),
+    'network.yaml':
+      header +
+      yamlDocs(
+        networkPolicies({
+          cluster: CLUSTER,
+          restoreCluster: RESTORE_CLUSTER,
+          pooler: POOLER,
+          cachePort: CACHE.port,
+        }),
+      ),
     'supergraph.graphql': readFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), 'utf8'),
   };
   for (const entry of entries) {
@@ -464,6 +481,7 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
       'cache.yaml',
       ...entries.map((e) => `subgraphs/${e.name}.yaml`),
       'postgres/cluster.yaml',
+      'network.yaml',
     ],
     configMapGenerator: [
       {
