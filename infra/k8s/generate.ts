@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
+import { Pooler } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Pooler';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job } from 'kubernetes-models/batch/v1/Job';
@@ -11,6 +12,14 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { stringify } from 'yaml';
 import { bundleScript, gatewayPort, portOf, REPO_ROOT, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
 import { DRAIN_TIMEOUT_MS } from '@nhs-hub/kit/subgraph';
+import {
+  MAX_CLIENT_CONN,
+  MAX_CONNECTIONS,
+  OWNER_CONNECTION_LIMIT,
+  POOLER_INSTANCES,
+  POOLER_POOL_SIZE,
+  READER_CONNECTION_LIMIT,
+} from './budget.js';
 import { networkPolicies } from './network.js';
 import { K8S_DIR } from './render.js';
 
@@ -50,10 +59,17 @@ export const POOLER = `${CLUSTER}-pooler-rw`;
 export const ADMIN_PORT = 9090;
 /** The Secret every process reads HUB_JWT_SECRET from (key `secret`). */
 export const JWT_SECRET = 'hub-jwt';
-/** Per subgraph: the role's credentials for CloudNativePG (username, password) and its DATABASE_URL (uri). */
+/**
+ * Per subgraph: the schema owner's credentials for CloudNativePG (username, password) and the
+ * migrate Job's DATABASE_URL (uri, straight to the primary).
+ */
 export const dbSecret = (name: string) => `hub-db-${name}`;
-/** The Postgres role and schema of a subgraph: its name (its HUB_SCHEMA default). */
+/** Per subgraph: the read-only serving role's credentials and the serving pods' DATABASE_URL (uri, through PgBouncer). */
+export const dbReaderSecret = (name: string) => `hub-db-${name}-reader`;
+/** The Postgres role that owns a subgraph's schema (its name, the HUB_SCHEMA default): the migrate Jobs log in as it. */
 export const roleOf = (name: string) => name;
+/** The role the subgraph's serving pods log in as: it can read its schema's tables and nothing more. */
+export const readerOf = (name: string) => `${name}_reader`;
 
 const labels = (name: string, component: string) => ({
   'app.kubernetes.io/name': name,
@@ -207,14 +223,32 @@ function workload(
   ];
 }
 
-function subgraphEnv(entry: SubgraphEntry): IEnvVar[] {
-  return [secretEnv('DATABASE_URL', dbSecret(entry.name), 'uri'), ...jwtEnv];
+/**
+ * The cluster's CA (CloudNativePG's <cluster>-ca Secret: only its certificate is mounted, never its
+ * key), so DATABASE_URL can say sslmode=verify-full&sslrootcert=DB_CA_FILE.
+ */
+export const DB_CA_DIR = '/etc/nhs-hub/db-ca';
+export const DB_CA_FILE = `${DB_CA_DIR}/ca.crt`;
+const dbCaVolume = {
+  name: 'db-ca',
+  secret: { secretName: `${CLUSTER}-ca`, items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+};
+const dbCaMount = { name: 'db-ca', mountPath: DB_CA_DIR, readOnly: true };
+/** The DATABASE_URL a role's Secret holds (infra/README.md, step 2 writes it the same way). */
+export const databaseUrl = (role: string, host: string, password: string) =>
+  `postgresql://${role}:${password}@${host}:5432/${DATABASE}?sslmode=verify-full&sslrootcert=${DB_CA_FILE}`;
+
+/** Serving pods read through PgBouncer as the read-only role; the migrate Job writes as the schema owner. */
+function subgraphEnv(entry: SubgraphEntry, as: 'reader' | 'owner'): IEnvVar[] {
+  const secret = as === 'reader' ? dbReaderSecret(entry.name) : dbSecret(entry.name);
+  return [secretEnv('DATABASE_URL', secret, 'uri'), ...jwtEnv];
 }
 
 function subgraphObjects(entry: SubgraphEntry): object[] {
   // The bundle scripts/bundle.ts makes (the image's dist/); it reads migrations and data from the workspace.
-  const main = container(entry.name, portOf(entry), subgraphEnv(entry), [bundleScript(entry.name)]);
-  return workload(entry.name, 'subgraph', portOf(entry), main);
+  const main = container(entry.name, portOf(entry), subgraphEnv(entry, 'reader'), [bundleScript(entry.name)]);
+  main.volumeMounts = [...(main.volumeMounts ?? []), dbCaMount];
+  return workload(entry.name, 'subgraph', portOf(entry), main, [dbCaVolume]);
 }
 
 /** The migrate Job's name in the base; each overlay's migrate/ kustomization suffixes it with the release. */
@@ -238,7 +272,7 @@ function migrateObject(entry: SubgraphEntry): object {
   } = container(
     'migrate',
     portOf(entry),
-    [...subgraphEnv(entry), { name: 'HUB_SEED', value: 'if-changed' }],
+    [...subgraphEnv(entry, 'owner'), { name: 'HUB_SEED', value: 'if-changed' }],
     [bundleScript(entry.name), 'migrate'],
   );
   const name = migrateJob(entry.name);
@@ -250,7 +284,10 @@ function migrateObject(entry: SubgraphEntry): object {
       ttlSecondsAfterFinished: 86_400,
       template: {
         metadata: { labels: labels(name, 'migrate') },
-        spec: { ...podSpec(job), restartPolicy: 'OnFailure' },
+        spec: {
+          ...podSpec({ ...job, volumeMounts: [...(job.volumeMounts ?? []), dbCaMount] }, [dbCaVolume]),
+          restartPolicy: 'OnFailure',
+        },
       },
     },
   });
@@ -339,16 +376,65 @@ function cacheObjects(): object[] {
   ];
 }
 
+/** Two roles per subgraph, their limits from the connection budget (k8s/budget.ts). */
 function managedRoles(entries: readonly SubgraphEntry[]) {
-  return entries.map((entry) => ({
-    name: roleOf(entry.name),
-    ensure: 'present' as const,
-    login: true,
-    inherit: false,
-    connectionLimit: 40,
-    comment: `subgraph ${entry.name}: its own schema only`,
-    passwordSecret: { name: dbSecret(entry.name) },
-  }));
+  return entries.flatMap((entry) => [
+    {
+      name: roleOf(entry.name),
+      ensure: 'present' as const,
+      login: true,
+      inherit: false,
+      connectionLimit: OWNER_CONNECTION_LIMIT,
+      comment: `subgraph ${entry.name}: owns its schema; the migrate Jobs`,
+      passwordSecret: { name: dbSecret(entry.name) },
+    },
+    {
+      name: readerOf(entry.name),
+      ensure: 'present' as const,
+      login: true,
+      inherit: false,
+      connectionLimit: READER_CONNECTION_LIMIT,
+      comment: `subgraph ${entry.name}: reads its schema; the serving pods, through PgBouncer`,
+      passwordSecret: { name: dbReaderSecret(entry.name) },
+    },
+  ]);
+}
+
+/**
+ * PgBouncer in front of the primary for the serving pods. Transaction pooling: the hub holds no
+ * session state on a serving connection (no SET, no session advisory lock: those are the Jobs',
+ * which connect directly), so a server connection serves any client of the same role between
+ * transactions. Clients past the pool wait in PgBouncer's queue rather than being refused.
+ */
+function poolerObject(): object {
+  return new Pooler({
+    metadata: { name: POOLER, labels: labels(POOLER, 'database') },
+    spec: {
+      cluster: { name: CLUSTER },
+      instances: POOLER_INSTANCES,
+      type: 'rw',
+      pgbouncer: {
+        poolMode: 'transaction',
+        parameters: {
+          default_pool_size: String(POOLER_POOL_SIZE),
+          max_client_conn: String(MAX_CLIENT_CONN),
+          // A client waiting longer than the gateway's subgraph timeout has been given up on anyway.
+          query_wait_timeout: '10',
+        },
+      },
+      template: {
+        metadata: { labels: labels(POOLER, 'database') },
+        spec: {
+          containers: [
+            {
+              name: 'pgbouncer',
+              resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+            },
+          ],
+        },
+      },
+    },
+  });
 }
 
 /** The archive the prod overlay's Cluster writes (overlays/prod/database.yaml) and a restore reads. */
@@ -392,6 +478,12 @@ function clusterObject(entries: readonly SubgraphEntry[]): object {
       instances: 3,
       storage: { size: '10Gi' },
       enableSuperuserAccess: false,
+      postgresql: {
+        // The connection budget (k8s/budget.ts): every role's limit together, plus a reserve.
+        parameters: { max_connections: String(MAX_CONNECTIONS) },
+      },
+      // verify-full from the serving pods names the pooler's Service; the Jobs name hub-db-rw, already there.
+      certificates: { serverAltDNSNames: [POOLER] },
       bootstrap: {
         initdb: {
           database: DATABASE,
@@ -409,7 +501,8 @@ function clusterObject(entries: readonly SubgraphEntry[]): object {
 export function rolesSql(entries: readonly SubgraphEntry[]): string {
   const lines = [
     '-- Generated by infra/k8s/generate.ts from schema/subgraphs.json; do not edit.',
-    '-- Least privilege: each subgraph role owns exactly one schema (its name) and can use no other.',
+    '-- Least privilege: each subgraph has two roles and one schema (its name). The owner role (the migrate Jobs)',
+    '-- owns the schema; the reader role (the serving pods) may read its tables; neither can use another schema.',
     '-- Runs once at cluster bootstrap (CloudNativePG postInitApplicationSQLRefs) and again by hand when a',
     '-- subgraph is added (infra/README.md). Idempotent; works in whichever database it is run in.',
     '',
@@ -431,6 +524,16 @@ export function rolesSql(entries: readonly SubgraphEntry[]): string {
       `REVOKE ALL ON SCHEMA ${entry.name} FROM PUBLIC;`,
       `ALTER ROLE ${role} SET search_path = ${entry.name};`,
     );
+    const reader = readerOf(entry.name);
+    lines.push(
+      // The serving role: reads the tables the owner creates, now and later, and can change nothing.
+      `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${reader}') THEN CREATE ROLE ${reader} NOLOGIN NOINHERIT; END IF; END $$;`,
+      `DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${reader}', current_database()); END $$;`,
+      `GRANT USAGE ON SCHEMA ${entry.name} TO ${reader};`,
+      `GRANT SELECT ON ALL TABLES IN SCHEMA ${entry.name} TO ${reader};`,
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${role} IN SCHEMA ${entry.name} GRANT SELECT ON TABLES TO ${reader};`,
+      `ALTER ROLE ${reader} SET search_path = ${entry.name};`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -446,6 +549,7 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
     'gateway.yaml': header + yamlDocs(gatewayObjects()),
     'cache.yaml': header + yamlDocs(cacheObjects()),
     'postgres/cluster.yaml': header + yamlDocs([clusterObject(entries)]),
+    'postgres/pooler.yaml': header + yamlDocs([poolerObject()]),
     'postgres/roles.sql': rolesSql(entries),
     'network.yaml':
       header +
@@ -481,6 +585,7 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
       'cache.yaml',
       ...entries.map((e) => `subgraphs/${e.name}.yaml`),
       'postgres/cluster.yaml',
+      'postgres/pooler.yaml',
       'network.yaml',
     ],
     configMapGenerator: [

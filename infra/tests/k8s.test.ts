@@ -4,6 +4,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
+import { Pooler } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Pooler';
 import { ScheduledBackup } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/ScheduledBackup';
 import { isHubEnvKey, readEnv } from '@nhs-hub/kit/env';
 import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
@@ -27,11 +28,13 @@ import {
   CACHE_ARGS,
   CACHE_REDIS_URL,
   DRAIN_SECONDS,
+  dbReaderSecret,
   dbSecret,
   GATEWAY_PORT,
   generatedFiles,
   migrateJob,
   PRE_STOP_SECONDS,
+  readerOf,
   roleOf,
 } from '../k8s/generate.js';
 import { RELEASE_LABEL, releaseOf, setRelease, versionProblem } from '../k8s/release.js';
@@ -53,6 +56,7 @@ const VALIDATORS: Record<string, new (data: never) => { validate(): void }> = {
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'postgresql.cnpg.io/v1/Cluster': Cluster,
   'postgresql.cnpg.io/v1/ScheduledBackup': ScheduledBackup,
+  'postgresql.cnpg.io/v1/Pooler': Pooler,
 };
 const OVERLAYS = ['overlays/dev', 'overlays/prod'];
 const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, render(join(K8S_DIR, o))]));
@@ -61,8 +65,10 @@ const find = (objects: Manifest[], kind: string, name: string) =>
   objects.find((o) => o.kind === kind && o.metadata.name === name);
 type Obj = Record<string, Json>;
 const asObj = (v: unknown) => v as Obj;
-/** Objects whose pods run the hub's image (every one but the Redis response cache). */
-const isHubPod = (o: Manifest) => o.metadata.name !== CACHE.name;
+/** Objects whose pods run the hub's image: its Deployments and Jobs but the Redis response cache's. */
+const isHubPod = (o: Manifest) => ['Deployment', 'Job'].includes(o.kind) && o.metadata.name !== CACHE.name;
+/** The workloads the manifests spell out; CloudNativePG writes its own pods' (instances, PgBouncer). */
+const isWorkload = (o: Manifest) => ['Deployment', 'Job'].includes(o.kind);
 
 describe('the kustomize base', () => {
   it("holds the supergraph npm run compose wrote, so kustomize reads no file outside an overlay's tree", () => {
@@ -222,7 +228,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   });
 
   it('runs every container locked down, with requests and limits', () => {
-    for (const o of objects) {
+    for (const o of objects.filter(isWorkload)) {
       const pod = podSpecOf(o);
       if (!pod) continue;
       expect(pod.securityContext, o.metadata.name).toMatchObject({
@@ -324,15 +330,20 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   it('gives each subgraph its own database role and credentials, and the gateway the mounted supergraph', () => {
     const cluster = find(objects, 'Cluster', 'hub-db');
     const roles = asObj(asObj(cluster?.spec).managed).roles as Obj[];
-    expect(roles.map((r) => r.name)).toEqual(entries.map((e) => roleOf(e.name)));
+    expect(roles.map((r) => r.name)).toEqual(entries.flatMap((e) => [roleOf(e.name), readerOf(e.name)]));
     for (const entry of entries) {
       expect(roles.find((r) => r.name === roleOf(entry.name))?.passwordSecret).toEqual({ name: dbSecret(entry.name) });
-      for (const kind of ['Deployment', 'Job']) {
+      expect(roles.find((r) => r.name === readerOf(entry.name))?.passwordSecret).toEqual({
+        name: dbReaderSecret(entry.name),
+      });
+      // The Job migrates as the schema owner; the serving pods read as the reader role.
+      for (const [kind, secret] of [
+        ['Deployment', dbReaderSecret(entry.name)],
+        ['Job', dbSecret(entry.name)],
+      ] as const) {
         const o = find(objects, kind, kind === 'Job' ? jobOf(entry.name) : entry.name) as Manifest;
         const database = ((podContainers([o])[0]?.env ?? []) as Obj[]).find((e) => e.name === 'DATABASE_URL');
-        expect(database?.valueFrom, `${kind} ${entry.name}`).toEqual({
-          secretKeyRef: { name: dbSecret(entry.name), key: 'uri' },
-        });
+        expect(database?.valueFrom, `${kind} ${entry.name}`).toEqual({ secretKeyRef: { name: secret, key: 'uri' } });
       }
     }
     const sqlRef = asObj(asObj(asObj(asObj(cluster?.spec).bootstrap).initdb).postInitApplicationSQLRefs)
@@ -373,7 +384,12 @@ describe('the restore cluster (infra/k8s/restore)', () => {
       s3Credentials: archive.s3Credentials,
     });
     const roles = (asObj(spec.managed).roles as Obj[]).map((r) => [r.name, asObj(r.passwordSecret).name]);
-    expect(roles).toEqual(entries.map((e) => [roleOf(e.name), dbSecret(e.name)]));
+    expect(roles).toEqual(
+      entries.flatMap((e) => [
+        [roleOf(e.name), dbSecret(e.name)],
+        [readerOf(e.name), dbReaderSecret(e.name)],
+      ]),
+    );
   });
 });
 
@@ -433,7 +449,9 @@ describe('a release (k8s/release.ts)', () => {
       for (const container of podContainers(after.filter(isHubPod)))
         expect(container.image).toBe(`registry.example.nhs.uk/nhs-region-hub:${version}`);
       // Redis keeps its own image, whatever the hub's release.
-      expect(podContainers(after.filter((o) => !isHubPod(o))).map((c) => c.image)).toEqual([CACHE.image]);
+      expect(podContainers(after.filter((o) => isWorkload(o) && !isHubPod(o))).map((c) => c.image)).toEqual([
+        CACHE.image,
+      ]);
     }
     // Its comments stay: the overlay is still a file people read.
     expect(readFileSync(join(overlay, 'kustomization.yaml'), 'utf8')).toContain('# Production:');

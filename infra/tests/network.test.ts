@@ -18,7 +18,8 @@ const entries = readGraphConfig();
 
 function podsOf(objects: readonly Manifest[], namespace: string): Pod[] {
   return objects.flatMap((o) => {
-    const pod = podSpecOf(o);
+    // CloudNativePG's own pods (instances, PgBouncer) are modelled below with the labels it gives them.
+    const pod = ['Deployment', 'Job'].includes(o.kind) ? podSpecOf(o) : undefined;
     if (!pod) return [];
     const template = (o.spec as Obj).template as Obj;
     const ports: Record<string, number> = {};
