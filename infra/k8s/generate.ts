@@ -55,6 +55,7 @@ export const CLUSTER = 'hub-db';
 export const RESTORE_CLUSTER = `${CLUSTER}-restore`;
 /** The CloudNativePG Pooler (PgBouncer) the serving pods reach the primary through. */
 export const POOLER = `${CLUSTER}-pooler-rw`;
+export const RESTORE_POOLER = `${RESTORE_CLUSTER}-pooler-rw`;
 /** The gateway's second port: /health/*, /metrics and /admin/* (HUB_ADMIN_PORT), never behind the Ingress. */
 export const ADMIN_PORT = 9090;
 /** The Secret every process reads HUB_JWT_SECRET from (key `secret`). */
@@ -406,11 +407,11 @@ function managedRoles(entries: readonly SubgraphEntry[]) {
  * which connect directly), so a server connection serves any client of the same role between
  * transactions. Clients past the pool wait in PgBouncer's queue rather than being refused.
  */
-function poolerObject(): object {
+function poolerObject(name = POOLER, cluster = CLUSTER): object {
   return new Pooler({
-    metadata: { name: POOLER, labels: labels(POOLER, 'database') },
+    metadata: { name, labels: labels(name, 'database') },
     spec: {
-      cluster: { name: CLUSTER },
+      cluster: { name: cluster },
       instances: POOLER_INSTANCES,
       type: 'rw',
       pgbouncer: {
@@ -423,7 +424,7 @@ function poolerObject(): object {
         },
       },
       template: {
-        metadata: { labels: labels(POOLER, 'database') },
+        metadata: { labels: labels(name, 'database') },
         spec: {
           containers: [
             {
@@ -437,24 +438,50 @@ function poolerObject(): object {
   });
 }
 
-/** The archive the prod overlay's Cluster writes (overlays/prod/database.yaml) and a restore reads. */
-const ARCHIVE = {
-  destinationPath: 's3://nhs-hub-backups/hub-db',
-  s3Credentials: {
-    accessKeyId: { name: 'hub-db-backup-s3', key: 'ACCESS_KEY_ID' },
-    secretAccessKey: { name: 'hub-db-backup-s3', key: 'ACCESS_SECRET_KEY' },
-  },
-  wal: { compression: 'gzip' as const },
-};
+/**
+ * Backups go through the Barman Cloud plugin (CNPG-I), CloudNativePG's supported path: the in-tree
+ * `barmanObjectStore` was deprecated in 1.26 and is removed in 1.31. The prod overlay's ObjectStore
+ * (overlays/prod/backup.yaml) is named here, so the restore cluster reads the archive it describes.
+ */
+export const BARMAN_PLUGIN = 'barman-cloud.cloudnative-pg.io';
+export const OBJECT_STORE = `${CLUSTER}-store`;
+/**
+ * The PostgreSQL image, pinned (major and minor) rather than whatever the operator defaults to: a
+ * `minimal` image of the CloudNativePG community (cloudnative-pg/postgres-containers), the kind the
+ * Barman Cloud plugin's sidecar is built for. A minor upgrade is a change of this tag (a rolling
+ * switchover by the operator); a major one is an import into a new cluster, never an edit here.
+ */
+export const POSTGRES_IMAGE = 'ghcr.io/cloudnative-pg/postgresql:17.6-minimal-trixie';
 
-/** Point-in-time recovery into a new cluster, with the same roles and Secrets (infra/README.md, step 7). */
+/** What every cluster of the hub shares: the image, the connection budget, TLS names, roles. */
+function clusterSpec(entries: readonly SubgraphEntry[], pooler: string) {
+  return {
+    imageName: POSTGRES_IMAGE,
+    enableSuperuserAccess: false,
+    postgresql: {
+      // The connection budget (k8s/budget.ts): every role's limit together, plus a reserve.
+      parameters: { max_connections: String(MAX_CONNECTIONS) },
+    },
+    // verify-full from the serving pods names the pooler's Service; the Jobs name <cluster>-rw, already there.
+    certificates: { serverAltDNSNames: [pooler] },
+    managed: { roles: managedRoles(entries) },
+  };
+}
+
+/**
+ * Point-in-time recovery into a new cluster, with the same roles and Secrets (infra/README.md,
+ * step 7), read from the ObjectStore the prod cluster archives to. It archives its own WAL there
+ * too from the moment it is promoted (its folder is named after it), so a restored database is
+ * backed up from its first minute, and it has the prod cluster's resources.
+ */
 function restoreObject(entries: readonly SubgraphEntry[]): object {
   return new Cluster({
     metadata: { name: RESTORE_CLUSTER, labels: labels(RESTORE_CLUSTER, 'database') },
     spec: {
+      ...clusterSpec(entries, RESTORE_POOLER),
       instances: 3,
       storage: { size: '20Gi' },
-      enableSuperuserAccess: false,
+      resources: DATABASE_RESOURCES,
       bootstrap: {
         recovery: {
           source: `${CLUSTER}-archive`,
@@ -464,26 +491,31 @@ function restoreObject(entries: readonly SubgraphEntry[]): object {
           recoveryTarget: { targetTime: '2026-11-30 08:00:00+00' },
         },
       },
+      plugins: [{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: OBJECT_STORE } }],
       // The archive's folder is named after the cluster that wrote it.
-      externalClusters: [{ name: `${CLUSTER}-archive`, barmanObjectStore: { ...ARCHIVE, serverName: CLUSTER } }],
-      managed: { roles: managedRoles(entries) },
+      externalClusters: [
+        {
+          name: `${CLUSTER}-archive`,
+          plugin: { name: BARMAN_PLUGIN, parameters: { barmanObjectName: OBJECT_STORE, serverName: CLUSTER } },
+        },
+      ],
     },
   });
 }
+
+/** The prod overlay's database resources (overlays/prod/database.yaml), which a restore must match. */
+export const DATABASE_RESOURCES = {
+  requests: { cpu: '500m', memory: '1Gi' },
+  limits: { cpu: '2', memory: '2Gi' },
+};
 
 function clusterObject(entries: readonly SubgraphEntry[]): object {
   return new Cluster({
     metadata: { name: CLUSTER, labels: labels(CLUSTER, 'database') },
     spec: {
+      ...clusterSpec(entries, POOLER),
       instances: 3,
       storage: { size: '10Gi' },
-      enableSuperuserAccess: false,
-      postgresql: {
-        // The connection budget (k8s/budget.ts): every role's limit together, plus a reserve.
-        parameters: { max_connections: String(MAX_CONNECTIONS) },
-      },
-      // verify-full from the serving pods names the pooler's Service; the Jobs name hub-db-rw, already there.
-      certificates: { serverAltDNSNames: [POOLER] },
       bootstrap: {
         initdb: {
           database: DATABASE,
@@ -492,7 +524,6 @@ function clusterObject(entries: readonly SubgraphEntry[]): object {
           postInitApplicationSQLRefs: { configMapRefs: [{ name: 'hub-db-roles-sql', key: 'roles.sql' }] },
         },
       },
-      managed: { roles: managedRoles(entries) },
     },
   });
 }
@@ -557,7 +588,7 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
         networkPolicies({
           cluster: CLUSTER,
           restoreCluster: RESTORE_CLUSTER,
-          pooler: POOLER,
+          poolers: [POOLER, RESTORE_POOLER],
           cachePort: CACHE.port,
         }),
       ),
@@ -615,6 +646,9 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
   files['kustomization.yaml'] = header + stringify(kustomization, { lineWidth: 0 });
   const generated = Object.fromEntries(Object.entries(files).map(([path, text]) => [`base/${path}`, text]));
   generated['restore/cluster.yaml'] = header + yamlDocs([restoreObject(entries)]);
+  // A Pooler's cluster cannot change: the restored cluster gets its own, which the readers' URIs then
+  // name. Its own file, applied after the cluster (the runbook patches cluster.yaml's stream alone).
+  generated['restore/pooler.yaml'] = header + yamlDocs([poolerObject(RESTORE_POOLER, RESTORE_CLUSTER)]);
   return generated;
 }
 

@@ -57,7 +57,7 @@ const API_AND_OBJECT_STORE = { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: 
 export interface NetworkSettings {
   readonly cluster: string;
   readonly restoreCluster: string;
-  readonly pooler: string;
+  readonly poolers: readonly string[];
   readonly cachePort: number;
 }
 
@@ -69,7 +69,12 @@ export function networkPolicies(s: NetworkSettings): NetworkPolicy[] {
       matchExpressions: [{ key: 'cnpg.io/cluster', operator: 'In', values: [s.cluster, s.restoreCluster] }],
     },
   };
-  const pooler: INetworkPolicyPeer = { podSelector: { matchLabels: CNPG_LABELS.pooler(s.pooler) } };
+  const pooler: INetworkPolicyPeer = {
+    podSelector: {
+      matchLabels: { 'cnpg.io/podRole': 'pooler' },
+      matchExpressions: [{ key: 'cnpg.io/poolerName', operator: 'In', values: [...s.poolers] }],
+    },
+  };
   return [
     // Nothing in or out of any pod of the namespace unless a policy below opens it.
     new NetworkPolicy({
@@ -139,13 +144,17 @@ export function networkPolicies(s: NetworkSettings): NetworkPolicy[] {
         egress: [{ to: [instances], ports: tcp(PG_PORTS.postgres, PG_PORTS.status) }, API_AND_OBJECT_STORE],
       },
     }),
-    policy('pooler', CNPG_LABELS.pooler(s.pooler), {
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: [
-        { from: [{ podSelector: { matchLabels: component('subgraph') } }], ports: tcp(PG_PORTS.postgres) },
-        { from: [outside(OUTSIDE.monitoring)], ports: tcp(PG_PORTS.poolerMetrics) },
-      ],
-      egress: [{ to: [instances], ports: tcp(PG_PORTS.postgres) }, API_AND_OBJECT_STORE],
+    new NetworkPolicy({
+      metadata: { name: 'pooler', labels: policyLabels },
+      spec: {
+        podSelector: pooler.podSelector ?? {},
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          { from: [{ podSelector: { matchLabels: component('subgraph') } }], ports: tcp(PG_PORTS.postgres) },
+          { from: [outside(OUTSIDE.monitoring)], ports: tcp(PG_PORTS.poolerMetrics) },
+        ],
+        egress: [{ to: [instances], ports: tcp(PG_PORTS.postgres) }, API_AND_OBJECT_STORE],
+      },
     }),
   ];
 }

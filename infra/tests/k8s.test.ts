@@ -4,6 +4,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
+import { BarmanObjectStoreConfiguration } from '@kubernetes-models/cloudnative-pg/github.com/cloudnative-pg/barman-cloud/pkg/api/BarmanObjectStoreConfiguration';
 import { Pooler } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Pooler';
 import { ScheduledBackup } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/ScheduledBackup';
 import { isHubEnvKey, readEnv } from '@nhs-hub/kit/env';
@@ -23,17 +24,23 @@ import { parseAllDocuments } from 'yaml';
 import { portOf, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
 import { unknownFields } from '../k8s/fields.js';
 import {
+  BARMAN_PLUGIN,
   BASE_DIR,
   CACHE,
   CACHE_ARGS,
   CACHE_REDIS_URL,
+  CLUSTER,
   DRAIN_SECONDS,
   dbReaderSecret,
   dbSecret,
   GATEWAY_PORT,
   generatedFiles,
   migrateJob,
+  OBJECT_STORE,
+  POSTGRES_IMAGE,
   PRE_STOP_SECONDS,
+  RESTORE_CLUSTER,
+  RESTORE_POOLER,
   readerOf,
   roleOf,
 } from '../k8s/generate.js';
@@ -46,7 +53,28 @@ import { type Json, K8S_DIR, type Manifest, podContainers, podSpecOf, render, st
  * CloudNativePG CRDs) and for fields those schemas do not declare (k8s/fields.ts), then checked
  * against what the code serves and reads.
  */
+/**
+ * The Barman Cloud plugin's ObjectStore has no npm model: its `configuration` is validated with the
+ * model of the same Go type (barman-cloud's BarmanObjectStoreConfiguration), the rest as its CRD
+ * (plugin v0.13.0) says: retentionPolicy `^[1-9][0-9]*[dwm]$`, and no serverName in the store.
+ */
+class ObjectStore {
+  constructor(
+    private readonly data: { spec?: { configuration?: Obj & { serverName?: unknown }; retentionPolicy?: unknown } },
+  ) {}
+  validate(): void {
+    const spec = this.data.spec;
+    if (!spec?.configuration) throw new Error('spec.configuration is required');
+    new BarmanObjectStoreConfiguration(spec.configuration as never).validate();
+    if (spec.configuration.serverName !== undefined)
+      throw new Error("spec.configuration.serverName: use the 'serverName' plugin parameter in the Cluster resource");
+    if (spec.retentionPolicy !== undefined && !/^[1-9][0-9]*[dwm]$/.test(String(spec.retentionPolicy)))
+      throw new Error(`spec.retentionPolicy: ${String(spec.retentionPolicy)} does not match ^[1-9][0-9]*[dwm]$`);
+  }
+}
+
 const VALIDATORS: Record<string, new (data: never) => { validate(): void }> = {
+  'barmancloud.cnpg.io/v1/ObjectStore': ObjectStore,
   'apps/v1/Deployment': Deployment,
   'v1/Service': Service,
   'v1/ConfigMap': ConfigMap,
@@ -120,6 +148,16 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const cluster = structuredClone(find(objects, 'Cluster', 'hub-db')) as Manifest;
     asObj(cluster.spec).instanses = 3;
     expect(unknownFields([cluster])).toEqual([{ object: 'Cluster/hub-db', path: 'spec.instanses' }]);
+    // And in the ObjectStore, declared from its CRD (k8s/fields.ts), where the prod overlay has one.
+    const store = structuredClone(objects.find((o) => o.kind === 'ObjectStore')) as Manifest | undefined;
+    if (store) {
+      asObj(asObj(asObj(store.spec).configuration).wal).compresion = 'gzip';
+      asObj(store.spec).retention = '30d';
+      expect(unknownFields([store])).toEqual([
+        { object: `ObjectStore/${OBJECT_STORE}`, path: 'spec.configuration.wal.compresion' },
+        { object: `ObjectStore/${OBJECT_STORE}`, path: 'spec.retention' },
+      ]);
+    }
   });
 
   it('runs every subgraph of schema/subgraphs.json and the gateway with a Deployment, Service, PodDisruptionBudget and HorizontalPodAutoscaler', () => {
@@ -365,24 +403,75 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   });
 });
 
-describe('the restore cluster (infra/k8s/restore)', () => {
-  it('validates, recovers from the archive the prod Cluster writes, and keeps every subgraph role', () => {
-    const objects = render(join(K8S_DIR, 'restore'));
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Cluster/hub-db-restore']);
+describe('backups (overlays/prod) and the restore cluster (infra/k8s/restore)', () => {
+  const prod = rendered['overlays/prod'] ?? [];
+  const cluster = find(prod, 'Cluster', CLUSTER) as Manifest;
+  const store = find(prod, 'ObjectStore', OBJECT_STORE) as Manifest;
+
+  it('archives WAL and takes base backups through the Barman Cloud plugin, never the in-tree barmanObjectStore', () => {
+    expect(JSON.stringify(prod)).not.toContain('barmanObjectStore');
+    const spec = asObj(cluster.spec);
+    expect(spec.backup).toBeUndefined();
+    expect(spec.plugins).toEqual([
+      { name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: OBJECT_STORE } },
+    ]);
+    expect(asObj(store.spec).retentionPolicy).toBe('30d');
+    const scheduled = prod.filter((o) => o.kind === 'ScheduledBackup');
+    expect(scheduled.map((b) => asObj(b.spec))).toEqual([
+      expect.objectContaining({
+        method: 'plugin',
+        pluginConfiguration: { name: BARMAN_PLUGIN },
+        cluster: { name: CLUSTER },
+        // A base backup at once: point-in-time recovery from the first hour, not the first night.
+        immediate: true,
+      }),
+    ]);
+    // The dev overlay keeps no backups, so it needs neither the plugin nor an object store.
+    expect((rendered['overlays/dev'] ?? []).filter((o) => ['ObjectStore', 'ScheduledBackup'].includes(o.kind))).toEqual(
+      [],
+    );
+  });
+
+  it('runs a pinned PostgreSQL image, a supported major, in every cluster', () => {
+    const restore = render(join(K8S_DIR, 'restore')).find((o) => o.kind === 'Cluster') as Manifest;
+    for (const c of [cluster, find(rendered['overlays/dev'] ?? [], 'Cluster', CLUSTER) as Manifest, restore]) {
+      const image = String(asObj(c.spec).imageName);
+      expect(image).toBe(POSTGRES_IMAGE);
+      // Major and minor in the tag: nothing moves unless this line does.
+      const [, major] = /:(\d+)\.\d+-/.exec(image) ?? [];
+      expect(Number(major)).toBeGreaterThanOrEqual(16);
+    }
+  });
+
+  it('validates, recovers from the ObjectStore the prod cluster archives to, archives its own WAL and keeps every role', () => {
+    const objects = [
+      ...render(join(K8S_DIR, 'restore')),
+      ...parseAllDocuments(readFileSync(join(K8S_DIR, 'restore/pooler.yaml'), 'utf8')).map(
+        (d) => d.toJSON() as Manifest,
+      ),
+    ];
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      `Cluster/${RESTORE_CLUSTER}`,
+      `Pooler/${RESTORE_POOLER}`,
+    ]);
     const restore = objects[0] as Manifest;
     expect(() => new Cluster(restore as never).validate()).not.toThrow();
+    expect(() => new Pooler(objects[1] as never).validate()).not.toThrow();
     expect(unknownFields(objects)).toEqual([]);
     const spec = asObj(restore.spec);
     const source = (spec.externalClusters as Obj[]).find(
       (c) => c.name === asObj(asObj(spec.bootstrap).recovery).source,
     );
-    const prod = find(rendered['overlays/prod'] ?? [], 'Cluster', 'hub-db') as Manifest;
-    const archive = asObj(asObj(prod.spec).backup).barmanObjectStore as Obj;
-    expect(asObj(source?.barmanObjectStore)).toMatchObject({
-      destinationPath: archive.destinationPath,
-      serverName: prod.metadata.name,
-      s3Credentials: archive.s3Credentials,
+    // The prod cluster's archive: its ObjectStore, in the folder named after it.
+    expect(source?.plugin).toEqual({
+      name: BARMAN_PLUGIN,
+      parameters: { barmanObjectName: store.metadata.name, serverName: cluster.metadata.name },
     });
+    expect(restore.metadata.namespace).toBe(store.metadata.namespace);
+    // From its promotion on, its own WAL is archived (under its own name), with the prod cluster's resources.
+    expect(spec.plugins).toEqual(asObj(cluster.spec).plugins);
+    expect(spec.resources).toEqual(asObj(cluster.spec).resources);
+    expect(asObj(objects[1]?.spec).cluster).toEqual({ name: RESTORE_CLUSTER });
     const roles = (asObj(spec.managed).roles as Obj[]).map((r) => [r.name, asObj(r.passwordSecret).name]);
     expect(roles).toEqual(
       entries.flatMap((e) => [
