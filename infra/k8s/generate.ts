@@ -7,6 +7,7 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import type { IContainer, IEnvVar, IPodSpec } from 'kubernetes-models/v1';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { stringify } from 'yaml';
@@ -245,6 +246,9 @@ function subgraphEnv(entry: SubgraphEntry, as: 'reader' | 'owner'): IEnvVar[] {
   return [secretEnv('DATABASE_URL', secret, 'uri'), ...jwtEnv];
 }
 
+/** The gateways keep answers in Redis; a migrate Job that reseeds purges them there. The URL holds the password. */
+const cacheEnv = (): IEnvVar => secretEnv('HUB_CACHE_REDIS_URL', CACHE_SECRET, 'url');
+
 function subgraphObjects(entry: SubgraphEntry): object[] {
   // The bundle scripts/bundle.ts makes (the image's dist/); it reads migrations and data from the workspace.
   const main = container(entry.name, portOf(entry), subgraphEnv(entry, 'reader'), [bundleScript(entry.name)]);
@@ -273,7 +277,7 @@ function migrateObject(entry: SubgraphEntry): object {
   } = container(
     'migrate',
     portOf(entry),
-    [...subgraphEnv(entry, 'owner'), { name: 'HUB_SEED', value: 'if-changed' }],
+    [...subgraphEnv(entry, 'owner'), cacheEnv(), { name: 'HUB_SEED', value: 'if-changed' }],
     [bundleScript(entry.name), 'migrate'],
   );
   const name = migrateJob(entry.name);
@@ -295,7 +299,11 @@ function migrateObject(entry: SubgraphEntry): object {
 }
 
 function gatewayObjects(): object[] {
-  const env = [{ name: 'HUB_SUPERGRAPH_PATH', value: '/etc/nhs-hub/supergraph/supergraph.graphql' }, ...jwtEnv];
+  const env = [
+    { name: 'HUB_SUPERGRAPH_PATH', value: '/etc/nhs-hub/supergraph/supergraph.graphql' },
+    cacheEnv(),
+    ...jwtEnv,
+  ];
   const main = {
     ...container('gateway', GATEWAY_PORT, env, [bundleScript('gateway')]),
     envFrom: [{ configMapRef: { name: 'hub-config' } }, { configMapRef: { name: 'hub-subgraph-urls' } }],
@@ -316,22 +324,78 @@ function gatewayObjects(): object[] {
 
 /** The Redis every gateway replica keeps its response cache in, so they share hits and purges (README, Response cache). */
 export const CACHE = { name: 'hub-cache', port: 6379, image: 'redis:7.4-alpine', maxMemory: '256mb' } as const;
-export const CACHE_REDIS_URL = `redis://${CACHE.name}:${CACHE.port}`;
 /**
- * The cache server's command line. Nothing is written to disk (the answers are rebuilt from the
- * subgraphs, and a restarted Redis only costs misses): no snapshots. Full, it
- * evicts the least recently used answer rather than refusing writes.
+ * The Secret the cache's password lives in (infra/README.md, step 2): `password`, which Redis
+ * gives its one user, and `url`, the HUB_CACHE_REDIS_URL of the gateways and the migrate Jobs
+ * (redis://hub:<password>@hub-cache:6379).
  */
-export const CACHE_ARGS = [
-  // Append-only is off by default; spelling out its 'no' would read as false to YAML 1.1 parsers.
-  '--save',
+export const CACHE_SECRET = 'hub-cache';
+/** The one user Redis lets in; the default user is off. */
+export const CACHE_USER = 'hub';
+/** Every key and channel the hub uses starts with this (HUB_CACHE_REDIS_PREFIX's default). */
+export const CACHE_PREFIX = 'hub:rc:';
+/**
+ * What the hub sends Redis, and nothing else (packages/kit/src/response-cache.ts and
+ * cache-purge.ts, @envelop/response-cache-redis, ioredis's connection set-up):
+ * tests/cache.test.ts runs a gateway and a purge against a server with exactly these and finds
+ * no command refused.
+ */
+export const CACHE_COMMANDS = [
+  // ioredis's ready check. Not its CLIENT SETINFO (library name and version, Redis 7.2+): it ignores
+  // the refusal, and the Debian redis-server the tests run (7.0) has no such subcommand to allow.
+  'info',
+  'ping',
+  // The response cache: answers, and the entity sets invalidation reads.
+  'get',
+  'set',
+  'del',
+  'sadd',
+  'smembers',
+  // A purge: a new generation, the old keys dropped, every replica told.
+  'incr',
+  'scan',
+  'unlink',
+  'publish',
+  'subscribe',
+  'unsubscribe',
+] as const;
+/** Commands no client may run, whatever its rights: a stray FLUSHALL or CONFIG SET is not possible. */
+export const CACHE_DISABLED = ['FLUSHALL', 'FLUSHDB', 'CONFIG'] as const;
+export const CACHE_CONFIG_DIR = '/etc/redis';
+/**
+ * redis.conf (ConfigMap hub-cache-config). Nothing is written to disk (the answers are rebuilt from
+ * the subgraphs, and a restarted Redis only costs misses): no snapshots, no append-only file. Full,
+ * it evicts the least recently used answer rather than refusing writes.
+ */
+export const CACHE_CONFIG = [
+  'save ""',
+  'appendonly no',
+  'dir /tmp',
+  `maxmemory ${CACHE.maxMemory}`,
+  'maxmemory-policy allkeys-lru',
+  // Nobody connects without the password.
+  'user default off',
+  ...CACHE_DISABLED.map((c) => `rename-command ${c} ""`),
   '',
-  '--dir',
-  '/tmp',
-  '--maxmemory',
-  CACHE.maxMemory,
-  '--maxmemory-policy',
-  'allkeys-lru',
+].join('\n');
+/**
+ * The server's command line: the config, then the hub's user, whose password the kubelet fills in
+ * from the Secret ($(VAR) in a container's command): its keys and channels under the prefix only,
+ * its commands only.
+ */
+export const CACHE_COMMAND = [
+  'redis-server',
+  `${CACHE_CONFIG_DIR}/redis.conf`,
+  '--user',
+  CACHE_USER,
+  'on',
+  '>$(HUB_CACHE_PASSWORD)',
+  'resetkeys',
+  `~${CACHE_PREFIX}*`,
+  'resetchannels',
+  `&${CACHE_PREFIX}*`,
+  '-@all',
+  ...CACHE_COMMANDS.map((c) => `+${c}`),
 ] as const;
 
 /**
@@ -341,8 +405,19 @@ export const CACHE_ARGS = [
 function cacheObjects(): object[] {
   const { name, port } = CACHE;
   const selector = { 'app.kubernetes.io/name': name };
-  const probe = { tcpSocket: { port: 'redis' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 };
+  // Ready when it answers the hub's user (redis-cli reads the password from REDISCLI_AUTH), not merely listens.
+  const probe = {
+    exec: { command: ['redis-cli', '--no-auth-warning', '--user', CACHE_USER, 'ping'] },
+    periodSeconds: 5,
+    timeoutSeconds: 2,
+    failureThreshold: 3,
+  };
+  const password = { secretKeyRef: { name: CACHE_SECRET, key: 'password' } };
   return [
+    new ConfigMap({
+      metadata: { name: `${name}-config`, labels: labels(name, 'cache') },
+      data: { 'redis.conf': CACHE_CONFIG },
+    }),
     new Deployment({
       metadata: { name, labels: labels(name, 'cache') },
       spec: {
@@ -353,18 +428,33 @@ function cacheObjects(): object[] {
         template: {
           metadata: { labels: labels(name, 'cache') },
           spec: {
-            ...podSpec({
-              name: 'redis',
-              image: CACHE.image,
-              command: ['redis-server', ...CACHE_ARGS],
-              ports: [{ name: 'redis', containerPort: port }],
-              resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '384Mi' } },
-              securityContext: containerSecurity,
-              readinessProbe: probe,
-              livenessProbe: { ...probe, periodSeconds: 10 },
-              lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-            }),
+            ...podSpec(
+              {
+                name: 'redis',
+                image: CACHE.image,
+                command: [...CACHE_COMMAND],
+                env: [
+                  { name: 'HUB_CACHE_PASSWORD', valueFrom: password },
+                  { name: 'REDISCLI_AUTH', valueFrom: password },
+                ],
+                ports: [{ name: 'redis', containerPort: port }],
+                resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '384Mi' } },
+                securityContext: containerSecurity,
+                readinessProbe: probe,
+                livenessProbe: {
+                  tcpSocket: { port: 'redis' },
+                  periodSeconds: 10,
+                  timeoutSeconds: 2,
+                  failureThreshold: 3,
+                },
+                lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
+                volumeMounts: [
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'config', mountPath: CACHE_CONFIG_DIR, readOnly: true },
+                ],
+              },
+              [{ name: 'config', configMap: { name: `${name}-config` } }],
+            ),
             securityContext: { ...podSecurity, runAsUser: 999, runAsGroup: 1000 },
           },
         },
@@ -373,6 +463,11 @@ function cacheObjects(): object[] {
     new Service({
       metadata: { name, labels: labels(name, 'cache') },
       spec: { selector, ports: [{ name: 'redis', port, targetPort: 'redis' }] },
+    }),
+    // One replica: the budget lets a drain evict it (the gateways answer uncached meanwhile) rather than block.
+    new PodDisruptionBudget({
+      metadata: { name, labels: labels(name, 'cache') },
+      spec: { selector: { matchLabels: selector }, maxUnavailable: 1 },
     }),
   ];
 }
@@ -623,15 +718,7 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
       {
         // Settings every process shares; overlays merge their own.
         name: 'hub-config',
-        // The migrate Jobs read HUB_CACHE_REDIS_URL too: a Job that reseeds purges every replica's answers.
-        literals: [
-          'NODE_ENV=production',
-          'HOST=0.0.0.0',
-          'LOG_LEVEL=info',
-          'HUB_MIGRATE=verify',
-          'HUB_SEED=never',
-          `HUB_CACHE_REDIS_URL=${CACHE_REDIS_URL}`,
-        ],
+        literals: ['NODE_ENV=production', 'HOST=0.0.0.0', 'LOG_LEVEL=info', 'HUB_MIGRATE=verify', 'HUB_SEED=never'],
       },
       {
         name: 'hub-subgraph-urls',

@@ -1,6 +1,5 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawn, spawnSync } from 'node:child_process';
-import { type AddressInfo, createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
@@ -27,8 +26,6 @@ import {
   BARMAN_PLUGIN,
   BASE_DIR,
   CACHE,
-  CACHE_ARGS,
-  CACHE_REDIS_URL,
   CLUSTER,
   DRAIN_SECONDS,
   dbReaderSecret,
@@ -229,7 +226,11 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
             const secret = asObj(asObj(e.valueFrom).secretKeyRef);
             expect(secret.name, `${o.metadata.name} ${String(e.name)} comes from a Secret`).toBeTypeOf('string');
             env[String(e.name)] =
-              e.name === 'DATABASE_URL' ? `postgres://${String(secret.name)}@db:5432/hub` : 'x'.repeat(32);
+              e.name === 'DATABASE_URL'
+                ? `postgres://${String(secret.name)}@db:5432/hub`
+                : e.name === 'HUB_CACHE_REDIS_URL'
+                  ? `redis://hub:${'x'.repeat(32)}@${CACHE.name}:${CACHE.port}`
+                  : 'x'.repeat(32);
           }
         }
         for (const key of Object.keys(env))
@@ -321,47 +322,6 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
           PRE_STOP_SECONDS + DRAIN_SECONDS,
         );
       }
-    }
-  });
-
-  it('gives the gateway replicas one Redis for their response cache, which a migrate Job that reseeds purges', async () => {
-    const configOf = (o: Manifest | undefined) =>
-      ((podContainers(o ? [o] : [])[0]?.envFrom ?? []) as Obj[]).map((f) => String(asObj(f.configMapRef).name));
-    const hubConfig = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('hub-config-'));
-    expect(asObj(hubConfig?.data).HUB_CACHE_REDIS_URL).toBe(CACHE_REDIS_URL);
-    // Both read it: the gateways keep answers there, the Jobs purge them there (packages/kit/src/standalone.ts).
-    for (const o of [find(objects, 'Deployment', 'gateway'), ...objects.filter((j) => j.kind === 'Job')])
-      expect(configOf(o), o?.metadata.name).toContain(hubConfig?.metadata.name);
-    const { hostname, port } = new URL(CACHE_REDIS_URL);
-    expect(asObj(find(objects, 'Service', hostname)?.spec).ports).toEqual([
-      { name: 'redis', port: Number(port), targetPort: 'redis' },
-    ]);
-    const deployment = find(objects, 'Deployment', hostname);
-    expect(asObj(deployment?.spec).replicas).toBe(1);
-    const [container] = podContainers(deployment ? [deployment] : []);
-    const command = (container?.command ?? []) as string[];
-    expect(command).toEqual(['redis-server', ...CACHE_ARGS]);
-    // The same command line starts Debian's redis-server here, as the image's would, and sets what it says.
-    const free = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port: p } = probe.address() as AddressInfo;
-        probe.close(() => resolve(p));
-      });
-    });
-    const dir = mkdtempSync(join(tmpdir(), 'hub-cache-redis-'));
-    const args = command.slice(1).map((a) => (a === '/tmp' ? dir : a));
-    const server = spawn('redis-server', [...args, '--port', String(free), '--bind', '127.0.0.1']);
-    try {
-      const cli = (...argv: string[]) =>
-        spawnSync('redis-cli', ['-p', String(free), '--raw', ...argv], { encoding: 'utf8' }).stdout.trim();
-      for (let i = 0; i < 50 && cli('ping') !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 100));
-      expect(cli('config', 'get', 'maxmemory-policy')).toBe('maxmemory-policy\nallkeys-lru');
-      expect(cli('config', 'get', 'maxmemory')).toBe(`maxmemory\n${256 * 1024 * 1024}`);
-      expect(cli('config', 'get', 'save')).toBe('save');
-      expect(cli('config', 'get', 'appendonly')).toBe('appendonly\nno');
-    } finally {
-      server.kill();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 
