@@ -21,6 +21,7 @@ import {
   POOLER_POOL_SIZE,
   READER_CONNECTION_LIMIT,
 } from './budget.js';
+import { monitoringObjects } from './monitoring.js';
 import { networkPolicies } from './network.js';
 import { K8S_DIR } from './render.js';
 
@@ -40,15 +41,6 @@ export const PROBES = { live: '/health/live', ready: '/health/ready' } as const;
 export const GATEWAY_PORT = gatewayPort();
 /** Where the gateway serves Prometheus metrics (packages/kit/src/gateway.ts); the tests scrape it. */
 export const METRICS_PATH = '/metrics';
-/**
- * The annotations Prometheus's common Kubernetes pod scrape configuration reads: it scrapes each
- * gateway pod directly, inside the cluster (README, Telemetry).
- */
-const SCRAPED = {
-  'prometheus.io/scrape': 'true',
-  'prometheus.io/port': String(GATEWAY_PORT),
-  'prometheus.io/path': METRICS_PATH,
-};
 export const IMAGE = 'nhs-region-hub';
 export const DATABASE = 'hub';
 export const CLUSTER = 'hub-db';
@@ -59,8 +51,8 @@ export const POOLER = `${CLUSTER}-pooler-rw`;
 export const RESTORE_POOLER = `${RESTORE_CLUSTER}-pooler-rw`;
 /** The gateway's second port: /health/*, /metrics and /admin/* (HUB_ADMIN_PORT), never behind the Ingress. */
 export const ADMIN_PORT = 9090;
-/** The Secret every process reads HUB_JWT_SECRET from (key `secret`). */
-export const JWT_SECRET = 'hub-jwt';
+/** The Service in front of the gateways' admin port: the ServiceMonitor's, and `kubectl port-forward`'s. */
+export const GATEWAY_ADMIN_SERVICE = 'gateway-admin';
 /**
  * Per subgraph: the schema owner's credentials for CloudNativePG (username, password) and the
  * migrate Job's DATABASE_URL (uri, straight to the primary).
@@ -85,16 +77,11 @@ const secretEnv = (name: string, secret: string, key: string): IEnvVar => ({
 });
 
 /**
- * The JWT key, and the one before the last rotation while it is still accepted (key `previous`,
- * optional: absent outside a rotation). infra/README.md, step 4.
+ * No process holds a key that can sign a token: they verify tokens against the identity provider's
+ * published keys (HUB_JWT_JWKS_URL, issuer and audience in each overlay's hub-config), and a
+ * production process with an HS256 key refuses to start (packages/kit/src/env.ts). HS256 stays for
+ * local development (npm start).
  */
-const jwtEnv: IEnvVar[] = [
-  secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret'),
-  {
-    name: 'HUB_JWT_PREVIOUS_SECRET',
-    valueFrom: { secretKeyRef: { name: JWT_SECRET, key: 'previous', optional: true } },
-  },
-];
 
 /** Locked down as the restricted Pod Security Standard asks: the image needs nothing more. */
 const podSecurity: IPodSpec['securityContext'] = {
@@ -186,7 +173,6 @@ function workload(
   port: number,
   main: IContainer,
   extraVolumes: IPodSpec['volumes'] = [],
-  podAnnotations?: Record<string, string>,
 ): object[] {
   const selector = { 'app.kubernetes.io/name': name };
   return [
@@ -197,7 +183,7 @@ function workload(
         selector: { matchLabels: selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
-          metadata: { labels: labels(name, component), ...(podAnnotations ? { annotations: podAnnotations } : {}) },
+          metadata: { labels: labels(name, component) },
           spec: { ...podSpec(main, extraVolumes), topologySpreadConstraints: spread(selector) },
         },
       },
@@ -243,7 +229,7 @@ export const databaseUrl = (role: string, host: string, password: string) =>
 /** Serving pods read through PgBouncer as the read-only role; the migrate Job writes as the schema owner. */
 function subgraphEnv(entry: SubgraphEntry, as: 'reader' | 'owner'): IEnvVar[] {
   const secret = as === 'reader' ? dbReaderSecret(entry.name) : dbSecret(entry.name);
-  return [secretEnv('DATABASE_URL', secret, 'uri'), ...jwtEnv];
+  return [secretEnv('DATABASE_URL', secret, 'uri')];
 }
 
 /** The gateways keep answers in Redis; a migrate Job that reseeds purges them there. The URL holds the password. */
@@ -299,11 +285,7 @@ function migrateObject(entry: SubgraphEntry): object {
 }
 
 function gatewayObjects(): object[] {
-  const env = [
-    { name: 'HUB_SUPERGRAPH_PATH', value: '/etc/nhs-hub/supergraph/supergraph.graphql' },
-    cacheEnv(),
-    ...jwtEnv,
-  ];
+  const env = [{ name: 'HUB_SUPERGRAPH_PATH', value: '/etc/nhs-hub/supergraph/supergraph.graphql' }, cacheEnv()];
   const main = {
     ...container('gateway', GATEWAY_PORT, env, [bundleScript('gateway')]),
     envFrom: [{ configMapRef: { name: 'hub-config' } }, { configMapRef: { name: 'hub-subgraph-urls' } }],
@@ -312,14 +294,24 @@ function gatewayObjects(): object[] {
     ...(main.volumeMounts ?? []),
     { name: 'supergraph', mountPath: '/etc/nhs-hub/supergraph', readOnly: true },
   ];
-  return workload(
-    'gateway',
-    'gateway',
-    GATEWAY_PORT,
-    main,
-    [{ name: 'supergraph', configMap: { name: 'hub-supergraph' } }],
-    SCRAPED,
-  );
+  // /health/*, /metrics and /admin/* on their own port (HUB_ADMIN_PORT), which no Ingress routes to and
+  // only Prometheus may reach (k8s/network.ts): the probes and the ServiceMonitor use it.
+  main.ports = [...(main.ports ?? []), { name: 'admin', containerPort: ADMIN_PORT }];
+  main.env = [...(main.env ?? []), { name: 'HUB_ADMIN_PORT', value: String(ADMIN_PORT) }];
+  for (const probe of [main.readinessProbe, main.livenessProbe, main.startupProbe])
+    if (probe?.httpGet) probe.httpGet.port = 'admin';
+  return [
+    ...workload('gateway', 'gateway', GATEWAY_PORT, main, [
+      { name: 'supergraph', configMap: { name: 'hub-supergraph' } },
+    ]),
+    new Service({
+      metadata: { name: GATEWAY_ADMIN_SERVICE, labels: labels(GATEWAY_ADMIN_SERVICE, 'gateway') },
+      spec: {
+        selector: { 'app.kubernetes.io/name': 'gateway' },
+        ports: [{ name: 'admin', port: ADMIN_PORT, targetPort: 'admin' }],
+      },
+    }),
+  ];
 }
 
 /** The Redis every gateway replica keeps its response cache in, so they share hits and purges (README, Response cache). */
@@ -702,6 +694,30 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
     resources: entries.map((e) => `${e.name}.yaml`),
   };
   files['migrate/kustomization.yaml'] = header + stringify(migrations, { lineWidth: 0 });
+  // Not a resource of the base either: it needs the Prometheus Operator's CRDs (the prod overlay includes it).
+  files['monitoring/monitoring.yaml'] =
+    header +
+    yamlDocs(
+      monitoringObjects({
+        cluster: CLUSTER,
+        pooler: POOLER,
+        gatewayAdminService: GATEWAY_ADMIN_SERVICE,
+        metricsPath: METRICS_PATH,
+        subgraphs: entries.map((e) => e.name),
+        cache: CACHE.name,
+      }),
+    );
+  files['monitoring/kustomization.yaml'] =
+    header +
+    stringify(
+      {
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        labels: managedBy,
+        resources: ['monitoring.yaml'],
+      },
+      { lineWidth: 0 },
+    );
   const kustomization = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',

@@ -54,6 +54,14 @@ const policy = (name: string, podSelector: Labels, spec: Omit<NetworkPolicy['spe
  */
 const API_AND_OBJECT_STORE = { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp(443, 6443) };
 
+/** The private address ranges (RFC 1918), where a cluster's pods and services live. */
+export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+/**
+ * The identity provider's JWKS endpoint (HUB_JWT_JWKS_URL, https): public addresses on 443, none
+ * of the cluster's, so no pod is reached this way.
+ */
+const IDENTITY_PROVIDER = { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_RANGES } }], ports: tcp(443) };
+
 export interface NetworkSettings {
   readonly cluster: string;
   readonly restoreCluster: string;
@@ -100,13 +108,14 @@ export function networkPolicies(s: NetworkSettings): NetworkPolicy[] {
         { to: [{ podSelector: { matchLabels: component('subgraph') } }], ports: tcp('http') },
         { to: [{ podSelector: { matchLabels: component('cache') } }], ports: tcp(s.cachePort) },
         otlp,
+        IDENTITY_PROVIDER,
       ],
     }),
     policy('subgraphs', component('subgraph'), {
       policyTypes: ['Ingress', 'Egress'],
       ingress: [{ from: [{ podSelector: { matchLabels: component('gateway') } }], ports: tcp('http') }],
       // Through PgBouncer only: the connection budget (k8s/budget.ts) counts on it.
-      egress: [{ to: [pooler], ports: tcp(PG_PORTS.postgres) }, otlp],
+      egress: [{ to: [pooler], ports: tcp(PG_PORTS.postgres) }, otlp, IDENTITY_PROVIDER],
     }),
     // Migrations hold a session-level advisory lock: straight to the primary, not through the pooler.
     policy('migrate', component('migrate'), {

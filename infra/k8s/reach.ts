@@ -5,9 +5,11 @@
  * accepts (sends) only what one of those policies' rules allows; a connection needs both the
  * sender's egress and the receiver's ingress. Policies act only on pods of their own namespace.
  * An ipBlock is taken to match every address, pods included (what a CNI may do for a pod's IP is
- * left to it by the API): the answer errs towards "reachable", never the other way.
+ * left to it by the API), unless it excepts all the private ranges pods are given addresses from:
+ * the answer errs towards "reachable", never the other way.
  */
 export type Labels = Readonly<Record<string, string>>;
+const PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 
 export interface Pod {
   readonly name: string;
@@ -70,7 +72,7 @@ export function selects(selector: LabelSelector | undefined, labels: Labels): bo
 const namespaceLabels = (namespace: string): Labels => ({ 'kubernetes.io/metadata.name': namespace });
 
 function peerMatches(peer: Peer, policyNamespace: string, pod: Pod): boolean {
-  if (peer.ipBlock) return true;
+  if (peer.ipBlock) return !PRIVATE.every((range) => peer.ipBlock?.except?.includes(range));
   if (peer.namespaceSelector) {
     if (!selects(peer.namespaceSelector, namespaceLabels(pod.namespace))) return false;
     return selects(peer.podSelector, pod.labels);

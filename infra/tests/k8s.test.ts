@@ -14,7 +14,11 @@ import { subgraph as workforce } from '@nhs-hub/workforce';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job } from 'kubernetes-models/batch/v1/Job';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
@@ -23,6 +27,7 @@ import { parseAllDocuments } from 'yaml';
 import { portOf, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
 import { unknownFields } from '../k8s/fields.js';
 import {
+  ADMIN_PORT,
   BARMAN_PLUGIN,
   BASE_DIR,
   CACHE,
@@ -31,6 +36,7 @@ import {
   dbReaderSecret,
   dbSecret,
   GATEWAY_PORT,
+  GATEWAY_ADMIN_SERVICE,
   generatedFiles,
   migrateJob,
   OBJECT_STORE,
@@ -79,6 +85,10 @@ const VALIDATORS: Record<string, new (data: never) => { validate(): void }> = {
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'batch/v1/Job': Job,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'networking.k8s.io/v1/Ingress': Ingress,
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
+  'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
   'postgresql.cnpg.io/v1/Cluster': Cluster,
   'postgresql.cnpg.io/v1/ScheduledBackup': ScheduledBackup,
   'postgresql.cnpg.io/v1/Pooler': Pooler,
@@ -195,10 +205,21 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       const [container] = podContainers([deployment]);
       const env = ((container?.env ?? []) as Obj[]).find((e) => e.name === 'PORT');
       expect(env?.value, `${name} PORT`).toBe(String(port));
-      expect(container?.ports).toEqual([{ name: 'http', containerPort: port }]);
+      // The gateway serves health, metrics and /admin on its admin port (HUB_ADMIN_PORT), and probes it there.
+      const probed = name === 'gateway' ? 'admin' : 'http';
+      expect(container?.ports).toEqual([
+        { name: 'http', containerPort: port },
+        ...(name === 'gateway' ? [{ name: 'admin', containerPort: ADMIN_PORT }] : []),
+      ]);
+      if (name === 'gateway')
+        expect(((container?.env ?? []) as Obj[]).find((e) => e.name === 'HUB_ADMIN_PORT')?.value).toBe(
+          String(ADMIN_PORT),
+        );
+      // The Service the Ingress routes to has the public port only.
       expect(asObj(find(objects, 'Service', name)?.spec).ports).toEqual([{ name: 'http', port, targetPort: 'http' }]);
-      expect(asObj(asObj(container?.readinessProbe).httpGet)).toEqual({ path: '/health/ready', port: 'http' });
-      expect(asObj(asObj(container?.livenessProbe).httpGet)).toEqual({ path: '/health/live', port: 'http' });
+      expect(asObj(asObj(container?.readinessProbe).httpGet)).toEqual({ path: '/health/ready', port: probed });
+      expect(asObj(asObj(container?.livenessProbe).httpGet)).toEqual({ path: '/health/live', port: probed });
+      expect(asObj(asObj(container?.startupProbe).httpGet)).toEqual({ path: '/health/live', port: probed });
       if (name !== 'gateway') expect(urls[`SUBGRAPH_${name.toUpperCase()}_URL`]).toBe(`http://${name}:${port}/graphql`);
     }
     expect(Object.keys(urls).length).toBe(entries.length);
@@ -248,6 +269,28 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       ),
     );
     expect([deploymentEnv.HUB_MIGRATE, deploymentEnv.HUB_SEED]).toEqual(['verify', 'never']);
+  });
+
+  it("verifies tokens with the identity provider's public keys only, for this hub's issuer and audience", () => {
+    const hubConfig = asObj(
+      objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('hub-config-'))?.data,
+    );
+    const config = Object.fromEntries(Object.entries(hubConfig).map(([k, v]) => [k, String(v)]));
+    expect(config.HUB_JWT_JWKS_URL).toMatch(/^https:\/\//);
+    expect(config.HUB_JWT_ISSUER).toBeTruthy();
+    expect(config.HUB_JWT_AUDIENCE).toBeTruthy();
+    // No process is given a key that could sign a token.
+    expect(JSON.stringify(objects)).not.toMatch(/HUB_JWT_SECRET|HUB_JWT_PREVIOUS_SECRET|hub-jwt/);
+    expect(() => readEnv(config)).not.toThrow();
+    // And packages/kit/src/env.ts would refuse to start a production process that had one, or lacked the issuer.
+    expect(() => readEnv({ ...config, HUB_JWT_SECRET: 'k'.repeat(48) })).toThrow(
+      /HUB_JWT_SECRET: an HS256 key is for local development/,
+    );
+    expect(() => readEnv({ ...config, HUB_JWT_PREVIOUS_SECRET: 'k'.repeat(48) })).toThrow(/HUB_JWT_PREVIOUS_SECRET/);
+    const { HUB_JWT_ISSUER: _i, HUB_JWT_AUDIENCE: _a, ...anyIssuer } = config;
+    expect(() => readEnv(anyIssuer)).toThrow(/HUB_JWT_ISSUER: required in production[\s\S]*HUB_JWT_AUDIENCE/);
+    // Local development keeps HS256.
+    expect(() => readEnv({ NODE_ENV: 'development', HUB_JWT_SECRET: 'k'.repeat(48) })).not.toThrow();
   });
 
   it("spreads every hub Deployment's replicas over zones, then nodes, without leaving any unscheduled", () => {
@@ -464,13 +507,21 @@ describe('the probes the manifests name', () => {
     }
   });
 
-  it('invite Prometheus to scrape the gateway at a path that answers in its text format', async () => {
+  it("have Prometheus scrape the gateway's admin port, through a ServiceMonitor, at a path that answers in its text format", async () => {
     const objects = rendered['overlays/prod'] ?? [];
-    const template = asObj(asObj(asObj(find(objects, 'Deployment', 'gateway')?.spec).template).metadata);
-    const annotations = asObj(template.annotations);
-    expect(annotations['prometheus.io/scrape']).toBe('true');
-    expect(annotations['prometheus.io/port']).toBe(String(GATEWAY_PORT));
-    const res = await fetch(new URL(String(annotations['prometheus.io/path']), graph.gatewayUrl));
+    const monitor = find(objects, 'ServiceMonitor', 'gateway') as Manifest;
+    const spec = asObj(monitor.spec);
+    const [endpoint] = spec.endpoints as Obj[];
+    const service = objects.find(
+      (o) =>
+        o.kind === 'Service' &&
+        Object.entries(asObj(asObj(spec.selector).matchLabels)).every(([k, v]) => o.metadata.labels?.[k] === v),
+    ) as Manifest;
+    expect(service.metadata.name).toBe(GATEWAY_ADMIN_SERVICE);
+    expect(asObj(service.spec).ports).toEqual([{ name: 'admin', port: ADMIN_PORT, targetPort: 'admin' }]);
+    expect(asObj(service.spec).selector).toEqual({ 'app.kubernetes.io/name': 'gateway' });
+    expect(endpoint?.port).toBe('admin');
+    const res = await fetch(new URL(String(endpoint?.path), graph.gatewayUrl));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('version=0.0.4');
     expect(await res.text()).toContain('# TYPE hub_gateway_requests_total counter');

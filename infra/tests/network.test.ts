@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { describe, expect, it } from 'vitest';
 import { portOf, readGraphConfig } from '@nhs-hub/kit/repo';
-import { CACHE, CLUSTER, GATEWAY_PORT, POOLER } from '../k8s/generate.js';
+import { ADMIN_PORT, CACHE, CLUSTER, GATEWAY_PORT, POOLER } from '../k8s/generate.js';
 import { CNPG_LABELS, OUTSIDE, PG_PORTS } from '../k8s/network.js';
 import { type Pod, type Policy, reachable } from '../k8s/reach.js';
 import { type Json, K8S_DIR, type Manifest, podContainers, podSpecOf, render } from '../k8s/render.js';
@@ -122,7 +122,7 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
     for (const j of jobs) expect(reachable(policies, j, pooler, PG_PORTS.postgres)).toBe(false);
   });
 
-  it('lets every hub pod resolve names and send traces, and nothing else leave the namespace', () => {
+  it('lets every hub pod resolve names and send traces, and reach no other pod outside the namespace', () => {
     const dns: Pod = { name: 'kube-dns', namespace: OUTSIDE.dns.namespace, labels: OUTSIDE.dns.pods };
     const collector: Pod = { name: 'otel', namespace: OUTSIDE.otlp.namespace, labels: OUTSIDE.otlp.pods };
     const somewhere: Pod = { name: 'web', namespace: 'default', labels: { app: 'web' } };
@@ -131,11 +131,19 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
       const traced = p !== cache;
       for (const port of OUTSIDE.otlp.ports)
         expect(reachable(policies, p, collector, port), `${p.name} OTLP`).toBe(traced);
-      expect(reachable(policies, p, somewhere, 80), `${p.name} -> elsewhere`).toBe(false);
+      for (const port of [80, 443, 8080])
+        expect(reachable(policies, p, somewhere, port), `${p.name} -> elsewhere:${port}`).toBe(false);
     }
   });
 
-  it('would notice a policy that opened too much (the check is not vacuous)', () => {
+  it("lets Prometheus alone reach the gateway's admin port (health, metrics, /admin), never the ingress controller", () => {
+    const admin = Number(gateway.ports?.admin);
+    expect(admin).toBe(ADMIN_PORT);
+    for (const from of everyone)
+      expect(reachable(policies, from, gateway, admin), from.name).toBe(from.name === 'prometheus');
+  });
+
+    it('would notice a policy that opened too much (the check is not vacuous)', () => {
     const open = structuredClone(policies);
     const subgraphPolicy = open.find((p) => p.metadata.name === 'subgraphs');
     if (subgraphPolicy?.spec.ingress?.[0]) subgraphPolicy.spec.ingress[0].from = [];
