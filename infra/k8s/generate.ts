@@ -242,6 +242,29 @@ function subgraphObjects(entry: SubgraphEntry): object[] {
   return workload(entry.name, 'subgraph', portOf(entry), main, [dbCaVolume]);
 }
 
+/** How long a migrate Job may take, waiting for the database included. */
+export const MIGRATE_DEADLINE_SECONDS = 900;
+/**
+ * The migrate Job's init container: connects as the Job will (DATABASE_URL) every 2 s until the
+ * database answers. Plain CommonJS for `node -e` in the image (pg is a runtime dependency there).
+ */
+export const WAIT_FOR_DATABASE = [
+  "const pg = require('pg');",
+  'const attempt = async () => {',
+  '  const client = new pg.Client({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 3000 });',
+  "  try { await client.connect(); await client.query('select 1'); return null; }",
+  '  catch (error) { return error.message; }',
+  '  finally { await client.end().catch(() => {}); }',
+  '};',
+  '(async () => {',
+  '  for (let problem = await attempt(); problem !== null; problem = await attempt()) {',
+  "    console.log('waiting for the database: ' + problem);",
+  '    await new Promise((resolve) => setTimeout(resolve, 2000));',
+  '  }',
+  "  console.log('the database answers');",
+  '})();',
+].join('\n');
+
 /** The migrate Job's name in the base; each overlay's migrate/ kustomization suffixes it with the release. */
 export const migrateJob = (name: string) => `${name}-migrate`;
 
@@ -267,18 +290,22 @@ function migrateObject(entry: SubgraphEntry): object {
     [bundleScript(entry.name), 'migrate'],
   );
   const name = migrateJob(entry.name);
+  const main = { ...job, volumeMounts: [...(job.volumeMounts ?? []), dbCaMount] };
+  // First wait for the database (a first install applies the Cluster and the Jobs together, and
+  // CloudNativePG needs minutes), as the same role, with the same TLS checks, so the Job's retries
+  // are spent on migrating, not on a database that is not there yet.
+  const wait = { ...main, name: 'wait-for-database', command: ['node', '-e', WAIT_FOR_DATABASE] };
   return new Job({
     metadata: { name, labels: labels(name, 'migrate') },
     spec: {
       backoffLimit: 3,
-      // Kept a day for its logs, then deleted, so past releases' Jobs do not pile up.
-      ttlSecondsAfterFinished: 86_400,
+      // Waiting, migrating and seeding together: past this the Job fails (and alerts) instead of hanging.
+      activeDeadlineSeconds: MIGRATE_DEADLINE_SECONDS,
+      // No ttlSecondsAfterFinished: a finished Job stays, so applying its release again changes nothing
+      // (a deleted one would be created and run again). The runbook deletes past releases' Jobs.
       template: {
         metadata: { labels: labels(name, 'migrate') },
-        spec: {
-          ...podSpec({ ...job, volumeMounts: [...(job.volumeMounts ?? []), dbCaMount] }, [dbCaVolume]),
-          restartPolicy: 'OnFailure',
-        },
+        spec: { ...podSpec(main, [dbCaVolume]), initContainers: [wait], restartPolicy: 'OnFailure' },
       },
     },
   });

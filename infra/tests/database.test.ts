@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { subgraph as geography } from '@nhs-hub/geography';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_POOL_SIZE, budgetProblems, connectionBudget } from '../k8s/budget.js';
-import { DB_CA_FILE, databaseUrl, POOLER, readerOf, roleOf, rolesSql } from '../k8s/generate.js';
+import { DB_CA_FILE, databaseUrl, POOLER, readerOf, roleOf, rolesSql, WAIT_FOR_DATABASE } from '../k8s/generate.js';
 import { type Json, K8S_DIR, type Manifest, render } from '../k8s/render.js';
 
 /**
@@ -221,5 +222,38 @@ describe("the DATABASE_URL the runbook writes into each role's Secret", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the migrate Jobs' wait for the database (their init container's script)", () => {
+  const waitFor = (url: string) =>
+    spawn(process.execPath, ['-e', WAIT_FOR_DATABASE], {
+      cwd: join(REPO_ROOT, 'infra'),
+      env: { PATH: process.env.PATH, DATABASE_URL: url },
+    });
+
+  it('ends as soon as the database answers', async () => {
+    const child = waitFor(ADMIN_URL);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(out).toContain('the database answers');
+  });
+
+  it('keeps waiting while nothing answers, saying why', async () => {
+    const closed = new URL(ADMIN_URL);
+    closed.port = '1';
+    const child = waitFor(closed.toString());
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(child.exitCode).toBeNull();
+    child.kill();
+    expect(out).toMatch(/waiting for the database: .*ECONNREFUSED/);
   });
 });

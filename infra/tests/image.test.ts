@@ -116,7 +116,10 @@ const PROBES = ['readinessProbe', 'livenessProbe', 'startupProbe'] as const;
  */
 function probesOf(name: string): { probe: (typeof PROBES)[number]; path: string }[] {
   const [container] = podContainers([deployment(name)]);
-  const listens = Number(((container?.env ?? []) as Obj[]).find((e) => e.name === 'PORT')?.value);
+  // Health is served on HUB_ADMIN_PORT where the manifest sets one (the gateway), on PORT otherwise. The
+  // processes here run without HUB_ADMIN_PORT, so they serve it on PORT, the URL they print.
+  const env = (key: string) => ((container?.env ?? []) as Obj[]).find((e) => e.name === key)?.value;
+  const listens = Number(env('HUB_ADMIN_PORT') ?? env('PORT'));
   return PROBES.map((probe) => {
     const httpGet = asObj(asObj(container?.[probe]).httpGet);
     const port =

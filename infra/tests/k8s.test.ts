@@ -38,6 +38,7 @@ import {
   GATEWAY_PORT,
   GATEWAY_ADMIN_SERVICE,
   generatedFiles,
+  MIGRATE_DEADLINE_SECONDS,
   migrateJob,
   OBJECT_STORE,
   POSTGRES_IMAGE,
@@ -46,6 +47,7 @@ import {
   RESTORE_POOLER,
   readerOf,
   roleOf,
+  WAIT_FOR_DATABASE,
 } from '../k8s/generate.js';
 import { RELEASE_LABEL, releaseOf, setRelease, versionProblem } from '../k8s/release.js';
 import { type Json, K8S_DIR, type Manifest, podContainers, podSpecOf, render, strategicMerge } from '../k8s/render.js';
@@ -189,7 +191,8 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     // Migrations and seeding: one Job per subgraph running the image's migrate command (its bundle, scripts/bundle.ts).
     for (const entry of entries) {
       const job = find(objects, 'Job', jobOf(entry.name));
-      expect(podContainers(job ? [job] : [])[0]?.command).toEqual(['node', `dist/${entry.name}.mjs`, 'migrate']);
+      const [main] = (podSpecOf(job as Manifest)?.containers ?? []) as Obj[];
+      expect(main?.command).toEqual(['node', `dist/${entry.name}.mjs`, 'migrate']);
     }
   });
 
@@ -344,8 +347,17 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(jobs.map((j) => j.metadata.name).sort()).toEqual(entries.map((e) => jobOf(e.name)).sort());
     for (const job of jobs) {
       expect(job.metadata.labels?.[RELEASE_LABEL], job.metadata.name).toBe(release.tag);
-      // Past releases' Jobs delete themselves a day after they finish.
-      expect(asObj(job.spec).ttlSecondsAfterFinished, job.metadata.name).toBe(86_400);
+      // A finished Job stays (no ttlSecondsAfterFinished): applying its release again finds it and runs nothing.
+      expect(asObj(job.spec).ttlSecondsAfterFinished, job.metadata.name).toBeUndefined();
+      // Waiting for the database and migrating are bounded together.
+      expect(asObj(job.spec).activeDeadlineSeconds, job.metadata.name).toBe(MIGRATE_DEADLINE_SECONDS);
+      // The wait runs as the Job will connect: its image, DATABASE_URL, CA and config.
+      const pod = podSpecOf(job) as Obj;
+      const [wait] = pod.initContainers as Obj[];
+      const [main] = pod.containers as Obj[];
+      expect(wait?.command).toEqual(['node', '-e', WAIT_FOR_DATABASE]);
+      for (const key of ['image', 'env', 'envFrom', 'volumeMounts', 'securityContext', 'resources'])
+        expect(wait?.[key], `${job.metadata.name} wait ${key}`).toEqual(main?.[key]);
       expect(podContainers([job])[0]?.image, job.metadata.name).toMatch(new RegExp(`:${release.tag}$`));
     }
   });

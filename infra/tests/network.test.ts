@@ -143,7 +143,7 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
       expect(reachable(policies, from, gateway, admin), from.name).toBe(from.name === 'prometheus');
   });
 
-    it('would notice a policy that opened too much (the check is not vacuous)', () => {
+  it('would notice a policy that opened too much (the check is not vacuous)', () => {
     const open = structuredClone(policies);
     const subgraphPolicy = open.find((p) => p.metadata.name === 'subgraphs');
     if (subgraphPolicy?.spec.ingress?.[0]) subgraphPolicy.spec.ingress[0].from = [];
