@@ -157,6 +157,15 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const cluster = structuredClone(find(objects, 'Cluster', 'hub-db')) as Manifest;
     asObj(cluster.spec).instanses = 3;
     expect(unknownFields([cluster])).toEqual([{ object: 'Cluster/hub-db', path: 'spec.instanses' }]);
+    // And in the Prometheus Operator's kinds (their CRDs, @kubernetes-models/prometheus-operator).
+    const monitor = structuredClone(objects.find((o) => o.kind === 'ServiceMonitor')) as Manifest | undefined;
+    if (monitor) {
+      const [endpoint] = asObj(monitor.spec).endpoints as Obj[];
+      if (endpoint) endpoint.intervall = '30s';
+      expect(unknownFields([monitor])).toEqual([
+        { object: `ServiceMonitor/${monitor.metadata.name}`, path: 'spec.endpoints[0].intervall' },
+      ]);
+    }
     // And in the ObjectStore, declared from its CRD (k8s/fields.ts), where the prod overlay has one.
     const store = structuredClone(objects.find((o) => o.kind === 'ObjectStore')) as Manifest | undefined;
     if (store) {
