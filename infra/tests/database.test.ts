@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@nhs-hub/kit/db';
@@ -13,6 +14,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_POOL_SIZE, budgetProblems, connectionBudget } from '../k8s/budget.js';
 import { DB_CA_FILE, databaseUrl, POOLER, readerOf, roleOf, rolesSql, WAIT_FOR_DATABASE } from '../k8s/generate.js';
 import { type Json, K8S_DIR, type Manifest, render } from '../k8s/render.js';
+
+const hasPgbouncer = spawnSync('pgbouncer', ['--version']).status === 0;
+if (!hasPgbouncer) console.warn('skipping the PgBouncer test: pgbouncer is not installed');
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 
 /**
  * The database side of the manifests: the connection budget worked out from what each overlay
@@ -188,6 +199,127 @@ describe('the roles roles.sql creates, on PostgreSQL', () => {
     }
     // The owner can still change its own schema: the Jobs need it.
     await asRole(roleOf('geography'), 'create table geography.owned (x int); drop table geography.owned');
+  });
+
+  describe.skipIf(!hasPgbouncer)('through PgBouncer, configured as the Pooler is', () => {
+    let dir: string;
+    let port: number;
+    let bouncer: ChildProcess;
+    const reader = readerOf('geography');
+    const pooler = render(join(K8S_DIR, 'overlays/prod')).find((o) => o.kind === 'Pooler') as Manifest;
+    const pgbouncer = (pooler.spec as Obj).pgbouncer as Obj;
+    const parameters = pgbouncer.parameters as Record<string, string>;
+    const poolSize = Number(parameters.default_pool_size);
+    const viaBouncer = () => {
+      const url = new URL(urlAs(reader));
+      url.hostname = '127.0.0.1';
+      url.port = String(port);
+      return url.toString();
+    };
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'hub-pgbouncer-'));
+      port = await freePort();
+      const admin = new URL(ADMIN_URL);
+      writeFileSync(join(dir, 'users.txt'), `"${reader}" ""\n`);
+      writeFileSync(
+        join(dir, 'pgbouncer.ini'),
+        [
+          '[databases]',
+          `${dbName} = host=${admin.hostname} port=${admin.port || 5432} dbname=${dbName}`,
+          '[pgbouncer]',
+          'listen_addr = 127.0.0.1',
+          `listen_port = ${port}`,
+          'unix_socket_dir =',
+          'auth_type = trust',
+          `auth_file = ${join(dir, 'users.txt')}`,
+          `pool_mode = ${String(pgbouncer.poolMode)}`,
+          // The Pooler's own parameters, as CloudNativePG writes them into its pgbouncer.ini.
+          ...Object.entries(parameters).map(([k, v]) => `${k} = ${v}`),
+          `logfile = ${join(dir, 'pgbouncer.log')}`,
+          '',
+        ].join('\n'),
+      );
+      // PgBouncer refuses to run as root: as CI runs, it runs as the postgres user.
+      const asRoot = process.getuid?.() === 0;
+      if (asRoot) spawnSync('chown', ['-R', 'postgres', dir]);
+      bouncer = asRoot
+        ? spawn('runuser', ['-u', 'postgres', '--', 'pgbouncer', join(dir, 'pgbouncer.ini')])
+        : spawn('pgbouncer', [join(dir, 'pgbouncer.ini')]);
+      for (let i = 0; i < 50; i++) {
+        const probe = new pg.Client({ connectionString: viaBouncer() });
+        const ok = await probe.connect().then(
+          () => true,
+          () => false,
+        );
+        await probe.end().catch(() => undefined);
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }, 20_000);
+
+    afterAll(() => {
+      bouncer?.kill();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('serves the subgraph in transaction pooling, and queues replicas past the pool instead of refusing them', async () => {
+      const database = await openDatabase({ url: viaBouncer() });
+      const running = await startSubgraph(geography as SubgraphDefinition<unknown>, {
+        database,
+        migrate: 'verify',
+        seed: false,
+        port: 0,
+        host: '127.0.0.1',
+      });
+      // Three replicas' pools at once: more clients than PgBouncer has server connections for the role.
+      const replicas = await Promise.all([1, 2, 3].map(() => openDatabase({ url: viaBouncer() })));
+      const watcher = new pg.Client({ connectionString: urlAs('postgres') });
+      await watcher.connect();
+      try {
+        expect((await fetch(new URL('/health/ready', running.url))).status).toBe(200);
+        let most = 0;
+        let sampling = true;
+        const sample = (async () => {
+          while (sampling) {
+            const { rows } = await watcher.query<{ n: string }>(
+              'select count(*) as n from pg_stat_activity where usename = $1',
+              [reader],
+            );
+            most = Math.max(most, Number(rows[0]?.n));
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        })();
+        const answers = await Promise.all(
+          replicas.flatMap((replica) =>
+            Array.from({ length: APP_POOL_SIZE }, () =>
+              replica.root
+                .selectNoFrom((eb) => [eb.fn('pg_sleep', [eb.lit(0.2)]).as('slept'), eb.lit(1).as('one')])
+                .executeTakeFirstOrThrow(),
+            ),
+          ),
+        );
+        sampling = false;
+        await sample;
+        // Every one of 30 statements answered, over at most the pool's server connections.
+        expect(answers).toHaveLength(3 * APP_POOL_SIZE);
+        expect(most).toBeGreaterThan(0);
+        expect(most).toBeLessThanOrEqual(poolSize);
+        const res = await fetch(new URL('/graphql', running.url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ stps(first: 2) { totalCount nodes { code } } }' }),
+        });
+        const body = (await res.json()) as { errors?: unknown; data?: { stps: { totalCount: number } } };
+        expect(body.errors).toBeUndefined();
+        expect(body.data?.stps.totalCount).toBeGreaterThan(0);
+      } finally {
+        await watcher.end();
+        await Promise.all(replicas.map((r) => r.close()));
+        await running.close();
+        await database.close();
+      }
+    }, 60_000);
   });
 
   async function firstColumn(table: string): Promise<string> {
