@@ -155,7 +155,7 @@ export function gatewayDashboard(): object {
     id,
     type: 'timeseries',
     title,
-    datasource: { type: 'prometheus', uid: '${datasource}' },
+    datasource: { type: 'prometheus', uid: '$datasource' },
     gridPos: { h: 8, w: 12, x, y },
     fieldConfig: { defaults: { unit }, overrides: [] },
     targets: [{ refId: 'A', expr, legendFormat: legend }],
@@ -174,7 +174,7 @@ export function gatewayDashboard(): object {
         {
           name: 'namespace',
           type: 'query',
-          datasource: { type: 'prometheus', uid: '${datasource}' },
+          datasource: { type: 'prometheus', uid: '$datasource' },
           query: `label_values(${m.requests}, namespace)`,
           refresh: 2,
         },

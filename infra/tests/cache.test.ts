@@ -27,8 +27,10 @@ type Obj = Record<string, Json>;
 
 const objects = render(join(K8S_DIR, 'overlays/prod'));
 const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === CACHE.name) as Manifest;
-const [container] = podContainers([deployment]);
-const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith(`${CACHE.name}-config`));
+const container = podContainers([deployment])[0] as Obj;
+const config = objects.find(
+  (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith(`${CACHE.name}-config`),
+) as Manifest;
 const PASSWORD = randomBytes(24).toString('hex');
 
 /** $(VAR) in a container's command, filled from its env as the kubelet does. */
@@ -65,16 +67,16 @@ describe.skipIf(!hasRedis)("the response cache's Redis, as rendered", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hub-cache-'));
     port = await freePort();
-    const conf = String((config?.data as Obj)['redis.conf']);
+    const conf = String((config.data as Obj)['redis.conf']);
     // The pod's /tmp (its only writable place) is this test's directory.
     writeFileSync(join(dir, 'redis.conf'), conf.replace('dir /tmp', `dir ${dir}`));
     const env: Record<string, string> = {};
-    for (const e of (container?.env ?? []) as Obj[]) {
+    for (const e of (container.env ?? []) as Obj[]) {
       const ref = ((e.valueFrom as Obj | undefined)?.secretKeyRef ?? {}) as Obj;
       expect(ref, String(e.name)).toEqual({ name: CACHE_SECRET, key: 'password' });
       env[String(e.name)] = PASSWORD;
     }
-    const [command, ...args] = expand((container?.command ?? []) as string[], env);
+    const [command, ...args] = expand((container.command ?? []) as string[], env);
     expect(command).toBe('redis-server');
     const argv = args.map((a) => (a === `${CACHE_CONFIG_DIR}/redis.conf` ? join(dir, 'redis.conf') : a));
     server = spawn('redis-server', [
@@ -101,11 +103,11 @@ describe.skipIf(!hasRedis)("the response cache's Redis, as rendered", () => {
 
   it('reads its config from the mounted ConfigMap and its password from the Secret, never from the manifests', () => {
     const pod = podSpecOf(deployment) as Obj;
-    const mount = ((container?.volumeMounts ?? []) as Obj[]).find((m) => m.mountPath === CACHE_CONFIG_DIR);
+    const mount = ((container.volumeMounts ?? []) as Obj[]).find((m) => m.mountPath === CACHE_CONFIG_DIR);
     const volume = ((pod.volumes ?? []) as Obj[]).find((v) => v.name === mount?.name);
-    expect((volume?.configMap as Obj).name).toBe(config?.metadata.name);
+    expect((volume?.configMap as Obj | undefined)?.name).toBe(config.metadata.name);
     expect(JSON.stringify(objects)).not.toContain(PASSWORD);
-    expect((container?.command as string[]).join(' ')).toContain('>$(HUB_CACHE_PASSWORD)');
+    expect((container.command as string[]).join(' ')).toContain('>$(HUB_CACHE_PASSWORD)');
   });
 
   it('lets nobody in without the password, and the hub only under its prefix', () => {
@@ -129,7 +131,7 @@ describe.skipIf(!hasRedis)("the response cache's Redis, as rendered", () => {
   });
 
   it('answers the readiness probe the manifests run (redis-cli, password from REDISCLI_AUTH)', () => {
-    const probe = ((container?.readinessProbe as Obj).exec as Obj).command as string[];
+    const probe = ((container.readinessProbe as Obj).exec as Obj).command as string[];
     const [tool, ...argv] = probe;
     const result = spawnSync(String(tool), ['-p', String(port), ...argv], {
       encoding: 'utf8',

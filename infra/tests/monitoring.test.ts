@@ -158,7 +158,7 @@ describe.each(['overlays/dev', 'overlays/prod'])('the Ingress of %s', (overlay) 
     expect(ingresses).toHaveLength(1);
     const ingress = ingresses[0] as Manifest;
     const spec = ingress.spec as Obj;
-    expect(ingress.metadata['annotations'] as Obj).toHaveProperty(['cert-manager.io/cluster-issuer']);
+    expect(ingress.metadata.annotations as Obj).toHaveProperty(['cert-manager.io/cluster-issuer']);
     const tls = (spec.tls as Obj[])[0] as Obj;
     const rules = spec.rules as Obj[];
     expect(rules.map((r) => r.host)).toEqual(tls.hosts);
