@@ -341,8 +341,18 @@ function gatewayObjects(): object[] {
   ];
 }
 
-/** The Redis every gateway replica keeps its response cache in, so they share hits and purges (README, Response cache). */
-export const CACHE = { name: 'hub-cache', port: 6379, image: 'redis:7.4-alpine', maxMemory: '256mb' } as const;
+/**
+ * The Redis every gateway replica keeps its response cache in, so they share hits and purges
+ * (README, Response cache). Its image pinned by digest: redis:7.4-alpine's multi-platform index as
+ * the official images' record lists it (docker-library/repo-info, repos/redis/remote/7.4-alpine.md,
+ * commit 1742085a: Redis 7.4.11, built 2026-08-18; its `redis` user is uid 999, gid 1000).
+ */
+export const CACHE = {
+  name: 'hub-cache',
+  port: 6379,
+  image: 'redis:7.4-alpine@sha256:ff02b58f971e7d7d156a1267e283fcbbeee91773b6aa36c49dac28ecfe28eadf',
+  maxMemory: '256mb',
+} as const;
 /**
  * The Secret the cache's password lives in (infra/README.md, step 2): `password`, which Redis
  * gives its one user, and `url`, the HUB_CACHE_REDIS_URL of the gateways and the migrate Jobs
