@@ -46,6 +46,9 @@ if (check) {
   }
   for (const { path, sdl } of result.subgraphSdl.values()) writeFileSync(path, sdl);
   writeFileSync(SUPERGRAPH_PATH, result.supergraphSdl);
+  // kustomize reads files only from inside a kustomization's folder: the base keeps its own copy
+  // (infra/tests/k8s.test.ts fails when it differs), so `kubectl apply -k` needs no flag.
+  writeFileSync(`${REPO_ROOT}infra/k8s/base/supergraph.graphql`, result.supergraphSdl);
   writeFileSync(API_SCHEMA_PATH, result.apiSdl);
   writeFileSync(INTROSPECTION_PATH, result.introspectionJson);
   writeFileSync(OWNERSHIP_PATH, ownershipDocument(result.supergraphSdl));

@@ -14,7 +14,27 @@ import ts from 'typescript';
  */
 
 /** Which package holds the models of an API group; the core groups are kubernetes-models'. */
-const PACKAGES: Record<string, string> = { 'postgresql.cnpg.io': '@kubernetes-models/cloudnative-pg' };
+const PACKAGES: Record<string, string> = {
+  'postgresql.cnpg.io': '@kubernetes-models/cloudnative-pg',
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+  'cert-manager.io': '@kubernetes-models/cert-manager',
+};
+
+/**
+ * Kinds no npm package models, declared from their CRD with the types the packages do model.
+ * The Barman Cloud plugin's ObjectStore (config/crd/bases/barmancloud.cnpg.io_objectstores.yaml,
+ * plugin v0.13.0): `spec.configuration` is barman-cloud's BarmanObjectStoreConfiguration, the Go
+ * type @kubernetes-models/cloudnative-pg generates for the Cluster's in-tree barmanObjectStore;
+ * `retentionPolicy` is a string; `instanceSidecarConfiguration` is left undeclared (not used here,
+ * so any use of it is reported rather than passed unchecked).
+ */
+export const DECLARED: Record<string, string> = {
+  'barmancloud.cnpg.io/v1 ObjectStore': [
+    "import type { IObjectMeta } from '@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta';",
+    "import type { IBarmanObjectStoreConfiguration } from '@kubernetes-models/cloudnative-pg/github.com/cloudnative-pg/barman-cloud/pkg/api/BarmanObjectStoreConfiguration';",
+    "interface IObjectStore { apiVersion: 'barmancloud.cnpg.io/v1'; kind: 'ObjectStore'; metadata: IObjectMeta; spec: { configuration: IBarmanObjectStoreConfiguration; retentionPolicy?: string } }",
+  ].join('\n'),
+};
 
 /** The module and interface kubernetes-models declares a kind in, e.g. kubernetes-models/apps/v1/Deployment, IDeployment. */
 export function modelOf(apiVersion: string, kind: string): { module: string; name: string } {
@@ -60,6 +80,10 @@ function resolveTypes(kinds: readonly [string, string][]): Map<string, Resolved>
   // Beside this file, so module resolution finds the workspace's node_modules.
   const entry = join(dirname(fileURLToPath(import.meta.url)), '__unknown-fields__.mts');
   const lines = kinds.map(([apiVersion, kind], i) => {
+    const declared = DECLARED[`${apiVersion} ${kind}`];
+    // In a namespace of its own, so two declarations' imports cannot clash.
+    if (declared)
+      return `declare namespace N${i} {\n${declared.replace(/^import type \{ (\w+) \} from ('[^']+');$/gm, 'type $1 = import($2).$1;')}\n}\nexport declare const t${i}: N${i}.I${kind};`;
     const { module, name } = modelOf(apiVersion, kind);
     return `import type { ${name} as T${i} } from '${module}';\nexport declare const t${i}: T${i};`;
   });

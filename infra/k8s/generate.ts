@@ -1,16 +1,28 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
+import { Pooler } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Pooler';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import type { IContainer, IEnvVar, IPodSpec } from 'kubernetes-models/v1';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { stringify } from 'yaml';
-import { bundleScript, gatewayPort, portOf, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
+import { bundleScript, gatewayPort, portOf, REPO_ROOT, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
 import { DRAIN_TIMEOUT_MS } from '@nhs-hub/kit/subgraph';
+import {
+  MAX_CLIENT_CONN,
+  MAX_CONNECTIONS,
+  OWNER_CONNECTION_LIMIT,
+  POOLER_INSTANCES,
+  POOLER_POOL_SIZE,
+  READER_CONNECTION_LIMIT,
+} from './budget.js';
+import { monitoringObjects } from './monitoring.js';
+import { networkPolicies } from './network.js';
 import { K8S_DIR } from './render.js';
 
 /**
@@ -29,24 +41,29 @@ export const PROBES = { live: '/health/live', ready: '/health/ready' } as const;
 export const GATEWAY_PORT = gatewayPort();
 /** Where the gateway serves Prometheus metrics (gateway/src/gateway.ts); the tests scrape it. */
 export const METRICS_PATH = '/metrics';
-/**
- * The annotations Prometheus's common Kubernetes pod scrape configuration reads: it scrapes each
- * gateway pod directly, inside the cluster (README, Telemetry).
- */
-const SCRAPED = {
-  'prometheus.io/scrape': 'true',
-  'prometheus.io/port': String(GATEWAY_PORT),
-  'prometheus.io/path': METRICS_PATH,
-};
 export const IMAGE = 'nhs-region-hub';
 export const DATABASE = 'hub';
 export const CLUSTER = 'hub-db';
-/** The Secret every process reads HUB_JWT_SECRET from (key `secret`). */
-export const JWT_SECRET = 'hub-jwt';
-/** Per subgraph: the role's credentials for CloudNativePG (username, password) and its DATABASE_URL (uri). */
+/** The point-in-time recovery cluster (k8s/restore). */
+export const RESTORE_CLUSTER = `${CLUSTER}-restore`;
+/** The CloudNativePG Pooler (PgBouncer) the serving pods reach the primary through. */
+export const POOLER = `${CLUSTER}-pooler-rw`;
+export const RESTORE_POOLER = `${RESTORE_CLUSTER}-pooler-rw`;
+/** The gateway's second port: /health/*, /metrics and /admin/* (HUB_ADMIN_PORT), never behind the Ingress. */
+export const ADMIN_PORT = 9090;
+/** The Service in front of the gateways' admin port: the ServiceMonitor's, and `kubectl port-forward`'s. */
+export const GATEWAY_ADMIN_SERVICE = 'gateway-admin';
+/**
+ * Per subgraph: the schema owner's credentials for CloudNativePG (username, password) and the
+ * migrate Job's DATABASE_URL (uri, straight to the primary).
+ */
 export const dbSecret = (name: string) => `hub-db-${name}`;
-/** The Postgres role and schema of a subgraph: its name (its HUB_SCHEMA default). */
+/** Per subgraph: the read-only serving role's credentials and the serving pods' DATABASE_URL (uri, through PgBouncer). */
+export const dbReaderSecret = (name: string) => `hub-db-${name}-reader`;
+/** The Postgres role that owns a subgraph's schema (its name, the HUB_SCHEMA default): the migrate Jobs log in as it. */
 export const roleOf = (name: string) => name;
+/** The role the subgraph's serving pods log in as: it can read its schema's tables and nothing more. */
+export const readerOf = (name: string) => `${name}_reader`;
 
 const labels = (name: string, component: string) => ({
   'app.kubernetes.io/name': name,
@@ -60,16 +77,11 @@ const secretEnv = (name: string, secret: string, key: string): IEnvVar => ({
 });
 
 /**
- * The JWT key, and the one before the last rotation while it is still accepted (key `previous`,
- * optional: absent outside a rotation). infra/README.md, step 4.
+ * No process holds a key that can sign a token: they verify tokens against the identity provider's
+ * published keys (HUB_JWT_JWKS_URL, issuer and audience in each overlay's hub-config), and a
+ * production process with an HS256 key refuses to start (packages/kit/src/platform/env.ts). HS256 stays for
+ * local development (npm start).
  */
-const jwtEnv: IEnvVar[] = [
-  secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret'),
-  {
-    name: 'HUB_JWT_PREVIOUS_SECRET',
-    valueFrom: { secretKeyRef: { name: JWT_SECRET, key: 'previous', optional: true } },
-  },
-];
 
 /** Locked down as the restricted Pod Security Standard asks: the image needs nothing more. */
 const podSecurity: IPodSpec['securityContext'] = {
@@ -161,7 +173,6 @@ function workload(
   port: number,
   main: IContainer,
   extraVolumes: IPodSpec['volumes'] = [],
-  podAnnotations?: Record<string, string>,
 ): object[] {
   const selector = { 'app.kubernetes.io/name': name };
   return [
@@ -172,7 +183,7 @@ function workload(
         selector: { matchLabels: selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
-          metadata: { labels: labels(name, component), ...(podAnnotations ? { annotations: podAnnotations } : {}) },
+          metadata: { labels: labels(name, component) },
           spec: { ...podSpec(main, extraVolumes), topologySpreadConstraints: spread(selector) },
         },
       },
@@ -200,15 +211,59 @@ function workload(
   ];
 }
 
-function subgraphEnv(entry: SubgraphEntry): IEnvVar[] {
-  return [secretEnv('DATABASE_URL', dbSecret(entry.name), 'uri'), ...jwtEnv];
+/**
+ * The cluster's CA (CloudNativePG's <cluster>-ca Secret: only its certificate is mounted, never its
+ * key), so DATABASE_URL can say sslmode=verify-full&sslrootcert=DB_CA_FILE.
+ */
+export const DB_CA_DIR = '/etc/nhs-hub/db-ca';
+export const DB_CA_FILE = `${DB_CA_DIR}/ca.crt`;
+const dbCaVolume = {
+  name: 'db-ca',
+  secret: { secretName: `${CLUSTER}-ca`, items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+};
+const dbCaMount = { name: 'db-ca', mountPath: DB_CA_DIR, readOnly: true };
+/** The DATABASE_URL a role's Secret holds (infra/README.md, step 2 writes it the same way). */
+export const databaseUrl = (role: string, host: string, password: string) =>
+  `postgresql://${role}:${password}@${host}:5432/${DATABASE}?sslmode=verify-full&sslrootcert=${DB_CA_FILE}`;
+
+/** Serving pods read through PgBouncer as the read-only role; the migrate Job writes as the schema owner. */
+function subgraphEnv(entry: SubgraphEntry, as: 'reader' | 'owner'): IEnvVar[] {
+  const secret = as === 'reader' ? dbReaderSecret(entry.name) : dbSecret(entry.name);
+  return [secretEnv('DATABASE_URL', secret, 'uri')];
 }
+
+/** The gateways keep answers in Redis; a migrate Job that reseeds purges them there. The URL holds the password. */
+const cacheEnv = (): IEnvVar => secretEnv('HUB_CACHE_REDIS_URL', CACHE_SECRET, 'url');
 
 function subgraphObjects(entry: SubgraphEntry): object[] {
   // The bundle scripts/bundle.ts makes (the image's dist/); it reads migrations and data from the workspace.
-  const main = container(entry.name, portOf(entry), subgraphEnv(entry), [bundleScript(entry.name)]);
-  return workload(entry.name, 'subgraph', portOf(entry), main);
+  const main = container(entry.name, portOf(entry), subgraphEnv(entry, 'reader'), [bundleScript(entry.name)]);
+  main.volumeMounts = [...(main.volumeMounts ?? []), dbCaMount];
+  return workload(entry.name, 'subgraph', portOf(entry), main, [dbCaVolume]);
 }
+
+/** How long a migrate Job may take, waiting for the database included. */
+export const MIGRATE_DEADLINE_SECONDS = 900;
+/**
+ * The migrate Job's init container: connects as the Job will (DATABASE_URL) every 2 s until the
+ * database answers. Plain CommonJS for `node -e` in the image (pg is a runtime dependency there).
+ */
+export const WAIT_FOR_DATABASE = [
+  "const pg = require('pg');",
+  'const attempt = async () => {',
+  '  const client = new pg.Client({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 3000 });',
+  "  try { await client.connect(); await client.query('select 1'); return null; }",
+  '  catch (error) { return error.message; }',
+  '  finally { await client.end().catch(() => {}); }',
+  '};',
+  '(async () => {',
+  '  for (let problem = await attempt(); problem !== null; problem = await attempt()) {',
+  "    console.log('waiting for the database: ' + problem);",
+  '    await new Promise((resolve) => setTimeout(resolve, 2000));',
+  '  }',
+  "  console.log('the database answers');",
+  '})();',
+].join('\n');
 
 /** The migrate Job's name in the base; each overlay's migrate/ kustomization suffixes it with the release. */
 export const migrateJob = (name: string) => `${name}-migrate`;
@@ -231,26 +286,33 @@ function migrateObject(entry: SubgraphEntry): object {
   } = container(
     'migrate',
     portOf(entry),
-    [...subgraphEnv(entry), { name: 'HUB_SEED', value: 'if-changed' }],
+    [...subgraphEnv(entry, 'owner'), cacheEnv(), { name: 'HUB_SEED', value: 'if-changed' }],
     [bundleScript(entry.name), 'migrate'],
   );
   const name = migrateJob(entry.name);
+  const main = { ...job, volumeMounts: [...(job.volumeMounts ?? []), dbCaMount] };
+  // First wait for the database (a first install applies the Cluster and the Jobs together, and
+  // CloudNativePG needs minutes), as the same role, with the same TLS checks, so the Job's retries
+  // are spent on migrating, not on a database that is not there yet.
+  const wait = { ...main, name: 'wait-for-database', command: ['node', '-e', WAIT_FOR_DATABASE] };
   return new Job({
     metadata: { name, labels: labels(name, 'migrate') },
     spec: {
       backoffLimit: 3,
-      // Kept a day for its logs, then deleted, so past releases' Jobs do not pile up.
-      ttlSecondsAfterFinished: 86_400,
+      // Waiting, migrating and seeding together: past this the Job fails (and alerts) instead of hanging.
+      activeDeadlineSeconds: MIGRATE_DEADLINE_SECONDS,
+      // No ttlSecondsAfterFinished: a finished Job stays, so applying its release again changes nothing
+      // (a deleted one would be created and run again). The runbook deletes past releases' Jobs.
       template: {
         metadata: { labels: labels(name, 'migrate') },
-        spec: { ...podSpec(job), restartPolicy: 'OnFailure' },
+        spec: { ...podSpec(main, [dbCaVolume]), initContainers: [wait], restartPolicy: 'OnFailure' },
       },
     },
   });
 }
 
 function gatewayObjects(): object[] {
-  const env = [{ name: 'HUB_SUPERGRAPH_PATH', value: '/etc/nhs-hub/supergraph/supergraph.graphql' }, ...jwtEnv];
+  const env = [{ name: 'HUB_SUPERGRAPH_PATH', value: '/etc/nhs-hub/supergraph/supergraph.graphql' }, cacheEnv()];
   const main = {
     ...container('gateway', GATEWAY_PORT, env, [bundleScript('gateway')]),
     envFrom: [{ configMapRef: { name: 'hub-config' } }, { configMapRef: { name: 'hub-subgraph-urls' } }],
@@ -259,34 +321,110 @@ function gatewayObjects(): object[] {
     ...(main.volumeMounts ?? []),
     { name: 'supergraph', mountPath: '/etc/nhs-hub/supergraph', readOnly: true },
   ];
-  return workload(
-    'gateway',
-    'gateway',
-    GATEWAY_PORT,
-    main,
-    [{ name: 'supergraph', configMap: { name: 'hub-supergraph' } }],
-    SCRAPED,
-  );
+  // /health/*, /metrics and /admin/* on their own port (HUB_ADMIN_PORT), which no Ingress routes to and
+  // only Prometheus may reach (k8s/network.ts): the probes and the ServiceMonitor use it.
+  main.ports = [...(main.ports ?? []), { name: 'admin', containerPort: ADMIN_PORT }];
+  main.env = [...(main.env ?? []), { name: 'HUB_ADMIN_PORT', value: String(ADMIN_PORT) }];
+  for (const probe of [main.readinessProbe, main.livenessProbe, main.startupProbe])
+    if (probe?.httpGet) probe.httpGet.port = 'admin';
+  return [
+    ...workload('gateway', 'gateway', GATEWAY_PORT, main, [
+      { name: 'supergraph', configMap: { name: 'hub-supergraph' } },
+    ]),
+    new Service({
+      metadata: { name: GATEWAY_ADMIN_SERVICE, labels: labels(GATEWAY_ADMIN_SERVICE, 'gateway') },
+      spec: {
+        selector: { 'app.kubernetes.io/name': 'gateway' },
+        ports: [{ name: 'admin', port: ADMIN_PORT, targetPort: 'admin' }],
+      },
+    }),
+  ];
 }
 
-/** The Redis every gateway replica keeps its response cache in, so they share hits and purges (README, Response cache). */
-export const CACHE = { name: 'hub-cache', port: 6379, image: 'redis:7.4-alpine', maxMemory: '256mb' } as const;
-export const CACHE_REDIS_URL = `redis://${CACHE.name}:${CACHE.port}`;
 /**
- * The cache server's command line. Nothing is written to disk (the answers are rebuilt from the
- * subgraphs, and a restarted Redis only costs misses): no snapshots. Full, it
- * evicts the least recently used answer rather than refusing writes.
+ * The Redis every gateway replica keeps its response cache in, so they share hits and purges
+ * (README, Response cache). Its image pinned by digest: redis:7.4-alpine's multi-platform index as
+ * the official images' record lists it (docker-library/repo-info, repos/redis/remote/7.4-alpine.md,
+ * commit 1742085a: Redis 7.4.11, built 2026-08-18; its `redis` user is uid 999, gid 1000).
  */
-export const CACHE_ARGS = [
-  // Append-only is off by default; spelling out its 'no' would read as false to YAML 1.1 parsers.
-  '--save',
+export const CACHE = {
+  name: 'hub-cache',
+  port: 6379,
+  image: 'redis:7.4-alpine@sha256:ff02b58f971e7d7d156a1267e283fcbbeee91773b6aa36c49dac28ecfe28eadf',
+  maxMemory: '256mb',
+} as const;
+/**
+ * The Secret the cache's password lives in (infra/README.md, step 2): `password`, which Redis
+ * gives its one user, and `url`, the HUB_CACHE_REDIS_URL of the gateways and the migrate Jobs
+ * (redis://hub:<password>@hub-cache:6379).
+ */
+export const CACHE_SECRET = 'hub-cache';
+/** The one user Redis lets in; the default user is off. */
+export const CACHE_USER = 'hub';
+/** Every key and channel the hub uses starts with this (HUB_CACHE_REDIS_PREFIX's default). */
+export const CACHE_PREFIX = 'hub:rc:';
+/**
+ * What the hub sends Redis, and nothing else (packages/kit/src/response-cache.ts and
+ * cache-purge.ts, @envelop/response-cache-redis, ioredis's connection set-up):
+ * tests/cache.test.ts runs a gateway and a purge against a server with exactly these and finds
+ * no command refused.
+ */
+export const CACHE_COMMANDS = [
+  // ioredis's ready check. Not its CLIENT SETINFO (library name and version, Redis 7.2+): it ignores
+  // the refusal, and the Debian redis-server the tests run (7.0) has no such subcommand to allow.
+  'info',
+  'ping',
+  // The response cache: answers, and the entity sets invalidation reads.
+  'get',
+  'set',
+  'del',
+  'sadd',
+  'smembers',
+  // A purge: a new generation, the old keys dropped, every replica told.
+  'incr',
+  'scan',
+  'unlink',
+  'publish',
+  'subscribe',
+  'unsubscribe',
+] as const;
+/** Commands no client may run, whatever its rights: a stray FLUSHALL or CONFIG SET is not possible. */
+export const CACHE_DISABLED = ['FLUSHALL', 'FLUSHDB', 'CONFIG'] as const;
+export const CACHE_CONFIG_DIR = '/etc/redis';
+/**
+ * redis.conf (ConfigMap hub-cache-config). Nothing is written to disk (the answers are rebuilt from
+ * the subgraphs, and a restarted Redis only costs misses): no snapshots, no append-only file. Full,
+ * it evicts the least recently used answer rather than refusing writes.
+ */
+export const CACHE_CONFIG = [
+  'save ""',
+  'appendonly no',
+  'dir /tmp',
+  `maxmemory ${CACHE.maxMemory}`,
+  'maxmemory-policy allkeys-lru',
+  // Nobody connects without the password.
+  'user default off',
+  ...CACHE_DISABLED.map((c) => `rename-command ${c} ""`),
   '',
-  '--dir',
-  '/tmp',
-  '--maxmemory',
-  CACHE.maxMemory,
-  '--maxmemory-policy',
-  'allkeys-lru',
+].join('\n');
+/**
+ * The server's command line: the config, then the hub's user, whose password the kubelet fills in
+ * from the Secret ($(VAR) in a container's command): its keys and channels under the prefix only,
+ * its commands only.
+ */
+export const CACHE_COMMAND = [
+  'redis-server',
+  `${CACHE_CONFIG_DIR}/redis.conf`,
+  '--user',
+  CACHE_USER,
+  'on',
+  '>$(HUB_CACHE_PASSWORD)',
+  'resetkeys',
+  `~${CACHE_PREFIX}*`,
+  'resetchannels',
+  `&${CACHE_PREFIX}*`,
+  '-@all',
+  ...CACHE_COMMANDS.map((c) => `+${c}`),
 ] as const;
 
 /**
@@ -296,8 +434,19 @@ export const CACHE_ARGS = [
 function cacheObjects(): object[] {
   const { name, port } = CACHE;
   const selector = { 'app.kubernetes.io/name': name };
-  const probe = { tcpSocket: { port: 'redis' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 };
+  // Ready when it answers the hub's user (redis-cli reads the password from REDISCLI_AUTH), not merely listens.
+  const probe = {
+    exec: { command: ['redis-cli', '--no-auth-warning', '--user', CACHE_USER, 'ping'] },
+    periodSeconds: 5,
+    timeoutSeconds: 2,
+    failureThreshold: 3,
+  };
+  const password = { secretKeyRef: { name: CACHE_SECRET, key: 'password' } };
   return [
+    new ConfigMap({
+      metadata: { name: `${name}-config`, labels: labels(name, 'cache') },
+      data: { 'redis.conf': CACHE_CONFIG },
+    }),
     new Deployment({
       metadata: { name, labels: labels(name, 'cache') },
       spec: {
@@ -308,18 +457,33 @@ function cacheObjects(): object[] {
         template: {
           metadata: { labels: labels(name, 'cache') },
           spec: {
-            ...podSpec({
-              name: 'redis',
-              image: CACHE.image,
-              command: ['redis-server', ...CACHE_ARGS],
-              ports: [{ name: 'redis', containerPort: port }],
-              resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '384Mi' } },
-              securityContext: containerSecurity,
-              readinessProbe: probe,
-              livenessProbe: { ...probe, periodSeconds: 10 },
-              lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-            }),
+            ...podSpec(
+              {
+                name: 'redis',
+                image: CACHE.image,
+                command: [...CACHE_COMMAND],
+                env: [
+                  { name: 'HUB_CACHE_PASSWORD', valueFrom: password },
+                  { name: 'REDISCLI_AUTH', valueFrom: password },
+                ],
+                ports: [{ name: 'redis', containerPort: port }],
+                resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '384Mi' } },
+                securityContext: containerSecurity,
+                readinessProbe: probe,
+                livenessProbe: {
+                  tcpSocket: { port: 'redis' },
+                  periodSeconds: 10,
+                  timeoutSeconds: 2,
+                  failureThreshold: 3,
+                },
+                lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
+                volumeMounts: [
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'config', mountPath: CACHE_CONFIG_DIR, readOnly: true },
+                ],
+              },
+              [{ name: 'config', configMap: { name: `${name}-config` } }],
+            ),
             securityContext: { ...podSecurity, runAsUser: 999, runAsGroup: 1000 },
           },
         },
@@ -329,39 +493,119 @@ function cacheObjects(): object[] {
       metadata: { name, labels: labels(name, 'cache') },
       spec: { selector, ports: [{ name: 'redis', port, targetPort: 'redis' }] },
     }),
+    // One replica: the budget lets a drain evict it (the gateways answer uncached meanwhile) rather than block.
+    new PodDisruptionBudget({
+      metadata: { name, labels: labels(name, 'cache') },
+      spec: { selector: { matchLabels: selector }, maxUnavailable: 1 },
+    }),
   ];
 }
 
+/** Two roles per subgraph, their limits from the connection budget (k8s/budget.ts). */
 function managedRoles(entries: readonly SubgraphEntry[]) {
-  return entries.map((entry) => ({
-    name: roleOf(entry.name),
-    ensure: 'present' as const,
-    login: true,
-    inherit: false,
-    connectionLimit: 40,
-    comment: `subgraph ${entry.name}: its own schema only`,
-    passwordSecret: { name: dbSecret(entry.name) },
-  }));
+  return entries.flatMap((entry) => [
+    {
+      name: roleOf(entry.name),
+      ensure: 'present' as const,
+      login: true,
+      inherit: false,
+      connectionLimit: OWNER_CONNECTION_LIMIT,
+      comment: `subgraph ${entry.name}: owns its schema; the migrate Jobs`,
+      passwordSecret: { name: dbSecret(entry.name) },
+    },
+    {
+      name: readerOf(entry.name),
+      ensure: 'present' as const,
+      login: true,
+      inherit: false,
+      connectionLimit: READER_CONNECTION_LIMIT,
+      comment: `subgraph ${entry.name}: reads its schema; the serving pods, through PgBouncer`,
+      passwordSecret: { name: dbReaderSecret(entry.name) },
+    },
+  ]);
 }
 
-/** The archive the prod overlay's Cluster writes (overlays/prod/database.yaml) and a restore reads. */
-const ARCHIVE = {
-  destinationPath: 's3://nhs-hub-backups/hub-db',
-  s3Credentials: {
-    accessKeyId: { name: 'hub-db-backup-s3', key: 'ACCESS_KEY_ID' },
-    secretAccessKey: { name: 'hub-db-backup-s3', key: 'ACCESS_SECRET_KEY' },
-  },
-  wal: { compression: 'gzip' as const },
-};
+/**
+ * PgBouncer in front of the primary for the serving pods. Transaction pooling: the hub holds no
+ * session state on a serving connection (no SET, no session advisory lock: those are the Jobs',
+ * which connect directly), so a server connection serves any client of the same role between
+ * transactions. Clients past the pool wait in PgBouncer's queue rather than being refused.
+ */
+function poolerObject(name = POOLER, cluster = CLUSTER): object {
+  return new Pooler({
+    metadata: { name, labels: labels(name, 'database') },
+    spec: {
+      cluster: { name: cluster },
+      instances: POOLER_INSTANCES,
+      type: 'rw',
+      pgbouncer: {
+        poolMode: 'transaction',
+        parameters: {
+          default_pool_size: String(POOLER_POOL_SIZE),
+          max_client_conn: String(MAX_CLIENT_CONN),
+          // A client waiting longer than the gateway's subgraph timeout has been given up on anyway.
+          query_wait_timeout: '10',
+        },
+      },
+      template: {
+        metadata: { labels: labels(name, 'database') },
+        spec: {
+          containers: [
+            {
+              name: 'pgbouncer',
+              resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+            },
+          ],
+        },
+      },
+    },
+  });
+}
 
-/** Point-in-time recovery into a new cluster, with the same roles and Secrets (infra/README.md, step 7). */
+/**
+ * Backups go through the Barman Cloud plugin (CNPG-I), CloudNativePG's supported path: the in-tree
+ * `barmanObjectStore` was deprecated in 1.26 and is removed in 1.31. The prod overlay's ObjectStore
+ * (overlays/prod/backup.yaml) is named here, so the restore cluster reads the archive it describes.
+ */
+export const BARMAN_PLUGIN = 'barman-cloud.cloudnative-pg.io';
+export const OBJECT_STORE = `${CLUSTER}-store`;
+/**
+ * The PostgreSQL image, pinned (major and minor) rather than whatever the operator defaults to: a
+ * `minimal` image of the CloudNativePG community (cloudnative-pg/postgres-containers), the kind the
+ * Barman Cloud plugin's sidecar is built for. A minor upgrade is a change of this tag (a rolling
+ * switchover by the operator); a major one is an import into a new cluster, never an edit here.
+ */
+export const POSTGRES_IMAGE = 'ghcr.io/cloudnative-pg/postgresql:17.6-minimal-trixie';
+
+/** What every cluster of the hub shares: the image, the connection budget, TLS names, roles. */
+function clusterSpec(entries: readonly SubgraphEntry[], pooler: string) {
+  return {
+    imageName: POSTGRES_IMAGE,
+    enableSuperuserAccess: false,
+    postgresql: {
+      // The connection budget (k8s/budget.ts): every role's limit together, plus a reserve.
+      parameters: { max_connections: String(MAX_CONNECTIONS) },
+    },
+    // verify-full from the serving pods names the pooler's Service; the Jobs name <cluster>-rw, already there.
+    certificates: { serverAltDNSNames: [pooler] },
+    managed: { roles: managedRoles(entries) },
+  };
+}
+
+/**
+ * Point-in-time recovery into a new cluster, with the same roles and Secrets (infra/README.md,
+ * step 7), read from the ObjectStore the prod cluster archives to. It archives its own WAL there
+ * too from the moment it is promoted (its folder is named after it), so a restored database is
+ * backed up from its first minute, and it has the prod cluster's resources.
+ */
 function restoreObject(entries: readonly SubgraphEntry[]): object {
   return new Cluster({
-    metadata: { name: `${CLUSTER}-restore`, labels: labels(`${CLUSTER}-restore`, 'database') },
+    metadata: { name: RESTORE_CLUSTER, labels: labels(RESTORE_CLUSTER, 'database') },
     spec: {
+      ...clusterSpec(entries, RESTORE_POOLER),
       instances: 3,
       storage: { size: '20Gi' },
-      enableSuperuserAccess: false,
+      resources: DATABASE_RESOURCES,
       bootstrap: {
         recovery: {
           source: `${CLUSTER}-archive`,
@@ -371,20 +615,31 @@ function restoreObject(entries: readonly SubgraphEntry[]): object {
           recoveryTarget: { targetTime: '2026-11-30 08:00:00+00' },
         },
       },
+      plugins: [{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: OBJECT_STORE } }],
       // The archive's folder is named after the cluster that wrote it.
-      externalClusters: [{ name: `${CLUSTER}-archive`, barmanObjectStore: { ...ARCHIVE, serverName: CLUSTER } }],
-      managed: { roles: managedRoles(entries) },
+      externalClusters: [
+        {
+          name: `${CLUSTER}-archive`,
+          plugin: { name: BARMAN_PLUGIN, parameters: { barmanObjectName: OBJECT_STORE, serverName: CLUSTER } },
+        },
+      ],
     },
   });
 }
+
+/** The prod overlay's database resources (overlays/prod/database.yaml), which a restore must match. */
+export const DATABASE_RESOURCES = {
+  requests: { cpu: '500m', memory: '1Gi' },
+  limits: { cpu: '2', memory: '2Gi' },
+};
 
 function clusterObject(entries: readonly SubgraphEntry[]): object {
   return new Cluster({
     metadata: { name: CLUSTER, labels: labels(CLUSTER, 'database') },
     spec: {
+      ...clusterSpec(entries, POOLER),
       instances: 3,
       storage: { size: '10Gi' },
-      enableSuperuserAccess: false,
       bootstrap: {
         initdb: {
           database: DATABASE,
@@ -393,7 +648,6 @@ function clusterObject(entries: readonly SubgraphEntry[]): object {
           postInitApplicationSQLRefs: { configMapRefs: [{ name: 'hub-db-roles-sql', key: 'roles.sql' }] },
         },
       },
-      managed: { roles: managedRoles(entries) },
     },
   });
 }
@@ -402,7 +656,8 @@ function clusterObject(entries: readonly SubgraphEntry[]): object {
 export function rolesSql(entries: readonly SubgraphEntry[]): string {
   const lines = [
     '-- Generated by infra/k8s/generate.ts from schema/subgraphs.json; do not edit.',
-    '-- Least privilege: each subgraph role owns exactly one schema (its name) and can use no other.',
+    '-- Least privilege: each subgraph has two roles and one schema (its name). The owner role (the migrate Jobs)',
+    '-- owns the schema; the reader role (the serving pods) may read its tables; neither can use another schema.',
     '-- Runs once at cluster bootstrap (CloudNativePG postInitApplicationSQLRefs) and again by hand when a',
     '-- subgraph is added (infra/README.md). Idempotent; works in whichever database it is run in.',
     '',
@@ -424,6 +679,16 @@ export function rolesSql(entries: readonly SubgraphEntry[]): string {
       `REVOKE ALL ON SCHEMA ${entry.name} FROM PUBLIC;`,
       `ALTER ROLE ${role} SET search_path = ${entry.name};`,
     );
+    const reader = readerOf(entry.name);
+    lines.push(
+      // The serving role: reads the tables the owner creates, now and later, and can change nothing.
+      `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${reader}') THEN CREATE ROLE ${reader} NOLOGIN NOINHERIT; END IF; END $$;`,
+      `DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${reader}', current_database()); END $$;`,
+      `GRANT USAGE ON SCHEMA ${entry.name} TO ${reader};`,
+      `GRANT SELECT ON ALL TABLES IN SCHEMA ${entry.name} TO ${reader};`,
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${role} IN SCHEMA ${entry.name} GRANT SELECT ON TABLES TO ${reader};`,
+      `ALTER ROLE ${reader} SET search_path = ${entry.name};`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -439,7 +704,19 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
     'gateway.yaml': header + yamlDocs(gatewayObjects()),
     'cache.yaml': header + yamlDocs(cacheObjects()),
     'postgres/cluster.yaml': header + yamlDocs([clusterObject(entries)]),
+    'postgres/pooler.yaml': header + yamlDocs([poolerObject()]),
     'postgres/roles.sql': rolesSql(entries),
+    'network.yaml':
+      header +
+      yamlDocs(
+        networkPolicies({
+          cluster: CLUSTER,
+          restoreCluster: RESTORE_CLUSTER,
+          poolers: [POOLER, RESTORE_POOLER],
+          cachePort: CACHE.port,
+        }),
+      ),
+    'supergraph.graphql': readFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), 'utf8'),
   };
   for (const entry of entries) {
     files[`subgraphs/${entry.name}.yaml`] = header + yamlDocs(subgraphObjects(entry));
@@ -454,6 +731,30 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
     resources: entries.map((e) => `${e.name}.yaml`),
   };
   files['migrate/kustomization.yaml'] = header + stringify(migrations, { lineWidth: 0 });
+  // Not a resource of the base either: it needs the Prometheus Operator's CRDs (the prod overlay includes it).
+  files['monitoring/monitoring.yaml'] =
+    header +
+    yamlDocs(
+      monitoringObjects({
+        cluster: CLUSTER,
+        pooler: POOLER,
+        gatewayAdminService: GATEWAY_ADMIN_SERVICE,
+        metricsPath: METRICS_PATH,
+        subgraphs: entries.map((e) => e.name),
+        cache: CACHE.name,
+      }),
+    );
+  files['monitoring/kustomization.yaml'] =
+    header +
+    stringify(
+      {
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        labels: managedBy,
+        resources: ['monitoring.yaml'],
+      },
+      { lineWidth: 0 },
+    );
   const kustomization = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
@@ -463,27 +764,21 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
       'cache.yaml',
       ...entries.map((e) => `subgraphs/${e.name}.yaml`),
       'postgres/cluster.yaml',
+      'postgres/pooler.yaml',
+      'network.yaml',
     ],
     configMapGenerator: [
       {
         // Settings every process shares; overlays merge their own.
         name: 'hub-config',
-        // The migrate Jobs read HUB_CACHE_REDIS_URL too: a Job that reseeds purges every replica's answers.
-        literals: [
-          'NODE_ENV=production',
-          'HOST=0.0.0.0',
-          'LOG_LEVEL=info',
-          'HUB_MIGRATE=verify',
-          'HUB_SEED=never',
-          `HUB_CACHE_REDIS_URL=${CACHE_REDIS_URL}`,
-        ],
+        literals: ['NODE_ENV=production', 'HOST=0.0.0.0', 'LOG_LEVEL=info', 'HUB_MIGRATE=verify', 'HUB_SEED=never'],
       },
       {
         name: 'hub-subgraph-urls',
         literals: entries.map((e) => `SUBGRAPH_${e.name.toUpperCase()}_URL=http://${e.name}:${portOf(e)}/graphql`),
       },
-      // Outside this folder: build with --load-restrictor LoadRestrictionsNone (infra/README.md).
-      { name: 'hub-supergraph', files: ['supergraph.graphql=../../../schema/supergraph.graphql'] },
+      // A copy of schema/supergraph.graphql (npm run compose writes both): kustomize loads no file outside the folder.
+      { name: 'hub-supergraph', files: ['supergraph.graphql'] },
       // The Cluster names it in a field kustomize does not rewrite: keep the name stable.
       { name: 'hub-db-roles-sql', files: ['roles.sql=postgres/roles.sql'], options: { disableNameSuffixHash: true } },
     ],
@@ -491,6 +786,9 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
   files['kustomization.yaml'] = header + stringify(kustomization, { lineWidth: 0 });
   const generated = Object.fromEntries(Object.entries(files).map(([path, text]) => [`base/${path}`, text]));
   generated['restore/cluster.yaml'] = header + yamlDocs([restoreObject(entries)]);
+  // A Pooler's cluster cannot change: the restored cluster gets its own, which the readers' URIs then
+  // name. Its own file, applied after the cluster (the runbook patches cluster.yaml's stream alone).
+  generated['restore/pooler.yaml'] = header + yamlDocs([poolerObject(RESTORE_POOLER, RESTORE_CLUSTER)]);
   return generated;
 }
 

@@ -31,10 +31,16 @@ const exec = promisify(execFile);
 const jsonArgs = (i: Instruction | undefined) => JSON.parse(i?.getArgumentsContent() ?? '[]') as string[];
 
 describe('the Dockerfile', () => {
-  it('builds every stage from Node 20 slim, the Node the hub is pinned to', () => {
-    expect(froms.map((f) => `${f.getImageName()}:${f.getImageTag()}`)).toEqual(
-      froms.map(() => `node:${process.versions.node.split('.')[0]}-slim`),
-    );
+  it("builds every stage from one Node 24 LTS slim image, pinned by digest, the major package.json's engines name", () => {
+    const engines = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } })
+      .engines.node;
+    const major = /^>=(\d+)/.exec(engines)?.[1];
+    expect(major).toBe('24');
+    expect(froms.map((f) => `${f.getImageName()}:${f.getImageTag()}`)).toEqual(froms.map(() => `node:${major}-slim`));
+    // One digest for all three stages: the build, the installed dependencies and the runtime are the same Node.
+    const digests = new Set(froms.map((f) => f.getImageDigest()));
+    expect(digests.size).toBe(1);
+    expect([...digests][0]).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(froms.map((f) => f.getBuildStage())).toEqual(['build', 'deps', null]);
   });
 
@@ -83,12 +89,12 @@ describe('the Dockerfile', () => {
     afterAll(() => graph.close());
 
     /** The HEALTHCHECK's command, run as Docker would run it in the container (PORT from the image's ENV, or given). */
-    const healthcheck = async (port: number) => {
+    const healthcheck = async (port: number, extra: Record<string, string> = {}) => {
       const args = (keyword('HEALTHCHECK')[0]?.getArgumentsContent() ?? '').replace(/^(--\S+\s+)*CMD\s+/, '');
       const [command, ...rest] = JSON.parse(args) as string[];
       expect(command).toBe('node');
       try {
-        await exec(process.execPath, rest, { env: { PORT: String(port) }, timeout: 10_000 });
+        await exec(process.execPath, rest, { env: { PORT: String(port), ...extra }, timeout: 10_000 });
         return 0;
       } catch (error) {
         return (error as { code?: number }).code ?? -1;
@@ -106,6 +112,13 @@ describe('the Dockerfile', () => {
     it('fails when nothing answers on the port', async () => {
       // The gateway's own port in a throw-away graph was free a moment ago; port 1 never answers.
       expect(await healthcheck(1)).toBe(1);
+    });
+
+    it('asks the admin port instead where HUB_ADMIN_PORT is set, as the manifests set it for the gateway', async () => {
+      const port = new URL(graph.gatewayUrl).port;
+      // Health is where HUB_ADMIN_PORT says (this test gateway serves it on its one port); PORT is not asked.
+      expect(await healthcheck(1, { HUB_ADMIN_PORT: port })).toBe(0);
+      expect(await healthcheck(Number(port), { HUB_ADMIN_PORT: '1' })).toBe(1);
     });
   });
 });

@@ -11,19 +11,20 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   postGraphQL,
-  signTestToken,
   type StartedProcess,
   startProcess,
   stopAllProcesses,
-  TEST_JWT_SECRET,
   testDatabaseUrl,
 } from '@nhs-hub/kit/testing';
 import type { AllStpsQuery, RegionOverviewQuery, RegionRankingsQuery, StpOverviewQuery } from '@nhs-hub/client';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyRuntimeLayout, REPO_ROOT } from '../image/layout.js';
@@ -115,7 +116,10 @@ const PROBES = ['readinessProbe', 'livenessProbe', 'startupProbe'] as const;
  */
 function probesOf(name: string): { probe: (typeof PROBES)[number]; path: string }[] {
   const [container] = podContainers([deployment(name)]);
-  const listens = Number(((container?.env ?? []) as Obj[]).find((e) => e.name === 'PORT')?.value);
+  // Health is served on HUB_ADMIN_PORT where the manifest sets one (the gateway), on PORT otherwise. The
+  // processes here run without HUB_ADMIN_PORT, so they serve it on PORT, the URL they print.
+  const env = (key: string) => ((container?.env ?? []) as Obj[]).find((e) => e.name === key)?.value;
+  const listens = Number(env('HUB_ADMIN_PORT') ?? env('PORT'));
   return PROBES.map((probe) => {
     const httpGet = asObj(asObj(container?.[probe]).httpGet);
     const port =
@@ -163,6 +167,38 @@ afterAll(async () => {
   for (const dir of [image, writable, home, marker]) rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * An identity provider on loopback: an RS256 key pair whose public half is served as a JWKS, and
+ * tokens signed with the private half for this hub's issuer and audience. Production processes
+ * hold no key that can sign (packages/kit/src/platform/env.ts refuses HUB_JWT_SECRET there).
+ */
+const identityProvider = await (async () => {
+  const { privateKey, publicKey } = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'image-test', alg: 'RS256', use: 'sig' };
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const issuer = 'https://login.example.test/';
+  const audience = 'nhs-region-hub';
+  return {
+    env: { HUB_JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`, HUB_JWT_ISSUER: issuer, HUB_JWT_AUDIENCE: audience },
+    sign: async (claims: { scope: string; sub: string }) =>
+      `Bearer ${await new SignJWT({ scope: claims.scope })
+        .setProtectedHeader({ alg: 'RS256', kid: jwk.kid })
+        .setSubject(claims.sub)
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(privateKey)}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+})();
+afterAll(() => identityProvider.close());
+
 describe('the production image', () => {
   it('holds compiled code and data but no sources, tests or dev tooling', () => {
     expect(existsSync(join(image, 'dist/gateway.mjs'))).toBe(true);
@@ -190,7 +226,7 @@ describe('the production image', () => {
         PORT: '0',
         HUB_MIGRATE: 'verify',
         HUB_SEED: 'never',
-        HUB_JWT_SECRET: TEST_JWT_SECRET,
+        ...identityProvider.env,
       }),
     );
     const urls = await Promise.all(replicas.map(async (r) => [r.label, await r.ready] as const));
@@ -233,7 +269,7 @@ describe('the production image', () => {
       ...urls.map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]),
       ['PORT', '0'],
       ['HUB_SUPERGRAPH_PATH', join(mounted, 'supergraph.graphql')],
-      ['HUB_JWT_SECRET', TEST_JWT_SECRET],
+      ...Object.entries(identityProvider.env),
     ]);
     const gateway = start('gateway', 'dist/gateway.mjs', gatewayEnv);
     const gatewayUrl = await gateway.ready;
@@ -300,7 +336,8 @@ describe('the production image', () => {
     });
     expect(anonymous.body.data?.regionSnapshot?.financialSummary.rankings).toBeNull();
     expect(anonymous.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
-    const authorization = await signTestToken({ scope: 'region:director', sub: 'image-test' }, TEST_JWT_SECRET);
+    // Signed by the identity provider, for this hub: production verifies tokens by public key only.
+    const authorization = await identityProvider.sign({ scope: 'region:director', sub: 'image-test' });
     const ranked = await postGraphQL<RegionRankingsQuery>(
       gatewayUrl,
       operation('RegionRankings'),
@@ -334,7 +371,7 @@ describe('the production image', () => {
     const plainEnv = {
       PORT: '0',
       HUB_SUPERGRAPH_PATH: join(own, 'supergraph.graphql'),
-      HUB_JWT_SECRET: TEST_JWT_SECRET,
+      ...identityProvider.env,
     };
     expect(Object.keys(containerEnv(plainEnv)).filter((key) => key.startsWith('SUBGRAPH_'))).toEqual([]);
     const plain = start('gateway from the supergraph alone', 'dist/gateway.mjs', plainEnv);

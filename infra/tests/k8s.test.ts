@@ -1,9 +1,10 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawn, spawnSync } from 'node:child_process';
-import { type AddressInfo, createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
+import { BarmanObjectStoreConfiguration } from '@kubernetes-models/cloudnative-pg/github.com/cloudnative-pg/barman-cloud/pkg/api/BarmanObjectStoreConfiguration';
+import { Pooler } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Pooler';
 import { ScheduledBackup } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/ScheduledBackup';
 import { isHubEnvKey, readEnv } from '@nhs-hub/kit/env';
 import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
@@ -13,6 +14,11 @@ import { subgraph as workforce } from '@nhs-hub/workforce';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job } from 'kubernetes-models/batch/v1/Job';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
@@ -21,23 +27,30 @@ import { parseAllDocuments } from 'yaml';
 import { portOf, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
 import { unknownFields } from '../k8s/fields.js';
 import {
+  ADMIN_PORT,
+  BARMAN_PLUGIN,
   BASE_DIR,
   CACHE,
-  CACHE_ARGS,
-  CACHE_REDIS_URL,
+  CLUSTER,
   DRAIN_SECONDS,
+  dbReaderSecret,
   dbSecret,
   GATEWAY_PORT,
+  GATEWAY_ADMIN_SERVICE,
   generatedFiles,
+  MIGRATE_DEADLINE_SECONDS,
   migrateJob,
+  OBJECT_STORE,
+  POSTGRES_IMAGE,
   PRE_STOP_SECONDS,
+  RESTORE_CLUSTER,
+  RESTORE_POOLER,
+  readerOf,
   roleOf,
+  WAIT_FOR_DATABASE,
 } from '../k8s/generate.js';
 import { RELEASE_LABEL, releaseOf, setRelease, versionProblem } from '../k8s/release.js';
 import { type Json, K8S_DIR, type Manifest, podContainers, podSpecOf, render, strategicMerge } from '../k8s/render.js';
-
-// Absent, the one test that starts it skips with a line saying how to install it (CI requires it).
-const redisServer = needSystemTool(SYSTEM_TOOLS.redisServer).path !== null;
 
 /**
  * The Kubernetes manifests as the cluster will get them: every overlay rendered, every object
@@ -45,15 +58,42 @@ const redisServer = needSystemTool(SYSTEM_TOOLS.redisServer).path !== null;
  * CloudNativePG CRDs) and for fields those schemas do not declare (k8s/fields.ts), then checked
  * against what the code serves and reads.
  */
+/**
+ * The Barman Cloud plugin's ObjectStore has no npm model: its `configuration` is validated with the
+ * model of the same Go type (barman-cloud's BarmanObjectStoreConfiguration), the rest as its CRD
+ * (plugin v0.13.0) says: retentionPolicy `^[1-9][0-9]*[dwm]$`, and no serverName in the store.
+ */
+class ObjectStore {
+  constructor(
+    private readonly data: { spec?: { configuration?: Obj & { serverName?: unknown }; retentionPolicy?: unknown } },
+  ) {}
+  validate(): void {
+    const spec = this.data.spec;
+    if (!spec?.configuration) throw new Error('spec.configuration is required');
+    new BarmanObjectStoreConfiguration(spec.configuration as never).validate();
+    if (spec.configuration.serverName !== undefined)
+      throw new Error("spec.configuration.serverName: use the 'serverName' plugin parameter in the Cluster resource");
+    if (spec.retentionPolicy !== undefined && !/^[1-9][0-9]*[dwm]$/.test(String(spec.retentionPolicy)))
+      throw new Error(`spec.retentionPolicy: ${String(spec.retentionPolicy)} does not match ^[1-9][0-9]*[dwm]$`);
+  }
+}
+
 const VALIDATORS: Record<string, new (data: never) => { validate(): void }> = {
+  'barmancloud.cnpg.io/v1/ObjectStore': ObjectStore,
   'apps/v1/Deployment': Deployment,
   'v1/Service': Service,
   'v1/ConfigMap': ConfigMap,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'batch/v1/Job': Job,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'networking.k8s.io/v1/Ingress': Ingress,
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
+  'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
   'postgresql.cnpg.io/v1/Cluster': Cluster,
   'postgresql.cnpg.io/v1/ScheduledBackup': ScheduledBackup,
+  'postgresql.cnpg.io/v1/Pooler': Pooler,
 };
 const OVERLAYS = ['overlays/dev', 'overlays/prod'];
 const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, render(join(K8S_DIR, o))]));
@@ -62,10 +102,18 @@ const find = (objects: Manifest[], kind: string, name: string) =>
   objects.find((o) => o.kind === kind && o.metadata.name === name);
 type Obj = Record<string, Json>;
 const asObj = (v: unknown) => v as Obj;
-/** Objects whose pods run the hub's image (every one but the Redis response cache). */
-const isHubPod = (o: Manifest) => o.metadata.name !== CACHE.name;
+/** Objects whose pods run the hub's image: its Deployments and Jobs but the Redis response cache's. */
+const isHubPod = (o: Manifest) => ['Deployment', 'Job'].includes(o.kind) && o.metadata.name !== CACHE.name;
+/** The workloads the manifests spell out; CloudNativePG writes its own pods' (instances, PgBouncer). */
+const isWorkload = (o: Manifest) => ['Deployment', 'Job'].includes(o.kind);
 
 describe('the kustomize base', () => {
+  it("holds the supergraph npm run compose wrote, so kustomize reads no file outside an overlay's tree", () => {
+    expect(readFileSync(join(BASE_DIR, 'supergraph.graphql'), 'utf8')).toBe(
+      readFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), 'utf8'),
+    );
+  });
+
   it('is what infra/k8s/generate.ts writes from schema/subgraphs.json (run npm run k8s:generate -w @nhs-hub/infra)', () => {
     for (const [path, text] of Object.entries(generatedFiles()))
       expect(readFileSync(join(K8S_DIR, path), 'utf8'), path).toBe(text);
@@ -109,6 +157,25 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const cluster = structuredClone(find(objects, 'Cluster', 'hub-db')) as Manifest;
     asObj(cluster.spec).instanses = 3;
     expect(unknownFields([cluster])).toEqual([{ object: 'Cluster/hub-db', path: 'spec.instanses' }]);
+    // And in the Prometheus Operator's kinds (their CRDs, @kubernetes-models/prometheus-operator).
+    const monitor = structuredClone(objects.find((o) => o.kind === 'ServiceMonitor')) as Manifest | undefined;
+    if (monitor) {
+      const [endpoint] = asObj(monitor.spec).endpoints as Obj[];
+      if (endpoint) endpoint.intervall = '30s';
+      expect(unknownFields([monitor])).toEqual([
+        { object: `ServiceMonitor/${monitor.metadata.name}`, path: 'spec.endpoints[0].intervall' },
+      ]);
+    }
+    // And in the ObjectStore, declared from its CRD (k8s/fields.ts), where the prod overlay has one.
+    const store = structuredClone(objects.find((o) => o.kind === 'ObjectStore')) as Manifest | undefined;
+    if (store) {
+      asObj(asObj(asObj(store.spec).configuration).wal).compresion = 'gzip';
+      asObj(store.spec).retention = '30d';
+      expect(unknownFields([store])).toEqual([
+        { object: `ObjectStore/${OBJECT_STORE}`, path: 'spec.configuration.wal.compresion' },
+        { object: `ObjectStore/${OBJECT_STORE}`, path: 'spec.retention' },
+      ]);
+    }
   });
 
   it('runs every subgraph of schema/subgraphs.json and the gateway with a Deployment, Service, PodDisruptionBudget and HorizontalPodAutoscaler', () => {
@@ -133,7 +200,8 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     // Migrations and seeding: one Job per subgraph running the image's migrate command (its bundle, scripts/bundle.ts).
     for (const entry of entries) {
       const job = find(objects, 'Job', jobOf(entry.name));
-      expect(podContainers(job ? [job] : [])[0]?.command).toEqual(['node', `dist/${entry.name}.mjs`, 'migrate']);
+      const [main] = (podSpecOf(job as Manifest)?.containers ?? []) as Obj[];
+      expect(main?.command).toEqual(['node', `dist/${entry.name}.mjs`, 'migrate']);
     }
   });
 
@@ -149,10 +217,21 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       const [container] = podContainers([deployment]);
       const env = ((container?.env ?? []) as Obj[]).find((e) => e.name === 'PORT');
       expect(env?.value, `${name} PORT`).toBe(String(port));
-      expect(container?.ports).toEqual([{ name: 'http', containerPort: port }]);
+      // The gateway serves health, metrics and /admin on its admin port (HUB_ADMIN_PORT), and probes it there.
+      const probed = name === 'gateway' ? 'admin' : 'http';
+      expect(container?.ports).toEqual([
+        { name: 'http', containerPort: port },
+        ...(name === 'gateway' ? [{ name: 'admin', containerPort: ADMIN_PORT }] : []),
+      ]);
+      if (name === 'gateway')
+        expect(((container?.env ?? []) as Obj[]).find((e) => e.name === 'HUB_ADMIN_PORT')?.value).toBe(
+          String(ADMIN_PORT),
+        );
+      // The Service the Ingress routes to has the public port only.
       expect(asObj(find(objects, 'Service', name)?.spec).ports).toEqual([{ name: 'http', port, targetPort: 'http' }]);
-      expect(asObj(asObj(container?.readinessProbe).httpGet)).toEqual({ path: '/health/ready', port: 'http' });
-      expect(asObj(asObj(container?.livenessProbe).httpGet)).toEqual({ path: '/health/live', port: 'http' });
+      expect(asObj(asObj(container?.readinessProbe).httpGet)).toEqual({ path: '/health/ready', port: probed });
+      expect(asObj(asObj(container?.livenessProbe).httpGet)).toEqual({ path: '/health/live', port: probed });
+      expect(asObj(asObj(container?.startupProbe).httpGet)).toEqual({ path: '/health/live', port: probed });
       if (name !== 'gateway') expect(urls[`SUBGRAPH_${name.toUpperCase()}_URL`]).toBe(`http://${name}:${port}/graphql`);
     }
     expect(Object.keys(urls).length).toBe(entries.length);
@@ -180,7 +259,11 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
             const secret = asObj(asObj(e.valueFrom).secretKeyRef);
             expect(secret.name, `${o.metadata.name} ${String(e.name)} comes from a Secret`).toBeTypeOf('string');
             env[String(e.name)] =
-              e.name === 'DATABASE_URL' ? `postgres://${String(secret.name)}@db:5432/hub` : 'x'.repeat(32);
+              e.name === 'DATABASE_URL'
+                ? `postgres://${String(secret.name)}@db:5432/hub`
+                : e.name === 'HUB_CACHE_REDIS_URL'
+                  ? `redis://hub:${'x'.repeat(32)}@${CACHE.name}:${CACHE.port}`
+                  : 'x'.repeat(32);
           }
         }
         for (const key of Object.keys(env))
@@ -200,6 +283,28 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect([deploymentEnv.HUB_MIGRATE, deploymentEnv.HUB_SEED]).toEqual(['verify', 'never']);
   });
 
+  it("verifies tokens with the identity provider's public keys only, for this hub's issuer and audience", () => {
+    const hubConfig = asObj(
+      objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('hub-config-'))?.data,
+    );
+    const config = Object.fromEntries(Object.entries(hubConfig).map(([k, v]) => [k, String(v)]));
+    expect(config.HUB_JWT_JWKS_URL).toMatch(/^https:\/\//);
+    expect(config.HUB_JWT_ISSUER).toBeTruthy();
+    expect(config.HUB_JWT_AUDIENCE).toBeTruthy();
+    // No process is given a key that could sign a token.
+    expect(JSON.stringify(objects)).not.toMatch(/HUB_JWT_SECRET|HUB_JWT_PREVIOUS_SECRET|hub-jwt/);
+    expect(() => readEnv(config)).not.toThrow();
+    // And packages/kit/src/platform/env.ts would refuse to start a production process that had one, or lacked the issuer.
+    expect(() => readEnv({ ...config, HUB_JWT_SECRET: 'k'.repeat(48) })).toThrow(
+      /HUB_JWT_SECRET: an HS256 key is for local development/,
+    );
+    expect(() => readEnv({ ...config, HUB_JWT_PREVIOUS_SECRET: 'k'.repeat(48) })).toThrow(/HUB_JWT_PREVIOUS_SECRET/);
+    const { HUB_JWT_ISSUER: _i, HUB_JWT_AUDIENCE: _a, ...anyIssuer } = config;
+    expect(() => readEnv(anyIssuer)).toThrow(/HUB_JWT_ISSUER: required in production[\s\S]*HUB_JWT_AUDIENCE/);
+    // Local development keeps HS256.
+    expect(() => readEnv({ NODE_ENV: 'development', HUB_JWT_SECRET: 'k'.repeat(48) })).not.toThrow();
+  });
+
   it("spreads every hub Deployment's replicas over zones, then nodes, without leaving any unscheduled", () => {
     for (const deployment of objects.filter((o) => o.kind === 'Deployment' && isHubPod(o))) {
       const selector = asObj(asObj(deployment.spec).selector).matchLabels;
@@ -217,7 +322,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   });
 
   it('runs every container locked down, with requests and limits', () => {
-    for (const o of objects) {
+    for (const o of objects.filter(isWorkload)) {
       const pod = podSpecOf(o);
       if (!pod) continue;
       expect(pod.securityContext, o.metadata.name).toMatchObject({
@@ -251,8 +356,17 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(jobs.map((j) => j.metadata.name).sort()).toEqual(entries.map((e) => jobOf(e.name)).sort());
     for (const job of jobs) {
       expect(job.metadata.labels?.[RELEASE_LABEL], job.metadata.name).toBe(release.tag);
-      // Past releases' Jobs delete themselves a day after they finish.
-      expect(asObj(job.spec).ttlSecondsAfterFinished, job.metadata.name).toBe(86_400);
+      // A finished Job stays (no ttlSecondsAfterFinished): applying its release again finds it and runs nothing.
+      expect(asObj(job.spec).ttlSecondsAfterFinished, job.metadata.name).toBeUndefined();
+      // Waiting for the database and migrating are bounded together.
+      expect(asObj(job.spec).activeDeadlineSeconds, job.metadata.name).toBe(MIGRATE_DEADLINE_SECONDS);
+      // The wait runs as the Job will connect: its image, DATABASE_URL, CA and config.
+      const pod = podSpecOf(job) as Obj;
+      const [wait] = pod.initContainers as Obj[];
+      const [main] = pod.containers as Obj[];
+      expect(wait?.command).toEqual(['node', '-e', WAIT_FOR_DATABASE]);
+      for (const key of ['image', 'env', 'envFrom', 'volumeMounts', 'securityContext', 'resources'])
+        expect(wait?.[key], `${job.metadata.name} wait ${key}`).toEqual(main?.[key]);
       expect(podContainers([job])[0]?.image, job.metadata.name).toMatch(new RegExp(`:${release.tag}$`));
     }
   });
@@ -275,69 +389,23 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
-  it('gives the gateway replicas one Redis for their response cache, which a migrate Job that reseeds purges', async () => {
-    const configOf = (o: Manifest | undefined) =>
-      ((podContainers(o ? [o] : [])[0]?.envFrom ?? []) as Obj[]).map((f) => String(asObj(f.configMapRef).name));
-    const hubConfig = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('hub-config-'));
-    expect(asObj(hubConfig?.data).HUB_CACHE_REDIS_URL).toBe(CACHE_REDIS_URL);
-    // Both read it: the gateways keep answers there, the Jobs purge them there (packages/kit/src/standalone.ts).
-    for (const o of [find(objects, 'Deployment', 'gateway'), ...objects.filter((j) => j.kind === 'Job')])
-      expect(configOf(o), o?.metadata.name).toContain(hubConfig?.metadata.name);
-    const { hostname, port } = new URL(CACHE_REDIS_URL);
-    expect(asObj(find(objects, 'Service', hostname)?.spec).ports).toEqual([
-      { name: 'redis', port: Number(port), targetPort: 'redis' },
-    ]);
-    const deployment = find(objects, 'Deployment', hostname);
-    expect(asObj(deployment?.spec).replicas).toBe(1);
-    const [container] = podContainers(deployment ? [deployment] : []);
-    const command = (container?.command ?? []) as string[];
-    expect(command).toEqual(['redis-server', ...CACHE_ARGS]);
-  });
-
-  it.skipIf(!redisServer)(
-    "starts Debian's redis-server with the cache Deployment's command line, which sets what it says",
-    async () => {
-      const { hostname } = new URL(CACHE_REDIS_URL);
-      const deployment = find(objects, 'Deployment', hostname);
-      const [container] = podContainers(deployment ? [deployment] : []);
-      const command = (container?.command ?? []) as string[];
-      expect(command[0]).toBe('redis-server');
-      const free = await new Promise<number>((resolve) => {
-        const probe = createServer().listen(0, '127.0.0.1', () => {
-          const { port: p } = probe.address() as AddressInfo;
-          probe.close(() => resolve(p));
-        });
-      });
-      const dir = mkdtempSync(join(tmpdir(), 'hub-cache-redis-'));
-      const args = command.slice(1).map((a) => (a === '/tmp' ? dir : a));
-      const server = spawn('redis-server', [...args, '--port', String(free), '--bind', '127.0.0.1']);
-      try {
-        const cli = (...argv: string[]) =>
-          spawnSync('redis-cli', ['-p', String(free), '--raw', ...argv], { encoding: 'utf8' }).stdout.trim();
-        for (let i = 0; i < 50 && cli('ping') !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 100));
-        expect(cli('config', 'get', 'maxmemory-policy')).toBe('maxmemory-policy\nallkeys-lru');
-        expect(cli('config', 'get', 'maxmemory')).toBe(`maxmemory\n${256 * 1024 * 1024}`);
-        expect(cli('config', 'get', 'save')).toBe('save');
-        expect(cli('config', 'get', 'appendonly')).toBe('appendonly\nno');
-      } finally {
-        server.kill();
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  );
-
   it('gives each subgraph its own database role and credentials, and the gateway the mounted supergraph', () => {
     const cluster = find(objects, 'Cluster', 'hub-db');
     const roles = asObj(asObj(cluster?.spec).managed).roles as Obj[];
-    expect(roles.map((r) => r.name)).toEqual(entries.map((e) => roleOf(e.name)));
+    expect(roles.map((r) => r.name)).toEqual(entries.flatMap((e) => [roleOf(e.name), readerOf(e.name)]));
     for (const entry of entries) {
       expect(roles.find((r) => r.name === roleOf(entry.name))?.passwordSecret).toEqual({ name: dbSecret(entry.name) });
-      for (const kind of ['Deployment', 'Job']) {
+      expect(roles.find((r) => r.name === readerOf(entry.name))?.passwordSecret).toEqual({
+        name: dbReaderSecret(entry.name),
+      });
+      // The Job migrates as the schema owner; the serving pods read as the reader role.
+      for (const [kind, secret] of [
+        ['Deployment', dbReaderSecret(entry.name)],
+        ['Job', dbSecret(entry.name)],
+      ] as const) {
         const o = find(objects, kind, kind === 'Job' ? jobOf(entry.name) : entry.name) as Manifest;
         const database = ((podContainers([o])[0]?.env ?? []) as Obj[]).find((e) => e.name === 'DATABASE_URL');
-        expect(database?.valueFrom, `${kind} ${entry.name}`).toEqual({
-          secretKeyRef: { name: dbSecret(entry.name), key: 'uri' },
-        });
+        expect(database?.valueFrom, `${kind} ${entry.name}`).toEqual({ secretKeyRef: { name: secret, key: 'uri' } });
       }
     }
     const sqlRef = asObj(asObj(asObj(asObj(cluster?.spec).bootstrap).initdb).postInitApplicationSQLRefs)
@@ -359,26 +427,82 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   });
 });
 
-describe('the restore cluster (infra/k8s/restore)', () => {
-  it('validates, recovers from the archive the prod Cluster writes, and keeps every subgraph role', () => {
-    const objects = render(join(K8S_DIR, 'restore'));
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Cluster/hub-db-restore']);
+describe('backups (overlays/prod) and the restore cluster (infra/k8s/restore)', () => {
+  const prod = rendered['overlays/prod'] ?? [];
+  const cluster = find(prod, 'Cluster', CLUSTER) as Manifest;
+  const store = find(prod, 'ObjectStore', OBJECT_STORE) as Manifest;
+
+  it('archives WAL and takes base backups through the Barman Cloud plugin, never the in-tree barmanObjectStore', () => {
+    expect(JSON.stringify(prod)).not.toContain('barmanObjectStore');
+    const spec = asObj(cluster.spec);
+    expect(spec.backup).toBeUndefined();
+    expect(spec.plugins).toEqual([
+      { name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: OBJECT_STORE } },
+    ]);
+    expect(asObj(store.spec).retentionPolicy).toBe('30d');
+    const scheduled = prod.filter((o) => o.kind === 'ScheduledBackup');
+    expect(scheduled.map((b) => asObj(b.spec))).toEqual([
+      expect.objectContaining({
+        method: 'plugin',
+        pluginConfiguration: { name: BARMAN_PLUGIN },
+        cluster: { name: CLUSTER },
+        // A base backup at once: point-in-time recovery from the first hour, not the first night.
+        immediate: true,
+      }),
+    ]);
+    // The dev overlay keeps no backups, so it needs neither the plugin nor an object store.
+    expect((rendered['overlays/dev'] ?? []).filter((o) => ['ObjectStore', 'ScheduledBackup'].includes(o.kind))).toEqual(
+      [],
+    );
+  });
+
+  it('runs a pinned PostgreSQL image, a supported major, in every cluster', () => {
+    const restore = render(join(K8S_DIR, 'restore')).find((o) => o.kind === 'Cluster') as Manifest;
+    for (const c of [cluster, find(rendered['overlays/dev'] ?? [], 'Cluster', CLUSTER) as Manifest, restore]) {
+      const image = String(asObj(c.spec).imageName);
+      expect(image).toBe(POSTGRES_IMAGE);
+      // Major and minor in the tag: nothing moves unless this line does.
+      const [, major] = /:(\d+)\.\d+-/.exec(image) ?? [];
+      expect(Number(major)).toBeGreaterThanOrEqual(16);
+    }
+  });
+
+  it('validates, recovers from the ObjectStore the prod cluster archives to, archives its own WAL and keeps every role', () => {
+    const objects = [
+      ...render(join(K8S_DIR, 'restore')),
+      ...parseAllDocuments(readFileSync(join(K8S_DIR, 'restore/pooler.yaml'), 'utf8')).map(
+        (d) => d.toJSON() as Manifest,
+      ),
+    ];
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      `Cluster/${RESTORE_CLUSTER}`,
+      `Pooler/${RESTORE_POOLER}`,
+    ]);
     const restore = objects[0] as Manifest;
     expect(() => new Cluster(restore as never).validate()).not.toThrow();
+    expect(() => new Pooler(objects[1] as never).validate()).not.toThrow();
     expect(unknownFields(objects)).toEqual([]);
     const spec = asObj(restore.spec);
     const source = (spec.externalClusters as Obj[]).find(
       (c) => c.name === asObj(asObj(spec.bootstrap).recovery).source,
     );
-    const prod = find(rendered['overlays/prod'] ?? [], 'Cluster', 'hub-db') as Manifest;
-    const archive = asObj(asObj(prod.spec).backup).barmanObjectStore as Obj;
-    expect(asObj(source?.barmanObjectStore)).toMatchObject({
-      destinationPath: archive.destinationPath,
-      serverName: prod.metadata.name,
-      s3Credentials: archive.s3Credentials,
+    // The prod cluster's archive: its ObjectStore, in the folder named after it.
+    expect(source?.plugin).toEqual({
+      name: BARMAN_PLUGIN,
+      parameters: { barmanObjectName: store.metadata.name, serverName: cluster.metadata.name },
     });
+    expect(restore.metadata.namespace).toBe(store.metadata.namespace);
+    // From its promotion on, its own WAL is archived (under its own name), with the prod cluster's resources.
+    expect(spec.plugins).toEqual(asObj(cluster.spec).plugins);
+    expect(spec.resources).toEqual(asObj(cluster.spec).resources);
+    expect(asObj(objects[1]?.spec).cluster).toEqual({ name: RESTORE_CLUSTER });
     const roles = (asObj(spec.managed).roles as Obj[]).map((r) => [r.name, asObj(r.passwordSecret).name]);
-    expect(roles).toEqual(entries.map((e) => [roleOf(e.name), dbSecret(e.name)]));
+    expect(roles).toEqual(
+      entries.flatMap((e) => [
+        [roleOf(e.name), dbSecret(e.name)],
+        [readerOf(e.name), dbReaderSecret(e.name)],
+      ]),
+    );
   });
 });
 
@@ -404,13 +528,21 @@ describe('the probes the manifests name', () => {
     }
   });
 
-  it('invite Prometheus to scrape the gateway at a path that answers in its text format', async () => {
+  it("have Prometheus scrape the gateway's admin port, through a ServiceMonitor, at a path that answers in its text format", async () => {
     const objects = rendered['overlays/prod'] ?? [];
-    const template = asObj(asObj(asObj(find(objects, 'Deployment', 'gateway')?.spec).template).metadata);
-    const annotations = asObj(template.annotations);
-    expect(annotations['prometheus.io/scrape']).toBe('true');
-    expect(annotations['prometheus.io/port']).toBe(String(GATEWAY_PORT));
-    const res = await fetch(new URL(String(annotations['prometheus.io/path']), graph.gatewayUrl));
+    const monitor = find(objects, 'ServiceMonitor', 'gateway') as Manifest;
+    const spec = asObj(monitor.spec);
+    const [endpoint] = spec.endpoints as Obj[];
+    const service = objects.find(
+      (o) =>
+        o.kind === 'Service' &&
+        Object.entries(asObj(asObj(spec.selector).matchLabels)).every(([k, v]) => o.metadata.labels?.[k] === v),
+    ) as Manifest;
+    expect(service.metadata.name).toBe(GATEWAY_ADMIN_SERVICE);
+    expect(asObj(service.spec).ports).toEqual([{ name: 'admin', port: ADMIN_PORT, targetPort: 'admin' }]);
+    expect(asObj(service.spec).selector).toEqual({ 'app.kubernetes.io/name': 'gateway' });
+    expect(endpoint?.port).toBe('admin');
+    const res = await fetch(new URL(String(endpoint?.path), graph.gatewayUrl));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('version=0.0.4');
     expect(await res.text()).toContain('# TYPE hub_gateway_requests_total counter');
@@ -422,10 +554,8 @@ describe('a release (k8s/release.ts)', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('sets the image tag and names the migrate Jobs for it, leaving every other object as it was', () => {
-    // The overlays read ../../../schema/supergraph.graphql: keep the layout around them.
+    // Nothing outside infra/k8s is read: the base has its own copy of the supergraph.
     cpSync(K8S_DIR, join(root, 'infra/k8s'), { recursive: true });
-    mkdirSync(join(root, 'schema'));
-    cpSync(join(REPO_ROOT, 'schema/supergraph.graphql'), join(root, 'schema/supergraph.graphql'));
     const overlay = join(root, 'infra/k8s/overlays/prod');
     const before = render(overlay);
     const names = (objects: Manifest[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
@@ -440,7 +570,9 @@ describe('a release (k8s/release.ts)', () => {
       for (const container of podContainers(after.filter(isHubPod)))
         expect(container.image).toBe(`registry.example.nhs.uk/nhs-region-hub:${version}`);
       // Redis keeps its own image, whatever the hub's release.
-      expect(podContainers(after.filter((o) => !isHubPod(o))).map((c) => c.image)).toEqual([CACHE.image]);
+      expect(podContainers(after.filter((o) => isWorkload(o) && !isHubPod(o))).map((c) => c.image)).toEqual([
+        CACHE.image,
+      ]);
     }
     // Its comments stay: the overlay is still a file people read.
     expect(readFileSync(join(overlay, 'kustomization.yaml'), 'utf8')).toContain('# Production:');
@@ -462,10 +594,12 @@ describe('the renderer', () => {
   it.skipIf(!kubectl)('renders what kubectl kustomize renders, hash suffixes aside', () => {
     for (const overlay of OVERLAYS) {
       const dir = join(K8S_DIR, overlay);
-      const { stdout } = spawnSync('kubectl', ['kustomize', '--load-restrictor', 'LoadRestrictionsNone', dir], {
+      // No flag: what `kubectl apply -k` renders, with kustomize's default load restrictor.
+      const { stdout, stderr, status } = spawnSync('kubectl', ['kustomize', dir], {
         encoding: 'utf8',
         maxBuffer: 64 * 2 ** 20,
       });
+      expect(status, `kubectl kustomize ${overlay}: ${stderr}`).toBe(0);
       const theirs = parseAllDocuments(stdout).map((d) => d.toJSON() as Manifest);
       // Each side names a generated ConfigMap by its own hash: compare them by the name they were given.
       const unhashed = (objects: Manifest[]) => {

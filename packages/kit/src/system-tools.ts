@@ -44,6 +44,7 @@ export const SYSTEM_TOOLS = {
     alsoNeeds: ['redis-cli'],
   },
   psql: { name: 'psql', install: `${APT} postgresql-client`, executables: ['psql'] },
+  pgbouncer: { name: 'pgbouncer', install: `${APT} pgbouncer`, executables: ['pgbouncer', '/usr/sbin/pgbouncer'] },
   postgresServer: {
     name: 'a PostgreSQL server at 127.0.0.1:5432',
     install: `${APT} postgresql && pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start`,

@@ -183,7 +183,32 @@ function invalid(issues: readonly { readonly path: readonly PropertyKey[]; reado
 export function readEnv(source: NodeJS.ProcessEnv = process.env): HubEnv {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) throw invalid(parsed.error.issues);
+  const problems = productionProblems(parsed.data);
+  if (problems.length > 0) throw invalid(problems);
   return parsed.data;
+}
+
+/**
+ * What a production process refuses to start with. Tokens are verified against the identity
+ * provider's published keys only (HUB_JWT_JWKS_URL): a process holding an HS256 key could sign a
+ * token with any scope, so none has one (HS256 is for local development). And a token counts only
+ * from the expected issuer for the expected audience: one the same provider signed for another
+ * service is refused. Checked at start-up, where the configuration is final.
+ */
+export function productionProblems(env: HubEnv): { path: string[]; message: string }[] {
+  if (env.NODE_ENV !== 'production') return [];
+  const problems: { path: string[]; message: string }[] = [];
+  for (const key of ['HUB_JWT_SECRET', 'HUB_JWT_PREVIOUS_SECRET'] as const)
+    if (env[key] !== undefined)
+      problems.push({
+        path: [key],
+        message: 'an HS256 key is for local development; in production tokens are verified with HUB_JWT_JWKS_URL only',
+      });
+  if (env.HUB_JWT_JWKS_URL)
+    for (const key of ['HUB_JWT_ISSUER', 'HUB_JWT_AUDIENCE'] as const)
+      if (env[key] === undefined)
+        problems.push({ path: [key], message: 'required in production: only tokens issued for this hub are accepted' });
+  return problems;
 }
 
 const pickedSchemas = new Map<string, z.ZodType>();

@@ -1,0 +1,391 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '@nhs-hub/kit/db';
+import { REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
+import { prepareSubgraph, type SubgraphDefinition, startSubgraph } from '@nhs-hub/kit/subgraph';
+import { needSystemTool, SYSTEM_TOOLS, testDatabaseUrl } from '@nhs-hub/kit/testing';
+import { subgraph as geography } from '@nhs-hub/geography';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_POOL_SIZE, budgetProblems, connectionBudget } from '../k8s/budget.js';
+import { DB_CA_FILE, databaseUrl, POOLER, readerOf, roleOf, rolesSql, WAIT_FOR_DATABASE } from '../k8s/generate.js';
+import { type Json, K8S_DIR, type Manifest, render } from '../k8s/render.js';
+
+// Absent, the PgBouncer test skips with a line saying how to install it (CI requires it).
+const hasPgbouncer = needSystemTool(SYSTEM_TOOLS.pgbouncer).path !== null;
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+
+/**
+ * The database side of the manifests: the connection budget worked out from what each overlay
+ * renders, and the roles roles.sql creates, used on a real PostgreSQL server the way the pods use
+ * them (the serving role reads and can change nothing; each role keeps to its own schema).
+ */
+const entries = readGraphConfig();
+const names = entries.map((e) => e.name);
+type Obj = Record<string, Json>;
+const ADMIN_URL = testDatabaseUrl() ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+describe.each(['overlays/dev', 'overlays/prod'])('the connection budget of %s', (overlay) => {
+  const objects = render(join(K8S_DIR, overlay));
+  const budget = connectionBudget(objects, names, readerOf, roleOf);
+
+  it('keeps every role within its limit and all of them within max_connections less a reserve', () => {
+    expect(budgetProblems(budget)).toEqual([]);
+    expect(budget.roles).toHaveLength(names.length * 2);
+    expect(budget.totalLimit).toBeLessThanOrEqual(budget.maxConnections - budget.reserved);
+    // The autoscalers' ceiling reaches PgBouncer, not PostgreSQL: clients queue for pooled connections.
+    expect(budget.poolerClients).toBeLessThanOrEqual(budget.maxClientConn);
+  });
+
+  it('would fail where the old manifests did: no pooler-side cap, or max_connections left at 100', () => {
+    const scaled = structuredClone(objects) as Manifest[];
+    const cluster = scaled.find((o) => o.kind === 'Cluster') as Manifest;
+    ((cluster.spec as Obj).postgresql as Obj).parameters = { max_connections: '100' };
+    expect(budgetProblems(connectionBudget(scaled, names, readerOf, roleOf)).join('\n')).toMatch(
+      /max_connections 100 - reserve/,
+    );
+    const pooler = scaled.find((o) => o.kind === 'Pooler') as Manifest;
+    (pooler.spec as Obj).instances = 5;
+    expect(budgetProblems(connectionBudget(scaled, names, readerOf, roleOf)).join('\n')).toMatch(
+      /role \w+_reader: 50 connections .* > limit/,
+    );
+  });
+});
+
+describe('the pool size the budget counts on', () => {
+  it('is the pool a hub process opens on PostgreSQL (packages/kit/src/db.ts)', async () => {
+    const database = await openDatabase({ url: ADMIN_URL });
+    try {
+      // More concurrent statements than the pool holds: they share exactly APP_POOL_SIZE backends.
+      const pids = await Promise.all(
+        Array.from({ length: APP_POOL_SIZE + 5 }, () =>
+          database.root
+            .selectNoFrom((eb) => [
+              eb.fn<number>('pg_backend_pid').as('pid'),
+              eb.fn('pg_sleep', [eb.lit(0.2)]).as('slept'),
+            ])
+            .executeTakeFirstOrThrow(),
+        ),
+      );
+      expect(new Set(pids.map((r) => r.pid)).size).toBe(APP_POOL_SIZE);
+    } finally {
+      await database.close();
+    }
+  });
+});
+
+describe('the roles roles.sql creates, on PostgreSQL', () => {
+  const dbName = `hub_roles_${randomBytes(4).toString('hex')}`;
+  const admin = new URL(ADMIN_URL);
+  const urlAs = (role: string) => {
+    const url = new URL(ADMIN_URL);
+    url.username = role;
+    url.password = '';
+    url.pathname = `/${dbName}`;
+    return url.toString();
+  };
+  const adminClient = (database: string) => {
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${database}`;
+    return new pg.Client({ connectionString: url.toString() });
+  };
+  const asRole = async (role: string, statement: string) => {
+    const client = new pg.Client({ connectionString: urlAs(role) });
+    await client.connect();
+    try {
+      return await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+
+  beforeAll(async () => {
+    const root = adminClient(admin.pathname.slice(1));
+    await root.connect();
+    await root.query(`create database ${dbName}`);
+    await root.end();
+    const client = adminClient(dbName);
+    await client.connect();
+    try {
+      await client.query(rolesSql(entries));
+      // What CloudNativePG does for each managed role once the database is up: LOGIN and a password.
+      for (const name of names)
+        for (const role of [roleOf(name), readerOf(name)]) await client.query(`alter role ${role} login`);
+    } finally {
+      await client.end();
+    }
+    // The migrate Job: the schema owner migrates and seeds its schema.
+    const owner = await openDatabase({ url: urlAs(roleOf('geography')) });
+    try {
+      await prepareSubgraph(geography as SubgraphDefinition<unknown>, owner, 'geography', true);
+    } finally {
+      await owner.close();
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    const root = adminClient(admin.pathname.slice(1));
+    await root.connect();
+    await root.query(`drop database if exists ${dbName} with (force)`);
+    await root.end();
+  });
+
+  it('serves the subgraph as the read-only role, verifying migrations without writing', async () => {
+    const database = await openDatabase({ url: urlAs(readerOf('geography')) });
+    const running = await startSubgraph(geography as SubgraphDefinition<unknown>, {
+      database,
+      migrate: 'verify',
+      seed: false,
+      port: 0,
+      host: '127.0.0.1',
+    });
+    try {
+      const ready = await fetch(new URL('/health/ready', running.url));
+      expect(ready.status).toBe(200);
+      const res = await fetch(new URL('/graphql', running.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ stps(first: 1) { totalCount } }' }),
+      });
+      const body = (await res.json()) as { data?: { stps: { totalCount: number } }; errors?: unknown };
+      expect(body.errors).toBeUndefined();
+      expect(body.data?.stps.totalCount).toBeGreaterThan(0);
+    } finally {
+      await running.close();
+      await database.close();
+    }
+  });
+
+  it('refuses DDL and writes from the serving role: permission denied', async () => {
+    const reader = readerOf('geography');
+    const { rows } = await asRole(
+      reader,
+      "select table_name from information_schema.tables where table_schema = 'geography' and table_type = 'BASE TABLE' order by 1 limit 1",
+    );
+    const table = `geography.${String(rows[0]?.table_name)}`;
+    await expect(asRole(reader, 'create table geography.planted (x int)')).rejects.toThrow(
+      /permission denied for schema geography/,
+    );
+    await expect(asRole(reader, `drop table ${table}`)).rejects.toThrow(/must be owner of table/);
+    await expect(asRole(reader, `delete from ${table}`)).rejects.toThrow(/permission denied for table/);
+    await expect(asRole(reader, `update ${table} set ${await firstColumn(table)} = null`)).rejects.toThrow(
+      /permission denied for table/,
+    );
+    await expect(asRole(reader, `truncate ${table}`)).rejects.toThrow(/permission denied for table/);
+    await expect(asRole(reader, 'create schema planted')).rejects.toThrow(/permission denied for database/);
+    await expect(asRole(reader, 'create table public.planted (x int)')).rejects.toThrow(
+      /permission denied for schema public/,
+    );
+  });
+
+  it("keeps every role out of every other subgraph's schema", async () => {
+    for (const role of [roleOf('geography'), readerOf('geography')]) {
+      await expect(asRole(role, 'create table finance.planted (x int)'), role).rejects.toThrow(
+        /permission denied for schema finance/,
+      );
+      await expect(asRole(role, 'select * from finance.anything'), role).rejects.toThrow(
+        /permission denied for schema finance/,
+      );
+    }
+    // The owner can still change its own schema: the Jobs need it.
+    await asRole(roleOf('geography'), 'create table geography.owned (x int); drop table geography.owned');
+  });
+
+  describe.skipIf(!hasPgbouncer)('through PgBouncer, configured as the Pooler is', () => {
+    let dir: string;
+    let port: number;
+    let bouncer: ChildProcess;
+    const reader = readerOf('geography');
+    const pooler = render(join(K8S_DIR, 'overlays/prod')).find((o) => o.kind === 'Pooler') as Manifest;
+    const pgbouncer = (pooler.spec as Obj).pgbouncer as Obj;
+    const parameters = pgbouncer.parameters as Record<string, string>;
+    const poolSize = Number(parameters.default_pool_size);
+    const viaBouncer = () => {
+      const url = new URL(urlAs(reader));
+      url.hostname = '127.0.0.1';
+      url.port = String(port);
+      return url.toString();
+    };
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'hub-pgbouncer-'));
+      port = await freePort();
+      const admin = new URL(ADMIN_URL);
+      writeFileSync(join(dir, 'users.txt'), `"${reader}" ""\n`);
+      writeFileSync(
+        join(dir, 'pgbouncer.ini'),
+        [
+          '[databases]',
+          `${dbName} = host=${admin.hostname} port=${admin.port || 5432} dbname=${dbName}`,
+          '[pgbouncer]',
+          'listen_addr = 127.0.0.1',
+          `listen_port = ${port}`,
+          'unix_socket_dir =',
+          'auth_type = trust',
+          `auth_file = ${join(dir, 'users.txt')}`,
+          `pool_mode = ${String(pgbouncer.poolMode)}`,
+          // The Pooler's own parameters, as CloudNativePG writes them into its pgbouncer.ini.
+          ...Object.entries(parameters).map(([k, v]) => `${k} = ${v}`),
+          `logfile = ${join(dir, 'pgbouncer.log')}`,
+          '',
+        ].join('\n'),
+      );
+      // PgBouncer refuses to run as root: as CI runs, it runs as the postgres user.
+      const asRoot = process.getuid?.() === 0;
+      if (asRoot) spawnSync('chown', ['-R', 'postgres', dir]);
+      bouncer = asRoot
+        ? spawn('runuser', ['-u', 'postgres', '--', 'pgbouncer', join(dir, 'pgbouncer.ini')])
+        : spawn('pgbouncer', [join(dir, 'pgbouncer.ini')]);
+      for (let i = 0; i < 50; i++) {
+        const probe = new pg.Client({ connectionString: viaBouncer() });
+        const ok = await probe.connect().then(
+          () => true,
+          () => false,
+        );
+        await probe.end().catch(() => undefined);
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }, 20_000);
+
+    afterAll(() => {
+      bouncer?.kill();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('serves the subgraph in transaction pooling, and queues replicas past the pool instead of refusing them', async () => {
+      const database = await openDatabase({ url: viaBouncer() });
+      const running = await startSubgraph(geography as SubgraphDefinition<unknown>, {
+        database,
+        migrate: 'verify',
+        seed: false,
+        port: 0,
+        host: '127.0.0.1',
+      });
+      // Three replicas' pools at once: more clients than PgBouncer has server connections for the role.
+      const replicas = await Promise.all([1, 2, 3].map(() => openDatabase({ url: viaBouncer() })));
+      const watcher = new pg.Client({ connectionString: urlAs('postgres') });
+      await watcher.connect();
+      try {
+        expect((await fetch(new URL('/health/ready', running.url))).status).toBe(200);
+        let most = 0;
+        let sampling = true;
+        const sample = (async () => {
+          while (sampling) {
+            const { rows } = await watcher.query<{ n: string }>(
+              'select count(*) as n from pg_stat_activity where usename = $1',
+              [reader],
+            );
+            most = Math.max(most, Number(rows[0]?.n));
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        })();
+        const answers = await Promise.all(
+          replicas.flatMap((replica) =>
+            Array.from({ length: APP_POOL_SIZE }, () =>
+              replica.root
+                .selectNoFrom((eb) => [eb.fn('pg_sleep', [eb.lit(0.2)]).as('slept'), eb.lit(1).as('one')])
+                .executeTakeFirstOrThrow(),
+            ),
+          ),
+        );
+        sampling = false;
+        await sample;
+        // Every one of 30 statements answered, over at most the pool's server connections.
+        expect(answers).toHaveLength(3 * APP_POOL_SIZE);
+        expect(most).toBeGreaterThan(0);
+        expect(most).toBeLessThanOrEqual(poolSize);
+        const res = await fetch(new URL('/graphql', running.url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ stps(first: 2) { totalCount nodes { code } } }' }),
+        });
+        const body = (await res.json()) as { errors?: unknown; data?: { stps: { totalCount: number } } };
+        expect(body.errors).toBeUndefined();
+        expect(body.data?.stps.totalCount).toBeGreaterThan(0);
+      } finally {
+        await watcher.end();
+        await Promise.all(replicas.map((r) => r.close()));
+        await running.close();
+        await database.close();
+      }
+    }, 60_000);
+  });
+
+  async function firstColumn(table: string): Promise<string> {
+    const [schema, name] = table.split('.');
+    const { rows } = await asRole(
+      readerOf('geography'),
+      `select column_name from information_schema.columns where table_schema = '${schema}' and table_name = '${name}' order by ordinal_position limit 1`,
+    );
+    return String(rows[0]?.column_name);
+  }
+});
+
+describe("the DATABASE_URL the runbook writes into each role's Secret", () => {
+  const readme = readFileSync(join(REPO_ROOT, 'infra/README.md'), 'utf8');
+  const template = /--from-literal=uri="([^"]+)"/.exec(readme.slice(readme.indexOf('hub_db_secret() {')))?.[1];
+
+  it('is the one the manifests expect: TLS verified against the mounted cluster CA, host name included', () => {
+    expect(template).toBeDefined();
+    const filled = String(template).replace(/\$1/g, 'finance_reader').replace(/\$2/g, POOLER).replace(/\$3/g, 'pw');
+    expect(filled).toBe(databaseUrl('finance_reader', POOLER, 'pw'));
+    // node-postgres reads it as the pods will: the CA from the mounted file, the server's name checked.
+    const dir = mkdtempSync(join(tmpdir(), 'hub-db-ca-'));
+    try {
+      writeFileSync(join(dir, 'ca.crt'), 'CA CERTIFICATE');
+      const client = new pg.Client({ connectionString: filled.replace(DB_CA_FILE, join(dir, 'ca.crt')) });
+      const ssl = (
+        client as unknown as { ssl: { ca?: string; rejectUnauthorized?: boolean; checkServerIdentity?: unknown } }
+      ).ssl;
+      expect(ssl.ca).toBe('CA CERTIFICATE');
+      expect(ssl.rejectUnauthorized).not.toBe(false);
+      expect(ssl.checkServerIdentity).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the migrate Jobs' wait for the database (their init container's script)", () => {
+  const waitFor = (url: string) =>
+    spawn(process.execPath, ['-e', WAIT_FOR_DATABASE], {
+      cwd: join(REPO_ROOT, 'infra'),
+      env: { PATH: process.env.PATH, DATABASE_URL: url },
+    });
+
+  it('ends as soon as the database answers', async () => {
+    const child = waitFor(ADMIN_URL);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(out).toContain('the database answers');
+  });
+
+  it('keeps waiting while nothing answers, saying why', async () => {
+    const closed = new URL(ADMIN_URL);
+    closed.port = '1';
+    const child = waitFor(closed.toString());
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(child.exitCode).toBeNull();
+    child.kill();
+    expect(out).toMatch(/waiting for the database: .*ECONNREFUSED/);
+  });
+});
