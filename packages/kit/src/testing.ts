@@ -2,7 +2,7 @@ import { SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { type HubDatabase, openDatabase, type SubgraphDatabase } from './db.js';
 import { type RunningSubgraph, type SeedReport, type SubgraphDefinition, startSubgraph } from './subgraph-runtime.js';
@@ -181,7 +181,8 @@ export async function signTestToken(
  * not have, or leaving its file unchanged, throws: such a test would pass without testing anything.
  */
 export function editedCopy(dataDir: string, edits: Readonly<Record<string, (text: string) => string>>): string {
-  const dir = `${mkdtempSync(join(tmpdir(), `${basename(dataDir)}-edited-`))}/`;
+  // Named after the subgraph (services/<name>/data/), as problems print the path.
+  const dir = `${mkdtempSync(join(tmpdir(), `${basename(resolve(dataDir, '..'))}-data-`))}/`;
   cpSync(dataDir, dir, { recursive: true });
   for (const [file, edit] of Object.entries(edits)) {
     const path = join(dir, file);

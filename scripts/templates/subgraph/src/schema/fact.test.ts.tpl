@@ -16,7 +16,8 @@ interface Fact {
 
 describe('__name__ through the gateway', () => {
   it('answers an STP with its facts, each with its verbatim source line', async () => {
-    const { body } = await graph.query<{ stp: { name: string; __name__Facts: Fact[] } }>('{ stp(code: "QJM") { name __name__Facts { id kind statement source { document { file } line text } } } }',
+    const { body } = await graph.query<{ stp: { name: string; __name__Facts: Fact[] } }>(
+      '{ stp(code: "QJM") { name __name__Facts { id kind statement source { document { file } line text } } } }',
     );
     expect(body.errors).toBeUndefined();
     expect(body.data?.stp.name).toBe('Lincolnshire');
@@ -28,8 +29,7 @@ describe('__name__ through the gateway', () => {
   it('resolves facts for every STP in the same number of SQL statements as for two', async () => {
     const run = async (first: number) => {
       graph.resetCounters();
-      const { body } = await graph.query(`{ stps(first: ${first}) { nodes { code __name__Facts { id } } } }`,
-      );
+      const { body } = await graph.query(`{ stps(first: ${first}) { nodes { code __name__Facts { id } } } }`);
       expect(body.errors).toBeUndefined();
       return graph.statements();
     };
