@@ -90,7 +90,7 @@ describe('npm run new:subgraph', () => {
       cwd: dir,
       env: { ...process.env, NO_COLOR: '1' },
     });
-    expect(stripVTControlCharacters(tests.stdout)).toMatch(/Tests\s+12 passed \(12\)/);
+    expect(stripVTControlCharacters(tests.stdout)).toMatch(/Tests\s+13 passed \(13\)/);
 
     const services = [
       ...readGraphConfig().map((e) => ({
