@@ -1,6 +1,5 @@
-import type { FlagShape } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
-import type { FACT_KINDS } from '../domain/kinds.js';
+import { factsMatching } from '../domain/kinds.js';
 import { type GapPerHead, gapPerHead } from '../domain/region-summary.js';
 import { FinancialFactKindEnum, FinancialFactRef, FinancialGapRef, factOf } from './finance.js';
 import { factsByStp, financeByStp } from './loaders.js';
@@ -69,11 +68,7 @@ StpRef.implement({
         hasFlag: t.arg.string({ required: false }),
       },
       resolve: async (stp, { kinds, hasFlag }, ctx) =>
-        (await factsByStp(ctx).load(stp.code)).filter(
-          (f) =>
-            (!kinds || kinds.includes(f.kind as (typeof FACT_KINDS)[number])) &&
-            (!hasFlag || f.flags.some((x: FlagShape) => x.code === hasFlag)),
-        ),
+        factsMatching(await factsByStp(ctx).load(stp.code), { kinds, hasFlag }),
     }),
     gapPerHeadDerived: t.field({
       type: GapPerHeadRef,
