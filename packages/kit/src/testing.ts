@@ -293,8 +293,12 @@ export function subgraphHarness<DB>(
         [...composedWith, definition] as unknown as readonly SubgraphDefinition<unknown>[],
         options.gateway,
       );
-      const running = graph.subgraphs[definition.name] as RunningSubgraph<DB>;
-      started = { hub: graph.hub, running, url: graph.gatewayUrl, graph };
+      const running = graph.subgraphs[definition.name];
+      if (!running) {
+        await graph.close();
+        throw new Error(`${definition.name} is not among the subgraphs started (a composedWith of the same name?)`);
+      }
+      started = { hub: graph.hub, running: running as RunningSubgraph<DB>, url: graph.gatewayUrl, graph };
     },
     close: async () => {
       const closing = started;
