@@ -1,7 +1,15 @@
 import { todayIso } from '@nhs-hub/kit/subgraph';
 import { describe, expect, it } from 'vitest';
 import { buildGeographyRows } from '../etl/index.js';
-import { firstValidOn, icsStatusOf, latestDay, membershipFlags, populationOf, validOn } from './membership.js';
+import {
+  firstValidOn,
+  icsStatusOf,
+  latestDay,
+  membershipFlags,
+  populationOf,
+  validOn,
+  withoutPopulation,
+} from './membership.js';
 
 const rows = buildGeographyRows();
 /** The membership rows as the database returns them: open bounds are null. */
@@ -51,9 +59,13 @@ describe('what the tracker states, summarised', () => {
     const members = validOn(
       memberships.filter((m) => m.region_code === 'Y54'),
       '2018-06-07',
-    ).map((m) => rows.stps.find((s) => s.code === m.stp_code)?.population ?? null);
+    ).map((m) => ({
+      stp_code: m.stp_code,
+      population: rows.stps.find((s) => s.code === m.stp_code)?.population ?? null,
+    }));
     expect(members).toHaveLength(7);
-    expect(populationOf(members)).toBe(12_540_000);
+    expect(populationOf(members.map((m) => m.population))).toBe(12_540_000);
+    expect(withoutPopulation(members)).toEqual(['QHM']);
     expect(populationOf([null])).toBeNull();
   });
 });

@@ -45,3 +45,10 @@ export function populationOf(populations: readonly (number | null)[]): number | 
   const known = populations.filter((p): p is number => p !== null);
   return known.length ? known.reduce((a, b) => a + b, 0) : null;
 }
+
+/** Member STPs (codes, in their order) that state no population, so a region's sum leaves them out. */
+export function withoutPopulation(
+  members: readonly { readonly stp_code: string; readonly population: number | null }[],
+): string[] {
+  return members.filter((m) => m.population === null).map((m) => m.stp_code);
+}

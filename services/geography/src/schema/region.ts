@@ -3,7 +3,7 @@ import { builder } from '../builder.js';
 import { findRegionsByCodes, listRegions } from '../db/repository.js';
 import type { Region, Stp } from '../db/types.js';
 import { regionCodeOf } from '../domain/codes.js';
-import { latestDay, populationOf, validOn } from '../domain/membership.js';
+import { latestDay, populationOf, validOn, withoutPopulation } from '../domain/membership.js';
 import { membershipsByRegion } from './loaders.js';
 import { RegionRef, type RegionSnapshotKey, RegionSnapshotRef, StpRef } from './refs.js';
 
@@ -79,18 +79,22 @@ RegionSnapshotRef.implement({
       nullable: true,
       description:
         "DERIVED: the sum of the member STPs' populations as the tracker states them. Null when no member has one. See populationIsComplete.",
-      resolve: async (s, _, ctx) => populationOf((await membersOn(s, ctx)).map((m) => m.stp.population)),
+      resolve: async (s, _, ctx) => populationOf((await stpsOn(s, ctx)).map((stp) => stp.population)),
     }),
     populationIsComplete: t.boolean({
       description: 'False when some member STP has no stated population (e.g. QHM, formed after the tracker).',
-      resolve: async (s, _, ctx) => (await membersOn(s, ctx)).every((m) => m.stp.population !== null),
+      resolve: async (s, _, ctx) => withoutPopulation(await stpsOn(s, ctx)).length === 0,
     }),
     stpCodesWithoutPopulation: t.idList({
-      resolve: async (s, _, ctx) =>
-        (await membersOn(s, ctx)).filter((m) => m.stp.population === null).map((m) => m.stp_code),
+      resolve: async (s, _, ctx) => withoutPopulation(await stpsOn(s, ctx)),
     }),
   }),
 });
+
+/** The member STPs' codes and stated populations on the snapshot's date. */
+async function stpsOn(snapshot: RegionSnapshotKey, ctx: Parameters<typeof membershipsByRegion>[0]) {
+  return (await membersOn(snapshot, ctx)).map((m) => ({ stp_code: m.stp_code, population: m.stp.population }));
+}
 
 async function membersOn(snapshot: RegionSnapshotKey, ctx: Parameters<typeof membershipsByRegion>[0]) {
   return validOn(await membershipsByRegion(ctx).load(snapshot.regionCode), snapshot.asOf);
