@@ -37,6 +37,9 @@ registerBuild(BUILD_CONFIG, name);
 const run = (command: string, commandArgs: string[]) =>
   execFileSync(command, commandArgs, { cwd: REPO_ROOT, stdio: 'inherit' });
 try {
+  // The template is formatted for one name's length (workforce's); a shorter or longer name moves
+  // where lines break, so the new files are formatted as biome ci (npm test) will check them.
+  run('npx', ['biome', 'format', '--write', join('services', name)]);
   // Links @nhs-hub/<name> into node_modules and records the workspace in package-lock.json.
   run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund']);
   // Prints the new SDL and recomposes; refuses (and writes nothing) if the graph would not compose.

@@ -1,7 +1,13 @@
 import { composeServices } from '@apollo/composition';
-import { printSubgraphSdl, type RunningSubgraph, type SubgraphDefinition } from '@nhs-hub/kit/subgraph';
-import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
+import {
+  printSubgraphSdl,
+  type RunningSubgraph,
+  type SeedReport,
+  type SubgraphDefinition,
+} from '@nhs-hub/kit/subgraph';
+import { createTestHub, type GraphQLResponseBody, postGraphQL, type TestHub } from '@nhs-hub/kit/testing';
 import { parse } from 'graphql';
+import type { Kysely } from 'kysely';
 import { type GatewayOptions, type RunningGateway, startGateway } from './gateway.js';
 
 /**
@@ -70,4 +76,146 @@ export async function startTestGraph(
     await hub.close();
     throw error;
   }
+}
+
+/** A subgraph's definition whatever its database type (which only its own seed step sees). */
+export type AnySubgraphDefinition = Omit<SubgraphDefinition<unknown>, 'seed'> & {
+  readonly seed: (db: never) => Promise<SeedReport>;
+};
+
+export interface SubgraphHarnessOptions {
+  /**
+   * Subgraphs to compose the one under test with (geography, for one that extends Stp): then a
+   * gateway runs over them all and queries go through it, as callers' do.
+   */
+  readonly composedWith?: readonly AnySubgraphDefinition[];
+  readonly gateway?: Partial<Omit<GatewayOptions, 'supergraphSdl' | 'subgraphUrls'>>;
+}
+
+/**
+ * One subgraph's test harness: the subgraph started on the test database in a fresh schema (migrated
+ * and seeded), alone or composed with others behind a gateway, and the requests a test makes of it.
+ * Every test file of a subgraph sets up the same way:
+ *
+ *   const finance = subgraphHarness(subgraph);                               // or
+ *   const graph = subgraphHarness(subgraph, { composedWith: [geography] });  // through a gateway
+ *   beforeAll(finance.start);
+ *   afterAll(finance.close);
+ *
+ * The kit's testing entry is loaded by benches too, outside vitest, so the hooks stay in the test.
+ */
+export interface SubgraphHarness<DB> {
+  readonly start: () => Promise<void>;
+  readonly close: () => Promise<void>;
+  /** Where queries go: the subgraph's own URL, or the gateway's when composed. */
+  readonly url: string;
+  /** The subgraph under test, running: its database, SQL counter and seed report. */
+  readonly running: RunningSubgraph<DB>;
+  readonly db: Kysely<DB>;
+  /** The database and schemas behind it, for a test that makes schemas of its own. */
+  readonly hub: TestHub;
+  /** The gateway and every subgraph, when composed; null for a subgraph alone. */
+  readonly graph: TestGraph | null;
+  /** POSTs an operation; the status and body as they came. */
+  query<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: GraphQLResponseBody<T> }>;
+  /** POSTs an operation that must answer 200 without errors (it throws, naming them, otherwise); its data. */
+  ask<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<T>;
+  /** Federation's `_entities` for representations of one type (the subgraph alone), selecting `selection`. */
+  entities<T = Record<string, unknown>>(
+    typename: string,
+    keys: readonly Record<string, unknown>[],
+    selection: string,
+  ): Promise<T[]>;
+  /** SQL statements across every running subgraph since the last reset. */
+  statements(): number;
+  resetCounters(): void;
+}
+
+export function subgraphHarness<DB>(
+  definition: SubgraphDefinition<DB>,
+  options: SubgraphHarnessOptions = {},
+): SubgraphHarness<DB> {
+  let started: { hub: TestHub; running: RunningSubgraph<DB>; url: string; graph: TestGraph | null } | undefined;
+  const current = () => {
+    if (!started) throw new Error(`${definition.name}: the harness is not started (beforeAll(harness.start))`);
+    return started;
+  };
+  const all = () => (started?.graph ? Object.values(started.graph.subgraphs) : started ? [started.running] : []);
+  const query = <T>(q: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    postGraphQL<T>(current().url, q, variables, headers);
+  const ask = async <T>(q: string, variables?: Record<string, unknown>, headers?: Record<string, string>) => {
+    const { status, body } = await query<T>(q, variables, headers);
+    if (status !== 200 || body.errors !== undefined || body.data == null)
+      throw new Error(`${definition.name} answered ${status}: ${JSON.stringify(body.errors ?? body)}`);
+    return body.data;
+  };
+  return {
+    start: async () => {
+      const composedWith = options.composedWith ?? [];
+      if (composedWith.length === 0 && !options.gateway) {
+        const hub = await createTestHub();
+        try {
+          const running = await hub.start(definition);
+          started = { hub, running, url: running.url, graph: null };
+        } catch (error) {
+          await hub.close();
+          throw error;
+        }
+        return;
+      }
+      // The definitions differ only in their database type, which the graph never looks at.
+      const graph = await startTestGraph(
+        [...composedWith, definition] as unknown as readonly SubgraphDefinition<unknown>[],
+        options.gateway,
+      );
+      const running = graph.subgraphs[definition.name];
+      if (!running) {
+        await graph.close();
+        throw new Error(`${definition.name} is not among the subgraphs started (a composedWith of the same name?)`);
+      }
+      started = { hub: graph.hub, running: running as RunningSubgraph<DB>, url: graph.gatewayUrl, graph };
+    },
+    close: async () => {
+      const closing = started;
+      started = undefined;
+      if (closing?.graph) await closing.graph.close();
+      else if (closing) await closing.hub.close();
+    },
+    get url() {
+      return current().url;
+    },
+    get running() {
+      return current().running;
+    },
+    get db() {
+      return current().running.db;
+    },
+    get hub() {
+      return current().hub;
+    },
+    get graph() {
+      return current().graph;
+    },
+    query,
+    ask,
+    async entities<T>(typename: string, keys: readonly Record<string, unknown>[], selection: string) {
+      const data = await ask<{ _entities: T[] }>(
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on ${typename} { ${selection} } } }`,
+        { r: keys.map((key) => ({ __typename: typename, ...key })) },
+      );
+      return data._entities;
+    },
+    statements: () => all().reduce((sum, s) => sum + s.counter.count, 0),
+    resetCounters: () => {
+      for (const s of all()) s.counter.reset();
+    },
+  };
 }

@@ -16,6 +16,7 @@ export * from './platform/heap.js';
 export * from './loader.js';
 export * from './loaders.js';
 export * from './migrate.js';
+export * from './migration-columns.js';
 export * from './migration-files.js';
 export * from './platform/observability.js';
 export * from './paging.js';

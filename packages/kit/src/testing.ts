@@ -1,5 +1,8 @@
 import { SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { sql } from 'kysely';
 import { type HubDatabase, openDatabase, type SubgraphDatabase } from './db.js';
 import { type RunningSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph-runtime.js';
@@ -104,4 +107,25 @@ export async function signTestToken(
     .setIssuedAt(claims.expiresAt === undefined ? undefined : claims.expiresAt - 3600)
     .setExpirationTime(claims.expiresAt ?? '1h');
   return `Bearer ${await jwt.sign(key)}`;
+}
+
+/**
+ * For tests: a copy of a subgraph's data folder (`<X>_DATA_DIR`) with some of its files edited, so a
+ * step can be shown refusing a bad file while the real data stays untouched. Returns the copy's
+ * folder with a trailing slash, as the data folders are given. An edit naming a file the folder does
+ * not have, or leaving its file unchanged, throws: such a test would pass without testing anything.
+ */
+export function editedCopy(dataDir: string, edits: Readonly<Record<string, (text: string) => string>>): string {
+  // Named after the subgraph (services/<name>/data/), as problems print the path.
+  const dir = `${mkdtempSync(join(tmpdir(), `${basename(resolve(dataDir, '..'))}-data-`))}/`;
+  cpSync(dataDir, dir, { recursive: true });
+  for (const [file, edit] of Object.entries(edits)) {
+    const path = join(dir, file);
+    if (!existsSync(path)) throw new Error(`editedCopy: ${dataDir} has no file ${file}`);
+    const before = readFileSync(path, 'utf8');
+    const after = edit(before);
+    if (after === before) throw new Error(`editedCopy: the edit of ${file} changed nothing`);
+    writeFileSync(path, after);
+  }
+  return dir;
 }

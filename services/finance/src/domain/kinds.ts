@@ -41,3 +41,20 @@ export const FACT_KINDS = [
 export type FactKind = (typeof FACT_KINDS)[number];
 
 export const isGapKind = (kind: string): boolean => (GAP_KINDS as readonly string[]).includes(kind);
+
+/** A fact's kind and flags, as filters read them. */
+export interface Classified {
+  readonly kind: string;
+  readonly flags: readonly { readonly code: string }[];
+}
+
+/** The facts of the given kinds (all without a list) that carry the given flag (any without one), in their order. */
+export function factsMatching<F extends Classified>(
+  facts: readonly F[],
+  filter: { readonly kinds?: readonly string[] | null; readonly hasFlag?: string | null },
+): F[] {
+  const { kinds, hasFlag } = filter;
+  return facts.filter(
+    (f) => (!kinds || kinds.includes(f.kind)) && (!hasFlag || f.flags.some((flag) => flag.code === hasFlag)),
+  );
+}

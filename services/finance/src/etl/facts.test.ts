@@ -1,7 +1,7 @@
 import type { DataProblem } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { LINCOLNSHIRE, TRACKER } from '../domain/kinds.js';
-import { editedCopy } from './edited-copy.js';
 import { readFacts } from './facts.js';
 import { FINANCE_DATA_DIR } from './files.js';
 import { readSections } from './sections.js';
@@ -57,7 +57,7 @@ describe('financial-facts.csv', () => {
   });
 
   it('names file:line for a citation off its line, an unparsable amount and an uncovered amount', () => {
-    const dir = editedCopy({
+    const dir = editedCopy(FINANCE_DATA_DIR, {
       'financial-facts.csv': (csv) =>
         csv
           .replace('Healthcare: £299 M', 'Healthcare: £298 M')

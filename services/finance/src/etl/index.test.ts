@@ -1,37 +1,20 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DataFileError, type RunningSubgraph, sourceLine } from '@nhs-hub/kit/subgraph';
-import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
+import { DataFileError, sourceLine } from '@nhs-hub/kit/subgraph';
+import { editedCopy, subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FinanceDatabase } from '../db/types.js';
 import { subgraph } from '../index.js';
 import { TRACKER } from '../domain/kinds.js';
 import { buildFinanceRows, FINANCE_DATA_DIR, seedFinance } from './index.js';
 
-let hub: TestHub;
-let finance: RunningSubgraph<FinanceDatabase>;
+const finance = subgraphHarness(subgraph);
+beforeAll(finance.start);
+afterAll(finance.close);
 
-beforeAll(async () => {
-  hub = await createTestHub();
-  finance = await hub.start(subgraph);
-});
-afterAll(() => hub.close());
-
-function brokenCopy(edit: (facts: string) => string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'finance-data-'));
-  for (const f of ['tracker-sections.csv', 'annex-a-region-facts.csv'])
-    copyFileSync(join(FINANCE_DATA_DIR, f), join(dir, f));
-  writeFileSync(
-    join(dir, 'financial-facts.csv'),
-    edit(readFileSync(join(FINANCE_DATA_DIR, 'financial-facts.csv'), 'utf8')),
-  );
-  return dir;
-}
+const brokenCopy = (edit: (facts: string) => string): string =>
+  editedCopy(FINANCE_DATA_DIR, { 'financial-facts.csv': edit });
 
 describe('finance seed', () => {
   it('loads every section, fact and Annex A figure (seeding succeeded, so every citation held)', async () => {
-    expect(finance.seedReport).toEqual({ stp_finance: 44, financial_fact: 199, region_fact: 24 });
+    expect(finance.running.seedReport).toEqual({ stp_finance: 44, financial_fact: 199, region_fact: 24 });
     const rows = buildFinanceRows();
     const qjm = rows.facts.find((f) => f.stp_code === 'QJM' && f.kind === 'COMBINED_GAP');
     expect(qjm).toMatchObject({ source_line: 841, source_text: 'Combined: £182 M', amount_gbp_m: '182' });

@@ -1,7 +1,7 @@
 import type { DataProblem, FlagShape } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { LINCOLNSHIRE } from '../domain/kinds.js';
-import { editedCopy } from './edited-copy.js';
 import { FINANCE_DATA_DIR } from './files.js';
 import { readRegionFacts } from './region-facts.js';
 
@@ -31,7 +31,7 @@ describe('annex-a-region-facts.csv', () => {
   });
 
   it("refuses a value that is not in the region's column, naming file:line", () => {
-    const dir = editedCopy({
+    const dir = editedCopy(FINANCE_DATA_DIR, {
       'annex-a-region-facts.csv': (csv) => csv.replace('Central & East,Y61,7.3,', 'Central & East,Y61,7.4,'),
     });
     const problems: DataProblem[] = [];

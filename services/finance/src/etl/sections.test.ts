@@ -1,6 +1,6 @@
 import type { DataProblem } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
-import { editedCopy } from './edited-copy.js';
 import { FINANCE_DATA_DIR } from './files.js';
 import { readSections } from './sections.js';
 
@@ -22,7 +22,7 @@ describe('tracker-sections.csv', () => {
   });
 
   it('names file:line for a heading not on its line and for a section listed twice', () => {
-    const dir = editedCopy({
+    const dir = editedCopy(FINANCE_DATA_DIR, {
       'tracker-sections.csv': (csv) =>
         `${csv.replace('QF7,South Yorkshire and Bassetlaw,506,', 'QF7,South Yorkshire and Bassetlaw,507,')}QJM,Lincolnshire,817,LINCOLNSHIRE\n`,
     });

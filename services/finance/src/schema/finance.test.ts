@@ -1,28 +1,18 @@
-import type { RunningSubgraph } from '@nhs-hub/kit/subgraph';
-import { createTestHub, postGraphQL, type TestHub } from '@nhs-hub/kit/testing';
+import { subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FinanceDatabase } from '../db/types.js';
 import { subgraph } from '../index.js';
 
-let hub: TestHub;
-let finance: RunningSubgraph<FinanceDatabase>;
-
-beforeAll(async () => {
-  hub = await createTestHub();
-  finance = await hub.start(subgraph);
-});
-afterAll(() => hub.close());
+const finance = subgraphHarness(subgraph);
+beforeAll(finance.start);
+afterAll(finance.close);
 
 type Gap = Record<string, unknown> & { flags: { code: string; explanation: string }[] };
-const entities = async (codes: string[], selection: string) => {
-  const { body } = await postGraphQL<{ _entities: Gap[] }>(
-    finance.url,
-    `query($r: [_Any!]!) { _entities(representations: $r) { ... on Stp { code ${selection} } } }`,
-    { r: codes.map((code) => ({ __typename: 'Stp', code })) },
+const entities = (codes: string[], selection: string) =>
+  finance.entities<Gap>(
+    'Stp',
+    codes.map((code) => ({ code })),
+    `code ${selection}`,
   );
-  expect(body.errors).toBeUndefined();
-  return body.data?._entities ?? [];
-};
 
 describe('financial gaps as stated', () => {
   it('answers Lincolnshire: combined only, the provider/commissioner split checked, the 2017/18 deficit flagged provisional', async () => {
@@ -101,13 +91,12 @@ describe('financial gaps as stated', () => {
   });
 
   it('flags every sum that does not add up, naming the numbers and lines', async () => {
-    const { body } = await postGraphQL<{
+    const { body } = await finance.query<{
       financialGaps: {
         totalCount: number;
         nodes: { stpCode: string; flags: { code: string; explanation: string }[] }[];
       };
     }>(
-      finance.url,
       `{ financialGaps(filter: { hasFlag: "SUM_MISMATCH" }, orderBy: STP_CODE, descending: false) { totalCount nodes { stpCode flags { code explanation } } } }`,
     );
     const nodes = body.data?.financialGaps.nodes ?? [];
@@ -124,7 +113,7 @@ describe('financial gaps as stated', () => {
   });
 
   it('tells rounding apart from contradiction: ROUNDING_DIFFERENCE where the stated precisions overlap', async () => {
-    const { body } = await postGraphQL<{
+    const { body } = await finance.query<{
       financialGaps: {
         nodes: {
           stpCode: string;
@@ -136,7 +125,6 @@ describe('financial gaps as stated', () => {
         }[];
       };
     }>(
-      finance.url,
       `{ financialGaps(filter: { hasFlag: "ROUNDING_DIFFERENCE" }, orderBy: STP_CODE, descending: false) { nodes { stpCode healthcareGbpM socialCareGbpM combinedGbpM flags { code explanation } checks { code holds } } } }`,
     );
     const nodes = body.data?.financialGaps.nodes ?? [];
@@ -205,19 +193,16 @@ describe('financial gaps as stated', () => {
   });
 
   it('ranks by stated figures, sortable and pageable', async () => {
-    const { body } = await postGraphQL<
+    const { body } = await finance.query<
       Record<
         string,
         { totalCount: number; nodes: { stpCode: string; combinedGbpM: string; capitalRequiredGbpM: string | null }[] }
       >
-    >(
-      finance.url,
-      `{ top: financialGaps(first: 3) { totalCount nodes { stpCode combinedGbpM } }
+    >(`{ top: financialGaps(first: 3) { totalCount nodes { stpCode combinedGbpM } }
          capital: financialGaps(orderBy: CAPITAL_REQUIRED, first: 50) { nodes { stpCode capitalRequiredGbpM } }
          some: financialGaps(filter: { stpCodes: ["qjm", "QOC"] }, orderBy: COMBINED_GAP, descending: false) { totalCount nodes { stpCode combinedGbpM } }
          none: financialGaps(first: 0) { totalCount nodes { stpCode combinedGbpM } }
-         past: financialGaps(first: 5, offset: 100) { totalCount nodes { stpCode combinedGbpM } } }`,
-    );
+         past: financialGaps(first: 5, offset: 100) { totalCount nodes { stpCode combinedGbpM } } }`);
     // The total is the same however the page falls, even on a page with no rows to carry it.
     expect(body.data?.none).toEqual({ totalCount: 44, nodes: [] });
     expect(body.data?.past).toEqual({ totalCount: 44, nodes: [] });
@@ -239,7 +224,7 @@ describe('financial gaps as stated', () => {
   });
 
   it('states Annex A facts for Midlands and East of England with the proposed-footprint flag', async () => {
-    const { body } = await postGraphQL<{
+    const { body } = await finance.query<{
       _entities: {
         code: string;
         statedFacts: {
@@ -252,7 +237,6 @@ describe('financial gaps as stated', () => {
         }[];
       }[];
     }>(
-      finance.url,
       `query($r: [_Any!]!) { _entities(representations: $r) { ... on Region { code statedFacts { label value unit proposedRegionName source { line } flags { code explanation } } } } }`,
       { r: ['Y60', 'Y61', 'Y54'].map((code) => ({ __typename: 'Region', code })) },
     );
@@ -281,12 +265,12 @@ describe('financial gaps as stated', () => {
     expect(all).toHaveLength(44);
     const selection =
       'financialGap { combinedGbpM flags { code } sources { line } } proposedSavings { amountGbpM } financialFacts { kind }';
-    finance.counter.reset();
+    finance.resetCounters();
     await entities(['QJM'], selection);
-    const one = finance.counter.count;
-    finance.counter.reset();
+    const one = finance.statements();
+    finance.resetCounters();
     await entities(all, selection);
-    expect(finance.counter.count).toBe(one);
+    expect(finance.statements()).toBe(one);
     expect(one).toBe(2);
   });
 });

@@ -1,24 +1,15 @@
 import { subgraph as geography } from '@nhs-hub/geography';
-import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
-import { postGraphQL, signTestToken, startTestGraph, type TestGraph } from '@nhs-hub/gateway/testing';
+import { signTestToken, subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph as finance } from '../index.js';
 
-let graph: TestGraph;
-
-beforeAll(async () => {
-  graph = await startTestGraph([geography, finance] as SubgraphDefinition<unknown>[]);
-});
-afterAll(() => graph.close());
+const graph = subgraphHarness(finance, { composedWith: [geography] });
+beforeAll(graph.start);
+afterAll(graph.close);
 
 // A regional director's token: rankings are restricted to that scope (see gateway/src/plugins/auth.test.ts).
-const query = async <T>(q: string) => {
-  const { body } = await postGraphQL<T>(graph.gatewayUrl, q, undefined, {
-    authorization: await signTestToken({ scope: 'region:director' }),
-  });
-  expect(body.errors).toBeUndefined();
-  return body.data as T;
-};
+const query = async <T>(q: string) =>
+  graph.ask<T>(q, undefined, { authorization: await signTestToken({ scope: 'region:director' }) });
 
 describe('finance through the gateway', () => {
   it("answers the headline: Lincolnshire's combined gap is 182", async () => {
@@ -79,7 +70,7 @@ describe('finance through the gateway', () => {
     const count = async (q: string) => {
       graph.resetCounters();
       await query(q);
-      return graph.subgraphs.finance?.counter.count;
+      return graph.running.counter.count;
     };
     const one = await count(`{ stps(first: 1) { nodes { ${selection} } } }`);
     const all = await count(`{ stps(first: 200) { totalCount nodes { ${selection} } } }`);

@@ -1,11 +1,20 @@
-import { citationOf, type FlagShape, HubScope, requireScope } from '@nhs-hub/kit/subgraph';
+import { citationOf, HubScope, requireScope } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
-import { add, compare } from '../domain/decimal.js';
 import type { RegionFact, StpFinance } from '../db/types.js';
+import {
+  countWithoutGap,
+  membersWithGap,
+  membersWithoutGap,
+  type Ranked,
+  type RegionMembers,
+  rankMembers,
+  regionGapPerHead,
+  summaryFlags,
+  total,
+} from '../domain/region-summary.js';
 import { FinancialGapRef } from './finance.js';
 import { financeByStp, regionFactsByRegion } from './loaders.js';
 import { RegionRef, RegionSnapshotRef, StpRef } from './refs.js';
-import { perHead } from './stp.js';
 
 const RegionFactRef = builder.objectRef<RegionFact>('RegionFact').implement({
   description:
@@ -44,14 +53,7 @@ const RankOrderEnum = builder.enumType('RegionFinanceRankOrder', {
   values: ['COMBINED_GAP', 'CAPITAL_REQUIRED', 'PROPOSED_SAVINGS', 'GAP_PER_HEAD'] as const,
 });
 
-interface Ranked {
-  rank: number;
-  valueGbpM: string;
-  gbpPerPerson: string | null;
-  gap: StpFinance;
-}
-
-const RankedRef = builder.objectRef<Ranked>('RegionFinanceRank').implement({
+const RankedRef = builder.objectRef<Ranked<StpFinance>>('RegionFinanceRank').implement({
   description:
     "A member STP's place within its region by a stated figure or the derived gap per head (1 = largest; ties share a rank).",
   fields: (t) => ({
@@ -74,67 +76,7 @@ const RankedRef = builder.objectRef<Ranked>('RegionFinanceRank').implement({
   }),
 });
 
-interface Summary {
-  stpCodes: string[];
-  population: number | null;
-  populationIsComplete: boolean;
-  gaps: StpFinance[];
-  /** Each member's population as geography holds it (through @requires), for per-head figures. */
-  populations: ReadonlyMap<string, number | null>;
-}
-
-const gapPerHead = (s: Summary, gap: StpFinance): string | null => {
-  const population = s.populations.get(gap.stp_code);
-  return gap.combined_gbp_m !== null && population ? perHead(gap.combined_gbp_m, population) : null;
-};
-
-const column = {
-  COMBINED_GAP: 'combined_gbp_m',
-  CAPITAL_REQUIRED: 'capital_required_gbp_m',
-  PROPOSED_SAVINGS: 'proposed_savings_gbp_m',
-} as const;
-
-function total(gaps: StpFinance[], key: (typeof column)[keyof typeof column]): string | null {
-  const values = gaps.map((g) => g[key]).filter((v): v is string => v !== null);
-  return values.length ? add(...values) : null;
-}
-
-function summaryFlags(s: Summary): FlagShape[] {
-  const flags: FlagShape[] = [];
-  const without = s.stpCodes.filter((c) => !s.gaps.some((g) => g.stp_code === c && g.combined_gbp_m !== null));
-  if (without.length) {
-    flags.push({
-      code: 'INCOMPLETE',
-      explanation: `No stated combined gap for ${without.join(', ')}: the total covers ${s.stpCodes.length - without.length} of ${s.stpCodes.length} member STPs.`,
-    });
-  }
-  if (!s.populationIsComplete) {
-    flags.push({
-      code: 'INCOMPLETE',
-      explanation:
-        'Some member STPs have no stated population (geography: populationIsComplete false), so no per-head figure is derived.',
-    });
-  }
-  for (const key of ['capital_required_gbp_m', 'proposed_savings_gbp_m'] as const) {
-    const missing = s.gaps.filter((g) => g[key] === null).map((g) => g.stp_code);
-    if (missing.length)
-      flags.push({
-        code: 'INCOMPLETE',
-        explanation: `${key === 'capital_required_gbp_m' ? 'Capital required' : 'Proposed savings'} not stated for ${missing.join(', ')}; the total covers the others only.`,
-      });
-  }
-  const flagged = s.gaps
-    .filter((g) => g.flags.length > 0)
-    .map((g) => `${g.stp_code} (${[...new Set(g.flags.map((f) => f.code))].join(', ')})`);
-  if (flagged.length)
-    flags.push({
-      code: 'MEMBER_FLAGS',
-      explanation: `Member figure sets carry flags, summed as stated: ${flagged.join('; ')}.`,
-    });
-  return flags;
-}
-
-const SummaryRef = builder.objectRef<Summary>('RegionFinancialSummary').implement({
+const SummaryRef = builder.objectRef<RegionMembers<StpFinance>>('RegionFinancialSummary').implement({
   description:
     "DERIVED by the hub from the member STPs' stated figures on the snapshot's date (members and population come from geography through @requires). Sums are exact decimals.",
   fields: (t) => ({
@@ -142,27 +84,23 @@ const SummaryRef = builder.objectRef<Summary>('RegionFinancialSummary').implemen
       type: 'Decimal',
       nullable: true,
       description: "DERIVED: sum of the members' stated combined gaps (£M).",
-      resolve: (s) => total(s.gaps, 'combined_gbp_m'),
+      resolve: (s) => total(s, 'combined_gbp_m'),
     }),
     capitalRequiredGbpM: t.field({
       type: 'Decimal',
       nullable: true,
       description: 'DERIVED: sum of stated capital required (£M) where stated.',
-      resolve: (s) => total(s.gaps, 'capital_required_gbp_m'),
+      resolve: (s) => total(s, 'capital_required_gbp_m'),
     }),
     proposedSavingsGbpM: t.field({
       type: 'Decimal',
       nullable: true,
       description: 'DERIVED: sum of stated proposed savings (£M) where stated.',
-      resolve: (s) => total(s.gaps, 'proposed_savings_gbp_m'),
+      resolve: (s) => total(s, 'proposed_savings_gbp_m'),
     }),
-    stpsWithGap: t.int({ resolve: (s) => s.gaps.filter((g) => g.combined_gbp_m !== null).length }),
-    stpsWithoutGap: t.int({
-      resolve: (s) => s.stpCodes.length - s.gaps.filter((g) => g.combined_gbp_m !== null).length,
-    }),
-    stpCodesWithoutGap: t.idList({
-      resolve: (s) => s.stpCodes.filter((c) => !s.gaps.some((g) => g.stp_code === c && g.combined_gbp_m !== null)),
-    }),
+    stpsWithGap: t.int({ resolve: membersWithGap }),
+    stpsWithoutGap: t.int({ resolve: countWithoutGap }),
+    stpCodesWithoutGap: t.idList({ resolve: membersWithoutGap }),
     population: t.int({
       nullable: true,
       description: "Input: the members' population as geography derives it.",
@@ -173,13 +111,7 @@ const SummaryRef = builder.objectRef<Summary>('RegionFinancialSummary').implemen
       nullable: true,
       description:
         'DERIVED: combinedGapGbpM x 1,000,000 / population, £ per person rounded half-up to pence. Null unless every member has both a stated gap and a population.',
-      resolve: (s) => {
-        const sum = total(s.gaps, 'combined_gbp_m');
-        const complete =
-          s.populationIsComplete &&
-          s.stpCodes.every((c) => s.gaps.some((g) => g.stp_code === c && g.combined_gbp_m !== null));
-        return sum && complete && s.population ? perHead(sum, s.population) : null;
-      },
+      resolve: regionGapPerHead,
     }),
     flags: t.field({ type: ['Flag'], resolve: summaryFlags }),
     rankings: t.field({
@@ -190,18 +122,7 @@ const SummaryRef = builder.objectRef<Summary>('RegionFinancialSummary').implemen
       args: { by: t.arg({ type: RankOrderEnum, required: false, defaultValue: 'COMBINED_GAP' }) },
       resolve: (s, { by }, ctx) => {
         requireScope(ctx.auth, HubScope.REGIONAL_DIRECTOR, 'RegionFinancialSummary.rankings');
-        const order = by ?? 'COMBINED_GAP';
-        const withValue = s.gaps.flatMap((gap) => {
-          const gbpPerPerson = gapPerHead(s, gap);
-          const ranked = order === 'GAP_PER_HEAD' ? gbpPerPerson : gap[column[order]];
-          const valueGbpM = order === 'GAP_PER_HEAD' ? gap.combined_gbp_m : gap[column[order]];
-          return ranked === null || valueGbpM === null ? [] : [{ gap, valueGbpM, gbpPerPerson, ranked }];
-        });
-        withValue.sort((a, b) => compare(b.ranked, a.ranked) || a.gap.stp_code.localeCompare(b.gap.stp_code));
-        return withValue.map(({ ranked, ...r }) => ({
-          ...r,
-          rank: 1 + withValue.filter((o) => compare(o.ranked, ranked) > 0).length,
-        }));
+        return rankMembers(s, by ?? 'COMBINED_GAP');
       },
     }),
   }),
@@ -226,7 +147,7 @@ RegionSnapshotRef.implement({
         populationIsComplete?: boolean | null;
         stps?: { code: string; population?: number | null }[] | null;
       }>('stpCodes population populationIsComplete stps { code population }'),
-      resolve: async (snapshot, _, ctx) => {
+      resolve: async (snapshot, _, ctx): Promise<RegionMembers<StpFinance>> => {
         const stpCodes = [...(snapshot.stpCodes ?? [])];
         const loaded = await financeByStp(ctx).loadMany(stpCodes);
         const gaps = loaded.filter((g): g is StpFinance => g !== null && !(g instanceof Error));

@@ -1,17 +1,9 @@
-import type { FlagShape } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
-import { divide } from '../domain/decimal.js';
-import type { FACT_KINDS } from '../domain/kinds.js';
+import { factsMatching } from '../domain/kinds.js';
+import { type GapPerHead, gapPerHead } from '../domain/region-summary.js';
 import { FinancialFactKindEnum, FinancialFactRef, FinancialGapRef, factOf } from './finance.js';
 import { factsByStp, financeByStp } from './loaders.js';
 import { StpRef } from './refs.js';
-
-interface GapPerHead {
-  stpCode: string;
-  gbpPerPerson: string;
-  combinedGapGbpM: string;
-  population: number;
-}
 
 const GapPerHeadRef = builder.objectRef<GapPerHead>('DerivedGapPerHead').implement({
   description:
@@ -30,15 +22,9 @@ const GapPerHeadRef = builder.objectRef<GapPerHead>('DerivedGapPerHead').impleme
     population: t.exposeInt('population', {
       description: 'Input: the population geography holds for the STP.',
     }),
-    formula: t.string({
-      resolve: (d) => `${d.combinedGapGbpM} x 1000000 / ${d.population} = ${d.gbpPerPerson} GBP per person (DERIVED)`,
-    }),
+    formula: t.exposeString('formula'),
   }),
 });
-
-export function perHead(combinedGbpM: string, population: number): string {
-  return divide(combinedGbpM, BigInt(population), 6, 2);
-}
 
 /** Geography's STP, extended with its financial gap, facts and the gap per head finance derives. */
 StpRef.implement({
@@ -82,11 +68,7 @@ StpRef.implement({
         hasFlag: t.arg.string({ required: false }),
       },
       resolve: async (stp, { kinds, hasFlag }, ctx) =>
-        (await factsByStp(ctx).load(stp.code)).filter(
-          (f) =>
-            (!kinds || kinds.includes(f.kind as (typeof FACT_KINDS)[number])) &&
-            (!hasFlag || f.flags.some((x: FlagShape) => x.code === hasFlag)),
-        ),
+        factsMatching(await factsByStp(ctx).load(stp.code), { kinds, hasFlag }),
     }),
     gapPerHeadDerived: t.field({
       type: GapPerHeadRef,
@@ -94,17 +76,8 @@ StpRef.implement({
       description:
         'DERIVED: combined gap per person, from the stated gap and the population geography holds (federation @requires(fields: "population")). Null without either.',
       requires: builder.selection<{ population?: number | null }>('population'),
-      resolve: async (stp, _, ctx) => {
-        const gap = await financeByStp(ctx).load(stp.code);
-        const population = stp.population;
-        if (!gap?.combined_gbp_m || !population) return null;
-        return {
-          stpCode: stp.code,
-          gbpPerPerson: perHead(gap.combined_gbp_m, population),
-          combinedGapGbpM: gap.combined_gbp_m,
-          population,
-        };
-      },
+      resolve: async (stp, _, ctx) =>
+        gapPerHead(stp.code, (await financeByStp(ctx).load(stp.code))?.combined_gbp_m, stp.population),
     }),
   }),
 });

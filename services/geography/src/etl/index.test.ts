@@ -1,11 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DataFileError, type SubgraphDatabase, checkCitation, migrateToLatest } from '@nhs-hub/kit/subgraph';
-import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
+import { readFileSync } from 'node:fs';
+import { checkCitation, DataFileError } from '@nhs-hub/kit/subgraph';
+import { editedCopy, subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrations } from '../db/migrations/index.js';
-import type { GeographyDatabase } from '../db/types.js';
+import { subgraph } from '../index.js';
 import { buildGeographyRows, GEOGRAPHY_DATA_DIR, seedGeography } from './index.js';
 
 const rows = buildGeographyRows();
@@ -105,16 +102,9 @@ describe('geography rows built from the sources', () => {
 });
 
 describe('seeding', () => {
-  let hub: TestHub;
-  let scoped: SubgraphDatabase<GeographyDatabase>;
-
-  beforeAll(async () => {
-    hub = await createTestHub();
-    scoped = hub.database.forSchema<GeographyDatabase>(hub.schema('geography'));
-    await migrateToLatest(scoped.db, scoped.schema, migrations);
-    await seedGeography(scoped.db);
-  });
-  afterAll(() => hub.close());
+  const scoped = subgraphHarness(subgraph);
+  beforeAll(scoped.start);
+  afterAll(scoped.close);
 
   const counts = async () => ({
     stp: (
@@ -140,15 +130,16 @@ describe('seeding', () => {
 
   it('rejects a malformed data file with file:line and leaves the database as it was', async () => {
     const before = await counts();
-    const dir = mkdtempSync(join(tmpdir(), 'geography-data-'));
-    cpSync(GEOGRAPHY_DATA_DIR, dir, { recursive: true });
-    const file = join(dir, 'tracker-stps.csv');
-    const lines = readFileSync(file, 'utf8').split('\n');
-    lines[18] = lines[18]?.replace('Population: 700K', 'Population: 750K') ?? ''; // Lincolnshire, line 19 of the file
-    lines[3] = lines[3]?.replace('QNQ', 'not-a-code') ?? '';
-    writeFileSync(file, lines.join('\n'));
+    const dir = editedCopy(GEOGRAPHY_DATA_DIR, {
+      'tracker-stps.csv': (csv) => {
+        const lines = csv.split('\n');
+        lines[18] = lines[18]?.replace('Population: 700K', 'Population: 750K') ?? ''; // Lincolnshire, line 19 of the file
+        lines[3] = lines[3]?.replace('QNQ', 'not-a-code') ?? '';
+        return lines.join('\n');
+      },
+    });
 
-    const error = await seedGeography(scoped.db, { dataDir: `${dir}/` }).catch((e: unknown) => e);
+    const error = await seedGeography(scoped.db, { dataDir: dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataFileError);
     const message = (error as DataFileError).message;
     expect(message).toContain('tracker-stps.csv:4 [ods_code]');

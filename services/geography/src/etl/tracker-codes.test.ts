@@ -1,7 +1,5 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type DataProblem, located } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { DATA_FILES, GEOGRAPHY_DATA_DIR } from './files.js';
 import { applyCodeHistory } from './history.js';
@@ -36,11 +34,10 @@ describe("the tracker's ODS codes against the official lists", () => {
   });
 
   it('names the data file line of a code no list gives', () => {
-    const dir = `${mkdtempSync(join(tmpdir(), 'geography-data-'))}/`;
-    cpSync(GEOGRAPHY_DATA_DIR, dir, { recursive: true });
-    const file = join(dir, DATA_FILES.trackerStps);
     // Lincolnshire, line 19 of the file, matched to a code no list has
-    writeFileSync(file, readFileSync(file, 'utf8').replace('QJM,Lincolnshire,817,', 'QZZ,Lincolnshire,817,'));
+    const dir = editedCopy(GEOGRAPHY_DATA_DIR, {
+      [DATA_FILES.trackerStps]: (csv) => csv.replace('QJM,Lincolnshire,817,', 'QZZ,Lincolnshire,817,'),
+    });
     const problems: DataProblem[] = [];
     const tracker = readTrackerStps(dir, problems);
     checkTrackerCodes(dir, tracker, officialStps(), problems);

@@ -1,7 +1,5 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DataProblem } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { GEOGRAPHY_DATA_DIR } from './files.js';
 import { readTrackerStps, trackerFields } from './tracker.js';
@@ -31,15 +29,10 @@ describe('data/tracker-stps.csv', () => {
   });
 
   it('names file:line for a population that is not on its line and a name that is not its heading', () => {
-    const dir = `${mkdtempSync(join(tmpdir(), 'geography-data-'))}/`;
-    cpSync(GEOGRAPHY_DATA_DIR, dir, { recursive: true });
-    const file = join(dir, 'tracker-stps.csv');
-    writeFileSync(
-      file,
-      readFileSync(file, 'utf8')
-        .replace('Population: 700K', 'Population: 750K')
-        .replace('QJM,Lincolnshire,', 'QJM,Lincs,'),
-    );
+    const dir = editedCopy(GEOGRAPHY_DATA_DIR, {
+      'tracker-stps.csv': (csv) =>
+        csv.replace('Population: 700K', 'Population: 750K').replace('QJM,Lincolnshire,', 'QJM,Lincs,'),
+    });
     const problems: DataProblem[] = [];
     readTrackerStps(dir, problems);
     expect(problems.map((p) => `${p.line} [${p.column}] ${p.reason}`)).toEqual([

@@ -1,22 +1,14 @@
-import type { RunningSubgraph } from '@nhs-hub/kit/subgraph';
-import { createTestHub, postGraphQL, type TestHub } from '@nhs-hub/kit/testing';
+import { subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GeographyDatabase } from '../db/types.js';
 import { subgraph } from '../index.js';
 
-let hub: TestHub;
-let geo: RunningSubgraph<GeographyDatabase>;
-
-beforeAll(async () => {
-  hub = await createTestHub();
-  geo = await hub.start(subgraph);
-});
-afterAll(() => hub.close());
+const geo = subgraphHarness(subgraph);
+beforeAll(geo.start);
+afterAll(geo.close);
 
 describe('regions', () => {
   it('lists four regions before April 2018, five in 2018/19 and seven from April 2019', async () => {
-    const { body } = await postGraphQL<Record<string, { code: string }[]>>(
-      geo.url,
+    const { body } = await geo.query<Record<string, { code: string }[]>>(
       `{ a: regions(asOf: "2017-06-01") { code } b: regions(asOf: "2018-06-01") { code } c: regions(asOf: "2019-06-01") { code } all: regions { code } }`,
     );
     const codes = (k: string) => body.data?.[k]?.map((r) => r.code);
@@ -27,16 +19,13 @@ describe('regions', () => {
   });
 
   it('answers a region by ODS or ONS code with its STPs on a date and flags inferred opening dates', async () => {
-    const { body } = await postGraphQL<{
+    const { body } = await geo.query<{
       south: { name: string; validTo: string; stps: { code: string }[] };
       midlands: { code: string; validFromIsInferred: boolean; source: { line: number } };
-    }>(
-      geo.url,
-      `{
+    }>(`{
       south: region(code: "Y57") { name validTo stps { code } }
       midlands: region(code: "E40000008") { code validFromIsInferred source { line } }
-    }`,
-    );
+    }`);
     expect(body.data?.south.name).toBe('South of England');
     expect(body.data?.south.validTo).toBe('2018-03-31');
     expect(body.data?.south.stps).toHaveLength(13); // its last day: the 6 STPs of South East and 7 of South West
@@ -45,8 +34,7 @@ describe('regions', () => {
   });
 
   it('describes a region as of a date with its members and derived population', async () => {
-    const { body } = await postGraphQL<{ regionSnapshot: Record<string, unknown> }>(
-      geo.url,
+    const { body } = await geo.query<{ regionSnapshot: Record<string, unknown> }>(
       `{ regionSnapshot(code: "Y54", asOf: "2018-06-07") { regionCode asOf stpCodes population populationIsComplete stpCodesWithoutPopulation } }`,
     );
     expect(body.data?.regionSnapshot).toEqual({
@@ -61,19 +49,16 @@ describe('regions', () => {
   });
 
   it('answers unknown and malformed region codes with clear errors', async () => {
-    const { body } = await postGraphQL(
-      geo.url,
-      `{ a: region(code: "Y99") { code } b: region(code: "North") { code } }`,
-    );
+    const { body } = await geo.query(`{ a: region(code: "Y99") { code } b: region(code: "North") { code } }`);
     expect(body.errors?.map((e) => e.extensions?.code).sort()).toEqual(['BAD_USER_INPUT', 'NOT_FOUND']);
   });
 
   it('lists every region with its STPs in a constant number of statements', async () => {
     const run = async (q: string) => {
-      geo.counter.reset();
-      const { body } = await postGraphQL(geo.url, q);
+      geo.resetCounters();
+      const { body } = await geo.query(q);
       expect(body.errors).toBeUndefined();
-      return geo.counter.count;
+      return geo.statements();
     };
     const one = await run(`{ region(code: "Y60") { stps { code region { code } } } }`);
     const all = await run(`{ regions { stps(asOf: "2018-06-01") { code region { code } } asOf { population } } }`);

@@ -1,11 +1,11 @@
-import { badInput, citationOf, isWithin, notFound, SOURCE, todayIso } from '@nhs-hub/kit/subgraph';
+import { badInput, citationOf, notFound, SOURCE } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { findRegionsByCodes, listRegions } from '../db/repository.js';
 import type { Region, Stp } from '../db/types.js';
+import { regionCodeOf } from '../domain/codes.js';
+import { latestDay, populationOf, validOn, withoutPopulation } from '../domain/membership.js';
 import { membershipsByRegion } from './loaders.js';
 import { RegionRef, type RegionSnapshotKey, RegionSnapshotRef, StpRef } from './refs.js';
-
-const REGION_CODE = /^(Y\d{2}|E40\d{6})$/i;
 
 RegionRef.implement({
   description:
@@ -34,17 +34,16 @@ RegionRef.implement({
       description:
         "The region's STPs on a date. Without asOf: today for a current region, or its last day for a closed one.",
       args: { asOf: t.arg({ type: 'Date', required: false }) },
-      resolve: async (region, { asOf }, ctx) => {
-        const on = asOf ?? region.valid_to ?? todayIso();
-        const memberships = await membershipsByRegion(ctx).load(region.code);
-        return memberships.filter((m) => isWithin(on, m.valid_from, m.valid_to)).map((m): Stp => m.stp);
-      },
+      resolve: async (region, { asOf }, ctx) =>
+        validOn(await membershipsByRegion(ctx).load(region.code), asOf ?? latestDay(region.valid_to)).map(
+          (m): Stp => m.stp,
+        ),
     }),
     asOf: t.field({
       type: RegionSnapshotRef,
       description: 'The region as of a date: its member STPs and their population. Without a date, as for `stps`.',
       args: { date: t.arg({ type: 'Date', required: false }) },
-      resolve: (region, { date }) => ({ regionCode: region.code, asOf: date ?? region.valid_to ?? todayIso() }),
+      resolve: (region, { date }) => ({ regionCode: region.code, asOf: date ?? latestDay(region.valid_to) }),
     }),
   }),
 });
@@ -80,25 +79,25 @@ RegionSnapshotRef.implement({
       nullable: true,
       description:
         "DERIVED: the sum of the member STPs' populations as the tracker states them. Null when no member has one. See populationIsComplete.",
-      resolve: async (s, _, ctx) => {
-        const known = (await membersOn(s, ctx)).map((m) => m.stp.population).filter((p): p is number => p !== null);
-        return known.length ? known.reduce((a, b) => a + b, 0) : null;
-      },
+      resolve: async (s, _, ctx) => populationOf((await stpsOn(s, ctx)).map((stp) => stp.population)),
     }),
     populationIsComplete: t.boolean({
       description: 'False when some member STP has no stated population (e.g. QHM, formed after the tracker).',
-      resolve: async (s, _, ctx) => (await membersOn(s, ctx)).every((m) => m.stp.population !== null),
+      resolve: async (s, _, ctx) => withoutPopulation(await stpsOn(s, ctx)).length === 0,
     }),
     stpCodesWithoutPopulation: t.idList({
-      resolve: async (s, _, ctx) =>
-        (await membersOn(s, ctx)).filter((m) => m.stp.population === null).map((m) => m.stp_code),
+      resolve: async (s, _, ctx) => withoutPopulation(await stpsOn(s, ctx)),
     }),
   }),
 });
 
+/** The member STPs' codes and stated populations on the snapshot's date. */
+async function stpsOn(snapshot: RegionSnapshotKey, ctx: Parameters<typeof membershipsByRegion>[0]) {
+  return (await membersOn(snapshot, ctx)).map((m) => ({ stp_code: m.stp_code, population: m.stp.population }));
+}
+
 async function membersOn(snapshot: RegionSnapshotKey, ctx: Parameters<typeof membershipsByRegion>[0]) {
-  const memberships = await membershipsByRegion(ctx).load(snapshot.regionCode);
-  return memberships.filter((m) => isWithin(snapshot.asOf, m.valid_from, m.valid_to));
+  return validOn(await membershipsByRegion(ctx).load(snapshot.regionCode), snapshot.asOf);
 }
 
 builder.asEntity(RegionSnapshotRef, {
@@ -107,14 +106,14 @@ builder.asEntity(RegionSnapshotRef, {
 });
 
 function checkRegionCode(code: string): string {
-  const trimmed = code.trim();
-  if (!REGION_CODE.test(trimmed)) {
+  const wanted = regionCodeOf(code);
+  if (wanted === null) {
     throw badInput(
       `'${code}' is not a region code: use an ODS code such as Y60 or an ONS code such as E40000008`,
       'code',
     );
   }
-  return trimmed.toUpperCase();
+  return wanted;
 }
 
 async function regionByAnyCode(code: string, ctx: Parameters<typeof membershipsByRegion>[0]): Promise<Region> {
@@ -145,7 +144,7 @@ builder.queryFields((t) => ({
     args: { code: t.arg.id({ required: true }), asOf: t.arg({ type: 'Date', required: false }) },
     resolve: async (_, { code, asOf }, ctx) => {
       const region = await regionByAnyCode(String(code), ctx);
-      return { regionCode: region.code, asOf: asOf ?? region.valid_to ?? todayIso() };
+      return { regionCode: region.code, asOf: asOf ?? latestDay(region.valid_to) };
     },
   }),
 }));

@@ -1,24 +1,14 @@
-import type { RunningSubgraph } from '@nhs-hub/kit/subgraph';
-import { createTestHub, postGraphQL, type TestHub } from '@nhs-hub/kit/testing';
+import { subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GeographyDatabase } from '../db/types.js';
 import { subgraph } from '../index.js';
 
-let hub: TestHub;
-let geo: RunningSubgraph<GeographyDatabase>;
-
-beforeAll(async () => {
-  hub = await createTestHub();
-  geo = await hub.start(subgraph);
-});
-afterAll(() => hub.close());
-
-const query = <T = Record<string, unknown>>(q: string, variables?: Record<string, unknown>) =>
-  postGraphQL<T>(geo.url, q, variables);
+const geo = subgraphHarness(subgraph);
+beforeAll(geo.start);
+afterAll(geo.close);
 
 describe('stp(code)', () => {
   it('answers Lincolnshire with its population, source and region now and in 2018', async () => {
-    const { status, body } = await query(`{
+    const { status, body } = await geo.query(`{
       stp(code: "QJM") {
         code onsCode name officialName population populationAsStated
         populationSource { line text document { file publisher } }
@@ -52,7 +42,7 @@ describe('stp(code)', () => {
   });
 
   it('accepts any ONS code the footprint has had, in any case', async () => {
-    const { body } = await query(`{
+    const { body } = await geo.query(`{
       a: stp(code: "E54000013") { code }
       b: stp(code: "e54000050") { code name validFrom predecessors { code validTo successor { code } } }
       c: stp(code: "E54000002") { code validFromAsStated }
@@ -75,12 +65,14 @@ describe('stp(code)', () => {
   });
 
   it('gives a closed STP its last region by default and none after it closed', async () => {
-    const { body } = await query(`{ stp(code: "QVP") { region { code } after: region(asOf: "2019-06-01") { code } } }`);
+    const { body } = await geo.query(
+      `{ stp(code: "QVP") { region { code } after: region(asOf: "2019-06-01") { code } } }`,
+    );
     expect(body.data?.stp).toEqual({ region: { code: 'Y54' }, after: null });
   });
 
   it('answers an unknown code with NOT_FOUND and a malformed one with BAD_USER_INPUT, never a 500', async () => {
-    const { status, body } = await query(
+    const { status, body } = await geo.query(
       `{ unknown: stp(code: "QZZ") { code } malformed: stp(code: "Lincs") { code } }`,
     );
     expect(status).toBe(200);
@@ -93,14 +85,14 @@ describe('stp(code)', () => {
   });
 
   it('rejects an impossible date with a clear message', async () => {
-    const { body } = await query(`{ stp(code: "QJM") { region(asOf: "2018-02-30") { code } } }`);
+    const { body } = await geo.query(`{ stp(code: "QJM") { region(asOf: "2018-02-30") { code } } }`);
     expect(body.errors?.[0]?.message).toContain('does not exist');
   });
 });
 
 describe('stps(filter, orderBy, paging)', () => {
   it('lists the eleven Midlands STPs of today and the seventeen of Midlands and East in June 2018', async () => {
-    const { body } = await query<{
+    const { body } = await geo.query<{
       now: { totalCount: number; nodes: { code: string }[] };
       then: { totalCount: number };
     }>(`{
@@ -124,7 +116,7 @@ describe('stps(filter, orderBy, paging)', () => {
   });
 
   it('sorts by population and pages', async () => {
-    const { body } = await query<{
+    const { body } = await geo.query<{
       stps: { totalCount: number; hasNextPage: boolean; nodes: { code: string; population: number }[] };
     }>(
       `{ stps(orderBy: POPULATION, descending: true, first: 2, offset: 1, filter: { inTracker: true }) { totalCount hasNextPage nodes { code population } } }`,
@@ -140,14 +132,14 @@ describe('stps(filter, orderBy, paging)', () => {
   });
 
   it('filters by ICS status as the tracker states it', async () => {
-    const { body } = await query<{ stps: { nodes: { code: string }[] } }>(
+    const { body } = await geo.query<{ stps: { nodes: { code: string }[] } }>(
       `{ stps(filter: { icsStatus: SECOND_WAVE }, orderBy: CODE) { nodes { code } } }`,
     );
     expect(body.data?.stps.nodes.map((n) => n.code)).toEqual(['QJG', 'QR1', 'QT8', 'QWO']);
   });
 
   it('refuses pages larger than 200', async () => {
-    const { body } = await query(`{ stps(first: 1000) { totalCount } }`);
+    const { body } = await geo.query(`{ stps(first: 1000) { totalCount } }`);
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
@@ -156,17 +148,17 @@ describe('batching', () => {
   const entities = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Stp { code name region { code } earlier: region(asOf: "2017-06-01") { code } regionHistory { validFrom } integratedCareSystems { name } icsStatus onsCodes { code } successor { code } } } }`;
 
   async function statementsFor(codes: string[]): Promise<number> {
-    geo.counter.reset();
-    const { body } = await query<{ _entities: { code: string; region: { code: string } | null }[] }>(entities, {
+    geo.resetCounters();
+    const { body } = await geo.query<{ _entities: { code: string; region: { code: string } | null }[] }>(entities, {
       reps: codes.map((code) => ({ __typename: 'Stp', code })),
     });
     expect(body.errors).toBeUndefined();
     expect(body.data?._entities.map((e) => e.code)).toEqual(codes);
-    return geo.counter.count;
+    return geo.statements();
   }
 
   it('resolves 2 or 44 Stp representations with the same number of SQL statements', async () => {
-    const all = await query<{ stps: { nodes: { code: string }[] } }>(
+    const all = await geo.query<{ stps: { nodes: { code: string }[] } }>(
       `{ stps(first: 200, filter: { inTracker: true }) { nodes { code } } }`,
     );
     const codes = all.body.data?.stps.nodes.map((n) => n.code) ?? [];
@@ -180,12 +172,12 @@ describe('batching', () => {
 
   it('lists STPs with their regions in a constant number of statements', async () => {
     const run = async (first: number) => {
-      geo.counter.reset();
-      const { body } = await query(
+      geo.resetCounters();
+      const { body } = await geo.query(
         `{ stps(first: ${first}) { nodes { code region { code name } regionHistory { region { code } } } } }`,
       );
       expect(body.errors).toBeUndefined();
-      return geo.counter.count;
+      return geo.statements();
     };
     expect(await run(2)).toBe(await run(45));
   });

@@ -1,25 +1,13 @@
-import {
-  badInput,
-  citationOf,
-  isWithin,
-  notFound,
-  pageArgs,
-  pageOf,
-  pageWindow,
-  SOURCE,
-  STP_ODS_PATTERN,
-  STP_ONS_PATTERN,
-  todayIso,
-} from '@nhs-hub/kit/subgraph';
+import { badInput, citationOf, notFound, pageArgs, pageOf, pageWindow, SOURCE } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { listStps, resolveStpCodes, type StpOrder } from '../db/repository.js';
-import type { IcsDesignation, MembershipBasis, Region, Stp } from '../db/types.js';
+import type { IcsDesignation, MembershipBasis, Region } from '../db/types.js';
+import { stpCodeOf } from '../domain/codes.js';
+import { firstValidOn, icsStatusOf, latestDay, membershipFlags } from '../domain/membership.js';
 import { icsByStp, membershipsByStp, onsCodesByStp, predecessorsByStp } from './loaders.js';
 import { RegionRef, StpRef } from './refs.js';
 
 const { TRACKER } = SOURCE;
-/** Either code of an STP, in any case, as a caller may type it. */
-const STP_CODE = new RegExp(`^(${STP_ODS_PATTERN}|${STP_ONS_PATTERN})$`, 'i');
 
 const IcsStatusEnum = builder.enumType('IcsStatus', {
   description: 'Integrated care system status as the tracker states it: the earliest wave of any ICS within the STP.',
@@ -75,7 +63,7 @@ const RegionMembershipRef = builder.objectRef<MembershipShape>('RegionMembership
     explanation: t.exposeString('explanation'),
     flags: t.field({
       type: ['Flag'],
-      resolve: (m) => (m.basis === 'INFERRED' ? [{ code: 'INFERRED', explanation: m.explanation }] : []),
+      resolve: membershipFlags,
     }),
     source: t.field({
       type: 'Source',
@@ -108,11 +96,6 @@ const OnsCodeRef = builder
       }),
     }),
   });
-
-/** The STP's own validity bounds what "latest" means: today while it exists, its last day once closed. */
-function defaultAsOf(stp: Stp): string {
-  return stp.valid_to ?? todayIso();
-}
 
 StpRef.implement({
   description: 'A Sustainability and Transformation Partnership, keyed by its ODS code (e.g. QJM for Lincolnshire).',
@@ -165,11 +148,11 @@ StpRef.implement({
       type: IcsStatusEnum,
       nullable: true,
       description: 'As the tracker says; null for an STP the tracker does not cover.',
-      resolve: async (s, _, ctx) => {
-        if (s.tracker_heading_line === null) return null;
-        const waves = (await icsByStp(ctx).load(s.code)).map((i) => i.wave);
-        return waves.includes('FIRST_WAVE') ? 'FIRST_WAVE' : waves.includes('SECOND_WAVE') ? 'SECOND_WAVE' : 'NONE';
-      },
+      resolve: async (s, _, ctx) =>
+        icsStatusOf(
+          s.tracker_heading_line !== null,
+          s.tracker_heading_line === null ? [] : (await icsByStp(ctx).load(s.code)).map((i) => i.wave),
+        ),
     }),
     integratedCareSystems: t.field({
       type: [IntegratedCareSystemRef],
@@ -205,21 +188,16 @@ StpRef.implement({
       description:
         "The region on a date. Without asOf: the latest membership (today's, or the last one of a closed STP). Null when the STP did not exist then.",
       args: { asOf: t.arg({ type: 'Date', required: false }) },
-      resolve: async (stp, { asOf }, ctx) => {
-        const on = asOf ?? defaultAsOf(stp);
-        const memberships = await membershipsByStp(ctx).load(stp.code);
-        return memberships.find((m) => isWithin(on, m.valid_from, m.valid_to))?.region ?? null;
-      },
+      resolve: async (stp, { asOf }, ctx) =>
+        firstValidOn(await membershipsByStp(ctx).load(stp.code), asOf ?? latestDay(stp.valid_to))?.region ?? null,
     }),
     regionMembership: t.field({
       type: RegionMembershipRef,
       nullable: true,
       description: 'The membership behind `region`, with its basis (stated or inferred) and source.',
       args: { asOf: t.arg({ type: 'Date', required: false }) },
-      resolve: async (stp, { asOf }, ctx) => {
-        const on = asOf ?? defaultAsOf(stp);
-        return (await membershipsByStp(ctx).load(stp.code)).find((m) => isWithin(on, m.valid_from, m.valid_to)) ?? null;
-      },
+      resolve: async (stp, { asOf }, ctx) =>
+        firstValidOn(await membershipsByStp(ctx).load(stp.code), asOf ?? latestDay(stp.valid_to)),
     }),
     regionHistory: t.field({
       type: [RegionMembershipRef],
@@ -259,8 +237,8 @@ builder.queryFields((t) => ({
       'An STP by ODS code (QJM) or any ONS code it has carried (E54000013). Unknown codes are a NOT_FOUND error.',
     args: { code: t.arg.id({ required: true }) },
     resolve: async (_, { code }, ctx) => {
-      const given = String(code).trim().toUpperCase();
-      if (!STP_CODE.test(given)) {
+      const given = stpCodeOf(String(code));
+      if (given === null) {
         throw badInput(
           `'${code}' is not an STP code: use an ODS code such as QJM or an ONS code such as E54000013`,
           'code',

@@ -1,8 +1,5 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { checkCitation, DataFileError, type RunningSubgraph, sourceLine } from '@nhs-hub/kit/subgraph';
-import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
+import { checkCitation, DataFileError, sourceLine } from '@nhs-hub/kit/subgraph';
+import { editedCopy, subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import type { OrganisationsDatabase } from '../db/types.js';
@@ -12,12 +9,8 @@ import { buildOrganisationsRows, ORGANISATIONS_DATA_DIR, seedOrganisations } fro
 const rows = buildOrganisationsRows();
 
 /** A copy of the data folder with one file edited, for seeds that must fail. */
-function brokenCopy(fileName: string, edit: (text: string) => string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'organisations-data-'));
-  cpSync(ORGANISATIONS_DATA_DIR, dir, { recursive: true });
-  writeFileSync(join(dir, fileName), edit(readFileSync(join(dir, fileName), 'utf8')));
-  return dir;
-}
+const brokenCopy = (fileName: string, edit: (text: string) => string): string =>
+  editedCopy(ORGANISATIONS_DATA_DIR, { [fileName]: edit });
 
 const seedError = (dir: string): string => {
   try {
@@ -142,17 +135,12 @@ describe('rows built from the data files', () => {
 });
 
 describe('seeding', () => {
-  let hub: TestHub;
-  let running: RunningSubgraph<OrganisationsDatabase>;
-
-  beforeAll(async () => {
-    hub = await createTestHub();
-    running = await hub.start(subgraph);
-  });
-  afterAll(() => hub.close());
+  const organisations = subgraphHarness(subgraph);
+  beforeAll(organisations.start);
+  afterAll(organisations.close);
 
   const counts = async () => {
-    const db = running.db;
+    const db = organisations.db;
     const n = async (table: keyof OrganisationsDatabase) =>
       (
         await db
@@ -179,11 +167,11 @@ describe('seeding', () => {
       role_organisation: 48,
       region_leadership_note: 33,
     };
-    expect(running.seedReport).toEqual(expected);
+    expect(organisations.running.seedReport).toEqual(expected);
     expect(await counts()).toEqual(expected);
-    expect(await seedOrganisations(running.db)).toEqual(expected);
+    expect(await seedOrganisations(organisations.db)).toEqual(expected);
     expect(await counts()).toEqual(expected);
-    const kitt = await running.db
+    const kitt = await organisations.db
       .selectFrom('person')
       .selectAll()
       .where('id', '=', 'allan-kitt')
@@ -196,11 +184,11 @@ describe('seeding', () => {
     const dir = brokenCopy('roles.csv', (csv) =>
       csv.replace('002-822-stp-lead,allan-kitt,STP_LEAD,', '002-822-stp-lead,allan-kitt,STP_LEADER,'),
     );
-    const error = await seedOrganisations(running.db, { dataDir: dir }).catch((e: unknown) => e);
+    const error = await seedOrganisations(organisations.db, { dataDir: dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataFileError);
     expect((error as Error).message).toMatch(/organisations-data-[^/]+\/roles\.csv:19 \[kind\]: Invalid option/);
     expect(await counts()).toEqual(before);
-    const lead = await running.db
+    const lead = await organisations.db
       .selectFrom('role')
       .select(['person_id', 'kind'])
       .where('id', '=', '002-822-stp-lead')

@@ -1,7 +1,7 @@
 import { type DataProblem, located, sourceLine } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
-import { editedCopy } from './edited-copy.js';
-import { DataFolder } from './files.js';
+import { DataFolder, ORGANISATIONS_DATA_DIR } from './files.js';
 import { readOrganisationSources } from './organisation-sources.js';
 import { readOrganisations } from './organisations.js';
 import { BOARD_PAPER, LINCOLNSHIRE_PAPER, PLANNING_LETTER, TRACKER } from './sources.js';
@@ -55,13 +55,16 @@ describe('organisation-sources.csv', () => {
 
   it('refuses a line number the text does not stand on, and a row listed twice', () => {
     const { problems } = read(
-      editedCopy('organisation-sources.csv', (csv) =>
-        csv
-          .replace(`${TRACKER},822,South West Lincolnshire CCG`, `${TRACKER},823,South West Lincolnshire CCG`)
-          .replace(
-            `southern-derbyshire-ccg,${TRACKER},782,Southern Derbyshire CCG\n`,
-            `southern-derbyshire-ccg,${TRACKER},782,Southern Derbyshire CCG\nsouthern-derbyshire-ccg,${TRACKER},782,Southern Derbyshire CCG\n`,
-          ),
+      new DataFolder(
+        editedCopy(ORGANISATIONS_DATA_DIR, {
+          'organisation-sources.csv': (csv) =>
+            csv
+              .replace(`${TRACKER},822,South West Lincolnshire CCG`, `${TRACKER},823,South West Lincolnshire CCG`)
+              .replace(
+                `southern-derbyshire-ccg,${TRACKER},782,Southern Derbyshire CCG\n`,
+                `southern-derbyshire-ccg,${TRACKER},782,Southern Derbyshire CCG\nsouthern-derbyshire-ccg,${TRACKER},782,Southern Derbyshire CCG\n`,
+              ),
+        }),
       ),
     );
     expect(problems).toEqual([
@@ -72,8 +75,11 @@ describe('organisation-sources.csv', () => {
 
   it('refuses an organisation whose name none of its cited texts writes (line 782 names Southern Derbyshire CCG)', () => {
     const { problems } = read(
-      editedCopy('organisation-sources.csv', (csv) =>
-        csv.replace(`${TRACKER},782,Southern Derbyshire CCG`, `${TRACKER},782,Southern Derbyshire`),
+      new DataFolder(
+        editedCopy(ORGANISATIONS_DATA_DIR, {
+          'organisation-sources.csv': (csv) =>
+            csv.replace(`${TRACKER},782,Southern Derbyshire CCG`, `${TRACKER},782,Southern Derbyshire`),
+        }),
       ),
     );
     expect(problems).toEqual([

@@ -1,7 +1,7 @@
 import { type DataProblem, located } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
-import { editedCopy } from './edited-copy.js';
-import { DataFolder } from './files.js';
+import { DataFolder, ORGANISATIONS_DATA_DIR } from './files.js';
 import { readOrganisationSources } from './organisation-sources.js';
 import { readOrganisations } from './organisations.js';
 
@@ -23,13 +23,16 @@ describe('organisations.csv', () => {
   });
 
   it('refuses an id that is not the slug of the name, and an ODS code without its citation', () => {
-    const folder = editedCopy('organisations.csv', (csv) =>
-      csv
-        .replace(
-          'south-west-lincolnshire-ccg,South West Lincolnshire CCG,,',
-          'sw-lincs-ccg,South West Lincolnshire CCG,,',
-        )
-        .replace('nhs-england,NHS England,,,,,,', 'nhs-england,NHS England,X24,,,,,'),
+    const folder = new DataFolder(
+      editedCopy(ORGANISATIONS_DATA_DIR, {
+        'organisations.csv': (csv) =>
+          csv
+            .replace(
+              'south-west-lincolnshire-ccg,South West Lincolnshire CCG,,',
+              'sw-lincs-ccg,South West Lincolnshire CCG,,',
+            )
+            .replace('nhs-england,NHS England,,,,,,', 'nhs-england,NHS England,X24,,,,,'),
+      }),
     );
     const local: DataProblem[] = [];
     const read = readOrganisations(folder, local);

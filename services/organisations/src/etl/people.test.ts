@@ -1,7 +1,7 @@
 import { type DataProblem, type FlagShape, located } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
-import { editedCopy } from './edited-copy.js';
-import { DataFolder } from './files.js';
+import { DataFolder, ORGANISATIONS_DATA_DIR } from './files.js';
 import { readPeople } from './people.js';
 
 describe('people.csv', () => {
@@ -32,7 +32,11 @@ describe('people.csv', () => {
   it('refuses an id that is not the slug of the name without honorifics', () => {
     const problems: DataProblem[] = [];
     readPeople(
-      editedCopy('people.csv', (csv) => csv.replace('allan-kitt,Allan Kitt', 'allan-kitt,Alan Kitt')),
+      new DataFolder(
+        editedCopy(ORGANISATIONS_DATA_DIR, {
+          'people.csv': (csv) => csv.replace('allan-kitt,Allan Kitt', 'allan-kitt,Alan Kitt'),
+        }),
+      ),
       problems,
     );
     expect(problems.map(located)).toEqual([

@@ -1,8 +1,8 @@
 import { type DataProblem, located } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { BOARD_PAPER } from './sources.js';
-import { editedCopy } from './edited-copy.js';
-import { DataFolder } from './files.js';
+import { DataFolder, ORGANISATIONS_DATA_DIR } from './files.js';
 import { readRegionLeadership } from './region-leadership.js';
 
 describe('region-leadership.csv', () => {
@@ -25,7 +25,9 @@ describe('region-leadership.csv', () => {
   it('refuses a region the region list does not have', () => {
     const problems: DataProblem[] = [];
     readRegionLeadership(
-      editedCopy('region-leadership.csv', (csv) => csv.replace('Y54,1,', 'Y99,1,')),
+      new DataFolder(
+        editedCopy(ORGANISATIONS_DATA_DIR, { 'region-leadership.csv': (csv) => csv.replace('Y54,1,', 'Y99,1,') }),
+      ),
       problems,
     );
     expect(problems.map(located)).toEqual([

@@ -1,7 +1,7 @@
 import { type DataProblem, located } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
-import { editedCopy } from './edited-copy.js';
-import { DataFolder } from './files.js';
+import { DataFolder, ORGANISATIONS_DATA_DIR } from './files.js';
 import { readRoleFlags } from './role-flags.js';
 
 /** The roles role-flags.csv names, as roles.csv lists them. */
@@ -39,8 +39,10 @@ describe('role-flags.csv', () => {
   it('refuses a flag for a role that does not exist, and a code that is not UPPER_SNAKE', () => {
     const problems: DataProblem[] = [];
     readRoleFlags(
-      editedCopy('role-flags.csv', (csv) =>
-        csv.replace('002-1206-chair,ROLE_NOT_ORGANISATION,', '002-1206-chair,not-a-code,'),
+      new DataFolder(
+        editedCopy(ORGANISATIONS_DATA_DIR, {
+          'role-flags.csv': (csv) => csv.replace('002-1206-chair,ROLE_NOT_ORGANISATION,', '002-1206-chair,not-a-code,'),
+        }),
       ),
       new Set([...FLAGGED_ROLES].filter((r) => r !== '002-1273-stp-lead')),
       problems,

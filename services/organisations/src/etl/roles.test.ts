@@ -1,8 +1,8 @@
 import { type DataProblem, type FlagShape, located } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { TRACKER } from './sources.js';
-import { editedCopy } from './edited-copy.js';
-import { DataFolder } from './files.js';
+import { DataFolder, ORGANISATIONS_DATA_DIR } from './files.js';
 import { readOrganisationSources } from './organisation-sources.js';
 import { readOrganisations } from './organisations.js';
 import { readPeople } from './people.js';
@@ -59,11 +59,14 @@ describe('roles.csv and role-flags.csv', () => {
 
   it('refuses a lead line left unread, naming the tracker line and the section without a lead', () => {
     const broken = roles(
-      editedCopy('roles.csv', (csv) =>
-        csv
-          .split('\n')
-          .filter((l) => !l.startsWith('002-712-stp-lead,'))
-          .join('\n'),
+      new DataFolder(
+        editedCopy(ORGANISATIONS_DATA_DIR, {
+          'roles.csv': (csv) =>
+            csv
+              .split('\n')
+              .filter((l) => !l.startsWith('002-712-stp-lead,'))
+              .join('\n'),
+        }),
       ),
     );
     expect(broken.problems).toContain(

@@ -1,7 +1,7 @@
 import { type DataProblem, located } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
-import { editedCopy } from './edited-copy.js';
-import { DataFolder } from './files.js';
+import { DataFolder, ORGANISATIONS_DATA_DIR } from './files.js';
 import { readSections } from './sections.js';
 
 describe('tracker-sections.csv', () => {
@@ -24,7 +24,11 @@ describe('tracker-sections.csv', () => {
   it('refuses a section listed twice', () => {
     const problems: DataProblem[] = [];
     readSections(
-      editedCopy('tracker-sections.csv', (csv) => `${csv}QJM,Lincolnshire,817,LINCOLNSHIRE\n`),
+      new DataFolder(
+        editedCopy(ORGANISATIONS_DATA_DIR, {
+          'tracker-sections.csv': (csv) => `${csv}QJM,Lincolnshire,817,LINCOLNSHIRE\n`,
+        }),
+      ),
       problems,
     );
     expect(problems.map(located)).toEqual(['tracker-sections.csv:46 [stp_code] duplicates line 19 (QJM)']);

@@ -1,26 +1,15 @@
 import { subgraph as geography } from '@nhs-hub/geography';
-import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
-import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/gateway/testing';
+import { subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 
-let graph: TestGraph;
-
-beforeAll(async () => {
-  graph = await startTestGraph([geography, subgraph] as SubgraphDefinition<unknown>[]);
-});
-afterAll(() => graph.close());
-
-const ask = async <T>(q: string) => {
-  const { status, body } = await postGraphQL<T>(graph.gatewayUrl, q);
-  expect(status).toBe(200);
-  expect(body.errors).toBeUndefined();
-  return body.data as T;
-};
+const graph = subgraphHarness(subgraph, { composedWith: [geography] });
+beforeAll(graph.start);
+afterAll(graph.close);
 
 describe('through the gateway, composed with geography', () => {
   it("answers who leads Lincolnshire, with geography's name and region", async () => {
-    const data = await ask<{ stp: unknown }>(
+    const data = await graph.ask<{ stp: unknown }>(
       `{ stp(code: "QJM") { name region { name } leads { name role organisation { name kind } } } }`,
     );
     expect(data.stp).toEqual({
@@ -31,7 +20,7 @@ describe('through the gateway, composed with geography', () => {
   });
 
   it('follows an organisation to the STPs it leads, named by geography', async () => {
-    const data = await ask<{ organisation: { leadsStps: { code: string; name: string }[] } }>(
+    const data = await graph.ask<{ organisation: { leadsStps: { code: string; name: string }[] } }>(
       `{ organisation(id: "university-hospitals-bristol-nhs-ft") { leadsStps { code name } } }`,
     );
     expect(data.organisation.leadsStps).toEqual([
@@ -41,7 +30,7 @@ describe('through the gateway, composed with geography', () => {
   });
 
   it('says the Midlands regional director is announced but not named', async () => {
-    const data = await ask<{ region: { name: string; leaders: unknown[]; leadershipNote: string } }>(
+    const data = await graph.ask<{ region: { name: string; leaders: unknown[]; leadershipNote: string } }>(
       `{ region(code: "Y60") { name leaders { id } leadershipNote } }`,
     );
     expect(data.region.name).toBe('Midlands');
@@ -53,8 +42,8 @@ describe('through the gateway, composed with geography', () => {
     const selection = 'code leads { name role organisation { name kind } person { roles { kind } } flags { code } }';
     const count = async (q: string) => {
       graph.resetCounters();
-      await ask(q);
-      return graph.subgraphs.organisations?.counter.count;
+      await graph.ask(q);
+      return graph.running.counter.count;
     };
     const one = await count(`{ stps(first: 1) { nodes { ${selection} } } }`);
     const all = await count(`{ stps(first: 200) { totalCount nodes { ${selection} } } }`);

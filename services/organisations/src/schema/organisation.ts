@@ -1,15 +1,9 @@
-import {
-  citationOf,
-  notFound,
-  pageArgs,
-  pageOf,
-  pageWindow,
-  SOURCE_DOCUMENTS,
-  type SourceDocument,
-} from '@nhs-hub/kit/subgraph';
+import { citationOf, notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { listOrganisations } from '../db/repository.js';
 import { ORGANISATION_KINDS } from '../domain/kinds.js';
+import { publishedBy } from '../domain/publishers.js';
+import { stpsLed } from '../domain/roles.js';
 import { rolesByOrganisation, sourcesByOrganisation } from './loaders.js';
 import { OrganisationRef, StpRef } from './refs.js';
 import { RoleRef } from './role.js';
@@ -35,13 +29,6 @@ const KindRuleRef = builder.objectRef<KindRuleShape>('OrganisationKindRule').imp
     explanation: t.exposeString('explanation'),
   }),
 });
-
-/** Documents whose catalogue entry names the organisation as (one of) its publishers. */
-export function publishedBy(name: string): SourceDocument[] {
-  return SOURCE_DOCUMENTS.filter(
-    (d) => d.publisher === name || d.publisher.includes(`(${name})`) || d.publisher.split(' and ').includes(name),
-  );
-}
 
 OrganisationRef.implement({
   description:
@@ -81,12 +68,7 @@ OrganisationRef.implement({
     leadsStps: t.field({
       type: [StpRef],
       description: 'The STPs whose tracker section names a lead from this organisation.',
-      resolve: async (o, _, ctx) => {
-        const codes = (await rolesByOrganisation(ctx).load(o.id)).flatMap((r) =>
-          r.kind === 'STP_LEAD' && r.stp_code ? [r.stp_code] : [],
-        );
-        return [...new Set(codes)].map((code) => ({ code }));
-      },
+      resolve: async (o, _, ctx) => stpsLed(await rolesByOrganisation(ctx).load(o.id)).map((code) => ({ code })),
     }),
     publishedDocuments: t.field({
       type: ['SourceDocument'],

@@ -1,30 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { RunningSubgraph } from '@nhs-hub/kit/subgraph';
-import { createTestHub, postGraphQL, type TestHub } from '@nhs-hub/kit/testing';
+import { subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORGANISATIONS_DATA_DIR } from '../etl/index.js';
-import type { OrganisationsDatabase } from '../db/types.js';
 import { subgraph } from '../index.js';
 
-let hub: TestHub;
-let running: RunningSubgraph<OrganisationsDatabase>;
-
-beforeAll(async () => {
-  hub = await createTestHub();
-  running = await hub.start(subgraph);
-});
-afterAll(() => hub.close());
-
-const query = <T = Record<string, unknown>>(q: string, variables?: Record<string, unknown>) =>
-  postGraphQL<T>(running.url, q, variables);
-
-/** Asks and insists there is no error. */
-async function ask<T>(q: string, variables?: Record<string, unknown>): Promise<T> {
-  const { status, body } = await query<T>(q, variables);
-  expect(body.errors).toBeUndefined();
-  expect(status).toBe(200);
-  return body.data as T;
-}
+const organisations = subgraphHarness(subgraph);
+beforeAll(organisations.start);
+afterAll(organisations.close);
 
 /** The 44 tracker STPs, read from the data file the seed step checks against the tracker's headings. */
 const TRACKER_CODES = readFileSync(`${ORGANISATIONS_DATA_DIR}tracker-sections.csv`, 'utf8')
@@ -46,13 +28,12 @@ interface Lead {
 const LEAD_SELECTION =
   'leads { name role organisation { id name kind kindRule { code } } organisations { name } affiliationAsWritten source { document { file } line text } flags { code explanation } person { id } }';
 
-async function stpLeads(codes: string[], selection = LEAD_SELECTION): Promise<{ code: string; leads: Lead[] }[]> {
-  const data = await ask<{ _entities: { code: string; leads: Lead[] }[] }>(
-    `query($r: [_Any!]!) { _entities(representations: $r) { ... on Stp { code ${selection} } } }`,
-    { r: codes.map((code) => ({ __typename: 'Stp', code })) },
+const stpLeads = (codes: string[], selection = LEAD_SELECTION) =>
+  organisations.entities<{ code: string; leads: Lead[] }>(
+    'Stp',
+    codes.map((code) => ({ code })),
+    `code ${selection}`,
   );
-  return data._entities;
-}
 
 describe('STP leads', () => {
   it('answers Lincolnshire (QJM): Allan Kitt, Lead, South West Lincolnshire CCG, a CCG, from tracker line 822', async () => {
@@ -108,7 +89,7 @@ describe('STP leads', () => {
   });
 
   it("keeps both of Robert Woolley's roles, each flagged as the tracker's duplication", async () => {
-    const data = await ask<{
+    const data = await organisations.ask<{
       person: {
         name: string;
         roles: {
@@ -147,12 +128,12 @@ describe('STP leads', () => {
   it('resolves the leads of all 44 STPs in the same number of statements as 2', async () => {
     expect(TRACKER_CODES).toHaveLength(44);
     const selection = `${LEAD_SELECTION.slice(0, -1)} asRole { person { roles { kind organisations { name } } } } }`;
-    running.counter.reset();
+    organisations.resetCounters();
     const two = await stpLeads(['QJM', 'QOX'], selection);
-    const forTwo = running.counter.count;
-    running.counter.reset();
+    const forTwo = organisations.statements();
+    organisations.resetCounters();
     const all = await stpLeads(TRACKER_CODES, selection);
-    const forAll = running.counter.count;
+    const forAll = organisations.statements();
     expect(two.map((s) => s.leads[0]?.name)).toEqual(['Allan Kitt', 'Robert Woolley']);
     expect(all.flatMap((s) => s.leads)).toHaveLength(44);
     expect(all.every((s) => s.leads.length === 1)).toBe(true);
@@ -164,7 +145,7 @@ describe('STP leads', () => {
 
 describe('organisations', () => {
   it('answers an organisation with its kind rule, sources, roles and the STPs it leads', async () => {
-    const data = await ask<{ organisation: Record<string, unknown> }>(
+    const data = await organisations.ask<{ organisation: Record<string, unknown> }>(
       `{ organisation(id: "university-hospitals-bristol-nhs-ft") { id name kind kindRule { code explanation } odsCode odsCodeSource { line }
          sources { line text } roles { id person { name } } leadsStps { code } flags { code } } }`,
     );
@@ -192,7 +173,7 @@ describe('organisations', () => {
   });
 
   it('holds the national bodies, with the chief executives the letters name and the documents they published', async () => {
-    const data = await ask<{
+    const data = await organisations.ask<{
       organisations: {
         totalCount: number;
         nodes: {
@@ -218,7 +199,7 @@ describe('organisations', () => {
       'seeds/004_76447a4d1bef46a3.txt',
     ]);
     expect(improvement?.roles.map((r) => r.person.name)).toEqual(['Kathy McLean', 'Ian Dalton', 'Jim Mackey']);
-    const abhi = await ask<{
+    const abhi = await organisations.ask<{
       organisation: { kind: string; publishedDocuments: { title: string }[]; roles: unknown[] };
     }>(`{ organisation(id: "abhi") { kind publishedDocuments { title } roles { id } } }`);
     expect(abhi.organisation).toEqual({ kind: 'OTHER', publishedDocuments: [{ title: 'STPs tracker' }], roles: [] });
@@ -226,7 +207,7 @@ describe('organisations', () => {
 
   it('searches names case-insensitively, like the ODS API Name= search, and filters by kind', async () => {
     type Page = { totalCount: number; nodes: { name: string }[] };
-    const data = await ask<Record<string, Page>>(
+    const data = await organisations.ask<Record<string, Page>>(
       `{ lower: organisations(search: "lincolnshire") { totalCount nodes { name } }
          upper: organisations(search: "LINCOLNSHIRE") { totalCount nodes { name } }
          ccgs: organisations(search: "LiNcOlNsHiRe", kind: CCG) { totalCount nodes { name } }
@@ -253,7 +234,7 @@ describe('organisations', () => {
 
   it('pages with totalCount and hasNextPage, and refuses pages over 200 with BAD_USER_INPUT', async () => {
     type Page = { totalCount: number; hasNextPage: boolean; nodes: { id: string }[] };
-    const data = await ask<Record<string, Page>>(
+    const data = await organisations.ask<Record<string, Page>>(
       `{ first: organisations(first: 20) { totalCount hasNextPage nodes { id } }
          last: organisations(first: 20, offset: 40) { totalCount hasNextPage nodes { id } }
          beyond: organisations(first: 20, offset: 100) { totalCount hasNextPage nodes { id } }
@@ -268,38 +249,39 @@ describe('organisations', () => {
     expect(data.all?.nodes.map((n) => n.id)).toEqual(
       [
         ...(data.first?.nodes ?? []),
-        ...((await ask<Record<string, Page>>(`{ p: organisations(first: 27, offset: 20) { nodes { id } } }`)).p
-          ?.nodes ?? []),
+        ...((
+          await organisations.ask<Record<string, Page>>(`{ p: organisations(first: 27, offset: 20) { nodes { id } } }`)
+        ).p?.nodes ?? []),
       ].map((n) => n.id),
     );
 
-    const tooMany = await query(`{ organisations(first: 201) { totalCount } }`);
+    const tooMany = await organisations.query(`{ organisations(first: 201) { totalCount } }`);
     expect(tooMany.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(tooMany.body.errors?.[0]?.message).toBe('first must be between 0 and 200; got 201');
-    const negative = await query(`{ people(offset: -1) { totalCount } }`);
+    const negative = await organisations.query(`{ people(offset: -1) { totalCount } }`);
     expect(negative.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('resolves roles of every organisation in the same number of statements as for 2', async () => {
     const selection =
       'nodes { id roles { kind title stp { code } person { name } organisations { id } } leadsStps { code } sources { line } }';
-    running.counter.reset();
-    await ask(`{ organisations(first: 2) { ${selection} } }`);
-    const forTwo = running.counter.count;
-    running.counter.reset();
-    const all = await ask<{ organisations: { nodes: { roles: unknown[] }[] } }>(
+    organisations.resetCounters();
+    await organisations.ask(`{ organisations(first: 2) { ${selection} } }`);
+    const forTwo = organisations.statements();
+    organisations.resetCounters();
+    const all = await organisations.ask<{ organisations: { nodes: { roles: unknown[] }[] } }>(
       `{ organisations(first: 200) { ${selection} } }`,
     );
     expect(all.organisations.nodes).toHaveLength(47);
     expect(all.organisations.nodes.flatMap((n) => n.roles)).toHaveLength(48);
-    expect(running.counter.count).toBe(forTwo);
+    expect(organisations.statements()).toBe(forTwo);
     // The page, roles per organisation, the people, sources per organisation.
     expect(forTwo).toBe(4);
   });
 
   it('resolves Organisation and Person references in one statement per batch', async () => {
-    running.counter.reset();
-    const data = await ask<{ _entities: ({ name: string } | null)[] }>(
+    organisations.resetCounters();
+    const data = await organisations.ask<{ _entities: ({ name: string } | null)[] }>(
       `query($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { name } ... on Person { name } } }`,
       {
         r: [
@@ -318,17 +300,17 @@ describe('organisations', () => {
       { name: 'Sir Andrew Cash OBE' },
       null,
     ]);
-    expect(running.counter.count).toBe(2);
+    expect(organisations.statements()).toBe(2);
   });
 
   it('answers unknown ids with NOT_FOUND, not a server error', async () => {
-    const org = await query(`{ organisation(id: "department-of-health") { name } }`);
+    const org = await organisations.query(`{ organisation(id: "department-of-health") { name } }`);
     expect(org.status).toBe(200);
     expect(org.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(org.body.errors?.[0]?.message).toBe(
       "Organisation not found: no organisation has the id 'department-of-health'",
     );
-    const person = await query(`{ person(id: "jane-doe") { name } }`);
+    const person = await organisations.query(`{ person(id: "jane-doe") { name } }`);
     expect(person.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(person.body.errors?.[0]?.message).toBe("Person not found: no person has the id 'jane-doe'");
   });
@@ -336,7 +318,7 @@ describe('organisations', () => {
 
 describe('people', () => {
   it('keeps names as written and their honorifics separable', async () => {
-    const data = await ask<Record<string, Record<string, unknown>>>(
+    const data = await organisations.ask<Record<string, Record<string, unknown>>>(
       `fragment N on Person { name honorificPrefix givenName familyName nameWithoutHonorifics postNominals flags { code } }
        { cash: person(id: "andrew-cash") { ...N } pedder: person(id: "angela-pedder") { ...N } dolman: person(id: "MATTHEW-DOLMAN") { ...N } }`,
     );
@@ -359,7 +341,7 @@ describe('people', () => {
   });
 
   it('gives one person every role the seeds state, each with its date and source', async () => {
-    const data = await ask<{
+    const data = await organisations.ask<{
       person: {
         roles: {
           kind: string;
@@ -394,7 +376,7 @@ describe('people', () => {
   });
 
   it('records the success regime chair as a second role from the same line', async () => {
-    const data = await ask<{
+    const data = await organisations.ask<{
       people: {
         totalCount: number;
         nodes: { id: string; roles: { kind: string; title: string; stp: { code: string } }[] }[];
@@ -416,7 +398,7 @@ describe('people', () => {
 
   it('searches and pages people by family name', async () => {
     type Page = { totalCount: number; hasNextPage: boolean; nodes: { name: string }[] };
-    const data = await ask<Record<string, Page>>(
+    const data = await organisations.ask<Record<string, Page>>(
       `{ doctors: people(search: "dr ") { totalCount nodes { name } }
          firstPage: people(first: 3) { totalCount hasNextPage nodes { name } } }`,
     );
@@ -437,7 +419,7 @@ describe('people', () => {
 
 describe('regions', () => {
   it('names no regional director and says so, citing where the posts are announced', async () => {
-    const data = await ask<{
+    const data = await organisations.ask<{
       _entities: {
         code: string;
         leaders: unknown[];
@@ -464,12 +446,12 @@ describe('regions', () => {
 
   it('resolves leaders and notes of all ten regions in one statement each', async () => {
     const codes = ['Y54', 'Y55', 'Y56', 'Y57', 'Y58', 'Y59', 'Y60', 'Y61', 'Y62', 'Y63'];
-    running.counter.reset();
-    const data = await ask<{ _entities: { leaders: unknown[]; leadershipNote: string | null }[] }>(
+    organisations.resetCounters();
+    const data = await organisations.ask<{ _entities: { leaders: unknown[]; leadershipNote: string | null }[] }>(
       `query($r: [_Any!]!) { _entities(representations: $r) { ... on Region { leaders { id person { name } } leadershipNote leadershipSources { line } } } }`,
       { r: codes.map((code) => ({ __typename: 'Region', code })) },
     );
     expect(data._entities.every((r) => r.leaders.length === 0 && r.leadershipNote !== null)).toBe(true);
-    expect(running.counter.count).toBe(2);
+    expect(organisations.statements()).toBe(2);
   });
 });

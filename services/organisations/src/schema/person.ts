@@ -1,6 +1,7 @@
-import { cite, notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit/subgraph';
+import { notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { listPeople } from '../db/repository.js';
+import { nameCitations } from '../domain/roles.js';
 import { rolesByPerson } from './loaders.js';
 import { PersonRef } from './refs.js';
 import { RoleRef } from './role.js';
@@ -33,15 +34,7 @@ PersonRef.implement({
     sources: t.field({
       type: ['Source'],
       description: 'Every line that names the person.',
-      resolve: async (p, _, ctx) => {
-        const seen = new Set<string>();
-        return (await rolesByPerson(ctx).load(p.id)).flatMap((r) => {
-          const key = `${r.source_document}:${r.name_line}`;
-          if (seen.has(key)) return [];
-          seen.add(key);
-          return [cite(r.source_document, r.name_line, p.name)];
-        });
-      },
+      resolve: async (p, _, ctx) => nameCitations(p.name, await rolesByPerson(ctx).load(p.id)),
     }),
     flags: t.field({
       type: ['Flag'],

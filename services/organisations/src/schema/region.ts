@@ -1,13 +1,8 @@
 import { citationOf } from '@nhs-hub/kit/subgraph';
+import { leadershipNote } from '../domain/roles.js';
 import { leadershipNotesByRegion, leadersByRegion } from './loaders.js';
 import { RegionRef } from './refs.js';
 import { RoleRef } from './role.js';
-
-/**
- * Said where the seeds announce regional director posts without naming anyone, so no reader
- * mistakes an empty list for missing data.
- */
-const NO_NAMED_LEADER = 'The seeds name no regional director for this region; they announce the posts only.';
 
 /** Geography's region, extended with who leads it where the seeds say so. */
 RegionRef.implement({
@@ -29,8 +24,7 @@ RegionRef.implement({
           leadershipNotesByRegion(ctx).load(code),
           leadersByRegion(ctx).load(code),
         ]);
-        if (notes.length === 0 && leaders.length === 0) return null;
-        return [...(leaders.length === 0 ? [NO_NAMED_LEADER] : []), ...notes.map((n) => n.note)].join(' ');
+        return leadershipNote(notes, leaders.length);
       },
     }),
     leadershipSources: t.field({

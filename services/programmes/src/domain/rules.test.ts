@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchProgrammes, programmesOfTitle } from './rules.js';
+import { matchProgrammes, programmesOfTitle, rulePatternsOf } from './rules.js';
 
 // Titles are verbatim from the tracker (seed 002) and the Lincolnshire paper (seed 000); line numbers in comments.
 describe('programme keyword rules on real titles', () => {
@@ -95,5 +95,12 @@ describe('programme keyword rules on real titles', () => {
     ]);
     // 000 line 106
     expect(programmesOfTitle('rapid testing (100-day approach)')).toEqual(['RAPID_IMPROVEMENT_100_DAY']);
+  });
+});
+
+describe('rulePatternsOf', () => {
+  it("lists a programme's rules as written, and none for a code no rule names", () => {
+    expect(rulePatternsOf('MENTAL_HEALTH')).toEqual(['/mental health|\\bmental and physical health\\b/i']);
+    expect(rulePatternsOf('NO_SUCH_PROGRAMME')).toEqual([]);
   });
 });

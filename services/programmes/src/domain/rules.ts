@@ -65,6 +65,11 @@ export const PROGRAMME_RULES: readonly ProgrammeRule[] = [
   },
 ];
 
+/** The rules that put priorities under a programme, as written (for a reader to check them). */
+export function rulePatternsOf(programme: string): string[] {
+  return PROGRAMME_RULES.filter((r) => r.programme === programme).map((r) => String(r.pattern));
+}
+
 export type MatchedIn = 'TITLE' | 'SUB_POINT' | 'SUMMARY';
 
 export interface ProgrammeMatch {

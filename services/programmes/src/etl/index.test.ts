@@ -1,12 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { checkCitation, DataFileError, migrateToLatest, type SubgraphDatabase } from '@nhs-hub/kit/subgraph';
-import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
+import { readFileSync } from 'node:fs';
+import { checkCitation, DataFileError } from '@nhs-hub/kit/subgraph';
+import { editedCopy, subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProgrammesDatabase } from '../db/types.js';
+import { subgraph } from '../index.js';
 import { LINCOLNSHIRE_PAPER, TRACKER } from './sources.js';
-import { migrations } from '../db/migrations/index.js';
 import { buildProgrammesRows, PROGRAMMES_DATA_DIR, seedProgrammes } from './index.js';
 
 const rows = buildProgrammesRows();
@@ -140,16 +137,9 @@ describe('rows built from the data files', () => {
 });
 
 describe('seeding', () => {
-  let hub: TestHub;
-  let scoped: SubgraphDatabase<ProgrammesDatabase>;
-
-  beforeAll(async () => {
-    hub = await createTestHub();
-    scoped = hub.database.forSchema<ProgrammesDatabase>(hub.schema('programmes'));
-    await migrateToLatest(scoped.db, scoped.schema, migrations);
-    await seedProgrammes(scoped.db);
-  });
-  afterAll(() => hub.close());
+  const scoped = subgraphHarness(subgraph);
+  beforeAll(scoped.start);
+  afterAll(scoped.close);
 
   const count = async (table: 'priority' | 'consideration' | 'stated_outcome' | 'priority_programme') =>
     (
@@ -185,19 +175,19 @@ describe('seeding', () => {
       .select('title')
       .where('id', '=', 'QJM.focus.1')
       .executeTakeFirstOrThrow();
-    const dir = mkdtempSync(join(tmpdir(), 'programmes-data-'));
-    cpSync(PROGRAMMES_DATA_DIR, dir, { recursive: true });
+    let lincs = -1;
+    const dir = editedCopy(PROGRAMMES_DATA_DIR, {
+      'tracker-items.csv': (csv) => {
+        const lines = csv.split('\n');
+        lincs = lines.findIndex((l) => l.startsWith('QJM,FOCUS,1,0,826,'));
+        lines[lincs] = 'QJM,FOCUS,1,0,826,Clinical Redesign and Reform'; // not what line 826 says
+        lines[1] = lines[1]?.replace(/^QU9,FOCUS/, 'QU9,PRIORITY') ?? ''; // unknown list
+        return lines.join('\n');
+      },
+      'lincolnshire-outcomes.csv': (csv) => csv.replace(',48.2,PERCENT', ',42.8,PERCENT'),
+    });
 
-    const items = join(dir, 'tracker-items.csv');
-    const lines = readFileSync(items, 'utf8').split('\n');
-    const lincs = lines.findIndex((l) => l.startsWith('QJM,FOCUS,1,0,826,'));
-    lines[lincs] = 'QJM,FOCUS,1,0,826,Clinical Redesign and Reform'; // not what line 826 says
-    lines[1] = lines[1]?.replace(/^QU9,FOCUS/, 'QU9,PRIORITY') ?? ''; // unknown list
-    writeFileSync(items, lines.join('\n'));
-    const outcomes = join(dir, 'lincolnshire-outcomes.csv');
-    writeFileSync(outcomes, readFileSync(outcomes, 'utf8').replace(',48.2,PERCENT', ',42.8,PERCENT'));
-
-    const error = await seedProgrammes(scoped.db, { dataDir: `${dir}/` }).catch((e: unknown) => e);
+    const error = await seedProgrammes(scoped.db, { dataDir: dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataFileError);
     const message = (error as DataFileError).message;
     expect(message).toContain(`tracker-items.csv:${lincs + 1} [text]: citation does not hold`);

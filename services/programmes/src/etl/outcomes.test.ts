@@ -1,6 +1,6 @@
 import { type DataProblem, located, sourceLine } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
-import { editedCopy } from './edited-copy.js';
 import { PROGRAMMES_DATA_DIR } from './files.js';
 import { readOutcomes } from './outcomes.js';
 import { readPaperPriorities } from './paper-priorities.js';
@@ -30,9 +30,9 @@ describe('lincolnshire-outcomes.csv', () => {
   });
 
   it('refuses an outcome whose value its text does not state', () => {
-    const dir = editedCopy('lincolnshire-outcomes.csv', (csv) =>
-      csv.replace('with 10 male beds,10,COUNT', 'with 10 male beds,12,COUNT'),
-    );
+    const dir = editedCopy(PROGRAMMES_DATA_DIR, {
+      'lincolnshire-outcomes.csv': (csv) => csv.replace('with 10 male beds,10,COUNT', 'with 10 male beds,12,COUNT'),
+    });
     const local: DataProblem[] = [];
     readOutcomes(dir, ids, local);
     expect(local.map(located)).toEqual([
@@ -41,9 +41,10 @@ describe('lincolnshire-outcomes.csv', () => {
   });
 
   it('refuses a flag without its explanation', () => {
-    const dir = editedCopy('lincolnshire-outcomes.csv', (csv) =>
-      csv.replace(",LOWER_BOUND,Stated as '350+': at least 350.", ',LOWER_BOUND,'),
-    );
+    const dir = editedCopy(PROGRAMMES_DATA_DIR, {
+      'lincolnshire-outcomes.csv': (csv) =>
+        csv.replace(",LOWER_BOUND,Stated as '350+': at least 350.", ',LOWER_BOUND,'),
+    });
     const local: DataProblem[] = [];
     readOutcomes(dir, ids, local);
     expect(local.map(located)).toEqual([

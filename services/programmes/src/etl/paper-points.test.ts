@@ -1,6 +1,6 @@
 import { type DataProblem, located, sourceLine } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
-import { editedCopy } from './edited-copy.js';
 import { PROGRAMMES_DATA_DIR } from './files.js';
 import { readPaperPoints } from './paper-points.js';
 import { readPaperPriorities } from './paper-priorities.js';
@@ -35,9 +35,12 @@ describe('lincolnshire-points.csv', () => {
   it('refuses a point under a priority the paper does not have, and one off its line', () => {
     const problems: DataProblem[] = [];
     readPaperPoints(
-      editedCopy('lincolnshire-points.csv', (csv) =>
-        csv.replace('QJM.paper.5.1,1,80,', 'QJM.paper.5.9,1,80,').replace('QJM.paper.5.1,2,81,', 'QJM.paper.5.1,2,82,'),
-      ),
+      editedCopy(PROGRAMMES_DATA_DIR, {
+        'lincolnshire-points.csv': (csv) =>
+          csv
+            .replace('QJM.paper.5.1,1,80,', 'QJM.paper.5.9,1,80,')
+            .replace('QJM.paper.5.1,2,81,', 'QJM.paper.5.1,2,82,'),
+      }),
       ids,
       problems,
     );

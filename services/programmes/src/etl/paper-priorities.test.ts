@@ -1,6 +1,6 @@
 import { type DataProblem, located, sourceLine } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
-import { editedCopy } from './edited-copy.js';
 import { PROGRAMMES_DATA_DIR } from './files.js';
 import { readPaperPriorities } from './paper-priorities.js';
 import { LINCOLNSHIRE_PAPER } from './sources.js';
@@ -64,9 +64,9 @@ describe('lincolnshire-priorities.csv', () => {
   });
 
   it('refuses a work stream whose parent is not a priority of the paper', () => {
-    const dir = editedCopy('lincolnshire-priorities.csv', (csv) =>
-      csv.replace(',WORK_STREAM,QJM.paper.5.2,', ',WORK_STREAM,QJM.paper.9,'),
-    );
+    const dir = editedCopy(PROGRAMMES_DATA_DIR, {
+      'lincolnshire-priorities.csv': (csv) => csv.replace(',WORK_STREAM,QJM.paper.5.2,', ',WORK_STREAM,QJM.paper.9,'),
+    });
     const local: DataProblem[] = [];
     readPaperPriorities(dir, local);
     expect(local.map(located)[0]).toMatch(
@@ -75,9 +75,10 @@ describe('lincolnshire-priorities.csv', () => {
   });
 
   it('refuses a title that does not stand on its line', () => {
-    const dir = editedCopy('lincolnshire-priorities.csv', (csv) =>
-      csv.replace('QJM.paper.5.1,LINCOLNSHIRE_PRIORITY,,1,5.1,74,', 'QJM.paper.5.1,LINCOLNSHIRE_PRIORITY,,1,5.1,75,'),
-    );
+    const dir = editedCopy(PROGRAMMES_DATA_DIR, {
+      'lincolnshire-priorities.csv': (csv) =>
+        csv.replace('QJM.paper.5.1,LINCOLNSHIRE_PRIORITY,,1,5.1,74,', 'QJM.paper.5.1,LINCOLNSHIRE_PRIORITY,,1,5.1,75,'),
+    });
     const local: DataProblem[] = [];
     readPaperPriorities(dir, local);
     expect(local.map(located)).toEqual([

@@ -1,6 +1,6 @@
 import { type DataProblem, located, sourceLine } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
-import { editedCopy } from './edited-copy.js';
 import { PROGRAMMES_DATA_DIR } from './files.js';
 import { readProgrammeSources } from './programme-sources.js';
 import { readProgrammes } from './programmes.js';
@@ -34,17 +34,18 @@ describe('programme-sources.csv', () => {
   });
 
   it('refuses a programme without a source, one the file does not list, and a line that does not carry the text', () => {
-    const dir = editedCopy('programme-sources.csv', (csv) =>
-      csv
-        .split('\n')
-        .filter((l) => !l.startsWith('MENTAL_HEALTH,'))
-        .join('\n')
-        .replace(
-          'URGENT_AND_EMERGENCY_CARE,1,seeds/004_76447a4d1bef46a3.txt,27,',
-          'URGENT_AND_EMERGENCY_CARE,1,seeds/004_76447a4d1bef46a3.txt,28,',
-        )
-        .replace('URGENT_AND_EMERGENCY_CARE,2,', 'URGENT_CARE,2,'),
-    );
+    const dir = editedCopy(PROGRAMMES_DATA_DIR, {
+      'programme-sources.csv': (csv) =>
+        csv
+          .split('\n')
+          .filter((l) => !l.startsWith('MENTAL_HEALTH,'))
+          .join('\n')
+          .replace(
+            'URGENT_AND_EMERGENCY_CARE,1,seeds/004_76447a4d1bef46a3.txt,27,',
+            'URGENT_AND_EMERGENCY_CARE,1,seeds/004_76447a4d1bef46a3.txt,28,',
+          )
+          .replace('URGENT_AND_EMERGENCY_CARE,2,', 'URGENT_CARE,2,'),
+    });
     const problems: DataProblem[] = [];
     readProgrammeSources(dir, readProgrammes(dir, problems), problems);
     expect(problems.map(located)).toEqual([

@@ -1,6 +1,6 @@
 import { type DataProblem, located } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
-import { editedCopy } from './edited-copy.js';
 import { PROGRAMMES_DATA_DIR } from './files.js';
 import { readProgrammes } from './programmes.js';
 
@@ -19,12 +19,13 @@ describe('programmes.csv', () => {
   });
 
   it('refuses a file that lacks a programme a rule names', () => {
-    const without = editedCopy('programmes.csv', (csv) =>
-      csv
-        .split('\n')
-        .filter((l) => !l.startsWith('MENTAL_HEALTH,'))
-        .join('\n'),
-    );
+    const without = editedCopy(PROGRAMMES_DATA_DIR, {
+      'programmes.csv': (csv) =>
+        csv
+          .split('\n')
+          .filter((l) => !l.startsWith('MENTAL_HEALTH,'))
+          .join('\n'),
+    });
     const local: DataProblem[] = [];
     readProgrammes(without, local);
     expect(local.map(located)).toContain(

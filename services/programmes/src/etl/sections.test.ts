@@ -1,6 +1,6 @@
 import { type DataProblem, located, sourceLine } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
-import { editedCopy } from './edited-copy.js';
 import { PROGRAMMES_DATA_DIR } from './files.js';
 import { readSections } from './sections.js';
 import { TRACKER } from './sources.js';
@@ -27,9 +27,10 @@ describe('tracker-stps.csv', () => {
   it('refuses a heading off its line, and an STP listed twice', () => {
     const problems: DataProblem[] = [];
     readSections(
-      editedCopy('tracker-stps.csv', (csv) =>
-        csv.replace('QJM,Lincolnshire,817,', 'QJM,Lincolnshire,818,').replace('QK1,', 'QJM,'),
-      ),
+      editedCopy(PROGRAMMES_DATA_DIR, {
+        'tracker-stps.csv': (csv) =>
+          csv.replace('QJM,Lincolnshire,817,', 'QJM,Lincolnshire,818,').replace('QK1,', 'QJM,'),
+      }),
       problems,
     );
     expect(problems.map(located)).toEqual([

@@ -1,7 +1,7 @@
 import { type DataProblem, located } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { TRACKER } from './sources.js';
-import { editedCopy } from './edited-copy.js';
 import { PROGRAMMES_DATA_DIR } from './files.js';
 import { readSections } from './sections.js';
 import { readTrackerItems } from './tracker-items.js';
@@ -49,9 +49,10 @@ describe('tracker-stps.csv and tracker-items.csv', () => {
 
   it('refuses a bullet outside its STP section, naming file:line', () => {
     const broken = read(
-      editedCopy('tracker-items.csv', (csv) =>
-        csv.replace('QJM,FOCUS,1,0,826,Clinical Redesign', 'QJM,FOCUS,1,0,812,Clinical Redesign'),
-      ),
+      editedCopy(PROGRAMMES_DATA_DIR, {
+        'tracker-items.csv': (csv) =>
+          csv.replace('QJM,FOCUS,1,0,826,Clinical Redesign', 'QJM,FOCUS,1,0,812,Clinical Redesign'),
+      }),
     );
     expect(broken.problems[0]).toBe(
       'tracker-items.csv:124 [line] line 812 is outside the QJM section of the tracker (lines 817-846)',

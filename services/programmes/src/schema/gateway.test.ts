@@ -1,22 +1,15 @@
-import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { subgraph as geography } from '@nhs-hub/geography';
-import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/gateway/testing';
+import { subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 
-let graph: TestGraph;
-
-beforeAll(async () => {
-  graph = await startTestGraph([geography as SubgraphDefinition<unknown>, subgraph as SubgraphDefinition<unknown>]);
-});
-afterAll(() => graph.close());
-
-const ask = <T = Record<string, unknown>>(q: string, variables?: Record<string, unknown>) =>
-  postGraphQL<T>(graph.gatewayUrl, q, variables);
+const graph = subgraphHarness(subgraph, { composedWith: [geography] });
+beforeAll(graph.start);
+afterAll(graph.close);
 
 describe('through the gateway, composed with geography', () => {
   it("answers the headline: Lincolnshire's four tracker focuses, then the paper's seven priorities", async () => {
-    const { status, body } = await ask<{
+    const { status, body } = await graph.query<{
       stp: { priorities: { title: string; kind: string; programmes: { name: string }[] }[] };
     }>(`{ stp(code: "QJM") { priorities { title kind programmes { name } } } }`);
     expect(status).toBe(200);
@@ -37,7 +30,7 @@ describe('through the gateway, composed with geography', () => {
   });
 
   it('answers "which STPs prioritise mental health?" with names from geography', async () => {
-    const { body } = await ask<{ programme: { stps: { code: string; name: string }[] } }>(
+    const { body } = await graph.query<{ programme: { stps: { code: string; name: string }[] } }>(
       `{ programme(code: "MENTAL_HEALTH") { stps { code name } } }`,
     );
     expect(body.errors).toBeUndefined();
@@ -47,7 +40,7 @@ describe('through the gateway, composed with geography', () => {
   });
 
   it("counts priorities per programme over a region's member STPs (Midlands, June 2019)", async () => {
-    const { body } = await ask<{
+    const { body } = await graph.query<{
       regionSnapshot: {
         stpCodes: string[];
         prioritiesByProgramme: { programme: { code: string }; stpCount: number; priorityCount: number }[];
@@ -80,7 +73,7 @@ describe('through the gateway, composed with geography', () => {
     // both runs touch the same loaders; only the number of STPs differs.
     const run = async (first: number) => {
       graph.resetCounters();
-      const { body } = await ask<{
+      const { body } = await graph.query<{
         stps: { nodes: { code: string; priorities: { title: string }[]; considerations: { text: string }[] }[] };
       }>(
         `{ stps(first: ${first}, filter: ${first === 1 ? '{ nameContains: "Lincolnshire" }' : '{ inTracker: true }'}) { nodes { code name priorities { title subPoints programmes { name } children { title outcomes { value } } } considerations { text } } } }`,
@@ -96,7 +89,7 @@ describe('through the gateway, composed with geography', () => {
   it('gives regional counts for one region and for all in the same number of statements', async () => {
     const run = async (q: string) => {
       graph.resetCounters();
-      const { body } = await ask(q);
+      const { body } = await graph.query(q);
       expect(body.errors).toBeUndefined();
       return graph.statements();
     };

@@ -12,6 +12,7 @@ import { builder } from '../builder.js';
 import { listPriorities } from '../db/repository.js';
 import type { MatchWithProgramme } from '../db/repository.js';
 import type { Consideration, PriorityKind, StatedOutcome } from '../db/types.js';
+import { storedFlags } from '../domain/flags.js';
 import {
   allProgrammes,
   childrenByPriority,
@@ -70,8 +71,7 @@ const StatedOutcomeRef = builder.objectRef<StatedOutcome>('StatedOutcome').imple
     kind: t.field({ type: OutcomeKindEnum, resolve: (o) => o.kind }),
     flags: t.field({
       type: ['Flag'],
-      resolve: (o) =>
-        o.flag_code && o.flag_explanation ? [{ code: o.flag_code, explanation: o.flag_explanation }] : [],
+      resolve: storedFlags,
     }),
     source: t.field({
       type: 'Source',
@@ -154,8 +154,7 @@ PriorityRef.implement({
     }),
     flags: t.field({
       type: ['Flag'],
-      resolve: (p) =>
-        p.flag_code && p.flag_explanation ? [{ code: p.flag_code, explanation: p.flag_explanation }] : [],
+      resolve: storedFlags,
     }),
     source: t.field({
       type: 'Source',

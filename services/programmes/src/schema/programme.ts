@@ -1,6 +1,6 @@
 import { citationOf, notFound } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
-import { PROGRAMME_RULES } from '../domain/rules.js';
+import { rulePatternsOf } from '../domain/rules.js';
 import { allProgrammes, prioritiesByProgramme, sourcesByProgramme, stpCodesByProgramme } from './loaders.js';
 import { PriorityRef, ProgrammeRef, StpRef } from './refs.js';
 
@@ -18,7 +18,7 @@ ProgrammeRef.implement({
     }),
     rules: t.stringList({
       description: 'The keyword rules (regular expressions) that put a priority under this programme.',
-      resolve: (p) => PROGRAMME_RULES.filter((r) => r.programme === p.code).map((r) => String(r.pattern)),
+      resolve: (p) => rulePatternsOf(p.code),
     }),
     stps: t.field({
       type: [StpRef],

@@ -1,20 +1,10 @@
-import type { RunningSubgraph } from '@nhs-hub/kit/subgraph';
-import { createTestHub, postGraphQL, type TestHub } from '@nhs-hub/kit/testing';
+import { subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProgrammesDatabase } from '../db/types.js';
 import { subgraph } from '../index.js';
 
-let hub: TestHub;
-let running: RunningSubgraph<ProgrammesDatabase>;
-
-beforeAll(async () => {
-  hub = await createTestHub();
-  running = await hub.start(subgraph);
-});
-afterAll(() => hub.close());
-
-const query = <T = Record<string, unknown>>(q: string, variables?: Record<string, unknown>) =>
-  postGraphQL<T>(running.url, q, variables);
+const programmes = subgraphHarness(subgraph);
+beforeAll(programmes.start);
+afterAll(programmes.close);
 
 const TRACKER_CODES = [
   'QU9',
@@ -65,7 +55,7 @@ const TRACKER_CODES = [
 
 describe('programmes', () => {
   it('answers a programme with its sources and the STPs that prioritise it', async () => {
-    const { body } = await query<{
+    const { body } = await programmes.query<{
       programme: {
         code: string;
         name: string;
@@ -102,7 +92,7 @@ describe('programmes', () => {
   });
 
   it('lists every programme in order and answers an unknown code with NOT_FOUND', async () => {
-    const { body } = await query<{ programmes: { code: string }[] }>(`{ programmes { code } }`);
+    const { body } = await programmes.query<{ programmes: { code: string }[] }>(`{ programmes { code } }`);
     expect(body.data?.programmes.map((p) => p.code)).toEqual([
       'URGENT_AND_EMERGENCY_CARE',
       'MENTAL_HEALTH',
@@ -115,13 +105,13 @@ describe('programmes', () => {
       'RAPID_IMPROVEMENT_100_DAY',
       'TRANSFORMATION_FUNDING',
     ]);
-    const missing = await query(`{ programme(code: "MATERNITY") { code } }`);
+    const missing = await programmes.query(`{ programme(code: "MATERNITY") { code } }`);
     expect(missing.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
   it('filters priorities by programme, STP, kind and text, with a total count', async () => {
     type Page = { totalCount: number; nodes: { id: string; title: string; stp: { code: string } }[] };
-    const { body } = await query<{ cancer: Page; streams: Page; text: Page; page: Page; none: Page }>(`{
+    const { body } = await programmes.query<{ cancer: Page; streams: Page; text: Page; page: Page; none: Page }>(`{
       cancer: priorities(filter: { programme: "CANCER" }) { totalCount nodes { title stp { code } } }
       streams: priorities(filter: { stp: "qjm", kind: WORK_STREAM }, first: 3) { totalCount nodes { id title } }
       text: priorities(filter: { textSearch: "dermatology" }) { totalCount nodes { id } }
@@ -151,14 +141,14 @@ describe('programmes', () => {
     expect(body.data?.page.nodes).toHaveLength(2);
     // first: 0 returns no rows for the window count to ride on; the total is the same 12.
     expect(body.data?.none).toEqual({ totalCount: 12, nodes: [] });
-    const unknown = await query(`{ priorities(filter: { programme: "NOPE" }) { totalCount } }`);
+    const unknown = await programmes.query(`{ priorities(filter: { programme: "NOPE" }) { totalCount } }`);
     expect(unknown.body.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
-    const malformed = await query(`{ priorities(filter: { stp: "Lincs" }) { totalCount } }`);
+    const malformed = await programmes.query(`{ priorities(filter: { stp: "Lincs" }) { totalCount } }`);
     expect(malformed.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('explains a mapping and keeps figures with their flags', async () => {
-    const { body } = await query<{ priority: Record<string, unknown> }>(`{
+    const { body } = await programmes.query<{ priority: Record<string, unknown> }>(`{
       priority(id: "QJM.paper.5.6.3") {
         kind sectionNumber title parent { id title }
         programmeMatches { programme { code } rule matchedText matchedIn }
@@ -195,13 +185,13 @@ describe('programmes', () => {
       priorities { id title kind subPoints outcomes { value } programmes { code } programmeMatches { matchedText } children { title subPoints programmes { code } outcomes { value } } }
       considerations { text subPoints } } } }`;
     const run = async (codes: string[]) => {
-      running.counter.reset();
-      const { body } = await query<{ _entities: { code: string; priorities: { title: string }[] }[] }>(q, {
+      programmes.resetCounters();
+      const { body } = await programmes.query<{ _entities: { code: string; priorities: { title: string }[] }[] }>(q, {
         reps: codes.map((code) => ({ __typename: 'Stp', code })),
       });
       expect(body.errors).toBeUndefined();
       expect(body.data?._entities).toHaveLength(codes.length);
-      return { count: running.counter.count, data: body.data };
+      return { count: programmes.statements(), data: body.data };
     };
     const one = await run(['QJM']);
     const all = await run(TRACKER_CODES);
@@ -217,16 +207,16 @@ describe('programmes', () => {
   });
 
   it('lists programmes with their STPs and priorities in a constant number of statements', async () => {
-    running.counter.reset();
-    const { body } = await query(
+    programmes.resetCounters();
+    const { body } = await programmes.query(
       `{ programmes { code stps { code } priorities { title programmes { code } } sources { line } } }`,
     );
     expect(body.errors).toBeUndefined();
-    const many = running.counter.count;
-    running.counter.reset();
-    await query(
+    const many = programmes.statements();
+    programmes.resetCounters();
+    await programmes.query(
       `{ programme(code: "CANCER") { code stps { code } priorities { title programmes { code } } sources { line } } }`,
     );
-    expect(many).toBe(running.counter.count);
+    expect(many).toBe(programmes.statements());
   });
 });

@@ -1,15 +1,10 @@
 import { builder } from '../builder.js';
 import type { Programme } from '../db/types.js';
+import { countsByProgramme, type ProgrammeCount } from '../domain/counts.js';
 import { allProgrammes, programmeCountsByStp } from './loaders.js';
 import { ProgrammeRef, RegionSnapshotRef } from './refs.js';
 
-interface ProgrammeCountShape {
-  programme: Programme;
-  stpCount: number;
-  priorityCount: number;
-}
-
-const ProgrammeCountRef = builder.objectRef<ProgrammeCountShape>('ProgrammePriorityCount').implement({
+const ProgrammeCountRef = builder.objectRef<ProgrammeCount<Programme>>('ProgrammePriorityCount').implement({
   description: "How many of a region's STPs, and how many of their priorities, fall under a programme.",
   fields: (t) => ({
     programme: t.field({ type: ProgrammeRef, resolve: (c) => c.programme }),
@@ -45,15 +40,10 @@ RegionSnapshotRef.implement({
           allProgrammes(ctx).load('all'),
           programmeCountsByStp(ctx).loadMany(codes),
         ]);
-        const counts = perStp.flatMap((c) => (c instanceof Error ? [] : c));
-        return programmes.map((programme) => {
-          const mine = counts.filter((c) => c.programme_code === programme.code && c.priority_count > 0);
-          return {
-            programme,
-            stpCount: new Set(mine.map((c) => c.stp_code)).size,
-            priorityCount: mine.reduce((sum, c) => sum + Number(c.priority_count), 0),
-          };
-        });
+        return countsByProgramme(
+          programmes,
+          perStp.flatMap((c) => (c instanceof Error ? [] : c)),
+        );
       },
     }),
   }),

@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { type DataProblem, formatProblem } from '@nhs-hub/kit/subgraph';
+import { editedCopy } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { readFacts } from './facts.js';
 import { DATA_FILES, WORKFORCE_DATA_DIR } from './files.js';
@@ -11,8 +10,7 @@ const [HEADER = '', FIRST = ''] = readFileSync(DATA_FILE, 'utf8').split('\n');
 
 /** The step over a file holding the header and the given rows. */
 function read(...rows: string[]): { facts: ReturnType<typeof readFacts>; problems: string[] } {
-  const path = join(mkdtempSync(join(tmpdir(), 'workforce-facts-')), DATA_FILES.facts);
-  writeFileSync(path, `${[HEADER, ...rows].join('\n')}\n`);
+  const path = `${editedCopy(WORKFORCE_DATA_DIR, { [DATA_FILES.facts]: () => `${[HEADER, ...rows].join('\n')}\n` })}${DATA_FILES.facts}`;
   const problems: DataProblem[] = [];
   const facts = readFacts(path, problems);
   return { facts, problems: problems.map((p) => formatProblem(p).replace(/^.*workforce-facts\.csv/, 'file')) };
@@ -51,11 +49,10 @@ describe('readFacts (workforce-facts.csv)', () => {
   });
 
   it('reports a column the table does not have once, on line 1 (zod alone would drop it)', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'workforce-facts-')), DATA_FILES.facts);
-    writeFileSync(
-      path,
-      `${HEADER.replace('qualifier', 'qualifer')}\n${FIRST}\n${FIRST.replace(/^[^,]+,/, 'workforce.other.1,')}\n`,
-    );
+    const path = `${editedCopy(WORKFORCE_DATA_DIR, {
+      [DATA_FILES.facts]: () =>
+        `${HEADER.replace('qualifier', 'qualifer')}\n${FIRST}\n${FIRST.replace(/^[^,]+,/, 'workforce.other.1,')}\n`,
+    })}${DATA_FILES.facts}`;
     const problems: DataProblem[] = [];
     readFacts(path, problems);
     expect(problems.filter((p) => p.column === 'qualifer').map((p) => p.line)).toEqual([1]);

@@ -1,22 +1,9 @@
 import { cite } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
+import { isApproximate } from '../domain/qualifiers.js';
 import { factsByIds } from '../db/repository.js';
 import type { WorkforceFact } from '../db/types.js';
 import { StpRef } from './refs.js';
-
-// Hedges that make a stated number an estimate. "average" is not one: it states a mean, not a guess.
-const APPROXIMATE_HEDGES = new Set([
-  '≈',
-  '~',
-  'about',
-  'approximately',
-  'around',
-  'circa',
-  'c.',
-  'roughly',
-  'nearly',
-  'almost',
-]);
 
 export const WorkforceFactRef = builder.loadableObject('WorkforceFact', {
   description: 'A workforce fact a source states, with the words that state it. Values are never corrected.',
@@ -40,7 +27,7 @@ export const WorkforceFactRef = builder.loadableObject('WorkforceFact', {
     }),
     approximate: t.boolean({
       description: 'True where the source states the value as approximate ("≈", "about", "circa"); an average is not.',
-      resolve: (f) => f.qualifier !== null && APPROXIMATE_HEDGES.has(f.qualifier.toLowerCase()),
+      resolve: (f) => isApproximate(f.qualifier),
     }),
     statement: t.exposeString('statement', { description: 'The verbatim words that state the fact.' }),
     source: t.field({

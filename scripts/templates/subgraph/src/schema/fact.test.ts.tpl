@@ -1,14 +1,11 @@
 import { subgraph as geography } from '@nhs-hub/geography';
-import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
-import { postGraphQL, startTestGraph, type TestGraph } from '@nhs-hub/gateway/testing';
+import { subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph([geography, subgraph] as SubgraphDefinition<unknown>[]);
-});
-afterAll(() => graph.close());
+const graph = subgraphHarness(subgraph, { composedWith: [geography] });
+beforeAll(graph.start);
+afterAll(graph.close);
 
 interface Fact {
   id: string;
@@ -19,8 +16,7 @@ interface Fact {
 
 describe('__name__ through the gateway', () => {
   it('answers an STP with its facts, each with its verbatim source line', async () => {
-    const { body } = await postGraphQL<{ stp: { name: string; __name__Facts: Fact[] } }>(
-      graph.gatewayUrl,
+    const { body } = await graph.query<{ stp: { name: string; __name__Facts: Fact[] } }>(
       '{ stp(code: "QJM") { name __name__Facts { id kind statement source { document { file } line text } } } }',
     );
     expect(body.errors).toBeUndefined();
@@ -33,10 +29,7 @@ describe('__name__ through the gateway', () => {
   it('resolves facts for every STP in the same number of SQL statements as for two', async () => {
     const run = async (first: number) => {
       graph.resetCounters();
-      const { body } = await postGraphQL(
-        graph.gatewayUrl,
-        `{ stps(first: ${first}) { nodes { code __name__Facts { id } } } }`,
-      );
+      const { body } = await graph.query(`{ stps(first: ${first}) { nodes { code __name__Facts { id } } } }`);
       expect(body.errors).toBeUndefined();
       return graph.statements();
     };
