@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLoadCommand } from '../../scripts/load.js';
+import { runReleasesCommand } from '../../scripts/releases.js';
+import { runRevertCommand } from '../../scripts/revert.js';
+
+/** The release commands as a data engineer runs them, on workforce's table in a schema of this test's own. */
+const temp = mkdtempSync(join(tmpdir(), 'hub-releases-'));
+const SEED = 'seeds/000_647e8cd618725ea4.txt';
+const HEADER = 'id,stp_code,kind,value,unit,qualifier,statement,source_document,source_line';
+const vacancy = (id: string, value: number) =>
+  `${id},QJM,VACANCY_RATE,${value},PERCENT,≈,high vacancy rate ≈ 9%,${SEED},34`;
+const gps = (id: string) => `${id},QJM,EXTRA_GPS_IN_POST,26,GPS,,An extra 26 GPs are now in post,${SEED},36`;
+const file = (name: string, text: string) => {
+  writeFileSync(join(temp, name), text);
+  return name;
+};
+
+let hub: TestHub;
+let schema: string;
+beforeAll(async () => {
+  hub = await createTestHub();
+  schema = hub.schema('releases_cli');
+});
+afterAll(async () => {
+  await hub.close();
+  rmSync(temp, { recursive: true, force: true });
+});
+
+type Command = typeof runLoadCommand | typeof runReleasesCommand | typeof runRevertCommand;
+async function run(command: Command, args: string[], confirm?: (q: string) => Promise<boolean>) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await command([...args, `--schema=${schema}`], {
+    database: hub.database,
+    cwd: temp,
+    stdout: (l) => out.push(l),
+    stderr: (l) => err.push(l),
+    ...(confirm ? { confirm } : {}),
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+const ids = async () =>
+  (
+    await sql<{
+      id: string;
+      value: string | null;
+    }>`select id, value from ${sql.table(`${schema}.workforce_fact`)} order by id`.execute(hub.database.root)
+  ).rows;
+
+describe('npm run load, releases, revert', () => {
+  it('records each load as a release, and a dry run prints the values that would change', async () => {
+    file('a.csv', `${HEADER}\n${vacancy('w.1', 9)}\n${gps('w.2')}\n`);
+    const loaded = await run(runLoadCommand, ['workforce', 'workforce_fact', 'a.csv']);
+    expect(loaded.code).toBe(0);
+    expect(loaded.err).toContain(`Recorded as release 1 of ${schema} (npm run revert -- workforce/1 undoes it).`);
+    file('b.csv', `${HEADER}\n${vacancy('w.1', 10)}\n${gps('w.2')}\n${gps('w.3')}\n`);
+    const dry = await run(runLoadCommand, ['workforce', 'workforce_fact', 'b.csv', '--dry-run']);
+    expect(dry.out.split('\n')).toEqual([
+      '~ workforce_fact id=w.1: value 9 → 10',
+      `+ workforce_fact id=w.3: stp_code QJM, kind EXTRA_GPS_IN_POST, value 26, unit GPS, qualifier (empty), statement An extra 26 GPs are now in post, source_document ${SEED}, source_line 36`,
+      `${join(temp, 'b.csv')} -> workforce_fact: 3 rows; would insert 1, would update 1, unchanged 1. (dry run: nothing written)`,
+    ]);
+    expect((await run(runLoadCommand, ['workforce', 'workforce_fact', 'b.csv'])).code).toBe(0);
+    const listed = await run(runReleasesCommand, ['workforce']);
+    expect(listed.code).toBe(0);
+    const lines = listed.out.split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^workforce\/2 +\d{4}-\d\d-\d\dT[\d:.]+Z {2}load {4}\S+ {2}\[workforce_fact\] 1 inserted, 1 updated, 0 deleted; files \/.*b\.csv sha256:[0-9a-f]{12}$/,
+    );
+    expect(lines[1]).toMatch(/^workforce\/1 .* load .* 2 inserted, 0 updated, 0 deleted; files .*a\.csv/);
+    const shown = await run(runReleasesCommand, ['--show=workforce/2']);
+    expect(shown.out.split('\n').slice(1)).toEqual([
+      `  ~ workforce_fact id=w.1: value 9 → 10  (${join(temp, 'b.csv')}:2, citing ${SEED}:34)`,
+      expect.stringMatching(
+        /^ {2}\+ workforce_fact id=w\.3: .* \(.*b\.csv:4, citing seeds\/000_647e8cd618725ea4\.txt:36\)$/,
+      ),
+    ]);
+  });
+
+  it('deletes rows by key, and replaces the table only once what would disappear was shown and confirmed', async () => {
+    file('del.csv', 'id\nw.3\n');
+    const deleted = await run(runLoadCommand, ['workforce', 'workforce_fact', 'del.csv', '--delete']);
+    expect(deleted.out).toContain('deleted 1.');
+    file('only.csv', `${HEADER}\n${vacancy('w.1', 10)}\n`);
+    const questions: string[] = [];
+    const declined = await run(runLoadCommand, ['workforce', 'workforce_fact', 'only.csv', '--replace'], async (q) => {
+      questions.push(q);
+      return false;
+    });
+    expect(declined.code).toBe(1);
+    expect(declined.err).toContain(
+      `--replace would delete 1 row(s) of ${schema}.workforce_fact that the file does not have:`,
+    );
+    expect(declined.err).toContain('  - workforce_fact id=w.2: stp_code QJM, kind EXTRA_GPS_IN_POST, value 26');
+    expect(declined.err).toContain('Nothing was written. (Give --yes to confirm without being asked.)');
+    expect(questions).toEqual(['Delete them and load the file? [y/N] ']);
+    expect((await ids()).map((r) => r.id)).toEqual(['w.1', 'w.2']);
+    const confirmed = await run(
+      runLoadCommand,
+      ['workforce', 'workforce_fact', 'only.csv', '--replace', '--yes'],
+      async () => {
+        throw new Error('--yes must not ask');
+      },
+    );
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.out).toContain('1 rows; inserted 0, updated 0, unchanged 1, deleted 1.');
+    expect(await ids()).toEqual([{ id: 'w.1', value: '10' }]);
+    expect((await run(runLoadCommand, ['workforce', 'workforce_fact', 'a.csv', '--delete', '--replace'])).code).toBe(2);
+  });
+
+  it('reverts a release, refusing one whose rows a later release changed and naming them', async () => {
+    const refused = await run(runRevertCommand, ['workforce/2']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(
+      /^Cannot revert release 2: 1 row\(s\) it changed were changed since; nothing was reverted:\n {2}workforce_fact id=w\.3: changed by release 3 \(delete by \S+\)\nRevert the later release\(s\) first\.$/,
+    );
+    expect(await ids()).toEqual([{ id: 'w.1', value: '10' }]);
+    const reverted = await run(runRevertCommand, ['workforce/4']);
+    expect(reverted).toMatchObject({
+      code: 0,
+      out: 'Reverted workforce/4 as release workforce/5: 1 row(s) put back, 0 updated, 0 deleted.',
+    });
+    expect(await ids()).toEqual([
+      { id: 'w.1', value: '10' },
+      { id: 'w.2', value: '26' },
+    ]);
+    expect((await run(runRevertCommand, ['workforce/4'])).err).toBe('Release 4 was already reverted by release 5');
+    expect((await run(runRevertCommand, ['workforce'])).code).toBe(2);
+    expect((await run(runRevertCommand, ['nobody/1'])).err).toMatch(/^No subgraph 'nobody'/);
+    const listed = (await run(runReleasesCommand, ['workforce'])).out.split('\n');
+    expect(listed[0]).toMatch(/^workforce\/5 .* revert .* 1 inserted, 0 updated, 0 deleted; reverts workforce\/4$/);
+    expect(listed[1]).toMatch(/^workforce\/4 .* replace .*; reverted by workforce\/5$/);
+  });
+});
