@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REFERENCE_LISTS_PATH } from '@nhs-hub/kit/subgraph';
 import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoadCommand } from '../../scripts/load.js';
+import { referenceListsText } from '../../scripts/publish-references.js';
 import { runReleasesCommand } from '../../scripts/releases.js';
 import { runRevertCommand } from '../../scripts/revert.js';
 
@@ -136,5 +138,25 @@ describe('npm run load, releases, revert', () => {
     const listed = (await run(runReleasesCommand, ['workforce'])).out.split('\n');
     expect(listed[0]).toMatch(/^workforce\/5 .* revert .* 1 inserted, 0 updated, 0 deleted; reverts workforce\/4$/);
     expect(listed[1]).toMatch(/^workforce\/4 .* replace .*; reverted by workforce\/5$/);
+  });
+});
+
+describe('npm run publish:references', () => {
+  it('has written schema/reference-lists.json from what every subgraph publishes now', async () => {
+    const text = await referenceListsText();
+    expect(JSON.parse(text).lists.stp).toMatchObject({
+      owner: 'geography',
+      keys: expect.arrayContaining(['QJM', 'QJ2']),
+    });
+    expect(readFileSync(REFERENCE_LISTS_PATH, 'utf8')).toBe(text);
+  });
+
+  it('refuses a load naming an STP geography does not know', async () => {
+    file('qzz.csv', `${HEADER}\n${vacancy('w.9', 9).replace(',QJM,', ',QZZ,')}\n`);
+    const refused = await run(runLoadCommand, ['workforce', 'workforce_fact', 'qzz.csv']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      "qzz.csv:2 [stp_code]: stp_code QZZ is not in geography's stp list (schema/reference-lists.json)",
+    );
   });
 });

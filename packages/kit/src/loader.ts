@@ -22,15 +22,17 @@ import {
   schemaOf,
   sha256File,
 } from './releases.js';
+import { checkReferences, defaultReferenceChecks, type ReferenceCheck } from './reference-lists.js';
 import type { Citation } from './sources.js';
 
 /** What the loader needs of a zod schema; a plain interface so tables of any row type fit one list. */
 export interface RowSchema<Row> {
-  safeParse(
-    value: unknown,
-  ):
+  safeParse(value: unknown):
     | { success: true; data: Row }
-    | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+    | {
+        success: false;
+        error: { issues: readonly { path: readonly PropertyKey[]; message: string; code?: string }[] };
+      };
 }
 
 /**
@@ -49,6 +51,12 @@ export interface LoadableTable<Row extends Record<string, unknown> = Record<stri
   readonly key: readonly string[];
   /** Citations each row makes, checked against the verbatim documents before anything loads. */
   citations?(row: Row): readonly { column: string; citation: Citation }[];
+  /**
+   * Columns holding another subgraph's keys, checked against the lists their owners publish
+   * (reference-lists.ts). By default `stp_code` must be an STP and `region_code` a region geography
+   * knows; `[]` checks nothing.
+   */
+  readonly references?: readonly ReferenceCheck[];
 }
 
 export interface LoadSummary {
@@ -190,8 +198,16 @@ export function validateRecords<Row extends Record<string, unknown>>(
     }
     const parsed = loadable.row.safeParse(value);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        problems.push({ file, line, column: issue.path.join('.') || undefined, reason: issue.message });
+      for (const issue of parsed.error.issues) {
+        const column = issue.path.join('.') || undefined;
+        // zod says "Invalid input: expected string, received null"; an empty cell is a missing value.
+        const missing =
+          issue.code === 'invalid_type' &&
+          column !== undefined &&
+          issue.path.length === 1 &&
+          (value[column] === null || value[column] === undefined);
+        problems.push({ file, line, column, reason: missing ? `column ${column} is required` : issue.message });
+      }
       continue;
     }
     const key = JSON.stringify(loadable.key.map((k) => parsed.data[k]));
@@ -250,6 +266,11 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
     mode === 'delete'
       ? keyRecords(path, loadable, records, problems)
       : validateRecords(path, loadable, records, problems);
+  if (mode !== 'delete') {
+    // Loads only: a seed's data/ files are checked by their tests, and a deployed image has no schema/.
+    const checks = loadable.references ?? defaultReferenceChecks(loadable.columns ?? Object.keys(rows[0]?.value ?? {}));
+    checkReferences(displayPath(path), checks, rows, problems);
+  }
   if (!problems.length && options.check && mode !== 'delete') await options.check(rows, problems);
   // In file order, so the report reads top to bottom (sort is stable: a line's problems keep their order).
   if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));

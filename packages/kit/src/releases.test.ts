@@ -406,3 +406,17 @@ describe('a reseed never loses a loaded row', () => {
     expect(fourth.seedOutcome?.kept).toEqual([]);
   });
 });
+
+describe('references to other subgraphs', () => {
+  it("refuses an STP code geography does not publish, from the published list, never geography's tables", async () => {
+    const db = await factSchema('rel_refs');
+    const path = file('qzz.csv', `${HEADER}\nw.1,QJM,9,${VACANCY}\nw.2,QZZ,26,${GPS}\n`);
+    const message = await loadFile(db, loadable, path).catch((e: unknown) => (e as Error).message);
+    expect(message).toContain(
+      "qzz.csv:3 [stp_code]: stp_code QZZ is not in geography's stp list (schema/reference-lists.json)",
+    );
+    expect(await facts(db)).toEqual([]);
+    // A loadable that says which lists it checks (here none) is taken at its word.
+    expect(await loadFile(db, { ...loadable, references: [] }, path, { dryRun: true })).toMatchObject({ inserted: 2 });
+  });
+});

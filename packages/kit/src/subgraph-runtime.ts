@@ -60,6 +60,11 @@ export interface SubgraphDefinition<DB> {
   readonly packageRoot?: URL;
   /** Tables `npm run load` may load files into, by table name. */
   readonly loadables?: Readonly<Record<string, LoadableTable>>;
+  /**
+   * The keys this subgraph owns that other subgraphs' rows refer to, by list name (geography: `stp`,
+   * `region`), computed from its data files; `npm run publish:references` writes them for loads to check.
+   */
+  readonly publishes?: () => Record<string, readonly string[]>;
 }
 
 export interface StartSubgraphOptions {

@@ -20,6 +20,7 @@ export * from './migration-files.js';
 export * from './observability.js';
 export * from './paging.js';
 export * from './seed.js';
+export * from './reference-lists.js';
 export * from './releases.js';
 export * from './repo.js';
 export * from './server.js';
