@@ -77,6 +77,11 @@ export interface LoadOptions {
   readonly mode?: LoadMode;
   /** The same as mode 'replace': the file is the whole table, rows whose key it lacks are deleted. */
   readonly replace?: boolean;
+  /**
+   * false: write without recording a release (the benchmark's baseline, bench/releases.ts; nothing
+   * else should, since an unrecorded change is one a reseed cannot protect).
+   */
+  readonly record?: boolean;
   /** Who makes the release (HUB_RELEASE_ACTOR or user@host by default). */
   readonly actor?: string;
   /** A replace confirmed after a dry run: refused if it would now delete a different number of rows. */
@@ -388,6 +393,10 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
   else
     release = await untyped.transaction().execute(async (trx) => {
       await lockReleases(trx, schema);
+      if (options.record === false) {
+        await write(trx, null);
+        return null;
+      }
       const opened = await openRelease(trx, schema, {
         kind: mode === 'upsert' ? 'load' : mode,
         actor: options.actor,

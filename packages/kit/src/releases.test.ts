@@ -10,6 +10,7 @@ import { DataFileError } from './data.js';
 import { type HubDatabase, openDatabase } from './db.js';
 import { formatChange, type LoadableTable, loadFile, readRecords, validateRecords } from './loader.js';
 import {
+  changesSince,
   dataVersion,
   describeSeedOutcome,
   listReleases,
@@ -418,5 +419,32 @@ describe('references to other subgraphs', () => {
     expect(await facts(db)).toEqual([]);
     // A loadable that says which lists it checks (here none) is taken at its word.
     expect(await loadFile(db, { ...loadable, references: [] }, path, { dryRun: true })).toMatchObject({ inserted: 2 });
+  });
+});
+
+describe('changesSince', () => {
+  it('pages the changes after a release in one statement whatever the page size, each with its STP', async () => {
+    const db = await factSchema('rel_feed');
+    await loadFile(db, loadable, file('f1.csv', `${HEADER}\nw.1,QJM,9,${VACANCY}\nw.2,QJ2,26,${GPS}\n`));
+    await loadFile(db, loadable, file('f2.csv', `${HEADER}\nw.1,QJM,10,${VACANCY}\nw.3,QJM,39,${GPS}\n`));
+    const counter = hub.database.forSchema(schemaNameOf(db));
+    const all = await changesSince(counter.db, { first: 10 });
+    expect(all.next).toBeNull();
+    expect(all.changes.map((c) => [c.release, c.op, c.key, c.entity])).toEqual([
+      [1, 'insert', { id: 'w.1' }, { type: 'Stp', code: 'QJM' }],
+      [1, 'insert', { id: 'w.2' }, { type: 'Stp', code: 'QJ2' }],
+      [2, 'update', { id: 'w.1' }, { type: 'Stp', code: 'QJM' }],
+      [2, 'insert', { id: 'w.3' }, { type: 'Stp', code: 'QJM' }],
+    ]);
+    const since1 = await changesSince(counter.db, { sinceRelease: 1, first: 1 });
+    expect(since1.changes.map((c) => [c.release, c.before, c.after])).toEqual([[2, { value: '9' }, { value: '10' }]]);
+    const rest = await changesSince(counter.db, { sinceRelease: 1, first: 1, after: since1.next ?? 0 });
+    expect(rest.changes.map((c) => c.key)).toEqual([{ id: 'w.3' }]);
+    expect(rest.next).toBeNull();
+    for (const first of [1, 100]) {
+      const { statements } = await counter.counter.measure(() => changesSince(counter.db, { first }));
+      // whether the release tables exist, then the page itself
+      expect(statements).toBe(2);
+    }
   });
 });

@@ -33,6 +33,13 @@ export interface RowChange {
   readonly before: Readonly<Record<string, unknown>> | null;
   readonly after: Readonly<Record<string, unknown>> | null;
   readonly source?: Provenance | null | undefined;
+  /** The STP or region the row belongs to, read from its whole row when it was recorded. */
+  readonly entity?: Entity | null | undefined;
+}
+
+export interface Entity {
+  readonly type: 'Stp' | 'Region';
+  readonly code: string;
 }
 
 export interface ReleaseFile {
@@ -95,6 +102,8 @@ const KIT_MIGRATIONS: Record<string, Migration> = {
         .addColumn('before', 'jsonb')
         .addColumn('after', 'jsonb')
         .addColumn('source', 'jsonb')
+        // The STP or region the row belongs to ({"type":"Stp","code":"QJM"}), even when the change is to another column.
+        .addColumn('entity', 'jsonb')
         .addCheckConstraint('hub_change_op', sql`op in ('insert', 'update', 'delete')`)
         .execute();
       // A release's rows in order (revert, listing) and a row's history (conflicts, reseeds, history).
@@ -256,7 +265,16 @@ export function rowChange(
   after: Readonly<Record<string, unknown>>,
   source?: Provenance | null,
 ): RowChange | null {
-  if (!before) return { table, key: pickColumns(after, keyColumns), op: 'insert', before: null, after, source };
+  if (!before)
+    return {
+      table,
+      key: pickColumns(after, keyColumns),
+      op: 'insert',
+      before: null,
+      after,
+      source,
+      entity: entityIn(after),
+    };
   const columns = Object.keys(after).filter((c) => !sameValue(before[c], after[c]));
   if (columns.length === 0) return null;
   return {
@@ -266,7 +284,16 @@ export function rowChange(
     before: pickColumns(before, columns),
     after: pickColumns(after, columns),
     source,
+    entity: entityIn({ ...before, ...after }),
   };
+}
+
+/** The STP or region a whole row belongs to, by its stp_code or region_code column. */
+export function entityIn(row: Readonly<Record<string, unknown>> | null | undefined): Entity | null {
+  if (!row) return null;
+  if (typeof row.stp_code === 'string') return { type: 'Stp', code: row.stp_code };
+  if (typeof row.region_code === 'string') return { type: 'Region', code: row.region_code };
+  return null;
 }
 
 /** A value as a statement parameter: objects (jsonb columns) as their JSON text. */
@@ -309,7 +336,9 @@ export async function openRelease(
   return Number(id);
 }
 
-/** Each insert of change records stays far below Postgres's 65,535 parameters (7 per record). */
+const json8 = (value: unknown) => (value ? JSON.stringify(value) : null);
+
+/** Each insert of change records stays far below Postgres's 65,535 parameters (8 per record). */
 const CHANGE_BATCH = 4_000;
 
 export async function recordChanges(
@@ -324,9 +353,9 @@ export async function recordChanges(
       .slice(start, start + CHANGE_BATCH)
       .map(
         (c) =>
-          sql`(${release}, ${c.table}, ${JSON.stringify(c.key)}, ${c.op}, ${c.before ? JSON.stringify(c.before) : null}, ${c.after ? JSON.stringify(c.after) : null}, ${c.source ? JSON.stringify(c.source) : null})`,
+          sql`(${release}, ${c.table}, ${JSON.stringify(c.key)}, ${c.op}, ${c.before ? JSON.stringify(c.before) : null}, ${c.after ? JSON.stringify(c.after) : null}, ${c.source ? JSON.stringify(c.source) : null}, ${json8(c.entity ?? entityIn(c.op === 'delete' ? c.before : c.after))})`,
       );
-    await sql`insert into ${table} (release_id, table_name, row_key, op, before, after, source) values ${sql.join(values)}`.execute(
+    await sql`insert into ${table} (release_id, table_name, row_key, op, before, after, source, entity) values ${sql.join(values)}`.execute(
       trx,
     );
   }
@@ -397,6 +426,7 @@ interface ChangeRow {
   before: Record<string, unknown> | string | null;
   after: Record<string, unknown> | string | null;
   source: Provenance | string | null;
+  entity: Entity | string | null;
 }
 const toChange = (row: ChangeRow): RowChange & { id: number; release: number } => ({
   id: Number(row.id),
@@ -407,6 +437,7 @@ const toChange = (row: ChangeRow): RowChange & { id: number; release: number } =
   before: row.before === null ? null : json(row.before),
   after: row.after === null ? null : json(row.after),
   source: row.source === null ? null : json(row.source),
+  entity: row.entity === null ? null : json(row.entity),
 });
 
 /** The rows one release changed, in the order it changed them. */
@@ -528,6 +559,7 @@ export async function revertRelease<DB>(
       before: c.after,
       after: c.before,
       source: null,
+      entity: c.entity ?? null,
     }));
     await applyChanges(trx, schema, undo);
     const id = await openRelease(trx, schema, { kind: 'revert', actor: options.actor, reverts: release });
@@ -707,4 +739,55 @@ export function describeSeedOutcome(outcome: SeedOutcome | null | undefined): st
     })
     .join(', ');
   return `${changed}; kept as later releases left them, not reverted to data/: ${kept}`;
+}
+
+/** One change as a changes feed gives it: the row change, its release and time, and the STP or region it belongs to. */
+export interface FeedChange extends RowChange {
+  /** The change record's id: the cursor to page on. */
+  readonly id: number;
+  readonly release: number;
+  readonly at: string;
+}
+
+export interface ChangesPage {
+  readonly changes: readonly FeedChange[];
+  /** The cursor for the next page (the last change's id), or null when this page is the last. */
+  readonly next: number | null;
+}
+
+/**
+ * The changes after a release (or a time), oldest first, a page at a time: one statement whatever
+ * the page size, walking the change records' primary key from the cursor (`after`, a change id).
+ * What the gateway's `changes(since)` asks each subgraph for.
+ */
+export async function changesSince<DB>(
+  db: Kysely<DB>,
+  options: {
+    readonly sinceRelease?: number;
+    readonly sinceTime?: string;
+    readonly table?: string;
+    readonly after?: number;
+    readonly first: number;
+  },
+): Promise<ChangesPage> {
+  const schema = requireSchema(db);
+  if (!(await hasReleaseTables(db))) return { changes: [], next: null };
+  const first = Math.max(1, Math.min(options.first, 1_000));
+  const conditions = [
+    sql`c.id > ${options.after ?? 0}`,
+    ...(options.sinceRelease !== undefined ? [sql`c.release_id > ${options.sinceRelease}`] : []),
+    ...(options.sinceTime !== undefined ? [sql`r.at > ${options.sinceTime}`] : []),
+    ...(options.table !== undefined ? [sql`c.table_name = ${options.table}`] : []),
+  ];
+  const { rows } = await sql<ChangeRow & { at: Date | string }>`select c.*, r.at
+    from ${sql.table(`${schema}.hub_change`)} c
+    join ${sql.table(`${schema}.hub_release`)} r on r.id = c.release_id
+    where ${sql.join(conditions, sql` and `)}
+    order by c.id
+    limit ${first + 1}`.execute(db as unknown as Kysely<unknown>);
+  const page = rows.slice(0, first).map((row) => {
+    const change = toChange(row);
+    return { ...change, at: new Date(row.at).toISOString() };
+  });
+  return { changes: page, next: rows.length > first ? (page.at(-1)?.id ?? null) : null };
 }
