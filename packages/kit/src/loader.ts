@@ -349,12 +349,32 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
         }
         if (!options.dryRun && changedRows.length) {
           const names = Object.keys(changedRows[0] ?? {});
-          const values = sql.join(changedRows.map((row) => sql`(${sql.join(names.map((n) => param(row[n])))})`));
-          const updates = names.filter((n) => !key.includes(n)).map((n) => sql`${sql.id(n)} = excluded.${sql.id(n)}`);
-          await sql`insert into ${table} (${sql.join(names.map((n) => sql.id(n)))}) values ${values}
-            on conflict (${columns}) do ${updates.length ? sql`update set ${sql.join(updates)}` : sql`nothing`}`.execute(
-            trx,
-          );
+          const idNames = sql.join(names.map((n) => sql.id(n)));
+          const tuple = (row: Record<string, unknown>) => sql`(${sql.join(names.map((n) => param(row[n])))})`;
+          const shape = await tableShape(trx, schema, loadable.table, key);
+          if (shape.keyIsUnique) {
+            const updates = names.filter((n) => !key.includes(n)).map((n) => sql`${sql.id(n)} = excluded.${sql.id(n)}`);
+            await sql`insert into ${table} (${idNames}) values ${sql.join(changedRows.map(tuple))}
+              on conflict (${columns}) do ${updates.length ? sql`update set ${sql.join(updates)}` : sql`nothing`}`.execute(
+              trx,
+            );
+          } else {
+            // A key that is no constraint (a table numbered by a serial id, known by its natural key):
+            // new rows are inserted, changed ones updated from a VALUES list; the release lock keeps others out.
+            const fresh = changedRows.filter((row) => !current.has(keyText(row, key)));
+            const stale = changedRows.filter((row) => current.has(keyText(row, key)));
+            if (fresh.length)
+              await sql`insert into ${table} (${idNames}) values ${sql.join(fresh.map(tuple))}`.execute(trx);
+            const typed = (n: string) => sql`v.${sql.id(n)}::${sql.raw(shape.types.get(n) ?? 'text')}`;
+            const sets = names.filter((n) => !key.includes(n)).map((n) => sql`${sql.id(n)} = ${typed(n)}`);
+            if (stale.length && sets.length)
+              await sql`update ${table} as t set ${sql.join(sets)}
+                from (values ${sql.join(stale.map(tuple))}) as v (${idNames})
+                where ${sql.join(
+                  key.map((k) => sql`t.${sql.id(k)} = ${typed(k)}`),
+                  sql` and `,
+                )}`.execute(trx);
+          }
         }
       }
       note(changes);
@@ -418,6 +438,42 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
     preview,
   };
 }
+
+/** Whether the key is the table's primary key or a unique constraint, and each column's type. */
+async function tableShape(
+  trx: Kysely<unknown>,
+  schema: string,
+  table: string,
+  key: readonly string[],
+): Promise<{ keyIsUnique: boolean; types: Map<string, string> }> {
+  const cacheKey = `${schema}.${table}:${key.join(',')}`;
+  const known = shapes.get(trx)?.get(cacheKey);
+  if (known) return known;
+  const { rows: columns } = await sql<{
+    name: string;
+    type: string;
+  }>`select attname as name, format_type(atttypid, atttypmod) as type
+    from pg_attribute where attrelid = to_regclass(${`${schema}.${table}`}) and attnum > 0 and not attisdropped`.execute(
+    trx,
+  );
+  const { rows: unique } = await sql<{
+    columns: string;
+  }>`select string_agg(a.attname::text, ',' order by a.attname::text) as columns
+    from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+    where i.indrelid = to_regclass(${`${schema}.${table}`}) and i.indisunique
+    group by i.indexrelid`.execute(trx);
+  const wanted = [...key].sort().join(',');
+  const shape = {
+    keyIsUnique: unique.some((u) => u.columns === wanted),
+    types: new Map(columns.map((c) => [c.name, c.type])),
+  };
+  const forTrx = shapes.get(trx) ?? new Map();
+  forTrx.set(cacheKey, shape);
+  shapes.set(trx, forTrx);
+  return shape;
+}
+/** Per transaction: asked once per load, not once per batch. */
+const shapes = new WeakMap<object, Map<string, { keyIsUnique: boolean; types: Map<string, string> }>>();
 
 /**
  * The rows of a file given to `--delete`: only their keys are read (the other columns may be there,

@@ -448,3 +448,62 @@ describe('changesSince', () => {
     }
   });
 });
+
+describe('a table numbered by a serial id, loaded by its natural key', () => {
+  interface RegionDb {
+    region_fact: { id: number; region_code: string; label: string; value: string };
+  }
+  const RegionRow = z.object({
+    region_code: z.string().regex(/^Y\d\d$/, 'a region code such as Y60'),
+    label: z.string().min(1),
+    value: z.string().regex(/^\d+(\.\d+)?$/, 'a plain decimal'),
+  });
+  const regionLoadable: LoadableTable<RegionDb['region_fact']> = {
+    table: 'region_fact',
+    row: RegionRow as unknown as LoadableTable<RegionDb['region_fact']>['row'],
+    columns: Object.keys(RegionRow.shape),
+    key: ['region_code', 'label'],
+  };
+
+  it('inserts new keys, updates changed rows in place (ids kept), records and reverts them', async () => {
+    const scoped = await hub.newSchema<RegionDb>('rel_serial');
+    await sql`create table ${sql.table(`${scoped.schema}.region_fact`)} (id serial primary key, region_code text not null, label text not null, value numeric not null)`.execute(
+      hub.database.root,
+    );
+    const db = scoped.db;
+    const rows = () =>
+      db.selectFrom('region_fact').select(['id', 'region_code', 'label', 'value']).orderBy('id').execute();
+    await loadFile(
+      db,
+      regionLoadable,
+      file('r1.csv', 'region_code,label,value\nY60,Population,10.1\nY61,Population,7.3\n'),
+    );
+    const before = await rows();
+    const summary = await loadFile(
+      db,
+      regionLoadable,
+      file('r2.csv', 'region_code,label,value\nY60,Population,10.2\nY61,Population,7.3\nY61,CCGs,19\n'),
+    );
+    expect(summary).toMatchObject({ release: 2, inserted: 1, updated: 1, unchanged: 1 });
+    expect(await rows()).toEqual([
+      { id: before[0]?.id, region_code: 'Y60', label: 'Population', value: '10.2' },
+      { id: before[1]?.id, region_code: 'Y61', label: 'Population', value: '7.3' },
+      { id: expect.any(Number), region_code: 'Y61', label: 'CCGs', value: '19' },
+    ]);
+    expect((await releaseChanges(db, 2)).map((c) => [c.op, c.key, c.entity])).toEqual([
+      ['update', { region_code: 'Y60', label: 'Population' }, { type: 'Region', code: 'Y60' }],
+      ['insert', { region_code: 'Y61', label: 'CCGs' }, { type: 'Region', code: 'Y61' }],
+    ]);
+    const refused = await loadFile(
+      db,
+      regionLoadable,
+      file('r3.csv', 'region_code,label,value\nY99,Population,1\n'),
+    ).catch((e: unknown) => (e as Error).message);
+    expect(refused).toContain("r3.csv:2 [region_code]: region_code Y99 is not in geography's region list");
+    await revertRelease(db, 2);
+    expect((await rows()).map((r) => [r.region_code, r.label, r.value])).toEqual([
+      ['Y60', 'Population', '10.1'],
+      ['Y61', 'Population', '7.3'],
+    ]);
+  });
+});
