@@ -9,6 +9,7 @@ import { runLoadCommand } from '../../scripts/load.js';
 import { referenceListsText } from '../../scripts/publish-references.js';
 import { runReleasesCommand } from '../../scripts/releases.js';
 import { runRevertCommand } from '../../scripts/revert.js';
+import { REPO_ROOT } from './config.js';
 
 /** The release commands as a data engineer runs them, on workforce's table in a schema of this test's own. */
 const temp = mkdtempSync(join(tmpdir(), 'hub-releases-'));
@@ -34,10 +35,15 @@ afterAll(async () => {
 });
 
 type Command = typeof runLoadCommand | typeof runReleasesCommand | typeof runRevertCommand;
-async function run(command: Command, args: string[], confirm?: (q: string) => Promise<boolean>) {
+async function run(
+  command: Command,
+  args: string[],
+  confirm?: (q: string) => Promise<boolean>,
+  target: string = schema,
+) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await command([...args, `--schema=${schema}`], {
+  const code = await command([...args, `--schema=${target}`], {
     database: hub.database,
     cwd: temp,
     stdout: (l) => out.push(l),
@@ -157,6 +163,30 @@ describe('npm run publish:references', () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toContain(
       "qzz.csv:2 [stp_code]: stp_code QZZ is not in geography's stp list (schema/reference-lists.json)",
+    );
+  });
+});
+
+describe("finance's region facts are loadable", () => {
+  it("checks each row as the seed does, and records each figure's file, row, document and line", async () => {
+    const data = readFileSync(join(REPO_ROOT, 'services/finance/data/annex-a-region-facts.csv'), 'utf8');
+    const rows = data.trim().split('\n').length - 1;
+    const finance = hub.schema('releases_cli_finance');
+    file('annex.csv', data);
+    const loaded = await run(runLoadCommand, ['finance', 'region_fact', 'annex.csv'], undefined, finance);
+    expect(loaded.out).toContain(`${rows} rows; inserted ${rows}, updated 0, unchanged 0.`);
+    file('annex-bad.csv', data.replace('Central & East,Y61,7.3,', 'Central & East,Y61,7.4,'));
+    const refused = await run(runLoadCommand, ['finance', 'region_fact', 'annex-bad.csv'], undefined, finance);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      'annex-bad.csv:2 [value_as_stated]: the Central & East column of line 365 reads "7.3", not "7.4"',
+    );
+    expect((await run(runLoadCommand, ['finance', 'region_fact', 'annex.csv'], undefined, finance)).out).toContain(
+      'Nothing to change',
+    );
+    const shown = await run(runReleasesCommand, ['--show=finance/1'], undefined, finance);
+    expect(shown.out).toMatch(
+      /\+ region_fact label=Population \(M\) \(GP registered 2016\), region_code=Y61: .*\(.*annex\.csv:2, citing seeds\/000_647e8cd618725ea4\.txt:365\)/,
     );
   });
 });

@@ -238,9 +238,33 @@ export const canonical = (value: unknown): string => {
 /** Whether a stored value and a new one are the same figure (numbers as text, JSON by content). */
 export const sameValue = (a: unknown, b: unknown): boolean => {
   if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
-  if (typeof a === 'object' || typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b);
+  // A jsonb column reads back as an object with its keys reordered; a file may give it as JSON text.
+  if (typeof a === 'object' || typeof b === 'object') return stableJson(a) === stableJson(b);
   return canonical(a) === canonical(b);
 };
+
+/** JSON with every object's keys sorted; JSON text is read first, so '[1]' and [1] are the same. */
+function stableJson(value: unknown): string {
+  let v = value;
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return JSON.stringify(v);
+    }
+  }
+  const sort = (x: unknown): unknown =>
+    Array.isArray(x)
+      ? x.map(sort)
+      : x !== null && typeof x === 'object'
+        ? Object.fromEntries(
+            Object.keys(x)
+              .sort()
+              .map((k) => [k, sort((x as Record<string, unknown>)[k])]),
+          )
+        : x;
+  return JSON.stringify(sort(v));
+}
 
 /** A row's identity as text, equal for "5" and 5 so a file's keys meet the table's. */
 export function keyText(row: Readonly<Record<string, unknown>>, columns: readonly string[]): string {
