@@ -62,7 +62,9 @@ export async function runStandalone<DB>(
     const rows = Object.entries(running.seedReport)
       .map(([table, n]) => `${table}=${n}`)
       .join(' ');
-    console.log(`${definition.name} seeded schema ${schema}: ${rows}; ${describeSeedOutcome(running.seedOutcome)}`);
+    console.log(`${definition.name} seeded schema ${schema}: ${rows}`);
+    // A line of its own: the line above is parsed (table=n pairs) by the replica tests and operators' tools.
+    console.log(`${definition.name} reseed of schema ${schema}: ${describeSeedOutcome(running.seedOutcome)}`);
   } else if (running.migrations.ahead.length > 0) {
     console.log(`${definition.name} did not reseed schema ${schema}: a newer release owns its data`);
   } else {
