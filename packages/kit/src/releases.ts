@@ -164,7 +164,8 @@ export async function ensureReleaseTables<DB>(db: Kysely<DB>): Promise<void> {
       where name = ${LATEST_KIT_MIGRATION}`.execute(untyped);
     if (done.length > 0) return;
   }
-  await sql`create schema if not exists ${sql.id(schema)}`.execute(untyped);
+  // No `create schema if not exists`: a subgraph's role may not create schemas (CREATE on the database),
+  // even one that exists; the Migrator checks for the schema before creating it.
   const migrator = new Migrator({
     db: untyped,
     provider: new KitMigrations(),
