@@ -12,6 +12,7 @@ import { formatChange, type LoadableTable, loadFile, readRecords, validateRecord
 import {
   changesSince,
   dataVersion,
+  figureHistories,
   describeSeedOutcome,
   listReleases,
   ReleaseError,
@@ -505,5 +506,60 @@ describe('a table numbered by a serial id, loaded by its natural key', () => {
       ['Y60', 'Population', '10.1'],
       ['Y61', 'Population', '7.3'],
     ]);
+  });
+
+  it("seeds know a serial table's rows by the loadables' key, so a figure's history runs across seeds and loads", async () => {
+    const root = join(dir, 'regions');
+    mkdirSync(join(root, 'data'), { recursive: true });
+    const data = join(root, 'data', 'regions.csv');
+    writeFileSync(data, 'region_code,label,value\nY60,Population,10.1\nY61,Population,7.3\n');
+    const definition: SubgraphDefinition<RegionDb> = {
+      name: 'regions',
+      schema: new GraphQLSchema({
+        query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+      }),
+      migrations: {
+        '2026_12_07_001_regions': {
+          // biome-ignore lint/suspicious/noExplicitAny: a migration is frozen in time
+          async up(db: Kysely<any>) {
+            await db.schema
+              .createTable('region_fact')
+              .addColumn('id', 'serial', (c) => c.primaryKey())
+              .addColumn('region_code', 'text', (c) => c.notNull())
+              .addColumn('label', 'text', (c) => c.notNull())
+              .addColumn('value', 'numeric', (c) => c.notNull())
+              .execute();
+          },
+        },
+      },
+      packageRoot: pathToFileURL(`${root}/`),
+      loadables: { region_fact: regionLoadable as unknown as LoadableTable },
+      seed: async (db) => {
+        const problems: Parameters<typeof validateRecords>[3] = [];
+        const rows = validateRecords(data, regionLoadable, readRecords(data, problems), problems);
+        if (problems.length) throw new DataFileError(problems);
+        return replaceTables(db, [['region_fact', rows.map((r) => r.value)]]);
+      },
+    };
+    const schema = hub.schema('regions');
+    const { scoped } = await prepareSubgraph(definition, hub.database, schema, 'if-changed');
+    await loadFile(scoped.db, regionLoadable, file('y60.csv', 'region_code,label,value\nY60,Population,10.2\n'));
+    writeFileSync(data, 'region_code,label,value\nY60,Population,10.1\nY61,Population,7.4\n');
+    const reseed = await prepareSubgraph(definition, hub.database, schema, 'if-changed');
+    expect(reseed.seedOutcome).toMatchObject({ release: 3, counts: { updated: 1, kept: 1 } });
+    const [y60, y61, none] = await figureHistories(scoped.db, 'region_fact', 'value', [
+      { region_code: 'Y60', label: 'Population' },
+      { label: 'Population', region_code: 'Y61' },
+      { region_code: 'Y62', label: 'Population' },
+    ]);
+    expect(y60?.map((e) => [e.release, e.kind, e.value, e.source?.line ?? null])).toEqual([
+      [1, 'seed', '10.1', null],
+      [2, 'load', '10.2', 2],
+    ]);
+    expect(y61?.map((e) => [e.release, e.kind, e.value])).toEqual([
+      [1, 'seed', '7.3'],
+      [3, 'seed', '7.4'],
+    ]);
+    expect(none).toEqual([]);
   });
 });

@@ -67,7 +67,7 @@ export async function replaceTables<DB>(db: Kysely<DB>, tables: readonly TableRo
     const targets: [string, Row[]][] = [];
     for (const [table, given] of tables) {
       const seedRows = given as readonly Row[];
-      const plan = await planTable(raw, schema, table, seedRows);
+      const plan = await planTable(raw, schema, table, seedRows, context?.keys?.[table]);
       changes.push(...plan.changes);
       kept.push(...plan.kept);
       targets.push([table, plan.rows]);
@@ -121,11 +121,14 @@ async function planTable(
   schema: string,
   table: string,
   seedRows: readonly Row[],
+  loadKey: readonly string[] | undefined,
 ): Promise<TablePlan> {
   const pk = await primaryKey(trx, schema, table);
   const first = seedRows[0];
+  const has = (columns: readonly string[]) => first !== undefined && columns.every((c) => c in first);
+  // The primary key when the seed gives it; else the key loads use (a serial table's natural key); else every column given.
   const keyColumns =
-    first && !pk.every((c) => c in first) ? Object.keys(first) : pk.length ? pk : Object.keys(first ?? {});
+    first === undefined ? (loadKey ?? pk) : pk.length && has(pk) ? pk : loadKey && has(loadKey) ? [...loadKey] : Object.keys(first);
   const { rows: existing } = await sql<Row>`select * from ${sql.table(`${schema}.${table}`)}`.execute(trx);
   const standing = (await standingChanges(trx, schema, table)).filter((c) => c.kind !== 'seed');
   // Each held change, findable by the columns of its own key (a load's key may differ from the seed's).

@@ -132,6 +132,7 @@ export async function prepareSubgraph<DB>(
     const context: SeedReleaseContext = {
       actor: `${releaseActor()} (seed at start)`,
       files: definition.packageRoot ? filesWithDigests(fileURLToPath(new URL('data/', definition.packageRoot))) : [],
+      keys: Object.fromEntries(Object.values(definition.loadables ?? {}).map((l) => [l.table, l.key])),
     };
     const seedReport = await seedReleaseContext.run(context, () => definition.seed(scoped.db));
     if (fingerprint) await recordSeedFingerprint(untyped, schemaName, fingerprint);
