@@ -128,7 +128,13 @@ async function planTable(
   const has = (columns: readonly string[]) => first !== undefined && columns.every((c) => c in first);
   // The primary key when the seed gives it; else the key loads use (a serial table's natural key); else every column given.
   const keyColumns =
-    first === undefined ? (loadKey ?? pk) : pk.length && has(pk) ? pk : loadKey && has(loadKey) ? [...loadKey] : Object.keys(first);
+    first === undefined
+      ? (loadKey ?? pk)
+      : pk.length && has(pk)
+        ? pk
+        : loadKey && has(loadKey)
+          ? [...loadKey]
+          : Object.keys(first);
   const { rows: existing } = await sql<Row>`select * from ${sql.table(`${schema}.${table}`)}`.execute(trx);
   const standing = (await standingChanges(trx, schema, table)).filter((c) => c.kind !== 'seed');
   // Each held change, findable by the columns of its own key (a load's key may differ from the seed's).
