@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REFERENCE_LISTS_PATH } from '@nhs-hub/kit/subgraph';
+import { figureHistories, prepareSubgraph, REFERENCE_LISTS_PATH } from '@nhs-hub/kit/subgraph';
 import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { runLoadCommand } from '../../scripts/load.js';
 import { referenceListsText } from '../../scripts/publish-references.js';
 import { runReleasesCommand } from '../../scripts/releases.js';
 import { runRevertCommand } from '../../scripts/revert.js';
-import { REPO_ROOT } from './config.js';
+import { loadSubgraph, REPO_ROOT, readGraphConfig } from './config.js';
 
 /** The release commands as a data engineer runs them, on workforce's table in a schema of this test's own. */
 const temp = mkdtempSync(join(tmpdir(), 'hub-releases-'));
@@ -189,4 +189,42 @@ describe("finance's region facts are loadable", () => {
       /\+ region_fact label=Population \(M\) \(GP registered 2016\), region_code=Y61: .*\(.*annex\.csv:2, citing seeds\/000_647e8cd618725ea4\.txt:365\)/,
     );
   });
+});
+
+describe("geography's populations and ICS designations are loadable", () => {
+  it('sets an STP population from a cited tracker line (never adds an STP), with its history from the releases', async () => {
+    const geo = hub.schema('releases_cli_geo');
+    file('pop.csv', 'code,population_line,population_text\nQVV,207,Population: 1.7 M\n');
+    const unseeded = await run(runLoadCommand, ['geography', 'stp', 'pop.csv'], undefined, geo);
+    expect(unseeded.code).toBe(1);
+    expect(unseeded.err).toContain(
+      'pop.csv:2 [code]: no row with code QVV in stp: this file only sets columns of rows that exist',
+    );
+
+    const entry = readGraphConfig().find((e) => e.name === 'geography');
+    if (!entry) throw new Error('geography is not registered');
+    const geography = await loadSubgraph(entry);
+    const { scoped } = await prepareSubgraph(geography, hub.database, geo, true);
+    const loaded = await run(runLoadCommand, ['geography', 'stp', 'pop.csv'], undefined, geo);
+    expect(loaded.out).toContain('1 rows; inserted 0, updated 1, unchanged 0.');
+    const [history] = await figureHistories(scoped.db, 'stp', 'population', [{ code: 'QVV' }]);
+    expect(history?.map((h) => [h.kind, h.value, h.source?.documentLine ?? null])).toEqual([
+      ['seed', 800_000, null],
+      ['load', 1_700_000, 207],
+    ]);
+    file('pop-bad.csv', 'code,population_line,population_text\nQVV,208,Population: 1.7 M\n');
+    expect((await run(runLoadCommand, ['geography', 'stp', 'pop-bad.csv'], undefined, geo)).err).toMatch(
+      /pop-bad\.csv:2 \[population_text\]: citation does not hold/,
+    );
+
+    const ics = readFileSync(join(REPO_ROOT, 'services/geography/data/ics-designations.csv'), 'utf8');
+    file('ics.csv', ics);
+    expect((await run(runLoadCommand, ['geography', 'ics_designation', 'ics.csv'], undefined, geo)).out).toContain(
+      'Nothing to change',
+    );
+    file('ics-bad.csv', ics.replace('QHG,', 'QZZ,'));
+    expect((await run(runLoadCommand, ['geography', 'ics_designation', 'ics-bad.csv'], undefined, geo)).err).toContain(
+      "ics-bad.csv:2 [stp_code]: stp_code QZZ is not in geography's stp list (schema/reference-lists.json)",
+    );
+  }, 60_000);
 });

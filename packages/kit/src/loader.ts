@@ -57,6 +57,11 @@ export interface LoadableTable<Row extends Record<string, unknown> = Record<stri
    * knows; `[]` checks nothing.
    */
   readonly references?: readonly ReferenceCheck[];
+  /**
+   * The file sets some columns of rows that exist (geography's populations on its STPs): a key the
+   * table lacks is refused, never inserted half-filled.
+   */
+  readonly updateOnly?: boolean;
 }
 
 export interface LoadSummary {
@@ -339,6 +344,15 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
       } else {
         const changedRows: Record<string, unknown>[] = [];
         for (const { value, line } of batch) {
+          if (loadable.updateOnly && !current.has(keyText(value, key))) {
+            problems.push({
+              file,
+              line,
+              column: key.join(','),
+              reason: `no row with ${key.map((k) => `${k} ${String(value[k])}`).join(' and ')} in ${loadable.table}: this file only sets columns of rows that exist`,
+            });
+            continue;
+          }
           const change = rowChange(loadable.table, key, current.get(keyText(value, key)), value, sourceOf(value, line));
           if (!change) {
             unchanged++;
@@ -352,7 +366,8 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
           const idNames = sql.join(names.map((n) => sql.id(n)));
           const tuple = (row: Record<string, unknown>) => sql`(${sql.join(names.map((n) => param(row[n])))})`;
           const shape = await tableShape(trx, schema, loadable.table, key);
-          if (shape.keyIsUnique) {
+          // An update-only file names some columns: an insert ... on conflict would trip the others' NOT NULL.
+          if (shape.keyIsUnique && !loadable.updateOnly) {
             const updates = names.filter((n) => !key.includes(n)).map((n) => sql`${sql.id(n)} = excluded.${sql.id(n)}`);
             await sql`insert into ${table} (${idNames}) values ${sql.join(changedRows.map(tuple))}
               on conflict (${columns}) do ${updates.length ? sql`update set ${sql.join(updates)}` : sql`nothing`}`.execute(

@@ -127,7 +127,7 @@ async function planTable(
   const first = seedRows[0];
   const has = (columns: readonly string[]) => first !== undefined && columns.every((c) => c in first);
   // The primary key when the seed gives it; else the key loads use (a serial table's natural key); else every column given.
-  const keyColumns =
+  const chosen =
     first === undefined
       ? (loadKey ?? pk)
       : pk.length && has(pk)
@@ -135,6 +135,9 @@ async function planTable(
         : loadKey && has(loadKey)
           ? [...loadKey]
           : Object.keys(first);
+  // A key the seed's rows repeat cannot tell them apart: know them by every column they give instead.
+  const distinct = new Set(seedRows.map((row) => keyText(row, chosen))).size === seedRows.length;
+  const keyColumns = distinct ? chosen : Object.keys(first ?? {});
   const { rows: existing } = await sql<Row>`select * from ${sql.table(`${schema}.${table}`)}`.execute(trx);
   const standing = (await standingChanges(trx, schema, table)).filter((c) => c.kind !== 'seed');
   // Each held change, findable by the columns of its own key (a load's key may differ from the seed's).
