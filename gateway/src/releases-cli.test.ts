@@ -162,7 +162,7 @@ describe('npm run publish:references', () => {
     const refused = await run(runLoadCommand, ['workforce', 'workforce_fact', 'qzz.csv']);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain(
-      "qzz.csv:2 [stp_code]: stp_code QZZ is not in geography's stp list (schema/reference-lists.json)",
+      'qzz.csv:2 [stp_code]: stp_code QZZ is not in the stp list geography publishes (schema/reference-lists.json)',
     );
   });
 });
@@ -224,7 +224,7 @@ describe("geography's populations and ICS designations are loadable", () => {
     );
     file('ics-bad.csv', ics.replace('QHG,', 'QZZ,'));
     expect((await run(runLoadCommand, ['geography', 'ics_designation', 'ics-bad.csv'], undefined, geo)).err).toContain(
-      "ics-bad.csv:2 [stp_code]: stp_code QZZ is not in geography's stp list (schema/reference-lists.json)",
+      'ics-bad.csv:2 [stp_code]: stp_code QZZ is not in the stp list geography publishes (schema/reference-lists.json)',
     );
   }, 60_000);
 });

@@ -29,10 +29,10 @@ export interface ReferenceCheck {
 
 /**
  * The checks a loadable makes when it says none: a column named `stp_code` must be an STP geography
- * knows, `region_code` a region it knows. A loadable lists its own (or none, `[]`) to say otherwise.
+ * knows, `region_code` a region it knows, `organisation_id` an organisation organisations knows. A loadable lists its own (or none, `[]`) to say otherwise.
  */
 export function defaultReferenceChecks(columns: readonly string[]): ReferenceCheck[] {
-  const defaults: Record<string, string> = { stp_code: 'stp', region_code: 'region' };
+  const defaults: Record<string, string> = { stp_code: 'stp', region_code: 'region', organisation_id: 'organisation' };
   return columns.filter((c) => defaults[c]).map((c) => ({ column: c, list: defaults[c] ?? c }));
 }
 
@@ -95,7 +95,7 @@ export function checkReferences(
         file,
         line,
         column: check.column,
-        reason: `${check.column} ${String(key)} is not in ${list.owner}'s ${check.list} list (schema/reference-lists.json)`,
+        reason: `${check.column} ${String(key)} is not in the ${check.list} list ${list.owner} publishes (schema/reference-lists.json)`,
       });
     }
   }

@@ -415,9 +415,21 @@ describe('references to other subgraphs', () => {
     const path = file('qzz.csv', `${HEADER}\nw.1,QJM,9,${VACANCY}\nw.2,QZZ,26,${GPS}\n`);
     const message = await loadFile(db, loadable, path).catch((e: unknown) => (e as Error).message);
     expect(message).toContain(
-      "qzz.csv:3 [stp_code]: stp_code QZZ is not in geography's stp list (schema/reference-lists.json)",
+      'qzz.csv:3 [stp_code]: stp_code QZZ is not in the stp list geography publishes (schema/reference-lists.json)',
     );
     expect(await facts(db)).toEqual([]);
+    // An organisation must be one organisations publishes.
+    const OrgRow = z.object({ organisation_id: z.string(), note: z.string() });
+    const orgLoadable: LoadableTable<z.infer<typeof OrgRow>> = {
+      table: 'org_note',
+      row: OrgRow,
+      columns: Object.keys(OrgRow.shape),
+      key: ['organisation_id'],
+    };
+    const orgs = file('orgs.csv', 'organisation_id,note\nlincolnshire-ccg-nowhere,x\n');
+    expect(await loadFile(db, orgLoadable, orgs).catch((e: unknown) => (e as Error).message)).toContain(
+      'orgs.csv:2 [organisation_id]: organisation_id lincolnshire-ccg-nowhere is not in the organisation list organisations publishes',
+    );
     // A loadable that says which lists it checks (here none) is taken at its word.
     expect(await loadFile(db, { ...loadable, references: [] }, path, { dryRun: true })).toMatchObject({ inserted: 2 });
   });
@@ -500,7 +512,7 @@ describe('a table numbered by a serial id, loaded by its natural key', () => {
       regionLoadable,
       file('r3.csv', 'region_code,label,value\nY99,Population,1\n'),
     ).catch((e: unknown) => (e as Error).message);
-    expect(refused).toContain("r3.csv:2 [region_code]: region_code Y99 is not in geography's region list");
+    expect(refused).toContain('r3.csv:2 [region_code]: region_code Y99 is not in the region list geography publishes');
     await revertRelease(db, 2);
     expect((await rows()).map((r) => [r.region_code, r.label, r.value])).toEqual([
       ['Y60', 'Population', '10.1'],
