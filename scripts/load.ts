@@ -1,26 +1,38 @@
-// npm run load -- <subgraph> <table> <file.csv|file.json> [--dry-run] [--schema=<name>]
+// npm run load -- <subgraph> <table> <file.csv|file.json> [--dry-run] [--delete | --replace [--yes]] [--schema=<name>]
 // Loads a data file into one of a subgraph's loadable tables: every row validated first (file:line
-// [column]: reason for each bad one, nothing loaded), then one transaction of idempotent upserts.
-// Runs on the embedded database npm start uses, or on PostgreSQL when DATABASE_URL is set.
+// [column]: reason for each bad one, nothing loaded), then one transaction of idempotent upserts,
+// recorded as a release (npm run releases lists them, npm run revert undoes one). --delete deletes
+// the rows whose keys the file lists; --replace makes the table hold exactly the file, showing first
+// what would disappear and asking (unless --yes). Runs on the embedded database npm start uses, or on
+// PostgreSQL when DATABASE_URL is set.
 import '@nhs-hub/kit/telemetry';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { pathToFileURL } from 'node:url';
 import {
   DataFileError,
   DEFAULT_PGLITE_DATA_DIR,
   displayPath,
+  formatChange,
   formatLoadSummary,
   type HubDatabase,
+  type LoadMode,
+  type LoadSummaryWithChanges,
   loadFile,
   openDatabase,
   prepareSubgraph,
   readEnv,
+  ReleaseError,
 } from '@nhs-hub/kit/subgraph';
 import { purgeGatewayCaches } from '@nhs-hub/kit/cache-purge';
 import { SingleBar } from 'cli-progress';
 import { loadSubgraph, readGraphConfig } from '../gateway/src/config.js';
 
-export const USAGE = 'usage: npm run load -- <subgraph> <table> <file.csv|file.json> [--dry-run] [--schema=<name>]';
+export const USAGE =
+  'usage: npm run load -- <subgraph> <table> <file.csv|file.json> [--dry-run] [--delete | --replace [--yes]] [--schema=<name>]';
+
+/** How many changed rows a dry run or a replace prints before saying how many more there are. */
+const SHOWN = 50;
 
 export interface LoadCommandOptions {
   /** A database that is already open (tests); otherwise one is opened from the environment and closed after. */
@@ -31,20 +43,30 @@ export interface LoadCommandOptions {
   readonly stderr?: (line: string) => void;
   /** Where the progress bar is drawn; cli-progress draws only when this is a terminal. */
   readonly progressStream?: NodeJS.WritableStream;
+  /** Asks a yes/no question (a replace's confirmation); by default on the terminal, refused when there is none. */
+  readonly confirm?: (question: string) => Promise<boolean>;
 }
+
+const FLAGS = new Set(['--dry-run', '--delete', '--replace', '--yes']);
 
 /** Runs the command and returns its exit code: 0 loaded (or nothing to do), 1 the file or the database was refused, 2 usage. */
 export async function runLoadCommand(argv: readonly string[], options: LoadCommandOptions = {}): Promise<number> {
   const out = options.stdout ?? ((line: string) => console.log(line));
   const err = options.stderr ?? ((line: string) => console.error(line));
   const dryRun = argv.includes('--dry-run');
+  const mode: LoadMode = argv.includes('--delete') ? 'delete' : argv.includes('--replace') ? 'replace' : 'upsert';
+  const yes = argv.includes('--yes');
   const env = readEnv();
   // The Postgres schema to load into: the subgraph's own unless a deployment (HUB_SCHEMA) or a test says otherwise.
   const schemaArg = argv.find((a) => a.startsWith('--schema='))?.slice('--schema='.length) ?? env.HUB_SCHEMA;
-  const unknownFlag = argv.find((a) => a.startsWith('--') && a !== '--dry-run' && !a.startsWith('--schema='));
+  const unknownFlag = argv.find((a) => a.startsWith('--') && !FLAGS.has(a) && !a.startsWith('--schema='));
   const [name, table, file, ...extra] = argv.filter((a) => !a.startsWith('--'));
   if (!name || !table || !file || extra.length || unknownFlag) {
     err(unknownFlag ? `unknown option ${unknownFlag}\n${USAGE}` : USAGE);
+    return 2;
+  }
+  if (argv.includes('--delete') && argv.includes('--replace')) {
+    err(`--delete and --replace cannot go together\n${USAGE}`);
     return 2;
   }
   const entries = readGraphConfig();
@@ -79,7 +101,8 @@ export async function runLoadCommand(argv: readonly string[], options: LoadComma
       : options.database
         ? 'PGlite'
         : `PGlite (${displayPath(pgliteDataDir)})`;
-  err(`${dryRun ? 'Dry run: ' : ''}${displayPath(path)} -> ${schemaName}.${table} on ${where}`);
+  const what = mode === 'delete' ? ' (deleting the rows it lists)' : mode === 'replace' ? ' (replacing the table)' : '';
+  err(`${dryRun ? 'Dry run: ' : ''}${displayPath(path)} -> ${schemaName}.${table} on ${where}${what}`);
   const bar = new SingleBar({
     format: `${table} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta}s`,
     stream: options.progressStream ?? process.stderr,
@@ -90,31 +113,77 @@ export async function runLoadCommand(argv: readonly string[], options: LoadComma
     // The schema must be at its latest migration; a load never seeds (that would replace the table).
     await prepareSubgraph(definition, database, schemaName, false);
     const started = performance.now();
-    const summary = await loadFile(database.forSchema(schemaName).db, loadable, path, {
-      dryRun,
-      onProgress: (done, total) => {
-        if (!barStarted) {
-          bar.start(total, 0, { rate: 0 });
-          barStarted = true;
+    const scoped = database.forSchema(schemaName).db;
+    const run = (dry: boolean, expectDeleted?: number) =>
+      loadFile(scoped, loadable, path, {
+        dryRun: dry,
+        mode,
+        ...(expectDeleted === undefined ? {} : { expectDeleted }),
+        onProgress: (done, total) => {
+          if (!barStarted) {
+            bar.start(total, 0, { rate: 0 });
+            barStarted = true;
+          }
+          bar.update(done, { rate: Math.round(done / Math.max((performance.now() - started) / 1000, 0.001)) });
+        },
+      });
+    let summary: LoadSummaryWithChanges;
+    if (mode === 'replace' && !dryRun) {
+      // What would disappear is shown before anything is written; the load then refuses if it changed meanwhile.
+      const plan = await run(true);
+      if (barStarted) bar.stop();
+      barStarted = false;
+      if (plan.deleted > 0) {
+        const gone = plan.preview.filter((c) => c.op === 'delete');
+        err(`--replace would delete ${plan.deleted} row(s) of ${schemaName}.${table} that the file does not have:`);
+        for (const change of gone.slice(0, SHOWN)) err(`  ${formatChange(change)}`);
+        if (plan.deleted > Math.min(gone.length, SHOWN))
+          err(`  ... and ${plan.deleted - Math.min(gone.length, SHOWN)} more`);
+        const ask = options.confirm ?? askOnTerminal;
+        if (!yes && !(await ask(`Delete them and load the file? [y/N] `))) {
+          err('Nothing was written. (Give --yes to confirm without being asked.)');
+          return 1;
         }
-        bar.update(done, { rate: Math.round(done / Math.max((performance.now() - started) / 1000, 0.001)) });
-      },
-    });
+      }
+      summary = await run(false, plan.deleted);
+    } else summary = await run(dryRun);
+    if (barStarted) bar.stop();
+    barStarted = false;
+    if (dryRun) {
+      for (const change of summary.preview.slice(0, SHOWN)) out(formatChange(change));
+      const changed = summary.inserted + summary.updated + summary.deleted;
+      if (changed > SHOWN) out(`... and ${changed - SHOWN} more`);
+    }
     if (barStarted) bar.stop();
     out(formatLoadSummary(summary));
+    if (summary.release !== null)
+      err(
+        `Recorded as release ${summary.release} of ${schemaName} (npm run revert -- ${name}/${summary.release} undoes it).`,
+      );
     // The rows are committed: cached answers from before the load must not be served after it.
     if (!dryRun && (summary.inserted > 0 || summary.updated > 0 || summary.deleted > 0))
       for (const line of await purgeGatewayCaches(env)) err(line);
     return 0;
   } catch (error) {
     if (barStarted) bar.stop();
-    if (error instanceof DataFileError) {
+    if (error instanceof DataFileError || error instanceof ReleaseError) {
       err(error.message);
       return 1;
     }
     throw error;
   } finally {
     if (!options.database) await database.close();
+  }
+}
+
+/** A yes/no question on the terminal; without one (a pipe, CI) the answer is no. */
+async function askOnTerminal(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
   }
 }
 

@@ -21,7 +21,7 @@ const opening = openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_
 // Started before any server so that every request is traced (nothing starts unless OTEL_* says so).
 const tracing = startTracingFromEnv(env);
 const [
-  { startSubgraph },
+  { describeSeedOutcome, startSubgraph },
   { gatewaySettingsFromEnv, startGateway },
   { loadSubgraph, readGraphConfig, SUPERGRAPH_PATH },
 ] = await Promise.all([import('@nhs-hub/kit/subgraph'), import('./gateway.js'), import('./config.js')]);
@@ -52,7 +52,9 @@ for (const [i, entry] of entries.entries()) {
         .map(([table, n]) => `${n} ${table}`)
         .join(', ')
     : 'data unchanged since the last seed';
-  console.log(`  ${entry.name.padEnd(14)} ${running.url}  (${loaded})`);
+  // What a reseed changed, and the loaded rows it kept (a release, not data/, last changed them).
+  const outcome = running.seedReport ? describeSeedOutcome(running.seedOutcome) : '';
+  console.log(`  ${entry.name.padEnd(14)} ${running.url}  (${loaded})${outcome ? `; ${outcome}` : ''}`);
 }
 const settings = gatewaySettingsFromEnv(env);
 // `npm run load` beside this hub purges its response cache with this key, read from a file only

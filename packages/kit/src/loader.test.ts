@@ -189,3 +189,16 @@ describe('loadFile', () => {
     expect(await count()).toBe(1);
   });
 });
+
+describe('messages in plain words', () => {
+  it('says a column is required when a cell is empty or the column is missing, not what zod expected', async () => {
+    const path = join(dir, 'missing.csv');
+    writeFileSync(path, `id,value,statement,source_document,source_line\nw.9,9,high vacancy rate ≈ 9%,${SEED},34\n`);
+    const message = await loadFile(db, loadable, path).catch((e: unknown) => (e as Error).message);
+    expect(message).toContain('missing.csv:2 [stp_code]: column stp_code is required');
+    writeFileSync(path, `${HEADER}\nw.9,QJM,9,,${SEED},34\n`);
+    expect(await loadFile(db, loadable, path).catch((e: unknown) => (e as Error).message)).toContain(
+      'missing.csv:2 [statement]: column statement is required',
+    );
+  });
+});

@@ -2,15 +2,37 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { type Kysely, sql } from 'kysely';
 import { DataFileError, type DataProblem, type DataRow, displayPath, verifyCitations } from './data.js';
+import {
+  closeRelease,
+  countOf,
+  describeRow,
+  ensureReleaseTables,
+  keysMatch,
+  keyText,
+  lockReleases,
+  openRelease,
+  type Provenance,
+  param,
+  pickColumns,
+  qualified,
+  ReleaseError,
+  type RowChange,
+  recordChanges,
+  rowChange,
+  schemaOf,
+  sha256File,
+} from './releases.js';
+import { checkReferences, defaultReferenceChecks, type ReferenceCheck } from './reference-lists.js';
 import type { Citation } from './sources.js';
 
 /** What the loader needs of a zod schema; a plain interface so tables of any row type fit one list. */
 export interface RowSchema<Row> {
-  safeParse(
-    value: unknown,
-  ):
+  safeParse(value: unknown):
     | { success: true; data: Row }
-    | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+    | {
+        success: false;
+        error: { issues: readonly { path: readonly PropertyKey[]; message: string; code?: string }[] };
+      };
 }
 
 /**
@@ -29,6 +51,17 @@ export interface LoadableTable<Row extends Record<string, unknown> = Record<stri
   readonly key: readonly string[];
   /** Citations each row makes, checked against the verbatim documents before anything loads. */
   citations?(row: Row): readonly { column: string; citation: Citation }[];
+  /**
+   * Columns holding another subgraph's keys, checked against the lists their owners publish
+   * (reference-lists.ts). By default `stp_code` must be an STP and `region_code` a region geography
+   * knows; `[]` checks nothing.
+   */
+  readonly references?: readonly ReferenceCheck[];
+  /**
+   * The file sets some columns of rows that exist (geography's populations on its STPs): a key the
+   * table lacks is refused, never inserted half-filled.
+   */
+  readonly updateOnly?: boolean;
 }
 
 export interface LoadSummary {
@@ -45,8 +78,21 @@ export interface LoadSummary {
 
 export interface LoadOptions {
   readonly dryRun?: boolean;
-  /** The file is the whole table: rows whose key it lacks are deleted (a seed); a load only adds and updates. */
+  /** What the file means; 'upsert' unless said. */
+  readonly mode?: LoadMode;
+  /** The same as mode 'replace': the file is the whole table, rows whose key it lacks are deleted. */
   readonly replace?: boolean;
+  /**
+   * false: write without recording a release (the benchmark's baseline, bench/releases.ts; nothing
+   * else should, since an unrecorded change is one a reseed cannot protect).
+   */
+  readonly record?: boolean;
+  /** Who makes the release (HUB_RELEASE_ACTOR or user@host by default). */
+  readonly actor?: string;
+  /** A replace confirmed after a dry run: refused if it would now delete a different number of rows. */
+  readonly expectDeleted?: number;
+  /** Checks beyond one row (references to other subgraphs' keys); problems it adds refuse the file. */
+  readonly check?: (rows: readonly DataRow<Record<string, unknown>>[], problems: DataProblem[]) => Promise<void>;
   /** Called as rows are compared and written: (done, total). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -162,8 +208,16 @@ export function validateRecords<Row extends Record<string, unknown>>(
     }
     const parsed = loadable.row.safeParse(value);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        problems.push({ file, line, column: issue.path.join('.') || undefined, reason: issue.message });
+      for (const issue of parsed.error.issues) {
+        const column = issue.path.join('.') || undefined;
+        // zod says "Invalid input: expected string, received null"; an empty cell is a missing value.
+        const missing =
+          issue.code === 'invalid_type' &&
+          column !== undefined &&
+          issue.path.length === 1 &&
+          (value[column] === null || value[column] === undefined);
+        problems.push({ file, line, column, reason: missing ? `column ${column} is required` : issue.message });
+      }
       continue;
     }
     const key = JSON.stringify(loadable.key.map((k) => parsed.data[k]));
@@ -185,117 +239,309 @@ export function validateRecords<Row extends Record<string, unknown>>(
   return rows;
 }
 
-/**
- * The table as the subgraph's scoped db names it. withSchema() qualifies builder queries but not
- * raw SQL, and the upsert below is raw SQL (its columns are only known at run time).
- */
-function qualifiedTable<DB>(db: Kysely<DB>, table: string) {
-  const compiled = (db as unknown as Kysely<Record<string, Record<string, never>>>)
-    .selectFrom(table)
-    .selectAll()
-    .compile().sql;
-  const schema = /from "([^"]+)"\."/.exec(compiled)?.[1];
-  return sql.table(schema ? `${schema}.${table}` : table);
+export type LoadMode = 'upsert' | 'replace' | 'delete';
+
+export interface LoadSummaryWithChanges extends LoadSummary {
+  /** The release the load made (null for a dry run, or when nothing changed). */
+  readonly release: number | null;
+  /** The first rows that change (all of them up to PREVIEW_LIMIT), old → new, for dry runs and confirmations. */
+  readonly preview: readonly RowChange[];
 }
 
-const DECIMAL = /^-?\d+(\.\d+)?$/;
-/** "9.0" and "9" are the same number: numeric columns read back without the file's trailing zeros. */
-const canonical = (value: unknown): string => {
-  const text = String(value);
-  return DECIMAL.test(text) && text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
-};
-const same = (a: unknown, b: unknown): boolean => {
-  if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
-  if (typeof a === 'object' || typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b);
-  return canonical(a) === canonical(b);
-};
+/** How many changed rows a summary lists; the counts are always whole. */
+export const PREVIEW_LIMIT = 1_000;
 
 /**
- * Loads a file into one table of a subgraph's schema: validates every row first (nothing loads if
- * any is bad), then in one transaction inserts new keys, updates changed rows and leaves identical
- * ones alone, so a second run of the same file changes nothing. A dry run reports the same
- * counts and writes nothing.
+ * Loads a file into one table of a subgraph's schema as one release: validates every row first
+ * (nothing loads if any is bad), then in one transaction, holding the schema's release lock (a
+ * second load waits), inserts new keys, updates changed rows and leaves identical ones alone, so a
+ * second run of the same file changes nothing. Every changed row is recorded with its before and
+ * after values and its source (file and line, and the document and line it cites).
+ *
+ * `mode`: 'upsert' (a load) adds and corrects rows; 'replace' makes the table hold exactly the file
+ * (rows whose key it lacks are deleted); 'delete' deletes the rows whose keys the file lists (only
+ * the key columns are read; a key the table does not hold is refused). A dry run computes the same
+ * changes and writes nothing.
  */
 export async function loadFile<Row extends Record<string, unknown>, DB>(
   db: Kysely<DB>,
   loadable: LoadableTable<Row>,
   path: string,
   options: LoadOptions = {},
-): Promise<LoadSummary> {
+): Promise<LoadSummaryWithChanges> {
+  const mode: LoadMode = options.mode ?? (options.replace ? 'replace' : 'upsert');
   const problems: DataProblem[] = [];
-  const rows = validateRecords(path, loadable, readRecords(path, problems), problems);
+  const records = readRecords(path, problems);
+  const rows =
+    mode === 'delete'
+      ? keyRecords(path, loadable, records, problems)
+      : validateRecords(path, loadable, records, problems);
+  if (mode !== 'delete') {
+    // Loads only: a seed's data/ files are checked by their tests, and a deployed image has no schema/.
+    const checks = loadable.references ?? defaultReferenceChecks(loadable.columns ?? Object.keys(rows[0]?.value ?? {}));
+    checkReferences(displayPath(path), checks, rows, problems);
+  }
+  if (!problems.length && options.check && mode !== 'delete') await options.check(rows, problems);
   // In file order, so the report reads top to bottom (sort is stable: a line's problems keep their order).
   if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
-  const table = qualifiedTable(db, loadable.table);
-  const keyOf = (row: Record<string, unknown>) => JSON.stringify(loadable.key.map((k) => row[k] ?? null));
-  let inserted = 0;
-  let updated = 0;
+  const schema = schemaOf(db);
+  if (!schema) throw new Error('loadFile: the database must be scoped to a subgraph schema (forSchema)');
+  if (!options.dryRun) await ensureReleaseTables(db);
+  const table = qualified(db, loadable.table);
+  const file = displayPath(path);
+  const sha256 = sha256File(path);
+  const key = loadable.key;
+  const sourceOf = (value: Row, line: number): Provenance => {
+    const cited = loadable.citations?.(value)[0]?.citation;
+    return { file, line, ...(cited ? { document: cited.document, documentLine: cited.line } : {}) };
+  };
   let unchanged = 0;
-  let deleted = 0;
+  let total = { inserted: 0, updated: 0, deleted: 0 };
+  const preview: RowChange[] = [];
+  const note = (changes: readonly RowChange[]) => {
+    const c = countOf(changes);
+    total = {
+      inserted: total.inserted + c.inserted,
+      updated: total.updated + c.updated,
+      deleted: total.deleted + c.deleted,
+    };
+    for (const change of changes) if (preview.length < PREVIEW_LIMIT) preview.push(change);
+  };
   const BATCH = 500;
-  const write = async (trx: Kysely<unknown>) => {
+  const write = async (trx: Kysely<unknown>, release: number | null) => {
     for (let start = 0; start < rows.length; start += BATCH) {
-      const batch = rows.slice(start, start + BATCH).map((r) => r.value);
-      const keys = sql.join(batch.map((row) => sql`(${sql.join(loadable.key.map((k) => sql`${row[k] ?? null}`))})`));
-      const columns = sql.join(loadable.key.map((k) => sql.id(k)));
+      const batch = rows.slice(start, start + BATCH);
+      const keys = sql.join(batch.map(({ value }) => sql`(${sql.join(key.map((k) => sql`${value[k] ?? null}`))})`));
+      const columns = sql.join(key.map((k) => sql.id(k)));
       const { rows: existing } = await sql<
         Record<string, unknown>
       >`select * from ${table} where (${columns}) in (${keys})`.execute(trx);
-      const current = new Map(existing.map((row) => [keyOf(row), row]));
-      const changed = batch.filter((row) => {
-        const before = current.get(keyOf(row));
-        if (!before) {
-          inserted++;
-          return true;
+      const current = new Map(existing.map((row) => [keyText(row, key), row]));
+      const changes: RowChange[] = [];
+      if (mode === 'delete') {
+        for (const { value, line } of batch) {
+          const before = current.get(keyText(value, key));
+          if (!before) {
+            problems.push({
+              file,
+              line,
+              column: key.join(','),
+              reason: `no row with ${key.map((k) => `${k} ${String(value[k])}`).join(' and ')} in ${loadable.table} to delete`,
+            });
+            continue;
+          }
+          changes.push({
+            table: loadable.table,
+            key: pickColumns(before, key),
+            op: 'delete',
+            before,
+            after: null,
+            source: { file, line },
+          });
         }
-        if (Object.keys(row).every((column) => same(row[column], before[column]))) {
-          unchanged++;
-          return false;
+        if (!options.dryRun && changes.length)
+          await sql`delete from ${table} where ${keysMatch(changes.map((c) => c.key))}`.execute(trx);
+      } else {
+        const changedRows: Record<string, unknown>[] = [];
+        for (const { value, line } of batch) {
+          if (loadable.updateOnly && !current.has(keyText(value, key))) {
+            problems.push({
+              file,
+              line,
+              column: key.join(','),
+              reason: `no row with ${key.map((k) => `${k} ${String(value[k])}`).join(' and ')} in ${loadable.table}: this file only sets columns of rows that exist`,
+            });
+            continue;
+          }
+          const change = rowChange(loadable.table, key, current.get(keyText(value, key)), value, sourceOf(value, line));
+          if (!change) {
+            unchanged++;
+            continue;
+          }
+          changes.push(change);
+          changedRows.push(value);
         }
-        updated++;
-        return true;
-      });
-      if (!options.dryRun && changed.length) {
-        const names = Object.keys(changed[0] ?? {});
-        const values = sql.join(
-          changed.map(
-            (row) =>
-              sql`(${sql.join(names.map((n) => (row[n] !== null && typeof row[n] === 'object' ? sql`${JSON.stringify(row[n])}` : sql`${row[n] ?? null}`)))})`,
-          ),
-        );
-        const updates = names
-          .filter((n) => !loadable.key.includes(n))
-          .map((n) => sql`${sql.id(n)} = excluded.${sql.id(n)}`);
-        await sql`insert into ${table} (${sql.join(names.map((n) => sql.id(n)))}) values ${values}
-          on conflict (${columns}) do ${updates.length ? sql`update set ${sql.join(updates)}` : sql`nothing`}`.execute(
-          trx,
-        );
+        if (!options.dryRun && changedRows.length) {
+          const names = Object.keys(changedRows[0] ?? {});
+          const idNames = sql.join(names.map((n) => sql.id(n)));
+          const tuple = (row: Record<string, unknown>) => sql`(${sql.join(names.map((n) => param(row[n])))})`;
+          const shape = await tableShape(trx, schema, loadable.table, key);
+          // An update-only file names some columns: an insert ... on conflict would trip the others' NOT NULL.
+          if (shape.keyIsUnique && !loadable.updateOnly) {
+            const updates = names.filter((n) => !key.includes(n)).map((n) => sql`${sql.id(n)} = excluded.${sql.id(n)}`);
+            await sql`insert into ${table} (${idNames}) values ${sql.join(changedRows.map(tuple))}
+              on conflict (${columns}) do ${updates.length ? sql`update set ${sql.join(updates)}` : sql`nothing`}`.execute(
+              trx,
+            );
+          } else {
+            // A key that is no constraint (a table numbered by a serial id, known by its natural key):
+            // new rows are inserted, changed ones updated from a VALUES list; the release lock keeps others out.
+            const fresh = changedRows.filter((row) => !current.has(keyText(row, key)));
+            const stale = changedRows.filter((row) => current.has(keyText(row, key)));
+            if (fresh.length)
+              await sql`insert into ${table} (${idNames}) values ${sql.join(fresh.map(tuple))}`.execute(trx);
+            const typed = (n: string) => sql`v.${sql.id(n)}::${sql.raw(shape.types.get(n) ?? 'text')}`;
+            const sets = names.filter((n) => !key.includes(n)).map((n) => sql`${sql.id(n)} = ${typed(n)}`);
+            if (stale.length && sets.length)
+              await sql`update ${table} as t set ${sql.join(sets)}
+                from (values ${sql.join(stale.map(tuple))}) as v (${idNames})
+                where ${sql.join(
+                  key.map((k) => sql`t.${sql.id(k)} = ${typed(k)}`),
+                  sql` and `,
+                )}`.execute(trx);
+          }
+        }
       }
+      note(changes);
+      if (release !== null && changes.length) await recordChanges(trx, schema, release, changes);
       options.onProgress?.(Math.min(start + BATCH, rows.length), rows.length);
     }
-    if (options.replace) {
-      const columns = sql.join(loadable.key.map((k) => sql.id(k)));
+    if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
+    if (mode === 'replace') {
+      const columns = sql.join(key.map((k) => sql.id(k)));
       const keep = rows.length
-        ? sql`where (${columns}) not in (${sql.join(rows.map(({ value }) => sql`(${sql.join(loadable.key.map((k) => sql`${value[k] ?? null}`))})`))})`
+        ? sql`where (${columns}) not in (${sql.join(rows.map(({ value }) => sql`(${sql.join(key.map((k) => sql`${value[k] ?? null}`))})`))})`
         : sql``;
-      const { rows: gone } = await sql<{ n: number }>`select count(*)::int as n from ${table} ${keep}`.execute(trx);
-      deleted = Number(gone[0]?.n ?? 0);
-      if (!options.dryRun && deleted) await sql`delete from ${table} ${keep}`.execute(trx);
+      const { rows: gone } = await sql<Record<string, unknown>>`select * from ${table} ${keep}`.execute(trx);
+      const changes = gone.map(
+        (before): RowChange => ({
+          table: loadable.table,
+          key: pickColumns(before, key),
+          op: 'delete',
+          before,
+          after: null,
+          source: { file, line: 0 },
+        }),
+      );
+      if (options.expectDeleted !== undefined && options.expectDeleted !== changes.length)
+        throw new ReleaseError(
+          `The table changed while the replace was being confirmed (${changes.length} rows would now disappear, not ${options.expectDeleted}); nothing was written. Run it again.`,
+        );
+      if (!options.dryRun && changes.length) await sql`delete from ${table} ${keep}`.execute(trx);
+      note(changes);
+      if (release !== null && changes.length) await recordChanges(trx, schema, release, changes);
     }
   };
   const untyped = db as unknown as Kysely<unknown>;
-  if (options.dryRun) await write(untyped);
-  else await untyped.transaction().execute(write);
+  let release: number | null = null;
+  if (options.dryRun) await write(untyped, null);
+  else
+    release = await untyped.transaction().execute(async (trx) => {
+      await lockReleases(trx, schema);
+      if (options.record === false) {
+        await write(trx, null);
+        return null;
+      }
+      const opened = await openRelease(trx, schema, {
+        kind: mode === 'upsert' ? 'load' : mode,
+        actor: options.actor,
+        files: [{ path: file, sha256 }],
+      });
+      await write(trx, opened);
+      return closeRelease(trx, schema, opened, [loadable.table], total);
+    });
   return {
-    file: displayPath(path),
+    file,
     table: loadable.table,
     rows: rows.length,
-    inserted,
-    updated,
+    inserted: total.inserted,
+    updated: total.updated,
     unchanged,
-    deleted,
+    deleted: total.deleted,
     dryRun: options.dryRun ?? false,
+    release,
+    preview,
   };
+}
+
+/** Whether the key is the table's primary key or a unique constraint, and each column's type. */
+async function tableShape(
+  trx: Kysely<unknown>,
+  schema: string,
+  table: string,
+  key: readonly string[],
+): Promise<{ keyIsUnique: boolean; types: Map<string, string> }> {
+  const cacheKey = `${schema}.${table}:${key.join(',')}`;
+  const known = shapes.get(trx)?.get(cacheKey);
+  if (known) return known;
+  const { rows: columns } = await sql<{
+    name: string;
+    type: string;
+  }>`select attname as name, format_type(atttypid, atttypmod) as type
+    from pg_attribute where attrelid = to_regclass(${`${schema}.${table}`}) and attnum > 0 and not attisdropped`.execute(
+    trx,
+  );
+  const { rows: unique } = await sql<{
+    columns: string;
+  }>`select string_agg(a.attname::text, ',' order by a.attname::text) as columns
+    from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+    where i.indrelid = to_regclass(${`${schema}.${table}`}) and i.indisunique
+    group by i.indexrelid`.execute(trx);
+  const wanted = [...key].sort().join(',');
+  const shape = {
+    keyIsUnique: unique.some((u) => u.columns === wanted),
+    types: new Map(columns.map((c) => [c.name, c.type])),
+  };
+  const forTrx = shapes.get(trx) ?? new Map();
+  forTrx.set(cacheKey, shape);
+  shapes.set(trx, forTrx);
+  return shape;
+}
+/** Per transaction: asked once per load, not once per batch. */
+const shapes = new WeakMap<object, Map<string, { keyIsUnique: boolean; types: Map<string, string> }>>();
+
+/**
+ * The rows of a file given to `--delete`: only their keys are read (the other columns may be there,
+ * as in a copy of the data file, but need not be right), each key column required.
+ */
+function keyRecords<Row extends Record<string, unknown>>(
+  path: string,
+  loadable: LoadableTable<Row>,
+  records: readonly DataRow<Record<string, unknown>>[],
+  problems: DataProblem[],
+): DataRow<Row>[] {
+  const file = displayPath(path);
+  const rows: DataRow<Row>[] = [];
+  const seen = new Map<string, number>();
+  for (const { value, line } of records) {
+    const missing = loadable.key.filter((k) => value[k] === null || value[k] === undefined || value[k] === '');
+    for (const column of missing) problems.push({ file, line, column, reason: `column ${column} is required` });
+    if (missing.length) continue;
+    const text = keyText(value, loadable.key);
+    const first = seen.get(text);
+    if (first !== undefined) {
+      problems.push({
+        file,
+        line,
+        column: loadable.key.join(','),
+        reason: `duplicate key ${text}, first on line ${first}`,
+      });
+      continue;
+    }
+    seen.set(text, line);
+    rows.push({ value: pickColumns(value, loadable.key) as Row, line });
+  }
+  return rows;
+}
+
+/** A changed row for people: `workforce_fact id=w.1: value 9 → 10, unit PERCENT → PERCENT` etc. */
+export function formatChange(change: RowChange): string {
+  const show = (v: unknown) =>
+    v === null || v === undefined ? '(empty)' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const row = describeRow(change.table, change.key);
+  if (change.op === 'insert')
+    return `+ ${row}: ${Object.entries(change.after ?? {})
+      .filter(([c]) => !(c in change.key))
+      .map(([c, v]) => `${c} ${show(v)}`)
+      .join(', ')}`;
+  if (change.op === 'delete')
+    return `- ${row}: ${Object.entries(change.before ?? {})
+      .filter(([c]) => !(c in change.key))
+      .map(([c, v]) => `${c} ${show(v)}`)
+      .join(', ')}`;
+  return `~ ${row}: ${Object.keys(change.after ?? {})
+    .map((c) => `${c} ${show(change.before?.[c])} → ${show(change.after?.[c])}`)
+    .join(', ')}`;
 }
 
 export function formatLoadSummary(s: LoadSummary): string {

@@ -1,4 +1,21 @@
 import type { Insertable, Kysely } from 'kysely';
+import { sql } from 'kysely';
+import {
+  closeRelease,
+  countOf,
+  ensureReleaseTables,
+  keyText,
+  lockReleases,
+  openRelease,
+  type ReleaseKind,
+  type RowChange,
+  recordChanges,
+  rowChange,
+  type SeedOutcome,
+  schemaOf,
+  seedReleaseContext,
+  standingChanges,
+} from './releases.js';
 import type { SeedReport } from './subgraph-runtime.js';
 
 /** One table of a subgraph and every row it should hold after the seed. */
@@ -12,11 +29,22 @@ export type TableRows<DB> = {
  */
 const MAX_PARAMETERS = 30_000;
 
+type Row = Record<string, unknown>;
+
 /**
- * Replaces the rows of a subgraph's tables in one transaction: every table is emptied (last listed
- * first, so rows referring to others go before the rows they refer to), then filled in the order
- * listed, in chunks. If any statement fails the transaction rolls back and the previous rows stay:
- * a reader never sees a half-loaded subgraph. Rows arrive validated (the ETL throws a
+ * Makes a subgraph's tables hold its data/ files, in one transaction, as a release of kind `seed`
+ * recording every row it changes (before and after, column by column).
+ *
+ * The merge rule (docs/adding-a-subgraph.md, "Reseeds and loaded rows"): a reseed changes only rows
+ * whose standing change came from a seed, or that no release has touched. A row a load, delete,
+ * replace or revert changed since keeps what that release left (a deleted row stays deleted), and
+ * the outcome names it; to let data/ win, load the data/ file itself. So a restart after data/
+ * changed never silently discards or reverts a loaded row.
+ *
+ * When something changed, every table is emptied (last listed first, so rows referring to others
+ * go before the rows they refer to), then filled in the order listed, in chunks; nothing is written
+ * when nothing changed. If any statement fails the transaction rolls back and the previous rows
+ * stay: a reader never sees a half-loaded subgraph. Rows arrive validated (the ETL throws a
  * DataFileError naming file:line first); a table referring to itself needs its rows ordered so that
  * a referenced row comes in an earlier or the same chunk.
  */
@@ -26,11 +54,29 @@ export async function replaceTables<DB>(db: Kysely<DB>, tables: readonly TableRo
   const names = tables.map(([table]) => table);
   const repeated = names.find((name, i) => names.indexOf(name) !== i);
   if (repeated) throw new Error(`replaceTables: table ${repeated} is listed twice`);
-  await untyped.transaction().execute(async (trx) => {
+  const schema = schemaOf(db);
+  if (!schema) throw new Error('replaceTables: the database must be scoped to a subgraph schema (forSchema)');
+  await ensureReleaseTables(db);
+  const context = seedReleaseContext.getStore();
+  const report: SeedReport = {};
+  const outcome = await untyped.transaction().execute(async (trx): Promise<SeedOutcome> => {
+    const raw = trx as unknown as Kysely<unknown>;
+    await lockReleases(raw, schema);
+    const changes: RowChange[] = [];
+    const kept: { table: string; key: Row; release: number; kind: ReleaseKind }[] = [];
+    const targets: [string, Row[]][] = [];
+    for (const [table, given] of tables) {
+      const seedRows = given as readonly Row[];
+      const plan = await planTable(raw, schema, table, seedRows, context?.keys?.[table]);
+      changes.push(...plan.changes);
+      kept.push(...plan.kept);
+      targets.push([table, plan.rows]);
+      report[table] = plan.rows.length;
+    }
+    if (changes.length === 0) return { release: null, counts: { inserted: 0, updated: 0, deleted: 0 }, kept };
     for (const table of [...names].reverse()) await trx.deleteFrom(table).execute();
-    for (const [table, rows] of tables) {
-      const all = rows as readonly Record<string, unknown>[];
-      const columns = Math.max(1, ...all.slice(0, 1).map((row) => Object.keys(row).length));
+    for (const [table, all] of targets) {
+      const columns = Math.max(1, ...all.map((row) => Object.keys(row).length));
       const size = Math.max(1, Math.floor(MAX_PARAMETERS / columns));
       for (let start = 0; start < all.length; start += size) {
         await trx
@@ -39,6 +85,117 @@ export async function replaceTables<DB>(db: Kysely<DB>, tables: readonly TableRo
           .execute();
       }
     }
+    const release = await openRelease(raw, schema, { kind: 'seed', actor: context?.actor, files: context?.files });
+    await recordChanges(raw, schema, release, changes);
+    const counts = { ...countOf(changes), kept: kept.length };
+    await closeRelease(raw, schema, release, [...new Set(changes.map((c) => c.table))], counts);
+    return { release, counts, kept };
   });
-  return Object.fromEntries(tables.map(([table, rows]) => [table, rows.length]));
+  if (context) context.outcome = outcome;
+  return report;
+}
+
+/** The table's primary key columns, in key order. */
+async function primaryKey(trx: Kysely<unknown>, schema: string, table: string): Promise<string[]> {
+  const { rows } = await sql<{ column: string }>`select a.attname as column
+    from pg_index i
+    join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+    where i.indrelid = to_regclass(${`${schema}.${table}`}) and i.indisprimary
+    order by array_position(i.indkey::int2[], a.attnum)`.execute(trx);
+  return rows.map((r) => r.column);
+}
+
+interface TablePlan {
+  /** What the table will hold: the seed's rows, with rows later releases changed as they left them. */
+  readonly rows: Row[];
+  readonly changes: RowChange[];
+  readonly kept: { table: string; key: Row; release: number; kind: ReleaseKind }[];
+}
+
+/**
+ * Compares one table's seed rows with what it holds. A row is known by its primary key when the
+ * seed gives it, else by every column the seed gives (a generated id is the database's, not data/'s).
+ */
+async function planTable(
+  trx: Kysely<unknown>,
+  schema: string,
+  table: string,
+  seedRows: readonly Row[],
+  loadKey: readonly string[] | undefined,
+): Promise<TablePlan> {
+  const pk = await primaryKey(trx, schema, table);
+  const first = seedRows[0];
+  const has = (columns: readonly string[]) => first !== undefined && columns.every((c) => c in first);
+  // The primary key when the seed gives it; else the key loads use (a serial table's natural key); else every column given.
+  const chosen =
+    first === undefined
+      ? (loadKey ?? pk)
+      : pk.length && has(pk)
+        ? pk
+        : loadKey && has(loadKey)
+          ? [...loadKey]
+          : Object.keys(first);
+  // A key the seed's rows repeat cannot tell them apart: know them by every column they give instead.
+  const distinct = new Set(seedRows.map((row) => keyText(row, chosen))).size === seedRows.length;
+  const keyColumns = distinct ? chosen : Object.keys(first ?? {});
+  const { rows: existing } = await sql<Row>`select * from ${sql.table(`${schema}.${table}`)}`.execute(trx);
+  const standing = (await standingChanges(trx, schema, table)).filter((c) => c.kind !== 'seed');
+  // Each held change, findable by the columns of its own key (a load's key may differ from the seed's).
+  const held = new Map<string, (typeof standing)[number]>();
+  const heldColumnSets = new Map<string, string[]>();
+  for (const change of standing) {
+    const columns = Object.keys(change.key);
+    heldColumnSets.set(JSON.stringify(columns), columns);
+    held.set(`${JSON.stringify(columns)}\0${keyText(change.key, columns)}`, change);
+  }
+  const holder = (row: Row) => {
+    for (const [name, columns] of heldColumnSets) {
+      const change = held.get(`${name}\0${keyText(row, columns)}`);
+      if (change) return change;
+    }
+    return undefined;
+  };
+  const current = new Map(existing.map((row) => [keyText(row, keyColumns), row]));
+  const rows: Row[] = [];
+  const changes: RowChange[] = [];
+  const kept: TablePlan['kept'] = [];
+  const placed = new Set<string>();
+  const keep = (change: (typeof standing)[number]) =>
+    kept.push({ table, key: change.key, release: change.release, kind: change.kind });
+  for (const seedRow of seedRows) {
+    const key = keyText(seedRow, keyColumns);
+    const before = current.get(key);
+    const change = rowChange(table, keyColumns, before, seedRow);
+    const holding = change ? holder(before ?? seedRow) : undefined;
+    if (holding) {
+      // A later release changed this row (or deleted it): it stays as that release left it.
+      keep(holding);
+      if (before) {
+        rows.push(before);
+        placed.add(key);
+      }
+      continue;
+    }
+    if (change) changes.push(change);
+    rows.push(seedRow);
+    placed.add(key);
+  }
+  for (const [key, row] of current) {
+    if (placed.has(key)) continue;
+    const holding = holder(row);
+    if (holding) {
+      // A row a load added that data/ does not have: kept.
+      keep(holding);
+      rows.push(row);
+      continue;
+    }
+    changes.push({
+      table,
+      key: Object.fromEntries(keyColumns.map((c) => [c, row[c] ?? null])),
+      op: 'delete',
+      before: row,
+      after: null,
+    });
+  }
+  return { rows, changes, kept };
 }

@@ -3,6 +3,7 @@ import { purgeGatewayCaches } from './platform/cache-purge.js';
 import { type HubEnv, readEnv } from './platform/env.js';
 import { tuneHeap } from './platform/heap.js';
 import { subgraphPort } from './repo.js';
+import { describeSeedOutcome } from './releases.js';
 import { prepareSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph-runtime.js';
 import { startTracingFromEnv, stopTracing } from './platform/tracing.js';
 
@@ -62,6 +63,8 @@ export async function runStandalone<DB>(
       .map(([table, n]) => `${table}=${n}`)
       .join(' ');
     console.log(`${definition.name} seeded schema ${schema}: ${rows}`);
+    // A line of its own: the line above is parsed (table=n pairs) by the replica tests and operators' tools.
+    console.log(`${definition.name} reseed of schema ${schema}: ${describeSeedOutcome(running.seedOutcome)}`);
   } else if (running.migrations.ahead.length > 0) {
     console.log(`${definition.name} did not reseed schema ${schema}: a newer release owns its data`);
   } else {
@@ -101,11 +104,16 @@ export async function migrateOnce<DB>(
 ): Promise<number> {
   const schema = env.HUB_SCHEMA ?? definition.name;
   try {
-    const { seedReport, migrations } = await prepareSubgraph(definition, database, schema, SEED_MODE[env.HUB_SEED]);
+    const { seedReport, seedOutcome, migrations } = await prepareSubgraph(
+      definition,
+      database,
+      schema,
+      SEED_MODE[env.HUB_SEED],
+    );
     const seeded = seedReport
-      ? Object.entries(seedReport)
+      ? `${Object.entries(seedReport)
           .map(([table, n]) => `${n} ${table}`)
-          .join(', ')
+          .join(', ')} (${describeSeedOutcome(seedOutcome)})`
       : 'not reseeded (data unchanged or HUB_SEED=never)';
     // The Job's log is the rollout's record of which schema changes it made.
     const applied = migrations.applied.length ? `applied ${migrations.applied.join(', ')}` : 'no migration to apply';

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -10,6 +11,14 @@ import { HubErrorCode } from './platform/errors.js';
 import type { HubContext } from './builder.js';
 import type { LoadableTable } from './loader.js';
 import { lastSeedFingerprint, recordSeedFingerprint, seedFingerprint } from './fingerprint.js';
+import {
+  ensureReleaseTables,
+  filesWithDigests,
+  releaseActor,
+  type SeedOutcome,
+  type SeedReleaseContext,
+  seedReleaseContext,
+} from './releases.js';
 import { formatHubError, isProduction, requestLogPlugin } from './platform/observability.js';
 import type { HubDatabase, SubgraphDatabase } from './db.js';
 import {
@@ -51,6 +60,11 @@ export interface SubgraphDefinition<DB> {
   readonly packageRoot?: URL;
   /** Tables `npm run load` may load files into, by table name. */
   readonly loadables?: Readonly<Record<string, LoadableTable>>;
+  /**
+   * The keys this subgraph owns that other subgraphs' rows refer to, by list name (geography: `stp`,
+   * `region`), computed from its data files; `npm run publish:references` writes them for loads to check.
+   */
+  readonly publishes?: () => Record<string, readonly string[]>;
 }
 
 export interface StartSubgraphOptions {
@@ -73,6 +87,8 @@ export interface RunningSubgraph<DB> extends RunningServer {
   readonly counter: SqlCounter;
   readonly schemaName: string;
   readonly seedReport: SeedReport | null;
+  /** What this start's reseed changed (its release) and the loaded rows it left alone; null when it did not seed. */
+  readonly seedOutcome: SeedOutcome | null;
   readonly migrations: MigrationOutcome;
 }
 
@@ -81,6 +97,8 @@ export interface PreparedSubgraph<DB> {
   readonly scoped: SubgraphDatabase<DB>;
   /** Rows loaded per table, or null when this start did not seed (unchanged data, or seed off). */
   readonly seedReport: SeedReport | null;
+  /** The reseed's release and what it kept (see `replaceTables`); null when this start did not seed. */
+  readonly seedOutcome: SeedOutcome | null;
   readonly migrations: MigrationOutcome;
 }
 
@@ -98,18 +116,27 @@ export async function prepareSubgraph<DB>(
   const scoped = database.forSchema<DB>(schemaName);
   return withSchemaLock(database, schemaName, async () => {
     const migrations = await migrateSchema(scoped.db, schemaName, definition.migrations);
-    if (!seed) return { scoped, seedReport: null, migrations };
+    // Every schema records its releases from its first start, whether or not this one seeds.
+    await ensureReleaseTables(scoped.db);
+    const unseeded = { scoped, seedReport: null, seedOutcome: null, migrations };
+    if (!seed) return unseeded;
     // A newer release has migrated this schema and seeded it with its own code: an older replica
     // (restarting mid-rollout, or a rollback) serves those rows rather than replacing them.
-    if (seed === 'if-changed' && migrations.ahead.length > 0) return { scoped, seedReport: null, migrations };
+    if (seed === 'if-changed' && migrations.ahead.length > 0) return unseeded;
     const fingerprint = definition.packageRoot ? seedFingerprint(definition.packageRoot) : null;
     const untyped = scoped.db as unknown as Kysely<unknown>;
     if (seed === 'if-changed' && fingerprint && (await lastSeedFingerprint(untyped, schemaName)) === fingerprint) {
-      return { scoped, seedReport: null, migrations };
+      return unseeded;
     }
-    const seedReport = await definition.seed(scoped.db);
+    // The seed's release records the data files it read, with their digests.
+    const context: SeedReleaseContext = {
+      actor: `${releaseActor()} (seed at start)`,
+      files: definition.packageRoot ? filesWithDigests(fileURLToPath(new URL('data/', definition.packageRoot))) : [],
+      keys: Object.fromEntries(Object.values(definition.loadables ?? {}).map((l) => [l.table, l.key])),
+    };
+    const seedReport = await seedReleaseContext.run(context, () => definition.seed(scoped.db));
     if (fingerprint) await recordSeedFingerprint(untyped, schemaName, fingerprint);
-    return { scoped, seedReport, migrations };
+    return { scoped, seedReport, seedOutcome: context.outcome ?? null, migrations };
   });
 }
 
@@ -161,8 +188,13 @@ export async function startSubgraph<DB>(
 ): Promise<RunningSubgraph<DB>> {
   const schemaName = options.schemaName ?? definition.name;
   const verifyOnly = options.migrate === 'verify';
-  const { scoped, seedReport, migrations } = verifyOnly
-    ? { scoped: options.database.forSchema<DB>(schemaName), seedReport: null, migrations: { applied: [], ahead: [] } }
+  const { scoped, seedReport, seedOutcome, migrations } = verifyOnly
+    ? {
+        scoped: options.database.forSchema<DB>(schemaName),
+        seedReport: null,
+        seedOutcome: null,
+        migrations: { applied: [], ahead: [] },
+      }
     : await prepareSubgraph(definition, options.database, schemaName, options.seed ?? true);
   // Once current, a schema stays current for this process: no need to ask on every probe.
   let migrated = !verifyOnly;
@@ -205,5 +237,5 @@ export async function startSubgraph<DB>(
       }
     },
   });
-  return { ...running, db: scoped.db, counter: scoped.counter, schemaName, seedReport, migrations };
+  return { ...running, db: scoped.db, counter: scoped.counter, schemaName, seedReport, seedOutcome, migrations };
 }

@@ -21,6 +21,8 @@ export * from './migration-files.js';
 export * from './platform/observability.js';
 export * from './paging.js';
 export * from './seed.js';
+export * from './reference-lists.js';
+export * from './releases.js';
 export * from './repo.js';
 export * from './platform/server.js';
 export * from './sources.js';

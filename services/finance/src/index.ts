@@ -2,6 +2,7 @@ import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { migrations } from './db/migrations/index.js';
 import type { FinanceDatabase } from './db/types.js';
 import { seedFinance } from './etl/index.js';
+import { regionFactLoadable } from './etl/region-facts.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<FinanceDatabase> = {
@@ -10,4 +11,5 @@ export const subgraph: SubgraphDefinition<FinanceDatabase> = {
   migrations,
   packageRoot: new URL('../', import.meta.url),
   seed: (db) => seedFinance(db),
+  loadables: { [regionFactLoadable.table]: regionFactLoadable },
 };

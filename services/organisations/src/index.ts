@@ -1,7 +1,7 @@
 import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { migrations } from './db/migrations/index.js';
 import type { OrganisationsDatabase } from './db/types.js';
-import { seedOrganisations } from './etl/index.js';
+import { buildOrganisationsRows, seedOrganisations } from './etl/index.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<OrganisationsDatabase> = {
@@ -10,4 +10,6 @@ export const subgraph: SubgraphDefinition<OrganisationsDatabase> = {
   migrations,
   packageRoot: new URL('../', import.meta.url),
   seed: (db) => seedOrganisations(db),
+  // What other subgraphs' loads check their organisation_id columns against.
+  publishes: () => ({ organisation: buildOrganisationsRows().organisations.map((o) => o.id) }),
 };

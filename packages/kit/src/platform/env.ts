@@ -90,6 +90,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a plain lower-case identifier')
     .optional(),
+  /** Who a release (a load, delete, replace, revert or seed) is recorded as made by; user@host when unset. */
+  HUB_RELEASE_ACTOR: z.string().trim().min(1).optional(),
   /** Interface a process listens on; 127.0.0.1 unless told otherwise (0.0.0.0 in a container). */
   HOST: z.string().min(1).optional(),
   /** The identity provider's JWKS endpoint; RS256/ES256 bearer tokens are verified against it. */

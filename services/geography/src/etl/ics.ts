@@ -5,7 +5,7 @@ import { DATA_FILES } from './files.js';
 import { TRACKER } from './sources.js';
 import type { TrackerStps } from './tracker.js';
 
-const IcsRow = z.object({
+export const IcsRow = z.object({
   stp_ods_code: stpOdsCode,
   ics_name: z.string().min(1),
   list_line: lineNumber,
