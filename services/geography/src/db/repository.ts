@@ -10,16 +10,28 @@ export async function findStpsByCodes(db: Db, codes: readonly string[]): Promise
 }
 
 /** Maps each given code (ODS or any ONS code an STP has had) to the STP's ODS code, in one statement. */
-export async function resolveStpCodes(db: Db, codes: readonly string[]): Promise<Map<string, string>> {
+/**
+ * STPs by any code they are known by (ODS, or an ONS code they have carried), in one statement,
+ * keyed by the code as given (upper-cased): the row itself, so a lookup by code reads it once.
+ */
+export async function findStpsByAnyCode(db: Db, codes: readonly string[]): Promise<Map<string, Stp>> {
   if (codes.length === 0) return new Map();
   const upper = codes.map((c) => c.trim().toUpperCase());
   const rows = await db
     .selectFrom('stp')
-    .select(['code as given', 'code as stp_code'])
-    .where('code', 'in', upper)
-    .unionAll(db.selectFrom('stp_ons_code').select(['ons_code as given', 'stp_code']).where('ons_code', 'in', upper))
+    .selectAll('stp')
+    .select('stp.code as given')
+    .where('stp.code', 'in', upper)
+    .unionAll(
+      db
+        .selectFrom('stp_ons_code')
+        .innerJoin('stp', 'stp.code', 'stp_ons_code.stp_code')
+        .selectAll('stp')
+        .select('stp_ons_code.ons_code as given')
+        .where('stp_ons_code.ons_code', 'in', upper),
+    )
     .execute();
-  return new Map(rows.map((r) => [r.given, r.stp_code]));
+  return new Map(rows.map(({ given, ...stp }) => [given, stp]));
 }
 
 export async function findRegionsByCodes(db: Db, codes: readonly string[]): Promise<Region[]> {

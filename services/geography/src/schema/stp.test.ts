@@ -170,6 +170,19 @@ describe('batching', () => {
     expect(few).toBeLessThanOrEqual(5);
   });
 
+  it('reads an STP looked up by code once, by ODS or ONS code, and batches its fields after it', async () => {
+    for (const code of ['QJM', 'E54000013']) {
+      geo.resetCounters();
+      const name = await geo.ask<{ stp: { code: string; name: string } }>(`{ stp(code: "${code}") { code name } }`);
+      expect(name.stp).toEqual({ code: 'QJM', name: 'Lincolnshire' });
+      expect(geo.statements(), code).toBe(1);
+    }
+    geo.resetCounters();
+    await geo.ask(`{ stp(code: "QJM") { name icsStatus region { code } onsCodes { code } } }`);
+    // The STP, then its ICS designations, memberships (with their regions) and ONS codes, one each.
+    expect(geo.statements()).toBe(4);
+  });
+
   it('lists STPs with their regions in a constant number of statements', async () => {
     const run = async (first: number) => {
       geo.resetCounters();

@@ -1,6 +1,6 @@
 import { badInput, citationOf, notFound, pageArgs, pageOf, pageWindow, SOURCE } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
-import { listStps, resolveStpCodes, type StpOrder } from '../db/repository.js';
+import { findStpsByAnyCode, listStps, type StpOrder } from '../db/repository.js';
 import type { IcsDesignation, MembershipBasis, Region } from '../db/types.js';
 import { stpCodeOf } from '../domain/codes.js';
 import { firstValidOn, icsStatusOf, latestDay, membershipFlags } from '../domain/membership.js';
@@ -244,9 +244,11 @@ builder.queryFields((t) => ({
           'code',
         );
       }
-      const resolved = (await resolveStpCodes(ctx.db, [given])).get(given);
-      if (!resolved) throw notFound('STP', `no STP has the ODS or ONS code '${given}'`);
-      return resolved;
+      const found = (await findStpsByAnyCode(ctx.db, [given])).get(given);
+      if (!found) throw notFound('STP', `no STP has the ODS or ONS code '${given}'`);
+      // The row is read here already: the STP's own fields need not read it again.
+      StpRef.getDataloader(ctx).prime(found.code, found);
+      return found.code;
     },
   }),
   stps: t.field({
