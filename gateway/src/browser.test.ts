@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { build } from 'esbuild';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RunningGateway, startGateway } from './gateway.js';
@@ -52,11 +53,44 @@ const APP = `<!doctype html><html><body><pre id="out">running</pre><script>
   };
 </script></body></html>`;
 
+/**
+ * Apollo Client 4 as a frontend team bundles it for the browser: `window.apollo(uri)` makes a
+ * client, `window.gql` parses a document. Bundled by esbuild from this repository's node_modules.
+ */
+async function apolloBundle(): Promise<string> {
+  const built = await build({
+    stdin: {
+      contents: `import { ApolloClient, HttpLink, InMemoryCache, gql, CombinedGraphQLErrors, ServerError } from '@apollo/client';
+        window.gql = gql;
+        window.apollo = (uri, token) => new ApolloClient({
+          link: new HttpLink({ uri, headers: token ? { authorization: 'Bearer ' + token } : {} }),
+          cache: new InMemoryCache(),
+        });
+        window.errorKind = (e) => CombinedGraphQLErrors.is(e) ? 'graphql' : ServerError.is(e) ? 'server' : String(e);`,
+      resolveDir: `${REPO_ROOT}gateway`,
+      loader: 'js',
+    },
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    logLevel: 'silent',
+  });
+  return built.outputFiles[0]?.text ?? '';
+}
+let apolloJs = '';
+
 beforeAll(async () => {
+  apolloJs = await apolloBundle();
   graph = await startTestGraph(await loadAllSubgraphs(), { explorer: { operations: explorerOperations() } });
-  pages = createServer((_req, res) => {
+  pages = createServer((req, res) => {
+    if (req.url === '/apollo.js') {
+      res.setHeader('content-type', 'text/javascript; charset=utf-8');
+      return void res.end(apolloJs);
+    }
     res.setHeader('content-type', 'text/html; charset=utf-8');
-    res.end(APP);
+    res.end(req.url?.startsWith('/apollo') ? '<!doctype html><script src="/apollo.js"></script>' : APP);
   });
   await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
   pagesPort = (pages.address() as AddressInfo).port;
@@ -220,6 +254,46 @@ describe('a browser app on another origin', () => {
     expect(overview?.body?.errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
   }, 60_000);
 
+  it('with Apollo Client, reads a 401 as a GraphQL error with UNAUTHENTICATED, like the 400s', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`http://localhost:${pagesPort}/apollo`);
+      await page.waitForFunction(() => 'apollo' in window);
+      type Outcome = { kind: string; codes: (string | undefined)[]; status?: number };
+      const ask = (token: string | null, query: string) =>
+        page.evaluate(
+          async ({ uri, token, query }) => {
+            const w = window as unknown as {
+              apollo(uri: string, token: string | null): { query(o: unknown): Promise<unknown> };
+              gql(s: string): unknown;
+              errorKind(e: unknown): string;
+            };
+            try {
+              await w.apollo(uri, token).query({ query: w.gql(query) });
+              return { kind: 'data', codes: [] };
+            } catch (e) {
+              const errors = (e as { errors?: { extensions?: { code?: string } }[] }).errors ?? [];
+              return { kind: w.errorKind(e), codes: errors.map((x) => x.extensions?.code) };
+            }
+          },
+          { uri: graph.gatewayUrl, token, query },
+        ) as Promise<Outcome>;
+      // A token that does not verify: refused at the front door with 401, read as GraphQL.
+      expect(await ask('not-a-token', '{ stps(first: 1) { totalCount } }')).toEqual({
+        kind: 'graphql',
+        codes: ['UNAUTHENTICATED'],
+      });
+      // The same way as a document the gateway refuses (400).
+      expect(await ask(null, '{ stps(first: 1) { nope } }')).toEqual({
+        kind: 'graphql',
+        codes: ['GRAPHQL_VALIDATION_FAILED'],
+      });
+      expect(await ask(null, '{ stps(first: 1) { totalCount } }')).toEqual({ kind: 'data', codes: [] });
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
   it('is blocked by the browser when its origin is not allowed', async () => {
     // Chromium resolves *.localhost to loopback, but evil.localhost is not an allowed origin.
     const origin = `http://evil.localhost:${pagesPort}`;
@@ -298,6 +372,40 @@ describe('CORS headers', () => {
     });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers every error in application/graphql-response+json with a code when the caller accepts it', async () => {
+    const spec = 'application/graphql-response+json, application/json;q=0.9';
+    const post = (accept: string, body: string, authorization?: string) =>
+      fetch(graph.gatewayUrl, {
+        method: 'POST',
+        headers: { accept, 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body,
+      });
+    const answers = {
+      401: await post(spec, JSON.stringify({ query: '{ stps { totalCount } }' }), 'Bearer nonsense'),
+      413: await post(spec, JSON.stringify({ query: `{ stps { totalCount } } #${'x'.repeat(1_100_000)}` })),
+      400: await post(spec, JSON.stringify({ query: '{ nope }' })),
+      // A GET without any of the CSRF headers.
+      403: await fetch(`${graph.gatewayUrl}?query=${encodeURIComponent('{ stps { totalCount } }')}`, {
+        headers: { accept: spec },
+      }),
+      404: await fetch(graph.gatewayUrl.replace(/\/graphql$/, '/nowhere'), { headers: { accept: spec } }),
+    };
+    for (const [status, answer] of Object.entries(answers)) {
+      expect(answer.status, `status ${status}`).toBe(Number(status));
+      expect(answer.headers.get('content-type'), `status ${status}`).toBe(
+        'application/graphql-response+json; charset=utf-8',
+      );
+      const body = (await answer.json()) as { errors: { extensions: { code: string } }[] };
+      expect(body.errors[0]?.extensions.code, `status ${status}`).toMatch(/^[A-Z_]+$/);
+    }
+    // A caller that prefers plain JSON (or says nothing) gets plain JSON, with the same status.
+    for (const accept of ['application/json', 'application/json, application/graphql-response+json;q=0.5']) {
+      const plain = await post(accept, JSON.stringify({ query: '{ stps { totalCount } }' }), 'Bearer nonsense');
+      expect(plain.status).toBe(401);
+      expect(plain.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    }
   });
 
   describe('configured origins', () => {

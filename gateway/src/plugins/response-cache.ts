@@ -7,6 +7,7 @@ import {
   HubErrorCode,
   nameOperation,
   rootLogger,
+  sendErrors,
   sendJson,
 } from '@nhs-hub/kit/platform';
 import stableStringify from 'fast-json-stable-stringify';
@@ -216,7 +217,7 @@ export async function responseCachePlugin(
   async function purgeRoute(request: HubRequest): Promise<void> {
     const { req, res, requestId } = request;
     const refuse = (status: number, message: string, code: string) =>
-      sendJson(res, status, { errors: [{ message, extensions: { code, requestId } }] });
+      sendErrors(req, res, status, [{ message, extensions: { code, requestId } }]);
     if (!cache) return refuse(404, 'The response cache is off', HubErrorCode.NOT_FOUND);
     if (req.method !== 'POST') return refuse(405, 'POST to purge the response cache', HubErrorCode.METHOD_NOT_ALLOWED);
     const key = req.headers['x-hub-purge-key'];
