@@ -1,7 +1,7 @@
 import '@nhs-hub/kit/telemetry';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { localGatewayFile, writeLocalGatewayFile } from '@nhs-hub/kit/cache-purge';
+import { ALL_DATA_KEY, localGatewayFile, purgeCdn, writeLocalGatewayFile } from '@nhs-hub/kit/cache-purge';
 import { explorerFromEnv } from './plugins/explorer.js';
 import { DEFAULT_PGLITE_DATA_DIR, openDatabase } from '@nhs-hub/kit/db';
 import { readEnv } from '@nhs-hub/kit/env';
@@ -72,6 +72,8 @@ if (gateway.cache?.kind === 'redis' && reseeded) {
     console.warn(`WARNING: could not purge the response cache in Redis: ${error.message}`);
   });
 }
+// A CDN in front (HUB_CDN_PURGE_URL) holds answers from before the reseed too.
+if (reseeded && env.HUB_CDN_PURGE_URL) console.log(`  ${await purgeCdn(env, [ALL_DATA_KEY])}`);
 if (gateway.cache)
   writeLocalGatewayFile(localGatewayFile(env), { url: gateway.url.replace(/\/graphql$/, ''), purgeKey });
 servers.push(gateway);

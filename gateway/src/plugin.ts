@@ -19,6 +19,8 @@ export class HubRequest {
   trace: RequestTrace | undefined;
   /** The response cache's key for this request, when its answer may be stored. */
   cacheKey: string | undefined;
+  /** The subgraphs the answer read from: its surrogate keys, for a CDN to purge by. */
+  readonly subgraphs = new Set<string>();
 
   constructor(
     readonly req: IncomingMessage,
