@@ -15,6 +15,12 @@ export interface ExplorerOperation {
 /** The explorer's settings: the operations it opens as tabs. */
 export interface ExplorerSettings {
   readonly operations: readonly ExplorerOperation[];
+  /**
+   * Development only (`npm start` with its own local secret): signs a short-lived token for a
+   * scope, which the explorer puts in the Authorization header of the tabs that need it, in place of
+   * the placeholder. Never set where tokens come from an identity provider.
+   */
+  readonly devToken?: ((scope: string) => Promise<string>) | undefined;
 }
 
 const OPERATIONS_DIR = `${REPO_ROOT}schema/operations/`;
@@ -56,9 +62,13 @@ export function explorerOperations(dir = OPERATIONS_DIR): (ExplorerOperation & {
 }
 
 /** The explorer is on outside production and off in production, unless HUB_EXPLORER says otherwise. */
-export function explorerFromEnv(env: Pick<HubEnv, 'HUB_EXPLORER' | 'NODE_ENV'>): ExplorerSettings | undefined {
+export function explorerFromEnv(
+  env: Pick<HubEnv, 'HUB_EXPLORER' | 'NODE_ENV'>,
+  devToken?: ExplorerSettings['devToken'],
+): ExplorerSettings | undefined {
   const on = env.HUB_EXPLORER ? env.HUB_EXPLORER === 'on' : env.NODE_ENV !== 'production';
-  return on ? { operations: explorerOperations() } : undefined;
+  if (!on) return undefined;
+  return { operations: explorerOperations(), ...(devToken && env.NODE_ENV !== 'production' ? { devToken } : {}) };
 }
 
 /**
@@ -67,17 +77,27 @@ export function explorerFromEnv(env: Pick<HubEnv, 'HUB_EXPLORER' | 'NODE_ENV'>):
  * it opens with from `variables`/`headers` rather than from the active tab (a tab opened later shows
  * its own), so the first tab's are given there too.
  */
-export function explorerPage(operations: readonly ExplorerOperation[]) {
+export function explorerPage(operations: readonly ExplorerOperation[], tokens: Readonly<Record<string, string>> = {}) {
   const tabs = operations.map((o) => ({
     query: o.query,
     variables: o.variables ? JSON.stringify(o.variables, null, 2) : null,
-    headers: o.scope ? JSON.stringify({ Authorization: `Bearer <a token with scope ${o.scope}>` }, null, 2) : null,
+    headers: o.scope
+      ? JSON.stringify({ Authorization: `Bearer ${tokens[o.scope] ?? `<a token with scope ${o.scope}>`}` }, null, 2)
+      : null,
   }));
   const first: { variables?: string; headers?: string } = {
     ...(tabs[0]?.variables ? { variables: tabs[0].variables } : {}),
     ...(tabs[0]?.headers ? { headers: tabs[0].headers } : {}),
   };
   return { title: 'NHS region data hub', defaultTabs: tabs, shouldPersistHeaders: false, ...first };
+}
+
+/** A development token for each scope the operations name. */
+async function devTokensFor(settings: ExplorerSettings): Promise<Record<string, string>> {
+  const scopes = [...new Set(settings.operations.flatMap((o) => (o.scope ? [o.scope] : [])))];
+  const sign = settings.devToken;
+  if (!sign) return {};
+  return Object.fromEntries(await Promise.all(scopes.map(async (scope) => [scope, await sign(scope)] as const)));
 }
 
 /**
@@ -89,7 +109,12 @@ export function explorerPlugin(settings: ExplorerSettings | undefined): HubPlugi
   return {
     name: 'explorer',
     runtimeOptions: {
-      graphiql: settings ? explorerPage(settings.operations) : false,
+      graphiql: !settings
+        ? false
+        : settings.devToken
+          ? // Signed per page view, so a page opened hours after start still carries a live token.
+            async () => explorerPage(settings.operations, await devTokensFor(settings))
+          : explorerPage(settings.operations),
       // The bundled page weighs about 47 MB of RSS once loaded: only a process that serves the
       // explorer pays for it, on the first page view rather than at start-up.
       renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),

@@ -6,6 +6,7 @@
  */
 export * from './auth.js';
 export * from './cache-purge.js';
+export * from './dev-token.js';
 export * from './env.js';
 export * from './errors.js';
 export * from './graphql-http.js';
