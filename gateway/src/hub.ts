@@ -5,7 +5,7 @@ import { ALL_DATA_KEY, localGatewayFile, purgeCdn, writeLocalGatewayFile } from 
 import { explorerFromEnv } from './plugins/explorer.js';
 import { DEFAULT_PGLITE_DATA_DIR, openDatabase } from '@nhs-hub/kit/db';
 import { readEnv } from '@nhs-hub/kit/env';
-import { ensureLocalSecret, localSecretFile, signDevToken } from '@nhs-hub/kit/platform';
+import { adoptJwtSecret, ensureLocalSecret, localSecretFile, signDevToken } from '@nhs-hub/kit/platform';
 import { tuneHeap } from '@nhs-hub/kit/heap';
 import { gatewayPort } from '@nhs-hub/kit/repo';
 import { startTracingFromEnv, stopTracing } from '@nhs-hub/kit/tracing';
@@ -20,7 +20,8 @@ const env = readEnv();
 // database, so `npm run token -- --scope region:director` can sign tokens this hub accepts.
 const devSecret =
   !env.HUB_JWT_SECRET && !env.HUB_JWT_JWKS_URL && env.NODE_ENV !== 'production' ? localSecretFile(env) : null;
-if (devSecret) process.env.HUB_JWT_SECRET = ensureLocalSecret(devSecret);
+const devJwtSecret = devSecret ? ensureLocalSecret(devSecret) : null;
+if (devJwtSecret) adoptJwtSecret(devJwtSecret);
 tuneHeap(env.HUB_HEAP_GROWING_PERCENT);
 // The embedded database takes seconds to boot; let it boot while the GraphQL stack loads.
 const opening = openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR });
@@ -70,10 +71,7 @@ const gateway = await startGateway({
   subgraphUrls,
   ...settings,
   cache: settings.cache ? { ...settings.cache, purgeKey } : undefined,
-  explorer: explorerFromEnv(
-    env,
-    devSecret ? (scope) => signDevToken(process.env.HUB_JWT_SECRET ?? '', [scope]) : undefined,
-  ),
+  explorer: explorerFromEnv(env, devJwtSecret ? (scope) => signDevToken(devJwtSecret, [scope]) : undefined),
 });
 // A cache in Redis outlives this process: answers it holds were built from the rows just replaced.
 if (gateway.cache?.kind === 'redis' && reseeded) {

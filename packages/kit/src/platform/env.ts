@@ -264,3 +264,12 @@ export function underTestRunner(source: NodeJS.ProcessEnv = process.env): boolea
 export function keepLibraryLogLevelValid(source: NodeJS.ProcessEnv = process.env): void {
   if (source.LOG_LEVEL === 'silent') source.LOG_LEVEL = 'error';
 }
+
+/**
+ * Makes `secret` this process's HUB_JWT_SECRET, for everything that reads the environment after
+ * (token checks in the gateway and in subgraphs running in the same process): `npm start`'s local
+ * development secret, when nothing else is configured.
+ */
+export function adoptJwtSecret(secret: string): void {
+  process.env.HUB_JWT_SECRET = secret;
+}
