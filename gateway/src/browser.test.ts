@@ -4,10 +4,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RunningGateway, startGateway } from './gateway.js';
 import { signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from './testing.js';
-import { type Browser, chromium, type Locator } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT } from './config.js';
-import { explorerFromEnv, explorerOperations } from './plugins/explorer.js';
+import { explorerAssets, explorerFromEnv, explorerOperations } from './plugins/explorer.js';
 
 /**
  * A real browser (Debian's Chromium through playwright-core) against the hub: the offline
@@ -119,7 +119,33 @@ describe('the explorer', () => {
     const page = await browser.newPage({ viewport: VIEWPORT });
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
+    const responses: Response[] = [];
+    page.on('response', (response) => void responses.push(response));
     await page.goto(graph.gatewayUrl, { waitUntil: 'networkidle' });
+    // A small page, then its files: hashed names, compressed, cached as immutable.
+    const files = responses.filter((r) => /\/explorer\/[0-9a-f]{20}\.(js|css|ico)$/.test(r.url()));
+    // The script and the styles at least; Monaco's workers start as the editors need them.
+    expect(files.filter((f) => /\.(js|css)$/.test(f.url())).length).toBeGreaterThanOrEqual(2);
+    let weight = 0;
+    for (const file of files) {
+      const headers = await file.allHeaders();
+      expect(headers['cache-control'], file.url()).toBe('public, max-age=31536000, immutable');
+      if (!file.url().endsWith('.ico')) expect(headers['content-encoding'], file.url()).toMatch(/^(br|gzip)$/);
+      weight += (await file.request().sizes()).responseBodySize;
+    }
+    const html = responses.find((r) => r.url() === graph.gatewayUrl);
+    const htmlSize = (await html?.request().sizes())?.responseBodySize ?? 0;
+    // The options inline: every tab's operation with its comments, about 80 kB.
+    expect(htmlSize).toBeLessThan(150_000);
+    // README and docs/frontend.md state the weight: under 3 MB on the wire where Yoga's page was 9 MB.
+    expect(htmlSize + weight).toBeLessThan(3_000_000);
+    const all = await explorerAssets();
+    const encoding = (await files[0]?.allHeaders())?.['content-encoding'] === 'br' ? 'br' : 'gzip';
+    const everything = [...all.files.values()].reduce((sum, f) => sum + f[encoding].length, 0);
+    expect(everything).toBeLessThan(3_000_000);
+    console.log(
+      `explorer page weight in Chromium: ${htmlSize} B of HTML + ${weight} B of ${files.length} files on the wire (${encoding}); all ${all.files.size} files ${everything} B ${encoding}, ${[...all.files.values()].reduce((sum, f) => sum + f.identity.length, 0)} B uncompressed`,
+    );
     // Every public operation is there as a tab.
     expect(await page.locator('.graphiql-tab').count()).toBeGreaterThanOrEqual(explorerOperations().length);
     // The first tab opens with its example variables: run it as it opens.
@@ -143,6 +169,21 @@ describe('the explorer', () => {
     if (process.env.UPDATE_SCREENSHOTS === '1') {
       mkdirSync(`${REPO_ROOT}docs/images`, { recursive: true });
       writeFileSync(SCREENSHOT, screenshot);
+    }
+    await page.close();
+  }, 90_000);
+
+  it('opens each tab on the first click', async () => {
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    await page.goto(graph.gatewayUrl, { waitUntil: 'networkidle' });
+    const operations = explorerOperations();
+    const editor = page.locator('.graphiql-query-editor').first();
+    await expect.poll(async () => textOf(editor)).toContain('query StpOverview');
+    for (const [i, operation] of operations.entries()) {
+      if (i === 0) continue;
+      // One click, as a person makes it: no retry.
+      await page.locator('.graphiql-tab').nth(i).locator('button').first().click();
+      await expect.poll(async () => textOf(editor), { timeout: 5_000 }).toContain(`query ${operation.name}`);
     }
     await page.close();
   }, 90_000);

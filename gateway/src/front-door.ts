@@ -89,7 +89,11 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     headers,
     health: admin === null,
     ...(admin === null ? { ready } : {}),
-    extraPaths: [...EXPORT_PATHS, ...(admin === null ? Object.keys(adminRoutes) : [])],
+    extraPaths: [
+      ...EXPORT_PATHS,
+      ...plugins.flatMap((p) => p.paths ?? []),
+      ...(admin === null ? Object.keys(adminRoutes) : []),
+    ],
     handler: async (req, res, { requestId, body }) => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (admin === null && adminRoutes[path]) return routeAdmin(req, res, requestId, body);
