@@ -24,7 +24,7 @@ import {
   readEnv,
   ReleaseError,
 } from '@nhs-hub/kit/subgraph';
-import { purgeGatewayCaches } from '@nhs-hub/kit/cache-purge';
+import { purgeGatewayCaches, subgraphKey } from '@nhs-hub/kit/cache-purge';
 import { SingleBar } from 'cli-progress';
 import { loadSubgraph, readGraphConfig } from '../gateway/src/config.js';
 
@@ -162,7 +162,8 @@ export async function runLoadCommand(argv: readonly string[], options: LoadComma
       );
     // The rows are committed: cached answers from before the load must not be served after it.
     if (!dryRun && (summary.inserted > 0 || summary.updated > 0 || summary.deleted > 0))
-      for (const line of await purgeGatewayCaches(env)) err(line);
+      // Only the answers that read this subgraph's data, in a CDN that can tell them apart.
+      for (const line of await purgeGatewayCaches(env, undefined, [subgraphKey(definition.name)])) err(line);
     return 0;
   } catch (error) {
     if (barStarted) bar.stop();

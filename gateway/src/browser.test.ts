@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { build } from 'esbuild';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RunningGateway, startGateway } from './gateway.js';
@@ -10,10 +11,10 @@ import {
   TEST_JWT_SECRET,
   type TestGraph,
 } from './testing.js';
-import { type Browser, chromium, type Locator } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT } from './config.js';
-import { explorerFromEnv, explorerOperations } from './plugins/explorer.js';
+import { explorerAssets, explorerFromEnv, explorerOperations } from './plugins/explorer.js';
 
 /**
  * A real browser (Debian's Chromium through playwright-core) against the hub: the offline
@@ -60,12 +61,45 @@ const APP = `<!doctype html><html><body><pre id="out">running</pre><script>
   };
 </script></body></html>`;
 
+/**
+ * Apollo Client 4 as a frontend team bundles it for the browser: `window.apollo(uri)` makes a
+ * client, `window.gql` parses a document. Bundled by esbuild from this repository's node_modules.
+ */
+async function apolloBundle(): Promise<string> {
+  const built = await build({
+    stdin: {
+      contents: `import { ApolloClient, HttpLink, InMemoryCache, gql, CombinedGraphQLErrors, ServerError } from '@apollo/client';
+        window.gql = gql;
+        window.apollo = (uri, token) => new ApolloClient({
+          link: new HttpLink({ uri, headers: token ? { authorization: 'Bearer ' + token } : {} }),
+          cache: new InMemoryCache(),
+        });
+        window.errorKind = (e) => CombinedGraphQLErrors.is(e) ? 'graphql' : ServerError.is(e) ? 'server' : String(e);`,
+      resolveDir: `${REPO_ROOT}gateway`,
+      loader: 'js',
+    },
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    logLevel: 'silent',
+  });
+  return built.outputFiles[0]?.text ?? '';
+}
+let apolloJs = '';
+
 beforeAll(async () => {
   if (!CHROMIUM) return;
+  apolloJs = await apolloBundle();
   graph = await startTestGraph(await loadAllSubgraphs(), { explorer: { operations: explorerOperations() } });
-  pages = createServer((_req, res) => {
+  pages = createServer((req, res) => {
+    if (req.url === '/apollo.js') {
+      res.setHeader('content-type', 'text/javascript; charset=utf-8');
+      return void res.end(apolloJs);
+    }
     res.setHeader('content-type', 'text/html; charset=utf-8');
-    res.end(APP);
+    res.end(req.url?.startsWith('/apollo') ? '<!doctype html><script src="/apollo.js"></script>' : APP);
   });
   await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
   pagesPort = (pages.address() as AddressInfo).port;
@@ -94,7 +128,33 @@ describe.skipIf(!CHROMIUM)('the explorer', () => {
     const page = await browser.newPage({ viewport: VIEWPORT });
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
+    const responses: Response[] = [];
+    page.on('response', (response) => void responses.push(response));
     await page.goto(graph.gatewayUrl, { waitUntil: 'networkidle' });
+    // A small page, then its files: hashed names, compressed, cached as immutable.
+    const files = responses.filter((r) => /\/explorer\/[0-9a-f]{20}\.(js|css|ico)$/.test(r.url()));
+    // The script and the styles at least; Monaco's workers start as the editors need them.
+    expect(files.filter((f) => /\.(js|css)$/.test(f.url())).length).toBeGreaterThanOrEqual(2);
+    let weight = 0;
+    for (const file of files) {
+      const headers = await file.allHeaders();
+      expect(headers['cache-control'], file.url()).toBe('public, max-age=31536000, immutable');
+      if (!file.url().endsWith('.ico')) expect(headers['content-encoding'], file.url()).toMatch(/^(br|gzip)$/);
+      weight += (await file.request().sizes()).responseBodySize;
+    }
+    const html = responses.find((r) => r.url() === graph.gatewayUrl);
+    const htmlSize = (await html?.request().sizes())?.responseBodySize ?? 0;
+    // The options inline: every tab's operation with its comments, about 80 kB.
+    expect(htmlSize).toBeLessThan(150_000);
+    // README and docs/frontend.md state the weight: under 3 MB on the wire where Yoga's page was 9 MB.
+    expect(htmlSize + weight).toBeLessThan(3_000_000);
+    const all = await explorerAssets();
+    const encoding = (await files[0]?.allHeaders())?.['content-encoding'] === 'br' ? 'br' : 'gzip';
+    const everything = [...all.files.values()].reduce((sum, f) => sum + f[encoding].length, 0);
+    expect(everything).toBeLessThan(3_000_000);
+    console.log(
+      `explorer page weight in Chromium: ${htmlSize} B of HTML + ${weight} B of ${files.length} files on the wire (${encoding}); all ${all.files.size} files ${everything} B ${encoding}, ${[...all.files.values()].reduce((sum, f) => sum + f.identity.length, 0)} B uncompressed`,
+    );
     // Every public operation is there as a tab.
     expect(await page.locator('.graphiql-tab').count()).toBeGreaterThanOrEqual(explorerOperations().length);
     // The first tab opens with its example variables: run it as it opens.
@@ -118,6 +178,21 @@ describe.skipIf(!CHROMIUM)('the explorer', () => {
     if (process.env.UPDATE_SCREENSHOTS === '1') {
       mkdirSync(`${REPO_ROOT}docs/images`, { recursive: true });
       writeFileSync(SCREENSHOT, screenshot);
+    }
+    await page.close();
+  }, 90_000);
+
+  it('opens each tab on the first click', async () => {
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    await page.goto(graph.gatewayUrl, { waitUntil: 'networkidle' });
+    const operations = explorerOperations();
+    const editor = page.locator('.graphiql-query-editor').first();
+    await expect.poll(async () => textOf(editor)).toContain('query StpOverview');
+    for (const [i, operation] of operations.entries()) {
+      if (i === 0) continue;
+      // One click, as a person makes it: no retry.
+      await page.locator('.graphiql-tab').nth(i).locator('button').first().click();
+      await expect.poll(async () => textOf(editor), { timeout: 5_000 }).toContain(`query ${operation.name}`);
     }
     await page.close();
   }, 90_000);
@@ -229,6 +304,46 @@ describe.skipIf(!CHROMIUM)('a browser app on another origin', () => {
     expect(overview?.body?.errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
   }, 60_000);
 
+  it('with Apollo Client, reads a 401 as a GraphQL error with UNAUTHENTICATED, like the 400s', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`http://localhost:${pagesPort}/apollo`);
+      await page.waitForFunction(() => 'apollo' in window);
+      type Outcome = { kind: string; codes: (string | undefined)[]; status?: number };
+      const ask = (token: string | null, query: string) =>
+        page.evaluate(
+          async ({ uri, token, query }) => {
+            const w = window as unknown as {
+              apollo(uri: string, token: string | null): { query(o: unknown): Promise<unknown> };
+              gql(s: string): unknown;
+              errorKind(e: unknown): string;
+            };
+            try {
+              await w.apollo(uri, token).query({ query: w.gql(query) });
+              return { kind: 'data', codes: [] };
+            } catch (e) {
+              const errors = (e as { errors?: { extensions?: { code?: string } }[] }).errors ?? [];
+              return { kind: w.errorKind(e), codes: errors.map((x) => x.extensions?.code) };
+            }
+          },
+          { uri: graph.gatewayUrl, token, query },
+        ) as Promise<Outcome>;
+      // A token that does not verify: refused at the front door with 401, read as GraphQL.
+      expect(await ask('not-a-token', '{ stps(first: 1) { totalCount } }')).toEqual({
+        kind: 'graphql',
+        codes: ['UNAUTHENTICATED'],
+      });
+      // The same way as a document the gateway refuses (400).
+      expect(await ask(null, '{ stps(first: 1) { nope } }')).toEqual({
+        kind: 'graphql',
+        codes: ['GRAPHQL_VALIDATION_FAILED'],
+      });
+      expect(await ask(null, '{ stps(first: 1) { totalCount } }')).toEqual({ kind: 'data', codes: [] });
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
   it('is blocked by the browser when its origin is not allowed', async () => {
     // Chromium resolves *.localhost to loopback, but evil.localhost is not an allowed origin.
     const origin = `http://evil.localhost:${pagesPort}`;
@@ -307,6 +422,40 @@ describe.skipIf(!CHROMIUM)('CORS headers', () => {
     });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers every error in application/graphql-response+json with a code when the caller accepts it', async () => {
+    const spec = 'application/graphql-response+json, application/json;q=0.9';
+    const post = (accept: string, body: string, authorization?: string) =>
+      fetch(graph.gatewayUrl, {
+        method: 'POST',
+        headers: { accept, 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body,
+      });
+    const answers = {
+      401: await post(spec, JSON.stringify({ query: '{ stps { totalCount } }' }), 'Bearer nonsense'),
+      413: await post(spec, JSON.stringify({ query: `{ stps { totalCount } } #${'x'.repeat(1_100_000)}` })),
+      400: await post(spec, JSON.stringify({ query: '{ nope }' })),
+      // A GET without any of the CSRF headers.
+      403: await fetch(`${graph.gatewayUrl}?query=${encodeURIComponent('{ stps { totalCount } }')}`, {
+        headers: { accept: spec },
+      }),
+      404: await fetch(graph.gatewayUrl.replace(/\/graphql$/, '/nowhere'), { headers: { accept: spec } }),
+    };
+    for (const [status, answer] of Object.entries(answers)) {
+      expect(answer.status, `status ${status}`).toBe(Number(status));
+      expect(answer.headers.get('content-type'), `status ${status}`).toBe(
+        'application/graphql-response+json; charset=utf-8',
+      );
+      const body = (await answer.json()) as { errors: { extensions: { code: string } }[] };
+      expect(body.errors[0]?.extensions.code, `status ${status}`).toMatch(/^[A-Z_]+$/);
+    }
+    // A caller that prefers plain JSON (or says nothing) gets plain JSON, with the same status.
+    for (const accept of ['application/json', 'application/json, application/graphql-response+json;q=0.5']) {
+      const plain = await post(accept, JSON.stringify({ query: '{ stps { totalCount } }' }), 'Bearer nonsense');
+      expect(plain.status).toBe(401);
+      expect(plain.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    }
   });
 
   describe('configured origins', () => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayRuntime } from '@graphql-hive/gateway-runtime';
-import { HubErrorCode, type RunningServer, sendJson, serve } from '@nhs-hub/kit/platform';
+import { HubErrorCode, type RunningServer, sendErrors, serve } from '@nhs-hub/kit/platform';
 import { EXPORT_PATHS, executeThrough, handleExport } from './exports.js';
 import { frontDoorChain, type HubPlugin, HubRequest, type HubServerContext, readinessOf } from './plugin.js';
 
@@ -65,9 +65,9 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = adminRoutes[path];
     if (route) return route(new HubRequest(req, res, requestId, body, path));
-    sendJson(res, 404, {
-      errors: [{ message: `No route ${path}`, extensions: { code: HubErrorCode.NOT_FOUND, requestId } }],
-    });
+    sendErrors(req, res, 404, [
+      { message: `No route ${path}`, extensions: { code: HubErrorCode.NOT_FOUND, requestId } },
+    ]);
   };
 
   const admin =
@@ -89,7 +89,11 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     headers,
     health: admin === null,
     ...(admin === null ? { ready } : {}),
-    extraPaths: [...EXPORT_PATHS, ...(admin === null ? Object.keys(adminRoutes) : [])],
+    extraPaths: [
+      ...EXPORT_PATHS,
+      ...plugins.flatMap((p) => p.paths ?? []),
+      ...(admin === null ? Object.keys(adminRoutes) : []),
+    ],
     handler: async (req, res, { requestId, body }) => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (admin === null && adminRoutes[path]) return routeAdmin(req, res, requestId, body);

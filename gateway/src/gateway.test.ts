@@ -365,6 +365,48 @@ describe('a literal a subgraph scalar refuses', () => {
   );
 });
 
+describe('error polish for frontends', () => {
+  it('refuses a malformed Date variable as a 400 request error naming it, before any subgraph is asked', async () => {
+    const { status, body } = await ask(
+      'query($code: ID!, $asOf: Date) { stp(code: $code) { region(asOf: $asOf) { name } } }',
+      {
+        code: 'QJM',
+        asOf: '2019-13-45',
+      },
+    );
+    expect(status).toBe(400);
+    expect(body.data).toBeUndefined();
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors?.[0]?.message).toBe(
+      'Variable "$asOf" got invalid value "2019-13-45"; Expected type "Date". Date must be an ISO 8601 calendar date such as "2018-06-01"; got "2019-13-45"',
+    );
+    expect(body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', requestId: expect.any(String) });
+    // A date that does not exist is refused the same way; a real one answers.
+    expect((await ask('query($d: Date) { regions(asOf: $d) { code } }', { d: '2018-02-30' })).status).toBe(400);
+    expect((await ask('query($d: Date) { regions(asOf: $d) { code } }', { d: '2018-06-01' })).status).toBe(200);
+  });
+
+  it('answers an unknown region asked for twice (RegionOverview) with one error naming both fields', async () => {
+    const { status, body } = await ask(
+      'query($code: ID!) { region(code: $code) { name } regionSnapshot(code: $code) { asOf } }',
+      { code: 'Y99' },
+    );
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ region: null, regionSnapshot: null });
+    expect(body.errors).toHaveLength(1);
+    const [error] = body.errors ?? [];
+    expect(error).toMatchObject({
+      message: "Region not found: no NHS England region has the ODS or ONS code 'Y99'",
+      extensions: { code: 'NOT_FOUND' },
+    });
+    // The fields are fetched at once, so which failed first (the error's path) may vary; paths names both.
+    const paths = (error?.extensions as { paths?: string[][] } | undefined)?.paths;
+    expect(paths).toHaveLength(2);
+    expect(paths).toEqual(expect.arrayContaining([['region'], ['regionSnapshot']]));
+    expect(paths).toContainEqual(error?.path);
+  });
+});
+
 describe('the introspection switch', () => {
   const SCHEMA = '{ __schema { queryType { name } } }';
   const refusal = {

@@ -11,6 +11,7 @@ import { authPlugin } from './plugins/auth.js';
 import { corsPlugin } from './plugins/cors.js';
 import { errorMaskingPlugin } from './plugins/error-masking.js';
 import { type ExplorerSettings, explorerPlugin } from './plugins/explorer.js';
+import { inputScalarsPlugin } from './plugins/input-scalars.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { persistedQueriesPlugin } from './plugins/persisted-queries.js';
 import { requestIdPlugin } from './plugins/request-id.js';
@@ -94,6 +95,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     explorerPlugin(options.explorer),
     limitsPlugin({ production, introspection: options.introspection ?? !production }),
     persistedQueriesPlugin(),
+    inputScalarsPlugin(),
     errorMaskingPlugin(),
     cache,
   ];

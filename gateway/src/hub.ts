@@ -1,10 +1,11 @@
 import '@nhs-hub/kit/telemetry';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { localGatewayFile, writeLocalGatewayFile } from '@nhs-hub/kit/cache-purge';
+import { ALL_DATA_KEY, localGatewayFile, purgeCdn, writeLocalGatewayFile } from '@nhs-hub/kit/cache-purge';
 import { explorerFromEnv } from './plugins/explorer.js';
 import { DEFAULT_PGLITE_DATA_DIR, openDatabase } from '@nhs-hub/kit/db';
 import { readEnv } from '@nhs-hub/kit/env';
+import { adoptJwtSecret, ensureLocalSecret, localSecretFile, signDevToken } from '@nhs-hub/kit/platform';
 import { tuneHeap } from '@nhs-hub/kit/heap';
 import { gatewayPort } from '@nhs-hub/kit/repo';
 import { startTracingFromEnv, stopTracing } from '@nhs-hub/kit/tracing';
@@ -15,6 +16,12 @@ import { startTracingFromEnv, stopTracing } from '@nhs-hub/kit/tracing';
  */
 const launchedAt = performance.now();
 const env = readEnv();
+// Development without an identity provider: a secret of its own, kept beside the embedded
+// database, so `npm run token -- --scope region:director` can sign tokens this hub accepts.
+const devSecret =
+  !env.HUB_JWT_SECRET && !env.HUB_JWT_JWKS_URL && env.NODE_ENV !== 'production' ? localSecretFile(env) : null;
+const devJwtSecret = devSecret ? ensureLocalSecret(devSecret) : null;
+if (devJwtSecret) adoptJwtSecret(devJwtSecret);
 tuneHeap(env.HUB_HEAP_GROWING_PERCENT);
 // The embedded database takes seconds to boot; let it boot while the GraphQL stack loads.
 const opening = openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR });
@@ -66,7 +73,7 @@ const gateway = await startGateway({
   subgraphUrls,
   ...settings,
   cache: settings.cache ? { ...settings.cache, purgeKey } : undefined,
-  explorer: explorerFromEnv(env),
+  explorer: explorerFromEnv(env, devJwtSecret ? (scope) => signDevToken(devJwtSecret, [scope]) : undefined),
 });
 // A cache in Redis outlives this process: answers it holds were built from the rows just replaced.
 if (gateway.cache?.kind === 'redis' && reseeded) {
@@ -74,6 +81,8 @@ if (gateway.cache?.kind === 'redis' && reseeded) {
     console.warn(`WARNING: could not purge the response cache in Redis: ${error.message}`);
   });
 }
+// A CDN in front (HUB_CDN_PURGE_URL) holds answers from before the reseed too.
+if (reseeded && env.HUB_CDN_PURGE_URL) console.log(`  ${await purgeCdn(env, [ALL_DATA_KEY])}`);
 if (gateway.cache)
   writeLocalGatewayFile(localGatewayFile(env), { url: gateway.url.replace(/\/graphql$/, ''), purgeKey });
 servers.push(gateway);
@@ -81,6 +90,11 @@ const seconds = ((performance.now() - launchedAt) / 1000).toFixed(1);
 console.log(
   `NHS region data hub ready at ${gateway.url} on ${database.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}, response cache ${gateway.cache ? gateway.cache.kind : 'off'} (${seconds} s)`,
 );
+
+if (devSecret)
+  console.log(
+    `  development tokens: npm run token -- --scope region:director (signed with ${devSecret}; the explorer fills one in)`,
+  );
 
 let stopping = false;
 async function stop(): Promise<void> {

@@ -19,6 +19,8 @@ export class HubRequest {
   trace: RequestTrace | undefined;
   /** The response cache's key for this request, when its answer may be stored. */
   cacheKey: string | undefined;
+  /** The subgraphs the answer read from: its surrogate keys, for a CDN to purge by. */
+  readonly subgraphs = new Set<string>();
 
   constructor(
     readonly req: IncomingMessage,
@@ -64,6 +66,8 @@ export interface HubPlugin {
   readonly runtimeOptions?: RuntimeOptions;
   /** Headers each subgraph call carries, from the caller's request. */
   readonly forward?: (request: HubRequest) => Record<string, string>;
+  /** Paths besides /graphql and /exports/* whose requests its front-door step answers (the explorer's files). */
+  readonly paths?: readonly (string | RegExp)[];
   /** Routes for operators (/metrics, /admin/...): on the admin port when one is set. */
   readonly adminRoutes?: Readonly<Record<string, (request: HubRequest) => Promise<void> | void>>;
   /** Headers every answer of the front door carries (CORS for browsers). */

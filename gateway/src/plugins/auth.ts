@@ -1,4 +1,4 @@
-import { authenticate, HubErrorCode, sendJson } from '@nhs-hub/kit/platform';
+import { authenticate, HubErrorCode, sendErrors } from '@nhs-hub/kit/platform';
 import type { GraphQLError } from 'graphql';
 import type { HubPlugin } from '../plugin.js';
 
@@ -18,9 +18,11 @@ export function authPlugin(): HubPlugin {
         const status = (gql.extensions?.http as { status?: number } | undefined)?.status ?? 401;
         const code = String(gql.extensions?.code ?? HubErrorCode.UNAUTHENTICATED);
         request.errors.push(code);
-        return sendJson(request.res, status, {
-          errors: [{ message: gql.message, extensions: { code, requestId: request.requestId } }],
-        });
+        // In the media type the caller accepts (GraphQL over HTTP): Apollo Client reads a 401 in
+        // application/graphql-response+json as a GraphQL error with its code, not a network failure.
+        return sendErrors(request.req, request.res, status, [
+          { message: gql.message, extensions: { code, requestId: request.requestId } },
+        ]);
       }
       await next();
     },

@@ -151,6 +151,39 @@ export function withNulledRootFields(
   return { ...result, data };
 }
 
+type FormattedError = ReturnType<typeof formatGatewayError>;
+
+/**
+ * One error per problem: the same refusal (message, code and subgraph) reached through several
+ * fields, such as an unknown region code asked for by `region` and `regionSnapshot` at once, is
+ * one error at the first field's path, the other paths in `extensions.paths` (every path, first
+ * included), so a page shows it once and still knows which fields it nulled.
+ */
+export function oneErrorPerProblem(errors: readonly FormattedError[]): FormattedError[] {
+  const kept = new Map<string, FormattedError>();
+  const out: FormattedError[] = [];
+  for (const error of errors) {
+    if (!error.path) {
+      out.push(error);
+      continue;
+    }
+    // Stacks differ by call site even for the same refusal; they say nothing to the caller about which.
+    const { requestId: _r, stacktrace: _s, exception: _e, ...identity } = error.extensions;
+    const key = JSON.stringify([error.message, identity]);
+    const first = kept.get(key);
+    if (!first) {
+      const copy = { ...error, extensions: { ...error.extensions } };
+      kept.set(key, copy);
+      out.push(copy);
+      continue;
+    }
+    const paths =
+      (first.extensions.paths as (string | number)[][] | undefined) ?? (first.path ? [[...first.path]] : []);
+    first.extensions.paths = [...paths, [...error.path]];
+  }
+  return out;
+}
+
 /**
  * Errors shaped once, by formatGatewayError, on every answer (Yoga's own masking would hide
  * subgraph messages): a code on each, the HTTP status riding on the result (Yoga strips it from
@@ -169,7 +202,9 @@ export function errorMaskingPlugin(): HubPlugin {
       if (Array.isArray(result) || !result || Symbol.asyncIterator in result || !result.errors?.length) return;
       const hub = hubRequestOf(serverContext);
       const requestId = hub?.requestId ?? request.headers.get('x-request-id') ?? '';
-      const formatted = result.errors.map((error) => formatGatewayError(error, requestId, hub?.operationName));
+      const formatted = oneErrorPerProblem(
+        result.errors.map((error) => formatGatewayError(error, requestId, hub?.operationName)),
+      );
       hub?.errors.push(...formatted.map((e) => String(e.extensions.code)));
       let status: number | undefined;
       const errors = formatted.map(({ extensions: { http, ...rest }, ...error }) => {

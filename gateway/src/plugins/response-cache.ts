@@ -1,13 +1,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import {
+  ALL_DATA_KEY,
   authenticate,
   CACHE_PURGE_SCOPE,
   type HubAuth,
   HubErrorCode,
   nameOperation,
   rootLogger,
+  sendErrors,
   sendJson,
+  subgraphKey,
 } from '@nhs-hub/kit/platform';
 import stableStringify from 'fast-json-stable-stringify';
 import { type AnswerStore, openAnswerStore, type StoreSettings } from '../cache-store.js';
@@ -44,11 +47,41 @@ export interface AskedFor {
  */
 export const sessionOf = (auth: HubAuth): string => JSON.stringify([...auth.scopes].sort());
 
+/**
+ * What the stored entry's layout is: part of every key, so entries of an older layout (in a Redis
+ * shared across a deploy) are never read as this one.
+ */
+const ENTRY_LAYOUT = 'v2';
+
 /** The key of an answer: the purge generation, then a hash of what was asked and by whom. */
 export const cacheKeyOf = (generation: string, asked: AskedFor, session: string): string =>
   `g${generation}:${createHash('sha256')
-    .update([asked.documentHash, asked.operationName ?? '', stableStringify(asked.variables ?? {}), session].join('|'))
+    .update(
+      [
+        ENTRY_LAYOUT,
+        asked.documentHash,
+        asked.operationName ?? '',
+        stableStringify(asked.variables ?? {}),
+        session,
+      ].join('|'),
+    )
     .digest('hex')}`;
+
+/**
+ * Every request header that changes an answer a cache may keep: the media type (Accept), the
+ * caller's scopes (Authorization) and CORS (the allowed Origin is echoed back). A shared cache
+ * keeps one copy per combination, so no site is handed another's Access-Control-Allow-Origin.
+ */
+export const VARY = 'Accept, Authorization, Origin';
+
+/**
+ * The surrogate keys of an answer, space-separated (Varnish, Fastly `Surrogate-Key`; Cloudflare
+ * takes the same names comma-separated as `Cache-Tag`): every answer's `hub`, and one per subgraph
+ * whose data it read, so a load into one subgraph purges only the answers that read it.
+ */
+export function surrogateKeysOf(subgraphs: Iterable<string>): string[] {
+  return [ALL_DATA_KEY, ...[...subgraphs].sort().map(subgraphKey)];
+}
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const JSON_ANSWER = 'application/json; charset=utf-8';
@@ -135,15 +168,34 @@ export async function responseCachePlugin(
   };
   /** A quoted strong validator: the key itself is a hash of the generation and of what was asked, by whom. */
   const etagOf = (key: string) => `"${key}"`;
-  /** May browsers and CDNs keep it? A GET only, a caller with a token only in its own cache, an error never. */
+  /**
+   * May browsers and CDNs keep it? A GET only; an error never. A public answer may sit in a shared
+   * cache for the TTL (`s-maxage`, purged by surrogate key on a data release) while browsers check
+   * it each time (`max-age=0`: a 304 when the ETag still matches, so a release shows at once). An
+   * answer to a caller with a token is theirs alone: `private`, checked each time, never shared.
+   */
   const cacheControl = (method: string | undefined, authorized: boolean, errors: boolean): string | undefined =>
     method !== 'GET'
       ? undefined
       : errors
         ? 'no-store'
-        : ttlSeconds
-          ? `${authorized ? 'private' : 'public'}, max-age=${ttlSeconds}`
-          : 'no-cache';
+        : !ttlSeconds
+          ? 'no-cache'
+          : authorized
+            ? 'private, no-cache'
+            : `public, max-age=0, s-maxage=${ttlSeconds}`;
+  /** The caching headers of an answer a cache may keep, alike on a 200 (hit or miss) and a 304. */
+  const cachingHeaders = (
+    method: string | undefined,
+    authorized: boolean,
+    keys: readonly string[] | undefined,
+  ): Record<string, string> => {
+    const policy = cacheControl(method, authorized, false);
+    if (!policy) return {};
+    const headers: Record<string, string> = { 'cache-control': policy, vary: VARY };
+    if (keys && !authorized) Object.assign(headers, { 'surrogate-key': keys.join(' '), 'cache-tag': keys.join(',') });
+    return headers;
+  };
 
   async function frontDoor(request: HubRequest, next: () => Promise<void>): Promise<void> {
     const { req, res } = request;
@@ -155,11 +207,11 @@ export async function responseCachePlugin(
     const csrfSafe = req.method === 'POST' || CSRF_HEADERS.some((h) => req.headers[h] !== undefined);
     if (!store || !asked || !type || !csrfSafe) return next();
     const key = cacheKeyOf(store.generation(), asked, sessionOf(request.auth));
-    const headers: Record<string, string> = { etag: etagOf(key) };
-    const policy = cacheControl(req.method, req.headers.authorization !== undefined, false);
-    if (policy) Object.assign(headers, { 'cache-control': policy, vary: 'Authorization' });
-    if (req.headers['if-none-match']?.split(',').some((tag) => tag.trim() === headers.etag)) {
-      res.writeHead(304, headers);
+    const authorized = req.headers.authorization !== undefined;
+    const etag = etagOf(key);
+    if (req.headers['if-none-match']?.split(',').some((tag) => tag.trim() === etag)) {
+      // The keys are the 200's: a CDN revalidating keeps the ones it stored with it.
+      res.writeHead(304, { etag, ...cachingHeaders(req.method, authorized, undefined) });
       return void res.end();
     }
     const stored = await store.get(key).catch(failed);
@@ -169,7 +221,8 @@ export async function responseCachePlugin(
     }
     stats.hits++;
     const newline = stored.indexOf('\n');
-    const label = stored.slice(0, newline);
+    const [label = '', keys = ''] = stored.slice(0, newline).split('\t');
+    const headers = { etag, ...cachingHeaders(req.method, authorized, keys.split(' ')) };
     request.operationName = asked.operationName;
     request.operation = metrics && label !== ANONYMOUS_OPERATION ? metrics.operationLabel(label) : label;
     nameOperation(request.trace?.span, 'query', label === ANONYMOUS_OPERATION ? null : label);
@@ -180,22 +233,27 @@ export async function responseCachePlugin(
   }
 
   const storing: GatewayPlugin = {
+    onSubgraphExecute: ({ subgraphName, executionRequest }) => {
+      hubRequestOf(executionRequest.context)?.subgraphs.add(subgraphName);
+    },
     onResultProcess: ({ request, result, setResult, serverContext }) => {
       if (Array.isArray(result) || !result || Symbol.asyncIterator in result) return;
       const hub = hubRequestOf(serverContext);
       const errors = Boolean(result.errors?.length);
-      const headers: Record<string, string> = {};
-      const policy = cacheControl(request.method, request.headers.has('authorization'), errors);
-      if (policy) Object.assign(headers, { 'Cache-Control': policy, Vary: 'Authorization' });
+      const authorized = request.headers.has('authorization');
+      const keys = surrogateKeysOf(hub?.subgraphs ?? []);
+      const headers: Record<string, string> = errors
+        ? Object.fromEntries(request.method === 'GET' ? [['cache-control', 'no-store']] : [])
+        : cachingHeaders(request.method, authorized, keys);
       const key = hub?.cacheKey;
       if (store && key && !errors) {
-        headers.ETag = etagOf(key);
+        headers.etag = etagOf(key);
         // The bytes the runtime sends for an answer without errors (Yoga drops extensions.http).
         const { http: _http, ...others } = (result.extensions ?? {}) as Record<string, unknown>;
         const text = JSON.stringify({ ...result, extensions: Object.keys(others).length ? others : undefined });
         stats.stores++;
-        // The operation's label goes with it, so a hit is named as the miss was.
-        store.set(key, `${hub.operation}\n${text}`).catch(failed);
+        // The operation's label and the surrogate keys go with it, so a hit is named and keyed as the miss was.
+        store.set(key, `${hub.operation}\t${keys.join(' ')}\n${text}`).catch(failed);
       }
       if (!Object.keys(headers).length) return;
       const extensions = { ...result.extensions } as { http?: { status?: number; headers?: Record<string, string> } };
@@ -216,7 +274,7 @@ export async function responseCachePlugin(
   async function purgeRoute(request: HubRequest): Promise<void> {
     const { req, res, requestId } = request;
     const refuse = (status: number, message: string, code: string) =>
-      sendJson(res, status, { errors: [{ message, extensions: { code, requestId } }] });
+      sendErrors(req, res, status, [{ message, extensions: { code, requestId } }]);
     if (!cache) return refuse(404, 'The response cache is off', HubErrorCode.NOT_FOUND);
     if (req.method !== 'POST') return refuse(405, 'POST to purge the response cache', HubErrorCode.METHOD_NOT_ALLOWED);
     const key = req.headers['x-hub-purge-key'];

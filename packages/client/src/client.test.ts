@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,5 +34,22 @@ describe('the generated documents and types', () => {
     );
     expect(generated).toContain('combinedGbpM: string | null');
     expect(generated).not.toContain('unknown;');
+  });
+});
+
+describe('the package version', () => {
+  it('follows the API schema: schema/api.graphql is the one this version was made from', () => {
+    const pkg = JSON.parse(readFileSync(`${REPO_ROOT}packages/client/package.json`, 'utf8')) as {
+      version: string;
+      nhsHub: { apiSchemaSha256: string };
+    };
+    const sha = createHash('sha256')
+      .update(readFileSync(`${REPO_ROOT}schema/api.graphql`))
+      .digest('hex');
+    expect(
+      pkg.nhsHub.apiSchemaSha256,
+      `schema/api.graphql changed: bump packages/client's version (minor for additions, major for a change in schema/breaking-changes-allowlist.json) and set nhsHub.apiSchemaSha256 to ${sha}`,
+    ).toBe(sha);
+    expect(pkg.version).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });

@@ -4,4 +4,4 @@
  * Client cache policies that normalise the graph's entities.
  */
 export * from './generated/graphql.js';
-export { typePolicies } from './type-policies.js';
+export { stpsPaging, typePolicies } from './type-policies.js';

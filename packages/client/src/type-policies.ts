@@ -71,7 +71,30 @@ const FLAG_LISTS = { flags: mergeListBy('code') };
 /** Singular nested objects owned by their parent: merged field by field, never replaced. */
 const MERGED: FieldPolicy = { merge: true };
 
+/** What the cache holds for `Query.stps`: one page object whose nodes grow as pages arrive. */
+interface StpPageShape {
+  readonly nodes?: readonly Keyed[];
+  readonly [field: string]: unknown;
+}
+
+/**
+ * `Query.stps` pages (`first`/`offset`) as one growing list per filter and order: `fetchMore({
+ * variables: { offset: n } })` writes the next page's nodes at `offset` into the list already held,
+ * so a list view shows every page fetched so far; `totalCount` and `hasNextPage` are the latest
+ * page's. Another filter or order is another list.
+ */
+export const stpsPaging: FieldPolicy<StpPageShape> = {
+  keyArgs: ['filter', 'orderBy', 'descending'],
+  merge(existing, incoming, { args }) {
+    const offset = typeof args?.offset === 'number' ? args.offset : 0;
+    const nodes = [...(existing?.nodes ?? [])];
+    for (const [i, node] of (incoming.nodes ?? []).entries()) nodes[offset + i] = node;
+    return { ...existing, ...incoming, nodes };
+  },
+};
+
 export const typePolicies: TypePolicies = {
+  Query: { fields: { stps: stpsPaging } },
   Stp: {
     keyFields: keyedBy('code'),
     fields: {

@@ -11,7 +11,7 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, type GraphQLSchema, Kind } from 'graphql';
 import type { Kysely } from 'kysely';
 import type { HubAuth } from './platform/auth.js';
-import { HubErrorCode, hubError } from './platform/errors.js';
+import { parseIsoDate } from './platform/scalars.js';
 import { type Citation, type SourceDocument, sourceDocument } from './sources.js';
 
 /** Per-request context: a fresh object per request, so DataLoader caches never outlive one request. */
@@ -45,22 +45,9 @@ export interface HubSchemaTypes<DB> {
   };
 }
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
-export function parseIsoDate(value: unknown): string {
-  if (typeof value !== 'string' || !ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw hubError(
-      `Date must be an ISO 8601 calendar date such as "2018-06-01"; got ${JSON.stringify(value)}`,
-      HubErrorCode.BAD_USER_INPUT,
-    );
-  }
-  // Date.parse rolls 2018-02-30 over to March; a round trip catches it.
-  if (new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
-    throw hubError(`Date ${JSON.stringify(value)} does not exist`, HubErrorCode.BAD_USER_INPUT);
-  }
-  return value;
-}
+export { parseIsoDate };
 
 /**
  * The Pothos builder every subgraph starts from: federation (last, as the plugin requires),

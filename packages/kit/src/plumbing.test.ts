@@ -11,7 +11,7 @@ describe('error codes', () => {
   it("cover every code the frontend guide's Errors sections promise callers", () => {
     const guide = readFileSync(`${REPO_ROOT}docs/frontend.md`, 'utf8');
     const sections = [...guide.matchAll(/\n## Errors(?: to expect)?\n[\s\S]*?(?=\n## )/g)];
-    expect(sections.length).toBe(2);
+    expect(sections.length).toBeGreaterThan(0);
     const promised = new Set(sections.flatMap((s) => [...s[0].matchAll(/`([A-Z][A-Z_]{3,})`/g)].map((m) => m[1])));
     expect([...promised].filter((code) => !isHubErrorCode(code))).toEqual([]);
     expect(promised).toContain('NOT_FOUND');

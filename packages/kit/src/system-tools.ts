@@ -44,6 +44,7 @@ export const SYSTEM_TOOLS = {
     alsoNeeds: ['redis-cli'],
   },
   psql: { name: 'psql', install: `${APT} postgresql-client`, executables: ['psql'] },
+  varnish: { name: 'varnishd', install: `${APT} varnish`, executables: ['varnishd', '/usr/sbin/varnishd'] },
   pgbouncer: { name: 'pgbouncer', install: `${APT} pgbouncer`, executables: ['pgbouncer', '/usr/sbin/pgbouncer'] },
   postgresServer: {
     name: 'a PostgreSQL server at 127.0.0.1:5432',

@@ -73,6 +73,32 @@ function readLocalGatewayFile(path: string | undefined): LocalGatewayFile | null
   }
 }
 
+/** The surrogate key every cacheable answer carries: purging it drops them all. */
+export const ALL_DATA_KEY = 'hub';
+/** The surrogate key of answers that read a subgraph's data: a load into it purges this one. */
+export const subgraphKey = (subgraph: string) => `subgraph:${subgraph}`;
+
+/**
+ * Tells the CDN in front of the gateways to drop what it holds under these surrogate keys:
+ * `HUB_CDN_PURGE_METHOD HUB_CDN_PURGE_URL` with `Surrogate-Key: <keys>`, as Fastly's purge by key
+ * and infra/varnish/hub.vcl take it. One line for the command's output, a warning when it failed.
+ */
+export async function purgeCdn(env: HubEnv, keys: readonly string[]): Promise<string> {
+  const url = env.HUB_CDN_PURGE_URL;
+  if (!url) return 'no CDN configured (HUB_CDN_PURGE_URL)';
+  const headers: Record<string, string> = { 'surrogate-key': keys.join(' ') };
+  if (env.HUB_CDN_PURGE_TOKEN) headers.authorization = `Bearer ${env.HUB_CDN_PURGE_TOKEN}`;
+  try {
+    const res = await fetch(url, { method: env.HUB_CDN_PURGE_METHOD, headers, signal: AbortSignal.timeout(5_000) });
+    await res.arrayBuffer();
+    return res.ok
+      ? `CDN purged at ${url} (${keys.join(' ')})`
+      : `WARNING: the CDN at ${url} refused the purge (${res.status}); it may serve answers up to their s-maxage old`;
+  } catch (error) {
+    return `WARNING: could not purge the CDN at ${url}: ${(error as Error).message}; it may serve answers up to their s-maxage old`;
+  }
+}
+
 /**
  * Purges the gateway response caches after data changed (a seed or a load), so the next request
  * sees the change: directly in Redis when the gateways share one, and through the gateway's
@@ -82,8 +108,12 @@ function readLocalGatewayFile(path: string | undefined): LocalGatewayFile | null
 export async function purgeGatewayCaches(
   env: HubEnv,
   localFile: string | undefined = localGatewayFile(env),
+  keys: readonly string[] = [ALL_DATA_KEY],
 ): Promise<string[]> {
   const report: string[] = [];
+  // The CDN first: a request it misses after this reaches a gateway whose own cache is purged next,
+  // and the gateway's purge below never waits on it.
+  if (env.HUB_CDN_PURGE_URL) report.push(await purgeCdn(env, keys));
   if (env.HUB_CACHE_REDIS_URL) {
     // Loaded only here: every standalone subgraph imports this module, and most never see Redis.
     const { Redis } = await import('ioredis');

@@ -122,6 +122,18 @@ const EnvSchema = z.object({
   HUB_GATEWAY_URL: z.url().optional(),
   /** A bearer token with scope hub:cache:purge, for a load or seed to purge the cache when it cannot mint one. */
   HUB_ADMIN_TOKEN: z.string().min(1).optional(),
+  /**
+   * A CDN or shared cache in front of the gateway (Varnish, Fastly, ...) that a load or seed tells
+   * to drop the answers it named in `Surrogate-Key`: a request with this method to this URL
+   * carrying `Surrogate-Key: <keys>` (infra/varnish/hub.vcl answers it). Unset: no CDN to purge.
+   */
+  HUB_CDN_PURGE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  HUB_CDN_PURGE_METHOD: z
+    .string()
+    .regex(/^[A-Z]+$/, 'an HTTP method in capitals, e.g. PURGE, BAN or POST')
+    .default('PURGE'),
+  /** Sent as `Authorization: Bearer <token>` with the CDN purge, for a CDN whose purge API wants one. */
+  HUB_CDN_PURGE_TOKEN: z.string().min(1).optional(),
   /** How far the JS heap may grow past its live data before a full collection, in percent; 0: V8's own (packages/kit/src/platform/heap.ts). */
   HUB_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1_000).default(100),
   /** Unset: info, or silent under test. */
@@ -278,4 +290,13 @@ export function underTestRunner(source: NodeJS.ProcessEnv = process.env): boolea
  */
 export function keepLibraryLogLevelValid(source: NodeJS.ProcessEnv = process.env): void {
   if (source.LOG_LEVEL === 'silent') source.LOG_LEVEL = 'error';
+}
+
+/**
+ * Makes `secret` this process's HUB_JWT_SECRET, for everything that reads the environment after
+ * (token checks in the gateway and in subgraphs running in the same process): `npm start`'s local
+ * development secret, when nothing else is configured.
+ */
+export function adoptJwtSecret(secret: string): void {
+  process.env.HUB_JWT_SECRET = secret;
 }

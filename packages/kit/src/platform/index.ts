@@ -6,9 +6,12 @@
  */
 export * from './auth.js';
 export * from './cache-purge.js';
+export * from './dev-token.js';
 export * from './env.js';
 export * from './errors.js';
+export * from './graphql-http.js';
 export * from './heap.js';
 export * from './observability.js';
+export * from './scalars.js';
 export * from './server.js';
 export * from './tracing.js';

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import { HubErrorCode } from './errors.js';
+import { sendErrors } from './graphql-http.js';
 
 /**
  * What answers GraphQL requests once the shared front door (health, request id, body limit) has
@@ -64,9 +65,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const http = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent)
-        sendJson(res, 500, {
-          errors: [{ message: 'Internal server error', extensions: { code: HubErrorCode.INTERNAL_SERVER_ERROR } }],
-        });
+        sendErrors(req, res, 500, [
+          { message: 'Internal server error', extensions: { code: HubErrorCode.INTERNAL_SERVER_ERROR } },
+        ]);
       else res.end();
       console.error(`[${name}] request failed`, error);
     });
@@ -99,7 +100,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       url.pathname !== '/' &&
       !options.extraPaths?.some((path) => (typeof path === 'string' ? path === url.pathname : path.test(url.pathname)))
     ) {
-      return sendJson(res, 404, { errors: [{ message: `No route ${url.pathname}; GraphQL is served at /graphql` }] });
+      return sendErrors(req, res, 404, [
+        {
+          message: `No route ${url.pathname}; GraphQL is served at /graphql`,
+          extensions: { code: HubErrorCode.NOT_FOUND },
+        },
+      ]);
     }
 
     let body: string | undefined;
@@ -109,11 +115,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       const raw = declared > maxBody ? null : await readBody(req, maxBody);
       if (raw === null) {
         res.setHeader('connection', 'close');
-        return sendJson(res, 413, {
-          errors: [
-            { message: `Request body exceeds ${maxBody} bytes`, extensions: { code: HubErrorCode.PAYLOAD_TOO_LARGE } },
-          ],
-        });
+        return sendErrors(req, res, 413, [
+          { message: `Request body exceeds ${maxBody} bytes`, extensions: { code: HubErrorCode.PAYLOAD_TOO_LARGE } },
+        ]);
       }
       body = raw;
     }
@@ -182,9 +186,9 @@ export async function apolloHandler<TContext extends BaseContext>(
       try {
         body = raw.length > 0 ? JSON.parse(raw) : undefined;
       } catch {
-        return sendJson(res, 400, {
-          errors: [{ message: 'Request body is not valid JSON', extensions: { code: HubErrorCode.BAD_REQUEST } }],
-        });
+        return sendErrors(req, res, 400, [
+          { message: 'Request body is not valid JSON', extensions: { code: HubErrorCode.BAD_REQUEST } },
+        ]);
       }
     }
     const headers = new HeaderMap();
