@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ENV_KEYS } from '@nhs-hub/kit/platform';
 import { gatewayPort, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MOCK_PORT } from '../../scripts/mock.js';
 import { loadAllSubgraphs } from './config.js';
 import { postGraphQL, startTestGraph, type TestGraph } from './testing.js';
 
@@ -87,7 +88,8 @@ describe('the docs', () => {
     const configured = readGraphConfig().map((s) => Number(new URL(s.url).port));
     // A doc that scaffolds a subgraph shows the port the scaffold gives it: the next after the last.
     const next = scaffoldedIn(file).length ? [Math.max(...configured) + 1] : [];
-    const ports = new Set([gatewayPort(), ...configured, ...next]);
+    // `npm run mock` serves the API schema on a port of its own.
+    const ports = new Set([gatewayPort(), MOCK_PORT, ...configured, ...next]);
     const named = [...text(file).matchAll(/(?:127\.0\.0\.1|localhost):(\d{4})\b|\bport (\d{4})\b|\| (\d{4}) \|/g)].map(
       (m) => Number(m[1] ?? m[2] ?? m[3]),
     );
