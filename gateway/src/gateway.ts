@@ -9,6 +9,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { HubPlugin, HubServerContext } from './plugin.js';
 import { authPlugin } from './plugins/auth.js';
 import { corsPlugin } from './plugins/cors.js';
+import { demandControlPlugin } from './plugins/demand-control.js';
 import { errorMaskingPlugin } from './plugins/error-masking.js';
 import { type ExplorerSettings, explorerPlugin } from './plugins/explorer.js';
 import { limitsPlugin } from './plugins/limits.js';
@@ -93,6 +94,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     authPlugin(),
     explorerPlugin(options.explorer),
     limitsPlugin({ production, introspection: options.introspection ?? !production }),
+    demandControlPlugin(supergraph),
     persistedQueriesPlugin(),
     errorMaskingPlugin(),
     cache,

@@ -5,6 +5,7 @@ import {
   notFound,
   pageArgs,
   pageOf,
+  pagedListSize,
   pageWindow,
   SOURCE,
   STP_ODS_PATTERN,
@@ -125,6 +126,7 @@ StpRef.implement({
     }),
     onsCodes: t.field({
       type: [OnsCodeRef],
+      listSize: { assumedSize: 2 },
       description: 'Every ONS code the footprint has carried, including 2016 predecessors and 2020 re-codes.',
       resolve: (stp, _, ctx) => onsCodesByStp(ctx).load(stp.code),
     }),
@@ -173,6 +175,7 @@ StpRef.implement({
     }),
     integratedCareSystems: t.field({
       type: [IntegratedCareSystemRef],
+      listSize: { assumedSize: 2 },
       resolve: (s, _, ctx) => icsByStp(ctx).load(s.code),
     }),
     validFrom: t.field({
@@ -197,6 +200,7 @@ StpRef.implement({
     }),
     predecessors: t.field({
       type: [StpRef],
+      listSize: { assumedSize: 3 },
       resolve: (s, _, ctx) => predecessorsByStp(ctx).load(s.code),
     }),
     region: t.field({
@@ -223,6 +227,7 @@ StpRef.implement({
     }),
     regionHistory: t.field({
       type: [RegionMembershipRef],
+      listSize: { assumedSize: 3 },
       description: 'Every region membership, oldest first.',
       resolve: (stp, _, ctx) => membershipsByStp(ctx).load(stp.code),
     }),
@@ -273,6 +278,7 @@ builder.queryFields((t) => ({
   }),
   stps: t.field({
     type: StpPageRef,
+    listSize: pagedListSize,
     description: 'STPs, filtered, sorted and paged (at most 200 per page).',
     args: {
       filter: t.arg({ type: StpFilterInput, required: false }),

@@ -3,6 +3,7 @@ import {
   notFound,
   pageArgs,
   pageOf,
+  pagedListSize,
   pageWindow,
   SOURCE_DOCUMENTS,
   type SourceDocument,
@@ -75,11 +76,13 @@ OrganisationRef.implement({
     }),
     roles: t.field({
       type: [RoleRef],
+      listSize: { assumedSize: 4 },
       description: 'The roles held through the organisation, in source order.',
       resolve: (o, _, ctx) => rolesByOrganisation(ctx).load(o.id),
     }),
     leadsStps: t.field({
       type: [StpRef],
+      listSize: { assumedSize: 4 },
       description: 'The STPs whose tracker section names a lead from this organisation.',
       resolve: async (o, _, ctx) => {
         const codes = (await rolesByOrganisation(ctx).load(o.id)).flatMap((r) =>
@@ -118,6 +121,7 @@ builder.queryFields((t) => ({
   }),
   organisations: t.field({
     type: OrganisationPageRef,
+    listSize: pagedListSize,
     description: 'Organisations by name, filtered and paged (at most 200 per page).',
     args: {
       search: t.arg.string({

@@ -1,4 +1,4 @@
-import { cite, notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit/subgraph';
+import { cite, notFound, pageArgs, pageOf, pagedListSize, pageWindow } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { listPeople } from '../db/repository.js';
 import { rolesByPerson } from './loaders.js';
@@ -27,6 +27,7 @@ PersonRef.implement({
     }),
     roles: t.field({
       type: [RoleRef],
+      listSize: { assumedSize: 3 },
       description: 'Every role stated for the person, in source order.',
       resolve: (p, _, ctx) => rolesByPerson(ctx).load(p.id),
     }),
@@ -72,6 +73,7 @@ builder.queryFields((t) => ({
   }),
   people: t.field({
     type: PersonPageRef,
+    listSize: pagedListSize,
     description: 'People by family name, filtered and paged (at most 200 per page).',
     args: {
       search: t.arg.string({ required: false, description: 'Case-insensitive fragment of the name as written.' }),
