@@ -11,6 +11,7 @@ import { authPlugin } from './plugins/auth.js';
 import { corsPlugin } from './plugins/cors.js';
 import { demandControlPlugin } from './plugins/demand-control.js';
 import { errorMaskingPlugin } from './plugins/error-masking.js';
+import { hostileInputPlugin } from './plugins/hostile-input.js';
 import { type ExplorerSettings, explorerPlugin } from './plugins/explorer.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { persistedQueriesPlugin } from './plugins/persisted-queries.js';
@@ -89,6 +90,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const cache = await responseCachePlugin(options.cache, telemetry.metrics);
   const plugins: HubPlugin[] = [
     requestIdPlugin(),
+    hostileInputPlugin(),
     corsPlugin(options.corsOrigins, production),
     telemetry,
     authPlugin(),

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import { HubErrorCode } from './errors.js';
+import { rootLogger } from './observability.js';
 
 /**
  * What answers GraphQL requests once the shared front door (health, request id, body limit) has
@@ -68,7 +69,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
           errors: [{ message: 'Internal server error', extensions: { code: HubErrorCode.INTERNAL_SERVER_ERROR } }],
         });
       else res.end();
-      console.error(`[${name}] request failed`, error);
+      // One log line, the stack inside it: a multi-line trace on stderr was what hostile input printed.
+      rootLogger.error(
+        { service: name, error: (error as Error)?.message, stack: (error as Error)?.stack },
+        'request failed',
+      );
     });
   });
   // Gateways and load balancers reuse connections; keep them open longer than their idle timeouts.
