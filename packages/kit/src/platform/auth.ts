@@ -137,7 +137,7 @@ const DEFAULT_MAX_LIFETIME_SECONDS = 43_200;
  * for ever, and one issued in 2100 passed. A token must expire, within the maximum lifetime of its
  * issue (or of now, when it does not say when it was issued), and not be issued in the future.
  */
-function checkLifetime(payload: { exp?: unknown; iat?: unknown }, skewSeconds: number, maxSeconds: number): void {
+function checkLifetime(payload: Readonly<Record<string, unknown>>, skewSeconds: number, maxSeconds: number): void {
   const now = Math.floor(Date.now() / 1000);
   if (typeof payload.exp !== 'number') throw unauthenticated('it has no "exp": tokens must expire');
   if (payload.iat !== undefined && typeof payload.iat !== 'number') throw unauthenticated('its "iat" is not a time');
