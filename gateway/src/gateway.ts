@@ -11,9 +11,11 @@ import { authPlugin } from './plugins/auth.js';
 import { corsPlugin } from './plugins/cors.js';
 import { demandControlPlugin } from './plugins/demand-control.js';
 import { errorMaskingPlugin } from './plugins/error-masking.js';
+import { gatewaySignaturePlugin } from './plugins/gateway-signature.js';
 import { hostileInputPlugin } from './plugins/hostile-input.js';
 import { type ExplorerSettings, explorerPlugin } from './plugins/explorer.js';
 import { limitsPlugin } from './plugins/limits.js';
+import { noSuggestionsPlugin } from './plugins/no-suggestions.js';
 import { persistedQueriesPlugin } from './plugins/persisted-queries.js';
 import { requestIdPlugin } from './plugins/request-id.js';
 import { type CacheSettings, type ResponseCache, responseCachePlugin } from './plugins/response-cache.js';
@@ -43,6 +45,8 @@ export interface GatewayOptions {
   readonly explorer?: ExplorerSettings | undefined;
   /** Prometheus metrics at GET /metrics; on unless false. */
   readonly metrics?: boolean | undefined;
+  /** The key subgraph calls are signed with (docs/security.md); HUB_GATEWAY_SECRET unless given. */
+  readonly gatewaySecret?: string | undefined;
 }
 
 export interface RunningGateway extends FrontDoor {
@@ -90,6 +94,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const cache = await responseCachePlugin(options.cache, telemetry.metrics);
   const plugins: HubPlugin[] = [
     requestIdPlugin(),
+    gatewaySignaturePlugin(options.gatewaySecret),
     hostileInputPlugin(),
     corsPlugin(options.corsOrigins, production),
     telemetry,
@@ -99,6 +104,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     demandControlPlugin(supergraph),
     persistedQueriesPlugin(),
     errorMaskingPlugin(),
+    noSuggestionsPlugin(production),
     cache,
   ];
   const subgraphCalls = subgraphTimeoutsPlugin(

@@ -35,7 +35,8 @@ export async function startTestGraph(
   const hub = await createTestHub();
   const subgraphs: Record<string, RunningSubgraph<unknown>> = {};
   try {
-    for (const definition of definitions) subgraphs[definition.name] = await hub.start(definition);
+    const signed = gatewayOptions.gatewaySecret ? { gatewaySecret: gatewayOptions.gatewaySecret } : {};
+    for (const definition of definitions) subgraphs[definition.name] = await hub.start(definition, signed);
     const composed = composeServices(
       definitions.map((d) => ({
         name: d.name,

@@ -43,6 +43,8 @@ export const DATABASE = 'hub';
 export const CLUSTER = 'hub-db';
 /** The Secret every process reads HUB_JWT_SECRET from (key `secret`). */
 export const JWT_SECRET = 'hub-jwt';
+/** The Secret every process reads HUB_GATEWAY_SECRET from (key `secret`, 32+ characters). */
+export const GATEWAY_SECRET = 'hub-gateway';
 /** Per subgraph: the role's credentials for CloudNativePG (username, password) and its DATABASE_URL (uri). */
 export const dbSecret = (name: string) => `hub-db-${name}`;
 /** The Postgres role and schema of a subgraph: its name (its HUB_SCHEMA default). */
@@ -65,6 +67,8 @@ const secretEnv = (name: string, secret: string, key: string): IEnvVar => ({
  */
 const jwtEnv: IEnvVar[] = [
   secretEnv('HUB_JWT_SECRET', JWT_SECRET, 'secret'),
+  // The key the gateway signs subgraph calls with: in production a subgraph answers nothing else (docs/security.md).
+  secretEnv('HUB_GATEWAY_SECRET', GATEWAY_SECRET, 'secret'),
   {
     name: 'HUB_JWT_PREVIOUS_SECRET',
     valueFrom: { secretKeyRef: { name: JWT_SECRET, key: 'previous', optional: true } },

@@ -1,24 +1,10 @@
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { HubErrorCode } from '@nhs-hub/kit/platform';
+import { HubErrorCode, QUERY_LIMITS } from '@nhs-hub/kit/platform';
 import { GraphQLError, type ValidationRule } from 'graphql';
 import type { HubPlugin } from '../plugin.js';
 
-/**
- * Limits on what one document may ask for, enforced before planning. They are set well above the
- * documented headline operations (which reach depth 7 and a few dozen aliases) and far below what
- * a hostile document needs to hurt the subgraphs.
- */
-export const QUERY_LIMITS = {
-  maxDepth: 12,
-  maxAliases: 40,
-  maxCost: 20_000,
-  maxTokens: 4_000,
-  maxDirectives: 40,
-  maxStringLength: 1_000,
-  /** Characters of document text; the public operations are 1-2 kB, a 4,000-token document fits. */
-  maxDocumentLength: 50_000,
-} as const;
+export { QUERY_LIMITS };
 
 /** How each query limit is named to callers, and what to do to stay under it. */
 export const QUERY_LIMIT_ADVICE = {

@@ -12,3 +12,5 @@ export * from './heap.js';
 export * from './observability.js';
 export * from './server.js';
 export * from './tracing.js';
+export * from './gateway-signature.js';
+export * from './limits.js';
