@@ -1,16 +1,18 @@
+import { GATEWAY_SIGNATURE_HEADER, gatewaySigner } from '@nhs-hub/kit/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs } from '../config.js';
 import { startTestGraph, type TestGraph } from '../testing.js';
 import { withoutSuggestions } from './no-suggestions.js';
 
 /** Issue 23: production still answered "Did you mean the enum value COMBINED_GAP?". */
+const SECRET = 'no-suggestions-test-secret-0123456789abcdef';
 let graph: TestGraph;
 let nodeEnv: string | undefined;
 beforeAll(async () => {
   nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
   graph = await startTestGraph(await loadAllSubgraphs(), {
-    gatewaySecret: 'no-suggestions-test-secret-0123456789abcdef',
+    gatewaySecret: SECRET,
   });
 }, 120_000);
 afterAll(async () => {
@@ -38,6 +40,16 @@ describe('production suggests nothing', () => {
     expect(status).toBe(400);
     expect(text).not.toMatch(/Did you mean/);
     expect(text).toMatch(/GRAPHQL_VALIDATION_FAILED/);
+  });
+
+  it('from a subgraph either, asked by the gateway', async () => {
+    const response = await fetch(graph.subgraphs.geography?.url ?? '', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [GATEWAY_SIGNATURE_HEADER]: gatewaySigner(SECRET)() },
+      body: JSON.stringify({ query: '{ stp(code: "QJM") { nam } }' }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).not.toMatch(/Did you mean/);
   });
 
   it('keeps the rest of the message', () => {
