@@ -11,6 +11,7 @@ import { authPlugin } from './plugins/auth.js';
 import { corsPlugin } from './plugins/cors.js';
 import { demandControlPlugin } from './plugins/demand-control.js';
 import { errorMaskingPlugin } from './plugins/error-masking.js';
+import { type FairnessSettings, FAIRNESS_DEFAULTS, fairnessPlugin } from './plugins/fairness.js';
 import { gatewaySignaturePlugin } from './plugins/gateway-signature.js';
 import { hostileInputPlugin } from './plugins/hostile-input.js';
 import { type ExplorerSettings, explorerPlugin } from './plugins/explorer.js';
@@ -45,6 +46,12 @@ export interface GatewayOptions {
   readonly explorer?: ExplorerSettings | undefined;
   /** Prometheus metrics at GET /metrics; on unless false. */
   readonly metrics?: boolean | undefined;
+  /**
+   * Rate limit per client, deadline per request, subgraph calls in flight per request. Unset: a
+   * deadline and bounded calls, no rate limit (tests send thousands of requests from one address);
+   * a deployed gateway takes all of it from its environment (gatewaySettingsFromEnv).
+   */
+  readonly fairness?: Partial<FairnessSettings> | undefined;
   /** The key subgraph calls are signed with (docs/security.md); HUB_GATEWAY_SECRET unless given. */
   readonly gatewaySecret?: string | undefined;
 }
@@ -62,9 +69,14 @@ export function gatewaySettingsFromEnv(
   env: HubEnv = readEnv(),
 ): Pick<
   GatewayOptions,
-  'cache' | 'subgraphTimeoutMs' | 'introspection' | 'host' | 'corsOrigins' | 'metrics' | 'adminPort'
+  'cache' | 'subgraphTimeoutMs' | 'introspection' | 'host' | 'corsOrigins' | 'metrics' | 'adminPort' | 'fairness'
 > {
   return {
+    fairness: {
+      perSecond: env.HUB_RATE_LIMIT_PER_SECOND,
+      burst: env.HUB_RATE_LIMIT_BURST,
+      deadlineMs: env.HUB_REQUEST_DEADLINE_MS,
+    },
     metrics: env.HUB_METRICS === 'on',
     corsOrigins: env.HUB_CORS_ORIGINS,
     cache:
@@ -91,6 +103,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const production = isProduction();
   const supergraph = supergraphWithUrls(options.supergraphSdl, options.subgraphUrls);
   const telemetry = telemetryPlugin({ metrics: options.metrics !== false });
+  const fairness = fairnessPlugin({ ...FAIRNESS_DEFAULTS, perSecond: 0, ...options.fairness });
   const cache = await responseCachePlugin(options.cache, telemetry.metrics);
   const plugins: HubPlugin[] = [
     requestIdPlugin(),
@@ -99,6 +112,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     corsPlugin(options.corsOrigins, production),
     telemetry,
     authPlugin(),
+    fairness,
     explorerPlugin(options.explorer),
     limitsPlugin({ production, introspection: options.introspection ?? !production }),
     demandControlPlugin(supergraph),
@@ -112,6 +126,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
     plugins,
     telemetry.observe,
+    fairness.calls,
   );
   plugins.unshift(subgraphCalls);
 
