@@ -8,6 +8,7 @@ import { type FrontDoor, startFrontDoor } from './front-door.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { HubPlugin, HubServerContext } from './plugin.js';
 import { authPlugin } from './plugins/auth.js';
+import { boundedCachesPlugin } from './plugins/bounded-caches.js';
 import { corsPlugin } from './plugins/cors.js';
 import { demandControlPlugin } from './plugins/demand-control.js';
 import { errorMaskingPlugin } from './plugins/error-masking.js';
@@ -60,6 +61,8 @@ export interface RunningGateway extends FrontDoor {
   readonly cache: ResponseCache | null;
   /** The Prometheus registry served at /metrics, or null when metrics are off. */
   readonly metrics: GatewayMetrics | null;
+  /** The runtime's byte-bounded caches (parsed documents, persisted queries), for operators and tests. */
+  readonly caches: Pick<ReturnType<typeof boundedCachesPlugin>, 'documents' | 'persistedQueries'>;
 }
 
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
@@ -105,6 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const telemetry = telemetryPlugin({ metrics: options.metrics !== false });
   const fairness = fairnessPlugin({ ...FAIRNESS_DEFAULTS, perSecond: 0, ...options.fairness });
   const cache = await responseCachePlugin(options.cache, telemetry.metrics);
+  const caches = boundedCachesPlugin();
   const plugins: HubPlugin[] = [
     requestIdPlugin(),
     gatewaySignaturePlugin(options.gatewaySecret),
@@ -115,8 +119,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     fairness,
     explorerPlugin(options.explorer),
     limitsPlugin({ production, introspection: options.introspection ?? !production }),
-    demandControlPlugin(supergraph),
-    persistedQueriesPlugin(),
+    demandControlPlugin(supergraph, undefined, caches.forget),
+    persistedQueriesPlugin(caches.persistedQueries),
+    caches,
     errorMaskingPlugin(),
     noSuggestionsPlugin(production),
     cache,
@@ -162,5 +167,5 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       for (const plugin of plugins) await plugin.close?.();
     },
   });
-  return { ...door, cache: cache.cache, metrics: telemetry.metrics };
+  return { ...door, cache: cache.cache, metrics: telemetry.metrics, caches };
 }

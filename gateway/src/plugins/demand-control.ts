@@ -169,6 +169,8 @@ function costSchema(supergraphSdl: string): GraphQLSchema {
 export function demandControlPlugin(
   supergraphSdl: string,
   settings: { readonly maxCost: number; readonly assumedListSize: number } = DEMAND_CONTROL,
+  /** Called with a refused document, so no cache keeps it (bounded-caches.ts). */
+  onRefused?: (document: DocumentNode) => void,
 ): HubPlugin {
   const schema = costSchema(supergraphSdl);
   const plugin: GatewayPlugin = {
@@ -180,8 +182,9 @@ export function demandControlPlugin(
         args.variableValues as Record<string, unknown> | undefined,
         settings.assumedListSize,
       );
-      if (estimated > settings.maxCost)
-        setResultAndStopExecution({ errors: [costRefusal(estimated, settings.maxCost)] });
+      if (estimated <= settings.maxCost) return;
+      onRefused?.(args.document);
+      setResultAndStopExecution({ errors: [costRefusal(estimated, settings.maxCost)] });
     },
   };
   return { name: 'demand-control', runtime: [plugin] };

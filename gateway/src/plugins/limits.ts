@@ -8,13 +8,6 @@ export { QUERY_LIMITS };
 
 /** How each query limit is named to callers, and what to do to stay under it. */
 export const QUERY_LIMIT_ADVICE = {
-  'Query Cost': {
-    limit: 'maxCost',
-    name: 'Query cost limit',
-    unit: 'cost points',
-    howToStayUnder:
-      'Ask for fewer items per list (a smaller `first`), fewer aliases, or fewer nested lists; split the query if you need all of it.',
-  },
   Aliases: {
     limit: 'maxAliases',
     name: 'Alias limit',
@@ -117,7 +110,8 @@ export function limitsPlugin(options: { production: boolean; introspection: bool
   const armor: GatewayPlugin[] = new EnvelopArmor({
     maxDepth: { n: QUERY_LIMITS.maxDepth, ignoreIntrospection: true },
     maxAliases: { n: QUERY_LIMITS.maxAliases },
-    costLimit: { maxCost: QUERY_LIMITS.maxCost, ignoreIntrospection: true },
+    // No costLimit: graphql-armor's cost does not count lists; demand-control.ts does.
+    costLimit: { enabled: false },
     maxTokens: { n: QUERY_LIMITS.maxTokens },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives },
     blockFieldSuggestion: { enabled: options.production },

@@ -17,7 +17,6 @@ import { HubErrorCode } from './errors.js';
 export const QUERY_LIMITS = {
   maxDepth: 12,
   maxAliases: 40,
-  maxCost: 20_000,
   maxTokens: 4_000,
   maxDirectives: 40,
   maxStringLength: 1_000,
