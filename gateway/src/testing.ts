@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { composeServices } from '@apollo/composition';
+import { isProduction } from '@nhs-hub/kit/platform';
 import { printSubgraphSdl, type RunningSubgraph, type SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { createTestHub, type TestHub } from '@nhs-hub/kit/testing';
 import { parse } from 'graphql';
@@ -35,7 +37,10 @@ export async function startTestGraph(
   const hub = await createTestHub();
   const subgraphs: Record<string, RunningSubgraph<unknown>> = {};
   try {
-    const signed = gatewayOptions.gatewaySecret ? { gatewaySecret: gatewayOptions.gatewaySecret } : {};
+    // In production (the benchmarks) subgraphs answer only signed calls: give them and the gateway a key.
+    const gatewaySecret =
+      gatewayOptions.gatewaySecret ?? (isProduction() ? randomBytes(32).toString('hex') : undefined);
+    const signed = gatewaySecret ? { gatewaySecret } : {};
     for (const definition of definitions) subgraphs[definition.name] = await hub.start(definition, signed);
     const composed = composeServices(
       definitions.map((d) => ({
@@ -50,6 +55,7 @@ export async function startTestGraph(
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([n, s]) => [n, s.url])),
       port: 0,
       ...gatewayOptions,
+      ...signed,
     });
     const all = () => Object.values(subgraphs);
     return {
