@@ -119,7 +119,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     fairness,
     explorerPlugin(options.explorer),
     limitsPlugin({ production, introspection: options.introspection ?? !production }),
-    demandControlPlugin(supergraph, undefined, caches.forget),
+    demandControlPlugin(supergraph, undefined, caches.forget, fairness.calls.charge),
     persistedQueriesPlugin(caches.persistedQueries),
     caches,
     errorMaskingPlugin(),

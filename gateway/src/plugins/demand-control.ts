@@ -171,6 +171,8 @@ export function demandControlPlugin(
   settings: { readonly maxCost: number; readonly assumedListSize: number } = DEMAND_CONTROL,
   /** Called with a refused document, so no cache keeps it (bounded-caches.ts). */
   onRefused?: (document: DocumentNode) => void,
+  /** Called with each accepted operation's estimate: the client's rate pays for it (fairness.ts). */
+  onEstimated?: (context: unknown, estimated: number) => void,
 ): HubPlugin {
   const schema = costSchema(supergraphSdl);
   const plugin: GatewayPlugin = {
@@ -182,7 +184,7 @@ export function demandControlPlugin(
         args.variableValues as Record<string, unknown> | undefined,
         settings.assumedListSize,
       );
-      if (estimated <= settings.maxCost) return;
+      if (estimated <= settings.maxCost) return void onEstimated?.(args.contextValue, estimated);
       onRefused?.(args.document);
       setResultAndStopExecution({ errors: [costRefusal(estimated, settings.maxCost)] });
     },

@@ -67,6 +67,20 @@ describe('a rate limit per client', () => {
   });
 });
 
+describe('a rate that pays for cost', () => {
+  it("charges a client its query's estimated cost: after one dear query, its next request waits", async () => {
+    const authorization = await signTestToken({ sub: 'dear-client' });
+    // 1 + 200 x (1 + 12 x (1 + 4)) = 12,201: 12 tokens beyond the one paid to come in, at 1 a second.
+    const dear = await ask(graph.gatewayUrl, '{ stps(first: 200) { nodes { priorities { programmes { code } } } } }', {
+      authorization,
+    });
+    expect(dear.status).toBe(200);
+    const next = await ask(graph.gatewayUrl, '{ regions { code } }', { authorization });
+    expect(next.status).toBe(429);
+    expect(Number(next.retryAfter)).toBeGreaterThanOrEqual(10);
+  });
+});
+
 describe('a deadline per request', () => {
   let gateway: RunningGateway | undefined;
   afterAll(async () => gateway?.close());

@@ -30,7 +30,16 @@ export interface SubgraphCallLimits {
   deadline(context: unknown): number | undefined;
   /** Waits for one of the request's call slots; call the result when the call is over. */
   slot(context: unknown): Promise<() => void>;
+  /** Charges the request's client for its estimated cost (demand control), beyond the one token it paid to come in. */
+  charge(context: unknown, cost: number): void;
 }
+
+/**
+ * Demand-control cost one token of the rate buys: StpOverview (106) costs a tenth of a token more,
+ * AllStps at its largest page (14,801) 15 tokens, so a client sending the dearest queries gets
+ * about one a second at the default rate, not twenty.
+ */
+export const COST_PER_TOKEN = 1_000;
 
 class Slots {
   private free: number;
@@ -53,8 +62,9 @@ class Slots {
 }
 
 /**
- * Fairness under load: a token bucket per client (the token's subject, else the caller's address)
- * answering 429 with Retry-After; a deadline per request, after which its subgraph calls still
+ * Fairness under load: a token bucket per client (the token's subject, else the caller's address),
+ * each request paying one token and its demand-control cost over COST_PER_TOKEN more, answering 429
+ * with Retry-After; a deadline per request, after which its subgraph calls still
  * out are abandoned and it answers what it has with an error for the rest; and at most a few
  * subgraph calls in flight per request, so one request's fan-out cannot take every socket.
  */
@@ -63,6 +73,7 @@ export function fairnessPlugin(
 ): HubPlugin & { readonly calls: SubgraphCallLimits } {
   const buckets = new Map<string, { tokens: number; at: number }>();
   const started = new WeakMap<HubRequest, number>();
+  const clientOf = new WeakMap<HubRequest, string>();
   const slots = new WeakMap<HubRequest, Slots>();
 
   const admit = (key: string, now: number): number => {
@@ -87,6 +98,13 @@ export function fairnessPlugin(
       const at = hub && started.get(hub);
       return at === undefined ? undefined : at + settings.deadlineMs;
     },
+    charge: (context, cost) => {
+      const hub = hubRequestOf(context);
+      const key = hub && clientOf.get(hub);
+      const bucket = key === undefined ? undefined : buckets.get(key);
+      // The balance may go below zero: the client's next requests wait until it has paid.
+      if (bucket) bucket.tokens -= cost / COST_PER_TOKEN;
+    },
     slot: (context) => {
       const hub = hubRequestOf(context);
       if (!hub) return Promise.resolve(() => undefined);
@@ -107,6 +125,7 @@ export function fairnessPlugin(
       if (settings.perSecond > 0) {
         const key =
           request.auth.subject !== null ? `sub:${request.auth.subject}` : `ip:${request.req.socket.remoteAddress}`;
+        clientOf.set(request, key);
         const waitSeconds = admit(key, performance.now());
         if (waitSeconds > 0) {
           const retryAfter = Math.max(1, Math.ceil(waitSeconds));
