@@ -203,6 +203,12 @@ const monolithSchemas = {
   for (const s of [monolith, cached, stock, tuned]) await s.close();
 }
 
+/**
+ * The bench's clients are one address sending as fast as the gateway answers: the per-client rate
+ * limit would measure itself. It is off here; `npm run bench:fairness` measures it.
+ */
+const UNLIMITED = { HUB_RATE_LIMIT_PER_SECOND: '0' } as const;
+
 // ---------------------------------------------------------------------------------------------
 // 3. As deployed: every subgraph and every gateway in a process of its own.
 const temp = mkdtempSync(join(tmpdir(), 'hub-bench-'));
@@ -241,7 +247,14 @@ try {
       label,
       args: [join(REPO_ROOT, bundleScript('gateway'))],
       cwd: REPO_ROOT,
-      env: { LOG_LEVEL: 'warn', HUB_SUPERGRAPH_PATH: supergraphPath, PORT: '0', HUB_CACHE: cache, HUB_EXPLORER: 'off' },
+      env: {
+        ...UNLIMITED,
+        LOG_LEVEL: 'warn',
+        HUB_SUPERGRAPH_PATH: supergraphPath,
+        PORT: '0',
+        HUB_CACHE: cache,
+        HUB_EXPLORER: 'off',
+      },
     });
     return { label, url: await started.ready, ...(started.child.pid ? { pid: started.child.pid } : {}) };
   };
@@ -286,7 +299,7 @@ say();
     label: 'npm start (seeding)',
     args: [bundleScript('hub')],
     cwd: REPO_ROOT,
-    env: { DATABASE_URL: undefined, TEST_DATABASE_URL: undefined, PORT: '4000', LOG_LEVEL: 'warn' },
+    env: { ...UNLIMITED, DATABASE_URL: undefined, TEST_DATABASE_URL: undefined, PORT: '4000', LOG_LEVEL: 'warn' },
     readyTimeoutMs: 120_000,
   });
   await warm.ready;
@@ -299,7 +312,14 @@ for (const cache of ['on', 'off'] as const) {
     label: 'npm start',
     args: [bundleScript('hub')],
     cwd: REPO_ROOT,
-    env: { DATABASE_URL: undefined, TEST_DATABASE_URL: undefined, PORT: '4000', LOG_LEVEL: 'warn', HUB_CACHE: cache },
+    env: {
+      ...UNLIMITED,
+      DATABASE_URL: undefined,
+      TEST_DATABASE_URL: undefined,
+      PORT: '4000',
+      LOG_LEVEL: 'warn',
+      HUB_CACHE: cache,
+    },
   });
   try {
     let firstAnswerMs = -1;

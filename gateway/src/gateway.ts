@@ -8,11 +8,17 @@ import { type FrontDoor, startFrontDoor } from './front-door.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { HubPlugin, HubServerContext } from './plugin.js';
 import { authPlugin } from './plugins/auth.js';
+import { boundedCachesPlugin } from './plugins/bounded-caches.js';
 import { corsPlugin } from './plugins/cors.js';
+import { demandControlPlugin } from './plugins/demand-control.js';
 import { errorMaskingPlugin } from './plugins/error-masking.js';
+import { type FairnessSettings, FAIRNESS_DEFAULTS, fairnessPlugin } from './plugins/fairness.js';
+import { gatewaySignaturePlugin } from './plugins/gateway-signature.js';
+import { hostileInputPlugin } from './plugins/hostile-input.js';
 import { type ExplorerSettings, explorerPlugin } from './plugins/explorer.js';
 import { inputScalarsPlugin } from './plugins/input-scalars.js';
 import { limitsPlugin } from './plugins/limits.js';
+import { noSuggestionsPlugin } from './plugins/no-suggestions.js';
 import { persistedQueriesPlugin } from './plugins/persisted-queries.js';
 import { requestIdPlugin } from './plugins/request-id.js';
 import { type CacheSettings, type ResponseCache, responseCachePlugin } from './plugins/response-cache.js';
@@ -42,12 +48,22 @@ export interface GatewayOptions {
   readonly explorer?: ExplorerSettings | undefined;
   /** Prometheus metrics at GET /metrics; on unless false. */
   readonly metrics?: boolean | undefined;
+  /**
+   * Rate limit per client, deadline per request, subgraph calls in flight per request. Unset: a
+   * deadline and bounded calls, no rate limit (tests send thousands of requests from one address);
+   * a deployed gateway takes all of it from its environment (gatewaySettingsFromEnv).
+   */
+  readonly fairness?: Partial<FairnessSettings> | undefined;
+  /** The key subgraph calls are signed with (docs/security.md); HUB_GATEWAY_SECRET unless given. */
+  readonly gatewaySecret?: string | undefined;
 }
 
 export interface RunningGateway extends FrontDoor {
   readonly cache: ResponseCache | null;
   /** The Prometheus registry served at /metrics, or null when metrics are off. */
   readonly metrics: GatewayMetrics | null;
+  /** The runtime's byte-bounded caches (parsed documents, persisted queries), for operators and tests. */
+  readonly caches: Pick<ReturnType<typeof boundedCachesPlugin>, 'documents' | 'persistedQueries'>;
 }
 
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
@@ -57,9 +73,14 @@ export function gatewaySettingsFromEnv(
   env: HubEnv = readEnv(),
 ): Pick<
   GatewayOptions,
-  'cache' | 'subgraphTimeoutMs' | 'introspection' | 'host' | 'corsOrigins' | 'metrics' | 'adminPort'
+  'cache' | 'subgraphTimeoutMs' | 'introspection' | 'host' | 'corsOrigins' | 'metrics' | 'adminPort' | 'fairness'
 > {
   return {
+    fairness: {
+      perSecond: env.HUB_RATE_LIMIT_PER_SECOND,
+      burst: env.HUB_RATE_LIMIT_BURST,
+      deadlineMs: env.HUB_REQUEST_DEADLINE_MS,
+    },
     metrics: env.HUB_METRICS === 'on',
     corsOrigins: env.HUB_CORS_ORIGINS,
     cache:
@@ -86,17 +107,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const production = isProduction();
   const supergraph = supergraphWithUrls(options.supergraphSdl, options.subgraphUrls);
   const telemetry = telemetryPlugin({ metrics: options.metrics !== false });
+  const fairness = fairnessPlugin({ ...FAIRNESS_DEFAULTS, perSecond: 0, ...options.fairness });
   const cache = await responseCachePlugin(options.cache, telemetry.metrics);
+  const caches = boundedCachesPlugin();
   const plugins: HubPlugin[] = [
     requestIdPlugin(),
+    gatewaySignaturePlugin(options.gatewaySecret),
+    hostileInputPlugin(),
     corsPlugin(options.corsOrigins, production),
     telemetry,
     authPlugin(),
+    fairness,
     explorerPlugin(options.explorer),
     limitsPlugin({ production, introspection: options.introspection ?? !production }),
-    persistedQueriesPlugin(),
+    demandControlPlugin(supergraph, undefined, caches.forget, fairness.calls.charge),
+    persistedQueriesPlugin(caches.persistedQueries),
     inputScalarsPlugin(),
+    caches,
     errorMaskingPlugin(),
+    noSuggestionsPlugin(production),
     cache,
   ];
   const subgraphCalls = subgraphTimeoutsPlugin(
@@ -104,6 +133,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
     plugins,
     telemetry.observe,
+    fairness.calls,
   );
   plugins.unshift(subgraphCalls);
 
@@ -139,5 +169,5 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       for (const plugin of plugins) await plugin.close?.();
     },
   });
-  return { ...door, cache: cache.cache, metrics: telemetry.metrics };
+  return { ...door, cache: cache.cache, metrics: telemetry.metrics, caches };
 }

@@ -22,6 +22,9 @@ const devSecret =
   !env.HUB_JWT_SECRET && !env.HUB_JWT_JWKS_URL && env.NODE_ENV !== 'production' ? localSecretFile(env) : null;
 const devJwtSecret = devSecret ? ensureLocalSecret(devSecret) : null;
 if (devJwtSecret) adoptJwtSecret(devJwtSecret);
+// Gateway and subgraphs share this process: a key of its own lets the subgraphs answer only the
+// gateway (docs/security.md) without an operator setting one.
+const gatewaySecret = env.HUB_GATEWAY_SECRET ?? randomBytes(32).toString('hex');
 tuneHeap(env.HUB_HEAP_GROWING_PERCENT);
 // The embedded database takes seconds to boot; let it boot while the GraphQL stack loads.
 const opening = openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR });
@@ -50,6 +53,7 @@ for (const [i, entry] of entries.entries()) {
     port: env.PORT === 0 ? 0 : Number(new URL(entry.url).port),
     host: env.HOST,
     seed: 'if-changed',
+    gatewaySecret,
   });
   servers.push(running);
   subgraphUrls[entry.name] = running.url;
@@ -74,6 +78,7 @@ const gateway = await startGateway({
   ...settings,
   cache: settings.cache ? { ...settings.cache, purgeKey } : undefined,
   explorer: explorerFromEnv(env, devJwtSecret ? (scope) => signDevToken(devJwtSecret, [scope]) : undefined),
+  gatewaySecret,
 });
 // A cache in Redis outlives this process: answers it holds were built from the rows just replaced.
 if (gateway.cache?.kind === 'redis' && reseeded) {

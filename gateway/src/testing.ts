@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { composeServices } from '@apollo/composition';
+import { isProduction } from '@nhs-hub/kit/platform';
 import {
   printSubgraphSdl,
   type RunningSubgraph,
@@ -41,7 +43,11 @@ export async function startTestGraph(
   const hub = await createTestHub();
   const subgraphs: Record<string, RunningSubgraph<unknown>> = {};
   try {
-    for (const definition of definitions) subgraphs[definition.name] = await hub.start(definition);
+    // In production (the benchmarks) subgraphs answer only signed calls: give them and the gateway a key.
+    const gatewaySecret =
+      gatewayOptions.gatewaySecret ?? (isProduction() ? randomBytes(32).toString('hex') : undefined);
+    const signed = gatewaySecret ? { gatewaySecret } : {};
+    for (const definition of definitions) subgraphs[definition.name] = await hub.start(definition, signed);
     const composed = composeServices(
       definitions.map((d) => ({
         name: d.name,
@@ -55,6 +61,7 @@ export async function startTestGraph(
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([n, s]) => [n, s.url])),
       port: 0,
       ...gatewayOptions,
+      ...signed,
     });
     const all = () => Object.values(subgraphs);
     return {

@@ -57,6 +57,8 @@ export const GATEWAY_ADMIN_SERVICE = 'gateway-admin';
  * Per subgraph: the schema owner's credentials for CloudNativePG (username, password) and the
  * migrate Job's DATABASE_URL (uri, straight to the primary).
  */
+/** The Secret every process reads HUB_GATEWAY_SECRET from (key `secret`, 32+ characters). */
+export const GATEWAY_SECRET = 'hub-gateway';
 export const dbSecret = (name: string) => `hub-db-${name}`;
 /** Per subgraph: the read-only serving role's credentials and the serving pods' DATABASE_URL (uri, through PgBouncer). */
 export const dbReaderSecret = (name: string) => `hub-db-${name}-reader`;
@@ -82,6 +84,8 @@ const secretEnv = (name: string, secret: string, key: string): IEnvVar => ({
  * production process with an HS256 key refuses to start (packages/kit/src/platform/env.ts). HS256 stays for
  * local development (npm start).
  */
+/** The key the gateway signs subgraph calls with: in production a subgraph answers nothing else (docs/security.md). */
+const gatewaySecretEnv = (): IEnvVar => secretEnv('HUB_GATEWAY_SECRET', GATEWAY_SECRET, 'secret');
 
 /** Locked down as the restricted Pod Security Standard asks: the image needs nothing more. */
 const podSecurity: IPodSpec['securityContext'] = {
@@ -229,7 +233,8 @@ export const databaseUrl = (role: string, host: string, password: string) =>
 /** Serving pods read through PgBouncer as the read-only role; the migrate Job writes as the schema owner. */
 function subgraphEnv(entry: SubgraphEntry, as: 'reader' | 'owner'): IEnvVar[] {
   const secret = as === 'reader' ? dbReaderSecret(entry.name) : dbSecret(entry.name);
-  return [secretEnv('DATABASE_URL', secret, 'uri')];
+  // A serving pod answers only calls the gateway signed; a migrate Job serves nothing.
+  return [secretEnv('DATABASE_URL', secret, 'uri'), ...(as === 'reader' ? [gatewaySecretEnv()] : [])];
 }
 
 /** The gateways keep answers in Redis; a migrate Job that reseeds purges them there. The URL holds the password. */
@@ -312,7 +317,11 @@ function migrateObject(entry: SubgraphEntry): object {
 }
 
 function gatewayObjects(): object[] {
-  const env = [{ name: 'HUB_SUPERGRAPH_PATH', value: '/etc/nhs-hub/supergraph/supergraph.graphql' }, cacheEnv()];
+  const env = [
+    { name: 'HUB_SUPERGRAPH_PATH', value: '/etc/nhs-hub/supergraph/supergraph.graphql' },
+    cacheEnv(),
+    gatewaySecretEnv(),
+  ];
   const main = {
     ...container('gateway', GATEWAY_PORT, env, [bundleScript('gateway')]),
     envFrom: [{ configMapRef: { name: 'hub-config' } }, { configMapRef: { name: 'hub-subgraph-urls' } }],

@@ -95,6 +95,8 @@ function containerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     HOME: home,
     TMPDIR: writable,
     NODE_ENV: 'production',
+    // In production a subgraph answers only calls the gateway signed with this key.
+    HUB_GATEWAY_SECRET: 'image-test-gateway-secret-0123456789abcdef',
     HOST: '127.0.0.1',
     APOLLO_TELEMETRY_DISABLED: '1',
     LOG_LEVEL: 'silent',

@@ -30,7 +30,7 @@ const SCALAR_REFUSAL_PREFIX = /^Expected value of type "[^"]+", found (?:"(?:[^"
 
 /** graphql-armor reports every limit as "Syntax Error: <limit> limit of N exceeded, found M." */
 const ARMOR =
-  /^Syntax Error: (Query Cost|Aliases|Query depth|Directives|Token) limit of (\d+) exceeded(?:, found (\d+(?:\.\d+)?))?\.?$/;
+  /^Syntax Error: (Aliases|Query depth|Directives|Token) limit of (\d+) exceeded(?:, found (\d+(?:\.\d+)?))?\.?$/;
 
 /**
  * One shape for every error the gateway answers with: a stable `code`, the request id, the

@@ -1,34 +1,13 @@
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { HubErrorCode } from '@nhs-hub/kit/platform';
+import { HubErrorCode, QUERY_LIMITS } from '@nhs-hub/kit/platform';
 import { GraphQLError, type ValidationRule } from 'graphql';
 import type { HubPlugin } from '../plugin.js';
 
-/**
- * Limits on what one document may ask for, enforced before planning. They are set well above the
- * documented headline operations (which reach depth 7 and a few dozen aliases) and far below what
- * a hostile document needs to hurt the subgraphs.
- */
-export const QUERY_LIMITS = {
-  maxDepth: 12,
-  maxAliases: 40,
-  maxCost: 20_000,
-  maxTokens: 4_000,
-  maxDirectives: 40,
-  maxStringLength: 1_000,
-  /** Characters of document text; the public operations are 1-2 kB, a 4,000-token document fits. */
-  maxDocumentLength: 50_000,
-} as const;
+export { QUERY_LIMITS };
 
 /** How each query limit is named to callers, and what to do to stay under it. */
 export const QUERY_LIMIT_ADVICE = {
-  'Query Cost': {
-    limit: 'maxCost',
-    name: 'Query cost limit',
-    unit: 'cost points',
-    howToStayUnder:
-      'Ask for fewer items per list (a smaller `first`), fewer aliases, or fewer nested lists; split the query if you need all of it.',
-  },
   Aliases: {
     limit: 'maxAliases',
     name: 'Alias limit',
@@ -131,7 +110,8 @@ export function limitsPlugin(options: { production: boolean; introspection: bool
   const armor: GatewayPlugin[] = new EnvelopArmor({
     maxDepth: { n: QUERY_LIMITS.maxDepth, ignoreIntrospection: true },
     maxAliases: { n: QUERY_LIMITS.maxAliases },
-    costLimit: { maxCost: QUERY_LIMITS.maxCost, ignoreIntrospection: true },
+    // No costLimit: graphql-armor's cost does not count lists; demand-control.ts does.
+    costLimit: { enabled: false },
     maxTokens: { n: QUERY_LIMITS.maxTokens },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives },
     blockFieldSuggestion: { enabled: options.production },

@@ -1,5 +1,5 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { useAPQ } from '@graphql-yoga/plugin-apq';
+import { type APQStore, useAPQ } from '@graphql-yoga/plugin-apq';
 import { HubErrorCode } from '@nhs-hub/kit/platform';
 import { GraphQLError } from 'graphql';
 import type { HubPlugin } from '../plugin.js';
@@ -9,7 +9,7 @@ import type { HubPlugin } from '../plugin.js';
  * sha256 first and the document only when the gateway has not seen it, so a GET by hash can be
  * cached by browsers and CDNs. Any other version is the client's mistake, and is said as such.
  */
-export function persistedQueriesPlugin(): HubPlugin {
+export function persistedQueriesPlugin(store?: APQStore): HubPlugin {
   const version: GatewayPlugin = {
     onParams: ({ params }) => {
       const persisted = (params.extensions as { persistedQuery?: { version?: unknown } } | undefined)?.persistedQuery;
@@ -21,5 +21,5 @@ export function persistedQueriesPlugin(): HubPlugin {
     },
   };
   // Yoga's plugins are typed for Yoga's bare context; the gateway runtime's context extends it.
-  return { name: 'persisted-queries', runtime: [version, useAPQ() as GatewayPlugin] };
+  return { name: 'persisted-queries', runtime: [version, useAPQ(store ? { store } : {}) as GatewayPlugin] };
 }

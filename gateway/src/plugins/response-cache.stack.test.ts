@@ -16,6 +16,7 @@ import {
   tsxArgs,
 } from '../testing.js';
 import { Redis } from 'ioredis';
+import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeGatewayCaches } from '@nhs-hub/kit/cache-purge';
@@ -90,6 +91,60 @@ describe('a response cache in the gateway process', () => {
     const another = await rankings(await signTestToken({ scope: 'region:director', sub: 'director-2' }));
     expect(another.body).toEqual(director.body);
     expect(graph.statements()).toBe(0);
+  });
+
+  it("never serves a director's cached answer to a token whose one scope has a space in it", async () => {
+    // Issue 23: roles ["openid region:director"] was FORBIDDEN alone, but served the director's
+    // cached rankings after them while the session was the scopes joined with spaces.
+    const variables = { code: 'Y61', asOf: '2020-01-01' };
+    const rankings = (authorization?: string) =>
+      postGraphQL<{ regionSnapshot: { financialSummary: { rankings: { stpCode: string }[] | null } } }>(
+        graph.gatewayUrl,
+        op('RegionRankings'),
+        variables,
+        authorization ? { authorization } : {},
+      );
+    const spaced = `Bearer ${await new SignJWT({ roles: ['openid region:director'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('spaced')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET))}`;
+    const alone = await rankings(spaced);
+    expect(alone.body.data?.regionSnapshot.financialSummary.rankings).toBeNull();
+    expect(alone.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const director = await rankings(await signTestToken({ scope: 'region:director', sub: 'director-3' }));
+    expect(director.body.data?.regionSnapshot.financialSummary.rankings?.length).toBeGreaterThan(0);
+    const after = await rankings(spaced);
+    expect(after.body.data?.regionSnapshot.financialSummary.rankings).toBeNull();
+    expect(after.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it("answers an anonymous If-None-Match of a director's ETag in full, never 304", async () => {
+    // Issue 23: the ETag was an oracle: 304 exactly when a director had run the query.
+    const body = JSON.stringify({
+      query: op('RegionRankings'),
+      variables: { code: 'Y60', asOf: '2019-06-01' },
+    });
+    const post = (headers: Record<string, string>) =>
+      fetch(graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const director = await post({
+      authorization: await signTestToken({ scope: 'region:director', sub: 'director-4' }),
+    });
+    expect(director.status).toBe(200);
+    const etag = director.headers.get('etag');
+    expect(etag).toMatch(/^"g.+"$/);
+    // The director's own revalidation is a 304.
+    const again = await post({
+      authorization: await signTestToken({ scope: 'region:director', sub: 'director-4' }),
+      'if-none-match': etag ?? '',
+    });
+    expect(again.status).toBe(304);
+    const anonymous = await post({ 'if-none-match': etag ?? '' });
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.headers.get('etag')).not.toBe(etag);
+    const answer = (await anonymous.json()) as { errors?: { extensions?: { code?: string } }[] };
+    expect(answer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it('lets nobody without a credential purge it', async () => {

@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http';
 import { useCustomFetch } from '@graphql-hive/gateway-runtime';
 import { type HubPlugin, type HubRequest, hubRequestOf } from '../plugin.js';
+import type { SubgraphCallLimits } from './fairness.js';
 
 /** What one subgraph call ended with: its HTTP status, or the error that left it without one. */
 export interface SubgraphCallOutcome {
@@ -25,6 +26,8 @@ export interface SubgraphFetchHooks {
   /** Headers to add from the client's request (the gateway's context), e.g. the request id. */
   readonly forward?: (context: unknown) => Record<string, string>;
   readonly observe?: SubgraphCallObserver;
+  /** The request's deadline and its share of concurrent calls (fairness.ts). */
+  readonly limits?: SubgraphCallLimits;
 }
 
 /**
@@ -35,7 +38,7 @@ export interface SubgraphFetchHooks {
 export function subgraphFetch(
   subgraphs: Readonly<Record<string, string>>,
   timeoutMs: number,
-  { forward, observe }: SubgraphFetchHooks = {},
+  { forward, observe, limits }: SubgraphFetchHooks = {},
   agent: Agent = sharedAgent(),
 ): (
   url: string,
@@ -43,7 +46,12 @@ export function subgraphFetch(
   context?: unknown,
 ) => Promise<Response> {
   const nameOf = new Map(Object.entries(subgraphs).map(([name, url]) => [url, name]));
-  return (url, init, context) => {
+  const call = (
+    url: string,
+    init: Parameters<typeof fetchFrom>[1],
+    context: unknown,
+    requestDeadline: number | undefined,
+  ) => {
     const subgraph = nameOf.get(url) ?? url;
     const target = new URL(url);
     const body = typeof init?.body === 'string' ? init.body : init?.body === undefined ? '' : String(init.body);
@@ -61,7 +69,13 @@ export function subgraphFetch(
       reported = true;
       watching(outcome);
     };
-    const deadline = performance.now() + timeoutMs;
+    const ownDeadline = performance.now() + timeoutMs;
+    // The request's deadline, when it comes first, cuts the call short: the answer keeps what came in time.
+    const byRequest = requestDeadline !== undefined && requestDeadline < ownDeadline;
+    const deadline = byRequest ? requestDeadline : ownDeadline;
+    const late = byRequest
+      ? `Subgraph "${subgraph}" did not answer before the request's deadline`
+      : `Subgraph "${subgraph}" did not answer within ${timeoutMs} ms`;
     const attempt = (retriesLeft: number): Promise<Response> =>
       new Promise<Response>((resolve, reject) => {
         let answered = false;
@@ -101,10 +115,7 @@ export function subgraphFetch(
             });
           },
         );
-        const timer = setTimeout(
-          () => req.destroy(new TimeoutError(`Subgraph "${subgraph}" did not answer within ${timeoutMs} ms`)),
-          Math.max(1, deadline - performance.now()),
-        );
+        const timer = setTimeout(() => req.destroy(new TimeoutError(late)), Math.max(1, deadline - performance.now()));
         req.on('error', (error) => {
           clearTimeout(timer);
           const timedOut = error instanceof TimeoutError;
@@ -123,6 +134,20 @@ export function subgraphFetch(
       });
     return attempt(1);
   };
+  const fetchFrom = async (
+    url: string,
+    init?: { method?: string; headers?: Record<string, string>; body?: unknown },
+    context?: unknown,
+  ): Promise<Response> => {
+    if (!limits) return call(url, init, context, undefined);
+    const release = await limits.slot(context);
+    try {
+      return await call(url, init, context, limits.deadline(context));
+    } finally {
+      release();
+    }
+  };
+  return fetchFrom;
 }
 
 /** Errors that mean the request never reached a subgraph that could answer it. */
@@ -149,6 +174,7 @@ export function subgraphTimeoutsPlugin(
   timeoutMs: number,
   others: readonly HubPlugin[],
   observe?: SubgraphCallObserver,
+  limits?: SubgraphCallLimits,
 ): HubPlugin {
   const forwards = others.flatMap((p) => (p.forward ? [p.forward] : []));
   const forward = (context: unknown): Record<string, string> => {
@@ -174,6 +200,14 @@ export function subgraphTimeoutsPlugin(
       );
       return checks;
     },
-    runtime: [useCustomFetch(subgraphFetch(subgraphs, timeoutMs, { forward, ...(observe ? { observe } : {}) }))],
+    runtime: [
+      useCustomFetch(
+        subgraphFetch(subgraphs, timeoutMs, {
+          forward,
+          ...(observe ? { observe } : {}),
+          ...(limits ? { limits } : {}),
+        }),
+      ),
+    ],
   };
 }

@@ -126,9 +126,12 @@ export type HubTypes<DB = unknown> = PothosSchemaTypes.ExtendDefaultTypes<HubSch
 
 export type HubBuilder<DB = unknown> = ReturnType<typeof createSubgraphBuilder<DB>>;
 
-/** Builds the federated subgraph schema (Federation v2 `@link`, directives as used). */
+/**
+ * Builds the federated subgraph schema (Federation v2 `@link`, directives as used). v2.9 for
+ * `@listSize` and `@cost`: the gateway's demand control multiplies a field's cost by its list's size.
+ */
 export function toSubgraphSchema<DB>(builder: HubBuilder<DB>): GraphQLSchema {
-  return builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });
+  return builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.9' });
 }
 
 /** The subgraph SDL as composition sees it (federation directives included). */

@@ -81,12 +81,19 @@ export function pageArgs<DB>(arg: ArgBuilder<HubTypes<DB>>) {
 }
 
 /**
+ * The `@listSize` of a paged field: its page holds at most `first` nodes, so the gateway's demand
+ * control multiplies what each node asks for by `first` (the default 50 when absent).
+ */
+export const pagedListSize = { slicingArguments: ['first'], sizedFields: ['nodes'], requireOneSlicingArgument: false };
+
+/**
  * Declares `<name> { nodes: [Item!]!, totalCount: Int!, hasNextPage: Boolean! }`, the page type of
  * every paged query.
  */
 export function pageOf<DB, T>(builder: HubBuilder<DB>, name: string, item: OutputRef<T>) {
   return builder.objectRef<Page<T>>(name).implement({
     fields: (t) => ({
+      // Sized by the paged field's `first` (pagedListSize on it), not here.
       nodes: t.field({ type: [item], resolve: (page) => page.nodes }),
       totalCount: t.exposeInt('totalCount'),
       hasNextPage: t.boolean({ resolve: (page) => page.offset + page.nodes.length < page.totalCount }),

@@ -20,6 +20,9 @@ import {
   seedReleaseContext,
 } from './releases.js';
 import { formatHubError, isProduction, requestLogPlugin } from './platform/observability.js';
+import { documentLimitRules, subgraphParseOptions } from './platform/limits.js';
+import { GATEWAY_SIGNATURE_HEADER, signedByGateway } from './platform/gateway-signature.js';
+import { readEnvVars } from './platform/env.js';
 import type { HubDatabase, SubgraphDatabase } from './db.js';
 import {
   type MigrationOutcome,
@@ -28,7 +31,7 @@ import {
   pendingMigrations,
   withSchemaLock,
 } from './migrate.js';
-import { apolloHandler, type ReadinessReport, type RunningServer, serve } from './platform/server.js';
+import { apolloHandler, type ReadinessReport, type RunningServer, sendJson, serve } from './platform/server.js';
 import type { SqlCounter } from './sql-counter.js';
 import {
   activeSpan,
@@ -80,6 +83,8 @@ export interface StartSubgraphOptions {
    * does, once per rollout) and answers not ready while the schema lacks a migration this code has.
    */
   readonly migrate?: 'latest' | 'verify' | undefined;
+  /** The key the gateway signs its calls with; HUB_GATEWAY_SECRET unless given. Set (or in production): only signed calls are answered. */
+  readonly gatewaySecret?: string | undefined;
 }
 
 export interface RunningSubgraph<DB> extends RunningServer {
@@ -156,6 +161,11 @@ export function createSubgraphApollo<DB>(name: string, schema: GraphQLSchema): A
       ...(tracingOn() ? [operationSpanPlugin<HubContext<DB>>()] : []),
     ],
     includeStacktraceInErrorResponses: !isProduction(),
+    // The gateway's document limits, so a subgraph reached directly is no softer than the gateway.
+    validationRules: documentLimitRules(),
+    parseOptions: subgraphParseOptions,
+    // "Did you mean ...?" names fields, arguments and enum values the caller did not know of.
+    hideSchemaDetailsFromClientErrors: isProduction(),
     formatError: formatHubError,
   });
 }
@@ -204,10 +214,25 @@ export async function startSubgraph<DB>(
     db: scoped.db,
     auth: await authenticate(headers.authorization),
   }));
+  // In production, or wherever a gateway secret is set, only the gateway's signed calls are
+  // answered: decided at start, as the gateway decides to sign at its start.
+  const gatewaySecret = options.gatewaySecret ?? readEnvVars(['HUB_GATEWAY_SECRET']).HUB_GATEWAY_SECRET;
+  const gatewayOnly = isProduction() || gatewaySecret !== undefined;
   const running = await serve({
     name: definition.name,
     // A traced request continues the gateway's trace (its traceparent); its SQL statements are children.
     handler: async (req, res, request) => {
+      if (gatewayOnly && !(gatewaySecret && signedByGateway(req, gatewaySecret)))
+        return sendJson(res, 401, {
+          errors: [
+            {
+              message: gatewaySecret
+                ? `This subgraph answers only the gateway: the request lacks a current ${GATEWAY_SIGNATURE_HEADER}.`
+                : 'This subgraph answers only the gateway, and has no HUB_GATEWAY_SECRET to know it by.',
+              extensions: { code: HubErrorCode.UNAUTHENTICATED, requestId: request.requestId },
+            },
+          ],
+        });
       const requestTrace = startRequestTrace(definition.name, req);
       if (!requestTrace) return graphql(req, res, request);
       // A request that threw is answered 500 by the front door, after this handler has returned.

@@ -25,7 +25,7 @@ export function uniqueSchemaName(prefix: string): string {
 
 export interface TestHub {
   readonly database: HubDatabase;
-  start<DB>(definition: SubgraphDefinition<DB>): Promise<RunningSubgraph<DB>>;
+  start<DB>(definition: SubgraphDefinition<DB>, options?: { gatewaySecret?: string }): Promise<RunningSubgraph<DB>>;
   /** A unique schema name registered for cleanup. */
   schema(prefix: string): string;
   /** Such a schema created empty, and the database scoped to it: for a test that makes its own tables. */
@@ -50,9 +50,9 @@ export async function createTestHub(): Promise<TestHub> {
       await sql`create schema ${sql.id(scoped.schema)}`.execute(database.root);
       return scoped;
     },
-    async start(definition) {
+    async start(definition, options) {
       const schemaName = schema(definition.name);
-      const running = await startSubgraph(definition, { database, schemaName, port: 0 });
+      const running = await startSubgraph(definition, { database, schemaName, port: 0, ...options });
       servers.push(running);
       return running;
     },

@@ -39,6 +39,8 @@ export interface JwtSettings {
   readonly clockToleranceSeconds?: number | undefined;
   /** Seconds between JWKS fetches for a `kid` the cached set lacks (HUB_JWT_JWKS_COOLDOWN_SECONDS); 30 unless given. */
   readonly jwksCooldownSeconds?: number | undefined;
+  /** Longest a token may live, `iat` (or now) to `exp` (HUB_JWT_MAX_LIFETIME_SECONDS); 12 h unless given. */
+  readonly maxLifetimeSeconds?: number | undefined;
 }
 
 const JWT_ENV_KEYS = [
@@ -49,6 +51,7 @@ const JWT_ENV_KEYS = [
   'HUB_JWT_JWKS_URL',
   'HUB_JWT_CLOCK_SKEW_SECONDS',
   'HUB_JWT_JWKS_COOLDOWN_SECONDS',
+  'HUB_JWT_MAX_LIFETIME_SECONDS',
 ] as const satisfies readonly (keyof HubEnv)[];
 
 export type JwtEnv = Pick<HubEnv, (typeof JWT_ENV_KEYS)[number]>;
@@ -63,6 +66,7 @@ export function jwtSettingsFromEnv(env: JwtEnv = readEnvVars(JWT_ENV_KEYS)): Jwt
     jwksUrl: env.HUB_JWT_JWKS_URL,
     clockToleranceSeconds: env.HUB_JWT_CLOCK_SKEW_SECONDS,
     jwksCooldownSeconds: env.HUB_JWT_JWKS_COOLDOWN_SECONDS,
+    maxLifetimeSeconds: env.HUB_JWT_MAX_LIFETIME_SECONDS,
   };
 }
 
@@ -126,6 +130,29 @@ function algorithmOf(token: string): string | undefined {
 
 const ASYMMETRIC = ['RS256', 'ES256'];
 
+const DEFAULT_MAX_LIFETIME_SECONDS = 43_200;
+
+/**
+ * jose checks `exp` only when a token has one, and `iat` not at all: a token without `exp` lived
+ * for ever, and one issued in 2100 passed. A token must expire, within the maximum lifetime of its
+ * issue (or of now, when it does not say when it was issued), and not be issued in the future.
+ */
+function checkLifetime(payload: Readonly<Record<string, unknown>>, skewSeconds: number, maxSeconds: number): void {
+  const now = Math.floor(Date.now() / 1000);
+  if (typeof payload.exp !== 'number') throw unauthenticated('it has no "exp": tokens must expire');
+  if (payload.iat !== undefined && typeof payload.iat !== 'number') throw unauthenticated('its "iat" is not a time');
+  const iat = payload.iat as number | undefined;
+  if (iat !== undefined && iat > now + skewSeconds)
+    throw unauthenticated(
+      `issued in the future: its "iat" is more than ${skewSeconds} s (the clock skew allowed) ahead`,
+    );
+  const lifetime = payload.exp - (iat ?? now);
+  if (lifetime > maxSeconds + skewSeconds)
+    throw unauthenticated(
+      `it lives ${lifetime} s, longer than the ${maxSeconds} s allowed (HUB_JWT_MAX_LIFETIME_SECONDS): ask the issuer for a shorter-lived token`,
+    );
+}
+
 /**
  * Reads the caller from an `Authorization` header. No header: anonymous (public data stays
  * public). A header that is not a valid, unexpired token signed with a key the hub trusts: a 401,
@@ -172,6 +199,7 @@ export async function authenticate(
     } else {
       throw unauthenticated(`algorithm ${alg ?? 'unreadable'} is not accepted (HS256, RS256, ES256 are)`);
     }
+    checkLifetime(payload, options.clockTolerance, settings.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS);
     // OAuth 2 style: `scope` is space-separated; some issuers (Entra ID) send `scp`, or `roles` as an array.
     const raw = payload.scope ?? payload.scp ?? payload.roles;
     const scopes =

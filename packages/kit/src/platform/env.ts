@@ -104,6 +104,30 @@ const EnvSchema = z.object({
    * make the hub hammer the provider.
    */
   HUB_JWT_JWKS_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3_600).default(30),
+  /**
+   * Longest a token may live, from its `iat` (or from now, without one) to its `exp`: a stolen
+   * token is worth no more than this. 12 hours, a working day with margin, unless set.
+   */
+  HUB_JWT_MAX_LIFETIME_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(43_200),
+  /**
+   * The key the gateway signs its calls to the subgraphs with (x-hub-gateway-signature), 32+
+   * characters; in production a subgraph answers nothing else (docs/security.md). `npm start` makes
+   * one for its own process when unset.
+   */
+  HUB_GATEWAY_SECRET: z.string().min(32).optional(),
+  /**
+   * Requests a second one client (its token's subject, else its address) may send on average, and
+   * in a burst; over it, 429 with Retry-After. 0 turns the limit off.
+   */
+  HUB_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).max(100_000).default(20),
+  HUB_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Milliseconds one request may take; then it answers with what it has and an error for the rest. */
+  HUB_REQUEST_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   /** Introspection on or off; on outside production by default. */
   HUB_INTROSPECTION: z.enum(['true', 'false']).optional(),
   /** Where the gateway reads its supergraph; schema/supergraph.graphql by default. */

@@ -31,6 +31,8 @@ export const HubErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',
   /** A request body over the size limit (413). */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** A client over its request rate (429, with Retry-After in seconds). */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** The cache purge endpoint called with another method than POST (405). */
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   /** The response cache's store (Redis) did not answer a purge (503). */

@@ -15,3 +15,5 @@ export * from './observability.js';
 export * from './scalars.js';
 export * from './server.js';
 export * from './tracing.js';
+export * from './gateway-signature.js';
+export * from './limits.js';

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import { HubErrorCode } from './errors.js';
 import { sendErrors } from './graphql-http.js';
+import { rootLogger } from './observability.js';
 
 /**
  * What answers GraphQL requests once the shared front door (health, request id, body limit) has
@@ -31,7 +32,25 @@ export interface ServeOptions {
   readonly health?: boolean | undefined;
   /** Headers every answer carries, set before anything answers (the gateway's CORS for browsers). */
   readonly headers?: ((req: IncomingMessage) => Record<string, string>) | undefined;
+  /** How long a caller may take to send headers, the whole request, and idle between requests; SOCKET_TIMEOUTS unless given. */
+  readonly timeouts?: Partial<SocketTimeouts> | undefined;
 }
+
+export interface SocketTimeouts {
+  /** Milliseconds to send the request's headers (slow-header sockets were still open after 92 s). */
+  readonly headersMs: number;
+  /** Milliseconds to send the whole request, body included (slow-body sockets likewise). */
+  readonly requestMs: number;
+  /** Milliseconds an idle keep-alive socket is kept. */
+  readonly keepAliveMs: number;
+}
+
+/**
+ * A request's headers and body arrive within seconds from any real client; a socket that takes
+ * longer holds memory and a file descriptor for nothing. Keep-alive outlasts the load balancers'
+ * and the gateway's idle timeouts (60 s), so they close first and never reuse a closing socket.
+ */
+export const SOCKET_TIMEOUTS: SocketTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 65_000 };
 
 export interface ReadinessReport {
   readonly ready: boolean;
@@ -62,19 +81,32 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { name } = options;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
-  const http = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent)
-        sendErrors(req, res, 500, [
-          { message: 'Internal server error', extensions: { code: HubErrorCode.INTERNAL_SERVER_ERROR } },
-        ]);
-      else res.end();
-      console.error(`[${name}] request failed`, error);
-    });
-  });
-  // Gateways and load balancers reuse connections; keep them open longer than their idle timeouts.
-  http.keepAliveTimeout = 65_000;
-  http.headersTimeout = 66_000;
+  const timeouts = { ...SOCKET_TIMEOUTS, ...options.timeouts };
+  const http = createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      // Node checks the header and request timeouts on this interval (30 s by default): a slow
+      // socket would outlive its limit by up to that much.
+      connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs),
+    },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent)
+          sendErrors(req, res, 500, [
+            { message: 'Internal server error', extensions: { code: HubErrorCode.INTERNAL_SERVER_ERROR } },
+          ]);
+        else res.end();
+        // One log line, the stack inside it: a multi-line trace on stderr was what hostile input printed.
+        rootLogger.error(
+          { service: name, error: (error as Error)?.message, stack: (error as Error)?.stack },
+          'request failed',
+        );
+      });
+    },
+  );
+  http.keepAliveTimeout = timeouts.keepAliveMs;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // A caller's id is kept only when it is a plain token of sane length: it is echoed, logged and

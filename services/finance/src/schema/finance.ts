@@ -1,4 +1,4 @@
-import { citationOf, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit/subgraph';
+import { citationOf, pageArgs, pageOf, pagedListSize, pageWindow } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { type FactOrder, type GapOrder, listFacts, listGaps } from '../db/repository.js';
 import type { CheckShape, FinancialFact, StpFinance } from '../db/types.js';
@@ -98,7 +98,7 @@ export const FinancialGapRef = builder.objectRef<StpFinance>('FinancialGap').imp
         'SUM_MISMATCH (parts and stated total apart beyond their stated precision), ROUNDING_DIFFERENCE (apart only within it: informational), SAVINGS_EXCEED_GAP, UNIT_MISSING, DUPLICATED_FIGURE ... on this figure set.',
       resolve: (g) => g.flags,
     }),
-    checks: t.field({ type: [CheckRef], resolve: (g) => g.checks }),
+    checks: t.field({ type: [CheckRef], listSize: { assumedSize: 5 }, resolve: (g) => g.checks }),
     sources: t.field({
       type: ['Source'],
       description: 'The lines stating the healthcare, social care and combined gaps.',
@@ -139,6 +139,7 @@ const GapPageRef = pageOf(builder, 'FinancialGapPage', FinancialGapRef);
 builder.queryFields((t) => ({
   financialGaps: t.field({
     type: GapPageRef,
+    listSize: pagedListSize,
     description:
       "Rankings of the tracker's STPs by a stated figure (nulls last; ties by STP code). Per-head rankings need populations, which geography owns: see RegionSnapshot.financialSummary.rankings and Stp.gapPerHeadDerived.",
     args: {
@@ -159,6 +160,7 @@ builder.queryFields((t) => ({
   }),
   financialFacts: t.field({
     type: [FinancialFactRef],
+    listSize: { slicingArguments: ['first'], requireOneSlicingArgument: false },
     description:
       'Financial facts across STPs, filterable by STP, kind and flag, sortable by amount (nulls last), STP or line.',
     args: {

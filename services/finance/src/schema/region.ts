@@ -42,6 +42,7 @@ RegionRef.implement({
     code: t.exposeID('code'),
     statedFacts: t.field({
       type: [RegionFactRef],
+      listSize: { assumedSize: 12 },
       description:
         'Annex A key facts stated for the proposed region this region grew from (Midlands Y60, East of England Y61); empty for other regions.',
       resolve: (region, _, ctx) => regionFactsByRegion(ctx).load(region.code.toUpperCase()),
@@ -116,6 +117,7 @@ const SummaryRef = builder.objectRef<RegionMembers<StpFinance>>('RegionFinancial
     flags: t.field({ type: ['Flag'], resolve: summaryFlags }),
     rankings: t.field({
       type: [RankedRef],
+      listSize: { assumedSize: 17 },
       // Null (with a FORBIDDEN error) for callers without the scope; the rest of the summary answers.
       nullable: true,
       description: `Member STPs ranked by a stated figure or by the DERIVED gap per head (largest first); members without it are left out. RESTRICTED: league tables are for regional directors' tools (scope "${HubScope.REGIONAL_DIRECTOR}"); the figures they rank stay public.`,

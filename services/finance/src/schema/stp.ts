@@ -61,6 +61,7 @@ StpRef.implement({
     }),
     financialFacts: t.field({
       type: [FinancialFactRef],
+      listSize: { assumedSize: 10 },
       description:
         'Every financial line of the STP (tracker section; for Lincolnshire also its June 2018 Board update), in source order.',
       args: {

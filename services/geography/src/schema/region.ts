@@ -31,6 +31,7 @@ RegionRef.implement({
     }),
     stps: t.field({
       type: [StpRef],
+      listSize: { assumedSize: 17 },
       description:
         "The region's STPs on a date. Without asOf: today for a current region, or its last day for a closed one.",
       args: { asOf: t.arg({ type: 'Date', required: false }) },
@@ -69,6 +70,7 @@ RegionSnapshotRef.implement({
     }),
     stps: t.field({
       type: [StpRef],
+      listSize: { assumedSize: 17 },
       resolve: async (s, _, ctx) => (await membersOn(s, ctx)).map((m) => m.stp),
     }),
     stpCodes: t.idList({
@@ -133,6 +135,7 @@ builder.queryFields((t) => ({
   }),
   regions: t.field({
     type: [RegionRef],
+    listSize: { assumedSize: 10 },
     description: 'All ten regions of 2012-2019 onwards, or those that existed on a date.',
     args: { asOf: t.arg({ type: 'Date', required: false }) },
     resolve: (_, { asOf }, ctx) => listRegions(ctx.db, asOf ?? undefined),

@@ -1,4 +1,13 @@
-import { badInput, citationOf, notFound, pageArgs, pageOf, pageWindow, SOURCE } from '@nhs-hub/kit/subgraph';
+import {
+  badInput,
+  citationOf,
+  notFound,
+  pageArgs,
+  pagedListSize,
+  pageOf,
+  pageWindow,
+  SOURCE,
+} from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { findStpsByAnyCode, listStps, type StpOrder } from '../db/repository.js';
 import type { IcsDesignation, MembershipBasis, Region } from '../db/types.js';
@@ -108,6 +117,7 @@ StpRef.implement({
     }),
     onsCodes: t.field({
       type: [OnsCodeRef],
+      listSize: { assumedSize: 2 },
       description: 'Every ONS code the footprint has carried, including 2016 predecessors and 2020 re-codes.',
       resolve: (stp, _, ctx) => onsCodesByStp(ctx).load(stp.code),
     }),
@@ -156,6 +166,7 @@ StpRef.implement({
     }),
     integratedCareSystems: t.field({
       type: [IntegratedCareSystemRef],
+      listSize: { assumedSize: 2 },
       resolve: (s, _, ctx) => icsByStp(ctx).load(s.code),
     }),
     validFrom: t.field({
@@ -180,6 +191,7 @@ StpRef.implement({
     }),
     predecessors: t.field({
       type: [StpRef],
+      listSize: { assumedSize: 3 },
       resolve: (s, _, ctx) => predecessorsByStp(ctx).load(s.code),
     }),
     region: t.field({
@@ -201,6 +213,7 @@ StpRef.implement({
     }),
     regionHistory: t.field({
       type: [RegionMembershipRef],
+      listSize: { assumedSize: 3 },
       description: 'Every region membership, oldest first.',
       resolve: (stp, _, ctx) => membershipsByStp(ctx).load(stp.code),
     }),
@@ -253,6 +266,7 @@ builder.queryFields((t) => ({
   }),
   stps: t.field({
     type: StpPageRef,
+    listSize: pagedListSize,
     description: 'STPs, filtered, sorted and paged (at most 200 per page).',
     args: {
       filter: t.arg({ type: StpFilterInput, required: false }),

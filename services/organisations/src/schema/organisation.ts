@@ -1,4 +1,4 @@
-import { citationOf, notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit/subgraph';
+import { citationOf, notFound, pageArgs, pagedListSize, pageOf, pageWindow } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { listOrganisations } from '../db/repository.js';
 import { ORGANISATION_KINDS } from '../domain/kinds.js';
@@ -62,11 +62,13 @@ OrganisationRef.implement({
     }),
     roles: t.field({
       type: [RoleRef],
+      listSize: { assumedSize: 4 },
       description: 'The roles held through the organisation, in source order.',
       resolve: (o, _, ctx) => rolesByOrganisation(ctx).load(o.id),
     }),
     leadsStps: t.field({
       type: [StpRef],
+      listSize: { assumedSize: 4 },
       description: 'The STPs whose tracker section names a lead from this organisation.',
       resolve: async (o, _, ctx) => stpsLed(await rolesByOrganisation(ctx).load(o.id)).map((code) => ({ code })),
     }),
@@ -100,6 +102,7 @@ builder.queryFields((t) => ({
   }),
   organisations: t.field({
     type: OrganisationPageRef,
+    listSize: pagedListSize,
     description: 'Organisations by name, filtered and paged (at most 200 per page).',
     args: {
       search: t.arg.string({

@@ -1,4 +1,4 @@
-import { notFound, pageArgs, pageOf, pageWindow } from '@nhs-hub/kit/subgraph';
+import { notFound, pageArgs, pagedListSize, pageOf, pageWindow } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { listPeople } from '../db/repository.js';
 import { nameCitations } from '../domain/roles.js';
@@ -28,6 +28,7 @@ PersonRef.implement({
     }),
     roles: t.field({
       type: [RoleRef],
+      listSize: { assumedSize: 3 },
       description: 'Every role stated for the person, in source order.',
       resolve: (p, _, ctx) => rolesByPerson(ctx).load(p.id),
     }),
@@ -65,6 +66,7 @@ builder.queryFields((t) => ({
   }),
   people: t.field({
     type: PersonPageRef,
+    listSize: pagedListSize,
     description: 'People by family name, filtered and paged (at most 200 per page).',
     args: {
       search: t.arg.string({ required: false, description: 'Case-insensitive fragment of the name as written.' }),

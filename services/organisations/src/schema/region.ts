@@ -10,6 +10,7 @@ RegionRef.implement({
     code: t.exposeID('code'),
     leaders: t.field({
       type: [RoleRef],
+      listSize: { assumedSize: 5 },
       description:
         'People the seeds name as leading the region. Empty for every region: the seeds name no regional director (see leadershipNote).',
       resolve: (region, _, ctx) => leadersByRegion(ctx).load(region.code.toUpperCase()),

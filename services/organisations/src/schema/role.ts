@@ -52,6 +52,7 @@ export const RoleRef = builder.objectRef<RoleWithOrganisations>('Role').implemen
     }),
     organisations: t.field({
       type: [OrganisationRef],
+      listSize: { assumedSize: 2 },
       description: 'Every organisation the source names for the role, in its order.',
       resolve: (r) => r.organisation_ids,
     }),
@@ -107,7 +108,11 @@ export const StpLeadRef = builder.objectRef<RoleWithOrganisations>('StpLead').im
       description: 'Null when the line names no organisation, or several (see organisations and flags).',
       resolve: (r) => (r.organisation_ids.length === 1 ? (r.organisation_ids[0] ?? null) : null),
     }),
-    organisations: t.field({ type: [OrganisationRef], resolve: (r) => r.organisation_ids }),
+    organisations: t.field({
+      type: [OrganisationRef],
+      listSize: { assumedSize: 2 },
+      resolve: (r) => r.organisation_ids,
+    }),
     affiliationAsWritten: t.exposeString('affiliation_as_written', {
       nullable: true,
       description: 'The text after the name, verbatim.',

@@ -8,6 +8,7 @@ StpRef.implement({
     code: t.exposeID('code'),
     leads: t.field({
       type: [StpLeadRef],
+      listSize: { assumedSize: 3 },
       description: "The lead(s) the tracker's section names, as written; empty for an STP the tracker does not cover.",
       resolve: (stp, _, ctx) => leadsByStp(ctx).load(stp.code.toUpperCase()),
     }),

@@ -5,6 +5,7 @@ import {
   notFound,
   pageArgs,
   pageOf,
+  pagedListSize,
   pageWindow,
   STP_ODS_CODE,
 } from '@nhs-hub/kit/subgraph';
@@ -136,20 +137,24 @@ PriorityRef.implement({
     parent: t.field({ type: PriorityRef, nullable: true, resolve: (p) => p.parent_id }),
     children: t.field({
       type: [PriorityRef],
+      listSize: { assumedSize: 5 },
       description: 'Work streams under this priority, in order.',
       resolve: (p, _, ctx) => childrenByPriority(ctx).load(p.id),
     }),
     outcomes: t.field({
       type: [StatedOutcomeRef],
+      listSize: { assumedSize: 4 },
       resolve: (p, _, ctx) => outcomesByPriority(ctx).load(p.id),
     }),
     programmes: t.field({
       type: [ProgrammeRef],
+      listSize: { assumedSize: 4 },
       description: 'The national programmes the keyword rules put it under (possibly none), in programme order.',
       resolve: async (p, _, ctx) => (await matchesByPriority(ctx).load(p.id)).map((m) => m.programme),
     }),
     programmeMatches: t.field({
       type: [ProgrammeMatchRef],
+      listSize: { assumedSize: 4 },
       resolve: (p, _, ctx) => matchesByPriority(ctx).load(p.id),
     }),
     flags: t.field({
@@ -206,6 +211,7 @@ const PriorityPageRef = pageOf(builder, 'PriorityPage', PriorityRef);
 builder.queryFields((t) => ({
   priorities: t.field({
     type: PriorityPageRef,
+    listSize: pagedListSize,
     description:
       "Priorities of every kind (work streams included), filtered, ordered by STP code then each STP's own order, paged (at most 200).",
     args: {

@@ -22,11 +22,13 @@ ProgrammeRef.implement({
     }),
     stps: t.field({
       type: [StpRef],
+      listSize: { assumedSize: 20 },
       description: 'STPs with at least one priority under this programme: distinct, ordered by ODS code.',
       resolve: async (p, _, ctx) => (await stpCodesByProgramme(ctx).load(p.code)).map((code) => ({ code })),
     }),
     priorities: t.field({
       type: [PriorityRef],
+      listSize: { assumedSize: 20 },
       description: "Every priority (any kind) under this programme, ordered by STP code then the STP's own order.",
       resolve: (p, _, ctx) => prioritiesByProgramme(ctx).load(p.code),
     }),
@@ -53,6 +55,7 @@ builder.queryFields((t) => ({
   }),
   programmes: t.field({
     type: [ProgrammeRef],
+    listSize: { assumedSize: 10 },
     description: 'Every programme, in a fixed order.',
     resolve: (_, __, ctx) => allProgrammes(ctx).load('all'),
   }),

@@ -31,6 +31,7 @@ RegionSnapshotRef.implement({
     asOf: t.field({ type: 'Date', resolve: (s) => s.asOf }),
     prioritiesByProgramme: t.field({
       type: [ProgrammeCountRef],
+      listSize: { assumedSize: 10 },
       description:
         'Every programme (in programme order) with how many member STPs and priorities fall under it; zero counts included.',
       requires: builder.selection<{ stpCodes?: string[] | null }>('stpCodes'),

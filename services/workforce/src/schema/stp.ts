@@ -8,6 +8,7 @@ StpRef.implement({
     code: t.exposeID('code'),
     workforceFacts: t.field({
       type: [WorkforceFactRef],
+      listSize: { assumedSize: 10 },
       description: 'The workforce facts the sources state for this STP, in id order.',
       resolve: (stp, _, ctx) => factsByStp(ctx).load(stp.code),
     }),

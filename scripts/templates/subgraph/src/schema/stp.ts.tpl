@@ -8,6 +8,7 @@ StpRef.implement({
     code: t.exposeID('code'),
     __name__Facts: t.field({
       type: [__Name__FactRef],
+      listSize: { assumedSize: 10 },
       description: 'The __name__ facts the sources state for this STP, in id order.',
       resolve: (stp, _, ctx) => factsByStp(ctx).load(stp.code),
     }),
