@@ -17,6 +17,7 @@ import { requestIdPlugin } from './plugins/request-id.js';
 import { type CacheSettings, type ResponseCache, responseCachePlugin } from './plugins/response-cache.js';
 import { subgraphTimeoutsPlugin } from './plugins/subgraph-timeouts.js';
 import { telemetryPlugin } from './plugins/telemetry.js';
+import { type UsageRecorder, type UsageSettings, usagePlugin } from './plugins/usage.js';
 import { subgraphsOf, supergraphWithUrls } from './supergraph.js';
 
 export { subgraphsOf, supergraphWithUrls } from './supergraph.js';
@@ -41,12 +42,16 @@ export interface GatewayOptions {
   readonly explorer?: ExplorerSettings | undefined;
   /** Prometheus metrics at GET /metrics; on unless false. */
   readonly metrics?: boolean | undefined;
+  /** Field usage by client, written to this database; not recorded when undefined. */
+  readonly usage?: UsageSettings | undefined;
 }
 
 export interface RunningGateway extends FrontDoor {
   readonly cache: ResponseCache | null;
   /** The Prometheus registry served at /metrics, or null when metrics are off. */
   readonly metrics: GatewayMetrics | null;
+  /** Field usage being recorded, or null when off. */
+  readonly usage: UsageRecorder | null;
 }
 
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
@@ -86,6 +91,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const supergraph = supergraphWithUrls(options.supergraphSdl, options.subgraphUrls);
   const telemetry = telemetryPlugin({ metrics: options.metrics !== false });
   const cache = await responseCachePlugin(options.cache, telemetry.metrics);
+  const usage = usagePlugin(options.usage);
   const plugins: HubPlugin[] = [
     requestIdPlugin(),
     corsPlugin(options.corsOrigins, production),
@@ -95,6 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     limitsPlugin({ production, introspection: options.introspection ?? !production }),
     persistedQueriesPlugin(),
     errorMaskingPlugin(),
+    usage,
     cache,
   ];
   const subgraphCalls = subgraphTimeoutsPlugin(
@@ -137,5 +144,5 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       for (const plugin of plugins) await plugin.close?.();
     },
   });
-  return { ...door, cache: cache.cache, metrics: telemetry.metrics };
+  return { ...door, cache: cache.cache, metrics: telemetry.metrics, usage: usage.recorder };
 }

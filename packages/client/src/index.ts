@@ -5,3 +5,4 @@
  */
 export * from './generated/graphql.js';
 export { typePolicies } from './type-policies.js';
+export { CLIENT_NAME, CLIENT_VERSION, clientHeaders, createHubClient, type HubClientOptions } from './hub-client.js';

@@ -160,6 +160,12 @@ const EnvSchema = z.object({
   HUB_SEED: z.enum(['if-changed', 'always', 'never']).default('if-changed'),
   /** 'latest' migrates at start; 'verify' leaves migrating to a Job and stays unready until the schema is current. */
   HUB_MIGRATE: z.enum(['latest', 'verify']).default('latest'),
+  /**
+   * PostgreSQL where a standalone gateway records field usage by client (schema hub_usage), read by
+   * `npm run schema:usage` and `npm run schema:check`. Unset: a standalone gateway records none;
+   * `npm start` records into the hub's own database.
+   */
+  HUB_USAGE_DATABASE_URL: z.url().optional(),
   /** Prometheus metrics at GET /metrics on the gateway (see README, Telemetry): on unless switched off. */
   HUB_METRICS: z.enum(['on', 'off']).default('on'),
   ...OpenTelemetryEnv,
