@@ -17,6 +17,7 @@ import { requestIdPlugin } from './plugins/request-id.js';
 import { type CacheSettings, type ResponseCache, responseCachePlugin } from './plugins/response-cache.js';
 import { subgraphTimeoutsPlugin } from './plugins/subgraph-timeouts.js';
 import { telemetryPlugin } from './plugins/telemetry.js';
+import { CLIENT_MANIFEST, trustedDocumentsPlugin } from './plugins/trusted-documents.js';
 import { type UsageRecorder, type UsageSettings, usagePlugin } from './plugins/usage.js';
 import { subgraphsOf, supergraphWithUrls } from './supergraph.js';
 
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   readonly explorer?: ExplorerSettings | undefined;
   /** Prometheus metrics at GET /metrics; on unless false. */
   readonly metrics?: boolean | undefined;
+  /** Only the documents of these persisted-documents manifests run (HUB_TRUSTED_DOCUMENTS=on); any document when undefined. */
+  readonly trustedDocuments?: { readonly manifests: readonly string[] } | undefined;
   /** Field usage by client, written to this database; not recorded when undefined. */
   readonly usage?: UsageSettings | undefined;
 }
@@ -61,7 +64,14 @@ export function gatewaySettingsFromEnv(
   env: HubEnv = readEnv(),
 ): Pick<
   GatewayOptions,
-  'cache' | 'subgraphTimeoutMs' | 'introspection' | 'host' | 'corsOrigins' | 'metrics' | 'adminPort'
+  | 'cache'
+  | 'subgraphTimeoutMs'
+  | 'introspection'
+  | 'host'
+  | 'corsOrigins'
+  | 'metrics'
+  | 'adminPort'
+  | 'trustedDocuments'
 > {
   return {
     metrics: env.HUB_METRICS === 'on',
@@ -78,6 +88,10 @@ export function gatewaySettingsFromEnv(
     introspection: env.HUB_INTROSPECTION === undefined ? undefined : env.HUB_INTROSPECTION === 'true',
     host: env.HOST,
     adminPort: env.HUB_ADMIN_PORT,
+    trustedDocuments:
+      env.HUB_TRUSTED_DOCUMENTS === 'on'
+        ? { manifests: env.HUB_TRUSTED_DOCUMENTS_MANIFESTS ?? [CLIENT_MANIFEST] }
+        : undefined,
   };
 }
 
@@ -98,6 +112,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     telemetry,
     authPlugin(),
     explorerPlugin(options.explorer),
+    trustedDocumentsPlugin(
+      options.trustedDocuments && {
+        ...options.trustedDocuments,
+        explorer: options.explorer !== undefined && !production,
+      },
+    ),
     limitsPlugin({ production, introspection: options.introspection ?? !production }),
     persistedQueriesPlugin(),
     errorMaskingPlugin(),

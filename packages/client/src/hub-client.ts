@@ -1,4 +1,5 @@
-import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
+import { ApolloClient, type DocumentNode, HttpLink, InMemoryCache } from '@apollo/client';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { typePolicies } from './type-policies.js';
 
 /**
@@ -22,6 +23,21 @@ export interface HubClientOptions {
   readonly version?: string;
   readonly fetch?: typeof fetch;
   readonly headers?: Record<string, string>;
+  /**
+   * Send each operation by its hash from the persisted-documents manifest, never its text: for a
+   * gateway with HUB_TRUSTED_DOCUMENTS=on. Only this package's generated documents carry a hash.
+   */
+  readonly trustedDocuments?: boolean;
+}
+
+/** The manifest hash codegen embedded in a generated document (`__meta__.hash`, `sha256:<hex>`). */
+export function documentHash(document: DocumentNode): string {
+  const hash = (document as DocumentNode & { __meta__?: { hash?: unknown } }).__meta__?.hash;
+  const name = document.definitions.find((d) => d.kind === 'OperationDefinition')?.name?.value ?? 'anonymous';
+  if (typeof hash !== 'string')
+    throw new Error(`Operation ${name} is not in @nhs-hub/client's persisted-documents manifest: it has no hash`);
+  // Apollo's protocol carries the bare hex; the gateway takes either.
+  return hash.replace(/^sha256:/, '');
 }
 
 /**
@@ -32,12 +48,13 @@ export interface HubClientOptions {
 export function createHubClient(options: HubClientOptions): ApolloClient {
   const name = options.name ?? CLIENT_NAME;
   const version = options.version ?? CLIENT_VERSION;
+  const http = new HttpLink({
+    uri: options.uri,
+    fetch: options.fetch,
+    headers: { ...clientHeaders(name, version), ...options.headers },
+  });
   return new ApolloClient({
-    link: new HttpLink({
-      uri: options.uri,
-      fetch: options.fetch,
-      headers: { ...clientHeaders(name, version), ...options.headers },
-    }),
+    link: options.trustedDocuments ? new PersistedQueryLink({ generateHash: documentHash }).concat(http) : http,
     cache: new InMemoryCache({ typePolicies }),
     clientAwareness: { name, version },
   });
