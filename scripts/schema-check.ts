@@ -49,7 +49,6 @@ if (usageUrl || existsSync(pgliteDataDir)) {
 }
 const result = await composeSupergraph();
 const review = await reviewSchema(result, { ref, usage }).finally(() => usageDatabase?.close());
-console.log(`Users of breaking changes: checked-in operations and clients recorded in the last ${usageDays} days.`);
 if (!review.baseline) {
   console.log('No baseline: git has no committed schema/api.graphql and none was accepted (--accept writes one).');
 } else {
