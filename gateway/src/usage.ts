@@ -1,6 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { createRequire } from 'node:module';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { DocumentNode, FragmentDefinitionNode, GraphQLSchema, SelectionSetNode } from 'graphql';
 import type { FieldUser, UsageSource } from './governance.js';
 
 /**
@@ -19,12 +18,6 @@ export const ROLLUP_AFTER_DAYS = 7;
 /** Client name or version longer than this is cut: a header is the caller's to fill. */
 export const CLIENT_FIELD_MAX = 100;
 export const UNKNOWN_CLIENT = 'unknown';
-
-// The gateway's schema comes from the graphql Node resolves (the CommonJS build); a test runner may
-// hand this module the ESM build, and the two refuse each other's schemas. Use Node's, always.
-const { getNamedType, isObjectType, TypeInfo, visit, visitWithTypeInfo } = createRequire(import.meta.url)(
-  'graphql',
-) as typeof import('graphql');
 
 /** Where usage is kept: a database and the Postgres schema in it (hub_usage unless a test isolates itself). */
 export interface UsageTarget {
@@ -51,31 +44,69 @@ export interface UsageCount {
   lastSeen: number;
 }
 
+/** A type with fields, as any copy of graphql shapes it (object and interface types). */
+interface WithFields {
+  readonly name: string;
+  getFields(): Readonly<Record<string, { readonly type: unknown } | undefined>>;
+}
+
+const withFields = (type: unknown): WithFields | undefined =>
+  typeof type === 'object' && type !== null && 'getFields' in type && 'name' in type ? (type as WithFields) : undefined;
+
+/** The named type under lists and non-nulls. */
+function namedType(type: unknown): unknown {
+  let current = type;
+  while (typeof current === 'object' && current !== null && 'ofType' in current && current.ofType)
+    current = current.ofType;
+  return current;
+}
+
 /**
  * Every schema coordinate a document touches: the types it selects from, their fields and the
  * arguments it passes (schema coordinates as the GraphQL spec writes them: `Stp.financialGap`,
- * `Query.stp(code:)`). Introspection is left out: it is nobody's field to remove.
+ * `Query.stp(code:)`), and the object types fields return. Introspection is left out: it is
+ * nobody's field to remove. The schema is read by shape, never by `instanceof`: the gateway's
+ * bundle carries its own copy of graphql, a test runner another, and they refuse each other's types.
  */
 export function coordinatesOf(schema: GraphQLSchema, document: DocumentNode): string[] {
   const found = new Set<string>();
-  const typeInfo = new TypeInfo(schema);
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        const parent = typeInfo.getParentType();
-        const field = node.name.value;
-        if (!parent || field.startsWith('__') || parent.name.startsWith('__')) return;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === 'FragmentDefinition') fragments.set(d.name.value, d);
+  const spread = new Set<string>();
+  const walk = (selectionSet: SelectionSetNode | undefined, parent: WithFields | undefined): void => {
+    if (!selectionSet || !parent) return;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === 'Field') {
+        const field = selection.name.value;
+        if (field.startsWith('__') || parent.name.startsWith('__')) continue;
         found.add(parent.name);
         found.add(`${parent.name}.${field}`);
-        for (const arg of node.arguments ?? []) found.add(`${parent.name}.${field}(${arg.name.value}:)`);
-        const type = typeInfo.getType();
-        // The field's own type, so removing a type is seen even where only its __typename is selected.
-        const named = type ? getNamedType(type) : undefined;
-        if (named && isObjectType(named) && !named.name.startsWith('__')) found.add(named.name);
-      },
-    }),
-  );
+        for (const arg of selection.arguments ?? []) found.add(`${parent.name}.${field}(${arg.name.value}:)`);
+        const returned = withFields(namedType(parent.getFields()[field]?.type));
+        if (returned) found.add(returned.name);
+        walk(selection.selectionSet, returned);
+      } else if (selection.kind === 'InlineFragment') {
+        const condition = selection.typeCondition?.name.value;
+        walk(selection.selectionSet, condition ? withFields(schema.getType(condition)) : parent);
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        // A fragment spread twice is walked once (and a cycle, which validation refuses, ends).
+        if (!fragment || spread.has(fragment.name.value)) continue;
+        spread.add(fragment.name.value);
+        walk(fragment.selectionSet, withFields(schema.getType(fragment.typeCondition.name.value)));
+      }
+    }
+  };
+  for (const d of document.definitions) {
+    if (d.kind !== 'OperationDefinition') continue;
+    const root =
+      d.operation === 'query'
+        ? schema.getQueryType()
+        : d.operation === 'mutation'
+          ? schema.getMutationType()
+          : schema.getSubscriptionType();
+    walk(d.selectionSet, withFields(root));
+  }
   return [...found].sort();
 }
 
