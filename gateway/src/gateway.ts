@@ -24,6 +24,8 @@ import { requestIdPlugin } from './plugins/request-id.js';
 import { type CacheSettings, type ResponseCache, responseCachePlugin } from './plugins/response-cache.js';
 import { subgraphTimeoutsPlugin } from './plugins/subgraph-timeouts.js';
 import { telemetryPlugin } from './plugins/telemetry.js';
+import { CLIENT_MANIFEST, trustedDocumentsPlugin } from './plugins/trusted-documents.js';
+import { type UsageRecorder, type UsageSettings, usagePlugin } from './plugins/usage.js';
 import { subgraphsOf, supergraphWithUrls } from './supergraph.js';
 
 export { subgraphsOf, supergraphWithUrls } from './supergraph.js';
@@ -56,6 +58,10 @@ export interface GatewayOptions {
   readonly fairness?: Partial<FairnessSettings> | undefined;
   /** The key subgraph calls are signed with (docs/security.md); HUB_GATEWAY_SECRET unless given. */
   readonly gatewaySecret?: string | undefined;
+  /** Only the documents of these persisted-documents manifests run (HUB_TRUSTED_DOCUMENTS=on); any document when undefined. */
+  readonly trustedDocuments?: { readonly manifests: readonly string[] } | undefined;
+  /** Field usage by client, written to this database; not recorded when undefined. */
+  readonly usage?: UsageSettings | undefined;
 }
 
 export interface RunningGateway extends FrontDoor {
@@ -64,6 +70,8 @@ export interface RunningGateway extends FrontDoor {
   readonly metrics: GatewayMetrics | null;
   /** The runtime's byte-bounded caches (parsed documents, persisted queries), for operators and tests. */
   readonly caches: Pick<ReturnType<typeof boundedCachesPlugin>, 'documents' | 'persistedQueries'>;
+  /** Field usage being recorded, or null when off. */
+  readonly usage: UsageRecorder | null;
 }
 
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
@@ -73,7 +81,15 @@ export function gatewaySettingsFromEnv(
   env: HubEnv = readEnv(),
 ): Pick<
   GatewayOptions,
-  'cache' | 'subgraphTimeoutMs' | 'introspection' | 'host' | 'corsOrigins' | 'metrics' | 'adminPort' | 'fairness'
+  | 'cache'
+  | 'subgraphTimeoutMs'
+  | 'introspection'
+  | 'host'
+  | 'corsOrigins'
+  | 'metrics'
+  | 'adminPort'
+  | 'trustedDocuments'
+  | 'fairness'
 > {
   return {
     fairness: {
@@ -95,6 +111,10 @@ export function gatewaySettingsFromEnv(
     introspection: env.HUB_INTROSPECTION === undefined ? undefined : env.HUB_INTROSPECTION === 'true',
     host: env.HOST,
     adminPort: env.HUB_ADMIN_PORT,
+    trustedDocuments:
+      env.HUB_TRUSTED_DOCUMENTS === 'on'
+        ? { manifests: env.HUB_TRUSTED_DOCUMENTS_MANIFESTS ?? [CLIENT_MANIFEST] }
+        : undefined,
   };
 }
 
@@ -110,6 +130,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const fairness = fairnessPlugin({ ...FAIRNESS_DEFAULTS, perSecond: 0, ...options.fairness });
   const cache = await responseCachePlugin(options.cache, telemetry.metrics);
   const caches = boundedCachesPlugin();
+  const usage = usagePlugin(options.usage);
   const plugins: HubPlugin[] = [
     requestIdPlugin(),
     gatewaySignaturePlugin(options.gatewaySecret),
@@ -119,6 +140,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     authPlugin(),
     fairness,
     explorerPlugin(options.explorer),
+    trustedDocumentsPlugin(
+      options.trustedDocuments && {
+        ...options.trustedDocuments,
+        explorer: options.explorer !== undefined && !production,
+      },
+    ),
     limitsPlugin({ production, introspection: options.introspection ?? !production }),
     demandControlPlugin(supergraph, undefined, caches.forget, fairness.calls.charge),
     persistedQueriesPlugin(caches.persistedQueries),
@@ -126,6 +153,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     caches,
     errorMaskingPlugin(),
     noSuggestionsPlugin(production),
+    usage,
     cache,
   ];
   const subgraphCalls = subgraphTimeoutsPlugin(
@@ -169,5 +197,5 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       for (const plugin of plugins) await plugin.close?.();
     },
   });
-  return { ...door, cache: cache.cache, metrics: telemetry.metrics, caches };
+  return { ...door, cache: cache.cache, metrics: telemetry.metrics, caches, usage: usage.recorder };
 }

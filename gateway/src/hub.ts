@@ -79,6 +79,8 @@ const gateway = await startGateway({
   cache: settings.cache ? { ...settings.cache, purgeKey } : undefined,
   explorer: explorerFromEnv(env, devJwtSecret ? (scope) => signDevToken(devJwtSecret, [scope]) : undefined),
   gatewaySecret,
+  // Field usage by client goes to the hub's own database (schema hub_usage): npm run schema:usage reads it.
+  usage: { database: database.root },
 });
 // A cache in Redis outlives this process: answers it holds were built from the rows just replaced.
 if (gateway.cache?.kind === 'redis' && reseeded) {

@@ -1,5 +1,6 @@
 import '@nhs-hub/kit/telemetry';
 import { readFileSync } from 'node:fs';
+import { openDatabase } from '@nhs-hub/kit/db';
 import { readEnv, subgraphUrlOverrides } from '@nhs-hub/kit/env';
 import { tuneHeap } from '@nhs-hub/kit/heap';
 import { gatewayPort } from '@nhs-hub/kit/repo';
@@ -17,18 +18,22 @@ tuneHeap(env.HUB_HEAP_GROWING_PERCENT);
 await startTracingFromEnv(env);
 const supergraphSdl = readFileSync(env.HUB_SUPERGRAPH_PATH ?? SUPERGRAPH_PATH, 'utf8');
 const subgraphUrls = subgraphUrlOverrides(Object.keys(subgraphsOf(supergraphSdl)));
+// Field usage by client is recorded only where an operator says where to keep it.
+const usageDatabase = env.HUB_USAGE_DATABASE_URL ? await openDatabase({ url: env.HUB_USAGE_DATABASE_URL }) : null;
 const gateway = await startGateway({
   supergraphSdl,
   port: env.PORT ?? gatewayPort(),
   subgraphUrls,
   ...gatewaySettingsFromEnv(env),
   explorer: explorerFromEnv(env),
+  usage: usageDatabase ? { database: usageDatabase.root } : undefined,
 });
 console.log(
   `Gateway ready at ${gateway.url}${gateway.cache ? ` (response cache: ${gateway.cache.kind})` : ''}${gateway.admin ? `; health, metrics and admin at ${new URL(gateway.admin.url).origin}` : ''}`,
 );
 const stop = async () => {
   await gateway.close();
+  await usageDatabase?.close();
   await stopTracing();
   process.exit(0);
 };

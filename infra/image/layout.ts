@@ -24,6 +24,8 @@ const TOP_LEVEL = [
   'schema/subgraphs.json',
   'schema/supergraph.graphql',
   'schema/operations',
+  // The trusted documents a gateway registers by default (HUB_TRUSTED_DOCUMENTS=on).
+  'packages/client/src/generated/persisted-documents.json',
   'infra/sources',
 ];
 /** Per workspace: dist/ only where it is built; data/ where the workspace has one. */

@@ -9,6 +9,8 @@ import { REPO_ROOT } from '@nhs-hub/kit/repo';
  * @nhs-hub/client` rewrites all of them; a test fails when any is stale.
  */
 export const GENERATED_DIR = fileURLToPath(new URL('./generated/', import.meta.url));
+/** The persisted-documents manifest codegen writes for the public operations (hash → document). */
+export const PERSISTED_DOCUMENTS_PATH = `${GENERATED_DIR}persisted-documents.json`;
 
 /**
  * Decimal is an exact decimal string ("399.3"): a JS number would turn it into 399.29999 and lose
@@ -47,7 +49,10 @@ export function codegenConfig(outputDir: string = GENERATED_DIR): CodegenConfig 
       [outputDir]: {
         documents: [`${REPO_ROOT}schema/operations/*.graphql`],
         preset: 'client',
-        presetConfig: { fragmentMasking: false },
+        // persisted-documents.json: sha256 → document, for each public operation. A gateway with
+        // HUB_TRUSTED_DOCUMENTS=on accepts only the documents of its registered manifests; each
+        // typed document carries its hash (`__meta__.hash`) to be sent instead of its text.
+        presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
         config: TYPES_CONFIG,
       },
       ...Object.fromEntries(

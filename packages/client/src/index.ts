@@ -5,3 +5,11 @@
  */
 export * from './generated/graphql.js';
 export { stpsPaging, typePolicies } from './type-policies.js';
+export {
+  CLIENT_NAME,
+  CLIENT_VERSION,
+  clientHeaders,
+  createHubClient,
+  documentHash,
+  type HubClientOptions,
+} from './hub-client.js';

@@ -6,7 +6,7 @@
 import autocannon from 'autocannon';
 import type { LoadOptions } from './load.js';
 
-const { url, body, connections, seconds, expected, countGraphqlErrors } = JSON.parse(
+const { url, body, connections, seconds, expected, countGraphqlErrors, clients } = JSON.parse(
   process.argv[2] ?? '{}',
 ) as LoadOptions;
 let wrong = 0;
@@ -28,8 +28,15 @@ const result = await autocannon({
   url,
   connections,
   duration: seconds,
-  requests: [
-    { method: 'POST', headers: { 'content-type': 'application/json' }, body, ...(onResponse ? { onResponse } : {}) },
-  ],
+  // Each connection cycles through the clients, so every client is seen all the time.
+  requests: Array.from({ length: clients ?? 1 }, (_, i) => ({
+    method: 'POST' as const,
+    headers: {
+      'content-type': 'application/json',
+      ...(clients ? { 'graphql-client-name': `load-client-${i + 1}`, 'graphql-client-version': '1.0.0' } : {}),
+    },
+    body,
+    ...(onResponse ? { onResponse } : {}),
+  })),
 });
 process.stdout.write(JSON.stringify({ ...result, wrong, graphqlErrors, samples }));

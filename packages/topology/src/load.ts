@@ -11,6 +11,8 @@ export interface LoadOptions {
   readonly expected?: string;
   /** Count 200 answers that carry GraphQL errors (reads every answer, so generates less load). */
   readonly countGraphqlErrors?: boolean;
+  /** Requests name this many clients in turn (graphql-client-name load-client-1..N); none when unset. */
+  readonly clients?: number;
 }
 
 /** autocannon's result, and what load-child.ts counted besides. */

@@ -196,6 +196,27 @@ const EnvSchema = z.object({
   HUB_SEED: z.enum(['if-changed', 'always', 'never']).default('if-changed'),
   /** 'latest' migrates at start; 'verify' leaves migrating to a Job and stays unready until the schema is current. */
   HUB_MIGRATE: z.enum(['latest', 'verify']).default('latest'),
+  /**
+   * Trusted documents: 'on' runs only operations of registered persisted-documents manifests (by
+   * hash, or their exact text); anything else answers 400 TRUSTED_DOCUMENT_REQUIRED. See docs/security.md.
+   */
+  HUB_TRUSTED_DOCUMENTS: z.enum(['on', 'off']).default('off'),
+  /** The manifests registered, comma-separated paths; the one @nhs-hub/client's codegen writes unless set. */
+  HUB_TRUSTED_DOCUMENTS_MANIFESTS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      v
+        ?.split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
+  /**
+   * PostgreSQL where a standalone gateway records field usage by client (schema hub_usage), read by
+   * `npm run schema:usage` and `npm run schema:check`. Unset: a standalone gateway records none;
+   * `npm start` records into the hub's own database.
+   */
+  HUB_USAGE_DATABASE_URL: z.url().optional(),
   /** Prometheus metrics at GET /metrics on the gateway (see README, Telemetry): on unless switched off. */
   HUB_METRICS: z.enum(['on', 'off']).default('on'),
   ...OpenTelemetryEnv,

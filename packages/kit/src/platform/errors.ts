@@ -25,6 +25,8 @@ export const HubErrorCode = {
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   PERSISTED_QUERY_MISMATCH: 'PERSISTED_QUERY_MISMATCH',
   PERSISTED_QUERY_VERSION_NOT_SUPPORTED: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED',
+  /** With trusted documents on, a document (or hash) no registered manifest holds (400). */
+  TRUSTED_DOCUMENT_REQUIRED: 'TRUSTED_DOCUMENT_REQUIRED',
   /** A subgraph that is down or slow; carries `serviceName` (its fields are null, the rest answers). */
   SUBREQUEST_HTTP_ERROR: 'SUBREQUEST_HTTP_ERROR',
   /** A request body that is not JSON (400). */
