@@ -561,6 +561,8 @@ try {
       PORT: '0',
       HUB_CACHE: 'off',
       HUB_EXPLORER: 'off',
+      // One address sending as fast as it is answered: the per-client rate limit would measure itself.
+      HUB_RATE_LIMIT_PER_SECOND: '0',
       ...tracingEnv,
     },
   }).ready;
