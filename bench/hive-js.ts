@@ -5,7 +5,24 @@ import type { AddressInfo } from 'node:net';
 export async function startHiveJs(supergraph: string): Promise<string> {
   const { createGatewayRuntime } = await import('@graphql-hive/gateway-runtime');
   const { Logger } = await import('@graphql-hive/logger');
-  const runtime = createGatewayRuntime({ supergraph, logging: new Logger({ level: false }) });
+  const { GATEWAY_SIGNATURE_HEADER, gatewaySigner, readEnvVars } = await import('@nhs-hub/kit/platform');
+  const secret = readEnvVars(['HUB_GATEWAY_SECRET']).HUB_GATEWAY_SECRET;
+  const sign = secret ? gatewaySigner(secret) : null;
+  const runtime = createGatewayRuntime({
+    supergraph,
+    logging: new Logger({ level: false }),
+    // Production subgraphs answer only calls signed with the gateway's key, whichever gateway makes them.
+    plugins: () =>
+      sign
+        ? [
+            {
+              onFetch: ({ options, setOptions }) => {
+                setOptions({ ...options, headers: { ...options.headers, [GATEWAY_SIGNATURE_HEADER]: sign() } });
+              },
+            },
+          ]
+        : [],
+  });
   const server = createServer(runtime);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

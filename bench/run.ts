@@ -68,7 +68,14 @@ async function checkAnswers(targets: Target[]): Promise<void> {
   for (const kind of KINDS) {
     const expected = await ask(targets[0]?.url ?? '', bodies[kind]);
     const differing = [];
-    for (const t of targets.slice(1)) if ((await ask(t.url, bodies[kind])) !== expected) differing.push(t.label);
+    for (const t of targets.slice(1)) {
+      const answer = await ask(t.url, bodies[kind]);
+      if (answer === expected) continue;
+      let at = 0;
+      while (at < answer.length && answer[at] === expected[at]) at++;
+      // Where it parts from the monolith's, so a warning says how, not only that.
+      differing.push(`${t.label} (from character ${at}: ${answer.slice(Math.max(0, at - 40), at + 160)})`);
+    }
     say(
       differing.length
         ? `WARNING: ${kind} answers differ from the monolith's: ${differing.join(', ')}`

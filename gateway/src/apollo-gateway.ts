@@ -8,7 +8,14 @@ import {
 } from '@apollo/server/plugin/disabled';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { subgraphFetch } from './plugins/subgraph-timeouts.js';
-import { apolloHandler, type RunningServer, serve } from '@nhs-hub/kit/platform';
+import {
+  apolloHandler,
+  GATEWAY_SIGNATURE_HEADER,
+  gatewaySigner,
+  type RunningServer,
+  readEnvVars,
+  serve,
+} from '@nhs-hub/kit/platform';
 
 /**
  * `@apollo/gateway` over the same supergraph: no longer the hub's engine, kept as a peer in the
@@ -26,12 +33,16 @@ export async function startApolloGateway(options: {
     requestId: string;
     authorization: string | undefined;
   }
+  const secret = readEnvVars(['HUB_GATEWAY_SECRET']).HUB_GATEWAY_SECRET;
+  const sign = secret ? gatewaySigner(secret) : null;
   class HubDataSource extends RemoteGraphQLDataSource<Ctx> {
     override willSendRequest({
       request,
       context,
     }: Parameters<NonNullable<RemoteGraphQLDataSource<Ctx>['willSendRequest']>>[0]): void {
       if (context?.requestId) request.http?.headers.set('x-request-id', context.requestId);
+      // Production subgraphs answer only calls signed with the gateway's key, whichever gateway makes them.
+      if (sign) request.http?.headers.set(GATEWAY_SIGNATURE_HEADER, sign());
       if (context?.authorization) request.http?.headers.set('authorization', context.authorization);
     }
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { composeServices } from '@apollo/composition';
-import { isProduction } from '@nhs-hub/kit/platform';
+import { isProduction, readEnvVars } from '@nhs-hub/kit/platform';
 import {
   printSubgraphSdl,
   type RunningSubgraph,
@@ -45,7 +45,9 @@ export async function startTestGraph(
   try {
     // In production (the benchmarks) subgraphs answer only signed calls: give them and the gateway a key.
     const gatewaySecret =
-      gatewayOptions.gatewaySecret ?? (isProduction() ? randomBytes(32).toString('hex') : undefined);
+      gatewayOptions.gatewaySecret ??
+      readEnvVars(['HUB_GATEWAY_SECRET']).HUB_GATEWAY_SECRET ??
+      (isProduction() ? randomBytes(32).toString('hex') : undefined);
     const signed = gatewaySecret ? { gatewaySecret } : {};
     for (const definition of definitions) subgraphs[definition.name] = await hub.start(definition, signed);
     const composed = composeServices(
