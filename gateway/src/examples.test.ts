@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT } from './config.js';
-import { startTestGraph, type TestGraph } from './testing.js';
+import { needSystemTool, SYSTEM_TOOLS, startTestGraph, type TestGraph } from './testing.js';
 
 /**
  * examples/directors-page, as a team would build it: the packed client installed from its tarball,
@@ -29,7 +29,10 @@ const EXAMPLE = `${REPO_ROOT}examples/directors-page`;
 const SCREENSHOT = `${REPO_ROOT}docs/images/directors-page.png`;
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 
-describe('the sample directors page', () => {
+// Absent, this skips with a line naming it and how to install it (CI requires it).
+const CHROMIUM = needSystemTool(SYSTEM_TOOLS.chromium).path;
+
+describe.skipIf(!CHROMIUM)('the sample directors page', () => {
   let graph: TestGraph;
   let browser: Browser;
   let site: Server;
@@ -58,7 +61,7 @@ describe('the sample directors page', () => {
     // localhost:<port> is another origin than the hub's 127.0.0.1:<port>, allowed in development.
     siteUrl = `http://localhost:${(site.address() as AddressInfo).port}`;
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: CHROMIUM ?? undefined,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'],
     });
   }, 600_000);

@@ -18,7 +18,7 @@ import {
 const empty = mkdtempSync(join(tmpdir(), 'hub-no-tools-'));
 afterAll(() => rmSync(empty, { recursive: true, force: true }));
 const hidden = { PATH: empty };
-// Absolute candidates (Debian's /usr/sbin/nginx) would find the real tool: moved under the empty folder.
+// Absolute candidates (Debian's nginx in sbin) would find the real tool: moved under the empty folder.
 const hide = (tool: SystemTool): SystemTool => ({
   ...tool,
   executables: (tool.executables ?? []).map((e) => (e.startsWith('/') ? join(empty, e) : e)),
