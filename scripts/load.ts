@@ -24,7 +24,7 @@ import {
   readEnv,
   ReleaseError,
 } from '@nhs-hub/kit/subgraph';
-import { purgeGatewayCaches, subgraphKey } from '@nhs-hub/kit/cache-purge';
+import { announceRelease } from '@nhs-hub/kit/cache-purge';
 import { SingleBar } from 'cli-progress';
 import { loadSubgraph, readGraphConfig } from '../gateway/src/config.js';
 
@@ -163,7 +163,7 @@ export async function runLoadCommand(argv: readonly string[], options: LoadComma
     // The rows are committed: cached answers from before the load must not be served after it.
     if (!dryRun && (summary.inserted > 0 || summary.updated > 0 || summary.deleted > 0))
       // Only the answers that read this subgraph's data, in a CDN that can tell them apart.
-      for (const line of await purgeGatewayCaches(env, undefined, [subgraphKey(definition.name)])) err(line);
+      for (const line of await announceRelease(env, scoped, definition.name, summary.release)) err(line);
     return 0;
   } catch (error) {
     if (barStarted) bar.stop();

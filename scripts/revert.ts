@@ -5,7 +5,7 @@
 import '@nhs-hub/kit/telemetry';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { purgeGatewayCaches } from '@nhs-hub/kit/cache-purge';
+import { ALL_DATA_KEY, announceRelease } from '@nhs-hub/kit/cache-purge';
 import {
   DEFAULT_PGLITE_DATA_DIR,
   type HubDatabase,
@@ -52,13 +52,14 @@ export async function runRevertCommand(argv: readonly string[], options: RevertC
     return 1;
   }
   try {
-    const outcome = await revertRelease(database.forSchema(schemaArg ?? ref.subgraph).db, ref.release);
+    const scoped = database.forSchema(schemaArg ?? ref.subgraph).db;
+    const outcome = await revertRelease(scoped, ref.release);
     const { inserted, updated, deleted } = outcome.counts;
     out(
       `Reverted ${ref.subgraph}/${ref.release} as release ${ref.subgraph}/${outcome.release}: ${inserted} row(s) put back, ${updated} updated, ${deleted} deleted.`,
     );
     // The rows are committed: cached answers from before the revert must not be served after it.
-    for (const line of await purgeGatewayCaches(env)) err(line);
+    for (const line of await announceRelease(env, scoped, ref.subgraph, outcome.release, [ALL_DATA_KEY])) err(line);
     return 0;
   } catch (error) {
     if (error instanceof ReleaseError) {

@@ -12,6 +12,8 @@ import { GraphQLError, type GraphQLSchema, Kind } from 'graphql';
 import type { Kysely } from 'kysely';
 import type { HubAuth } from './platform/auth.js';
 import { parseIsoDate } from './platform/scalars.js';
+import { historyValue } from './history.js';
+import type { HistoryEntry, Provenance } from './releases.js';
 import { type Citation, type SourceDocument, sourceDocument } from './sources.js';
 
 /** Per-request context: a fresh object per request, so DataLoader caches never outlive one request. */
@@ -42,6 +44,8 @@ export interface HubSchemaTypes<DB> {
     Source: Citation;
     SourceDocument: SourceDocument;
     Flag: FlagShape;
+    FigureChange: HistoryEntry;
+    ChangeSource: Provenance;
   };
 }
 
@@ -115,6 +119,39 @@ export function createSubgraphBuilder<DB>() {
         description: 'Stable code, e.g. SUM_MISMATCH, SAVINGS_EXCEED_GAP, UNIT_MISSING, DUPLICATED_FIGURE, INFERRED.',
       }),
       explanation: t.exposeString('explanation'),
+    }),
+  });
+
+  builder.objectType('ChangeSource', {
+    shareable: true,
+    description:
+      'Where a release read a value: the file it loaded and the row, and the document and line that row cites, if it cites one.',
+    fields: (t) => ({
+      file: t.exposeString('file', { description: 'The loaded file, relative to the repository (or as given).' }),
+      line: t.exposeInt('line', {
+        description: "The file's line (1-based; 0 for a row a replace or derivation wrote).",
+      }),
+      document: t.string({ nullable: true, resolve: (s) => s.document ?? null }),
+      documentLine: t.int({ nullable: true, resolve: (s) => s.documentLine ?? null }),
+    }),
+  });
+
+  builder.objectType('FigureChange', {
+    shareable: true,
+    description:
+      "One value a figure has had, from the owning subgraph's release records: the release that set it, when, the value and where it came from. Oldest first; a figure never changed since the first seed has one entry.",
+    fields: (t) => ({
+      release: t.exposeInt('release', {
+        description: 'The release that set the value, numbered within the subgraph that owns the figure.',
+      }),
+      kind: t.exposeString('kind', { description: 'seed, load, delete, replace or revert.' }),
+      at: t.exposeString('at', { description: 'When the release landed (ISO 8601, UTC).' }),
+      value: t.string({
+        nullable: true,
+        description: 'The value as text, as Decimal and Date are; null once the row was deleted or the value emptied.',
+        resolve: historyValue,
+      }),
+      source: t.field({ type: 'ChangeSource', nullable: true, resolve: (e) => e.source }),
     }),
   });
 

@@ -202,3 +202,63 @@ describe('messages in plain words', () => {
     );
   });
 });
+
+describe('derived tables', () => {
+  // stp_total is derived from staff_fact (the sum of an STP's values), as finance's gaps are from their parts.
+  const deriving: LoadableTable<Db['staff_fact']> = {
+    ...loadable,
+    derives: ['stp_total'],
+    async derive(trx, changes, { schema: s, file: f }) {
+      const stps = [...new Set(changes.map((c) => String((c.after ?? c.before)?.stp_code)))];
+      const { rows: before } = await sql<{ stp_code: string; total: string }>`select stp_code, total::text as total
+        from ${sql.table(`${s}.stp_total`)} where stp_code in (${sql.join(stps)})`.execute(trx);
+      const { rows: after } = await sql<{ stp_code: string; total: string }>`select stp_code, sum(value)::text as total
+        from ${sql.table(`${s}.staff_fact`)} where stp_code in (${sql.join(stps)}) group by stp_code`.execute(trx);
+      await sql`delete from ${sql.table(`${s}.stp_total`)} where stp_code in (${sql.join(stps)})`.execute(trx);
+      for (const row of after)
+        await sql`insert into ${sql.table(`${s}.stp_total`)} values (${row.stp_code}, ${row.total})`.execute(trx);
+      return after.map((row) => {
+        const old = before.find((b) => b.stp_code === row.stp_code);
+        return {
+          table: 'stp_total',
+          key: { stp_code: row.stp_code },
+          op: old ? ('update' as const) : ('insert' as const),
+          before: old ? { total: old.total } : null,
+          after: old ? { total: row.total } : row,
+          source: { file: f, line: 0 },
+        };
+      });
+    },
+  };
+  const totals = async () =>
+    (await sql<{ total: string }>`select total::text as total from ${sql.table(`${schema}.stp_total`)}`.execute(db))
+      .rows;
+
+  beforeAll(async () => {
+    await sql`create table ${sql.table(`${schema}.stp_total`)} (stp_code text primary key, total numeric not null)`.execute(
+      hub.database.root,
+    );
+    await sql`delete from ${sql.table(`${schema}.staff_fact`)}`.execute(hub.database.root);
+  });
+
+  it('writes what derives from the loaded rows in the same release, and a dry run shows it without writing', async () => {
+    const path = file(
+      'derive.csv',
+      `${HEADER}\nd.1,QJM,9,high vacancy rate ≈ 9%,${SEED},34\nd.2,QJM,26,An extra 26 GPs are now in post,${SEED},36\n`,
+    );
+    const dry = await loadFile(db, deriving, path, { dryRun: true });
+    expect(dry).toMatchObject({ inserted: 3, derived: 1, release: null });
+    expect(dry.preview.map((c) => c.table)).toEqual(['staff_fact', 'staff_fact', 'stp_total']);
+    expect(await totals()).toEqual([]);
+    expect(await count()).toBe(0);
+
+    const loaded = await loadFile(db, deriving, path);
+    expect(loaded).toMatchObject({ inserted: 3, derived: 1 });
+    expect(await totals()).toEqual([{ total: '35' }]);
+    const { releaseChanges, listReleases } = await import('./releases.js');
+    const [latest] = await listReleases(db, { limit: 1 });
+    expect(latest).toMatchObject({ id: loaded.release, tables: ['staff_fact', 'stp_total'] });
+    const recorded = await releaseChanges(db, loaded.release ?? 0);
+    expect(recorded.find((c) => c.table === 'stp_total')).toMatchObject({ op: 'insert', after: { total: '35' } });
+  });
+});

@@ -62,6 +62,23 @@ export interface LoadableTable<Row extends Record<string, unknown> = Record<stri
    * table lacks is refused, never inserted half-filled.
    */
   readonly updateOnly?: boolean;
+  /**
+   * Rows other tables derive from this one's (finance's STP gaps from their parts, organisations'
+   * role flags from the roles): called in the load's transaction once its rows are written, with
+   * every change the load made; it writes the derived rows itself and returns their changes, which
+   * are recorded in the same release, so a figure and what is derived from it never disagree. A dry
+   * run calls it too, in a transaction rolled back at the end, so the preview shows derived changes.
+   */
+  derive?(trx: Kysely<unknown>, changes: readonly RowChange[], context: DeriveContext): Promise<readonly RowChange[]>;
+  /** The tables `derive` writes, named in the release beside `table`. */
+  readonly derives?: readonly string[];
+}
+
+export interface DeriveContext {
+  /** The subgraph's schema, for `qualified` names. */
+  readonly schema: string;
+  /** The loaded file as releases name it, for the derived changes' provenance. */
+  readonly file: string;
 }
 
 export interface LoadSummary {
@@ -74,6 +91,8 @@ export interface LoadSummary {
   /** Rows whose key the file no longer has (only with `replace`). */
   readonly deleted: number;
   readonly dryRun: boolean;
+  /** Rows of other tables the load changed through `derive` (included in the release's counts). */
+  readonly derived?: number;
 }
 
 export interface LoadOptions {
@@ -298,7 +317,13 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
   let unchanged = 0;
   let total = { inserted: 0, updated: 0, deleted: 0 };
   const preview: RowChange[] = [];
-  const note = (changes: readonly RowChange[]) => {
+  // Derived tables are computed from the written rows, so a dry run of a deriving table writes them
+  // too, inside a transaction it rolls back.
+  const writing = !options.dryRun || loadable.derive !== undefined;
+  const loaded: RowChange[] = [];
+  let derived = 0;
+  const note = (changes: readonly RowChange[], own = true) => {
+    if (own && loadable.derive) loaded.push(...changes);
     const c = countOf(changes);
     total = {
       inserted: total.inserted + c.inserted,
@@ -339,7 +364,7 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
             source: { file, line },
           });
         }
-        if (!options.dryRun && changes.length)
+        if (writing && changes.length)
           await sql`delete from ${table} where ${keysMatch(changes.map((c) => c.key))}`.execute(trx);
       } else {
         const changedRows: Record<string, unknown>[] = [];
@@ -361,7 +386,7 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
           changes.push(change);
           changedRows.push(value);
         }
-        if (!options.dryRun && changedRows.length) {
+        if (writing && changedRows.length) {
           const names = Object.keys(changedRows[0] ?? {});
           const idNames = sql.join(names.map((n) => sql.id(n)));
           const tuple = (row: Record<string, unknown>) => sql`(${sql.join(names.map((n) => param(row[n])))})`;
@@ -417,14 +442,32 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
         throw new ReleaseError(
           `The table changed while the replace was being confirmed (${changes.length} rows would now disappear, not ${options.expectDeleted}); nothing was written. Run it again.`,
         );
-      if (!options.dryRun && changes.length) await sql`delete from ${table} ${keep}`.execute(trx);
+      if (writing && changes.length) await sql`delete from ${table} ${keep}`.execute(trx);
       note(changes);
+      if (release !== null && changes.length) await recordChanges(trx, schema, release, changes);
+    }
+    if (loadable.derive && loaded.length) {
+      const changes = await loadable.derive(trx, loaded, { schema, file });
+      derived = changes.length;
+      note(changes, false);
       if (release !== null && changes.length) await recordChanges(trx, schema, release, changes);
     }
   };
   const untyped = db as unknown as Kysely<unknown>;
   let release: number | null = null;
-  if (options.dryRun) await write(untyped, null);
+  if (options.dryRun && loadable.derive) {
+    const rolledBack = new Error('dry run');
+    await untyped
+      .transaction()
+      .execute(async (trx) => {
+        await lockReleases(trx, schema);
+        await write(trx, null);
+        throw rolledBack;
+      })
+      .catch((error: unknown) => {
+        if (error !== rolledBack) throw error;
+      });
+  } else if (options.dryRun) await write(untyped, null);
   else
     release = await untyped.transaction().execute(async (trx) => {
       await lockReleases(trx, schema);
@@ -438,7 +481,7 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
         files: [{ path: file, sha256 }],
       });
       await write(trx, opened);
-      return closeRelease(trx, schema, opened, [loadable.table], total);
+      return closeRelease(trx, schema, opened, [loadable.table, ...(loadable.derives ?? [])], total);
     });
   return {
     file,
@@ -449,6 +492,7 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
     unchanged,
     deleted: total.deleted,
     dryRun: options.dryRun ?? false,
+    ...(loadable.derive ? { derived } : {}),
     release,
     preview,
   };

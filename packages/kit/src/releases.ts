@@ -245,7 +245,7 @@ export const sameValue = (a: unknown, b: unknown): boolean => {
 };
 
 /** JSON with every object's keys sorted; JSON text is read first, so '[1]' and [1] are the same. */
-function stableJson(value: unknown): string {
+export function stableJson(value: unknown): string {
   let v = value;
   if (typeof v === 'string') {
     try {
@@ -440,6 +440,16 @@ export async function listReleases<DB>(db: Kysely<DB>, options: { limit?: number
   const { rows } = await sql<ReleaseRow>`select * from ${sql.table(`${schema}.hub_release`)} order by id desc
     ${options.limit ? sql`limit ${options.limit}` : sql``}`.execute(db as unknown as Kysely<unknown>);
   return rows.map(toRelease);
+}
+
+/** One release by its number (null when the schema has no such release). */
+export async function readRelease<DB>(db: Kysely<DB>, id: number): Promise<Release | null> {
+  const schema = requireSchema(db);
+  if (!(await hasReleaseTables(db))) return null;
+  const { rows } = await sql<ReleaseRow>`select * from ${sql.table(`${schema}.hub_release`)} where id = ${id}`.execute(
+    db as unknown as Kysely<unknown>,
+  );
+  return rows[0] ? toRelease(rows[0]) : null;
 }
 
 interface ChangeRow {

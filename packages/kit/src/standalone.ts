@@ -1,5 +1,5 @@
 import { openDatabase } from './db.js';
-import { purgeGatewayCaches } from './platform/cache-purge.js';
+import { ALL_DATA_KEY, announceRelease } from './platform/cache-purge.js';
 import { type HubEnv, readEnv } from './platform/env.js';
 import { tuneHeap } from './platform/heap.js';
 import { subgraphPort } from './repo.js';
@@ -71,7 +71,11 @@ export async function runStandalone<DB>(
     console.log(`${definition.name} did not reseed schema ${schema}: data unchanged since the last seed`);
   }
   // Reseeded: answers the gateways cached from the old data must go.
-  if (running.seedReport) for (const line of await purgeGatewayCaches(env)) console.log(`${definition.name}: ${line}`);
+  if (running.seedReport)
+    for (const line of await announceRelease(env, running.db, definition.name, running.seedOutcome?.release ?? null, [
+      ALL_DATA_KEY,
+    ]))
+      console.log(`${definition.name}: ${line}`);
   console.log(
     `${definition.name} subgraph ready at ${running.url} (${database.kind}, ${process.uptime().toFixed(1)} s after launch)`,
   );
@@ -104,7 +108,7 @@ export async function migrateOnce<DB>(
 ): Promise<number> {
   const schema = env.HUB_SCHEMA ?? definition.name;
   try {
-    const { seedReport, seedOutcome, migrations } = await prepareSubgraph(
+    const { scoped, seedReport, seedOutcome, migrations } = await prepareSubgraph(
       definition,
       database,
       schema,
@@ -119,7 +123,11 @@ export async function migrateOnce<DB>(
     const applied = migrations.applied.length ? `applied ${migrations.applied.join(', ')}` : 'no migration to apply';
     console.log(`${definition.name} migrated in schema ${schema} (${database.kind}); ${applied}; ${seeded}`);
     // Every gateway replica may hold answers built from the rows just replaced.
-    if (seedReport) for (const line of await purgeGatewayCaches(env)) console.log(`${definition.name}: ${line}`);
+    if (seedReport)
+      for (const line of await announceRelease(env, scoped.db, definition.name, seedOutcome?.release ?? null, [
+        ALL_DATA_KEY,
+      ]))
+        console.log(`${definition.name}: ${line}`);
     return 0;
   } catch (error) {
     console.error(`${definition.name} migration failed: ${(error as Error).message}`);

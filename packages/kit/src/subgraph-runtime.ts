@@ -32,6 +32,7 @@ import {
   withSchemaLock,
 } from './migrate.js';
 import { apolloHandler, type ReadinessReport, type RunningServer, sendJson, serve } from './platform/server.js';
+import { RELEASE_PATHS, releaseRoutes } from './release-routes.js';
 import type { SqlCounter } from './sql-counter.js';
 import {
   activeSpan,
@@ -218,6 +219,7 @@ export async function startSubgraph<DB>(
   // answered: decided at start, as the gateway decides to sign at its start.
   const gatewaySecret = options.gatewaySecret ?? readEnvVars(['HUB_GATEWAY_SECRET']).HUB_GATEWAY_SECRET;
   const gatewayOnly = isProduction() || gatewaySecret !== undefined;
+  const releases = releaseRoutes(definition.name, scoped.db);
   const running = await serve({
     name: definition.name,
     // A traced request continues the gateway's trace (its traceparent); its SQL statements are children.
@@ -233,6 +235,7 @@ export async function startSubgraph<DB>(
             },
           ],
         });
+      if (await releases(req, res)) return;
       const requestTrace = startRequestTrace(definition.name, req);
       if (!requestTrace) return graphql(req, res, request);
       // A request that threw is answered 500 by the front door, after this handler has returned.
@@ -247,6 +250,7 @@ export async function startSubgraph<DB>(
     onClose: () => apollo.stop(),
     port: options.port,
     host: options.host,
+    extraPaths: Object.values(RELEASE_PATHS),
     ready: async (): Promise<ReadinessReport> => {
       try {
         await sql`select 1`.execute(scoped.db);

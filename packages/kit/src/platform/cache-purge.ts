@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { DEFAULT_PGLITE_DATA_DIR } from '../db.js';
+import type { Kysely } from 'kysely';
+import { type Release, readRelease } from '../releases.js';
 import type { HubEnv } from './env.js';
 
 /** The scope a token needs to purge the response cache (what a seed or `npm run load` does). */
@@ -10,6 +12,17 @@ export const CACHE_PURGE_SCOPE = 'hub:cache:purge';
 /** Every key the hub writes to Redis starts with this (unless configured), so a purge finds them all and nothing else. */
 export const DEFAULT_REDIS_KEY_PREFIX = 'hub:rc:';
 export const purgeChannel = (prefix: string) => `${prefix}purged`;
+/** Where every release is announced (JSON `ReleaseAnnouncement`), for every gateway replica and live subscriber. */
+export const releasesChannel = (prefix: string) => `${prefix}releases`;
+
+/**
+ * What a writer (a load, delete, replace, revert or seed) tells the gateways once its release has
+ * committed: which subgraph, which release, and what it changed. The gateways' data version moves
+ * on it, and `releasePublished` subscribers receive it.
+ */
+export interface ReleaseAnnouncement extends Release {
+  readonly subgraph: string;
+}
 /**
  * The purge count, kept in Redis beside the answers: every replica puts it in its cache keys and
  * reads it from here at start, so replicas (a restarted one too) key alike and share hits. `#` is
@@ -109,6 +122,7 @@ export async function purgeGatewayCaches(
   env: HubEnv,
   localFile: string | undefined = localGatewayFile(env),
   keys: readonly string[] = [ALL_DATA_KEY],
+  announcement?: ReleaseAnnouncement,
 ): Promise<string[]> {
   const report: string[] = [];
   // The CDN first: a request it misses after this reaches a gateway whose own cache is purged next,
@@ -127,6 +141,12 @@ export async function purgeGatewayCaches(
       await redis.connect();
       const { removed, generation } = await purgeRedis(redis, env.HUB_CACHE_REDIS_PREFIX);
       report.push(`response cache purged in Redis (${removed} keys; generation ${generation})`);
+      if (announcement) {
+        const heard = await redis.publish(releasesChannel(env.HUB_CACHE_REDIS_PREFIX), JSON.stringify(announcement));
+        report.push(
+          `release ${announcement.subgraph}/${announcement.id} announced in Redis (${heard} gateway replica(s) listening)`,
+        );
+      }
     } catch (error) {
       report.push(
         `WARNING: could not purge the response cache in Redis: ${(error as Error).message}; cached answers may be up to ${env.HUB_CACHE_TTL_SECONDS} s old`,
@@ -151,9 +171,12 @@ export async function purgeGatewayCaches(
   }
   if (local && gatewayUrl === local.url) headers['x-hub-purge-key'] = local.purgeKey;
   try {
+    // The announcement rides on the purge: the gateway that empties its cache learns the new release in the same call.
+    if (announcement) headers['content-type'] = 'application/json';
     const res = await fetch(new URL('/admin/cache/purge', gatewayUrl), {
       method: 'POST',
       headers,
+      ...(announcement ? { body: JSON.stringify({ release: announcement }) } : {}),
       signal: AbortSignal.timeout(5_000),
     });
     report.push(
@@ -166,4 +189,22 @@ export async function purgeGatewayCaches(
     report.push(`no gateway answered at ${gatewayUrl} (${(error as Error).message}); nothing to purge there`);
   }
   return report;
+}
+
+/**
+ * After a release commits: purges the caches that may hold answers from before it (as
+ * `purgeGatewayCaches`) and announces the release to every gateway, in Redis and on the purge call,
+ * so their data version moves and live subscribers hear of it. `release` null (nothing changed, or
+ * unknown): only the purge.
+ */
+export async function announceRelease<DB>(
+  env: HubEnv,
+  db: Kysely<DB>,
+  subgraph: string,
+  release: number | null,
+  keys: readonly string[] = [subgraphKey(subgraph)],
+  localFile: string | undefined = localGatewayFile(env),
+): Promise<string[]> {
+  const landed = release === null ? null : await readRelease(db, release);
+  return purgeGatewayCaches(env, localFile, keys, landed ? { ...landed, subgraph } : undefined);
 }
