@@ -21,7 +21,7 @@ import {
   tsxArgs,
 } from '@nhs-hub/gateway/testing';
 import pg from 'pg';
-import { bundleScript } from '@nhs-hub/kit/repo';
+import { bundleScript, HUB_NODE_FLAGS } from '@nhs-hub/kit/repo';
 import { loadAllSubgraphs, readGraphConfig, REPO_ROOT } from '../gateway/src/config.js';
 import { load, type LoadResult } from './load.js';
 import { startMonolith } from './monolith.js';
@@ -304,7 +304,7 @@ say();
 {
   const warm = startProcess({
     label: 'npm start (seeding)',
-    args: [bundleScript('hub')],
+    args: [...HUB_NODE_FLAGS, bundleScript('hub')],
     cwd: REPO_ROOT,
     env: { ...UNLIMITED, DATABASE_URL: undefined, TEST_DATABASE_URL: undefined, PORT: '4000', LOG_LEVEL: 'warn' },
     readyTimeoutMs: 120_000,
@@ -317,7 +317,7 @@ for (const cache of ['on', 'off'] as const) {
   // What `npm start` runs: the compiled hub (npm install builds it), on embedded PGlite.
   const hub = startProcess({
     label: 'npm start',
-    args: [bundleScript('hub')],
+    args: [...HUB_NODE_FLAGS, bundleScript('hub')],
     cwd: REPO_ROOT,
     env: {
       ...UNLIMITED,

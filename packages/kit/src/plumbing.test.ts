@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readEnvVars, subgraphUrlOverrides } from './platform/env.js';
 import { badInput, HubErrorCode, isHubErrorCode, notFound } from './platform/errors.js';
 import { PAGE_SIZE, pageWindow } from './paging.js';
-import { gatewayPort, portOf, REPO_ROOT, readGraphConfig, subgraphPort } from './repo.js';
+import { bundleScript, gatewayPort, HUB_NODE_FLAGS, portOf, REPO_ROOT, readGraphConfig, subgraphPort } from './repo.js';
 import { citationOf, cite, SOURCE, SOURCE_DOCUMENTS, checkCitation } from './sources.js';
 
 describe('error codes', () => {
@@ -48,6 +48,13 @@ describe('graph config', () => {
     };
     expect(gatewayPort()).toBe(Number(new URL(config.gateway.url).port));
     expect(readGraphConfig().map(portOf)).not.toContain(gatewayPort());
+  });
+});
+
+describe('npm start', () => {
+  it('runs the hub bundle with the flags the benches start it with', () => {
+    const pkg = JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toBe(['node', ...HUB_NODE_FLAGS, bundleScript('hub')].join(' '));
   });
 });
 

@@ -50,6 +50,16 @@ export function gatewayPort(path: string = GRAPH_CONFIG_PATH): number {
  */
 export const bundleScript = (entry: string): string => `dist/${entry}.mjs`;
 
+/**
+ * Node flags `npm start` runs the hub with (package.json's start script), for whatever starts it the
+ * same way (the benches). `--liftoff-only`: embedded PGlite is WebAssembly, and on Node 24 V8's
+ * optimising tier-up of its largest functions takes the process from about 300 MB to 800 MB at
+ * start (peak RSS, measured 2026-12-07: 808 MB against 233 MB with the flag; Node 20 peaked at 314
+ * MB), while 10 s of StpOverview at 10 clients answered no slower on Liftoff's code (244 against
+ * 178 req/s, the optimiser's compiling included). On PostgreSQL the hub runs no WebAssembly.
+ */
+export const HUB_NODE_FLAGS = ['--liftoff-only'] as const;
+
 /** The port in a subgraph's configured URL: where it listens when started on its own without PORT. */
 export function portOf(entry: Pick<SubgraphEntry, 'url'>): number {
   const url = new URL(entry.url);
