@@ -86,7 +86,10 @@ export async function listFacts(db: Db, filter: FactFilter, page: PageRequest<Fa
   if (filter.stpCodes)
     query = query.where('stp_code', 'in', filter.stpCodes.length ? filter.stpCodes.map((c) => c.toUpperCase()) : ['']);
   if (filter.kinds) query = query.where('kind', 'in', filter.kinds.length ? filter.kinds : ['']);
-  if (filter.hasFlag) query = query.where(sql<boolean>`flags @> ${JSON.stringify([{ code: filter.hasFlag }])}::jsonb`);
+  if (filter.hasFlag) {
+    const flag = JSON.stringify([{ code: filter.hasFlag }]);
+    query = query.where(sql<boolean>`(flags @> ${flag}::jsonb or derived_flags @> ${flag}::jsonb)`);
+  }
   const column = page.orderBy === 'AMOUNT' ? 'amount_gbp_m' : page.orderBy === 'STP_CODE' ? 'stp_code' : 'source_line';
   return query
     .orderBy(column, (o) => (page.descending ? o.desc().nullsLast() : o.asc().nullsLast()))
