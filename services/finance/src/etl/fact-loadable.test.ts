@@ -27,8 +27,7 @@ const HEADER = 'stp_code,kind,document,line,text,amount_as_stated,part,flag,flag
 const TRACKER = 'seeds/002_5ca6f18803646174.txt';
 /** Leicester, Leicestershire and Rutland's gap line: three amounts, each its own fact. */
 const LLR_LINE = 'Healthcare: £341.66 M + Social care: £57.7 M = Combined: £399.3 M';
-const llrCombined = (amountAsStated: string) =>
-  `QK1,COMBINED_GAP,${TRACKER},874,${LLR_LINE},${amountAsStated},,,,`;
+const llrCombined = (amountAsStated: string) => `QK1,COMBINED_GAP,${TRACKER},874,${LLR_LINE},${amountAsStated},,,,`;
 
 /** A file in financial-facts.csv's format holding the given rows. */
 function factsFile(name: string, ...rows: string[]): string {

@@ -81,12 +81,7 @@ export const figureOf = (f: Fact): StatedFigure | null =>
   f.amount !== null && f.halfUnit !== null ? { value: f.amount, halfUnit: f.halfUnit } : null;
 
 /** Reads a stated amount as the seed does: the whole text, or one part of a split. */
-function readAmount(
-  stated: string,
-  part: number | null,
-  document: string,
-  line: number,
-): ParsedAmount | string {
+function readAmount(stated: string, part: number | null, document: string, line: number): ParsedAmount | string {
   const context = `${document === TRACKER ? 'tracker' : document} line ${line}`;
   return part === null ? parseAmount(stated, context) : parseSplitAmount(stated, part, context);
 }
@@ -233,7 +228,12 @@ export function factFromRow(row: FactRowShape): Fact {
 export function readFacts(dataDir: string, sections: ReadonlyMap<string, Section>, problems: DataProblem[]): Fact[] {
   const path = dataPath(dataDir, DATA_FILES.facts);
   const file = displayPath(path);
-  const rows = validateRecords(path, factTable(() => sections), readRecords(path, problems), problems);
+  const rows = validateRecords(
+    path,
+    factTable(() => sections),
+    readRecords(path, problems),
+    problems,
+  );
   const facts = rows.map(({ value }) => factFromRow(value));
 
   // Coverage: every amount written in a financial block is in the data file, once.

@@ -35,7 +35,7 @@ export const FinancialFactRef = builder.objectRef<FinancialFact>('FinancialFact'
     }),
     text: t.exposeString('source_text', { description: 'The verbatim source line.' }),
     source: t.field({ type: 'Source', resolve: citation }),
-    flags: t.field({ type: ['Flag'], resolve: (f) => [...f.flags, ...f.derived_flags] }),
+    flags: t.field({ type: ['Flag'], resolve: (f) => f.flags }),
   }),
 });
 
@@ -128,7 +128,7 @@ export const FinancialGapRef = builder.objectRef<StpFinance>('FinancialGap').imp
     history: t.field({
       type: ['FigureChange'],
       description:
-        'Every value one figure of this set has had, oldest first: the seed that first set it, then each load, revert or reseed that changed it, with the release, its time and the file and line it was read from (a gap part changes when its financial fact is loaded: the line is that fact\'s, and the document and line it cites). One statement per figure asked for, however many STPs.',
+        "Every value one figure of this set has had, oldest first: the seed that first set it, then each load, revert or reseed that changed it, with the release, its time and the file and line it was read from (a gap part changes when its financial fact is loaded: the line is that fact's, and the document and line it cites). One statement per figure asked for, however many STPs.",
       args: { figure: t.arg({ type: GapFigureEnum, required: true }) },
       resolve: (g, { figure }, ctx) => GAP_FIGURE_HISTORY[figure](ctx).load({ stp_code: g.stp_code }),
     }),

@@ -82,7 +82,10 @@ describe('history of populations (stp.population), from the change records', () 
 describe('history of ICS status (ics_designation.wave)', () => {
   const header = 'stp_ods_code,ics_name,list_line,list_text,wave,wave_line,wave_text,covers_whole_stp';
   // Gloucestershire's wave misread from the first-wave heading, then corrected from line 1637.
-  const misread = file('ics-misread.csv', `${header}\nQR1,Gloucestershire,189,Gloucestershire,FIRST_WAVE,199,First-wave ICSs,true\n`);
+  const misread = file(
+    'ics-misread.csv',
+    `${header}\nQR1,Gloucestershire,189,Gloucestershire,FIRST_WAVE,199,First-wave ICSs,true\n`,
+  );
   const corrected = file(
     'ics-corrected.csv',
     `${header}\nQR1,Gloucestershire,189,Gloucestershire,SECOND_WAVE,1637,Gloucestershire appointed as a second-wave ICS.,true\n`,
