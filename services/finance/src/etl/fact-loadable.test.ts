@@ -11,6 +11,8 @@ import {
 } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { up as createTables } from '../db/migrations/2026_11_23_001_finance.js';
+import { up as keyFacts } from '../db/migrations/2026_12_07_001_financial_fact_key.js';
 import { subgraph } from '../index.js';
 import { financialFactLoadable } from './fact-loadable.js';
 import { DATA_FILES, dataPath, FINANCE_DATA_DIR } from './files.js';
@@ -187,5 +189,60 @@ describe('loading financial facts (financial_fact), the STPs’ gaps derived in 
     const three = await count(44, ['HEALTHCARE_GAP', 'SOCIAL_CARE_GAP', 'COMBINED_GAP']);
     // each further figure is one more history read (figureHistories' statements), whatever the STPs
     expect(three - one).toBe(2 * (one - (await count(1, []))));
+  });
+});
+
+describe('the migration that keys financial facts', () => {
+  it("numbers a deployment's held facts per STP and kind, in the order the seed wrote them, and keeps the key unique", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations are written against Kysely<any>
+    const { db } = await finance.hub.newSchema<any>('finance_key_migration');
+    await createTables(db);
+    await db
+      .insertInto('stp_finance')
+      .values({
+        stp_code: 'QT1',
+        tracker_name: 'Nottinghamshire',
+        heading_line: 1,
+        heading_text: 'X',
+        horizon: '2020/21',
+        flags: '[]',
+        checks: '[]',
+      })
+      .execute();
+    const fact = (kind: string, stated: string) => ({
+      stp_code: 'QT1',
+      kind,
+      amount_as_stated: stated,
+      source_document: TRACKER,
+      source_line: 502,
+      source_text:
+        'Need additional transition funding of £26 M in 2017/18 and £19 M in 2018/19 to be invested in out of hospital care',
+      flags: '[]',
+    });
+    await db
+      .insertInto('financial_fact')
+      .values([
+        fact('TRANSITION_FUNDING', '£26 M'),
+        fact('TRANSITION_FUNDING', '£19 M'),
+        fact('COMBINED_GAP', '£628 M'),
+      ])
+      .execute();
+    await keyFacts(db);
+    const rows = await db
+      .selectFrom('financial_fact')
+      .select(['kind', 'amount_as_stated', 'figure_number', 'part', 'derived_flags'])
+      .orderBy('id')
+      .execute();
+    expect(rows).toEqual([
+      { kind: 'TRANSITION_FUNDING', amount_as_stated: '£26 M', figure_number: 1, part: null, derived_flags: [] },
+      { kind: 'TRANSITION_FUNDING', amount_as_stated: '£19 M', figure_number: 2, part: null, derived_flags: [] },
+      { kind: 'COMBINED_GAP', amount_as_stated: '£628 M', figure_number: 1, part: null, derived_flags: [] },
+    ]);
+    await expect(
+      db
+        .insertInto('financial_fact')
+        .values({ ...fact('COMBINED_GAP', '£628 M'), figure_number: 1 })
+        .execute(),
+    ).rejects.toThrow(/financial_fact_figure|unique|duplicate/i);
   });
 });
