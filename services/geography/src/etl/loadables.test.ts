@@ -25,6 +25,7 @@ function file(name: string, text: string): string {
 interface Change {
   release: number;
   kind: string;
+  at?: string;
   value: string | null;
   source: { file: string; line: number; document: string | null; documentLine: number | null } | null;
 }
@@ -62,7 +63,7 @@ describe('history of populations (stp.population), from the change records', () 
         source: { file: displayPath(corrected), line: 2, document: TRACKER, documentLine: 237 },
       },
     ]);
-    expect(stp.populationHistory.every((h) => !Number.isNaN(Date.parse(h.at as unknown as string)))).toBe(true);
+    expect(stp.populationHistory.every((h) => !Number.isNaN(Date.parse(h.at ?? '')))).toBe(true);
 
     const reverted = await revertRelease(geo.db, second.release ?? 0, { actor: 'test' });
     const after = await geo.ask<{ stp: { population: number; populationHistory: Change[] } }>(
