@@ -2,7 +2,7 @@ import { citationOf, historyLoader, pageArgs, pageOf, pagedListSize, pageWindow 
 import { builder } from '../builder.js';
 import { type FactOrder, type GapOrder, listFacts, listGaps } from '../db/repository.js';
 import type { CheckShape, FinanceDatabase, FinancialFact, StpFinance } from '../db/types.js';
-import { FACT_KINDS, HEADLINE_KINDS, isGapKind, TRACKER } from '../domain/kinds.js';
+import { FACT_KINDS, type HEADLINE_KINDS, isGapKind, TRACKER } from '../domain/kinds.js';
 import { factsByStp } from './loaders.js';
 import { StpRef } from './refs.js';
 
@@ -60,7 +60,13 @@ export async function factOf(
 const GapFigureEnum = builder.enumType('FinancialGapFigure', {
   description:
     "A headline figure of an STP's financial gap: the healthcare gap, the social care gap, the combined gap, the proposed savings or the capital required.",
-  values: HEADLINE_KINDS,
+  values: {
+    HEALTHCARE_GAP: { description: 'The healthcare part of the gap (healthcareGbpM).' },
+    SOCIAL_CARE_GAP: { description: 'The social care part of the gap (socialCareGbpM).' },
+    COMBINED_GAP: { description: 'The combined gap as stated (combinedGbpM).' },
+    PROPOSED_SAVINGS: { description: 'The proposed savings (proposedSavingsGbpM).' },
+    CAPITAL_REQUIRED: { description: 'The capital required (capitalRequiredGbpM).' },
+  } as const satisfies Record<(typeof HEADLINE_KINDS)[number], { description: string }>,
 });
 
 /** One history loader per figure (each its own column of stp_finance): a statement per figure per request. */
@@ -128,7 +134,7 @@ export const FinancialGapRef = builder.objectRef<StpFinance>('FinancialGap').imp
     history: t.field({
       type: ['FigureChange'],
       description:
-        "Every value one figure of this set has had, oldest first: the seed that first set it, then each load, revert or reseed that changed it, with the release, its time and the file and line it was read from (a gap part changes when its financial fact is loaded: the line is that fact's, and the document and line it cites). One statement per figure asked for, however many STPs.",
+        "Every value one figure of this set has had, oldest first: the seed that first set it, then each load, revert or reseed that changed it, with the release, its time and the file and line it was read from (a gap part changes when its financial fact is loaded: the line is that fact's, and the document and line it cites). Read once per figure asked for in a request, however many STPs.",
       args: { figure: t.arg({ type: GapFigureEnum, required: true }) },
       resolve: (g, { figure }, ctx) => GAP_FIGURE_HISTORY[figure](ctx).load({ stp_code: g.stp_code }),
     }),

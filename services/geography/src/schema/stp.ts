@@ -169,7 +169,7 @@ StpRef.implement({
     populationHistory: t.field({
       type: ['FigureChange'],
       description:
-        'Every population this STP has been given, oldest first: the seed that first set it, then each load, revert or reseed that changed it, with the release, its time and the file and line it was read from (and the tracker line that line cites). One statement however many STPs.',
+        'Every population this STP has been given, oldest first: the seed that first set it, then each load, revert or reseed that changed it, with the release, its time and the file and line it was read from (and the tracker line that line cites). Read once per request, however many STPs.',
       resolve: (s, _, ctx) => populationHistory(ctx).load({ code: s.code }),
     }),
     icsStatus: t.field({
