@@ -158,12 +158,16 @@ describe('loading financial facts (financial_fact), the STPs’ gaps derived in 
       llrCombined('£341.66 M'),
       `,COMBINED_GAP,${TRACKER},874,${LLR_LINE},£399.3 M,,,,`,
       llrCombined('£399.4 M'),
+      `${llrCombined('£399.3 M')}2`,
     );
     const error = await loadFile(finance.db, financialFactLoadable, path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataFileError);
     const message = (error as Error).message;
     expect(message).toContain(`${displayPath(path)}:3 [stp_code]: column stp_code is required`);
     expect(message).toContain(`${displayPath(path)}:4 [amount_as_stated]: "£399.4 M" is not in the cited text`);
+    expect(message).toContain(
+      `${displayPath(path)}:5 [figure_number]: an STP has one COMBINED_GAP: figure_number must be 1 (or empty)`,
+    );
     expect(await heldCombined()).toBe('399.3');
   });
 

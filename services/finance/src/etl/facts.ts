@@ -23,7 +23,7 @@ const AMOUNT_IN_TEXT = /\\?[£$]\s*\d[\d,]*(?:\.\d+)?(?:\s*(?:B|billion|Billion|
 const flagCode = z.string().regex(/^[A-Z][A-Z_]+$/, 'expected a flag code such as PROVISIONAL');
 /** An empty cell: '' as the seed's CSV reader gives it, null as a load's reader does, absent in JSON. */
 const blank = (v: unknown) => (v === '' || v === undefined ? null : v);
-const text = z.preprocess(blank, z.string().nullable()).transform((v) => v ?? '');
+const optionalText = z.preprocess(blank, z.string().nullable()).transform((v) => v ?? '');
 
 /** One row of financial-facts.csv, or of a file given to `npm run load -- finance financial_fact`. */
 export const FactFileRow = z.object({
@@ -32,10 +32,10 @@ export const FactFileRow = z.object({
   document: z.enum([TRACKER, LINCOLNSHIRE]),
   line: lineNumber,
   text: z.string().min(1),
-  amount_as_stated: text,
+  amount_as_stated: optionalText,
   part: z.preprocess(blank, z.coerce.number().int().min(1).max(9).nullable()),
   flag: z.preprocess(blank, flagCode.nullable()),
-  flag_explanation: text,
+  flag_explanation: optionalText,
   figure_number: z.preprocess(blank, z.coerce.number().int().min(1).max(99).nullable()).transform((v) => v ?? 1),
 });
 type FactFileRecord = z.output<typeof FactFileRow>;
