@@ -1,6 +1,7 @@
 import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { migrations } from './db/migrations/index.js';
 import type { FinanceDatabase } from './db/types.js';
+import { financialFactLoadable } from './etl/fact-loadable.js';
 import { seedFinance } from './etl/index.js';
 import { regionFactLoadable } from './etl/region-facts.js';
 import { schema } from './schema/index.js';
@@ -11,5 +12,9 @@ export const subgraph: SubgraphDefinition<FinanceDatabase> = {
   migrations,
   packageRoot: new URL('../', import.meta.url),
   seed: (db) => seedFinance(db),
-  loadables: { [regionFactLoadable.table]: regionFactLoadable },
+  loadables: {
+    [regionFactLoadable.table]: regionFactLoadable,
+    // The STPs' gaps (stp_finance) are derived from the facts: a load of facts re-derives them in its release.
+    [financialFactLoadable.table]: financialFactLoadable,
+  },
 };

@@ -9,9 +9,12 @@ export async function financeOfStps(db: Db, codes: readonly string[]): Promise<S
   return db.selectFrom('stp_finance').selectAll().where('stp_code', 'in', codes).execute();
 }
 
+/** A fact as the graph serves it: its own flags and those derived across facts (DUPLICATED_FIGURE) in one list. */
+const served = (fact: FinancialFact): FinancialFact => ({ ...fact, flags: [...fact.flags, ...fact.derived_flags] });
+
 export async function factsOfStps(db: Db, codes: readonly string[]): Promise<FinancialFact[]> {
   if (codes.length === 0) return [];
-  return db
+  const rows = await db
     .selectFrom('financial_fact')
     .selectAll()
     .where('stp_code', 'in', codes)
@@ -20,6 +23,7 @@ export async function factsOfStps(db: Db, codes: readonly string[]): Promise<Fin
     .orderBy('source_line')
     .orderBy('id')
     .execute();
+  return rows.map(served);
 }
 
 export async function regionFactsOf(db: Db, regionCodes: readonly string[]): Promise<RegionFact[]> {
@@ -86,9 +90,12 @@ export async function listFacts(db: Db, filter: FactFilter, page: PageRequest<Fa
   if (filter.stpCodes)
     query = query.where('stp_code', 'in', filter.stpCodes.length ? filter.stpCodes.map((c) => c.toUpperCase()) : ['']);
   if (filter.kinds) query = query.where('kind', 'in', filter.kinds.length ? filter.kinds : ['']);
-  if (filter.hasFlag) query = query.where(sql<boolean>`flags @> ${JSON.stringify([{ code: filter.hasFlag }])}::jsonb`);
+  if (filter.hasFlag) {
+    const flag = JSON.stringify([{ code: filter.hasFlag }]);
+    query = query.where(sql<boolean>`(flags @> ${flag}::jsonb or derived_flags @> ${flag}::jsonb)`);
+  }
   const column = page.orderBy === 'AMOUNT' ? 'amount_gbp_m' : page.orderBy === 'STP_CODE' ? 'stp_code' : 'source_line';
-  return query
+  const rows = await query
     .orderBy(column, (o) => (page.descending ? o.desc().nullsLast() : o.asc().nullsLast()))
     .orderBy('stp_code')
     .orderBy('source_line')
@@ -96,4 +103,5 @@ export async function listFacts(db: Db, filter: FactFilter, page: PageRequest<Fa
     .limit(page.limit)
     .offset(page.offset)
     .execute();
+  return rows.map(served);
 }

@@ -32,12 +32,19 @@ export interface FinancialFactTable {
   id: Generated<number>;
   stp_code: string;
   kind: string;
+  /** With stp_code and kind, the row's key: 1 unless the STP states more than one figure of the kind. */
+  figure_number: Generated<number>;
+  /** Which amount of a split such as "£85/£97M" (1 or 2); null for a whole amount. */
+  part: number | null;
   amount_gbp_m: string | null;
   amount_as_stated: string | null;
   source_document: string;
   source_line: number;
   source_text: string;
+  /** The row's own flags: what reading its amount raised, and the flag its data row gives. */
   flags: Json<FlagShape[]>;
+  /** Flags derived across facts when the STP's gap is derived (DUPLICATED_FIGURE). */
+  derived_flags: ColumnType<FlagShape[], string | undefined, string>;
 }
 
 /** A stated figure of Annex A (9 May 2018) for a proposed region, attached to today's region. */

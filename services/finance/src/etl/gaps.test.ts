@@ -25,6 +25,8 @@ function flagsFor(figures: readonly [Fact['kind'], Written][]): string[] {
     ([kind, [stated, amount, halfUnit]], i): Fact => ({
       stp: 'QXX',
       kind,
+      figureNumber: 1,
+      part: null,
       document: TRACKER,
       line: i + 2,
       text: stated,
@@ -32,6 +34,7 @@ function flagsFor(figures: readonly [Fact['kind'], Written][]): string[] {
       amount,
       halfUnit,
       flags: [],
+      derivedFlags: [],
     }),
   );
   const local: DataProblem[] = [];
@@ -196,7 +199,7 @@ describe('figure sets, checks and flags', () => {
     expect(ntw.flags.map((f) => f.code)).toEqual(['DUPLICATED_FIGURE']);
     const fact = facts.find((f) => f.stp === 'QVP' && f.kind === 'NET_GAP_AFTER_SAVINGS');
     expect(fact).toMatchObject({ line: 462, amount: '641' });
-    expect(fact?.flags[0]?.explanation).toContain('HEALTHCARE_GAP £641 M (line 452)');
-    expect(fact?.flags[0]?.explanation).toContain('South Yorkshire and Bassetlaw (line 533)');
+    expect(fact?.derivedFlags[0]?.explanation).toContain('HEALTHCARE_GAP £641 M (line 452)');
+    expect(fact?.derivedFlags[0]?.explanation).toContain('South Yorkshire and Bassetlaw (line 533)');
   });
 });

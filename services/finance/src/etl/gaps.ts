@@ -104,7 +104,7 @@ export function deriveGaps(
   }
 
   for (const { fact, flag } of duplicatedFigures(sections, facts)) {
-    fact.flags.push(flag);
+    fact.derivedFlags.push(flag);
     flagsOf.get(fact.stp)?.push(flag);
   }
   for (const stp of stps) stp.flags = JSON.stringify(flagsOf.get(stp.stp_code) ?? []);

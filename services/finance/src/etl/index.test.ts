@@ -70,7 +70,7 @@ describe('finance seed', () => {
     const dir = brokenCopy((csv) =>
       csv
         .split('\n')
-        .filter((l) => !l.endsWith(',£19 M,,,'))
+        .filter((l) => !l.endsWith(',£19 M,,,,2'))
         .join('\n'),
     );
     expect(() => buildFinanceRows({ dataDir: dir })).toThrow(

@@ -35,16 +35,19 @@ export function buildFinanceRows(paths: FinanceDataPaths = {}): FinanceRows {
   throwIfProblems(problems);
   return {
     stps,
-    // Serialised after every step ran: deriveGaps adds DUPLICATED_FIGURE to the facts' flags.
+    // Serialised after every step ran: deriveGaps adds DUPLICATED_FIGURE to the facts' derived flags.
     facts: facts.map((f) => ({
       stp_code: f.stp,
       kind: f.kind,
+      figure_number: f.figureNumber,
+      part: f.part,
       amount_gbp_m: f.amount,
       amount_as_stated: f.stated,
       source_document: f.document,
       source_line: f.line,
       source_text: f.text,
       flags: JSON.stringify(f.flags),
+      derived_flags: JSON.stringify(f.derivedFlags),
     })),
     regionFacts,
   };

@@ -1,8 +1,8 @@
-import { citationOf, pageArgs, pageOf, pagedListSize, pageWindow } from '@nhs-hub/kit/subgraph';
+import { citationOf, historyLoader, pageArgs, pageOf, pagedListSize, pageWindow } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { type FactOrder, type GapOrder, listFacts, listGaps } from '../db/repository.js';
-import type { CheckShape, FinancialFact, StpFinance } from '../db/types.js';
-import { FACT_KINDS, isGapKind, TRACKER } from '../domain/kinds.js';
+import type { CheckShape, FinanceDatabase, FinancialFact, StpFinance } from '../db/types.js';
+import { FACT_KINDS, type HEADLINE_KINDS, isGapKind, TRACKER } from '../domain/kinds.js';
 import { factsByStp } from './loaders.js';
 import { StpRef } from './refs.js';
 
@@ -57,6 +57,27 @@ export async function factOf(
   return (await factsByStp(ctx).load(stpCode)).find((f) => f.kind === kind) ?? null;
 }
 
+const GapFigureEnum = builder.enumType('FinancialGapFigure', {
+  description:
+    "A headline figure of an STP's financial gap: the healthcare gap, the social care gap, the combined gap, the proposed savings or the capital required.",
+  values: {
+    HEALTHCARE_GAP: { description: 'The healthcare part of the gap (healthcareGbpM).' },
+    SOCIAL_CARE_GAP: { description: 'The social care part of the gap (socialCareGbpM).' },
+    COMBINED_GAP: { description: 'The combined gap as stated (combinedGbpM).' },
+    PROPOSED_SAVINGS: { description: 'The proposed savings (proposedSavingsGbpM).' },
+    CAPITAL_REQUIRED: { description: 'The capital required (capitalRequiredGbpM).' },
+  } as const satisfies Record<(typeof HEADLINE_KINDS)[number], { description: string }>,
+});
+
+/** One history loader per figure (each its own column of stp_finance): a statement per figure per request. */
+const GAP_FIGURE_HISTORY = {
+  HEALTHCARE_GAP: historyLoader<FinanceDatabase>('stp_finance', 'healthcare_gbp_m'),
+  SOCIAL_CARE_GAP: historyLoader<FinanceDatabase>('stp_finance', 'social_care_gbp_m'),
+  COMBINED_GAP: historyLoader<FinanceDatabase>('stp_finance', 'combined_gbp_m'),
+  PROPOSED_SAVINGS: historyLoader<FinanceDatabase>('stp_finance', 'proposed_savings_gbp_m'),
+  CAPITAL_REQUIRED: historyLoader<FinanceDatabase>('stp_finance', 'capital_required_gbp_m'),
+} as const satisfies Record<(typeof HEADLINE_KINDS)[number], unknown>;
+
 export const FinancialGapRef = builder.objectRef<StpFinance>('FinancialGap').implement({
   description:
     "An STP's financial gap by 2020/21 as the ABHI tracker states it (£ millions, exact), with savings, capital, the checks run on them and the flags raised. Figures are never corrected.",
@@ -109,6 +130,13 @@ export const FinancialGapRef = builder.objectRef<StpFinance>('FinancialGap').imp
       type: 'Source',
       description: "The tracker section's heading.",
       resolve: (g) => citationOf(g, 'heading', TRACKER),
+    }),
+    history: t.field({
+      type: ['FigureChange'],
+      description:
+        "Every value one figure of this set has had, oldest first: the seed that first set it, then each load, revert or reseed that changed it, with the release, its time and the file and line it was read from (a gap part changes when its financial fact is loaded: the line is that fact's, and the document and line it cites). Read once per figure asked for in a request, however many STPs.",
+      args: { figure: t.arg({ type: GapFigureEnum, required: true }) },
+      resolve: (g, { figure }, ctx) => GAP_FIGURE_HISTORY[figure](ctx).load({ stp_code: g.stp_code }),
     }),
   }),
 });

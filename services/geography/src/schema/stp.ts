@@ -1,6 +1,7 @@
 import {
   badInput,
   citationOf,
+  historyLoader,
   notFound,
   pageArgs,
   pagedListSize,
@@ -10,7 +11,7 @@ import {
 } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { findStpsByAnyCode, listStps, type StpOrder } from '../db/repository.js';
-import type { IcsDesignation, MembershipBasis, Region } from '../db/types.js';
+import type { GeographyDatabase, IcsDesignation, MembershipBasis, Region } from '../db/types.js';
 import { stpCodeOf } from '../domain/codes.js';
 import { firstValidOn, icsStatusOf, latestDay, membershipFlags } from '../domain/membership.js';
 import { icsByStp, membershipsByStp, onsCodesByStp, predecessorsByStp } from './loaders.js';
@@ -34,6 +35,11 @@ const MembershipBasisEnum = builder.enumType('MembershipBasis', {
   } as const,
 });
 
+/** The values an STP's population has had (stp.population, by STP code): one statement per request. */
+const populationHistory = historyLoader<GeographyDatabase>('stp', 'population');
+/** The waves an ICS has had (ics_designation.wave, by STP and ICS name): one statement per request. */
+const waveHistory = historyLoader<GeographyDatabase>('ics_designation', 'wave');
+
 const IntegratedCareSystemRef = builder.objectRef<IcsDesignation>('IntegratedCareSystem').implement({
   description: "An integrated care system named in the tracker's list, within an STP.",
   fields: (t) => ({
@@ -47,6 +53,12 @@ const IntegratedCareSystemRef = builder.objectRef<IcsDesignation>('IntegratedCar
     waveSource: t.field({
       type: 'Source',
       resolve: (i) => citationOf(i, 'wave', TRACKER),
+    }),
+    waveHistory: t.field({
+      type: ['FigureChange'],
+      description:
+        "Every wave this ICS has been given, oldest first (FIRST_WAVE or SECOND_WAVE; null while it was not designated): the seed that first set it, then each load, revert or reseed that changed it, with the release, its time and the file and line it was read from. The STP's icsStatus is the earliest wave of its ICSs.",
+      resolve: (i, _, ctx) => waveHistory(ctx).load({ stp_code: i.stp_code, ics_name: i.ics_name }),
     }),
   }),
 });
@@ -153,6 +165,12 @@ StpRef.implement({
       type: 'Source',
       nullable: true,
       resolve: (s) => citationOf(s, 'population', TRACKER),
+    }),
+    populationHistory: t.field({
+      type: ['FigureChange'],
+      description:
+        'Every population this STP has been given, oldest first: the seed that first set it, then each load, revert or reseed that changed it, with the release, its time and the file and line it was read from (and the tracker line that line cites). Read once per request, however many STPs.',
+      resolve: (s, _, ctx) => populationHistory(ctx).load({ code: s.code }),
     }),
     icsStatus: t.field({
       type: IcsStatusEnum,
