@@ -124,7 +124,7 @@ try {
     counts.push(`${size}: ${statements}`);
   }
   say(
-    `SQL statements per page, by page size: ${counts.join(', ')} (one to see the release tables exist, one for the page).`,
+    `SQL statements per page, by page size: ${counts.join(', ')} (one for the page; a handle's first read also asks whether the release tables exist).`,
   );
   const date = new Date().toISOString().slice(0, 10);
   const out = join(REPO_ROOT, `bench/results/releases-${date}${pglite ? '-pglite' : ''}.md`);

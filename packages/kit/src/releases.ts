@@ -177,13 +177,22 @@ export async function ensureReleaseTables<DB>(db: Kysely<DB>): Promise<void> {
   if (error) throw new Error(`Could not create the release tables in schema '${schema}': ${(error as Error).message}`);
 }
 
-/** Whether the schema has release tables yet (readers never create them). */
+/** Schemas known to have release tables, per database handle: once created they are never dropped while serving. */
+const withReleaseTables = new WeakMap<object, Set<string>>();
+
+/**
+ * Whether the schema has release tables yet (readers never create them). Asked once per handle and
+ * schema once the answer is yes, so a `history` or `changes` read is one statement, not two.
+ */
 async function hasReleaseTables<DB>(db: Kysely<DB>): Promise<boolean> {
   const schema = requireSchema(db);
+  if (withReleaseTables.get(db)?.has(schema)) return true;
   const { rows } = await sql<{
     found: boolean;
   }>`select to_regclass(${`${schema}.hub_release`}) is not null as found`.execute(db as unknown as Kysely<unknown>);
-  return rows[0]?.found === true;
+  const found = rows[0]?.found === true;
+  if (found) withReleaseTables.set(db, (withReleaseTables.get(db) ?? new Set()).add(schema));
+  return found;
 }
 
 /** Who is making a release: HUB_RELEASE_ACTOR, else the user and machine running the command. */
