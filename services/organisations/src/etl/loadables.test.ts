@@ -1,0 +1,252 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DataFileError,
+  displayPath,
+  formatChange,
+  loadFile,
+  located,
+  releaseChanges,
+  revertRelease,
+} from '@nhs-hub/kit/subgraph';
+import { subgraphHarness } from '@nhs-hub/gateway/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subgraph } from '../index.js';
+import { ORGANISATIONS_DATA_DIR } from './files.js';
+import { roleLoadable } from './loadables.js';
+
+const organisations = subgraphHarness(subgraph);
+const temp = mkdtempSync(join(tmpdir(), 'hub-roles-'));
+beforeAll(organisations.start);
+afterAll(async () => {
+  await organisations.close();
+  rmSync(temp, { recursive: true, force: true });
+});
+
+const [HEADER = '', ...ROWS] = readFileSync(`${ORGANISATIONS_DATA_DIR}roles.csv`, 'utf8').trim().split('\n');
+/** A row of the seed's roles.csv, as it stands. */
+const row = (id: string) => {
+  const found = ROWS.find((l) => l.startsWith(`${id},`));
+  if (!found) throw new Error(`no role ${id} in roles.csv`);
+  return found;
+};
+const file = (name: string, ...rows: string[]) => {
+  const path = join(temp, name);
+  writeFileSync(path, `${[HEADER, ...rows].join('\n')}\n`);
+  return path;
+};
+const problemsOf = async (work: Promise<unknown>) => {
+  const error = await work.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DataFileError);
+  return (error as DataFileError).problems.map(located);
+};
+
+const TRACKER = 'seeds/002_5ca6f18803646174.txt';
+const STRATEGIC_LEAD = '000-8-strategic-lead';
+const RICHARD_SAMUEL = '002-1688-stp-lead';
+
+interface Lead {
+  id: string;
+  organisation: { id: string } | null;
+  organisations: { id: string }[];
+  flags: { code: string }[];
+}
+const leads = (codes: string[]) =>
+  organisations.entities<{ code: string; leads: Lead[] }>(
+    'Stp',
+    codes.map((code) => ({ code })),
+    'code leads { id organisation { id } organisations { id } flags { code } }',
+  );
+const titles = async () =>
+  (
+    await organisations.ask<{ person: { roles: { id: string; title: string }[] } }>(
+      '{ person(id: "yolanda-martin") { roles { id title } } }',
+    )
+  ).person.roles;
+
+describe('npm run load -- organisations role', () => {
+  // Two real edits of the seed's rows: a title shortened to words the cited line still holds, and
+  // Richard Samuel's lead (line 1688) linked to the first of the two CCGs it names only.
+  const edited = () =>
+    file(
+      'roles.csv',
+      row(STRATEGIC_LEAD).replace(',Strategic Lead for STP Communications and Engagement,', ',Strategic Lead,'),
+      row(RICHARD_SAMUEL).replace('fareham-and-gosport-ccg;south-east-hampshire-ccg', 'fareham-and-gosport-ccg'),
+    );
+
+  it('previews the role, its links and its derived flags, old → new, writing nothing', async () => {
+    const path = edited();
+    const dry = await loadFile(organisations.db, roleLoadable, path, { dryRun: true });
+    expect(dry).toMatchObject({
+      rows: 2,
+      inserted: 0,
+      updated: 2,
+      deleted: 1,
+      unchanged: 1,
+      derived: 2,
+      release: null,
+    });
+    expect(dry.preview.map(formatChange)).toEqual([
+      `~ role id=${STRATEGIC_LEAD}: title Strategic Lead for STP Communications and Engagement → Strategic Lead`,
+      `- role_organisation role_id=${RICHARD_SAMUEL}, organisation_id=south-east-hampshire-ccg: position 2`,
+      expect.stringMatching(
+        new RegExp(`^~ role id=${RICHARD_SAMUEL}: flags \\[\\{"code":"MULTIPLE_ORGANISATIONS",.*\\}\\] → \\[\\]$`),
+      ),
+    ]);
+    expect((await titles()).find((r) => r.id === STRATEGIC_LEAD)?.title).toBe(
+      'Strategic Lead for STP Communications and Engagement',
+    );
+    const [qrl] = await leads(['QRL']);
+    expect(qrl?.leads[0]?.organisations).toHaveLength(2);
+  });
+
+  it('loads the file as one release: the graph answers the new values, each change recorded with its source', async () => {
+    const path = edited();
+    const loaded = await loadFile(organisations.db, roleLoadable, path);
+    expect(loaded).toMatchObject({ updated: 2, deleted: 1, derived: 2 });
+    expect((await titles()).find((r) => r.id === STRATEGIC_LEAD)?.title).toBe('Strategic Lead');
+    const [qrl] = await leads(['QRL']);
+    expect(qrl?.leads).toEqual([
+      {
+        id: RICHARD_SAMUEL,
+        organisation: { id: 'fareham-and-gosport-ccg' },
+        organisations: [{ id: 'fareham-and-gosport-ccg' }],
+        flags: [],
+      },
+    ]);
+    const changes = await releaseChanges(organisations.db, loaded.release ?? 0);
+    expect(changes.map((c) => [c.table, c.op, c.before, c.after, c.source])).toEqual([
+      [
+        'role',
+        'update',
+        { title: 'Strategic Lead for STP Communications and Engagement' },
+        { title: 'Strategic Lead' },
+        { file: displayPath(path), line: 2, document: 'seeds/000_647e8cd618725ea4.txt', documentLine: 8 },
+      ],
+      [
+        'role_organisation',
+        'delete',
+        { role_id: RICHARD_SAMUEL, organisation_id: 'south-east-hampshire-ccg', position: 2 },
+        null,
+        { file: displayPath(path), line: 3 },
+      ],
+      [
+        'role',
+        'update',
+        { flags: [expect.objectContaining({ code: 'MULTIPLE_ORGANISATIONS' })] },
+        { flags: [] },
+        { file: displayPath(path), line: 3 },
+      ],
+    ]);
+    // The same file again changes nothing.
+    expect(await loadFile(organisations.db, roleLoadable, path)).toMatchObject({
+      updated: 0,
+      deleted: 0,
+      derived: 0,
+      release: null,
+    });
+
+    await revertRelease(organisations.db, loaded.release ?? 0);
+    expect((await titles()).find((r) => r.id === STRATEGIC_LEAD)?.title).toBe(
+      'Strategic Lead for STP Communications and Engagement',
+    );
+    const [back] = await leads(['QRL']);
+    expect(back?.leads[0]).toMatchObject({
+      organisation: null,
+      organisations: [{ id: 'fareham-and-gosport-ccg' }, { id: 'south-east-hampshire-ccg' }],
+      flags: [{ code: 'MULTIPLE_ORGANISATIONS' }],
+    });
+  });
+
+  it("deletes a lead with its links, re-deriving its twin's DUPLICATED_LEAD; history answers who held it, release by release", async () => {
+    const deleted = await loadFile(organisations.db, roleLoadable, file('delete.csv', row('002-1652-stp-lead')), {
+      mode: 'delete',
+    });
+    expect(deleted).toMatchObject({ deleted: 2, updated: 1 });
+    const [qox, quy] = await leads(['QOX', 'QUY']);
+    expect(qox?.leads).toEqual([]);
+    expect(quy?.leads[0]?.flags).toEqual([]);
+    await revertRelease(organisations.db, deleted.release ?? 0);
+    const [again, twin] = await leads(['QOX', 'QUY']);
+    expect(again?.leads[0]?.flags).toEqual([{ code: 'DUPLICATED_LEAD' }]);
+    expect(twin?.leads[0]?.flags).toEqual([{ code: 'DUPLICATED_LEAD' }]);
+
+    const [history] = await organisations.entities<{
+      leads: { history: { release: number; kind: string; value: string | null; source: { line: number } | null }[] }[];
+    }>('Stp', [{ code: 'QOX' }], 'leads { history { release kind value source { line } } }');
+    expect(history?.leads[0]?.history.map((h) => [h.release, h.kind, h.value])).toEqual([
+      [1, 'seed', 'robert-woolley'],
+      [deleted.release, 'delete', null],
+      [(deleted.release ?? 0) + 1, 'revert', 'robert-woolley'],
+    ]);
+  });
+
+  it("answers the history of every STP's lead in as many statements as two STPs'", async () => {
+    const codes = readFileSync(`${ORGANISATIONS_DATA_DIR}tracker-sections.csv`, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',')[0] ?? '');
+    const ask = (c: string[]) =>
+      organisations.entities<{ leads: { history: unknown[]; asRole: { history: unknown[] } }[] }>(
+        'Stp',
+        c.map((code) => ({ code })),
+        'leads { history { value } asRole { history { value } } }',
+      );
+    organisations.resetCounters();
+    await ask(['QJM', 'QOX']);
+    const forTwo = organisations.statements();
+    organisations.resetCounters();
+    const all = await ask(codes);
+    expect(all.flatMap((s) => s.leads).every((l) => l.history.length >= 1 && l.asRole.history.length >= 1)).toBe(true);
+    expect(organisations.statements()).toBe(forTwo);
+  });
+
+  it('refuses bad rows in plain words, file:line [column], loading nothing', async () => {
+    const name = 'bad.csv';
+    const path = file(
+      name,
+      row(STRATEGIC_LEAD).replace('000-8-strategic-lead,yolanda-martin,', '000-8-strategic-lead,,'),
+      row('000-7-programme-director').replace(',QJM,', ',QZZ,'),
+      row(RICHARD_SAMUEL).replace(',Lead,QRL,', ',Lead,QJM,'),
+    );
+    expect(await problemsOf(loadFile(organisations.db, roleLoadable, path))).toEqual([
+      `${name}:2 [person_id] column person_id is required`,
+      `${name}:3 [stp_code] QZZ is not a tracker STP`,
+      `${name}:4 [stp_code] line 1688 lies in the section of QRL, not QJM`,
+    ]);
+    expect((await titles()).find((r) => r.id === STRATEGIC_LEAD)?.title).toBe(
+      'Strategic Lead for STP Communications and Engagement',
+    );
+  });
+
+  it('refuses an organisation or a person this subgraph does not know, and a name not on the cited line', async () => {
+    const name = 'unknown.csv';
+    const path = file(
+      name,
+      row(RICHARD_SAMUEL).replace(
+        'fareham-and-gosport-ccg;south-east-hampshire-ccg',
+        'fareham-and-gosport-ccg;no-such-ccg',
+      ),
+      row('000-7-programme-director').replace('sarah-furley', 'no-such-person'),
+      row('002-1622-stp-lead').replace('robert-woolley', 'allan-kitt'),
+    );
+    expect(await problemsOf(loadFile(organisations.db, roleLoadable, path, { dryRun: true }))).toEqual([
+      `${name}:2 [organisation_ids] unknown organisation no-such-ccg`,
+      `${name}:3 [person_id] unknown person no-such-person`,
+      expect.stringMatching(
+        new RegExp(
+          `^${name}:4 \\[name_line\\] the name as written in people.csv does not stand there: ${TRACKER}:1622 does not contain "Allan Kitt"`,
+        ),
+      ),
+      `${name}:4 [text] expected the lead as written, "**Lead:** Allan Kitt, University Hospitals Bristol NHS FT"`,
+    ]);
+    expect(await problemsOf(loadFile(organisations.db, roleLoadable, path))).toHaveLength(4);
+    const [qrl] = await leads(['QRL']);
+    expect(qrl?.leads[0]?.organisations).toHaveLength(2);
+  });
+});

@@ -1,0 +1,213 @@
+import {
+  cite,
+  DataFileError,
+  type DataProblem,
+  type DeriveContext,
+  type FlagShape,
+  type LoadableTable,
+  type RowChange,
+  sameValue,
+  throwIfProblems,
+} from '@nhs-hub/kit/subgraph';
+import { type Kysely, sql } from 'kysely';
+import { z } from 'zod';
+import type { NewRole, RoleOrganisationTable } from '../db/types.js';
+import { DataFolder } from './files.js';
+import {
+  DERIVED_ROLE_FLAGS,
+  flagDuplicatedLeads,
+  namedAtOf,
+  organisationLinkProblems,
+  RoleRow,
+  roleFlags,
+  roleOf,
+  roleOrganisationsOf,
+  rolePersonProblems,
+  roleRowProblems,
+} from './roles.js';
+import { readSections, type Sections } from './sections.js';
+
+/**
+ * A load reads an empty cell as missing (null) where roles.csv's reader gives ''. The columns the
+ * seed lets be empty take '' again; the others stay missing, so their message is 'column x is required'.
+ */
+const OPTIONAL_COLUMNS = ['stp_code', 'organisation_ids', 'organisation_line', 'affiliation_as_written', 'name_line'];
+const LoadedRoleRow = z.preprocess(
+  (value) =>
+    value !== null && typeof value === 'object'
+      ? Object.fromEntries(
+          Object.entries(value).map(([k, v]) => [k, v === null && OPTIONAL_COLUMNS.includes(k) ? '' : v]),
+        )
+      : value,
+  RoleRow,
+);
+
+let sections: Sections | null = null;
+/** The tracker's STP sections, read from the subgraph's own data file once (reference data, not loaded). */
+function trackerSections(): Sections {
+  if (sections) return sections;
+  const problems: DataProblem[] = [];
+  const read = readSections(new DataFolder(), problems);
+  throwIfProblems(problems);
+  sections = read;
+  return read;
+}
+
+/** A role row as a load writes it: its position and flags are the table's to decide (derived in the same release). */
+export type LoadedRole = Omit<NewRole, 'position' | 'flags'> & { id: string; source_line: number };
+
+interface StoredRole {
+  id: string;
+  kind: NewRole['kind'];
+  person_id: string;
+  stp_code: string | null;
+  affiliation_as_written: string | null;
+  source_line: number;
+  source_text: string;
+  flags: FlagShape[];
+}
+
+const linkKey = (l: Pick<RoleOrganisationTable, 'role_id' | 'organisation_id'>) =>
+  `${l.role_id}\u0000${l.organisation_id}`;
+
+/**
+ * After the roles are written: checks each row against the people, organisations and the lines
+ * naming them (the seed's checks, on the tables), writes each loaded role's organisation links, and
+ * re-derives every role's flags (a lead loaded for one STP can make another's DUPLICATED_LEAD).
+ */
+async function deriveRoleRows(
+  trx: Kysely<unknown>,
+  changes: readonly RowChange[],
+  { schema, file, records }: DeriveContext,
+): Promise<readonly RowChange[]> {
+  const t = (table: string) => sql.table(`${schema}.${table}`);
+  const rows = records.map(({ value, line }) => ({ line, r: LoadedRoleRow.parse(value) }));
+  const { rows: people } = await sql<{ id: string; name: string }>`select id, name from ${t('person')}`.execute(trx);
+  const { rows: organisations } = await sql<{ id: string }>`select id from ${t('organisation')}`.execute(trx);
+  const { rows: named } = await sql<{
+    organisation_id: string;
+    source_document: string;
+    source_line: number;
+  }>`select organisation_id, source_document, source_line from ${t('organisation_source')}`.execute(trx);
+  const { rows: roles } = await sql<StoredRole>`select id, kind, person_id, stp_code, affiliation_as_written,
+      source_line, source_text, flags from ${t('role')} order by position`.execute(trx);
+  const { rows: links } = await sql<RoleOrganisationTable>`select role_id, organisation_id, position
+      from ${t('role_organisation')} order by role_id, position`.execute(trx);
+
+  const personById = new Map(people.map((p) => [p.id, p]));
+  const organisationIds = new Set(organisations.map((o) => o.id));
+  const namedAt = namedAtOf(named);
+  const roleById = new Map(roles.map((r) => [r.id, r]));
+  const statedOf = (id: string): FlagShape[] | undefined => {
+    const stated = roleById.get(id)?.flags.filter((f) => !DERIVED_ROLE_FLAGS.has(f.code)) ?? [];
+    return stated.length ? stated : undefined;
+  };
+
+  const problems: DataProblem[] = [];
+  for (const { r, line } of rows)
+    for (const p of [
+      ...rolePersonProblems(r, personById.get(r.person_id)),
+      ...organisationLinkProblems(r, { organisationIds, namedAt, stated: statedOf(r.id) }),
+    ])
+      problems.push({ file, line, ...p });
+  if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
+
+  // Links: the file's roles have the links their rows name; a deleted role has none.
+  const lineOf = new Map(rows.map(({ r, line }) => [r.id, line]));
+  const wanted = new Map<string, RoleOrganisationTable[]>(rows.map(({ r }) => [r.id, roleOrganisationsOf(r)]));
+  for (const c of changes) if (c.table === 'role' && c.op === 'delete') wanted.set(String(c.key.id), []);
+  const derived: RowChange[] = [];
+  const current = new Map(links.filter((l) => wanted.has(l.role_id)).map((l) => [linkKey(l), l]));
+  const next = new Map([...wanted.values()].flat().map((l) => [linkKey(l), l]));
+  const source = (roleId: string) => ({ file, line: lineOf.get(roleId) ?? 0 });
+  for (const [key, before] of current) {
+    const after = next.get(key);
+    const id = { role_id: before.role_id, organisation_id: before.organisation_id };
+    if (!after) {
+      await sql`delete from ${t('role_organisation')} where role_id = ${before.role_id} and organisation_id = ${before.organisation_id}`.execute(
+        trx,
+      );
+      derived.push({
+        table: 'role_organisation',
+        key: id,
+        op: 'delete',
+        before: { ...before },
+        after: null,
+        source: source(before.role_id),
+      });
+    } else if (after.position !== before.position) {
+      await sql`update ${t('role_organisation')} set position = ${after.position}
+        where role_id = ${before.role_id} and organisation_id = ${before.organisation_id}`.execute(trx);
+      derived.push({
+        table: 'role_organisation',
+        key: id,
+        op: 'update',
+        before: { position: before.position },
+        after: { position: after.position },
+        source: source(before.role_id),
+      });
+    }
+  }
+  for (const [key, after] of next) {
+    if (current.has(key)) continue;
+    await sql`insert into ${t('role_organisation')} (role_id, organisation_id, position)
+      values (${after.role_id}, ${after.organisation_id}, ${after.position})`.execute(trx);
+    derived.push({
+      table: 'role_organisation',
+      key: { role_id: after.role_id, organisation_id: after.organisation_id },
+      op: 'insert',
+      before: null,
+      after: { ...after },
+      source: source(after.role_id),
+    });
+  }
+
+  // Flags, for every role: as the seed derives them, from the links as they now stand.
+  const linkCount = new Map<string, number>();
+  for (const l of [...links.filter((l) => !wanted.has(l.role_id)), ...next.values()])
+    linkCount.set(l.role_id, (linkCount.get(l.role_id) ?? 0) + 1);
+  const flagsById = new Map(
+    roles.map((r) => [
+      r.id,
+      roleFlags(r, linkCount.get(r.id) ?? 0, personById.get(r.person_id)?.name, statedOf(r.id) ?? []),
+    ]),
+  );
+  flagDuplicatedLeads(roles, trackerSections(), flagsById);
+  for (const r of roles) {
+    const flags = flagsById.get(r.id) ?? [];
+    if (sameValue(r.flags, flags)) continue;
+    await sql`update ${t('role')} set flags = ${JSON.stringify(flags)}::jsonb where id = ${r.id}`.execute(trx);
+    derived.push({
+      table: 'role',
+      key: { id: r.id },
+      op: 'update',
+      before: { flags: r.flags },
+      after: { flags },
+      source: source(r.id),
+    });
+  }
+  return derived;
+}
+
+/**
+ * `npm run load -- organisations role <file>`: a file in roles.csv's format (one post as one line
+ * states it), each row checked as the seed checks it: the id, title and text against the cited line,
+ * an STP lead in its STP's section of the tracker and written "**Lead:** <name>, <affiliation>", the
+ * STP one geography publishes, the person and every organisation known here and named on the line
+ * the row says. One release writes the roles, their organisation links (role_organisation) and the
+ * flags derived from all roles. Roles are known by their id (document number, line and kind).
+ */
+export const roleLoadable: LoadableTable<LoadedRole> = {
+  table: 'role',
+  row: LoadedRoleRow.transform((r, ctx) => {
+    for (const { column, reason } of roleRowProblems(r, trackerSections()))
+      ctx.issues.push({ code: 'custom', path: [column], message: reason, input: r });
+    return roleOf(r) as LoadedRole;
+  }),
+  columns: Object.keys(RoleRow.shape),
+  key: ['id'],
+  citations: (row) => [{ column: 'text', citation: cite(row.source_document, row.source_line, row.source_text) }],
+  derives: ['role_organisation'],
+  derivesFromFile: true,
+  derive: deriveRoleRows,
+};
