@@ -185,6 +185,38 @@ describe('npm run load -- organisations role', () => {
     ]);
   });
 
+  it('inserts a role the table lacks at the next position, with its links and flags, in one release', async () => {
+    const JIM_MACKEY = '004-75-chief-executive';
+    const roles = async () =>
+      (
+        await organisations.ask<{ person: { roles: { id: string; organisations: { id: string }[] }[] } }>(
+          '{ person(id: "jim-mackey") { roles { id organisations { id } } } }',
+        )
+      ).person.roles;
+    const path = file('jim-mackey.csv', row(JIM_MACKEY));
+    await loadFile(organisations.db, roleLoadable, path, { mode: 'delete' });
+    expect(await roles()).toEqual([]);
+    const loaded = await loadFile(organisations.db, roleLoadable, path);
+    expect(loaded).toMatchObject({ inserted: 2, derived: 1 });
+    expect(await roles()).toEqual([{ id: JIM_MACKEY, organisations: [{ id: 'nhs-improvement' }] }]);
+    const changes = await releaseChanges(organisations.db, loaded.release ?? 0);
+    expect(changes.map((c) => [c.table, c.op, c.source])).toEqual([
+      [
+        'role',
+        'insert',
+        { file: displayPath(path), line: 2, document: 'seeds/004_76447a4d1bef46a3.txt', documentLine: 75 },
+      ],
+      ['role_organisation', 'insert', { file: displayPath(path), line: 2 }],
+    ]);
+    const positions = await organisations.db
+      .selectFrom('role')
+      .select(['id', 'position'])
+      .orderBy('position')
+      .execute();
+    // Appended after every other role: the trigger took the next position.
+    expect(positions.at(-1)?.id).toBe(JIM_MACKEY);
+  });
+
   it("answers the history of every STP's lead in as many statements as two STPs'", async () => {
     const codes = readFileSync(`${ORGANISATIONS_DATA_DIR}tracker-sections.csv`, 'utf8')
       .trim()
