@@ -14,7 +14,7 @@ import { subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import { DATA_FILES, PROGRAMMES_DATA_DIR } from './files.js';
-import { priorityLoadable } from './loadables.js';
+import { focusLoadable, priorityLoadable } from './loadables.js';
 
 const programmes = subgraphHarness(subgraph);
 const temp = mkdtempSync(join(tmpdir(), 'hub-priorities-'));
@@ -185,5 +185,89 @@ describe('npm run load -- programmes priority', () => {
     expect(await problemsOf(loadFile(programmes.db, priorityLoadable, orphan))).toHaveLength(1);
     const nodes = await qjm();
     expect(nodes.find((n) => n.id === 'QJM.paper.5.6')?.programmes).toHaveLength(2);
+  });
+});
+
+describe('npm run load -- programmes focus', () => {
+  const [ITEMS_HEADER = '', ...ITEMS] = readFileSync(`${PROGRAMMES_DATA_DIR}${DATA_FILES.trackerItems}`, 'utf8')
+    .trim()
+    .split('\n');
+  const item = (prefix: string) => {
+    const found = ITEMS.find((l) => l.startsWith(prefix));
+    if (!found) throw new Error(`no row ${prefix} in ${DATA_FILES.trackerItems}`);
+    return found;
+  };
+  const items = (name: string, ...rows: string[]) => {
+    const path = join(temp, name);
+    writeFileSync(path, `${[ITEMS_HEADER, ...rows].join('\n')}\n`);
+    return path;
+  };
+  const TRACKER = 'seeds/002_5ca6f18803646174.txt';
+  const URGENT = 'Organising urgent and emergency care so that people are directed to the right services for treatment';
+  const qu9 = async () =>
+    (
+      await programmes.ask<{ priorities: { nodes: { id: string; title: string; programmes: { code: string }[] }[] } }>(
+        '{ priorities(filter: { stp: "QU9" }, first: 50) { nodes { id title programmes { code } } } }',
+      )
+    ).priorities.nodes;
+
+  it("loads a focus's corrected text: the graph answers it and its re-derived matches; the release records it; revert restores", async () => {
+    // The words of line 215 after "care": still the cited line's, no longer naming urgent and emergency care.
+    const path = items(
+      'focus.csv',
+      item('QU9,FOCUS,1,0,').replace(URGENT, 'people are directed to the right services'),
+    );
+    const dry = await loadFile(programmes.db, focusLoadable, path, { dryRun: true });
+    expect(dry.preview.map(formatChange)).toEqual([
+      `~ priority id=QU9.focus.1: title ${URGENT} → people are directed to the right services, source_text ${URGENT} → people are directed to the right services`,
+      expect.stringMatching(
+        /^- priority_programme priority_id=QU9\.focus\.1, programme_code=URGENT_AND_EMERGENCY_CARE: /,
+      ),
+    ]);
+    expect((await qu9())[0]).toEqual({
+      id: 'QU9.focus.1',
+      title: URGENT,
+      programmes: [{ code: 'URGENT_AND_EMERGENCY_CARE' }],
+    });
+
+    const loaded = await loadFile(programmes.db, focusLoadable, path);
+    expect((await qu9())[0]).toEqual({
+      id: 'QU9.focus.1',
+      title: 'people are directed to the right services',
+      programmes: [],
+    });
+    const [change] = await releaseChanges(programmes.db, loaded.release ?? 0);
+    expect(change).toMatchObject({
+      table: 'priority',
+      op: 'update',
+      before: { title: URGENT },
+      after: { title: 'people are directed to the right services' },
+      source: { file: displayPath(path), line: 2, document: TRACKER, documentLine: 215 },
+      entity: { type: 'Stp', code: 'QU9' },
+    });
+    await revertRelease(programmes.db, loaded.release ?? 0);
+    expect((await qu9())[0]).toEqual({
+      id: 'QU9.focus.1',
+      title: URGENT,
+      programmes: [{ code: 'URGENT_AND_EMERGENCY_CARE' }],
+    });
+  });
+
+  it('refuses an STP the tracker has no section for, a line outside its section, and what is not a focus bullet', async () => {
+    const path = items(
+      'bad-focus.csv',
+      item('QU9,FOCUS,1,0,').replace('QU9,', 'QZZ,'),
+      item('QU9,FOCUS,2,0,').replace(',216,', ',240,'),
+      item('QU9,CONSIDERATION,2,0,'),
+      item('QU9,CONSIDERATION,1,1,'),
+    );
+    expect(await problemsOf(loadFile(programmes.db, focusLoadable, path))).toEqual([
+      `bad-focus.csv:2 [stp_code] QZZ is not in ${DATA_FILES.stps}`,
+      'bad-focus.csv:3 [line] line 240 is outside the QU9 section of the tracker (lines 205-234)',
+      "bad-focus.csv:4 [list] only FOCUS bullets load as priorities; considerations are the seed's",
+      "bad-focus.csv:5 [list] only FOCUS bullets load as priorities; considerations are the seed's",
+      "bad-focus.csv:5 [sub_position] only the bullets themselves (sub_position 0) load; sub-points are the seed's",
+    ]);
+    expect((await qu9()).map((n) => n.id)).toEqual(['QU9.focus.1', 'QU9.focus.2', 'QU9.focus.3']);
   });
 });

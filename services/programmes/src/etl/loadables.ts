@@ -1,15 +1,17 @@
 import {
+  cite,
   DataFileError,
   type DataProblem,
   type DeriveContext,
   type LoadableTable,
   type RowChange,
   sameValue,
+  throwIfProblems,
 } from '@nhs-hub/kit/subgraph';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { NewPriority, PriorityProgrammeTable, PriorityTable } from '../db/types.js';
-import { contiguous, DATA_FILES, LINCOLNSHIRE } from './files.js';
+import { contiguous, DATA_FILES, LINCOLNSHIRE, PROGRAMMES_DATA_DIR } from './files.js';
 import { matchPriorities } from './matches.js';
 import {
   PaperPriorityRow,
@@ -19,6 +21,9 @@ import {
   paperSortOrder,
   parentProblem,
 } from './paper-priorities.js';
+import { readSections, type Sections } from './sections.js';
+import { TRACKER } from './sources.js';
+import { focusOf, idOf, TrackerItemRow, trackerItemProblems } from './tracker-items.js';
 
 /**
  * A load reads an empty cell as missing (null) where the seed's reader gives ''. The columns the
@@ -123,7 +128,33 @@ async function derivePriorityRows(
   }
 
   // Matches of the loaded priorities (and none for a deleted one), by the seed's rules.
-  const ids = [...new Set([...rows.map(({ p }) => p.id), ...deleted])];
+  const loaded = new Set(rows.map(({ p }) => p.id));
+  derived.push(
+    ...(await rematch(
+      trx,
+      schema,
+      tree.filter((p) => loaded.has(p.id)),
+      deleted,
+      source,
+    )),
+  );
+  return derived;
+}
+
+/**
+ * Re-matches priorities to the national programmes by the seed's rules (matches.ts), from their
+ * rows as loaded and their sub-points; a deleted priority keeps no match.
+ */
+async function rematch(
+  trx: Kysely<unknown>,
+  schema: string,
+  priorities: readonly Pick<PriorityTable, 'id' | 'kind' | 'title' | 'summary'>[],
+  deleted: readonly string[],
+  source: (id: string) => { file: string; line: number },
+): Promise<RowChange[]> {
+  const t = (table: string) => sql.table(`${schema}.${table}`);
+  const derived: RowChange[] = [];
+  const ids = [...new Set([...priorities.map((p) => p.id), ...deleted])];
   if (!ids.length) return derived;
   const { rows: current } =
     await sql<PriorityProgrammeTable>`select priority_id, programme_code, rule, matched_text, matched_in
@@ -132,11 +163,7 @@ async function derivePriorityRows(
     where owner_id in (${sql.join(ids)}) order by owner_id, position`.execute(trx);
   const subPointsOf = new Map<string, string[]>();
   for (const point of points) subPointsOf.set(point.owner_id, [...(subPointsOf.get(point.owner_id) ?? []), point.text]);
-  const loaded = new Set(rows.map(({ p }) => p.id));
-  const wanted = matchPriorities(
-    tree.filter((p) => loaded.has(p.id)),
-    subPointsOf,
-  );
+  const wanted = matchPriorities(priorities, subPointsOf);
   const before = new Map(current.map((m) => [matchKey(m), m]));
   const after = new Map(wanted.map((m) => [matchKey(m), m]));
   for (const [key, old] of before) {
@@ -216,4 +243,102 @@ export const priorityLoadable: LoadableTable<LoadedPriority> = {
   references: [{ column: 'stp_code', list: 'stp' }],
   derives: ['priority_programme'],
   derive: derivePriorityRows,
+};
+
+let sections: Sections | null = null;
+/** The tracker's STP sections, read from the subgraph's own data file once (reference data, not loaded). */
+function trackerSections(): Sections {
+  if (sections) return sections;
+  const problems: DataProblem[] = [];
+  const read = readSections(PROGRAMMES_DATA_DIR, problems);
+  throwIfProblems(problems);
+  sections = read;
+  return read;
+}
+
+/** A tracker focus as a load writes it. */
+export type LoadedFocus = ReturnType<typeof focusOf>;
+
+/**
+ * After the focuses are written: each STP touched still has focuses numbered 1, 2, 3... (the
+ * seed's rule), a deleted focus leaves no sub-points behind, and the loaded focuses are re-matched
+ * to the national programmes by the seed's rules (title and sub-points).
+ */
+async function deriveFocusRows(
+  trx: Kysely<unknown>,
+  changes: readonly RowChange[],
+  { schema, file, records }: DeriveContext,
+): Promise<readonly RowChange[]> {
+  const t = (table: string) => sql.table(`${schema}.${table}`);
+  const rows = records.map(({ value, line }) => ({ line, i: TrackerItemRow.parse(value) }));
+  const lineOf = new Map(rows.map(({ i, line }) => [idOf(i), line]));
+  const deleted = changes.filter((c) => c.table === 'priority' && c.op === 'delete').map((c) => String(c.key.id));
+  const stps = [
+    ...new Set(changes.map((c) => String((c.before ?? c.after)?.stp_code ?? String(c.key.id).split('.')[0]))),
+  ];
+  const { rows: focuses } = stps.length
+    ? await sql<StoredPriority>`select id, stp_code, kind, parent_id, position, sort_key, title, summary
+        from ${t('priority')} where kind = 'FOCUS' and stp_code in (${sql.join(stps)}) order by stp_code, sort_key`.execute(
+        trx,
+      )
+    : { rows: [] };
+  const problems: DataProblem[] = [];
+  for (const stp of stps)
+    if (!focuses.some((f) => f.stp_code === stp)) problems.push({ file, line: 1, reason: `${stp} has no focus` });
+  contiguous(focuses, (f) => f.stp_code, file, problems);
+  if (deleted.length) {
+    const { rows: left } = await sql<{ owner: string; n: number }>`select owner_id as owner, count(*)::int as n
+      from ${t('sub_point')} where owner_id in (${sql.join(deleted)}) group by owner_id`.execute(trx);
+    for (const l of left)
+      problems.push({
+        file,
+        line: changes.find((c) => c.op === 'delete' && c.key.id === l.owner)?.source?.line ?? 0,
+        column: 'id',
+        reason: `${l.owner} still has ${l.n} sub-points (${DATA_FILES.trackerItems}); a focus is deleted with them, by a reseed`,
+      });
+  }
+  if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
+  const loaded = new Set(rows.map(({ i }) => idOf(i)));
+  return rematch(
+    trx,
+    schema,
+    focuses.filter((f) => loaded.has(f.id)),
+    deleted,
+    (id) => ({ file, line: lineOf.get(id) ?? 0 }),
+  );
+}
+
+/**
+ * `npm run load -- programmes focus <file>`: the focus bullets of the tracker's STP sections (their
+ * priorities), in tracker-items.csv's format, each row checked as the seed checks it: the text on its
+ * line, the line inside its STP's section, the STP one geography publishes. Considerations and
+ * sub-points are refused: they are other tables, which the seed writes. One release writes the
+ * focuses (table priority, known by their id, e.g. QJM.focus.2) and their programme matches.
+ */
+export const focusLoadable: LoadableTable<LoadedFocus> = {
+  table: 'priority',
+  row: TrackerItemRow.transform((i, ctx) => {
+    const problems = [
+      ...(i.list === 'FOCUS'
+        ? []
+        : [{ column: 'list', reason: "only FOCUS bullets load as priorities; considerations are the seed's" }]),
+      ...(i.sub_position === 0
+        ? []
+        : [
+            {
+              column: 'sub_position',
+              reason: "only the bullets themselves (sub_position 0) load; sub-points are the seed's",
+            },
+          ]),
+      ...trackerItemProblems(i, trackerSections()),
+    ];
+    for (const { column, reason } of problems)
+      ctx.issues.push({ code: 'custom', path: [column], message: reason, input: i });
+    return focusOf(i);
+  }),
+  columns: Object.keys(TrackerItemRow.shape),
+  key: ['id'],
+  citations: (row) => [{ column: 'text', citation: cite(TRACKER, row.source_line, row.source_text) }],
+  derives: ['priority_programme'],
+  derive: deriveFocusRows,
 };
