@@ -2,7 +2,7 @@ import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { migrations } from './db/migrations/index.js';
 import type { OrganisationsDatabase } from './db/types.js';
 import { buildOrganisationsRows, seedOrganisations } from './etl/index.js';
-import { roleLoadable } from './etl/loadables.js';
+import { organisationLoadable, roleLoadable } from './etl/loadables.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<OrganisationsDatabase> = {
@@ -11,7 +11,7 @@ export const subgraph: SubgraphDefinition<OrganisationsDatabase> = {
   migrations,
   packageRoot: new URL('../', import.meta.url),
   seed: (db) => seedOrganisations(db),
-  loadables: { [roleLoadable.table]: roleLoadable },
+  loadables: { [roleLoadable.table]: roleLoadable, [organisationLoadable.table]: organisationLoadable },
   // What other subgraphs' loads check their organisation_id columns against.
   publishes: () => ({ organisation: buildOrganisationsRows().organisations.map((o) => o.id) }),
 };

@@ -14,7 +14,7 @@ import { subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import { ORGANISATIONS_DATA_DIR } from './files.js';
-import { roleLoadable } from './loadables.js';
+import { organisationLoadable, roleLoadable } from './loadables.js';
 
 const organisations = subgraphHarness(subgraph);
 const temp = mkdtempSync(join(tmpdir(), 'hub-roles-'));
@@ -280,5 +280,75 @@ describe('npm run load -- organisations role', () => {
     expect(await problemsOf(loadFile(organisations.db, roleLoadable, path))).toHaveLength(4);
     const [qrl] = await leads(['QRL']);
     expect(qrl?.leads[0]?.organisations).toHaveLength(2);
+  });
+});
+
+describe('npm run load -- organisations organisation', () => {
+  const [ORG_HEADER = '', ...ORGS] = readFileSync(`${ORGANISATIONS_DATA_DIR}organisations.csv`, 'utf8')
+    .trim()
+    .split('\n');
+  const organisation = (id: string) => {
+    const found = ORGS.find((l) => l.startsWith(`${id},`));
+    if (!found) throw new Error(`no organisation ${id} in organisations.csv`);
+    return found;
+  };
+  const orgs = (name: string, ...rows: string[]) => {
+    const path = join(temp, name);
+    writeFileSync(path, `${[ORG_HEADER, ...rows].join('\n')}\n`);
+    return path;
+  };
+  const flagsOf = async (id: string) =>
+    (
+      await organisations.ask<{ organisation: { flags: { code: string }[] } }>(
+        `{ organisation(id: "${id}") { flags { code } } }`,
+      )
+    ).organisation.flags.map((f) => f.code);
+
+  it('loads a changed row: the graph answers it, the release records it, revert restores', async () => {
+    const path = orgs('abhi.csv', organisation('abhi').replace(/,PUBLISHER_ONLY,".*"$/, ',,'));
+    const dry = await loadFile(organisations.db, organisationLoadable, path, { dryRun: true });
+    expect(dry.preview.map(formatChange)).toEqual([
+      expect.stringMatching(/^~ organisation id=abhi: flags \[\{"code":"PUBLISHER_ONLY",.*\}\] → \[\]$/),
+    ]);
+    expect(await flagsOf('abhi')).toEqual(['PUBLISHER_ONLY']);
+    const loaded = await loadFile(organisations.db, organisationLoadable, path);
+    expect(await flagsOf('abhi')).toEqual([]);
+    expect(await releaseChanges(organisations.db, loaded.release ?? 0)).toMatchObject([
+      // The row's jsonb as the file's row gives it (JSON text); the before as the table held it.
+      { table: 'organisation', op: 'update', after: { flags: '[]' }, source: { file: displayPath(path), line: 2 } },
+    ]);
+    await revertRelease(organisations.db, loaded.release ?? 0);
+    expect(await flagsOf('abhi')).toEqual(['PUBLISHER_ONLY']);
+  });
+
+  it('refuses an id that is not the slug of the name, an ODS code without its citation, and one no line states', async () => {
+    const path = orgs(
+      'bad-orgs.csv',
+      organisation('abhi').replace('abhi,ABHI,', 'abhi,Abhi Ltd,'),
+      organisation('oxfordshire-ccg').replace('Oxfordshire CCG,,,,', 'Oxfordshire CCG,10Q,,,'),
+      organisation('dorset-ccg').replace('Dorset CCG,,,,,', 'Dorset CCG,11J,seeds/002_5ca6f18803646174.txt,240,11J,'),
+    );
+    expect(await problemsOf(loadFile(organisations.db, organisationLoadable, path))).toEqual([
+      "bad-orgs.csv:2 [id] expected the slug of the name, 'abhi-ltd'",
+      'bad-orgs.csv:3 [ods_code] an ODS code needs its citation: ods_code, ods_document, ods_line and ods_text together, or none',
+      'bad-orgs.csv:3 [ods_text] the cited text does not contain the code 10Q',
+      expect.stringMatching(
+        /^bad-orgs\.csv:4 \[ods_text\] citation does not hold: seeds\/002_5ca6f18803646174\.txt:240 does not contain "11J"/,
+      ),
+    ]);
+  });
+
+  it('refuses an organisation no line names, and deleting one still named or linked to a role', async () => {
+    // The Department of Health is named in none of the seeds (data/README.md).
+    const unnamed = orgs('unnamed.csv', 'department-of-health,Department of Health,,,,,,');
+    expect(await problemsOf(loadFile(organisations.db, organisationLoadable, unnamed))).toEqual([
+      'unnamed.csv:2 [id] no line of organisation-sources.csv names department-of-health',
+    ]);
+    const gone = orgs('gone.csv', organisation('oxfordshire-ccg'));
+    expect(await problemsOf(loadFile(organisations.db, organisationLoadable, gone, { mode: 'delete' }))).toEqual([
+      'gone.csv:2 [id] oxfordshire-ccg is still named on 1 line(s) of organisation-sources.csv',
+      'gone.csv:2 [id] oxfordshire-ccg is still the organisation of 1 role(s)',
+    ]);
+    expect(await flagsOf('oxfordshire-ccg')).toEqual([]);
   });
 });

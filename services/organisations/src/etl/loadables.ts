@@ -11,8 +11,10 @@ import {
 } from '@nhs-hub/kit/subgraph';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import type { NewRole, RoleOrganisationTable } from '../db/types.js';
-import { DataFolder } from './files.js';
+import type { NewOrganisation, NewRole, RoleOrganisationTable } from '../db/types.js';
+import { DATA_FILES, DataFolder } from './files.js';
+import { namingProblem } from './organisation-sources.js';
+import { OrganisationRow, odsCitation, organisationOf, organisationProblems } from './organisations.js';
 import {
   DERIVED_ROLE_FLAGS,
   flagDuplicatedLeads,
@@ -210,4 +212,98 @@ export const roleLoadable: LoadableTable<LoadedRole> = {
   derives: ['role_organisation'],
   derivesFromFile: true,
   derive: deriveRoleRows,
+};
+
+/**
+ * A load reads an empty cell as missing (null) where organisations.csv's reader gives '': every
+ * column but id and name may be empty there.
+ */
+const LoadedOrganisationRow = z.preprocess(
+  (value) =>
+    value !== null && typeof value === 'object'
+      ? Object.fromEntries(
+          Object.entries(value).map(([k, v]) => [k, v === null && k !== 'id' && k !== 'name' ? '' : v]),
+        )
+      : value,
+  OrganisationRow,
+);
+
+/** An organisation as a load writes it: its position is the table's to decide. */
+export type LoadedOrganisation = Omit<NewOrganisation, 'position'> & { id: string; name: string };
+
+/**
+ * After the organisations are written: each must still be named, as written, on a line of
+ * organisation-sources.csv (its table), and one deleted must be named and linked nowhere.
+ */
+async function checkOrganisations(
+  trx: Kysely<unknown>,
+  changes: readonly RowChange[],
+  { schema, file, records }: DeriveContext,
+): Promise<readonly RowChange[]> {
+  const t = (table: string) => sql.table(`${schema}.${table}`);
+  const ids = changes.map((c) => String(c.key.id));
+  const { rows: named } = await sql<{
+    organisation_id: string;
+    source_text: string;
+  }>`select organisation_id, source_text
+    from ${t('organisation_source')} where organisation_id in (${sql.join(ids)}) order by organisation_id, position`.execute(
+    trx,
+  );
+  const { rows: linked } = await sql<{ organisation_id: string; n: number }>`select organisation_id, count(*)::int as n
+    from ${t('role_organisation')} where organisation_id in (${sql.join(ids)}) group by organisation_id`.execute(trx);
+  const textsOf = (id: string) => named.filter((n) => n.organisation_id === id).map((n) => n.source_text);
+  const problems: DataProblem[] = [];
+  for (const { value, line } of records) {
+    const o = LoadedOrganisationRow.parse(value);
+    if (!ids.includes(o.id)) continue;
+    const problem = namingProblem(o, textsOf(o.id));
+    if (problem) problems.push({ file, line, ...problem });
+  }
+  for (const c of changes.filter((c) => c.op === 'delete')) {
+    const id = String(c.key.id);
+    const line = c.source?.line ?? 0;
+    const texts = textsOf(id).length;
+    if (texts)
+      problems.push({
+        file,
+        line,
+        column: 'id',
+        reason: `${id} is still named on ${texts} line(s) of ${DATA_FILES.organisationSources}`,
+      });
+    const roles = linked.find((l) => l.organisation_id === id)?.n ?? 0;
+    if (roles)
+      problems.push({ file, line, column: 'id', reason: `${id} is still the organisation of ${roles} role(s)` });
+  }
+  if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
+  return [];
+}
+
+/**
+ * `npm run load -- organisations organisation <file>`: a file in organisations.csv's format, each
+ * row checked as the seed checks it: the id the slug of the name, the kind derived from the name,
+ * an ODS code only with the line that states it (verified), a flag with its explanation, and the
+ * name as written on a line of organisation-sources.csv (so an organisation no line names yet is
+ * refused). Known by their id; what they publish to other subgraphs' loads is their data file's
+ * list (npm run publish:references).
+ */
+export const organisationLoadable: LoadableTable<LoadedOrganisation> = {
+  table: 'organisation',
+  row: LoadedOrganisationRow.transform((o, ctx) => {
+    for (const { column, reason } of organisationProblems(o))
+      ctx.issues.push({ code: 'custom', path: [column], message: reason, input: o });
+    return organisationOf(o) as LoadedOrganisation;
+  }),
+  columns: Object.keys(OrganisationRow.shape),
+  key: ['id'],
+  citations: (row) =>
+    row.ods_code && row.ods_source_document && row.ods_source_line !== null && row.ods_source_line !== undefined
+      ? odsCitation({
+          ods_code: row.ods_code,
+          ods_document: row.ods_source_document,
+          ods_line: row.ods_source_line,
+          ods_text: row.ods_source_text ?? '',
+        })
+      : [],
+  references: [],
+  derive: checkOrganisations,
 };
