@@ -164,6 +164,18 @@ async function rematch(
   const subPointsOf = new Map<string, string[]>();
   for (const point of points) subPointsOf.set(point.owner_id, [...(subPointsOf.get(point.owner_id) ?? []), point.text]);
   const wanted = matchPriorities(priorities, subPointsOf);
+  // The rules name programmes the seed writes; a schema never seeded has none to match.
+  const { rows: programmes } = await sql<{ code: string }>`select code from ${t('programme')}`.execute(trx);
+  const known = new Set(programmes.map((p) => p.code));
+  const unknown = wanted.filter((m) => !known.has(m.programme_code));
+  if (unknown.length)
+    throw new DataFileError(
+      unknown.map((m) => ({
+        ...source(m.priority_id),
+        column: 'title',
+        reason: `${m.priority_id} matches programme ${m.programme_code}, which the programme table lacks (is the subgraph seeded?)`,
+      })),
+    );
   const before = new Map(current.map((m) => [matchKey(m), m]));
   const after = new Map(wanted.map((m) => [matchKey(m), m]));
   for (const [key, old] of before) {
