@@ -14,7 +14,7 @@ import { subgraphHarness } from '@nhs-hub/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import { ORGANISATIONS_DATA_DIR } from './files.js';
-import { organisationLoadable, roleLoadable } from './loadables.js';
+import { organisationLoadable, personLoadable, roleLoadable } from './loadables.js';
 
 const organisations = subgraphHarness(subgraph);
 const temp = mkdtempSync(join(tmpdir(), 'hub-roles-'));
@@ -217,6 +217,15 @@ describe('npm run load -- organisations role', () => {
     expect(positions.at(-1)?.id).toBe(JIM_MACKEY);
   });
 
+  it("loads the seed's own roles.csv as no change: the load derives what the seed does", async () => {
+    expect(await loadFile(organisations.db, roleLoadable, file('all-roles.csv', ...ROWS))).toMatchObject({
+      rows: ROWS.length,
+      unchanged: ROWS.length,
+      derived: 0,
+      release: null,
+    });
+  });
+
   it("answers the history of every STP's lead in as many statements as two STPs'", async () => {
     const codes = readFileSync(`${ORGANISATIONS_DATA_DIR}tracker-sections.csv`, 'utf8')
       .trim()
@@ -338,6 +347,13 @@ describe('npm run load -- organisations organisation', () => {
     ]);
   });
 
+  it("loads the seed's own organisations.csv as no change", async () => {
+    expect(await loadFile(organisations.db, organisationLoadable, orgs('all-orgs.csv', ...ORGS))).toMatchObject({
+      unchanged: ORGS.length,
+      release: null,
+    });
+  });
+
   it('refuses an organisation no line names, and deleting one still named or linked to a role', async () => {
     // The Department of Health is named in none of the seeds (data/README.md).
     const unnamed = orgs('unnamed.csv', 'department-of-health,Department of Health,,,,,,');
@@ -350,5 +366,45 @@ describe('npm run load -- organisations organisation', () => {
       'gone.csv:2 [id] oxfordshire-ccg is still the organisation of 1 role(s)',
     ]);
     expect(await flagsOf('oxfordshire-ccg')).toEqual([]);
+  });
+});
+
+describe('npm run load -- organisations person', () => {
+  const [PEOPLE_HEADER = '', ...PEOPLE] = readFileSync(`${ORGANISATIONS_DATA_DIR}people.csv`, 'utf8')
+    .trim()
+    .split('\n');
+  const person = (id: string) => {
+    const found = PEOPLE.find((l) => l.startsWith(`${id},`));
+    if (!found) throw new Error(`no person ${id} in people.csv`);
+    return found;
+  };
+  const people = (name: string, ...rows: string[]) => {
+    const path = join(temp, name);
+    writeFileSync(path, `${[PEOPLE_HEADER, ...rows].join('\n')}\n`);
+    return path;
+  };
+
+  it('refuses a name its roles do not find on their lines, an id not the slug of the name, and deleting a person who holds a role', async () => {
+    const renamed = people('renamed.csv', person('andrew-morris').replace('Sir Andrew Morris', 'Andrew Morris'));
+    expect(await problemsOf(loadFile(organisations.db, personLoadable, renamed))).toEqual([
+      'renamed.csv:2 [name] role 002-277-stp-lead (roles.csv): expected the lead as written, "**Lead:** Andrew Morris, Frimley Health NHS FT"',
+    ]);
+    const misnamed = people('misnamed.csv', 'andrew-morris-obe,Sir Andrew Morris');
+    expect(await problemsOf(loadFile(organisations.db, personLoadable, misnamed))).toEqual([
+      "misnamed.csv:2 [id] expected the slug of the name without honorifics, 'andrew-morris'",
+    ]);
+    const gone = people('gone.csv', person('allan-kitt'));
+    expect(await problemsOf(loadFile(organisations.db, personLoadable, gone, { mode: 'delete' }))).toEqual([
+      'gone.csv:2 [id] allan-kitt still holds role 002-822-stp-lead',
+    ]);
+  });
+
+  it('loads the people file unchanged as no release', async () => {
+    const all = people('people.csv', ...PEOPLE);
+    expect(await loadFile(organisations.db, personLoadable, all)).toMatchObject({
+      rows: PEOPLE.length,
+      unchanged: PEOPLE.length,
+      release: null,
+    });
   });
 });

@@ -11,10 +11,11 @@ import {
 } from '@nhs-hub/kit/subgraph';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import type { NewOrganisation, NewRole, RoleOrganisationTable } from '../db/types.js';
+import type { NewOrganisation, NewPerson, NewRole, RoleOrganisationTable } from '../db/types.js';
 import { DATA_FILES, DataFolder } from './files.js';
 import { namingProblem } from './organisation-sources.js';
 import { OrganisationRow, odsCitation, organisationOf, organisationProblems } from './organisations.js';
+import { PersonRow, personOf } from './people.js';
 import {
   DERIVED_ROLE_FLAGS,
   flagDuplicatedLeads,
@@ -306,4 +307,79 @@ export const organisationLoadable: LoadableTable<LoadedOrganisation> = {
       : [],
   references: [],
   derive: checkOrganisations,
+};
+
+/** A person as a load writes it: the position is the table's to decide. */
+export type LoadedPerson = Omit<NewPerson, 'position'> & { id: string; name: string };
+
+/**
+ * After the people are written: every role of a person whose name changed must still have the name
+ * standing on its cited line (and a lead read "**Lead:** <name>, ..."); a person deleted must hold
+ * no role.
+ */
+async function checkPeople(
+  trx: Kysely<unknown>,
+  changes: readonly RowChange[],
+  { schema, file }: DeriveContext,
+): Promise<readonly RowChange[]> {
+  const t = (table: string) => sql.table(`${schema}.${table}`);
+  const ids = changes.map((c) => String(c.key.id));
+  const { rows: people } = await sql<{ id: string; name: string }>`select id, name from ${t('person')}
+    where id in (${sql.join(ids)})`.execute(trx);
+  const { rows: roles } = await sql<{
+    id: string;
+    person_id: string;
+    kind: NewRole['kind'];
+    source_document: string;
+    source_line: number;
+    source_text: string;
+    name_line: number;
+    affiliation_as_written: string | null;
+  }>`select id, person_id, kind, source_document, source_line, source_text, name_line, affiliation_as_written
+    from ${t('role')} where person_id in (${sql.join(ids)}) order by position`.execute(trx);
+  const problems: DataProblem[] = [];
+  for (const c of changes) {
+    const id = String(c.key.id);
+    const line = c.source?.line ?? 0;
+    const person = people.find((p) => p.id === id);
+    for (const role of roles.filter((r) => r.person_id === id)) {
+      if (!person) {
+        problems.push({ file, line, column: 'id', reason: `${id} still holds role ${role.id}` });
+        continue;
+      }
+      const stated = {
+        person_id: id,
+        document: role.source_document,
+        line: role.source_line,
+        name_line: role.name_line,
+        kind: role.kind,
+        affiliation_as_written: role.affiliation_as_written ?? '',
+        text: role.source_text,
+      };
+      for (const p of rolePersonProblems(stated, person))
+        problems.push({ file, line, column: 'name', reason: `role ${role.id} (${DATA_FILES.roles}): ${p.reason}` });
+    }
+  }
+  if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
+  return [];
+}
+
+/**
+ * `npm run load -- organisations person <file>`: a file in people.csv's format, each row checked as
+ * the seed checks it: a family name in the name as written, the id the slug of the name without
+ * honorifics, its parts split by names.ts; every role of the person must still find the name on
+ * its cited line. Known by their id.
+ */
+export const personLoadable: LoadableTable<LoadedPerson> = {
+  table: 'person',
+  row: PersonRow.transform((p, ctx) => {
+    const person = personOf(p);
+    for (const { column, reason } of person.problems)
+      ctx.issues.push({ code: 'custom', path: [column], message: reason, input: p });
+    return (person.row ?? { id: p.id, name: p.name }) as LoadedPerson;
+  }),
+  columns: Object.keys(PersonRow.shape),
+  key: ['id'],
+  references: [],
+  derive: checkPeople,
 };

@@ -94,7 +94,13 @@ export function roleRowProblems(r: RoleInput, sections: Sections): RowProblem[] 
 }
 
 /** What one row gets wrong about its person: one the data knows, named on the cited line, a lead written as the tracker writes it. */
-export function rolePersonProblems(r: RoleInput, person: { readonly name: string } | undefined): RowProblem[] {
+export function rolePersonProblems(
+  // Any document: a stored role is re-checked when its person's name changes.
+  r: Pick<RoleInput, 'person_id' | 'line' | 'name_line' | 'kind' | 'affiliation_as_written' | 'text'> & {
+    readonly document: string;
+  },
+  person: { readonly name: string } | undefined,
+): RowProblem[] {
   if (!person) return [{ column: 'person_id', reason: `unknown person ${r.person_id}` }];
   const problems: RowProblem[] = [];
   const reason = checkCitation(cite(r.document, nameLineOf(r), person.name));
@@ -108,7 +114,7 @@ export function rolePersonProblems(r: RoleInput, person: { readonly name: string
   return problems;
 }
 
-const nameLineOf = (r: RoleInput): number => (r.name_line === '' ? r.line : r.name_line);
+const nameLineOf = (r: Pick<RoleInput, 'line' | 'name_line'>): number => (r.name_line === '' ? r.line : r.name_line);
 
 /** The role row one line of roles.csv becomes, without its position and flags (the file's order and the whole table decide those). */
 export function roleOf(r: RoleInput): Omit<NewRole, 'position' | 'flags'> {

@@ -162,6 +162,13 @@ describe('npm run load -- programmes priority', () => {
     expect(await ids()).toEqual(before);
   });
 
+  it("loads the seed's own lincolnshire-priorities.csv as no change: the load derives what the seed does", async () => {
+    expect(await loadFile(programmes.db, priorityLoadable, file('all.csv', ...ROWS))).toMatchObject({
+      unchanged: ROWS.length,
+      release: null,
+    });
+  });
+
   it('refuses bad rows in plain words, file:line [column], loading nothing', async () => {
     const path = file(
       'bad.csv',
@@ -250,6 +257,17 @@ describe('npm run load -- programmes focus', () => {
       id: 'QU9.focus.1',
       title: URGENT,
       programmes: [{ code: 'URGENT_AND_EMERGENCY_CARE' }],
+    });
+  });
+
+  it("loads the focus bullets of the seed's own tracker-items.csv as no change", async () => {
+    const focuses = ITEMS.filter((l) => /^[A-Z0-9]+,FOCUS,\d+,0,/.test(l));
+    // Every STP has at least one.
+    expect(new Set(focuses.map((l) => l.split(',')[0])).size).toBe(44);
+    expect(await loadFile(programmes.db, focusLoadable, items('focuses.csv', ...focuses))).toMatchObject({
+      rows: focuses.length,
+      unchanged: focuses.length,
+      release: null,
     });
   });
 

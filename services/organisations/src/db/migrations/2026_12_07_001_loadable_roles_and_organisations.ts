@@ -2,14 +2,14 @@ import { qualified, schemaOf } from '@nhs-hub/kit/subgraph';
 import { type Kysely, sql } from 'kysely';
 
 /**
- * Roles and organisations become loadable (npm run load -- organisations role|organisation <file>):
+ * Roles, organisations and people become loadable (npm run load -- organisations role|organisation|person <file>):
  * a load of roles writes the roles, then their organisation links and the flags derived from every
  * role, in one transaction.
  *
  * - Foreign keys into role and organisation are checked at commit, so a row can be deleted before
  *   what refers to it, and the load's own checks refuse in plain words first (an unknown person, an
  *   organisation still named or linked) where the database would refuse with a constraint's name.
- * - A loaded role or organisation takes the next position (the file's order says nothing about the table's).
+ * - A loaded role, organisation or person takes the next position (the file's order says nothing about the table's).
  * - A role's flags start empty and are derived in the same release.
  */
 // Written against Kysely<any> so it stays frozen in time whatever the table types become.
@@ -39,7 +39,7 @@ const FOREIGN_KEYS = [
   ['role_organisation', 'role_organisation_organisation_id_fkey'],
   ['organisation_source', 'organisation_source_organisation_id_fkey'],
 ] as const;
-const POSITIONED = ['role', 'organisation'] as const;
+const POSITIONED = ['role', 'organisation', 'person'] as const;
 
 export async function down(db: Kysely<any>): Promise<void> {
   const schema = schemaOf(db) ?? 'public';
