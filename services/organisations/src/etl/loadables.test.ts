@@ -176,13 +176,33 @@ describe('npm run load -- organisations role', () => {
     expect(twin?.leads[0]?.flags).toEqual([{ code: 'DUPLICATED_LEAD' }]);
 
     const [history] = await organisations.entities<{
-      leads: { history: { release: number; kind: string; value: string | null; source: { line: number } | null }[] }[];
-    }>('Stp', [{ code: 'QOX' }], 'leads { history { release kind value source { line } } }');
-    expect(history?.leads[0]?.history.map((h) => [h.release, h.kind, h.value])).toEqual([
+      leads: {
+        history: {
+          release: number;
+          kind: string;
+          at: string;
+          value: string | null;
+          source: { file: string; line: number; document: string | null; documentLine: number | null } | null;
+        }[];
+      }[];
+    }>(
+      'Stp',
+      [{ code: 'QOX' }],
+      'leads { history { release kind at value source { file line document documentLine } } }',
+    );
+    const entries = history?.leads[0]?.history ?? [];
+    expect(entries.map((h) => [h.release, h.kind, h.value])).toEqual([
       [1, 'seed', 'robert-woolley'],
       [deleted.release, 'delete', null],
       [(deleted.release ?? 0) + 1, 'revert', 'robert-woolley'],
     ]);
+    expect(entries.every((h) => !Number.isNaN(Date.parse(h.at)))).toBe(true);
+    expect(entries[1]?.source).toEqual({
+      file: displayPath(join(temp, 'delete.csv')),
+      line: 2,
+      document: null,
+      documentLine: null,
+    });
   });
 
   it('inserts a role the table lacks at the next position, with its links and flags, in one release', async () => {
