@@ -72,6 +72,11 @@ export interface LoadableTable<Row extends Record<string, unknown> = Record<stri
   derive?(trx: Kysely<unknown>, changes: readonly RowChange[], context: DeriveContext): Promise<readonly RowChange[]>;
   /** The tables `derive` writes, named in the release beside `table`. */
   readonly derives?: readonly string[];
+  /**
+   * The file holds what `derive` writes beyond this table's columns (organisations' role links), so
+   * `derive` is called on every upsert or replace, even one that changed no row of this table.
+   */
+  readonly derivesFromFile?: boolean;
 }
 
 export interface DeriveContext {
@@ -79,6 +84,8 @@ export interface DeriveContext {
   readonly schema: string;
   /** The loaded file as releases name it, for the derived changes' provenance. */
   readonly file: string;
+  /** The file's records as read (every one valid), with their lines; empty for a delete. */
+  readonly records: readonly DataRow<Record<string, unknown>>[];
 }
 
 export interface LoadSummary {
@@ -446,8 +453,8 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
       note(changes);
       if (release !== null && changes.length) await recordChanges(trx, schema, release, changes);
     }
-    if (loadable.derive && loaded.length) {
-      const changes = await loadable.derive(trx, loaded, { schema, file });
+    if (loadable.derive && (loaded.length || (loadable.derivesFromFile && mode !== 'delete' && rows.length))) {
+      const changes = await loadable.derive(trx, loaded, { schema, file, records: mode === 'delete' ? [] : records });
       derived = changes.length;
       note(changes, false);
       if (release !== null && changes.length) await recordChanges(trx, schema, release, changes);

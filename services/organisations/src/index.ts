@@ -2,6 +2,7 @@ import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { migrations } from './db/migrations/index.js';
 import type { OrganisationsDatabase } from './db/types.js';
 import { buildOrganisationsRows, seedOrganisations } from './etl/index.js';
+import { organisationLoadable, personLoadable, roleLoadable } from './etl/loadables.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<OrganisationsDatabase> = {
@@ -10,6 +11,11 @@ export const subgraph: SubgraphDefinition<OrganisationsDatabase> = {
   migrations,
   packageRoot: new URL('../', import.meta.url),
   seed: (db) => seedOrganisations(db),
+  loadables: {
+    [roleLoadable.table]: roleLoadable,
+    [organisationLoadable.table]: organisationLoadable,
+    [personLoadable.table]: personLoadable,
+  },
   // What other subgraphs' loads check their organisation_id columns against.
   publishes: () => ({ organisation: buildOrganisationsRows().organisations.map((o) => o.id) }),
 };

@@ -2,6 +2,7 @@ import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { migrations } from './db/migrations/index.js';
 import type { ProgrammesDatabase } from './db/types.js';
 import { seedProgrammes } from './etl/index.js';
+import { focusLoadable, priorityLoadable } from './etl/loadables.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<ProgrammesDatabase> = {
@@ -10,4 +11,6 @@ export const subgraph: SubgraphDefinition<ProgrammesDatabase> = {
   migrations,
   packageRoot: new URL('../', import.meta.url),
   seed: (db) => seedProgrammes(db),
+  // Both write table priority: the paper's tree (priority) and the tracker's focuses (focus), each in its seed file's format.
+  loadables: { priority: priorityLoadable, focus: focusLoadable },
 };

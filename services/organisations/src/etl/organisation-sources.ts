@@ -60,22 +60,22 @@ export function readOrganisationSources(
   }
   const orgFile = folder.file('organisations');
   for (const { value: o, line: at } of organisations) {
-    const texts = sources.filter((s) => s.organisation_id === o.id).map((s) => s.source_text);
-    if (texts.length === 0)
-      problems.push({
-        file: orgFile,
-        line: at,
-        column: 'id',
-        reason: `no line of ${DATA_FILES.organisationSources} names ${o.id}`,
-      });
-    else if (!texts.some((t) => t.includes(o.name))) {
-      problems.push({
-        file: orgFile,
-        line: at,
-        column: 'name',
-        reason: `the name ${JSON.stringify(o.name)} is not written in any of its cited texts`,
-      });
-    }
+    const problem = namingProblem(
+      o,
+      sources.filter((s) => s.organisation_id === o.id).map((s) => s.source_text),
+    );
+    if (problem) problems.push({ file: orgFile, line: at, ...problem });
   }
   return sources;
+}
+
+/** An organisation needs a line naming it, and its name as written in one of them. */
+export function namingProblem(
+  o: { readonly id: string; readonly name: string },
+  texts: readonly string[],
+): { column: string; reason: string } | null {
+  if (texts.length === 0) return { column: 'id', reason: `no line of ${DATA_FILES.organisationSources} names ${o.id}` };
+  if (!texts.some((t) => t.includes(o.name)))
+    return { column: 'name', reason: `the name ${JSON.stringify(o.name)} is not written in any of its cited texts` };
+  return null;
 }

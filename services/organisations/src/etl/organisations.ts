@@ -1,4 +1,5 @@
 import {
+  type Citation,
   cite,
   type DataProblem,
   type DataRow,
@@ -12,7 +13,7 @@ import { organisationKind } from '../domain/kinds.js';
 import { slugify } from './names.js';
 import { type DataFolder, duplicates, flagCode, optionalLine, slug } from './files.js';
 
-const OrganisationRow = z.object({
+export const OrganisationRow = z.object({
   id: slug,
   name: z.string().min(1),
   ods_code: z.union([z.literal(''), z.string().regex(/^[A-Z0-9]{3,6}$/, 'expected an ODS code such as 04Q or RWD')]),
@@ -23,6 +24,60 @@ const OrganisationRow = z.object({
   flag_explanation: z.string(),
 });
 export type OrganisationInput = z.output<typeof OrganisationRow>;
+
+/** A problem with one row, before it is placed in a file. */
+export interface RowProblem {
+  readonly column: string;
+  readonly reason: string;
+}
+
+const odsPartsOf = (o: OrganisationInput) =>
+  [o.ods_code, o.ods_document, o.ods_line, o.ods_text].filter((v) => v !== '').length;
+
+/** What one row gets wrong by itself: its id, an ODS code without its whole citation, a flag without its explanation. */
+export function organisationProblems(o: OrganisationInput): RowProblem[] {
+  const problems: RowProblem[] = [];
+  if (o.id !== slugify(o.name))
+    problems.push({ column: 'id', reason: `expected the slug of the name, '${slugify(o.name)}'` });
+  const odsParts = odsPartsOf(o);
+  if (odsParts !== 0 && odsParts !== 4)
+    problems.push({
+      column: 'ods_code',
+      reason: 'an ODS code needs its citation: ods_code, ods_document, ods_line and ods_text together, or none',
+    });
+  if (o.ods_code && !o.ods_text.includes(o.ods_code))
+    problems.push({ column: 'ods_text', reason: `the cited text does not contain the code ${o.ods_code}` });
+  if ((o.flag === '') !== (o.flag_explanation === ''))
+    problems.push({ column: 'flag_explanation', reason: 'flag and flag_explanation go together' });
+  return problems;
+}
+
+/** The line that states the ODS code, where the row gives one. */
+export function odsCitation(
+  o: Pick<OrganisationInput, 'ods_code' | 'ods_document' | 'ods_line' | 'ods_text'>,
+): { column: string; citation: Citation }[] {
+  return o.ods_code && o.ods_document && o.ods_line !== ''
+    ? [{ column: 'ods_text', citation: cite(o.ods_document, o.ods_line, o.ods_text) }]
+    : [];
+}
+
+/** The organisation row one line of the file becomes, without its position (the file's order decides it); its kind from its name. */
+export function organisationOf(o: OrganisationInput): Omit<NewOrganisation, 'position'> {
+  const kind = organisationKind(o.name);
+  const cited = odsPartsOf(o) === 4 && o.ods_line !== '';
+  return {
+    id: o.id,
+    name: o.name,
+    kind: kind.kind,
+    kind_rule: kind.rule,
+    kind_rule_explanation: kind.explanation,
+    ods_code: cited ? o.ods_code : null,
+    ods_source_document: cited ? o.ods_document : null,
+    ods_source_line: cited ? Number(o.ods_line) : null,
+    ods_source_text: cited ? o.ods_text : null,
+    flags: JSON.stringify(o.flag ? [{ code: o.flag, explanation: o.flag_explanation }] : []),
+  };
+}
 
 /**
  * organisations.csv: every organisation the seeds name, its kind derived from its name (kinds.ts),
@@ -36,50 +91,12 @@ export function readOrganisations(
   const rows = readCsv(folder.path('organisations'), OrganisationRow, problems);
   duplicates(rows, (o) => o.id, file, 'id', problems);
   const organisations = rows.map(({ value: o, line: at }, i): NewOrganisation => {
-    if (o.id !== slugify(o.name))
-      problems.push({ file, line: at, column: 'id', reason: `expected the slug of the name, '${slugify(o.name)}'` });
-    const odsParts = [o.ods_code, o.ods_document, o.ods_line, o.ods_text].filter((v) => v !== '').length;
-    if (odsParts !== 0 && odsParts !== 4) {
-      problems.push({
-        file,
-        line: at,
-        column: 'ods_code',
-        reason: 'an ODS code needs its citation: ods_code, ods_document, ods_line and ods_text together, or none',
-      });
-    }
-    if (o.ods_code && !o.ods_text.includes(o.ods_code)) {
-      problems.push({
-        file,
-        line: at,
-        column: 'ods_text',
-        reason: `the cited text does not contain the code ${o.ods_code}`,
-      });
-    }
-    if ((o.flag === '') !== (o.flag_explanation === ''))
-      problems.push({ file, line: at, column: 'flag_explanation', reason: 'flag and flag_explanation go together' });
-    const kind = organisationKind(o.name);
-    const cited = odsParts === 4 && o.ods_line !== '';
-    return {
-      id: o.id,
-      position: i + 1,
-      name: o.name,
-      kind: kind.kind,
-      kind_rule: kind.rule,
-      kind_rule_explanation: kind.explanation,
-      ods_code: cited ? o.ods_code : null,
-      ods_source_document: cited ? o.ods_document : null,
-      ods_source_line: cited ? Number(o.ods_line) : null,
-      ods_source_text: cited ? o.ods_text : null,
-      flags: JSON.stringify(o.flag ? [{ code: o.flag, explanation: o.flag_explanation }] : []),
-    };
+    for (const problem of organisationProblems(o)) problems.push({ file, line: at, ...problem });
+    return { ...organisationOf(o), position: i + 1 };
   });
   verifyCitations(
     folder.path('organisations'),
-    rows.flatMap(({ value: o, line: at }) =>
-      o.ods_code && o.ods_document && o.ods_line !== ''
-        ? [{ line: at, column: 'ods_text', citation: cite(o.ods_document, o.ods_line, o.ods_text) }]
-        : [],
-    ),
+    rows.flatMap(({ value: o, line: at }) => odsCitation(o).map((c) => ({ line: at, ...c }))),
     problems,
   );
   return { rows, organisations };

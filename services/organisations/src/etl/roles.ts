@@ -23,7 +23,7 @@ import type { Sections } from './sections.js';
 /** The label every STP section of the tracker puts before its lead. */
 const LEAD_LABEL = '**Lead:**';
 
-const RoleRow = z.object({
+export const RoleRow = z.object({
   id: z.string().regex(/^\d{3}-\d+-[a-z-]+$/, 'expected <document number>-<line>-<kind>, e.g. 002-822-stp-lead'),
   person_id: slug,
   kind: z.enum(ROLE_KINDS),
@@ -41,7 +41,20 @@ const RoleRow = z.object({
   name_line: optionalLine,
 });
 
-type RoleInput = z.output<typeof RoleRow>;
+export type RoleInput = z.output<typeof RoleRow>;
+
+/** A problem with one row, before it is placed in a file. */
+export interface RowProblem {
+  readonly column: string;
+  readonly reason: string;
+}
+
+/** The role flags the hub derives (the others are stated in role-flags.csv): recomputed whenever roles change. */
+export const DERIVED_ROLE_FLAGS: ReadonlySet<string> = new Set([
+  'ORGANISATION_NOT_STATED',
+  'MULTIPLE_ORGANISATIONS',
+  'DUPLICATED_LEAD',
+]);
 
 const kebab = (kind: string) => kind.toLowerCase().replace(/_/g, '-');
 const documentNumber = (document: string) => /seeds\/(\d{3})_/.exec(document)?.[1] ?? '';
@@ -51,6 +64,108 @@ export interface RoleInputs {
   readonly organisationIds: ReadonlySet<string>;
   readonly organisationSources: readonly NewOrganisationSource[];
   readonly people: PeopleById;
+}
+
+/**
+ * What one row gets wrong that the row and the tracker's sections show: its id, its title, its STP,
+ * where a lead stands, and the dated part of its document. A load checks the same before reading the
+ * database.
+ */
+export function roleRowProblems(r: RoleInput, sections: Sections): RowProblem[] {
+  const problems: RowProblem[] = [];
+  const expectedId = `${documentNumber(r.document)}-${r.line}-${kebab(r.kind)}`;
+  if (r.id !== expectedId)
+    problems.push({ column: 'id', reason: `expected '${expectedId}' (document number, line, kind)` });
+  if (!r.text.includes(r.title)) problems.push({ column: 'title', reason: 'the title is not in the cited text' });
+  if (r.stp_code && !sections.byCode.has(r.stp_code))
+    problems.push({ column: 'stp_code', reason: `${r.stp_code} is not a tracker STP` });
+  if (r.kind === 'STP_LEAD') {
+    const section = sections.sectionOf(r.line);
+    if (r.document !== TRACKER) problems.push({ column: 'document', reason: 'STP leads are read from the tracker' });
+    else if (!section || section.stp_code !== r.stp_code)
+      problems.push({
+        column: 'stp_code',
+        reason: `line ${r.line} lies in the section of ${section?.stp_code ?? 'no STP'}, not ${r.stp_code || '(none)'}`,
+      });
+  }
+  if (!datedPartOf(r.document, r.line))
+    problems.push({ column: 'line', reason: `no dated part of ${r.document} covers line ${r.line}` });
+  return problems;
+}
+
+/** What one row gets wrong about its person: one the data knows, named on the cited line, a lead written as the tracker writes it. */
+export function rolePersonProblems(
+  // Any document: a stored role is re-checked when its person's name changes.
+  r: Pick<RoleInput, 'person_id' | 'line' | 'name_line' | 'kind' | 'affiliation_as_written' | 'text'> & {
+    readonly document: string;
+  },
+  person: { readonly name: string } | undefined,
+): RowProblem[] {
+  if (!person) return [{ column: 'person_id', reason: `unknown person ${r.person_id}` }];
+  const problems: RowProblem[] = [];
+  const reason = checkCitation(cite(r.document, nameLineOf(r), person.name));
+  if (reason)
+    problems.push({ column: 'name_line', reason: `the name as written in people.csv does not stand there: ${reason}` });
+  if (r.kind === 'STP_LEAD') {
+    const expected = `${LEAD_LABEL} ${person.name}${r.affiliation_as_written ? `, ${r.affiliation_as_written}` : ''}`;
+    if (r.text !== expected)
+      problems.push({ column: 'text', reason: `expected the lead as written, ${JSON.stringify(expected)}` });
+  }
+  return problems;
+}
+
+const nameLineOf = (r: Pick<RoleInput, 'line' | 'name_line'>): number => (r.name_line === '' ? r.line : r.name_line);
+
+/** The role row one line of roles.csv becomes, without its position and flags (the file's order and the whole table decide those). */
+export function roleOf(r: RoleInput): Omit<NewRole, 'position' | 'flags'> {
+  const part = datedPartOf(r.document, r.line);
+  return {
+    id: r.id,
+    person_id: r.person_id,
+    kind: r.kind,
+    title: r.title,
+    stp_code: r.stp_code || null,
+    region_code: null,
+    affiliation_as_written: r.affiliation_as_written || null,
+    stated_on: part?.statedOn ?? sourceDocument(r.document).published ?? '',
+    stated_on_source_document: part?.dateSource?.document ?? null,
+    stated_on_source_line: part?.dateSource?.line ?? null,
+    stated_on_source_text: part?.dateSource?.text ?? null,
+    source_document: r.document,
+    source_line: r.line,
+    source_text: r.text,
+    name_line: nameLineOf(r),
+  };
+}
+
+/** A role's links to its organisations, in the order its line names them. */
+export function roleOrganisationsOf(r: Pick<RoleInput, 'id' | 'organisation_ids'>): NewRoleOrganisation[] {
+  return r.organisation_ids.map((organisation_id, p) => ({ role_id: r.id, organisation_id, position: p + 1 }));
+}
+
+/**
+ * A role's flags, in the order the seed writes them: those stated for it (role-flags.csv), then
+ * ORGANISATION_NOT_STATED and MULTIPLE_ORGANISATIONS from its own line. DUPLICATED_LEAD needs the
+ * other leads (flagDuplicatedLeads).
+ */
+export function roleFlags(
+  role: Pick<NewRole, 'source_line' | 'affiliation_as_written' | 'person_id'>,
+  organisationCount: number,
+  personName: string | undefined,
+  stated: readonly FlagShape[],
+): FlagShape[] {
+  const flags: FlagShape[] = [...stated];
+  if (organisationCount === 0 && !role.affiliation_as_written)
+    flags.push({
+      code: 'ORGANISATION_NOT_STATED',
+      explanation: `Line ${role.source_line} names no organisation for ${personName ?? role.person_id}; none is recorded.`,
+    });
+  if (organisationCount > 1)
+    flags.push({
+      code: 'MULTIPLE_ORGANISATIONS',
+      explanation: `Line ${role.source_line} names ${organisationCount} organisations (${role.affiliation_as_written ?? ''}); all are linked under organisations, and organisation is null because no one of them alone is the role's organisation.`,
+    });
+  return flags;
 }
 
 /**
@@ -80,10 +195,7 @@ export function readRoles(
     problems,
   );
   const dataFlags = readRoleFlags(folder, new Set(rows.map((r) => r.value.id)), problems);
-  const namedAt = (orgId: string, document: string, at: number) =>
-    organisationSources.some(
-      (s) => s.organisation_id === orgId && s.source_document === document && s.source_line === at,
-    );
+  const namedAt = namedAtOf(organisationSources);
 
   const roles: NewRole[] = [];
   const roleOrganisations: NewRoleOrganisation[] = [];
@@ -91,97 +203,32 @@ export function readRoles(
   const leadLines = new Map<number, number>();
   rows.forEach(({ value: r, line: at }, i) => {
     const person = people.get(r.person_id);
-    const flags: FlagShape[] = [...(dataFlags.get(r.id) ?? [])];
-    const expectedId = `${documentNumber(r.document)}-${r.line}-${kebab(r.kind)}`;
-    if (r.id !== expectedId)
-      problems.push({ file, line: at, column: 'id', reason: `expected '${expectedId}' (document number, line, kind)` });
-    if (!person) problems.push({ file, line: at, column: 'person_id', reason: `unknown person ${r.person_id}` });
-    if (!r.text.includes(r.title))
-      problems.push({ file, line: at, column: 'title', reason: 'the title is not in the cited text' });
-    const nameLine = r.name_line === '' ? r.line : r.name_line;
-    if (person) {
-      const reason = checkCitation(cite(r.document, nameLine, person.name));
-      if (reason)
-        problems.push({
-          file,
-          line: at,
-          column: 'name_line',
-          reason: `the name as written in people.csv does not stand there: ${reason}`,
-        });
-    }
-
-    if (r.stp_code && !sections.byCode.has(r.stp_code))
-      problems.push({ file, line: at, column: 'stp_code', reason: `${r.stp_code} is not a tracker STP` });
-    if (r.kind === 'STP_LEAD') {
-      const section = sections.sectionOf(r.line);
-      if (r.document !== TRACKER)
-        problems.push({ file, line: at, column: 'document', reason: 'STP leads are read from the tracker' });
-      else if (!section || section.stp_code !== r.stp_code) {
-        problems.push({
-          file,
-          line: at,
-          column: 'stp_code',
-          reason: `line ${r.line} lies in the section of ${section?.stp_code ?? 'no STP'}, not ${r.stp_code || '(none)'}`,
-        });
-      }
-      const expected = `${LEAD_LABEL} ${person?.name ?? ''}${r.affiliation_as_written ? `, ${r.affiliation_as_written}` : ''}`;
-      if (person && r.text !== expected)
-        problems.push({
-          file,
-          line: at,
-          column: 'text',
-          reason: `expected the lead as written, ${JSON.stringify(expected)}`,
-        });
-      leadLines.set(r.line, (leadLines.get(r.line) ?? 0) + 1);
-    }
-
-    checkOrganisationLinks(r, at, { file, organisationIds, namedAt, stated: dataFlags.get(r.id), flags }, problems);
-
-    if (r.organisation_ids.length === 0 && !r.affiliation_as_written) {
-      flags.push({
-        code: 'ORGANISATION_NOT_STATED',
-        explanation: `Line ${r.line} names no organisation for ${person?.name ?? r.person_id}; none is recorded.`,
-      });
-    }
-    if (r.organisation_ids.length > 1) {
-      flags.push({
-        code: 'MULTIPLE_ORGANISATIONS',
-        explanation: `Line ${r.line} names ${r.organisation_ids.length} organisations (${r.affiliation_as_written}); all are linked under organisations, and organisation is null because no one of them alone is the role's organisation.`,
-      });
-    }
-
-    const part = datedPartOf(r.document, r.line);
-    if (!part)
-      problems.push({ file, line: at, column: 'line', reason: `no dated part of ${r.document} covers line ${r.line}` });
-    roles.push({
-      id: r.id,
-      position: i + 1,
-      person_id: r.person_id,
-      kind: r.kind,
-      title: r.title,
-      stp_code: r.stp_code || null,
-      region_code: null,
-      affiliation_as_written: r.affiliation_as_written || null,
-      stated_on: part?.statedOn ?? sourceDocument(r.document).published ?? '',
-      stated_on_source_document: part?.dateSource?.document ?? null,
-      stated_on_source_line: part?.dateSource?.line ?? null,
-      stated_on_source_text: part?.dateSource?.text ?? null,
-      source_document: r.document,
-      source_line: r.line,
-      source_text: r.text,
-      name_line: nameLine,
-      flags: '[]',
-    });
-    for (const [p, organisation_id] of r.organisation_ids.entries()) {
-      roleOrganisations.push({ role_id: r.id, organisation_id, position: p + 1 });
-    }
-    flagsById.set(r.id, flags);
+    const stated = dataFlags.get(r.id);
+    for (const p of [
+      ...roleRowProblems(r, sections),
+      ...rolePersonProblems(r, person),
+      ...organisationLinkProblems(r, { organisationIds, namedAt, stated }),
+    ])
+      problems.push({ file, line: at, ...p });
+    if (r.kind === 'STP_LEAD') leadLines.set(r.line, (leadLines.get(r.line) ?? 0) + 1);
+    const role = roleOf(r);
+    roles.push({ ...role, position: i + 1, flags: '[]' });
+    roleOrganisations.push(...roleOrganisationsOf(r));
+    flagsById.set(r.id, roleFlags(role, r.organisation_ids.length, person?.name, stated ?? []));
   });
 
   checkLeadCoverage(roles, leadLines, sections, file, problems);
   flagDuplicatedLeads(roles, sections, flagsById);
   for (const r of roles) r.flags = JSON.stringify(flagsById.get(r.id) ?? []);
   return { roles, roleOrganisations };
+}
+
+/** Whether organisation-sources.csv (or its table) has a row naming an organisation at a document's line. */
+export function namedAtOf(
+  sources: readonly Pick<NewOrganisationSource, 'organisation_id' | 'source_document' | 'source_line'>[],
+): (orgId: string, document: string, line: number) => boolean {
+  const named = new Set(sources.map((s) => `${s.organisation_id}@${s.source_document}:${s.source_line}`));
+  return (orgId, document, line) => named.has(`${orgId}@${document}:${line}`);
 }
 
 /** Every lead line of the tracker is read by exactly one STP_LEAD row, and every section has its lead. */
@@ -210,12 +257,12 @@ function checkLeadCoverage(
 }
 
 /** The same lead text in two sections is the tracker's duplication: keep both, flag both DUPLICATED_LEAD. */
-function flagDuplicatedLeads(
-  roles: readonly NewRole[],
+export function flagDuplicatedLeads(
+  roles: readonly Pick<NewRole, 'id' | 'kind' | 'stp_code' | 'source_text' | 'source_line'>[],
   sections: Sections,
   flagsById: ReadonlyMap<string, FlagShape[]>,
 ): void {
-  const leadsByText = new Map<string, NewRole[]>();
+  const leadsByText = new Map<string, (typeof roles)[number][]>();
   for (const r of roles.filter((x) => x.kind === 'STP_LEAD'))
     leadsByText.set(r.source_text, [...(leadsByText.get(r.source_text) ?? []), r]);
   for (const [text, same] of leadsByText) {
@@ -229,41 +276,34 @@ function flagDuplicatedLeads(
   }
 }
 
-interface LinkContext {
-  readonly file: string;
+export interface LinkContext {
   readonly organisationIds: ReadonlySet<string>;
   readonly namedAt: (orgId: string, document: string, line: number) => boolean;
   /** Flags role-flags.csv states for the role (undefined: none). */
   readonly stated: readonly FlagShape[] | undefined;
-  readonly flags: readonly FlagShape[];
 }
 
 /** A role's organisations must be named on its lines (or flagged INFERRED), and its affiliation written there. */
-function checkOrganisationLinks(
+export function organisationLinkProblems(
   r: RoleInput,
-  at: number,
-  { file, organisationIds, namedAt, stated, flags }: LinkContext,
-  problems: DataProblem[],
-): void {
+  { organisationIds, namedAt, stated }: LinkContext,
+): RowProblem[] {
+  const problems: RowProblem[] = [];
   // Every organisation must be named where the role says it is, or the link must be flagged as inferred.
   for (const orgId of r.organisation_ids)
     if (!organisationIds.has(orgId))
-      problems.push({ file, line: at, column: 'organisation_ids', reason: `unknown organisation ${orgId}` });
+      problems.push({ column: 'organisation_ids', reason: `unknown organisation ${orgId}` });
   if (r.organisation_line !== '') {
     for (const orgId of r.organisation_ids.filter((id) => organisationIds.has(id))) {
       if (!namedAt(orgId, r.document, r.organisation_line)) {
         problems.push({
-          file,
-          line: at,
           column: 'organisation_line',
           reason: `${DATA_FILES.organisationSources} has no row naming ${orgId} at ${r.document}:${r.organisation_line}`,
         });
       }
     }
-  } else if (r.organisation_ids.length > 0 && !flags.some((f) => f.code === 'INFERRED')) {
+  } else if (r.organisation_ids.length > 0 && !stated?.some((f) => f.code === 'INFERRED')) {
     problems.push({
-      file,
-      line: at,
       column: 'organisation_line',
       reason: 'an organisation not named on any line of the role needs an INFERRED flag in role-flags.csv',
     });
@@ -271,20 +311,14 @@ function checkOrganisationLinks(
   if (r.affiliation_as_written) {
     const onLines = [r.line, ...(r.organisation_line === '' ? [] : [r.organisation_line])];
     if (!onLines.some((n) => checkCitation(cite(r.document, n, r.affiliation_as_written)) === null)) {
-      problems.push({
-        file,
-        line: at,
-        column: 'affiliation_as_written',
-        reason: `not written on line ${onLines.join(' or ')}`,
-      });
+      problems.push({ column: 'affiliation_as_written', reason: `not written on line ${onLines.join(' or ')}` });
     }
     if (r.organisation_ids.length === 0 && stated === undefined) {
       problems.push({
-        file,
-        line: at,
         column: 'affiliation_as_written',
         reason: 'an affiliation that names no organisation needs a flag in role-flags.csv saying why',
       });
     }
   }
+  return problems;
 }

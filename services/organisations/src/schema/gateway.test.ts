@@ -50,4 +50,22 @@ describe('through the gateway, composed with geography', () => {
     expect(one).toBeGreaterThan(0);
     expect(all).toBe(one);
   });
+
+  it("answers each lead's history through the gateway, in as many organisations statements for every STP as for one", async () => {
+    const data = await graph.ask<{
+      stp: { leads: { name: string; history: { release: number; kind: string; value: string | null }[] }[] };
+    }>(`{ stp(code: "QJM") { leads { name history { release kind value } } } }`);
+    expect(data.stp.leads).toEqual([
+      { name: 'Allan Kitt', history: [{ release: 1, kind: 'seed', value: 'allan-kitt' }] },
+    ]);
+    const count = async (q: string) => {
+      graph.resetCounters();
+      await graph.ask(q);
+      return graph.running.counter.count;
+    };
+    const selection = 'code leads { history { value at source { file line } } asRole { history { value } } }';
+    const one = await count(`{ stps(first: 1) { nodes { ${selection} } } }`);
+    const all = await count(`{ stps(first: 200) { nodes { ${selection} } } }`);
+    expect(all).toBe(one);
+  });
 });

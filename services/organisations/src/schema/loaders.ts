@@ -1,4 +1,4 @@
-import { defineLoader, groupByKey, type HubContext } from '@nhs-hub/kit/subgraph';
+import { defineLoader, groupByKey, type HubContext, historyLoader } from '@nhs-hub/kit/subgraph';
 import {
   notesOfRegions,
   type RoleThroughOrganisation,
@@ -41,3 +41,6 @@ export const leadersByRegion = defineLoader<Ctx, string, RoleWithOrganisations[]
 export const leadershipNotesByRegion = defineLoader<Ctx, string, RegionLeadershipNote[]>(async (codes, ctx) =>
   groupByKey(codes, await notesOfRegions(ctx.db, codes), (n) => n.region_code),
 );
+
+/** Who held each role over releases (its person_id as each release set it): one statement for every role in the request. */
+export const roleHolderHistory = historyLoader<OrganisationsDatabase>('role', 'person_id');

@@ -1,6 +1,7 @@
 import { citationOf } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import type { ROLE_KINDS, RoleWithOrganisations } from '../db/types.js';
+import { roleHolderHistory } from './loaders.js';
 import { OrganisationRef, PersonRef, StpRef } from './refs.js';
 
 export const RoleKindEnum = builder.enumType('RoleKind', {
@@ -82,6 +83,13 @@ export const RoleRef = builder.objectRef<RoleWithOrganisations>('Role').implemen
         'DUPLICATED_LEAD, MULTIPLE_ORGANISATIONS, ORGANISATION_NOT_STATED, ORGANISATIONS_NOT_NAMED, ROLE_NOT_ORGANISATION, INFERRED, AS_WRITTEN.',
       resolve: (r) => r.flags,
     }),
+    history: t.field({
+      type: ['FigureChange'],
+      listSize: { assumedSize: 2 },
+      description:
+        "Who held the post over the releases: each value is the holder's Person.id as a release set it, oldest first, with the release, when it landed and its source (the loaded file and row, and the line that row cites).",
+      resolve: (r, _, ctx) => roleHolderHistory(ctx).load({ id: r.id }),
+    }),
   }),
 });
 
@@ -121,5 +129,12 @@ export const StpLeadRef = builder.objectRef<RoleWithOrganisations>('StpLead').im
     source: t.field({ type: 'Source', resolve: citation }),
     flags: t.field({ type: ['Flag'], resolve: (r) => r.flags }),
     asRole: t.field({ type: RoleRef, description: 'The same fact as a Role.', resolve: (r) => r }),
+    history: t.field({
+      type: ['FigureChange'],
+      listSize: { assumedSize: 2 },
+      description:
+        "Who the tracker's lead for this STP section was over the releases: each value is the holder's Person.id as a release set it, oldest first, with the release, when it landed and its source (the loaded file and row, and the line that row cites).",
+      resolve: (r, _, ctx) => roleHolderHistory(ctx).load({ id: r.id }),
+    }),
   }),
 });

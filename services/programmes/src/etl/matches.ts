@@ -16,7 +16,7 @@ export function matchableTexts(
 
 /** Which national programmes each priority maps to, by rule (rules.ts), with the text that matched. */
 export function matchPriorities(
-  priorities: readonly NewPriority[],
+  priorities: readonly Pick<NewPriority, 'id' | 'kind' | 'title' | 'summary'>[],
   subPointsOf: ReadonlyMap<string, readonly string[]>,
 ): NewPriorityProgramme[] {
   return priorities.flatMap((p) =>

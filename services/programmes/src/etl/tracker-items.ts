@@ -13,7 +13,7 @@ import { TRACKER } from './sources.js';
 import { contiguous, DATA_FILES, duplicates, position } from './files.js';
 import type { Sections } from './sections.js';
 
-const TrackerItemRow = z.object({
+export const TrackerItemRow = z.object({
   stp_code: stpOdsCode,
   list: z.enum(['FOCUS', 'CONSIDERATION']),
   position,
@@ -21,7 +21,7 @@ const TrackerItemRow = z.object({
   line: lineNumber,
   text: z.string().min(1),
 });
-type TrackerItem = z.output<typeof TrackerItemRow>;
+export type TrackerItem = z.output<typeof TrackerItemRow>;
 
 /** Flags of tracker focus bullets that are remarks rather than priorities (kept verbatim). */
 const TRACKER_FLAGS: Record<string, { code: string; explanation: string }> = {
@@ -36,7 +36,50 @@ const TRACKER_FLAGS: Record<string, { code: string; explanation: string }> = {
   },
 };
 
-const idOf = (i: TrackerItem) => `${i.stp_code}.${i.list === 'FOCUS' ? 'focus' : 'consideration'}.${i.position}`;
+export const idOf = (i: Pick<TrackerItem, 'stp_code' | 'list' | 'position'>) =>
+  `${i.stp_code}.${i.list === 'FOCUS' ? 'focus' : 'consideration'}.${i.position}`;
+
+/** A problem with one row, before it is placed in a file. */
+export interface RowProblem {
+  readonly column: string;
+  readonly reason: string;
+}
+
+/** Where a bullet stands: its STP must be a tracker section, and its line inside that section. */
+export function trackerItemProblems(i: TrackerItem, sections: Sections): RowProblem[] {
+  const section = sections.rangeOf.get(i.stp_code);
+  if (!section) return [{ column: 'stp_code', reason: `${i.stp_code} is not in ${DATA_FILES.stps}` }];
+  if (i.line <= section.from || i.line > section.to)
+    return [
+      {
+        column: 'line',
+        reason: `line ${i.line} is outside the ${i.stp_code} section of the tracker (lines ${section.from}-${section.to})`,
+      },
+    ];
+  return [];
+}
+
+/** The priority a focus bullet is: in the tracker's order (its position is its sort key), flagged where it is a remark. */
+export function focusOf(i: TrackerItem): NewPriority & { id: string; sort_key: number } {
+  const flag = TRACKER_FLAGS[`${i.stp_code}:${i.line}`];
+  return {
+    id: idOf(i),
+    stp_code: i.stp_code,
+    kind: 'FOCUS',
+    parent_id: null,
+    position: i.position,
+    sort_key: i.position,
+    section_number: null,
+    title: i.text,
+    summary: null,
+    summary_line: null,
+    source_document: TRACKER,
+    source_line: i.line,
+    source_text: i.text,
+    flag_code: flag?.code ?? null,
+    flag_explanation: flag?.explanation ?? null,
+  };
+}
 
 export interface TrackerItems {
   readonly priorities: NewPriority[];
@@ -60,19 +103,9 @@ export function readTrackerItems(dir: string, sections: Sections, problems: Data
   duplicates(rows, (i) => `${idOf(i)}#${i.sub_position}`, path, 'sub_position', problems);
   for (const { value: i, line: at } of rows) {
     cited.push({ line: at, column: 'text', citation: citationOf(i, '', TRACKER) });
-    const section = sections.rangeOf.get(i.stp_code);
-    if (!section) {
-      problems.push({ file: path, line: at, column: 'stp_code', reason: `${i.stp_code} is not in ${DATA_FILES.stps}` });
-      continue;
-    }
-    if (i.line <= section.from || i.line > section.to) {
-      problems.push({
-        file: path,
-        line: at,
-        column: 'line',
-        reason: `line ${i.line} is outside the ${i.stp_code} section of the tracker (lines ${section.from}-${section.to})`,
-      });
-    }
+    const placed = trackerItemProblems(i, sections);
+    for (const problem of placed) problems.push({ file: path, line: at, ...problem });
+    if (placed.some((p) => p.column === 'stp_code')) continue;
     const id = idOf(i);
     if (i.sub_position > 0) {
       const owner = rows.find((o) => o.value.sub_position === 0 && idOf(o.value) === id);
@@ -96,24 +129,7 @@ export function readTrackerItems(dir: string, sections: Sections, problems: Data
       continue;
     }
     if (i.list === 'FOCUS') {
-      const flag = TRACKER_FLAGS[`${i.stp_code}:${i.line}`];
-      items.priorities.push({
-        id,
-        stp_code: i.stp_code,
-        kind: 'FOCUS',
-        parent_id: null,
-        position: i.position,
-        sort_key: i.position,
-        section_number: null,
-        title: i.text,
-        summary: null,
-        summary_line: null,
-        source_document: TRACKER,
-        source_line: i.line,
-        source_text: i.text,
-        flag_code: flag?.code ?? null,
-        flag_explanation: flag?.explanation ?? null,
-      });
+      items.priorities.push(focusOf(i));
     } else {
       items.considerations.push({
         id,
