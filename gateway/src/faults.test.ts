@@ -403,7 +403,10 @@ describe('GET, as the README documents it', () => {
     }
     const answered = await get({ query }, preflighted);
     expect(answered.status).toBe(200);
-    expect(await answered.json()).toEqual({ data: { stp: { name: 'Lincolnshire' } }, extensions: { dataVersion: expect.any(String) } });
+    expect(await answered.json()).toEqual({
+      data: { stp: { name: 'Lincolnshire' } },
+      extensions: { dataVersion: expect.any(String) },
+    });
     // Without the response cache nothing would tell a browser that a load changed the data.
     expect(answered.headers.get('cache-control')).toBe('no-cache');
   });
@@ -422,6 +425,9 @@ describe('GET, as the README documents it', () => {
     expect((await get({ query, extensions }, preflighted)).status).toBe(200);
     const byHash = await get({ extensions }, preflighted);
     expect(byHash.status).toBe(200);
-    expect(await byHash.json()).toEqual({ data: { stp: { name: 'Birmingham and Solihull' } }, extensions: { dataVersion: expect.any(String) } });
+    expect(await byHash.json()).toEqual({
+      data: { stp: { name: 'Birmingham and Solihull' } },
+      extensions: { dataVersion: expect.any(String) },
+    });
   });
 });

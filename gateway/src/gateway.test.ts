@@ -23,7 +23,11 @@ afterAll(async () => {
  * An answer with its `extensions.dataVersion` taken off: every answer the runtime gives carries it
  * (plugins/data-version.test.ts tests it); these tests compare the rest of the body whole.
  */
-async function postGraphQL<T = Record<string, unknown>>(url: string, query: string, variables?: Record<string, unknown>) {
+async function postGraphQL<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+) {
   const answer = await post<T>(url, query, variables);
   const { dataVersion, ...others } = answer.body.extensions ?? {};
   if (dataVersion === undefined) return answer;
@@ -517,7 +521,9 @@ describe('a gateway process', () => {
         await send('log-ok', { query: 'query StpName { stp(code: "QJM") { name } }', operationName: 'StpName' }),
       ).toEqual({
         status: 200,
-        body: expect.stringMatching(/^\{"data":\{"stp":\{"name":"Lincolnshire"\}\},"extensions":\{"dataVersion":"[^"]+"\}\}$/),
+        body: expect.stringMatching(
+          /^\{"data":\{"stp":\{"name":"Lincolnshire"\}\},"extensions":\{"dataVersion":"[^"]+"\}\}$/,
+        ),
       });
       expect((await send('log-not-found', { query: 'query Unknown { stp(code: "QZZ") { name } }' })).status).toBe(200);
       expect((await send('log-bad', { query: '{ stp(code: "QJM") { name ' })).status).toBe(400);

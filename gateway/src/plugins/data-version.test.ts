@@ -33,9 +33,9 @@ const redis = await needService(SYSTEM_TOOLS.redisService, { host: '127.0.0.1', 
 describe('the data version as a string', () => {
   it('is the vector of releases by subgraph, in a stable order, and reads back', () => {
     const version = formatDataVersion({
-      workforce: { release: 7, at: null },
-      finance: { release: 12, at: null },
-      programmes: { release: null, at: null },
+      workforce: { release: 7 },
+      finance: { release: 12 },
+      programmes: { release: null },
     });
     expect(version).toBe('finance.12-programmes.0-workforce.7');
     // Quoted, it is a valid ETag (RFC 9110 etagc: no quote, no space, no control character).
@@ -127,7 +127,11 @@ describe('the data version through the real stack', () => {
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ query }),
     });
-    const body = (await res.json()) as { data?: Workforce | null; errors?: unknown[]; extensions?: Record<string, unknown> };
+    const body = (await res.json()) as {
+      data?: Workforce | null;
+      errors?: unknown[];
+      extensions?: Record<string, unknown>;
+    };
     return { res, body, version: res.headers.get(DATA_VERSION_HEADER) };
   };
 
@@ -246,7 +250,9 @@ describe('the data version through the real stack', () => {
     await askingChanged.text();
 
     // The same file again changes nothing: no release, and the version stays, asked or not.
-    const unchanged = await load('about-again.json', [row('about')], { HUB_GATEWAY_URL: new URL(graph.gatewayUrl).origin });
+    const unchanged = await load('about-again.json', [row('about')], {
+      HUB_GATEWAY_URL: new URL(graph.gatewayUrl).origin,
+    });
     expect(unchanged).not.toContain('Recorded as release');
     await new Promise((r) => setTimeout(r, 500));
     await graph.gateway.dataVersion.refresh();
@@ -306,7 +312,8 @@ describe.skipIf(!redis)('gateways sharing a Redis', () => {
       }
       expect(err.join('\n')).toMatch(/announced in Redis \(\d+ gateway replica\(s\) listening\)/);
       const expected = { ...parseDataVersion(before), workforce: (parseDataVersion(before)?.workforce ?? 0) + 1 };
-      const moved = (g: RunningGateway) => JSON.stringify(parseDataVersion(g.dataVersion.current())) === JSON.stringify(expected);
+      const moved = (g: RunningGateway) =>
+        JSON.stringify(parseDataVersion(g.dataVersion.current())) === JSON.stringify(expected);
       for (let i = 0; i < 100 && !(moved(a) && moved(b)); i++) await new Promise((r) => setTimeout(r, 50));
       expect(parseDataVersion(a.dataVersion.current())).toEqual(expected);
       expect(parseDataVersion(b.dataVersion.current())).toEqual(expected);

@@ -1,6 +1,7 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import {
   DEFAULT_REDIS_KEY_PREFIX,
+  formatDataVersion,
   type ReleaseAnnouncement,
   releasesChannel,
   rootLogger,
@@ -8,6 +9,8 @@ import {
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { type HubPlugin, hubRequestOf } from '../plugin.js';
+
+export { formatDataVersion, NO_DATA_VERSION, parseDataVersion } from '@nhs-hub/kit/platform';
 
 /** The header every answer carries the gateway's data version in (and `extensions.dataVersion`). */
 export const DATA_VERSION_HEADER = 'x-hub-data-version';
@@ -18,8 +21,6 @@ export const DATA_VERSION_HEADER = 'x-hub-data-version';
 export const SUBGRAPH_VERSION_PATH = '/releases/version';
 /** How often every subgraph is asked again, in case an announcement was missed. */
 export const DEFAULT_REFRESH_MS = 5_000;
-/** What the version reads before any subgraph has answered with one. */
-export const NO_DATA_VERSION = 'none';
 /** A subgraph's version call is abandoned after this; it keeps the release it had. */
 const ASK_TIMEOUT_MS = 2_000;
 
@@ -41,7 +42,7 @@ export interface KnownRelease {
 }
 
 export interface DataVersion {
-  /** The version now: `finance.12-geography.3-workforce.7` (subgraphs by name; `.0` before a first release). */
+  /** The version now: `finance.12-geography.3-workforce.7` (the kit's formatDataVersion). */
   current(): string;
   /** The latest release known of each subgraph that serves one. */
   releases(): Readonly<Record<string, KnownRelease>>;
@@ -49,29 +50,6 @@ export interface DataVersion {
   announce(announcement: Pick<ReleaseAnnouncement, 'subgraph' | 'id' | 'at'>): boolean;
   /** Asks every subgraph for its latest release now; never throws. */
   refresh(): Promise<void>;
-}
-
-/** The vector as one string: ETag-safe (letters, digits, `_`, `.` and `-`), stable, ordered by subgraph. */
-export function formatDataVersion(releases: Readonly<Record<string, KnownRelease>>): string {
-  const parts = Object.keys(releases)
-    .sort()
-    .map((name) => `${name}.${releases[name]?.release ?? 0}`);
-  return parts.length ? parts.join('-') : NO_DATA_VERSION;
-}
-
-/**
- * The releases a version names, by subgraph (what a client last saw, for `changes(since:)`);
- * null for anything that is not a version.
- */
-export function parseDataVersion(version: string): Record<string, number> | null {
-  if (version === NO_DATA_VERSION) return {};
-  const releases: Record<string, number> = {};
-  for (const part of version.split('-')) {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)\.(\d{1,15})$/.exec(part);
-    if (!match?.[1] || match[2] === undefined || match[1] in releases) return null;
-    releases[match[1]] = Number(match[2]);
-  }
-  return releases;
 }
 
 /**

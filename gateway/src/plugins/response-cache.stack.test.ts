@@ -554,7 +554,10 @@ describe('Redis down', () => {
         const started = performance.now();
         const { status, body } = await postGraphQL(gateway.url, '{ stp(code: "QJM") { name } }');
         expect(status).toBe(200);
-        expect(body).toEqual({ data: { stp: { name: 'Lincolnshire' } }, extensions: { dataVersion: expect.any(String) } });
+        expect(body).toEqual({
+          data: { stp: { name: 'Lincolnshire' } },
+          extensions: { dataVersion: expect.any(String) },
+        });
         expect(graph.statements()).toBeGreaterThan(0);
         expect(performance.now() - started).toBeLessThan(5_000);
       }

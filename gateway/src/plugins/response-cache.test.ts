@@ -77,7 +77,12 @@ describe('the cache key', () => {
     expect(exportTagOf('0', V, '/exports/regions/Y60/rankings.csv?by=GAP_PER_HEAD&asOf=2020-01-01', '[]')).toBe(tag);
     const others = [
       exportTagOf('1', V, '/exports/regions/Y60/rankings.csv?asOf=2020-01-01&by=GAP_PER_HEAD', '[]'),
-      exportTagOf('0', 'finance.2-workforce.2', '/exports/regions/Y60/rankings.csv?asOf=2020-01-01&by=GAP_PER_HEAD', '[]'),
+      exportTagOf(
+        '0',
+        'finance.2-workforce.2',
+        '/exports/regions/Y60/rankings.csv?asOf=2020-01-01&by=GAP_PER_HEAD',
+        '[]',
+      ),
       exportTagOf('0', V, '/exports/regions/Y60/rankings.json?asOf=2020-01-01&by=GAP_PER_HEAD', '[]'),
       exportTagOf('0', V, '/exports/regions/Y60/rankings.csv?asOf=2020-01-01&by=GAP_PER_HEAD', '["region:director"]'),
       exportTagOf('0', V, '/exports/regions/Y60/rankings.csv?asOf=2020-01-01&by=GAP_PER_HEAD', '[]', '2000-01-01'),

@@ -381,7 +381,9 @@ function announcementIn(body: string | undefined): ReturnType<typeof readAnnounc
   if (!body) return null;
   try {
     const parsed: unknown = JSON.parse(body);
-    return typeof parsed === 'object' && parsed !== null && 'release' in parsed ? readAnnouncement(parsed.release) : null;
+    return typeof parsed === 'object' && parsed !== null && 'release' in parsed
+      ? readAnnouncement(parsed.release)
+      : null;
   } catch {
     return null;
   }
