@@ -166,6 +166,13 @@ describe('the data version through the real stack', () => {
     expect(asking.dataVersion.current()).toBe(version);
   });
 
+  it('is asked for without costing any request a statement (tests and benches count them)', async () => {
+    graph.resetCounters();
+    await graph.gateway.dataVersion.refresh();
+    await asking.dataVersion.refresh();
+    expect(graph.statements()).toBe(0);
+  });
+
   it('is on every answer: header and extensions alike, an error, a hit, health, and exposed to browsers', async () => {
     const version = graph.gateway.dataVersion.current();
     const origin = 'http://localhost:5173';
@@ -186,6 +193,16 @@ describe('the data version through the real stack', () => {
     const refused = await post(graph.gatewayUrl, '{ regions { code } }', { authorization: 'Bearer forged' });
     expect(refused.res.status).toBe(401);
     expect(refused.version).toBe(version);
+    // A conditional GET's 304 says it too.
+    const url = `${graph.gatewayUrl}?${new URLSearchParams({ query: '{ regions { code } }' })}`;
+    const preflighted = { 'apollo-require-preflight': 'true' };
+    const got = await fetch(url, { headers: preflighted });
+    await got.text();
+    const revalidated = await fetch(url, {
+      headers: { ...preflighted, 'if-none-match': got.headers.get('etag') ?? '' },
+    });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.headers.get(DATA_VERSION_HEADER)).toBe(version);
     const ready = await fetch(new URL('/health/ready', graph.gatewayUrl));
     expect(await ready.json()).toMatchObject({ status: 'ready', dataVersion: version, checks: { dataVersion: true } });
   });
