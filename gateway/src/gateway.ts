@@ -145,7 +145,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const dataVersion = await dataVersionPlugin({
     subgraphs: subgraphsOf(supergraph),
     sign: signature.sign,
-    redisUrl: options.releases ? options.releases.redisUrl : options.cache?.redisUrl,
+    redisUrl: options.releases?.redisUrl ?? options.cache?.redisUrl,
     redisKeyPrefix: options.releases?.redisKeyPrefix ?? options.cache?.redisKeyPrefix,
     refreshMs: options.releases?.refreshMs,
   });

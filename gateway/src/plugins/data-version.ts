@@ -150,7 +150,7 @@ export async function dataVersionPlugin(
     current: () => current,
     releases: () => ({ ...known }),
     // A release of a subgraph this graph does not compose never changes its answers.
-    announce: (a) => a.subgraph in settings.subgraphs && learn(a.subgraph, { release: a.id, at: a.at }),
+    announce: (a) => Object.hasOwn(settings.subgraphs, a.subgraph) && learn(a.subgraph, { release: a.id, at: a.at }),
     refresh,
   };
 
@@ -212,7 +212,7 @@ export async function dataVersionPlugin(
     },
     runtime: [stamping],
     checks: async (): Promise<Record<string, true | string>> => {
-      const unknown = [...failing.entries()].filter(([name]) => !(name in known));
+      const unknown = [...failing.entries()].filter(([name]) => !Object.hasOwn(known, name));
       return {
         dataVersion: unknown.length
           ? `no release known of ${unknown.map(([name, why]) => `${name} (${why})`).join(', ')}`

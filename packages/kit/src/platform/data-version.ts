@@ -22,7 +22,7 @@ export function parseDataVersion(version: string): Record<string, number> | null
   const releases: Record<string, number> = {};
   for (const part of version.split('-')) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)\.(\d{1,15})$/.exec(part);
-    if (!match?.[1] || match[2] === undefined || match[1] in releases) return null;
+    if (!match?.[1] || match[2] === undefined || Object.hasOwn(releases, match[1])) return null;
     releases[match[1]] = Number(match[2]);
   }
   return releases;
