@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RELEASE_PATHS } from '@nhs-hub/kit/subgraph';
@@ -17,6 +19,7 @@ import {
 } from '../testing.js';
 import {
   DATA_VERSION_HEADER,
+  dataVersionPlugin,
   formatDataVersion,
   isLater,
   NO_DATA_VERSION,
@@ -71,6 +74,67 @@ describe('the data version as a string', () => {
 
   it("asks each subgraph at the kit's release route", () => {
     expect(SUBGRAPH_VERSION_PATH).toBe(RELEASE_PATHS.version);
+  });
+});
+
+describe('asking subgraphs that misbehave', () => {
+  it('keeps the last release of one that stops answering, leaves out one without the route, and says which it never knew', async () => {
+    const answers: Record<string, () => { status: number; body?: unknown } | 'hang'> = {
+      finance: () => ({ status: 200, body: { subgraph: 'finance', release: 3, at: '2026-12-07T10:00:00.000Z' } }),
+      workforce: () => ({ status: 200, body: { subgraph: 'workforce', release: null, at: null } }),
+      legacy: () => ({ status: 404 }),
+      broken: () => ({ status: 500 }),
+    };
+    const seen: (string | undefined)[] = [];
+    const servers = await Promise.all(
+      Object.keys(answers).map(async (name) => {
+        const server = createServer((req, res) => {
+          seen.push(req.headers['x-test-signature'] as string | undefined);
+          const answer = answers[name]?.();
+          if (answer === 'hang' || answer === undefined) return;
+          res.writeHead(answer.status, { 'content-type': 'application/json' });
+          res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+        });
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        return [name, server] as const;
+      }),
+    );
+    const subgraphs = Object.fromEntries(
+      servers.map(([name, server]) => [name, `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`]),
+    );
+    const plugin = await dataVersionPlugin({
+      subgraphs,
+      sign: () => ({ 'x-test-signature': 'signed' }),
+      refreshMs: 60_000,
+    });
+    try {
+      const { version } = plugin;
+      expect(seen.length).toBe(4);
+      expect(seen.every((s) => s === 'signed')).toBe(true);
+      expect(version.current()).toBe('finance.3-workforce.0');
+      expect(await plugin.checks?.()).toEqual({ dataVersion: 'no release known of broken (status 500)' });
+      expect(plugin.status?.()).toEqual({ dataVersion: 'finance.3-workforce.0' });
+      // finance hangs now: it keeps release 3, and asking never takes longer than its timeout.
+      answers.finance = () => 'hang';
+      answers.workforce = () => ({
+        status: 200,
+        body: { subgraph: 'workforce', release: 1, at: new Date().toISOString() },
+      });
+      const started = Date.now();
+      await version.refresh();
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(version.current()).toBe('finance.3-workforce.1');
+      expect(version.announce({ subgraph: 'finance', id: 4, at: new Date().toISOString() })).toBe(true);
+      expect(version.announce({ subgraph: 'finance', id: 4, at: new Date().toISOString() })).toBe(false);
+      expect(version.announce({ subgraph: 'toString', id: 9, at: new Date().toISOString() })).toBe(false);
+      expect(version.current()).toBe('finance.4-workforce.1');
+    } finally {
+      await plugin.close?.();
+      for (const [, server] of servers) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    }
   });
 });
 
