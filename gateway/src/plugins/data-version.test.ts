@@ -307,6 +307,10 @@ describe('the data version through the real stack', () => {
     expect((await fetch(askingExport, { headers: { 'if-none-match': askingTag } })).status).toBe(304);
 
     // The load: its purge call reaches the first gateway; the second hears nothing and must ask.
+    const moves: string[] = [];
+    const asked: string[] = [];
+    const stop = graph.gateway.dataVersion.onChange((v) => moves.push(v));
+    const stopAsking = asking.dataVersion.onChange((v) => asked.push(v));
     const report = await load('about.json', [row('about')], { HUB_GATEWAY_URL: new URL(graph.gatewayUrl).origin });
     expect(report).toContain(`response cache purged at ${new URL(graph.gatewayUrl).origin}`);
     const after = graph.gateway.dataVersion.current();
@@ -339,6 +343,11 @@ describe('the data version through the real stack', () => {
     await graph.gateway.dataVersion.refresh();
     expect(graph.gateway.dataVersion.current()).toBe(after);
     expect(asking.dataVersion.current()).toBe(after);
+    // One release, one move, in each gateway: heard from the purge call, or asked for.
+    stop();
+    stopAsking();
+    expect(moves).toEqual([after]);
+    expect(asked).toEqual([after]);
     const newTag = changed.headers.get('etag') ?? '';
     expect((await fetch(exportUrl, { headers: { 'if-none-match': newTag } })).status).toBe(304);
   }, 60_000);

@@ -50,6 +50,8 @@ export interface DataVersion {
   announce(announcement: Pick<ReleaseAnnouncement, 'subgraph' | 'id' | 'at'>): boolean;
   /** Asks every subgraph for its latest release now; never throws. */
   refresh(): Promise<void>;
+  /** Calls `listener` with each new version as it moves; returns how to stop. */
+  onChange(listener: (version: string) => void): () => void;
 }
 
 /**
@@ -104,14 +106,17 @@ export async function dataVersionPlugin(
   /** Why each subgraph's last ask failed (a 404 is not a failure: that subgraph has no releases). */
   const failing = new Map<string, string>();
   let current = formatDataVersion(known);
+  const listeners = new Set<(version: string) => void>();
 
   const learn = (subgraph: string, next: KnownRelease): boolean => {
     if (!isLater(known[subgraph], next)) return false;
     known[subgraph] = next;
     const before = current;
     current = formatDataVersion(known);
-    if (current !== before) log.info({ dataVersion: current, from: before }, 'data version moved');
-    return current !== before;
+    if (current === before) return false;
+    log.info({ dataVersion: current, from: before }, 'data version moved');
+    for (const listener of listeners) listener(current);
+    return true;
   };
 
   const ask = async (subgraph: string, url: string): Promise<void> => {
@@ -152,6 +157,10 @@ export async function dataVersionPlugin(
     // A release of a subgraph this graph does not compose never changes its answers.
     announce: (a) => Object.hasOwn(settings.subgraphs, a.subgraph) && learn(a.subgraph, { release: a.id, at: a.at }),
     refresh,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 
   let subscriber: Redis | null = null;
