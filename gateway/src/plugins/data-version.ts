@@ -115,7 +115,14 @@ export async function dataVersionPlugin(
     current = formatDataVersion(known);
     if (current === before) return false;
     log.info({ dataVersion: current, from: before }, 'data version moved');
-    for (const listener of listeners) listener(current);
+    for (const listener of listeners) {
+      // A listener's failure is its own: the version has moved for every request regardless.
+      try {
+        listener(current);
+      } catch (error) {
+        log.warn({ error: (error as Error).message }, 'a data version listener failed');
+      }
+    }
     return true;
   };
 
