@@ -333,6 +333,8 @@ function send(res: ServerResponse, format: 'csv' | 'json', fileStem: string, csv
   res.setHeader('content-disposition', `attachment; filename="${fileStem}.${format}"`);
   // Exports can carry a director's view; never kept by a shared cache.
   res.setHeader('cache-control', 'private, no-store');
+  // The file's validators (ETag, and the caching a 304 repeats), when the front door gave them.
+  for (const [name, value] of Object.entries(validators.get(res) ?? {})) res.setHeader(name, value);
   if (format === 'csv') {
     res.setHeader('content-type', 'text/csv; charset=utf-8');
     res.end(csv());
@@ -342,14 +344,21 @@ function send(res: ServerResponse, format: 'csv' | 'json', fileStem: string, csv
   }
 }
 
-/** Answers one /exports/... request; `execute` runs a document through the gateway as the caller. */
+const validators = new WeakMap<ServerResponse, Readonly<Record<string, string>>>();
+
+/**
+ * Answers one /exports/... request; `execute` runs a document through the gateway as the caller.
+ * `headers` go on the file only (its ETag: an error is never a version of it).
+ */
 export async function handleExport(
   req: IncomingMessage,
   res: ServerResponse,
   execute: ExecuteAsCaller,
   requestId: string,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  validators.set(res, headers);
   try {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');

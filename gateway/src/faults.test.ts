@@ -154,6 +154,11 @@ describe('the request id and the token', () => {
     const overrides: Record<string, string> = {};
     for (const [name, running] of Object.entries(graph.subgraphs)) {
       const proxy = createServer((req, res) => {
+        // The gateway's own calls (the data version's /releases/version) are no caller's.
+        if (req.method !== 'POST') {
+          res.statusCode = 404;
+          return void res.end();
+        }
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', async () => {
@@ -292,6 +297,7 @@ describe('errors in production', () => {
         extensions: { code: 'SUBREQUEST_HTTP_ERROR', serviceName: 'finance', requestId: 'trace-me-123' },
       },
     ],
+    extensions: { dataVersion: expect.stringMatching(/^geography\.\d+-/) },
   });
   const internals = /at [\w.<>]+ \(|node_modules|\/srv\/|select /;
 
@@ -397,7 +403,10 @@ describe('GET, as the README documents it', () => {
     }
     const answered = await get({ query }, preflighted);
     expect(answered.status).toBe(200);
-    expect(await answered.json()).toEqual({ data: { stp: { name: 'Lincolnshire' } } });
+    expect(await answered.json()).toEqual({
+      data: { stp: { name: 'Lincolnshire' } },
+      extensions: { dataVersion: expect.any(String) },
+    });
     // Without the response cache nothing would tell a browser that a load changed the data.
     expect(answered.headers.get('cache-control')).toBe('no-cache');
   });
@@ -416,6 +425,9 @@ describe('GET, as the README documents it', () => {
     expect((await get({ query, extensions }, preflighted)).status).toBe(200);
     const byHash = await get({ extensions }, preflighted);
     expect(byHash.status).toBe(200);
-    expect(await byHash.json()).toEqual({ data: { stp: { name: 'Birmingham and Solihull' } } });
+    expect(await byHash.json()).toEqual({
+      data: { stp: { name: 'Birmingham and Solihull' } },
+      extensions: { dataVersion: expect.any(String) },
+    });
   });
 });

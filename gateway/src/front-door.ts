@@ -52,6 +52,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
         request.res,
         executeThrough(fetchAs, request.req, request.requestId),
         request.requestId,
+        request.exportHeaders,
       );
     }
     request.req.headers['x-request-id'] = request.requestId;

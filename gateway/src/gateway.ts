@@ -10,6 +10,7 @@ import type { HubPlugin, HubServerContext } from './plugin.js';
 import { authPlugin } from './plugins/auth.js';
 import { boundedCachesPlugin } from './plugins/bounded-caches.js';
 import { corsPlugin } from './plugins/cors.js';
+import { type DataVersion, dataVersionPlugin } from './plugins/data-version.js';
 import { demandControlPlugin } from './plugins/demand-control.js';
 import { errorMaskingPlugin } from './plugins/error-masking.js';
 import { type FairnessSettings, FAIRNESS_DEFAULTS, fairnessPlugin } from './plugins/fairness.js';
@@ -62,6 +63,13 @@ export interface GatewayOptions {
   readonly trustedDocuments?: { readonly manifests: readonly string[] } | undefined;
   /** Field usage by client, written to this database; not recorded when undefined. */
   readonly usage?: UsageSettings | undefined;
+  /**
+   * Where releases are announced (Redis `<prefix>releases`) and how often subgraphs are asked for
+   * theirs; unset: the cache's Redis, and every 5 s.
+   */
+  readonly releases?:
+    | { readonly redisUrl?: string | undefined; readonly redisKeyPrefix?: string; readonly refreshMs?: number }
+    | undefined;
 }
 
 export interface RunningGateway extends FrontDoor {
@@ -72,6 +80,8 @@ export interface RunningGateway extends FrontDoor {
   readonly caches: Pick<ReturnType<typeof boundedCachesPlugin>, 'documents' | 'persistedQueries'>;
   /** Field usage being recorded, or null when off. */
   readonly usage: UsageRecorder | null;
+  /** The data version every answer carries (X-Hub-Data-Version). */
+  readonly dataVersion: DataVersion;
 }
 
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
@@ -90,8 +100,11 @@ export function gatewaySettingsFromEnv(
   | 'adminPort'
   | 'trustedDocuments'
   | 'fairness'
+  | 'releases'
 > {
   return {
+    // Writers announce releases in the cache's Redis whether or not this gateway caches answers.
+    releases: { redisUrl: env.HUB_CACHE_REDIS_URL, redisKeyPrefix: env.HUB_CACHE_REDIS_PREFIX },
     fairness: {
       perSecond: env.HUB_RATE_LIMIT_PER_SECOND,
       burst: env.HUB_RATE_LIMIT_BURST,
@@ -128,12 +141,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const supergraph = supergraphWithUrls(options.supergraphSdl, options.subgraphUrls);
   const telemetry = telemetryPlugin({ metrics: options.metrics !== false });
   const fairness = fairnessPlugin({ ...FAIRNESS_DEFAULTS, perSecond: 0, ...options.fairness });
-  const cache = await responseCachePlugin(options.cache, telemetry.metrics);
+  const signature = gatewaySignaturePlugin(options.gatewaySecret);
+  const dataVersion = await dataVersionPlugin({
+    subgraphs: subgraphsOf(supergraph),
+    sign: signature.sign,
+    redisUrl: options.releases?.redisUrl ?? options.cache?.redisUrl,
+    redisKeyPrefix: options.releases?.redisKeyPrefix ?? options.cache?.redisKeyPrefix,
+    refreshMs: options.releases?.refreshMs,
+  });
+  const cache = await responseCachePlugin(options.cache, telemetry.metrics, dataVersion.version);
   const caches = boundedCachesPlugin();
   const usage = usagePlugin(options.usage);
   const plugins: HubPlugin[] = [
     requestIdPlugin(),
-    gatewaySignaturePlugin(options.gatewaySecret),
+    signature,
     hostileInputPlugin(),
     corsPlugin(options.corsOrigins, production),
     telemetry,
@@ -154,6 +175,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     errorMaskingPlugin(),
     noSuggestionsPlugin(production),
     usage,
+    dataVersion,
     cache,
   ];
   const subgraphCalls = subgraphTimeoutsPlugin(
@@ -197,5 +219,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       for (const plugin of plugins) await plugin.close?.();
     },
   });
-  return { ...door, cache: cache.cache, metrics: telemetry.metrics, caches, usage: usage.recorder };
+  return {
+    ...door,
+    cache: cache.cache,
+    metrics: telemetry.metrics,
+    caches,
+    usage: usage.recorder,
+    dataVersion: dataVersion.version,
+  };
 }

@@ -19,6 +19,13 @@ export class HubRequest {
   trace: RequestTrace | undefined;
   /** The response cache's key for this request, when its answer may be stored. */
   cacheKey: string | undefined;
+  /**
+   * The data version the answer is at least as new as, pinned when the request arrives
+   * (plugins/data-version.ts): its cache key, ETag, header and `extensions.dataVersion` name it.
+   */
+  dataVersion: string | undefined = undefined;
+  /** Headers a successful answer of an export carries (its ETag), set by the front door's steps. */
+  readonly exportHeaders: Record<string, string> = {};
   /** The subgraphs the answer read from: its surrogate keys, for a CDN to purge by. */
   readonly subgraphs = new Set<string>();
 
@@ -72,6 +79,8 @@ export interface HubPlugin {
   readonly adminRoutes?: Readonly<Record<string, (request: HubRequest) => Promise<void> | void>>;
   /** Headers every answer of the front door carries (CORS for browsers). */
   readonly headers?: (req: IncomingMessage) => Record<string, string>;
+  /** What it reports in /health/ready beside the checks (the data version). */
+  readonly status?: () => Record<string, unknown>;
   /** Named readiness checks: true, or why it is degraded. */
   readonly checks?: () => Promise<Record<string, true | string>>;
   readonly close?: () => Promise<void>;
@@ -93,8 +102,9 @@ export function frontDoorChain(
 }
 
 /** Readiness from every plugin's checks: a failing check degrades the gateway, never takes it out. */
-export async function readinessOf(plugins: readonly HubPlugin[]): Promise<ReadinessReport> {
+export async function readinessOf(plugins: readonly HubPlugin[]): Promise<ReadinessReport & Record<string, unknown>> {
   const reports = await Promise.all(plugins.map((p) => p.checks?.() ?? {}));
   const checks: Record<string, true | string> = Object.assign({}, ...reports);
-  return { ready: true, degraded: Object.values(checks).some((c) => c !== true), checks };
+  const status: Record<string, unknown> = Object.assign({}, ...plugins.map((p) => p.status?.() ?? {}));
+  return { ...status, ready: true, degraded: Object.values(checks).some((c) => c !== true), checks };
 }

@@ -124,7 +124,10 @@ describe('restricted fields', () => {
       '{ stp(code: "QJM") { name financialGap { combinedGbpM } } }',
     );
     expect(status).toBe(200);
-    expect(body).toEqual({ data: { stp: { name: 'Lincolnshire', financialGap: { combinedGbpM: '182' } } } });
+    expect(body).toEqual({
+      data: { stp: { name: 'Lincolnshire', financialGap: { combinedGbpM: '182' } } },
+      extensions: { dataVersion: expect.any(String) },
+    });
   });
 
   it('is enforced by the finance subgraph itself, not only by the gateway', async () => {

@@ -34,7 +34,8 @@ export function corsPolicy(allowed: readonly string[] | undefined, production: b
         'graphql-preflight',
         'if-none-match',
       ],
-      exposedHeaders: ['x-request-id', 'etag', 'content-disposition'],
+      // The data version, so a page can tell a release landed (plugins/data-version.ts).
+      exposedHeaders: ['x-request-id', 'etag', 'content-disposition', 'x-hub-data-version'],
       maxAge: 600,
     };
   };

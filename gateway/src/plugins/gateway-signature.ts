@@ -5,9 +5,13 @@ import type { HubPlugin } from '../plugin.js';
  * Every subgraph call carries the gateway's signature (packages/kit/src/platform/gateway-signature.ts)
  * when HUB_GATEWAY_SECRET is set: in production the subgraphs answer nothing else.
  */
-export function gatewaySignaturePlugin(given: string | undefined): HubPlugin {
+export function gatewaySignaturePlugin(
+  given: string | undefined,
+): HubPlugin & { readonly sign: () => Record<string, string> } {
   const secret = given ?? readEnvVars(['HUB_GATEWAY_SECRET']).HUB_GATEWAY_SECRET;
-  if (!secret) return { name: 'gateway-signature' };
-  const sign = gatewaySigner(secret);
-  return { name: 'gateway-signature', forward: () => ({ [GATEWAY_SIGNATURE_HEADER]: sign() }) };
+  if (!secret) return { name: 'gateway-signature', sign: () => ({}) };
+  const signer = gatewaySigner(secret);
+  // The gateway's own calls (the data version's) are signed like the ones it makes for a caller.
+  const sign = () => ({ [GATEWAY_SIGNATURE_HEADER]: signer() });
+  return { name: 'gateway-signature', sign, forward: sign };
 }

@@ -177,6 +177,9 @@ describe('hostile input answers a 4xx with a code, never a 500 or a stack trace'
       code: '',
     });
     expect(answer.status).toBe(200);
-    expect(JSON.parse(answer.text)).toEqual({ data: { stps: { totalCount: 0 } } });
+    expect(JSON.parse(answer.text)).toEqual({
+      data: { stps: { totalCount: 0 } },
+      extensions: { dataVersion: expect.any(String) },
+    });
   });
 });

@@ -17,6 +17,7 @@ import { type AnswerStore, openAnswerStore, type StoreSettings } from '../cache-
 import { ANONYMOUS_OPERATION, type GatewayMetrics } from '../metrics.js';
 import { type HubPlugin, type HubRequest, hubRequestOf } from '../plugin.js';
 import { CSRF_HEADERS } from './cors.js';
+import { type DataVersion, readAnnouncement } from './data-version.js';
 
 export const PURGE_PATH = '/admin/cache/purge';
 
@@ -51,14 +52,29 @@ export const sessionOf = (auth: HubAuth): string => JSON.stringify([...auth.scop
  * What the stored entry's layout is: part of every key, so entries of an older layout (in a Redis
  * shared across a deploy) are never read as this one.
  */
-const ENTRY_LAYOUT = 'v2';
+const ENTRY_LAYOUT = 'v3';
 
-/** The key of an answer: the purge generation, then a hash of what was asked and by whom. */
-export const cacheKeyOf = (generation: string, asked: AskedFor, session: string): string =>
+/** Today in UTC: what an argument left out (`asOf`) defaults to, so an answer may change at midnight without a release. */
+export const utcDay = (): string => new Date().toISOString().slice(0, 10);
+
+/**
+ * The key of an answer: the purge generation, then a hash of the data version (an answer is never
+ * served across a release, in whichever replica and however it learnt of it), the day, what was
+ * asked and by whom. Also its ETag, so a 304 depends on these alone, never on what a cache holds.
+ */
+export const cacheKeyOf = (
+  generation: string,
+  dataVersion: string,
+  asked: AskedFor,
+  session: string,
+  day: string = utcDay(),
+): string =>
   `g${generation}:${createHash('sha256')
     .update(
       [
         ENTRY_LAYOUT,
+        dataVersion,
+        day,
         asked.documentHash,
         asked.operationName ?? '',
         stableStringify(asked.variables ?? {}),
@@ -66,6 +82,35 @@ export const cacheKeyOf = (generation: string, asked: AskedFor, session: string)
       ].join('|'),
     )
     .digest('hex')}`;
+
+/**
+ * An export's ETag: a hash of the purge generation, the data version, the day, the export asked
+ * (path and query, in a stable order) and the caller's scopes. Like a GraphQL ETag it says nothing
+ * of whether anyone else asked: the same for every caller with the same scopes.
+ */
+export function exportTagOf(generation: string, dataVersion: string, url: string, session: string, day = utcDay()) {
+  const { pathname, searchParams } = new URL(url, 'http://localhost');
+  const query = [...searchParams.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const hash = createHash('sha256')
+    .update([ENTRY_LAYOUT, 'export', generation, dataVersion, day, pathname, JSON.stringify(query), session].join('|'))
+    .digest('hex');
+  return `"x${hash}"`;
+}
+
+/**
+ * Does an If-None-Match name this ETag? The weak comparison RFC 9110 sets for it: `W/"a"` matches
+ * `"a"` (a CDN that compresses an answer weakens its ETag, and browsers send that back).
+ */
+export function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return ifNoneMatch?.split(',').some((tag) => opaque(tag) === opaque(etag)) ?? false;
+}
+
+/**
+ * How a browser may keep an export: in its own cache only (a director's view is never shared),
+ * and asked again each time (a 304 while nothing changed). The same on a 200 and a 304.
+ */
+export const EXPORT_CACHING = { 'cache-control': 'private, no-cache', vary: 'Authorization, Origin' } as const;
 
 /**
  * Every request header that changes an answer a cache may keep: the media type (Accept), the
@@ -148,7 +193,7 @@ export function askedFor(request: HubRequest): AskedFor | undefined {
 
 /**
  * Whole answers cached at the gateway, keyed by document hash, operation, variables and the
- * caller's scopes, invalidated by purge generation (a data load purges) and TTL. The document the
+ * caller's scopes, invalidated by the data version (a release lands), the purge generation and TTL. The document the
  * planner sees is never touched: nothing is added to its selections. Hits, and `304 Not Modified`
  * for a matching If-None-Match, are answered at the front door (a GET or a JSON POST, the document
  * sent whole or by its persisted hash); a miss goes through the runtime and its error-free answer
@@ -157,6 +202,7 @@ export function askedFor(request: HubRequest): AskedFor | undefined {
 export async function responseCachePlugin(
   settings: CacheSettings | undefined,
   metrics: GatewayMetrics | null,
+  version?: Pick<DataVersion, 'current' | 'announce'>,
 ): Promise<HubPlugin & { readonly cache: ResponseCache | null }> {
   const store: AnswerStore | null = settings ? await openAnswerStore(settings) : null;
   const ttlSeconds = settings ? Math.floor(settings.ttlMs / 1000) : 0;
@@ -197,19 +243,36 @@ export async function responseCachePlugin(
     return headers;
   };
 
+  /** An export: its ETag, and 304 to a matching If-None-Match, whether the cache is on or off. */
+  function exportValidators(request: HubRequest, dataVersion: string, next: () => Promise<void>): Promise<void> {
+    const { req, res } = request;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    const etag = exportTagOf(store?.generation() ?? '', dataVersion, req.url ?? '/', sessionOf(request.auth));
+    const headers = { etag, ...EXPORT_CACHING };
+    if (matchesEtag(req.headers['if-none-match'], etag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return Promise.resolve();
+    }
+    Object.assign(request.exportHeaders, headers);
+    return next();
+  }
+
   async function frontDoor(request: HubRequest, next: () => Promise<void>): Promise<void> {
     const { req, res } = request;
-    const asked = store && !request.path.startsWith('/exports/') ? askedFor(request) : undefined;
+    const dataVersion = request.dataVersion ?? version?.current() ?? '';
+    if (request.path.startsWith('/exports/')) return exportValidators(request, dataVersion, next);
+    const asked = store ? askedFor(request) : undefined;
     // A browser's GET for a page is the explorer's.
     const page = req.method === 'GET' && req.headers.accept?.includes('text/html');
     const type = page ? null : jsonAnswerType(req.headers.accept);
     // A GET must pass the runtime's CSRF rule, which a hit would otherwise skip.
     const csrfSafe = req.method === 'POST' || CSRF_HEADERS.some((h) => req.headers[h] !== undefined);
     if (!store || !asked || !type || !csrfSafe) return next();
-    const key = cacheKeyOf(store.generation(), asked, sessionOf(request.auth));
+    const key = cacheKeyOf(store.generation(), dataVersion, asked, sessionOf(request.auth));
     const authorized = req.headers.authorization !== undefined;
     const etag = etagOf(key);
-    if (req.headers['if-none-match']?.split(',').some((tag) => tag.trim() === etag)) {
+    if (matchesEtag(req.headers['if-none-match'], etag)) {
       // The keys are the 200's: a CDN revalidating keeps the ones it stored with it.
       res.writeHead(304, { etag, ...cachingHeaders(req.method, authorized, undefined) });
       return void res.end();
@@ -275,7 +338,6 @@ export async function responseCachePlugin(
     const { req, res, requestId } = request;
     const refuse = (status: number, message: string, code: string) =>
       sendErrors(req, res, status, [{ message, extensions: { code, requestId } }]);
-    if (!cache) return refuse(404, 'The response cache is off', HubErrorCode.NOT_FOUND);
     if (req.method !== 'POST') return refuse(405, 'POST to purge the response cache', HubErrorCode.METHOD_NOT_ALLOWED);
     const key = req.headers['x-hub-purge-key'];
     const byKey = typeof key === 'string' && settings?.purgeKey !== undefined && sameSecret(key, settings.purgeKey);
@@ -288,9 +350,15 @@ export async function responseCachePlugin(
         status === 401 ? HubErrorCode.UNAUTHENTICATED : HubErrorCode.FORBIDDEN,
       );
     }
+    // A writer's call after a release names it: the data version moves before the purge, so no
+    // request after this call is keyed by the version before the release.
+    const release = announcementIn(request.body);
+    if (release) version?.announce(release);
+    const dataVersion = version?.current();
+    if (!cache) return sendJson(res, 200, { purged: false, store: null, dataVersion });
     try {
       await cache.purge();
-      sendJson(res, 200, { purged: true, store: cache.kind });
+      sendJson(res, 200, { purged: true, store: cache.kind, dataVersion });
     } catch (error) {
       refuse(503, `Could not purge the response cache: ${(error as Error).message}`, HubErrorCode.CACHE_UNAVAILABLE);
     }
@@ -301,10 +369,24 @@ export async function responseCachePlugin(
     cache,
     frontDoor,
     runtime: [storing],
-    adminRoutes: store ? { [PURGE_PATH]: purgeRoute } : {},
+    // With the cache off the route still hears releases, for the data version.
+    adminRoutes: store || version ? { [PURGE_PATH]: purgeRoute } : {},
     checks: async (): Promise<Record<string, true | string>> => (store ? { responseCache: await store.health() } : {}),
     close: async () => store?.close(),
   };
+}
+
+/** The release a purge call's JSON body announces (`{"release": {...}}`), if any. */
+function announcementIn(body: string | undefined): ReturnType<typeof readAnnouncement> {
+  if (!body) return null;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' && parsed !== null && 'release' in parsed
+      ? readAnnouncement(parsed.release)
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Compares a presented secret with the expected one in constant time, so timing tells nothing of it. */

@@ -31,9 +31,14 @@ function badRequest(res: ServerResponse, message: string): void {
  * or time, `changesSince`: 2 statements whatever the page) and `list` (its latest releases).
  * Returns false for any other path, for the GraphQL handler to answer.
  */
-export function releaseRoutes<DB>(
+export function releaseRoutes<DB, VersionDB = DB>(
   subgraph: string,
   db: Kysely<DB>,
+  /**
+   * Where `version` reads, when not `db`: the same schema without the request SQL counter. Every
+   * gateway asks for it every few seconds on its own, and that read is no request's statement.
+   */
+  versionDb?: Kysely<VersionDB>,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://subgraph');
@@ -48,7 +53,8 @@ export function releaseRoutes<DB>(
     }
     res.setHeader('cache-control', 'no-store');
     if (path === RELEASE_PATHS.version) {
-      const version: SubgraphDataVersion = { subgraph, ...(await dataVersion(db)) };
+      const latest = versionDb ? await dataVersion(versionDb) : await dataVersion(db);
+      const version: SubgraphDataVersion = { subgraph, ...latest };
       sendJson(res, 200, version);
       return true;
     }

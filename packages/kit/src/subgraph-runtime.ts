@@ -219,7 +219,9 @@ export async function startSubgraph<DB>(
   // answered: decided at start, as the gateway decides to sign at its start.
   const gatewaySecret = options.gatewaySecret ?? readEnvVars(['HUB_GATEWAY_SECRET']).HUB_GATEWAY_SECRET;
   const gatewayOnly = isProduction() || gatewaySecret !== undefined;
-  const releases = releaseRoutes(definition.name, scoped.db);
+  // The version read goes uncounted (the gateways ask every few seconds): tests that count a
+  // request's statements never see it.
+  const releases = releaseRoutes(definition.name, scoped.db, options.database.root.withSchema(schemaName));
   const running = await serve({
     name: definition.name,
     // A traced request continues the gateway's trace (its traceparent); its SQL statements are children.

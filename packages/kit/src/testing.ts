@@ -67,6 +67,8 @@ export async function createTestHub(): Promise<TestHub> {
 export interface GraphQLResponseBody<TData = Record<string, unknown>> {
   data?: TData | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  /** The gateway's: `dataVersion` on every answer. */
+  extensions?: Record<string, unknown>;
 }
 
 /** POSTs a GraphQL operation over real HTTP and returns the status and parsed body. */

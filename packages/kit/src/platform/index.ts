@@ -17,3 +17,4 @@ export * from './server.js';
 export * from './tracing.js';
 export * from './gateway-signature.js';
 export * from './limits.js';
+export * from './data-version.js';
