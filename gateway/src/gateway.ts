@@ -21,6 +21,7 @@ import { limitsPlugin } from './plugins/limits.js';
 import { noSuggestionsPlugin } from './plugins/no-suggestions.js';
 import { persistedQueriesPlugin } from './plugins/persisted-queries.js';
 import { requestIdPlugin } from './plugins/request-id.js';
+import { type ReleaseFeedSettings, releaseFeedPlugin } from './plugins/release-feed.js';
 import { type CacheSettings, type ResponseCache, responseCachePlugin } from './plugins/response-cache.js';
 import { subgraphTimeoutsPlugin } from './plugins/subgraph-timeouts.js';
 import { telemetryPlugin } from './plugins/telemetry.js';
@@ -62,6 +63,8 @@ export interface GatewayOptions {
   readonly trustedDocuments?: { readonly manifests: readonly string[] } | undefined;
   /** Field usage by client, written to this database; not recorded when undefined. */
   readonly usage?: UsageSettings | undefined;
+  /** Where releases are announced for `releasePublished` (Redis); the cache's Redis, else the purge call only. */
+  readonly releases?: ReleaseFeedSettings | undefined;
 }
 
 export interface RunningGateway extends FrontDoor {
@@ -90,8 +93,11 @@ export function gatewaySettingsFromEnv(
   | 'adminPort'
   | 'trustedDocuments'
   | 'fairness'
+  | 'releases'
 > {
   return {
+    // Writers announce releases in the cache's Redis whether or not the cache is on.
+    releases: { redisUrl: env.HUB_CACHE_REDIS_URL, redisKeyPrefix: env.HUB_CACHE_REDIS_PREFIX },
     fairness: {
       perSecond: env.HUB_RATE_LIMIT_PER_SECOND,
       burst: env.HUB_RATE_LIMIT_BURST,
@@ -128,7 +134,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const supergraph = supergraphWithUrls(options.supergraphSdl, options.subgraphUrls);
   const telemetry = telemetryPlugin({ metrics: options.metrics !== false });
   const fairness = fairnessPlugin({ ...FAIRNESS_DEFAULTS, perSecond: 0, ...options.fairness });
-  const cache = await responseCachePlugin(options.cache, telemetry.metrics);
+  const releases = releaseFeedPlugin(
+    options.releases ?? { redisUrl: options.cache?.redisUrl, redisKeyPrefix: options.cache?.redisKeyPrefix },
+  );
+  const cache = await responseCachePlugin(options.cache, telemetry.metrics, releases.publishLocal);
   const caches = boundedCachesPlugin();
   const usage = usagePlugin(options.usage);
   const plugins: HubPlugin[] = [
@@ -155,6 +164,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     noSuggestionsPlugin(production),
     usage,
     cache,
+    releases,
   ];
   const subgraphCalls = subgraphTimeoutsPlugin(
     subgraphsOf(supergraph),

@@ -7,6 +7,7 @@ import {
   type HubAuth,
   HubErrorCode,
   nameOperation,
+  type ReleaseAnnouncement,
   rootLogger,
   sendErrors,
   sendJson,
@@ -16,6 +17,7 @@ import stableStringify from 'fast-json-stable-stringify';
 import { type AnswerStore, openAnswerStore, type StoreSettings } from '../cache-store.js';
 import { ANONYMOUS_OPERATION, type GatewayMetrics } from '../metrics.js';
 import { type HubPlugin, type HubRequest, hubRequestOf } from '../plugin.js';
+import { readAnnouncement } from './release-feed.js';
 import { CSRF_HEADERS } from './cors.js';
 
 export const PURGE_PATH = '/admin/cache/purge';
@@ -157,6 +159,8 @@ export function askedFor(request: HubRequest): AskedFor | undefined {
 export async function responseCachePlugin(
   settings: CacheSettings | undefined,
   metrics: GatewayMetrics | null,
+  /** Hears the release a purge call's body announces (`{"release": {...}}`), once the purge is done. */
+  onRelease?: (release: ReleaseAnnouncement) => void,
 ): Promise<HubPlugin & { readonly cache: ResponseCache | null }> {
   const store: AnswerStore | null = settings ? await openAnswerStore(settings) : null;
   const ttlSeconds = settings ? Math.floor(settings.ttlMs / 1000) : 0;
@@ -291,6 +295,7 @@ export async function responseCachePlugin(
     try {
       await cache.purge();
       sendJson(res, 200, { purged: true, store: cache.kind });
+      announced(request.body, onRelease);
     } catch (error) {
       refuse(503, `Could not purge the response cache: ${(error as Error).message}`, HubErrorCode.CACHE_UNAVAILABLE);
     }
@@ -305,6 +310,17 @@ export async function responseCachePlugin(
     checks: async (): Promise<Record<string, true | string>> => (store ? { responseCache: await store.health() } : {}),
     close: async () => store?.close(),
   };
+}
+
+/** Hands on the release a purge call's body carries, if it carries one that reads as a release. */
+function announced(body: string | undefined, onRelease: ((release: ReleaseAnnouncement) => void) | undefined): void {
+  if (!onRelease || !body) return;
+  try {
+    const release = readAnnouncement((JSON.parse(body) as { release?: unknown }).release);
+    if (release) onRelease(release);
+  } catch {
+    // A purge without a JSON body purges; nothing to announce.
+  }
 }
 
 /** Compares a presented secret with the expected one in constant time, so timing tells nothing of it. */
