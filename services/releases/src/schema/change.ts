@@ -2,7 +2,7 @@ import { badInput, type PeerSubgraphs } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import type { FieldChange } from '../domain/feed.js';
 import { decodeCursor, parseSince } from '../domain/since.js';
-import { type ChangesAnswer, readChanges } from '../peers.js';
+import { type ChangesAnswer, readChanges } from '../peers/changes.js';
 import { RegionRef, StpRef } from './refs.js';
 
 const PAGE = { default: 100, max: 1_000 } as const;

@@ -9,8 +9,8 @@ import {
   RELEASE_PATHS,
 } from '@nhs-hub/kit/subgraph';
 import type { GraphQLError } from 'graphql';
-import { type FieldChange, type MergedPage, mergePages, type SubgraphPage } from './domain/feed.js';
-import { type Cursor, type Position, type Since, encodeCursor } from './domain/since.js';
+import { type FieldChange, type MergedPage, mergePages, type SubgraphPage } from '../domain/feed.js';
+import { type Cursor, type Position, type Since, encodeCursor } from '../domain/since.js';
 
 /** A data subgraph slower than this costs its part of the page, not the whole answer. */
 const PEER_TIMEOUT_MS = 8_000;

@@ -8,7 +8,7 @@ import { loadFile, readRelease, type SubgraphDefinition } from '@nhs-hub/kit/sub
 import { subgraph as workforce } from '@nhs-hub/workforce';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subgraph as releases } from './index.js';
+import { subgraph as releases } from '../index.js';
 
 const SEED = 'seeds/000_647e8cd618725ea4.txt';
 const HEADER = 'id,stp_code,kind,value,unit,qualifier,statement,source_document,source_line';

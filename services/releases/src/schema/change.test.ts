@@ -6,7 +6,7 @@ import { subgraph as geography } from '@nhs-hub/geography';
 import { loadFile, type SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { subgraph as workforce } from '@nhs-hub/workforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subgraph as releases } from './index.js';
+import { subgraph as releases } from '../index.js';
 
 const SEED = 'seeds/000_647e8cd618725ea4.txt';
 const HEADER = 'id,stp_code,kind,value,unit,qualifier,statement,source_document,source_line';
