@@ -169,6 +169,35 @@ describe('changes(since) through the gateway', () => {
     });
   });
 
+  it('streams the same changes as CSV at /exports/changes.csv, and refuses a bad since with 400', async () => {
+    const gateway = new URL(graph.gatewayUrl).origin;
+    const response = await fetch(`${gateway}/exports/changes.csv?since=${encodeURIComponent(beforeLoad)}&field=value`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const lines = (await response.text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toBe(
+      'at,subgraph,release,op,table,key,field,before,after,entityType,entityCode,entityName,sourceFile,sourceLine,sourceDocument,sourceDocumentLine',
+    );
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `,workforce,2,UPDATE,workforce_fact,"\\{""id"":""workforce.QJM.1""\\}",value,9,10,Stp,QJM,Lincolnshire,.*more\\.csv,2,${SEED},34$`,
+      ),
+    );
+    // Every change since the first release: more than one page, walked inside the export.
+    const all = await fetch(`${gateway}/exports/changes.csv`);
+    expect((await all.text()).trim().split('\r\n').length).toBeGreaterThan(1001);
+    const bad = await fetch(`${gateway}/exports/changes.csv?since=yesterday`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect((await fetch(`${gateway}/exports/changes.csv?entity=QJM`)).status).toBe(400);
+  });
+
   it("answers the other subgraphs' changes and names one that is down", async () => {
     const workforceUrl = graph.subgraphs.workforce?.url ?? '';
     const alone = await graph.hub.start(releases, {
