@@ -12,6 +12,7 @@ describe('since', () => {
     });
     expect(parseSince('2026-12-07', SUBGRAPHS)).toEqual({ kind: 'time', at: '2026-12-07T00:00:00.000Z' });
     expect(parseSince('finance.12', SUBGRAPHS)).toEqual({ kind: 'release', subgraph: 'finance', release: 12 });
+    expect(parseSince('finance.0', SUBGRAPHS)).toEqual({ kind: 'beginning' });
     expect(parseSince('finance.12-geography.3-workforce.7', SUBGRAPHS)).toEqual({
       kind: 'version',
       releases: { finance: 12, geography: 3, workforce: 7 },
@@ -50,6 +51,7 @@ describe('the cursor', () => {
       'e30',
       Buffer.from('{"v":2,"p":{}}').toString('base64url'),
       Buffer.from('{"v":1,"p":{"finance":[-1,0]}}').toString('base64url'),
+      Buffer.from('{"v":1,"p":{"finance":[1e20,0]}}').toString('base64url'),
       Buffer.from('{"v":1,"p":{"estates":[1,0]}}').toString('base64url'),
     ]) {
       expect(() => decodeCursor(bad, SUBGRAPHS), bad).toThrow(

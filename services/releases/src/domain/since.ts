@@ -42,6 +42,8 @@ export function parseSince(value: string | null | undefined, subgraphs: readonly
     releases[subgraph] = Number(match[2]);
   }
   const [only] = Object.entries(releases);
+  // After release 0 of a subgraph is before its first: everything, there and (at no time yet) everywhere.
+  if (parts.length === 1 && only?.[1] === 0) return { kind: 'beginning' };
   if (parts.length === 1 && only) return { kind: 'release', subgraph: only[0], release: only[1] };
   return { kind: 'version', releases };
 }
@@ -63,7 +65,11 @@ export interface Cursor {
 
 const CursorSchema = z.object({
   v: z.literal(1),
-  p: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), z.tuple([z.number().int().min(0), z.number().int().min(0)])),
+  // Bounded as the subgraphs' routes bound a change id (15 digits): a forged cursor is refused here, not there.
+  p: z.record(
+    z.string().regex(/^[a-z][a-z0-9_]*$/),
+    z.tuple([z.number().int().min(0).max(999_999_999_999_999), z.number().int().min(0).max(100_000)]),
+  ),
   t: z.iso.datetime().optional(),
 });
 

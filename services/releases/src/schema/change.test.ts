@@ -97,6 +97,9 @@ describe('changes(since) through the gateway', () => {
     // The same from the release before it, and from a data version naming both subgraphs' releases.
     expect((await changes({ since: 'workforce.1' })).nodes).toEqual(page.nodes);
     expect((await changes({ since: 'workforce.1-geography.1' })).nodes).toEqual(page.nodes);
+    // After release 0 is everything.
+    const everything = await changes({ since: 'workforce.0', subgraph: 'workforce', first: 1000 });
+    expect(new Set(everything.nodes.map((n) => n.release))).toEqual(new Set([1, 2]));
   });
 
   it('filters by subgraph, table, field and entity', async () => {
