@@ -58,7 +58,7 @@ function comparable(body: {
 }
 
 describe('every operation in schema/operations through @apollo/gateway', () => {
-  it('compares queries only: @apollo/gateway has no subscriptions, and releasePublished is the hub gateway's own', () => {
+  it("compares queries only: @apollo/gateway has no subscriptions, and releasePublished is the hub gateway's own", () => {
     for (const name of operations)
       expect(readFileSync(`${DIR}${name}.graphql`, 'utf8'), name).not.toMatch(/^\s*subscription\b/m);
   });
