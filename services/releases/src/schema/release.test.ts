@@ -121,6 +121,17 @@ describe('releasePublished over Server-Sent Events through the gateway', () => {
     });
   });
 
+  it('answers a subscription asked for as JSON with 406, at once (it never holds a listener for it)', async () => {
+    const response = await fetch(graph.gatewayUrl, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify({ query: SUBSCRIPTION }),
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(response.status).toBe(406);
+    expect(response.headers.get('accept')).toBe('text/event-stream');
+  });
+
   it('delivers a release announced in Redis from every gateway replica sharing it', async () => {
     const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1_000 });
     const up = await probe.connect().then(
