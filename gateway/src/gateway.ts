@@ -21,7 +21,7 @@ import { limitsPlugin } from './plugins/limits.js';
 import { noSuggestionsPlugin } from './plugins/no-suggestions.js';
 import { persistedQueriesPlugin } from './plugins/persisted-queries.js';
 import { requestIdPlugin } from './plugins/request-id.js';
-import { type ReleaseFeedSettings, releaseFeedPlugin } from './plugins/release-feed.js';
+import { type ReleaseFeed, type ReleaseFeedSettings, releaseFeedPlugin } from './plugins/release-feed.js';
 import { type CacheSettings, type ResponseCache, responseCachePlugin } from './plugins/response-cache.js';
 import { subgraphTimeoutsPlugin } from './plugins/subgraph-timeouts.js';
 import { telemetryPlugin } from './plugins/telemetry.js';
@@ -75,6 +75,8 @@ export interface RunningGateway extends FrontDoor {
   readonly caches: Pick<ReturnType<typeof boundedCachesPlugin>, 'documents' | 'persistedQueries'>;
   /** Field usage being recorded, or null when off. */
   readonly usage: UsageRecorder | null;
+  /** The releasePublished feed: its open subscriptions, for operators and tests. */
+  readonly releases: Pick<ReleaseFeed, 'subscribers' | 'fromRedis'>;
 }
 
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
@@ -207,5 +209,5 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       for (const plugin of plugins) await plugin.close?.();
     },
   });
-  return { ...door, cache: cache.cache, metrics: telemetry.metrics, caches, usage: usage.recorder };
+  return { ...door, cache: cache.cache, metrics: telemetry.metrics, caches, usage: usage.recorder, releases };
 }

@@ -90,7 +90,7 @@ function project(document: DocumentNode, value: Value): Record<string, Value> {
     return out;
   };
   const operation = document.definitions.find((d) => d.kind === 'OperationDefinition');
-  if (!operation || operation.kind !== 'OperationDefinition') return {};
+  if (operation?.kind !== 'OperationDefinition') return {};
   return select(operation.selectionSet, value) as Record<string, Value>;
 }
 
@@ -106,6 +106,8 @@ export interface ReleaseFeed extends HubPlugin {
   readonly publishLocal: (release: ReleaseAnnouncement) => void;
   /** True when releases come from Redis (the purge call's copy is then ignored: it would arrive twice). */
   readonly fromRedis: boolean;
+  /** Subscriptions open in this replica: one per client stream, gone when the client goes. */
+  readonly subscribers: () => number;
 }
 
 /**
@@ -197,6 +199,7 @@ export function releaseFeedPlugin(settings: ReleaseFeedSettings = {}): ReleaseFe
     name: 'release-feed',
     runtime: [runtime],
     fromRedis: subscriber !== null,
+    subscribers: () => listeners.size,
     publishLocal: (release) => {
       if (!subscriber) deliver(release);
     },

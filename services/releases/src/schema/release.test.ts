@@ -110,7 +110,21 @@ describe('releasePublished over Server-Sent Events through the gateway', () => {
     });
     expect(purged.status).toBe(200);
     const event = await stream.next();
+    expect(graph.gateway.releases.subscribers()).toBe(1);
     stream.close();
+    // The client gone, its subscription goes too: a replica holds nothing for clients that left.
+    for (let i = 0; i < 50 && graph.gateway.releases.subscribers() > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(graph.gateway.releases.subscribers()).toBe(0);
+    // And one that leaves before any release came.
+    const idle = await subscribe(graph.gatewayUrl);
+    for (let i = 0; i < 50 && graph.gateway.releases.subscribers() === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(graph.gateway.releases.subscribers()).toBe(1);
+    idle.close();
+    for (let i = 0; i < 50 && graph.gateway.releases.subscribers() > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(graph.gateway.releases.subscribers()).toBe(0);
     expect(event.data?.releasePublished).toEqual({
       subgraph: 'workforce',
       id: release,
