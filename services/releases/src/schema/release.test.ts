@@ -6,6 +6,7 @@ import { type TestGraph, startTestGraph } from '@nhs-hub/gateway/testing';
 import { subgraph as geography } from '@nhs-hub/geography';
 import { loadFile, readRelease, type SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { subgraph as workforce } from '@nhs-hub/workforce';
+import { createClient } from 'graphql-sse';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph as releases } from '../index.js';
@@ -29,11 +30,30 @@ interface Published {
 }
 
 /**
- * Subscribes as graphql-sse's client does (distinct connections): a JSON POST asking for
- * text/event-stream with the page's Origin, read as Server-Sent Events (`data:` lines, events
- * separated by a blank line).
+ * Subscribes with graphql-sse's own client, in its default "distinct connections" mode (a JSON
+ * POST asking for text/event-stream), as a browser dashboard would, from the page's Origin.
  */
 async function subscribe(gatewayUrl: string) {
+  const client = createClient({ url: gatewayUrl, headers: { origin: ORIGIN }, retryAttempts: 0 });
+  const events = client.iterate<{ releasePublished: Published }>({ query: SUBSCRIPTION });
+  // Asked for at once: the client connects on the first next(), and the test waits until the gateway counts it.
+  let pending: ReturnType<typeof events.next> | null = events.next();
+  return {
+    next: async () => {
+      const { value, done } = await (pending ?? events.next());
+      pending = null;
+      if (done) throw new Error('the stream ended');
+      return value;
+    },
+    close: () => {
+      void events.return?.();
+      client.dispose();
+    },
+  };
+}
+
+/** The SSE response's status and headers as the browser sees them (graphql-sse does not expose them). */
+async function streamHeaders(gatewayUrl: string) {
   const controller = new AbortController();
   const response = await fetch(gatewayUrl, {
     method: 'POST',
@@ -41,31 +61,14 @@ async function subscribe(gatewayUrl: string) {
     body: JSON.stringify({ query: SUBSCRIPTION }),
     signal: controller.signal,
   });
-  if (response.status !== 200) throw new Error(`${response.status}: ${await response.text()}`);
-  const reader = response.body?.getReader();
-  if (!reader) throw new Error('no stream');
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const next = async (): Promise<{ data?: { releasePublished: Published }; errors?: unknown[] }> => {
-    for (;;) {
-      const end = buffer.indexOf('\n\n');
-      if (end >= 0) {
-        const event = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = event
-          .split('\n')
-          .filter((line) => line.startsWith('data:'))
-          .map((line) => line.slice(5).trim())
-          .join('\n');
-        if (data) return JSON.parse(data);
-        continue;
-      }
-      const { value, done } = await reader.read();
-      if (done) throw new Error('the stream ended');
-      buffer += decoder.decode(value, { stream: true });
-    }
-  };
-  return { response, next, close: () => controller.abort() };
+  controller.abort();
+  return response;
+}
+
+/** Waits (up to 5 s) until `done` holds; fails naming it otherwise. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 250 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(done(), String(done)).toBe(true);
 }
 
 let graph: TestGraph;
@@ -96,10 +99,13 @@ async function load(value: number): Promise<number> {
 
 describe('releasePublished over Server-Sent Events through the gateway', () => {
   it('delivers a load announced on the local purge call, with CORS as for queries', async () => {
+    const headers = await streamHeaders(graph.gatewayUrl);
+    expect(headers.status).toBe(200);
+    expect(headers.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(headers.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    await until(() => graph.gateway.releases.subscribers() === 0);
     const stream = await subscribe(graph.gatewayUrl);
-    expect(stream.response.status).toBe(200);
-    expect(stream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    expect(stream.response.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    await until(() => graph.gateway.releases.subscribers() === 1);
     const release = await load(11);
     const db = graph.subgraphs.workforce?.db;
     const landed = db ? await readRelease(db, release) : null;
@@ -113,18 +119,12 @@ describe('releasePublished over Server-Sent Events through the gateway', () => {
     expect(graph.gateway.releases.subscribers()).toBe(1);
     stream.close();
     // The client gone, its subscription goes too: a replica holds nothing for clients that left.
-    for (let i = 0; i < 50 && graph.gateway.releases.subscribers() > 0; i++)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(graph.gateway.releases.subscribers()).toBe(0);
+    await until(() => graph.gateway.releases.subscribers() === 0);
     // And one that leaves before any release came.
     const idle = await subscribe(graph.gatewayUrl);
-    for (let i = 0; i < 50 && graph.gateway.releases.subscribers() === 0; i++)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(graph.gateway.releases.subscribers()).toBe(1);
+    await until(() => graph.gateway.releases.subscribers() === 1);
     idle.close();
-    for (let i = 0; i < 50 && graph.gateway.releases.subscribers() > 0; i++)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(graph.gateway.releases.subscribers()).toBe(0);
+    await until(() => graph.gateway.releases.subscribers() === 0);
     expect(event.data?.releasePublished).toEqual({
       subgraph: 'workforce',
       id: release,
@@ -171,6 +171,7 @@ describe('releasePublished over Server-Sent Events through the gateway', () => {
     );
     try {
       const streams = await Promise.all(replicas.map((r) => subscribe(r.url)));
+      for (const replica of replicas) await until(() => replica.releases.subscribers() === 1);
       // Both replicas have subscribed in Redis once it counts them.
       for (let i = 0; i < 50; i++) {
         const [, listening] = (await probe.pubsub('NUMSUB', `${prefix}releases`)) as [string, number];
