@@ -9,6 +9,7 @@ import {
   RELEASE_PATHS,
 } from '@nhs-hub/kit/subgraph';
 import type { GraphQLError } from 'graphql';
+import { z } from 'zod';
 import { type FieldChange, type MergedPage, mergePages, type SubgraphPage } from '../domain/feed.js';
 import { type Cursor, type Position, type Since, encodeCursor } from '../domain/since.js';
 
@@ -23,8 +24,47 @@ function signature(secret: string | undefined): Record<string, string> {
   return { [GATEWAY_SIGNATURE_HEADER]: sign() };
 }
 
+/** A page of change records as the kit's route answers it: checked, since it crosses a process boundary. */
+const ChangesPageSchema = z.object({
+  changes: z.array(
+    z.object({
+      id: z.number().int(),
+      release: z.number().int(),
+      at: z.string(),
+      table: z.string(),
+      key: z.record(z.string(), z.unknown()),
+      op: z.enum(['insert', 'update', 'delete']),
+      before: z.record(z.string(), z.unknown()).nullable(),
+      after: z.record(z.string(), z.unknown()).nullable(),
+      source: z
+        .object({
+          file: z.string(),
+          line: z.number().int(),
+          document: z
+            .string()
+            .nullish()
+            .transform((v) => v ?? undefined),
+          documentLine: z
+            .number()
+            .int()
+            .nullish()
+            .transform((v) => v ?? undefined),
+        })
+        .nullish(),
+      entity: z.object({ type: z.enum(['Stp', 'Region']), code: z.string() }).nullish(),
+    }),
+  ),
+  next: z.number().int().nullable(),
+});
+
+async function getPage(peers: PeerSubgraphs, subgraph: string, query: URLSearchParams): Promise<ChangesPage> {
+  const parsed = ChangesPageSchema.safeParse(await getJson(peers, subgraph, RELEASE_PATHS.changes, query));
+  if (!parsed.success) throw new Error('answered a page of changes that is not one');
+  return parsed.data;
+}
+
 /** One call to a data subgraph's release routes, signed as the gateway signs (its routes answer nothing else in production). */
-async function getJson<T>(peers: PeerSubgraphs, subgraph: string, path: string, query: URLSearchParams): Promise<T> {
+async function getJson(peers: PeerSubgraphs, subgraph: string, path: string, query: URLSearchParams): Promise<unknown> {
   const base = peers.urls[subgraph];
   if (!base) throw new Error(`no URL for ${subgraph}`);
   const url = new URL(path, base);
@@ -37,7 +77,7 @@ async function getJson<T>(peers: PeerSubgraphs, subgraph: string, path: string, 
     const text = await response.text().catch(() => '');
     throw new Error(`${response.status} ${text.slice(0, 200)}`);
   }
-  return (await response.json()) as T;
+  return response.json();
 }
 
 export interface ChangesRequest {
@@ -60,7 +100,7 @@ export interface ChangesAnswer extends MergedPage {
 /** The time a `since: finance.12` starts from in the other subgraphs: when finance.12 landed. */
 async function releaseTime(peers: PeerSubgraphs, subgraph: string, release: number): Promise<string> {
   const query = new URLSearchParams({ sinceRelease: String(release - 1), first: '1' });
-  const page = await getJson<ChangesPage>(peers, subgraph, RELEASE_PATHS.changes, query).catch((error: Error) => {
+  const page = await getPage(peers, subgraph, query).catch((error: Error) => {
     throw hubError(
       `${subgraph} did not answer for release ${subgraph}.${release}: ${error.message}`,
       HubErrorCode.SUBREQUEST_HTTP_ERROR,
@@ -107,7 +147,7 @@ export async function readChanges(peers: PeerSubgraphs, request: ChangesRequest)
       // A record a page cut in two is read again from its first field (id - 1: ids are whole numbers).
       if (position) query.set('after', String(position.fields > 0 ? position.id - 1 : position.id));
       try {
-        const page = await getJson<ChangesPage>(peers, subgraph, RELEASE_PATHS.changes, query);
+        const page = await getPage(peers, subgraph, query);
         return { subgraph, changes: page.changes, more: page.next !== null, position };
       } catch (error) {
         problems.push(
