@@ -56,7 +56,8 @@ export async function runReleasesCommand(
   const show = flag('show');
   const ref = show === undefined ? null : parseReleaseRef(show);
   const names = argv.filter((a) => !a.startsWith('--'));
-  const entries = readGraphConfig();
+  // Releases are recorded by the subgraphs with tables; `releases` ("data": false) has none.
+  const entries = readGraphConfig().filter((e) => e.data !== false);
   const known = new Set(entries.map((e) => e.name));
   const stranger = [...names, ...(ref ? [ref.subgraph] : [])].find((n) => !known.has(n));
   if (unknown || !Number.isInteger(limit) || limit < 1 || (show !== undefined && !ref) || stranger) {

@@ -37,7 +37,8 @@ export async function runRevertCommand(argv: readonly string[], options: RevertC
     err(USAGE);
     return 2;
   }
-  const entries = readGraphConfig();
+  // Releases are recorded by the subgraphs with tables; `releases` ("data": false) has none.
+  const entries = readGraphConfig().filter((e) => e.data !== false);
   if (!entries.some((e) => e.name === ref.subgraph)) {
     err(`No subgraph '${ref.subgraph}' in schema/subgraphs.json (have: ${entries.map((e) => e.name).join(', ')})`);
     return 2;

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify } from 'csv-stringify/sync';
 import type {
+  ExportChangesQuery,
+  ExportChangesQueryVariables,
   ExportRegionRankingsQuery,
   ExportRegionRankingsQueryVariables,
   ExportRegionStpsQuery,
@@ -20,6 +22,7 @@ import { HubErrorCode } from '@nhs-hub/kit/platform';
  *   GET /exports/stps.csv|json?asOf=YYYY-MM-DD
  *   GET /exports/regions/{code}/stps.csv|json?asOf=YYYY-MM-DD
  *   GET /exports/regions/{code}/rankings.csv|json?asOf=YYYY-MM-DD&by=COMBINED_GAP (scope region:director)
+ *   GET /exports/changes.csv?since=...&subgraph=&table=&field=&entity=Stp:QJM (streamed, page after page)
  *
  * Each is one GraphQL operation executed through the gateway's own runtime with the caller's
  * Authorization header, so the scopes, limits, response cache and errors are exactly GraphQL's.
@@ -33,12 +36,14 @@ export const EXPORT_PATHS: readonly RegExp[] = [
   /^\/exports\/stps\.(csv|json)$/,
   /^\/exports\/regions\/[^/]+\/stps\.(csv|json)$/,
   /^\/exports\/regions\/[^/]+\/rankings\.(csv|json)$/,
+  /^\/exports\/changes\.csv$/,
 ];
 
 export const EXPORT_DOCUMENTS = {
   stps: readFileSync(new URL('../data/exports/ExportStps.graphql', import.meta.url), 'utf8'),
   regionStps: readFileSync(new URL('../data/exports/ExportRegionStps.graphql', import.meta.url), 'utf8'),
   regionRankings: readFileSync(new URL('../data/exports/ExportRegionRankings.graphql', import.meta.url), 'utf8'),
+  changes: readFileSync(new URL('../data/exports/ExportChanges.graphql', import.meta.url), 'utf8'),
 } as const;
 
 export interface ExportGraphQLResult<TData> {
@@ -121,10 +126,30 @@ export const REGION_RANKING_COLUMNS = [
   text('flags'),
 ] as const;
 
+export const CHANGE_COLUMNS = [
+  text('at'),
+  text('subgraph'),
+  num('release'),
+  text('op'),
+  text('table'),
+  text('key'),
+  text('field'),
+  text('before'),
+  text('after'),
+  text('entityType'),
+  text('entityCode'),
+  text('entityName'),
+  text('sourceFile'),
+  num('sourceLine'),
+  text('sourceDocument'),
+  num('sourceDocumentLine'),
+] as const;
+
 type Row<C extends readonly Column<string>[]> = Record<C[number]['key'], Cell>;
 export type StpExportRow = Row<typeof STP_COLUMNS>;
 export type RegionStpExportRow = Row<typeof REGION_STP_COLUMNS>;
 export type RegionRankingExportRow = Row<typeof REGION_RANKING_COLUMNS>;
+export type ChangeExportRow = Row<typeof CHANGE_COLUMNS>;
 
 /** What `rankings(by:)` ranks on, as the GraphQL enum names it. */
 export const RANK_ORDERS: readonly RegionFinanceRankOrder[] = [
@@ -168,6 +193,11 @@ const LINE_BREAK = /(\r\n|\n|\r)/;
  * into text in every spreadsheet.
  */
 export function toCsv<K extends string>(columns: readonly Column<K>[], rows: readonly Record<K, Cell>[]): string {
+  return `\uFEFF${csvRecords([columns.map((c) => c.key)])}${csvLines(columns, rows)}`;
+}
+
+/** Rows as CSV lines, neutralised as toCsv's: for a file written a page at a time after its header. */
+export function csvLines<K extends string>(columns: readonly Column<K>[], rows: readonly Record<K, Cell>[]): string {
   const records = rows.map((row) =>
     columns.map(({ key, kind }) => {
       const value = row[key];
@@ -176,9 +206,87 @@ export function toCsv<K extends string>(columns: readonly Column<K>[], rows: rea
       return neutraliseText(String(value));
     }),
   );
-  // Rows end in CRLF; csv-stringify quotes a cell holding the record delimiter, not a lone LF or
-  // CR, which then started a line of its own ("approx\n=2+3"): any line break is quoted.
-  return `\uFEFF${stringify([columns.map((c) => c.key), ...records], { record_delimiter: 'windows', quoted_match: /[\r\n]/ })}`;
+  return csvRecords(records);
+}
+
+// Rows end in CRLF; csv-stringify quotes a cell holding the record delimiter, not a lone LF or
+// CR, which then started a line of its own ("approx\n=2+3"): any line break is quoted.
+const csvRecords = (records: readonly (readonly string[])[]): string =>
+  records.length ? stringify(records as string[][], { record_delimiter: 'windows', quoted_match: /[\r\n]/ }) : '';
+
+type ChangeNode = ExportChangesQuery['changes']['nodes'][number];
+
+export function changeRows(nodes: readonly ChangeNode[]): ChangeExportRow[] {
+  return nodes.map((c) => ({
+    at: c.at,
+    subgraph: c.subgraph,
+    release: c.release,
+    op: c.op,
+    table: c.table,
+    key: c.key,
+    field: c.field,
+    before: c.before ?? null,
+    after: c.after ?? null,
+    entityType: c.entity?.__typename ?? null,
+    entityCode: c.entity?.code ?? null,
+    entityName: c.entity?.name ?? null,
+    sourceFile: c.source?.file ?? null,
+    sourceLine: c.source?.line ?? null,
+    sourceDocument: c.source?.document ?? null,
+    sourceDocumentLine: c.source?.documentLine ?? null,
+  }));
+}
+
+/** `Stp:QJM` or `Region:Y56`, as the CSV's entity columns write them. */
+const ENTITY_PARAM = /^(Stp|Region):([A-Z0-9]{1,12})$/;
+
+/**
+ * GET /exports/changes.csv: the header at once, then each page of `changes` as it comes (1,000
+ * field changes a page), so a file of every change since the first release never sits in memory.
+ * A first page that fails answers its status; one that fails later ends the response unfinished
+ * (no terminating chunk), so no client takes a cut file for a whole one.
+ */
+async function exportChanges(res: ServerResponse, url: URL, execute: ExecuteAsCaller): Promise<void> {
+  const param = (name: string) => url.searchParams.get(name) ?? undefined;
+  const entityParam = param('entity');
+  const entity = entityParam === undefined ? undefined : ENTITY_PARAM.exec(entityParam);
+  if (entity === null)
+    throw new ExportError(
+      400,
+      `entity must be Stp:<ODS code> or Region:<ODS code>; got ${JSON.stringify(entityParam?.slice(0, 40))}`,
+      HubErrorCode.BAD_USER_INPUT,
+    );
+  const variables: ExportChangesQueryVariables = {
+    since: param('since') ?? null,
+    subgraph: param('subgraph') ?? null,
+    table: param('table') ?? null,
+    field: param('field') ?? null,
+    entity: entity ? { type: entity[1] === 'Region' ? 'REGION' : 'STP', code: entity[2] ?? '' } : null,
+    after: null,
+  };
+  let started = false;
+  for (;;) {
+    const result = await execute<ExportChangesQuery, ExportChangesQueryVariables>(EXPORT_DOCUMENTS.changes, variables);
+    // A subgraph that did not answer leaves its changes out of the page: the file would be incomplete.
+    if (result.errors?.length || !result.data) {
+      if (!started) throw failed(result.errors ?? [{ message: 'no data' }]);
+      res.destroy();
+      return;
+    }
+    const page = result.data.changes;
+    if (!started) {
+      started = true;
+      res.statusCode = 200;
+      res.setHeader('content-type', 'text/csv; charset=utf-8');
+      res.setHeader('content-disposition', 'attachment; filename="nhs-changes.csv"');
+      res.setHeader('cache-control', 'private, no-store');
+      res.write(`\uFEFF${csvRecords([CHANGE_COLUMNS.map((c) => c.key)])}`);
+    }
+    if (page.nodes.length) res.write(csvLines(CHANGE_COLUMNS, changeRows(page.nodes)));
+    if (!page.pageInfo.hasNextPage) break;
+    variables.after = page.pageInfo.endCursor;
+  }
+  res.end();
 }
 
 type StpNode = ExportStpsQuery['stps']['nodes'][number];
@@ -376,6 +484,7 @@ export async function handleExport(
         HubErrorCode.BAD_USER_INPUT,
       );
     }
+    if (url.pathname === '/exports/changes.csv') return await exportChanges(res, url, execute);
     const stps = /^\/exports\/stps\.(csv|json)$/.exec(url.pathname);
     if (stps) {
       const format = stps[1] as 'csv' | 'json';
@@ -469,7 +578,7 @@ export async function handleExport(
     }
     throw new ExportError(
       404,
-      `No export at ${url.pathname}; see /exports/stps.csv, /exports/regions/{code}/stps.csv and /exports/regions/{code}/rankings.csv (or .json)`,
+      `No export at ${url.pathname}; see /exports/stps.csv, /exports/regions/{code}/stps.csv and /exports/regions/{code}/rankings.csv (or .json), and /exports/changes.csv`,
       HubErrorCode.NOT_FOUND,
     );
   } catch (error) {

@@ -22,6 +22,7 @@ import { limitsPlugin } from './plugins/limits.js';
 import { noSuggestionsPlugin } from './plugins/no-suggestions.js';
 import { persistedQueriesPlugin } from './plugins/persisted-queries.js';
 import { requestIdPlugin } from './plugins/request-id.js';
+import { type ReleaseFeed, releaseFeedPlugin } from './plugins/release-feed.js';
 import { type CacheSettings, type ResponseCache, responseCachePlugin } from './plugins/response-cache.js';
 import { subgraphTimeoutsPlugin } from './plugins/subgraph-timeouts.js';
 import { telemetryPlugin } from './plugins/telemetry.js';
@@ -82,6 +83,8 @@ export interface RunningGateway extends FrontDoor {
   readonly usage: UsageRecorder | null;
   /** The data version every answer carries (X-Hub-Data-Version). */
   readonly dataVersion: DataVersion;
+  /** The releasePublished feed: its open subscriptions, for operators and tests. */
+  readonly releases: Pick<ReleaseFeed, 'subscribers'>;
 }
 
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
@@ -149,6 +152,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     redisKeyPrefix: options.releases?.redisKeyPrefix ?? options.cache?.redisKeyPrefix,
     refreshMs: options.releases?.refreshMs,
   });
+  const releases = releaseFeedPlugin(dataVersion.version);
   const cache = await responseCachePlugin(options.cache, telemetry.metrics, dataVersion.version);
   const caches = boundedCachesPlugin();
   const usage = usagePlugin(options.usage);
@@ -177,6 +181,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     usage,
     dataVersion,
     cache,
+    releases,
   ];
   const subgraphCalls = subgraphTimeoutsPlugin(
     subgraphsOf(supergraph),
@@ -226,5 +231,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     caches,
     usage: usage.recorder,
     dataVersion: dataVersion.version,
+    releases,
   };
 }

@@ -42,6 +42,8 @@ await tracing;
 
 const servers: { close(): Promise<void> }[] = [];
 const subgraphUrls: Record<string, string> = {};
+// What the releases subgraph reads: every data subgraph, as each starts (it reads them per request).
+const peers: Record<string, string> = {};
 let reseeded = false;
 for (const [i, entry] of entries.entries()) {
   const definition = definitions[i];
@@ -54,15 +56,19 @@ for (const [i, entry] of entries.entries()) {
     host: env.HOST,
     seed: 'if-changed',
     gatewaySecret,
+    ...(definition.dataless ? { peers } : {}),
   });
   servers.push(running);
   subgraphUrls[entry.name] = running.url;
+  if (!definition.dataless) peers[entry.name] = running.url;
   if (running.seedReport) reseeded = true;
-  const loaded = running.seedReport
-    ? Object.entries(running.seedReport)
-        .map(([table, n]) => `${n} ${table}`)
-        .join(', ')
-    : 'data unchanged since the last seed';
+  const loaded = definition.dataless
+    ? 'no tables of its own'
+    : running.seedReport
+      ? Object.entries(running.seedReport)
+          .map(([table, n]) => `${n} ${table}`)
+          .join(', ')
+      : 'data unchanged since the last seed';
   // What a reseed changed, and the loaded rows it kept (a release, not data/, last changed them).
   const outcome = running.seedReport ? describeSeedOutcome(running.seedOutcome) : '';
   console.log(`  ${entry.name.padEnd(14)} ${running.url}  (${loaded})${outcome ? `; ${outcome}` : ''}`);

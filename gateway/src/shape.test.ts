@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderSubgraph } from '../../scripts/scaffold.js';
 import { readGraphConfig, REPO_ROOT } from './config.js';
-import { DB_ENTRIES, docsMentioning, REQUIRED, SRC_ENTRIES } from './shape.js';
+import { DATALESS_REQUIRED, DATALESS_SRC_ENTRIES, DB_ENTRIES, docsMentioning, REQUIRED, SRC_ENTRIES } from './shape.js';
 
 function filesUnder(root: string, dir = root): string[] {
   return readdirSync(dir).flatMap((entry) => {
@@ -25,10 +25,14 @@ function scaffolded(name: string, port: number): string {
   return join(root, 'services', name);
 }
 
-const subgraphs = readGraphConfig().map((entry) => ({
+const all = readGraphConfig().map((entry) => ({
   name: entry.name,
   dir: join(REPO_ROOT, 'services', entry.name),
+  dataless: entry.data === false,
 }));
+const subgraphs = all.filter((s) => !s.dataless);
+/** Subgraphs declared `"data": false`: no tables, so none of the files that make and read them. */
+const dataless = all.filter((s) => s.dataless);
 /** Never a name the docs use (checked below): a data engineer following them could make it for real. */
 const THROWAWAY = 'shapecheck';
 const shapes = [...subgraphs, { name: 'the scaffold template', dir: scaffolded(THROWAWAY, 4099) }];
@@ -40,7 +44,7 @@ describe('one shape for every subgraph and the scaffold', () => {
       existsSync(join(REPO_ROOT, 'services', entry, 'package.json')),
     );
     expect(subgraphs.length).toBeGreaterThan(0);
-    expect(subgraphs.map((s) => s.name).sort()).toEqual(folders.sort());
+    expect(all.map((s) => s.name).sort()).toEqual(folders.sort());
   });
 
   it('scaffolds a throw-away name that no doc uses, so following a doc never collides with this test', () => {
@@ -70,19 +74,34 @@ describe('one shape for every subgraph and the scaffold', () => {
     expect(filesUnder(join(dir, 'src')).filter((f) => /(^|\/)(__tests__|test|tests)\//.test(f))).toEqual([]);
   });
 
-  it.each(shapes)('$name imports the kit through @nhs-hub/kit/subgraph (and /testing in tests) only', ({ dir }) => {
-    const wrong: string[] = [];
-    for (const file of filesUnder(join(dir, 'src')).filter((f) => f.endsWith('.ts'))) {
-      const allowed = file.endsWith('.test.ts') ? ['subgraph', 'testing'] : ['subgraph'];
-      for (const [, entry] of readFileSync(join(dir, 'src', file), 'utf8').matchAll(
-        /from '@nhs-hub\/kit(\/[^']*)?'/g,
-      )) {
-        // anything else (the gateway entry above all) would load code a subgraph process does not need
-        if (!allowed.includes(entry?.slice(1) ?? '')) wrong.push(`${file}: @nhs-hub/kit${entry ?? ''}`);
+  it.each(dataless)(
+    '$name (declared "data": false) has the files of a subgraph without tables, and no others',
+    ({ dir }) => {
+      const files = new Set(filesUnder(dir));
+      expect(DATALESS_REQUIRED.filter((file) => !files.has(file))).toEqual([]);
+      expect(readdirSync(join(dir, 'src')).filter((entry) => !DATALESS_SRC_ENTRIES.has(entry))).toEqual([]);
+      expect(['data', 'src/db', 'src/etl'].filter((folder) => existsSync(join(dir, folder)))).toEqual([]);
+      // The kit's runtime must know too: it neither migrates nor seeds it, and gives it the data subgraphs' URLs.
+      expect(readFileSync(join(dir, 'src', 'index.ts'), 'utf8')).toMatch(/dataless: true/);
+    },
+  );
+
+  it.each([...shapes, ...dataless])(
+    '$name imports the kit through @nhs-hub/kit/subgraph (and /testing in tests) only',
+    ({ dir }) => {
+      const wrong: string[] = [];
+      for (const file of filesUnder(join(dir, 'src')).filter((f) => f.endsWith('.ts'))) {
+        const allowed = file.endsWith('.test.ts') ? ['subgraph', 'testing'] : ['subgraph'];
+        for (const [, entry] of readFileSync(join(dir, 'src', file), 'utf8').matchAll(
+          /from '@nhs-hub\/kit(\/[^']*)?'/g,
+        )) {
+          // anything else (the gateway entry above all) would load code a subgraph process does not need
+          if (!allowed.includes(entry?.slice(1) ?? '')) wrong.push(`${file}: @nhs-hub/kit${entry ?? ''}`);
+        }
       }
-    }
-    expect(wrong).toEqual([]);
-  });
+      expect(wrong).toEqual([]);
+    },
+  );
 
   it('workforce is what the scaffold makes, but for its data and one test of its own figures', () => {
     const generated = scaffolded('workforce', 4005);

@@ -37,6 +37,23 @@ export const SRC_ENTRIES = new Set<string>([
   'db',
   'domain',
 ]);
+/**
+ * A subgraph marked `"data": false` in schema/subgraphs.json (releases) owns no tables: it has no
+ * db/, etl/, data/ nor loaders, and reads the data subgraphs' routes in peers/ instead of a database.
+ */
+export const DATALESS_REQUIRED: readonly string[] = REQUIRED.filter(
+  (file) => !file.startsWith('src/etl/') && !file.startsWith('src/db/') && file !== 'src/schema/loaders.ts',
+);
+export const DATALESS_SRC_ENTRIES = new Set<string>([
+  'builder.ts',
+  'index.ts',
+  'server.ts',
+  'sdl.test.ts',
+  'schema',
+  'domain',
+  'peers',
+]);
+
 /** db/ reads and migrates, nothing else: turning sources into rows is etl/'s. */
 export const DB_ENTRIES = new Set<string>(['types.ts', 'repository.ts', 'migrations']);
 

@@ -49,7 +49,13 @@ export async function startTestGraph(
       readEnvVars(['HUB_GATEWAY_SECRET']).HUB_GATEWAY_SECRET ??
       (isProduction() ? randomBytes(32).toString('hex') : undefined);
     const signed = gatewaySecret ? { gatewaySecret } : {};
-    for (const definition of definitions) subgraphs[definition.name] = await hub.start(definition, signed);
+    // The data subgraphs' URLs, for a dataless one (releases) to read: filled as they start, read per request.
+    const peers: Record<string, string> = {};
+    for (const definition of definitions) {
+      const running = await hub.start(definition, { ...signed, ...(definition.dataless ? { peers } : {}) });
+      subgraphs[definition.name] = running;
+      if (!definition.dataless) peers[definition.name] = running.url;
+    }
     const composed = composeServices(
       definitions.map((d) => ({
         name: d.name,

@@ -105,7 +105,13 @@ export function networkPolicies(s: NetworkSettings): NetworkPolicy[] {
         { from: [outside(OUTSIDE.monitoring)], ports: tcp('admin') },
       ],
       egress: [
-        { to: [{ podSelector: { matchLabels: component('subgraph') } }], ports: tcp('http') },
+        {
+          to: [
+            { podSelector: { matchLabels: component('subgraph') } },
+            { podSelector: { matchLabels: component('releases') } },
+          ],
+          ports: tcp('http'),
+        },
         { to: [{ podSelector: { matchLabels: component('cache') } }], ports: tcp(s.cachePort) },
         otlp,
         IDENTITY_PROVIDER,
@@ -113,9 +119,24 @@ export function networkPolicies(s: NetworkSettings): NetworkPolicy[] {
     }),
     policy('subgraphs', component('subgraph'), {
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ from: [{ podSelector: { matchLabels: component('gateway') } }], ports: tcp('http') }],
+      ingress: [
+        {
+          from: [
+            { podSelector: { matchLabels: component('gateway') } },
+            // The releases subgraph reads each one's /releases/* routes (signed, as the gateway signs).
+            { podSelector: { matchLabels: component('releases') } },
+          ],
+          ports: tcp('http'),
+        },
+      ],
       // Through PgBouncer only: the connection budget (k8s/budget.ts) counts on it.
       egress: [{ to: [pooler], ports: tcp(PG_PORTS.postgres) }, otlp, IDENTITY_PROVIDER],
+    }),
+    // No database: it answers the gateway, and reads the data subgraphs over HTTP.
+    policy('releases', component('releases'), {
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: { matchLabels: component('gateway') } }], ports: tcp('http') }],
+      egress: [{ to: [{ podSelector: { matchLabels: component('subgraph') } }], ports: tcp('http') }, otlp],
     }),
     // Migrations hold a session-level advisory lock: straight to the primary, not through the pooler.
     policy('migrate', component('migrate'), {

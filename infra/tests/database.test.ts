@@ -30,7 +30,8 @@ const freePort = () =>
  * renders, and the roles roles.sql creates, used on a real PostgreSQL server the way the pods use
  * them (the serving role reads and can change nothing; each role keeps to its own schema).
  */
-const entries = readGraphConfig();
+/** The subgraphs with tables: each has its roles and schema (releases has no database). */
+const entries = readGraphConfig().filter((e) => e.data !== false);
 const names = entries.map((e) => e.name);
 type Obj = Record<string, Json>;
 const ADMIN_URL = testDatabaseUrl() ?? 'postgres://postgres@127.0.0.1:5432/test';

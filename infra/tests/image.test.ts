@@ -52,7 +52,13 @@ const writable = mkdtempSync(join(tmpdir(), 'hub-image-tmp-'));
 const home = mkdtempSync(join(tmpdir(), 'hub-image-home-'));
 /** Files the processes change after this are looked for outside the writable folders. */
 const marker = join(tmpdir(), `hub-image-marker-${process.pid}`);
-const subgraphs = readGraphConfig().map((s) => s.name);
+/** The subgraphs with tables (migrated and seeded by their Jobs), and those without (releases: no database). */
+const subgraphs = readGraphConfig()
+  .filter((s) => s.data !== false)
+  .map((s) => s.name);
+const readers = readGraphConfig()
+  .filter((s) => s.data === false)
+  .map((s) => s.name);
 const schemaOf = (name: string) => `img_${process.pid}_${name}`;
 const manifests = render(join(K8S_DIR, 'overlays/prod'));
 type Obj = Record<string, Json>;
@@ -210,6 +216,10 @@ describe('the production image', () => {
       expect(existsSync(join(image, `services/${name}/dist/db/migrations/index.js`))).toBe(true);
       expect(existsSync(join(image, `services/${name}/src`))).toBe(false);
     }
+    for (const name of readers) {
+      expect(existsSync(join(image, `dist/${name}.mjs`))).toBe(true);
+      expect(existsSync(join(image, `services/${name}/src`))).toBe(false);
+    }
     expect(existsSync(join(image, 'packages/kit/src'))).toBe(false);
     for (const tool of ['typescript', 'tsx', 'vitest', 'turbo', 'kubernetes-models', 'yaml', 'autocannon']) {
       expect(existsSync(join(image, 'node_modules', tool)), `${tool} is a dev dependency`).toBe(false);
@@ -262,13 +272,28 @@ describe('the production image', () => {
     for (const [name, url] of urls)
       for (const { probe, path } of probesOf(name))
         expect((await health(url, path)).status, `${name} ${probe} ${path} once migrated`).toBe(200);
+    // A subgraph without tables needs no Job and no database: told where the others are (as the
+    // hub-subgraph-urls ConfigMap tells it), it is ready at once.
+    const readerUrls = await Promise.all(
+      readers.map(async (name) => {
+        const started = start(name, `dist/${name}.mjs`, {
+          PORT: '0',
+          ...Object.fromEntries(urls.map(([n, url]) => [`SUBGRAPH_${n.toUpperCase()}_URL`, url])),
+        });
+        return [name, await started.ready] as const;
+      }),
+    );
+    for (const [name, url] of readerUrls)
+      for (const { probe, path } of probesOf(name))
+        expect((await health(url, path)).status, `${name} ${probe} ${path}`).toBe(200);
+    const served = [...urls, ...readerUrls];
 
     // The gateway reads its supergraph from a mounted file, as from the ConfigMap.
     const mounted = join(image, '..', `${image.split('/').at(-1)}-config`);
     mkdirSync(mounted, { recursive: true });
     copyFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), join(mounted, 'supergraph.graphql'));
     const gatewayEnv = Object.fromEntries([
-      ...urls.map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]),
+      ...served.map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]),
       ['PORT', '0'],
       ['HUB_SUPERGRAPH_PATH', join(mounted, 'supergraph.graphql')],
       ...Object.entries(identityProvider.env),
@@ -282,8 +307,15 @@ describe('the production image', () => {
     const ready = await health(gatewayUrl, readinessPath);
     expect(ready.status).toBe(200);
     // One check per subgraph, and the response cache (in memory here), which never fails readiness.
-    expect(Object.keys(ready.body.checks ?? {}).sort()).toEqual([...subgraphs, 'responseCache'].sort());
+    expect(Object.keys(ready.body.checks ?? {}).sort()).toEqual([...subgraphs, ...readers, 'responseCache'].sort());
     expect(ready.body.checks?.responseCache).toBe(true);
+    // What changed, through the gateway: the releases subgraph's signed calls to every data subgraph.
+    const changed = await postGraphQL<{ changes: { nodes: { subgraph: string }[] } }>(
+      gatewayUrl,
+      '{ changes(first: 5) { nodes { subgraph release field } } }',
+    );
+    expect(changed.body.errors).toBeUndefined();
+    expect(changed.body.data?.changes.nodes).toHaveLength(5);
 
     const operation = (name: string) => readFileSync(join(REPO_ROOT, 'schema/operations', `${name}.graphql`), 'utf8');
     const sourceLine = (file: string, line: number) =>
@@ -362,7 +394,7 @@ describe('the production image', () => {
     // @join__graph(url:) says, as one started from any composed supergraph file would: here a copy
     // naming this test's subgraphs, on ports no default could guess.
     let supergraph = readFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), 'utf8');
-    for (const [name, url] of urls) {
+    for (const [name, url] of served) {
       const directive = new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`);
       expect(supergraph, `${name} in the supergraph`).toMatch(directive);
       supergraph = supergraph.replace(directive, `$1${url}$2`);
@@ -381,7 +413,9 @@ describe('the production image', () => {
     rmSync(own, { recursive: true, force: true });
     const plainReady = await health(plainUrl, readinessPath);
     expect(plainReady.status).toBe(200);
-    expect(Object.keys(plainReady.body.checks ?? {}).sort()).toEqual([...subgraphs, 'responseCache'].sort());
+    expect(Object.keys(plainReady.body.checks ?? {}).sort()).toEqual(
+      [...subgraphs, ...readers, 'responseCache'].sort(),
+    );
     // The same answers as the gateway told where the subgraphs are.
     for (const [name, variables] of [
       ['StpOverview', { code: 'QJM' }],

@@ -98,6 +98,8 @@ const VALIDATORS: Record<string, new (data: never) => { validate(): void }> = {
 const OVERLAYS = ['overlays/dev', 'overlays/prod'];
 const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, render(join(K8S_DIR, o))]));
 const entries = readGraphConfig();
+/** The subgraphs with tables: each has a database role, a schema and a migrate Job (releases has none). */
+const dataEntries = entries.filter((e) => e.data !== false);
 const find = (objects: Manifest[], kind: string, name: string) =>
   objects.find((o) => o.kind === kind && o.metadata.name === name);
 type Obj = Record<string, Json>;
@@ -198,7 +200,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       expect(asObj(deployment?.spec).replicas).toBeUndefined();
     }
     // Migrations and seeding: one Job per subgraph running the image's migrate command (its bundle, scripts/bundle.ts).
-    for (const entry of entries) {
+    for (const entry of dataEntries) {
       const job = find(objects, 'Job', jobOf(entry.name));
       const [main] = (podSpecOf(job as Manifest)?.containers ?? []) as Obj[];
       expect(main?.command).toEqual(['node', `dist/${entry.name}.mjs`, 'migrate']);
@@ -353,7 +355,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect([release.suffix, release.label]).toEqual([release.tag, release.tag]);
     expect(versionProblem(String(release.tag))).toBeNull();
     const jobs = objects.filter((o) => o.kind === 'Job');
-    expect(jobs.map((j) => j.metadata.name).sort()).toEqual(entries.map((e) => jobOf(e.name)).sort());
+    expect(jobs.map((j) => j.metadata.name).sort()).toEqual(dataEntries.map((e) => jobOf(e.name)).sort());
     for (const job of jobs) {
       expect(job.metadata.labels?.[RELEASE_LABEL], job.metadata.name).toBe(release.tag);
       // A finished Job stays (no ttlSecondsAfterFinished): applying its release again finds it and runs nothing.
@@ -392,8 +394,16 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   it('gives each subgraph its own database role and credentials, and the gateway the mounted supergraph', () => {
     const cluster = find(objects, 'Cluster', 'hub-db');
     const roles = asObj(asObj(cluster?.spec).managed).roles as Obj[];
-    expect(roles.map((r) => r.name)).toEqual(entries.flatMap((e) => [roleOf(e.name), readerOf(e.name)]));
-    for (const entry of entries) {
+    expect(roles.map((r) => r.name)).toEqual(dataEntries.flatMap((e) => [roleOf(e.name), readerOf(e.name)]));
+    // A subgraph without tables has no database to reach: no DATABASE_URL, no CA.
+    for (const entry of entries.filter((e) => e.data === false)) {
+      const env = ((podContainers([find(objects, 'Deployment', entry.name) as Manifest])[0]?.env ?? []) as Obj[]).map(
+        (e) => e.name,
+      );
+      expect(env, entry.name).not.toContain('DATABASE_URL');
+      expect(env, entry.name).toContain('HUB_GATEWAY_SECRET');
+    }
+    for (const entry of dataEntries) {
       expect(roles.find((r) => r.name === roleOf(entry.name))?.passwordSecret).toEqual({ name: dbSecret(entry.name) });
       expect(roles.find((r) => r.name === readerOf(entry.name))?.passwordSecret).toEqual({
         name: dbReaderSecret(entry.name),
@@ -498,7 +508,7 @@ describe('backups (overlays/prod) and the restore cluster (infra/k8s/restore)', 
     expect(asObj(objects[1]?.spec).cluster).toEqual({ name: RESTORE_CLUSTER });
     const roles = (asObj(spec.managed).roles as Obj[]).map((r) => [r.name, asObj(r.passwordSecret).name]);
     expect(roles).toEqual(
-      entries.flatMap((e) => [
+      dataEntries.flatMap((e) => [
         [roleOf(e.name), dbSecret(e.name)],
         [readerOf(e.name), dbReaderSecret(e.name)],
       ]),
@@ -564,7 +574,7 @@ describe('a release (k8s/release.ts)', () => {
       expect(releaseOf(overlay)).toEqual({ tag: version, suffix: version, label: version });
       const after = render(overlay);
       expect(names(after.filter((o) => o.kind === 'Job'))).toEqual(
-        entries.map((e) => `Job/${migrateJob(e.name)}-${version}`).sort(),
+        dataEntries.map((e) => `Job/${migrateJob(e.name)}-${version}`).sort(),
       );
       expect(names(after.filter((o) => o.kind !== 'Job'))).toEqual(names(before.filter((o) => o.kind !== 'Job')));
       for (const container of podContainers(after.filter(isHubPod)))

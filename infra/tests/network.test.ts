@@ -15,6 +15,9 @@ import { type Json, K8S_DIR, type Manifest, podContainers, podSpecOf, render } f
  */
 type Obj = Record<string, Json>;
 const entries = readGraphConfig();
+/** The subgraphs with tables; the others (releases) read them over HTTP. */
+const dataEntries = entries.filter((e) => e.data !== false);
+const readers = entries.filter((e) => e.data === false);
 
 function podsOf(objects: readonly Manifest[], namespace: string): Pod[] {
   return objects.flatMap((o) => {
@@ -61,7 +64,8 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
     { name: 'elsewhere', namespace: 'default', labels: { app: 'other' } },
     { name: 'stray', namespace, labels: { run: 'debug' } },
   ];
-  const subgraphs = entries.map((e) => pod(`Deployment/${e.name}`));
+  const subgraphs = dataEntries.map((e) => pod(`Deployment/${e.name}`));
+  const readerPods = readers.map((e) => pod(`Deployment/${e.name}`));
   const jobs = hub.filter((p) => p.labels['app.kubernetes.io/component'] === 'migrate');
   const gateway = pod('Deployment/gateway');
   const cache = pod(`Deployment/${CACHE.name}`);
@@ -80,7 +84,9 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
     `ingress-controller -> Deployment/gateway:${GATEWAY_PORT}`,
     ...entries.map((e) => `Deployment/gateway -> Deployment/${e.name}:${portOf(e)}`),
     `Deployment/gateway -> Deployment/${CACHE.name}:${CACHE.port}`,
-    ...entries.map((e) => `Deployment/${e.name} -> pgbouncer:${PG_PORTS.postgres}`),
+    ...dataEntries.map((e) => `Deployment/${e.name} -> pgbouncer:${PG_PORTS.postgres}`),
+    // The releases subgraph reads every data subgraph's /releases/* routes, and nothing else.
+    ...readers.flatMap((r) => dataEntries.map((e) => `Deployment/${r.name} -> Deployment/${e.name}:${portOf(e)}`)),
     ...jobs.flatMap((j) => [
       `${j.name} -> postgres:${PG_PORTS.postgres}`,
       `${j.name} -> Deployment/${CACHE.name}:${CACHE.port}`,
@@ -108,14 +114,14 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
   });
 
   it('keeps every subgraph unreachable from another subgraph and from outside, and PostgreSQL from the gateway', () => {
-    for (const s of subgraphs) {
+    for (const s of [...subgraphs, ...readerPods]) {
       const port = Number(s.ports?.http);
       for (const other of [...subgraphs.filter((x) => x !== s), ...outsiders, cache, database, pooler])
         expect(reachable(policies, other, s, port), `${other.name} -> ${s.name}`).toBe(false);
       expect(reachable(policies, gateway, s, port)).toBe(true);
     }
     for (const target of [database, pooler])
-      for (const from of [gateway, cache, ...outsiders.filter((o) => o.name !== 'cnpg-operator')])
+      for (const from of [gateway, cache, ...readerPods, ...outsiders.filter((o) => o.name !== 'cnpg-operator')])
         expect(reachable(policies, from, target, PG_PORTS.postgres), `${from.name} -> ${target.name}`).toBe(false);
     // A subgraph goes through PgBouncer, never straight to an instance; the Jobs the other way round.
     for (const s of subgraphs) expect(reachable(policies, s, database, PG_PORTS.postgres)).toBe(false);

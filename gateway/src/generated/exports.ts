@@ -2,6 +2,23 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** An STP or region, by ODS code: only the changes to its rows. */
+export type ChangeEntityInput = {
+  /** ODS code, e.g. QJM (an STP) or Y56 (a region). */
+  code: string;
+  type: ChangeEntityType;
+};
+
+export type ChangeEntityType =
+  | 'REGION'
+  | 'STP';
+
+/** What a release did to the row: inserted it, updated some of its fields, or deleted it. */
+export type ChangeOp =
+  | 'DELETE'
+  | 'INSERT'
+  | 'UPDATE';
+
 /** What a financial line of an STP section states. NOTE lines carry no amount. */
 export type FinancialFactKind =
   | 'CAPITAL_REQUIRED'
@@ -50,6 +67,21 @@ export type RegionFinanceRankOrder =
   | 'COMBINED_GAP'
   | 'GAP_PER_HEAD'
   | 'PROPOSED_SAVINGS';
+
+export type ExportChangesQueryVariables = Exact<{
+  since?: string | null | undefined;
+  subgraph?: string | null | undefined;
+  table?: string | null | undefined;
+  field?: string | null | undefined;
+  entity?: ChangeEntityInput | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ExportChangesQuery = { changes: { nodes: Array<{ subgraph: string, release: number, at: string, op: ChangeOp, table: string, key: string, field: string, before: string | null, after: string | null, source: { file: string, line: number, document: string | null, documentLine: number | null } | null, entity:
+        | { __typename: 'Region', code: string, name: string }
+        | { __typename: 'Stp', code: string, name: string }
+       | null }>, pageInfo: { hasNextPage: boolean, endCursor: string } } };
 
 export type ExportRegionRankingsQueryVariables = Exact<{
   code: string | number;

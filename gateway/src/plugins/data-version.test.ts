@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readReleaseAnnouncement } from '@nhs-hub/kit/platform';
 import { RELEASE_PATHS } from '@nhs-hub/kit/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoadCommand } from '../../../scripts/load.js';
@@ -24,7 +25,6 @@ import {
   isLater,
   NO_DATA_VERSION,
   parseDataVersion,
-  readAnnouncement,
   SUBGRAPH_VERSION_PATH,
 } from './data-version.js';
 
@@ -63,13 +63,22 @@ describe('the data version as a string', () => {
 
   it('reads an announcement as the kit sends it, and nothing else', () => {
     const at = new Date().toISOString();
-    expect(readAnnouncement({ subgraph: 'finance', id: 3, at, kind: 'load', tables: [] })).toMatchObject({
-      subgraph: 'finance',
-      id: 3,
-      at,
-    });
-    for (const bad of [null, 'finance.3', { subgraph: 'finance', id: '3', at }, { subgraph: '', id: 3, at }])
-      expect(readAnnouncement(bad)).toBeNull();
+    const counts = { inserted: 1, updated: 0, deleted: 0 };
+    expect(readReleaseAnnouncement({ subgraph: 'finance', id: 3, at, kind: 'load', tables: [], counts })).toMatchObject(
+      {
+        subgraph: 'finance',
+        id: 3,
+        at,
+      },
+    );
+    for (const bad of [
+      null,
+      'finance.3',
+      { subgraph: 'finance', id: '3', at, kind: 'load', tables: [], counts },
+      { subgraph: '', id: 3, at, kind: 'load', tables: [], counts },
+      { subgraph: 'finance', id: 3, at, kind: 'drop', tables: [], counts },
+    ])
+      expect(readReleaseAnnouncement(bad)).toBeNull();
   });
 
   it("asks each subgraph at the kit's release route", () => {
@@ -124,9 +133,25 @@ describe('asking subgraphs that misbehave', () => {
       await version.refresh();
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(version.current()).toBe('finance.3-workforce.1');
-      expect(version.announce({ subgraph: 'finance', id: 4, at: new Date().toISOString() })).toBe(true);
-      expect(version.announce({ subgraph: 'finance', id: 4, at: new Date().toISOString() })).toBe(false);
-      expect(version.announce({ subgraph: 'toString', id: 9, at: new Date().toISOString() })).toBe(false);
+      const heard: string[] = [];
+      version.onRelease((release) => heard.push(`${release.subgraph}.${release.id}`));
+      const release = (subgraph: string, id: number) => ({
+        subgraph,
+        id,
+        at: new Date().toISOString(),
+        actor: 'test',
+        kind: 'load' as const,
+        tables: ['workforce_fact'],
+        files: [],
+        counts: { inserted: 1, updated: 0, deleted: 0 },
+        reverts: null,
+        revertedBy: null,
+      });
+      expect(version.announce(release('finance', 4))).toBe(true);
+      // heard twice (Redis and the purge call): the version moves once, listeners hear it once
+      expect(version.announce(release('finance', 4))).toBe(false);
+      expect(version.announce(release('toString', 9))).toBe(false);
+      expect(heard).toEqual(['finance.4']);
       expect(version.current()).toBe('finance.4-workforce.1');
     } finally {
       await plugin.close?.();

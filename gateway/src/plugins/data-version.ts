@@ -3,6 +3,7 @@ import {
   DEFAULT_REDIS_KEY_PREFIX,
   formatDataVersion,
   type ReleaseAnnouncement,
+  readReleaseAnnouncement,
   releasesChannel,
   rootLogger,
 } from '@nhs-hub/kit/platform';
@@ -47,7 +48,13 @@ export interface DataVersion {
   /** The latest release known of each subgraph that serves one. */
   releases(): Readonly<Record<string, KnownRelease>>;
   /** Learns of a landed release (an announcement); true when the version moved. */
-  announce(announcement: Pick<ReleaseAnnouncement, 'subgraph' | 'id' | 'at'>): boolean;
+  announce(announcement: ReleaseAnnouncement): boolean;
+  /**
+   * Calls `listener` once with each release announced (over Redis or a purge call), after the
+   * version has moved for it, even when asking had already moved it; a release heard twice (Redis
+   * and the purge call) is handed on once. Returns how to stop.
+   */
+  onRelease(listener: (release: ReleaseAnnouncement) => void): () => void;
   /** Asks every subgraph for its latest release now; never throws. */
   refresh(): Promise<void>;
   /** Calls `listener` with each new version as it moves; returns how to stop. */
@@ -66,18 +73,6 @@ export function isLater(known: KnownRelease | undefined, next: KnownRelease): bo
   if (next.release === known.release) return false;
   const [then, now] = [Date.parse(known.at ?? ''), Date.parse(next.at ?? '')];
   return Number.isFinite(then) && Number.isFinite(now) && now > then;
-}
-
-const ANNOUNCEMENT = z.object({
-  subgraph: z.string().min(1).max(100),
-  id: z.number().int().positive(),
-  at: z.string().max(100),
-});
-
-/** A release announcement as a writer sends it (the purge call's `release`, the Redis message); null when it is not one. */
-export function readAnnouncement(value: unknown): Pick<ReleaseAnnouncement, 'subgraph' | 'id' | 'at'> | null {
-  const parsed = ANNOUNCEMENT.safeParse(value);
-  return parsed.success ? parsed.data : null;
 }
 
 /** What the kit's `SubgraphDataVersion` answer must hold. */
@@ -107,6 +102,9 @@ export async function dataVersionPlugin(
   const failing = new Map<string, string>();
   let current = formatDataVersion(known);
   const listeners = new Set<(version: string) => void>();
+  /** The latest release announced of each subgraph: what releaseListeners have been handed. */
+  const announced: Record<string, KnownRelease> = {};
+  const releaseListeners = new Set<(release: ReleaseAnnouncement) => void>();
 
   const learn = (subgraph: string, next: KnownRelease): boolean => {
     if (!isLater(known[subgraph], next)) return false;
@@ -161,8 +159,27 @@ export async function dataVersionPlugin(
   const version: DataVersion = {
     current: () => current,
     releases: () => ({ ...known }),
-    // A release of a subgraph this graph does not compose never changes its answers.
-    announce: (a) => Object.hasOwn(settings.subgraphs, a.subgraph) && learn(a.subgraph, { release: a.id, at: a.at }),
+    announce: (a) => {
+      // A release of a subgraph this graph does not compose never changes its answers.
+      if (!Object.hasOwn(settings.subgraphs, a.subgraph)) return false;
+      const next = { release: a.id, at: a.at };
+      const moved = learn(a.subgraph, next);
+      if (isLater(announced[a.subgraph], next)) {
+        announced[a.subgraph] = next;
+        for (const listener of releaseListeners) {
+          try {
+            listener(a);
+          } catch (error) {
+            log.warn({ error: (error as Error).message }, 'a release listener failed');
+          }
+        }
+      }
+      return moved;
+    },
+    onRelease(listener) {
+      releaseListeners.add(listener);
+      return () => releaseListeners.delete(listener);
+    },
     refresh,
     onChange(listener) {
       listeners.add(listener);
@@ -197,7 +214,7 @@ export async function dataVersionPlugin(
       } catch {
         parsed = null;
       }
-      const announcement = readAnnouncement(parsed);
+      const announcement = readReleaseAnnouncement(parsed);
       if (announcement) version.announce(announcement);
       else log.warn({ message: message.slice(0, 200) }, 'ignored a release announcement that is not one');
     });

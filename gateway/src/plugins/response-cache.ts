@@ -7,6 +7,8 @@ import {
   type HubAuth,
   HubErrorCode,
   nameOperation,
+  type ReleaseAnnouncement,
+  readReleaseAnnouncement,
   rootLogger,
   sendErrors,
   sendJson,
@@ -17,7 +19,7 @@ import { type AnswerStore, openAnswerStore, type StoreSettings } from '../cache-
 import { ANONYMOUS_OPERATION, type GatewayMetrics } from '../metrics.js';
 import { type HubPlugin, type HubRequest, hubRequestOf } from '../plugin.js';
 import { CSRF_HEADERS } from './cors.js';
-import { type DataVersion, readAnnouncement } from './data-version.js';
+import type { DataVersion } from './data-version.js';
 
 export const PURGE_PATH = '/admin/cache/purge';
 
@@ -377,12 +379,12 @@ export async function responseCachePlugin(
 }
 
 /** The release a purge call's JSON body announces (`{"release": {...}}`), if any. */
-function announcementIn(body: string | undefined): ReturnType<typeof readAnnouncement> {
+function announcementIn(body: string | undefined): ReleaseAnnouncement | null {
   if (!body) return null;
   try {
     const parsed: unknown = JSON.parse(body);
     return typeof parsed === 'object' && parsed !== null && 'release' in parsed
-      ? readAnnouncement(parsed.release)
+      ? readReleaseAnnouncement(parsed.release)
       : null;
   } catch {
     return null;

@@ -23,6 +23,19 @@ export interface HubContext<DB = unknown> {
   readonly db: Kysely<DB>;
   /** The caller, verified from the bearer token the gateway forwards (anonymous without one). */
   readonly auth: HubAuth;
+  /** The data subgraphs, for a subgraph that reads them over HTTP (releases); see `StartSubgraphOptions.peers`. */
+  readonly peers?: PeerSubgraphs | undefined;
+  /**
+   * Errors to answer beside the data (a dataless subgraph's): a data subgraph that did not answer
+   * costs its part of a list, and the caller is told which, rather than the whole field failing.
+   */
+  readonly partial?: GraphQLError[] | undefined;
+}
+
+/** Where the data subgraphs answer (their GraphQL URLs by name) and the key their calls are signed with. */
+export interface PeerSubgraphs {
+  readonly urls: Readonly<Record<string, string>>;
+  readonly gatewaySecret: string | undefined;
 }
 
 /** A contradiction or gap in a source, kept as data next to the figure it concerns. */

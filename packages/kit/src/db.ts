@@ -1,7 +1,15 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  sql,
+} from 'kysely';
 import { type PgliteLock, lockPgliteDataDir } from './pglite-lock.js';
 import { REPO_ROOT } from './repo.js';
 import { retryingPool } from './pg-retry.js';
@@ -40,6 +48,30 @@ export interface OpenDatabaseOptions {
   url?: string | undefined;
   /** Directory for a persistent PGlite; in memory when absent. */
   pgliteDataDir?: string | undefined;
+}
+
+/**
+ * For a subgraph that owns no tables (`dataless`, the releases subgraph run on its own): the shape
+ * of a database with no connection behind it, so a deployment gives it no DATABASE_URL, Secret or role.
+ */
+export function noDatabase(): HubDatabase {
+  const root = new Kysely<unknown>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new PostgresIntrospector(db),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
+  return {
+    kind: 'postgres',
+    root,
+    forSchema<DB>(schema: string): SubgraphDatabase<DB> {
+      return { schema, db: root as Kysely<DB>, counter: new SqlCounter() };
+    },
+    dropSchema: async () => undefined,
+    close: () => root.destroy(),
+  };
 }
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<HubDatabase> {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import { HubErrorCode } from './platform/errors.js';
 import { sendJson } from './platform/server.js';
-import { changesSince, dataVersion, listReleases } from './releases.js';
+import { changesSince, dataVersion, type Entity, listReleases } from './releases.js';
 
 /** Where a subgraph answers for its releases: the gateway and the releases subgraph read these, never its tables. */
 export const RELEASE_PATHS = {
@@ -20,6 +20,8 @@ export interface SubgraphDataVersion {
 
 const INTEGER = /^\d{1,15}$/;
 const TABLE = /^[a-z_][a-z0-9_]{0,62}$/;
+/** `Stp:QJM` or `Region:Y56`: the STP or region whose rows' changes are wanted. */
+const ENTITY = /^(Stp|Region):([A-Z0-9]{1,12})$/;
 
 function badRequest(res: ServerResponse, message: string): void {
   sendJson(res, 400, { errors: [{ message, extensions: { code: HubErrorCode.BAD_USER_INPUT } }] });
@@ -86,7 +88,17 @@ export function releaseRoutes<DB, VersionDB = DB>(
       badRequest(res, `table must be a table name such as stp_finance; got ${JSON.stringify(table.slice(0, 40))}`);
       return true;
     }
+    const entityParam = query.get('entity') ?? undefined;
+    const entity = entityParam === undefined ? undefined : ENTITY.exec(entityParam);
+    if (entity === null) {
+      badRequest(
+        res,
+        `entity must be Stp:<ODS code> or Region:<ODS code>; got ${JSON.stringify(entityParam?.slice(0, 40))}`,
+      );
+      return true;
+    }
     const page = await changesSince(db, {
+      ...(entity?.[1] && entity[2] ? { entity: { type: entity[1] as Entity['type'], code: entity[2] } } : {}),
       ...(numbers.sinceRelease !== undefined ? { sinceRelease: numbers.sinceRelease } : {}),
       ...(sinceTime !== undefined ? { sinceTime: new Date(sinceTime).toISOString() } : {}),
       ...(table !== undefined ? { table } : {}),

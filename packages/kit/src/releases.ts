@@ -815,6 +815,8 @@ export async function changesSince<DB>(
     readonly sinceRelease?: number;
     readonly sinceTime?: string;
     readonly table?: string;
+    /** Only the changes to rows of this STP or region. */
+    readonly entity?: Entity;
     readonly after?: number;
     readonly first: number;
   },
@@ -827,6 +829,9 @@ export async function changesSince<DB>(
     ...(options.sinceRelease !== undefined ? [sql`c.release_id > ${options.sinceRelease}`] : []),
     ...(options.sinceTime !== undefined ? [sql`r.at > ${options.sinceTime}`] : []),
     ...(options.table !== undefined ? [sql`c.table_name = ${options.table}`] : []),
+    ...(options.entity !== undefined
+      ? [sql`c.entity = ${JSON.stringify({ type: options.entity.type, code: options.entity.code })}::jsonb`]
+      : []),
   ];
   const { rows } = await sql<ChangeRow & { at: Date | string }>`select c.*, r.at
     from ${sql.table(`${schema}.hub_change`)} c

@@ -17,6 +17,11 @@ const SubgraphEntrySchema = z.object({
   url: z.url(),
   sdl: z.string().endsWith('.graphql'),
   package: z.string().startsWith('@nhs-hub/'),
+  /**
+   * false for a subgraph that owns no tables and reads the data subgraphs over HTTP (releases): it
+   * has no migrations, seed nor data folder, and is none of the subgraphs whose changes it reads.
+   */
+  data: z.boolean().optional(),
 });
 const GraphConfigSchema = z.object({
   /** Where the gateway listens when started without PORT (npm start, a standalone gateway, the manifests). */
@@ -37,6 +42,11 @@ function readConfig(path: string): z.infer<typeof GraphConfigSchema> {
 
 export function readGraphConfig(path: string = GRAPH_CONFIG_PATH): SubgraphEntry[] {
   return readConfig(path).subgraphs;
+}
+
+/** The subgraphs that own data (tables, releases): every entry but those marked `"data": false`. */
+export function readDataSubgraphs(path: string = GRAPH_CONFIG_PATH): SubgraphEntry[] {
+  return readGraphConfig(path).filter((entry) => entry.data !== false);
 }
 
 /** The gateway's configured port (schema/subgraphs.json, `gateway.url`): where it listens without PORT. */

@@ -1,4 +1,4 @@
-import { openDatabase } from './db.js';
+import { noDatabase, openDatabase } from './db.js';
 import { ALL_DATA_KEY, announceRelease } from './platform/cache-purge.js';
 import { type HubEnv, readEnv } from './platform/env.js';
 import { tuneHeap } from './platform/heap.js';
@@ -32,6 +32,7 @@ export async function runStandalone<DB>(
   }
   const env = readEnv();
   tuneHeap(env.HUB_HEAP_GROWING_PERCENT);
+  if (definition.dataless) return runDataless(definition, env, command, defaultPort);
   const database = await openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR });
   if (command === 'migrate') {
     process.exitCode = await migrateOnce(definition, env, database);
@@ -82,6 +83,33 @@ export async function runStandalone<DB>(
   const stop = async () => {
     await running.close();
     await database.close();
+    await stopTracing();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+/** A subgraph with no tables (releases): no database to open or migrate; it serves until stopped. */
+async function runDataless<DB>(
+  definition: SubgraphDefinition<DB>,
+  env: HubEnv,
+  command: 'serve' | 'migrate',
+  defaultPort: number | undefined,
+): Promise<void> {
+  if (command === 'migrate') {
+    console.log(`${definition.name} owns no tables: nothing to migrate`);
+    return;
+  }
+  await startTracingFromEnv(env);
+  const running = await startSubgraph(definition, {
+    database: noDatabase(),
+    port: env.PORT ?? configuredPort(definition.name, defaultPort),
+    host: env.HOST,
+  });
+  console.log(`${definition.name} subgraph ready at ${running.url} (no database of its own)`);
+  const stop = async () => {
+    await running.close();
     await stopTracing();
     process.exit(0);
   };

@@ -8,7 +8,7 @@ import type { GraphQLSchema } from 'graphql';
 import { type Kysely, sql } from 'kysely';
 import { authenticate } from './platform/auth.js';
 import { HubErrorCode } from './platform/errors.js';
-import type { HubContext } from './builder.js';
+import type { HubContext, PeerSubgraphs } from './builder.js';
 import type { LoadableTable } from './loader.js';
 import { lastSeedFingerprint, recordSeedFingerprint, seedFingerprint } from './fingerprint.js';
 import {
@@ -22,7 +22,8 @@ import {
 import { formatHubError, isProduction, requestLogPlugin } from './platform/observability.js';
 import { documentLimitRules, subgraphParseOptions } from './platform/limits.js';
 import { GATEWAY_SIGNATURE_HEADER, signedByGateway } from './platform/gateway-signature.js';
-import { readEnvVars } from './platform/env.js';
+import { readEnvVars, subgraphUrlOverrides } from './platform/env.js';
+import { readDataSubgraphs } from './repo.js';
 import type { HubDatabase, SubgraphDatabase } from './db.js';
 import {
   type MigrationOutcome,
@@ -69,6 +70,11 @@ export interface SubgraphDefinition<DB> {
    * `region`), computed from its data files; `npm run publish:references` writes them for loads to check.
    */
   readonly publishes?: () => Record<string, readonly string[]>;
+  /**
+   * true for a subgraph that owns no tables (releases): nothing is migrated nor seeded for it, it
+   * answers no /releases/* routes, and its resolvers read the data subgraphs through `context.peers`.
+   */
+  readonly dataless?: true;
 }
 
 export interface StartSubgraphOptions {
@@ -86,6 +92,19 @@ export interface StartSubgraphOptions {
   readonly migrate?: 'latest' | 'verify' | undefined;
   /** The key the gateway signs its calls with; HUB_GATEWAY_SECRET unless given. Set (or in production): only signed calls are answered. */
   readonly gatewaySecret?: string | undefined;
+  /**
+   * The data subgraphs' GraphQL URLs by name, for a `dataless` subgraph. Read at request time, so the
+   * hub may fill the object as it starts them. Unset: schema/subgraphs.json's, each overridden by
+   * SUBGRAPH_<NAME>_URL as the gateway's are.
+   */
+  readonly peers?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Where a dataless subgraph finds the data subgraphs when not told: as the gateway does (config, then SUBGRAPH_<NAME>_URL). */
+export function configuredPeers(self: string): Record<string, string> {
+  const entries = readDataSubgraphs().filter((entry) => entry.name !== self);
+  const overrides = subgraphUrlOverrides(entries.map((entry) => entry.name));
+  return Object.fromEntries(entries.map((entry) => [entry.name, overrides[entry.name] ?? entry.url]));
 }
 
 export interface RunningSubgraph<DB> extends RunningServer {
@@ -158,6 +177,7 @@ export function createSubgraphApollo<DB>(name: string, schema: GraphQLSchema): A
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       requestLogPlugin<HubContext<DB>>(name),
+      partialErrorsPlugin<DB>(),
       // Decided once, at start: without tracing, requests do not even pass through the plugin.
       ...(tracingOn() ? [operationSpanPlugin<HubContext<DB>>()] : []),
     ],
@@ -169,6 +189,22 @@ export function createSubgraphApollo<DB>(name: string, schema: GraphQLSchema): A
     hideSchemaDetailsFromClientErrors: isProduction(),
     formatError: formatHubError,
   });
+}
+
+/** Answers the errors a resolver set aside in `context.partial` beside its data (see HubContext). */
+function partialErrorsPlugin<DB>(): ApolloServerPlugin<HubContext<DB>> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response }) {
+          const partial = contextValue.partial;
+          if (!partial?.length || response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          result.errors = [...(result.errors ?? []), ...partial.map((error) => formatHubError(error.toJSON()))];
+        },
+      };
+    },
+  };
 }
 
 /** Names the subgraph's request span after the operation the gateway sent, and marks it failed on errors. */
@@ -199,29 +235,38 @@ export async function startSubgraph<DB>(
 ): Promise<RunningSubgraph<DB>> {
   const schemaName = options.schemaName ?? definition.name;
   const verifyOnly = options.migrate === 'verify';
-  const { scoped, seedReport, seedOutcome, migrations } = verifyOnly
-    ? {
-        scoped: options.database.forSchema<DB>(schemaName),
-        seedReport: null,
-        seedOutcome: null,
-        migrations: { applied: [], ahead: [] },
-      }
-    : await prepareSubgraph(definition, options.database, schemaName, options.seed ?? true);
+  const dataless = definition.dataless === true;
+  const { scoped, seedReport, seedOutcome, migrations } =
+    verifyOnly || dataless
+      ? {
+          scoped: options.database.forSchema<DB>(schemaName),
+          seedReport: null,
+          seedOutcome: null,
+          migrations: { applied: [], ahead: [] },
+        }
+      : await prepareSubgraph(definition, options.database, schemaName, options.seed ?? true);
   // Once current, a schema stays current for this process: no need to ask on every probe.
   let migrated = !verifyOnly;
+  // In production, or wherever a gateway secret is set, only the gateway's signed calls are
+  // answered: decided at start, as the gateway decides to sign at its start.
+  const gatewaySecret = options.gatewaySecret ?? readEnvVars(['HUB_GATEWAY_SECRET']).HUB_GATEWAY_SECRET;
+  const peers: PeerSubgraphs | undefined = dataless
+    ? { urls: options.peers ?? configuredPeers(definition.name), gatewaySecret }
+    : undefined;
   const apollo = createSubgraphApollo<DB>(definition.name, definition.schema);
   const graphql = await apolloHandler(apollo, async ({ requestId, headers }) => ({
     requestId,
     db: scoped.db,
     auth: await authenticate(headers.authorization),
+    peers,
+    ...(dataless ? { partial: [] } : {}),
   }));
-  // In production, or wherever a gateway secret is set, only the gateway's signed calls are
-  // answered: decided at start, as the gateway decides to sign at its start.
-  const gatewaySecret = options.gatewaySecret ?? readEnvVars(['HUB_GATEWAY_SECRET']).HUB_GATEWAY_SECRET;
   const gatewayOnly = isProduction() || gatewaySecret !== undefined;
   // The version read goes uncounted (the gateways ask every few seconds): tests that count a
   // request's statements never see it.
-  const releases = releaseRoutes(definition.name, scoped.db, options.database.root.withSchema(schemaName));
+  const releases = dataless
+    ? async () => false
+    : releaseRoutes(definition.name, scoped.db, options.database.root.withSchema(schemaName));
   const running = await serve({
     name: definition.name,
     // A traced request continues the gateway's trace (its traceparent); its SQL statements are children.
@@ -252,8 +297,10 @@ export async function startSubgraph<DB>(
     onClose: () => apollo.stop(),
     port: options.port,
     host: options.host,
-    extraPaths: Object.values(RELEASE_PATHS),
+    extraPaths: dataless ? [] : Object.values(RELEASE_PATHS),
     ready: async (): Promise<ReadinessReport> => {
+      // It has no database to wait for; a data subgraph that is down costs its part of an answer, not readiness.
+      if (dataless) return { ready: true, checks: {} };
       try {
         await sql`select 1`.execute(scoped.db);
         if (!migrated) {

@@ -12,6 +12,8 @@ export * from './dates.js';
 export * from './db.js';
 export * from './platform/env.js';
 export * from './platform/errors.js';
+export * from './platform/gateway-signature.js';
+export type { ReleaseAnnouncement } from './platform/cache-purge.js';
 export * from './platform/heap.js';
 export * from './loader.js';
 export * from './history.js';

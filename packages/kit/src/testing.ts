@@ -25,7 +25,10 @@ export function uniqueSchemaName(prefix: string): string {
 
 export interface TestHub {
   readonly database: HubDatabase;
-  start<DB>(definition: SubgraphDefinition<DB>, options?: { gatewaySecret?: string }): Promise<RunningSubgraph<DB>>;
+  start<DB>(
+    definition: SubgraphDefinition<DB>,
+    options?: { gatewaySecret?: string; peers?: Readonly<Record<string, string>> },
+  ): Promise<RunningSubgraph<DB>>;
   /** A unique schema name registered for cleanup. */
   schema(prefix: string): string;
   /** Such a schema created empty, and the database scoped to it: for a test that makes its own tables. */

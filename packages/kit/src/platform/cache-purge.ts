@@ -5,6 +5,7 @@ import { SignJWT } from 'jose';
 import { DEFAULT_PGLITE_DATA_DIR } from '../db.js';
 import type { Kysely } from 'kysely';
 import { type Release, readRelease } from '../releases.js';
+import { z } from 'zod';
 import type { HubEnv } from './env.js';
 
 /** The scope a token needs to purge the response cache (what a seed or `npm run load` does). */
@@ -22,6 +23,34 @@ export const releasesChannel = (prefix: string) => `${prefix}releases`;
  */
 export interface ReleaseAnnouncement extends Release {
   readonly subgraph: string;
+}
+
+/** An announcement as it arrives over Redis or in a purge call's body: checked, never trusted. */
+const ANNOUNCEMENT = z.object({
+  subgraph: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/),
+  id: z.number().int().positive(),
+  at: z.string().max(100),
+  actor: z.string().max(500).default(''),
+  kind: z.enum(['seed', 'load', 'delete', 'replace', 'revert']),
+  tables: z.array(z.string().max(100)).max(1_000),
+  files: z
+    .array(z.object({ path: z.string().max(1_000), sha256: z.string().max(100) }))
+    .max(1_000)
+    .default([]),
+  counts: z.object({
+    inserted: z.number().int(),
+    updated: z.number().int(),
+    deleted: z.number().int(),
+    kept: z.number().int().optional(),
+  }),
+  reverts: z.number().int().nullable().default(null),
+  revertedBy: z.number().int().nullable().default(null),
+});
+
+/** A release announcement (a Redis message, a purge call's `release`), or null when it is not one. */
+export function readReleaseAnnouncement(value: unknown): ReleaseAnnouncement | null {
+  const parsed = ANNOUNCEMENT.safeParse(value);
+  return parsed.success ? parsed.data : null;
 }
 /**
  * The purge count, kept in Redis beside the answers: every replica puts it in its cache keys and

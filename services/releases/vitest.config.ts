@@ -1,0 +1,1 @@
+export { default } from '../../packages/kit/vitest.shared.ts';
