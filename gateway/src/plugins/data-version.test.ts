@@ -249,9 +249,12 @@ describe('the data version through the real stack', () => {
     return what();
   };
 
-  it('is every subgraph’s latest release, learnt at start through signed calls, the same in every gateway', () => {
+  it('is every data subgraph’s latest release, learnt at start through signed calls, the same in every gateway', async () => {
     const version = graph.gateway.dataVersion.current();
-    expect(Object.keys(parseDataVersion(version) ?? {})).toEqual(Object.keys(graph.subgraphs).sort());
+    // A subgraph without tables (releases) has no releases of its own: it answers 404 and is left out.
+    const withData = (await loadAllSubgraphs()).filter((s) => !s.dataless).map((s) => s.name);
+    expect(withData.length).toBeGreaterThan(0);
+    expect(Object.keys(parseDataVersion(version) ?? {})).toEqual(withData.sort());
     expect(asking.dataVersion.current()).toBe(version);
   });
 

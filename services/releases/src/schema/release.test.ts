@@ -18,7 +18,7 @@ const ORIGIN = 'http://localhost:5173';
 const PURGE_KEY = 'test-purge-key-for-releases';
 const temp = mkdtempSync(join(tmpdir(), 'hub-published-'));
 const SUBSCRIPTION =
-  'subscription { releasePublished { subgraph id name kind tables counts { inserted updated deleted } } }';
+  'subscription { releasePublished { subgraph id name kind tables counts { inserted updated deleted } dataVersion } }';
 
 interface Published {
   subgraph: string;
@@ -27,6 +27,7 @@ interface Published {
   kind: string;
   tables: string[];
   counts: { inserted: number; updated: number; deleted: number };
+  dataVersion: string | null;
 }
 
 /**
@@ -132,7 +133,10 @@ describe('releasePublished over Server-Sent Events through the gateway', () => {
       kind: 'load',
       tables: ['workforce_fact'],
       counts: { inserted: 0, updated: 1, deleted: 0 },
+      // the version the release moved the graph to: what every answer after it carries
+      dataVersion: graph.gateway.dataVersion.current(),
     });
+    expect(event.data?.releasePublished.dataVersion).toContain(`workforce.${release}`);
   });
 
   it('answers a subscription asked for as JSON with 406, at once (it never holds a listener for it)', async () => {
