@@ -306,9 +306,13 @@ describe('the production image', () => {
     const readinessPath = String(asObj(asObj(podContainers([deployment('gateway')])[0]?.readinessProbe).httpGet).path);
     const ready = await health(gatewayUrl, readinessPath);
     expect(ready.status).toBe(200);
-    // One check per subgraph, and the response cache (in memory here), which never fails readiness.
-    expect(Object.keys(ready.body.checks ?? {}).sort()).toEqual([...subgraphs, ...readers, 'responseCache'].sort());
+    // One check per subgraph, the response cache (in memory here), which never fails readiness, and
+    // the data version: every data subgraph's release known, learnt through signed calls.
+    expect(Object.keys(ready.body.checks ?? {}).sort()).toEqual(
+      [...subgraphs, ...readers, 'responseCache', 'dataVersion'].sort(),
+    );
     expect(ready.body.checks?.responseCache).toBe(true);
+    expect(ready.body.checks?.dataVersion).toBe(true);
     // What changed, through the gateway: the releases subgraph's signed calls to every data subgraph.
     const changed = await postGraphQL<{ changes: { nodes: { subgraph: string }[] } }>(
       gatewayUrl,
@@ -414,7 +418,7 @@ describe('the production image', () => {
     const plainReady = await health(plainUrl, readinessPath);
     expect(plainReady.status).toBe(200);
     expect(Object.keys(plainReady.body.checks ?? {}).sort()).toEqual(
-      [...subgraphs, ...readers, 'responseCache'].sort(),
+      [...subgraphs, ...readers, 'responseCache', 'dataVersion'].sort(),
     );
     // The same answers as the gateway told where the subgraphs are.
     for (const [name, variables] of [

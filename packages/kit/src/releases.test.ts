@@ -565,7 +565,7 @@ describe('a table numbered by a serial id, loaded by its natural key', () => {
       { region_code: 'Y62', label: 'Population' },
     ]);
     expect(y60?.map((e) => [e.release, e.kind, e.value, e.source?.line ?? null])).toEqual([
-      [1, 'seed', '10.1', null],
+      [1, 'seed', '10.1', 0], // a seed reads its whole data folder: no one line
       [2, 'load', '10.2', 2],
     ]);
     expect(y61?.map((e) => [e.release, e.kind, e.value])).toEqual([

@@ -7,6 +7,7 @@ import {
   keyText,
   lockReleases,
   openRelease,
+  type Provenance,
   type ReleaseKind,
   type RowChange,
   recordChanges,
@@ -165,7 +166,7 @@ async function planTable(
   for (const seedRow of seedRows) {
     const key = keyText(seedRow, keyColumns);
     const before = current.get(key);
-    const change = rowChange(table, keyColumns, before, seedRow);
+    const change = rowChange(table, keyColumns, before, seedRow, seedSource(seedRow));
     const holding = change ? holder(before ?? seedRow) : undefined;
     if (holding) {
       // A later release changed this row (or deleted it): it stays as that release left it.
@@ -198,4 +199,21 @@ async function planTable(
     });
   }
   return { rows, changes, kept };
+}
+
+/**
+ * Where a seeded row came from: the subgraph's data folder (a seed reads all of it; the release
+ * names each file with its sha256, so line 0: no one line of one file), and the document and line
+ * the row cites in its citation columns (citationColumns()), when it has them.
+ */
+function seedSource(row: Readonly<Record<string, unknown>>): Provenance {
+  const document = row.source_document;
+  const line = Number(row.source_line);
+  const file = seedReleaseContext.getStore()?.files[0]?.path ?? '';
+  const folder = file.includes('/data/') ? file.slice(0, file.indexOf('/data/') + '/data/'.length) : 'data/';
+  return {
+    file: folder,
+    line: 0,
+    ...(typeof document === 'string' && Number.isInteger(line) && line > 0 ? { document, documentLine: line } : {}),
+  };
 }

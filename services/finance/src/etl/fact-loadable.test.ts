@@ -129,8 +129,10 @@ describe('loading financial facts (financial_fact), the STPs’ gaps derived in 
     expect(gap?.combinedGbpM).toBe('399.3');
     expect(gap?.flags.map((f) => f.code)).toEqual(['ROUNDING_DIFFERENCE']);
     const loaded = (file: string) => ({ file: displayPath(file), line: 2, document: TRACKER, documentLine: 874 });
+    // the seed read the whole data folder (line 0); the derived gap row cites no one line itself
+    const seeded = { file: 'services/finance/data/', line: 0, document: null, documentLine: null };
     expect(gap?.history.map(({ release, kind, value, source }) => ({ release, kind, value, source }))).toEqual([
-      { release: 1, kind: 'seed', value: '399.3', source: null },
+      { release: 1, kind: 'seed', value: '399.3', source: seeded },
       { release: (summary.release ?? 0) - 1, kind: 'load', value: '341.66', source: loaded(misread) },
       { release: summary.release, kind: 'load', value: '399.3', source: loaded(corrected) },
     ]);
