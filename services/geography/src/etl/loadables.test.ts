@@ -49,7 +49,12 @@ describe('history of populations (stp.population), from the change records', () 
     );
     expect(stp.population).toBe(800_000);
     expect(entries(stp.populationHistory)).toEqual([
-      { release: 1, kind: 'seed', value: '800000', source: { file: 'services/geography/data/', line: 0, document: null, documentLine: null } },
+      {
+        release: 1,
+        kind: 'seed',
+        value: '800000',
+        source: { file: 'services/geography/data/', line: 0, document: null, documentLine: null },
+      },
       {
         release: first.release,
         kind: 'load',
@@ -108,7 +113,12 @@ describe('history of ICS status (ics_designation.wave)', () => {
       [
         'Gloucestershire',
         [
-          { release: 1, kind: 'seed', value: 'SECOND_WAVE', source: { file: 'services/geography/data/', line: 0, document: null, documentLine: null } },
+          {
+            release: 1,
+            kind: 'seed',
+            value: 'SECOND_WAVE',
+            source: { file: 'services/geography/data/', line: 0, document: null, documentLine: null },
+          },
           {
             release: first.release,
             kind: 'load',
