@@ -125,20 +125,24 @@ describe('the docs', () => {
   });
 });
 
-describe("README's headline query", () => {
+describe("README's queries", () => {
   let graph: TestGraph;
   beforeAll(async () => {
     graph = await startTestGraph(await loadAllSubgraphs());
   });
   afterAll(() => graph.close());
 
-  it('answers through the gateway exactly what README shows', async () => {
+  it('answer through the gateway exactly what README shows, each query followed by its answer', async () => {
     const readme = text('README.md');
-    const query = /```graphql\n([\s\S]*?)```/.exec(readme)?.[1];
-    const shown = /```json\n([\s\S]*?)```/.exec(readme)?.[1];
-    if (!query || !shown) throw new Error('README lost its headline query or its answer');
-    const { status, body } = await postGraphQL(graph.gatewayUrl, query);
-    expect(status).toBe(200);
-    expect(body).toEqual(JSON.parse(shown));
+    const queries = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+    const answers = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+    // the headline, then what changed
+    expect(queries.length).toBeGreaterThanOrEqual(2);
+    expect(answers.length).toBe(queries.length);
+    for (const [i, query] of queries.entries()) {
+      const { status, body } = await postGraphQL(graph.gatewayUrl, query);
+      expect(status, query).toBe(200);
+      expect(body, query).toEqual(JSON.parse(answers[i] ?? ''));
+    }
   });
 });
