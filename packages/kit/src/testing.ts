@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { sql } from 'kysely';
@@ -17,6 +17,34 @@ export * from './system-tools.js';
  */
 export function testDatabaseUrl(): string | undefined {
   return process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? undefined;
+}
+
+/** A test's folder of files to load, as a data engineer would write them. */
+export interface LoadFiles {
+  readonly dir: string;
+  path(name: string): string;
+  /** Writes `text` to `name` in the folder; returns its path. */
+  write(name: string, text: string): string;
+  /** Writes a CSV file: the header line, then each row (a line as the data file has it); returns its path. */
+  csv(name: string, header: string, ...rows: string[]): string;
+  remove(): void;
+}
+
+/** A temporary folder (`<tmp>/<prefix>XXXXXX`) for the files a test loads; `remove()` in its afterAll. */
+export function loadFiles(prefix: string): LoadFiles {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const path = (name: string) => join(dir, name);
+  const write = (name: string, text: string) => {
+    writeFileSync(path(name), text);
+    return path(name);
+  };
+  return {
+    dir,
+    path,
+    write,
+    csv: (name, header, ...rows) => write(name, `${[header, ...rows].join('\n')}\n`),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export function uniqueSchemaName(prefix: string): string {

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   DataFileError,
   displayPath,
@@ -10,6 +7,7 @@ import {
   revertRelease,
 } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
+import { loadFiles } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up as createTables } from '../db/migrations/2026_11_23_001_finance.js';
 import { up as keyFacts } from '../db/migrations/2026_12_07_001_financial_fact_key.js';
@@ -18,11 +16,11 @@ import { financialFactLoadable } from './fact-loadable.js';
 import { DATA_FILES, dataPath, FINANCE_DATA_DIR } from './files.js';
 
 const finance = subgraphHarness(subgraph);
-const temp = mkdtempSync(join(tmpdir(), 'finance-facts-'));
+const files = loadFiles('finance-facts-');
 beforeAll(finance.start);
 afterAll(async () => {
   await finance.close();
-  rmSync(temp, { recursive: true, force: true });
+  files.remove();
 });
 
 const HEADER = 'stp_code,kind,document,line,text,amount_as_stated,part,flag,flag_explanation,figure_number';
@@ -33,9 +31,7 @@ const llrCombined = (amountAsStated: string) => `QK1,COMBINED_GAP,${TRACKER},874
 
 /** A file in financial-facts.csv's format holding the given rows. */
 function factsFile(name: string, ...rows: string[]): string {
-  const path = join(temp, name);
-  writeFileSync(path, `${HEADER}\n${rows.join('\n')}\n`);
-  return path;
+  return files.csv(name, HEADER, ...rows);
 }
 // The combined gap misread from its line (the healthcare gap's amount taken for it), and then the
 // correction: the line's own combined gap, as data/financial-facts.csv reads it. Every figure is the tracker's.

@@ -1,26 +1,20 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { displayPath, loadFile, revertRelease } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
+import { loadFiles } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import { icsDesignationLoadable, populationLoadable } from './loadables.js';
 
 const geo = subgraphHarness(subgraph);
-const temp = mkdtempSync(join(tmpdir(), 'geography-loads-'));
+const files = loadFiles('geography-loads-');
 beforeAll(geo.start);
 afterAll(async () => {
   await geo.close();
-  rmSync(temp, { recursive: true, force: true });
+  files.remove();
 });
 
 const TRACKER = 'seeds/002_5ca6f18803646174.txt';
-function file(name: string, text: string): string {
-  const path = join(temp, name);
-  writeFileSync(path, text);
-  return path;
-}
+const file = files.write;
 
 interface Change {
   release: number;

@@ -1,6 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import {
   DataFileError,
   displayPath,
@@ -11,17 +9,18 @@ import {
   revertRelease,
 } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
+import { loadFiles } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import { ORGANISATIONS_DATA_DIR } from './files.js';
 import { organisationLoadable, personLoadable, roleLoadable } from './loadables.js';
 
 const organisations = subgraphHarness(subgraph);
-const temp = mkdtempSync(join(tmpdir(), 'hub-roles-'));
+const files = loadFiles('hub-roles-');
 beforeAll(organisations.start);
 afterAll(async () => {
   await organisations.close();
-  rmSync(temp, { recursive: true, force: true });
+  files.remove();
 });
 
 const [HEADER = '', ...ROWS] = readFileSync(`${ORGANISATIONS_DATA_DIR}roles.csv`, 'utf8').trim().split('\n');
@@ -31,11 +30,7 @@ const row = (id: string) => {
   if (!found) throw new Error(`no role ${id} in roles.csv`);
   return found;
 };
-const file = (name: string, ...rows: string[]) => {
-  const path = join(temp, name);
-  writeFileSync(path, `${[HEADER, ...rows].join('\n')}\n`);
-  return path;
-};
+const file = (name: string, ...rows: string[]) => files.csv(name, HEADER, ...rows);
 const problemsOf = async (work: Promise<unknown>) => {
   const error = await work.then(
     () => null,
@@ -198,7 +193,7 @@ describe('npm run load -- organisations role', () => {
     ]);
     expect(entries.every((h) => !Number.isNaN(Date.parse(h.at)))).toBe(true);
     expect(entries[1]?.source).toEqual({
-      file: displayPath(join(temp, 'delete.csv')),
+      file: displayPath(files.path('delete.csv')),
       line: 2,
       document: null,
       documentLine: null,
@@ -321,11 +316,7 @@ describe('npm run load -- organisations organisation', () => {
     if (!found) throw new Error(`no organisation ${id} in organisations.csv`);
     return found;
   };
-  const orgs = (name: string, ...rows: string[]) => {
-    const path = join(temp, name);
-    writeFileSync(path, `${[ORG_HEADER, ...rows].join('\n')}\n`);
-    return path;
-  };
+  const orgs = (name: string, ...rows: string[]) => files.csv(name, ORG_HEADER, ...rows);
   const flagsOf = async (id: string) =>
     (
       await organisations.ask<{ organisation: { flags: { code: string }[] } }>(
@@ -398,11 +389,7 @@ describe('npm run load -- organisations person', () => {
     if (!found) throw new Error(`no person ${id} in people.csv`);
     return found;
   };
-  const people = (name: string, ...rows: string[]) => {
-    const path = join(temp, name);
-    writeFileSync(path, `${[PEOPLE_HEADER, ...rows].join('\n')}\n`);
-    return path;
-  };
+  const people = (name: string, ...rows: string[]) => files.csv(name, PEOPLE_HEADER, ...rows);
 
   it('refuses a name its roles do not find on their lines, an id not the slug of the name, and deleting a person who holds a role', async () => {
     const renamed = people('renamed.csv', person('andrew-morris').replace('Sir Andrew Morris', 'Andrew Morris'));

@@ -1,6 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import {
   DataFileError,
   displayPath,
@@ -11,17 +9,18 @@ import {
   revertRelease,
 } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
+import { loadFiles } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import { DATA_FILES, PROGRAMMES_DATA_DIR } from './files.js';
 import { focusLoadable, priorityLoadable } from './loadables.js';
 
 const programmes = subgraphHarness(subgraph);
-const temp = mkdtempSync(join(tmpdir(), 'hub-priorities-'));
+const files = loadFiles('hub-priorities-');
 beforeAll(programmes.start);
 afterAll(async () => {
   await programmes.close();
-  rmSync(temp, { recursive: true, force: true });
+  files.remove();
 });
 
 const [HEADER = '', ...ROWS] = readFileSync(`${PROGRAMMES_DATA_DIR}${DATA_FILES.paperPriorities}`, 'utf8')
@@ -33,11 +32,7 @@ const row = (id: string) => {
   if (!found) throw new Error(`no priority ${id} in ${DATA_FILES.paperPriorities}`);
   return found;
 };
-const file = (name: string, ...rows: string[]) => {
-  const path = join(temp, name);
-  writeFileSync(path, `${[HEADER, ...rows].join('\n')}\n`);
-  return path;
-};
+const file = (name: string, ...rows: string[]) => files.csv(name, HEADER, ...rows);
 const problemsOf = async (work: Promise<unknown>) => {
   const error = await work.then(
     () => null,
@@ -204,11 +199,7 @@ describe('npm run load -- programmes focus', () => {
     if (!found) throw new Error(`no row ${prefix} in ${DATA_FILES.trackerItems}`);
     return found;
   };
-  const items = (name: string, ...rows: string[]) => {
-    const path = join(temp, name);
-    writeFileSync(path, `${[ITEMS_HEADER, ...rows].join('\n')}\n`);
-    return path;
-  };
+  const items = (name: string, ...rows: string[]) => files.csv(name, ITEMS_HEADER, ...rows);
   const TRACKER = 'seeds/002_5ca6f18803646174.txt';
   const URGENT = 'Organising urgent and emergency care so that people are directed to the right services for treatment';
   const qu9 = async () =>
