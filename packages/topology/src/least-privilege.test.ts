@@ -2,7 +2,7 @@ import { linesMatching, postGraphQL, stopAllProcesses } from '@nhs-hub/kit/testi
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { asAdmin, postgresForTests, type RolesCopy, rolesCopy, rowCounts, throwAwayName } from './postgres.js';
-import { spawnService, subgraphNames, subgraphScript } from './processes.js';
+import { dataSubgraphNames, spawnService, subgraphScript } from './processes.js';
 
 /**
  * Each subgraph on its own PostgreSQL role, created by infra/k8s/base/postgres/roles.sql (a
@@ -37,7 +37,7 @@ describe.skipIf(pgTests.skip !== null)(
   `one PostgreSQL role per subgraph${pgTests.skip ? ` (skipped: ${pgTests.skip})` : ''}`,
   () => {
     it('roles.sql gives every subgraph a role and a schema of its own, and applies twice', async () => {
-      const subgraphs = subgraphNames();
+      const subgraphs = dataSubgraphNames();
       roles = rolesCopy(pgTests.url, throwAwayName('lp'), subgraphs);
       const copy = roles;
       await asAdmin(pgTests.url, async (c) => {

@@ -1,4 +1,4 @@
-import { bundleScript, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
+import { bundleScript, REPO_ROOT, readDataSubgraphs, readGraphConfig } from '@nhs-hub/kit/repo';
 import { type StartedProcess, startProcess, tsxArgs } from '@nhs-hub/kit/testing';
 
 export { REPO_ROOT };
@@ -6,6 +6,15 @@ export { REPO_ROOT };
 /** The subgraph names, in the one list the gateway composes from. */
 export function subgraphNames(): string[] {
   return readGraphConfig().map((s) => s.name);
+}
+
+/**
+ * The subgraphs with tables: each gets a database role, and the topology runs two replicas of each
+ * behind nginx and kills one. The releases subgraph owns nothing and is on no path the topology's
+ * query takes; its own tests (services/releases) start it with the data subgraphs it reads.
+ */
+export function dataSubgraphNames(): string[] {
+  return readDataSubgraphs().map((s) => s.name);
 }
 
 /**

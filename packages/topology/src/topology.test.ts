@@ -3,7 +3,7 @@ import { needSystemTool, SYSTEM_TOOLS, stopAllProcesses } from '@nhs-hub/kit/tes
 import { afterAll, describe, expect, it } from 'vitest';
 import { nginxConfig } from './nginx.js';
 import { postgresForTests } from './postgres.js';
-import { REPO_ROOT, subgraphNames } from './processes.js';
+import { dataSubgraphNames, REPO_ROOT, subgraphNames } from './processes.js';
 import { runTopology } from './topology.js';
 
 /**
@@ -50,7 +50,7 @@ describe.skipIf(skip !== null)(`the deployed topology behind nginx${skip ? ` (sk
     // The kill really cost replicas in flight or in rotation: nginx had to send requests elsewhere.
     expect(result.retriedByNginx).toBeGreaterThan(0);
     expect(result.restarts.map((r) => r.label).sort()).toEqual(
-      [...subgraphNames(), 'gateway'].map((name) => `${name} #1`).sort(),
+      [...dataSubgraphNames(), 'gateway'].map((name) => `${name} #1`).sort(),
     );
     for (const restart of result.restarts) {
       // Back in rotation means nginx sent it a request after it listened again.

@@ -2,7 +2,7 @@ import type { StartedProcess } from '@nhs-hub/kit/testing';
 import { startLoad } from './load.js';
 import { dropSchemas, throwAwayName } from './postgres.js';
 import { type AccessLogEntry, type Nginx, startNginx, type Upstream, upstreamFor } from './nginx.js';
-import { gatewayScript, spawnService, subgraphNames, subgraphScript } from './processes.js';
+import { dataSubgraphNames, gatewayScript, spawnService, subgraphScript } from './processes.js';
 
 /**
  * The hub as deployed, on one machine: two gateway replicas and two replicas of every subgraph,
@@ -70,7 +70,7 @@ interface Replica {
 
 export async function runTopology(options: TopologyOptions): Promise<TopologyResult> {
   const say = options.say ?? (() => undefined);
-  const names = subgraphNames();
+  const names = dataSubgraphNames();
   const runId = throwAwayName('topo');
   const schemaOf = (name: string) => `${runId}_${name}`;
   const upstreams: Upstream[] = [];
