@@ -64,7 +64,9 @@ export async function multiplyFinance(db: Kysely<unknown>, schema: string, facto
     select ${copyCode('stp_code')}, ${gap} from ${s}.stp_finance, generate_series(1, ${factor - 1}) n where stp_code not like '%~%'`.execute(
     db,
   );
-  const fact = sql.raw('kind, amount_gbp_m, amount_as_stated, source_document, source_line, source_text, flags');
+  const fact = sql.raw(
+    'kind, figure_number, part, amount_gbp_m, amount_as_stated, source_document, source_line, source_text, flags, derived_flags',
+  );
   await sql`
     insert into ${s}.financial_fact (stp_code, ${fact})
     select ${copyCode('stp_code')}, ${fact} from ${s}.financial_fact, generate_series(1, ${factor - 1}) n where stp_code not like '%~%'`.execute(
