@@ -95,10 +95,12 @@ describe('asking subgraphs that misbehave', () => {
       broken: () => ({ status: 500 }),
     };
     const seen: (string | undefined)[] = [];
+    const asked: string[] = [];
     const servers = await Promise.all(
       Object.keys(answers).map(async (name) => {
         const server = createServer((req, res) => {
           seen.push(req.headers['x-test-signature'] as string | undefined);
+          asked.push(name);
           const answer = answers[name]?.();
           if (answer === 'hang' || answer === undefined) return;
           res.writeHead(answer.status, { 'content-type': 'application/json' });
@@ -133,6 +135,9 @@ describe('asking subgraphs that misbehave', () => {
       await version.refresh();
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(version.current()).toBe('finance.3-workforce.1');
+      // One without the route was asked once, at start, and never again.
+      expect(asked.filter((name) => name === 'legacy')).toEqual(['legacy']);
+      expect(asked.filter((name) => name === 'broken')).toEqual(['broken', 'broken']);
       const heard: string[] = [];
       version.onRelease((release) => heard.push(`${release.subgraph}.${release.id}`));
       const release = (subgraph: string, id: number) => ({
@@ -153,6 +158,12 @@ describe('asking subgraphs that misbehave', () => {
       expect(version.announce(release('toString', 9))).toBe(false);
       expect(heard).toEqual(['finance.4']);
       expect(version.current()).toBe('finance.4-workforce.1');
+      // Until it announces a release: then it is one that keeps them, asked as the others are.
+      answers.legacy = () => ({ status: 200, body: { subgraph: 'legacy', release: 2, at: new Date().toISOString() } });
+      expect(version.announce(release('legacy', 2))).toBe(true);
+      await version.refresh();
+      expect(asked.filter((name) => name === 'legacy')).toEqual(['legacy', 'legacy']);
+      expect(version.current()).toBe('finance.4-legacy.2-workforce.1');
     } finally {
       await plugin.close?.();
       for (const [, server] of servers) {

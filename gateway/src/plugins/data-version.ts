@@ -87,7 +87,9 @@ const VERSION_ANSWER = z.object({
  * `GET /releases/version` (signed), moved by each announcement (the writer's purge call, and Redis
  * `<prefix>releases` so every replica moves), and asked again every few seconds in case one was
  * missed. A subgraph that does not answer keeps its last release; one without the route (404) is
- * not part of the version. Reading it never waits on anything.
+ * not part of the version, and is not asked again until it announces a release (a dataless
+ * subgraph such as releases would otherwise be asked, and log a 404, every few seconds forever).
+ * Reading it never waits on anything.
  *
  * Each request is pinned to the version at its arrival (`HubRequest.dataVersion`): the answer is
  * at least that new, so a cache keyed by it never serves an answer across a release. Every answer
@@ -100,6 +102,8 @@ export async function dataVersionPlugin(
   const known: Record<string, KnownRelease> = {};
   /** Why each subgraph's last ask failed (a 404 is not a failure: that subgraph has no releases). */
   const failing = new Map<string, string>();
+  /** Subgraphs that answered 404: they keep no releases, so the periodic round skips them. */
+  const withoutReleases = new Set<string>();
   let current = formatDataVersion(known);
   const listeners = new Set<(version: string) => void>();
   /** The latest release announced of each subgraph: what releaseListeners have been handed. */
@@ -133,6 +137,7 @@ export async function dataVersionPlugin(
       if (res.status === 404) {
         await res.body?.cancel();
         failing.delete(subgraph);
+        withoutReleases.add(subgraph);
         return;
       }
       if (!res.ok) throw new Error(`status ${res.status}`);
@@ -150,7 +155,11 @@ export async function dataVersionPlugin(
   let refreshing: Promise<void> | null = null;
   const refresh = (): Promise<void> => {
     // One round at a time: a slow subgraph never piles up calls.
-    refreshing ??= Promise.all(Object.entries(settings.subgraphs).map(([name, url]) => ask(name, url))).then(() => {
+    refreshing ??= Promise.all(
+      Object.entries(settings.subgraphs)
+        .filter(([name]) => !withoutReleases.has(name))
+        .map(([name, url]) => ask(name, url)),
+    ).then(() => {
       refreshing = null;
     });
     return refreshing;
@@ -162,6 +171,7 @@ export async function dataVersionPlugin(
     announce: (a) => {
       // A release of a subgraph this graph does not compose never changes its answers.
       if (!Object.hasOwn(settings.subgraphs, a.subgraph)) return false;
+      withoutReleases.delete(a.subgraph);
       const next = { release: a.id, at: a.at };
       const moved = learn(a.subgraph, next);
       if (isLater(announced[a.subgraph], next)) {
