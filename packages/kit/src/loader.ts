@@ -246,18 +246,7 @@ export function validateRecords<Row extends Record<string, unknown>>(
       }
       continue;
     }
-    const key = JSON.stringify(loadable.key.map((k) => parsed.data[k]));
-    const first = seen.get(key);
-    if (first !== undefined) {
-      problems.push({
-        file,
-        line,
-        column: loadable.key.join(','),
-        reason: `duplicate key ${key}, first on line ${first}`,
-      });
-      continue;
-    }
-    seen.set(key, line);
+    if (isRepeatedKey(seen, parsed.data, loadable.key, { file, line }, problems)) continue;
     for (const { column, citation } of loadable.citations?.(parsed.data) ?? []) cited.push({ line, column, citation });
     rows.push({ value: parsed.data, line });
   }
@@ -558,21 +547,31 @@ function keyRecords<Row extends Record<string, unknown>>(
     const missing = loadable.key.filter((k) => value[k] === null || value[k] === undefined || value[k] === '');
     for (const column of missing) problems.push({ file, line, column, reason: `column ${column} is required` });
     if (missing.length) continue;
-    const text = keyText(value, loadable.key);
-    const first = seen.get(text);
-    if (first !== undefined) {
-      problems.push({
-        file,
-        line,
-        column: loadable.key.join(','),
-        reason: `duplicate key ${text}, first on line ${first}`,
-      });
-      continue;
-    }
-    seen.set(text, line);
+    if (isRepeatedKey(seen, value, loadable.key, { file, line }, problems)) continue;
     rows.push({ value: pickColumns(value, loadable.key) as Row, line });
   }
   return rows;
+}
+
+/**
+ * Remembers where a row's key was first seen in a file; a second row with the same key is a problem
+ * naming that line (a load or a delete that names one row twice is a mistake, not a last-wins rule).
+ */
+function isRepeatedKey(
+  seen: Map<string, number>,
+  row: Readonly<Record<string, unknown>>,
+  key: readonly string[],
+  at: { readonly file: string; readonly line: number },
+  problems: DataProblem[],
+): boolean {
+  const text = keyText(row, key);
+  const first = seen.get(text);
+  if (first === undefined) {
+    seen.set(text, at.line);
+    return false;
+  }
+  problems.push({ ...at, column: key.join(','), reason: `duplicate key ${text}, first on line ${first}` });
+  return true;
 }
 
 /** A changed row for people: `workforce_fact id=w.1: value 9 → 10, unit PERCENT → PERCENT` etc. */
