@@ -11,7 +11,6 @@ import { createInterface } from 'node:readline/promises';
 import { pathToFileURL } from 'node:url';
 import {
   DataFileError,
-  DEFAULT_PGLITE_DATA_DIR,
   displayPath,
   formatChange,
   formatLoadSummary,
@@ -19,10 +18,10 @@ import {
   type LoadMode,
   type LoadSummaryWithChanges,
   loadFile,
-  openDatabase,
   prepareSubgraph,
   readEnv,
   ReleaseError,
+  withCommandDatabase,
 } from '@nhs-hub/kit/subgraph';
 import { announceRelease } from '@nhs-hub/kit/cache-purge';
 import { SingleBar } from 'cli-progress';
@@ -84,97 +83,82 @@ export async function runLoadCommand(argv: readonly string[], options: LoadComma
     return 2;
   }
   const path = resolve(options.cwd ?? process.env.INIT_CWD ?? process.cwd(), file);
-  const pgliteDataDir = env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR;
-  let database: HubDatabase;
-  try {
-    database = options.database ?? (await openDatabase({ url: env.DATABASE_URL, pgliteDataDir }));
-  } catch (error) {
-    // Most often the embedded database is held by a running hub; the message says what to do.
-    err((error as Error).message);
-    return 1;
-  }
-  const schemaName = schemaArg ?? definition.name;
-  // Said before anything is written, so nobody loads into the wrong database by surprise.
-  const where =
-    database.kind === 'postgres'
-      ? `PostgreSQL (${redact(env.DATABASE_URL)})`
-      : options.database
-        ? 'PGlite'
-        : `PGlite (${displayPath(pgliteDataDir)})`;
-  const what = mode === 'delete' ? ' (deleting the rows it lists)' : mode === 'replace' ? ' (replacing the table)' : '';
-  err(`${dryRun ? 'Dry run: ' : ''}${displayPath(path)} -> ${schemaName}.${table} on ${where}${what}`);
-  const bar = new SingleBar({
-    format: `${table} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta}s`,
-    stream: options.progressStream ?? process.stderr,
-    noTTYOutput: false,
-  });
-  let barStarted = false;
-  try {
-    // The schema must be at its latest migration; a load never seeds (that would replace the table).
-    await prepareSubgraph(definition, database, schemaName, false);
-    const started = performance.now();
-    const scoped = database.forSchema(schemaName).db;
-    const run = (dry: boolean, expectDeleted?: number) =>
-      loadFile(scoped, loadable, path, {
-        dryRun: dry,
-        mode,
-        ...(expectDeleted === undefined ? {} : { expectDeleted }),
-        onProgress: (done, total) => {
-          if (!barStarted) {
-            bar.start(total, 0, { rate: 0 });
-            barStarted = true;
+  return withCommandDatabase(options.database, err, async (database, where) => {
+    const schemaName = schemaArg ?? definition.name;
+    // Said before anything is written, so nobody loads into the wrong database by surprise.
+    const what =
+      mode === 'delete' ? ' (deleting the rows it lists)' : mode === 'replace' ? ' (replacing the table)' : '';
+    err(`${dryRun ? 'Dry run: ' : ''}${displayPath(path)} -> ${schemaName}.${table} on ${where}${what}`);
+    const bar = new SingleBar({
+      format: `${table} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta}s`,
+      stream: options.progressStream ?? process.stderr,
+      noTTYOutput: false,
+    });
+    let barStarted = false;
+    try {
+      // The schema must be at its latest migration; a load never seeds (that would replace the table).
+      await prepareSubgraph(definition, database, schemaName, false);
+      const started = performance.now();
+      const scoped = database.forSchema(schemaName).db;
+      const run = (dry: boolean, expectDeleted?: number) =>
+        loadFile(scoped, loadable, path, {
+          dryRun: dry,
+          mode,
+          ...(expectDeleted === undefined ? {} : { expectDeleted }),
+          onProgress: (done, total) => {
+            if (!barStarted) {
+              bar.start(total, 0, { rate: 0 });
+              barStarted = true;
+            }
+            bar.update(done, { rate: Math.round(done / Math.max((performance.now() - started) / 1000, 0.001)) });
+          },
+        });
+      let summary: LoadSummaryWithChanges;
+      if (mode === 'replace' && !dryRun) {
+        // What would disappear is shown before anything is written; the load then refuses if it changed meanwhile.
+        const plan = await run(true);
+        if (barStarted) bar.stop();
+        barStarted = false;
+        if (plan.deleted > 0) {
+          const gone = plan.preview.filter((c) => c.op === 'delete');
+          err(`--replace would delete ${plan.deleted} row(s) of ${schemaName}.${table} that the file does not have:`);
+          for (const change of gone.slice(0, SHOWN)) err(`  ${formatChange(change)}`);
+          if (plan.deleted > Math.min(gone.length, SHOWN))
+            err(`  ... and ${plan.deleted - Math.min(gone.length, SHOWN)} more`);
+          const ask = options.confirm ?? askOnTerminal;
+          if (!yes && !(await ask(`Delete them and load the file? [y/N] `))) {
+            err('Nothing was written. (Give --yes to confirm without being asked.)');
+            return 1;
           }
-          bar.update(done, { rate: Math.round(done / Math.max((performance.now() - started) / 1000, 0.001)) });
-        },
-      });
-    let summary: LoadSummaryWithChanges;
-    if (mode === 'replace' && !dryRun) {
-      // What would disappear is shown before anything is written; the load then refuses if it changed meanwhile.
-      const plan = await run(true);
+        }
+        summary = await run(false, plan.deleted);
+      } else summary = await run(dryRun);
       if (barStarted) bar.stop();
       barStarted = false;
-      if (plan.deleted > 0) {
-        const gone = plan.preview.filter((c) => c.op === 'delete');
-        err(`--replace would delete ${plan.deleted} row(s) of ${schemaName}.${table} that the file does not have:`);
-        for (const change of gone.slice(0, SHOWN)) err(`  ${formatChange(change)}`);
-        if (plan.deleted > Math.min(gone.length, SHOWN))
-          err(`  ... and ${plan.deleted - Math.min(gone.length, SHOWN)} more`);
-        const ask = options.confirm ?? askOnTerminal;
-        if (!yes && !(await ask(`Delete them and load the file? [y/N] `))) {
-          err('Nothing was written. (Give --yes to confirm without being asked.)');
-          return 1;
-        }
+      if (dryRun) {
+        for (const change of summary.preview.slice(0, SHOWN)) out(formatChange(change));
+        const changed = summary.inserted + summary.updated + summary.deleted;
+        if (changed > SHOWN) out(`... and ${changed - SHOWN} more`);
       }
-      summary = await run(false, plan.deleted);
-    } else summary = await run(dryRun);
-    if (barStarted) bar.stop();
-    barStarted = false;
-    if (dryRun) {
-      for (const change of summary.preview.slice(0, SHOWN)) out(formatChange(change));
-      const changed = summary.inserted + summary.updated + summary.deleted;
-      if (changed > SHOWN) out(`... and ${changed - SHOWN} more`);
+      out(formatLoadSummary(summary));
+      if (summary.release !== null)
+        err(
+          `Recorded as release ${summary.release} of ${schemaName} (npm run revert -- ${name}/${summary.release} undoes it).`,
+        );
+      // The rows are committed: cached answers from before the load must not be served after it.
+      if (!dryRun && (summary.inserted > 0 || summary.updated > 0 || summary.deleted > 0))
+        // Only the answers that read this subgraph's data, in a CDN that can tell them apart.
+        for (const line of await announceRelease(env, scoped, definition.name, summary.release)) err(line);
+      return 0;
+    } catch (error) {
+      if (barStarted) bar.stop();
+      if (error instanceof DataFileError || error instanceof ReleaseError) {
+        err(error.message);
+        return 1;
+      }
+      throw error;
     }
-    if (barStarted) bar.stop();
-    out(formatLoadSummary(summary));
-    if (summary.release !== null)
-      err(
-        `Recorded as release ${summary.release} of ${schemaName} (npm run revert -- ${name}/${summary.release} undoes it).`,
-      );
-    // The rows are committed: cached answers from before the load must not be served after it.
-    if (!dryRun && (summary.inserted > 0 || summary.updated > 0 || summary.deleted > 0))
-      // Only the answers that read this subgraph's data, in a CDN that can tell them apart.
-      for (const line of await announceRelease(env, scoped, definition.name, summary.release)) err(line);
-    return 0;
-  } catch (error) {
-    if (barStarted) bar.stop();
-    if (error instanceof DataFileError || error instanceof ReleaseError) {
-      err(error.message);
-      return 1;
-    }
-    throw error;
-  } finally {
-    if (!options.database) await database.close();
-  }
+  });
 }
 
 /** A yes/no question on the terminal; without one (a pipe, CI) the answer is no. */
@@ -185,18 +169,6 @@ async function askOnTerminal(question: string): Promise<boolean> {
     return /^y(es)?$/i.test((await rl.question(question)).trim());
   } finally {
     rl.close();
-  }
-}
-
-/** A connection string without its password, fit to print. */
-function redact(url: string | undefined): string {
-  if (!url) return '';
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'DATABASE_URL';
   }
 }
 

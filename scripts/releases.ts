@@ -6,14 +6,13 @@ import '@nhs-hub/kit/telemetry';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  DEFAULT_PGLITE_DATA_DIR,
   formatChange,
   type HubDatabase,
   listReleases,
-  openDatabase,
   type Release,
   readEnv,
   releaseChanges,
+  withCommandDatabase,
 } from '@nhs-hub/kit/subgraph';
 import { readGraphConfig } from '../gateway/src/config.js';
 
@@ -70,16 +69,7 @@ export async function runReleasesCommand(
     err(`--schema names one schema: give one subgraph with it\n${USAGE}`);
     return 2;
   }
-  let database: HubDatabase;
-  try {
-    database =
-      options.database ??
-      (await openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR }));
-  } catch (error) {
-    err((error as Error).message);
-    return 1;
-  }
-  try {
+  return withCommandDatabase(options.database, err, async (database) => {
     if (ref) {
       const scoped = database.forSchema(schemaArg ?? ref.subgraph).db;
       const release = (await listReleases(scoped)).find((r) => r.id === ref.release);
@@ -102,9 +92,7 @@ export async function runReleasesCommand(
       for (const release of releases) out(formatRelease(subgraph, release));
     }
     return 0;
-  } finally {
-    if (!options.database) await database.close();
-  }
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

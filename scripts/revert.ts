@@ -6,14 +6,7 @@ import '@nhs-hub/kit/telemetry';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ALL_DATA_KEY, announceRelease } from '@nhs-hub/kit/cache-purge';
-import {
-  DEFAULT_PGLITE_DATA_DIR,
-  type HubDatabase,
-  openDatabase,
-  readEnv,
-  ReleaseError,
-  revertRelease,
-} from '@nhs-hub/kit/subgraph';
+import { type HubDatabase, readEnv, ReleaseError, revertRelease, withCommandDatabase } from '@nhs-hub/kit/subgraph';
 import { readGraphConfig } from '../gateway/src/config.js';
 import { parseReleaseRef } from './releases.js';
 
@@ -43,34 +36,25 @@ export async function runRevertCommand(argv: readonly string[], options: RevertC
     err(`No subgraph '${ref.subgraph}' in schema/subgraphs.json (have: ${entries.map((e) => e.name).join(', ')})`);
     return 2;
   }
-  let database: HubDatabase;
-  try {
-    database =
-      options.database ??
-      (await openDatabase({ url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR }));
-  } catch (error) {
-    err((error as Error).message);
-    return 1;
-  }
-  try {
-    const scoped = database.forSchema(schemaArg ?? ref.subgraph).db;
-    const outcome = await revertRelease(scoped, ref.release);
-    const { inserted, updated, deleted } = outcome.counts;
-    out(
-      `Reverted ${ref.subgraph}/${ref.release} as release ${ref.subgraph}/${outcome.release}: ${inserted} row(s) put back, ${updated} updated, ${deleted} deleted.`,
-    );
-    // The rows are committed: cached answers from before the revert must not be served after it.
-    for (const line of await announceRelease(env, scoped, ref.subgraph, outcome.release, [ALL_DATA_KEY])) err(line);
-    return 0;
-  } catch (error) {
-    if (error instanceof ReleaseError) {
-      err(error.message);
-      return 1;
+  return withCommandDatabase(options.database, err, async (database) => {
+    try {
+      const scoped = database.forSchema(schemaArg ?? ref.subgraph).db;
+      const outcome = await revertRelease(scoped, ref.release);
+      const { inserted, updated, deleted } = outcome.counts;
+      out(
+        `Reverted ${ref.subgraph}/${ref.release} as release ${ref.subgraph}/${outcome.release}: ${inserted} row(s) put back, ${updated} updated, ${deleted} deleted.`,
+      );
+      // The rows are committed: cached answers from before the revert must not be served after it.
+      for (const line of await announceRelease(env, scoped, ref.subgraph, outcome.release, [ALL_DATA_KEY])) err(line);
+      return 0;
+    } catch (error) {
+      if (error instanceof ReleaseError) {
+        err(error.message);
+        return 1;
+      }
+      throw error;
     }
-    throw error;
-  } finally {
-    if (!options.database) await database.close();
-  }
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -163,8 +163,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
 /**
  * Where `npm start` keeps its embedded database. On disk, because a PGlite cluster in memory holds
  * every page in the JS heap as well (hundreds of MB); an existing on-disk cluster opens in a
- * fraction of a second and stays small. The seed step replaces its rows at every start, so the data
- * is always the data files' (the directory is a cache, created by `npm install`).
+ * fraction of a second and stays small. Each start reseeds it from the data files, keeping every
+ * row a later release changed (the rule is in docs/data-releases.md). Created by `npm install`.
  */
 export const DEFAULT_PGLITE_DATA_DIR = `${REPO_ROOT}.pglite/hub`;
 

@@ -10,6 +10,7 @@ export * from './data.js';
 export * from './data-rules.js';
 export * from './dates.js';
 export * from './db.js';
+export * from './command-database.js';
 export * from './platform/env.js';
 export * from './platform/errors.js';
 export * from './platform/gateway-signature.js';
