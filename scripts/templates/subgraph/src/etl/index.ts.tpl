@@ -31,6 +31,7 @@ export async function seed__Name__(
   paths: __Name__DataPaths = {},
 ): Promise<SeedReport> {
   const rows = build__Name__Rows(paths);
-  // The data file is the whole table: a row removed from it is removed from the database.
+  // The data file is the whole table, except rows a later release (npm run load) changed: those
+  // are kept as that release left them (docs/data-releases.md), and the start line names them.
   return replaceTables(db, [['__name___fact', rows.facts]]);
 }
