@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@nhs-hub/kit/repo';
 import { needSystemTool, SYSTEM_TOOLS } from '@nhs-hub/kit/testing';
@@ -24,6 +24,46 @@ const commands = (block: string) =>
     .split('\n')
     .filter((line) => line.trim() && !line.trim().startsWith('#'));
 const all = blocks.flatMap(commands);
+
+describe("infra/README.md's table of files", () => {
+  // The table from its header row to the first line that is not a row: a row that lost its first
+  // cell (or its pipes) ends the table there, as a Markdown renderer would.
+  const lines = README.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('| path | what |'));
+  const end = lines.findIndex((l, i) => i > start && !l.startsWith('|'));
+  const rows = lines.slice(start + 2, end);
+
+  it('has two cells on every row, the first naming paths under infra/ that exist', () => {
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(lines[start + 1]).toBe('| --- | --- |');
+    // Everything up to the next heading is the table.
+    expect(
+      lines
+        .slice(
+          end,
+          lines.findIndex((l, i) => i > start && l.startsWith('#')),
+        )
+        .join('')
+        .trim(),
+    ).toBe('');
+    for (const row of rows) {
+      const cells = row.split(/(?<!\\)\|/).slice(1, -1);
+      expect(cells, row).toHaveLength(2);
+      const paths = [...(cells[0] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');
+      expect(paths.length, row).toBeGreaterThan(0);
+      // `k8s/overlays/{dev,prod}/`: each of the braces' names.
+      for (const path of paths)
+        for (const one of (/\{([^}]*)\}/.exec(path)?.[1]?.split(',') ?? ['']).map((b) => path.replace(/\{[^}]*\}/, b)))
+          expect(existsSync(join(REPO_ROOT, 'infra', one)), `${one} in: ${row}`).toBe(true);
+    }
+  });
+
+  it('describes every test file of infra/tests', () => {
+    const named = rows.map((r) => /^\| `([^`]+)`/.exec(r)?.[1]);
+    for (const file of readdirSync(join(REPO_ROOT, 'infra/tests')).filter((f) => f.endsWith('.test.ts')))
+      expect(named, file).toContain(`tests/${file}`);
+  });
+});
 
 describe('the runbook (infra/README.md)', () => {
   it('has its steps as shell blocks that parse', () => {
