@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
 import { BarmanObjectStoreConfiguration } from '@kubernetes-models/cloudnative-pg/github.com/cloudnative-pg/barman-cloud/pkg/api/BarmanObjectStoreConfiguration';
 import { Pooler } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Pooler';
@@ -94,6 +95,7 @@ const VALIDATORS: Record<string, new (data: never) => { validate(): void }> = {
   'postgresql.cnpg.io/v1/Cluster': Cluster,
   'postgresql.cnpg.io/v1/ScheduledBackup': ScheduledBackup,
   'postgresql.cnpg.io/v1/Pooler': Pooler,
+  'cert-manager.io/v1/ClusterIssuer': ClusterIssuer,
 };
 const OVERLAYS = ['overlays/dev', 'overlays/prod'];
 const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, render(join(K8S_DIR, o))]));
@@ -434,6 +436,56 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(asObj(supergraph?.data)[path.slice(String(mount?.mountPath).length + 1)]).toBe(
       readFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), 'utf8'),
     );
+  });
+});
+
+describe("the cluster's set-up (infra/k8s/cluster): the ClusterIssuers the Ingresses name", () => {
+  const issuers = render(join(K8S_DIR, 'cluster'));
+  const ACME_DIRECTORIES = {
+    production: 'https://acme-v02.api.letsencrypt.org/directory',
+    staging: 'https://acme-staging-v02.api.letsencrypt.org/directory',
+  };
+
+  it("validates against cert-manager's CRD schema, and is cluster-scoped", () => {
+    expect(issuers.map((o) => o.kind)).toEqual(['ClusterIssuer', 'ClusterIssuer']);
+    for (const o of issuers) {
+      expect(() => new ClusterIssuer(o as never).validate(), o.metadata.name).not.toThrow();
+      expect(o.metadata.namespace, o.metadata.name).toBeUndefined();
+    }
+    expect(unknownFields(issuers)).toEqual([]);
+    // The schema does refuse: an ACME issuer with no server, or a misspelt solver field.
+    const broken = structuredClone(issuers[0]) as Manifest;
+    delete asObj(asObj(broken.spec).acme).server;
+    expect(() => new ClusterIssuer(broken as never).validate()).toThrow(/server/);
+    const typo = structuredClone(issuers[0]) as Manifest;
+    const [solver] = asObj(asObj(typo.spec).acme).solvers as Obj[];
+    asObj(asObj(solver?.http01).ingress).ingressClass = 'nginx';
+    expect(unknownFields([typo])).toEqual([
+      { object: `ClusterIssuer/${typo.metadata.name}`, path: 'spec.acme.solvers[0].http01.ingress.ingressClass' },
+    ]);
+  });
+
+  it.each(OVERLAYS)(
+    "issues %s's certificate: its Ingress names an issuer here that answers HTTP-01 through the Ingress's class",
+    (overlay) => {
+      const ingress = (rendered[overlay] ?? []).find((o) => o.kind === 'Ingress') as Manifest;
+      const name = asObj(ingress.metadata.annotations)['cert-manager.io/cluster-issuer'];
+      const issuer = issuers.find((o) => o.metadata.name === name);
+      expect(issuer, `${overlay} names ClusterIssuer ${String(name)}`).toBeDefined();
+      const acme = asObj(asObj(issuer?.spec).acme);
+      const solvers = acme.solvers as Obj[];
+      expect(solvers.map((x) => asObj(asObj(x.http01).ingress).ingressClassName)).toEqual([
+        asObj(ingress.spec).ingressClassName,
+      ]);
+      expect(asObj(acme.privateKeySecretRef).name).toBeTruthy();
+      // Production has a certificate browsers trust; dev the staging directory's, within its rate limits.
+      expect(acme.server).toBe(overlay === 'overlays/prod' ? ACME_DIRECTORIES.production : ACME_DIRECTORIES.staging);
+    },
+  );
+
+  it('keeps each issuer its own ACME account key', () => {
+    const keys = issuers.map((o) => asObj(asObj(asObj(o.spec).acme).privateKeySecretRef).name);
+    expect(new Set(keys).size).toBe(issuers.length);
   });
 });
 
