@@ -27,9 +27,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { portOf, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
 import { unknownFields } from '../k8s/fields.js';
+import { CNPG_LABELS } from '../k8s/network.js';
 import {
   ADMIN_PORT,
   BARMAN_PLUGIN,
+  DB_CA_DIR,
+  DB_CA_FILE,
+  DB_CA_SECRET,
   BASE_DIR,
   CACHE,
   CLUSTER,
@@ -42,6 +46,7 @@ import {
   MIGRATE_DEADLINE_SECONDS,
   migrateJob,
   OBJECT_STORE,
+  POOLER,
   POSTGRES_IMAGE,
   PRE_STOP_SECONDS,
   RESTORE_CLUSTER,
@@ -519,7 +524,7 @@ describe('backups (overlays/prod) and the restore cluster (infra/k8s/restore)', 
   });
 
   it('runs a pinned PostgreSQL image, a supported major, in every cluster', () => {
-    const restore = render(join(K8S_DIR, 'restore')).find((o) => o.kind === 'Cluster') as Manifest;
+    const restore = render(join(K8S_DIR, 'restore/cluster')).find((o) => o.kind === 'Cluster') as Manifest;
     for (const c of [cluster, find(rendered['overlays/dev'] ?? [], 'Cluster', CLUSTER) as Manifest, restore]) {
       const image = String(asObj(c.spec).imageName);
       expect(image).toBe(POSTGRES_IMAGE);
@@ -529,21 +534,22 @@ describe('backups (overlays/prod) and the restore cluster (infra/k8s/restore)', 
     }
   });
 
-  it('validates, recovers from the ObjectStore the prod cluster archives to, archives its own WAL and keeps every role', () => {
-    const objects = [
-      ...render(join(K8S_DIR, 'restore')),
-      ...parseAllDocuments(readFileSync(join(K8S_DIR, 'restore/pooler.yaml'), 'utf8')).map(
-        (d) => d.toJSON() as Manifest,
-      ),
-    ];
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      `Cluster/${RESTORE_CLUSTER}`,
-      `Pooler/${RESTORE_POOLER}`,
-    ]);
-    const restore = objects[0] as Manifest;
-    expect(() => new Cluster(restore as never).validate()).not.toThrow();
-    expect(() => new Pooler(objects[1] as never).validate()).not.toThrow();
+  const restoreObjects = render(join(K8S_DIR, 'restore/cluster'));
+  const cutover = render(join(K8S_DIR, 'restore/cutover'));
+  const restore = restoreObjects[0] as Manifest;
+  const validate = (objects: Manifest[]) => {
+    for (const o of objects) {
+      const Model = VALIDATORS[`${o.apiVersion}/${o.kind}`];
+      expect(Model, `no validator for ${o.apiVersion} ${o.kind}`).toBeDefined();
+      if (Model) expect(() => new Model(o as never).validate(), `${o.kind}/${o.metadata.name}`).not.toThrow();
+    }
     expect(unknownFields(objects)).toEqual([]);
+  };
+
+  it('validates, recovers from the ObjectStore the prod cluster archives to, archives its own WAL and keeps every role', () => {
+    // The Cluster alone: the runbook patches the moment to recover to into this stream.
+    expect(restoreObjects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`Cluster/${RESTORE_CLUSTER}`]);
+    validate(restoreObjects);
     const spec = asObj(restore.spec);
     const source = (spec.externalClusters as Obj[]).find(
       (c) => c.name === asObj(asObj(spec.bootstrap).recovery).source,
@@ -553,11 +559,9 @@ describe('backups (overlays/prod) and the restore cluster (infra/k8s/restore)', 
       name: BARMAN_PLUGIN,
       parameters: { barmanObjectName: store.metadata.name, serverName: cluster.metadata.name },
     });
-    expect(restore.metadata.namespace).toBe(store.metadata.namespace);
     // From its promotion on, its own WAL is archived (under its own name), with the prod cluster's resources.
     expect(spec.plugins).toEqual(asObj(cluster.spec).plugins);
     expect(spec.resources).toEqual(asObj(cluster.spec).resources);
-    expect(asObj(objects[1]?.spec).cluster).toEqual({ name: RESTORE_CLUSTER });
     const roles = (asObj(spec.managed).roles as Obj[]).map((r) => [r.name, asObj(r.passwordSecret).name]);
     expect(roles).toEqual(
       dataEntries.flatMap((e) => [
@@ -565,6 +569,107 @@ describe('backups (overlays/prod) and the restore cluster (infra/k8s/restore)', 
         [readerOf(e.name), dbReaderSecret(e.name)],
       ]),
     );
+  });
+
+  it('names no namespace in the restore, its cut-over or the drill: each lands where the runbook applies it (-n)', () => {
+    const drill = render(join(K8S_DIR, 'restore/drill'));
+    for (const o of [...restoreObjects, ...cutover, ...drill])
+      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBeUndefined();
+  });
+
+  it("signs the restored cluster's certificate with the CA the subgraph pods verify the database against", () => {
+    // The CA Secret every pod that connects mounts where its DATABASE_URL's sslrootcert points (verify-full).
+    const mounted = new Set(
+      prod
+        .filter(
+          (o) =>
+            isWorkload(o) &&
+            podContainers([o]).some((c) => (c.env as Obj[] | undefined)?.some((e) => e.name === 'DATABASE_URL')),
+        )
+        .map((o) => {
+          const mount = podContainers([o])
+            .flatMap((c) => (c.volumeMounts as Obj[]) ?? [])
+            .find((m) => m.mountPath === DB_CA_DIR);
+          const volume = ((podSpecOf(o)?.volumes as Obj[]) ?? []).find((v) => v.name === mount?.name);
+          return asObj(volume?.secret).secretName;
+        }),
+    );
+    expect(DB_CA_FILE.startsWith(`${DB_CA_DIR}/`)).toBe(true);
+    expect([...mounted]).toEqual([DB_CA_SECRET]);
+    // The prod cluster's CA is the one CloudNativePG generates for it, <cluster>-ca (it names none).
+    expect(asObj(asObj(cluster.spec).certificates).serverCASecret).toBeUndefined();
+    expect(DB_CA_SECRET).toBe(`${cluster.metadata.name}-ca`);
+    // The restored cluster signs with that CA's key (no serverTLSSecret: CloudNativePG issues the
+    // certificate itself, from serverCASecret's ca.key), naming its PgBouncer too, where the readers' URIs go.
+    const certificates = asObj(asObj(restore.spec).certificates);
+    expect(certificates.serverCASecret).toBe(DB_CA_SECRET);
+    expect(certificates.serverTLSSecret).toBeUndefined();
+    expect(certificates.serverAltDNSNames).toEqual([RESTORE_POOLER]);
+    expect(asObj(find(cutover, 'Pooler', RESTORE_POOLER)?.spec).cluster).toEqual({ name: RESTORE_CLUSTER });
+  });
+
+  it('backs up, pools and scrapes the restored cluster once it is the database, as the prod cluster is', () => {
+    expect(cutover.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
+      [
+        `Pooler/${RESTORE_POOLER}`,
+        `ScheduledBackup/${RESTORE_CLUSTER}-nightly`,
+        `PodMonitor/${RESTORE_CLUSTER}`,
+        `PodMonitor/${RESTORE_POOLER}`,
+      ].sort(),
+    );
+    validate(cutover);
+    // Base backups as prod's, of the restored cluster: one at once, then nightly.
+    const prodBackup = prod.find((o) => o.kind === 'ScheduledBackup') as Manifest;
+    const backup = cutover.find((o) => o.kind === 'ScheduledBackup') as Manifest;
+    expect(backup.spec).toEqual({ ...asObj(prodBackup.spec), cluster: { name: RESTORE_CLUSTER } });
+    // PodMonitors as prod's, selecting the restored cluster's pods.
+    const monitors = (objects: Manifest[], name: string) => asObj(find(objects, 'PodMonitor', name)?.spec);
+    expect(monitors(cutover, RESTORE_CLUSTER)).toEqual({
+      ...monitors(prod, CLUSTER),
+      selector: { matchLabels: CNPG_LABELS.instance(RESTORE_CLUSTER) },
+    });
+    expect(monitors(cutover, RESTORE_POOLER)).toEqual({
+      ...monitors(prod, POOLER),
+      selector: { matchLabels: CNPG_LABELS.pooler(RESTORE_POOLER) },
+    });
+    // The Pooler as prod's, in front of the restored cluster.
+    expect(find(cutover, 'Pooler', RESTORE_POOLER)?.spec).toEqual({
+      ...asObj(find(prod, 'Pooler', POOLER)?.spec),
+      cluster: { name: RESTORE_CLUSTER },
+      template: {
+        ...asObj(asObj(find(prod, 'Pooler', POOLER)?.spec).template),
+        metadata: asObj(asObj(find(cutover, 'Pooler', RESTORE_POOLER)?.spec).template).metadata,
+      },
+    });
+  });
+
+  it("drills on prod's archive, read as prod's ObjectStore describes it, archiving to a store of its own and with a CA of its own", () => {
+    const drill = render(join(K8S_DIR, 'restore/drill'));
+    const stores = parseAllDocuments(readFileSync(join(K8S_DIR, 'restore/drill/stores.yaml'), 'utf8')).map(
+      (d) => d.toJSON() as Manifest,
+    );
+    validate([...drill, ...stores]);
+    const read = find(stores, 'ObjectStore', OBJECT_STORE) as Manifest;
+    expect(asObj(read.spec).configuration).toEqual(asObj(store.spec).configuration);
+    // It deletes nothing in prod's archive (no retention to enforce), and writes elsewhere.
+    expect(asObj(read.spec).retentionPolicy).toBeUndefined();
+    const drillCluster = drill[0] as Manifest;
+    const archiver = ((asObj(drillCluster.spec).plugins as Obj[]).find((p) => p.isWALArchiver) as Obj)
+      .parameters as Obj;
+    const own = find(stores, 'ObjectStore', String(archiver.barmanObjectName)) as Manifest;
+    expect(own.metadata.name).not.toBe(OBJECT_STORE);
+    // A bucket of its own, with credentials of their own.
+    const bucket = (m: Manifest) => new URL(String(asObj(asObj(m.spec).configuration).destinationPath)).host;
+    expect(bucket(own)).not.toBe(bucket(store));
+    expect(asObj(asObj(asObj(own.spec).configuration).s3Credentials)).not.toEqual(
+      asObj(asObj(asObj(store.spec).configuration).s3Credentials),
+    );
+    // Otherwise the restore cluster itself: what the drill measures is what a restore would do.
+    const { plugins: _p, certificates: drillCertificates, ...drillRest } = asObj(drillCluster.spec);
+    const { plugins: _q, certificates: restoreCertificates, ...restoreRest } = asObj(restore.spec);
+    expect(drillRest).toEqual(restoreRest);
+    expect(asObj(drillCertificates).serverCASecret).toBeUndefined();
+    expect({ ...asObj(drillCertificates), serverCASecret: DB_CA_SECRET }).toEqual(restoreCertificates);
   });
 });
 
@@ -654,7 +759,7 @@ const kubectl = needSystemTool(SYSTEM_TOOLS.kubectl).path !== null;
 
 describe('the renderer', () => {
   it.skipIf(!kubectl)('renders what kubectl kustomize renders, hash suffixes aside', () => {
-    for (const overlay of OVERLAYS) {
+    for (const overlay of [...OVERLAYS, 'cluster', 'restore/cluster', 'restore/cutover', 'restore/drill']) {
       const dir = join(K8S_DIR, overlay);
       // No flag: what `kubectl apply -k` renders, with kustomize's default load restrictor.
       const { stdout, stderr, status } = spawnSync('kubectl', ['kustomize', dir], {
@@ -686,7 +791,7 @@ describe('the renderer', () => {
         const list = (JSON.parse(json) as Manifest[]).map(sorted) as Manifest[];
         return list.sort((a, b) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`));
       };
-      expect(unhashed(rendered[overlay] ?? []), overlay).toEqual(unhashed(theirs));
+      expect(unhashed(rendered[overlay] ?? render(dir)), overlay).toEqual(unhashed(theirs));
     }
   });
 

@@ -3,8 +3,8 @@ import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { startTestGraph, type TestGraph } from '@nhs-hub/gateway/testing';
 import { subgraph as geography } from '@nhs-hub/geography';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CACHE, CLUSTER, POOLER } from '../k8s/generate.js';
-import { GATEWAY_METRICS } from '../k8s/monitoring.js';
+import { CACHE, CLUSTER, POOLER, RESTORE_CLUSTER, RESTORE_POOLER } from '../k8s/generate.js';
+import { CLUSTER_LABEL, CLUSTER_POD_LABEL, GATEWAY_METRICS } from '../k8s/monitoring.js';
 import { CNPG_LABELS } from '../k8s/network.js';
 import { type Json, K8S_DIR, type Manifest, render } from '../k8s/render.js';
 
@@ -42,6 +42,7 @@ const PROMQL_WORDS = new Set([
   'subgraph',
   'deployment',
   'pod',
+  CLUSTER_LABEL,
   'status',
   'code',
   'humanizePercentage',
@@ -121,11 +122,60 @@ describe("the prod overlay's monitoring", () => {
     ] as const) {
       const spec = find('PodMonitor', name).spec as Obj;
       expect((spec.selector as Obj).matchLabels).toEqual(labels);
-      expect(spec.podMetricsEndpoints).toEqual([{ port: 'metrics' }]);
+      expect(((spec.podMetricsEndpoints as Obj[])[0] as Obj).port).toBe('metrics');
     }
     // Both poolers and clusters exist in the manifests the monitors name.
     expect(find('Cluster', CLUSTER)).toBeDefined();
     expect(find('Pooler', POOLER)).toBeDefined();
+  });
+
+  it("alerts on every cluster's database by its cluster label: the prod cluster's, and the restored one's after a cut-over", () => {
+    const cutover = render(join(K8S_DIR, 'restore/cutover'));
+    // Each instance's series get the cluster's name from the pod label CloudNativePG sets (cnpg.io/cluster),
+    // which Prometheus's discovery offers as __meta_kubernetes_pod_label_ and the label, sanitised.
+    const podLabel = Object.keys(CNPG_LABELS.instance(CLUSTER)).find((k) => k.endsWith('/cluster')) ?? '';
+    expect(CLUSTER_POD_LABEL).toBe(`__meta_kubernetes_pod_label_${podLabel.replace(/[^a-zA-Z0-9_]/g, '_')}`);
+    for (const [manifests, cluster] of [
+      [objects, CLUSTER],
+      [cutover, RESTORE_CLUSTER],
+    ] as const) {
+      const monitor = manifests.find((o) => o.kind === 'PodMonitor' && o.metadata.name === cluster) as Manifest;
+      const spec = monitor.spec as Obj;
+      expect((spec.selector as Obj).matchLabels).toEqual(CNPG_LABELS.instance(cluster));
+      expect(spec.podMetricsEndpoints).toEqual([
+        {
+          port: 'metrics',
+          relabelings: [{ action: 'replace', sourceLabels: [CLUSTER_POD_LABEL], targetLabel: CLUSTER_LABEL }],
+        },
+      ]);
+    }
+    // Every rule on a database metric selects those series by that label, matching both clusters, never by pod
+    // name (hub-db-restore-1 is not hub-db-[0-9]+), and keeps one alert per cluster.
+    const database = rules.filter((r) => metricsIn(String(r.expr)).some((m) => /^(cnpg|barman)_/.test(m)));
+    expect(database.map((r) => r.alert).sort()).toEqual(
+      ['HubBackupFailed', 'HubBackupTooOld', 'HubReplicationLag', 'HubWalArchivingFailing'].sort(),
+    );
+    for (const r of database) {
+      const expr = String(r.expr);
+      expect(expr, String(r.alert)).not.toMatch(/\bpod=~/);
+      const selectors = [...expr.matchAll(/\b(?:cnpg|barman)_[a-z0-9_]+\{([^}]*)\}/g)].map((m) => m[1] ?? '');
+      // Every use of a database metric has a selector.
+      expect(selectors.length, String(r.alert)).toBe(metricsIn(expr).filter((m) => /^(cnpg|barman)_/.test(m)).length);
+      for (const selector of selectors) {
+        const regex = new RegExp(`${CLUSTER_LABEL}=~"([^"]+)"`).exec(selector)?.[1];
+        expect(regex, `${String(r.alert)}: ${selector}`).toBeDefined();
+        // PromQL anchors a regex matcher at both ends.
+        for (const cluster of [CLUSTER, RESTORE_CLUSTER])
+          expect(new RegExp(`^(?:${regex})$`).test(cluster), `${String(r.alert)} ${cluster}`).toBe(true);
+        expect(new RegExp(`^(?:${regex})$`).test(`${CLUSTER}-other`)).toBe(false);
+      }
+      for (const by of expr.matchAll(/\bby \(([^)]*)\)/g)) expect(by[1], String(r.alert)).toContain(CLUSTER_LABEL);
+      // Its text names the cluster (or the pod, whose name starts with it), not hub-db whichever it is.
+      expect(String((r.annotations as Obj).description)).toMatch(new RegExp(`\\$labels\\.(${CLUSTER_LABEL}|pod)\\b`));
+      expect(String((r.annotations as Obj).description)).not.toContain(`/${CLUSTER}`);
+    }
+    // The restored cluster's PgBouncer is scraped too.
+    expect(cutover.find((o) => o.kind === 'PodMonitor' && o.metadata.name === RESTORE_POOLER)).toBeDefined();
   });
 
   it('ships a Grafana dashboard of requests, latency and errors, per subgraph too', () => {

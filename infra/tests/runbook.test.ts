@@ -6,6 +6,19 @@ import { needSystemTool, SYSTEM_TOOLS } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { workspaceDirs } from '../image/layout.js';
+import { CLUSTER, DB_CA_SECRET, OBJECT_STORE, RESTORE_CLUSTER } from '../k8s/generate.js';
+
+/** The restore Cluster's fields the pipelines' checks read. */
+interface Restored {
+  kind: string;
+  metadata: { namespace?: string };
+  spec?: {
+    bootstrap?: { recovery?: { source?: string; recoveryTarget?: unknown } };
+    externalClusters?: { name: string; plugin?: { parameters?: Record<string, string> } }[];
+    plugins?: { isWALArchiver?: boolean; parameters?: Record<string, string> }[];
+    certificates?: { serverCASecret?: string };
+  };
+}
 
 /**
  * infra/README.md's runbook is meant to be run, not interpreted: every step a command. What can be
@@ -142,14 +155,16 @@ describe('the runbook (infra/README.md)', () => {
       const pipelines = [
         ...new Set(
           all
-            .map((l) => l.trim().replace(/^kubectl apply -k (\S+)$/, 'kubectl kustomize $1'))
+            .map((l) => l.trim().replace(/^kubectl (?:-n \S+ )?apply -k (\S+)$/, 'kubectl kustomize $1'))
             .filter((l) => l.startsWith('kubectl kustomize')),
         ),
       ];
       expect(pipelines.length).toBeGreaterThan(1);
       const TARGET_TIME = '2026-12-01 09:30:00+00';
+      const DRILL = '202612010930';
+      const restores: string[] = [];
       for (const pipeline of pipelines) {
-        const rendering = pipeline.replace(/\|\s*kubectl apply -f -\s*$/, '');
+        const rendering = pipeline.replace(/\|\s*kubectl (?:-n \S+ )?apply -f -\s*$/, '');
         const overlays = pipeline.includes('$OVERLAY') ? ['infra/k8s/overlays/prod', 'infra/k8s/overlays/dev'] : [''];
         for (const overlay of overlays) {
           const result = spawnSync('bash', ['-o', 'pipefail', '-c', rendering], {
@@ -160,18 +175,59 @@ describe('the runbook (infra/README.md)', () => {
             cwd: REPO_ROOT,
             encoding: 'utf8',
             maxBuffer: 64 * 2 ** 20,
-            env: { PATH: process.env.PATH, HOME: process.env.HOME, OVERLAY: overlay, TARGET_TIME },
+            env: { PATH: process.env.PATH, HOME: process.env.HOME, OVERLAY: overlay, TARGET_TIME, DRILL },
           });
           expect(result.status, `${rendering}\n${result.stderr}`).toBe(0);
-          const objects = parseAllDocuments(result.stdout).map(
-            (d) => d.toJSON() as { kind: string; spec?: { bootstrap?: { recovery?: { recoveryTarget?: unknown } } } },
-          );
+          const objects = parseAllDocuments(result.stdout).map((d) => d.toJSON() as Restored);
           expect(objects.length, rendering).toBeGreaterThan(0);
-          // The restore pipeline sets the moment to recover to.
+          // The restore pipelines set the moment to recover to, and land where their apply's -n says.
           const restore = objects.find((o) => o.kind === 'Cluster' && o.spec?.bootstrap?.recovery);
-          if (restore) expect(restore.spec?.bootstrap?.recovery?.recoveryTarget).toEqual({ targetTime: TARGET_TIME });
+          if (!restore) continue;
+          restores.push(pipeline);
+          expect(objects, pipeline).toHaveLength(1);
+          expect(restore.metadata.namespace, pipeline).toBeUndefined();
+          expect(pipeline).toMatch(/\| kubectl -n \$\w+ apply -f -$/);
+          expect(restore.spec?.bootstrap?.recovery?.recoveryTarget).toEqual({ targetTime: TARGET_TIME });
+          // Both read prod's archive: its ObjectStore, in the folder its cluster writes.
+          const source = restore.spec?.externalClusters?.find(
+            (c) => c.name === restore.spec?.bootstrap?.recovery?.source,
+          );
+          expect(source?.plugin?.parameters).toEqual({ barmanObjectName: OBJECT_STORE, serverName: CLUSTER });
+          const archiver = restore.spec?.plugins?.find((p) => p.isWALArchiver)?.parameters;
+          if (pipeline.includes('restore/drill')) {
+            // A drill archives to the drills' store, in a folder of its own, and never uses prod's CA.
+            expect(archiver?.barmanObjectName).not.toBe(OBJECT_STORE);
+            expect(archiver?.serverName).toBe(`${RESTORE_CLUSTER}-drill-${DRILL}`);
+            expect(restore.spec?.certificates?.serverCASecret).toBeUndefined();
+          } else {
+            expect(archiver).toEqual({ barmanObjectName: OBJECT_STORE });
+            expect(restore.spec?.certificates?.serverCASecret).toBe(DB_CA_SECRET);
+          }
         }
       }
+      // The real restore and the drill, each rendered.
+      expect(restores.filter((p) => p.includes('restore/drill'))).toHaveLength(1);
+      expect(restores.filter((p) => p.includes('restore/cluster')).length).toBeGreaterThanOrEqual(1);
     },
   );
+
+  it('applies nothing without naming its namespace, so a restore or a drill lands where the runbook says', () => {
+    const applies = all.filter((l) => /\bkubectl\b[^|]*\bapply\b/.test(l));
+    expect(applies.length).toBeGreaterThan(5);
+    for (const line of applies) {
+      const stages = line.split(/\s\|\s/);
+      for (const stage of stages.filter((x) => /\bkubectl\b.*\bapply\b/.test(x))) {
+        const named =
+          /\bkubectl -n \S+ apply\b/.test(stage) ||
+          // An overlay sets its namespace (the first block's test above checks it is $NS).
+          /\bapply -k \$OVERLAY$/.test(stage.trim()) ||
+          // Cluster-scoped objects only (k8s.test.ts checks they have no namespace).
+          /\bapply -k infra\/k8s\/cluster$/.test(stage.trim()) ||
+          // What `kubectl -n X create ... --dry-run -o yaml` wrote carries X.
+          (/^\s*kubectl -n \S+ create\b.*--dry-run=client/.test(stages[0] ?? '') &&
+            stage.trim() === 'kubectl apply -f -');
+        expect(named, line).toBe(true);
+      }
+    }
+  });
 });
