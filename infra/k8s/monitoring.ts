@@ -22,6 +22,16 @@ export const MONITORING_LABELS = {
   'app.kubernetes.io/part-of': 'nhs-region-hub',
   'app.kubernetes.io/component': 'monitoring',
 };
+/**
+ * The Helm release name of the cluster's kube-prometheus-stack. Its Prometheus loads only the
+ * ServiceMonitors, PodMonitors and PrometheusRules labelled `release: <its release name>` (the
+ * chart's default selectors, *SelectorNilUsesHelmValues: true); without the label these objects
+ * apply cleanly and nothing is scraped or alerted on. A Prometheus installed under another name:
+ * change it here and run npm run k8s:generate -w @nhs-hub/infra (infra/README.md, step 0).
+ */
+export const MONITORING_RELEASE = 'kube-prometheus-stack';
+/** The labels of what the Prometheus Operator reads: ours, and the one its Prometheus selects by. */
+const OPERATOR_LABELS = { ...MONITORING_LABELS, release: MONITORING_RELEASE };
 export const GATEWAY_METRICS = {
   requests: 'hub_gateway_requests_total',
   duration: 'hub_gateway_request_duration_seconds',
@@ -253,7 +263,7 @@ export function gatewayDashboard(): object {
 export function clusterMonitors(cluster: string, pooler: string): PodMonitor[] {
   return [
     new PodMonitor({
-      metadata: { name: cluster, labels: MONITORING_LABELS },
+      metadata: { name: cluster, labels: OPERATOR_LABELS },
       spec: {
         selector: { matchLabels: CNPG_LABELS.instance(cluster) },
         podMetricsEndpoints: [
@@ -265,7 +275,7 @@ export function clusterMonitors(cluster: string, pooler: string): PodMonitor[] {
       },
     }),
     new PodMonitor({
-      metadata: { name: pooler, labels: MONITORING_LABELS },
+      metadata: { name: pooler, labels: OPERATOR_LABELS },
       spec: {
         selector: { matchLabels: CNPG_LABELS.pooler(pooler) },
         podMetricsEndpoints: [{ port: 'metrics' }],
@@ -285,7 +295,7 @@ export function monitoringObjects(s: MonitoringSettings): object[] {
   });
   return [
     new ServiceMonitor({
-      metadata: { name: 'gateway', labels: MONITORING_LABELS },
+      metadata: { name: 'gateway', labels: OPERATOR_LABELS },
       spec: {
         selector: { matchLabels: { 'app.kubernetes.io/name': s.gatewayAdminService } },
         endpoints: [{ port: 'admin', path: s.metricsPath, interval: '30s' }],
@@ -293,7 +303,7 @@ export function monitoringObjects(s: MonitoringSettings): object[] {
     }),
     ...clusterMonitors(s.cluster, s.pooler),
     new PrometheusRule({
-      metadata: { name: 'nhs-region-hub', labels: MONITORING_LABELS },
+      metadata: { name: 'nhs-region-hub', labels: OPERATOR_LABELS },
       spec: { groups: [{ name: 'nhs-region-hub', rules: alerts(s) }] },
     }),
     // Grafana's dashboard sidecar (kube-prometheus-stack) loads every ConfigMap labelled grafana_dashboard.

@@ -8,6 +8,7 @@ import { BarmanObjectStoreConfiguration } from '@kubernetes-models/cloudnative-p
 import { Pooler } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Pooler';
 import { ScheduledBackup } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/ScheduledBackup';
 import { isHubEnvKey, readEnv } from '@nhs-hub/kit/env';
+import { tracesExporterOf } from '@nhs-hub/kit/tracing';
 import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { needSystemTool, SYSTEM_TOOLS, startTestGraph, type TestGraph } from '@nhs-hub/gateway/testing';
 import { subgraph as geography } from '@nhs-hub/geography';
@@ -27,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { portOf, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
 import { unknownFields } from '../k8s/fields.js';
-import { CNPG_LABELS } from '../k8s/network.js';
+import { CNPG_LABELS, OUTSIDE } from '../k8s/network.js';
 import {
   ADMIN_PORT,
   BARMAN_PLUGIN,
@@ -313,6 +314,31 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     // Local development keeps HS256.
     expect(() => readEnv({ NODE_ENV: 'development', HUB_JWT_SECRET: 'k'.repeat(48) })).not.toThrow();
   });
+
+  it.runIf(overlay === 'overlays/prod')(
+    'sends traces to the OpenTelemetry collector the NetworkPolicies let every hub process reach',
+    () => {
+      const hubConfig = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('hub-config-'));
+      const endpoint = asObj(hubConfig?.data).OTEL_EXPORTER_OTLP_ENDPOINT;
+      expect(endpoint, 'prod sets OTEL_EXPORTER_OTLP_ENDPOINT').toBeTypeOf('string');
+      const url = new URL(String(endpoint));
+      // A Service in the collector's namespace (<service>.<namespace>), on a port the policies open.
+      expect(url.hostname.split('.')[1]).toBe(OUTSIDE.otlp.namespace);
+      expect(OUTSIDE.otlp.ports).toContain(Number(url.port));
+      // OTLP over HTTP (4318): what the processes' exporter speaks, and it is on.
+      expect(Number(url.port)).toBe(4318);
+      expect(url.protocol).toBe('http:');
+      const config = Object.fromEntries(Object.entries(asObj(hubConfig?.data)).map(([k, v]) => [k, String(v)]));
+      expect(tracesExporterOf(readEnv(config))).toBe('otlp');
+      // Every hub process reads it (hub-config), the gateway and each subgraph alike.
+      for (const o of objects.filter(isHubPod))
+        for (const c of podContainers([o]))
+          expect(
+            ((c.envFrom as Obj[] | undefined) ?? []).map((f) => asObj(f.configMapRef).name),
+            `${o.kind}/${o.metadata.name}`,
+          ).toContain(hubConfig?.metadata.name);
+    },
+  );
 
   it("spreads every hub Deployment's replicas over zones, then nodes, without leaving any unscheduled", () => {
     for (const deployment of objects.filter((o) => o.kind === 'Deployment' && isHubPod(o))) {

@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO_ROOT } from '@nhs-hub/kit/repo';
 import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { startTestGraph, type TestGraph } from '@nhs-hub/gateway/testing';
 import { subgraph as geography } from '@nhs-hub/geography';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHE, CLUSTER, POOLER, RESTORE_CLUSTER, RESTORE_POOLER } from '../k8s/generate.js';
-import { CLUSTER_LABEL, CLUSTER_POD_LABEL, GATEWAY_METRICS } from '../k8s/monitoring.js';
+import { CLUSTER_LABEL, CLUSTER_POD_LABEL, GATEWAY_METRICS, MONITORING_RELEASE } from '../k8s/monitoring.js';
 import { CNPG_LABELS } from '../k8s/network.js';
 import { type Json, K8S_DIR, type Manifest, render } from '../k8s/render.js';
 
@@ -191,6 +193,22 @@ describe("the prod overlay's monitoring", () => {
     expect(perSubgraph.length).toBeGreaterThanOrEqual(3);
     // Every panel's query is scoped to the namespace chosen at the top.
     for (const e of exprs) expect(e).toContain('namespace="$namespace"');
+  });
+
+  it("is labelled for kube-prometheus-stack's Prometheus, which loads only monitors and rules labelled with its release", () => {
+    const cutover = render(join(K8S_DIR, 'restore/cutover'));
+    const operated = [...objects, ...cutover].filter((o) =>
+      ['ServiceMonitor', 'PodMonitor', 'PrometheusRule'].includes(o.kind),
+    );
+    expect(operated.map((o) => o.kind).sort()).toEqual(
+      ['PodMonitor', 'PodMonitor', 'PodMonitor', 'PodMonitor', 'PrometheusRule', 'ServiceMonitor'].sort(),
+    );
+    for (const o of operated)
+      expect(o.metadata.labels?.release, `${o.kind}/${o.metadata.name}`).toBe(MONITORING_RELEASE);
+    // The setting is the runbook's: step 0 names the release to install it as, or to change it to.
+    const readme = readFileSync(join(REPO_ROOT, 'infra/README.md'), 'utf8');
+    expect(readme).toContain(`release: ${MONITORING_RELEASE}`);
+    expect(readme).toContain('MONITORING_RELEASE');
   });
 
   it("alerts on the cache by its Deployment, whose name is the manifests'", () => {

@@ -118,6 +118,12 @@ describe('the runbook (infra/README.md)', () => {
     for (const path of paths) expect(existsSync(join(REPO_ROOT, path)), path).toBe(true);
   });
 
+  it('pins every Helm chart it installs or upgrades to a version', () => {
+    const helm = all.filter((l) => /\bhelm (?:upgrade|install)\b/.test(l));
+    expect(helm.length).toBeGreaterThan(3);
+    for (const line of helm) expect(line, line).toMatch(/\s--version[= ]v?\d+\.\d+\.\d+(?:\s|$)/);
+  });
+
   it('sets every variable it uses', () => {
     const set = new Set<string>();
     for (const line of all) {
