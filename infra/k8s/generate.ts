@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
 import { Pooler } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Pooler';
+import { ScheduledBackup } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/ScheduledBackup';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job } from 'kubernetes-models/batch/v1/Job';
@@ -21,7 +22,7 @@ import {
   POOLER_POOL_SIZE,
   READER_CONNECTION_LIMIT,
 } from './budget.js';
-import { monitoringObjects } from './monitoring.js';
+import { clusterMonitors, monitoringObjects } from './monitoring.js';
 import { networkPolicies } from './network.js';
 import { K8S_DIR } from './render.js';
 
@@ -217,13 +218,15 @@ function workload(
 
 /**
  * The cluster's CA (CloudNativePG's <cluster>-ca Secret: only its certificate is mounted, never its
- * key), so DATABASE_URL can say sslmode=verify-full&sslrootcert=DB_CA_FILE.
+ * key), so DATABASE_URL can say sslmode=verify-full&sslrootcert=DB_CA_FILE. The restore cluster's
+ * certificate is signed by the same CA (restoreObject), so a cut-over changes hosts, not trust.
  */
+export const DB_CA_SECRET = `${CLUSTER}-ca`;
 export const DB_CA_DIR = '/etc/nhs-hub/db-ca';
 export const DB_CA_FILE = `${DB_CA_DIR}/ca.crt`;
 const dbCaVolume = {
   name: 'db-ca',
-  secret: { secretName: `${CLUSTER}-ca`, items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+  secret: { secretName: DB_CA_SECRET, items: [{ key: 'ca.crt', path: 'ca.crt' }] },
 };
 const dbCaMount = { name: 'db-ca', mountPath: DB_CA_DIR, readOnly: true };
 /** The DATABASE_URL a role's Secret holds (infra/README.md, step 2 writes it the same way). */
@@ -603,6 +606,24 @@ export const OBJECT_STORE = `${CLUSTER}-store`;
  */
 export const POSTGRES_IMAGE = 'ghcr.io/cloudnative-pg/postgresql:17.6-minimal-trixie';
 
+/**
+ * The restored cluster's base backups, as the prod overlay's hub-db-nightly (overlays/prod/backup.yaml,
+ * which tests/k8s.test.ts compares): one at once, then nightly at 02:00 (six-field cron: seconds first).
+ */
+function restoreBackupObject(): object {
+  return new ScheduledBackup({
+    metadata: { name: `${RESTORE_CLUSTER}-nightly`, labels: labels(RESTORE_CLUSTER, 'database') },
+    spec: {
+      schedule: '0 0 2 * * *',
+      immediate: true,
+      backupOwnerReference: 'self',
+      method: 'plugin',
+      pluginConfiguration: { name: BARMAN_PLUGIN },
+      cluster: { name: RESTORE_CLUSTER },
+    },
+  });
+}
+
 /** What every cluster of the hub shares: the image, the connection budget, TLS names, roles. */
 function clusterSpec(entries: readonly SubgraphEntry[], pooler: string) {
   return {
@@ -623,12 +644,19 @@ function clusterSpec(entries: readonly SubgraphEntry[], pooler: string) {
  * step 7), read from the ObjectStore the prod cluster archives to. It archives its own WAL there
  * too from the moment it is promoted (its folder is named after it), so a restored database is
  * backed up from its first minute, and it has the prod cluster's resources.
+ *
+ * Its server certificate is signed by the prod cluster's CA (serverCASecret: CloudNativePG signs
+ * with the Secret's ca.key when no serverTLSSecret is given), the CA every subgraph pod mounts
+ * and verifies against (sslmode=verify-full): pointing their URIs at the restored cluster keeps
+ * TLS verified. That Secret belongs to hub-db, whose operator renews it; the runbook keeps hub-db.
  */
 function restoreObject(entries: readonly SubgraphEntry[]): object {
+  const spec = clusterSpec(entries, RESTORE_POOLER);
   return new Cluster({
     metadata: { name: RESTORE_CLUSTER, labels: labels(RESTORE_CLUSTER, 'database') },
     spec: {
-      ...clusterSpec(entries, RESTORE_POOLER),
+      ...spec,
+      certificates: { serverCASecret: DB_CA_SECRET, ...spec.certificates },
       instances: 3,
       storage: { size: '20Gi' },
       resources: DATABASE_RESOURCES,
@@ -764,6 +792,7 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
       monitoringObjects({
         cluster: CLUSTER,
         pooler: POOLER,
+        clusters: [CLUSTER, RESTORE_CLUSTER],
         gatewayAdminService: GATEWAY_ADMIN_SERVICE,
         metricsPath: METRICS_PATH,
         subgraphs: entries.map((e) => e.name),
@@ -811,10 +840,14 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
   };
   files['kustomization.yaml'] = header + stringify(kustomization, { lineWidth: 0 });
   const generated = Object.fromEntries(Object.entries(files).map(([path, text]) => [`base/${path}`, text]));
-  generated['restore/cluster.yaml'] = header + yamlDocs([restoreObject(data)]);
-  // A Pooler's cluster cannot change: the restored cluster gets its own, which the readers' URIs then
-  // name. Its own file, applied after the cluster (the runbook patches cluster.yaml's stream alone).
-  generated['restore/pooler.yaml'] = header + yamlDocs([poolerObject(RESTORE_POOLER, RESTORE_CLUSTER)]);
+  // The recovery alone: the runbook patches its moment into this stream, which must hold nothing else.
+  generated['restore/cluster/cluster.yaml'] = header + yamlDocs([restoreObject(data)]);
+  // What the restored cluster needs once it is the database (restore/cutover, applied after it is
+  // Ready): a Pooler of its own (a Pooler's cluster cannot change), which the readers' URIs then
+  // name; base backups; and its metrics, which the alerts select by cluster.
+  generated['restore/cutover/pooler.yaml'] = header + yamlDocs([poolerObject(RESTORE_POOLER, RESTORE_CLUSTER)]);
+  generated['restore/cutover/backup.yaml'] = header + yamlDocs([restoreBackupObject()]);
+  generated['restore/cutover/monitoring.yaml'] = header + yamlDocs(clusterMonitors(RESTORE_CLUSTER, RESTORE_POOLER));
   return generated;
 }
 
