@@ -115,8 +115,12 @@ export interface LoadOptions {
   readonly record?: boolean;
   /** Who makes the release (HUB_RELEASE_ACTOR or user@host by default). */
   readonly actor?: string;
-  /** A replace confirmed after a dry run: refused if it would now delete a different number of rows. */
-  readonly expectDeleted?: number;
+  /**
+   * A replace confirmed after a dry run: the keys of the rows it showed would disappear (its
+   * `replacedKeys`). Refused, naming the difference, if the rows it would now delete are not exactly
+   * those (another release changed the table meanwhile), even when there are as many.
+   */
+  readonly confirmedDeletions?: readonly Readonly<Record<string, unknown>>[];
   /** Checks beyond one row (references to other subgraphs' keys); problems it adds refuse the file. */
   readonly check?: (rows: readonly DataRow<Record<string, unknown>>[], problems: DataProblem[]) => Promise<void>;
   /** Called as rows are compared and written: (done, total). */
@@ -261,6 +265,11 @@ export interface LoadSummaryWithChanges extends LoadSummary {
   readonly release: number | null;
   /** The first rows that change (all of them up to PREVIEW_LIMIT), old → new, for dry runs and confirmations. */
   readonly preview: readonly RowChange[];
+  /**
+   * A replace: the key of every row of the table it deletes (all of them, however many; derived
+   * tables' rows aside), what a confirmation hands back as `confirmedDeletions`.
+   */
+  readonly replacedKeys?: readonly Readonly<Record<string, unknown>>[];
 }
 
 /** How many changed rows a summary lists; the counts are always whole. */
@@ -318,6 +327,7 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
   const writing = !options.dryRun || loadable.derive !== undefined;
   const loaded: RowChange[] = [];
   let derived = 0;
+  let replacedKeys: readonly Readonly<Record<string, unknown>>[] | undefined;
   const note = (changes: readonly RowChange[], own = true) => {
     if (own && loadable.derive) loaded.push(...changes);
     const c = countOf(changes);
@@ -434,10 +444,9 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
           source: { file, line: 0 },
         }),
       );
-      if (options.expectDeleted !== undefined && options.expectDeleted !== changes.length)
-        throw new ReleaseError(
-          `The table changed while the replace was being confirmed (${changes.length} rows would now disappear, not ${options.expectDeleted}); nothing was written. Run it again.`,
-        );
+      replacedKeys = changes.map((c) => c.key);
+      if (options.confirmedDeletions !== undefined)
+        refuseUnconfirmed(loadable, options.confirmedDeletions, replacedKeys);
       if (writing && changes.length) await sql`delete from ${table} ${keep}`.execute(trx);
       note(changes);
       if (release !== null && changes.length) await recordChanges(trx, schema, release, changes);
@@ -491,7 +500,38 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
     ...(loadable.derive ? { derived } : {}),
     release,
     preview,
+    ...(replacedKeys ? { replacedKeys } : {}),
   };
+}
+
+/**
+ * A replace deletes exactly the rows the person confirmed, or nothing: the same number of other rows
+ * (one load added a row and another removed one) is a different deletion, refused naming them.
+ */
+function refuseUnconfirmed<Row extends Record<string, unknown>>(
+  loadable: LoadableTable<Row>,
+  confirmed: readonly Readonly<Record<string, unknown>>[],
+  now: readonly Readonly<Record<string, unknown>>[],
+): void {
+  const texts = (keys: readonly Readonly<Record<string, unknown>>[]) =>
+    new Map(keys.map((k) => [keyText(k, loadable.key), k]));
+  const shown = texts(confirmed);
+  const current = texts(now);
+  const added = [...current].filter(([text]) => !shown.has(text)).map(([, k]) => k);
+  const spared = [...shown].filter(([text]) => !current.has(text)).map(([, k]) => k);
+  if (added.length === 0 && spared.length === 0) return;
+  const name = (keys: readonly Readonly<Record<string, unknown>>[]) =>
+    `${keys
+      .slice(0, 5)
+      .map((k) => describeRow(loadable.table, k))
+      .join('; ')}${keys.length > 5 ? `; ... and ${keys.length - 5} more` : ''}`;
+  const differences = [
+    ...(added.length ? [`it would now also delete ${added.length} row(s) not shown: ${name(added)}`] : []),
+    ...(spared.length ? [`${spared.length} row(s) shown are no longer there to delete: ${name(spared)}`] : []),
+  ];
+  throw new ReleaseError(
+    `The table changed while the replace was being confirmed (another release landed): ${differences.join('; ')}. Nothing was written. Run it again to see what it would delete now.`,
+  );
 }
 
 /** Whether the key is the table's primary key or a unique constraint, and each column's type. */

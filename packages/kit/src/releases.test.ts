@@ -182,11 +182,21 @@ describe('a load is a release', () => {
     const path = file('only.csv', `${HEADER}\nw.1,QJM,10,${VACANCY}\n`);
     const plan = await loadFile(db, loadable, path, { mode: 'replace', dryRun: true });
     expect(plan.preview.filter((c) => c.op === 'delete').map((c) => c.key)).toEqual([{ id: 'w.2' }]);
-    await expect(loadFile(db, loadable, path, { mode: 'replace', expectDeleted: 0 })).rejects.toThrow(
-      /The table changed while the replace was being confirmed \(1 rows would now disappear, not 0\); nothing was written/,
+    expect(plan.replacedKeys).toEqual([{ id: 'w.2' }]);
+    await expect(loadFile(db, loadable, path, { mode: 'replace', confirmedDeletions: [] })).rejects.toThrow(
+      'The table changed while the replace was being confirmed (another release landed): it would now also delete 1 row(s) not shown: staff_fact id=w.2. Nothing was written.',
+    );
+    // As many rows as were shown, but not the same ones: refused too, naming both.
+    await expect(
+      loadFile(db, loadable, path, { mode: 'replace', confirmedDeletions: [{ id: 'w.9' }] }),
+    ).rejects.toThrow(
+      'it would now also delete 1 row(s) not shown: staff_fact id=w.2; 1 row(s) shown are no longer there to delete: staff_fact id=w.9. Nothing was written.',
     );
     expect((await facts(db)).length).toBe(2);
-    expect(await loadFile(db, loadable, path, { mode: 'replace', expectDeleted: 1 })).toMatchObject({
+    expect((await listReleases(db)).length).toBe(4);
+    expect(
+      await loadFile(db, loadable, path, { mode: 'replace', confirmedDeletions: plan.replacedKeys ?? [] }),
+    ).toMatchObject({
       release: 5,
       deleted: 1,
       unchanged: 1,
