@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { type Kysely, sql } from 'kysely';
-import { DataFileError, type DataProblem, type DataRow, displayPath, verifyCitations } from './data.js';
+import { DataFileError, type DataProblem, type DataRow, displayPath, issueProblems, verifyCitations } from './data.js';
 import {
   closeRelease,
   countOf,
@@ -238,16 +238,7 @@ export function validateRecords<Row extends Record<string, unknown>>(
     }
     const parsed = loadable.row.safeParse(value);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const column = issue.path.join('.') || undefined;
-        // zod says "Invalid input: expected string, received null"; an empty cell is a missing value.
-        const missing =
-          issue.code === 'invalid_type' &&
-          column !== undefined &&
-          issue.path.length === 1 &&
-          (value[column] === null || value[column] === undefined);
-        problems.push({ file, line, column, reason: missing ? `column ${column} is required` : issue.message });
-      }
+      problems.push(...issueProblems(parsed.error.issues, value, { file, line }));
       continue;
     }
     if (isRepeatedKey(seen, parsed.data, loadable.key, { file, line }, problems)) continue;
