@@ -6,7 +6,9 @@ import {
   closeRelease,
   countOf,
   describeRow,
+  type EntityColumn,
   ensureReleaseTables,
+  entityIn,
   keysMatch,
   keyText,
   lockReleases,
@@ -57,6 +59,12 @@ export interface LoadableTable<Row extends Record<string, unknown> = Record<stri
    * knows; `[]` checks nothing.
    */
   readonly references?: readonly ReferenceCheck[];
+  /**
+   * The column naming the STP or region each row belongs to, when it is not `stp_code` or
+   * `region_code` (geography's `stp` is keyed by `code`): recorded with every change, so
+   * `changes(entity:)` and `... on Stp` find the row's changes.
+   */
+  readonly entity?: EntityColumn;
   /**
    * The file sets some columns of rows that exist (geography's populations on its STPs): a key the
    * table lacks is refused, never inserted half-filled.
@@ -359,6 +367,7 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
             before,
             after: null,
             source: { file, line },
+            entity: entityIn(before, loadable.entity),
           });
         }
         if (writing && changes.length)
@@ -375,7 +384,14 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
             });
             continue;
           }
-          const change = rowChange(loadable.table, key, current.get(keyText(value, key)), value, sourceOf(value, line));
+          const change = rowChange(
+            loadable.table,
+            key,
+            current.get(keyText(value, key)),
+            value,
+            sourceOf(value, line),
+            loadable.entity,
+          );
           if (!change) {
             unchanged++;
             continue;
@@ -433,6 +449,7 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
           before,
           after: null,
           source: { file, line: 0 },
+          entity: entityIn(before, loadable.entity),
         }),
       );
       replacedKeys = changes.map((c) => c.key);

@@ -42,6 +42,15 @@ export interface Entity {
   readonly code: string;
 }
 
+/**
+ * The column holding the code of the STP or region a table's rows belong to, for a table that names
+ * it otherwise than `stp_code` or `region_code` (geography's `stp`, keyed by `code`).
+ */
+export interface EntityColumn {
+  readonly type: Entity['type'];
+  readonly column: string;
+}
+
 export interface ReleaseFile {
   readonly path: string;
   readonly sha256: string;
@@ -298,6 +307,7 @@ export function rowChange(
   before: Readonly<Record<string, unknown>> | undefined,
   after: Readonly<Record<string, unknown>>,
   source?: Provenance | null,
+  entityColumn?: EntityColumn | null,
 ): RowChange | null {
   if (!before)
     return {
@@ -307,7 +317,7 @@ export function rowChange(
       before: null,
       after,
       source,
-      entity: entityIn(after),
+      entity: entityIn(after, entityColumn),
     };
   const columns = Object.keys(after).filter((c) => !sameValue(before[c], after[c]));
   if (columns.length === 0) return null;
@@ -318,13 +328,23 @@ export function rowChange(
     before: pickColumns(before, columns),
     after: pickColumns(after, columns),
     source,
-    entity: entityIn({ ...before, ...after }),
+    entity: entityIn({ ...before, ...after }, entityColumn),
   };
 }
 
-/** The STP or region a whole row belongs to, by its stp_code or region_code column. */
-export function entityIn(row: Readonly<Record<string, unknown>> | null | undefined): Entity | null {
+/**
+ * The STP or region a whole row belongs to: by the table's entity column when it names one, else by
+ * its stp_code or region_code column.
+ */
+export function entityIn(
+  row: Readonly<Record<string, unknown>> | null | undefined,
+  column?: EntityColumn | null,
+): Entity | null {
   if (!row) return null;
+  if (column) {
+    const code = row[column.column];
+    return typeof code === 'string' ? { type: column.type, code } : null;
+  }
   if (typeof row.stp_code === 'string') return { type: 'Stp', code: row.stp_code };
   if (typeof row.region_code === 'string') return { type: 'Region', code: row.region_code };
   return null;
@@ -751,6 +771,8 @@ export interface SeedReleaseContext {
    * row's history runs unbroken across seeds and loads even where the primary key is a serial id.
    */
   readonly keys?: Readonly<Record<string, readonly string[]>>;
+  /** The loadables' entity columns, so a seed's change records name the same STP or region a load's do. */
+  readonly entities?: Readonly<Record<string, EntityColumn>>;
   outcome?: SeedOutcome;
 }
 

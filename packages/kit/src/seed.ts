@@ -3,7 +3,9 @@ import { sql } from 'kysely';
 import {
   closeRelease,
   countOf,
+  type EntityColumn,
   ensureReleaseTables,
+  entityIn,
   keyText,
   lockReleases,
   openRelease,
@@ -68,7 +70,7 @@ export async function replaceTables<DB>(db: Kysely<DB>, tables: readonly TableRo
     const targets: [string, Row[]][] = [];
     for (const [table, given] of tables) {
       const seedRows = given as readonly Row[];
-      const plan = await planTable(raw, schema, table, seedRows, context?.keys?.[table]);
+      const plan = await planTable(raw, schema, table, seedRows, context?.keys?.[table], context?.entities?.[table]);
       changes.push(...plan.changes);
       kept.push(...plan.kept);
       targets.push([table, plan.rows]);
@@ -123,6 +125,7 @@ async function planTable(
   table: string,
   seedRows: readonly Row[],
   loadKey: readonly string[] | undefined,
+  entityColumn: EntityColumn | undefined,
 ): Promise<TablePlan> {
   const pk = await primaryKey(trx, schema, table);
   const first = seedRows[0];
@@ -166,7 +169,7 @@ async function planTable(
   for (const seedRow of seedRows) {
     const key = keyText(seedRow, keyColumns);
     const before = current.get(key);
-    const change = rowChange(table, keyColumns, before, seedRow, seedSource(seedRow));
+    const change = rowChange(table, keyColumns, before, seedRow, seedSource(seedRow), entityColumn);
     const holding = change ? holder(before ?? seedRow) : undefined;
     if (holding) {
       // A later release changed this row (or deleted it): it stays as that release left it.
@@ -196,6 +199,7 @@ async function planTable(
       op: 'delete',
       before: row,
       after: null,
+      entity: entityIn(row, entityColumn),
     });
   }
   return { rows, changes, kept };

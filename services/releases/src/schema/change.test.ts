@@ -217,4 +217,48 @@ describe('changes(since) through the gateway', () => {
       }),
     ]);
   });
+
+  it("finds a population change by its STP: geography's stp rows name their STP by their code column", async () => {
+    const geographyDb = graph.subgraphs.geography?.db;
+    const population = geography.loadables?.stp;
+    if (!geographyDb || !population) throw new Error('geography stp is not loadable');
+    const before = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Dorset's population misread from Buckinghamshire, Oxfordshire and Berkshire West's tracker line.
+    const path = join(temp, 'population.csv');
+    writeFileSync(path, 'code,population_line,population_text\nQVV,207,Population: 1.7 M\n');
+    const loaded = await loadFile(geographyDb, population, path);
+    const dorset = { type: 'STP', code: 'QVV' };
+    const found = await changes({ since: before, entity: dorset, field: 'population' });
+    expect(found.nodes).toEqual([
+      expect.objectContaining({
+        subgraph: 'geography',
+        release: loaded.release,
+        op: 'UPDATE',
+        table: 'stp',
+        key: '{"code":"QVV"}',
+        before: '800000',
+        after: '1700000',
+        source: {
+          file: expect.stringMatching(/population\.csv$/),
+          line: 2,
+          document: expect.any(String),
+          documentLine: 207,
+        },
+        entity: { __typename: 'Stp', code: 'QVV', name: 'Dorset' },
+      }),
+    ]);
+    // The seed's rows of table stp name their STP the same way.
+    const seeded = await changes({
+      since: 'geography.0',
+      subgraph: 'geography',
+      table: 'stp',
+      entity: dorset,
+      field: 'population',
+    });
+    expect(seeded.nodes.map((n) => [n.release, n.op, n.after])).toEqual([
+      [1, 'INSERT', '800000'],
+      [loaded.release, 'UPDATE', '1700000'],
+    ]);
+  });
 });
