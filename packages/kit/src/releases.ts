@@ -545,15 +545,22 @@ export function describeRow(table: string, key: Readonly<Record<string, unknown>
 /**
  * The latest change to each row of a table that still stands: a reverted release's changes do not,
  * nor does a revert of anything but a seed (it put back what was there before, whose own change
- * stands). What a reseed may and may not overwrite is decided from these.
+ * stands). What a reseed may and may not overwrite is decided from these. An update of
+ * `derivedColumns` alone (finance's derived_flags, rewritten for every fact a load's derivation
+ * touched) is not one: it set no figure of the row's own.
  */
 export async function standingChanges(
   trx: Kysely<unknown>,
   schema: string,
   table: string,
+  derivedColumns: readonly string[] = [],
 ): Promise<(RowChange & { release: number; kind: ReleaseKind; at: string; actor: string })[]> {
   const changes = sql.table(`${schema}.hub_change`);
   const releases = sql.table(`${schema}.hub_release`);
+  const ownColumns = derivedColumns.length
+    ? sql`and (c.op <> 'update' or exists (select 1 from jsonb_object_keys(c.after) as k (name)
+        where k.name not in (${sql.join(derivedColumns)})))`
+    : sql``;
   const { rows } = await sql<ChangeRow & { kind: ReleaseKind; at: Date | string; actor: string }>`
     select distinct on (c.row_key) c.*, r.kind, r.at, r.actor
     from ${changes} c
@@ -561,6 +568,7 @@ export async function standingChanges(
     left join ${releases} undone on undone.id = r.reverts
     where c.table_name = ${table} and r.reverted_by is null
       and (r.kind <> 'revert' or undone.kind = 'seed')
+      ${ownColumns}
     order by c.row_key, c.id desc`.execute(trx);
   return rows.map((row) => ({
     ...toChange(row),
