@@ -158,6 +158,9 @@ export async function prepareSubgraph<DB>(
       actor: `${releaseActor()} (seed at start)`,
       files: definition.packageRoot ? filesWithDigests(fileURLToPath(new URL('data/', definition.packageRoot))) : [],
       keys: Object.fromEntries(Object.values(definition.loadables ?? {}).map((l) => [l.table, l.key])),
+      entities: Object.fromEntries(
+        Object.values(definition.loadables ?? {}).flatMap((l) => (l.entity ? [[l.table, l.entity]] : [])),
+      ),
     };
     const seedReport = await seedReleaseContext.run(context, () => definition.seed(scoped.db));
     if (fingerprint) await recordSeedFingerprint(untyped, schemaName, fingerprint);
