@@ -1,4 +1,4 @@
-import { HubErrorCode, sendJson } from '@nhs-hub/kit/platform';
+import { HubErrorCode, sendErrors } from '@nhs-hub/kit/platform';
 import type { HubPlugin, HubRequest } from '../plugin.js';
 import { hubRequestOf } from '../plugin.js';
 
@@ -131,18 +131,16 @@ export function fairnessPlugin(
           const retryAfter = Math.max(1, Math.ceil(waitSeconds));
           request.errors.push(HubErrorCode.RATE_LIMITED);
           request.res.setHeader('retry-after', String(retryAfter));
-          return sendJson(request.res, 429, {
-            errors: [
-              {
-                message: `Too many requests: this client may send ${settings.perSecond} a second (bursts of ${settings.burst}). Retry after ${retryAfter} s.`,
-                extensions: {
-                  code: HubErrorCode.RATE_LIMITED,
-                  retryAfterSeconds: retryAfter,
-                  requestId: request.requestId,
-                },
+          return sendErrors(request.req, request.res, 429, [
+            {
+              message: `Too many requests: this client may send ${settings.perSecond} a second (bursts of ${settings.burst}). Retry after ${retryAfter} s.`,
+              extensions: {
+                code: HubErrorCode.RATE_LIMITED,
+                retryAfterSeconds: retryAfter,
+                requestId: request.requestId,
               },
-            ],
-          });
+            },
+          ]);
         }
       }
       await next();

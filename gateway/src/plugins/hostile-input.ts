@@ -1,5 +1,5 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { HubErrorCode, sendJson } from '@nhs-hub/kit/platform';
+import { HubErrorCode, sendErrors } from '@nhs-hub/kit/platform';
 import { GraphQLError, type ValidationRule } from 'graphql';
 import type { HubPlugin, HubRequest } from '../plugin.js';
 
@@ -21,9 +21,9 @@ type Refusal = { status: number; code: string; message: string; limit?: string; 
 const refuse = (request: HubRequest, refusal: Refusal) => {
   const { status, code, message, ...detail } = refusal;
   request.errors.push(code);
-  sendJson(request.res, status, {
-    errors: [{ message, extensions: { code, ...detail, requestId: request.requestId } }],
-  });
+  sendErrors(request.req, request.res, status, [
+    { message, extensions: { code, ...detail, requestId: request.requestId } },
+  ]);
 };
 
 /**

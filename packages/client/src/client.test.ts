@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { REPO_ROOT } from '@nhs-hub/kit/repo';
-import { GENERATED_DIR, generatedFiles, SERVER_TYPES } from './codegen.js';
+import { GENERATED_DIR, generatedFiles, SCALARS, SERVER_TYPES } from './codegen.js';
+import type { Date as HubDate, Decimal, Scalars, StpOverviewQuery, StpOverviewQueryVariables } from './index.js';
 
 describe('the generated documents and types', () => {
   it('are what codegen makes of schema/api.graphql and schema/operations today (run `npm run codegen -w @nhs-hub/client` if not)', async () => {
@@ -34,6 +35,21 @@ describe('the generated documents and types', () => {
     );
     expect(generated).toContain('combinedGbpM: string | null');
     expect(generated).not.toContain('unknown;');
+  });
+});
+
+describe('the scalar types', () => {
+  it("are exported for each of the schema's scalars, as the documents carry them", () => {
+    const declared = [...readFileSync(`${REPO_ROOT}schema/api.graphql`, 'utf8').matchAll(/^scalar (\w+)/gm)].map(
+      (m) => m[1],
+    );
+    expect(Object.keys(SCALARS).sort()).toEqual(declared.sort());
+    // Checked by tsc (npm run typecheck): Scalars names what codegen maps, and the documents use it.
+    expectTypeOf<keyof Scalars>().toEqualTypeOf<keyof typeof SCALARS>();
+    expectTypeOf<StpOverviewQueryVariables['asOf']>().toEqualTypeOf<HubDate | null | undefined>();
+    expectTypeOf<
+      NonNullable<NonNullable<StpOverviewQuery['stp']>['financialGap']>['combinedGbpM']
+    >().toEqualTypeOf<Decimal | null>();
   });
 });
 

@@ -8,7 +8,7 @@ import { typePolicies } from './type-policies.js';
  */
 export const CLIENT_NAME = '@nhs-hub/client';
 /** This package's version (package.json's; a test keeps the two in step). */
-export const CLIENT_VERSION = '1.1.0';
+export const CLIENT_VERSION = '1.2.0';
 
 /** The headers that name a client to the hub, for callers that do not use Apollo Client. */
 export function clientHeaders(name: string = CLIENT_NAME, version: string = CLIENT_VERSION): Record<string, string> {
