@@ -271,6 +271,10 @@ describe('@defer and @stream through the gateway', () => {
     expect(whole.body.data?.region.stps.length).toBeGreaterThan(2);
     expect(parts.length).toBeGreaterThan(1);
     expect(merged(parts).data).toEqual(whole.body.data);
+    // A client that cannot read parts is told so, not sent a stream.
+    const jsonOnly = await postIncremental({ query: STREAMED_STPS }, { accept: 'application/json' });
+    expect(jsonOnly.status).toBe(406);
+    expect(jsonOnly.headers.get('accept')).toContain('multipart/mixed');
   });
 
   it('refuses a hostile deferred document with the same 400 as the document undeferred, before any subgraph is asked', async () => {
@@ -357,7 +361,7 @@ describe('@defer and @stream through the gateway', () => {
     expect(graph.statements()).toBe(0);
   });
 
-  it('never stores an incremental answer in the response cache, while the undeferred one is stored', async () => {
+  it('never stores an incremental answer in the response cache (POST or GET), while the undeferred one is stored', async () => {
     const stats = gateway.cache?.stats;
     if (!stats) throw new Error('the response cache is on in this test');
     const before = { ...stats };
@@ -366,6 +370,12 @@ describe('@defer and @stream through the gateway', () => {
       expect(response.headers.get('content-type')).toMatch(/^multipart\/mixed/);
       expect((await allParts(response)).length).toBeGreaterThan(1);
     }
+    // A GET streams too, and tells shared caches not to keep it.
+    const search = new URLSearchParams({ query: DEFERRED_OVERVIEW, variables: JSON.stringify({ code: 'QMJ' }) });
+    const get = await fetch(`${gateway.url}?${search}`, { headers: { accept: MULTIPART, 'graphql-preflight': '1' } });
+    expect(get.headers.get('content-type')).toMatch(/^multipart\/mixed/);
+    expect(get.headers.get('cache-control')).toBe('no-store');
+    expect((await allParts(get)).length).toBeGreaterThan(1);
     expect(stats).toMatchObject({ hits: before.hits, stores: before.stores });
     await postGraphQL(gateway.url, STP_OVERVIEW, { code: 'QMJ' });
     expect(stats.stores).toBe(before.stores + 1);

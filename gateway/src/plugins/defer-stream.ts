@@ -68,6 +68,8 @@ export function deferStreamPlugin(
     runtimeFor(request) {
       const document = documentOf(request, persisted);
       if (document === undefined || !asksIncremental(document)) return undefined;
+      // A stream the response cache never stores is no answer for a shared cache to keep either.
+      if (request.req.method === 'GET') request.res.setHeader('cache-control', 'no-store');
       incremental ??= start();
       return incremental;
     },
