@@ -112,6 +112,7 @@ async function holdingProxy(target: string) {
   let gate: { readonly opened: Promise<void>; readonly open: () => void } | null = null;
   let waiting = 0;
   let asked = 0;
+  let down = false;
   const bodyOf = async (req: IncomingMessage) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -125,6 +126,10 @@ async function holdingProxy(target: string) {
       waiting++;
       await gate.opened;
       waiting--;
+    }
+    if (graphql && down) {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      return void res.end('<h1>502 Bad Gateway</h1>');
     }
     const headers = Object.fromEntries(
       Object.entries(req.headers).flatMap(([k, v]) =>
@@ -155,6 +160,10 @@ async function holdingProxy(target: string) {
     release() {
       gate?.open();
       gate = null;
+    },
+    /** Answers every GraphQL call 502 with a proxy's HTML page, as a subgraph down behind a load balancer does. */
+    fail(on: boolean) {
+      down = on;
     },
     waiting: () => waiting,
     asked: () => asked,
@@ -336,6 +345,29 @@ describe('@defer and @stream through the gateway', () => {
     expect(error?.message).toBe(wholeError?.message);
     expect(error?.extensions?.code).toBe(wholeError?.extensions?.code);
     expect(error?.extensions?.requestId).toEqual(expect.any(String));
+  });
+
+  it('carries a failed subgraph in its deferred part, the first part whole, with the error a whole answer has', async () => {
+    finance.fail(true);
+    try {
+      // An STP no earlier test asked for: the response cache (on here) holds no answer for it.
+      const whole = await postGraphQL(gateway.url, STP_OVERVIEW, { code: 'QKK' });
+      const parts = await allParts(await postIncremental({ query: DEFERRED_OVERVIEW, variables: { code: 'QKK' } }));
+      expect(parts[0]?.data?.stp).toMatchObject({ code: 'QKK', name: 'South East London' });
+      expect(parts[0]?.errors).toBeUndefined();
+      const deferredPart = parts.flatMap((p) => p.incremental ?? [])[0];
+      expect(deferredPart?.data).toEqual({ financialGap: null, gapPerHeadDerived: null });
+      const codes = (errors: GraphQLResponseBody['errors']) => [
+        ...new Set((errors ?? []).map((e) => e.extensions?.code)),
+      ];
+      expect(codes(deferredPart?.errors)).toEqual(['SUBREQUEST_HTTP_ERROR']);
+      expect(codes(deferredPart?.errors)).toEqual(codes(whole.body.errors));
+      expect(deferredPart?.errors?.[0]?.message).toBe(whole.body.errors?.[0]?.message);
+      // At the deferred field (Hive's JS executor names it twice: ["stp", "financialGap", "financialGap"]).
+      expect(deferredPart?.errors?.map((e) => e.path?.slice(0, 2))).toEqual([['stp', 'financialGap']]);
+    } finally {
+      finance.fail(false);
+    }
   });
 
   it('refuses, before any subgraph is asked, the deferred fragments the executor would answer wrongly', async () => {
