@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GatewayConfigBase, GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import type { GatewayConfigBase, GatewayPlugin, GatewayRuntime } from '@graphql-hive/gateway-runtime';
+import type { ExecutionResult } from 'graphql';
 import { ANONYMOUS, type HubAuth, type ReadinessReport, type RequestTrace } from '@nhs-hub/kit/platform';
 import { UNPARSED_OPERATION } from './metrics.js';
 
@@ -50,6 +51,26 @@ export function hubRequestOf(context: unknown): HubRequest | undefined {
   return context.hub instanceof HubRequest ? context.hub : undefined;
 }
 
+/**
+ * A part of an incremental answer (`@defer`, `@stream`; the 2022-08-24 draft Apollo Client reads):
+ * the first like any answer, the later ones with what arrived in `incremental`, each with its errors.
+ */
+export type AnswerPart = ExecutionResult & {
+  readonly incremental?: readonly (ExecutionResult & { readonly path?: readonly (string | number)[] })[];
+};
+
+/** An incremental answer with each part passed through `each` as it arrives; a caller gone stops the source. */
+export async function* eachPart<P extends ExecutionResult>(
+  parts: AsyncIterable<P>,
+  each: (part: P & AnswerPart, first: boolean) => P,
+): AsyncGenerator<P> {
+  let first = true;
+  for await (const part of parts) {
+    yield each(part, first);
+    first = false;
+  }
+}
+
 /** A front-door step: answers the request itself, or calls `next` to pass it on. */
 export type FrontDoorStep = (request: HubRequest, next: () => Promise<void>) => Promise<void>;
 
@@ -75,6 +96,11 @@ export interface HubPlugin {
   readonly forward?: (request: HubRequest) => Record<string, string>;
   /** Paths besides /graphql and /exports/* whose requests its front-door step answers (the explorer's files). */
   readonly paths?: readonly (string | RegExp)[];
+  /**
+   * Another runtime to answer this request, after every front-door step passed it; the gateway's
+   * own when no plugin names one (plugins/defer-stream.ts: documents with `@defer` or `@stream`).
+   */
+  readonly runtimeFor?: (request: HubRequest) => Promise<GatewayRuntime<HubServerContext>> | undefined;
   /** Routes for operators (/metrics, /admin/...): on the admin port when one is set. */
   readonly adminRoutes?: Readonly<Record<string, (request: HubRequest) => Promise<void> | void>>;
   /** Headers every answer of the front door carries (CORS for browsers). */

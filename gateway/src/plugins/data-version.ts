@@ -9,7 +9,7 @@ import {
 } from '@nhs-hub/kit/platform';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { type HubPlugin, hubRequestOf } from '../plugin.js';
+import { eachPart, type HubPlugin, hubRequestOf } from '../plugin.js';
 
 export { formatDataVersion, NO_DATA_VERSION, parseDataVersion } from '@nhs-hub/kit/platform';
 
@@ -236,8 +236,15 @@ export async function dataVersionPlugin(
 
   const stamping: GatewayPlugin = {
     onResultProcess: ({ result, setResult, serverContext }) => {
-      if (Array.isArray(result) || !result || Symbol.asyncIterator in result) return;
+      if (Array.isArray(result) || !result) return;
       const dataVersion = hubRequestOf(serverContext)?.dataVersion ?? current;
+      // An incremental answer (@defer, @stream) says it once, in its first part, as a whole one does.
+      if (Symbol.asyncIterator in result)
+        return setResult(
+          eachPart(result, (part, first) =>
+            first ? { ...part, extensions: { ...part.extensions, dataVersion } } : part,
+          ),
+        );
       setResult({ ...result, extensions: { ...result.extensions, dataVersion } });
     },
   };
