@@ -121,6 +121,8 @@ export function networkPolicies(s: NetworkSettings): NetworkPolicy[] {
           ports: tcp('http'),
         },
         { to: [{ podSelector: { matchLabels: component('cache') } }], ports: tcp(s.cachePort) },
+        // Field usage, written as its own role; through PgBouncer only, as the subgraphs (k8s/budget.ts).
+        { to: [pooler], ports: tcp(PG_PORTS.postgres) },
         otlp,
         IDENTITY_PROVIDER,
       ],
@@ -197,7 +199,13 @@ export function networkPolicies(s: NetworkSettings): NetworkPolicy[] {
         podSelector: pooler.podSelector ?? {},
         policyTypes: ['Ingress', 'Egress'],
         ingress: [
-          { from: [{ podSelector: { matchLabels: component('subgraph') } }], ports: tcp(PG_PORTS.postgres) },
+          {
+            from: [
+              { podSelector: { matchLabels: component('subgraph') } },
+              { podSelector: { matchLabels: component('gateway') } },
+            ],
+            ports: tcp(PG_PORTS.postgres),
+          },
           { from: [outside(OUTSIDE.monitoring)], ports: tcp(PG_PORTS.poolerMetrics) },
         ],
         egress: [{ to: [instances], ports: tcp(PG_PORTS.postgres) }, API_AND_OBJECT_STORE],

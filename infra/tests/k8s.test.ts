@@ -54,6 +54,9 @@ import {
   RESTORE_POOLER,
   readerOf,
   roleOf,
+  secretOfRole,
+  USAGE_OWNER,
+  USAGE_WRITER,
   WAIT_FOR_DATABASE,
 } from '../k8s/generate.js';
 import { RELEASE_LABEL, releaseOf, setRelease, versionProblem } from '../k8s/release.js';
@@ -207,11 +210,12 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       // The autoscaler owns the replica count.
       expect(asObj(deployment?.spec).replicas).toBeUndefined();
     }
-    // Migrations and seeding: one Job per subgraph running the image's migrate command (its bundle, scripts/bundle.ts).
-    for (const entry of dataEntries) {
-      const job = find(objects, 'Job', jobOf(entry.name));
+    // Migrations and seeding: one Job per subgraph running the image's migrate command (its bundle,
+    // scripts/bundle.ts), and the gateway's, which creates the field usage tables.
+    for (const name of [...dataEntries.map((e) => e.name), 'gateway']) {
+      const job = find(objects, 'Job', jobOf(name));
       const [main] = (podSpecOf(job as Manifest)?.containers ?? []) as Obj[];
-      expect(main?.command).toEqual(['node', `dist/${entry.name}.mjs`, 'migrate']);
+      expect(main?.command, name).toEqual(['node', `dist/${name}.mjs`, 'migrate']);
     }
   });
 
@@ -269,7 +273,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
             const secret = asObj(asObj(e.valueFrom).secretKeyRef);
             expect(secret.name, `${o.metadata.name} ${String(e.name)} comes from a Secret`).toBeTypeOf('string');
             env[String(e.name)] =
-              e.name === 'DATABASE_URL'
+              e.name === 'DATABASE_URL' || e.name === 'HUB_USAGE_DATABASE_URL'
                 ? `postgres://${String(secret.name)}@db:5432/hub`
                 : e.name === 'HUB_CACHE_REDIS_URL'
                   ? `redis://hub:${'x'.repeat(32)}@${CACHE.name}:${CACHE.port}`
@@ -388,7 +392,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect([release.suffix, release.label]).toEqual([release.tag, release.tag]);
     expect(versionProblem(String(release.tag))).toBeNull();
     const jobs = objects.filter((o) => o.kind === 'Job');
-    expect(jobs.map((j) => j.metadata.name).sort()).toEqual(dataEntries.map((e) => jobOf(e.name)).sort());
+    expect(jobs.map((j) => j.metadata.name).sort()).toEqual(
+      [...dataEntries.map((e) => e.name), 'gateway'].map(jobOf).sort(),
+    );
     for (const job of jobs) {
       expect(job.metadata.labels?.[RELEASE_LABEL], job.metadata.name).toBe(release.tag);
       // A finished Job stays (no ttlSecondsAfterFinished): applying its release again finds it and runs nothing.
@@ -424,10 +430,31 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
-  it('gives each subgraph its own database role and credentials, and the gateway the mounted supergraph', () => {
+  it('gives each subgraph and field usage its own database roles and credentials, and the gateway the mounted supergraph', () => {
     const cluster = find(objects, 'Cluster', 'hub-db');
     const roles = asObj(asObj(cluster?.spec).managed).roles as Obj[];
-    expect(roles.map((r) => r.name)).toEqual(dataEntries.flatMap((e) => [roleOf(e.name), readerOf(e.name)]));
+    expect(roles.map((r) => r.name)).toEqual([
+      ...dataEntries.flatMap((e) => [roleOf(e.name), readerOf(e.name)]),
+      USAGE_OWNER,
+      USAGE_WRITER,
+    ]);
+    // The gateways write field usage as the writer, through PgBouncer, verified against the cluster's CA
+    // as every pod that connects; the gateway's Job creates its tables as the owner.
+    for (const [kind, name, role] of [
+      ['Deployment', 'gateway', USAGE_WRITER],
+      ['Job', jobOf('gateway'), USAGE_OWNER],
+    ] as const) {
+      const o = find(objects, kind, name) as Manifest;
+      const [c] = podContainers([o]);
+      expect(roles.find((r) => r.name === role)?.passwordSecret).toEqual({ name: secretOfRole(role) });
+      const usage = ((c?.env ?? []) as Obj[]).find((e) => e.name === 'HUB_USAGE_DATABASE_URL');
+      expect(usage?.valueFrom, name).toEqual({ secretKeyRef: { name: secretOfRole(role), key: 'uri' } });
+      expect(((c?.volumeMounts ?? []) as Obj[]).find((m) => m.mountPath === DB_CA_DIR)?.name, name).toBe('db-ca');
+      expect(
+        asObj(((podSpecOf(o)?.volumes ?? []) as Obj[]).find((v) => v.name === 'db-ca')?.secret).secretName,
+        name,
+      ).toBe(DB_CA_SECRET);
+    }
     // A subgraph without tables has no database to reach: no DATABASE_URL, no CA.
     for (const entry of entries.filter((e) => e.data === false)) {
       const env = ((podContainers([find(objects, 'Deployment', entry.name) as Manifest])[0]?.env ?? []) as Obj[]).map(
@@ -589,12 +616,14 @@ describe('backups (overlays/prod) and the restore cluster (infra/k8s/restore)', 
     expect(spec.plugins).toEqual(asObj(cluster.spec).plugins);
     expect(spec.resources).toEqual(asObj(cluster.spec).resources);
     const roles = (asObj(spec.managed).roles as Obj[]).map((r) => [r.name, asObj(r.passwordSecret).name]);
-    expect(roles).toEqual(
-      dataEntries.flatMap((e) => [
+    expect(roles).toEqual([
+      ...dataEntries.flatMap((e) => [
         [roleOf(e.name), dbSecret(e.name)],
         [readerOf(e.name), dbReaderSecret(e.name)],
       ]),
-    );
+      [USAGE_OWNER, secretOfRole(USAGE_OWNER)],
+      [USAGE_WRITER, secretOfRole(USAGE_WRITER)],
+    ]);
   });
 
   it('names no namespace in the restore, its cut-over or the drill: each lands where the runbook applies it (-n)', () => {
@@ -757,7 +786,7 @@ describe('a release (k8s/release.ts)', () => {
       expect(releaseOf(overlay)).toEqual({ tag: version, suffix: version, label: version });
       const after = render(overlay);
       expect(names(after.filter((o) => o.kind === 'Job'))).toEqual(
-        dataEntries.map((e) => `Job/${migrateJob(e.name)}-${version}`).sort(),
+        [...dataEntries.map((e) => e.name), 'gateway'].map((name) => `Job/${migrateJob(name)}-${version}`).sort(),
       );
       expect(names(after.filter((o) => o.kind !== 'Job'))).toEqual(names(before.filter((o) => o.kind !== 'Job')));
       for (const container of podContainers(after.filter(isHubPod)))

@@ -116,6 +116,8 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
     ...entries.map((e) => `Deployment/gateway -> Deployment/${e.name}:${portOf(e)}`),
     `Deployment/gateway -> Deployment/${CACHE.name}:${CACHE.port}`,
     ...dataEntries.map((e) => `Deployment/${e.name} -> pgbouncer:${PG_PORTS.postgres}`),
+    // Field usage, which the gateways write as their own role (k8s/generate.ts, USAGE_WRITER).
+    `Deployment/gateway -> pgbouncer:${PG_PORTS.postgres}`,
     // The releases subgraph reads every data subgraph's /releases/* routes, and nothing else.
     ...readers.flatMap((r) => dataEntries.map((e) => `Deployment/${r.name} -> Deployment/${e.name}:${portOf(e)}`)),
     ...jobs.flatMap((j) => [
@@ -144,7 +146,7 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
     expect([...actual].sort()).toEqual([...allowed].sort());
   });
 
-  it('keeps every subgraph unreachable from another subgraph and from outside, and PostgreSQL from the gateway', () => {
+  it('keeps every subgraph unreachable from another subgraph and from outside, and PostgreSQL behind PgBouncer for the gateway', () => {
     for (const s of [...subgraphs, ...readerPods]) {
       const port = Number(s.ports?.http);
       for (const other of [...subgraphs.filter((x) => x !== s), ...outsiders, cache, database, pooler])
@@ -152,10 +154,13 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
       expect(reachable(policies, gateway, s, port)).toBe(true);
     }
     for (const target of [database, pooler])
-      for (const from of [gateway, cache, ...readerPods, ...outsiders.filter((o) => o.name !== 'cnpg-operator')])
+      for (const from of [cache, ...readerPods, ...outsiders.filter((o) => o.name !== 'cnpg-operator')])
         expect(reachable(policies, from, target, PG_PORTS.postgres), `${from.name} -> ${target.name}`).toBe(false);
-    // A subgraph goes through PgBouncer, never straight to an instance; the Jobs the other way round.
-    for (const s of subgraphs) expect(reachable(policies, s, database, PG_PORTS.postgres)).toBe(false);
+    // A subgraph and the gateway go through PgBouncer, never straight to an instance; the Jobs the other way round.
+    for (const s of [...subgraphs, gateway]) {
+      expect(reachable(policies, s, database, PG_PORTS.postgres), `${s.name} -> postgres`).toBe(false);
+      expect(reachable(policies, s, pooler, PG_PORTS.postgres), `${s.name} -> pgbouncer`).toBe(true);
+    }
     for (const j of jobs) expect(reachable(policies, j, pooler, PG_PORTS.postgres)).toBe(false);
   });
 

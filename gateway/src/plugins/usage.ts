@@ -27,6 +27,12 @@ export interface UsageSettings {
   readonly schema?: string;
   /** Milliseconds between batches written; 10 s unless given. */
   readonly flushIntervalMs?: number;
+  /**
+   * 'latest' (the default) creates the tables when missing; 'verify' never runs DDL: the tables are
+   * the migrate Job's (`node dist/gateway.mjs migrate`), and until it has run, counts wait for the
+   * next batch. HUB_MIGRATE, as for the subgraphs: deployed gateways write as a role that cannot create.
+   */
+  readonly migrate?: 'latest' | 'verify';
 }
 
 /** What a test or an operator can do with the recorder: write what is counted now. */
@@ -86,6 +92,8 @@ export function usagePlugin(settings: UsageSettings | undefined): UsagePlugin {
   let ready: Promise<void> | undefined;
   let lastPrune = 0;
   let flushing: Promise<void> = Promise.resolve();
+  const verifyOnly = settings.migrate === 'verify';
+  const prepare = () => (verifyOnly ? Promise.resolve() : ensureUsageTables(target));
 
   const operationFor = (hash: string, document: DocumentNode, operationName: string | null) => {
     const known = documents.get(hash);
@@ -150,7 +158,7 @@ export function usagePlugin(settings: UsageSettings | undefined): UsagePlugin {
     pending = new Map();
     const fresh = [...new Set([...batch.values()].map((c) => c.operation))].filter((o) => !written.has(o.hash));
     try {
-      ready ??= ensureUsageTables(target);
+      ready ??= prepare();
       await ready;
       await writeUsage(target, [...batch.values()], fresh);
       for (const o of fresh) written.set(o.hash, true);
@@ -164,7 +172,12 @@ export function usagePlugin(settings: UsageSettings | undefined): UsagePlugin {
           now.lastSeen = Math.max(now.lastSeen, c.lastSeen);
         } else if (pending.size < PENDING_MAX) pending.set(key, c);
       }
-      log.warn({ err: error }, 'field usage not written; kept for the next batch');
+      log.warn(
+        { err: error },
+        verifyOnly
+          ? "field usage not written (HUB_MIGRATE=verify: the tables are the migrate Job's to create); kept for the next batch"
+          : 'field usage not written; kept for the next batch',
+      );
       return;
     }
     await maybePrune();
@@ -174,7 +187,7 @@ export function usagePlugin(settings: UsageSettings | undefined): UsagePlugin {
     if (Date.now() - lastPrune < HOUR_MS) return;
     lastPrune = Date.now();
     try {
-      ready ??= ensureUsageTables(target);
+      ready ??= prepare();
       await ready;
       await pruneUsage(target);
     } catch (error) {
