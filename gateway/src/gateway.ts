@@ -112,6 +112,7 @@ export function gatewaySettingsFromEnv(
       perSecond: env.HUB_RATE_LIMIT_PER_SECOND,
       burst: env.HUB_RATE_LIMIT_BURST,
       deadlineMs: env.HUB_REQUEST_DEADLINE_MS,
+      trustedProxies: env.HUB_TRUSTED_PROXIES,
     },
     metrics: env.HUB_METRICS === 'on',
     corsOrigins: env.HUB_CORS_ORIGINS,
