@@ -20,11 +20,11 @@ afterAll(async () => {
   process.env.NODE_ENV = nodeEnv;
 });
 
-const ask = async (query: string) => {
+const ask = async (query: string, variables?: Record<string, unknown>) => {
   const response = await fetch(graph.gatewayUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
+    body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, text: await response.text() };
 };
@@ -40,6 +40,16 @@ describe('production suggests nothing', () => {
     expect(status).toBe(400);
     expect(text).not.toMatch(/Did you mean/);
     expect(text).toMatch(/GRAPHQL_VALIDATION_FAILED/);
+  });
+
+  it("for a misspelt input field in a variable's value", async () => {
+    const { status, text } = await ask('query ($f: StpFilter) { stps(filter: $f) { totalCount } }', {
+      f: { nameContain: 'Lin' },
+    });
+    // graphql-js adds `Did you mean "nameContains"?` to the coercion error.
+    expect(status).toBe(400);
+    expect(text).toMatch(/Field \\"nameContain\\" is not defined by type \\"StpFilter\\"\./);
+    expect(text).not.toMatch(/Did you mean/);
   });
 
   it('from a subgraph either, asked by the gateway', async () => {
