@@ -73,7 +73,10 @@ describe('the client address behind the ingress', () => {
   afterAll(async () => {
     for (const gateway of gateways) await gateway.close();
   });
-  /** A gateway of its own, its buckets full: 2 requests each, then (nearly) none, however slow the first answers are. */
+  /**
+   * A gateway of its own, its buckets full: 2 requests each (each pays 1 and its cost, about a
+   * hundredth), then none, however slow the first answers are.
+   */
   const gatewayTrusting = async (HUB_TRUSTED_PROXIES: string | undefined) => {
     const urls = Object.fromEntries(Object.entries(graph.subgraphs).map(([name, s]) => [name, s.url]));
     const { fairness } = gatewaySettingsFromEnv(readEnv(HUB_TRUSTED_PROXIES ? { HUB_TRUSTED_PROXIES } : {}));
@@ -81,7 +84,7 @@ describe('the client address behind the ingress', () => {
       supergraphSdl: graph.supergraphSdl,
       subgraphUrls: urls,
       port: 0,
-      fairness: { ...fairness, perSecond: 0.01, burst: 2 },
+      fairness: { ...fairness, perSecond: 0.001, burst: 3 },
     });
     gateways.push(gateway);
     return gateway;
