@@ -148,7 +148,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const signature = gatewaySignaturePlugin(options.gatewaySecret);
   const dataVersion = await dataVersionPlugin({
     subgraphs: subgraphsOf(supergraph),
-    sign: signature.sign,
+    sign: signature.signCall,
     redisUrl: options.releases?.redisUrl ?? options.cache?.redisUrl,
     redisKeyPrefix: options.releases?.redisKeyPrefix ?? options.cache?.redisKeyPrefix,
     refreshMs: options.releases?.refreshMs,

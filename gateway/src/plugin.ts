@@ -1,6 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayConfigBase, GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { ANONYMOUS, type HubAuth, type ReadinessReport, type RequestTrace } from '@nhs-hub/kit/platform';
+import {
+  ANONYMOUS,
+  type GatewayCall,
+  type HubAuth,
+  type ReadinessReport,
+  type RequestTrace,
+} from '@nhs-hub/kit/platform';
 import { UNPARSED_OPERATION } from './metrics.js';
 
 /**
@@ -73,6 +79,8 @@ export interface HubPlugin {
   readonly runtimeOptions?: RuntimeOptions;
   /** Headers each subgraph call carries, from the caller's request. */
   readonly forward?: (request: HubRequest) => Record<string, string>;
+  /** Headers a subgraph call carries from the call itself, as sent (the gateway's signature of it). */
+  readonly signCall?: (call: GatewayCall) => Record<string, string>;
   /** Paths besides /graphql and /exports/* whose requests its front-door step answers (the explorer's files). */
   readonly paths?: readonly (string | RegExp)[];
   /** Routes for operators (/metrics, /admin/...): on the admin port when one is set. */

@@ -1,4 +1,4 @@
-import { GATEWAY_SIGNATURE_HEADER, gatewaySigner } from '@nhs-hub/kit/platform';
+import { gatewaySignatureFor, gatewaySigner } from '@nhs-hub/kit/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs } from '../config.js';
 import { startTestGraph, type TestGraph } from '../testing.js';
@@ -53,10 +53,13 @@ describe('production suggests nothing', () => {
   });
 
   it('from a subgraph either, asked by the gateway', async () => {
-    const response = await fetch(graph.subgraphs.geography?.url ?? '', {
+    const url = graph.subgraphs.geography?.url ?? '';
+    const body = JSON.stringify({ query: '{ stp(code: "QJM") { nam } }' });
+    const signature = gatewaySignatureFor(gatewaySigner(SECRET), new URL(url), 'POST', body);
+    const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [GATEWAY_SIGNATURE_HEADER]: gatewaySigner(SECRET)() },
-      body: JSON.stringify({ query: '{ stp(code: "QJM") { nam } }' }),
+      headers: { 'content-type': 'application/json', ...signature },
+      body,
     });
     expect(response.status).toBe(400);
     expect(await response.text()).not.toMatch(/Did you mean/);
