@@ -115,6 +115,7 @@ export function gatewaySettingsFromEnv(
       perSecond: env.HUB_RATE_LIMIT_PER_SECOND,
       burst: env.HUB_RATE_LIMIT_BURST,
       deadlineMs: env.HUB_REQUEST_DEADLINE_MS,
+      trustedProxies: env.HUB_TRUSTED_PROXIES,
     },
     metrics: env.HUB_METRICS === 'on',
     corsOrigins: env.HUB_CORS_ORIGINS,
@@ -150,7 +151,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const signature = gatewaySignaturePlugin(options.gatewaySecret);
   const dataVersion = await dataVersionPlugin({
     subgraphs: subgraphsOf(supergraph),
-    sign: signature.sign,
+    sign: signature.signCall,
     redisUrl: options.releases?.redisUrl ?? options.cache?.redisUrl,
     redisKeyPrefix: options.releases?.redisKeyPrefix ?? options.cache?.redisKeyPrefix,
     refreshMs: options.releases?.refreshMs,

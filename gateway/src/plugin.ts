@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayConfigBase, GatewayPlugin, GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import type { ExecutionResult } from 'graphql';
-import { ANONYMOUS, type HubAuth, type ReadinessReport, type RequestTrace } from '@nhs-hub/kit/platform';
+import {
+  ANONYMOUS,
+  type GatewayCall,
+  type HubAuth,
+  type ReadinessReport,
+  type RequestTrace,
+} from '@nhs-hub/kit/platform';
 import { UNPARSED_OPERATION } from './metrics.js';
 
 /**
@@ -94,6 +100,8 @@ export interface HubPlugin {
   readonly runtimeOptions?: RuntimeOptions;
   /** Headers each subgraph call carries, from the caller's request. */
   readonly forward?: (request: HubRequest) => Record<string, string>;
+  /** Headers a subgraph call carries from the call itself, as sent (the gateway's signature of it). */
+  readonly signCall?: (call: GatewayCall) => Record<string, string>;
   /** Paths besides /graphql and /exports/* whose requests its front-door step answers (the explorer's files). */
   readonly paths?: readonly (string | RegExp)[];
   /**

@@ -874,10 +874,11 @@ describe('the renderer', () => {
       drop: null,
     };
     expect(strategicMerge(base, patch)).toEqual({
+      // As kubectl kustomize orders them: the patch's items first, in its order.
       containers: [
-        { name: 'a', image: 'x', args: ['1', '2'] },
         { name: 'b', image: 'z' },
         { name: 'c', image: 'w' },
+        { name: 'a', image: 'x', args: ['1', '2'] },
       ],
       keep: 1,
     });

@@ -2,6 +2,7 @@ import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import {
   DEFAULT_REDIS_KEY_PREFIX,
   formatDataVersion,
+  type GatewayCall,
   type ReleaseAnnouncement,
   readReleaseAnnouncement,
   releasesChannel,
@@ -28,8 +29,8 @@ const ASK_TIMEOUT_MS = 2_000;
 export interface DataVersionSettings {
   /** Subgraph name → its GraphQL URL, as the supergraph gives them. */
   readonly subgraphs: Readonly<Record<string, string>>;
-  /** Headers each call to a subgraph carries: the gateway's signature (subgraphs answer nothing else in production). */
-  readonly sign?: (() => Record<string, string>) | undefined;
+  /** Headers a call to a subgraph carries: the gateway's signature of it (subgraphs answer nothing else in production). */
+  readonly sign?: ((call: GatewayCall) => Record<string, string>) | undefined;
   /** Redis where writers announce releases (`<prefix>releases`), so every replica moves on one; none: the purge call and asking. */
   readonly redisUrl?: string | undefined;
   readonly redisKeyPrefix?: string | undefined;
@@ -130,8 +131,9 @@ export async function dataVersionPlugin(
 
   const ask = async (subgraph: string, url: string): Promise<void> => {
     try {
-      const res = await fetch(new URL(SUBGRAPH_VERSION_PATH, url), {
-        headers: settings.sign?.() ?? {},
+      const target = new URL(SUBGRAPH_VERSION_PATH, url);
+      const res = await fetch(target, {
+        headers: settings.sign?.({ method: 'GET', path: `${target.pathname}${target.search}` }) ?? {},
         signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
       });
       if (res.status === 404) {

@@ -1,4 +1,4 @@
-import { HubErrorCode, sendErrors } from '@nhs-hub/kit/platform';
+import { type AddressRange, clientAddressOf, HubErrorCode, sendErrors } from '@nhs-hub/kit/platform';
 import type { HubPlugin, HubRequest } from '../plugin.js';
 import { hubRequestOf } from '../plugin.js';
 
@@ -11,6 +11,8 @@ export interface FairnessSettings {
   readonly deadlineMs: number;
   /** Subgraph calls one request may have in flight at once. */
   readonly subgraphConcurrency: number;
+  /** Proxies whose X-Forwarded-For names the client (HUB_TRUSTED_PROXIES); none: the socket's peer is. */
+  readonly trustedProxies: readonly AddressRange[];
 }
 
 export const FAIRNESS_DEFAULTS: FairnessSettings = {
@@ -19,6 +21,8 @@ export const FAIRNESS_DEFAULTS: FairnessSettings = {
   deadlineMs: 15_000,
   // The planner's widest fan-out in the public operations is 4 subgraphs at once (StpOverview).
   subgraphConcurrency: 4,
+  // Behind the ingress every anonymous caller would share the ingress pod's bucket: deployments name it.
+  trustedProxies: [],
 };
 
 /** Clients remembered at once; the least recently seen is forgotten first (a full bucket again). */
@@ -62,7 +66,8 @@ class Slots {
 }
 
 /**
- * Fairness under load: a token bucket per client (the token's subject, else the caller's address),
+ * Fairness under load: a token bucket per client (the token's subject, else the caller's address,
+ * through the trusted proxies' X-Forwarded-For),
  * each request paying one token and its demand-control cost over COST_PER_TOKEN more, answering 429
  * with Retry-After; a deadline per request, after which its subgraph calls still
  * out are abandoned and it answers what it has with an error for the rest; and at most a few
@@ -75,6 +80,7 @@ export function fairnessPlugin(
   const started = new WeakMap<HubRequest, number>();
   const clientOf = new WeakMap<HubRequest, string>();
   const slots = new WeakMap<HubRequest, Slots>();
+  const clientAddress = clientAddressOf(settings.trustedProxies);
 
   const admit = (key: string, now: number): number => {
     let bucket = buckets.get(key);
@@ -123,8 +129,7 @@ export function fairnessPlugin(
     async frontDoor(request, next) {
       started.set(request, performance.now());
       if (settings.perSecond > 0) {
-        const key =
-          request.auth.subject !== null ? `sub:${request.auth.subject}` : `ip:${request.req.socket.remoteAddress}`;
+        const key = request.auth.subject !== null ? `sub:${request.auth.subject}` : `ip:${clientAddress(request.req)}`;
         clientOf.set(request, key);
         const waitSeconds = admit(key, performance.now());
         if (waitSeconds > 0) {

@@ -67,25 +67,87 @@ export function variablesProblem(variables: unknown): Refusal | undefined {
   return undefined;
 }
 
-/** The variables a GET's query string or a JSON POST's body carries; undefined when there are none or they do not parse. */
-function variablesOf(request: HubRequest): unknown {
-  const { req, body } = request;
-  try {
-    if (req.method === 'POST' && body && req.headers['content-type']?.includes('json')) {
-      const parsed: unknown = JSON.parse(body);
-      const all = Array.isArray(parsed) ? parsed : [parsed];
-      return all.map((p) =>
-        typeof p === 'object' && p !== null ? (p as { variables?: unknown }).variables : undefined,
-      );
+/**
+ * graphql-yoga's own test of a content type (isContentTypeMatch): the first of a list, exactly or
+ * followed by parameters, case and all. Read any other way, a body Yoga reads as a form could be
+ * read here as JSON, and its variables pass unchecked.
+ */
+function contentTypeIs(request: HubRequest, expected: string): boolean {
+  const first = request.req.headers['content-type']?.split(',')[0];
+  return first === expected || first?.startsWith(`${expected};`) === true;
+}
+
+/** The content types the runtime reads a POST in (Hive's runtime turns Yoga's multipart off). */
+const POST_TYPES = [
+  'application/json',
+  'application/graphql+json',
+  'application/x-www-form-urlencoded',
+  'application/graphql',
+];
+
+/**
+ * A leading byte-order mark, dropped before reading: some UTF-8 decoders drop it (whatwg-node's
+ * keeps it today), so the body is checked as the runtime reads it either way.
+ */
+const withoutBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+
+const notJson = (where: string): Refusal => ({
+  status: 400,
+  code: HubErrorCode.BAD_REQUEST,
+  message: `${where} is not JSON.`,
+});
+
+/**
+ * Every `variables` parameter of a query string or a form, each JSON (an empty one is absent, as
+ * Yoga reads it). Yoga reads the first; all are checked, so no reading of the parameters (with a
+ * byte-order mark dropped or not) finds one that was not.
+ */
+function variablesParameters(params: URLSearchParams, where: string): unknown[] | Refusal {
+  const all: unknown[] = [];
+  for (const raw of params.getAll('variables')) {
+    if (!raw) continue;
+    try {
+      all.push(JSON.parse(raw));
+    } catch {
+      return notJson(`The variables parameter of the ${where}`);
     }
-    if (req.method === 'GET') {
-      const raw = new URL(req.url ?? '/', 'http://localhost').searchParams.get('variables');
-      return raw === null ? undefined : JSON.parse(raw);
-    }
-  } catch {
-    // Not JSON: the runtime refuses it with its own 400.
   }
-  return undefined;
+  return all;
+}
+
+/**
+ * The variables of every operation a request carries, read from wherever the runtime will read
+ * them (a GET's query string, a JSON body, a form body), or why they cannot be checked: a body or
+ * parameter that does not parse is refused here rather than left for the runtime to read some
+ * other way (it answered a form's malformed variables with a 500), and a content type the runtime
+ * would not read is refused with 415.
+ */
+function variablesOf(request: HubRequest): unknown[] | Refusal {
+  const { req, body } = request;
+  if (req.method === 'GET')
+    return variablesParameters(new URL(req.url ?? '/', 'http://localhost').searchParams, 'query string');
+  if (req.method !== 'POST') return [];
+  const text = withoutBom(body ?? '');
+  if (contentTypeIs(request, 'application/json') || contentTypeIs(request, 'application/graphql+json')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return notJson('The request body');
+    }
+    return (Array.isArray(parsed) ? parsed : [parsed]).map((p) =>
+      typeof p === 'object' && p !== null && 'variables' in p ? p.variables : undefined,
+    );
+  }
+  if (contentTypeIs(request, 'application/x-www-form-urlencoded'))
+    return variablesParameters(new URLSearchParams(text), 'form');
+  // A document alone: no variables.
+  if (contentTypeIs(request, 'application/graphql')) return [];
+  return {
+    status: 415,
+    code: HubErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    message: `A POST to the graph is one of ${POST_TYPES.join(', ')}; this one is ${JSON.stringify(req.headers['content-type'] ?? 'untyped')}. The graph takes no uploads.`,
+  };
 }
 
 /** NUL in a string literal of the document: PostgreSQL refuses it in text, which answered a 500. */
@@ -103,8 +165,9 @@ export const NoNulInStrings: ValidationRule = (context) => ({
 
 /**
  * Hostile input refused at the front door with a 4xx and a code, before anything reads it deeply:
- * over-long header values, malformed percent-escapes in the path, variables too deep, too long or
- * holding NUL; NUL in the document's string literals by a validation rule.
+ * over-long header values, malformed percent-escapes in the path, variables too deep, too long,
+ * holding NUL or not JSON (from a JSON body, a query string or a form alike), a POST in a content
+ * type the runtime does not read; NUL in the document's string literals by a validation rule.
  */
 export function hostileInputPlugin(): HubPlugin {
   const validation: GatewayPlugin = {
@@ -136,7 +199,7 @@ export function hostileInputPlugin(): HubPlugin {
         });
       }
       const variables = variablesOf(request);
-      const problem = variables === undefined ? undefined : variablesProblem(variables);
+      const problem = Array.isArray(variables) ? variablesProblem(variables) : variables;
       if (problem) return refuse(request, problem);
       await next();
     },

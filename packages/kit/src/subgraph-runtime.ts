@@ -274,12 +274,12 @@ export async function startSubgraph<DB>(
     name: definition.name,
     // A traced request continues the gateway's trace (its traceparent); its SQL statements are children.
     handler: async (req, res, request) => {
-      if (gatewayOnly && !(gatewaySecret && signedByGateway(req, gatewaySecret)))
+      if (gatewayOnly && !(gatewaySecret && signedByGateway(req, request.body, gatewaySecret)))
         return sendJson(res, 401, {
           errors: [
             {
               message: gatewaySecret
-                ? `This subgraph answers only the gateway: the request lacks a current ${GATEWAY_SIGNATURE_HEADER}.`
+                ? `This subgraph answers only the gateway: the request lacks a current ${GATEWAY_SIGNATURE_HEADER} made for it.`
                 : 'This subgraph answers only the gateway, and has no HUB_GATEWAY_SECRET to know it by.',
               extensions: { code: HubErrorCode.UNAUTHENTICATED, requestId: request.requestId },
             },
