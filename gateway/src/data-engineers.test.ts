@@ -82,6 +82,35 @@ describe('npm run new:subgraph', () => {
     expect(docsMentioning(THROWAWAY)).toEqual([]);
   });
 
+  it('no test takes a name the docs scaffold for a subgraph the graph lacks', () => {
+    // A reader who follows the docs (npm run new:subgraph -- estates) gives that name a subgraph:
+    // a test that means "no such subgraph" by it would then be wrong, so none may use it.
+    const registered = readGraphConfig().map((e) => e.name);
+    const supergraph = readFileSync(SUPERGRAPH_PATH, 'utf8');
+    const scaffolded = [
+      ...new Set(
+        docsMentioning('new:subgraph').flatMap((doc) =>
+          [...readFileSync(join(REPO_ROOT, doc), 'utf8').matchAll(/new:subgraph -- (\S+)/g)].map((m) => m[1] ?? ''),
+        ),
+      ),
+    ].filter((name) => validateName(name, REPO_ROOT, registered, supergraph) === null);
+    expect(scaffolded.length).toBeGreaterThan(0);
+    const tests = execFileSync(
+      'git',
+      ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '*.test.ts', '*.test.ts.tpl'],
+      { cwd: REPO_ROOT },
+    )
+      .toString()
+      .split('\0')
+      .filter((file) => file && existsSync(join(REPO_ROOT, file)));
+    const uses = tests.flatMap((file) => {
+      const source = readFileSync(join(REPO_ROOT, file), 'utf8');
+      // As a value (a string, a key in JSON), not in prose: quoted or backquoted where it starts.
+      return scaffolded.filter((name) => new RegExp(`['"\`]${name}\\b`).test(source)).map((name) => `${file}: ${name}`);
+    });
+    expect(uses).toEqual([]);
+  });
+
   it('registers the subgraph on the next free port, leaving the other entries as they were', () => {
     const config = join(temp, 'subgraphs.json');
     copyFileSync(CONFIG_PATH, config);
