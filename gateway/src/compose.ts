@@ -28,7 +28,7 @@ const result = await composeSupergraph();
 for (const hint of result.hints) console.warn(`hint ${hint}`);
 const relative = (path: string) => path.replace(REPO_ROOT, '');
 if (check) {
-  const stale = staleFiles(result);
+  const stale = await staleFiles(result);
   if (stale.length) {
     console.error(`Stale schema files (run npm run compose): ${stale.join(', ')}`);
     process.exit(1);

@@ -38,7 +38,7 @@ describe('schema governance', () => {
   });
 
   it('has checked-in subgraph SDL, supergraph, API schema and introspection matching the code (run `npm run compose` when this fails)', async () => {
-    expect(staleFiles(await composed)).toEqual([]);
+    expect(await staleFiles(await composed)).toEqual([]);
   });
 
   it('publishes an API schema without federation internals, and its introspection', async () => {
@@ -214,7 +214,7 @@ describe('the baseline: the last committed API schema, or the one --accept wrote
     );
     writeFileSync(`${root}schema/api.graphql`, nonNull);
     writeFileSync(changelogPath, written);
-    expect(changelogProblem(written, nonNull)).toBeNull();
+    expect(await changelogProblem(written, { apiSdl: nonNull, supergraphSdl }, root)).toBeNull();
     // ...then changed back: against what that compose wrote it would be breaking (Date! to Date);
     // against HEAD it is no change at all, and the changelog is the committed one again.
     expect((await breakingChanges(nonNull, apiSdl, { supergraphSdl, allowlist })).map((c) => c.path)).toEqual([
@@ -270,7 +270,7 @@ describe('the baseline: the last committed API schema, or the one --accept wrote
       writeFileSync(`${repo}schema/CHANGELOG.md`, changelogEntry('2026-01-01', `${without}\n`, []));
       const review = await reviewSchema({ apiSdl, supergraphSdl }, { root: repo, allowlist });
       const rebuilt = await composedChangelog({ apiSdl, supergraphSdl }, review, '2026-12-07', repo);
-      expect(changelogProblem(rebuilt, apiSdl)).toBeNull();
+      expect(await changelogProblem(rebuilt, { apiSdl, supergraphSdl }, repo)).toBeNull();
       const today = new Date().toISOString().slice(0, 10);
       expect(rebuilt).toContain(
         `## ${today} · API schema \`${apiHash(apiSdl)}\`\n\n| change | coordinate | owner | what |\n| --- | --- | --- | --- |\n| added | \`Stp.leads\` | organisations |`,
@@ -285,22 +285,54 @@ describe('the baseline: the last committed API schema, or the one --accept wrote
 
 describe('schema/CHANGELOG.md', () => {
   const apiSdl = readFileSync(API_SCHEMA_PATH, 'utf8');
+  const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
   const changelog = readFileSync(CHANGELOG_PATH, 'utf8');
 
-  it("is current: its newest entry is the checked-in API schema's", () => {
-    expect(changelogProblem(changelog, apiSdl)).toBeNull();
+  it("is current: its newest entry is the checked-in API schema's, every entry what its schemas give", async () => {
+    expect(await changelogProblem(changelog, { apiSdl, supergraphSdl })).toBeNull();
+    // Every row has its owner: unions, enums, inputs and scalars are owned too, and so is a root type.
+    expect(changelog).not.toMatch(/\| unknown \|/);
   });
 
   it('is stale, and staleFiles says so, when the API schema changed without it', async () => {
     const changed = `${apiSdl}\nscalar Extra\n`;
-    expect(changelogProblem(changelog, changed)).toBe(
+    expect(await changelogProblem(changelog, { apiSdl: changed, supergraphSdl })).toBe(
       `newest entry is API schema ${apiHash(apiSdl)}, not ${apiHash(changed)}`,
     );
-    expect(changelogProblem(null, apiSdl)).toBe('missing');
+    expect(await changelogProblem(null, { apiSdl, supergraphSdl })).toBe('missing');
     const result = await composed;
-    expect(staleFiles({ ...result, apiSdl: changed })).toEqual(
+    expect(await staleFiles({ ...result, apiSdl: changed })).toEqual(
       expect.arrayContaining(['schema/api.graphql', 'schema/CHANGELOG.md']),
     );
+  });
+
+  it('is stale when an entry git can check lists other rows than its schemas give, however old', async () => {
+    const sections = changelog.split(/^(?=## )/m);
+    // The second entry: not the newest, so only its content can tell.
+    const second = sections[2] ?? '';
+    const row = /^\| added \| `[^`]+` \| ([a-z, ]+) \|/m.exec(second);
+    expect(row).not.toBeNull();
+    const edited = second.replace(row?.[0] ?? '', (r) => r.replace(`| ${row?.[1]} |`, '| unknown |'));
+    const tampered = [...sections.slice(0, 2), edited, ...sections.slice(3)].join('');
+    expect(tampered).not.toBe(changelog);
+    const hash = /`([0-9a-f]{12})`/.exec(second)?.[1];
+    expect(await changelogProblem(tampered, { apiSdl, supergraphSdl })).toBe(
+      `entry for API schema ${hash} is not what its schemas give`,
+    );
+  });
+
+  it('names the owner of a union, and of a root type set', async () => {
+    const union = /union ChangeEntity = Stp \| Region/;
+    expect(apiSdl).toMatch(union);
+    const changes = await schemaChanges(apiSdl, apiSdl.replace(union, 'union ChangeEntity = Stp'), { supergraphSdl });
+    expect(changes.map((c) => [c.kind, c.coordinate, c.owner])).toEqual([['removed', 'ChangeEntity', 'releases']]);
+    const noSubscription = apiSdl.replace(/\ntype Subscription \{[\s\S]*?\n\}\n/, '\n');
+    expect(noSubscription).not.toContain('type Subscription');
+    const subscription = await schemaChanges(noSubscription, apiSdl, { supergraphSdl });
+    expect(subscription.find((c) => c.message.startsWith('Schema subscription type'))).toMatchObject({
+      coordinate: 'Subscription',
+      owner: 'releases',
+    });
   });
 
   it('dates each entry and lists what was added, deprecated or removed with its owner', async () => {

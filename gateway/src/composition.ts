@@ -43,7 +43,7 @@ export async function composeSupergraph(): Promise<CompositionResult> {
 }
 
 /** Files whose checked-in content differs from what the code prints now. */
-export function staleFiles(result: CompositionResult): string[] {
+export async function staleFiles(result: CompositionResult): Promise<string[]> {
   const read = (path: string) => {
     try {
       return readFileSync(path, 'utf8');
@@ -56,7 +56,8 @@ export function staleFiles(result: CompositionResult): string[] {
   if (read(API_SCHEMA_PATH) !== result.apiSdl) stale.push(API_SCHEMA_PATH);
   if (read(INTROSPECTION_PATH) !== result.introspectionJson) stale.push(INTROSPECTION_PATH);
   if (read(OWNERSHIP_PATH) !== ownershipDocument(result.supergraphSdl)) stale.push(OWNERSHIP_PATH);
-  // Its entries are dated when composed: current means its newest entry is this API schema's.
-  if (changelogProblem(read(CHANGELOG_PATH), result.apiSdl)) stale.push(CHANGELOG_PATH);
+  // Its entries are dated when composed: current means its newest entry is this API schema's and
+  // every entry git can check is what compose writes of it today.
+  if (await changelogProblem(read(CHANGELOG_PATH), result)) stale.push(CHANGELOG_PATH);
   return stale.map((p) => p.replace(REPO_ROOT, ''));
 }

@@ -4,7 +4,16 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { CriticalityLevel, diff } from '@graphql-inspector/core';
-import type { GraphQLSchema } from 'graphql';
+import type {
+  DefinitionNode,
+  EnumTypeDefinitionNode,
+  GraphQLSchema,
+  InputObjectTypeDefinitionNode,
+  InterfaceTypeDefinitionNode,
+  ObjectTypeDefinitionNode,
+  ScalarTypeDefinitionNode,
+  UnionTypeDefinitionNode,
+} from 'graphql';
 import { z } from 'zod';
 import { REPO_ROOT } from './config.js';
 
@@ -133,6 +142,23 @@ function operationUsage(schema: GraphQLSchema, operationsDir: string): Map<strin
   return usage;
 }
 
+type TypeDefinition =
+  | ObjectTypeDefinitionNode
+  | InterfaceTypeDefinitionNode
+  | UnionTypeDefinitionNode
+  | EnumTypeDefinitionNode
+  | InputObjectTypeDefinitionNode
+  | ScalarTypeDefinitionNode;
+
+/** Every kind of type the API schema can hold, each owned by the subgraph(s) its @join__type names. */
+const isTypeDefinition = (definition: DefinitionNode): definition is TypeDefinition =>
+  definition.kind === Kind.OBJECT_TYPE_DEFINITION ||
+  definition.kind === Kind.INTERFACE_TYPE_DEFINITION ||
+  definition.kind === Kind.UNION_TYPE_DEFINITION ||
+  definition.kind === Kind.ENUM_TYPE_DEFINITION ||
+  definition.kind === Kind.INPUT_OBJECT_TYPE_DEFINITION ||
+  definition.kind === Kind.SCALAR_TYPE_DEFINITION;
+
 /** The subgraph owning each type and field, read from @join__type / @join__field in the supergraph. */
 function owners(supergraphSdl: string): Map<string, string> {
   const owner = new Map<string, string>();
@@ -140,28 +166,26 @@ function owners(supergraphSdl: string): Map<string, string> {
     args: readonly { name: { value: string }; value: { kind: string; value?: unknown } }[] | undefined,
   ) => String(args?.find((a) => a.name.value === 'graph')?.value.value ?? '').toLowerCase();
   for (const definition of parse(supergraphSdl).definitions) {
-    if (
-      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
-      definition.kind !== Kind.ENUM_TYPE_DEFINITION &&
-      definition.kind !== Kind.INPUT_OBJECT_TYPE_DEFINITION
-    )
-      continue;
+    if (!isTypeDefinition(definition)) continue;
     const typeJoins = (definition.directives ?? []).filter((d) => d.name.value === 'join__type');
+    // Federation's own types (join__Graph, link__Purpose...) are no subgraph's: left out.
+    if (!typeJoins.length) continue;
     const typeOwner =
       typeJoins.find(
         (d) =>
           !d.arguments?.some((a) => a.name.value === 'extension' && a.value.kind === Kind.BOOLEAN && a.value.value),
       ) ?? typeJoins[0];
     const typeGraphs = typeJoins.map((d) => graphOf(d.arguments));
+    // Types whose fields federation joins to their subgraphs (@join__field).
+    const withFields =
+      definition.kind === Kind.OBJECT_TYPE_DEFINITION || definition.kind === Kind.INTERFACE_TYPE_DEFINITION;
+    // An entity belongs to the subgraph that defines it, the others extend it; a value type shared
+    // by several (an enum, a scalar, an input) belongs to all of them.
     owner.set(
       definition.name.value,
-      typeOwner
-        ? typeGraphs.length > 1 && definition.kind !== Kind.OBJECT_TYPE_DEFINITION
-          ? typeGraphs.join(', ')
-          : graphOf(typeOwner.arguments)
-        : 'unknown',
+      typeGraphs.length > 1 && !withFields ? typeGraphs.join(', ') : graphOf(typeOwner?.arguments),
     );
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
+    if (!withFields) continue;
     for (const field of definition.fields ?? []) {
       const joins = (field.directives ?? []).filter((d) => d.name.value === 'join__field');
       const graphs = joins.map((d) => graphOf(d.arguments)).filter(Boolean);
@@ -331,6 +355,18 @@ const KINDS: Partial<Record<string, ChangeKind>> = {
 const ORDER: ChangeKind[] = ['added', 'deprecated', 'removed', 'changed'];
 
 /**
+ * A change of the schema's query, mutation or subscription type has no path: the root type it now
+ * names (or named) is what changed, and its owner is the subgraph that owns that type.
+ */
+function rootTypeOf(meta: unknown): string | undefined {
+  if (typeof meta !== 'object' || meta === null) return undefined;
+  const names = Object.entries(meta).filter(([key]) => /^(new|old)(Query|Mutation|Subscription)TypeName$/.test(key));
+  const named = (prefix: string) => names.find(([key, value]) => key.startsWith(prefix) && typeof value === 'string');
+  const [, name] = named('new') ?? named('old') ?? [];
+  return typeof name === 'string' ? name : undefined;
+}
+
+/**
  * Every change from one API schema to the next that a client can notice, with its owner.
  * Descriptions and directive usages are left out: they change no query's answer.
  */
@@ -346,7 +382,7 @@ export async function schemaChanges(
     .filter((c) => !/DESCRIPTION|^DIRECTIVE_USAGE_/.test(c.type))
     .map((c) => {
       // A deprecation's path ends in the directive (`Stp.leads.@deprecated`): the field is what changed.
-      const coordinate = (c.path ?? c.type).replace(/\.@\w+$/, '');
+      const coordinate = (c.path ?? rootTypeOf(c.meta) ?? c.type).replace(/\.@\w+$/, '');
       const kind = KINDS[c.type] ?? 'changed';
       const parts = coordinate.split('.');
       const ownerIn = (table: Map<string, string>) =>
@@ -373,9 +409,10 @@ export function apiHash(apiSdl: string): string {
 const CHANGELOG_HEADER = `# API schema changelog
 
 Generated by \`npm run compose\`: do not edit. Newest first, one entry for each change to
-\`schema/api.graphql\`: the date it was composed, the API schema's hash (\`npm test\` checks the newest
-is the checked-in schema's), and every type, field, argument or enum value added, deprecated, removed
-or changed, with the subgraph that owns it. Description-only changes have an entry without rows.
+\`schema/api.graphql\`: the date it was composed, the API schema's hash, and every type, field,
+argument or enum value added, deprecated, removed or changed, with the subgraph that owns it.
+Description-only changes have an entry without rows. \`npm test\` checks the newest entry is the
+checked-in schema's and that every entry whose schemas git holds lists what they give.
 `;
 const ENTRY = /^## (\d{4}-\d{2}-\d{2}) · API schema `([0-9a-f]{12})`$/;
 
@@ -435,12 +472,106 @@ export function nextChangelog(
   return [CHANGELOG_HEADER, ...entries.map((e) => e.text)].join('\n');
 }
 
-/** Null when the changelog's newest entry is the given API schema's; else what is wrong. */
-export function changelogProblem(text: string | null, apiSdl: string): string | null {
+/** An API schema and the supergraph it was composed with (whose join directives name the owners). */
+export interface SchemaVersion {
+  apiSdl: string;
+  supergraphSdl: string;
+}
+
+/**
+ * Every API schema git holds, by hash, each with the supergraph committed with it first (what
+ * compose read its owners from), then the composed one where git does not have it yet.
+ */
+function schemaVersions(composed: SchemaVersion, root: string): Map<string, SchemaVersion> {
+  const versions = new Map<string, SchemaVersion>();
+  let commits: string[] = [];
+  try {
+    commits = execFileSync('git', ['log', '--reverse', '--format=%H', '--', 'schema/api.graphql'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .split('\n')
+      .filter(Boolean);
+  } catch {
+    // No git: only the composed schema is known.
+  }
+  for (const commit of commits) {
+    const apiSdl = gitShow(root, commit, 'schema/api.graphql');
+    const supergraphSdl = gitShow(root, commit, 'schema/supergraph.graphql');
+    if (apiSdl && supergraphSdl && !versions.has(apiHash(apiSdl)))
+      versions.set(apiHash(apiSdl), { apiSdl, supergraphSdl });
+  }
+  if (!versions.has(apiHash(composed.apiSdl))) versions.set(apiHash(composed.apiSdl), composed);
+  return versions;
+}
+
+/** The first entry of a changelog: the schema's size and the subgraphs it was composed from. */
+function firstEntry(date: string, version: SchemaVersion): string {
+  const types = Object.values(buildSchema(version.apiSdl).getTypeMap()).filter((t) => !t.name.startsWith('__'));
+  const note = `First API schema: ${types.length} types, composed from ${[
+    ...new Set(owners(version.supergraphSdl).values()),
+  ]
+    .filter((o) => !o.includes(',') && o !== 'unknown')
+    .sort()
+    .join(', ')}.`;
+  return changelogEntry(date, version.apiSdl, [], note);
+}
+
+/**
+ * The changelog with every entry whose schemas git holds written again from them, keeping its
+ * date: an entry's rows are the changes from the entry below it, with their owners as the code
+ * decides them now. Entries of schemas git does not hold (history squashed, or from another
+ * repository) stay as they are.
+ */
+async function rewrittenChangelog(text: string, composed: SchemaVersion, root: string): Promise<string> {
+  const versions = schemaVersions(composed, root);
+  const entries = entriesOf(text);
+  const rewritten: string[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const lines = entry.text.split('\n');
+    const date = ENTRY.exec(lines[0] ?? '')?.[1] ?? '';
+    const now = versions.get(entry.hash);
+    const before = versions.get(entries[i + 1]?.hash ?? '');
+    // Rows, or "Descriptions only": what a diff gives. Anything else is a note (the first schema, or no baseline).
+    const diffed = /^(\||Descriptions only)/.test(lines[2] ?? '');
+    if (now && before && diffed)
+      rewritten.push(
+        changelogEntry(
+          date,
+          now.apiSdl,
+          await schemaChanges(before.apiSdl, now.apiSdl, {
+            supergraphSdl: now.supergraphSdl,
+            baselineSupergraphSdl: before.supergraphSdl,
+          }),
+        ),
+      );
+    else if (now && i === entries.length - 1 && (lines[2] ?? '').startsWith('First API schema:'))
+      rewritten.push(firstEntry(date, now));
+    else rewritten.push(entry.text);
+  }
+  return [CHANGELOG_HEADER, ...rewritten.map((entry) => `${entry.trimEnd()}\n`)].join('\n');
+}
+
+/**
+ * Null when the changelog is what `npm run compose` leaves: its newest entry is the composed API
+ * schema's, and every entry git can check lists what its schemas give. Else what is wrong.
+ */
+export async function changelogProblem(
+  text: string | null,
+  composed: SchemaVersion,
+  root: string = REPO_ROOT,
+): Promise<string | null> {
   if (text === null) return 'missing';
   const newest = entriesOf(text)[0];
   if (!newest) return 'has no entry';
-  return newest.hash === apiHash(apiSdl) ? null : `newest entry is API schema ${newest.hash}, not ${apiHash(apiSdl)}`;
+  if (newest.hash !== apiHash(composed.apiSdl))
+    return `newest entry is API schema ${newest.hash}, not ${apiHash(composed.apiSdl)}`;
+  const rewritten = await rewrittenChangelog(text, composed, root);
+  if (rewritten === text) return null;
+  const expected = entriesOf(rewritten);
+  const differs = entriesOf(text).find((e, i) => e.text !== expected[i]?.text);
+  return differs ? `entry for API schema ${differs.hash} is not what its schemas give` : 'header is not current';
 }
 
 /**
@@ -483,17 +614,8 @@ export async function changelogFromHistory(
   let previous: { apiSdl: string; supergraphSdl: string } | null = null;
   for (const version of versions) {
     if (previous && previous.apiSdl === version.apiSdl) continue;
-    if (!previous) {
-      const schema = buildSchema(version.apiSdl);
-      const types = Object.values(schema.getTypeMap()).filter((t) => !t.name.startsWith('__'));
-      const note = `First API schema: ${types.length} types, composed from ${[
-        ...new Set(owners(version.supergraphSdl).values()),
-      ]
-        .filter((o) => !o.includes(',') && o !== 'unknown')
-        .sort()
-        .join(', ')}.`;
-      text = [CHANGELOG_HEADER, changelogEntry(version.date, version.apiSdl, [], note)].join('\n');
-    } else {
+    if (!previous) text = [CHANGELOG_HEADER, firstEntry(version.date, version)].join('\n');
+    else {
       const changes = await schemaChanges(previous.apiSdl, version.apiSdl, {
         supergraphSdl: version.supergraphSdl,
         baselineSupergraphSdl: previous.supergraphSdl,
@@ -545,16 +667,19 @@ export async function composedChangelog(
   const current = readOrNull(join(root, 'schema/CHANGELOG.md'));
   // None yet, or none that knows the committed schema (a merge brought changes it never saw): from git history.
   const baselineHash = review.baseline?.source.startsWith('git') ? apiHash(review.baseline.apiSdl) : null;
-  if (current === null || (baselineHash && !entriesOf(current).some((e) => e.hash === baselineHash)))
-    return changelogFromHistory({ ...composed, date }, root);
-  return nextChangelog(current, {
-    apiSdl: composed.apiSdl,
-    baselineApiSdl: review.baseline?.apiSdl ?? null,
-    changes: review.changes,
-    date,
-    // Without git or an accepted baseline there is nothing to compare with: say so rather than list nothing.
-    note: review.baseline
-      ? undefined
-      : 'Changes not listed: no committed schema/api.graphql and no accepted baseline to compare with.',
-  });
+  const next =
+    current === null || (baselineHash && !entriesOf(current).some((e) => e.hash === baselineHash))
+      ? await changelogFromHistory({ ...composed, date }, root)
+      : nextChangelog(current, {
+          apiSdl: composed.apiSdl,
+          baselineApiSdl: review.baseline?.apiSdl ?? null,
+          changes: review.changes,
+          date,
+          // Without git or an accepted baseline there is nothing to compare with: say so rather than list nothing.
+          note: review.baseline
+            ? undefined
+            : 'Changes not listed: no committed schema/api.graphql and no accepted baseline to compare with.',
+        });
+  // Every entry git can check is written as the code decides it now (an owner fixed reaches old entries too).
+  return rewrittenChangelog(next, composed, root);
 }
