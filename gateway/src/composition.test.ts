@@ -306,16 +306,17 @@ describe('schema/CHANGELOG.md', () => {
     );
   });
 
-  it('is stale when an entry git can check lists other rows than its schemas give, however old', async () => {
+  it('is stale when an entry lists other rows than its schemas give, though its hash is current', async () => {
     const sections = changelog.split(/^(?=## )/m);
-    // The second entry: not the newest, so only its content can tell.
-    const second = sections[2] ?? '';
-    const row = /^\| added \| `[^`]+` \| ([a-z, ]+) \|/m.exec(second);
+    // The newest entry with a row, one owner changed: the hash alone cannot tell.
+    const at = sections.findIndex((section) => /^\| added \|/m.test(section));
+    const entry = sections[at] ?? '';
+    const row = /^\| added \| `[^`]+` \| ([a-z, ]+) \|/m.exec(entry);
     expect(row).not.toBeNull();
-    const edited = second.replace(row?.[0] ?? '', (r) => r.replace(`| ${row?.[1]} |`, '| unknown |'));
-    const tampered = [...sections.slice(0, 2), edited, ...sections.slice(3)].join('');
+    const edited = entry.replace(row?.[0] ?? '', (r) => r.replace(`| ${row?.[1]} |`, '| unknown |'));
+    const tampered = [...sections.slice(0, at), edited, ...sections.slice(at + 1)].join('');
     expect(tampered).not.toBe(changelog);
-    const hash = /`([0-9a-f]{12})`/.exec(second)?.[1];
+    const hash = /`([0-9a-f]{12})`/.exec(entry)?.[1];
     expect(await changelogProblem(tampered, { apiSdl, supergraphSdl })).toBe(
       `entry for API schema ${hash} is not what its schemas give`,
     );

@@ -42,6 +42,12 @@ export async function composeSupergraph(): Promise<CompositionResult> {
   };
 }
 
+/** What `npm run compose` says it wrote (docs quote it). */
+export function composedSummary(subgraphs: number): string {
+  const relative = (path: string) => path.replace(REPO_ROOT, '');
+  return `Composed ${subgraphs} subgraph(s) into ${relative(SUPERGRAPH_PATH)}; API schema in ${relative(API_SCHEMA_PATH)}, introspection in ${relative(INTROSPECTION_PATH)}, ownership table in ${relative(OWNERSHIP_PATH)}, changes in ${relative(CHANGELOG_PATH)}, typed client in packages/client/src/generated/`;
+}
+
 /** Files whose checked-in content differs from what the code prints now. */
 export async function staleFiles(result: CompositionResult): Promise<string[]> {
   const read = (path: string) => {
