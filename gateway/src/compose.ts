@@ -13,10 +13,15 @@ import {
   reviewSchema,
 } from './governance.js';
 import { OWNERSHIP_PATH, ownershipDocument } from './ownership.js';
+import { DEFAULT_USAGE_DAYS } from './usage.js';
+import { knownUsage } from './usage-database.js';
 
 // npm run compose            prints every subgraph's SDL, composes schema/supergraph.graphql and
 //                            writes the API schema and its introspection for frontends, refusing a
-//                            breaking change that schema/breaking-changes-allowlist.json does not list,
+//                            breaking change a known client uses (the checked-in operations, and the
+//                            clients the gateway recorded in the last 30 days where a usage database is
+//                            reachable, as schema:check) that schema/breaking-changes-allowlist.json
+//                            does not list (an unused one passes with a warning),
 //                            adds the change to schema/CHANGELOG.md, regenerates the typed client
 //                            (packages/client) from the new API schema and sets the client's version
 //                            (client-version.ts). Breaking means breaking against the last committed
@@ -36,9 +41,14 @@ if (check) {
   }
   console.log('Subgraph SDL, supergraph, API schema, introspection and changelog are current.');
 } else {
-  const review = await reviewSchema(result);
+  // Who uses a changed field: the checked-in operations, and the clients the gateway recorded (as
+  // schema:check reads them), the database opened only if a breaking change asks.
+  const known = knownUsage({ days: DEFAULT_USAGE_DAYS, warn: (line) => console.warn(line) });
+  const review = await reviewSchema(result, { usage: known.usage }).finally(() => known.close());
+  if (review.breaking.length) console.warn(`Known use: ${known.known()}.`);
   for (const change of review.breaking.filter((c) => c.allowed))
     console.warn(`allowed breaking change ${change.path}: ${change.message}`);
+  for (const change of review.unused) console.warn(`unused breaking change ${describeBreakingChange(change)}`);
   if (review.refused.length) {
     console.error(
       `Refusing ${review.refused.length} breaking change(s) against ${review.baseline?.source}; nothing written:\n${review.refused.map((c) => `  ${describeBreakingChange(c)}`).join('\n')}`,

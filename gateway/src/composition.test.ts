@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,7 +50,7 @@ describe('schema governance', () => {
     expect(introspection.__schema.types.map((t) => t.name)).toContain('RegionSnapshot');
   });
 
-  it('has no breaking change against the last commit(s) that the allow-list does not accept', async () => {
+  it('has no breaking change against the last commit(s) that a checked-in operation uses and the allow-list does not accept', async () => {
     const { apiSdl, supergraphSdl } = await composed;
     // Locally HEAD is the baseline for work in progress; in CI (a clone of main) HEAD~1 is the
     // previous state of main. A ref without schema/api.graphql (before it existed) has no baseline.
@@ -67,7 +68,9 @@ describe('schema governance', () => {
     });
     const allowlist = readAllowlist();
     for (const baseline of new Set(baselines)) {
-      const refused = (await breakingChanges(baseline, apiSdl, { supergraphSdl, allowlist })).filter((c) => !c.allowed);
+      const refused = (await breakingChanges(baseline, apiSdl, { supergraphSdl, allowlist })).filter(
+        (c) => !c.allowed && c.used,
+      );
       expect(refused.map(describeBreakingChange)).toEqual([]);
     }
   });
@@ -105,6 +108,7 @@ describe('the breaking-change check', () => {
         message: "Field 'leads' was removed from object type 'Stp'",
         owner: 'organisations',
         clients: [{ client: 'schema/operations', operations: ['AllStps', 'StpOverview'] }],
+        used: true,
         allowed: false,
       },
     ]);
@@ -139,6 +143,57 @@ describe('the breaking-change check', () => {
     expect(changes[0]?.clients[0]?.operations).toEqual(expect.arrayContaining(['StpOverview']));
     const beside = `${apiSdl.replace(flagType, (t) => `${t}\n  kind: FlagCode!`)}\n${flagCode}`;
     expect(await breakingChanges(apiSdl, beside, { supergraphSdl, allowlist: [] })).toEqual([]);
+  });
+});
+
+describe('a breaking change no known client uses', () => {
+  const apiSdl = readFileSync(API_SCHEMA_PATH, 'utf8');
+  const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
+  const withoutUnit = withoutField(apiSdl, 'WorkforceFact', 'unit');
+
+  it('passes without an allow-list entry, named as unused; a client using it makes it refused', async () => {
+    const [unused] = await breakingChanges(apiSdl, withoutUnit, { supergraphSdl, allowlist: [] });
+    expect(unused).toMatchObject({ path: 'WorkforceFact.unit', owner: 'workforce', clients: [], used: false });
+    expect(describeBreakingChange(unused as BreakingChange)).toContain(
+      "WorkforceFact.unit: Field 'unit' was removed from object type 'WorkforceFact'. Owned by workforce. No known use:",
+    );
+    const live: UsageSource = async () =>
+      new Map([['WorkforceFact.unit', [{ client: 'workforce-board@1.0.0', operations: ['Units'], count: 2 }]]]);
+    const [used] = await breakingChanges(apiSdl, withoutUnit, { supergraphSdl, allowlist: [], usage: live });
+    expect(used).toMatchObject({ path: 'WorkforceFact.unit', used: true, allowed: false });
+    expect(describeBreakingChange(used as BreakingChange)).toContain(
+      'client workforce-board@1.0.0: Units (2 request(s))',
+    );
+  });
+
+  it('is only ever a field or type usage records: an enum value removed counts as used', async () => {
+    const enumValue = /(enum ChangeOp \{[\s\S]*?)\n {2}DELETE\n/;
+    expect(apiSdl).toMatch(enumValue);
+    const changes = await breakingChanges(apiSdl, apiSdl.replace(enumValue, '$1\n'), { supergraphSdl, allowlist: [] });
+    expect(changes.map((c) => [c.path, c.clients, c.used])).toEqual([['ChangeOp.DELETE', [], true]]);
+    expect(describeBreakingChange(changes[0] as BreakingChange)).toContain(
+      'usage is not recorded for this kind of change',
+    );
+  });
+
+  it('counts the operations of the persisted-documents manifest as checked in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-manifest-'));
+    try {
+      // A manifest holding an operation no file of schema/operations has: a deployed client's.
+      const document = 'query Units { stp(code: "QJM") { workforceFacts { unit } } }';
+      writeFileSync(
+        join(dir, 'manifest.json'),
+        JSON.stringify({ [`sha256:${createHash('sha256').update(document).digest('hex')}`]: document }),
+      );
+      const [change] = await breakingChanges(apiSdl, withoutUnit, {
+        supergraphSdl,
+        allowlist: [],
+        usage: checkedInOperations(undefined, [join(dir, 'manifest.json')]),
+      });
+      expect(change).toMatchObject({ clients: [{ client: 'schema/operations', operations: ['Units'] }], used: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -19,8 +19,10 @@ import { REPO_ROOT } from './config.js';
 
 /**
  * Breaking-change governance: the API schema clients see is diffed (graphql-inspector) against a
- * baseline; every breaking change must be listed, with a reason and a reviewer, in
- * schema/breaking-changes-allowlist.json, or composition refuses it.
+ * baseline. A breaking change that a known client uses (a checked-in operation, or a client the
+ * gateway recorded in the window, 30 days by default) must be listed, with a reason and a reviewer,
+ * in schema/breaking-changes-allowlist.json, or composition refuses it; one no known client uses
+ * passes with a warning naming it.
  */
 export const API_SCHEMA_PATH = `${REPO_ROOT}schema/api.graphql`;
 export const INTROSPECTION_PATH = `${REPO_ROOT}schema/introspection.json`;
@@ -29,9 +31,9 @@ const OPERATIONS_DIR = `${REPO_ROOT}schema/operations/`;
 
 // graphql-inspector loads graphql the way Node resolves it (the CommonJS build); a test runner may
 // hand this module the ESM build, and the two refuse each other's schemas. Use Node's, always.
-const { buildSchema, Kind, parse, TypeInfo, visit, visitWithTypeInfo } = createRequire(import.meta.url)(
-  'graphql',
-) as typeof import('graphql');
+const { buildSchema, isInterfaceType, isObjectType, Kind, parse, TypeInfo, visit, visitWithTypeInfo } = createRequire(
+  import.meta.url,
+)('graphql') as typeof import('graphql');
 
 const AllowlistEntry = z.object({
   /** graphql-inspector's path of the change, e.g. "Stp.nickname". */
@@ -75,11 +77,21 @@ export type UsageSource = (
 ) => Promise<ReadonlyMap<string, readonly FieldUser[]>>;
 
 export const CHECKED_IN_CLIENT = 'schema/operations';
+/** The persisted-documents manifest codegen writes for @nhs-hub/client (what HUB_TRUSTED_DOCUMENTS=on admits). */
+export const CLIENT_MANIFEST_PATH = `${REPO_ROOT}packages/client/src/generated/persisted-documents.json`;
 
-/** The checked-in operations (schema/operations/*.graphql) as a usage source: one client, each file an operation. */
-export function checkedInOperations(operationsDir: string = OPERATIONS_DIR): UsageSource {
+/**
+ * The checked-in operations as a usage source: each file of schema/operations an operation, and
+ * each document of the persisted-documents manifests (@nhs-hub/client's) one more where no file has
+ * its name (codegen writes the manifest from the files: a document only the manifest has is one a
+ * deployed client may still send). They are used whatever the window: they ship.
+ */
+export function checkedInOperations(
+  operationsDir: string = OPERATIONS_DIR,
+  manifests: readonly string[] = [CLIENT_MANIFEST_PATH],
+): UsageSource {
   return async (coordinates, { baseline }) => {
-    const usage = operationUsage(baseline, operationsDir);
+    const usage = operationUsage(baseline, checkedInDocuments(operationsDir, manifests));
     const found = new Map<string, FieldUser[]>();
     for (const coordinate of coordinates) {
       const operations = [...(usage.get(coordinate) ?? [])].sort();
@@ -87,6 +99,28 @@ export function checkedInOperations(operationsDir: string = OPERATIONS_DIR): Usa
     }
     return found;
   };
+}
+
+/** Each checked-in document by its operation's name: the files, then what only a manifest has. */
+function checkedInDocuments(operationsDir: string, manifests: readonly string[]): Map<string, string> {
+  const documents = new Map<string, string>();
+  let files: string[] = [];
+  try {
+    files = readdirSync(operationsDir).filter((f) => f.endsWith('.graphql'));
+  } catch {
+    // No folder: no checked-in operations.
+  }
+  for (const file of files)
+    documents.set(file.replace(/\.graphql$/, ''), readFileSync(`${operationsDir}${file}`, 'utf8'));
+  for (const manifest of manifests.filter((path) => existsSync(path))) {
+    const entries = Object.entries(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, string>);
+    for (const [hash, document] of entries) {
+      const name = parse(document).definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION)?.name?.value;
+      const key = name ?? `anonymous ${hash.replace(/^sha256:/, '').slice(0, 12)}`;
+      if (!documents.has(key)) documents.set(key, document);
+    }
+  }
+  return documents;
 }
 
 /** Several sources as one: each coordinate's users from all of them. */
@@ -107,27 +141,26 @@ export interface BreakingChange {
   owner: string;
   /** The clients that use the changed field or type (checked-in operations, and live usage once recorded). */
   clients: FieldUser[];
+  /**
+   * Whether it counts as used: a known client uses it, or it is of a kind usage does not record
+   * (an enum value, an input field, a union member, a scalar, the schema's root types), which is
+   * never taken for unused. Only a used change needs the allow-list.
+   */
+  used: boolean;
   allowed: boolean;
 }
 
 /** Type.field coordinates each checked-in operation selects, against the baseline schema. */
-function operationUsage(schema: GraphQLSchema, operationsDir: string): Map<string, Set<string>> {
+function operationUsage(schema: GraphQLSchema, documents: ReadonlyMap<string, string>): Map<string, Set<string>> {
   const usage = new Map<string, Set<string>>();
-  let files: string[] = [];
-  try {
-    files = readdirSync(operationsDir).filter((f) => f.endsWith('.graphql'));
-  } catch {
-    return usage;
-  }
-  for (const file of files) {
+  for (const [name, document] of documents) {
     const typeInfo = new TypeInfo(schema);
-    const name = file.replace(/\.graphql$/, '');
     const note = (coordinate: string) => {
       if (!usage.has(coordinate)) usage.set(coordinate, new Set());
       usage.get(coordinate)?.add(name);
     };
     visit(
-      parse(readFileSync(`${operationsDir}${file}`, 'utf8')),
+      parse(document),
       visitWithTypeInfo(typeInfo, {
         Field(node) {
           const parent = typeInfo.getParentType();
@@ -239,11 +272,17 @@ export async function breakingChanges(
     const parts = path.split('.');
     // The most specific coordinate anyone uses or anyone owns: a removed field, not its whole type.
     const coordinate = prefixes(path).find((p) => usage.has(p) || owner.has(p)) ?? path;
+    const clients = [...(usage.get(coordinate) ?? [])];
+    // Usage is recorded by the object and interface types selected from and their fields: only a
+    // change to those can be known unused.
+    const type = baseline.getType(parts[0] ?? '');
+    const recordable = isObjectType(type) || isInterfaceType(type);
     return {
       path,
       message: c.message,
       owner: owner.get(parts.slice(0, 2).join('.')) ?? owner.get(parts[0] ?? '') ?? 'unknown',
-      clients: [...(usage.get(coordinate) ?? [])],
+      clients,
+      used: clients.length > 0 || !recordable,
       allowed: options.allowlist.some((a) => a.path === path),
     };
   });
@@ -259,11 +298,14 @@ function describeUser(user: FieldUser): string {
 }
 
 export function describeBreakingChange(change: BreakingChange): string {
+  const what = `${change.path}: ${change.message.replace(/\.?$/, '.')} Owned by ${change.owner}.`;
+  if (!change.used)
+    return `${what} No known use: no checked-in operation selects it (${CHECKED_IN_CLIENT}/ and @nhs-hub/client's persisted documents), nor any client the gateway recorded in the window. It passes without an allow-list entry; a client the hub does not know may still select it.`;
   // Who it breaks: every public API consumer selecting it; the ones we know by name are listed.
   const who = change.clients.length
     ? `Breaks public API consumers: ${change.clients.map(describeUser).join('; ')}, and any other client selecting it.`
-    : `Breaks public API consumers that select it (no checked-in operation in ${CHECKED_IN_CLIENT}/ does).`;
-  return `${change.path}: ${change.message.replace(/\.?$/, '.')} Owned by ${change.owner}. ${who} To accept it, add {"path": "${change.path}", "reason", "approvedBy", "date"} to schema/breaking-changes-allowlist.json.`;
+    : 'Breaks public API consumers that select it (usage is not recorded for this kind of change, so it counts as used).';
+  return `${what} ${who} To accept it, add {"path": "${change.path}", "reason", "approvedBy", "date"} to schema/breaking-changes-allowlist.json.`;
 }
 
 /**
@@ -632,8 +674,10 @@ export interface SchemaReview {
   /** Every change a client can notice, for the changelog. */
   changes: SchemaChange[];
   breaking: BreakingChange[];
-  /** The breaking changes the allow-list does not accept. */
+  /** The breaking changes a known client uses (or that count as used) and the allow-list does not accept. */
   refused: BreakingChange[];
+  /** The breaking changes no known client uses and the allow-list does not name: they pass, with a warning. */
+  unused: BreakingChange[];
 }
 
 /** The composed schema against its baseline: what `npm run compose` and `npm run schema:check` decide on. */
@@ -642,7 +686,7 @@ export async function reviewSchema(
   options: { ref?: string; root?: string; usage?: UsageSource; allowlist?: readonly AllowlistEntry[] } = {},
 ): Promise<SchemaReview> {
   const baseline = schemaBaseline(options);
-  if (!baseline) return { baseline, changes: [], breaking: [], refused: [] };
+  if (!baseline) return { baseline, changes: [], breaking: [], refused: [], unused: [] };
   const against = { supergraphSdl: composed.supergraphSdl, baselineSupergraphSdl: baseline.supergraphSdl };
   const breaking = await breakingChanges(baseline.apiSdl, composed.apiSdl, {
     ...against,
@@ -653,7 +697,8 @@ export async function reviewSchema(
     baseline,
     changes: await schemaChanges(baseline.apiSdl, composed.apiSdl, against),
     breaking,
-    refused: breaking.filter((c) => !c.allowed),
+    refused: breaking.filter((c) => !c.allowed && c.used),
+    unused: breaking.filter((c) => !c.allowed && !c.used),
   };
 }
 
