@@ -52,12 +52,11 @@ export function readAllowlist(path: string = ALLOWLIST_PATH): AllowlistEntry[] {
 }
 
 /**
- * One client known to use a schema coordinate. Today the only source is the checked-in operations
- * (schema/operations, one client); field usage recorded by the gateway plugs in as another
- * UsageSource, with counts and the time last seen.
+ * One client known to use a schema coordinate: the checked-in operations (one client), or a client
+ * the gateway recorded (usage.ts's recordedUsage), with counts and the time last seen.
  */
 export interface FieldUser {
-  /** Who: `schema/operations` for the checked-in ones; later a client name and version from its headers. */
+  /** Who: `schema/operations` for the checked-in ones; else `name@version`, from the client's headers. */
   client: string;
   /** The operations of that client that touch the coordinate, by name. */
   operations: string[];
@@ -139,7 +138,7 @@ export interface BreakingChange {
   message: string;
   /** The subgraph that owns the type or field, from the supergraph's join directives. */
   owner: string;
-  /** The clients that use the changed field or type (checked-in operations, and live usage once recorded). */
+  /** The clients that use the changed field or type (checked-in operations, and recorded usage where read). */
   clients: FieldUser[];
   /**
    * Whether it counts as used: a known client uses it, or it is of a kind usage does not record
