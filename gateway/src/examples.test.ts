@@ -99,7 +99,19 @@ describe.skipIf(!CHROMIUM)('the sample directors page', () => {
     for (const entry of ['package.json', 'tsconfig.json', 'vite.config.ts', 'index.html', 'src'])
       cpSync(join(EXAMPLE, entry), join(app, entry), { recursive: true });
     await inDir(REPO_ROOT, 'npx', ['tsc', '-b', 'packages/client/tsconfig.build.json']);
-    await inDir(`${REPO_ROOT}packages/client`, 'npm', ['pack', '--pack-destination', app]);
+    const { stdout: packed } = await inDir(`${REPO_ROOT}packages/client`, 'npm', ['pack', '--pack-destination', app]);
+    // The client as it is now: npm run compose moves its version with the API schema, and the
+    // example's package.json names the tarball of the version it was last built with.
+    const tarball = packed.trim().split('\n').at(-1) ?? '';
+    expect(tarball).toMatch(/^nhs-hub-client-\d+\.\d+\.\d+\.tgz$/);
+    const manifest = join(app, 'package.json');
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, 'utf8').replace(
+        /"@nhs-hub\/client": "file:[^"]*"/,
+        `"@nhs-hub/client": "file:./${tarball}"`,
+      ),
+    );
     await inDir(app, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund']);
     await inDir(app, 'npm', ['run', 'build']);
     const dist = join(app, 'dist');

@@ -152,7 +152,7 @@ describe('changes(since) through the gateway', () => {
     for (const variables of [
       { since: 'yesterday' },
       { since: '2026-13-45T00:00:00Z' },
-      { since: 'estates.3' },
+      { since: 'nosuchgraph.3' },
       { since: 'workforce.2-workforce.3' },
       { after: 'not-a-cursor' },
       { after: Buffer.from('{"v":1,"p":{"nowhere":[1,0]}}').toString('base64url') },
