@@ -31,6 +31,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { gatewaySignatureFor, gatewaySigner } from '@nhs-hub/kit/platform';
 
 const { values: args } = parseArgs({
   options: {
@@ -684,12 +685,12 @@ async function subgraph(): Promise<void> {
   for (let i = 0; i < 6; i++) deep = `region { stps { ${deep} } }`;
   const depth13 = `{ stp(code:"QJM") { ${deep} } }`;
   const aliases = `{ ${Array.from({ length: 200 }, (_, i) => `a${i}: regions { code }`).join(' ')} }`;
-  const signature = (): Record<string, string> => {
-    if (!GATEWAY_SECRET) return {};
-    const t = Math.floor(Date.now() / 1000);
-    const v1 = createHmac('sha256', GATEWAY_SECRET).update(`hub-gateway:${t}`).digest('hex');
-    return { 'x-hub-gateway-signature': `t=${t},v1=${v1}` };
-  };
+  // As the gateway signs a call since the v2 signature: the time, method, path and the body's hash
+  // (packages/kit/src/platform/gateway-signature.ts); the version before had no signature at all.
+  const signature = (query: string): Record<string, string> =>
+    GATEWAY_SECRET
+      ? gatewaySignatureFor(gatewaySigner(GATEWAY_SECRET), SUBGRAPH, 'POST', JSON.stringify({ query }))
+      : {};
   const kinds: [string, string][] = [
     ['depth 13', depth13],
     ['200 aliases', aliases],
@@ -702,7 +703,7 @@ async function subgraph(): Promise<void> {
     const codes: string[] = [];
     const times: string[] = [];
     for (const [name, query] of kinds) {
-      const [answer, cpu] = await cpuOf(() => post({ query }, signed ? signature() : {}, SUBGRAPH, 180_000));
+      const [answer, cpu] = await cpuOf(() => post({ query }, signed ? signature(query) : {}, SUBGRAPH, 180_000));
       statuses.push(`${name} ${statusOf(answer)}`);
       codes.push(`${name} ${codeOf(answer)}`);
       times.push(`${name} ${secs(answer.ms)}`);
