@@ -6,7 +6,6 @@ import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import type { Fetcher } from '@apollo/utils.fetcher';
 import { subgraphFetch } from './plugins/subgraph-timeouts.js';
 import {
   apolloHandler,
@@ -51,7 +50,7 @@ export async function startApolloGateway(options: {
     buildService: ({ name, url }) =>
       // The same keep-alive node:http calls the hub's gateway makes; a WHATWG Response is what Apollo's Fetcher returns.
       options.tuned
-        ? new HubDataSource({ url, fetcher: subgraphFetch({ [name]: url ?? '' }, 10_000) as unknown as Fetcher })
+        ? new HubDataSource({ url, fetcher: subgraphFetch({ [name]: url ?? '' }, 10_000) })
         : new HubDataSource({ url }),
   });
   const apollo = new ApolloServer<Ctx>({

@@ -1,6 +1,7 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import type { ExecutionResult } from '@graphql-tools/utils';
 import type { ReleaseAnnouncement } from '@nhs-hub/kit/platform';
-import type { DocumentNode, ExecutionResult, FragmentDefinitionNode, SelectionSetNode } from 'graphql';
+import type { DocumentNode, FragmentDefinitionNode, SelectionSetNode } from 'graphql';
 import type { HubPlugin } from '../plugin.js';
 import type { DataVersion } from './data-version.js';
 
@@ -131,9 +132,9 @@ export function releaseFeedPlugin(source: Pick<DataVersion, 'onRelease' | 'curre
   const runtime: GatewayPlugin = {
     onSubgraphExecute: ({ subgraphName, executionRequest, setExecutor }) => {
       if (subgraphName !== RELEASES_SUBGRAPH || executionRequest.operationType !== 'subscription') return;
-      // The executor type is generic in its answer's shape; this one answers the document it was given.
-      const executor = (request: SubscriptionRequest) => stream(request);
-      setExecutor(executor as unknown as Parameters<typeof setExecutor>[0]);
+      // An executor answers whatever shape its document selects: the results of graphql-tools, the
+      // runtime's executors' own type, leave `data` untyped for that, and this one projects the document.
+      setExecutor((request) => stream(request));
     },
   };
 
