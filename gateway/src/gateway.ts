@@ -9,6 +9,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { HubPlugin, HubServerContext } from './plugin.js';
 import { authPlugin } from './plugins/auth.js';
 import { boundedCachesPlugin } from './plugins/bounded-caches.js';
+import { cachePurgePlugin } from './plugins/cache-purge.js';
 import { corsPlugin } from './plugins/cors.js';
 import { type DataVersion, dataVersionPlugin } from './plugins/data-version.js';
 import { demandControlPlugin } from './plugins/demand-control.js';
@@ -181,6 +182,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     usage,
     dataVersion,
     cache,
+    cachePurgePlugin(cache.cache, options.cache?.purgeKey, dataVersion.version),
     releases,
   ];
   const subgraphCalls = subgraphTimeoutsPlugin(

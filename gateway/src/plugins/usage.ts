@@ -18,7 +18,7 @@ import {
   type UsageTarget,
   writeUsage,
 } from '../usage.js';
-import { askedFor } from './response-cache.js';
+import { askedFor } from './response-cache/asked-for.js';
 
 export interface UsageSettings {
   /** The database usage is written to (the hub's own under `npm start`; HUB_USAGE_DATABASE_URL standalone). */
