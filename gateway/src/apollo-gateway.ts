@@ -6,7 +6,7 @@ import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import { subgraphFetch } from './plugins/subgraph-timeouts.js';
+import { subgraphFetch } from './plugins/subgraph-timeouts/fetch.js';
 import {
   apolloHandler,
   GATEWAY_SIGNATURE_HEADER,
