@@ -62,7 +62,8 @@ export type RuntimeOptions = Partial<
 >;
 
 /**
- * One concern of the gateway, whole in one file under plugins/: what it does at the front door
+ * One concern of the gateway, its behaviour whole in one file under plugins/ (what it computes
+ * without a request, in plugins/<name>/, each with its test): what it does at the front door
  * (before the GraphQL runtime, in the order the gateway lists plugins), inside the runtime, on each
  * subgraph call, and which operator routes it serves.
  */
