@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 export async function startHiveJs(supergraph: string): Promise<string> {
   const { createGatewayRuntime } = await import('@graphql-hive/gateway-runtime');
   const { Logger } = await import('@graphql-hive/logger');
-  const { GATEWAY_SIGNATURE_HEADER, gatewaySigner, readEnvVars } = await import('@nhs-hub/kit/platform');
+  const { gatewaySignatureFor, gatewaySigner, readEnvVars } = await import('@nhs-hub/kit/platform');
   const secret = readEnvVars(['HUB_GATEWAY_SECRET']).HUB_GATEWAY_SECRET;
   const sign = secret ? gatewaySigner(secret) : null;
   const runtime = createGatewayRuntime({
@@ -16,8 +16,11 @@ export async function startHiveJs(supergraph: string): Promise<string> {
       sign
         ? [
             {
-              onFetch: ({ options, setOptions }) => {
-                setOptions({ ...options, headers: { ...options.headers, [GATEWAY_SIGNATURE_HEADER]: sign() } });
+              onFetch: ({ url, options, setOptions }) => {
+                // The signature covers the call's method, path and body (its http transport sends a string).
+                const body = typeof options.body === 'string' ? options.body : undefined;
+                const signature = gatewaySignatureFor(sign, new URL(url), options.method ?? 'POST', body);
+                setOptions({ ...options, headers: { ...options.headers, ...signature } });
               },
             },
           ]

@@ -58,10 +58,26 @@ const definitions = await loadAllSubgraphs();
 const graph = await startTestGraph(definitions);
 const commit = execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim();
 
+/** Where each phase run sends from: the memory and fuzz phases with fetch in the hub's own process, the others from autocannon processes. */
+function loadFrom(): string {
+  const inProcess = PHASES.filter((p) => p === 'memory' || p === 'fuzz');
+  const autocannon = PHASES.filter((p) => p === 'load' || p === 'faults');
+  return [
+    ...(inProcess.length
+      ? [
+          `the ${inProcess.join(' and ')} phase${inProcess.length > 1 ? 's send' : ' sends'} with fetch from the hub's own process`,
+        ]
+      : []),
+    ...(autocannon.length
+      ? [`the ${autocannon.join(' and ')} phase${autocannon.length > 1 ? 's' : ''} from separate autocannon processes`]
+      : []),
+  ].join('; ');
+}
+
 say(`# Soak ${new Date().toISOString().slice(0, 10)}`);
 say();
 say(
-  `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; commit ${commit}; PostgreSQL at ${new URL(process.env.TEST_DATABASE_URL).host}; hub in one process (gateway + ${definitions.length} subgraphs); load from separate autocannon processes on loopback.`,
+  `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; commit ${commit}; PostgreSQL at ${new URL(process.env.TEST_DATABASE_URL).host}; hub in one process (gateway + ${definitions.length} subgraphs); ${loadFrom()}, on loopback.`,
 );
 say();
 

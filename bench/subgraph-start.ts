@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleScript, REPO_ROOT } from '@nhs-hub/kit/repo';
-import { GATEWAY_SIGNATURE_HEADER, gatewaySigner } from '@nhs-hub/kit/platform';
+import { gatewaySignatureFor, gatewaySigner } from '@nhs-hub/kit/platform';
 import { freePort, startProcess } from '@nhs-hub/kit/testing';
 
 /** In production a subgraph answers only the gateway's signed calls: the probe signs as the gateway would. */
@@ -47,10 +47,11 @@ async function firstAnswer(url: string, deadline: number): Promise<void> {
   for (;;) {
     if (performance.now() > deadline) throw new Error('no answer within 120 s');
     try {
+      const request = JSON.stringify({ query: probe?.query });
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [GATEWAY_SIGNATURE_HEADER]: sign() },
-        body: JSON.stringify({ query: probe?.query }),
+        headers: { 'content-type': 'application/json', ...gatewaySignatureFor(sign, new URL(url), 'POST', request) },
+        body: request,
       });
       const body = (await res.json()) as { data?: unknown };
       if (body.data && probe?.correct(body.data)) return;

@@ -100,11 +100,11 @@ export async function runLoadCommand(argv: readonly string[], options: LoadComma
       await prepareSubgraph(definition, database, schemaName, false);
       const started = performance.now();
       const scoped = database.forSchema(schemaName).db;
-      const run = (dry: boolean, expectDeleted?: number) =>
+      const run = (dry: boolean, confirmedDeletions?: LoadSummaryWithChanges['replacedKeys']) =>
         loadFile(scoped, loadable, path, {
           dryRun: dry,
           mode,
-          ...(expectDeleted === undefined ? {} : { expectDeleted }),
+          ...(confirmedDeletions === undefined ? {} : { confirmedDeletions }),
           onProgress: (done, total) => {
             if (!barStarted) {
               bar.start(total, 0, { rate: 0 });
@@ -115,7 +115,8 @@ export async function runLoadCommand(argv: readonly string[], options: LoadComma
         });
       let summary: LoadSummaryWithChanges;
       if (mode === 'replace' && !dryRun) {
-        // What would disappear is shown before anything is written; the load then refuses if it changed meanwhile.
+        // What would disappear is shown before anything is written; the load then deletes exactly
+        // those rows or refuses (another load ran meanwhile), not merely as many.
         const plan = await run(true);
         if (barStarted) bar.stop();
         barStarted = false;
@@ -131,7 +132,7 @@ export async function runLoadCommand(argv: readonly string[], options: LoadComma
             return 1;
           }
         }
-        summary = await run(false, plan.deleted);
+        summary = await run(false, plan.replacedKeys ?? []);
       } else summary = await run(dryRun);
       if (barStarted) bar.stop();
       barStarted = false;

@@ -3,30 +3,53 @@
 // (its graphql-client-name and -version headers) and operation, with the requests counted and the
 // time last seen, from the field usage the gateway records. Reads HUB_USAGE_DATABASE_URL, else
 // DATABASE_URL, else the embedded database `npm start` keeps (stop the hub first: PGlite admits one process).
-import { existsSync } from 'node:fs';
-import { DEFAULT_PGLITE_DATA_DIR, openDatabase } from '@nhs-hub/kit/db';
-import { readEnv } from '@nhs-hub/kit/env';
-import { RETENTION_DAYS, USAGE_SCHEMA, usageReport } from '../gateway/src/usage.js';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { RETENTION_DAYS, type UsageTarget, usageReport } from '../gateway/src/usage.js';
+import { NO_USAGE_DATABASE, openUsageDatabase } from '../gateway/src/usage-database.js';
 
-const args = process.argv.slice(2);
-const coordinate = args.find((a) => !a.startsWith('--'));
-const daysArg = args.find((a) => a.startsWith('--days='))?.slice('--days='.length);
-const days = daysArg === undefined ? RETENTION_DAYS : Number(daysArg);
-const unknown = args.filter((a) => a.startsWith('--') && !a.startsWith('--days='));
-if (!coordinate || unknown.length || !Number.isInteger(days) || days < 1) {
-  console.error('usage: npm run schema:usage -- <Type.field | Type.field(arg:)> [--days=N]');
-  process.exit(2);
+export interface SchemaUsageOptions {
+  /** Recorded usage already open (tests); otherwise the environment's, closed after. */
+  readonly usageDatabase?: UsageTarget;
+  readonly stdout?: (line: string) => void;
+  readonly stderr?: (line: string) => void;
 }
-const env = readEnv();
-const url = env.HUB_USAGE_DATABASE_URL ?? env.DATABASE_URL;
-const pgliteDataDir = env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR;
-if (!url && !existsSync(pgliteDataDir)) {
-  console.log(`${coordinate}: no usage recorded (no HUB_USAGE_DATABASE_URL, no DATABASE_URL, no ${pgliteDataDir}).`);
-  process.exit(0);
+
+export async function runSchemaUsage(argv: readonly string[], options: SchemaUsageOptions = {}): Promise<number> {
+  const out = options.stdout ?? ((line: string) => console.log(line));
+  const err = options.stderr ?? ((line: string) => console.error(line));
+  const coordinate = argv.find((a) => !a.startsWith('--'));
+  const daysArg = argv.find((a) => a.startsWith('--days='))?.slice('--days='.length);
+  const days = daysArg === undefined ? RETENTION_DAYS : Number(daysArg);
+  const unknown = argv.filter((a) => a.startsWith('--') && !a.startsWith('--days='));
+  if (!coordinate || unknown.length || !Number.isInteger(days) || days < 1) {
+    err('usage: npm run schema:usage -- <Type.field | Type.field(arg:)> [--days=N]');
+    return 2;
+  }
+  if (options.usageDatabase) {
+    out(await usageReport(options.usageDatabase, coordinate, days));
+    return 0;
+  }
+  let database: Awaited<ReturnType<typeof openUsageDatabase>>;
+  try {
+    database = await openUsageDatabase();
+  } catch (error) {
+    // Most often the embedded database while `npm start` holds it.
+    err((error as Error).message);
+    return 1;
+  }
+  if (!database) {
+    out(`${coordinate}: no usage recorded (${NO_USAGE_DATABASE}).`);
+    return 0;
+  }
+  try {
+    out(await usageReport(database.target, coordinate, days));
+  } finally {
+    await database.close();
+  }
+  return 0;
 }
-const database = await openDatabase({ url, pgliteDataDir });
-try {
-  console.log(await usageReport({ db: database.root, schema: USAGE_SCHEMA }, coordinate, days));
-} finally {
-  await database.close();
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = await runSchemaUsage(process.argv.slice(2));
 }

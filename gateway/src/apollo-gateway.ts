@@ -9,7 +9,7 @@ import {
 import { subgraphFetch } from './plugins/subgraph-timeouts/fetch.js';
 import {
   apolloHandler,
-  GATEWAY_SIGNATURE_HEADER,
+  gatewaySignatureFor,
   gatewaySigner,
   type RunningServer,
   readEnvVars,
@@ -34,24 +34,38 @@ export async function startApolloGateway(options: {
   }
   const secret = readEnvVars(['HUB_GATEWAY_SECRET']).HUB_GATEWAY_SECRET;
   const sign = secret ? gatewaySigner(secret) : null;
+  // Production subgraphs answer only calls signed with the gateway's key, whichever gateway makes
+  // them; the signature covers the body, which only the fetcher sees as sent.
+  type Fetcher = RemoteGraphQLDataSource['fetcher'];
+  const signed =
+    (fetcher: Fetcher): Fetcher =>
+    (url, init) =>
+      fetcher(url, {
+        ...init,
+        headers: {
+          ...init?.headers,
+          ...(sign ? gatewaySignatureFor(sign, new URL(url), init?.method ?? 'POST', init?.body) : {}),
+        },
+      });
   class HubDataSource extends RemoteGraphQLDataSource<Ctx> {
     override willSendRequest({
       request,
       context,
     }: Parameters<NonNullable<RemoteGraphQLDataSource<Ctx>['willSendRequest']>>[0]): void {
       if (context?.requestId) request.http?.headers.set('x-request-id', context.requestId);
-      // Production subgraphs answer only calls signed with the gateway's key, whichever gateway makes them.
-      if (sign) request.http?.headers.set(GATEWAY_SIGNATURE_HEADER, sign());
       if (context?.authorization) request.http?.headers.set('authorization', context.authorization);
     }
   }
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) =>
+    buildService: ({ name, url }) => {
       // The same keep-alive node:http calls the hub's gateway makes; a WHATWG Response is what Apollo's Fetcher returns.
-      options.tuned
+      const source = options.tuned
         ? new HubDataSource({ url, fetcher: subgraphFetch({ [name]: url ?? '' }, 10_000) })
-        : new HubDataSource({ url }),
+        : new HubDataSource({ url });
+      source.fetcher = signed(source.fetcher);
+      return source;
+    },
   });
   const apollo = new ApolloServer<Ctx>({
     gateway,

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT } from './config.js';
 import { explorerAssets } from './plugins/explorer/assets.js';
 import { explorerFromEnv, explorerOperations } from './plugins/explorer/operations.js';
+import { CLIENT_MANIFEST } from './plugins/trusted-documents.js';
 
 /**
  * A real browser (Debian's Chromium through playwright-core) against the hub: the offline
@@ -438,33 +439,85 @@ describe.skipIf(!CHROMIUM)('CORS headers', () => {
 
   it('answers every error in application/graphql-response+json with a code when the caller accepts it', async () => {
     const spec = 'application/graphql-response+json, application/json;q=0.9';
-    const post = (accept: string, body: string, authorization?: string) =>
-      fetch(graph.gatewayUrl, {
-        method: 'POST',
-        headers: { accept, 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-        body,
-      });
-    const answers = {
-      401: await post(spec, JSON.stringify({ query: '{ stps { totalCount } }' }), 'Bearer nonsense'),
-      413: await post(spec, JSON.stringify({ query: `{ stps { totalCount } } #${'x'.repeat(1_100_000)}` })),
-      400: await post(spec, JSON.stringify({ query: '{ nope }' })),
-      // A GET without any of the CSRF headers.
-      403: await fetch(`${graph.gatewayUrl}?query=${encodeURIComponent('{ stps { totalCount } }')}`, {
-        headers: { accept: spec },
-      }),
-      404: await fetch(graph.gatewayUrl.replace(/\/graphql$/, '/nowhere'), { headers: { accept: spec } }),
-    };
-    for (const [status, answer] of Object.entries(answers)) {
-      expect(answer.status, `status ${status}`).toBe(Number(status));
-      expect(answer.headers.get('content-type'), `status ${status}`).toBe(
-        'application/graphql-response+json; charset=utf-8',
-      );
-      const body = (await answer.json()) as { errors: { extensions: { code: string } }[] };
-      expect(body.errors[0]?.extensions.code, `status ${status}`).toMatch(/^[A-Z_]+$/);
+    const post = (url: string, accept: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(url, { method: 'POST', headers: { accept, 'content-type': 'application/json', ...headers }, body });
+    const stps = JSON.stringify({ query: '{ stps { totalCount } }' });
+    // A gateway that allows one request a client and only the client's documents: its second
+    // request is refused by the rate, its first by the trusted documents.
+    const strict = await startGateway({
+      supergraphSdl: graph.supergraphSdl,
+      port: 0,
+      fairness: { perSecond: 0.001, burst: 1 },
+      trustedDocuments: { manifests: [CLIENT_MANIFEST] },
+    });
+    try {
+      const answers: [what: string, status: number, answer: globalThis.Response][] = [
+        ['a bad token', 401, await post(graph.gatewayUrl, spec, stps, { authorization: 'Bearer nonsense' })],
+        [
+          'a body over the limit',
+          413,
+          await post(
+            graph.gatewayUrl,
+            spec,
+            JSON.stringify({ query: `{ stps { totalCount } } #${'x'.repeat(1_100_000)}` }),
+          ),
+        ],
+        ['an unknown field', 400, await post(graph.gatewayUrl, spec, JSON.stringify({ query: '{ nope }' }))],
+        // A GET without any of the CSRF headers.
+        [
+          'a GET without a CSRF header',
+          403,
+          await fetch(`${graph.gatewayUrl}?query=${encodeURIComponent('{ stps { totalCount } }')}`, {
+            headers: { accept: spec },
+          }),
+        ],
+        [
+          'an unknown path',
+          404,
+          await fetch(graph.gatewayUrl.replace(/\/graphql$/, '/nowhere'), { headers: { accept: spec } }),
+        ],
+        [
+          'an over-long header',
+          431,
+          await post(graph.gatewayUrl, spec, stps, { 'x-forwarded-for': '1.2.3.4, '.repeat(1_200) }),
+        ],
+        [
+          'NUL in a variable',
+          400,
+          await post(
+            graph.gatewayUrl,
+            spec,
+            JSON.stringify({
+              query: 'query Q($s: String) { stps(filter: { nameContains: $s }) { totalCount } }',
+              variables: { s: 'a\u0000b' },
+            }),
+          ),
+        ],
+        ['an untrusted document', 400, await post(strict.url, spec, stps)],
+        ['a second request past the burst', 429, await post(strict.url, spec, stps)],
+      ];
+      for (const [what, status, answer] of answers) {
+        expect(answer.status, what).toBe(status);
+        expect(answer.headers.get('content-type'), what).toBe('application/graphql-response+json; charset=utf-8');
+        const body = (await answer.json()) as { errors: { extensions: { code: string } }[] };
+        expect(body.errors[0]?.extensions.code, what).toMatch(/^[A-Z_]+$/);
+      }
+      const byWhat = new Map(answers.map(([what, , answer]) => [what, answer]));
+      expect(byWhat.get('a second request past the burst')?.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
+      // The front door's own refusals are about this request: no shared cache may keep them.
+      for (const what of [
+        'an over-long header',
+        'NUL in a variable',
+        'an untrusted document',
+        'a second request past the burst',
+      ])
+        expect(byWhat.get(what)?.headers.get('cache-control'), what).toBe('no-store');
+    } finally {
+      await strict.close();
     }
     // A caller that prefers plain JSON (or says nothing) gets plain JSON, with the same status.
     for (const accept of ['application/json', 'application/json, application/graphql-response+json;q=0.5']) {
-      const plain = await post(accept, JSON.stringify({ query: '{ stps { totalCount } }' }), 'Bearer nonsense');
+      const plain = await post(graph.gatewayUrl, accept, stps, { authorization: 'Bearer nonsense' });
       expect(plain.status).toBe(401);
       expect(plain.headers.get('content-type')).toBe('application/json; charset=utf-8');
     }

@@ -28,22 +28,35 @@ const inScratch = (cwd: string, file: string, args: string[], timeout = 240_000)
   );
 
 const APP = `import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
-import { AllStpsDocument, StpOverviewDocument, typePolicies } from '@nhs-hub/client';
+import {
+  AllStpsDocument,
+  type Date as HubDate,
+  type Decimal,
+  type Scalars,
+  StpOverviewDocument,
+  type StpOverviewQueryVariables,
+  typePolicies,
+} from '@nhs-hub/client';
 
 const client = new ApolloClient({
   link: new HttpLink({ uri: process.argv[2] }),
   cache: new InMemoryCache({ typePolicies }),
 });
-const overview = await client.query({ query: StpOverviewDocument, variables: { code: 'QJM' } });
+// The scalar types an app keeps in its state are the ones the documents take and give.
+const asOf: HubDate = '2018-06-01';
+const variables: StpOverviewQueryVariables = { code: 'QJM', asOf };
+const overview = await client.query({ query: StpOverviewDocument, variables });
 // Typed from the package: a typo in a field name would not compile.
 const name: string | undefined = overview.data?.stp?.name;
-const gap: string | null | undefined = overview.data?.stp?.financialGap?.combinedGbpM;
+const gap: Decimal | null | undefined = overview.data?.stp?.financialGap?.combinedGbpM;
+const capital: Scalars['Decimal'] | null | undefined = overview.data?.stp?.financialGap?.capitalRequiredGbpM;
 const first = await client.query({ query: AllStpsDocument, variables: { first: 10, offset: 0 } });
 const more = await client.query({ query: AllStpsDocument, variables: { first: 10, offset: 10 }, fetchPolicy: 'network-only' });
 const held = client.cache.readQuery({ query: AllStpsDocument, variables: { first: 10, offset: 0 } });
 console.log(JSON.stringify({
   name,
   gap,
+  capital,
   firstPage: first.data?.stps.nodes.length,
   afterSecondPage: more.data?.stps.nodes.length,
   held: held?.stps.nodes.length,
@@ -121,6 +134,7 @@ describe('@nhs-hub/client from its tarball, in an app outside the repository', (
     expect(JSON.parse(answered.stdout)).toEqual({
       name: 'Lincolnshire',
       gap: '182',
+      capital: '205',
       firstPage: 10,
       // The paging policy: the second page is written after the first, and the list reads as one of 20.
       afterSecondPage: 20,

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ describe('schema governance', () => {
   });
 
   it('has checked-in subgraph SDL, supergraph, API schema and introspection matching the code (run `npm run compose` when this fails)', async () => {
-    expect(staleFiles(await composed)).toEqual([]);
+    expect(await staleFiles(await composed)).toEqual([]);
   });
 
   it('publishes an API schema without federation internals, and its introspection', async () => {
@@ -49,7 +50,7 @@ describe('schema governance', () => {
     expect(introspection.__schema.types.map((t) => t.name)).toContain('RegionSnapshot');
   });
 
-  it('has no breaking change against the last commit(s) that the allow-list does not accept', async () => {
+  it('has no breaking change against the last commit(s) that a checked-in operation uses and the allow-list does not accept', async () => {
     const { apiSdl, supergraphSdl } = await composed;
     // Locally HEAD is the baseline for work in progress; in CI (a clone of main) HEAD~1 is the
     // previous state of main. A ref without schema/api.graphql (before it existed) has no baseline.
@@ -67,7 +68,9 @@ describe('schema governance', () => {
     });
     const allowlist = readAllowlist();
     for (const baseline of new Set(baselines)) {
-      const refused = (await breakingChanges(baseline, apiSdl, { supergraphSdl, allowlist })).filter((c) => !c.allowed);
+      const refused = (await breakingChanges(baseline, apiSdl, { supergraphSdl, allowlist })).filter(
+        (c) => !c.allowed && c.used,
+      );
       expect(refused.map(describeBreakingChange)).toEqual([]);
     }
   });
@@ -105,6 +108,7 @@ describe('the breaking-change check', () => {
         message: "Field 'leads' was removed from object type 'Stp'",
         owner: 'organisations',
         clients: [{ client: 'schema/operations', operations: ['AllStps', 'StpOverview'] }],
+        used: true,
         allowed: false,
       },
     ]);
@@ -139,6 +143,57 @@ describe('the breaking-change check', () => {
     expect(changes[0]?.clients[0]?.operations).toEqual(expect.arrayContaining(['StpOverview']));
     const beside = `${apiSdl.replace(flagType, (t) => `${t}\n  kind: FlagCode!`)}\n${flagCode}`;
     expect(await breakingChanges(apiSdl, beside, { supergraphSdl, allowlist: [] })).toEqual([]);
+  });
+});
+
+describe('a breaking change no known client uses', () => {
+  const apiSdl = readFileSync(API_SCHEMA_PATH, 'utf8');
+  const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
+  const withoutUnit = withoutField(apiSdl, 'WorkforceFact', 'unit');
+
+  it('passes without an allow-list entry, named as unused; a client using it makes it refused', async () => {
+    const [unused] = await breakingChanges(apiSdl, withoutUnit, { supergraphSdl, allowlist: [] });
+    expect(unused).toMatchObject({ path: 'WorkforceFact.unit', owner: 'workforce', clients: [], used: false });
+    expect(describeBreakingChange(unused as BreakingChange)).toContain(
+      "WorkforceFact.unit: Field 'unit' was removed from object type 'WorkforceFact'. Owned by workforce. No known use:",
+    );
+    const live: UsageSource = async () =>
+      new Map([['WorkforceFact.unit', [{ client: 'workforce-board@1.0.0', operations: ['Units'], count: 2 }]]]);
+    const [used] = await breakingChanges(apiSdl, withoutUnit, { supergraphSdl, allowlist: [], usage: live });
+    expect(used).toMatchObject({ path: 'WorkforceFact.unit', used: true, allowed: false });
+    expect(describeBreakingChange(used as BreakingChange)).toContain(
+      'client workforce-board@1.0.0: Units (2 request(s))',
+    );
+  });
+
+  it('is only ever a field or type usage records: an enum value removed counts as used', async () => {
+    const enumValue = /(enum ChangeOp \{[\s\S]*?)\n {2}DELETE\n/;
+    expect(apiSdl).toMatch(enumValue);
+    const changes = await breakingChanges(apiSdl, apiSdl.replace(enumValue, '$1\n'), { supergraphSdl, allowlist: [] });
+    expect(changes.map((c) => [c.path, c.clients, c.used])).toEqual([['ChangeOp.DELETE', [], true]]);
+    expect(describeBreakingChange(changes[0] as BreakingChange)).toContain(
+      'usage is not recorded for this kind of change',
+    );
+  });
+
+  it('counts the operations of the persisted-documents manifest as checked in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-manifest-'));
+    try {
+      // A manifest holding an operation no file of schema/operations has: a deployed client's.
+      const document = 'query Units { stp(code: "QJM") { workforceFacts { unit } } }';
+      writeFileSync(
+        join(dir, 'manifest.json'),
+        JSON.stringify({ [`sha256:${createHash('sha256').update(document).digest('hex')}`]: document }),
+      );
+      const [change] = await breakingChanges(apiSdl, withoutUnit, {
+        supergraphSdl,
+        allowlist: [],
+        usage: checkedInOperations(undefined, [join(dir, 'manifest.json')]),
+      });
+      expect(change).toMatchObject({ clients: [{ client: 'schema/operations', operations: ['Units'] }], used: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -214,7 +269,7 @@ describe('the baseline: the last committed API schema, or the one --accept wrote
     );
     writeFileSync(`${root}schema/api.graphql`, nonNull);
     writeFileSync(changelogPath, written);
-    expect(changelogProblem(written, nonNull)).toBeNull();
+    expect(await changelogProblem(written, { apiSdl: nonNull, supergraphSdl }, root)).toBeNull();
     // ...then changed back: against what that compose wrote it would be breaking (Date! to Date);
     // against HEAD it is no change at all, and the changelog is the committed one again.
     expect((await breakingChanges(nonNull, apiSdl, { supergraphSdl, allowlist })).map((c) => c.path)).toEqual([
@@ -270,7 +325,7 @@ describe('the baseline: the last committed API schema, or the one --accept wrote
       writeFileSync(`${repo}schema/CHANGELOG.md`, changelogEntry('2026-01-01', `${without}\n`, []));
       const review = await reviewSchema({ apiSdl, supergraphSdl }, { root: repo, allowlist });
       const rebuilt = await composedChangelog({ apiSdl, supergraphSdl }, review, '2026-12-07', repo);
-      expect(changelogProblem(rebuilt, apiSdl)).toBeNull();
+      expect(await changelogProblem(rebuilt, { apiSdl, supergraphSdl }, repo)).toBeNull();
       const today = new Date().toISOString().slice(0, 10);
       expect(rebuilt).toContain(
         `## ${today} · API schema \`${apiHash(apiSdl)}\`\n\n| change | coordinate | owner | what |\n| --- | --- | --- | --- |\n| added | \`Stp.leads\` | organisations |`,
@@ -285,22 +340,55 @@ describe('the baseline: the last committed API schema, or the one --accept wrote
 
 describe('schema/CHANGELOG.md', () => {
   const apiSdl = readFileSync(API_SCHEMA_PATH, 'utf8');
+  const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
   const changelog = readFileSync(CHANGELOG_PATH, 'utf8');
 
-  it("is current: its newest entry is the checked-in API schema's", () => {
-    expect(changelogProblem(changelog, apiSdl)).toBeNull();
+  it("is current: its newest entry is the checked-in API schema's, every entry what its schemas give", async () => {
+    expect(await changelogProblem(changelog, { apiSdl, supergraphSdl })).toBeNull();
+    // Every row has its owner: unions, enums, inputs and scalars are owned too, and so is a root type.
+    expect(changelog).not.toMatch(/\| unknown \|/);
   });
 
   it('is stale, and staleFiles says so, when the API schema changed without it', async () => {
     const changed = `${apiSdl}\nscalar Extra\n`;
-    expect(changelogProblem(changelog, changed)).toBe(
+    expect(await changelogProblem(changelog, { apiSdl: changed, supergraphSdl })).toBe(
       `newest entry is API schema ${apiHash(apiSdl)}, not ${apiHash(changed)}`,
     );
-    expect(changelogProblem(null, apiSdl)).toBe('missing');
+    expect(await changelogProblem(null, { apiSdl, supergraphSdl })).toBe('missing');
     const result = await composed;
-    expect(staleFiles({ ...result, apiSdl: changed })).toEqual(
+    expect(await staleFiles({ ...result, apiSdl: changed })).toEqual(
       expect.arrayContaining(['schema/api.graphql', 'schema/CHANGELOG.md']),
     );
+  });
+
+  it('is stale when an entry lists other rows than its schemas give, though its hash is current', async () => {
+    const sections = changelog.split(/^(?=## )/m);
+    // The newest entry with a row, one owner changed: the hash alone cannot tell.
+    const at = sections.findIndex((section) => /^\| added \|/m.test(section));
+    const entry = sections[at] ?? '';
+    const row = /^\| added \| `[^`]+` \| ([a-z, ]+) \|/m.exec(entry);
+    expect(row).not.toBeNull();
+    const edited = entry.replace(row?.[0] ?? '', (r) => r.replace(`| ${row?.[1]} |`, '| unknown |'));
+    const tampered = [...sections.slice(0, at), edited, ...sections.slice(at + 1)].join('');
+    expect(tampered).not.toBe(changelog);
+    const hash = /`([0-9a-f]{12})`/.exec(entry)?.[1];
+    expect(await changelogProblem(tampered, { apiSdl, supergraphSdl })).toBe(
+      `entry for API schema ${hash} is not what its schemas give`,
+    );
+  });
+
+  it('names the owner of a union, and of a root type set', async () => {
+    const union = /union ChangeEntity = Stp \| Region/;
+    expect(apiSdl).toMatch(union);
+    const changes = await schemaChanges(apiSdl, apiSdl.replace(union, 'union ChangeEntity = Stp'), { supergraphSdl });
+    expect(changes.map((c) => [c.kind, c.coordinate, c.owner])).toEqual([['removed', 'ChangeEntity', 'releases']]);
+    const noSubscription = apiSdl.replace(/\ntype Subscription \{[\s\S]*?\n\}\n/, '\n');
+    expect(noSubscription).not.toContain('type Subscription');
+    const subscription = await schemaChanges(noSubscription, apiSdl, { supergraphSdl });
+    expect(subscription.find((c) => c.message.startsWith('Schema subscription type'))).toMatchObject({
+      coordinate: 'Subscription',
+      owner: 'releases',
+    });
   });
 
   it('dates each entry and lists what was added, deprecated or removed with its owner', async () => {

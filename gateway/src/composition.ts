@@ -42,8 +42,14 @@ export async function composeSupergraph(): Promise<CompositionResult> {
   };
 }
 
+/** What `npm run compose` says it wrote (docs quote it). */
+export function composedSummary(subgraphs: number): string {
+  const relative = (path: string) => path.replace(REPO_ROOT, '');
+  return `Composed ${subgraphs} subgraph(s) into ${relative(SUPERGRAPH_PATH)}; API schema in ${relative(API_SCHEMA_PATH)}, introspection in ${relative(INTROSPECTION_PATH)}, ownership table in ${relative(OWNERSHIP_PATH)}, changes in ${relative(CHANGELOG_PATH)}, typed client in packages/client/src/generated/`;
+}
+
 /** Files whose checked-in content differs from what the code prints now. */
-export function staleFiles(result: CompositionResult): string[] {
+export async function staleFiles(result: CompositionResult): Promise<string[]> {
   const read = (path: string) => {
     try {
       return readFileSync(path, 'utf8');
@@ -56,7 +62,8 @@ export function staleFiles(result: CompositionResult): string[] {
   if (read(API_SCHEMA_PATH) !== result.apiSdl) stale.push(API_SCHEMA_PATH);
   if (read(INTROSPECTION_PATH) !== result.introspectionJson) stale.push(INTROSPECTION_PATH);
   if (read(OWNERSHIP_PATH) !== ownershipDocument(result.supergraphSdl)) stale.push(OWNERSHIP_PATH);
-  // Its entries are dated when composed: current means its newest entry is this API schema's.
-  if (changelogProblem(read(CHANGELOG_PATH), result.apiSdl)) stale.push(CHANGELOG_PATH);
+  // Its entries are dated when composed: current means its newest entry is this API schema's and
+  // every entry git can check is what compose writes of it today.
+  if (await changelogProblem(read(CHANGELOG_PATH), result)) stale.push(CHANGELOG_PATH);
   return stale.map((p) => p.replace(REPO_ROOT, ''));
 }

@@ -1,17 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { createTestHub, type TestHub, testDatabaseUrl, uniqueSchemaName } from '@nhs-hub/kit/testing';
@@ -20,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoadCommand } from '../../scripts/load.js';
 import { nextFreePort, registerBuild, registerSubgraph, renderSubgraph, validateName } from '../../scripts/scaffold.js';
 import { CONFIG_PATH, readGraphConfig, REPO_ROOT, SUPERGRAPH_PATH } from './config.js';
+import { copyRepository } from './repository-copy.js';
 import { docsMentioning, REQUIRED } from './shape.js';
 
 /** The data engineers' tools, run as a data engineer runs them: the scaffold and the loader CLI. */
@@ -28,41 +19,6 @@ const temp = mkdtempSync(join(tmpdir(), 'hub-dataeng-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 /** The subgraph these tests scaffold: never a name the docs use (checked), nor one already in the graph. */
 const THROWAWAY = 'sandpit';
-
-/**
- * A copy of the repository at `root`: every file git tracks or would (uncommitted work included),
- * node_modules as links to the real one's entries, and @nhs-hub/* linked to the copy's own
- * workspaces, as `npm install` links them.
- */
-function copyRepository(root: string): void {
-  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
-    cwd: REPO_ROOT,
-  })
-    .toString()
-    .split('\0')
-    .filter((file) => file && existsSync(join(REPO_ROOT, file)));
-  for (const file of files) {
-    mkdirSync(dirname(join(root, file)), { recursive: true });
-    copyFileSync(join(REPO_ROOT, file), join(root, file));
-  }
-  const modules = join(REPO_ROOT, 'node_modules');
-  mkdirSync(join(root, 'node_modules', '@nhs-hub'), { recursive: true });
-  for (const entry of readdirSync(modules).filter((e) => e !== '@nhs-hub'))
-    symlinkSync(join(modules, entry), join(root, 'node_modules', entry));
-  const { workspaces } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] };
-  const dirs = workspaces.flatMap((pattern) =>
-    pattern.endsWith('/*')
-      ? readdirSync(join(root, pattern.slice(0, -2))).map((entry) => `${pattern.slice(0, -2)}/${entry}`)
-      : [pattern],
-  );
-  for (const dir of dirs.filter((d) => existsSync(join(root, d, 'package.json')))) {
-    const { name } = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as { name: string };
-    symlinkSync(join(root, dir), join(root, 'node_modules', name));
-    // A workspace's own node_modules (a dependency in a version the root does not hoist).
-    if (existsSync(join(REPO_ROOT, dir, 'node_modules')))
-      symlinkSync(join(REPO_ROOT, dir, 'node_modules'), join(root, dir, 'node_modules'));
-  }
-}
 
 describe('npm run new:subgraph', () => {
   it('refuses names that cannot name a package, a schema and GraphQL types, and names already taken', () => {
@@ -80,6 +36,35 @@ describe('npm run new:subgraph', () => {
     expect(validateName(THROWAWAY, REPO_ROOT, registered, supergraph)).toBeNull();
     // Never a name the docs use: following them (npm run new:subgraph -- estates) must not collide with this test.
     expect(docsMentioning(THROWAWAY)).toEqual([]);
+  });
+
+  it('no test takes a name the docs scaffold for a subgraph the graph lacks', () => {
+    // A reader who follows the docs (npm run new:subgraph -- estates) gives that name a subgraph:
+    // a test that means "no such subgraph" by it would then be wrong, so none may use it.
+    const registered = readGraphConfig().map((e) => e.name);
+    const supergraph = readFileSync(SUPERGRAPH_PATH, 'utf8');
+    const scaffolded = [
+      ...new Set(
+        docsMentioning('new:subgraph').flatMap((doc) =>
+          [...readFileSync(join(REPO_ROOT, doc), 'utf8').matchAll(/new:subgraph -- (\S+)/g)].map((m) => m[1] ?? ''),
+        ),
+      ),
+    ].filter((name) => validateName(name, REPO_ROOT, registered, supergraph) === null);
+    expect(scaffolded.length).toBeGreaterThan(0);
+    const tests = execFileSync(
+      'git',
+      ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '*.test.ts', '*.test.ts.tpl'],
+      { cwd: REPO_ROOT },
+    )
+      .toString()
+      .split('\0')
+      .filter((file) => file && existsSync(join(REPO_ROOT, file)));
+    const uses = tests.flatMap((file) => {
+      const source = readFileSync(join(REPO_ROOT, file), 'utf8');
+      // As a value (a string, a key in JSON), not in prose: quoted or backquoted where it starts.
+      return scaffolded.filter((name) => new RegExp(`['"\`]${name}\\b`).test(source)).map((name) => `${file}: ${name}`);
+    });
+    expect(uses).toEqual([]);
   });
 
   it('registers the subgraph on the next free port, leaving the other entries as they were', () => {
@@ -100,16 +85,11 @@ describe('npm run new:subgraph', () => {
     ]);
   });
 
-  it('scaffolds into a copy of the repository that passes npm test unchanged: biome, tsc, its tests, shape, composition', async () => {
+  it('scaffolds into a copy of the repository that passes npm test unchanged: biome, tsc, its tests, shape, composition, docs, client version', async () => {
     // The repository as a data engineer has it (uncommitted work included), committed in a copy so
     // HEAD is the schema baseline and biome finds its VCS root; node_modules linked, not copied.
     const root = `${join(temp, 'repo')}/`;
-    copyRepository(root);
-    const git = (...args: string[]) =>
-      run('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.org', ...args], { cwd: root });
-    await git('init', '-q');
-    await git('add', '-A');
-    await git('commit', '-qm', 'the repository before the scaffold');
+    copyRepository(root, { commit: true });
 
     // What `npm run new:subgraph -- <name>` does, its `npm install` being the one link it makes.
     const port = nextFreePort(readGraphConfig(join(root, 'schema/subgraphs.json')).map((e) => e.url));
@@ -144,9 +124,23 @@ describe('npm run new:subgraph', () => {
     await run(bin('biome'), ['ci', '.'], { cwd: root });
     await run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'], { cwd: root });
     expect(await vitest(join(root, 'services', THROWAWAY))).toMatch(/Tests\s+(\d+) passed \(\1\)/);
-    const gateway = await vitest(join(root, 'gateway'), 'src/shape.test.ts', 'src/composition.test.ts');
-    expect(gateway).toMatch(/Test Files\s+2 passed \(2\)/);
-    expect(gateway).toMatch(/Tests\s+(\d+) passed \(\1\)/);
+    // Every test that reads the graph's list of subgraphs, or what compose wrote for it: the shape,
+    // composition, the docs (README's table and answers), the client's version, the plumbing, k8s.
+    for (const [workspace, files] of [
+      ['gateway', ['src/shape.test.ts', 'src/composition.test.ts', 'src/docs.test.ts']],
+      ['packages/client', ['src/client.test.ts']],
+      ['packages/kit', ['src/plumbing.test.ts']],
+      ['infra', ['tests/k8s.test.ts']],
+    ] as const) {
+      const output = await vitest(join(root, workspace), ...files);
+      expect(output, workspace).toMatch(new RegExp(`Test Files\\s+${files.length} passed \\(${files.length}\\)`));
+      expect(output, workspace).toMatch(/Tests\s+(\d+) passed \(\1\)/);
+    }
+    // Compose set the client's version for the API schema the new subgraph extends: a minor step.
+    const client = (dir: string) =>
+      (JSON.parse(readFileSync(join(dir, 'packages/client/package.json'), 'utf8')) as { version: string }).version;
+    const [major, minor] = client(REPO_ROOT).split('.').map(Number) as [number, number];
+    expect(client(root)).toBe(`${major}.${minor + 1}.0`);
     // The hub's graph has it, and the changelog says who added what.
     const pascal = `${THROWAWAY.charAt(0).toUpperCase()}${THROWAWAY.slice(1)}`;
     expect(readFileSync(join(root, 'schema/supergraph.graphql'), 'utf8')).toContain(

@@ -337,7 +337,13 @@ describe('GET /exports/regions/{code}/stps.csv', () => {
     expect(json.totals).toMatchObject({ basis: 'DERIVED', combinedGapGbpM: summary.combinedGapGbpM });
   });
 
-  it('answers 404 for an unknown region and 400 for a bad date, with clear messages', async () => {
+  it('answers 404 for an unknown region, 400 for a malformed code or a bad date, with clear messages', async () => {
+    // As docs/frontend.md says: a code that cannot be a region's is the caller's mistake, not a miss.
+    const malformed = await get('/exports/regions/nope/stps.csv');
+    expect(malformed.status).toBe(400);
+    const badInput = (await malformed.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(badInput.errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(badInput.errors[0]?.message).toContain('nope');
     const missing = await get('/exports/regions/Y99/stps.csv?asOf=2020-01-01');
     expect(missing.status).toBe(404);
     const notFound = (await missing.json()) as { errors: { message: string; extensions: { code: string } }[] };

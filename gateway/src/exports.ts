@@ -279,7 +279,9 @@ async function exportChanges(res: ServerResponse, url: URL, execute: ExecuteAsCa
       res.statusCode = 200;
       res.setHeader('content-type', 'text/csv; charset=utf-8');
       res.setHeader('content-disposition', 'attachment; filename="nhs-changes.csv"');
-      res.setHeader('cache-control', 'private, no-store');
+      // Like every export: the front door's ETag (data version, query, caller's scopes), so a tool
+      // polling for changes asks with If-None-Match and gets a 304 until a release lands.
+      setExportHeaders(res);
       res.write(`\uFEFF${csvRecords([CHANGE_COLUMNS.map((c) => c.key)])}`);
     }
     if (page.nodes.length) res.write(csvLines(CHANGE_COLUMNS, changeRows(page.nodes)));
@@ -439,10 +441,7 @@ function failed(errors: NonNullable<ExportGraphQLResult<unknown>['errors']>): Ex
 function send(res: ServerResponse, format: 'csv' | 'json', fileStem: string, csv: () => string, json: unknown): void {
   res.statusCode = 200;
   res.setHeader('content-disposition', `attachment; filename="${fileStem}.${format}"`);
-  // Exports can carry a director's view; never kept by a shared cache.
-  res.setHeader('cache-control', 'private, no-store');
-  // The file's validators (ETag, and the caching a 304 repeats), when the front door gave them.
-  for (const [name, value] of Object.entries(validators.get(res) ?? {})) res.setHeader(name, value);
+  setExportHeaders(res);
   if (format === 'csv') {
     res.setHeader('content-type', 'text/csv; charset=utf-8');
     res.end(csv());
@@ -453,6 +452,14 @@ function send(res: ServerResponse, format: 'csv' | 'json', fileStem: string, csv
 }
 
 const validators = new WeakMap<ServerResponse, Readonly<Record<string, string>>>();
+
+/** The caching headers of a file about to be sent (never of an error). */
+function setExportHeaders(res: ServerResponse): void {
+  // Exports can carry a director's view; never kept by a shared cache.
+  res.setHeader('cache-control', 'private, no-store');
+  // The file's validators (ETag, and the caching a 304 repeats), when the front door gave them.
+  for (const [name, value] of Object.entries(validators.get(res) ?? {})) res.setHeader(name, value);
+}
 
 /**
  * Answers one /exports/... request; `execute` runs a document through the gateway as the caller.

@@ -43,6 +43,15 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   const headers = (req: IncomingMessage) => Object.assign({}, ...headerSources.map((h) => h(req)));
   const ready = () => readinessOf(plugins);
 
+  const routes = plugins.flatMap((p) => (p.runtimeFor ? [p.runtimeFor] : []));
+  const runtimeFor = async (request: HubRequest) => {
+    for (const route of routes) {
+      const chosen = route(request);
+      if (chosen) return chosen;
+    }
+    return runtime;
+  };
+
   const graphql = frontDoorChain(plugins, async (request) => {
     const context: HubServerContext = { hub: request };
     if (request.path.startsWith('/exports/')) {
@@ -59,7 +68,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     // The body was read within the size limit already; whatwg-node takes it from here. A string
     // would do, but whatwg-node calls Object.keys() on it: one key per character.
     if (request.body !== undefined) Object.assign(request.req, { body: bodyOf(request.body) });
-    await runtime.handle(request.req, request.res, context);
+    await (await runtimeFor(request)).handle(request.req, request.res, context);
   });
 
   const routeAdmin = async (req: IncomingMessage, res: ServerResponse, requestId: string, body?: string) => {

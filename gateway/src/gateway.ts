@@ -1,5 +1,5 @@
 import '@nhs-hub/kit/telemetry';
-import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { createGatewayRuntime, type GatewayConfigSupergraph } from '@graphql-hive/gateway-runtime';
 import { Logger } from '@graphql-hive/logger';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
@@ -12,6 +12,7 @@ import { boundedCachesPlugin } from './plugins/bounded-caches.js';
 import { cachePurgePlugin } from './plugins/cache-purge.js';
 import { corsPlugin } from './plugins/cors.js';
 import { type DataVersion, dataVersionPlugin } from './plugins/data-version.js';
+import { deferStreamPlugin } from './plugins/defer-stream.js';
 import { demandControlPlugin } from './plugins/demand-control.js';
 import { errorMaskingPlugin } from './plugins/error-masking.js';
 import { type FairnessSettings, FAIRNESS_DEFAULTS, fairnessPlugin } from './plugins/fairness.js';
@@ -87,6 +88,8 @@ export interface RunningGateway extends FrontDoor {
   readonly dataVersion: DataVersion;
   /** The releasePublished feed: its open subscriptions, for operators and tests. */
   readonly releases: Pick<ReleaseFeed, 'subscribers'>;
+  /** Whether the runtime for `@defer` and `@stream` has been built (on the first such request). */
+  readonly incremental: { readonly built: () => boolean };
 }
 
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
@@ -114,6 +117,7 @@ export function gatewaySettingsFromEnv(
       perSecond: env.HUB_RATE_LIMIT_PER_SECOND,
       burst: env.HUB_RATE_LIMIT_BURST,
       deadlineMs: env.HUB_REQUEST_DEADLINE_MS,
+      trustedProxies: env.HUB_TRUSTED_PROXIES,
     },
     metrics: env.HUB_METRICS === 'on',
     corsOrigins: env.HUB_CORS_ORIGINS,
@@ -149,7 +153,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const signature = gatewaySignaturePlugin(options.gatewaySecret);
   const dataVersion = await dataVersionPlugin({
     subgraphs: subgraphsOf(supergraph),
-    sign: signature.sign,
+    sign: signature.signCall,
     redisUrl: options.releases?.redisUrl ?? options.cache?.redisUrl,
     redisKeyPrefix: options.releases?.redisKeyPrefix ?? options.cache?.redisKeyPrefix,
     refreshMs: options.releases?.refreshMs,
@@ -186,6 +190,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     cachePurgePlugin(cache.cache, options.cache?.purgeKey, dataVersion.version),
     releases,
   ];
+  // Documents with @defer or @stream: a second runtime, built on the first (plugins/defer-stream.ts).
+  const deferStream = deferStreamPlugin(
+    supergraph,
+    (extra) =>
+      createGatewayRuntime<HubServerContext>({
+        ...config,
+        deferStream: true,
+        plugins: () => [...config.plugins(), ...extra],
+      }),
+    (hash) => caches.persistedQueries.get(hash),
+  );
+  plugins.push(deferStream);
   const subgraphCalls = subgraphTimeoutsPlugin(
     subgraphsOf(supergraph),
     options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
@@ -195,9 +211,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   );
   plugins.unshift(subgraphCalls);
 
-  const runtime = createGatewayRuntime<HubServerContext>({
+  // Both runtimes' settings but the executor: the main one plans with Hive Router's (Rust) planner.
+  const config = {
     supergraph,
-    unifiedGraphHandler,
     // Imported here rather than resolved by name on the first request: the first answer does not
     // wait for it, and a bundle (scripts/bundle.ts) carries it.
     transports: { http: httpTransport },
@@ -211,7 +227,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     readinessCheckEndpoint: '/__hive/ready',
     ...Object.assign({}, ...plugins.map((p) => p.runtimeOptions ?? {})),
     plugins: () => plugins.flatMap((p) => p.runtime ?? []),
-  });
+  } satisfies GatewayConfigSupergraph<HubServerContext>;
+  const runtime = createGatewayRuntime<HubServerContext>({ ...config, unifiedGraphHandler });
   // The unified graph (schema and query planner) is built on first use; build it before listening,
   // so a replica that says it is ready answers its first request at full speed.
   await runtime.getSchema();
@@ -235,5 +252,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     usage: usage.recorder,
     dataVersion: dataVersion.version,
     releases,
+    incremental: deferStream,
   };
 }

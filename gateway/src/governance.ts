@@ -4,14 +4,25 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { CriticalityLevel, diff } from '@graphql-inspector/core';
-import type { GraphQLSchema } from 'graphql';
+import type {
+  DefinitionNode,
+  EnumTypeDefinitionNode,
+  GraphQLSchema,
+  InputObjectTypeDefinitionNode,
+  InterfaceTypeDefinitionNode,
+  ObjectTypeDefinitionNode,
+  ScalarTypeDefinitionNode,
+  UnionTypeDefinitionNode,
+} from 'graphql';
 import { z } from 'zod';
 import { REPO_ROOT } from './config.js';
 
 /**
  * Breaking-change governance: the API schema clients see is diffed (graphql-inspector) against a
- * baseline; every breaking change must be listed, with a reason and a reviewer, in
- * schema/breaking-changes-allowlist.json, or composition refuses it.
+ * baseline. A breaking change that a known client uses (a checked-in operation, or a client the
+ * gateway recorded in the window, 30 days by default) must be listed, with a reason and a reviewer,
+ * in schema/breaking-changes-allowlist.json, or composition refuses it; one no known client uses
+ * passes with a warning naming it.
  */
 export const API_SCHEMA_PATH = `${REPO_ROOT}schema/api.graphql`;
 export const INTROSPECTION_PATH = `${REPO_ROOT}schema/introspection.json`;
@@ -20,9 +31,9 @@ const OPERATIONS_DIR = `${REPO_ROOT}schema/operations/`;
 
 // graphql-inspector loads graphql the way Node resolves it (the CommonJS build); a test runner may
 // hand this module the ESM build, and the two refuse each other's schemas. Use Node's, always.
-const { buildSchema, Kind, parse, TypeInfo, visit, visitWithTypeInfo } = createRequire(import.meta.url)(
-  'graphql',
-) as typeof import('graphql');
+const { buildSchema, isInterfaceType, isObjectType, Kind, parse, TypeInfo, visit, visitWithTypeInfo } = createRequire(
+  import.meta.url,
+)('graphql') as typeof import('graphql');
 
 const AllowlistEntry = z.object({
   /** graphql-inspector's path of the change, e.g. "Stp.nickname". */
@@ -41,12 +52,11 @@ export function readAllowlist(path: string = ALLOWLIST_PATH): AllowlistEntry[] {
 }
 
 /**
- * One client known to use a schema coordinate. Today the only source is the checked-in operations
- * (schema/operations, one client); field usage recorded by the gateway plugs in as another
- * UsageSource, with counts and the time last seen.
+ * One client known to use a schema coordinate: the checked-in operations (one client), or a client
+ * the gateway recorded (usage.ts's recordedUsage), with counts and the time last seen.
  */
 export interface FieldUser {
-  /** Who: `schema/operations` for the checked-in ones; later a client name and version from its headers. */
+  /** Who: `schema/operations` for the checked-in ones; else `name@version`, from the client's headers. */
   client: string;
   /** The operations of that client that touch the coordinate, by name. */
   operations: string[];
@@ -66,11 +76,21 @@ export type UsageSource = (
 ) => Promise<ReadonlyMap<string, readonly FieldUser[]>>;
 
 export const CHECKED_IN_CLIENT = 'schema/operations';
+/** The persisted-documents manifest codegen writes for @nhs-hub/client (what HUB_TRUSTED_DOCUMENTS=on admits). */
+export const CLIENT_MANIFEST_PATH = `${REPO_ROOT}packages/client/src/generated/persisted-documents.json`;
 
-/** The checked-in operations (schema/operations/*.graphql) as a usage source: one client, each file an operation. */
-export function checkedInOperations(operationsDir: string = OPERATIONS_DIR): UsageSource {
+/**
+ * The checked-in operations as a usage source: each file of schema/operations an operation, and
+ * each document of the persisted-documents manifests (@nhs-hub/client's) one more where no file has
+ * its name (codegen writes the manifest from the files: a document only the manifest has is one a
+ * deployed client may still send). They are used whatever the window: they ship.
+ */
+export function checkedInOperations(
+  operationsDir: string = OPERATIONS_DIR,
+  manifests: readonly string[] = [CLIENT_MANIFEST_PATH],
+): UsageSource {
   return async (coordinates, { baseline }) => {
-    const usage = operationUsage(baseline, operationsDir);
+    const usage = operationUsage(baseline, checkedInDocuments(operationsDir, manifests));
     const found = new Map<string, FieldUser[]>();
     for (const coordinate of coordinates) {
       const operations = [...(usage.get(coordinate) ?? [])].sort();
@@ -78,6 +98,28 @@ export function checkedInOperations(operationsDir: string = OPERATIONS_DIR): Usa
     }
     return found;
   };
+}
+
+/** Each checked-in document by its operation's name: the files, then what only a manifest has. */
+function checkedInDocuments(operationsDir: string, manifests: readonly string[]): Map<string, string> {
+  const documents = new Map<string, string>();
+  let files: string[] = [];
+  try {
+    files = readdirSync(operationsDir).filter((f) => f.endsWith('.graphql'));
+  } catch {
+    // No folder: no checked-in operations.
+  }
+  for (const file of files)
+    documents.set(file.replace(/\.graphql$/, ''), readFileSync(`${operationsDir}${file}`, 'utf8'));
+  for (const manifest of manifests.filter((path) => existsSync(path))) {
+    const entries = Object.entries(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, string>);
+    for (const [hash, document] of entries) {
+      const name = parse(document).definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION)?.name?.value;
+      const key = name ?? `anonymous ${hash.replace(/^sha256:/, '').slice(0, 12)}`;
+      if (!documents.has(key)) documents.set(key, document);
+    }
+  }
+  return documents;
 }
 
 /** Several sources as one: each coordinate's users from all of them. */
@@ -96,29 +138,28 @@ export interface BreakingChange {
   message: string;
   /** The subgraph that owns the type or field, from the supergraph's join directives. */
   owner: string;
-  /** The clients that use the changed field or type (checked-in operations, and live usage once recorded). */
+  /** The clients that use the changed field or type (checked-in operations, and recorded usage where read). */
   clients: FieldUser[];
+  /**
+   * Whether it counts as used: a known client uses it, or it is of a kind usage does not record
+   * (an enum value, an input field, a union member, a scalar, the schema's root types), which is
+   * never taken for unused. Only a used change needs the allow-list.
+   */
+  used: boolean;
   allowed: boolean;
 }
 
 /** Type.field coordinates each checked-in operation selects, against the baseline schema. */
-function operationUsage(schema: GraphQLSchema, operationsDir: string): Map<string, Set<string>> {
+function operationUsage(schema: GraphQLSchema, documents: ReadonlyMap<string, string>): Map<string, Set<string>> {
   const usage = new Map<string, Set<string>>();
-  let files: string[] = [];
-  try {
-    files = readdirSync(operationsDir).filter((f) => f.endsWith('.graphql'));
-  } catch {
-    return usage;
-  }
-  for (const file of files) {
+  for (const [name, document] of documents) {
     const typeInfo = new TypeInfo(schema);
-    const name = file.replace(/\.graphql$/, '');
     const note = (coordinate: string) => {
       if (!usage.has(coordinate)) usage.set(coordinate, new Set());
       usage.get(coordinate)?.add(name);
     };
     visit(
-      parse(readFileSync(`${operationsDir}${file}`, 'utf8')),
+      parse(document),
       visitWithTypeInfo(typeInfo, {
         Field(node) {
           const parent = typeInfo.getParentType();
@@ -133,6 +174,23 @@ function operationUsage(schema: GraphQLSchema, operationsDir: string): Map<strin
   return usage;
 }
 
+type TypeDefinition =
+  | ObjectTypeDefinitionNode
+  | InterfaceTypeDefinitionNode
+  | UnionTypeDefinitionNode
+  | EnumTypeDefinitionNode
+  | InputObjectTypeDefinitionNode
+  | ScalarTypeDefinitionNode;
+
+/** Every kind of type the API schema can hold, each owned by the subgraph(s) its @join__type names. */
+const isTypeDefinition = (definition: DefinitionNode): definition is TypeDefinition =>
+  definition.kind === Kind.OBJECT_TYPE_DEFINITION ||
+  definition.kind === Kind.INTERFACE_TYPE_DEFINITION ||
+  definition.kind === Kind.UNION_TYPE_DEFINITION ||
+  definition.kind === Kind.ENUM_TYPE_DEFINITION ||
+  definition.kind === Kind.INPUT_OBJECT_TYPE_DEFINITION ||
+  definition.kind === Kind.SCALAR_TYPE_DEFINITION;
+
 /** The subgraph owning each type and field, read from @join__type / @join__field in the supergraph. */
 function owners(supergraphSdl: string): Map<string, string> {
   const owner = new Map<string, string>();
@@ -140,28 +198,26 @@ function owners(supergraphSdl: string): Map<string, string> {
     args: readonly { name: { value: string }; value: { kind: string; value?: unknown } }[] | undefined,
   ) => String(args?.find((a) => a.name.value === 'graph')?.value.value ?? '').toLowerCase();
   for (const definition of parse(supergraphSdl).definitions) {
-    if (
-      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
-      definition.kind !== Kind.ENUM_TYPE_DEFINITION &&
-      definition.kind !== Kind.INPUT_OBJECT_TYPE_DEFINITION
-    )
-      continue;
+    if (!isTypeDefinition(definition)) continue;
     const typeJoins = (definition.directives ?? []).filter((d) => d.name.value === 'join__type');
+    // Federation's own types (join__Graph, link__Purpose...) are no subgraph's: left out.
+    if (!typeJoins.length) continue;
     const typeOwner =
       typeJoins.find(
         (d) =>
           !d.arguments?.some((a) => a.name.value === 'extension' && a.value.kind === Kind.BOOLEAN && a.value.value),
       ) ?? typeJoins[0];
     const typeGraphs = typeJoins.map((d) => graphOf(d.arguments));
+    // Types whose fields federation joins to their subgraphs (@join__field).
+    const withFields =
+      definition.kind === Kind.OBJECT_TYPE_DEFINITION || definition.kind === Kind.INTERFACE_TYPE_DEFINITION;
+    // An entity belongs to the subgraph that defines it, the others extend it; a value type shared
+    // by several (an enum, a scalar, an input) belongs to all of them.
     owner.set(
       definition.name.value,
-      typeOwner
-        ? typeGraphs.length > 1 && definition.kind !== Kind.OBJECT_TYPE_DEFINITION
-          ? typeGraphs.join(', ')
-          : graphOf(typeOwner.arguments)
-        : 'unknown',
+      typeGraphs.length > 1 && !withFields ? typeGraphs.join(', ') : graphOf(typeOwner?.arguments),
     );
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
+    if (!withFields) continue;
     for (const field of definition.fields ?? []) {
       const joins = (field.directives ?? []).filter((d) => d.name.value === 'join__field');
       const graphs = joins.map((d) => graphOf(d.arguments)).filter(Boolean);
@@ -215,11 +271,17 @@ export async function breakingChanges(
     const parts = path.split('.');
     // The most specific coordinate anyone uses or anyone owns: a removed field, not its whole type.
     const coordinate = prefixes(path).find((p) => usage.has(p) || owner.has(p)) ?? path;
+    const clients = [...(usage.get(coordinate) ?? [])];
+    // Usage is recorded by the object and interface types selected from and their fields: only a
+    // change to those can be known unused.
+    const type = baseline.getType(parts[0] ?? '');
+    const recordable = isObjectType(type) || isInterfaceType(type);
     return {
       path,
       message: c.message,
       owner: owner.get(parts.slice(0, 2).join('.')) ?? owner.get(parts[0] ?? '') ?? 'unknown',
-      clients: [...(usage.get(coordinate) ?? [])],
+      clients,
+      used: clients.length > 0 || !recordable,
       allowed: options.allowlist.some((a) => a.path === path),
     };
   });
@@ -235,11 +297,14 @@ function describeUser(user: FieldUser): string {
 }
 
 export function describeBreakingChange(change: BreakingChange): string {
+  const what = `${change.path}: ${change.message.replace(/\.?$/, '.')} Owned by ${change.owner}.`;
+  if (!change.used)
+    return `${what} No known use: no checked-in operation selects it (${CHECKED_IN_CLIENT}/ and @nhs-hub/client's persisted documents), nor any client the gateway recorded in the window. It passes without an allow-list entry; a client the hub does not know may still select it.`;
   // Who it breaks: every public API consumer selecting it; the ones we know by name are listed.
   const who = change.clients.length
     ? `Breaks public API consumers: ${change.clients.map(describeUser).join('; ')}, and any other client selecting it.`
-    : `Breaks public API consumers that select it (no checked-in operation in ${CHECKED_IN_CLIENT}/ does).`;
-  return `${change.path}: ${change.message.replace(/\.?$/, '.')} Owned by ${change.owner}. ${who} To accept it, add {"path": "${change.path}", "reason", "approvedBy", "date"} to schema/breaking-changes-allowlist.json.`;
+    : 'Breaks public API consumers that select it (usage is not recorded for this kind of change, so it counts as used).';
+  return `${what} ${who} To accept it, add {"path": "${change.path}", "reason", "approvedBy", "date"} to schema/breaking-changes-allowlist.json.`;
 }
 
 /**
@@ -331,6 +396,18 @@ const KINDS: Partial<Record<string, ChangeKind>> = {
 const ORDER: ChangeKind[] = ['added', 'deprecated', 'removed', 'changed'];
 
 /**
+ * A change of the schema's query, mutation or subscription type has no path: the root type it now
+ * names (or named) is what changed, and its owner is the subgraph that owns that type.
+ */
+function rootTypeOf(meta: unknown): string | undefined {
+  if (typeof meta !== 'object' || meta === null) return undefined;
+  const names = Object.entries(meta).filter(([key]) => /^(new|old)(Query|Mutation|Subscription)TypeName$/.test(key));
+  const named = (prefix: string) => names.find(([key, value]) => key.startsWith(prefix) && typeof value === 'string');
+  const [, name] = named('new') ?? named('old') ?? [];
+  return typeof name === 'string' ? name : undefined;
+}
+
+/**
  * Every change from one API schema to the next that a client can notice, with its owner.
  * Descriptions and directive usages are left out: they change no query's answer.
  */
@@ -346,7 +423,7 @@ export async function schemaChanges(
     .filter((c) => !/DESCRIPTION|^DIRECTIVE_USAGE_/.test(c.type))
     .map((c) => {
       // A deprecation's path ends in the directive (`Stp.leads.@deprecated`): the field is what changed.
-      const coordinate = (c.path ?? c.type).replace(/\.@\w+$/, '');
+      const coordinate = (c.path ?? rootTypeOf(c.meta) ?? c.type).replace(/\.@\w+$/, '');
       const kind = KINDS[c.type] ?? 'changed';
       const parts = coordinate.split('.');
       const ownerIn = (table: Map<string, string>) =>
@@ -373,9 +450,10 @@ export function apiHash(apiSdl: string): string {
 const CHANGELOG_HEADER = `# API schema changelog
 
 Generated by \`npm run compose\`: do not edit. Newest first, one entry for each change to
-\`schema/api.graphql\`: the date it was composed, the API schema's hash (\`npm test\` checks the newest
-is the checked-in schema's), and every type, field, argument or enum value added, deprecated, removed
-or changed, with the subgraph that owns it. Description-only changes have an entry without rows.
+\`schema/api.graphql\`: the date it was composed, the API schema's hash, and every type, field,
+argument or enum value added, deprecated, removed or changed, with the subgraph that owns it.
+Description-only changes have an entry without rows. \`npm test\` checks the newest entry is the
+checked-in schema's and that every entry whose schemas git holds lists what they give.
 `;
 const ENTRY = /^## (\d{4}-\d{2}-\d{2}) · API schema `([0-9a-f]{12})`$/;
 
@@ -435,12 +513,106 @@ export function nextChangelog(
   return [CHANGELOG_HEADER, ...entries.map((e) => e.text)].join('\n');
 }
 
-/** Null when the changelog's newest entry is the given API schema's; else what is wrong. */
-export function changelogProblem(text: string | null, apiSdl: string): string | null {
+/** An API schema and the supergraph it was composed with (whose join directives name the owners). */
+export interface SchemaVersion {
+  apiSdl: string;
+  supergraphSdl: string;
+}
+
+/**
+ * Every API schema git holds, by hash, each with the supergraph committed with it first (what
+ * compose read its owners from), then the composed one where git does not have it yet.
+ */
+function schemaVersions(composed: SchemaVersion, root: string): Map<string, SchemaVersion> {
+  const versions = new Map<string, SchemaVersion>();
+  let commits: string[] = [];
+  try {
+    commits = execFileSync('git', ['log', '--reverse', '--format=%H', '--', 'schema/api.graphql'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .split('\n')
+      .filter(Boolean);
+  } catch {
+    // No git: only the composed schema is known.
+  }
+  for (const commit of commits) {
+    const apiSdl = gitShow(root, commit, 'schema/api.graphql');
+    const supergraphSdl = gitShow(root, commit, 'schema/supergraph.graphql');
+    if (apiSdl && supergraphSdl && !versions.has(apiHash(apiSdl)))
+      versions.set(apiHash(apiSdl), { apiSdl, supergraphSdl });
+  }
+  if (!versions.has(apiHash(composed.apiSdl))) versions.set(apiHash(composed.apiSdl), composed);
+  return versions;
+}
+
+/** The first entry of a changelog: the schema's size and the subgraphs it was composed from. */
+function firstEntry(date: string, version: SchemaVersion): string {
+  const types = Object.values(buildSchema(version.apiSdl).getTypeMap()).filter((t) => !t.name.startsWith('__'));
+  const note = `First API schema: ${types.length} types, composed from ${[
+    ...new Set(owners(version.supergraphSdl).values()),
+  ]
+    .filter((o) => !o.includes(',') && o !== 'unknown')
+    .sort()
+    .join(', ')}.`;
+  return changelogEntry(date, version.apiSdl, [], note);
+}
+
+/**
+ * The changelog with every entry whose schemas git holds written again from them, keeping its
+ * date: an entry's rows are the changes from the entry below it, with their owners as the code
+ * decides them now. Entries of schemas git does not hold (history squashed, or from another
+ * repository) stay as they are.
+ */
+async function rewrittenChangelog(text: string, composed: SchemaVersion, root: string): Promise<string> {
+  const versions = schemaVersions(composed, root);
+  const entries = entriesOf(text);
+  const rewritten: string[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const lines = entry.text.split('\n');
+    const date = ENTRY.exec(lines[0] ?? '')?.[1] ?? '';
+    const now = versions.get(entry.hash);
+    const before = versions.get(entries[i + 1]?.hash ?? '');
+    // Rows, or "Descriptions only": what a diff gives. Anything else is a note (the first schema, or no baseline).
+    const diffed = /^(\||Descriptions only)/.test(lines[2] ?? '');
+    if (now && before && diffed)
+      rewritten.push(
+        changelogEntry(
+          date,
+          now.apiSdl,
+          await schemaChanges(before.apiSdl, now.apiSdl, {
+            supergraphSdl: now.supergraphSdl,
+            baselineSupergraphSdl: before.supergraphSdl,
+          }),
+        ),
+      );
+    else if (now && i === entries.length - 1 && (lines[2] ?? '').startsWith('First API schema:'))
+      rewritten.push(firstEntry(date, now));
+    else rewritten.push(entry.text);
+  }
+  return [CHANGELOG_HEADER, ...rewritten.map((entry) => `${entry.trimEnd()}\n`)].join('\n');
+}
+
+/**
+ * Null when the changelog is what `npm run compose` leaves: its newest entry is the composed API
+ * schema's, and every entry git can check lists what its schemas give. Else what is wrong.
+ */
+export async function changelogProblem(
+  text: string | null,
+  composed: SchemaVersion,
+  root: string = REPO_ROOT,
+): Promise<string | null> {
   if (text === null) return 'missing';
   const newest = entriesOf(text)[0];
   if (!newest) return 'has no entry';
-  return newest.hash === apiHash(apiSdl) ? null : `newest entry is API schema ${newest.hash}, not ${apiHash(apiSdl)}`;
+  if (newest.hash !== apiHash(composed.apiSdl))
+    return `newest entry is API schema ${newest.hash}, not ${apiHash(composed.apiSdl)}`;
+  const rewritten = await rewrittenChangelog(text, composed, root);
+  if (rewritten === text) return null;
+  const expected = entriesOf(rewritten);
+  const differs = entriesOf(text).find((e, i) => e.text !== expected[i]?.text);
+  return differs ? `entry for API schema ${differs.hash} is not what its schemas give` : 'header is not current';
 }
 
 /**
@@ -483,17 +655,8 @@ export async function changelogFromHistory(
   let previous: { apiSdl: string; supergraphSdl: string } | null = null;
   for (const version of versions) {
     if (previous && previous.apiSdl === version.apiSdl) continue;
-    if (!previous) {
-      const schema = buildSchema(version.apiSdl);
-      const types = Object.values(schema.getTypeMap()).filter((t) => !t.name.startsWith('__'));
-      const note = `First API schema: ${types.length} types, composed from ${[
-        ...new Set(owners(version.supergraphSdl).values()),
-      ]
-        .filter((o) => !o.includes(',') && o !== 'unknown')
-        .sort()
-        .join(', ')}.`;
-      text = [CHANGELOG_HEADER, changelogEntry(version.date, version.apiSdl, [], note)].join('\n');
-    } else {
+    if (!previous) text = [CHANGELOG_HEADER, firstEntry(version.date, version)].join('\n');
+    else {
       const changes = await schemaChanges(previous.apiSdl, version.apiSdl, {
         supergraphSdl: version.supergraphSdl,
         baselineSupergraphSdl: previous.supergraphSdl,
@@ -510,8 +673,10 @@ export interface SchemaReview {
   /** Every change a client can notice, for the changelog. */
   changes: SchemaChange[];
   breaking: BreakingChange[];
-  /** The breaking changes the allow-list does not accept. */
+  /** The breaking changes a known client uses (or that count as used) and the allow-list does not accept. */
   refused: BreakingChange[];
+  /** The breaking changes no known client uses and the allow-list does not name: they pass, with a warning. */
+  unused: BreakingChange[];
 }
 
 /** The composed schema against its baseline: what `npm run compose` and `npm run schema:check` decide on. */
@@ -520,7 +685,7 @@ export async function reviewSchema(
   options: { ref?: string; root?: string; usage?: UsageSource; allowlist?: readonly AllowlistEntry[] } = {},
 ): Promise<SchemaReview> {
   const baseline = schemaBaseline(options);
-  if (!baseline) return { baseline, changes: [], breaking: [], refused: [] };
+  if (!baseline) return { baseline, changes: [], breaking: [], refused: [], unused: [] };
   const against = { supergraphSdl: composed.supergraphSdl, baselineSupergraphSdl: baseline.supergraphSdl };
   const breaking = await breakingChanges(baseline.apiSdl, composed.apiSdl, {
     ...against,
@@ -531,7 +696,8 @@ export async function reviewSchema(
     baseline,
     changes: await schemaChanges(baseline.apiSdl, composed.apiSdl, against),
     breaking,
-    refused: breaking.filter((c) => !c.allowed),
+    refused: breaking.filter((c) => !c.allowed && c.used),
+    unused: breaking.filter((c) => !c.allowed && !c.used),
   };
 }
 
@@ -545,16 +711,19 @@ export async function composedChangelog(
   const current = readOrNull(join(root, 'schema/CHANGELOG.md'));
   // None yet, or none that knows the committed schema (a merge brought changes it never saw): from git history.
   const baselineHash = review.baseline?.source.startsWith('git') ? apiHash(review.baseline.apiSdl) : null;
-  if (current === null || (baselineHash && !entriesOf(current).some((e) => e.hash === baselineHash)))
-    return changelogFromHistory({ ...composed, date }, root);
-  return nextChangelog(current, {
-    apiSdl: composed.apiSdl,
-    baselineApiSdl: review.baseline?.apiSdl ?? null,
-    changes: review.changes,
-    date,
-    // Without git or an accepted baseline there is nothing to compare with: say so rather than list nothing.
-    note: review.baseline
-      ? undefined
-      : 'Changes not listed: no committed schema/api.graphql and no accepted baseline to compare with.',
-  });
+  const next =
+    current === null || (baselineHash && !entriesOf(current).some((e) => e.hash === baselineHash))
+      ? await changelogFromHistory({ ...composed, date }, root)
+      : nextChangelog(current, {
+          apiSdl: composed.apiSdl,
+          baselineApiSdl: review.baseline?.apiSdl ?? null,
+          changes: review.changes,
+          date,
+          // Without git or an accepted baseline there is nothing to compare with: say so rather than list nothing.
+          note: review.baseline
+            ? undefined
+            : 'Changes not listed: no committed schema/api.graphql and no accepted baseline to compare with.',
+        });
+  // Every entry git can check is written as the code decides it now (an owner fixed reaches old entries too).
+  return rewrittenChangelog(next, composed, root);
 }

@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GatewayConfigBase, GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { ANONYMOUS, type HubAuth, type ReadinessReport, type RequestTrace } from '@nhs-hub/kit/platform';
+import type { GatewayConfigBase, GatewayPlugin, GatewayRuntime } from '@graphql-hive/gateway-runtime';
+import type { ExecutionResult } from 'graphql';
+import {
+  ANONYMOUS,
+  type GatewayCall,
+  type HubAuth,
+  type ReadinessReport,
+  type RequestTrace,
+} from '@nhs-hub/kit/platform';
 import { UNPARSED_OPERATION } from './metrics.js';
 
 /**
@@ -50,6 +57,51 @@ export function hubRequestOf(context: unknown): HubRequest | undefined {
   return context.hub instanceof HubRequest ? context.hub : undefined;
 }
 
+/**
+ * A part of an incremental answer (`@defer`, `@stream`; the 2022-08-24 draft Apollo Client reads):
+ * the first like any answer, the later ones with what arrived in `incremental`, each with its errors.
+ */
+export type AnswerPart = ExecutionResult & {
+  /** Set on every part of an incremental answer, never on a subscription's events. */
+  readonly hasNext?: boolean;
+  readonly incremental?: readonly (ExecutionResult & { readonly path?: readonly (string | number)[] })[];
+};
+
+/**
+ * A stream of answers (an incremental answer's parts, a subscription's events) with each passed
+ * through `each` as it arrives. A caller gone stops the source at once: a generator's return()
+ * would wait for the part it is awaiting, which a quiet subscription may never send, and keep its
+ * listener (release-feed.test.ts sees them let go).
+ */
+export function eachPart<P extends ExecutionResult>(
+  parts: AsyncIterable<P>,
+  each: (part: P & AnswerPart, first: boolean) => P,
+): AsyncIterableIterator<P> {
+  const source = parts[Symbol.asyncIterator]();
+  let first = true;
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      const step = await source.next();
+      if (step.done) return step;
+      const value = each(step.value, first);
+      first = false;
+      return { done: false, value };
+    },
+    async return(value?: unknown) {
+      await source.return?.(value);
+      return { done: true, value: undefined };
+    },
+    async throw(error?: unknown) {
+      if (source.throw) return source.throw(error);
+      await source.return?.();
+      throw error;
+    },
+  };
+}
+
 /** A front-door step: answers the request itself, or calls `next` to pass it on. */
 export type FrontDoorStep = (request: HubRequest, next: () => Promise<void>) => Promise<void>;
 
@@ -74,8 +126,15 @@ export interface HubPlugin {
   readonly runtimeOptions?: RuntimeOptions;
   /** Headers each subgraph call carries, from the caller's request. */
   readonly forward?: (request: HubRequest) => Record<string, string>;
+  /** Headers a subgraph call carries from the call itself, as sent (the gateway's signature of it). */
+  readonly signCall?: (call: GatewayCall) => Record<string, string>;
   /** Paths besides /graphql and /exports/* whose requests its front-door step answers (the explorer's files). */
   readonly paths?: readonly (string | RegExp)[];
+  /**
+   * Another runtime to answer this request, after every front-door step passed it; the gateway's
+   * own when no plugin names one (plugins/defer-stream.ts: documents with `@defer` or `@stream`).
+   */
+  readonly runtimeFor?: (request: HubRequest) => Promise<GatewayRuntime<HubServerContext>> | undefined;
   /** Routes for operators (/metrics, /admin/...): on the admin port when one is set. */
   readonly adminRoutes?: Readonly<Record<string, (request: HubRequest) => Promise<void> | void>>;
   /** Headers every answer of the front door carries (CORS for browsers). */

@@ -145,6 +145,46 @@ describe('npm run load, releases, revert', () => {
     expect(listed[0]).toMatch(/^workforce\/5 .* revert .* 1 inserted, 0 updated, 0 deleted; reverts workforce\/4$/);
     expect(listed[1]).toMatch(/^workforce\/4 .* replace .*; reverted by workforce\/5$/);
   });
+
+  it('deletes on --replace exactly the rows it showed: another load meanwhile, as many rows but others, is refused', async () => {
+    const own = hub.schema('releases_cli_swap');
+    const rows = async () =>
+      (
+        await sql<{ id: string }>`select id from ${sql.table(`${own}.workforce_fact`)} order by id`.execute(
+          hub.database.root,
+        )
+      ).rows.map((r) => r.id);
+    file('swap-start.csv', `${HEADER}\n${vacancy('w.1', 10)}\n${gps('w.2')}\n`);
+    expect((await run(runLoadCommand, ['workforce', 'workforce_fact', 'swap-start.csv'], undefined, own)).code).toBe(0);
+    file('swap-only.csv', `${HEADER}\n${vacancy('w.1', 10)}\n`);
+    // While the person reads what --replace would delete (w.2), a colleague's load removes w.2 and adds w.9:
+    // one row would still disappear, but not the one shown.
+    file('swap-del.csv', 'id\nw.2\n');
+    file('swap-add.csv', `${HEADER}\n${gps('w.9')}\n`);
+    const replaced = await run(
+      runLoadCommand,
+      ['workforce', 'workforce_fact', 'swap-only.csv', '--replace'],
+      async () => {
+        expect(
+          (await run(runLoadCommand, ['workforce', 'workforce_fact', 'swap-del.csv', '--delete'], undefined, own)).code,
+        ).toBe(0);
+        expect((await run(runLoadCommand, ['workforce', 'workforce_fact', 'swap-add.csv'], undefined, own)).code).toBe(
+          0,
+        );
+        return true;
+      },
+      own,
+    );
+    expect(replaced.code).toBe(1);
+    expect(replaced.err).toContain('  - workforce_fact id=w.2: stp_code QJM');
+    expect(replaced.err).toContain(
+      'The table changed while the replace was being confirmed (another release landed): it would now also delete 1 row(s) not shown: workforce_fact id=w.9; 1 row(s) shown are no longer there to delete: workforce_fact id=w.2. Nothing was written.',
+    );
+    expect(await rows()).toEqual(['w.1', 'w.9']);
+    expect((await run(runReleasesCommand, ['workforce'], undefined, own)).out.split('\n')[0]).toMatch(
+      /^workforce\/3 .* load /,
+    );
+  });
 });
 
 describe('npm run publish:references', () => {

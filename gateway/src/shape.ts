@@ -72,3 +72,14 @@ export function docsMentioning(word: string): string[] {
   const pattern = new RegExp(`\\b${word}\\b`, 'i');
   return files.filter((file) => pattern.test(readFileSync(`${REPO_ROOT}${file}`, 'utf8')));
 }
+
+/**
+ * The subgraphs README's table ("What the hub serves") lists, with the ports it gives them: the
+ * graph as the docs describe it. A subgraph scaffolded since is in schema/subgraphs.json and not
+ * here until someone documents it.
+ */
+export function readmeSubgraphs(): { name: string; port: number }[] {
+  return [
+    ...readFileSync(`${REPO_ROOT}README.md`, 'utf8').matchAll(/^\| `services\/([a-z][a-z0-9]*)` \| (\d+) \|/gm),
+  ].map((m) => ({ name: m[1] ?? '', port: Number(m[2]) }));
+}

@@ -1,3 +1,4 @@
+import { type HubDatabase, openDatabase } from '@nhs-hub/kit/db';
 import { type Kysely, sql } from 'kysely';
 import type { DocumentNode, FragmentDefinitionNode, GraphQLSchema, SelectionSetNode } from 'graphql';
 import type { FieldUser, UsageSource } from './governance.js';
@@ -116,11 +117,18 @@ export function coordinateOfPath(path: string): string {
   return parts.length === 3 ? `${parts[0]}.${parts[1]}(${parts[2]}:)` : path;
 }
 
-/** Creates the usage schema and tables where they are missing; replicas may race, so under a lock. */
+/**
+ * Creates the usage schema and tables where they are missing; replicas may race, so under a lock.
+ * The schema is created only when it is not there: PostgreSQL checks the right to create one
+ * before `if not exists`, and in a deployment roles.sql has made it already for an owner that has
+ * no such right (infra/k8s/generate.ts). Only that owner runs this there (the gateway's migrate
+ * Job, `node dist/gateway.mjs migrate`); the serving gateways write as a role that cannot.
+ */
 export async function ensureUsageTables({ db, schema }: UsageTarget): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await sql`select pg_advisory_xact_lock(hashtext(${schema}))`.execute(tx);
-    await sql`create schema if not exists ${sql.id(schema)}`.execute(tx);
+    const { rows } = await sql<{ found: boolean }>`select to_regnamespace(${schema}) is not null as found`.execute(tx);
+    if (!rows[0]?.found) await sql`create schema ${sql.id(schema)}`.execute(tx);
     await sql`create table if not exists ${sql.id(schema, 'operation')} (
       hash text primary key,
       name text,
@@ -143,6 +151,39 @@ export async function ensureUsageTables({ db, schema }: UsageTarget): Promise<vo
     )`.execute(tx);
     await sql`create index if not exists usage_bucket on ${sql.id(schema, 'usage')} (bucket)`.execute(tx);
   });
+}
+
+/**
+ * The gateway's pool on the usage database: it writes one batch at a time (plugins/usage/batches.ts
+ * chains them, retention included), so one connection is all it ever uses. The deployment's connection
+ * budget (infra/k8s/budget.ts) counts this, per gateway replica and for the migrate Job.
+ */
+export const USAGE_POOL_SIZE = 1;
+
+/** The usage database as the gateway and its migrate command open it (HUB_USAGE_DATABASE_URL). */
+export const openUsageDatabase = (url: string): Promise<HubDatabase> =>
+  openDatabase({ url, poolSize: USAGE_POOL_SIZE });
+
+/**
+ * `node dist/gateway.mjs migrate`, the gateway's migrate Job: creates the usage tables as the
+ * schema's owner, so the serving gateways (HUB_MIGRATE=verify) never run DDL. Returns the exit code.
+ */
+export async function migrateUsage(url: string | undefined, schema: string = USAGE_SCHEMA): Promise<number> {
+  if (!url) {
+    console.error('HUB_USAGE_DATABASE_URL is not set: no usage database to migrate');
+    return 2;
+  }
+  const database = await openUsageDatabase(url);
+  try {
+    await ensureUsageTables({ db: database.root, schema });
+    console.log(`gateway: field usage tables ready in schema ${schema} (${database.kind})`);
+    return 0;
+  } catch (error) {
+    console.error(`gateway: field usage migration failed: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await database.close();
+  }
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

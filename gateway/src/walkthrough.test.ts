@@ -1,9 +1,13 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './config.js';
+import { composedSummary } from './composition.js';
+import { REPO_ROOT, readGraphConfig } from './config.js';
+import { copyRepository } from './repository-copy.js';
+import { readmeSubgraphs } from './shape.js';
 
 /**
  * docs/adding-a-field.md walks a data engineer through four files and a test. Its diffs elide with
@@ -13,7 +17,10 @@ import { REPO_ROOT } from './config.js';
  *   in the file it names, in order, and no added line is there yet;
  * - followed (the migration exists): every context and added line is in place, in order, the
  *   migration has the doc's lines, and the new test passes.
- * Whichever state the repository is in, the doc is also followed in memory and checked as followed.
+ * Whichever state the repository is in, the doc is also followed in memory and checked as followed;
+ * not followed, it is also followed for real in a copy of the repository, compose included, and this
+ * file run there: followed, the new test and the client's tests (its version follows the API schema
+ * compose wrote) must pass, so following the doc to the end leaves `npm test` green.
  */
 const DOC = 'docs/adding-a-field.md';
 const text = readFileSync(`${REPO_ROOT}${DOC}`, 'utf8');
@@ -124,6 +131,15 @@ describe(DOC, () => {
     expect(basename(migration?.path ?? '')).toMatch(/^\d{4}_\d{2}_\d{2}_\d{3}_[a-z0-9_]+\.ts$/);
   });
 
+  it("quotes compose's output for the graph the docs describe", () => {
+    // README's table lists the subgraphs the docs describe (one scaffolded since is not yet in it).
+    expect(text).toContain(composedSummary(readmeSubgraphs().length));
+    // The client's version moves with the field added: a minor step, whatever the numbers are today.
+    expect(text).toMatch(
+      /^@nhs-hub\/client \d+\.\d+\.0 \(minor, from \d+\.\d+\.\d+\): its version follows the API schema$/m,
+    );
+  });
+
   it(`matches the code ${followed ? 'after it was followed' : 'before it is followed'}: every line of its diffs in place`, () => {
     expect(problems(onDisk(), followed)).toEqual([]);
   });
@@ -135,8 +151,40 @@ describe(DOC, () => {
     expect(problems(after, false).length).toBeGreaterThan(0);
   });
 
+  it.runIf(!followed)(
+    'followed for real in a copy of the repository, compose included, passes its checks as followed',
+    async () => {
+      const root = `${mkdtempSync(join(tmpdir(), 'hub-walkthrough-'))}/`;
+      try {
+        copyRepository(root, { commit: true });
+        for (const [path, lines] of follow(onDisk())) writeFileSync(join(root, path), lines.join('\n'));
+        const inCopy = (cwd: string, command: string, args: string[]) =>
+          promisify(execFile)(command, args, { cwd, env: { ...process.env, NO_COLOR: '1' } });
+        const composed = await inCopy(root, process.execPath, [
+          '--conditions=@nhs-hub/source',
+          '--import',
+          'tsx',
+          'gateway/src/compose.ts',
+        ]);
+        expect(composed.stdout).toContain(composedSummary(readGraphConfig().length));
+        // This file in the copy: there the doc is followed, so it runs the new test and the client's.
+        const { stdout } = await inCopy(join(root, 'gateway'), `${REPO_ROOT}node_modules/.bin/vitest`, [
+          'run',
+          'src/walkthrough.test.ts',
+          '--reporter=verbose',
+        ]);
+        const ran = stripVTControlCharacters(stdout);
+        expect(ran).toMatch(/Tests\s+(\d+) passed \| \d+ skipped/);
+        expect(ran).toContain('has its new test and the client');
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+    300_000,
+  );
+
   it.runIf(followed)(
-    'has its new test passing once followed',
+    "has its new test and the client's tests passing once followed and composed",
     async () => {
       const test = diffs.find((b) => b.path.endsWith('.test.ts'));
       const service = dirname(dirname(dirname(test?.path ?? '')));
@@ -145,7 +193,13 @@ describe(DOC, () => {
         ['run', (test?.path ?? '').slice(service.length + 1)],
         { cwd: `${REPO_ROOT}${service}`, env: { ...process.env, NO_COLOR: '1' } },
       );
-      expect(stripVTControlCharacters(stdout)).toMatch(/Tests\s+\d+ passed/);
+      expect(stripVTControlCharacters(stdout)).toMatch(/Tests\s+(\d+) passed \(\1\)/);
+      // The field changed the API schema; compose moved the client's version with it.
+      const client = await promisify(execFile)(`${REPO_ROOT}node_modules/.bin/vitest`, ['run', 'src/client.test.ts'], {
+        cwd: `${REPO_ROOT}packages/client`,
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      expect(stripVTControlCharacters(client.stdout)).toMatch(/Tests\s+(\d+) passed \(\1\)/);
     },
     120_000,
   );

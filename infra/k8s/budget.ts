@@ -1,16 +1,19 @@
+import { USAGE_POOL_SIZE } from '@nhs-hub/gateway/usage';
+import { POOL_SIZE } from '@nhs-hub/kit/db';
 import type { Json, Manifest } from './render.js';
 
 /**
  * The PostgreSQL connection budget: every connection the hub can open, counted from the rendered
  * manifests, within each role's limit and, all roles together, within max_connections less a
- * reserve. Serving pods reach the primary through PgBouncer (the CloudNativePG Pooler), whose
- * server-side pool per role is fixed whatever the autoscalers do: a new replica queues for a
- * pooled connection instead of being refused one (and failing readiness).
- * infra/tests/budget.test.ts checks the arithmetic for every overlay.
+ * reserve. Serving pods (the subgraphs', and the gateways', which write field usage) reach the
+ * primary through PgBouncer (the CloudNativePG Pooler), whose server-side pool per role is fixed
+ * whatever the autoscalers do: a new replica queues for a pooled connection instead of being
+ * refused one (and failing readiness). infra/tests/database.test.ts checks the arithmetic for every
+ * overlay, and `npm run bench:topology` counts the server connections under load.
  */
 
-/** The pg.Pool size of every hub process on PostgreSQL (packages/kit/src/db.ts, `max`); budget.test.ts measures it. */
-export const APP_POOL_SIZE = 10;
+/** The pg.Pool size of every subgraph process on PostgreSQL (packages/kit/src/db.ts); database.test.ts measures it. */
+export const APP_POOL_SIZE = POOL_SIZE;
 /** PgBouncer's server connections per database and role, per pooler instance (default_pool_size). */
 export const POOLER_POOL_SIZE = 10;
 /** PgBouncer instances (the overlays may lower it; the roles' limits allow the base's count). */
@@ -25,8 +28,25 @@ export const MAX_CONNECTIONS = 200;
 export const RESERVED_CONNECTIONS = 20;
 /** A migrate Job: one pod (parallelism 1), one pool, as the schema owner, straight to the primary. */
 export const OWNER_CONNECTION_LIMIT = APP_POOL_SIZE;
-/** The serving role: all of PgBouncer's server connections for it, on every instance. */
+/** The gateway's migrate Job: one pod, the usage database's pool (gateway/src/usage.ts). */
+export const USAGE_OWNER_CONNECTION_LIMIT = USAGE_POOL_SIZE;
+/** A serving role: all of PgBouncer's server connections for it, on every instance. */
 export const READER_CONNECTION_LIMIT = POOLER_POOL_SIZE * POOLER_INSTANCES;
+
+/**
+ * A workload that logs in to PostgreSQL: its Deployment's pods as the serving role, through
+ * PgBouncer; its migrate Job's as the schema owner, straight to the primary.
+ */
+export interface DatabaseUser {
+  /** The Deployment, and its HorizontalPodAutoscaler. */
+  readonly deployment: string;
+  /** The migrate Job's name in the base; an overlay suffixes it with the release. */
+  readonly job: string;
+  readonly serving: string;
+  readonly owner: string;
+  /** The pool each of its processes opens. */
+  readonly pool: number;
+}
 
 type Obj = Record<string, Json>;
 const obj = (v: unknown) => (v ?? {}) as Obj;
@@ -49,15 +69,11 @@ export interface Budget {
 }
 
 /**
- * The budget of one rendered overlay. `readerOf` and `ownerOf` name a subgraph's roles; the
- * subgraph behind each role is found from the Secret its Deployment or Job reads DATABASE_URL from.
+ * The budget of one rendered overlay. A serving role holds at most what PgBouncer pools for it on
+ * every instance, and never more than its pods' pools together (PgBouncer opens a server
+ * connection only for a client's transaction); a migrate Job's, its pods' pools.
  */
-export function connectionBudget(
-  objects: readonly Manifest[],
-  subgraphs: readonly string[],
-  readerOf: (name: string) => string,
-  ownerOf: (name: string) => string,
-): Budget {
+export function connectionBudget(objects: readonly Manifest[], users: readonly DatabaseUser[]): Budget {
   const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
   const cluster = objects.find((o) => o.kind === 'Cluster');
   const pooler = objects.find((o) => o.kind === 'Pooler');
@@ -74,22 +90,25 @@ export function connectionBudget(
   );
   const roles: RoleUse[] = [];
   let poolerClients = 0;
-  for (const name of subgraphs) {
-    const hpa = find('HorizontalPodAutoscaler', name);
-    poolerClients += Number(obj(hpa?.spec).maxReplicas) * APP_POOL_SIZE;
+  for (const user of users) {
+    const hpa = find('HorizontalPodAutoscaler', user.deployment);
+    if (!hpa) throw new Error(`no HorizontalPodAutoscaler ${user.deployment} rendered`);
+    const pods = Number(obj(hpa.spec).maxReplicas);
+    poolerClients += pods * user.pool;
     roles.push({
-      role: readerOf(name),
-      demand: instances * poolSize,
-      limit: limits.get(readerOf(name)) ?? -1,
-      through: `PgBouncer: ${instances} instance(s) x default_pool_size ${poolSize}`,
+      role: user.serving,
+      demand: Math.min(instances * poolSize, pods * user.pool),
+      limit: limits.get(user.serving) ?? -1,
+      through: `PgBouncer: ${instances} instance(s) x default_pool_size ${poolSize}, ${pods} pod(s) x pool ${user.pool}`,
     });
-    const job = objects.find((o) => o.kind === 'Job' && o.metadata.name.startsWith(`${name}-migrate-`));
-    const parallelism = Number(obj(job?.spec).parallelism ?? 1);
+    const job = objects.find((o) => o.kind === 'Job' && o.metadata.name.startsWith(`${user.job}-`));
+    if (!job) throw new Error(`no migrate Job ${user.job} rendered`);
+    const parallelism = Number(obj(job.spec).parallelism ?? 1);
     roles.push({
-      role: ownerOf(name),
-      demand: parallelism * APP_POOL_SIZE,
-      limit: limits.get(ownerOf(name)) ?? -1,
-      through: `migrate Job: ${parallelism} pod(s) x pool ${APP_POOL_SIZE}`,
+      role: user.owner,
+      demand: parallelism * user.pool,
+      limit: limits.get(user.owner) ?? -1,
+      through: `migrate Job: ${parallelism} pod(s) x pool ${user.pool}`,
     });
   }
   return {

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
 import { Pooler } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Pooler';
+import { ScheduledBackup } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/ScheduledBackup';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job } from 'kubernetes-models/batch/v1/Job';
@@ -11,26 +12,30 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { stringify } from 'yaml';
+import { USAGE_POOL_SIZE, USAGE_SCHEMA } from '@nhs-hub/gateway/usage';
 import { bundleScript, gatewayPort, portOf, REPO_ROOT, readGraphConfig, type SubgraphEntry } from '@nhs-hub/kit/repo';
 import { DRAIN_TIMEOUT_MS } from '@nhs-hub/kit/subgraph';
 import {
+  APP_POOL_SIZE,
+  type DatabaseUser,
   MAX_CLIENT_CONN,
   MAX_CONNECTIONS,
   OWNER_CONNECTION_LIMIT,
   POOLER_INSTANCES,
   POOLER_POOL_SIZE,
   READER_CONNECTION_LIMIT,
+  USAGE_OWNER_CONNECTION_LIMIT,
 } from './budget.js';
-import { monitoringObjects } from './monitoring.js';
+import { clusterMonitors, monitoringObjects } from './monitoring.js';
 import { networkPolicies } from './network.js';
 import { K8S_DIR } from './render.js';
 
 /**
  * Writes the kustomize base (infra/k8s/base/) from schema/subgraphs.json, as `npm run compose`
  * writes the supergraph: one Deployment, Service, PodDisruptionBudget and HorizontalPodAutoscaler
- * per subgraph and the gateway's, a migrate Job per subgraph (base/migrate/), the CloudNativePG
- * Cluster with one managed role per subgraph, and roles.sql giving each role its own schema. Typed through kubernetes-models, so a
- * misspelt field does not compile. infra/tests/k8s.test.ts fails when the checked-in files are stale.
+ * per subgraph and the gateway's, a migrate Job per subgraph and the gateway's (base/migrate/), the
+ * CloudNativePG Cluster with two managed roles per subgraph and two for the gateway's field usage,
+ * and roles.sql giving each its schema. Typed through kubernetes-models, so a misspelt field does not compile. infra/tests/k8s.test.ts fails when the checked-in files are stale.
  *
  *   npm run k8s:generate -w @nhs-hub/infra
  */
@@ -66,6 +71,15 @@ export const dbReaderSecret = (name: string) => `hub-db-${name}-reader`;
 export const roleOf = (name: string) => name;
 /** The role the subgraph's serving pods log in as: it can read its schema's tables and nothing more. */
 export const readerOf = (name: string) => `${name}_reader`;
+/**
+ * The gateway's field usage (gateway/src/usage.ts): schema hub_usage, owned by the role of its
+ * name, which only the gateway's migrate Job logs in as (it creates the tables); the gateways log in
+ * as the writer, through PgBouncer, which can add, update and delete the tables' rows and nothing more.
+ */
+export const USAGE_OWNER = USAGE_SCHEMA;
+export const USAGE_WRITER = `${USAGE_SCHEMA}_writer`;
+/** A role's Secret, named as the runbook's hub_db_secret names it (a Secret's name has no `_`). */
+export const secretOfRole = (role: string) => `hub-db-${role.replaceAll('_', '-')}`;
 
 const labels = (name: string, component: string) => ({
   'app.kubernetes.io/name': name,
@@ -217,18 +231,43 @@ function workload(
 
 /**
  * The cluster's CA (CloudNativePG's <cluster>-ca Secret: only its certificate is mounted, never its
- * key), so DATABASE_URL can say sslmode=verify-full&sslrootcert=DB_CA_FILE.
+ * key), so DATABASE_URL can say sslmode=verify-full&sslrootcert=DB_CA_FILE. The restore cluster's
+ * certificate is signed by the same CA (restoreObject), so a cut-over changes hosts, not trust.
  */
+export const DB_CA_SECRET = `${CLUSTER}-ca`;
 export const DB_CA_DIR = '/etc/nhs-hub/db-ca';
 export const DB_CA_FILE = `${DB_CA_DIR}/ca.crt`;
 const dbCaVolume = {
   name: 'db-ca',
-  secret: { secretName: `${CLUSTER}-ca`, items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+  secret: { secretName: DB_CA_SECRET, items: [{ key: 'ca.crt', path: 'ca.crt' }] },
 };
 const dbCaMount = { name: 'db-ca', mountPath: DB_CA_DIR, readOnly: true };
 /** The DATABASE_URL a role's Secret holds (infra/README.md, step 2 writes it the same way). */
 export const databaseUrl = (role: string, host: string, password: string) =>
   `postgresql://${role}:${password}@${host}:5432/${DATABASE}?sslmode=verify-full&sslrootcert=${DB_CA_FILE}`;
+
+/**
+ * Every party that logs in to PostgreSQL, for the connection budget (k8s/budget.ts): each subgraph's
+ * serving pods and migrate Job, and the gateway's, which record field usage.
+ */
+export function databaseUsers(entries: readonly SubgraphEntry[]): DatabaseUser[] {
+  return [
+    ...entries.map((e) => ({
+      deployment: e.name,
+      job: migrateJob(e.name),
+      serving: readerOf(e.name),
+      owner: roleOf(e.name),
+      pool: APP_POOL_SIZE,
+    })),
+    {
+      deployment: 'gateway',
+      job: migrateJob('gateway'),
+      serving: USAGE_WRITER,
+      owner: USAGE_OWNER,
+      pool: USAGE_POOL_SIZE,
+    },
+  ];
+}
 
 /** Serving pods read through PgBouncer as the read-only role; the migrate Job writes as the schema owner. */
 function subgraphEnv(entry: SubgraphEntry, as: 'reader' | 'owner'): IEnvVar[] {
@@ -267,13 +306,15 @@ function subgraphObjects(entry: SubgraphEntry): object[] {
 /** How long a migrate Job may take, waiting for the database included. */
 export const MIGRATE_DEADLINE_SECONDS = 900;
 /**
- * The migrate Job's init container: connects as the Job will (DATABASE_URL) every 2 s until the
- * database answers. Plain CommonJS for `node -e` in the image (pg is a runtime dependency there).
+ * The migrate Job's init container: connects as the Job will (DATABASE_URL; the gateway's,
+ * HUB_USAGE_DATABASE_URL) every 2 s until the database answers. Plain CommonJS for `node -e` in the
+ * image (pg is a runtime dependency there).
  */
 export const WAIT_FOR_DATABASE = [
   "const pg = require('pg');",
+  'const url = process.env.DATABASE_URL || process.env.HUB_USAGE_DATABASE_URL;',
   'const attempt = async () => {',
-  '  const client = new pg.Client({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 3000 });',
+  '  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });',
   "  try { await client.connect(); await client.query('select 1'); return null; }",
   '  catch (error) { return error.message; }',
   '  finally { await client.end().catch(() => {}); }',
@@ -297,6 +338,26 @@ export const migrateJob = (name: string) => `${name}-migrate`;
  */
 function migrateObject(entry: SubgraphEntry): object {
   // The Job seeds when the data changed since the last seed; the servers (HUB_SEED=never in hub-config) never do.
+  return migrateJobObject(entry.name, portOf(entry), [
+    ...subgraphEnv(entry, 'owner'),
+    cacheEnv(),
+    { name: 'HUB_SEED', value: 'if-changed' },
+  ]);
+}
+
+/**
+ * The gateway's migrate Job: creates the field usage tables as their schema's owner, so the
+ * gateways (HUB_MIGRATE=verify, as the hub_usage writer) never run DDL. Nothing cached depends on
+ * it: no cache purge, no Redis.
+ */
+function gatewayMigrateObject(): object {
+  return migrateJobObject('gateway', GATEWAY_PORT, [
+    secretEnv('HUB_USAGE_DATABASE_URL', secretOfRole(USAGE_OWNER), 'uri'),
+  ]);
+}
+
+/** A migrate Job running `node dist/<name>.mjs migrate`, straight to the primary, after waiting for it. */
+function migrateJobObject(script: string, port: number, env: IEnvVar[]): object {
   const {
     readinessProbe: _r,
     livenessProbe: _l,
@@ -305,13 +366,8 @@ function migrateObject(entry: SubgraphEntry): object {
     lifecycle: _h,
     ports: _p,
     ...job
-  } = container(
-    'migrate',
-    portOf(entry),
-    [...subgraphEnv(entry, 'owner'), cacheEnv(), { name: 'HUB_SEED', value: 'if-changed' }],
-    [bundleScript(entry.name), 'migrate'],
-  );
-  const name = migrateJob(entry.name);
+  } = container('migrate', port, env, [bundleScript(script), 'migrate']);
+  const name = migrateJob(script);
   const main = { ...job, volumeMounts: [...(job.volumeMounts ?? []), dbCaMount] };
   // First wait for the database (a first install applies the Cluster and the Jobs together, and
   // CloudNativePG needs minutes), as the same role, with the same TLS checks, so the Job's retries
@@ -338,6 +394,8 @@ function gatewayObjects(): object[] {
     { name: 'HUB_SUPERGRAPH_PATH', value: '/etc/nhs-hub/supergraph/supergraph.graphql' },
     cacheEnv(),
     gatewaySecretEnv(),
+    // Field usage by client, written through PgBouncer as a role that can change rows and nothing else.
+    secretEnv('HUB_USAGE_DATABASE_URL', secretOfRole(USAGE_WRITER), 'uri'),
   ];
   const main = {
     ...container('gateway', GATEWAY_PORT, env, [bundleScript('gateway')]),
@@ -346,6 +404,7 @@ function gatewayObjects(): object[] {
   main.volumeMounts = [
     ...(main.volumeMounts ?? []),
     { name: 'supergraph', mountPath: '/etc/nhs-hub/supergraph', readOnly: true },
+    dbCaMount,
   ];
   // /health/*, /metrics and /admin/* on their own port (HUB_ADMIN_PORT), which no Ingress routes to and
   // only Prometheus may reach (k8s/network.ts): the probes and the ServiceMonitor use it.
@@ -356,6 +415,7 @@ function gatewayObjects(): object[] {
   return [
     ...workload('gateway', 'gateway', GATEWAY_PORT, main, [
       { name: 'supergraph', configMap: { name: 'hub-supergraph' } },
+      dbCaVolume,
     ]),
     new Service({
       metadata: { name: GATEWAY_ADMIN_SERVICE, labels: labels(GATEWAY_ADMIN_SERVICE, 'gateway') },
@@ -527,28 +587,34 @@ function cacheObjects(): object[] {
   ];
 }
 
-/** Two roles per subgraph, their limits from the connection budget (k8s/budget.ts). */
+const managedRole = (name: string, connectionLimit: number, comment: string) => ({
+  name,
+  ensure: 'present' as const,
+  login: true,
+  inherit: false,
+  connectionLimit,
+  comment,
+  passwordSecret: { name: secretOfRole(name) },
+});
+
+/** Two roles per subgraph and two for field usage, their limits from the connection budget (k8s/budget.ts). */
 function managedRoles(entries: readonly SubgraphEntry[]) {
-  return entries.flatMap((entry) => [
-    {
-      name: roleOf(entry.name),
-      ensure: 'present' as const,
-      login: true,
-      inherit: false,
-      connectionLimit: OWNER_CONNECTION_LIMIT,
-      comment: `subgraph ${entry.name}: owns its schema; the migrate Jobs`,
-      passwordSecret: { name: dbSecret(entry.name) },
-    },
-    {
-      name: readerOf(entry.name),
-      ensure: 'present' as const,
-      login: true,
-      inherit: false,
-      connectionLimit: READER_CONNECTION_LIMIT,
-      comment: `subgraph ${entry.name}: reads its schema; the serving pods, through PgBouncer`,
-      passwordSecret: { name: dbReaderSecret(entry.name) },
-    },
-  ]);
+  return [
+    ...entries.flatMap((entry) => [
+      managedRole(
+        roleOf(entry.name),
+        OWNER_CONNECTION_LIMIT,
+        `subgraph ${entry.name}: owns its schema; the migrate Jobs`,
+      ),
+      managedRole(
+        readerOf(entry.name),
+        READER_CONNECTION_LIMIT,
+        `subgraph ${entry.name}: reads its schema; the serving pods, through PgBouncer`,
+      ),
+    ]),
+    managedRole(USAGE_OWNER, USAGE_OWNER_CONNECTION_LIMIT, "field usage: owns its schema; the gateway's migrate Job"),
+    managedRole(USAGE_WRITER, READER_CONNECTION_LIMIT, 'field usage: writes its rows; the gateways, through PgBouncer'),
+  ];
 }
 
 /**
@@ -603,6 +669,24 @@ export const OBJECT_STORE = `${CLUSTER}-store`;
  */
 export const POSTGRES_IMAGE = 'ghcr.io/cloudnative-pg/postgresql:17.6-minimal-trixie';
 
+/**
+ * The restored cluster's base backups, as the prod overlay's hub-db-nightly (overlays/prod/backup.yaml,
+ * which tests/k8s.test.ts compares): one at once, then nightly at 02:00 (six-field cron: seconds first).
+ */
+function restoreBackupObject(): object {
+  return new ScheduledBackup({
+    metadata: { name: `${RESTORE_CLUSTER}-nightly`, labels: labels(RESTORE_CLUSTER, 'database') },
+    spec: {
+      schedule: '0 0 2 * * *',
+      immediate: true,
+      backupOwnerReference: 'self',
+      method: 'plugin',
+      pluginConfiguration: { name: BARMAN_PLUGIN },
+      cluster: { name: RESTORE_CLUSTER },
+    },
+  });
+}
+
 /** What every cluster of the hub shares: the image, the connection budget, TLS names, roles. */
 function clusterSpec(entries: readonly SubgraphEntry[], pooler: string) {
   return {
@@ -623,12 +707,19 @@ function clusterSpec(entries: readonly SubgraphEntry[], pooler: string) {
  * step 7), read from the ObjectStore the prod cluster archives to. It archives its own WAL there
  * too from the moment it is promoted (its folder is named after it), so a restored database is
  * backed up from its first minute, and it has the prod cluster's resources.
+ *
+ * Its server certificate is signed by the prod cluster's CA (serverCASecret: CloudNativePG signs
+ * with the Secret's ca.key when no serverTLSSecret is given), the CA every subgraph pod mounts
+ * and verifies against (sslmode=verify-full): pointing their URIs at the restored cluster keeps
+ * TLS verified. That Secret belongs to hub-db, whose operator renews it; the runbook keeps hub-db.
  */
 function restoreObject(entries: readonly SubgraphEntry[]): object {
+  const spec = clusterSpec(entries, RESTORE_POOLER);
   return new Cluster({
     metadata: { name: RESTORE_CLUSTER, labels: labels(RESTORE_CLUSTER, 'database') },
     spec: {
-      ...clusterSpec(entries, RESTORE_POOLER),
+      ...spec,
+      certificates: { serverCASecret: DB_CA_SECRET, ...spec.certificates },
       instances: 3,
       storage: { size: '20Gi' },
       resources: DATABASE_RESOURCES,
@@ -678,44 +769,58 @@ function clusterObject(entries: readonly SubgraphEntry[]): object {
   });
 }
 
+/**
+ * A schema owned by one role and used by one other, closed to every other role: the owner creates
+ * its tables; `grants` is what the other may do with their rows, now and in tables created later.
+ */
+function schemaRoles(schema: string, owner: string, user: string, grants: string): string[] {
+  const createRole = (role: string) =>
+    // CloudNativePG reconciles managed roles after bootstrap: create the role here when it is not there yet;
+    // the operator then gives it LOGIN and its password.
+    `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} NOLOGIN NOINHERIT; END IF; END $$;`;
+  const connect = (role: string) =>
+    `DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${role}', current_database()); END $$;`;
+  return [
+    createRole(owner),
+    connect(owner),
+    `CREATE SCHEMA IF NOT EXISTS ${schema} AUTHORIZATION ${owner};`,
+    `ALTER SCHEMA ${schema} OWNER TO ${owner};`,
+    `REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC;`,
+    `ALTER ROLE ${owner} SET search_path = ${schema};`,
+    createRole(user),
+    connect(user),
+    `GRANT USAGE ON SCHEMA ${schema} TO ${user};`,
+    `GRANT ${grants} ON ALL TABLES IN SCHEMA ${schema} TO ${user};`,
+    `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT ${grants} ON TABLES TO ${user};`,
+    `ALTER ROLE ${user} SET search_path = ${schema};`,
+  ];
+}
+
 /** One schema per subgraph, owned by its role, closed to every other role. Idempotent: re-run it when a subgraph is added. */
 export function rolesSql(entries: readonly SubgraphEntry[]): string {
   const lines = [
     '-- Generated by infra/k8s/generate.ts from schema/subgraphs.json; do not edit.',
     '-- Least privilege: each subgraph has two roles and one schema (its name). The owner role (the migrate Jobs)',
     '-- owns the schema; the reader role (the serving pods) may read its tables; neither can use another schema.',
+    "-- The gateway's field usage is the same: hub_usage, owned by the role of its name (the gateway's migrate Job),",
+    '-- written by hub_usage_writer (the gateways), which can change its rows and nothing else.',
     '-- Runs once at cluster bootstrap (CloudNativePG postInitApplicationSQLRefs) and again by hand when a',
     '-- subgraph is added (infra/README.md). Idempotent; works in whichever database it is run in.',
     '',
-    '-- Nobody creates objects in public, and only the subgraph roles may connect.',
+    '-- Nobody creates objects in public, and only the roles below may connect.',
     'REVOKE CREATE ON SCHEMA public FROM PUBLIC;',
     "DO $$ BEGIN EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', current_database()); END $$;",
   ];
-  for (const entry of entries) {
-    const role = roleOf(entry.name);
-    lines.push(
-      '',
-      `-- ${entry.name}`,
-      // CloudNativePG reconciles managed roles after bootstrap: create the role here when it is not there yet;
-      // the operator then gives it LOGIN and its password.
-      `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} NOLOGIN NOINHERIT; END IF; END $$;`,
-      `DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${role}', current_database()); END $$;`,
-      `CREATE SCHEMA IF NOT EXISTS ${entry.name} AUTHORIZATION ${role};`,
-      `ALTER SCHEMA ${entry.name} OWNER TO ${role};`,
-      `REVOKE ALL ON SCHEMA ${entry.name} FROM PUBLIC;`,
-      `ALTER ROLE ${role} SET search_path = ${entry.name};`,
-    );
-    const reader = readerOf(entry.name);
-    lines.push(
-      // The serving role: reads the tables the owner creates, now and later, and can change nothing.
-      `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${reader}') THEN CREATE ROLE ${reader} NOLOGIN NOINHERIT; END IF; END $$;`,
-      `DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${reader}', current_database()); END $$;`,
-      `GRANT USAGE ON SCHEMA ${entry.name} TO ${reader};`,
-      `GRANT SELECT ON ALL TABLES IN SCHEMA ${entry.name} TO ${reader};`,
-      `ALTER DEFAULT PRIVILEGES FOR ROLE ${role} IN SCHEMA ${entry.name} GRANT SELECT ON TABLES TO ${reader};`,
-      `ALTER ROLE ${reader} SET search_path = ${entry.name};`,
-    );
-  }
+  // The serving role reads the tables the owner creates, now and later, and can change nothing.
+  for (const entry of entries)
+    lines.push('', `-- ${entry.name}`, ...schemaRoles(entry.name, roleOf(entry.name), readerOf(entry.name), 'SELECT'));
+  lines.push(
+    '',
+    '-- field usage (gateway/src/usage.ts). The gateways add counts (INSERT, and UPDATE on conflict), roll hours',
+    '-- into days and delete what is past retention (DELETE); ON CONFLICT and a WHERE read rows, hence SELECT.',
+    '-- No TRUNCATE, no DDL: the tables are created by the owner, in the migrate Job.',
+    ...schemaRoles(USAGE_SCHEMA, USAGE_OWNER, USAGE_WRITER, 'SELECT, INSERT, UPDATE, DELETE'),
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -748,13 +853,14 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
   };
   for (const entry of entries) files[`subgraphs/${entry.name}.yaml`] = header + yamlDocs(subgraphObjects(entry));
   for (const entry of data) files[`migrate/${entry.name}.yaml`] = header + yamlDocs([migrateObject(entry)]);
+  files['migrate/gateway.yaml'] = header + yamlDocs([gatewayMigrateObject()]);
   const managedBy = [{ pairs: { 'app.kubernetes.io/managed-by': 'kustomize' } }];
   // Not a resource of the base: an overlay adds it through its migrate/ folder, named for the release.
   const migrations = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     labels: managedBy,
-    resources: data.map((e) => `${e.name}.yaml`),
+    resources: [...data.map((e) => `${e.name}.yaml`), 'gateway.yaml'],
   };
   files['migrate/kustomization.yaml'] = header + stringify(migrations, { lineWidth: 0 });
   // Not a resource of the base either: it needs the Prometheus Operator's CRDs (the prod overlay includes it).
@@ -764,6 +870,7 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
       monitoringObjects({
         cluster: CLUSTER,
         pooler: POOLER,
+        clusters: [CLUSTER, RESTORE_CLUSTER],
         gatewayAdminService: GATEWAY_ADMIN_SERVICE,
         metricsPath: METRICS_PATH,
         subgraphs: entries.map((e) => e.name),
@@ -811,10 +918,14 @@ export function generatedFiles(entries: readonly SubgraphEntry[] = readGraphConf
   };
   files['kustomization.yaml'] = header + stringify(kustomization, { lineWidth: 0 });
   const generated = Object.fromEntries(Object.entries(files).map(([path, text]) => [`base/${path}`, text]));
-  generated['restore/cluster.yaml'] = header + yamlDocs([restoreObject(data)]);
-  // A Pooler's cluster cannot change: the restored cluster gets its own, which the readers' URIs then
-  // name. Its own file, applied after the cluster (the runbook patches cluster.yaml's stream alone).
-  generated['restore/pooler.yaml'] = header + yamlDocs([poolerObject(RESTORE_POOLER, RESTORE_CLUSTER)]);
+  // The recovery alone: the runbook patches its moment into this stream, which must hold nothing else.
+  generated['restore/cluster/cluster.yaml'] = header + yamlDocs([restoreObject(data)]);
+  // What the restored cluster needs once it is the database (restore/cutover, applied after it is
+  // Ready): a Pooler of its own (a Pooler's cluster cannot change), which the readers' URIs then
+  // name; base backups; and its metrics, which the alerts select by cluster.
+  generated['restore/cutover/pooler.yaml'] = header + yamlDocs([poolerObject(RESTORE_POOLER, RESTORE_CLUSTER)]);
+  generated['restore/cutover/backup.yaml'] = header + yamlDocs([restoreBackupObject()]);
+  generated['restore/cutover/monitoring.yaml'] = header + yamlDocs(clusterMonitors(RESTORE_CLUSTER, RESTORE_POOLER));
   return generated;
 }
 

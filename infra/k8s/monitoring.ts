@@ -22,6 +22,16 @@ export const MONITORING_LABELS = {
   'app.kubernetes.io/part-of': 'nhs-region-hub',
   'app.kubernetes.io/component': 'monitoring',
 };
+/**
+ * The Helm release name of the cluster's kube-prometheus-stack. Its Prometheus loads only the
+ * ServiceMonitors, PodMonitors and PrometheusRules labelled `release: <its release name>` (the
+ * chart's default selectors, *SelectorNilUsesHelmValues: true); without the label these objects
+ * apply cleanly and nothing is scraped or alerted on. A Prometheus installed under another name:
+ * change it here and run npm run k8s:generate -w @nhs-hub/infra (infra/README.md, step 0).
+ */
+export const MONITORING_RELEASE = 'kube-prometheus-stack';
+/** The labels of what the Prometheus Operator reads: ours, and the one its Prometheus selects by. */
+const OPERATOR_LABELS = { ...MONITORING_LABELS, release: MONITORING_RELEASE };
 export const GATEWAY_METRICS = {
   requests: 'hub_gateway_requests_total',
   duration: 'hub_gateway_request_duration_seconds',
@@ -31,10 +41,21 @@ export const GATEWAY_METRICS = {
 } as const;
 /** A nightly base backup, with two hours' grace, before "too old". */
 export const BACKUP_MAX_AGE_SECONDS = 26 * 3600;
+/**
+ * The label every PostgreSQL series carries with its CloudNativePG cluster's name (the pod label
+ * cnpg.io/cluster, copied by the PodMonitors' relabeling): the database alerts select and group by
+ * it, so they cover the prod cluster and a restored one (infra/README.md, step 7) alike. Pod names
+ * would not: a restored cluster's pods are hub-db-restore-1, not hub-db-1.
+ */
+export const CLUSTER_LABEL = 'cnpg_cluster';
+/** Where Prometheus's Kubernetes discovery puts a pod's label cnpg.io/cluster (non-[a-zA-Z0-9_] characters as _). */
+export const CLUSTER_POD_LABEL = '__meta_kubernetes_pod_label_cnpg_io_cluster';
 
 export interface MonitoringSettings {
   readonly cluster: string;
   readonly pooler: string;
+  /** Every cluster the database alerts cover: the prod cluster and the restore cluster. */
+  readonly clusters: readonly string[];
   readonly gatewayAdminService: string;
   readonly metricsPath: string;
   readonly subgraphs: readonly string[];
@@ -52,6 +73,7 @@ export interface Alert {
 export function alerts(s: MonitoringSettings): Alert[] {
   const m = GATEWAY_METRICS;
   const subgraphs = s.subgraphs.join('|');
+  const db = `${CLUSTER_LABEL}=~"${s.clusters.join('|')}"`;
   const runbook = (step: string) => `infra/README.md, ${step}`;
   return [
     {
@@ -102,29 +124,29 @@ export function alerts(s: MonitoringSettings): Alert[] {
     },
     {
       alert: 'HubBackupFailed',
-      expr: `max by (namespace) (barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp{pod=~"${s.cluster}-[0-9]+"}) > max by (namespace) (barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{pod=~"${s.cluster}-[0-9]+"})`,
+      expr: `max by (namespace, ${CLUSTER_LABEL}) (barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp{${db}}) > max by (namespace, ${CLUSTER_LABEL}) (barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{${db}})`,
       for: '10m',
       labels: { severity: 'critical' },
       annotations: {
         summary: 'The last base backup failed',
-        description: 'The last backup of {{ $labels.namespace }}/hub-db failed after the last one that succeeded.',
+        description: `The last backup of {{ $labels.namespace }}/{{ $labels.${CLUSTER_LABEL} }} failed after the last one that succeeded.`,
         runbook: runbook('step 7 (back up and restore)'),
       },
     },
     {
       alert: 'HubBackupTooOld',
-      expr: `time() - max by (namespace) (barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{pod=~"${s.cluster}-[0-9]+"}) > ${BACKUP_MAX_AGE_SECONDS}`,
+      expr: `time() - max by (namespace, ${CLUSTER_LABEL}) (barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{${db}}) > ${BACKUP_MAX_AGE_SECONDS}`,
       for: '30m',
       labels: { severity: 'critical' },
       annotations: {
         summary: 'No base backup for over 26 hours',
-        description: 'The newest backup of {{ $labels.namespace }}/hub-db is {{ $value | humanizeDuration }} old.',
+        description: `The newest backup of {{ $labels.namespace }}/{{ $labels.${CLUSTER_LABEL} }} is {{ $value | humanizeDuration }} old.`,
         runbook: runbook('step 7 (back up and restore)'),
       },
     },
     {
       alert: 'HubReplicationLag',
-      expr: `max by (namespace, pod) (cnpg_pg_replication_lag{pod=~"${s.cluster}-[0-9]+"}) > 30`,
+      expr: `max by (namespace, ${CLUSTER_LABEL}, pod) (cnpg_pg_replication_lag{${db}}) > 30`,
       for: '5m',
       labels: { severity: 'warning' },
       annotations: {
@@ -136,12 +158,12 @@ export function alerts(s: MonitoringSettings): Alert[] {
     },
     {
       alert: 'HubWalArchivingFailing',
-      expr: `(sum by (namespace) (increase(cnpg_pg_stat_archiver_failed_count{pod=~"${s.cluster}-[0-9]+"}[15m])) > 0) or (min by (namespace) (cnpg_pg_stat_archiver_seconds_since_last_archival{pod=~"${s.cluster}-[0-9]+"}) > 900)`,
+      expr: `(sum by (namespace, ${CLUSTER_LABEL}) (increase(cnpg_pg_stat_archiver_failed_count{${db}}[15m])) > 0) or (min by (namespace, ${CLUSTER_LABEL}) (cnpg_pg_stat_archiver_seconds_since_last_archival{${db}}) > 900)`,
       for: '10m',
       labels: { severity: 'critical' },
       annotations: {
         summary: 'WAL archiving is failing: point-in-time recovery stops at the last archived segment',
-        description: 'WAL archiving of {{ $labels.namespace }}/hub-db failed, or nothing was archived for 15 minutes.',
+        description: `WAL archiving of {{ $labels.namespace }}/{{ $labels.${CLUSTER_LABEL} }} failed, or nothing was archived for 15 minutes.`,
         runbook: runbook('step 7 (back up and restore)'),
       },
     },
@@ -232,6 +254,36 @@ export function gatewayDashboard(): object {
   };
 }
 
+/**
+ * A cluster's PodMonitors: its PostgreSQL instances, each series labelled with the cluster's name
+ * (CLUSTER_LABEL), and its PgBouncer. CloudNativePG's own PodMonitor switch
+ * (spec.monitoring.enablePodMonitor) is deprecated: these are its replacement. The restore
+ * cluster's are in restore/cutover, applied when it becomes the database.
+ */
+export function clusterMonitors(cluster: string, pooler: string): PodMonitor[] {
+  return [
+    new PodMonitor({
+      metadata: { name: cluster, labels: OPERATOR_LABELS },
+      spec: {
+        selector: { matchLabels: CNPG_LABELS.instance(cluster) },
+        podMetricsEndpoints: [
+          {
+            port: 'metrics',
+            relabelings: [{ action: 'replace', sourceLabels: [CLUSTER_POD_LABEL], targetLabel: CLUSTER_LABEL }],
+          },
+        ],
+      },
+    }),
+    new PodMonitor({
+      metadata: { name: pooler, labels: OPERATOR_LABELS },
+      spec: {
+        selector: { matchLabels: CNPG_LABELS.pooler(pooler) },
+        podMetricsEndpoints: [{ port: 'metrics' }],
+      },
+    }),
+  ];
+}
+
 export function monitoringObjects(s: MonitoringSettings): object[] {
   const dashboard = gatewayDashboard();
   // The p50 beside the p99 on the latency panel.
@@ -243,29 +295,15 @@ export function monitoringObjects(s: MonitoringSettings): object[] {
   });
   return [
     new ServiceMonitor({
-      metadata: { name: 'gateway', labels: MONITORING_LABELS },
+      metadata: { name: 'gateway', labels: OPERATOR_LABELS },
       spec: {
         selector: { matchLabels: { 'app.kubernetes.io/name': s.gatewayAdminService } },
         endpoints: [{ port: 'admin', path: s.metricsPath, interval: '30s' }],
       },
     }),
-    // CloudNativePG's own PodMonitor switch (spec.monitoring.enablePodMonitor) is deprecated: these are its replacement.
-    new PodMonitor({
-      metadata: { name: s.cluster, labels: MONITORING_LABELS },
-      spec: {
-        selector: { matchLabels: CNPG_LABELS.instance(s.cluster) },
-        podMetricsEndpoints: [{ port: 'metrics' }],
-      },
-    }),
-    new PodMonitor({
-      metadata: { name: s.pooler, labels: MONITORING_LABELS },
-      spec: {
-        selector: { matchLabels: CNPG_LABELS.pooler(s.pooler) },
-        podMetricsEndpoints: [{ port: 'metrics' }],
-      },
-    }),
+    ...clusterMonitors(s.cluster, s.pooler),
     new PrometheusRule({
-      metadata: { name: 'nhs-region-hub', labels: MONITORING_LABELS },
+      metadata: { name: 'nhs-region-hub', labels: OPERATOR_LABELS },
       spec: { groups: [{ name: 'nhs-region-hub', rules: alerts(s) }] },
     }),
     // Grafana's dashboard sidecar (kube-prometheus-stack) loads every ConfigMap labelled grafana_dashboard.

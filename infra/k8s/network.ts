@@ -25,6 +25,14 @@ export const OUTSIDE = {
   dns: { namespace: 'kube-system', pods: { 'k8s-app': 'kube-dns' } },
 } as const;
 
+/**
+ * The pod cert-manager starts in this namespace while an HTTP-01 challenge for the Ingress's
+ * certificate is open (its label and acmesolver's port, pkg/issuer/acme/http in cert-manager): the
+ * ingress controller routes Let's Encrypt's request for the token to it. Without this path, the
+ * default deny would fail every issuance and renewal.
+ */
+export const ACME_SOLVER = { pods: { 'acme.cert-manager.io/http01-solver': 'true' }, port: 8089 } as const;
+
 /** The labels CloudNativePG puts on the pods it creates (they are not in the manifests). */
 export const CNPG_LABELS = {
   instance: (cluster: string) => ({ 'cnpg.io/cluster': cluster, 'cnpg.io/podRole': 'instance' }),
@@ -113,6 +121,8 @@ export function networkPolicies(s: NetworkSettings): NetworkPolicy[] {
           ports: tcp('http'),
         },
         { to: [{ podSelector: { matchLabels: component('cache') } }], ports: tcp(s.cachePort) },
+        // Field usage, written as its own role; through PgBouncer only, as the subgraphs (k8s/budget.ts).
+        { to: [pooler], ports: tcp(PG_PORTS.postgres) },
         otlp,
         IDENTITY_PROVIDER,
       ],
@@ -136,7 +146,12 @@ export function networkPolicies(s: NetworkSettings): NetworkPolicy[] {
     policy('releases', component('releases'), {
       policyTypes: ['Ingress', 'Egress'],
       ingress: [{ from: [{ podSelector: { matchLabels: component('gateway') } }], ports: tcp('http') }],
-      egress: [{ to: [{ podSelector: { matchLabels: component('subgraph') } }], ports: tcp('http') }, otlp],
+      // It verifies the caller's token as every subgraph does (packages/kit/src/subgraph-runtime.ts), against the JWKS.
+      egress: [
+        { to: [{ podSelector: { matchLabels: component('subgraph') } }], ports: tcp('http') },
+        otlp,
+        IDENTITY_PROVIDER,
+      ],
     }),
     // Migrations hold a session-level advisory lock: straight to the primary, not through the pooler.
     policy('migrate', component('migrate'), {
@@ -159,6 +174,10 @@ export function networkPolicies(s: NetworkSettings): NetworkPolicy[] {
         },
       ],
     }),
+    policy('acme-http01-solver', ACME_SOLVER.pods, {
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [outside(OUTSIDE.ingress)], ports: tcp(ACME_SOLVER.port) }],
+    }),
     new NetworkPolicy({
       metadata: { name: 'database', labels: policyLabels },
       spec: {
@@ -180,7 +199,13 @@ export function networkPolicies(s: NetworkSettings): NetworkPolicy[] {
         podSelector: pooler.podSelector ?? {},
         policyTypes: ['Ingress', 'Egress'],
         ingress: [
-          { from: [{ podSelector: { matchLabels: component('subgraph') } }], ports: tcp(PG_PORTS.postgres) },
+          {
+            from: [
+              { podSelector: { matchLabels: component('subgraph') } },
+              { podSelector: { matchLabels: component('gateway') } },
+            ],
+            ports: tcp(PG_PORTS.postgres),
+          },
           { from: [outside(OUTSIDE.monitoring)], ports: tcp(PG_PORTS.poolerMetrics) },
         ],
         egress: [{ to: [instances], ports: tcp(PG_PORTS.postgres) }, API_AND_OBJECT_STORE],

@@ -6,7 +6,9 @@
  * sender's egress and the receiver's ingress. Policies act only on pods of their own namespace.
  * An ipBlock is taken to match every address, pods included (what a CNI may do for a pod's IP is
  * left to it by the API), unless it excepts all the private ranges pods are given addresses from:
- * the answer errs towards "reachable", never the other way.
+ * the answer errs towards "reachable", never the other way. An address outside the cluster (an
+ * `Endpoint` with `address`: the identity provider, say) is matched by ipBlocks alone, by CIDR, and
+ * no policy of the hub's governs what it accepts.
  */
 export type Labels = Readonly<Record<string, string>>;
 const PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
@@ -17,6 +19,11 @@ export interface Pod {
   readonly labels: Labels;
   /** Container ports by name, for the named ports policies use. */
   readonly ports?: Readonly<Record<string, number>>;
+  /**
+   * Set for an address outside the cluster (IPv4): no pod, so no label or namespace selector
+   * matches it, only an ipBlock containing it.
+   */
+  readonly address?: string;
 }
 
 interface LabelSelector {
@@ -71,7 +78,26 @@ export function selects(selector: LabelSelector | undefined, labels: Labels): bo
 /** Namespaces carry their name as a label (kubernetes.io/metadata.name), set by the API server. */
 const namespaceLabels = (namespace: string): Labels => ({ 'kubernetes.io/metadata.name': namespace });
 
+/** The IPv4 address as a 32-bit number. */
+function ipv4(address: string): number {
+  const parts = address.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
+    throw new Error(`not an IPv4 address: ${address}`);
+  return parts.reduce((n, p) => n * 256 + p, 0);
+}
+
+export function inCidr(address: string, cidr: string): boolean {
+  const [base = '', bits = '32'] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(ipv4(address) / size) === Math.floor(ipv4(base) / size);
+}
+
 function peerMatches(peer: Peer, policyNamespace: string, pod: Pod): boolean {
+  if (pod.address !== undefined) {
+    const block = peer.ipBlock;
+    if (!block) return false;
+    return inCidr(pod.address, block.cidr) && !(block.except ?? []).some((c) => inCidr(pod.address ?? '', c));
+  }
   if (peer.ipBlock) return !PRIVATE.every((range) => peer.ipBlock?.except?.includes(range));
   if (peer.namespaceSelector) {
     if (!selects(peer.namespaceSelector, namespaceLabels(pod.namespace))) return false;

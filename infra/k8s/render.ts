@@ -194,8 +194,8 @@ const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !==
 
 /**
  * Strategic merge as kubectl does it for these objects: maps merge key by key (null deletes),
- * lists whose items all have a `name` (containers, env, volumes, ports) merge item by item on it,
- * other lists are replaced.
+ * lists whose items all have a `name` (containers, env, volumes, ports) merge item by item on it
+ * (the patch's first, in its order), other lists are replaced.
  */
 export function strategicMerge(base: Json, patch: Json): Json {
   if (isObject(base) && isObject(patch)) {
@@ -211,13 +211,14 @@ export function strategicMerge(base: Json, patch: Json): Json {
     Array.isArray(patch) &&
     [...base, ...patch].every((i) => isObject(i) && typeof i.name === 'string')
   ) {
-    const out = [...base];
-    for (const item of patch as JsonObject[]) {
-      const at = out.findIndex((b) => (b as JsonObject).name === item.name);
-      if (at >= 0) out[at] = strategicMerge(out[at] as Json, item);
-      else out.push(item);
-    }
-    return out;
+    const nameOf = (item: Json) => (item as JsonObject).name;
+    const named = (list: Json[], name: Json | undefined) => list.find((i) => nameOf(i) === name);
+    // kubectl kustomize's order: the patch's items in its order, then the base's it does not name.
+    const merged = patch.map((item) => {
+      const from = named(base, nameOf(item));
+      return from === undefined ? item : strategicMerge(from, item);
+    });
+    return [...merged, ...base.filter((b) => named(patch, nameOf(b)) === undefined)];
   }
   return patch;
 }

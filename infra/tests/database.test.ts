@@ -4,15 +4,36 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startGateway } from '@nhs-hub/gateway';
+import {
+  migrateUsage,
+  openUsageDatabase,
+  pruneUsage,
+  USAGE_POOL_SIZE,
+  USAGE_SCHEMA,
+  type UsageTarget,
+  usesOf,
+} from '@nhs-hub/gateway/usage';
 import { openDatabase } from '@nhs-hub/kit/db';
 import { REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
 import { prepareSubgraph, type SubgraphDefinition, startSubgraph } from '@nhs-hub/kit/subgraph';
-import { needSystemTool, SYSTEM_TOOLS, testDatabaseUrl } from '@nhs-hub/kit/testing';
+import { needService, needSystemTool, postGraphQL, SYSTEM_TOOLS, testDatabaseUrl } from '@nhs-hub/kit/testing';
 import { subgraph as geography } from '@nhs-hub/geography';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_POOL_SIZE, budgetProblems, connectionBudget } from '../k8s/budget.js';
-import { DB_CA_FILE, databaseUrl, POOLER, readerOf, roleOf, rolesSql, WAIT_FOR_DATABASE } from '../k8s/generate.js';
+import {
+  DB_CA_FILE,
+  databaseUrl,
+  databaseUsers,
+  POOLER,
+  readerOf,
+  roleOf,
+  rolesSql,
+  USAGE_OWNER,
+  USAGE_WRITER,
+  WAIT_FOR_DATABASE,
+} from '../k8s/generate.js';
 import { type Json, K8S_DIR, type Manifest, render } from '../k8s/render.js';
 
 // Absent, the PgBouncer test skips with a line saying how to install it (CI requires it).
@@ -35,14 +56,30 @@ const entries = readGraphConfig().filter((e) => e.data !== false);
 const names = entries.map((e) => e.name);
 type Obj = Record<string, Json>;
 const ADMIN_URL = testDatabaseUrl() ?? 'postgres://postgres@127.0.0.1:5432/test';
+// The roles, the pool and the Jobs' wait are tried on a real PostgreSQL server; without one they skip
+// with a line saying how to start it (CI requires it). The budget arithmetic needs none.
+const postgres = await needService(SYSTEM_TOOLS.postgresServer, {
+  host: new URL(ADMIN_URL).hostname,
+  port: Number(new URL(ADMIN_URL).port || 5432),
+});
+
+const users = databaseUsers(entries);
 
 describe.each(['overlays/dev', 'overlays/prod'])('the connection budget of %s', (overlay) => {
   const objects = render(join(K8S_DIR, overlay));
-  const budget = connectionBudget(objects, names, readerOf, roleOf);
+  const budget = connectionBudget(objects, users);
 
   it('keeps every role within its limit and all of them within max_connections less a reserve', () => {
     expect(budgetProblems(budget)).toEqual([]);
-    expect(budget.roles).toHaveLength(names.length * 2);
+    // Each subgraph's two roles and field usage's two (the gateways' writer, their migrate Job's owner).
+    expect(budget.roles.map((r) => r.role).sort()).toEqual(
+      [...names.flatMap((n) => [roleOf(n), readerOf(n)]), USAGE_OWNER, USAGE_WRITER].sort(),
+    );
+    // The gateways hold one connection each at most: their writer's demand is their pods, not PgBouncer's pool.
+    const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'gateway');
+    const gateways = Number(((hpa?.spec ?? {}) as Obj).maxReplicas);
+    expect(gateways).toBeGreaterThan(0);
+    expect(budget.roles.find((r) => r.role === USAGE_WRITER)?.demand).toBeLessThanOrEqual(gateways * USAGE_POOL_SIZE);
     expect(budget.totalLimit).toBeLessThanOrEqual(budget.maxConnections - budget.reserved);
     // The autoscalers' ceiling reaches PgBouncer, not PostgreSQL: clients queue for pooled connections.
     expect(budget.poolerClients).toBeLessThanOrEqual(budget.maxClientConn);
@@ -52,18 +89,23 @@ describe.each(['overlays/dev', 'overlays/prod'])('the connection budget of %s', 
     const scaled = structuredClone(objects) as Manifest[];
     const cluster = scaled.find((o) => o.kind === 'Cluster') as Manifest;
     ((cluster.spec as Obj).postgresql as Obj).parameters = { max_connections: '100' };
-    expect(budgetProblems(connectionBudget(scaled, names, readerOf, roleOf)).join('\n')).toMatch(
-      /max_connections 100 - reserve/,
-    );
+    expect(budgetProblems(connectionBudget(scaled, users)).join('\n')).toMatch(/max_connections 100 - reserve/);
+    // Five PgBouncers in front of ten replicas a subgraph (100 client connections): 50 server connections.
     const pooler = scaled.find((o) => o.kind === 'Pooler') as Manifest;
     (pooler.spec as Obj).instances = 5;
-    expect(budgetProblems(connectionBudget(scaled, names, readerOf, roleOf)).join('\n')).toMatch(
+    for (const hpa of scaled.filter((o) => o.kind === 'HorizontalPodAutoscaler')) (hpa.spec as Obj).maxReplicas = 10;
+    expect(budgetProblems(connectionBudget(scaled, users)).join('\n')).toMatch(
       /role \w+_reader: 50 connections .* > limit/,
+    );
+    // The gateways' writer too, once they could hold more than PgBouncer's pools: 30 gateways, one connection each.
+    for (const hpa of scaled.filter((o) => o.kind === 'HorizontalPodAutoscaler')) (hpa.spec as Obj).maxReplicas = 30;
+    expect(budgetProblems(connectionBudget(scaled, users)).join('\n')).toMatch(
+      new RegExp(`role ${USAGE_WRITER}: 30 connections .* > limit 20`),
     );
   });
 });
 
-describe('the pool size the budget counts on', () => {
+describe.skipIf(!postgres.path)('the pool size the budget counts on', () => {
   it('is the pool a hub process opens on PostgreSQL (packages/kit/src/db.ts)', async () => {
     const database = await openDatabase({ url: ADMIN_URL });
     try {
@@ -83,9 +125,23 @@ describe('the pool size the budget counts on', () => {
       await database.close();
     }
   });
+
+  it("is the gateway's pool on its usage database (gateway/src/usage.ts), whatever asks at once", async () => {
+    const database = await openUsageDatabase(ADMIN_URL);
+    try {
+      const pids = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          database.root.selectNoFrom((eb) => [eb.fn<number>('pg_backend_pid').as('pid')]).executeTakeFirstOrThrow(),
+        ),
+      );
+      expect(new Set(pids.map((r) => r.pid)).size).toBe(USAGE_POOL_SIZE);
+    } finally {
+      await database.close();
+    }
+  });
 });
 
-describe('the roles roles.sql creates, on PostgreSQL', () => {
+describe.skipIf(!postgres.path)('the roles roles.sql creates, on PostgreSQL', () => {
   const dbName = `hub_roles_${randomBytes(4).toString('hex')}`;
   const admin = new URL(ADMIN_URL);
   const urlAs = (role: string) => {
@@ -122,6 +178,7 @@ describe('the roles roles.sql creates, on PostgreSQL', () => {
       // What CloudNativePG does for each managed role once the database is up: LOGIN and a password.
       for (const name of names)
         for (const role of [roleOf(name), readerOf(name)]) await client.query(`alter role ${role} login`);
+      for (const role of [USAGE_OWNER, USAGE_WRITER]) await client.query(`alter role ${role} login`);
     } finally {
       await client.end();
     }
@@ -189,6 +246,137 @@ describe('the roles roles.sql creates, on PostgreSQL', () => {
     );
   });
 
+  /**
+   * A gateway as deployed: HUB_MIGRATE=verify, its usage database opened as the gateway opens it, at
+   * `usageUrl`; in front of the geography subgraph served as its reader role (at `geographyUrl`).
+   */
+  const startRecordingGateway = async (usageUrl: string, geographyUrl: string) => {
+    const usage = await openUsageDatabase(usageUrl);
+    const gateway = await startGateway({
+      supergraphSdl: readFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), 'utf8'),
+      subgraphUrls: { geography: geographyUrl },
+      port: 0,
+      host: '127.0.0.1',
+      // Batches when the test says, not on a timer.
+      usage: { database: usage.root, migrate: 'verify', flushIntervalMs: 3_600_000 },
+    });
+    const ask = async () => {
+      const { status, body } = await postGraphQL<{ stps: { totalCount: number } }>(
+        gateway.url,
+        'query StpCount { stps(first: 1) { totalCount } }',
+        {},
+        { 'graphql-client-name': 'infra-test', 'graphql-client-version': '1.0' },
+      );
+      expect(body.errors).toBeUndefined();
+      expect(status).toBe(200);
+      expect(body.data?.stps.totalCount).toBeGreaterThan(0);
+    };
+    return {
+      gateway,
+      ask,
+      target: { db: usage.root, schema: USAGE_SCHEMA } satisfies UsageTarget,
+      close: async () => {
+        await gateway.close();
+        await usage.close();
+      },
+    };
+  };
+  const serveGeography = async (url: string) => {
+    const database = await openDatabase({ url });
+    const running = await startSubgraph(geography as SubgraphDefinition<unknown>, {
+      database,
+      migrate: 'verify',
+      seed: false,
+      port: 0,
+      host: '127.0.0.1',
+    });
+    return {
+      url: new URL('/graphql', running.url).toString(),
+      close: async () => {
+        await running.close();
+        await database.close();
+      },
+    };
+  };
+  const usageTables = async () => {
+    const { rows } = await asRole(
+      admin.username,
+      `select table_name, table_schema from information_schema.tables where table_schema = '${USAGE_SCHEMA}' order by 1`,
+    );
+    return rows.map((r) => String(r.table_name));
+  };
+
+  it("records field usage as the gateways' role, into the tables only the gateway's migrate Job creates", async () => {
+    const subgraph = await serveGeography(urlAs(readerOf('geography')));
+    const recording = await startRecordingGateway(urlAs(USAGE_WRITER), subgraph.url);
+    try {
+      // Started before its Job has run (a rollout may): it creates nothing, and keeps what it counted.
+      await recording.ask();
+      await recording.gateway.usage?.flush();
+      expect(recording.gateway.usage?.pending()).toBe(1);
+      expect(await usageTables()).toEqual([]);
+      // The Job (`node dist/gateway.mjs migrate`), as the schema's owner; run twice, as each release's Job does.
+      expect(await migrateUsage(urlAs(USAGE_OWNER))).toBe(0);
+      expect(await migrateUsage(urlAs(USAGE_OWNER))).toBe(0);
+      expect(await usageTables()).toEqual(['operation', 'operation_coordinate', 'usage']);
+      await recording.ask();
+      await recording.gateway.usage?.flush();
+      expect(recording.gateway.usage?.pending()).toBe(0);
+      const uses = await usesOf(recording.target, ['Query.stps(first:)', 'StpPage.totalCount'], 0);
+      expect(uses.map((u) => [u.coordinate, u.clientName, u.clientVersion, u.operationName, u.count])).toEqual([
+        ['Query.stps(first:)', 'infra-test', '1.0', 'StpCount', 2],
+        ['StpPage.totalCount', 'infra-test', '1.0', 'StpCount', 2],
+      ]);
+      // Retention, as the same role: the hour rolled into its day, then, past 90 days, gone with its operation.
+      await pruneUsage(recording.target, Date.now() + 8 * 86_400_000);
+      const { rows: spans } = await asRole(USAGE_WRITER, `select span, count from ${USAGE_SCHEMA}.usage`);
+      expect(spans).toEqual([{ span: 'day', count: '2' }]);
+      await pruneUsage(recording.target, Date.now() + 91 * 86_400_000);
+      expect(await usesOf(recording.target, ['Query.stps(first:)'], 0)).toEqual([]);
+      const { rows: operations } = await asRole(
+        USAGE_WRITER,
+        `select count(*)::int as n from ${USAGE_SCHEMA}.operation`,
+      );
+      expect(operations).toEqual([{ n: 0 }]);
+    } finally {
+      await recording.close();
+      await subgraph.close();
+    }
+  }, 60_000);
+
+  it("refuses the gateways' role DDL, TRUNCATE and every subgraph's schema: permission denied", async () => {
+    // The tables exist (the test above ran the Job); make sure whatever the order.
+    expect(await migrateUsage(urlAs(USAGE_OWNER))).toBe(0);
+    const usage = `${USAGE_SCHEMA}.usage`;
+    await expect(asRole(USAGE_WRITER, `create table ${USAGE_SCHEMA}.planted (x int)`)).rejects.toThrow(
+      /permission denied for schema hub_usage/,
+    );
+    await expect(asRole(USAGE_WRITER, `drop table ${usage}`)).rejects.toThrow(/must be owner of table usage/);
+    await expect(asRole(USAGE_WRITER, `alter table ${usage} add column planted int`)).rejects.toThrow(
+      /must be owner of table usage/,
+    );
+    await expect(asRole(USAGE_WRITER, `truncate ${usage}`)).rejects.toThrow(/permission denied for table usage/);
+    await expect(asRole(USAGE_WRITER, 'create schema planted')).rejects.toThrow(/permission denied for database/);
+    await expect(asRole(USAGE_WRITER, 'create table public.planted (x int)')).rejects.toThrow(
+      /permission denied for schema public/,
+    );
+    for (const name of names) {
+      await expect(asRole(USAGE_WRITER, `select * from ${name}.hub_seed`), name).rejects.toThrow(
+        new RegExp(`permission denied for schema ${name}`),
+      );
+      await expect(asRole(USAGE_WRITER, `create table ${name}.planted (x int)`), name).rejects.toThrow(
+        new RegExp(`permission denied for schema ${name}`),
+      );
+    }
+    // Nor can a subgraph's roles touch field usage.
+    for (const role of [roleOf('geography'), readerOf('geography')])
+      await expect(asRole(role, `select * from ${usage}`), role).rejects.toThrow(
+        /permission denied for schema hub_usage/,
+      );
+    // The owner, the Job's role, still can change its schema.
+    await asRole(USAGE_OWNER, `create table ${USAGE_SCHEMA}.owned (x int); drop table ${USAGE_SCHEMA}.owned`);
+  });
+
   it("keeps every role out of every other subgraph's schema", async () => {
     for (const role of [roleOf('geography'), readerOf('geography')]) {
       await expect(asRole(role, 'create table finance.planted (x int)'), role).rejects.toThrow(
@@ -211,8 +399,8 @@ describe('the roles roles.sql creates, on PostgreSQL', () => {
     const pgbouncer = (pooler.spec as Obj).pgbouncer as Obj;
     const parameters = pgbouncer.parameters as Record<string, string>;
     const poolSize = Number(parameters.default_pool_size);
-    const viaBouncer = () => {
-      const url = new URL(urlAs(reader));
+    const viaBouncer = (role = reader) => {
+      const url = new URL(urlAs(role));
       url.hostname = '127.0.0.1';
       url.port = String(port);
       return url.toString();
@@ -222,7 +410,7 @@ describe('the roles roles.sql creates, on PostgreSQL', () => {
       dir = mkdtempSync(join(tmpdir(), 'hub-pgbouncer-'));
       port = await freePort();
       const admin = new URL(ADMIN_URL);
-      writeFileSync(join(dir, 'users.txt'), `"${reader}" ""\n`);
+      writeFileSync(join(dir, 'users.txt'), `"${reader}" ""\n"${USAGE_WRITER}" ""\n`);
       writeFileSync(
         join(dir, 'pgbouncer.ini'),
         [
@@ -321,6 +509,27 @@ describe('the roles roles.sql creates, on PostgreSQL', () => {
         await database.close();
       }
     }, 60_000);
+
+    it("carries the gateways' field usage in transaction pooling, as their own role", async () => {
+      expect(await migrateUsage(urlAs(USAGE_OWNER))).toBe(0);
+      const subgraph = await serveGeography(viaBouncer());
+      const recording = await startRecordingGateway(viaBouncer(USAGE_WRITER), subgraph.url);
+      const counted = async () =>
+        (await usesOf(recording.target, ['Query.stps(first:)'], 0)).reduce((n, u) => n + u.count, 0);
+      try {
+        const before = await counted();
+        for (let i = 0; i < 3; i++) await recording.ask();
+        await recording.gateway.usage?.flush();
+        expect(recording.gateway.usage?.pending()).toBe(0);
+        expect((await counted()) - before).toBe(3);
+        // Retention's transaction through PgBouncer too.
+        await pruneUsage(recording.target, Date.now() + 91 * 86_400_000);
+        expect(await counted()).toBe(0);
+      } finally {
+        await recording.close();
+        await subgraph.close();
+      }
+    }, 60_000);
   });
 
   async function firstColumn(table: string): Promise<string> {
@@ -359,7 +568,7 @@ describe("the DATABASE_URL the runbook writes into each role's Secret", () => {
   });
 });
 
-describe("the migrate Jobs' wait for the database (their init container's script)", () => {
+describe.skipIf(!postgres.path)("the migrate Jobs' wait for the database (their init container's script)", () => {
   const waitFor = (url: string) =>
     spawn(process.execPath, ['-e', WAIT_FOR_DATABASE], {
       cwd: join(REPO_ROOT, 'infra'),

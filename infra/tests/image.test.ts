@@ -21,6 +21,8 @@ import {
   type StartedProcess,
   startProcess,
   stopAllProcesses,
+  needService,
+  SYSTEM_TOOLS,
   testDatabaseUrl,
 } from '@nhs-hub/kit/testing';
 import type { AllStpsQuery, RegionOverviewQuery, RegionRankingsQuery, StpOverviewQuery } from '@nhs-hub/client';
@@ -45,6 +47,12 @@ import { type Json, K8S_DIR, type Manifest, podContainers, podSpecOf, render } f
  */
 const run = promisify(execFile);
 const DATABASE_URL = testDatabaseUrl() ?? 'postgres://postgres@127.0.0.1:5432/test';
+// The image's processes run on this PostgreSQL server, as the pods do; without one, those tests skip
+// with a line saying how to start it (CI requires it). npm start's embedded PGlite needs none.
+const postgres = await needService(SYSTEM_TOOLS.postgresServer, {
+  host: new URL(DATABASE_URL).hostname,
+  port: Number(new URL(DATABASE_URL).port || 5432),
+});
 const image = mkdtempSync(join(tmpdir(), 'hub-image-'));
 /** The one place the processes may write, as the pods' emptyDir mounted on /tmp. */
 const writable = mkdtempSync(join(tmpdir(), 'hub-image-tmp-'));
@@ -167,10 +175,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopAllProcesses();
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  for (const name of subgraphs) await client.query(`drop schema if exists ${schemaOf(name)} cascade`);
-  await client.end();
+  if (postgres.path) {
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    for (const name of subgraphs) await client.query(`drop schema if exists ${schemaOf(name)} cascade`);
+    await client.end();
+  }
   await run('chmod', ['-R', 'u+w', image, home]);
   for (const dir of [image, writable, home, marker]) rmSync(dir, { recursive: true, force: true });
 });
@@ -229,214 +239,220 @@ describe('the production image', () => {
     expect(existsSync(join(image, 'node_modules/@nhs-hub/finance/dist/index.js'))).toBe(true);
   });
 
-  it('runs every subgraph and the gateway from it, migrated by one-shot Jobs, answering the public operations', async () => {
-    // Replicas first, as a rollout may start them before its Jobs finish: they neither migrate nor seed.
-    const replicas = subgraphs.map((name) =>
-      start(name, `dist/${name}.mjs`, {
-        DATABASE_URL,
-        HUB_SCHEMA: schemaOf(name),
-        PORT: '0',
-        HUB_MIGRATE: 'verify',
-        HUB_SEED: 'never',
-        ...identityProvider.env,
-      }),
-    );
-    const urls = await Promise.all(replicas.map(async (r) => [r.label, await r.ready] as const));
-    // Before its Job: live (so neither its startup nor its liveness probe restarts it) but not ready.
-    for (const [name, url] of urls) {
-      for (const { probe, path } of probesOf(name)) {
-        const { status, body } = await health(url, path);
-        if (probe !== 'readinessProbe') expect(status, `${name} ${probe} ${path}`).toBe(200);
-        else {
-          expect(status, `${name} is not ready before its migration`).toBe(503);
-          expect(String(body.checks?.migrations)).toMatch(/^pending: \d{4}_\d{2}_\d{2}_/);
+  it.skipIf(!postgres.path)(
+    'runs every subgraph and the gateway from it, migrated by one-shot Jobs, answering the public operations',
+    async () => {
+      // Replicas first, as a rollout may start them before its Jobs finish: they neither migrate nor seed.
+      const replicas = subgraphs.map((name) =>
+        start(name, `dist/${name}.mjs`, {
+          DATABASE_URL,
+          HUB_SCHEMA: schemaOf(name),
+          PORT: '0',
+          HUB_MIGRATE: 'verify',
+          HUB_SEED: 'never',
+          ...identityProvider.env,
+        }),
+      );
+      const urls = await Promise.all(replicas.map(async (r) => [r.label, await r.ready] as const));
+      // Before its Job: live (so neither its startup nor its liveness probe restarts it) but not ready.
+      for (const [name, url] of urls) {
+        for (const { probe, path } of probesOf(name)) {
+          const { status, body } = await health(url, path);
+          if (probe !== 'readinessProbe') expect(status, `${name} ${probe} ${path}`).toBe(200);
+          else {
+            expect(status, `${name} is not ready before its migration`).toBe(503);
+            expect(String(body.checks?.migrations)).toMatch(/^pending: \d{4}_\d{2}_\d{2}_/);
+          }
         }
       }
-    }
 
-    // The Jobs: migrate and seed each schema once, then exit 0.
-    await Promise.all(
-      subgraphs.map(async (name) => {
-        const job = nodeCommand([`dist/${name}.mjs`, 'migrate']);
-        const { stdout } = await run(job.command, job.args, {
-          cwd: image,
-          env: containerEnv({ DATABASE_URL, HUB_SCHEMA: schemaOf(name), LOG_LEVEL: 'info' }),
-        });
-        expect(stdout).toMatch(
-          new RegExp(
-            `${name} migrated in schema ${schemaOf(name)} \\(postgres\\); applied \\d{4}_\\d{2}_\\d{2}_[^;]+; \\d+ `,
-          ),
-        );
-      }),
-    );
-    for (const [name, url] of urls)
-      for (const { probe, path } of probesOf(name))
-        expect((await health(url, path)).status, `${name} ${probe} ${path} once migrated`).toBe(200);
-    // A subgraph without tables needs no Job and no database: told where the others are (as the
-    // hub-subgraph-urls ConfigMap tells it), it is ready at once.
-    const readerUrls = await Promise.all(
-      readers.map(async (name) => {
-        const started = start(name, `dist/${name}.mjs`, {
-          PORT: '0',
-          ...Object.fromEntries(urls.map(([n, url]) => [`SUBGRAPH_${n.toUpperCase()}_URL`, url])),
-        });
-        return [name, await started.ready] as const;
-      }),
-    );
-    for (const [name, url] of readerUrls)
-      for (const { probe, path } of probesOf(name))
-        expect((await health(url, path)).status, `${name} ${probe} ${path}`).toBe(200);
-    const served = [...urls, ...readerUrls];
-
-    // The gateway reads its supergraph from a mounted file, as from the ConfigMap.
-    const mounted = join(image, '..', `${image.split('/').at(-1)}-config`);
-    mkdirSync(mounted, { recursive: true });
-    copyFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), join(mounted, 'supergraph.graphql'));
-    const gatewayEnv = Object.fromEntries([
-      ...served.map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]),
-      ['PORT', '0'],
-      ['HUB_SUPERGRAPH_PATH', join(mounted, 'supergraph.graphql')],
-      ...Object.entries(identityProvider.env),
-    ]);
-    const gateway = start('gateway', 'dist/gateway.mjs', gatewayEnv);
-    const gatewayUrl = await gateway.ready;
-    rmSync(mounted, { recursive: true, force: true });
-    for (const { probe, path } of probesOf('gateway'))
-      expect((await health(gatewayUrl, path)).status, `gateway ${probe} ${path}`).toBe(200);
-    const readinessPath = String(asObj(asObj(podContainers([deployment('gateway')])[0]?.readinessProbe).httpGet).path);
-    const ready = await health(gatewayUrl, readinessPath);
-    expect(ready.status).toBe(200);
-    // One check per subgraph, the response cache (in memory here), which never fails readiness, and
-    // the data version: every data subgraph's release known, learnt through signed calls.
-    expect(Object.keys(ready.body.checks ?? {}).sort()).toEqual(
-      [...subgraphs, ...readers, 'responseCache', 'dataVersion'].sort(),
-    );
-    expect(ready.body.checks?.responseCache).toBe(true);
-    expect(ready.body.checks?.dataVersion).toBe(true);
-    // What changed, through the gateway: the releases subgraph's signed calls to every data subgraph.
-    const changed = await postGraphQL<{ changes: { nodes: { subgraph: string }[] } }>(
-      gatewayUrl,
-      '{ changes(first: 5) { nodes { subgraph release field } } }',
-    );
-    expect(changed.body.errors).toBeUndefined();
-    expect(changed.body.data?.changes.nodes).toHaveLength(5);
-
-    const operation = (name: string) => readFileSync(join(REPO_ROOT, 'schema/operations', `${name}.graphql`), 'utf8');
-    const sourceLine = (file: string, line: number) =>
-      readFileSync(join(image, 'infra/sources', file), 'utf8').split('\n')[line - 1] ?? '';
-
-    // StpOverview: by ODS code, with every cited text on its line of the image's copy of the source.
-    const overview = await postGraphQL<StpOverviewQuery>(gatewayUrl, operation('StpOverview'), { code: 'QJM' });
-    expect(overview.body.errors).toBeUndefined();
-    const stp = overview.body.data?.stp;
-    expect(stp).toMatchObject({
-      name: 'Lincolnshire',
-      region: { name: 'Midlands' },
-      financialGap: { combinedGbpM: '182' },
-      gapPerHeadDerived: { gbpPerPerson: '260' },
-    });
-    expect(stp?.leads.map((l) => l.name)).toEqual(['Allan Kitt']);
-    const cited = [...(stp?.financialGap?.sources ?? []), ...(stp?.populationSource ? [stp.populationSource] : [])];
-    // Lincolnshire cites its population and its gap; an empty list would check nothing.
-    expect(stp?.populationSource?.line).toBeGreaterThan(0);
-    expect(stp?.financialGap?.sources.length).toBeGreaterThan(0);
-    for (const source of cited) {
-      expect(sourceLine(source.document.file, source.line)).toContain(source.text);
-    }
-
-    // AllStps: the whole list in one request, Lincolnshire in it with the same figure.
-    const all = await postGraphQL<AllStpsQuery>(gatewayUrl, operation('AllStps'), {});
-    expect(all.body.errors).toBeUndefined();
-    const nodes = all.body.data?.stps.nodes ?? [];
-    expect(nodes.length).toBe(all.body.data?.stps.totalCount);
-    expect(nodes.length).toBeGreaterThan(40);
-    expect(nodes.find((n) => n.code === 'QJM')).toMatchObject({
-      name: 'Lincolnshire',
-      financialGap: { combinedGbpM: '182' },
-    });
-
-    // RegionOverview: the derived total is the sum of its member STPs' gaps as this same graph states them.
-    const region = await postGraphQL<RegionOverviewQuery>(gatewayUrl, operation('RegionOverview'), {
-      code: 'Y60',
-      asOf: '2020-01-01',
-    });
-    expect(region.body.errors).toBeUndefined();
-    const snapshot = region.body.data?.regionSnapshot;
-    expect(region.body.data?.region?.name).toBe('Midlands');
-    expect(snapshot?.stps.map((s) => s.code)).toContain('QJM');
-    const memberSum = (snapshot?.stps ?? []).reduce((sum, s) => sum + Number(s.financialGap?.combinedGbpM ?? 0), 0);
-    expect(Number(snapshot?.financialSummary.combinedGapGbpM)).toBeCloseTo(memberSum, 6);
-
-    // RegionRankings: restricted; the token is verified by the gateway and again by finance.
-    const anonymous = await postGraphQL<RegionRankingsQuery>(gatewayUrl, operation('RegionRankings'), {
-      code: 'Y60',
-      asOf: '2020-01-01',
-    });
-    expect(anonymous.body.data?.regionSnapshot?.financialSummary.rankings).toBeNull();
-    expect(anonymous.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
-    // Signed by the identity provider, for this hub: production verifies tokens by public key only.
-    const authorization = await identityProvider.sign({ scope: 'region:director', sub: 'image-test' });
-    const ranked = await postGraphQL<RegionRankingsQuery>(
-      gatewayUrl,
-      operation('RegionRankings'),
-      { code: 'Y60', asOf: '2020-01-01' },
-      { authorization },
-    );
-    expect(ranked.body.errors).toBeUndefined();
-    const rankings = ranked.body.data?.regionSnapshot?.financialSummary.rankings ?? [];
-    expect(rankings.map((r) => r.rank)).toEqual(rankings.map((_, i) => i + 1));
-    expect(rankings.map((r) => r.stpCode).sort()).toEqual(
-      (snapshot?.stps ?? [])
-        .filter((s) => s.financialGap?.combinedGbpM)
-        .map((s) => s.code)
-        .sort(),
-    );
-    const values = rankings.map((r) => Number(r.valueGbpM));
-    expect(values).toEqual([...values].sort((a, b) => b - a));
-
-    // Given no SUBGRAPH_<NAME>_URL at all, a gateway calls each subgraph where its supergraph's
-    // @join__graph(url:) says, as one started from any composed supergraph file would: here a copy
-    // naming this test's subgraphs, on ports no default could guess.
-    let supergraph = readFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), 'utf8');
-    for (const [name, url] of served) {
-      const directive = new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`);
-      expect(supergraph, `${name} in the supergraph`).toMatch(directive);
-      supergraph = supergraph.replace(directive, `$1${url}$2`);
-    }
-    const own = join(image, '..', `${image.split('/').at(-1)}-supergraph`);
-    mkdirSync(own, { recursive: true });
-    writeFileSync(join(own, 'supergraph.graphql'), supergraph);
-    const plainEnv = {
-      PORT: '0',
-      HUB_SUPERGRAPH_PATH: join(own, 'supergraph.graphql'),
-      ...identityProvider.env,
-    };
-    expect(Object.keys(containerEnv(plainEnv)).filter((key) => key.startsWith('SUBGRAPH_'))).toEqual([]);
-    const plain = start('gateway from the supergraph alone', 'dist/gateway.mjs', plainEnv);
-    const plainUrl = await plain.ready;
-    rmSync(own, { recursive: true, force: true });
-    const plainReady = await health(plainUrl, readinessPath);
-    expect(plainReady.status).toBe(200);
-    expect(Object.keys(plainReady.body.checks ?? {}).sort()).toEqual(
-      [...subgraphs, ...readers, 'responseCache', 'dataVersion'].sort(),
-    );
-    // The same answers as the gateway told where the subgraphs are.
-    for (const [name, variables] of [
-      ['StpOverview', { code: 'QJM' }],
-      ['RegionOverview', { code: 'Y60', asOf: '2020-01-01' }],
-    ] as const) {
-      const [mine, theirs] = await Promise.all(
-        [plainUrl, gatewayUrl].map((url) => postGraphQL(url, operation(name), variables)),
+      // The Jobs: migrate and seed each schema once, then exit 0.
+      await Promise.all(
+        subgraphs.map(async (name) => {
+          const job = nodeCommand([`dist/${name}.mjs`, 'migrate']);
+          const { stdout } = await run(job.command, job.args, {
+            cwd: image,
+            env: containerEnv({ DATABASE_URL, HUB_SCHEMA: schemaOf(name), LOG_LEVEL: 'info' }),
+          });
+          expect(stdout).toMatch(
+            new RegExp(
+              `${name} migrated in schema ${schemaOf(name)} \\(postgres\\); applied \\d{4}_\\d{2}_\\d{2}_[^;]+; \\d+ `,
+            ),
+          );
+        }),
       );
-      expect(mine?.body.errors, name).toBeUndefined();
-      expect(mine?.body, name).toEqual(theirs?.body);
-    }
-    expect(await plain.stop('SIGTERM'), plain.label).toEqual({ code: 0, signal: null });
+      for (const [name, url] of urls)
+        for (const { probe, path } of probesOf(name))
+          expect((await health(url, path)).status, `${name} ${probe} ${path} once migrated`).toBe(200);
+      // A subgraph without tables needs no Job and no database: told where the others are (as the
+      // hub-subgraph-urls ConfigMap tells it), it is ready at once.
+      const readerUrls = await Promise.all(
+        readers.map(async (name) => {
+          const started = start(name, `dist/${name}.mjs`, {
+            PORT: '0',
+            ...Object.fromEntries(urls.map(([n, url]) => [`SUBGRAPH_${n.toUpperCase()}_URL`, url])),
+          });
+          return [name, await started.ready] as const;
+        }),
+      );
+      for (const [name, url] of readerUrls)
+        for (const { probe, path } of probesOf(name))
+          expect((await health(url, path)).status, `${name} ${probe} ${path}`).toBe(200);
+      const served = [...urls, ...readerUrls];
 
-    // SIGTERM, as a pod stops: the gateway and a subgraph drain and exit 0 (not killed by the signal).
-    for (const stopping of [gateway, replicas[0]])
-      expect(await stopping?.stop('SIGTERM'), stopping?.label).toEqual({ code: 0, signal: null });
-  }, 120_000);
+      // The gateway reads its supergraph from a mounted file, as from the ConfigMap.
+      const mounted = join(image, '..', `${image.split('/').at(-1)}-config`);
+      mkdirSync(mounted, { recursive: true });
+      copyFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), join(mounted, 'supergraph.graphql'));
+      const gatewayEnv = Object.fromEntries([
+        ...served.map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]),
+        ['PORT', '0'],
+        ['HUB_SUPERGRAPH_PATH', join(mounted, 'supergraph.graphql')],
+        ...Object.entries(identityProvider.env),
+      ]);
+      const gateway = start('gateway', 'dist/gateway.mjs', gatewayEnv);
+      const gatewayUrl = await gateway.ready;
+      rmSync(mounted, { recursive: true, force: true });
+      for (const { probe, path } of probesOf('gateway'))
+        expect((await health(gatewayUrl, path)).status, `gateway ${probe} ${path}`).toBe(200);
+      const readinessPath = String(
+        asObj(asObj(podContainers([deployment('gateway')])[0]?.readinessProbe).httpGet).path,
+      );
+      const ready = await health(gatewayUrl, readinessPath);
+      expect(ready.status).toBe(200);
+      // One check per subgraph, the response cache (in memory here), which never fails readiness, and
+      // the data version: every data subgraph's release known, learnt through signed calls.
+      expect(Object.keys(ready.body.checks ?? {}).sort()).toEqual(
+        [...subgraphs, ...readers, 'responseCache', 'dataVersion'].sort(),
+      );
+      expect(ready.body.checks?.responseCache).toBe(true);
+      expect(ready.body.checks?.dataVersion).toBe(true);
+      // What changed, through the gateway: the releases subgraph's signed calls to every data subgraph.
+      const changed = await postGraphQL<{ changes: { nodes: { subgraph: string }[] } }>(
+        gatewayUrl,
+        '{ changes(first: 5) { nodes { subgraph release field } } }',
+      );
+      expect(changed.body.errors).toBeUndefined();
+      expect(changed.body.data?.changes.nodes).toHaveLength(5);
+
+      const operation = (name: string) => readFileSync(join(REPO_ROOT, 'schema/operations', `${name}.graphql`), 'utf8');
+      const sourceLine = (file: string, line: number) =>
+        readFileSync(join(image, 'infra/sources', file), 'utf8').split('\n')[line - 1] ?? '';
+
+      // StpOverview: by ODS code, with every cited text on its line of the image's copy of the source.
+      const overview = await postGraphQL<StpOverviewQuery>(gatewayUrl, operation('StpOverview'), { code: 'QJM' });
+      expect(overview.body.errors).toBeUndefined();
+      const stp = overview.body.data?.stp;
+      expect(stp).toMatchObject({
+        name: 'Lincolnshire',
+        region: { name: 'Midlands' },
+        financialGap: { combinedGbpM: '182' },
+        gapPerHeadDerived: { gbpPerPerson: '260' },
+      });
+      expect(stp?.leads.map((l) => l.name)).toEqual(['Allan Kitt']);
+      const cited = [...(stp?.financialGap?.sources ?? []), ...(stp?.populationSource ? [stp.populationSource] : [])];
+      // Lincolnshire cites its population and its gap; an empty list would check nothing.
+      expect(stp?.populationSource?.line).toBeGreaterThan(0);
+      expect(stp?.financialGap?.sources.length).toBeGreaterThan(0);
+      for (const source of cited) {
+        expect(sourceLine(source.document.file, source.line)).toContain(source.text);
+      }
+
+      // AllStps: the whole list in one request, Lincolnshire in it with the same figure.
+      const all = await postGraphQL<AllStpsQuery>(gatewayUrl, operation('AllStps'), {});
+      expect(all.body.errors).toBeUndefined();
+      const nodes = all.body.data?.stps.nodes ?? [];
+      expect(nodes.length).toBe(all.body.data?.stps.totalCount);
+      expect(nodes.length).toBeGreaterThan(40);
+      expect(nodes.find((n) => n.code === 'QJM')).toMatchObject({
+        name: 'Lincolnshire',
+        financialGap: { combinedGbpM: '182' },
+      });
+
+      // RegionOverview: the derived total is the sum of its member STPs' gaps as this same graph states them.
+      const region = await postGraphQL<RegionOverviewQuery>(gatewayUrl, operation('RegionOverview'), {
+        code: 'Y60',
+        asOf: '2020-01-01',
+      });
+      expect(region.body.errors).toBeUndefined();
+      const snapshot = region.body.data?.regionSnapshot;
+      expect(region.body.data?.region?.name).toBe('Midlands');
+      expect(snapshot?.stps.map((s) => s.code)).toContain('QJM');
+      const memberSum = (snapshot?.stps ?? []).reduce((sum, s) => sum + Number(s.financialGap?.combinedGbpM ?? 0), 0);
+      expect(Number(snapshot?.financialSummary.combinedGapGbpM)).toBeCloseTo(memberSum, 6);
+
+      // RegionRankings: restricted; the token is verified by the gateway and again by finance.
+      const anonymous = await postGraphQL<RegionRankingsQuery>(gatewayUrl, operation('RegionRankings'), {
+        code: 'Y60',
+        asOf: '2020-01-01',
+      });
+      expect(anonymous.body.data?.regionSnapshot?.financialSummary.rankings).toBeNull();
+      expect(anonymous.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+      // Signed by the identity provider, for this hub: production verifies tokens by public key only.
+      const authorization = await identityProvider.sign({ scope: 'region:director', sub: 'image-test' });
+      const ranked = await postGraphQL<RegionRankingsQuery>(
+        gatewayUrl,
+        operation('RegionRankings'),
+        { code: 'Y60', asOf: '2020-01-01' },
+        { authorization },
+      );
+      expect(ranked.body.errors).toBeUndefined();
+      const rankings = ranked.body.data?.regionSnapshot?.financialSummary.rankings ?? [];
+      expect(rankings.map((r) => r.rank)).toEqual(rankings.map((_, i) => i + 1));
+      expect(rankings.map((r) => r.stpCode).sort()).toEqual(
+        (snapshot?.stps ?? [])
+          .filter((s) => s.financialGap?.combinedGbpM)
+          .map((s) => s.code)
+          .sort(),
+      );
+      const values = rankings.map((r) => Number(r.valueGbpM));
+      expect(values).toEqual([...values].sort((a, b) => b - a));
+
+      // Given no SUBGRAPH_<NAME>_URL at all, a gateway calls each subgraph where its supergraph's
+      // @join__graph(url:) says, as one started from any composed supergraph file would: here a copy
+      // naming this test's subgraphs, on ports no default could guess.
+      let supergraph = readFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), 'utf8');
+      for (const [name, url] of served) {
+        const directive = new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`);
+        expect(supergraph, `${name} in the supergraph`).toMatch(directive);
+        supergraph = supergraph.replace(directive, `$1${url}$2`);
+      }
+      const own = join(image, '..', `${image.split('/').at(-1)}-supergraph`);
+      mkdirSync(own, { recursive: true });
+      writeFileSync(join(own, 'supergraph.graphql'), supergraph);
+      const plainEnv = {
+        PORT: '0',
+        HUB_SUPERGRAPH_PATH: join(own, 'supergraph.graphql'),
+        ...identityProvider.env,
+      };
+      expect(Object.keys(containerEnv(plainEnv)).filter((key) => key.startsWith('SUBGRAPH_'))).toEqual([]);
+      const plain = start('gateway from the supergraph alone', 'dist/gateway.mjs', plainEnv);
+      const plainUrl = await plain.ready;
+      rmSync(own, { recursive: true, force: true });
+      const plainReady = await health(plainUrl, readinessPath);
+      expect(plainReady.status).toBe(200);
+      expect(Object.keys(plainReady.body.checks ?? {}).sort()).toEqual(
+        [...subgraphs, ...readers, 'responseCache', 'dataVersion'].sort(),
+      );
+      // The same answers as the gateway told where the subgraphs are.
+      for (const [name, variables] of [
+        ['StpOverview', { code: 'QJM' }],
+        ['RegionOverview', { code: 'Y60', asOf: '2020-01-01' }],
+      ] as const) {
+        const [mine, theirs] = await Promise.all(
+          [plainUrl, gatewayUrl].map((url) => postGraphQL(url, operation(name), variables)),
+        );
+        expect(mine?.body.errors, name).toBeUndefined();
+        expect(mine?.body, name).toEqual(theirs?.body);
+      }
+      expect(await plain.stop('SIGTERM'), plain.label).toEqual({ code: 0, signal: null });
+
+      // SIGTERM, as a pod stops: the gateway and a subgraph drain and exit 0 (not killed by the signal).
+      for (const stopping of [gateway, replicas[0]])
+        expect(await stopping?.stop('SIGTERM'), stopping?.label).toEqual({ code: 0, signal: null });
+    },
+    120_000,
+  );
 });
 
 describe('npm start from the image', () => {

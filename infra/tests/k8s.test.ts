@@ -2,11 +2,13 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer';
 import { Cluster } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster';
 import { BarmanObjectStoreConfiguration } from '@kubernetes-models/cloudnative-pg/github.com/cloudnative-pg/barman-cloud/pkg/api/BarmanObjectStoreConfiguration';
 import { Pooler } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Pooler';
 import { ScheduledBackup } from '@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/ScheduledBackup';
 import { isHubEnvKey, readEnv } from '@nhs-hub/kit/env';
+import { tracesExporterOf } from '@nhs-hub/kit/tracing';
 import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { needSystemTool, SYSTEM_TOOLS, startTestGraph, type TestGraph } from '@nhs-hub/gateway/testing';
 import { subgraph as geography } from '@nhs-hub/geography';
@@ -26,9 +28,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { portOf, REPO_ROOT, readGraphConfig } from '@nhs-hub/kit/repo';
 import { unknownFields } from '../k8s/fields.js';
+import { CNPG_LABELS, OUTSIDE } from '../k8s/network.js';
 import {
   ADMIN_PORT,
   BARMAN_PLUGIN,
+  DB_CA_DIR,
+  DB_CA_FILE,
+  DB_CA_SECRET,
   BASE_DIR,
   CACHE,
   CLUSTER,
@@ -41,12 +47,16 @@ import {
   MIGRATE_DEADLINE_SECONDS,
   migrateJob,
   OBJECT_STORE,
+  POOLER,
   POSTGRES_IMAGE,
   PRE_STOP_SECONDS,
   RESTORE_CLUSTER,
   RESTORE_POOLER,
   readerOf,
   roleOf,
+  secretOfRole,
+  USAGE_OWNER,
+  USAGE_WRITER,
   WAIT_FOR_DATABASE,
 } from '../k8s/generate.js';
 import { RELEASE_LABEL, releaseOf, setRelease, versionProblem } from '../k8s/release.js';
@@ -94,6 +104,7 @@ const VALIDATORS: Record<string, new (data: never) => { validate(): void }> = {
   'postgresql.cnpg.io/v1/Cluster': Cluster,
   'postgresql.cnpg.io/v1/ScheduledBackup': ScheduledBackup,
   'postgresql.cnpg.io/v1/Pooler': Pooler,
+  'cert-manager.io/v1/ClusterIssuer': ClusterIssuer,
 };
 const OVERLAYS = ['overlays/dev', 'overlays/prod'];
 const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, render(join(K8S_DIR, o))]));
@@ -199,11 +210,12 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       // The autoscaler owns the replica count.
       expect(asObj(deployment?.spec).replicas).toBeUndefined();
     }
-    // Migrations and seeding: one Job per subgraph running the image's migrate command (its bundle, scripts/bundle.ts).
-    for (const entry of dataEntries) {
-      const job = find(objects, 'Job', jobOf(entry.name));
+    // Migrations and seeding: one Job per subgraph running the image's migrate command (its bundle,
+    // scripts/bundle.ts), and the gateway's, which creates the field usage tables.
+    for (const name of [...dataEntries.map((e) => e.name), 'gateway']) {
+      const job = find(objects, 'Job', jobOf(name));
       const [main] = (podSpecOf(job as Manifest)?.containers ?? []) as Obj[];
-      expect(main?.command).toEqual(['node', `dist/${entry.name}.mjs`, 'migrate']);
+      expect(main?.command, name).toEqual(['node', `dist/${name}.mjs`, 'migrate']);
     }
   });
 
@@ -261,7 +273,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
             const secret = asObj(asObj(e.valueFrom).secretKeyRef);
             expect(secret.name, `${o.metadata.name} ${String(e.name)} comes from a Secret`).toBeTypeOf('string');
             env[String(e.name)] =
-              e.name === 'DATABASE_URL'
+              e.name === 'DATABASE_URL' || e.name === 'HUB_USAGE_DATABASE_URL'
                 ? `postgres://${String(secret.name)}@db:5432/hub`
                 : e.name === 'HUB_CACHE_REDIS_URL'
                   ? `redis://hub:${'x'.repeat(32)}@${CACHE.name}:${CACHE.port}`
@@ -306,6 +318,31 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     // Local development keeps HS256.
     expect(() => readEnv({ NODE_ENV: 'development', HUB_JWT_SECRET: 'k'.repeat(48) })).not.toThrow();
   });
+
+  it.runIf(overlay === 'overlays/prod')(
+    'sends traces to the OpenTelemetry collector the NetworkPolicies let every hub process reach',
+    () => {
+      const hubConfig = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('hub-config-'));
+      const endpoint = asObj(hubConfig?.data).OTEL_EXPORTER_OTLP_ENDPOINT;
+      expect(endpoint, 'prod sets OTEL_EXPORTER_OTLP_ENDPOINT').toBeTypeOf('string');
+      const url = new URL(String(endpoint));
+      // A Service in the collector's namespace (<service>.<namespace>), on a port the policies open.
+      expect(url.hostname.split('.')[1]).toBe(OUTSIDE.otlp.namespace);
+      expect(OUTSIDE.otlp.ports).toContain(Number(url.port));
+      // OTLP over HTTP (4318): what the processes' exporter speaks, and it is on.
+      expect(Number(url.port)).toBe(4318);
+      expect(url.protocol).toBe('http:');
+      const config = Object.fromEntries(Object.entries(asObj(hubConfig?.data)).map(([k, v]) => [k, String(v)]));
+      expect(tracesExporterOf(readEnv(config))).toBe('otlp');
+      // Every hub process reads it (hub-config), the gateway and each subgraph alike.
+      for (const o of objects.filter(isHubPod))
+        for (const c of podContainers([o]))
+          expect(
+            ((c.envFrom as Obj[] | undefined) ?? []).map((f) => asObj(f.configMapRef).name),
+            `${o.kind}/${o.metadata.name}`,
+          ).toContain(hubConfig?.metadata.name);
+    },
+  );
 
   it("spreads every hub Deployment's replicas over zones, then nodes, without leaving any unscheduled", () => {
     for (const deployment of objects.filter((o) => o.kind === 'Deployment' && isHubPod(o))) {
@@ -355,7 +392,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect([release.suffix, release.label]).toEqual([release.tag, release.tag]);
     expect(versionProblem(String(release.tag))).toBeNull();
     const jobs = objects.filter((o) => o.kind === 'Job');
-    expect(jobs.map((j) => j.metadata.name).sort()).toEqual(dataEntries.map((e) => jobOf(e.name)).sort());
+    expect(jobs.map((j) => j.metadata.name).sort()).toEqual(
+      [...dataEntries.map((e) => e.name), 'gateway'].map(jobOf).sort(),
+    );
     for (const job of jobs) {
       expect(job.metadata.labels?.[RELEASE_LABEL], job.metadata.name).toBe(release.tag);
       // A finished Job stays (no ttlSecondsAfterFinished): applying its release again finds it and runs nothing.
@@ -391,10 +430,31 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
-  it('gives each subgraph its own database role and credentials, and the gateway the mounted supergraph', () => {
+  it('gives each subgraph and field usage its own database roles and credentials, and the gateway the mounted supergraph', () => {
     const cluster = find(objects, 'Cluster', 'hub-db');
     const roles = asObj(asObj(cluster?.spec).managed).roles as Obj[];
-    expect(roles.map((r) => r.name)).toEqual(dataEntries.flatMap((e) => [roleOf(e.name), readerOf(e.name)]));
+    expect(roles.map((r) => r.name)).toEqual([
+      ...dataEntries.flatMap((e) => [roleOf(e.name), readerOf(e.name)]),
+      USAGE_OWNER,
+      USAGE_WRITER,
+    ]);
+    // The gateways write field usage as the writer, through PgBouncer, verified against the cluster's CA
+    // as every pod that connects; the gateway's Job creates its tables as the owner.
+    for (const [kind, name, role] of [
+      ['Deployment', 'gateway', USAGE_WRITER],
+      ['Job', jobOf('gateway'), USAGE_OWNER],
+    ] as const) {
+      const o = find(objects, kind, name) as Manifest;
+      const [c] = podContainers([o]);
+      expect(roles.find((r) => r.name === role)?.passwordSecret).toEqual({ name: secretOfRole(role) });
+      const usage = ((c?.env ?? []) as Obj[]).find((e) => e.name === 'HUB_USAGE_DATABASE_URL');
+      expect(usage?.valueFrom, name).toEqual({ secretKeyRef: { name: secretOfRole(role), key: 'uri' } });
+      expect(((c?.volumeMounts ?? []) as Obj[]).find((m) => m.mountPath === DB_CA_DIR)?.name, name).toBe('db-ca');
+      expect(
+        asObj(((podSpecOf(o)?.volumes ?? []) as Obj[]).find((v) => v.name === 'db-ca')?.secret).secretName,
+        name,
+      ).toBe(DB_CA_SECRET);
+    }
     // A subgraph without tables has no database to reach: no DATABASE_URL, no CA.
     for (const entry of entries.filter((e) => e.data === false)) {
       const env = ((podContainers([find(objects, 'Deployment', entry.name) as Manifest])[0]?.env ?? []) as Obj[]).map(
@@ -437,6 +497,56 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   });
 });
 
+describe("the cluster's set-up (infra/k8s/cluster): the ClusterIssuers the Ingresses name", () => {
+  const issuers = render(join(K8S_DIR, 'cluster'));
+  const ACME_DIRECTORIES = {
+    production: 'https://acme-v02.api.letsencrypt.org/directory',
+    staging: 'https://acme-staging-v02.api.letsencrypt.org/directory',
+  };
+
+  it("validates against cert-manager's CRD schema, and is cluster-scoped", () => {
+    expect(issuers.map((o) => o.kind)).toEqual(['ClusterIssuer', 'ClusterIssuer']);
+    for (const o of issuers) {
+      expect(() => new ClusterIssuer(o as never).validate(), o.metadata.name).not.toThrow();
+      expect(o.metadata.namespace, o.metadata.name).toBeUndefined();
+    }
+    expect(unknownFields(issuers)).toEqual([]);
+    // The schema does refuse: an ACME issuer with no server, or a misspelt solver field.
+    const broken = structuredClone(issuers[0]) as Manifest;
+    delete asObj(asObj(broken.spec).acme).server;
+    expect(() => new ClusterIssuer(broken as never).validate()).toThrow(/server/);
+    const typo = structuredClone(issuers[0]) as Manifest;
+    const [solver] = asObj(asObj(typo.spec).acme).solvers as Obj[];
+    asObj(asObj(solver?.http01).ingress).ingressClass = 'nginx';
+    expect(unknownFields([typo])).toEqual([
+      { object: `ClusterIssuer/${typo.metadata.name}`, path: 'spec.acme.solvers[0].http01.ingress.ingressClass' },
+    ]);
+  });
+
+  it.each(OVERLAYS)(
+    "issues %s's certificate: its Ingress names an issuer here that answers HTTP-01 through the Ingress's class",
+    (overlay) => {
+      const ingress = (rendered[overlay] ?? []).find((o) => o.kind === 'Ingress') as Manifest;
+      const name = asObj(ingress.metadata.annotations)['cert-manager.io/cluster-issuer'];
+      const issuer = issuers.find((o) => o.metadata.name === name);
+      expect(issuer, `${overlay} names ClusterIssuer ${String(name)}`).toBeDefined();
+      const acme = asObj(asObj(issuer?.spec).acme);
+      const solvers = acme.solvers as Obj[];
+      expect(solvers.map((x) => asObj(asObj(x.http01).ingress).ingressClassName)).toEqual([
+        asObj(ingress.spec).ingressClassName,
+      ]);
+      expect(asObj(acme.privateKeySecretRef).name).toBeTruthy();
+      // Production has a certificate browsers trust; dev the staging directory's, within its rate limits.
+      expect(acme.server).toBe(overlay === 'overlays/prod' ? ACME_DIRECTORIES.production : ACME_DIRECTORIES.staging);
+    },
+  );
+
+  it('keeps each issuer its own ACME account key', () => {
+    const keys = issuers.map((o) => asObj(asObj(asObj(o.spec).acme).privateKeySecretRef).name);
+    expect(new Set(keys).size).toBe(issuers.length);
+  });
+});
+
 describe('backups (overlays/prod) and the restore cluster (infra/k8s/restore)', () => {
   const prod = rendered['overlays/prod'] ?? [];
   const cluster = find(prod, 'Cluster', CLUSTER) as Manifest;
@@ -467,7 +577,7 @@ describe('backups (overlays/prod) and the restore cluster (infra/k8s/restore)', 
   });
 
   it('runs a pinned PostgreSQL image, a supported major, in every cluster', () => {
-    const restore = render(join(K8S_DIR, 'restore')).find((o) => o.kind === 'Cluster') as Manifest;
+    const restore = render(join(K8S_DIR, 'restore/cluster')).find((o) => o.kind === 'Cluster') as Manifest;
     for (const c of [cluster, find(rendered['overlays/dev'] ?? [], 'Cluster', CLUSTER) as Manifest, restore]) {
       const image = String(asObj(c.spec).imageName);
       expect(image).toBe(POSTGRES_IMAGE);
@@ -477,21 +587,22 @@ describe('backups (overlays/prod) and the restore cluster (infra/k8s/restore)', 
     }
   });
 
-  it('validates, recovers from the ObjectStore the prod cluster archives to, archives its own WAL and keeps every role', () => {
-    const objects = [
-      ...render(join(K8S_DIR, 'restore')),
-      ...parseAllDocuments(readFileSync(join(K8S_DIR, 'restore/pooler.yaml'), 'utf8')).map(
-        (d) => d.toJSON() as Manifest,
-      ),
-    ];
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      `Cluster/${RESTORE_CLUSTER}`,
-      `Pooler/${RESTORE_POOLER}`,
-    ]);
-    const restore = objects[0] as Manifest;
-    expect(() => new Cluster(restore as never).validate()).not.toThrow();
-    expect(() => new Pooler(objects[1] as never).validate()).not.toThrow();
+  const restoreObjects = render(join(K8S_DIR, 'restore/cluster'));
+  const cutover = render(join(K8S_DIR, 'restore/cutover'));
+  const restore = restoreObjects[0] as Manifest;
+  const validate = (objects: Manifest[]) => {
+    for (const o of objects) {
+      const Model = VALIDATORS[`${o.apiVersion}/${o.kind}`];
+      expect(Model, `no validator for ${o.apiVersion} ${o.kind}`).toBeDefined();
+      if (Model) expect(() => new Model(o as never).validate(), `${o.kind}/${o.metadata.name}`).not.toThrow();
+    }
     expect(unknownFields(objects)).toEqual([]);
+  };
+
+  it('validates, recovers from the ObjectStore the prod cluster archives to, archives its own WAL and keeps every role', () => {
+    // The Cluster alone: the runbook patches the moment to recover to into this stream.
+    expect(restoreObjects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`Cluster/${RESTORE_CLUSTER}`]);
+    validate(restoreObjects);
     const spec = asObj(restore.spec);
     const source = (spec.externalClusters as Obj[]).find(
       (c) => c.name === asObj(asObj(spec.bootstrap).recovery).source,
@@ -501,18 +612,119 @@ describe('backups (overlays/prod) and the restore cluster (infra/k8s/restore)', 
       name: BARMAN_PLUGIN,
       parameters: { barmanObjectName: store.metadata.name, serverName: cluster.metadata.name },
     });
-    expect(restore.metadata.namespace).toBe(store.metadata.namespace);
     // From its promotion on, its own WAL is archived (under its own name), with the prod cluster's resources.
     expect(spec.plugins).toEqual(asObj(cluster.spec).plugins);
     expect(spec.resources).toEqual(asObj(cluster.spec).resources);
-    expect(asObj(objects[1]?.spec).cluster).toEqual({ name: RESTORE_CLUSTER });
     const roles = (asObj(spec.managed).roles as Obj[]).map((r) => [r.name, asObj(r.passwordSecret).name]);
-    expect(roles).toEqual(
-      dataEntries.flatMap((e) => [
+    expect(roles).toEqual([
+      ...dataEntries.flatMap((e) => [
         [roleOf(e.name), dbSecret(e.name)],
         [readerOf(e.name), dbReaderSecret(e.name)],
       ]),
+      [USAGE_OWNER, secretOfRole(USAGE_OWNER)],
+      [USAGE_WRITER, secretOfRole(USAGE_WRITER)],
+    ]);
+  });
+
+  it('names no namespace in the restore, its cut-over or the drill: each lands where the runbook applies it (-n)', () => {
+    const drill = render(join(K8S_DIR, 'restore/drill'));
+    for (const o of [...restoreObjects, ...cutover, ...drill])
+      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBeUndefined();
+  });
+
+  it("signs the restored cluster's certificate with the CA the subgraph pods verify the database against", () => {
+    // The CA Secret every pod that connects mounts where its DATABASE_URL's sslrootcert points (verify-full).
+    const mounted = new Set(
+      prod
+        .filter(
+          (o) =>
+            isWorkload(o) &&
+            podContainers([o]).some((c) => (c.env as Obj[] | undefined)?.some((e) => e.name === 'DATABASE_URL')),
+        )
+        .map((o) => {
+          const mount = podContainers([o])
+            .flatMap((c) => (c.volumeMounts as Obj[]) ?? [])
+            .find((m) => m.mountPath === DB_CA_DIR);
+          const volume = ((podSpecOf(o)?.volumes as Obj[]) ?? []).find((v) => v.name === mount?.name);
+          return asObj(volume?.secret).secretName;
+        }),
     );
+    expect(DB_CA_FILE.startsWith(`${DB_CA_DIR}/`)).toBe(true);
+    expect([...mounted]).toEqual([DB_CA_SECRET]);
+    // The prod cluster's CA is the one CloudNativePG generates for it, <cluster>-ca (it names none).
+    expect(asObj(asObj(cluster.spec).certificates).serverCASecret).toBeUndefined();
+    expect(DB_CA_SECRET).toBe(`${cluster.metadata.name}-ca`);
+    // The restored cluster signs with that CA's key (no serverTLSSecret: CloudNativePG issues the
+    // certificate itself, from serverCASecret's ca.key), naming its PgBouncer too, where the readers' URIs go.
+    const certificates = asObj(asObj(restore.spec).certificates);
+    expect(certificates.serverCASecret).toBe(DB_CA_SECRET);
+    expect(certificates.serverTLSSecret).toBeUndefined();
+    expect(certificates.serverAltDNSNames).toEqual([RESTORE_POOLER]);
+    expect(asObj(find(cutover, 'Pooler', RESTORE_POOLER)?.spec).cluster).toEqual({ name: RESTORE_CLUSTER });
+  });
+
+  it('backs up, pools and scrapes the restored cluster once it is the database, as the prod cluster is', () => {
+    expect(cutover.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
+      [
+        `Pooler/${RESTORE_POOLER}`,
+        `ScheduledBackup/${RESTORE_CLUSTER}-nightly`,
+        `PodMonitor/${RESTORE_CLUSTER}`,
+        `PodMonitor/${RESTORE_POOLER}`,
+      ].sort(),
+    );
+    validate(cutover);
+    // Base backups as prod's, of the restored cluster: one at once, then nightly.
+    const prodBackup = prod.find((o) => o.kind === 'ScheduledBackup') as Manifest;
+    const backup = cutover.find((o) => o.kind === 'ScheduledBackup') as Manifest;
+    expect(backup.spec).toEqual({ ...asObj(prodBackup.spec), cluster: { name: RESTORE_CLUSTER } });
+    // PodMonitors as prod's, selecting the restored cluster's pods.
+    const monitors = (objects: Manifest[], name: string) => asObj(find(objects, 'PodMonitor', name)?.spec);
+    expect(monitors(cutover, RESTORE_CLUSTER)).toEqual({
+      ...monitors(prod, CLUSTER),
+      selector: { matchLabels: CNPG_LABELS.instance(RESTORE_CLUSTER) },
+    });
+    expect(monitors(cutover, RESTORE_POOLER)).toEqual({
+      ...monitors(prod, POOLER),
+      selector: { matchLabels: CNPG_LABELS.pooler(RESTORE_POOLER) },
+    });
+    // The Pooler as prod's, in front of the restored cluster.
+    expect(find(cutover, 'Pooler', RESTORE_POOLER)?.spec).toEqual({
+      ...asObj(find(prod, 'Pooler', POOLER)?.spec),
+      cluster: { name: RESTORE_CLUSTER },
+      template: {
+        ...asObj(asObj(find(prod, 'Pooler', POOLER)?.spec).template),
+        metadata: asObj(asObj(find(cutover, 'Pooler', RESTORE_POOLER)?.spec).template).metadata,
+      },
+    });
+  });
+
+  it("drills on prod's archive, read as prod's ObjectStore describes it, archiving to a store of its own and with a CA of its own", () => {
+    const drill = render(join(K8S_DIR, 'restore/drill'));
+    const stores = parseAllDocuments(readFileSync(join(K8S_DIR, 'restore/drill/stores.yaml'), 'utf8')).map(
+      (d) => d.toJSON() as Manifest,
+    );
+    validate([...drill, ...stores]);
+    const read = find(stores, 'ObjectStore', OBJECT_STORE) as Manifest;
+    expect(asObj(read.spec).configuration).toEqual(asObj(store.spec).configuration);
+    // It deletes nothing in prod's archive (no retention to enforce), and writes elsewhere.
+    expect(asObj(read.spec).retentionPolicy).toBeUndefined();
+    const drillCluster = drill[0] as Manifest;
+    const archiver = ((asObj(drillCluster.spec).plugins as Obj[]).find((p) => p.isWALArchiver) as Obj)
+      .parameters as Obj;
+    const own = find(stores, 'ObjectStore', String(archiver.barmanObjectName)) as Manifest;
+    expect(own.metadata.name).not.toBe(OBJECT_STORE);
+    // A bucket of its own, with credentials of their own.
+    const bucket = (m: Manifest) => new URL(String(asObj(asObj(m.spec).configuration).destinationPath)).host;
+    expect(bucket(own)).not.toBe(bucket(store));
+    expect(asObj(asObj(asObj(own.spec).configuration).s3Credentials)).not.toEqual(
+      asObj(asObj(asObj(store.spec).configuration).s3Credentials),
+    );
+    // Otherwise the restore cluster itself: what the drill measures is what a restore would do.
+    const { plugins: _p, certificates: drillCertificates, ...drillRest } = asObj(drillCluster.spec);
+    const { plugins: _q, certificates: restoreCertificates, ...restoreRest } = asObj(restore.spec);
+    expect(drillRest).toEqual(restoreRest);
+    expect(asObj(drillCertificates).serverCASecret).toBeUndefined();
+    expect({ ...asObj(drillCertificates), serverCASecret: DB_CA_SECRET }).toEqual(restoreCertificates);
   });
 });
 
@@ -574,7 +786,7 @@ describe('a release (k8s/release.ts)', () => {
       expect(releaseOf(overlay)).toEqual({ tag: version, suffix: version, label: version });
       const after = render(overlay);
       expect(names(after.filter((o) => o.kind === 'Job'))).toEqual(
-        dataEntries.map((e) => `Job/${migrateJob(e.name)}-${version}`).sort(),
+        [...dataEntries.map((e) => e.name), 'gateway'].map((name) => `Job/${migrateJob(name)}-${version}`).sort(),
       );
       expect(names(after.filter((o) => o.kind !== 'Job'))).toEqual(names(before.filter((o) => o.kind !== 'Job')));
       for (const container of podContainers(after.filter(isHubPod)))
@@ -602,7 +814,7 @@ const kubectl = needSystemTool(SYSTEM_TOOLS.kubectl).path !== null;
 
 describe('the renderer', () => {
   it.skipIf(!kubectl)('renders what kubectl kustomize renders, hash suffixes aside', () => {
-    for (const overlay of OVERLAYS) {
+    for (const overlay of [...OVERLAYS, 'cluster', 'restore/cluster', 'restore/cutover', 'restore/drill']) {
       const dir = join(K8S_DIR, overlay);
       // No flag: what `kubectl apply -k` renders, with kustomize's default load restrictor.
       const { stdout, stderr, status } = spawnSync('kubectl', ['kustomize', dir], {
@@ -634,7 +846,7 @@ describe('the renderer', () => {
         const list = (JSON.parse(json) as Manifest[]).map(sorted) as Manifest[];
         return list.sort((a, b) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`));
       };
-      expect(unhashed(rendered[overlay] ?? []), overlay).toEqual(unhashed(theirs));
+      expect(unhashed(rendered[overlay] ?? render(dir)), overlay).toEqual(unhashed(theirs));
     }
   });
 
@@ -662,10 +874,11 @@ describe('the renderer', () => {
       drop: null,
     };
     expect(strategicMerge(base, patch)).toEqual({
+      // As kubectl kustomize orders them: the patch's items first, in its order.
       containers: [
-        { name: 'a', image: 'x', args: ['1', '2'] },
         { name: 'b', image: 'z' },
         { name: 'c', image: 'w' },
+        { name: 'a', image: 'x', args: ['1', '2'] },
       ],
       keep: 1,
     });

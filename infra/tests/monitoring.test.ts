@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO_ROOT } from '@nhs-hub/kit/repo';
 import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { startTestGraph, type TestGraph } from '@nhs-hub/gateway/testing';
 import { subgraph as geography } from '@nhs-hub/geography';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CACHE, CLUSTER, POOLER } from '../k8s/generate.js';
-import { GATEWAY_METRICS } from '../k8s/monitoring.js';
+import { CACHE, CLUSTER, POOLER, RESTORE_CLUSTER, RESTORE_POOLER } from '../k8s/generate.js';
+import { CLUSTER_LABEL, CLUSTER_POD_LABEL, GATEWAY_METRICS, MONITORING_RELEASE } from '../k8s/monitoring.js';
 import { CNPG_LABELS } from '../k8s/network.js';
 import { type Json, K8S_DIR, type Manifest, render } from '../k8s/render.js';
 
@@ -42,6 +44,7 @@ const PROMQL_WORDS = new Set([
   'subgraph',
   'deployment',
   'pod',
+  CLUSTER_LABEL,
   'status',
   'code',
   'humanizePercentage',
@@ -121,11 +124,60 @@ describe("the prod overlay's monitoring", () => {
     ] as const) {
       const spec = find('PodMonitor', name).spec as Obj;
       expect((spec.selector as Obj).matchLabels).toEqual(labels);
-      expect(spec.podMetricsEndpoints).toEqual([{ port: 'metrics' }]);
+      expect(((spec.podMetricsEndpoints as Obj[])[0] as Obj).port).toBe('metrics');
     }
     // Both poolers and clusters exist in the manifests the monitors name.
     expect(find('Cluster', CLUSTER)).toBeDefined();
     expect(find('Pooler', POOLER)).toBeDefined();
+  });
+
+  it("alerts on every cluster's database by its cluster label: the prod cluster's, and the restored one's after a cut-over", () => {
+    const cutover = render(join(K8S_DIR, 'restore/cutover'));
+    // Each instance's series get the cluster's name from the pod label CloudNativePG sets (cnpg.io/cluster),
+    // which Prometheus's discovery offers as __meta_kubernetes_pod_label_ and the label, sanitised.
+    const podLabel = Object.keys(CNPG_LABELS.instance(CLUSTER)).find((k) => k.endsWith('/cluster')) ?? '';
+    expect(CLUSTER_POD_LABEL).toBe(`__meta_kubernetes_pod_label_${podLabel.replace(/[^a-zA-Z0-9_]/g, '_')}`);
+    for (const [manifests, cluster] of [
+      [objects, CLUSTER],
+      [cutover, RESTORE_CLUSTER],
+    ] as const) {
+      const monitor = manifests.find((o) => o.kind === 'PodMonitor' && o.metadata.name === cluster) as Manifest;
+      const spec = monitor.spec as Obj;
+      expect((spec.selector as Obj).matchLabels).toEqual(CNPG_LABELS.instance(cluster));
+      expect(spec.podMetricsEndpoints).toEqual([
+        {
+          port: 'metrics',
+          relabelings: [{ action: 'replace', sourceLabels: [CLUSTER_POD_LABEL], targetLabel: CLUSTER_LABEL }],
+        },
+      ]);
+    }
+    // Every rule on a database metric selects those series by that label, matching both clusters, never by pod
+    // name (hub-db-restore-1 is not hub-db-[0-9]+), and keeps one alert per cluster.
+    const database = rules.filter((r) => metricsIn(String(r.expr)).some((m) => /^(cnpg|barman)_/.test(m)));
+    expect(database.map((r) => r.alert).sort()).toEqual(
+      ['HubBackupFailed', 'HubBackupTooOld', 'HubReplicationLag', 'HubWalArchivingFailing'].sort(),
+    );
+    for (const r of database) {
+      const expr = String(r.expr);
+      expect(expr, String(r.alert)).not.toMatch(/\bpod=~/);
+      const selectors = [...expr.matchAll(/\b(?:cnpg|barman)_[a-z0-9_]+\{([^}]*)\}/g)].map((m) => m[1] ?? '');
+      // Every use of a database metric has a selector.
+      expect(selectors.length, String(r.alert)).toBe(metricsIn(expr).filter((m) => /^(cnpg|barman)_/.test(m)).length);
+      for (const selector of selectors) {
+        const regex = new RegExp(`${CLUSTER_LABEL}=~"([^"]+)"`).exec(selector)?.[1];
+        expect(regex, `${String(r.alert)}: ${selector}`).toBeDefined();
+        // PromQL anchors a regex matcher at both ends.
+        for (const cluster of [CLUSTER, RESTORE_CLUSTER])
+          expect(new RegExp(`^(?:${regex})$`).test(cluster), `${String(r.alert)} ${cluster}`).toBe(true);
+        expect(new RegExp(`^(?:${regex})$`).test(`${CLUSTER}-other`)).toBe(false);
+      }
+      for (const by of expr.matchAll(/\bby \(([^)]*)\)/g)) expect(by[1], String(r.alert)).toContain(CLUSTER_LABEL);
+      // Its text names the cluster (or the pod, whose name starts with it), not hub-db whichever it is.
+      expect(String((r.annotations as Obj).description)).toMatch(new RegExp(`\\$labels\\.(${CLUSTER_LABEL}|pod)\\b`));
+      expect(String((r.annotations as Obj).description)).not.toContain(`/${CLUSTER}`);
+    }
+    // The restored cluster's PgBouncer is scraped too.
+    expect(cutover.find((o) => o.kind === 'PodMonitor' && o.metadata.name === RESTORE_POOLER)).toBeDefined();
   });
 
   it('ships a Grafana dashboard of requests, latency and errors, per subgraph too', () => {
@@ -141,6 +193,22 @@ describe("the prod overlay's monitoring", () => {
     expect(perSubgraph.length).toBeGreaterThanOrEqual(3);
     // Every panel's query is scoped to the namespace chosen at the top.
     for (const e of exprs) expect(e).toContain('namespace="$namespace"');
+  });
+
+  it("is labelled for kube-prometheus-stack's Prometheus, which loads only monitors and rules labelled with its release", () => {
+    const cutover = render(join(K8S_DIR, 'restore/cutover'));
+    const operated = [...objects, ...cutover].filter((o) =>
+      ['ServiceMonitor', 'PodMonitor', 'PrometheusRule'].includes(o.kind),
+    );
+    expect(operated.map((o) => o.kind).sort()).toEqual(
+      ['PodMonitor', 'PodMonitor', 'PodMonitor', 'PodMonitor', 'PrometheusRule', 'ServiceMonitor'].sort(),
+    );
+    for (const o of operated)
+      expect(o.metadata.labels?.release, `${o.kind}/${o.metadata.name}`).toBe(MONITORING_RELEASE);
+    // The setting is the runbook's: step 0 names the release to install it as, or to change it to.
+    const readme = readFileSync(join(REPO_ROOT, 'infra/README.md'), 'utf8');
+    expect(readme).toContain(`release: ${MONITORING_RELEASE}`);
+    expect(readme).toContain('MONITORING_RELEASE');
   });
 
   it("alerts on the cache by its Deployment, whose name is the manifests'", () => {

@@ -3,7 +3,7 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPol
 import { describe, expect, it } from 'vitest';
 import { portOf, readGraphConfig } from '@nhs-hub/kit/repo';
 import { ADMIN_PORT, CACHE, CLUSTER, GATEWAY_PORT, POOLER } from '../k8s/generate.js';
-import { CNPG_LABELS, OUTSIDE, PG_PORTS } from '../k8s/network.js';
+import { ACME_SOLVER, CNPG_LABELS, OUTSIDE, PG_PORTS } from '../k8s/network.js';
 import { type Pod, type Policy, reachable } from '../k8s/reach.js';
 import { type Json, K8S_DIR, type Manifest, podContainers, podSpecOf, render } from '../k8s/render.js';
 
@@ -39,6 +39,33 @@ function podsOf(objects: readonly Manifest[], namespace: string): Pod[] {
   });
 }
 
+/**
+ * The JWKS URL each serving pod's environment gives it (env, and the ConfigMaps it takes whole):
+ * such a pod verifies callers' tokens against the identity provider's published keys
+ * (packages/kit/src/platform/auth.ts), fetching them when a token names a key it has not seen. A
+ * Job serves nothing (no container port), so it verifies nothing, whatever its environment holds.
+ */
+function jwksUrls(objects: readonly Manifest[]): Map<string, URL> {
+  const configMaps = new Map(
+    objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, o.data as Obj]),
+  );
+  const urls = new Map<string, URL>();
+  for (const o of objects) {
+    if (!['Deployment', 'Job'].includes(o.kind)) continue;
+    for (const c of podContainers([o])) {
+      if (!((c.ports as Obj[] | undefined) ?? []).length) continue;
+      const env: Obj = {};
+      for (const from of (c.envFrom as Obj[] | undefined) ?? [])
+        Object.assign(env, configMaps.get(String((from.configMapRef as Obj | undefined)?.name)) ?? {});
+      for (const e of (c.env as Obj[] | undefined) ?? []) if (e.value !== undefined) env[String(e.name)] = e.value;
+      if (env.HUB_JWT_JWKS_URL !== undefined)
+        urls.set(`${o.kind}/${o.metadata.name}`, new URL(String(env.HUB_JWT_JWKS_URL)));
+    }
+  }
+  return urls;
+}
+const portOfUrl = (url: URL) => Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+
 describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (overlay) => {
   const objects = render(join(K8S_DIR, overlay));
   const namespace = String(objects[0]?.metadata.namespace);
@@ -51,6 +78,7 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
   };
   const database: Pod = { name: 'postgres', namespace, labels: CNPG_LABELS.instance(CLUSTER) };
   const pooler: Pod = { name: 'pgbouncer', namespace, labels: CNPG_LABELS.pooler(POOLER) };
+  const solver: Pod = { name: 'acme-solver', namespace, labels: ACME_SOLVER.pods };
   const ext = (name: string, o: { namespace: string; pods: Record<string, string> }): Pod => ({
     name,
     namespace: o.namespace,
@@ -69,7 +97,7 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
   const jobs = hub.filter((p) => p.labels['app.kubernetes.io/component'] === 'migrate');
   const gateway = pod('Deployment/gateway');
   const cache = pod(`Deployment/${CACHE.name}`);
-  const everyone = [...hub, database, pooler, ...outsiders];
+  const everyone = [...hub, database, pooler, solver, ...outsiders];
 
   /** What is served, and on which port. */
   const services: [Pod, number][] = [
@@ -78,13 +106,18 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
     [cache, CACHE.port],
     [database, PG_PORTS.postgres],
     [pooler, PG_PORTS.postgres],
+    [solver, ACME_SOLVER.port],
   ];
   /** The matrix the hub needs: every other pair is refused. */
   const allowed = new Set([
     `ingress-controller -> Deployment/gateway:${GATEWAY_PORT}`,
+    // Let's Encrypt's HTTP-01 request for the certificate's token, routed by the ingress controller.
+    `ingress-controller -> acme-solver:${ACME_SOLVER.port}`,
     ...entries.map((e) => `Deployment/gateway -> Deployment/${e.name}:${portOf(e)}`),
     `Deployment/gateway -> Deployment/${CACHE.name}:${CACHE.port}`,
     ...dataEntries.map((e) => `Deployment/${e.name} -> pgbouncer:${PG_PORTS.postgres}`),
+    // Field usage, which the gateways write as their own role (k8s/generate.ts, USAGE_WRITER).
+    `Deployment/gateway -> pgbouncer:${PG_PORTS.postgres}`,
     // The releases subgraph reads every data subgraph's /releases/* routes, and nothing else.
     ...readers.flatMap((r) => dataEntries.map((e) => `Deployment/${r.name} -> Deployment/${e.name}:${portOf(e)}`)),
     ...jobs.flatMap((j) => [
@@ -113,7 +146,7 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
     expect([...actual].sort()).toEqual([...allowed].sort());
   });
 
-  it('keeps every subgraph unreachable from another subgraph and from outside, and PostgreSQL from the gateway', () => {
+  it('keeps every subgraph unreachable from another subgraph and from outside, and PostgreSQL behind PgBouncer for the gateway', () => {
     for (const s of [...subgraphs, ...readerPods]) {
       const port = Number(s.ports?.http);
       for (const other of [...subgraphs.filter((x) => x !== s), ...outsiders, cache, database, pooler])
@@ -121,10 +154,13 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
       expect(reachable(policies, gateway, s, port)).toBe(true);
     }
     for (const target of [database, pooler])
-      for (const from of [gateway, cache, ...readerPods, ...outsiders.filter((o) => o.name !== 'cnpg-operator')])
+      for (const from of [cache, ...readerPods, ...outsiders.filter((o) => o.name !== 'cnpg-operator')])
         expect(reachable(policies, from, target, PG_PORTS.postgres), `${from.name} -> ${target.name}`).toBe(false);
-    // A subgraph goes through PgBouncer, never straight to an instance; the Jobs the other way round.
-    for (const s of subgraphs) expect(reachable(policies, s, database, PG_PORTS.postgres)).toBe(false);
+    // A subgraph and the gateway go through PgBouncer, never straight to an instance; the Jobs the other way round.
+    for (const s of [...subgraphs, gateway]) {
+      expect(reachable(policies, s, database, PG_PORTS.postgres), `${s.name} -> postgres`).toBe(false);
+      expect(reachable(policies, s, pooler, PG_PORTS.postgres), `${s.name} -> pgbouncer`).toBe(true);
+    }
     for (const j of jobs) expect(reachable(policies, j, pooler, PG_PORTS.postgres)).toBe(false);
   });
 
@@ -139,6 +175,31 @@ describe.each(['overlays/dev', 'overlays/prod'])('the network policies of %s', (
         expect(reachable(policies, p, collector, port), `${p.name} OTLP`).toBe(traced);
       for (const port of [80, 443, 8080])
         expect(reachable(policies, p, somewhere, port), `${p.name} -> elsewhere:${port}`).toBe(false);
+    }
+  });
+
+  it("lets every pod that verifies tokens fetch the identity provider's keys, and no other pod", () => {
+    const urls = jwksUrls(objects);
+    // Not vacuous: the gateway and every subgraph, releases included, verify tokens.
+    expect([...urls.keys()].sort()).toEqual(
+      [...entries.map((e) => `Deployment/${e.name}`), 'Deployment/gateway'].sort(),
+    );
+    // The identity provider's address comes from DNS at run time: any public one (here the three
+    // documentation ranges, RFC 5737) must do; the cluster's own (the API server's Service, a pod) must not.
+    const publicAddresses = ['192.0.2.10', '198.51.100.10', '203.0.113.10'];
+    const clusterAddresses = ['10.96.0.1', '172.20.0.10', '192.168.1.20'];
+    const at = (address: string): Pod => ({ name: `address ${address}`, namespace: '', labels: {}, address });
+    for (const p of hub) {
+      const url = urls.get(p.name);
+      for (const address of publicAddresses) {
+        // A pod that verifies no token gets nothing out of the cluster on 443.
+        const port = url ? portOfUrl(url) : 443;
+        expect(reachable(policies, p, at(address), port), `${p.name} -> ${url?.host ?? 'the internet'}`).toBe(
+          url !== undefined,
+        );
+      }
+      for (const address of clusterAddresses)
+        expect(reachable(policies, p, at(address), 443), `${p.name} -> ${address}:443`).toBe(false);
     }
   });
 

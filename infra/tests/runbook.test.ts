@@ -1,11 +1,24 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@nhs-hub/kit/repo';
 import { needSystemTool, SYSTEM_TOOLS } from '@nhs-hub/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { workspaceDirs } from '../image/layout.js';
+import { CLUSTER, DB_CA_SECRET, OBJECT_STORE, RESTORE_CLUSTER } from '../k8s/generate.js';
+
+/** The restore Cluster's fields the pipelines' checks read. */
+interface Restored {
+  kind: string;
+  metadata: { namespace?: string };
+  spec?: {
+    bootstrap?: { recovery?: { source?: string; recoveryTarget?: unknown } };
+    externalClusters?: { name: string; plugin?: { parameters?: Record<string, string> } }[];
+    plugins?: { isWALArchiver?: boolean; parameters?: Record<string, string> }[];
+    certificates?: { serverCASecret?: string };
+  };
+}
 
 /**
  * infra/README.md's runbook is meant to be run, not interpreted: every step a command. What can be
@@ -24,6 +37,46 @@ const commands = (block: string) =>
     .split('\n')
     .filter((line) => line.trim() && !line.trim().startsWith('#'));
 const all = blocks.flatMap(commands);
+
+describe("infra/README.md's table of files", () => {
+  // The table from its header row to the first line that is not a row: a row that lost its first
+  // cell (or its pipes) ends the table there, as a Markdown renderer would.
+  const lines = README.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('| path | what |'));
+  const end = lines.findIndex((l, i) => i > start && !l.startsWith('|'));
+  const rows = lines.slice(start + 2, end);
+
+  it('has two cells on every row, the first naming paths under infra/ that exist', () => {
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(lines[start + 1]).toBe('| --- | --- |');
+    // Everything up to the next heading is the table.
+    expect(
+      lines
+        .slice(
+          end,
+          lines.findIndex((l, i) => i > start && l.startsWith('#')),
+        )
+        .join('')
+        .trim(),
+    ).toBe('');
+    for (const row of rows) {
+      const cells = row.split(/(?<!\\)\|/).slice(1, -1);
+      expect(cells, row).toHaveLength(2);
+      const paths = [...(cells[0] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');
+      expect(paths.length, row).toBeGreaterThan(0);
+      // `k8s/overlays/{dev,prod}/`: each of the braces' names.
+      for (const path of paths)
+        for (const one of (/\{([^}]*)\}/.exec(path)?.[1]?.split(',') ?? ['']).map((b) => path.replace(/\{[^}]*\}/, b)))
+          expect(existsSync(join(REPO_ROOT, 'infra', one)), `${one} in: ${row}`).toBe(true);
+    }
+  });
+
+  it('describes every test file of infra/tests', () => {
+    const named = rows.map((r) => /^\| `([^`]+)`/.exec(r)?.[1]);
+    for (const file of readdirSync(join(REPO_ROOT, 'infra/tests')).filter((f) => f.endsWith('.test.ts')))
+      expect(named, file).toContain(`tests/${file}`);
+  });
+});
 
 describe('the runbook (infra/README.md)', () => {
   it('has its steps as shell blocks that parse', () => {
@@ -65,6 +118,12 @@ describe('the runbook (infra/README.md)', () => {
     for (const path of paths) expect(existsSync(join(REPO_ROOT, path)), path).toBe(true);
   });
 
+  it('pins every Helm chart it installs or upgrades to a version', () => {
+    const helm = all.filter((l) => /\bhelm (?:upgrade|install)\b/.test(l));
+    expect(helm.length).toBeGreaterThan(3);
+    for (const line of helm) expect(line, line).toMatch(/\s--version[= ]v?\d+\.\d+\.\d+(?:\s|$)/);
+  });
+
   it('sets every variable it uses', () => {
     const set = new Set<string>();
     for (const line of all) {
@@ -102,14 +161,16 @@ describe('the runbook (infra/README.md)', () => {
       const pipelines = [
         ...new Set(
           all
-            .map((l) => l.trim().replace(/^kubectl apply -k (\S+)$/, 'kubectl kustomize $1'))
+            .map((l) => l.trim().replace(/^kubectl (?:-n \S+ )?apply -k (\S+)$/, 'kubectl kustomize $1'))
             .filter((l) => l.startsWith('kubectl kustomize')),
         ),
       ];
       expect(pipelines.length).toBeGreaterThan(1);
       const TARGET_TIME = '2026-12-01 09:30:00+00';
+      const DRILL = '202612010930';
+      const restores: string[] = [];
       for (const pipeline of pipelines) {
-        const rendering = pipeline.replace(/\|\s*kubectl apply -f -\s*$/, '');
+        const rendering = pipeline.replace(/\|\s*kubectl (?:-n \S+ )?apply -f -\s*$/, '');
         const overlays = pipeline.includes('$OVERLAY') ? ['infra/k8s/overlays/prod', 'infra/k8s/overlays/dev'] : [''];
         for (const overlay of overlays) {
           const result = spawnSync('bash', ['-o', 'pipefail', '-c', rendering], {
@@ -120,18 +181,59 @@ describe('the runbook (infra/README.md)', () => {
             cwd: REPO_ROOT,
             encoding: 'utf8',
             maxBuffer: 64 * 2 ** 20,
-            env: { PATH: process.env.PATH, HOME: process.env.HOME, OVERLAY: overlay, TARGET_TIME },
+            env: { PATH: process.env.PATH, HOME: process.env.HOME, OVERLAY: overlay, TARGET_TIME, DRILL },
           });
           expect(result.status, `${rendering}\n${result.stderr}`).toBe(0);
-          const objects = parseAllDocuments(result.stdout).map(
-            (d) => d.toJSON() as { kind: string; spec?: { bootstrap?: { recovery?: { recoveryTarget?: unknown } } } },
-          );
+          const objects = parseAllDocuments(result.stdout).map((d) => d.toJSON() as Restored);
           expect(objects.length, rendering).toBeGreaterThan(0);
-          // The restore pipeline sets the moment to recover to.
+          // The restore pipelines set the moment to recover to, and land where their apply's -n says.
           const restore = objects.find((o) => o.kind === 'Cluster' && o.spec?.bootstrap?.recovery);
-          if (restore) expect(restore.spec?.bootstrap?.recovery?.recoveryTarget).toEqual({ targetTime: TARGET_TIME });
+          if (!restore) continue;
+          restores.push(pipeline);
+          expect(objects, pipeline).toHaveLength(1);
+          expect(restore.metadata.namespace, pipeline).toBeUndefined();
+          expect(pipeline).toMatch(/\| kubectl -n \$\w+ apply -f -$/);
+          expect(restore.spec?.bootstrap?.recovery?.recoveryTarget).toEqual({ targetTime: TARGET_TIME });
+          // Both read prod's archive: its ObjectStore, in the folder its cluster writes.
+          const source = restore.spec?.externalClusters?.find(
+            (c) => c.name === restore.spec?.bootstrap?.recovery?.source,
+          );
+          expect(source?.plugin?.parameters).toEqual({ barmanObjectName: OBJECT_STORE, serverName: CLUSTER });
+          const archiver = restore.spec?.plugins?.find((p) => p.isWALArchiver)?.parameters;
+          if (pipeline.includes('restore/drill')) {
+            // A drill archives to the drills' store, in a folder of its own, and never uses prod's CA.
+            expect(archiver?.barmanObjectName).not.toBe(OBJECT_STORE);
+            expect(archiver?.serverName).toBe(`${RESTORE_CLUSTER}-drill-${DRILL}`);
+            expect(restore.spec?.certificates?.serverCASecret).toBeUndefined();
+          } else {
+            expect(archiver).toEqual({ barmanObjectName: OBJECT_STORE });
+            expect(restore.spec?.certificates?.serverCASecret).toBe(DB_CA_SECRET);
+          }
         }
       }
+      // The real restore and the drill, each rendered.
+      expect(restores.filter((p) => p.includes('restore/drill'))).toHaveLength(1);
+      expect(restores.filter((p) => p.includes('restore/cluster')).length).toBeGreaterThanOrEqual(1);
     },
   );
+
+  it('applies nothing without naming its namespace, so a restore or a drill lands where the runbook says', () => {
+    const applies = all.filter((l) => /\bkubectl\b[^|]*\bapply\b/.test(l));
+    expect(applies.length).toBeGreaterThan(5);
+    for (const line of applies) {
+      const stages = line.split(/\s\|\s/);
+      for (const stage of stages.filter((x) => /\bkubectl\b.*\bapply\b/.test(x))) {
+        const named =
+          /\bkubectl -n \S+ apply\b/.test(stage) ||
+          // An overlay sets its namespace (the first block's test above checks it is $NS).
+          /\bapply -k \$OVERLAY$/.test(stage.trim()) ||
+          // Cluster-scoped objects only (k8s.test.ts checks they have no namespace).
+          /\bapply -k infra\/k8s\/cluster$/.test(stage.trim()) ||
+          // What `kubectl -n X create ... --dry-run -o yaml` wrote carries X.
+          (/^\s*kubectl -n \S+ create\b.*--dry-run=client/.test(stages[0] ?? '') &&
+            stage.trim() === 'kubectl apply -f -');
+        expect(named, line).toBe(true);
+      }
+    }
+  });
 });

@@ -1,9 +1,9 @@
 import { gql, type TypedDocumentNode } from '@apollo/client';
-/** The hub's exact decimal: a string such as "399.3", never a binary float. */
-type Decimal = string;
+// The client's own scalar types: a date stays "2020-01-01" and a figure "399.3", as the hub answers.
+import type { Date as HubDate, Decimal } from '@nhs-hub/client';
 
 /** The regions a director picks from. */
-export const REGIONS: TypedDocumentNode<{ regions: { code: string; name: string }[] }, { asOf: string }> = gql`
+export const REGIONS: TypedDocumentNode<{ regions: { code: string; name: string }[] }, { asOf: HubDate }> = gql`
   query DirectorsRegions($asOf: Date) {
     regions(asOf: $asOf) {
       code
@@ -27,13 +27,18 @@ export interface MemberStp {
 
 /** A region on a date: its member STPs with their gap, savings, capital, gap per head and flags. */
 export const REGION_PAGE: TypedDocumentNode<
-  { region: { code: string; name: string } | null; regionSnapshot: { asOf: string; stps: MemberStp[] } | null },
-  { code: string; asOf: string }
+  {
+    region: { code: string; name: string; validFrom: HubDate; validTo: HubDate | null } | null;
+    regionSnapshot: { asOf: HubDate; stps: MemberStp[] } | null;
+  },
+  { code: string; asOf: HubDate }
 > = gql`
   query DirectorsRegionPage($code: ID!, $asOf: Date) {
     region(code: $code) {
       code
       name
+      validFrom
+      validTo
     }
     regionSnapshot(code: $code, asOf: $asOf) {
       asOf
@@ -55,6 +60,22 @@ export const REGION_PAGE: TypedDocumentNode<
           gbpPerPerson
         }
       }
+    }
+  }
+`;
+
+/** A data release as the hub announces it the moment it lands: `name` is what `changes(since:)` takes. */
+export interface ReleasePublished {
+  releasePublished: { name: string; at: string; tables: string[] };
+}
+
+/** Every data release, over Server-Sent Events (graphql-sse takes the document as text). */
+export const RELEASE_PUBLISHED = /* GraphQL */ `
+  subscription DirectorsReleases {
+    releasePublished {
+      name
+      at
+      tables
     }
   }
 `;

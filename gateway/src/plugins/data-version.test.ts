@@ -103,13 +103,14 @@ describe('asking subgraphs that misbehave', () => {
     );
     const plugin = await dataVersionPlugin({
       subgraphs,
-      sign: () => ({ 'x-test-signature': 'signed' }),
+      // The signature covers the call as sent: its method and path.
+      sign: ({ method, path }) => ({ 'x-test-signature': `${method} ${path}` }),
       refreshMs: 60_000,
     });
     try {
       const { version } = plugin;
       expect(seen.length).toBe(4);
-      expect(seen.every((s) => s === 'signed')).toBe(true);
+      expect(seen.every((s) => s === 'GET /releases/version')).toBe(true);
       expect(version.current()).toBe('finance.3-workforce.0');
       expect(await plugin.checks?.()).toEqual({ dataVersion: 'no release known of broken (status 500)' });
       expect(plugin.status?.()).toEqual({ dataVersion: 'finance.3-workforce.0' });

@@ -1,7 +1,7 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { rootLogger } from '@nhs-hub/kit/platform';
+import { type GatewayCall, rootLogger } from '@nhs-hub/kit/platform';
 import type { Redis } from 'ioredis';
-import { type HubPlugin, hubRequestOf } from '../plugin.js';
+import { eachPart, type HubPlugin, hubRequestOf } from '../plugin.js';
 import { hearAnnouncements } from './data-version/announcements.js';
 import { type DataVersion, trackDataVersion } from './data-version/version.js';
 
@@ -16,8 +16,8 @@ export const DEFAULT_REFRESH_MS = 5_000;
 export interface DataVersionSettings {
   /** Subgraph name → its GraphQL URL, as the supergraph gives them. */
   readonly subgraphs: Readonly<Record<string, string>>;
-  /** Headers each call to a subgraph carries: the gateway's signature (subgraphs answer nothing else in production). */
-  readonly sign?: (() => Record<string, string>) | undefined;
+  /** Headers a call to a subgraph carries: the gateway's signature of it (subgraphs answer nothing else in production). */
+  readonly sign?: ((call: GatewayCall) => Record<string, string>) | undefined;
   /** Redis where writers announce releases (`<prefix>releases`), so every replica moves on one; none: the purge call and asking. */
   readonly redisUrl?: string | undefined;
   readonly redisKeyPrefix?: string | undefined;
@@ -50,8 +50,16 @@ export async function dataVersionPlugin(
 
   const stamping: GatewayPlugin = {
     onResultProcess: ({ result, setResult, serverContext }) => {
-      if (Array.isArray(result) || !result || Symbol.asyncIterator in result) return;
+      if (Array.isArray(result) || !result) return;
       const dataVersion = hubRequestOf(serverContext)?.dataVersion ?? version.current();
+      // An incremental answer (@defer, @stream) says it once, in its first part, as a whole one does;
+      // a subscription's events are news of their own (releasePublished carries the version it moved to).
+      if (Symbol.asyncIterator in result)
+        return setResult(
+          eachPart(result, (part, first) =>
+            first && part.hasNext !== undefined ? { ...part, extensions: { ...part.extensions, dataVersion } } : part,
+          ),
+        );
       setResult({ ...result, extensions: { ...result.extensions, dataVersion } });
     },
   };

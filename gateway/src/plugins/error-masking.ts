@@ -1,5 +1,6 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { type HubPlugin, hubRequestOf } from '../plugin.js';
+import type { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
+import { eachPart, type HubPlugin, hubRequestOf } from '../plugin.js';
 import { oneErrorPerProblem, withNulledRootFields } from './error-masking/answer.js';
 import { formatGatewayError } from './error-masking/format.js';
 
@@ -18,21 +19,37 @@ export function errorMaskingPlugin(): HubPlugin {
       },
     }),
     onResultProcess: ({ request, result, setResult, serverContext }) => {
-      if (Array.isArray(result) || !result || Symbol.asyncIterator in result || !result.errors?.length) return;
+      if (Array.isArray(result) || !result) return;
       const hub = hubRequestOf(serverContext);
       const requestId = hub?.requestId ?? request.headers.get('x-request-id') ?? '';
-      const formatted = oneErrorPerProblem(
-        result.errors.map((error) => formatGatewayError(error, requestId, hub?.operationName)),
-      );
-      hub?.errors.push(...formatted.map((e) => String(e.extensions.code)));
-      let status: number | undefined;
-      const errors = formatted.map(({ extensions: { http, ...rest }, ...error }) => {
-        if (http?.status && (!status || http.status > status)) status = http.status;
-        return { ...error, extensions: rest };
-      });
+      const shape = (raw: readonly (GraphQLError | GraphQLFormattedError)[]) => {
+        const formatted = oneErrorPerProblem(
+          raw.map((error) => formatGatewayError(error, requestId, hub?.operationName)),
+        );
+        hub?.errors.push(...formatted.map((e) => String(e.extensions.code)));
+        let status: number | undefined;
+        const errors = formatted.map(({ extensions: { http, ...rest }, ...error }) => {
+          if (http?.status && (!status || http.status > status)) status = http.status;
+          return { ...error, extensions: rest };
+        });
+        return { errors: errors as never, status };
+      };
+      if (Symbol.asyncIterator in result) {
+        // A deferred or streamed part's errors arrive after the 200 was sent: the same shape, no status.
+        const shaped = <P extends ExecutionResult>(part: P): P =>
+          part.errors?.length ? { ...part, errors: shape(part.errors).errors } : part;
+        return setResult(
+          eachPart(result, (part) => {
+            const whole = shaped(part);
+            return part.incremental ? { ...whole, incremental: part.incremental.map(shaped) } : whole;
+          }),
+        );
+      }
+      if (!result.errors?.length) return;
+      const { errors, status } = shape(result.errors);
       const extensions: { http?: { status?: number; headers?: Record<string, string> } } = { ...result.extensions };
       if (status) extensions.http = { ...extensions.http, status };
-      setResult({ ...result, errors: errors as never, extensions });
+      setResult({ ...result, errors, extensions });
     },
   };
   return { name: 'error-masking', runtime: [plugin] };

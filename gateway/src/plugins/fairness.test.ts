@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs } from '../config.js';
-import { type RunningGateway, startGateway } from '../gateway.js';
+import { readEnv } from '@nhs-hub/kit/platform';
+import { gatewaySettingsFromEnv, type RunningGateway, startGateway } from '../gateway.js';
 import { HubRequest } from '../plugin.js';
 import { signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '../testing.js';
 import { FAIRNESS_DEFAULTS, fairnessPlugin } from './fairness.js';
@@ -64,6 +65,62 @@ describe('a rate limit per client', () => {
     expect(refused?.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     const authorization = await signTestToken({ sub: 'someone-else' });
     expect((await ask(graph.gatewayUrl, '{ regions { code } }', { authorization })).status).toBe(200);
+  });
+});
+
+describe('the client address behind the ingress', () => {
+  const gateways: RunningGateway[] = [];
+  afterAll(async () => {
+    for (const gateway of gateways) await gateway.close();
+  });
+  /**
+   * A gateway of its own, its buckets full: 2 requests each (each pays 1 and its cost, about a
+   * hundredth), then none, however slow the first answers are.
+   */
+  const gatewayTrusting = async (HUB_TRUSTED_PROXIES: string | undefined) => {
+    const urls = Object.fromEntries(Object.entries(graph.subgraphs).map(([name, s]) => [name, s.url]));
+    const { fairness } = gatewaySettingsFromEnv(readEnv(HUB_TRUSTED_PROXIES ? { HUB_TRUSTED_PROXIES } : {}));
+    const gateway = await startGateway({
+      supergraphSdl: graph.supergraphSdl,
+      subgraphUrls: urls,
+      port: 0,
+      fairness: { ...fairness, perSecond: 0.001, burst: 3 },
+    });
+    gateways.push(gateway);
+    return gateway;
+  };
+  const from = (gateway: RunningGateway, forwardedFor: string) =>
+    ask(gateway.url, '{ regions { code } }', { 'x-forwarded-for': forwardedFor }).then((a) => a.status);
+
+  it('ignores X-Forwarded-For from a peer it does not trust (by default, none): a client cannot name itself another', async () => {
+    const gateway = await gatewayTrusting(undefined);
+    const statuses = [];
+    for (const address of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) statuses.push(await from(gateway, address));
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+
+  it('gives two clients a trusted proxy forwards a bucket each, whatever a client wrote in the header itself', async () => {
+    // The test's requests come from 127.0.0.1: here it stands for the ingress controller's pods.
+    const gateway = await gatewayTrusting('10.0.0.0/8, 127.0.0.1');
+    expect([await from(gateway, '203.0.113.7'), await from(gateway, '203.0.113.7')]).toEqual([200, 200]);
+    expect(await from(gateway, '203.0.113.7')).toBe(429);
+    expect(await from(gateway, '203.0.113.8')).toBe(200);
+    // What ingress-nginx forwards when the client sent its own header: the client's entry is to the
+    // left of the address the proxy saw, and is not read. Another proxy of the cluster's (10.x) is stepped through.
+    expect(await from(gateway, '198.51.100.9, 203.0.113.7')).toBe(429);
+    expect(await from(gateway, '203.0.113.7, 10.1.2.3')).toBe(429);
+    expect(await from(gateway, '203.0.113.9, 10.1.2.3')).toBe(200);
+  });
+
+  it('refuses a HUB_TRUSTED_PROXIES entry that is no address or range', () => {
+    expect(() => readEnv({ HUB_TRUSTED_PROXIES: '10.0.0.0/8,ingress-nginx' })).toThrow(
+      /HUB_TRUSTED_PROXIES: "ingress-nginx" is not an IP address or a CIDR range/,
+    );
+    expect(() => readEnv({ HUB_TRUSTED_PROXIES: '10.0.0.0/33' })).toThrow(/HUB_TRUSTED_PROXIES/);
+    expect(readEnv({ HUB_TRUSTED_PROXIES: 'fd00::/8' }).HUB_TRUSTED_PROXIES).toEqual([
+      { address: 'fd00::', prefix: 8, family: 'ipv6' },
+    ]);
+    expect(readEnv({}).HUB_TRUSTED_PROXIES).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { HubErrorCode, sendJson } from '@nhs-hub/kit/platform';
+import { type AddressRange, clientAddressOf, HubErrorCode, sendErrors } from '@nhs-hub/kit/platform';
 import type { HubPlugin, HubRequest } from '../plugin.js';
 import { hubRequestOf } from '../plugin.js';
 import { TokenBuckets } from './fairness/buckets.js';
@@ -13,6 +13,8 @@ export interface FairnessSettings {
   readonly deadlineMs: number;
   /** Subgraph calls one request may have in flight at once. */
   readonly subgraphConcurrency: number;
+  /** Proxies whose X-Forwarded-For names the client (HUB_TRUSTED_PROXIES); none: the socket's peer is. */
+  readonly trustedProxies: readonly AddressRange[];
 }
 
 export const FAIRNESS_DEFAULTS: FairnessSettings = {
@@ -21,6 +23,8 @@ export const FAIRNESS_DEFAULTS: FairnessSettings = {
   deadlineMs: 15_000,
   // The planner's widest fan-out in the public operations is 4 subgraphs at once (StpOverview).
   subgraphConcurrency: 4,
+  // Behind the ingress every anonymous caller would share the ingress pod's bucket: deployments name it.
+  trustedProxies: [],
 };
 
 /** What the subgraph calls of one request need from this plugin (subgraph-timeouts.ts asks). */
@@ -41,7 +45,8 @@ export interface SubgraphCallLimits {
 export const COST_PER_TOKEN = 1_000;
 
 /**
- * Fairness under load: a token bucket per client (the token's subject, else the caller's address),
+ * Fairness under load: a token bucket per client (the token's subject, else the caller's address,
+ * through the trusted proxies' X-Forwarded-For),
  * each request paying one token and its demand-control cost over COST_PER_TOKEN more, answering 429
  * with Retry-After; a deadline per request, after which its subgraph calls still
  * out are abandoned and it answers what it has with an error for the rest; and at most a few
@@ -54,6 +59,7 @@ export function fairnessPlugin(
   const started = new WeakMap<HubRequest, number>();
   const clientOf = new WeakMap<HubRequest, string>();
   const slots = new WeakMap<HubRequest, Slots>();
+  const clientAddress = clientAddressOf(settings.trustedProxies);
 
   const calls: SubgraphCallLimits = {
     deadline: (context) => {
@@ -84,26 +90,23 @@ export function fairnessPlugin(
     async frontDoor(request, next) {
       started.set(request, performance.now());
       if (settings.perSecond > 0) {
-        const key =
-          request.auth.subject !== null ? `sub:${request.auth.subject}` : `ip:${request.req.socket.remoteAddress}`;
+        const key = request.auth.subject !== null ? `sub:${request.auth.subject}` : `ip:${clientAddress(request.req)}`;
         clientOf.set(request, key);
         const waitSeconds = buckets.admit(key, performance.now());
         if (waitSeconds > 0) {
           const retryAfter = Math.max(1, Math.ceil(waitSeconds));
           request.errors.push(HubErrorCode.RATE_LIMITED);
           request.res.setHeader('retry-after', String(retryAfter));
-          return sendJson(request.res, 429, {
-            errors: [
-              {
-                message: `Too many requests: this client may send ${settings.perSecond} a second (bursts of ${settings.burst}). Retry after ${retryAfter} s.`,
-                extensions: {
-                  code: HubErrorCode.RATE_LIMITED,
-                  retryAfterSeconds: retryAfter,
-                  requestId: request.requestId,
-                },
+          return sendErrors(request.req, request.res, 429, [
+            {
+              message: `Too many requests: this client may send ${settings.perSecond} a second (bursts of ${settings.burst}). Retry after ${retryAfter} s.`,
+              extensions: {
+                code: HubErrorCode.RATE_LIMITED,
+                retryAfterSeconds: retryAfter,
+                requestId: request.requestId,
               },
-            ],
-          });
+            },
+          ]);
         }
       }
       await next();

@@ -21,6 +21,18 @@ interface HostileCase {
 
 const FILTERED = 'query Q($f: StpFilter) { stps(filter: $f) { totalCount } }';
 const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+const NUL_NAME = JSON.stringify({ f: { nameContains: 'a\u0000b' } });
+const LONG_NAME = JSON.stringify({ f: { nameContains: 'x'.repeat(900_000) } });
+/** A form post as a browser's <form> sends it, with a CSRF header (docs/security.md): the runtime reads its variables too. */
+const FORM = {
+  'content-type': 'application/x-www-form-urlencoded',
+  'apollo-require-preflight': 'true',
+} as const;
+const formBody = (variables: string) =>
+  `query=${encodeURIComponent(FILTERED)}&variables=${encodeURIComponent(variables)}`;
+const getPath = (variables: string) =>
+  `/graphql?query=${encodeURIComponent(FILTERED)}&variables=${encodeURIComponent(variables)}`;
+const PREFLIGHT = { 'apollo-require-preflight': 'true' } as const;
 
 export const HOSTILE_CORPUS: readonly HostileCase[] = [
   {
@@ -88,6 +100,90 @@ export const HOSTILE_CORPUS: readonly HostileCase[] = [
     headers: { 'apollo-require-preflight': 'true' },
     status: 400,
     code: 'QUERY_LIMIT_EXCEEDED',
+  },
+  // The checks read variables only from JSON posts and GETs: a form post's NUL answered 200 with
+  // INTERNAL_SERVER_ERROR, its 900 kB string passed, and its malformed variables answered 500.
+  { name: 'NUL in a form post', headers: FORM, body: formBody(NUL_NAME), status: 400, code: 'BAD_USER_INPUT' },
+  {
+    name: 'a 900 kB string in a form post',
+    headers: FORM,
+    body: formBody(LONG_NAME),
+    status: 400,
+    code: 'QUERY_LIMIT_EXCEEDED',
+  },
+  {
+    name: 'variables nested 100,000 deep in a form post',
+    headers: FORM,
+    body: formBody(`{"f":{"nameContains":${deep(100_000)}}}`),
+    status: 400,
+    code: 'QUERY_LIMIT_EXCEEDED',
+  },
+  {
+    name: 'malformed variables in a form post',
+    headers: FORM,
+    body: formBody('{"f":'),
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'a form post whose content type also names JSON (the runtime reads the first)',
+    headers: { ...FORM, 'content-type': 'application/x-www-form-urlencoded, application/json' },
+    body: formBody(NUL_NAME),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    // The runtime reads the first variables parameter, and keeps the mark: its first is the clean
+    // one's name with the mark in front, so it reads the second.
+    name: 'two variables parameters in a form post behind a byte-order mark',
+    headers: FORM,
+    body: `\ufeffvariables=${encodeURIComponent('{}')}&variables=${encodeURIComponent(NUL_NAME)}&query=${encodeURIComponent(FILTERED)}`,
+    status: 400,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'NUL in a GET',
+    method: 'GET',
+    path: getPath(NUL_NAME),
+    headers: PREFLIGHT,
+    status: 400,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'variables nested 1,000 deep in a GET',
+    method: 'GET',
+    path: getPath(`{"f":{"nameContains":${deep(1_000)}}}`),
+    headers: PREFLIGHT,
+    status: 400,
+    code: 'QUERY_LIMIT_EXCEEDED',
+  },
+  {
+    name: 'malformed variables in a GET',
+    method: 'GET',
+    path: getPath('{"f":'),
+    headers: PREFLIGHT,
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'a JSON body behind a byte-order mark',
+    body: `\ufeff${JSON.stringify({ query: FILTERED, variables: { f: { nameContains: 'a\u0000b' } } })}`,
+    status: 400,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'a multipart post (the graph takes no uploads)',
+    headers: { ...PREFLIGHT, 'content-type': 'multipart/form-data; boundary=b' },
+    body: `--b\r\ncontent-disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query: FILTERED, variables: JSON.parse(NUL_NAME) })}\r\n--b--\r\n`,
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'a post in plain text',
+    headers: { ...PREFLIGHT, 'content-type': 'text/plain' },
+    body: JSON.stringify({ query: FILTERED, variables: JSON.parse(NUL_NAME) }),
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
   },
 ];
 

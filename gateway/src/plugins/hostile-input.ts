@@ -1,15 +1,16 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { HubErrorCode, sendJson } from '@nhs-hub/kit/platform';
+import { HubErrorCode, sendErrors } from '@nhs-hub/kit/platform';
 import { GraphQLError, type ValidationRule } from 'graphql';
 import type { HubPlugin, HubRequest } from '../plugin.js';
-import { headersProblem, pathProblem, type Refusal, variablesOf, variablesProblem } from './hostile-input/refusals.js';
+import { headersProblem, pathProblem, type Refusal, variablesProblem } from './hostile-input/refusals.js';
+import { variablesOf } from './hostile-input/variables.js';
 
 const refuse = (request: HubRequest, refusal: Refusal) => {
   const { status, code, message, ...detail } = refusal;
   request.errors.push(code);
-  sendJson(request.res, status, {
-    errors: [{ message, extensions: { code, ...detail, requestId: request.requestId } }],
-  });
+  sendErrors(request.req, request.res, status, [
+    { message, extensions: { code, ...detail, requestId: request.requestId } },
+  ]);
 };
 
 /** NUL in a string literal of the document: PostgreSQL refuses it in text, which answered a 500. */
@@ -27,9 +28,10 @@ export const NoNulInStrings: ValidationRule = (context) => ({
 
 /**
  * Hostile input refused at the front door with a 4xx and a code, before anything reads it deeply:
- * over-long header values, malformed percent-escapes in the path, variables too deep, too long or
- * holding NUL (hostile-input/refusals.ts says which and why); NUL in the document's string
- * literals by a validation rule.
+ * over-long header values, malformed percent-escapes in the path, variables too deep, too long,
+ * holding NUL or not JSON (from a JSON body, a query string or a form alike), a POST in a content
+ * type the runtime does not read (hostile-input/refusals.ts and variables.ts say which and why);
+ * NUL in the document's string literals by a validation rule.
  */
 export function hostileInputPlugin(): HubPlugin {
   const validation: GatewayPlugin = {
@@ -41,7 +43,7 @@ export function hostileInputPlugin(): HubPlugin {
     async frontDoor(request, next) {
       const variables = () => {
         const given = variablesOf(request);
-        return given === undefined ? undefined : variablesProblem(given);
+        return Array.isArray(given) ? variablesProblem(given) : given;
       };
       const problem = headersProblem(request.req.headers) ?? pathProblem(request.path) ?? variables();
       if (problem) return refuse(request, problem);

@@ -1,4 +1,4 @@
-import { GATEWAY_SIGNATURE_HEADER, gatewaySigner } from '@nhs-hub/kit/platform';
+import { gatewaySignatureFor, gatewaySigner } from '@nhs-hub/kit/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs } from '../config.js';
 import { startTestGraph, type TestGraph } from '../testing.js';
@@ -20,11 +20,11 @@ afterAll(async () => {
   process.env.NODE_ENV = nodeEnv;
 });
 
-const ask = async (query: string) => {
+const ask = async (query: string, variables?: Record<string, unknown>) => {
   const response = await fetch(graph.gatewayUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
+    body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, text: await response.text() };
 };
@@ -42,11 +42,24 @@ describe('production suggests nothing', () => {
     expect(text).toMatch(/GRAPHQL_VALIDATION_FAILED/);
   });
 
+  it("for a misspelt input field in a variable's value", async () => {
+    const { status, text } = await ask('query ($f: StpFilter) { stps(filter: $f) { totalCount } }', {
+      f: { nameContain: 'Lin' },
+    });
+    // graphql-js adds `Did you mean "nameContains"?` to the coercion error.
+    expect(status).toBe(400);
+    expect(text).toMatch(/Field \\"nameContain\\" is not defined by type \\"StpFilter\\"\./);
+    expect(text).not.toMatch(/Did you mean/);
+  });
+
   it('from a subgraph either, asked by the gateway', async () => {
-    const response = await fetch(graph.subgraphs.geography?.url ?? '', {
+    const url = graph.subgraphs.geography?.url ?? '';
+    const body = JSON.stringify({ query: '{ stp(code: "QJM") { nam } }' });
+    const signature = gatewaySignatureFor(gatewaySigner(SECRET), new URL(url), 'POST', body);
+    const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [GATEWAY_SIGNATURE_HEADER]: gatewaySigner(SECRET)() },
-      body: JSON.stringify({ query: '{ stp(code: "QJM") { nam } }' }),
+      headers: { 'content-type': 'application/json', ...signature },
+      body,
     });
     expect(response.status).toBe(400);
     expect(await response.text()).not.toMatch(/Did you mean/);

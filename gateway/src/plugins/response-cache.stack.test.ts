@@ -368,6 +368,56 @@ describe('a response cache in the gateway process', () => {
       }
     },
   );
+
+  it("answers If-None-Match with 304 after the answer's TTL, with the 200's ETag, Cache-Control and Vary", async () => {
+    // Issue 27: a 304 came only while the gateway's cache held the entry; after the TTL the
+    // unchanged answer was sent whole again.
+    const gateway = await startGateway({
+      supergraphSdl: graph.supergraphSdl,
+      subgraphUrls: Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])),
+      port: 0,
+      cache: { ttlMs: 1_000 },
+    });
+    try {
+      const query = op('StpOverview');
+      const extensions = {
+        persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') },
+      };
+      const variables = { code: 'QOQ' };
+      await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables, extensions }),
+      }).then((r) => r.text());
+      const url = `${gateway.url}?operationName=StpOverview&variables=${encodeURIComponent(JSON.stringify(variables))}&extensions=${encodeURIComponent(JSON.stringify(extensions))}`;
+      const preflighted = { 'apollo-require-preflight': 'true' };
+      const first = await fetch(url, { headers: preflighted });
+      expect(first.status).toBe(200);
+      expect(((await first.json()) as { data: { stp: { code: string } } }).data.stp.code).toBe('QOQ');
+      const etag = first.headers.get('etag');
+      expect(etag).toMatch(/^"g[^"]+"$/);
+      expect(first.headers.get('cache-control')).toBe('public, max-age=0, s-maxage=1');
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const stats = gateway.cache?.stats;
+      if (!stats) throw new Error('the cache is off');
+      const hits = stats.hits;
+      const notModified = await fetch(url, { headers: { ...preflighted, 'if-none-match': etag ?? '' } });
+      expect(notModified.status).toBe(304);
+      expect(await notModified.text()).toBe('');
+      for (const header of ['etag', 'cache-control', 'vary'])
+        expect(notModified.headers.get(header), header).toBe(first.headers.get(header));
+      // The entry had expired when the 304 was sent: the next plain GET asks the subgraphs again.
+      graph.resetCounters();
+      const again = await fetch(url, { headers: preflighted });
+      expect(again.status).toBe(200);
+      expect(again.headers.get('etag')).toBe(etag);
+      await again.text();
+      expect(graph.statements()).toBeGreaterThan(0);
+      expect(stats.hits).toBe(hits);
+    } finally {
+      await gateway.close();
+    }
+  });
 });
 
 describe.skipIf(redis.skip !== null)('a response cache in Redis, shared by two gateway processes', () => {

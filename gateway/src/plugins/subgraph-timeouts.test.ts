@@ -17,24 +17,33 @@ import { postGraphQL, startTestGraph, type TestGraph } from '../testing.js';
  * call carried and answers as told: at once, never, or not ready.
  */
 let graph: TestGraph;
-let standIn: { server: Server; url: string; mode: 'answer' | 'hang' | 'not ready'; calls: IncomingHttpHeaders[] };
+let standIn: {
+  server: Server;
+  url: string;
+  mode: 'answer' | 'hang' | 'not ready';
+  calls: IncomingHttpHeaders[];
+  /** Each call as sent, its body read: what the gateway's signature covers. */
+  sent: { req: IncomingMessage; body: string }[];
+};
 const held: ServerResponse[] = [];
 beforeAll(async () => {
   graph = await startTestGraph((await loadAllSubgraphs()).filter((s) => s.name === 'geography'));
-  const server = createServer((req, res) => {
-    req.resume();
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
     if (standIn.mode === 'not ready' || req.method !== 'POST') {
       res.statusCode = standIn.mode === 'not ready' ? 503 : 404;
       return void res.end();
     }
     standIn.calls.push(req.headers);
+    standIn.sent.push({ req, body: Buffer.concat(chunks).toString('utf8') });
     if (standIn.mode === 'hang') return void held.push(res);
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ data: { stp: { name: 'Lincolnshire' } } }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  standIn = { server, url, mode: 'answer', calls: [] };
+  standIn = { server, url, mode: 'answer', calls: [], sent: [] };
 });
 afterAll(async () => {
   for (const res of held) res.destroy();
@@ -67,6 +76,7 @@ describe('subgraph calls', () => {
   it('carry what the other plugins forward: the request id and the gateway signature', async () => {
     standIn.mode = 'answer';
     standIn.calls = [];
+    standIn.sent = [];
     const gatewaySecret = 'a-gateway-secret-of-at-least-32-characters';
     await withStandIn({ gatewaySecret }, async (gateway) => {
       const res = await fetch(gateway.url, {
@@ -78,9 +88,12 @@ describe('subgraph calls', () => {
     });
     expect(standIn.calls).toHaveLength(1);
     expect(standIn.calls[0]).toMatchObject({ 'x-request-id': 'hop-1' });
-    // Signed with the gateway's key, as a production subgraph checks it.
-    expect(signedByGateway({ headers: standIn.calls[0] } as IncomingMessage, gatewaySecret)).toBe(true);
-    expect(signedByGateway({ headers: standIn.calls[0] } as IncomingMessage, `${gatewaySecret}-other`)).toBe(false);
+    // Signed with the gateway's key over the call as sent (method, path, body), as a production subgraph checks it.
+    const sent = standIn.sent.at(-1);
+    expect(sent && signedByGateway(sent.req, sent.body, gatewaySecret)).toBe(true);
+    expect(sent && signedByGateway(sent.req, sent.body, `${gatewaySecret}-other`)).toBe(false);
+    expect(sent && signedByGateway(sent.req, `${sent.body} `, gatewaySecret)).toBe(false);
+    expect(standIn.sent).toHaveLength(1);
   });
 
   it('are abandoned after the timeout: the query answers in time with an error naming the subgraph', async () => {

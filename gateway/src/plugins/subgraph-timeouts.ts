@@ -1,4 +1,5 @@
 import { useCustomFetch } from '@graphql-hive/gateway-runtime';
+import type { GatewayCall } from '@nhs-hub/kit/platform';
 import { type HubPlugin, type HubRequest, hubRequestOf } from '../plugin.js';
 import type { SubgraphCallLimits } from './fairness.js';
 import { type SubgraphCallObserver, subgraphFetch } from './subgraph-timeouts/fetch.js';
@@ -16,6 +17,8 @@ export function subgraphTimeoutsPlugin(
   limits?: SubgraphCallLimits,
 ): HubPlugin {
   const forwards = others.flatMap((p) => (p.forward ? [p.forward] : []));
+  const signers = others.flatMap((p) => (p.signCall ? [p.signCall] : []));
+  const signCall = (call: GatewayCall): Record<string, string> => Object.assign({}, ...signers.map((s) => s(call)));
   const forward = (context: unknown): Record<string, string> => {
     const hub: HubRequest | undefined = hubRequestOf(context);
     return hub ? Object.assign({}, ...forwards.map((f) => f(hub))) : {};
@@ -43,6 +46,7 @@ export function subgraphTimeoutsPlugin(
       useCustomFetch(
         subgraphFetch(subgraphs, timeoutMs, {
           forward,
+          signCall,
           ...(observe ? { observe } : {}),
           ...(limits ? { limits } : {}),
         }),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { HubErrorCode, hubError, sendJson } from '@nhs-hub/kit/platform';
+import { HubErrorCode, hubError, sendErrors } from '@nhs-hub/kit/platform';
 import { REPO_ROOT } from '@nhs-hub/kit/repo';
 import { z } from 'zod';
 import { type HubPlugin, type HubRequest, hubRequestOf } from '../plugin.js';
@@ -103,14 +103,12 @@ export function trustedDocumentsPlugin(settings: TrustedDocumentsSettings | unde
       if (exempt(request)) return next();
       const asked = askedFor(request);
       if (!asked || documents.has(asked.documentHash)) return next();
-      sendJson(request.res, 400, {
-        errors: [
-          {
-            message: refusal(`The document sha256:${asked.documentHash}`),
-            extensions: { code: HubErrorCode.TRUSTED_DOCUMENT_REQUIRED, requestId: request.requestId },
-          },
-        ],
-      });
+      sendErrors(request.req, request.res, 400, [
+        {
+          message: refusal(`The document sha256:${asked.documentHash}`),
+          extensions: { code: HubErrorCode.TRUSTED_DOCUMENT_REQUIRED, requestId: request.requestId },
+        },
+      ]);
     },
     runtime: [gate],
   };

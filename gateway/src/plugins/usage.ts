@@ -17,6 +17,8 @@ export interface UsageSettings {
   readonly schema?: string;
   /** Milliseconds between batches written; 10 s unless given. */
   readonly flushIntervalMs?: number;
+  /** HUB_MIGRATE: 'latest' (the default) creates missing tables; 'verify' runs no DDL (usage/batches.ts says why). */
+  readonly migrate?: 'latest' | 'verify';
 }
 
 /** What a test or an operator can do with the recorder: write what is counted now. */
@@ -45,7 +47,7 @@ export function usagePlugin(settings: UsageSettings | undefined): UsagePlugin {
   if (!settings) return { name: 'usage', recorder: null };
   const log = rootLogger.child({ service: 'gateway', plugin: 'usage' });
   const target = { db: settings.database, schema: settings.schema ?? USAGE_SCHEMA };
-  const batches = new UsageBatches(target, log, DOCUMENTS_KEPT);
+  const batches = new UsageBatches(target, log, DOCUMENTS_KEPT, settings.migrate === 'verify');
   const documents = new LRUCache<string, RecordedOperation>({ max: DOCUMENTS_KEPT });
   /** The query text and its hash per request, from onParams (after automatic persisted queries). */
   const asked = new WeakMap<HubRequest, { query: string | undefined; hash: string | undefined }>();

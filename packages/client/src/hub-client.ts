@@ -1,14 +1,15 @@
 import { ApolloClient, type DocumentNode, HttpLink, InMemoryCache } from '@apollo/client';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { typePolicies } from './type-policies.js';
+import { CLIENT_VERSION } from './version.js';
 
 /**
  * Who this package is, as the gateway's field-usage records name it: `npm run schema:usage` and
  * the breaking-change check list clients by these. An application should name itself instead.
  */
 export const CLIENT_NAME = '@nhs-hub/client';
-/** This package's version (package.json's; a test keeps the two in step). */
-export const CLIENT_VERSION = '1.1.0';
+// package.json's version, written beside it by `npm run compose` (a test keeps the two in step).
+export { CLIENT_VERSION };
 
 /** The headers that name a client to the hub, for callers that do not use Apollo Client. */
 export function clientHeaders(name: string = CLIENT_NAME, version: string = CLIENT_VERSION): Record<string, string> {

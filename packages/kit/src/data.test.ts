@@ -33,6 +33,19 @@ describe('readCsv', () => {
     expect(() => throwIfProblems(problems)).toThrow(/rows\.csv:3 \[code\]: /);
   });
 
+  it("says a data file's empty cell is required, as a load does, whatever the column's type", () => {
+    const problems: DataProblem[] = [];
+    const Waved = Row.extend({ wave: z.enum(['FIRST_WAVE', 'SECOND_WAVE']) });
+    readCsv(csv('code,line,wave\n,,\nQJM,0,THIRD_WAVE\n'), Waved, problems);
+    expect(problems.map((p) => `${p.line} [${p.column}] ${p.reason}`)).toEqual([
+      '2 [code] column code is required',
+      '2 [line] column line is required',
+      '2 [wave] column wave is required',
+      '3 [line] Too small: expected number to be >0',
+      '3 [wave] Invalid option: expected one of "FIRST_WAVE"|"SECOND_WAVE"',
+    ]);
+  });
+
   it('reports an unreadable CSV instead of loading part of it', () => {
     const problems: DataProblem[] = [];
     expect(readCsv(csv('code,line\nQJM,"819\n'), Row, problems)).toEqual([]);

@@ -72,12 +72,38 @@ export function readCsv<S extends z.ZodType>(path: string, schema: S, problems: 
     if (parsed.success) {
       rows.push({ value: parsed.data, line: info.lines });
     } else {
-      for (const issue of parsed.error.issues) {
-        problems.push({ file, line: info.lines, column: issue.path.join('.') || undefined, reason: issue.message });
-      }
+      problems.push(...issueProblems(parsed.error.issues, record, { file, line: info.lines }));
     }
   }
   return rows;
+}
+
+/** A cell with nothing in it: absent, null (an empty CSV cell, a JSON null) or only blanks. */
+const isMissing = (value: unknown): boolean =>
+  value === null || value === undefined || (typeof value === 'string' && value.trim() === '');
+
+/**
+ * One record's zod issues as problems in plain words. An empty cell is a missing value, whatever zod
+ * makes of it ("expected string, received null" for text, "Too small: expected number to be >0" for
+ * a coerced number, "Invalid option" for an enum): "column X is required", once per column however
+ * many issues it raised. A custom issue is the subgraph's own sentence (a rule across columns) and is kept.
+ */
+export function issueProblems(
+  issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string; readonly code?: string }[],
+  record: Readonly<Record<string, unknown>>,
+  at: { readonly file: string; readonly line: number },
+): DataProblem[] {
+  const problems: DataProblem[] = [];
+  const required = new Set<string>();
+  for (const issue of issues) {
+    const column = issue.path.join('.') || undefined;
+    const missing =
+      column !== undefined && issue.path.length === 1 && issue.code !== 'custom' && isMissing(record[column]);
+    if (missing && required.has(column)) continue;
+    if (missing) required.add(column);
+    problems.push({ ...at, column, reason: missing ? `column ${column} is required` : issue.message });
+  }
+  return problems;
 }
 
 /** Checks that every cited text stands verbatim on its line, reporting the data row that cites it. */

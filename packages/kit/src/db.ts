@@ -48,7 +48,15 @@ export interface OpenDatabaseOptions {
   url?: string | undefined;
   /** Directory for a persistent PGlite; in memory when absent. */
   pgliteDataDir?: string | undefined;
+  /**
+   * Connections the PostgreSQL pool may hold; POOL_SIZE unless a process needs fewer (the
+   * deployment's connection budget, infra/k8s/budget.ts, counts each process's pool).
+   */
+  poolSize?: number | undefined;
 }
+
+/** The pool of a hub process on PostgreSQL: every subgraph replica and migrate Job opens this many at most. */
+export const POOL_SIZE = 10;
 
 /**
  * For a subgraph that owns no tables (`dataless`, the releases subgraph run on its own): the shape
@@ -75,7 +83,7 @@ export function noDatabase(): HubDatabase {
 }
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<HubDatabase> {
-  const { url, pgliteDataDir } = options;
+  const { url, pgliteDataDir, poolSize = POOL_SIZE } = options;
   let root: Kysely<unknown>;
   let kind: DatabaseKind;
   let pglite: PGlite | undefined;
@@ -86,7 +94,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<H
     const { default: pg } = await import('pg');
     const pool = new pg.Pool({
       connectionString: url,
-      max: 10,
+      max: poolSize,
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
           if (oid === OID.DATE || oid === OID.NUMERIC) return keepText;

@@ -201,6 +201,38 @@ describe('messages in plain words', () => {
       'missing.csv:2 [statement]: column statement is required',
     );
   });
+
+  it('says so for an empty number or enum too, once per column, never zod\'s "Too small" or "Invalid option"', async () => {
+    const waved: LoadableTable<Db['staff_fact'] & { wave: 'FIRST_WAVE' | 'SECOND_WAVE' }> = {
+      ...loadable,
+      row: z.object({
+        id: z.string().min(1),
+        stp_code: z.string(),
+        value: z.string().nullable(),
+        statement: z.string().min(1),
+        source_document: z.string(),
+        source_line: z.coerce.number().int().positive(),
+        wave: z.enum(['FIRST_WAVE', 'SECOND_WAVE']),
+      }),
+      citations: undefined,
+    };
+    const path = file(
+      'empty-number.csv',
+      `${HEADER},wave\nw.9,QJM,9,a statement,${SEED},,\nw.8,QJM,9,a statement,${SEED}, ,THIRD_WAVE\n`,
+    );
+    const error = await loadFile(db, waved, path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataFileError);
+    const lines = (error as Error).message.split('\n').filter((l) => l.includes('empty-number.csv'));
+    expect(lines).toEqual([
+      expect.stringMatching(/empty-number\.csv:2 \[source_line\]: column source_line is required$/),
+      expect.stringMatching(/empty-number\.csv:2 \[wave\]: column wave is required$/),
+      expect.stringMatching(/empty-number\.csv:3 \[source_line\]: column source_line is required$/),
+      // A value that is there but wrong still says what was expected.
+      expect.stringMatching(
+        /empty-number\.csv:3 \[wave\]: Invalid option: expected one of "FIRST_WAVE"\|"SECOND_WAVE"$/,
+      ),
+    ]);
+  });
 });
 
 describe('derived tables', () => {

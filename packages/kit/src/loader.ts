@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { type Kysely, sql } from 'kysely';
-import { DataFileError, type DataProblem, type DataRow, displayPath, verifyCitations } from './data.js';
+import { DataFileError, type DataProblem, type DataRow, displayPath, issueProblems, verifyCitations } from './data.js';
 import {
   closeRelease,
   countOf,
   describeRow,
+  type EntityColumn,
   ensureReleaseTables,
+  entityIn,
   keysMatch,
   keyText,
   lockReleases,
@@ -57,6 +59,12 @@ export interface LoadableTable<Row extends Record<string, unknown> = Record<stri
    * knows; `[]` checks nothing.
    */
   readonly references?: readonly ReferenceCheck[];
+  /**
+   * The column naming the STP or region each row belongs to, when it is not `stp_code` or
+   * `region_code` (geography's `stp` is keyed by `code`): recorded with every change, so
+   * `changes(entity:)` and `... on Stp` find the row's changes.
+   */
+  readonly entity?: EntityColumn;
   /**
    * The file sets some columns of rows that exist (geography's populations on its STPs): a key the
    * table lacks is refused, never inserted half-filled.
@@ -115,8 +123,12 @@ export interface LoadOptions {
   readonly record?: boolean;
   /** Who makes the release (HUB_RELEASE_ACTOR or user@host by default). */
   readonly actor?: string;
-  /** A replace confirmed after a dry run: refused if it would now delete a different number of rows. */
-  readonly expectDeleted?: number;
+  /**
+   * A replace confirmed after a dry run: the keys of the rows it showed would disappear (its
+   * `replacedKeys`). Refused, naming the difference, if the rows it would now delete are not exactly
+   * those (another release changed the table meanwhile), even when there are as many.
+   */
+  readonly confirmedDeletions?: readonly Readonly<Record<string, unknown>>[];
   /** Checks beyond one row (references to other subgraphs' keys); problems it adds refuse the file. */
   readonly check?: (rows: readonly DataRow<Record<string, unknown>>[], problems: DataProblem[]) => Promise<void>;
   /** Called as rows are compared and written: (done, total). */
@@ -234,16 +246,7 @@ export function validateRecords<Row extends Record<string, unknown>>(
     }
     const parsed = loadable.row.safeParse(value);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const column = issue.path.join('.') || undefined;
-        // zod says "Invalid input: expected string, received null"; an empty cell is a missing value.
-        const missing =
-          issue.code === 'invalid_type' &&
-          column !== undefined &&
-          issue.path.length === 1 &&
-          (value[column] === null || value[column] === undefined);
-        problems.push({ file, line, column, reason: missing ? `column ${column} is required` : issue.message });
-      }
+      problems.push(...issueProblems(parsed.error.issues, value, { file, line }));
       continue;
     }
     if (isRepeatedKey(seen, parsed.data, loadable.key, { file, line }, problems)) continue;
@@ -261,6 +264,11 @@ export interface LoadSummaryWithChanges extends LoadSummary {
   readonly release: number | null;
   /** The first rows that change (all of them up to PREVIEW_LIMIT), old → new, for dry runs and confirmations. */
   readonly preview: readonly RowChange[];
+  /**
+   * A replace: the key of every row of the table it deletes (all of them, however many; derived
+   * tables' rows aside), what a confirmation hands back as `confirmedDeletions`.
+   */
+  readonly replacedKeys?: readonly Readonly<Record<string, unknown>>[];
 }
 
 /** How many changed rows a summary lists; the counts are always whole. */
@@ -318,6 +326,7 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
   const writing = !options.dryRun || loadable.derive !== undefined;
   const loaded: RowChange[] = [];
   let derived = 0;
+  let replacedKeys: readonly Readonly<Record<string, unknown>>[] | undefined;
   const note = (changes: readonly RowChange[], own = true) => {
     if (own && loadable.derive) loaded.push(...changes);
     const c = countOf(changes);
@@ -358,6 +367,7 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
             before,
             after: null,
             source: { file, line },
+            entity: entityIn(before, loadable.entity),
           });
         }
         if (writing && changes.length)
@@ -374,7 +384,14 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
             });
             continue;
           }
-          const change = rowChange(loadable.table, key, current.get(keyText(value, key)), value, sourceOf(value, line));
+          const change = rowChange(
+            loadable.table,
+            key,
+            current.get(keyText(value, key)),
+            value,
+            sourceOf(value, line),
+            loadable.entity,
+          );
           if (!change) {
             unchanged++;
             continue;
@@ -432,12 +449,12 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
           before,
           after: null,
           source: { file, line: 0 },
+          entity: entityIn(before, loadable.entity),
         }),
       );
-      if (options.expectDeleted !== undefined && options.expectDeleted !== changes.length)
-        throw new ReleaseError(
-          `The table changed while the replace was being confirmed (${changes.length} rows would now disappear, not ${options.expectDeleted}); nothing was written. Run it again.`,
-        );
+      replacedKeys = changes.map((c) => c.key);
+      if (options.confirmedDeletions !== undefined)
+        refuseUnconfirmed(loadable, options.confirmedDeletions, replacedKeys);
       if (writing && changes.length) await sql`delete from ${table} ${keep}`.execute(trx);
       note(changes);
       if (release !== null && changes.length) await recordChanges(trx, schema, release, changes);
@@ -491,7 +508,38 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
     ...(loadable.derive ? { derived } : {}),
     release,
     preview,
+    ...(replacedKeys ? { replacedKeys } : {}),
   };
+}
+
+/**
+ * A replace deletes exactly the rows the person confirmed, or nothing: the same number of other rows
+ * (one load added a row and another removed one) is a different deletion, refused naming them.
+ */
+function refuseUnconfirmed<Row extends Record<string, unknown>>(
+  loadable: LoadableTable<Row>,
+  confirmed: readonly Readonly<Record<string, unknown>>[],
+  now: readonly Readonly<Record<string, unknown>>[],
+): void {
+  const texts = (keys: readonly Readonly<Record<string, unknown>>[]) =>
+    new Map(keys.map((k) => [keyText(k, loadable.key), k]));
+  const shown = texts(confirmed);
+  const current = texts(now);
+  const added = [...current].filter(([text]) => !shown.has(text)).map(([, k]) => k);
+  const spared = [...shown].filter(([text]) => !current.has(text)).map(([, k]) => k);
+  if (added.length === 0 && spared.length === 0) return;
+  const name = (keys: readonly Readonly<Record<string, unknown>>[]) =>
+    `${keys
+      .slice(0, 5)
+      .map((k) => describeRow(loadable.table, k))
+      .join('; ')}${keys.length > 5 ? `; ... and ${keys.length - 5} more` : ''}`;
+  const differences = [
+    ...(added.length ? [`it would now also delete ${added.length} row(s) not shown: ${name(added)}`] : []),
+    ...(spared.length ? [`${spared.length} row(s) shown are no longer there to delete: ${name(spared)}`] : []),
+  ];
+  throw new ReleaseError(
+    `The table changed while the replace was being confirmed (another release landed): ${differences.join('; ')}. Nothing was written. Run it again to see what it would delete now.`,
+  );
 }
 
 /** Whether the key is the table's primary key or a unique constraint, and each column's type. */

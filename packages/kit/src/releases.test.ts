@@ -21,6 +21,8 @@ import {
   sha256File,
 } from './releases.js';
 import { replaceTables } from './seed.js';
+import { migrateOnce } from './standalone.js';
+import { readEnv } from './platform/env.js';
 import { prepareSubgraph, type SubgraphDefinition } from './subgraph-runtime.js';
 import { createTestHub, type TestHub, testDatabaseUrl } from './testing.js';
 
@@ -182,11 +184,21 @@ describe('a load is a release', () => {
     const path = file('only.csv', `${HEADER}\nw.1,QJM,10,${VACANCY}\n`);
     const plan = await loadFile(db, loadable, path, { mode: 'replace', dryRun: true });
     expect(plan.preview.filter((c) => c.op === 'delete').map((c) => c.key)).toEqual([{ id: 'w.2' }]);
-    await expect(loadFile(db, loadable, path, { mode: 'replace', expectDeleted: 0 })).rejects.toThrow(
-      /The table changed while the replace was being confirmed \(1 rows would now disappear, not 0\); nothing was written/,
+    expect(plan.replacedKeys).toEqual([{ id: 'w.2' }]);
+    await expect(loadFile(db, loadable, path, { mode: 'replace', confirmedDeletions: [] })).rejects.toThrow(
+      'The table changed while the replace was being confirmed (another release landed): it would now also delete 1 row(s) not shown: staff_fact id=w.2. Nothing was written.',
+    );
+    // As many rows as were shown, but not the same ones: refused too, naming both.
+    await expect(
+      loadFile(db, loadable, path, { mode: 'replace', confirmedDeletions: [{ id: 'w.9' }] }),
+    ).rejects.toThrow(
+      'it would now also delete 1 row(s) not shown: staff_fact id=w.2; 1 row(s) shown are no longer there to delete: staff_fact id=w.9. Nothing was written.',
     );
     expect((await facts(db)).length).toBe(2);
-    expect(await loadFile(db, loadable, path, { mode: 'replace', expectDeleted: 1 })).toMatchObject({
+    expect((await listReleases(db)).length).toBe(4);
+    expect(
+      await loadFile(db, loadable, path, { mode: 'replace', confirmedDeletions: plan.replacedKeys ?? [] }),
+    ).toMatchObject({
       release: 5,
       deleted: 1,
       unchanged: 1,
@@ -295,48 +307,48 @@ function schemaNameOf(db: Kysely<Db>): string {
   return /from "([^"]+)"\./.exec(compiled)?.[1] ?? '';
 }
 
-describe('a reseed never loses a loaded row', () => {
-  /** A subgraph of one table whose seed reads data/facts.csv from a package folder of its own. */
-  function tinySubgraph(root: string): SubgraphDefinition<Db> {
-    return {
-      name: 'tiny',
-      schema: new GraphQLSchema({
-        query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
-      }),
-      migrations: {
-        '2026_12_07_001_tiny': {
-          // biome-ignore lint/suspicious/noExplicitAny: a migration is frozen in time
-          async up(db: Kysely<any>) {
-            await db.schema
-              .createTable('staff_fact')
-              .addColumn('id', 'text', (c) => c.primaryKey())
-              .addColumn('stp_code', 'text', (c) => c.notNull())
-              .addColumn('value', 'numeric')
-              .addColumn('statement', 'text', (c) => c.notNull())
-              .addColumn('source_document', 'text', (c) => c.notNull())
-              .addColumn('source_line', 'integer', (c) => c.notNull())
-              .execute();
-          },
+/** A subgraph of one table whose seed reads data/facts.csv from a package folder of its own. */
+function reseedingSubgraph(root: string): SubgraphDefinition<Db> {
+  return {
+    name: 'tiny',
+    schema: new GraphQLSchema({
+      query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+    }),
+    migrations: {
+      '2026_12_07_001_tiny': {
+        // biome-ignore lint/suspicious/noExplicitAny: a migration is frozen in time
+        async up(db: Kysely<any>) {
+          await db.schema
+            .createTable('staff_fact')
+            .addColumn('id', 'text', (c) => c.primaryKey())
+            .addColumn('stp_code', 'text', (c) => c.notNull())
+            .addColumn('value', 'numeric')
+            .addColumn('statement', 'text', (c) => c.notNull())
+            .addColumn('source_document', 'text', (c) => c.notNull())
+            .addColumn('source_line', 'integer', (c) => c.notNull())
+            .execute();
         },
       },
-      packageRoot: pathToFileURL(`${root}/`),
-      seed: async (db) => {
-        const path = join(root, 'data', 'facts.csv');
-        const problems: Parameters<typeof validateRecords>[3] = [];
-        const rows = validateRecords(path, loadable, readRecords(path, problems), problems);
-        if (problems.length) throw new DataFileError(problems);
-        return replaceTables(db, [['staff_fact', rows.map((r) => r.value)]]);
-      },
-    };
-  }
+    },
+    packageRoot: pathToFileURL(`${root}/`),
+    seed: async (db) => {
+      const path = join(root, 'data', 'facts.csv');
+      const problems: Parameters<typeof validateRecords>[3] = [];
+      const rows = validateRecords(path, loadable, readRecords(path, problems), problems);
+      if (problems.length) throw new DataFileError(problems);
+      return replaceTables(db, [['staff_fact', rows.map((r) => r.value)]]);
+    },
+  };
+}
 
+describe('a reseed never loses a loaded row', () => {
   it('load, change data/, restart: loaded rows survive, the start says what it changed and what it kept', async () => {
     const root = join(dir, 'tiny');
     mkdirSync(join(root, 'data'), { recursive: true });
     const data = join(root, 'data', 'facts.csv');
     writeFileSync(data, `${HEADER}\nw.1,QJM,9,${VACANCY}\nw.2,QJM,26,${GPS}\nw.3,QJM,39,${GPS}\n`);
     writeFileSync(join(root, 'data', 'README.md'), 'Three facts.\n');
-    const definition = tinySubgraph(root);
+    const definition = reseedingSubgraph(root);
     const schema = hub.schema('tiny');
     const start = () => prepareSubgraph(definition, hub.database, schema, 'if-changed');
 
@@ -406,6 +418,53 @@ describe('a reseed never loses a loaded row', () => {
       { id: 'w.3', value: '39' },
     ]);
     expect(fourth.seedOutcome?.kept).toEqual([]);
+  });
+});
+
+describe('the start line after a reseed', () => {
+  it("the migrate Job's line names the loaded rows a reseed kept, with their release", async () => {
+    const root = join(dir, 'tiny-line');
+    mkdirSync(join(root, 'data'), { recursive: true });
+    writeFileSync(join(root, 'data', 'facts.csv'), `${HEADER}\nw.1,QJM,9,${VACANCY}\nw.2,QJM,26,${GPS}\n`);
+    writeFileSync(join(root, 'data', 'README.md'), 'Two facts.\n');
+    const schema = hub.schema('tiny_line');
+    // The Job closes its database when done; this one is the test's. No gateway to tell (a folder of its own).
+    const database = { ...hub.database, close: async () => undefined };
+    const env = readEnv({
+      HUB_SEED: 'if-changed',
+      HUB_SCHEMA: schema,
+      PGLITE_DATA_DIR: join(dir, 'tiny-line-pg', 'data'),
+    });
+    const job = async () => {
+      const lines: string[] = [];
+      const log = console.log;
+      console.log = (line: string) => void lines.push(line);
+      try {
+        expect(await migrateOnce(reseedingSubgraph(root), env, database)).toBe(0);
+      } finally {
+        console.log = log;
+      }
+      return lines;
+    };
+    const where = `tiny migrated in schema ${schema} (${hub.database.kind}); no migration to apply`;
+    expect(await job()).toContain(
+      `tiny migrated in schema ${schema} (${hub.database.kind}); applied 2026_12_07_001_tiny; 2 staff_fact (release 1: 2 inserted, 0 updated, 0 deleted)`,
+    );
+    await loadFile(
+      hub.database.forSchema<Db>(schema).db,
+      loadable,
+      file('line-load.csv', `${HEADER}\nw.1,QJM,10,${VACANCY}\n`),
+    );
+    // Only the README edited: a reseed, which keeps the loaded w.1 and says so.
+    writeFileSync(join(root, 'data', 'README.md'), 'Two facts, described better.\n');
+    expect(await job()).toContain(
+      `${where}; 2 staff_fact (no row changed; kept as later releases left them, not reverted to data/: release 2 (load): 1 row(s) [staff_fact id=w.1])`,
+    );
+    // data/ changes w.2: applied, and w.1 still named as kept.
+    writeFileSync(join(root, 'data', 'facts.csv'), `${HEADER}\nw.1,QJM,9,${VACANCY}\nw.2,QJM,27,${GPS}\n`);
+    expect(await job()).toContain(
+      `${where}; 2 staff_fact (release 3: 0 inserted, 1 updated, 0 deleted; kept as later releases left them, not reverted to data/: release 2 (load): 1 row(s) [staff_fact id=w.1])`,
+    );
   });
 });
 

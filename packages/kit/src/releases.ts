@@ -42,6 +42,15 @@ export interface Entity {
   readonly code: string;
 }
 
+/**
+ * The column holding the code of the STP or region a table's rows belong to, for a table that names
+ * it otherwise than `stp_code` or `region_code` (geography's `stp`, keyed by `code`).
+ */
+export interface EntityColumn {
+  readonly type: Entity['type'];
+  readonly column: string;
+}
+
 export interface ReleaseFile {
   readonly path: string;
   readonly sha256: string;
@@ -298,6 +307,7 @@ export function rowChange(
   before: Readonly<Record<string, unknown>> | undefined,
   after: Readonly<Record<string, unknown>>,
   source?: Provenance | null,
+  entityColumn?: EntityColumn | null,
 ): RowChange | null {
   if (!before)
     return {
@@ -307,7 +317,7 @@ export function rowChange(
       before: null,
       after,
       source,
-      entity: entityIn(after),
+      entity: entityIn(after, entityColumn),
     };
   const columns = Object.keys(after).filter((c) => !sameValue(before[c], after[c]));
   if (columns.length === 0) return null;
@@ -318,13 +328,23 @@ export function rowChange(
     before: pickColumns(before, columns),
     after: pickColumns(after, columns),
     source,
-    entity: entityIn({ ...before, ...after }),
+    entity: entityIn({ ...before, ...after }, entityColumn),
   };
 }
 
-/** The STP or region a whole row belongs to, by its stp_code or region_code column. */
-export function entityIn(row: Readonly<Record<string, unknown>> | null | undefined): Entity | null {
+/**
+ * The STP or region a whole row belongs to: by the table's entity column when it names one, else by
+ * its stp_code or region_code column.
+ */
+export function entityIn(
+  row: Readonly<Record<string, unknown>> | null | undefined,
+  column?: EntityColumn | null,
+): Entity | null {
   if (!row) return null;
+  if (column) {
+    const code = row[column.column];
+    return typeof code === 'string' ? { type: column.type, code } : null;
+  }
   if (typeof row.stp_code === 'string') return { type: 'Stp', code: row.stp_code };
   if (typeof row.region_code === 'string') return { type: 'Region', code: row.region_code };
   return null;
@@ -525,15 +545,22 @@ export function describeRow(table: string, key: Readonly<Record<string, unknown>
 /**
  * The latest change to each row of a table that still stands: a reverted release's changes do not,
  * nor does a revert of anything but a seed (it put back what was there before, whose own change
- * stands). What a reseed may and may not overwrite is decided from these.
+ * stands). What a reseed may and may not overwrite is decided from these. An update of
+ * `derivedColumns` alone (finance's derived_flags, rewritten for every fact a load's derivation
+ * touched) is not one: it set no figure of the row's own.
  */
 export async function standingChanges(
   trx: Kysely<unknown>,
   schema: string,
   table: string,
+  derivedColumns: readonly string[] = [],
 ): Promise<(RowChange & { release: number; kind: ReleaseKind; at: string; actor: string })[]> {
   const changes = sql.table(`${schema}.hub_change`);
   const releases = sql.table(`${schema}.hub_release`);
+  const ownColumns = derivedColumns.length
+    ? sql`and (c.op <> 'update' or exists (select 1 from jsonb_object_keys(c.after) as k (name)
+        where k.name not in (${sql.join(derivedColumns)})))`
+    : sql``;
   const { rows } = await sql<ChangeRow & { kind: ReleaseKind; at: Date | string; actor: string }>`
     select distinct on (c.row_key) c.*, r.kind, r.at, r.actor
     from ${changes} c
@@ -541,6 +568,7 @@ export async function standingChanges(
     left join ${releases} undone on undone.id = r.reverts
     where c.table_name = ${table} and r.reverted_by is null
       and (r.kind <> 'revert' or undone.kind = 'seed')
+      ${ownColumns}
     order by c.row_key, c.id desc`.execute(trx);
   return rows.map((row) => ({
     ...toChange(row),
@@ -751,6 +779,8 @@ export interface SeedReleaseContext {
    * row's history runs unbroken across seeds and loads even where the primary key is a serial id.
    */
   readonly keys?: Readonly<Record<string, readonly string[]>>;
+  /** The loadables' entity columns, so a seed's change records name the same STP or region a load's do. */
+  readonly entities?: Readonly<Record<string, EntityColumn>>;
   outcome?: SeedOutcome;
 }
 

@@ -1,7 +1,19 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { SubgraphDatabase } from './db.js';
-import { ensureReleaseTables } from './releases.js';
-import { replaceTables } from './seed.js';
+import { type LoadableTable, loadFile } from './loader.js';
+import {
+  ensureReleaseTables,
+  type RowChange,
+  rowChange,
+  type SeedReleaseContext,
+  seedReleaseContext,
+} from './releases.js';
+import { replaceTables, type SeedDerivation } from './seed.js';
 import { createTestHub, type TestHub } from './testing.js';
 
 interface Db {
@@ -115,5 +127,161 @@ describe('replaceTables', () => {
       ]),
     ).rejects.toThrow(/parent is listed twice/);
     expect(await count('parent')).toBe(1);
+  });
+});
+
+describe('a reseed derives again what is derived from the rows it keeps', () => {
+  interface Parts {
+    part: { id: string; stp_code: string; amount: string; note: string };
+    total: { stp_code: string; amount: string };
+  }
+  let parts: SubgraphDatabase<Parts>;
+  const dir = mkdtempSync(join(tmpdir(), 'kit-seed-derive-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Each STP's total of its parts, and each part's note naming it: what both a load and a seed derive. */
+  const derive = (rows: readonly Readonly<Record<string, unknown>>[]) => {
+    const totals = new Map<string, number>();
+    for (const row of rows)
+      totals.set(String(row.stp_code), (totals.get(String(row.stp_code)) ?? 0) + Number(row.amount));
+    return {
+      total: [...totals].map(([stp_code, sum]) => ({ stp_code, amount: String(sum) })),
+      part: rows.map((row) => ({
+        id: String(row.id),
+        stp_code: String(row.stp_code),
+        amount: String(row.amount),
+        note: `of ${totals.get(String(row.stp_code))}`,
+      })),
+    };
+  };
+  const derivation: SeedDerivation<Parts> = {
+    derived: { total: '*', part: ['note'] },
+    derive: (merged) => derive(merged.get('part') ?? []),
+  };
+  /** A load of parts that derives the totals and every part's note in its own release, as finance's facts do. */
+  const loadable: LoadableTable<Parts['part']> = {
+    table: 'part',
+    row: z.object({ id: z.string(), stp_code: z.string(), amount: z.string(), note: z.string() }),
+    key: ['id'],
+    references: [],
+    derives: ['total'],
+    async derive(trx, _changes, { schema }) {
+      const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(`${schema}.part`)}`.execute(trx);
+      const { rows: totals } = await sql<
+        Record<string, unknown>
+      >`select * from ${sql.table(`${schema}.total`)}`.execute(trx);
+      const next = derive(rows);
+      const changes: RowChange[] = [];
+      for (const row of next.total) {
+        const change = rowChange(
+          'total',
+          ['stp_code'],
+          totals.find((t) => t.stp_code === row.stp_code),
+          row,
+        );
+        if (change) changes.push(change);
+        await sql`update ${sql.table(`${schema}.total`)} set amount = ${row.amount} where stp_code = ${row.stp_code}`.execute(
+          trx,
+        );
+      }
+      for (const row of next.part) {
+        const change = rowChange(
+          'part',
+          ['id'],
+          rows.find((r) => r.id === row.id),
+          { id: row.id, note: row.note },
+        );
+        if (change) changes.push(change);
+        await sql`update ${sql.table(`${schema}.part`)} set note = ${row.note} where id = ${row.id}`.execute(trx);
+      }
+      return changes;
+    },
+  };
+  const seed = (b: string) =>
+    replaceTables(
+      parts.db,
+      [
+        ['total', [{ stp_code: 'QJM', amount: '3' }]],
+        [
+          'part',
+          [
+            { id: 'a', stp_code: 'QJM', amount: '1', note: 'of 3' },
+            { id: 'b', stp_code: 'QJM', amount: b, note: 'of 3' },
+          ],
+        ],
+      ],
+      derivation,
+    );
+  const held = async () => ({
+    parts: await parts.db.selectFrom('part').select(['id', 'amount', 'note']).orderBy('id').execute(),
+    total: (await parts.db.selectFrom('total').select('amount').executeTakeFirstOrThrow()).amount,
+  });
+
+  beforeAll(async () => {
+    parts = await hub.newSchema<Parts>('seed_derive');
+    await parts.db.schema
+      .createTable('total')
+      .addColumn('stp_code', 'text', (c) => c.primaryKey())
+      .addColumn('amount', 'numeric', (c) => c.notNull())
+      .execute();
+    await parts.db.schema
+      .createTable('part')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('stp_code', 'text', (c) => c.notNull().references('total.stp_code'))
+      .addColumn('amount', 'numeric', (c) => c.notNull())
+      .addColumn('note', 'text', (c) => c.notNull())
+      .execute();
+  });
+
+  it("keeps a loaded part, applies data/'s other part the load only re-derived, and derives the total from both", async () => {
+    await seed('2');
+    const path = join(dir, 'a.csv');
+    writeFileSync(path, 'id,stp_code,amount,note\na,QJM,5,loaded\n');
+    const loaded = await loadFile(parts.db, loadable, path);
+    // The load set part a, and derived the total and both notes (b's only changes there).
+    expect(await held()).toEqual({
+      parts: [
+        { id: 'a', amount: '5', note: 'of 7' },
+        { id: 'b', amount: '2', note: 'of 7' },
+      ],
+      total: '7',
+    });
+    // data/ changes b; the reseed keeps a as loaded, and the load's note on b keeps nothing.
+    const context: SeedReleaseContext = { files: [] };
+    await seedReleaseContext.run(context, () => seed('4'));
+    expect(await held()).toEqual({
+      parts: [
+        { id: 'a', amount: '5', note: 'of 9' },
+        { id: 'b', amount: '4', note: 'of 9' },
+      ],
+      total: '9',
+    });
+    expect(context.outcome?.kept).toEqual([{ table: 'part', key: { id: 'a' }, release: loaded.release, kind: 'load' }]);
+    // Again with the same data: nothing to change.
+    const again: SeedReleaseContext = { files: [] };
+    await seedReleaseContext.run(again, () => seed('4'));
+    expect(again.outcome).toMatchObject({ release: null, kept: [{ key: { id: 'a' } }] });
+  });
+
+  it('refuses a derivation that changes more than its derived columns, and writes nothing', async () => {
+    const before = await held();
+    const overreaching: SeedDerivation<Parts> = {
+      ...derivation,
+      derive: (merged) => {
+        const next = derive(merged.get('part') ?? []);
+        return { ...next, part: next.part.map((p) => ({ ...p, amount: '0' })) };
+      },
+    };
+    await expect(
+      replaceTables(
+        parts.db,
+        [
+          ['total', [{ stp_code: 'QJM', amount: '3' }]],
+          ['part', []],
+        ],
+        overreaching,
+      ),
+    ).rejects.toThrow('replaceTables: derive changed amount of part id=a (part derives only note)');
+    expect(await held()).toEqual(before);
   });
 });

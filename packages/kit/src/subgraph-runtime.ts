@@ -158,6 +158,9 @@ export async function prepareSubgraph<DB>(
       actor: `${releaseActor()} (seed at start)`,
       files: definition.packageRoot ? filesWithDigests(fileURLToPath(new URL('data/', definition.packageRoot))) : [],
       keys: Object.fromEntries(Object.values(definition.loadables ?? {}).map((l) => [l.table, l.key])),
+      entities: Object.fromEntries(
+        Object.values(definition.loadables ?? {}).flatMap((l) => (l.entity ? [[l.table, l.entity]] : [])),
+      ),
     };
     const seedReport = await seedReleaseContext.run(context, () => definition.seed(scoped.db));
     if (fingerprint) await recordSeedFingerprint(untyped, schemaName, fingerprint);
@@ -271,12 +274,12 @@ export async function startSubgraph<DB>(
     name: definition.name,
     // A traced request continues the gateway's trace (its traceparent); its SQL statements are children.
     handler: async (req, res, request) => {
-      if (gatewayOnly && !(gatewaySecret && signedByGateway(req, gatewaySecret)))
+      if (gatewayOnly && !(gatewaySecret && signedByGateway(req, request.body, gatewaySecret)))
         return sendJson(res, 401, {
           errors: [
             {
               message: gatewaySecret
-                ? `This subgraph answers only the gateway: the request lacks a current ${GATEWAY_SIGNATURE_HEADER}.`
+                ? `This subgraph answers only the gateway: the request lacks a current ${GATEWAY_SIGNATURE_HEADER} made for it.`
                 : 'This subgraph answers only the gateway, and has no HUB_GATEWAY_SECRET to know it by.',
               extensions: { code: HubErrorCode.UNAUTHENTICATED, requestId: request.requestId },
             },

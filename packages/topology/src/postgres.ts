@@ -101,20 +101,20 @@ export interface RolesCopy {
 }
 
 /**
- * roles.sql names each subgraph's schema after the subgraph and its role either the same or
- * hub_<subgraph>; the copy prefixes exactly those names, so what the test runs is the production
- * file and nothing else.
+ * roles.sql names each subgraph's schema after the subgraph, its owner role the same or
+ * hub_<subgraph>, its serving role <name>_reader, and field usage's schema and roles hub_usage and
+ * hub_usage_writer; the copy prefixes exactly those names, so what the test runs is the production
+ * file and nothing else, and nothing of it lands on a name another test or a real hub uses.
  */
 export function rolesCopy(url: string, prefix: string, subgraphs: readonly string[]): RolesCopy {
-  const names = subgraphs.join('|');
   const original = readFileSync(ROLES_SQL_PATH, 'utf8');
   const hubPrefixed = subgraphs.every((s) => new RegExp(`\\bhub_${s}\\b`).test(original));
   const role = (subgraph: string) => (hubPrefixed ? `${prefix}_hub_${subgraph}` : `${prefix}_${subgraph}`);
   const schema = (subgraph: string) => `${prefix}_${subgraph}`;
-  const sql = original.replace(
-    new RegExp(`\\b(hub_)?(${names})\\b`, 'g'),
-    (_match, hub: string | undefined, subgraph: string) => (hub ? `${prefix}_hub_${subgraph}` : schema(subgraph)),
-  );
+  const named = new RegExp(`\\b(?:(?:hub_)?(?:${subgraphs.join('|')})|hub_usage)(?:_reader|_writer)?\\b`, 'g');
+  const sql = original.replace(named, (name) => `${prefix}_${name}`);
+  /** Every role and schema the copy made: whatever roles.sql names, prefixed. */
+  const made = () => [...new Set(sql.match(new RegExp(`\\b${prefix}_\\w+`, 'g')) ?? [])];
   return {
     sql,
     loginSql: subgraphs.map((s) => `ALTER ROLE ${pg.escapeIdentifier(role(s))} LOGIN;`).join('\n'),
@@ -128,15 +128,15 @@ export function rolesCopy(url: string, prefix: string, subgraphs: readonly strin
     },
     async drop() {
       await asAdmin(url, async (client) => {
-        for (const subgraph of subgraphs) {
-          await client.query(`drop schema if exists ${pg.escapeIdentifier(schema(subgraph))} cascade`);
-          // Anything else it came to own or was granted (CONNECT on the database), then the role.
-          const exists = await client.query('select 1 from pg_roles where rolname = $1', [role(subgraph)]);
-          if (exists.rowCount) {
-            await client.query(`drop owned by ${pg.escapeIdentifier(role(subgraph))}`);
-            await client.query(`drop role ${pg.escapeIdentifier(role(subgraph))}`);
-          }
-        }
+        const names = made();
+        for (const name of names) await client.query(`drop schema if exists ${pg.escapeIdentifier(name)} cascade`);
+        const { rows } = await client.query<{ rolname: string }>(
+          'select rolname from pg_roles where rolname = any($1)',
+          [names],
+        );
+        // Anything else they came to own or were granted (CONNECT on the database), then the roles.
+        for (const { rolname } of rows) await client.query(`drop owned by ${pg.escapeIdentifier(rolname)}`);
+        for (const { rolname } of rows) await client.query(`drop role ${pg.escapeIdentifier(rolname)}`);
         // roles.sql closed the database to PUBLIC, as it should in a cluster of the hub's own; this one
         // is shared with every other test, so give back PostgreSQL's defaults (CONNECT and TEMPORARY).
         // Its REVOKE CREATE ON SCHEMA public is PostgreSQL 15's default already.

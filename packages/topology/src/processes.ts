@@ -31,6 +31,8 @@ export const gatewayScript = (): string =>
 export interface SpawnOptions {
   readonly label: string;
   readonly script: string;
+  /** After the script: a command such as `migrate`. */
+  readonly args?: readonly string[];
   readonly env: Record<string, string | undefined>;
   /** How long to wait for the ready line before giving up. */
   readonly readyTimeoutMs?: number;
@@ -40,10 +42,24 @@ export interface SpawnOptions {
 export function spawnService(options: SpawnOptions): StartedProcess {
   return startProcess({
     label: options.label,
-    args: options.script.endsWith('.js') ? [options.script] : tsxArgs(options.script),
+    // A compiled script (a workspace's dist/*.js, a bundle's dist/*.mjs) runs on node alone, as in the image.
+    args: /\.m?js$/.test(options.script)
+      ? [options.script, ...(options.args ?? [])]
+      : tsxArgs(options.script, ...(options.args ?? [])),
     cwd: REPO_ROOT,
     // Request logs would cost CPU the load needs; start-up lines are plain stdout and still print.
     env: { LOG_LEVEL: 'silent', ...options.env },
     readyTimeoutMs: options.readyTimeoutMs,
   });
+}
+
+/**
+ * A hub process's one-shot command, as a migrate Job runs it (`node dist/<name>.mjs migrate`):
+ * resolves with its output once it has exited 0, and fails with that output otherwise.
+ */
+export async function runJob(options: SpawnOptions): Promise<string> {
+  const job = spawnService(options);
+  const { code, signal } = await job.exited;
+  if (code !== 0) throw new Error(`${options.label} failed (${signal ?? code}): ${job.output().slice(-1500)}`);
+  return job.output();
 }

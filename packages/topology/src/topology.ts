@@ -1,8 +1,10 @@
 import type { StartedProcess } from '@nhs-hub/kit/testing';
+import pg from 'pg';
 import { startLoad } from './load.js';
-import { dropSchemas, throwAwayName } from './postgres.js';
+import { asAdmin, dropSchemas, throwAwayName } from './postgres.js';
 import { type AccessLogEntry, type Nginx, startNginx, type Upstream, upstreamFor } from './nginx.js';
-import { dataSubgraphNames, gatewayScript, spawnService, subgraphScript } from './processes.js';
+import { type ConnectionPeaks, type PooledDatabase, type PoolerSettings, startPooledDatabase } from './pooler.js';
+import { dataSubgraphNames, gatewayScript, runJob, spawnService, subgraphScript } from './processes.js';
 
 /**
  * The hub as deployed, on one machine: two gateway replicas and two replicas of every subgraph,
@@ -21,6 +23,37 @@ export interface TopologyOptions {
   readonly deadForMs: number;
   /** Progress lines. */
   readonly say?: (line: string) => void;
+  /**
+   * PostgreSQL as deployed (infra/k8s): a database of its own with roles.sql's roles, migrate Jobs
+   * straight to it as the schema owners, then every replica through PgBouncer as its serving role,
+   * migrating nothing (HUB_MIGRATE=verify), the gateways recording field usage. Without it, every
+   * replica connects as the URL's user and the first of each pair migrates and seeds.
+   */
+  readonly pooler?: PoolerSettings & { readonly as: DeployedRoles };
+  /**
+   * The gateways' response cache (in memory each), on unless false. Off, every request reaches the
+   * subgraphs and PostgreSQL; on, a gateway answers a repeated query itself after its first.
+   */
+  readonly responseCache?: boolean;
+}
+
+/** The roles infra/k8s/generate.ts gives each party. */
+export interface DeployedRoles {
+  owner(subgraph: string): string;
+  serving(subgraph: string): string;
+  readonly usageOwner: string;
+  readonly usageWriter: string;
+  /** The schema field usage is written to. */
+  readonly usageSchema: string;
+}
+
+/** What the deployed database saw: PgBouncer's and PostgreSQL's connection peaks, and the Jobs. */
+export interface PooledRun {
+  readonly peaks: ConnectionPeaks;
+  /** The migrate Jobs, all at once, until the last one exited. */
+  readonly jobsMs: number;
+  /** Requests the gateways wrote to field usage (the killed one's unwritten counts are lost with it). */
+  readonly usageCounted: number;
 }
 
 /** One killed-and-restarted replica. */
@@ -54,6 +87,8 @@ export interface TopologyResult {
   /** Requests the clients saw fail (connection errors, timeouts, non-2xx, wrong answers). */
   readonly failed: number;
   readonly startupMs: number;
+  /** Set when the run went through PgBouncer (TopologyOptions.pooler). */
+  readonly pooled: PooledRun | null;
 }
 
 /** Touches all five subgraphs: geography (stp, region), organisations, programmes, finance, workforce. */
@@ -80,10 +115,45 @@ export async function runTopology(options: TopologyOptions): Promise<TopologyRes
 
   const replicas: Replica[] = [];
   let nginx: Nginx | undefined;
+  let pooled: PooledDatabase | undefined;
+  let sampling: ReturnType<PooledDatabase['sample']> | undefined;
+  let jobsMs = 0;
   const began = Date.now();
   try {
     nginx = await startNginx(options.nginx, upstreams);
     const lb = nginx;
+    const deployed = options.pooler;
+    if (deployed) {
+      // The database as the Cluster bootstraps it, then this release's migrate Jobs, all at once.
+      pooled = await startPooledDatabase(options.databaseUrl, runId, deployed);
+      const db = pooled;
+      // Totalled for the roles that come through PgBouncer; the Jobs' owners connect straight to PostgreSQL.
+      sampling = db.sample(100, [...names.map(deployed.as.serving), deployed.as.usageWriter]);
+      const jobsBegan = Date.now();
+      await Promise.all([
+        ...names.map((name) =>
+          runJob({
+            label: `${name} migrate`,
+            script: subgraphScript(name),
+            args: ['migrate'],
+            env: { DATABASE_URL: db.direct(deployed.as.owner(name)), HUB_SEED: 'if-changed' },
+          }),
+        ),
+        runJob({
+          label: 'gateway migrate',
+          script: gatewayScript(),
+          args: ['migrate'],
+          env: { HUB_USAGE_DATABASE_URL: db.direct(deployed.as.usageOwner) },
+        }),
+      ]);
+      jobsMs = Date.now() - jobsBegan;
+      say(`migrate Jobs done in ${(jobsMs / 1000).toFixed(1)} s`);
+    }
+    /** Where a subgraph replica connects, and what it does first. */
+    const subgraphEnv = (name: string): Record<string, string> =>
+      deployed && pooled
+        ? { DATABASE_URL: pooled.pooled(deployed.as.serving(name)), HUB_MIGRATE: 'verify', HUB_SEED: 'never' }
+        : { DATABASE_URL: options.databaseUrl, HUB_SCHEMA: schemaOf(name) };
     const start = (label: string, script: string, port: number, env: Record<string, string>): Replica => {
       const replica: Replica = {
         label,
@@ -98,10 +168,7 @@ export async function runTopology(options: TopologyOptions): Promise<TopologyRes
     // Both replicas of a subgraph start at once on an empty schema: one seeds, one waits.
     for (const upstream of upstreams.filter((u) => u !== gatewayUpstream)) {
       for (const [i, port] of upstream.servers.entries()) {
-        start(`${upstream.name} #${i + 1}`, subgraphScript(upstream.name), port, {
-          DATABASE_URL: options.databaseUrl,
-          HUB_SCHEMA: schemaOf(upstream.name),
-        });
+        start(`${upstream.name} #${i + 1}`, subgraphScript(upstream.name), port, subgraphEnv(upstream.name));
       }
     }
     await Promise.all(replicas.map((r) => r.process.ready));
@@ -110,6 +177,10 @@ export async function runTopology(options: TopologyOptions): Promise<TopologyRes
       // Every client here is nginx's one address: the per-client rate limit would refuse the load
       // this measures (npm run bench:fairness measures the limit).
       HUB_RATE_LIMIT_PER_SECOND: '0',
+      ...(options.responseCache === false ? { HUB_CACHE: 'off' } : {}),
+      ...(deployed && pooled
+        ? { HUB_USAGE_DATABASE_URL: pooled.pooled(deployed.as.usageWriter), HUB_MIGRATE: 'verify' }
+        : {}),
     };
     for (const [i, port] of gatewayUpstream.servers.entries())
       start(`gateway #${i + 1}`, gatewayScript(), port, gatewayEnv);
@@ -233,6 +304,17 @@ export async function runTopology(options: TopologyOptions): Promise<TopologyRes
       };
     });
     const failed = result.errors + result.non2xx + result.wrong + trickle.wrong.length;
+    // The gateways write what they counted as they stop (SIGTERM), then the peaks are final.
+    await Promise.all(replicas.map((r) => r.process.stop('SIGTERM')));
+    const pooledRun: PooledRun | null =
+      pooled && sampling
+        ? {
+            peaks: await sampling.stop(),
+            jobsMs,
+            usageCounted: await usageCounted(pooled, options.databaseUrl, options.pooler?.as.usageSchema ?? ''),
+          }
+        : null;
+    sampling = undefined;
     return {
       processes: replicas.length,
       requests: result.requests.total + trickle.requests,
@@ -249,12 +331,27 @@ export async function runTopology(options: TopologyOptions): Promise<TopologyRes
       retriedByNginx: log.filter((e) => e.attempts.length > 1).length,
       failed,
       startupMs,
+      pooled: pooledRun,
     };
   } finally {
     await Promise.all(replicas.map((r) => r.process.stop('SIGTERM')));
     await nginx?.stop();
-    await dropSchemas(options.databaseUrl, names.map(schemaOf));
+    await sampling?.stop();
+    if (pooled) await pooled.close();
+    else await dropSchemas(options.databaseUrl, names.map(schemaOf));
   }
+}
+
+/** Requests counted in field usage, read as the administrator. */
+async function usageCounted(db: PooledDatabase, adminUrl: string, schema: string): Promise<number> {
+  const url = new URL(adminUrl);
+  url.pathname = `/${db.database}`;
+  return asAdmin(url.toString(), async (c) => {
+    const { rows } = await c.query<{ n: string | null }>(
+      `select sum(count)::text as n from ${pg.escapeIdentifier(schema)}.usage`,
+    );
+    return Number(rows[0]?.n ?? 0);
+  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

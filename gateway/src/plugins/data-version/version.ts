@@ -1,4 +1,4 @@
-import { formatDataVersion, type ReleaseAnnouncement, type rootLogger } from '@nhs-hub/kit/platform';
+import { formatDataVersion, type GatewayCall, type ReleaseAnnouncement, type rootLogger } from '@nhs-hub/kit/platform';
 import { z } from 'zod';
 
 /**
@@ -73,7 +73,7 @@ function tell<T>(listeners: Iterable<(value: T) => void>, value: T, log: typeof 
  */
 export function trackDataVersion(
   subgraphs: Readonly<Record<string, string>>,
-  sign: (() => Record<string, string>) | undefined,
+  sign: ((call: GatewayCall) => Record<string, string>) | undefined,
   log: typeof rootLogger,
 ): { readonly version: DataVersion; readiness(): true | string } {
   const known: Record<string, KnownRelease> = {};
@@ -101,8 +101,9 @@ export function trackDataVersion(
 
   const ask = async (subgraph: string, url: string): Promise<void> => {
     try {
-      const res = await fetch(new URL(SUBGRAPH_VERSION_PATH, url), {
-        headers: sign?.() ?? {},
+      const target = new URL(SUBGRAPH_VERSION_PATH, url);
+      const res = await fetch(target, {
+        headers: sign?.({ method: 'GET', path: `${target.pathname}${target.search}` }) ?? {},
         signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
       });
       if (res.status === 404) {

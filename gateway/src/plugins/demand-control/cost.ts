@@ -30,7 +30,7 @@ import {
  * largest page, fits with room to spare; a document that nests lists in lists does not.
  */
 export const DEMAND_CONTROL = {
-  /** AllStps at first: 200 costs 15,001 (docs/security.md): 2x headroom above the dearest public operation. */
+  /** AllStps at first: 200 costs 14,801 (docs/security.md, checked by demand-control.test.ts): 2x headroom above the dearest public operation. */
   maxCost: 30_000,
   /** Lists no field sizes (flags, sources, checks of one figure): small value lists, at most 5 long in the seeds. */
   assumedListSize: 5,

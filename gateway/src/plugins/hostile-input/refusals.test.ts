@@ -1,6 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { headersProblem, INPUT_LIMITS, pathProblem, variablesOf, variablesProblem } from './refusals.js';
+import { headersProblem, INPUT_LIMITS, pathProblem, variablesProblem } from './refusals.js';
 
 describe('what a request carries besides its document', () => {
   it('refuses a header value over the limit with 431, naming it; a long token is fine', () => {
@@ -36,25 +35,5 @@ describe('what a request carries besides its document', () => {
     });
     expect(variablesProblem({ codes: ['QJM', 'Q\u0000'] })).toMatchObject({ status: 400, code: 'BAD_USER_INPUT' });
     expect(variablesProblem({ f: { codes: ['QJM'], nameContains: 'x'.repeat(1_000) }, first: 200 })).toBeUndefined();
-  });
-
-  it("reads the variables of a JSON POST (each of a batch) or a GET's query string, and nothing that is not JSON", () => {
-    const request = (method: string, url: string, body?: string, type = 'application/json') => ({
-      req: { method, url, headers: { 'content-type': type } } as IncomingMessage,
-      body,
-    });
-    expect(variablesOf(request('POST', '/graphql', '{"query":"{a}","variables":{"code":"QJM"}}'))).toEqual([
-      { code: 'QJM' },
-    ]);
-    expect(variablesOf(request('POST', '/graphql', '[{"variables":{"a":1}},{"query":"{b}"}]'))).toEqual([
-      { a: 1 },
-      undefined,
-    ]);
-    expect(variablesOf(request('GET', `/graphql?variables=${encodeURIComponent('{"code":"QJM"}')}`))).toEqual({
-      code: 'QJM',
-    });
-    expect(variablesOf(request('GET', '/graphql?query={a}'))).toBeUndefined();
-    expect(variablesOf(request('POST', '/graphql', '{"variables":'))).toBeUndefined();
-    expect(variablesOf(request('POST', '/graphql', 'query { a }', 'application/graphql'))).toBeUndefined();
   });
 });

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HubErrorCode } from '@nhs-hub/kit/platform';
-import type { HubRequest } from '../../plugin.js';
 
 /**
  * Limits on what a request carries besides its document: each found as a 500 with a stack trace
@@ -86,27 +85,6 @@ export function variablesProblem(variables: unknown): Refusal | undefined {
       };
     for (const child of Array.isArray(value) ? value : Object.values(value))
       stack.push({ value: child, depth: depth + 1 });
-  }
-  return undefined;
-}
-
-/** The variables a GET's query string or a JSON POST's body carries; undefined when there are none or they do not parse. */
-export function variablesOf(request: Pick<HubRequest, 'req' | 'body'>): unknown {
-  const { req, body } = request;
-  try {
-    if (req.method === 'POST' && body && req.headers['content-type']?.includes('json')) {
-      const parsed: unknown = JSON.parse(body);
-      const all = Array.isArray(parsed) ? parsed : [parsed];
-      return all.map((p) =>
-        typeof p === 'object' && p !== null ? (p as { variables?: unknown }).variables : undefined,
-      );
-    }
-    if (req.method === 'GET') {
-      const raw = new URL(req.url ?? '/', 'http://localhost').searchParams.get('variables');
-      return raw === null ? undefined : JSON.parse(raw);
-    }
-  } catch {
-    // Not JSON: the runtime refuses it with its own 400.
   }
   return undefined;
 }

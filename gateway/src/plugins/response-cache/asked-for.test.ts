@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { HubRequest } from '../../plugin.js';
-import { askedFor } from './asked-for.js';
+import { askedFor, requestParams } from './asked-for.js';
 
 const QUERY = 'query StpOverview($code: ID!) { stp(code: $code) { name } }';
 const HASH = createHash('sha256').update(QUERY).digest('hex');
@@ -44,5 +44,26 @@ describe('what a request asks for, read before anything is parsed', () => {
     expect(askedFor(request('POST', '/graphql', { 'content-type': 'application/json' }, '{"query":'))).toBeUndefined();
     expect(askedFor(get({ query: QUERY, variables: '{not json' }))).toBeUndefined();
     expect(askedFor(request('POST', '/graphql', { 'content-type': 'text/plain' }, QUERY))).toBeUndefined();
+  });
+});
+
+describe("a request's parameters, as the @defer routing reads them", () => {
+  it("are a JSON POST's body or a GET's query string, unchecked; nothing for anything else", () => {
+    const extensions = { persistedQuery: { version: 1, sha256Hash: HASH } };
+    expect(requestParams(post({ query: QUERY, variables: { first: 2 } }))).toEqual({
+      query: QUERY,
+      variables: { first: 2 },
+    });
+    expect(requestParams(get({ query: QUERY, extensions: JSON.stringify(extensions) }))).toEqual({
+      query: QUERY,
+      operationName: undefined,
+      variables: undefined,
+      extensions,
+    });
+    expect(requestParams(post([{ query: QUERY }]))).toBeUndefined();
+    expect(requestParams(get({ query: QUERY, variables: '{' }))).toBeUndefined();
+    expect(
+      requestParams(request('POST', '/graphql', { 'content-type': 'application/graphql' }, QUERY)),
+    ).toBeUndefined();
   });
 });

@@ -18,23 +18,31 @@ const objectOrNull = (value: unknown): Record<string, unknown> | null | undefine
       ? (value as Record<string, unknown>)
       : undefined;
 
-/** What a GET's query string or a JSON POST's body asks for; undefined for anything else. */
-export function askedFor(request: HubRequest): AskedFor | undefined {
+/** The parameters of a GET's query string or a JSON POST's body, unchecked; undefined for anything else. */
+export function requestParams(request: Pick<HubRequest, 'req' | 'body'>): Record<string, unknown> | undefined {
   const { req, body } = request;
-  let params: Record<string, unknown> | null | undefined;
   try {
     if (req.method === 'POST' && req.headers['content-type']?.startsWith('application/json') && body)
-      params = objectOrNull(JSON.parse(body));
-    else if (req.method === 'GET') {
+      return objectOrNull(JSON.parse(body)) ?? undefined;
+    if (req.method === 'GET') {
       const search = new URL(req.url ?? '/', 'http://localhost').searchParams;
       const json = (name: string) => (search.has(name) ? JSON.parse(search.get(name) ?? '') : undefined);
-      params = { query: search.get('query') ?? undefined, operationName: search.get('operationName') ?? undefined };
-      params.variables = json('variables');
-      params.extensions = json('extensions');
+      return {
+        query: search.get('query') ?? undefined,
+        operationName: search.get('operationName') ?? undefined,
+        variables: json('variables'),
+        extensions: json('extensions'),
+      };
     }
   } catch {
     return undefined;
   }
+  return undefined;
+}
+
+/** What a GET's query string or a JSON POST's body asks for; undefined for anything else. */
+export function askedFor(request: Pick<HubRequest, 'req' | 'body'>): AskedFor | undefined {
+  const params = requestParams(request);
   if (!params) return undefined;
   const { query, operationName, variables, extensions } = params;
   const vars = objectOrNull(variables);

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import type { GatewayCall } from '@nhs-hub/kit/platform';
 import type { SubgraphCallLimits } from '../fairness.js';
 import { callDeadline } from './deadline.js';
 
@@ -24,6 +25,8 @@ export type SubgraphCallObserver = (call: {
 export interface SubgraphFetchHooks {
   /** Headers to add from the client's request (the gateway's context), e.g. the request id. */
   readonly forward?: (context: unknown) => Record<string, string>;
+  /** Headers from the call as sent (the gateway's signature of its method, path and body). */
+  readonly signCall?: (call: GatewayCall) => Record<string, string>;
   readonly observe?: SubgraphCallObserver;
   /** The request's deadline and its share of concurrent calls (fairness.ts). */
   readonly limits?: SubgraphCallLimits;
@@ -37,7 +40,7 @@ export interface SubgraphFetchHooks {
 export function subgraphFetch(
   subgraphs: Readonly<Record<string, string>>,
   timeoutMs: number,
-  { forward, observe, limits }: SubgraphFetchHooks = {},
+  { forward, signCall, observe, limits }: SubgraphFetchHooks = {},
   agent: Agent = sharedAgent(),
 ): (
   url: string,
@@ -54,12 +57,14 @@ export function subgraphFetch(
     const subgraph = nameOf.get(url) ?? url;
     const target = new URL(url);
     const body = typeof init?.body === 'string' ? init.body : init?.body === undefined ? '' : String(init.body);
+    const method = init?.method ?? 'POST';
+    const path = `${target.pathname}${target.search}`;
     const headers: Record<string, string | number> = {
       ...init?.headers,
       ...forward?.(context),
+      ...signCall?.({ method, path, body }),
       'content-length': Buffer.byteLength(body),
     };
-    const method = init?.method ?? 'POST';
     const watching = observe?.({ subgraph, url: target, method, headers, context });
     let reported = false;
     // A timed-out request can still emit 'error' after its answer ended: report one outcome only.
@@ -76,7 +81,7 @@ export function subgraphFetch(
           {
             host: target.hostname,
             port: target.port,
-            path: `${target.pathname}${target.search}`,
+            path,
             method,
             headers,
             agent,

@@ -2,7 +2,7 @@ import { rootLogger } from '@nhs-hub/kit/platform';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from '../../testing.js';
-import { type RecordedOperation, type UsageTarget, usesOf } from '../../usage.js';
+import { ensureUsageTables, hasUsageTables, type RecordedOperation, type UsageTarget, usesOf } from '../../usage.js';
 import { PENDING_MAX, UsageBatches } from './batches.js';
 
 /** Usage written to a schema of the test database of its own. */
@@ -57,6 +57,22 @@ describe('usage batches', () => {
     expect(batches.waiting()).toBe(0);
     const uses = await usesOf(broken, ['Stp.name'], now - HOUR);
     expect(uses.map((u) => [u.clientName, u.count])).toEqual([['dashboard', 3]]);
+  });
+
+  it('with HUB_MIGRATE=verify create no table: counts wait until the migrate Job has made them, then are written', async () => {
+    const unmigrated: UsageTarget = { db: hub.database.root, schema: hub.schema('usage_verify') };
+    const batches = new UsageBatches(unmigrated, rootLogger, 10, true);
+    const now = Date.now();
+    batches.count(dashboard, overview, now);
+    await batches.flush();
+    expect(await hasUsageTables(unmigrated)).toBe(false);
+    expect(batches.waiting()).toBe(1);
+    // What `node dist/gateway.mjs migrate` runs.
+    await ensureUsageTables(unmigrated);
+    await batches.flush();
+    expect(batches.waiting()).toBe(0);
+    const uses = await usesOf(unmigrated, ['Stp.name'], now - HOUR);
+    expect(uses.map((u) => [u.clientName, u.count])).toEqual([['dashboard', 1]]);
   });
 
   it('hold at most PENDING_MAX distinct counts between batches, still counting those they hold', () => {

@@ -33,6 +33,12 @@ export class UsageBatches {
     private readonly target: UsageTarget,
     private readonly log: typeof rootLogger,
     documentsKept: number,
+    /**
+     * HUB_MIGRATE=verify: never run DDL. Deployed gateways write as a role that cannot create: the
+     * tables are the migrate Job's (`node dist/gateway.mjs migrate`), and until it has run, counts
+     * wait for the next batch.
+     */
+    private readonly verifyOnly = false,
   ) {
     this.written = new LRUCache<string, true>({ max: documentsKept * 4 });
   }
@@ -67,13 +73,17 @@ export class UsageBatches {
     return this.flushing;
   }
 
+  private prepare(): Promise<void> {
+    return this.verifyOnly ? Promise.resolve() : ensureUsageTables(this.target);
+  }
+
   private async writeBatch(): Promise<void> {
     if (!this.pending.size) return this.maybePrune();
     const batch = this.pending;
     this.pending = new Map();
     const fresh = [...new Set([...batch.values()].map((c) => c.operation))].filter((o) => !this.written.has(o.hash));
     try {
-      this.ready ??= ensureUsageTables(this.target);
+      this.ready ??= this.prepare();
       await this.ready;
       await writeUsage(this.target, [...batch.values()], fresh);
       for (const o of fresh) this.written.set(o.hash, true);
@@ -87,7 +97,12 @@ export class UsageBatches {
           now.lastSeen = Math.max(now.lastSeen, c.lastSeen);
         } else if (this.pending.size < PENDING_MAX) this.pending.set(key, c);
       }
-      this.log.warn({ err: error }, 'field usage not written; kept for the next batch');
+      this.log.warn(
+        { err: error },
+        this.verifyOnly
+          ? "field usage not written (HUB_MIGRATE=verify: the tables are the migrate Job's to create); kept for the next batch"
+          : 'field usage not written; kept for the next batch',
+      );
       return;
     }
     await this.maybePrune();
@@ -97,7 +112,7 @@ export class UsageBatches {
     if (Date.now() - this.lastPrune < HOUR_MS) return;
     this.lastPrune = Date.now();
     try {
-      this.ready ??= ensureUsageTables(this.target);
+      this.ready ??= this.prepare();
       await this.ready;
       await pruneUsage(this.target);
     } catch (error) {

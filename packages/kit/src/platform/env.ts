@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type AddressRange, parseAddressRange } from './client-address.js';
 
 /**
  * Environment for every hub process, validated once so a typo in a variable fails at start-up
@@ -126,6 +127,29 @@ const EnvSchema = z.object({
    */
   HUB_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).max(100_000).default(20),
   HUB_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(100_000).default(60),
+  /**
+   * Proxies whose X-Forwarded-For the gateway believes, comma-separated addresses or CIDR ranges
+   * (the ingress controller's pods): a request from one of them is the client's it forwarded, for
+   * the rate limit. Unset: none, and every client is its socket's peer, so nobody can name
+   * themselves another client by writing the header.
+   */
+  HUB_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((v, ctx): readonly AddressRange[] => {
+      const ranges: AddressRange[] = [];
+      for (const entry of (v ?? '').split(',').map((e) => e.trim())) {
+        if (!entry) continue;
+        const range = parseAddressRange(entry);
+        if (range) ranges.push(range);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${entry}" is not an IP address or a CIDR range such as 10.0.0.0/8 or fd00::/8`,
+          });
+      }
+      return ranges;
+    }),
   /** Milliseconds one request may take; then it answers with what it has and an error for the rest. */
   HUB_REQUEST_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   /** Introspection on or off; on outside production by default. */

@@ -29,10 +29,12 @@ export const HubErrorCode = {
   TRUSTED_DOCUMENT_REQUIRED: 'TRUSTED_DOCUMENT_REQUIRED',
   /** A subgraph that is down or slow; carries `serviceName` (its fields are null, the rest answers). */
   SUBREQUEST_HTTP_ERROR: 'SUBREQUEST_HTTP_ERROR',
-  /** A request body that is not JSON (400). */
+  /** A request body, or a variables parameter, that is not JSON (400). */
   BAD_REQUEST: 'BAD_REQUEST',
   /** A request body over the size limit (413). */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** A POST in a content type the graph does not read: multipart (no uploads), text, or none (415). */
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   /** A client over its request rate (429, with Retry-After in seconds). */
   RATE_LIMITED: 'RATE_LIMITED',
   /** The cache purge endpoint called with another method than POST (405). */

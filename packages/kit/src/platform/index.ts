@@ -15,6 +15,7 @@ export * from './observability.js';
 export * from './scalars.js';
 export * from './server.js';
 export * from './tracing.js';
+export * from './client-address.js';
 export * from './gateway-signature.js';
 export * from './limits.js';
 export * from './data-version.js';

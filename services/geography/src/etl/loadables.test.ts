@@ -143,3 +143,14 @@ describe('history of ICS status (ics_designation.wave)', () => {
     expect(await count(200)).toBe(some);
   });
 });
+
+describe('plain words for a missing cell', () => {
+  it('says an empty wave or wave_line is required, not "Invalid option" or "Too small"', async () => {
+    const header = 'stp_ods_code,ics_name,list_line,list_text,wave,wave_line,wave_text,covers_whole_stp';
+    const path = file('ics-empty.csv', `${header}\nQR1,Gloucestershire,189,Gloucestershire,,,First-wave ICSs,true\n`);
+    const message = await loadFile(geo.db, icsDesignationLoadable, path).catch((e: unknown) => (e as Error).message);
+    expect(message).toContain(`${displayPath(path)}:2 [wave]: column wave is required`);
+    expect(message).toContain(`${displayPath(path)}:2 [wave_line]: column wave_line is required`);
+    expect(message).not.toMatch(/Invalid option|Too small/);
+  });
+});

@@ -61,6 +61,8 @@ export const populationLoadable: LoadableTable<{
   }),
   columns: Object.keys(PopulationRow.shape),
   key: ['code'],
+  // The STP is the row itself: its changes belong to Stp <code>, as a fact's belong to its stp_code.
+  entity: { type: 'Stp', column: 'code' },
   updateOnly: true,
   references: [{ column: 'code', list: 'stp' }],
   citations: (row) => [

@@ -1,7 +1,8 @@
 import {
   type ChangesPage,
   type Entity,
-  GATEWAY_SIGNATURE_HEADER,
+  type GatewayCall,
+  gatewaySignatureFor,
   gatewaySigner,
   HubErrorCode,
   hubError,
@@ -16,12 +17,12 @@ import { type Cursor, type Position, type Since, encodeCursor } from '../domain/
 /** A data subgraph slower than this costs its part of the page, not the whole answer. */
 const PEER_TIMEOUT_MS = 8_000;
 
-const signers = new Map<string, () => string>();
-function signature(secret: string | undefined): Record<string, string> {
+const signers = new Map<string, (call: GatewayCall) => string>();
+function signature(secret: string | undefined, url: URL): Record<string, string> {
   if (!secret) return {};
   const sign = signers.get(secret) ?? gatewaySigner(secret);
   signers.set(secret, sign);
-  return { [GATEWAY_SIGNATURE_HEADER]: sign() };
+  return gatewaySignatureFor(sign, url);
 }
 
 /** A page of change records as the kit's route answers it: checked, since it crosses a process boundary. */
@@ -70,7 +71,7 @@ async function getJson(peers: PeerSubgraphs, subgraph: string, path: string, que
   const url = new URL(path, base);
   url.search = query.toString();
   const response = await fetch(url, {
-    headers: { accept: 'application/json', ...signature(peers.gatewaySecret) },
+    headers: { accept: 'application/json', ...signature(peers.gatewaySecret, url) },
     signal: AbortSignal.timeout(PEER_TIMEOUT_MS),
   });
   if (!response.ok) {

@@ -152,7 +152,7 @@ describe('changes(since) through the gateway', () => {
     for (const variables of [
       { since: 'yesterday' },
       { since: '2026-13-45T00:00:00Z' },
-      { since: 'estates.3' },
+      { since: 'nosuchgraph.3' },
       { since: 'workforce.2-workforce.3' },
       { after: 'not-a-cursor' },
       { after: Buffer.from('{"v":1,"p":{"nowhere":[1,0]}}').toString('base64url') },
@@ -216,5 +216,92 @@ describe('changes(since) through the gateway', () => {
         extensions: expect.objectContaining({ code: 'SUBREQUEST_HTTP_ERROR', serviceName: 'finance' }),
       }),
     ]);
+  });
+
+  it("finds a population change by its STP: geography's stp rows name their STP by their code column", async () => {
+    const geographyDb = graph.subgraphs.geography?.db;
+    const population = geography.loadables?.stp;
+    if (!geographyDb || !population) throw new Error('geography stp is not loadable');
+    const before = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Dorset's population misread from Buckinghamshire, Oxfordshire and Berkshire West's tracker line.
+    const path = join(temp, 'population.csv');
+    writeFileSync(path, 'code,population_line,population_text\nQVV,207,Population: 1.7 M\n');
+    const loaded = await loadFile(geographyDb, population, path);
+    const dorset = { type: 'STP', code: 'QVV' };
+    const found = await changes({ since: before, entity: dorset, field: 'population' });
+    expect(found.nodes).toEqual([
+      expect.objectContaining({
+        subgraph: 'geography',
+        release: loaded.release,
+        op: 'UPDATE',
+        table: 'stp',
+        key: '{"code":"QVV"}',
+        before: '800000',
+        after: '1700000',
+        source: {
+          file: expect.stringMatching(/population\.csv$/),
+          line: 2,
+          document: expect.any(String),
+          documentLine: 207,
+        },
+        entity: { __typename: 'Stp', code: 'QVV', name: 'Dorset' },
+      }),
+    ]);
+    // The seed's rows of table stp name their STP the same way.
+    const seeded = await changes({
+      since: 'geography.0',
+      subgraph: 'geography',
+      table: 'stp',
+      entity: dorset,
+      field: 'population',
+    });
+    expect(seeded.nodes.map((n) => [n.release, n.op, n.after])).toEqual([
+      [1, 'INSERT', '800000'],
+      [loaded.release, 'UPDATE', '1700000'],
+    ]);
+  });
+
+  it('gives /exports/changes.csv the ETag of the data version and query: 304 while nothing changed, a new one after a load', async () => {
+    const gateway = new URL(graph.gatewayUrl).origin;
+    const url = `${gateway}/exports/changes.csv?subgraph=workforce&field=value`;
+    const first = await fetch(url);
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^"x[0-9a-f]{64}"$/);
+    expect(first.headers.get('cache-control')).toBe('private, no-cache');
+    const text = await first.text();
+    expect(text).toContain(',workforce,2,UPDATE,workforce_fact,');
+
+    const unchanged = await fetch(url, { headers: { 'if-none-match': etag } });
+    expect(unchanged.status).toBe(304);
+    expect(await unchanged.text()).toBe('');
+    expect(unchanged.headers.get('etag')).toBe(etag);
+    // Another query is another file, with a tag of its own.
+    const other = await fetch(`${url}&since=workforce.1`);
+    expect(other.headers.get('etag')).toMatch(/^"x[0-9a-f]{64}"$/);
+    expect(other.headers.get('etag')).not.toBe(etag);
+    await other.text();
+
+    const path = join(temp, 'later.csv');
+    writeFileSync(
+      path,
+      `${HEADER}\nworkforce.QJM.7,QJM,EXTRA_GPS_IN_POST,28,GPS,,An extra 26 GPs are now in post,${SEED},36\n`,
+    );
+    const workforceDb = graph.subgraphs.workforce?.db;
+    const loadable = workforce.loadables?.workforce_fact;
+    if (!workforceDb || !loadable) throw new Error('workforce_fact is not loadable');
+    const loaded = await loadFile(workforceDb, loadable, path);
+    // The gateway learns of the release as it would from the load command's announcement.
+    await graph.gateway.dataVersion.refresh();
+    const changed = await fetch(url, { headers: { 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    const newTag = changed.headers.get('etag') ?? '';
+    expect(newTag).toMatch(/^"x[0-9a-f]{64}"$/);
+    expect(newTag).not.toBe(etag);
+    expect(await changed.text()).toMatch(
+      new RegExp(`,workforce,${loaded.release},UPDATE,workforce_fact,"\\{""id"":""workforce.QJM.7""\\}",value,27,28,`),
+    );
+    expect((await fetch(url, { headers: { 'if-none-match': newTag } })).status).toBe(304);
   });
 });
