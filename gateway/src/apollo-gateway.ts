@@ -6,8 +6,7 @@ import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import type { Fetcher } from '@apollo/utils.fetcher';
-import { subgraphFetch } from './plugins/subgraph-timeouts.js';
+import { subgraphFetch } from './plugins/subgraph-timeouts/fetch.js';
 import {
   apolloHandler,
   gatewaySignatureFor,
@@ -37,6 +36,7 @@ export async function startApolloGateway(options: {
   const sign = secret ? gatewaySigner(secret) : null;
   // Production subgraphs answer only calls signed with the gateway's key, whichever gateway makes
   // them; the signature covers the body, which only the fetcher sees as sent.
+  type Fetcher = RemoteGraphQLDataSource['fetcher'];
   const signed =
     (fetcher: Fetcher): Fetcher =>
     (url, init) =>
@@ -61,7 +61,7 @@ export async function startApolloGateway(options: {
     buildService: ({ name, url }) => {
       // The same keep-alive node:http calls the hub's gateway makes; a WHATWG Response is what Apollo's Fetcher returns.
       const source = options.tuned
-        ? new HubDataSource({ url, fetcher: subgraphFetch({ [name]: url ?? '' }, 10_000) as unknown as Fetcher })
+        ? new HubDataSource({ url, fetcher: subgraphFetch({ [name]: url ?? '' }, 10_000) })
         : new HubDataSource({ url });
       source.fetcher = signed(source.fetcher);
       return source;

@@ -14,7 +14,8 @@ import {
 import { type Browser, chromium, type Locator, type Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT } from './config.js';
-import { explorerAssets, explorerFromEnv, explorerOperations } from './plugins/explorer.js';
+import { explorerAssets } from './plugins/explorer/assets.js';
+import { explorerFromEnv, explorerOperations } from './plugins/explorer/operations.js';
 import { CLIENT_MANIFEST } from './plugins/trusted-documents.js';
 
 /**

@@ -5,7 +5,7 @@ import { authenticate, ensureLocalSecret, localSecretFile, signDevToken } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTokenCommand } from '../../scripts/token.js';
 import { loadAllSubgraphs } from './config.js';
-import { explorerOperations } from './plugins/explorer.js';
+import { explorerOperations } from './plugins/explorer/operations.js';
 import { postGraphQL, startTestGraph, TEST_JWT_SECRET, type TestGraph } from './testing.js';
 
 /** Development tokens: npm start's local secret, npm run token, and the explorer filling one in. */

@@ -9,6 +9,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { HubPlugin, HubServerContext } from './plugin.js';
 import { authPlugin } from './plugins/auth.js';
 import { boundedCachesPlugin } from './plugins/bounded-caches.js';
+import { cachePurgePlugin } from './plugins/cache-purge.js';
 import { corsPlugin } from './plugins/cors.js';
 import { type DataVersion, dataVersionPlugin } from './plugins/data-version.js';
 import { deferStreamPlugin } from './plugins/defer-stream.js';
@@ -17,7 +18,8 @@ import { errorMaskingPlugin } from './plugins/error-masking.js';
 import { type FairnessSettings, FAIRNESS_DEFAULTS, fairnessPlugin } from './plugins/fairness.js';
 import { gatewaySignaturePlugin } from './plugins/gateway-signature.js';
 import { hostileInputPlugin } from './plugins/hostile-input.js';
-import { type ExplorerSettings, explorerPlugin } from './plugins/explorer.js';
+import { explorerPlugin } from './plugins/explorer.js';
+import type { ExplorerSettings } from './plugins/explorer/operations.js';
 import { inputScalarsPlugin } from './plugins/input-scalars.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { noSuggestionsPlugin } from './plugins/no-suggestions.js';
@@ -185,6 +187,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     usage,
     dataVersion,
     cache,
+    cachePurgePlugin(cache.cache, options.cache?.purgeKey, dataVersion.version),
     releases,
   ];
   // Documents with @defer or @stream: a second runtime, built on the first (plugins/defer-stream.ts).

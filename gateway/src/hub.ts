@@ -2,7 +2,7 @@ import '@nhs-hub/kit/telemetry';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ALL_DATA_KEY, localGatewayFile, purgeCdn, writeLocalGatewayFile } from '@nhs-hub/kit/cache-purge';
-import { explorerFromEnv } from './plugins/explorer.js';
+import { explorerFromEnv } from './plugins/explorer/operations.js';
 import { DEFAULT_PGLITE_DATA_DIR, openDatabase } from '@nhs-hub/kit/db';
 import { readEnv } from '@nhs-hub/kit/env';
 import { adoptJwtSecret, ensureLocalSecret, localSecretFile, signDevToken } from '@nhs-hub/kit/platform';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOCK_SOURCE_TEXT, type MockServer, startMockServer } from './mock.js';
-import { explorerOperations } from './plugins/explorer.js';
+import { explorerOperations } from './plugins/explorer/operations.js';
 import { postGraphQL } from './testing.js';
 
 /** npm run mock: the API schema with mock data, for UI work without a database. */

@@ -62,19 +62,44 @@ export function hubRequestOf(context: unknown): HubRequest | undefined {
  * the first like any answer, the later ones with what arrived in `incremental`, each with its errors.
  */
 export type AnswerPart = ExecutionResult & {
+  /** Set on every part of an incremental answer, never on a subscription's events. */
+  readonly hasNext?: boolean;
   readonly incremental?: readonly (ExecutionResult & { readonly path?: readonly (string | number)[] })[];
 };
 
-/** An incremental answer with each part passed through `each` as it arrives; a caller gone stops the source. */
-export async function* eachPart<P extends ExecutionResult>(
+/**
+ * A stream of answers (an incremental answer's parts, a subscription's events) with each passed
+ * through `each` as it arrives. A caller gone stops the source at once: a generator's return()
+ * would wait for the part it is awaiting, which a quiet subscription may never send, and keep its
+ * listener (release-feed.test.ts sees them let go).
+ */
+export function eachPart<P extends ExecutionResult>(
   parts: AsyncIterable<P>,
   each: (part: P & AnswerPart, first: boolean) => P,
-): AsyncGenerator<P> {
+): AsyncIterableIterator<P> {
+  const source = parts[Symbol.asyncIterator]();
   let first = true;
-  for await (const part of parts) {
-    yield each(part, first);
-    first = false;
-  }
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      const step = await source.next();
+      if (step.done) return step;
+      const value = each(step.value, first);
+      first = false;
+      return { done: false, value };
+    },
+    async return(value?: unknown) {
+      await source.return?.(value);
+      return { done: true, value: undefined };
+    },
+    async throw(error?: unknown) {
+      if (source.throw) return source.throw(error);
+      await source.return?.();
+      throw error;
+    },
+  };
 }
 
 /** A front-door step: answers the request itself, or calls `next` to pass it on. */
@@ -89,7 +114,8 @@ export type RuntimeOptions = Partial<
 >;
 
 /**
- * One concern of the gateway, whole in one file under plugins/: what it does at the front door
+ * One concern of the gateway, its behaviour whole in one file under plugins/ (what it computes
+ * without a request, in plugins/<name>/, each with its test): what it does at the front door
  * (before the GraphQL runtime, in the order the gateway lists plugins), inside the runtime, on each
  * subgraph call, and which operator routes it serves.
  */

@@ -6,7 +6,7 @@ import { gatewayPort } from '@nhs-hub/kit/repo';
 import { gatewaySettingsFromEnv, startGateway, subgraphsOf } from './gateway.js';
 import { startTracingFromEnv, stopTracing } from '@nhs-hub/kit/tracing';
 import { SUPERGRAPH_PATH } from './config.js';
-import { explorerFromEnv } from './plugins/explorer.js';
+import { explorerFromEnv } from './plugins/explorer/operations.js';
 import { migrateUsage, openUsageDatabase } from './usage.js';
 
 // The gateway on its own, in front of subgraphs that run as their own processes. It serves the

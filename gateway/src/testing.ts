@@ -1,12 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { composeServices } from '@apollo/composition';
 import { isProduction, readEnvVars } from '@nhs-hub/kit/platform';
-import {
-  printSubgraphSdl,
-  type RunningSubgraph,
-  type SeedReport,
-  type SubgraphDefinition,
-} from '@nhs-hub/kit/subgraph';
+import { printSubgraphSdl, type RunningSubgraph, type SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { createTestHub, type GraphQLResponseBody, postGraphQL, type TestHub } from '@nhs-hub/kit/testing';
 import { parse } from 'graphql';
 import type { Kysely } from 'kysely';
@@ -93,17 +88,20 @@ export async function startTestGraph(
   }
 }
 
-/** A subgraph's definition whatever its database type (which only its own seed step sees). */
-export type AnySubgraphDefinition = Omit<SubgraphDefinition<unknown>, 'seed'> & {
-  readonly seed: (db: never) => Promise<SeedReport>;
-};
+/**
+ * A subgraph's definition as a graph of several holds it: its database type is seen by its seed step
+ * alone, which the kit hands a Kysely scoped to the subgraph's own schema (as startSubgraph types it).
+ */
+function anyDatabase<DB>(definition: SubgraphDefinition<DB>): SubgraphDefinition<unknown> {
+  return { ...definition, seed: (db) => definition.seed(db as Kysely<DB>) };
+}
 
-export interface SubgraphHarnessOptions {
+export interface SubgraphHarnessOptions<Composed extends readonly unknown[] = readonly unknown[]> {
   /**
    * Subgraphs to compose the one under test with (geography, for one that extends Stp): then a
-   * gateway runs over them all and queries go through it, as callers' do.
+   * gateway runs over them all and queries go through it, as callers' do. Each keeps its own database type.
    */
-  readonly composedWith?: readonly AnySubgraphDefinition[];
+  readonly composedWith?: { readonly [K in keyof Composed]: SubgraphDefinition<Composed[K]> };
   readonly gateway?: Partial<Omit<GatewayOptions, 'supergraphSdl' | 'subgraphUrls'>>;
 }
 
@@ -154,9 +152,9 @@ export interface SubgraphHarness<DB> {
   resetCounters(): void;
 }
 
-export function subgraphHarness<DB>(
+export function subgraphHarness<DB, Composed extends readonly unknown[] = []>(
   definition: SubgraphDefinition<DB>,
-  options: SubgraphHarnessOptions = {},
+  options: SubgraphHarnessOptions<Composed> = {},
 ): SubgraphHarness<DB> {
   let started: { hub: TestHub; running: RunningSubgraph<DB>; url: string; graph: TestGraph | null } | undefined;
   const current = () => {
@@ -174,7 +172,7 @@ export function subgraphHarness<DB>(
   };
   return {
     start: async () => {
-      const composedWith = options.composedWith ?? [];
+      const composedWith = options.composedWith?.map((other) => anyDatabase(other)) ?? [];
       if (composedWith.length === 0 && !options.gateway) {
         const hub = await createTestHub();
         try {
@@ -186,11 +184,7 @@ export function subgraphHarness<DB>(
         }
         return;
       }
-      // The definitions differ only in their database type, which the graph never looks at.
-      const graph = await startTestGraph(
-        [...composedWith, definition] as unknown as readonly SubgraphDefinition<unknown>[],
-        options.gateway,
-      );
+      const graph = await startTestGraph([...composedWith, anyDatabase(definition)], options.gateway);
       const running = graph.subgraphs[definition.name];
       if (!running) {
         await graph.close();

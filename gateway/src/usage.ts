@@ -154,8 +154,8 @@ export async function ensureUsageTables({ db, schema }: UsageTarget): Promise<vo
 }
 
 /**
- * The gateway's pool on the usage database: it writes one batch at a time (plugins/usage.ts chains
- * them, retention included), so one connection is all it ever uses. The deployment's connection
+ * The gateway's pool on the usage database: it writes one batch at a time (plugins/usage/batches.ts
+ * chains them, retention included), so one connection is all it ever uses. The deployment's connection
  * budget (infra/k8s/budget.ts) counts this, per gateway replica and for the migrate Job.
  */
 export const USAGE_POOL_SIZE = 1;

@@ -1,8 +1,8 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { APQStore } from '@graphql-yoga/plugin-apq';
 import type { DocumentNode } from 'graphql';
-import { LRUCache } from 'lru-cache';
 import type { HubPlugin } from '../plugin.js';
+import { ByteBoundedCache, isYogaParseCache } from './bounded-caches/byte-bounded-cache.js';
 
 /**
  * Bytes each of the runtime's caches may hold. A parsed document costs about 90 bytes of heap per
@@ -19,37 +19,6 @@ export const CACHE_BYTES = {
 
 /** Heap bytes per character of a parsed document's text, measured (see CACHE_BYTES). */
 const PARSED_BYTES_PER_CHAR = 90;
-
-/** One cache of the sizes above: what the runtime's parse cache and APQ ask of one. */
-class ByteBoundedCache<V extends object | string> {
-  readonly entries: LRUCache<string, V>;
-  constructor(maxBytes: number, weigh: (value: V, key: string) => number) {
-    this.entries = new LRUCache<string, V>({
-      maxSize: maxBytes,
-      sizeCalculation: (value, key) => Math.max(1, Math.ceil(weigh(value, key))),
-    });
-  }
-  get(key: string): V | undefined {
-    return this.entries.get(key);
-  }
-  set(key: string, value: V): void {
-    this.entries.set(key, value);
-  }
-  delete(key: string): void {
-    this.entries.delete(key);
-  }
-  /** Bytes held, as weighed. */
-  get bytes(): number {
-    return this.entries.calculatedSize;
-  }
-}
-
-/** Yoga's parse-and-validate cache plugin, which Hive's runtime adds with its defaults and no option to size it. */
-function isYogaParseCache(plugin: unknown): boolean {
-  if (typeof plugin !== 'object' || plugin === null) return false;
-  const { onParse, onValidate } = plugin as { onParse?: unknown; onValidate?: unknown };
-  return typeof onParse === 'function' && typeof onValidate === 'function' && String(onParse).includes('documentCache');
-}
 
 /**
  * Every cache of the runtime sized in bytes: parsed documents (replacing Yoga's cache of 1,024

@@ -22,11 +22,10 @@ import {
   DATA_VERSION_HEADER,
   dataVersionPlugin,
   formatDataVersion,
-  isLater,
   NO_DATA_VERSION,
   parseDataVersion,
-  SUBGRAPH_VERSION_PATH,
 } from './data-version.js';
+import { SUBGRAPH_VERSION_PATH } from './data-version/version.js';
 
 process.env.HUB_JWT_SECRET = TEST_JWT_SECRET;
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -48,17 +47,6 @@ describe('the data version as a string', () => {
     expect(parseDataVersion(NO_DATA_VERSION)).toEqual({});
     for (const bad of ['', 'finance', 'finance.x', 'finance.1-finance.2', 'fin ance.1', 'finance.1-'])
       expect(parseDataVersion(bad), bad).toBeNull();
-  });
-
-  it('never goes back: a lower release counts only when it landed later (a database reseeded from nothing)', () => {
-    const known = { release: 5, at: '2026-12-07T10:00:00.000Z' };
-    expect(isLater(known, { release: 6, at: '2026-12-07T09:00:00.000Z' })).toBe(true);
-    expect(isLater(known, { release: 5, at: '2026-12-07T11:00:00.000Z' })).toBe(false);
-    expect(isLater(known, { release: 4, at: '2026-12-07T09:59:00.000Z' })).toBe(false);
-    expect(isLater(known, { release: 1, at: '2026-12-07T10:01:00.000Z' })).toBe(true);
-    expect(isLater(known, { release: null, at: null })).toBe(false);
-    expect(isLater(undefined, { release: null, at: null })).toBe(true);
-    expect(isLater({ release: null, at: null }, { release: 1, at: 'x' })).toBe(true);
   });
 
   it('reads an announcement as the kit sends it, and nothing else', () => {

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
-import { parse, print } from 'graphql';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT } from '../config.js';
@@ -19,7 +18,6 @@ import {
   type TestGraph,
 } from '../testing.js';
 import { asksIncremental } from './defer-stream.js';
-import { withoutIncremental } from './defer-stream-executor.js';
 
 /**
  * `@defer` and `@stream` through the real stack: every subgraph, and a gateway that reaches finance
@@ -215,17 +213,6 @@ describe('which documents ask for incremental delivery', () => {
     expect(asksIncremental(STP_OVERVIEW)).toBe(false);
     expect(asksIncremental('# no @defer here\n{ stp(code: "@defer") { name } }')).toBe(false);
     expect(asksIncremental('{ stp(code: "QJM) { ... @defer { name } } }')).toBe(false);
-  });
-
-  it('sends subgraphs the document without @defer and @stream, and without the variables only they used', () => {
-    const sent = withoutIncremental(
-      parse(
-        'query($n: Int!, $code: ID!) { stp(code: $code) { ... @defer(label: "x") { leads @stream(initialCount: $n) { name } } } }',
-      ),
-    );
-    expect(print(sent)).toBe(print(parse('query($code: ID!) { stp(code: $code) { ... { leads { name } } } }')));
-    const plain = parse('{ stp(code: "QJM") { name } }');
-    expect(withoutIncremental(plain)).toBe(plain);
   });
 });
 

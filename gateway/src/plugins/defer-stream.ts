@@ -2,8 +2,8 @@ import type { GatewayPlugin, GatewayRuntime } from '@graphql-hive/gateway-runtim
 import { QUERY_LIMITS } from '@nhs-hub/kit/platform';
 import { Lexer, Source, TokenKind } from 'graphql';
 import type { HubPlugin, HubRequest, HubServerContext } from '../plugin.js';
-import { incrementalExecutorPlugins } from './defer-stream-executor.js';
-import { requestParams } from './response-cache.js';
+import { incrementalExecutorPlugins } from './defer-stream/executor.js';
+import { requestParams } from './response-cache/asked-for.js';
 
 /** Cheap enough for every request: only a document that passes it is lexed. */
 const MENTIONS = /@\s*(defer|stream)\b/;
@@ -49,7 +49,7 @@ export function deferStreamPlugin(
   let incremental: Promise<GatewayRuntime<HubServerContext>> | undefined;
   let built = false;
   const start = async () => {
-    // Hive's JS executor, with what it needs for @defer and @stream on this graph (defer-stream-executor.ts).
+    // Hive's JS executor, with what it needs for @defer and @stream on this graph (defer-stream/executor.ts).
     const runtime = build(incrementalExecutorPlugins(supergraph));
     try {
       await runtime.getSchema();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllSubgraphs, REPO_ROOT } from '../config.js';
 import { startTestGraph, type TestGraph } from '../testing.js';
-import { DEMAND_CONTROL } from './demand-control.js';
+import { DEMAND_CONTROL } from './demand-control/cost.js';
 
 /** The issue's 170-byte query: within depth, alias and token limits, 2.77 MB and 7.4 s before demand control. */
 const NESTED =
@@ -80,7 +80,7 @@ describe('demand control counts lists', () => {
 
 describe('the public operations cost', () => {
   it("what docs/security.md's table says, each within half the limit; the nested query what its text says", async () => {
-    const { estimateCost } = await import('./demand-control.js');
+    const { estimateCost } = await import('./demand-control/cost.js');
     const { buildASTSchema, parse } = await import('graphql');
     const schema = buildASTSchema(parse(graph.supergraphSdl), { assumeValid: true, assumeValidSDL: true });
     const examples = JSON.parse(readFileSync(`${REPO_ROOT}schema/operations/examples.json`, 'utf8')) as Record<

@@ -1,57 +1,107 @@
-import { GraphQLError } from 'graphql';
-import { afterEach, describe, expect, it } from 'vitest';
-import { formatGatewayError } from './error-masking.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadAllSubgraphs } from '../config.js';
+import { type RunningGateway, startGateway } from '../gateway.js';
+import { startTestGraph, type TestGraph } from '../testing.js';
 
-const previous = process.env.NODE_ENV;
-afterEach(() => {
-  process.env.NODE_ENV = previous;
+/** Geography behind the real gateway, and a second gateway whose geography refuses every connection. */
+let graph: TestGraph;
+let cutOff: RunningGateway;
+beforeAll(async () => {
+  const geography = (await loadAllSubgraphs()).filter((s) => s.name === 'geography');
+  graph = await startTestGraph(geography);
+  // Port 1 on loopback: nothing listens, so every call is refused at once.
+  cutOff = await startGateway({
+    supergraphSdl: graph.supergraphSdl,
+    subgraphUrls: { geography: 'http://127.0.0.1:1/graphql' },
+    port: 0,
+  });
+});
+afterAll(async () => {
+  await cutOff.close();
+  await graph.close();
 });
 
-/** What a resolver bug or a library throwing inside the gateway looks like once it reaches the formatter. */
-const unexpected = () =>
-  new GraphQLError('Cannot read properties of undefined (reading "rows") at /srv/hub/dist/hub.mjs:12:3', {
-    path: ['stp', 'financialGap'],
-    extensions: {
-      stacktrace: ['TypeError: Cannot read properties', '    at Object.<anonymous> (/srv/hub/dist/hub.mjs:12:3)'],
+const ask = (url: string, query: string, extra: Record<string, unknown> = {}) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'mask-1' },
+    body: JSON.stringify({ query, ...extra }),
+  }).then(async (res) => ({
+    status: res.status,
+    body: (await res.json()) as {
+      data?: unknown;
+      errors?: { message: string; path?: unknown; extensions: Record<string, unknown> }[];
     },
-  });
+  }));
 
-describe('an unexpected error', () => {
-  it('says only "Internal server error" in production, with its code, the request id and where in the answer', () => {
-    process.env.NODE_ENV = 'production';
-    expect(formatGatewayError(unexpected(), 'req-1')).toEqual({
-      message: 'Internal server error',
-      path: ['stp', 'financialGap'],
-      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-1' },
-    });
-  });
+/** What a caller sees in production: the same answer, with nothing a subgraph was sent or printed. */
+async function inProduction<T>(ask: () => Promise<T>): Promise<T> {
+  const previous = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    return await ask();
+  } finally {
+    process.env.NODE_ENV = previous;
+  }
+}
 
-  it('keeps its message and stack outside production, where developers read them', () => {
-    process.env.NODE_ENV = 'development';
-    const formatted = formatGatewayError(unexpected(), 'req-1');
-    expect(formatted.message).toMatch(/^Cannot read properties of undefined/);
-    expect(formatted.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', requestId: 'req-1' });
-    expect(formatted.extensions.stacktrace).toHaveLength(2);
-  });
-});
-
-describe("a subgraph's answer Hive could not read", () => {
-  const unreadable = () =>
-    new GraphQLError('Unexpected response: "<html>502 Bad Gateway</html>"', {
-      path: ['stp'],
-      extensions: { code: 'RESPONSE_VALIDATION_FAILED', serviceName: 'finance' },
-    });
-
-  it('is a subgraph failure (SUBREQUEST_HTTP_ERROR) naming the subgraph, quoting the body only outside production', () => {
-    process.env.NODE_ENV = 'production';
-    expect(formatGatewayError(unreadable(), 'req-2')).toEqual({
-      message: 'Subgraph "finance" answered with something that is not a GraphQL response',
-      path: ['stp'],
-      extensions: { code: 'SUBREQUEST_HTTP_ERROR', serviceName: 'finance', requestId: 'req-2' },
-    });
-    process.env.NODE_ENV = 'development';
-    expect(formatGatewayError(unreadable(), 'req-2').message).toBe(
-      'Subgraph "finance" answered with something that is not a GraphQL response (Unexpected response: "<html>502 Bad Gateway</html>")',
+describe('errors as the gateway answers them', () => {
+  it('null each nullable root field a subgraph down leaves out, answered 200 with one error naming it', async () => {
+    const { status, body } = await inProduction(() =>
+      ask(cutOff.url, '{ a: stp(code: "QJM") { name } b: stp(code: "QOP") { name } }'),
     );
+    expect(status).toBe(200);
+    // Hive's executor leaves data out when every root field failed; the plugin puts the nulls back.
+    expect(body.data).toEqual({ a: null, b: null });
+    expect(body.errors).toEqual([
+      {
+        message: 'Subgraph "geography" is unreachable: connect ECONNREFUSED 127.0.0.1:1',
+        path: ['a'],
+        extensions: { code: 'SUBREQUEST_HTTP_ERROR', serviceName: 'geography', requestId: 'mask-1' },
+      },
+    ]);
+  });
+
+  it('give one refusal met at two fields once, naming both', async () => {
+    const { status, body } = await inProduction(() =>
+      ask(graph.gatewayUrl, 'query($code: ID!) { region(code: $code) { name } regionSnapshot(code: $code) { asOf } }', {
+        variables: { code: 'Y99' },
+      }),
+    );
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ region: null, regionSnapshot: null });
+    // Both fields are fetched at once, so which failed first (the error's path) may vary.
+    expect(body.errors).toEqual([
+      {
+        message: "Region not found: no NHS England region has the ODS or ONS code 'Y99'",
+        path: [expect.stringMatching(/^region(Snapshot)?$/)],
+        extensions: {
+          code: 'NOT_FOUND',
+          serviceName: 'geography',
+          requestId: 'mask-1',
+          paths: expect.arrayContaining([['region'], ['regionSnapshot']]),
+        },
+      },
+    ]);
+  });
+
+  it('carry the status of a request error on the answer, and the request id on each', async () => {
+    const twoOperations = 'query A { regions { code } } query B { regions { name } }';
+    const unnamed = await ask(graph.gatewayUrl, twoOperations);
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.body.errors).toEqual([
+      {
+        message: 'Must provide an operation name when the document contains several operations.',
+        extensions: { code: 'OPERATION_RESOLUTION_FAILURE', requestId: 'mask-1' },
+      },
+    ]);
+    const unknown = await ask(graph.gatewayUrl, twoOperations, { operationName: 'C' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors).toEqual([
+      {
+        message: 'Unknown operation named "C".',
+        extensions: { code: 'OPERATION_RESOLUTION_FAILURE', requestId: 'mask-1' },
+      },
+    ]);
   });
 });

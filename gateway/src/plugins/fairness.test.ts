@@ -7,7 +7,7 @@ import { gatewaySettingsFromEnv, type RunningGateway, startGateway } from '../ga
 import { HubRequest } from '../plugin.js';
 import { signTestToken, startTestGraph, TEST_JWT_SECRET, type TestGraph } from '../testing.js';
 import { FAIRNESS_DEFAULTS, fairnessPlugin } from './fairness.js';
-import { subgraphFetch } from './subgraph-timeouts.js';
+import { subgraphFetch } from './subgraph-timeouts/fetch.js';
 
 /**
  * Issue 23: three clients repeating one dear query made normal queries take 1.2-22.6 s. Each

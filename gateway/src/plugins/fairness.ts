@@ -1,6 +1,8 @@
 import { type AddressRange, clientAddressOf, HubErrorCode, sendErrors } from '@nhs-hub/kit/platform';
 import type { HubPlugin, HubRequest } from '../plugin.js';
 import { hubRequestOf } from '../plugin.js';
+import { TokenBuckets } from './fairness/buckets.js';
+import { Slots } from './fairness/slots.js';
 
 export interface FairnessSettings {
   /** Requests a second per client on average; 0: no rate limit. */
@@ -25,9 +27,6 @@ export const FAIRNESS_DEFAULTS: FairnessSettings = {
   trustedProxies: [],
 };
 
-/** Clients remembered at once; the least recently seen is forgotten first (a full bucket again). */
-const MAX_CLIENTS = 10_000;
-
 /** What the subgraph calls of one request need from this plugin (subgraph-timeouts.ts asks). */
 export interface SubgraphCallLimits {
   /** performance.now() by which the request's subgraph calls must have answered. */
@@ -45,26 +44,6 @@ export interface SubgraphCallLimits {
  */
 export const COST_PER_TOKEN = 1_000;
 
-class Slots {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-  constructor(size: number) {
-    this.free = size;
-  }
-  async take(): Promise<() => void> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    };
-  }
-}
-
 /**
  * Fairness under load: a token bucket per client (the token's subject, else the caller's address,
  * through the trusted proxies' X-Forwarded-For),
@@ -76,27 +55,11 @@ class Slots {
 export function fairnessPlugin(
   settings: FairnessSettings = FAIRNESS_DEFAULTS,
 ): HubPlugin & { readonly calls: SubgraphCallLimits } {
-  const buckets = new Map<string, { tokens: number; at: number }>();
+  const buckets = new TokenBuckets(settings.perSecond, settings.burst);
   const started = new WeakMap<HubRequest, number>();
   const clientOf = new WeakMap<HubRequest, string>();
   const slots = new WeakMap<HubRequest, Slots>();
   const clientAddress = clientAddressOf(settings.trustedProxies);
-
-  const admit = (key: string, now: number): number => {
-    let bucket = buckets.get(key);
-    if (bucket) buckets.delete(key);
-    else bucket = { tokens: settings.burst, at: now };
-    bucket.tokens = Math.min(settings.burst, bucket.tokens + ((now - bucket.at) / 1000) * settings.perSecond);
-    bucket.at = now;
-    // Re-inserted: the Map's order is the order clients were last seen.
-    buckets.set(key, bucket);
-    if (buckets.size > MAX_CLIENTS) buckets.delete(buckets.keys().next().value as string);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return (1 - bucket.tokens) / settings.perSecond;
-  };
 
   const calls: SubgraphCallLimits = {
     deadline: (context) => {
@@ -107,9 +70,7 @@ export function fairnessPlugin(
     charge: (context, cost) => {
       const hub = hubRequestOf(context);
       const key = hub && clientOf.get(hub);
-      const bucket = key === undefined ? undefined : buckets.get(key);
-      // The balance may go below zero: the client's next requests wait until it has paid.
-      if (bucket) bucket.tokens -= cost / COST_PER_TOKEN;
+      if (key !== undefined) buckets.charge(key, cost / COST_PER_TOKEN);
     },
     slot: (context) => {
       const hub = hubRequestOf(context);
@@ -131,7 +92,7 @@ export function fairnessPlugin(
       if (settings.perSecond > 0) {
         const key = request.auth.subject !== null ? `sub:${request.auth.subject}` : `ip:${clientAddress(request.req)}`;
         clientOf.set(request, key);
-        const waitSeconds = admit(key, performance.now());
+        const waitSeconds = buckets.admit(key, performance.now());
         if (waitSeconds > 0) {
           const retryAfter = Math.max(1, Math.ceil(waitSeconds));
           request.errors.push(HubErrorCode.RATE_LIMITED);

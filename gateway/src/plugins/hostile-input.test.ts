@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadAllSubgraphs } from '../config.js';
 import { startTestGraph, type TestGraph } from '../testing.js';
-import { INPUT_LIMITS } from './hostile-input.js';
+import { INPUT_LIMITS } from './hostile-input/refusals.js';
 
 /**
  * The fuzz corpus of issue 23's findings: each answered a 500 with a multi-line stack trace on

@@ -3,11 +3,6 @@ import { parseIsoDate } from '@nhs-hub/kit/platform';
 import type { GraphQLSchema } from 'graphql';
 import type { HubPlugin } from '../plugin.js';
 
-/** The parts of a scalar type the runtime's variable coercion calls (its graphql-js copy is not ours). */
-interface ParsingScalar {
-  parseValue: (value: unknown) => unknown;
-}
-
 /**
  * The subgraphs' input scalars, parsed at the gateway too. The supergraph knows `Date` only by
  * name, so the gateway passed any string on and a subgraph refused it at a field: `stp` came back
@@ -20,8 +15,10 @@ export function inputScalarsPlugin(): HubPlugin {
   const patch = (schema: GraphQLSchema) => {
     if (patched.has(schema)) return;
     patched.add(schema);
-    const date = schema.getType('Date') as unknown as ParsingScalar | undefined;
-    if (date) date.parseValue = parseIsoDate;
+    const date = schema.getType('Date');
+    // A scalar told by what only a scalar has, not by instanceof: the runtime's schema is built by
+    // its own copy of graphql-js (CommonJS), whose classes are not this module's.
+    if (date && 'specifiedByURL' in date) date.parseValue = parseIsoDate;
   };
   const plugin: GatewayPlugin = {
     onSchemaChange: ({ schema }) => patch(schema),

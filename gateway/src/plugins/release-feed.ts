@@ -1,67 +1,16 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import type { ExecutionResult } from '@graphql-tools/utils';
 import type { ReleaseAnnouncement } from '@nhs-hub/kit/platform';
-import type { DocumentNode, ExecutionResult, FragmentDefinitionNode, SelectionSetNode } from 'graphql';
+import type { DocumentNode } from 'graphql';
 import type { HubPlugin } from '../plugin.js';
 import type { DataVersion } from './data-version.js';
+import { project, published } from './release-feed/projection.js';
 
 /** The subgraph whose Subscription type the gateway serves itself, and its one field. */
 export const RELEASES_SUBGRAPH = 'releases';
 const FIELD = 'releasePublished';
 
 type Listener = (release: ReleaseAnnouncement) => void;
-
-type Value = string | number | boolean | null | readonly Value[] | { readonly [key: string]: Value };
-
-/** The release as the subgraph's Release type has it (`name`, `__typename`s), with the data version it moved the graph to. */
-function published(release: ReleaseAnnouncement, dataVersion: string): Value {
-  return {
-    __typename: 'Release',
-    subgraph: release.subgraph,
-    id: release.id,
-    name: `${release.subgraph}.${release.id}`,
-    at: release.at,
-    kind: release.kind,
-    tables: [...release.tables],
-    counts: { __typename: 'ReleaseCounts', ...release.counts, kept: release.counts.kept ?? null },
-    reverts: release.reverts,
-    dataVersion,
-  };
-}
-
-/**
- * The part of `value` the planner's document selects, under its aliases. Done here rather than by
- * graphql-js's execute: the runtime's graphql module is another instance (CommonJS) than this
- * file's, and a schema from one cannot be executed by the other.
- */
-function project(document: DocumentNode, value: Value): Record<string, Value> {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions)
-    if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
-  const select = (set: SelectionSetNode, from: Value): Value => {
-    if (from === null || typeof from !== 'object') return from;
-    if (Array.isArray(from)) return from.map((item: Value) => select(set, item));
-    const source = from as { readonly [key: string]: Value };
-    const out: Record<string, Value> = {};
-    for (const selection of set.selections) {
-      if (selection.kind === 'Field') {
-        const field = source[selection.name.value] ?? null;
-        out[selection.alias?.value ?? selection.name.value] = selection.selectionSet
-          ? select(selection.selectionSet, field)
-          : field;
-      } else {
-        const inner =
-          selection.kind === 'InlineFragment'
-            ? selection.selectionSet
-            : fragments.get(selection.name.value)?.selectionSet;
-        if (inner) Object.assign(out, select(inner, source));
-      }
-    }
-    return out;
-  };
-  const operation = document.definitions.find((d) => d.kind === 'OperationDefinition');
-  if (operation?.kind !== 'OperationDefinition') return {};
-  return select(operation.selectionSet, value) as Record<string, Value>;
-}
 
 /** What the planner sends the releases subgraph for a subscription: the part of the request this reads. */
 interface SubscriptionRequest {
@@ -131,9 +80,9 @@ export function releaseFeedPlugin(source: Pick<DataVersion, 'onRelease' | 'curre
   const runtime: GatewayPlugin = {
     onSubgraphExecute: ({ subgraphName, executionRequest, setExecutor }) => {
       if (subgraphName !== RELEASES_SUBGRAPH || executionRequest.operationType !== 'subscription') return;
-      // The executor type is generic in its answer's shape; this one answers the document it was given.
-      const executor = (request: SubscriptionRequest) => stream(request);
-      setExecutor(executor as unknown as Parameters<typeof setExecutor>[0]);
+      // An executor answers whatever shape its document selects: the results of graphql-tools, the
+      // runtime's executors' own type, leave `data` untyped for that, and this one projects the document.
+      setExecutor((request) => stream(request));
     },
   };
 

@@ -10,7 +10,7 @@ import {
 import { getOperationAST } from 'graphql';
 import { ANONYMOUS_OPERATION, GatewayMetrics } from '../metrics.js';
 import { type HubPlugin, type HubRequest, hubRequestOf } from '../plugin.js';
-import type { SubgraphCallObserver } from './subgraph-timeouts.js';
+import type { SubgraphCallObserver } from './subgraph-timeouts/fetch.js';
 
 export const METRICS_PATH = '/metrics';
 

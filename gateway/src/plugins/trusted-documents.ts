@@ -6,7 +6,7 @@ import { HubErrorCode, hubError, sendErrors } from '@nhs-hub/kit/platform';
 import { REPO_ROOT } from '@nhs-hub/kit/repo';
 import { z } from 'zod';
 import { type HubPlugin, type HubRequest, hubRequestOf } from '../plugin.js';
-import { askedFor } from './response-cache.js';
+import { askedFor } from './response-cache/asked-for.js';
 
 /** The manifest `npm run codegen -w @nhs-hub/client` writes for the public operations. */
 export const CLIENT_MANIFEST = `${REPO_ROOT}packages/client/src/generated/persisted-documents.json`;

@@ -1,24 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { rootLogger } from '@nhs-hub/kit/platform';
 import { type DocumentNode, type GraphQLSchema, getOperationAST, parse } from 'graphql';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { type HubPlugin, type HubRequest, hubRequestOf } from '../plugin.js';
-import {
-  CLIENT_FIELD_MAX,
-  coordinatesOf,
-  ensureUsageTables,
-  pruneUsage,
-  type RecordedOperation,
-  UNKNOWN_CLIENT,
-  USAGE_SCHEMA,
-  type UsageCount,
-  type UsageTarget,
-  writeUsage,
-} from '../usage.js';
-import { askedFor } from './response-cache.js';
+import { coordinatesOf, type RecordedOperation, USAGE_SCHEMA } from '../usage.js';
+import { askedFor } from './response-cache/asked-for.js';
+import { UsageBatches } from './usage/batches.js';
+import { clientOf } from './usage/client.js';
 
 export interface UsageSettings {
   /** The database usage is written to (the hub's own under `npm start`; HUB_USAGE_DATABASE_URL standalone). */
@@ -27,11 +17,7 @@ export interface UsageSettings {
   readonly schema?: string;
   /** Milliseconds between batches written; 10 s unless given. */
   readonly flushIntervalMs?: number;
-  /**
-   * 'latest' (the default) creates the tables when missing; 'verify' never runs DDL: the tables are
-   * the migrate Job's (`node dist/gateway.mjs migrate`), and until it has run, counts wait for the
-   * next batch. HUB_MIGRATE, as for the subgraphs: deployed gateways write as a role that cannot create.
-   */
+  /** HUB_MIGRATE: 'latest' (the default) creates missing tables; 'verify' runs no DDL (usage/batches.ts says why). */
   readonly migrate?: 'latest' | 'verify';
 }
 
@@ -49,51 +35,24 @@ export interface UsagePlugin extends HubPlugin {
 const DEFAULT_FLUSH_MS = 10_000;
 /** Documents whose coordinates are kept, by hash: a client's operations are few, an attacker's many. */
 const DOCUMENTS_KEPT = 2_000;
-/**
- * Distinct (hour, client, operation) counts held between batches. Past it, new keys wait for the
- * next batch rather than grow the heap: a caller inventing client names cannot exhaust memory.
- */
-const PENDING_MAX = 20_000;
-const HOUR_MS = 3_600_000;
-
-const headerOf = (headers: IncomingHttpHeaders, name: string): string | undefined => {
-  const value = headers[name];
-  const text = Array.isArray(value) ? value[0] : value;
-  return text?.trim() ? text.trim().slice(0, CLIENT_FIELD_MAX) : undefined;
-};
-
-/** The caller's name and version, from GraphQL's client headers or Apollo's. */
-export function clientOf(headers: IncomingHttpHeaders): { name: string; version: string } {
-  return {
-    name: headerOf(headers, 'graphql-client-name') ?? headerOf(headers, 'apollographql-client-name') ?? UNKNOWN_CLIENT,
-    version: headerOf(headers, 'graphql-client-version') ?? headerOf(headers, 'apollographql-client-version') ?? '',
-  };
-}
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * Field usage by client (see ../usage.ts for what is kept and for how long). On the request path
  * only a map lookup and a counter: a document's coordinates are computed once per document hash;
- * counts are written in batches by a timer, and a failed batch is kept for the next.
+ * counts are written in batches by a timer, and a failed batch is kept for the next (usage/batches.ts).
  */
 export function usagePlugin(settings: UsageSettings | undefined): UsagePlugin {
   if (!settings) return { name: 'usage', recorder: null };
   const log = rootLogger.child({ service: 'gateway', plugin: 'usage' });
-  const target: UsageTarget = { db: settings.database, schema: settings.schema ?? USAGE_SCHEMA };
+  const target = { db: settings.database, schema: settings.schema ?? USAGE_SCHEMA };
+  const batches = new UsageBatches(target, log, DOCUMENTS_KEPT, settings.migrate === 'verify');
   const documents = new LRUCache<string, RecordedOperation>({ max: DOCUMENTS_KEPT });
-  /** Hashes whose operation row is written (or in a batch on its way). */
-  const written = new LRUCache<string, true>({ max: DOCUMENTS_KEPT * 4 });
-  let pending = new Map<string, UsageCount>();
   /** The query text and its hash per request, from onParams (after automatic persisted queries). */
   const asked = new WeakMap<HubRequest, { query: string | undefined; hash: string | undefined }>();
   const recorded = new WeakSet<HubRequest>();
   let schema: GraphQLSchema | undefined;
-  let ready: Promise<void> | undefined;
-  let lastPrune = 0;
-  let flushing: Promise<void> = Promise.resolve();
-  const verifyOnly = settings.migrate === 'verify';
-  const prepare = () => (verifyOnly ? Promise.resolve() : ensureUsageTables(target));
 
   const operationFor = (hash: string, document: DocumentNode, operationName: string | null) => {
     const known = documents.get(hash);
@@ -107,26 +66,9 @@ export function usagePlugin(settings: UsageSettings | undefined): UsagePlugin {
     documents.set(hash, operation);
     return operation;
   };
-
   const count = (request: HubRequest, operation: RecordedOperation) => {
     recorded.add(request);
-    const now = Date.now();
-    const hour = now - (now % HOUR_MS);
-    const client = clientOf(request.req.headers);
-    const key = `${hour}\n${client.name}\n${client.version}\n${operation.hash}`;
-    const existing = pending.get(key);
-    if (existing) {
-      existing.count++;
-      existing.lastSeen = now;
-    } else if (pending.size < PENDING_MAX)
-      pending.set(key, {
-        hour,
-        clientName: client.name,
-        clientVersion: client.version,
-        operation,
-        count: 1,
-        lastSeen: now,
-      });
+    batches.count(clientOf(request.req.headers), operation);
   };
 
   const recording: GatewayPlugin = {
@@ -152,60 +94,12 @@ export function usagePlugin(settings: UsageSettings | undefined): UsagePlugin {
     },
   };
 
-  async function writeBatch(): Promise<void> {
-    if (!pending.size) return maybePrune();
-    const batch = pending;
-    pending = new Map();
-    const fresh = [...new Set([...batch.values()].map((c) => c.operation))].filter((o) => !written.has(o.hash));
-    try {
-      ready ??= prepare();
-      await ready;
-      await writeUsage(target, [...batch.values()], fresh);
-      for (const o of fresh) written.set(o.hash, true);
-    } catch (error) {
-      ready = undefined;
-      // Kept for the next batch, added to what has been counted since.
-      for (const [key, c] of batch) {
-        const now = pending.get(key);
-        if (now) {
-          now.count += c.count;
-          now.lastSeen = Math.max(now.lastSeen, c.lastSeen);
-        } else if (pending.size < PENDING_MAX) pending.set(key, c);
-      }
-      log.warn(
-        { err: error },
-        verifyOnly
-          ? "field usage not written (HUB_MIGRATE=verify: the tables are the migrate Job's to create); kept for the next batch"
-          : 'field usage not written; kept for the next batch',
-      );
-      return;
-    }
-    await maybePrune();
-  }
-
-  async function maybePrune(): Promise<void> {
-    if (Date.now() - lastPrune < HOUR_MS) return;
-    lastPrune = Date.now();
-    try {
-      ready ??= prepare();
-      await ready;
-      await pruneUsage(target);
-    } catch (error) {
-      log.warn({ err: error }, 'field usage retention not applied');
-    }
-  }
-
-  // One batch at a time, in order: two would race on the same rows.
-  const flush = () => {
-    flushing = flushing.then(writeBatch);
-    return flushing;
-  };
-  const timer = setInterval(() => void flush(), settings.flushIntervalMs ?? DEFAULT_FLUSH_MS);
+  const timer = setInterval(() => void batches.flush(), settings.flushIntervalMs ?? DEFAULT_FLUSH_MS);
   timer.unref();
 
   return {
     name: 'usage',
-    recorder: { flush, pending: () => [...pending.values()].reduce((n, c) => n + c.count, 0) },
+    recorder: { flush: () => batches.flush(), pending: () => batches.waiting() },
     // A response-cache hit never reaches the runtime: it is counted here, by the document's hash,
     // once a request the runtime answered has taught the plugin that document.
     async frontDoor(request, next) {
@@ -227,7 +121,7 @@ export function usagePlugin(settings: UsageSettings | undefined): UsagePlugin {
     runtime: [recording],
     close: async () => {
       clearInterval(timer);
-      await flush();
+      await batches.flush();
     },
   };
 }

@@ -52,7 +52,7 @@ function readSupergraph(supergraph: string) {
  * the fragment, it answers the deferred fields null with no error; around a field whose @requires
  * selects sub-fields it sends the subgraph an invalid document.
  */
-function deferrableOnly(supergraph: string): (context: ValidationContext) => ASTVisitor {
+export function deferrableOnly(supergraph: string): (context: ValidationContext) => ASTVisitor {
   const { keys, nestedRequires } = readSupergraph(supergraph);
   return (context) => {
     const refuse = (message: string, node: SelectionNode) =>

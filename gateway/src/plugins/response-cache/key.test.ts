@@ -1,53 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ANONYMOUS, type HubAuth } from '@nhs-hub/kit/platform';
 import { describe, expect, it } from 'vitest';
-import { HubRequest } from '../plugin.js';
-import { askedFor, cacheKeyOf, exportTagOf, jsonAnswerType, matchesEtag, sessionOf } from './response-cache.js';
+import { cacheKeyOf, exportTagOf, matchesEtag, sessionOf } from './key.js';
 
 const QUERY = 'query StpOverview($code: ID!) { stp(code: $code) { name } }';
 const HASH = createHash('sha256').update(QUERY).digest('hex');
-
-function request(method: string, url: string, headers: Record<string, string>, body?: string): HubRequest {
-  const req = { method, url, headers } as IncomingMessage;
-  return new HubRequest(req, {} as ServerResponse, 'test', body, '/graphql');
-}
-const post = (params: unknown) =>
-  request('POST', '/graphql', { 'content-type': 'application/json' }, JSON.stringify(params));
-const get = (params: Record<string, string>) => request('GET', `/graphql?${new URLSearchParams(params)}`, {});
 const scopes = (...names: string[]): HubAuth => ({ subject: 'someone', scopes: new Set(names) });
-
-describe('what a request asks for, read before anything is parsed', () => {
-  it('is the same for the document sent whole, by persisted hash, by POST and by GET', () => {
-    const variables = { code: 'QJM' };
-    const whole = askedFor(post({ query: QUERY, variables, operationName: 'StpOverview' }));
-    expect(whole).toEqual({ documentHash: HASH, operationName: 'StpOverview', variables });
-    const extensions = { persistedQuery: { version: 1, sha256Hash: HASH } };
-    expect(askedFor(post({ variables, operationName: 'StpOverview', extensions }))).toEqual(whole);
-    expect(
-      askedFor(
-        get({
-          operationName: 'StpOverview',
-          variables: JSON.stringify(variables),
-          extensions: JSON.stringify(extensions),
-        }),
-      ),
-    ).toEqual(whole);
-    // Sent with its hash, a document registers itself: the runtime must see that.
-    expect(askedFor(post({ query: QUERY, variables, operationName: 'StpOverview', extensions }))).toBeUndefined();
-  });
-
-  it('is nothing the cache may answer when the request is malformed', () => {
-    expect(
-      askedFor(post({ extensions: { persistedQuery: { version: 1, sha256Hash: 'not a hash' } } })),
-    ).toBeUndefined();
-    expect(askedFor(post({ query: QUERY, variables: [1, 2] }))).toBeUndefined();
-    expect(askedFor(post({ query: QUERY, operationName: 7 }))).toBeUndefined();
-    expect(askedFor(request('POST', '/graphql', { 'content-type': 'application/json' }, '{"query":'))).toBeUndefined();
-    expect(askedFor(get({ query: QUERY, variables: '{not json' }))).toBeUndefined();
-    expect(askedFor(request('POST', '/graphql', { 'content-type': 'text/plain' }, QUERY))).toBeUndefined();
-  });
-});
 
 describe('the cache key', () => {
   const asked = { documentHash: HASH, operationName: 'StpOverview', variables: { code: 'QJM', asOf: '2019-04-01' } };
@@ -105,18 +63,5 @@ describe('the cache key', () => {
     expect(sessionOf(scopes('openid region:director'))).not.toBe(director);
     expect(sessionOf(scopes('region:director', 'openid'))).toBe(director);
     expect(sessionOf(ANONYMOUS)).toBe('[]');
-  });
-});
-
-describe('the content type a hit is answered with', () => {
-  it('is the one the runtime chooses, and none where the runtime could stream', () => {
-    expect(jsonAnswerType(undefined)).toBe('application/json; charset=utf-8');
-    expect(jsonAnswerType('application/graphql-response+json,application/json;q=0.9')).toBe(
-      'application/graphql-response+json; charset=utf-8',
-    );
-    expect(jsonAnswerType('application/json, text/plain, */*')).toBe('application/json; charset=utf-8');
-    expect(jsonAnswerType('text/event-stream')).toBeNull();
-    expect(jsonAnswerType('multipart/mixed')).toBeNull();
-    expect(jsonAnswerType('text/html,*/*')).toBe('application/json; charset=utf-8');
   });
 });
