@@ -51,8 +51,13 @@ export interface LoadableTable<Row extends Record<string, unknown> = Record<stri
   readonly columns?: readonly string[];
   /** Columns of the upsert key (a primary key or unique constraint of the table). */
   readonly key: readonly string[];
-  /** Citations each row makes, checked against the verbatim documents before anything loads. */
-  citations?(row: Row): readonly { column: string; citation: Citation }[];
+  /**
+   * Citations each row makes, checked against the verbatim documents before anything loads. A change
+   * records one: the first whose `column` or `states` names a column the change alters (an ICS's
+   * wave corrected cites the line stating the wave, not the list line that names the ICS), else the
+   * first (an insert, or a change to columns no citation states).
+   */
+  citations?(row: Row): readonly LoadCitation[];
   /**
    * Columns holding another subgraph's keys, checked against the lists their owners publish
    * (reference-lists.ts). By default `stp_code` must be an STP and `region_code` a region geography
@@ -85,6 +90,14 @@ export interface LoadableTable<Row extends Record<string, unknown> = Record<stri
    * `derive` is called on every upsert or replace, even one that changed no row of this table.
    */
   readonly derivesFromFile?: boolean;
+}
+
+/** A citation a row makes: its text column, and the other columns whose values that line states. */
+export interface LoadCitation {
+  readonly column: string;
+  readonly citation: Citation;
+  /** Columns whose values the cited line states, besides `column` (the figure, the line number). */
+  readonly states?: readonly string[];
 }
 
 export interface DeriveContext {
@@ -314,8 +327,11 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
   const file = displayPath(path);
   const sha256 = sha256File(path);
   const key = loadable.key;
-  const sourceOf = (value: Row, line: number): Provenance => {
-    const cited = loadable.citations?.(value)[0]?.citation;
+  const sourceOf = (value: Row, line: number, changed: readonly string[]): Provenance => {
+    const citations = loadable.citations?.(value) ?? [];
+    const cited = (
+      citations.find((c) => [c.column, ...(c.states ?? [])].some((column) => changed.includes(column))) ?? citations[0]
+    )?.citation;
     return { file, line, ...(cited ? { document: cited.document, documentLine: cited.line } : {}) };
   };
   let unchanged = 0;
@@ -384,18 +400,14 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
             });
             continue;
           }
-          const change = rowChange(
-            loadable.table,
-            key,
-            current.get(keyText(value, key)),
-            value,
-            sourceOf(value, line),
-            loadable.entity,
-          );
-          if (!change) {
+          const found = rowChange(loadable.table, key, current.get(keyText(value, key)), value, null, loadable.entity);
+          if (!found) {
             unchanged++;
             continue;
           }
+          // Cited by the line stating what changed: an update's changed columns (an insert's are all).
+          const changed = found.op === 'update' ? Object.keys(found.after ?? {}) : [];
+          const change = { ...found, source: sourceOf(value, line, changed) };
           changes.push(change);
           changedRows.push(value);
         }

@@ -117,13 +117,14 @@ describe('history of ICS status (ics_designation.wave)', () => {
             release: first.release,
             kind: 'load',
             value: 'FIRST_WAVE',
-            source: { file: displayPath(misread), line: 2, document: TRACKER, documentLine: 189 },
+            source: { file: displayPath(misread), line: 2, document: TRACKER, documentLine: 199 },
           },
           {
+            // Cited by the line that states the wave, not the list line naming the ICS (189).
             release: second.release,
             kind: 'load',
             value: 'SECOND_WAVE',
-            source: { file: displayPath(corrected), line: 2, document: TRACKER, documentLine: 189 },
+            source: { file: displayPath(corrected), line: 2, document: TRACKER, documentLine: 1637 },
           },
         ],
       ],

@@ -24,9 +24,18 @@ export const icsDesignationLoadable: LoadableTable<{
   columns: Object.keys(IcsRow.shape),
   key: ['stp_code', 'ics_name'],
   references: [{ column: 'stp_code', list: 'stp' }],
+  // A corrected wave is cited by the line stating the wave; the list line names the ICS and its STP.
   citations: (row) => [
-    { column: 'list_text', citation: { document: TRACKER, line: row.list_line, text: row.list_text } },
-    { column: 'wave_text', citation: { document: TRACKER, line: row.wave_line, text: row.wave_text } },
+    {
+      column: 'list_text',
+      citation: { document: TRACKER, line: row.list_line, text: row.list_text },
+      states: ['list_line', 'ics_name'],
+    },
+    {
+      column: 'wave_text',
+      citation: { document: TRACKER, line: row.wave_line, text: row.wave_text },
+      states: ['wave', 'wave_line'],
+    },
   ],
 };
 
