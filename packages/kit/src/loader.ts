@@ -52,6 +52,11 @@ export interface LoadableTable<Row extends Record<string, unknown> = Record<stri
   /** Columns of the upsert key (a primary key or unique constraint of the table). */
   readonly key: readonly string[];
   /**
+   * Key columns a row may leave empty (a region membership's open start): an empty cell is then a
+   * key value of its own, matching the row whose column is null, in loads and deletes alike.
+   */
+  readonly nullableKey?: readonly string[];
+  /**
    * Citations each row makes, checked against the verbatim documents before anything loads. A change
    * records one: the first whose `column` or `states` names a column the change alters (an ICS's
    * wave corrected cites the line stating the wave, not the list line that names the ICS), else the
@@ -353,15 +358,31 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
     };
     for (const change of changes) if (preview.length < PREVIEW_LIMIT) preview.push(change);
   };
+  const nullable = new Set(loadable.nullableKey ?? []);
+  const keyTuple = (value: Readonly<Record<string, unknown>>) =>
+    sql`(${sql.join(key.map((k) => sql`${value[k] ?? null}`))})`;
+  /**
+   * Rows whose key is one of these rows' keys. A key with an empty column cannot be matched by `in`,
+   * where null equals nothing: those are matched column by column (`is null`). Null, not false, for
+   * a row with a null key column that matches none: `not` needs `coalesce(..., false)`.
+   */
+  const keysIn = (values: readonly Readonly<Record<string, unknown>>[]) => {
+    const open = values.filter((v) => key.some((k) => v[k] === null || v[k] === undefined));
+    const opened = new Set(open);
+    const whole = values.filter((v) => !opened.has(v));
+    const inList = whole.length
+      ? sql`(${sql.join(key.map((k) => sql.id(k)))}) in (${sql.join(whole.map(keyTuple))})`
+      : sql`false`;
+    return open.length ? sql`(${inList} or ${keysMatch(open.map((v) => pickColumns(v, key)))})` : inList;
+  };
   const BATCH = 500;
   const write = async (trx: Kysely<unknown>, release: number | null) => {
     for (let start = 0; start < rows.length; start += BATCH) {
       const batch = rows.slice(start, start + BATCH);
-      const keys = sql.join(batch.map(({ value }) => sql`(${sql.join(key.map((k) => sql`${value[k] ?? null}`))})`));
       const columns = sql.join(key.map((k) => sql.id(k)));
       const { rows: existing } = await sql<
         Record<string, unknown>
-      >`select * from ${table} where (${columns}) in (${keys})`.execute(trx);
+      >`select * from ${table} where ${keysIn(batch.map(({ value }) => value))}`.execute(trx);
       const current = new Map(existing.map((row) => [keyText(row, key), row]));
       const changes: RowChange[] = [];
       if (mode === 'delete') {
@@ -372,7 +393,7 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
               file,
               line,
               column: key.join(','),
-              reason: `no row with ${key.map((k) => `${k} ${String(value[k])}`).join(' and ')} in ${loadable.table} to delete`,
+              reason: `no row with ${key.map((k) => `${k} ${value[k] === null || value[k] === undefined ? '(empty)' : String(value[k])}`).join(' and ')} in ${loadable.table} to delete`,
             });
             continue;
           }
@@ -396,7 +417,7 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
               file,
               line,
               column: key.join(','),
-              reason: `no row with ${key.map((k) => `${k} ${String(value[k])}`).join(' and ')} in ${loadable.table}: this file only sets columns of rows that exist`,
+              reason: `no row with ${key.map((k) => `${k} ${value[k] === null || value[k] === undefined ? '(empty)' : String(value[k])}`).join(' and ')} in ${loadable.table}: this file only sets columns of rows that exist`,
             });
             continue;
           }
@@ -436,7 +457,11 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
               await sql`update ${table} as t set ${sql.join(sets)}
                 from (values ${sql.join(stale.map(tuple))}) as v (${idNames})
                 where ${sql.join(
-                  key.map((k) => sql`t.${sql.id(k)} = ${typed(k)}`),
+                  key.map((k) =>
+                    nullable.has(k)
+                      ? sql`t.${sql.id(k)} is not distinct from ${typed(k)}`
+                      : sql`t.${sql.id(k)} = ${typed(k)}`,
+                  ),
                   sql` and `,
                 )}`.execute(trx);
           }
@@ -448,10 +473,7 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
     }
     if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
     if (mode === 'replace') {
-      const columns = sql.join(key.map((k) => sql.id(k)));
-      const keep = rows.length
-        ? sql`where (${columns}) not in (${sql.join(rows.map(({ value }) => sql`(${sql.join(key.map((k) => sql`${value[k] ?? null}`))})`))})`
-        : sql``;
+      const keep = rows.length ? sql`where not coalesce(${keysIn(rows.map(({ value }) => value))}, false)` : sql``;
       const { rows: gone } = await sql<Record<string, unknown>>`select * from ${table} ${keep}`.execute(trx);
       const changes = gone.map(
         (before): RowChange => ({
@@ -603,8 +625,11 @@ function keyRecords<Row extends Record<string, unknown>>(
   const file = displayPath(path);
   const rows: DataRow<Row>[] = [];
   const seen = new Map<string, number>();
+  const nullable = new Set(loadable.nullableKey ?? []);
   for (const { value, line } of records) {
-    const missing = loadable.key.filter((k) => value[k] === null || value[k] === undefined || value[k] === '');
+    const missing = loadable.key.filter(
+      (k) => !nullable.has(k) && (value[k] === null || value[k] === undefined || value[k] === ''),
+    );
     for (const column of missing) problems.push({ file, line, column, reason: `column ${column} is required` });
     if (missing.length) continue;
     if (isRepeatedKey(seen, value, loadable.key, { file, line }, problems)) continue;

@@ -1,6 +1,24 @@
-import { type LoadableTable, lineNumber, stpOdsCode } from '@nhs-hub/kit/subgraph';
+import {
+  cite,
+  DataFileError,
+  type DeriveContext,
+  type LoadableTable,
+  keyText,
+  lineNumber,
+  type RowChange,
+  stpOdsCode,
+} from '@nhs-hub/kit/subgraph';
+import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import { IcsRow } from './ics.js';
+import {
+  type DatedParent,
+  MEMBERSHIP_KEY,
+  type MembershipFileRow,
+  type MembershipPeriod,
+  MembershipRow,
+  membershipProblems,
+} from './memberships.js';
 import { parsePopulation } from './population.js';
 import { TRACKER } from './sources.js';
 
@@ -80,4 +98,81 @@ export const populationLoadable: LoadableTable<{
       citation: { document: TRACKER, line: row.population_line, text: row.population_text },
     },
   ],
+};
+
+type StoredMembership = MembershipPeriod & {
+  readonly source_document: string;
+  readonly source_line: number;
+};
+
+/**
+ * After the memberships are written: every STP the file touched keeps the rules (one region on any
+ * day; a membership only while its STP and region existed), read from the tables as the load leaves
+ * them, so a row held and a row loaded that would share a day are both named. Writes nothing.
+ */
+async function checkMemberships(
+  trx: Kysely<unknown>,
+  changes: readonly RowChange[],
+  { schema, file }: DeriveContext,
+): Promise<readonly RowChange[]> {
+  const written = changes.filter((c) => c.table === 'stp_region_membership' && c.op !== 'delete');
+  if (written.length === 0) return [];
+  const t = (table: string) => sql.table(`${schema}.${table}`);
+  const codes = [...new Set(written.map((c) => String(c.key.stp_code)))];
+  const { rows: memberships } = await sql<StoredMembership>`select stp_code, region_code, valid_from, valid_to,
+      source_document, source_line from ${t('stp_region_membership')}
+    where stp_code in (${sql.join(codes)}) order by stp_code, valid_from nulls first`.execute(trx);
+  const { rows: stps } = await sql<DatedParent>`select code, name, valid_from, valid_to from ${t('stp')}
+    where code in (${sql.join(codes)})`.execute(trx);
+  const { rows: regions } = await sql<DatedParent>`select code, name, valid_from, valid_to from ${t('region')}`.execute(
+    trx,
+  );
+  const lineOf = new Map(written.map((c) => [keyText(c.key, MEMBERSHIP_KEY), c.source?.line ?? 0]));
+  const lineOfRow = (m: StoredMembership) =>
+    lineOf.get(keyText({ stp_code: m.stp_code, valid_from: m.valid_from }, MEMBERSHIP_KEY));
+  const problems = membershipProblems(
+    memberships,
+    new Map(stps.map((s) => [s.code, s])),
+    new Map(regions.map((r) => [r.code, r])),
+    (m) => lineOfRow(m) !== undefined,
+    (m) => {
+      const line = lineOfRow(m);
+      return line !== undefined ? `line ${line}` : `held, citing ${m.source_document} line ${m.source_line}`;
+    },
+  );
+  if (problems.length)
+    throw new DataFileError(
+      problems
+        .map((p) => ({ file, line: lineOfRow(p.membership) ?? 0, column: p.column, reason: p.reason }))
+        .sort((a, b) => a.line - b.line),
+    );
+  return [];
+}
+
+/**
+ * `npm run load -- geography stp_region_membership <file>`: region memberships in the table's own
+ * columns (stp_code, region_code, valid_from, valid_to, basis, explanation, source_document,
+ * source_line, source_text), each citing the line that states it (or the rule inferring it),
+ * verbatim. A membership is known by its STP and first day (an empty valid_from: from the STP's
+ * start), so closing one is a row with its valid_to and the next is a row of its own. The STP and
+ * region must be ones geography publishes; after the write every STP the file touched must be in one
+ * region on any day, and only while it and the region existed, or nothing is written, the rows that
+ * would share a day named.
+ */
+export const membershipLoadable: LoadableTable<MembershipFileRow> = {
+  table: 'stp_region_membership',
+  row: MembershipRow,
+  columns: Object.keys(MembershipRow.shape),
+  key: MEMBERSHIP_KEY,
+  nullableKey: ['valid_from'],
+  // stp_code, not region_code: a membership is a fact about the STP (Stp.region), found under it.
+  entity: { type: 'Stp', column: 'stp_code' },
+  references: [
+    { column: 'stp_code', list: 'stp' },
+    { column: 'region_code', list: 'region' },
+  ],
+  citations: (row) => [
+    { column: 'source_text', citation: cite(row.source_document, row.source_line, row.source_text) },
+  ],
+  derive: checkMemberships,
 };
