@@ -2,7 +2,7 @@ import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { migrations } from './db/migrations/index.js';
 import type { GeographyDatabase } from './db/types.js';
 import { buildGeographyRows, seedGeography } from './etl/index.js';
-import { icsDesignationLoadable, membershipLoadable, populationLoadable } from './etl/loadables.js';
+import { icsDesignationLoadable, membershipLoadable, populationLoadable, regionLoadable } from './etl/loadables.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<GeographyDatabase> = {
@@ -14,6 +14,7 @@ export const subgraph: SubgraphDefinition<GeographyDatabase> = {
   // Populations set columns of the stp table: loading one is `npm run load -- geography stp <file>`.
   loadables: {
     stp_region_membership: membershipLoadable,
+    region: regionLoadable,
     ics_designation: icsDesignationLoadable,
     stp: populationLoadable,
   },

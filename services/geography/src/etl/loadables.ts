@@ -1,6 +1,7 @@
 import {
   cite,
   DataFileError,
+  type DataProblem,
   type DeriveContext,
   type LoadableTable,
   keyText,
@@ -10,6 +11,7 @@ import {
 } from '@nhs-hub/kit/subgraph';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
+import type { NewRegion } from '../db/types.js';
 import { IcsRow } from './ics.js';
 import {
   type DatedParent,
@@ -20,6 +22,7 @@ import {
   membershipProblems,
 } from './memberships.js';
 import { parsePopulation } from './population.js';
+import { LoadedRegionRow, loadedRegionOf } from './regions.js';
 import { TRACKER } from './sources.js';
 
 /**
@@ -154,10 +157,10 @@ async function checkMemberships(
  * columns (stp_code, region_code, valid_from, valid_to, basis, explanation, source_document,
  * source_line, source_text), each citing the line that states it (or the rule inferring it),
  * verbatim. A membership is known by its STP and first day (an empty valid_from: from the STP's
- * start), so closing one is a row with its valid_to and the next is a row of its own. The STP and
- * region must be ones geography publishes; after the write every STP the file touched must be in one
- * region on any day, and only while it and the region existed, or nothing is written, the rows that
- * would share a day named.
+ * start), so closing one is a row with its valid_to and the next is a row of its own. The STP must be
+ * one geography publishes; after the write the region must be in its table, and every STP the file
+ * touched must be in one region on any day, and only while it and the region existed, or nothing is
+ * written, the rows that would share a day named.
  */
 export const membershipLoadable: LoadableTable<MembershipFileRow> = {
   table: 'stp_region_membership',
@@ -167,12 +170,99 @@ export const membershipLoadable: LoadableTable<MembershipFileRow> = {
   nullableKey: ['valid_from'],
   // stp_code, not region_code: a membership is a fact about the STP (Stp.region), found under it.
   entity: { type: 'Stp', column: 'stp_code' },
-  references: [
-    { column: 'stp_code', list: 'stp' },
-    { column: 'region_code', list: 'region' },
-  ],
+  // The region is checked against geography's own table after the write (a region loaded here may
+  // be named at once; its reference to the region is checked at commit), not the published list.
+  references: [{ column: 'stp_code', list: 'stp' }],
   citations: (row) => [
     { column: 'source_text', citation: cite(row.source_document, row.source_line, row.source_text) },
   ],
   derive: checkMemberships,
+};
+
+/**
+ * After the regions are written: an ONS code belongs to one region, a region deleted is named by no
+ * membership, and every membership of a region the file changed still runs within the region's life
+ * (its STPs' other memberships read too, for the rules across them). Writes nothing.
+ */
+async function checkRegions(
+  trx: Kysely<unknown>,
+  changes: readonly RowChange[],
+  { schema, file }: DeriveContext,
+): Promise<readonly RowChange[]> {
+  const own = changes.filter((c) => c.table === 'region');
+  if (own.length === 0) return [];
+  const t = (table: string) => sql.table(`${schema}.${table}`);
+  const codes = own.map((c) => String(c.key.code));
+  const lineOf = new Map(own.map((c) => [String(c.key.code), c.source?.line ?? 0]));
+  const { rows: regions } = await sql<DatedParent & { ons_code: string }>`select code, name, ons_code,
+      valid_from, valid_to from ${t('region')}`.execute(trx);
+  const { rows: memberships } = await sql<StoredMembership>`select stp_code, region_code, valid_from, valid_to,
+      source_document, source_line from ${t('stp_region_membership')}
+    where stp_code in (select stp_code from ${t('stp_region_membership')} where region_code in (${sql.join(codes)}))
+    order by stp_code, valid_from nulls first`.execute(trx);
+  const { rows: stps } = await sql<DatedParent>`select code, name, valid_from, valid_to from ${t('stp')}
+    where code in (select stp_code from ${t('stp_region_membership')} where region_code in (${sql.join(codes)}))`.execute(
+    trx,
+  );
+  const byCode = new Map(regions.map((r) => [r.code, r]));
+  const problems: DataProblem[] = [];
+  for (const change of own) {
+    const code = String(change.key.code);
+    const line = lineOf.get(code) ?? 0;
+    const region = byCode.get(code);
+    if (!region) {
+      const naming = memberships.filter((m) => m.region_code === code);
+      if (naming.length)
+        problems.push({
+          file,
+          line,
+          column: 'code',
+          reason: `region ${code} (${String(change.before?.name ?? '')}) is still the region of ${naming.length} membership(s) (STP ${[...new Set(naming.map((m) => m.stp_code))].join(', ')}): load their changes first`,
+        });
+      continue;
+    }
+    const twin = regions.find((r) => r.ons_code === region.ons_code && r.code !== code);
+    if (twin)
+      problems.push({
+        file,
+        line,
+        column: 'ons_code',
+        reason: `ONS code ${region.ons_code} is region ${twin.code} (${twin.name})'s; a region has an ONS code of its own`,
+      });
+  }
+  for (const p of membershipProblems(
+    memberships,
+    new Map(stps.map((s) => [s.code, s])),
+    byCode,
+    // A deleted region's memberships are named above.
+    (m) => lineOf.has(m.region_code) && byCode.has(m.region_code),
+    (m) => `citing ${m.source_document} line ${m.source_line}`,
+  ))
+    problems.push({ file, line: lineOf.get(p.membership.region_code) ?? 0, column: p.column, reason: p.reason });
+  if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
+  return [];
+}
+
+/**
+ * `npm run load -- geography region <file>`: regions in the regions list's columns (ons_code,
+ * ods_code, name, valid_from, valid_to, certainty) with the line of a source document stating each
+ * (source_document, source_line, source_text, verbatim) in place of the list's note of its sources;
+ * known by their ODS code (a --delete file names it in column `code`, the table's). After the write
+ * an ONS code must be one region's, a region deleted must be named by no membership, and the
+ * memberships of every region changed must run within its life. A region loaded here may be named
+ * by geography's memberships at once; other subgraphs' loads check the list publish:references
+ * writes from the regions list file (docs/data-releases.md).
+ */
+export const regionLoadable: LoadableTable<Required<NewRegion>> = {
+  table: 'region',
+  row: LoadedRegionRow.transform(loadedRegionOf),
+  columns: Object.keys(LoadedRegionRow.shape),
+  key: ['code'],
+  entity: { type: 'Region', column: 'code' },
+  // Regions are geography's own list: nothing to check against another's.
+  references: [],
+  citations: (row) => [
+    { column: 'source_text', citation: cite(row.source_document, row.source_line, row.source_text) },
+  ],
+  derive: checkRegions,
 };

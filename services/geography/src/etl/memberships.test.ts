@@ -164,34 +164,38 @@ describe('npm run load -- geography stp_region_membership', () => {
     const path = file(
       'bad.csv',
       `QJM,,2019-07-01,,STATED,Region from July 2019.,${CAMBRIDGESHIRE}`,
-      `QJM,Y99,2019-07-01,,STATED,Region from July 2019.,${CAMBRIDGESHIRE}`,
       `QZZ,Y61,2019-07-01,,STATED,Region from July 2019.,${CAMBRIDGESHIRE}`,
       `QUE,Y61,2019-07-01,2019-06-30,STATED,Region from July 2019.,${CAMBRIDGESHIRE}`,
       `QUE,Y61,2019-08-01,,STATED,Region from August 2019.,${LIST},20,East of England and Midlands`,
     );
     expect(await problemsOf(loadFile(geo.db, membershipLoadable, path))).toEqual([
       'bad.csv:2 [region_code] column region_code is required',
-      'bad.csv:3 [region_code] region_code Y99 is not in the region list geography publishes (schema/reference-lists.json)',
-      'bad.csv:4 [stp_code] stp_code QZZ is not in the stp list geography publishes (schema/reference-lists.json)',
-      'bad.csv:5 [valid_to] valid_to 2019-06-30 is before valid_from 2019-07-01: a membership ends on or after the day it starts',
-      `bad.csv:6 [source_text] citation does not hold: ${LIST}:20 does not contain "East of England and Midlands" (it reads "E54000021,QUE,Cambridgeshire and Peterborough,Y61,E40000007,East of England,Y55")`,
+      'bad.csv:3 [stp_code] stp_code QZZ is not in the stp list geography publishes (schema/reference-lists.json)',
+      'bad.csv:4 [valid_to] valid_to 2019-06-30 is before valid_from 2019-07-01: a membership ends on or after the day it starts',
+      `bad.csv:5 [source_text] citation does not hold: ${LIST}:20 does not contain "East of England and Midlands" (it reads "E54000021,QUE,Cambridgeshire and Peterborough,Y61,E40000007,East of England,Y55")`,
     ]);
     expect(await releaseCount()).toBe(releases);
   });
 
-  it('refuses a membership outside its region’s or STP’s life, from the tables as the load leaves them', async () => {
+  it('refuses a membership of a region geography lacks, or outside its region’s or STP’s life, from the tables as the load leaves them', async () => {
     const releases = await releaseCount();
     // Midlands and East of England (Y55) ended on 2019-03-31; QMK merged into QHM on 2018-06-07.
+    // A region is geography's own: checked against its table, so a region loaded here may be named at once.
     const path = file(
       'outside.csv',
       `QJM,Y55,2019-04-01,,STATED,Region from April 2019.,${LINCOLNSHIRE}`,
       `QMK,Y54,2018-04-01,2018-12-31,INFERRED,Not in the April 2019 list.,${LIST},5,QHM`,
+      `QUE,Y99,2019-08-01,,STATED,Region from August 2019.,${CAMBRIDGESHIRE}`,
     );
     expect(await problemsOf(loadFile(geo.db, membershipLoadable, path))).toEqual([
-      'outside.csv:2 [valid_to] region Y55 (Midlands and East of England) ended on 2019-03-31: a membership with no end (valid_to empty) runs after it',
+      "outside.csv:2 [valid_to] region Y55 (Midlands and East of England) ended on 2019-03-31: STP QJM's membership with no end (valid_to empty) runs after it",
       expect.stringMatching(
-        /^outside\.csv:3 \[valid_to\] STP QMK \(.*\) closed on 2018-06-06: a membership to 2018-12-31 runs after it$/,
+        /^outside\.csv:3 \[valid_to\] STP QMK \(.*\) closed on 2018-06-06: its membership to 2018-12-31 runs after it$/,
       ),
+      expect.stringMatching(
+        /^outside\.csv:4 \[valid_from\] STP QUE \(.*\) would be in two regions on 2019-08-01: Y99 from 2019-08-01 to open \(line 4\) and Y61 from 2019-04-01 to open \(held, citing reference\/stps-2019\.csv line 20\)/,
+      ),
+      'outside.csv:4 [region_code] geography has no region Y99',
     ]);
     expect(await releaseCount()).toBe(releases);
     expect(await regionsOf()).toEqual(SEEDED);

@@ -103,11 +103,14 @@ export function membershipProblems<M extends MembershipPeriod>(
         problems.push({ membership: m, column: 'stp_code', reason: `geography has no STP ${code}` });
         continue;
       }
-      problems.push(...outside(m, name, stp, 'began', 'closed'));
+      problems.push(...outside(m, name, stp, 'began', 'closed', 'its membership'));
       const region = regions.get(m.region_code);
       if (!region)
         problems.push({ membership: m, column: 'region_code', reason: `geography has no region ${m.region_code}` });
-      else problems.push(...outside(m, `region ${region.code} (${region.name})`, region, 'began', 'ended'));
+      else
+        problems.push(
+          ...outside(m, `region ${region.code} (${region.name})`, region, 'began', 'ended', `STP ${code}'s membership`),
+        );
     }
   }
   return problems;
@@ -120,19 +123,20 @@ function outside<M extends MembershipPeriod>(
   parent: DatedParent,
   began: string,
   ended: string,
+  membership: string,
 ): MembershipProblem<M>[] {
   const problems: MembershipProblem<M>[] = [];
   if (parent.valid_from !== null && m.valid_from !== null && m.valid_from < parent.valid_from)
     problems.push({
       membership: m,
       column: 'valid_from',
-      reason: `${name} ${began} on ${parent.valid_from}: a membership from ${m.valid_from} starts before it existed`,
+      reason: `${name} ${began} on ${parent.valid_from}: ${membership} from ${m.valid_from} starts before it existed`,
     });
   if (parent.valid_to !== null && (m.valid_to === null || m.valid_to > parent.valid_to))
     problems.push({
       membership: m,
       column: 'valid_to',
-      reason: `${name} ${ended} on ${parent.valid_to}: a membership ${m.valid_to === null ? 'with no end (valid_to empty)' : `to ${m.valid_to}`} runs after it`,
+      reason: `${name} ${ended} on ${parent.valid_to}: ${membership} ${m.valid_to === null ? 'with no end (valid_to empty)' : `to ${m.valid_to}`} runs after it`,
     });
   return problems;
 }
