@@ -2,7 +2,13 @@ import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { migrations } from './db/migrations/index.js';
 import type { GeographyDatabase } from './db/types.js';
 import { buildGeographyRows, seedGeography } from './etl/index.js';
-import { icsDesignationLoadable, membershipLoadable, populationLoadable, regionLoadable } from './etl/loadables.js';
+import {
+  icsDesignationLoadable,
+  membershipLoadable,
+  onsCodeLoadable,
+  populationLoadable,
+  regionLoadable,
+} from './etl/loadables.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<GeographyDatabase> = {
@@ -15,6 +21,7 @@ export const subgraph: SubgraphDefinition<GeographyDatabase> = {
   loadables: {
     stp_region_membership: membershipLoadable,
     region: regionLoadable,
+    stp_ons_code: onsCodeLoadable,
     ics_designation: icsDesignationLoadable,
     stp: populationLoadable,
   },

@@ -21,6 +21,7 @@ import {
   MembershipRow,
   membershipProblems,
 } from './memberships.js';
+import { type OnsCodeFileRow, OnsCodeRow, ownCodeProblem, type StpOnsCodeOwner } from './ons-codes.js';
 import { parsePopulation } from './population.js';
 import { LoadedRegionRow, loadedRegionOf } from './regions.js';
 import { TRACKER } from './sources.js';
@@ -265,4 +266,64 @@ export const regionLoadable: LoadableTable<Required<NewRegion>> = {
     { column: 'source_text', citation: cite(row.source_document, row.source_line, row.source_text) },
   ],
   derive: checkRegions,
+};
+
+/**
+ * After the ONS codes are written: every STP whose codes the file touched (or whose own code it
+ * names) still has its own ONS code among its codes, so a lookup by that code finds it. Writes nothing.
+ */
+async function checkOnsCodes(
+  trx: Kysely<unknown>,
+  changes: readonly RowChange[],
+  { schema, file }: DeriveContext,
+): Promise<readonly RowChange[]> {
+  const own = changes.filter((c) => c.table === 'stp_ons_code');
+  if (own.length === 0) return [];
+  const t = (table: string) => sql.table(`${schema}.${table}`);
+  const codes = own.map((c) => String(c.key.ons_code));
+  const stpCodes = [
+    ...new Set(own.flatMap((c) => [c.before?.stp_code, c.after?.stp_code]).filter((v) => typeof v === 'string')),
+  ];
+  const { rows: stps } = await sql<StpOnsCodeOwner>`select code, name, ons_code from ${t('stp')}
+    where ons_code in (${sql.join(codes)})${stpCodes.length ? sql` or code in (${sql.join(stpCodes)})` : sql``}`.execute(
+    trx,
+  );
+  if (stps.length === 0) return [];
+  const { rows } = await sql<{ ons_code: string; stp_code: string }>`select ons_code, stp_code
+    from ${t('stp_ons_code')} where ons_code in (${sql.join(stps.map((s) => s.ons_code))})`.execute(trx);
+  const lineOf = new Map(own.map((c) => [String(c.key.ons_code), c]));
+  const problems: DataProblem[] = [];
+  for (const stp of stps) {
+    const reason = ownCodeProblem(stp, rows);
+    if (!reason) continue;
+    const change = lineOf.get(stp.ons_code);
+    problems.push({
+      file,
+      line: change?.source?.line ?? 0,
+      column: change?.op === 'delete' ? 'ons_code' : 'stp_code',
+      reason,
+    });
+  }
+  if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
+  return [];
+}
+
+/**
+ * `npm run load -- geography stp_ons_code <file>`: the ONS codes STP footprints have carried, in the
+ * table's own columns (ons_code, stp_code, valid_from_stated, valid_to_stated, note,
+ * source_document, source_line, source_text), each citing the line that states it, verbatim; known
+ * by the ONS code. The STP must be one geography publishes, and every STP keeps its own ONS code
+ * (stp.ons_code) among its codes: deleting it, or giving it to another STP, is refused.
+ */
+export const onsCodeLoadable: LoadableTable<OnsCodeFileRow> = {
+  table: 'stp_ons_code',
+  row: OnsCodeRow,
+  columns: Object.keys(OnsCodeRow.shape),
+  key: ['ons_code'],
+  entity: { type: 'Stp', column: 'stp_code' },
+  references: [{ column: 'stp_code', list: 'stp' }],
+  citations: (row) => [
+    { column: 'source_text', citation: cite(row.source_document, row.source_line, row.source_text) },
+  ],
+  derive: checkOnsCodes,
 };
