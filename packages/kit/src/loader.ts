@@ -614,7 +614,9 @@ const shapes = new WeakMap<object, Map<string, { keyIsUnique: boolean; types: Ma
 
 /**
  * The rows of a file given to `--delete`: only their keys are read (the other columns may be there,
- * as in a copy of the data file, but need not be right), each key column required.
+ * as in a copy of the data file, but need not be right), each key column required. A file without
+ * the table's key columns is read as a load file (a copy of a data file whose columns the table
+ * names otherwise: an ICS's `stp_ods_code` is its `stp_code`), each row then checked whole.
  */
 function keyRecords<Row extends Record<string, unknown>>(
   path: string,
@@ -626,7 +628,16 @@ function keyRecords<Row extends Record<string, unknown>>(
   const rows: DataRow<Row>[] = [];
   const seen = new Map<string, number>();
   const nullable = new Set(loadable.nullableKey ?? []);
-  for (const { value, line } of records) {
+  for (const { value: given, line } of records) {
+    let value: Readonly<Record<string, unknown>> = given;
+    if (!loadable.key.every((k) => k in given)) {
+      const parsed = loadable.row.safeParse(given);
+      if (!parsed.success) {
+        problems.push(...issueProblems(parsed.error.issues, given, { file, line }));
+        continue;
+      }
+      value = parsed.data;
+    }
     const missing = loadable.key.filter(
       (k) => !nullable.has(k) && (value[k] === null || value[k] === undefined || value[k] === ''),
     );

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { displayPath, loadFile, revertRelease } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
 import { loadFiles } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
+import { GEOGRAPHY_DATA_DIR } from './files.js';
 import { icsDesignationLoadable, populationLoadable } from './loadables.js';
 
 const geo = subgraphHarness(subgraph);
@@ -153,5 +155,26 @@ describe('plain words for a missing cell', () => {
     expect(message).toContain(`${displayPath(path)}:2 [wave]: column wave is required`);
     expect(message).toContain(`${displayPath(path)}:2 [wave_line]: column wave_line is required`);
     expect(message).not.toMatch(/Invalid option|Too small/);
+  });
+});
+
+describe('a --delete file in the data file’s own format', () => {
+  it('reads an ICS’s key from a copy of its ics-designations.csv line (stp_ods_code is the table’s stp_code), and a revert puts it back', async () => {
+    const header = 'stp_ods_code,ics_name,list_line,list_text,wave,wave_line,wave_text,covers_whole_stp';
+    const [line = ''] = readFileSync(`${GEOGRAPHY_DATA_DIR}ics-designations.csv`, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('QR1,'));
+    const path = file('ics-gone.csv', `${header}\n${line}\n`);
+    const icsOf = async () =>
+      (
+        await geo.ask<{ stp: { icsStatus: string; integratedCareSystems: { name: string }[] } }>(
+          '{ stp(code: "QR1") { icsStatus integratedCareSystems { name } } }',
+        )
+      ).stp;
+    const deleted = await loadFile(geo.db, icsDesignationLoadable, path, { mode: 'delete', actor: 'test' });
+    expect(deleted).toMatchObject({ rows: 1, deleted: 1 });
+    expect(await icsOf()).toEqual({ icsStatus: 'NONE', integratedCareSystems: [] });
+    await revertRelease(geo.db, deleted.release ?? 0, { actor: 'test' });
+    expect(await icsOf()).toEqual({ icsStatus: 'SECOND_WAVE', integratedCareSystems: [{ name: 'Gloucestershire' }] });
   });
 });
