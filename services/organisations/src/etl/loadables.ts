@@ -11,7 +11,14 @@ import {
 } from '@nhs-hub/kit/subgraph';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import type { NewOrganisation, NewOrganisationSource, NewPerson, NewRole, RoleOrganisationTable } from '../db/types.js';
+import type {
+  NewOrganisation,
+  NewOrganisationSource,
+  NewPerson,
+  NewRegionLeadershipNote,
+  NewRole,
+  RoleOrganisationTable,
+} from '../db/types.js';
 import { DATA_FILES, DataFolder } from './files.js';
 import { namingProblem, OrganisationSourceRow } from './organisation-sources.js';
 import { OrganisationRow, odsCitation, organisationOf, organisationProblems } from './organisations.js';
@@ -28,6 +35,7 @@ import {
   rolePersonProblems,
   roleRowProblems,
 } from './roles.js';
+import { RegionNoteRow } from './region-leadership.js';
 import { readSections, type Sections } from './sections.js';
 
 /**
@@ -486,4 +494,26 @@ export const organisationSourceLoadable: LoadableTable<LoadedOrganisationSource>
   references: [],
   citations: (row) => [{ column: 'text', citation: cite(row.source_document, row.source_line, row.source_text) }],
   derive: checkOrganisationSources,
+};
+
+/**
+ * `npm run load -- organisations region_leadership_note <file>`: what the seeds say about a
+ * region's leadership, in region-leadership.csv's format (region_code, position, note, document,
+ * line, text: each sentence with the line of a seed it rests on, verbatim), known by the region and
+ * the sentence's position. The region must be one geography publishes. Region.leadershipNote and
+ * leadershipSources answer the notes in position order.
+ */
+export const regionLeadershipNoteLoadable: LoadableTable<Required<NewRegionLeadershipNote>> = {
+  table: 'region_leadership_note',
+  row: RegionNoteRow.transform((r) => ({
+    region_code: r.region_code,
+    position: r.position,
+    note: r.note,
+    source_document: r.document,
+    source_line: r.line,
+    source_text: r.text,
+  })),
+  columns: Object.keys(RegionNoteRow.shape),
+  key: ['region_code', 'position'],
+  citations: (row) => [{ column: 'text', citation: cite(row.source_document, row.source_line, row.source_text) }],
 };
