@@ -348,4 +348,18 @@ describe('a key column a row may leave empty (nullableKey)', () => {
     expect(deleted).toMatchObject({ deleted: 1 });
     expect(await rows()).toEqual([{ stp_code: 'QJM', valid_from: '2019-04-01', region_code: 'Y60' }]);
   });
+
+  it('replaces only the rows within its scope, leaving the table’s other rows to their own files', async () => {
+    await sql`insert into ${sql.table(`${schema}.period`)} (stp_code, valid_from, region_code)
+      values ('QUE', null, 'Y55'), ('QJM', null, 'Y55')`.execute(hub.database.root);
+    const lincolnshire = { ...periods, scope: sql`stp_code = 'QJM'` };
+    const replaced = await loadFile(db, lincolnshire, file('p4.csv', `${HEAD}\nQJM,2019-04-01,Y60\n`), {
+      mode: 'replace',
+    });
+    expect(replaced).toMatchObject({ deleted: 1, replacedKeys: [{ stp_code: 'QJM', valid_from: null }] });
+    expect(await rows()).toEqual([
+      { stp_code: 'QJM', valid_from: '2019-04-01', region_code: 'Y60' },
+      { stp_code: 'QUE', valid_from: null, region_code: 'Y55' },
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { DataFileError, type DataProblem, type DataRow, displayPath, issueProblems, verifyCitations } from './data.js';
 import {
   closeRelease,
@@ -51,6 +51,12 @@ export interface LoadableTable<Row extends Record<string, unknown> = Record<stri
   readonly columns?: readonly string[];
   /** Columns of the upsert key (a primary key or unique constraint of the table). */
   readonly key: readonly string[];
+  /**
+   * The rows this loadable's files speak for, where the table holds others too (programmes'
+   * sub_point holds the paper's points beside the tracker's sub-points): a condition on the table's
+   * columns. A replace deletes only rows within it; rows outside are another file's.
+   */
+  readonly scope?: RawBuilder<unknown>;
   /**
    * Key columns a row may leave empty (a region membership's open start): an empty cell is then a
    * key value of its own, matching the row whose column is null, in loads and deletes alike.
@@ -473,7 +479,10 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
     }
     if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
     if (mode === 'replace') {
-      const keep = rows.length ? sql`where not coalesce(${keysIn(rows.map(({ value }) => value))}, false)` : sql``;
+      const within = loadable.scope ? sql`(${loadable.scope})` : sql`true`;
+      const keep = rows.length
+        ? sql`where ${within} and not coalesce(${keysIn(rows.map(({ value }) => value))}, false)`
+        : sql`where ${within}`;
       const { rows: gone } = await sql<Record<string, unknown>>`select * from ${table} ${keep}`.execute(trx);
       const changes = gone.map(
         (before): RowChange => ({

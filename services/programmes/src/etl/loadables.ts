@@ -10,9 +10,11 @@ import {
 } from '@nhs-hub/kit/subgraph';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import type { NewPriority, PriorityProgrammeTable, PriorityTable } from '../db/types.js';
+import type { NewPriority, NewStatedOutcome, NewSubPoint, PriorityProgrammeTable, PriorityTable } from '../db/types.js';
 import { contiguous, DATA_FILES, LINCOLNSHIRE, PROGRAMMES_DATA_DIR } from './files.js';
 import { matchPriorities } from './matches.js';
+import { OutcomeRow, outcomeOf, outcomeProblems } from './outcomes.js';
+import { PaperPointRow, paperPointOf } from './paper-points.js';
 import {
   PaperPriorityRow,
   paperPriorityCitations,
@@ -22,7 +24,7 @@ import {
   parentProblem,
 } from './paper-priorities.js';
 import { readSections, type Sections } from './sections.js';
-import { TRACKER } from './sources.js';
+import { LINCOLNSHIRE_PAPER, TRACKER } from './sources.js';
 import { focusOf, idOf, TrackerItemRow, trackerItemProblems } from './tracker-items.js';
 
 /**
@@ -253,6 +255,8 @@ export const priorityLoadable: LoadableTable<LoadedPriority> = {
     }),
   // The paper is Lincolnshire's (QJM): the STP must still be one geography publishes.
   references: [{ column: 'stp_code', list: 'stp' }],
+  // A replace makes the paper's tree hold the file: the tracker's focuses in the same table are focus files'.
+  scope: sql`kind <> 'FOCUS'`,
   derives: ['priority_programme'],
   derive: derivePriorityRows,
 };
@@ -350,7 +354,93 @@ export const focusLoadable: LoadableTable<LoadedFocus> = {
   }),
   columns: Object.keys(TrackerItemRow.shape),
   key: ['id'],
+  // A replace makes the focuses hold the file: the paper's priorities in the same table are priority files'.
+  scope: sql`kind = 'FOCUS'`,
   citations: (row) => [{ column: 'text', citation: cite(TRACKER, row.source_line, row.source_text) }],
   derives: ['priority_programme'],
   derive: deriveFocusRows,
+};
+
+/**
+ * After rows under the paper's priorities are written (its points, its stated outcomes): each
+ * row's priority is one of the paper's (a Lincolnshire priority or work stream) in the table, as
+ * the seed requires of lincolnshire-priorities.csv's ids. Writes nothing.
+ */
+function checkPaperOwners(table: 'sub_point' | 'stated_outcome', column: 'owner_id' | 'priority_id') {
+  return async (
+    trx: Kysely<unknown>,
+    changes: readonly RowChange[],
+    { schema, file }: DeriveContext,
+  ): Promise<readonly RowChange[]> => {
+    const written = changes.filter((c) => c.table === table && c.op !== 'delete');
+    if (written.length === 0) return [];
+    const owners = [...new Set(written.map((c) => String(c.key[column])))];
+    const { rows } = await sql<{ id: string; kind: string }>`select id, kind from ${sql.table(`${schema}.priority`)}
+      where id in (${sql.join(owners)})`.execute(trx);
+    const paper = new Set(rows.filter((r) => r.kind !== 'FOCUS').map((r) => r.id));
+    const problems: DataProblem[] = written
+      .filter((c) => !paper.has(String(c.key[column])))
+      .map((c) => ({
+        file,
+        line: c.source?.line ?? 0,
+        // The file's column: lincolnshire-points.csv and lincolnshire-outcomes.csv both call it priority_id.
+        column: 'priority_id',
+        reason: `${String(c.key[column])} is not a priority or work stream of the paper (${DATA_FILES.paperPriorities} or its loads)`,
+      }));
+    if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
+    return [];
+  };
+}
+
+/** A load reads an empty flag cell as missing (null) where the seed's reader gives ''. */
+const LoadedOutcomeRow = z.preprocess(
+  (value) =>
+    value !== null && typeof value === 'object'
+      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v === null && k.startsWith('flag_') ? '' : v]))
+      : value,
+  OutcomeRow,
+);
+
+/**
+ * `npm run load -- programmes stated_outcome <file>`: the results and targets the Lincolnshire
+ * paper states, in lincolnshire-outcomes.csv's format, each row checked as the seed checks it: the
+ * words on the cited line of the paper, a value among the numbers they state, a flag with its
+ * explanation; known by priority and position, the priority one of the paper's.
+ */
+export const statedOutcomeLoadable: LoadableTable<Required<NewStatedOutcome>> = {
+  table: 'stated_outcome',
+  row: LoadedOutcomeRow.transform((o, ctx) => {
+    for (const { column, reason } of outcomeProblems(o))
+      ctx.issues.push({ code: 'custom', path: [column], message: reason, input: o });
+    return outcomeOf(o);
+  }),
+  columns: Object.keys(OutcomeRow.shape),
+  key: ['priority_id', 'position'],
+  references: [],
+  citations: (row) => [
+    {
+      column: 'text',
+      citation: cite(LINCOLNSHIRE_PAPER, row.source_line, row.text),
+      states: ['value', 'unit', 'kind', 'source_line'],
+    },
+  ],
+  derive: checkPaperOwners('stated_outcome', 'priority_id'),
+};
+
+/**
+ * `npm run load -- programmes sub_point <file>`: the bullet points under the paper's priorities, in
+ * lincolnshire-points.csv's format (priority_id, position, line, text: verbatim on that line of the
+ * paper), known by priority and position, the priority one of the paper's. (A tracker focus's
+ * sub-points are the seed's: they decide the focus's programme matches.)
+ */
+export const paperPointLoadable: LoadableTable<Required<NewSubPoint>> = {
+  table: 'sub_point',
+  row: PaperPointRow.transform(paperPointOf),
+  columns: Object.keys(PaperPointRow.shape),
+  key: ['owner_id', 'position'],
+  // A replace makes the paper's points hold the file: the tracker's sub-points in the same table are the seed's.
+  scope: sql`source_document = ${LINCOLNSHIRE_PAPER}`,
+  references: [],
+  citations: (row) => [{ column: 'text', citation: cite(row.source_document, row.source_line, row.text) }],
+  derive: checkPaperOwners('sub_point', 'owner_id'),
 };
