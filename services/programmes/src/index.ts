@@ -2,7 +2,13 @@ import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { migrations } from './db/migrations/index.js';
 import type { ProgrammesDatabase } from './db/types.js';
 import { seedProgrammes } from './etl/index.js';
-import { focusLoadable, paperPointLoadable, priorityLoadable, statedOutcomeLoadable } from './etl/loadables.js';
+import {
+  considerationLoadable,
+  focusLoadable,
+  paperPointLoadable,
+  priorityLoadable,
+  statedOutcomeLoadable,
+} from './etl/loadables.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<ProgrammesDatabase> = {
@@ -17,5 +23,6 @@ export const subgraph: SubgraphDefinition<ProgrammesDatabase> = {
     focus: focusLoadable,
     sub_point: paperPointLoadable,
     stated_outcome: statedOutcomeLoadable,
+    consideration: considerationLoadable,
   },
 };

@@ -10,7 +10,14 @@ import {
 } from '@nhs-hub/kit/subgraph';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import type { NewPriority, NewStatedOutcome, NewSubPoint, PriorityProgrammeTable, PriorityTable } from '../db/types.js';
+import type {
+  NewConsideration,
+  NewPriority,
+  NewStatedOutcome,
+  NewSubPoint,
+  PriorityProgrammeTable,
+  PriorityTable,
+} from '../db/types.js';
 import { contiguous, DATA_FILES, LINCOLNSHIRE, PROGRAMMES_DATA_DIR } from './files.js';
 import { matchPriorities } from './matches.js';
 import { OutcomeRow, outcomeOf, outcomeProblems } from './outcomes.js';
@@ -25,7 +32,7 @@ import {
 } from './paper-priorities.js';
 import { readSections, type Sections } from './sections.js';
 import { LINCOLNSHIRE_PAPER, TRACKER } from './sources.js';
-import { focusOf, idOf, TrackerItemRow, trackerItemProblems } from './tracker-items.js';
+import { considerationOf, focusOf, idOf, TrackerItemRow, trackerItemProblems } from './tracker-items.js';
 
 /**
  * A load reads an empty cell as missing (null) where the seed's reader gives ''. The columns the
@@ -443,4 +450,71 @@ export const paperPointLoadable: LoadableTable<Required<NewSubPoint>> = {
   references: [],
   citations: (row) => [{ column: 'text', citation: cite(row.source_document, row.source_line, row.text) }],
   derive: checkPaperOwners('sub_point', 'owner_id'),
+};
+
+/**
+ * After the considerations are written: each STP touched still has them numbered 1, 2, 3... (the
+ * seed's rule), and a deleted one leaves no sub-points behind. Writes nothing.
+ */
+async function checkConsiderations(
+  trx: Kysely<unknown>,
+  changes: readonly RowChange[],
+  { schema, file }: DeriveContext,
+): Promise<readonly RowChange[]> {
+  const own = changes.filter((c) => c.table === 'consideration');
+  if (own.length === 0) return [];
+  const t = (table: string) => sql.table(`${schema}.${table}`);
+  const stps = [...new Set(own.map((c) => String((c.before ?? c.after)?.stp_code ?? String(c.key.id).split('.')[0])))];
+  const { rows: considerations } = await sql<{ stp_code: string; position: number }>`select stp_code, position
+    from ${t('consideration')} where stp_code in (${sql.join(stps)}) order by stp_code, position`.execute(trx);
+  const problems: DataProblem[] = [];
+  contiguous(considerations, (c) => c.stp_code, file, problems);
+  const deleted = own.filter((c) => c.op === 'delete').map((c) => String(c.key.id));
+  if (deleted.length) {
+    const { rows: left } = await sql<{ owner: string; n: number }>`select owner_id as owner, count(*)::int as n
+      from ${t('sub_point')} where owner_id in (${sql.join(deleted)}) group by owner_id`.execute(trx);
+    for (const l of left)
+      problems.push({
+        file,
+        line: own.find((c) => c.op === 'delete' && c.key.id === l.owner)?.source?.line ?? 0,
+        column: 'id',
+        reason: `${l.owner} still has ${l.n} sub-points (${DATA_FILES.trackerItems}); a consideration is deleted with them, by a reseed`,
+      });
+  }
+  if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
+  return [];
+}
+
+/**
+ * `npm run load -- programmes consideration <file>`: the "Relevant considerations" bullets of the
+ * tracker's STP sections, in tracker-items.csv's format, each row checked as the seed checks it:
+ * the text on its line, the line inside its STP's section, the STP one geography publishes; after
+ * the write each STP's considerations run 1, 2, 3.... Focuses and sub-points are refused: focus
+ * files load the one, the seed writes the other. Known by their id (QU9.consideration.2).
+ */
+export const considerationLoadable: LoadableTable<Required<NewConsideration>> = {
+  table: 'consideration',
+  row: TrackerItemRow.transform((i, ctx) => {
+    const problems = [
+      ...(i.list === 'CONSIDERATION'
+        ? []
+        : [{ column: 'list', reason: 'only CONSIDERATION bullets load as considerations; focuses load as focus' }]),
+      ...(i.sub_position === 0
+        ? []
+        : [
+            {
+              column: 'sub_position',
+              reason: "only the bullets themselves (sub_position 0) load; sub-points are the seed's",
+            },
+          ]),
+      ...trackerItemProblems(i, trackerSections()),
+    ];
+    for (const { column, reason } of problems)
+      ctx.issues.push({ code: 'custom', path: [column], message: reason, input: i });
+    return considerationOf(i);
+  }),
+  columns: Object.keys(TrackerItemRow.shape),
+  key: ['id'],
+  citations: (row) => [{ column: 'text', citation: cite(TRACKER, row.source_line, row.text) }],
+  derive: checkConsiderations,
 };
