@@ -7,6 +7,8 @@ import {
   focusLoadable,
   paperPointLoadable,
   priorityLoadable,
+  programmeLoadable,
+  programmeSourceLoadable,
   statedOutcomeLoadable,
 } from './etl/loadables.js';
 import { schema } from './schema/index.js';
@@ -24,5 +26,7 @@ export const subgraph: SubgraphDefinition<ProgrammesDatabase> = {
     sub_point: paperPointLoadable,
     stated_outcome: statedOutcomeLoadable,
     consideration: considerationLoadable,
+    programme: programmeLoadable,
+    programme_source: programmeSourceLoadable,
   },
 };

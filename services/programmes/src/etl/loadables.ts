@@ -13,6 +13,8 @@ import { z } from 'zod';
 import type {
   NewConsideration,
   NewPriority,
+  NewProgramme,
+  NewProgrammeSource,
   NewStatedOutcome,
   NewSubPoint,
   PriorityProgrammeTable,
@@ -22,6 +24,9 @@ import { contiguous, DATA_FILES, LINCOLNSHIRE, PROGRAMMES_DATA_DIR } from './fil
 import { matchPriorities } from './matches.js';
 import { OutcomeRow, outcomeOf, outcomeProblems } from './outcomes.js';
 import { PaperPointRow, paperPointOf } from './paper-points.js';
+import { ProgrammeSourceRow } from './programme-sources.js';
+import { ProgrammeRow } from './programmes.js';
+import { PROGRAMME_RULES } from '../domain/rules.js';
 import {
   PaperPriorityRow,
   paperPriorityCitations,
@@ -517,4 +522,127 @@ export const considerationLoadable: LoadableTable<Required<NewConsideration>> = 
   key: ['id'],
   citations: (row) => [{ column: 'text', citation: cite(TRACKER, row.source_line, row.text) }],
   derive: checkConsiderations,
+};
+
+/**
+ * After programmes or the lines naming them are written: every programme touched is one the table
+ * holds with a line naming it (the seed's rule), positions are each one programme's, and a programme
+ * deleted is named by no rule (rules.ts), no line and no priority's match. Writes nothing.
+ */
+async function checkProgrammes(
+  trx: Kysely<unknown>,
+  changes: readonly RowChange[],
+  { schema, file }: DeriveContext,
+): Promise<readonly RowChange[]> {
+  const own = changes.filter((c) => c.table === 'programme' || c.table === 'programme_source');
+  if (own.length === 0) return [];
+  const t = (table: string) => sql.table(`${schema}.${table}`);
+  const codeOf = (c: RowChange) => String(c.table === 'programme' ? c.key.code : c.key.programme_code);
+  const codes = [...new Set(own.map(codeOf))];
+  const { rows: programmes } = await sql<{ code: string; position: number }>`select code, position
+    from ${t('programme')} order by position`.execute(trx);
+  const { rows: named } = await sql<{ programme_code: string; n: number }>`select programme_code, count(*)::int as n
+    from ${t('programme_source')} where programme_code in (${sql.join(codes)}) group by programme_code`.execute(trx);
+  const { rows: matched } = await sql<{ programme_code: string; n: number }>`select programme_code, count(*)::int as n
+    from ${t('priority_programme')} where programme_code in (${sql.join(codes)}) group by programme_code`.execute(trx);
+  const lineOf = (code: string) => own.find((c) => codeOf(c) === code)?.source?.line ?? 0;
+  const problems: DataProblem[] = [];
+  for (const code of codes) {
+    const line = lineOf(code);
+    const change = own.find((c) => codeOf(c) === code);
+    // The file's own name for the programme's code.
+    const column = change?.table === 'programme' ? 'code' : 'programme_code';
+    const lines = named.find((n) => n.programme_code === code)?.n ?? 0;
+    if (programmes.some((p) => p.code === code)) {
+      if (lines === 0)
+        problems.push({
+          file,
+          line,
+          column,
+          reason: `programme ${code} would have no line of ${DATA_FILES.programmeSources} naming it${change?.table === 'programme' && change.op === 'insert' ? ' (a new programme comes with its lines in data/, by a reseed)' : ''}`,
+        });
+      continue;
+    }
+    const deletedHere = own.some((c) => c.table === 'programme' && c.op === 'delete' && codeOf(c) === code);
+    if (!deletedHere) {
+      problems.push({
+        file,
+        line,
+        column,
+        reason: `no programme ${code} (${DATA_FILES.programmes} or its loads)`,
+      });
+      continue;
+    }
+    if (PROGRAMME_RULES.some((r) => r.programme === code))
+      problems.push({
+        file,
+        line,
+        column: 'code',
+        reason: `programme ${code} is named by a rule (src/domain/rules.ts)`,
+      });
+    if (lines)
+      problems.push({
+        file,
+        line,
+        column: 'code',
+        reason: `programme ${code} is still named on ${lines} line(s) of ${DATA_FILES.programmeSources}`,
+      });
+    const matches = matched.find((m) => m.programme_code === code)?.n ?? 0;
+    if (matches)
+      problems.push({
+        file,
+        line,
+        column: 'code',
+        reason: `programme ${code} is still matched by ${matches} priorities`,
+      });
+  }
+  const byPosition = new Map<number, string[]>();
+  for (const p of programmes) byPosition.set(p.position, [...(byPosition.get(p.position) ?? []), p.code]);
+  for (const [position, shared] of byPosition)
+    if (shared.length > 1 && shared.some((code) => codes.includes(code)))
+      problems.push({
+        file,
+        line: lineOf(shared.find((code) => codes.includes(code)) ?? ''),
+        column: 'position',
+        reason: `position ${position} would be programmes ${shared.join(' and ')}'s; each programme has a place of its own`,
+      });
+  if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
+  return [];
+}
+
+/**
+ * `npm run load -- programmes programme <file>`: the national programmes in programmes.csv's format
+ * (code, position, name, description), known by code. After the write every programme touched
+ * has a line naming it, each position is one programme's, and a programme deleted is named by no
+ * rule, line or match. (A new programme needs its lines in the same release: add both to data/.)
+ */
+export const programmeLoadable: LoadableTable<Required<NewProgramme>> = {
+  table: 'programme',
+  row: ProgrammeRow,
+  columns: Object.keys(ProgrammeRow.shape),
+  key: ['code'],
+  references: [],
+  derive: checkProgrammes,
+};
+
+/**
+ * `npm run load -- programmes programme_source <file>`: the lines naming each programme, in
+ * programme-sources.csv's format (programme_code, position, document, line, text: verbatim on that
+ * line of a seed), known by programme and position. After the write the programme must be one the
+ * table holds, and still named on a line.
+ */
+export const programmeSourceLoadable: LoadableTable<Required<NewProgrammeSource>> = {
+  table: 'programme_source',
+  row: ProgrammeSourceRow.transform((s) => ({
+    programme_code: s.programme_code,
+    position: s.position,
+    source_document: s.document,
+    source_line: s.line,
+    source_text: s.text,
+  })),
+  columns: Object.keys(ProgrammeSourceRow.shape),
+  key: ['programme_code', 'position'],
+  references: [],
+  citations: (row) => [{ column: 'text', citation: cite(row.source_document, row.source_line, row.source_text) }],
+  derive: checkProgrammes,
 };
