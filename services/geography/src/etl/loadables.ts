@@ -248,7 +248,7 @@ async function checkRegions(
  * `npm run load -- geography region <file>`: regions in the regions list's columns (ons_code,
  * ods_code, name, valid_from, valid_to, certainty) with the line of a source document stating each
  * (source_document, source_line, source_text, verbatim) in place of the list's note of its sources;
- * known by their ODS code (a --delete file names it in column `code`, the table's). After the write
+ * known by their ODS code (a --delete file gives the load file's rows or the table's column `code`). After the write
  * an ONS code must be one region's, a region deleted must be named by no membership, and the
  * memberships of every region changed must run within its life. A region loaded here may be named
  * by geography's memberships at once; other subgraphs' loads check the list publish:references
