@@ -294,3 +294,72 @@ describe('derived tables', () => {
     expect(recorded.find((c) => c.table === 'stp_total')).toMatchObject({ op: 'insert', after: { total: '35' } });
   });
 });
+
+describe('a key column a row may leave empty (nullableKey)', () => {
+  // A region membership is known by its STP and first day; an empty first day is the one open at the start.
+  type Period = {
+    stp_code: string;
+    valid_from: string | null;
+    region_code: string;
+  };
+  const periods: LoadableTable<Period> = {
+    table: 'period',
+    row: z.object({
+      stp_code: z.string().min(1),
+      valid_from: z
+        .string()
+        .nullish()
+        .transform((v) => v ?? null),
+      region_code: z.string().min(1),
+    }),
+    key: ['stp_code', 'valid_from'],
+    nullableKey: ['valid_from'],
+    references: [],
+  };
+  const rows = async () =>
+    (
+      await sql<Period>`select stp_code, valid_from::text as valid_from, region_code from ${sql.table(`${schema}.period`)}
+        order by stp_code, valid_from nulls first`.execute(db)
+    ).rows;
+  const HEAD = 'stp_code,valid_from,region_code';
+
+  beforeAll(async () => {
+    await sql`create table ${sql.table(`${schema}.period`)} (id serial primary key, stp_code text not null, valid_from date, region_code text not null)`.execute(
+      hub.database.root,
+    );
+    await sql`insert into ${sql.table(`${schema}.period`)} (stp_code, valid_from, region_code)
+      values ('QJM', null, 'Y55'), ('QJM', '2019-04-01', 'Y60'), ('QUE', null, 'Y55')`.execute(hub.database.root);
+  });
+
+  it('matches the row whose column is null in an upsert, a replace and a delete', async () => {
+    const upsert = await loadFile(db, periods, file('p1.csv', `${HEAD}\nQJM,,Y54\nQJM,2019-04-01,Y60\n`));
+    expect(upsert).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
+    expect(await rows()).toEqual([
+      { stp_code: 'QJM', valid_from: null, region_code: 'Y54' },
+      { stp_code: 'QJM', valid_from: '2019-04-01', region_code: 'Y60' },
+      { stp_code: 'QUE', valid_from: null, region_code: 'Y55' },
+    ]);
+    // `not in` a list holding a null matches nothing: the replace would have deleted no row.
+    const replaced = await loadFile(db, periods, file('p2.csv', `${HEAD}\nQJM,,Y54\nQJM,2019-04-01,Y60\n`), {
+      mode: 'replace',
+    });
+    expect(replaced).toMatchObject({ deleted: 1, replacedKeys: [{ stp_code: 'QUE', valid_from: null }] });
+    const deleted = await loadFile(db, periods, file('p3.csv', 'stp_code,valid_from\nQJM,\n'), { mode: 'delete' });
+    expect(deleted).toMatchObject({ deleted: 1 });
+    expect(await rows()).toEqual([{ stp_code: 'QJM', valid_from: '2019-04-01', region_code: 'Y60' }]);
+  });
+
+  it('replaces only the rows within its scope, leaving the table’s other rows to their own files', async () => {
+    await sql`insert into ${sql.table(`${schema}.period`)} (stp_code, valid_from, region_code)
+      values ('QUE', null, 'Y55'), ('QJM', null, 'Y55')`.execute(hub.database.root);
+    const lincolnshire = { ...periods, scope: sql`stp_code = 'QJM'` };
+    const replaced = await loadFile(db, lincolnshire, file('p4.csv', `${HEAD}\nQJM,2019-04-01,Y60\n`), {
+      mode: 'replace',
+    });
+    expect(replaced).toMatchObject({ deleted: 1, replacedKeys: [{ stp_code: 'QJM', valid_from: null }] });
+    expect(await rows()).toEqual([
+      { stp_code: 'QJM', valid_from: '2019-04-01', region_code: 'Y60' },
+      { stp_code: 'QUE', valid_from: null, region_code: 'Y55' },
+    ]);
+  });
+});

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { DataFileError, type DataProblem, type DataRow, displayPath, issueProblems, verifyCitations } from './data.js';
 import {
   closeRelease,
@@ -51,8 +51,24 @@ export interface LoadableTable<Row extends Record<string, unknown> = Record<stri
   readonly columns?: readonly string[];
   /** Columns of the upsert key (a primary key or unique constraint of the table). */
   readonly key: readonly string[];
-  /** Citations each row makes, checked against the verbatim documents before anything loads. */
-  citations?(row: Row): readonly { column: string; citation: Citation }[];
+  /**
+   * The rows this loadable's files speak for, where the table holds others too (programmes'
+   * sub_point holds the paper's points beside the tracker's sub-points): a condition on the table's
+   * columns. A replace deletes only rows within it; rows outside are another file's.
+   */
+  readonly scope?: RawBuilder<unknown>;
+  /**
+   * Key columns a row may leave empty (a region membership's open start): an empty cell is then a
+   * key value of its own, matching the row whose column is null, in loads and deletes alike.
+   */
+  readonly nullableKey?: readonly string[];
+  /**
+   * Citations each row makes, checked against the verbatim documents before anything loads. A change
+   * records one: the first whose `column` or `states` names a column the change alters (an ICS's
+   * wave corrected cites the line stating the wave, not the list line that names the ICS), else the
+   * first (an insert, or a change to columns no citation states).
+   */
+  citations?(row: Row): readonly LoadCitation[];
   /**
    * Columns holding another subgraph's keys, checked against the lists their owners publish
    * (reference-lists.ts). By default `stp_code` must be an STP and `region_code` a region geography
@@ -85,6 +101,14 @@ export interface LoadableTable<Row extends Record<string, unknown> = Record<stri
    * `derive` is called on every upsert or replace, even one that changed no row of this table.
    */
   readonly derivesFromFile?: boolean;
+}
+
+/** A citation a row makes: its text column, and the other columns whose values that line states. */
+export interface LoadCitation {
+  readonly column: string;
+  readonly citation: Citation;
+  /** Columns whose values the cited line states, besides `column` (the figure, the line number). */
+  readonly states?: readonly string[];
 }
 
 export interface DeriveContext {
@@ -314,8 +338,11 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
   const file = displayPath(path);
   const sha256 = sha256File(path);
   const key = loadable.key;
-  const sourceOf = (value: Row, line: number): Provenance => {
-    const cited = loadable.citations?.(value)[0]?.citation;
+  const sourceOf = (value: Row, line: number, changed: readonly string[]): Provenance => {
+    const citations = loadable.citations?.(value) ?? [];
+    const cited = (
+      citations.find((c) => [c.column, ...(c.states ?? [])].some((column) => changed.includes(column))) ?? citations[0]
+    )?.citation;
     return { file, line, ...(cited ? { document: cited.document, documentLine: cited.line } : {}) };
   };
   let unchanged = 0;
@@ -337,15 +364,31 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
     };
     for (const change of changes) if (preview.length < PREVIEW_LIMIT) preview.push(change);
   };
+  const nullable = new Set(loadable.nullableKey ?? []);
+  const keyTuple = (value: Readonly<Record<string, unknown>>) =>
+    sql`(${sql.join(key.map((k) => sql`${value[k] ?? null}`))})`;
+  /**
+   * Rows whose key is one of these rows' keys. A key with an empty column cannot be matched by `in`,
+   * where null equals nothing: those are matched column by column (`is null`). Null, not false, for
+   * a row with a null key column that matches none: `not` needs `coalesce(..., false)`.
+   */
+  const keysIn = (values: readonly Readonly<Record<string, unknown>>[]) => {
+    const open = values.filter((v) => key.some((k) => v[k] === null || v[k] === undefined));
+    const opened = new Set(open);
+    const whole = values.filter((v) => !opened.has(v));
+    const inList = whole.length
+      ? sql`(${sql.join(key.map((k) => sql.id(k)))}) in (${sql.join(whole.map(keyTuple))})`
+      : sql`false`;
+    return open.length ? sql`(${inList} or ${keysMatch(open.map((v) => pickColumns(v, key)))})` : inList;
+  };
   const BATCH = 500;
   const write = async (trx: Kysely<unknown>, release: number | null) => {
     for (let start = 0; start < rows.length; start += BATCH) {
       const batch = rows.slice(start, start + BATCH);
-      const keys = sql.join(batch.map(({ value }) => sql`(${sql.join(key.map((k) => sql`${value[k] ?? null}`))})`));
       const columns = sql.join(key.map((k) => sql.id(k)));
       const { rows: existing } = await sql<
         Record<string, unknown>
-      >`select * from ${table} where (${columns}) in (${keys})`.execute(trx);
+      >`select * from ${table} where ${keysIn(batch.map(({ value }) => value))}`.execute(trx);
       const current = new Map(existing.map((row) => [keyText(row, key), row]));
       const changes: RowChange[] = [];
       if (mode === 'delete') {
@@ -356,7 +399,7 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
               file,
               line,
               column: key.join(','),
-              reason: `no row with ${key.map((k) => `${k} ${String(value[k])}`).join(' and ')} in ${loadable.table} to delete`,
+              reason: `no row with ${key.map((k) => `${k} ${value[k] === null || value[k] === undefined ? '(empty)' : String(value[k])}`).join(' and ')} in ${loadable.table} to delete`,
             });
             continue;
           }
@@ -380,22 +423,18 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
               file,
               line,
               column: key.join(','),
-              reason: `no row with ${key.map((k) => `${k} ${String(value[k])}`).join(' and ')} in ${loadable.table}: this file only sets columns of rows that exist`,
+              reason: `no row with ${key.map((k) => `${k} ${value[k] === null || value[k] === undefined ? '(empty)' : String(value[k])}`).join(' and ')} in ${loadable.table}: this file only sets columns of rows that exist`,
             });
             continue;
           }
-          const change = rowChange(
-            loadable.table,
-            key,
-            current.get(keyText(value, key)),
-            value,
-            sourceOf(value, line),
-            loadable.entity,
-          );
-          if (!change) {
+          const found = rowChange(loadable.table, key, current.get(keyText(value, key)), value, null, loadable.entity);
+          if (!found) {
             unchanged++;
             continue;
           }
+          // Cited by the line stating what changed: an update's changed columns (an insert's are all).
+          const changed = found.op === 'update' ? Object.keys(found.after ?? {}) : [];
+          const change = { ...found, source: sourceOf(value, line, changed) };
           changes.push(change);
           changedRows.push(value);
         }
@@ -424,7 +463,11 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
               await sql`update ${table} as t set ${sql.join(sets)}
                 from (values ${sql.join(stale.map(tuple))}) as v (${idNames})
                 where ${sql.join(
-                  key.map((k) => sql`t.${sql.id(k)} = ${typed(k)}`),
+                  key.map((k) =>
+                    nullable.has(k)
+                      ? sql`t.${sql.id(k)} is not distinct from ${typed(k)}`
+                      : sql`t.${sql.id(k)} = ${typed(k)}`,
+                  ),
                   sql` and `,
                 )}`.execute(trx);
           }
@@ -436,10 +479,10 @@ export async function loadFile<Row extends Record<string, unknown>, DB>(
     }
     if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
     if (mode === 'replace') {
-      const columns = sql.join(key.map((k) => sql.id(k)));
+      const within = loadable.scope ? sql`(${loadable.scope})` : sql`true`;
       const keep = rows.length
-        ? sql`where (${columns}) not in (${sql.join(rows.map(({ value }) => sql`(${sql.join(key.map((k) => sql`${value[k] ?? null}`))})`))})`
-        : sql``;
+        ? sql`where ${within} and not coalesce(${keysIn(rows.map(({ value }) => value))}, false)`
+        : sql`where ${within}`;
       const { rows: gone } = await sql<Record<string, unknown>>`select * from ${table} ${keep}`.execute(trx);
       const changes = gone.map(
         (before): RowChange => ({
@@ -580,7 +623,9 @@ const shapes = new WeakMap<object, Map<string, { keyIsUnique: boolean; types: Ma
 
 /**
  * The rows of a file given to `--delete`: only their keys are read (the other columns may be there,
- * as in a copy of the data file, but need not be right), each key column required.
+ * as in a copy of the data file, but need not be right), each key column required. A file without
+ * the table's key columns is read as a load file (a copy of a data file whose columns the table
+ * names otherwise: an ICS's `stp_ods_code` is its `stp_code`), each row then checked whole.
  */
 function keyRecords<Row extends Record<string, unknown>>(
   path: string,
@@ -591,8 +636,20 @@ function keyRecords<Row extends Record<string, unknown>>(
   const file = displayPath(path);
   const rows: DataRow<Row>[] = [];
   const seen = new Map<string, number>();
-  for (const { value, line } of records) {
-    const missing = loadable.key.filter((k) => value[k] === null || value[k] === undefined || value[k] === '');
+  const nullable = new Set(loadable.nullableKey ?? []);
+  for (const { value: given, line } of records) {
+    let value: Readonly<Record<string, unknown>> = given;
+    if (!loadable.key.every((k) => k in given)) {
+      const parsed = loadable.row.safeParse(given);
+      if (!parsed.success) {
+        problems.push(...issueProblems(parsed.error.issues, given, { file, line }));
+        continue;
+      }
+      value = parsed.data;
+    }
+    const missing = loadable.key.filter(
+      (k) => !nullable.has(k) && (value[k] === null || value[k] === undefined || value[k] === ''),
+    );
     for (const column of missing) problems.push({ file, line, column, reason: `column ${column} is required` });
     if (missing.length) continue;
     if (isRepeatedKey(seen, value, loadable.key, { file, line }, problems)) continue;

@@ -2,7 +2,13 @@ import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { migrations } from './db/migrations/index.js';
 import type { OrganisationsDatabase } from './db/types.js';
 import { buildOrganisationsRows, seedOrganisations } from './etl/index.js';
-import { organisationLoadable, personLoadable, roleLoadable } from './etl/loadables.js';
+import {
+  organisationLoadable,
+  organisationSourceLoadable,
+  personLoadable,
+  regionLeadershipNoteLoadable,
+  roleLoadable,
+} from './etl/loadables.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<OrganisationsDatabase> = {
@@ -15,6 +21,8 @@ export const subgraph: SubgraphDefinition<OrganisationsDatabase> = {
     [roleLoadable.table]: roleLoadable,
     [organisationLoadable.table]: organisationLoadable,
     [personLoadable.table]: personLoadable,
+    [organisationSourceLoadable.table]: organisationSourceLoadable,
+    [regionLeadershipNoteLoadable.table]: regionLeadershipNoteLoadable,
   },
   // What other subgraphs' loads check their organisation_id columns against.
   publishes: () => ({ organisation: buildOrganisationsRows().organisations.map((o) => o.id) }),

@@ -2,7 +2,15 @@ import type { SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { migrations } from './db/migrations/index.js';
 import type { ProgrammesDatabase } from './db/types.js';
 import { seedProgrammes } from './etl/index.js';
-import { focusLoadable, priorityLoadable } from './etl/loadables.js';
+import {
+  considerationLoadable,
+  focusLoadable,
+  paperPointLoadable,
+  priorityLoadable,
+  programmeLoadable,
+  programmeSourceLoadable,
+  statedOutcomeLoadable,
+} from './etl/loadables.js';
 import { schema } from './schema/index.js';
 
 export const subgraph: SubgraphDefinition<ProgrammesDatabase> = {
@@ -12,5 +20,13 @@ export const subgraph: SubgraphDefinition<ProgrammesDatabase> = {
   packageRoot: new URL('../', import.meta.url),
   seed: (db) => seedProgrammes(db),
   // Both write table priority: the paper's tree (priority) and the tracker's focuses (focus), each in its seed file's format.
-  loadables: { priority: priorityLoadable, focus: focusLoadable },
+  loadables: {
+    priority: priorityLoadable,
+    focus: focusLoadable,
+    sub_point: paperPointLoadable,
+    stated_outcome: statedOutcomeLoadable,
+    consideration: considerationLoadable,
+    programme: programmeLoadable,
+    programme_source: programmeSourceLoadable,
+  },
 };

@@ -11,6 +11,8 @@ export interface RegionTable {
   valid_to: string | null;
   /** `stated` or `inferred-date`, as the reference list says. */
   valid_from_certainty: string;
+  /** The regions list for every seeded region; a loaded one may cite another document. */
+  source_document: string;
   source_line: number;
   source_text: string;
 }

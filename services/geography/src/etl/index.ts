@@ -1,5 +1,13 @@
-import { type DataProblem, replaceTables, type SeedReport, throwIfProblems } from '@nhs-hub/kit/subgraph';
+import {
+  type DataProblem,
+  issueProblems,
+  replaceTables,
+  type SeedDerivation,
+  type SeedReport,
+  throwIfProblems,
+} from '@nhs-hub/kit/subgraph';
 import type { Kysely } from 'kysely';
+import type { z } from 'zod';
 import type {
   GeographyDatabase,
   NewIcsDesignation,
@@ -11,6 +19,8 @@ import type {
 import { applyCodeHistory } from './history.js';
 import { readIcsDesignations } from './ics.js';
 import { startMembershipsWithStps } from './membership-starts.js';
+import { MembershipRow, seededMembershipProblems } from './memberships.js';
+import { OnsCodeRow, ownCodeProblem } from './ons-codes.js';
 import { applyFourRegions, applyRecodes } from './readme-rules.js';
 import { readRegions } from './regions.js';
 import { DATA_FILES, GEOGRAPHY_DATA_DIR } from './files.js';
@@ -50,9 +60,51 @@ export function buildGeographyRows(paths: GeographyDataPaths = {}): GeographyRow
   applyRecodes(rows, problems);
   checkTrackerCodes(dataDir, tracker, rows.stps, problems);
   startMembershipsWithStps(rows);
+  // The rows a load would be held to, held to the same schemas and rules.
+  builtRowProblems(rows.memberships, MembershipRow, problems);
+  builtRowProblems(rows.onsCodes, OnsCodeRow, problems);
+  problems.push(...seededMembershipProblems(rows.memberships, rows.stps, regions));
+  for (const stp of rows.stps) {
+    const reason = ownCodeProblem(stp, rows.onsCodes);
+    if (reason) problems.push({ file: stp.official_source_document, line: stp.official_source_line, reason });
+  }
   throwIfProblems(problems);
   return { regions, stps: rows.stps, onsCodes: rows.onsCodes, memberships: rows.memberships, icsDesignations };
 }
+
+/** Rows the steps built from the source lists, each checked by the schema a load file's row must pass. */
+function builtRowProblems(
+  rows: readonly { readonly source_document: string; readonly source_line: number }[],
+  schema: z.ZodType,
+  problems: DataProblem[],
+): void {
+  for (const row of rows) {
+    const parsed = schema.safeParse(row);
+    if (!parsed.success)
+      problems.push(
+        ...issueProblems(parsed.error.issues, { ...row }, { file: row.source_document, line: row.source_line }),
+      );
+  }
+}
+
+/**
+ * What a reseed checks of the rows it will write (data/'s, with those later loads changed as they
+ * left them): memberships keep their rules, so a kept loaded membership and one data/ changed since
+ * never put an STP in two regions on one day. Geography derives no stored rows; nothing is derived.
+ */
+const membershipRules: SeedDerivation<GeographyDatabase> = {
+  derived: {},
+  derive(merged) {
+    throwIfProblems(
+      seededMembershipProblems(
+        merged.get('stp_region_membership') ?? [],
+        merged.get('stp') ?? [],
+        merged.get('region') ?? [],
+      ),
+    );
+    return {};
+  },
+};
 
 /** Validates every source first, then replaces the subgraph's rows in one transaction. */
 export async function seedGeography(
@@ -60,12 +112,16 @@ export async function seedGeography(
   paths: GeographyDataPaths = {},
 ): Promise<SeedReport> {
   const rows = buildGeographyRows(paths);
-  return replaceTables(db, [
-    ['region', rows.regions],
-    // Successors first, so the foreign key from a closed STP to its successor holds on insert.
-    ['stp', [...rows.stps].sort((a, b) => Number(a.successor_code !== null) - Number(b.successor_code !== null))],
-    ['stp_ons_code', rows.onsCodes],
-    ['stp_region_membership', rows.memberships],
-    ['ics_designation', rows.icsDesignations],
-  ]);
+  return replaceTables(
+    db,
+    [
+      ['region', rows.regions],
+      // Successors first, so the foreign key from a closed STP to its successor holds on insert.
+      ['stp', [...rows.stps].sort((a, b) => Number(a.successor_code !== null) - Number(b.successor_code !== null))],
+      ['stp_ons_code', rows.onsCodes],
+      ['stp_region_membership', rows.memberships],
+      ['ics_designation', rows.icsDesignations],
+    ],
+    membershipRules,
+  );
 }

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { displayPath, loadFile, revertRelease } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
 import { loadFiles } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
+import { GEOGRAPHY_DATA_DIR } from './files.js';
 import { icsDesignationLoadable, populationLoadable } from './loadables.js';
 
 const geo = subgraphHarness(subgraph);
@@ -117,13 +119,14 @@ describe('history of ICS status (ics_designation.wave)', () => {
             release: first.release,
             kind: 'load',
             value: 'FIRST_WAVE',
-            source: { file: displayPath(misread), line: 2, document: TRACKER, documentLine: 189 },
+            source: { file: displayPath(misread), line: 2, document: TRACKER, documentLine: 199 },
           },
           {
+            // Cited by the line that states the wave, not the list line naming the ICS (189).
             release: second.release,
             kind: 'load',
             value: 'SECOND_WAVE',
-            source: { file: displayPath(corrected), line: 2, document: TRACKER, documentLine: 189 },
+            source: { file: displayPath(corrected), line: 2, document: TRACKER, documentLine: 1637 },
           },
         ],
       ],
@@ -152,5 +155,26 @@ describe('plain words for a missing cell', () => {
     expect(message).toContain(`${displayPath(path)}:2 [wave]: column wave is required`);
     expect(message).toContain(`${displayPath(path)}:2 [wave_line]: column wave_line is required`);
     expect(message).not.toMatch(/Invalid option|Too small/);
+  });
+});
+
+describe('a --delete file in the data file’s own format', () => {
+  it('reads an ICS’s key from a copy of its ics-designations.csv line (stp_ods_code is the table’s stp_code), and a revert puts it back', async () => {
+    const header = 'stp_ods_code,ics_name,list_line,list_text,wave,wave_line,wave_text,covers_whole_stp';
+    const [line = ''] = readFileSync(`${GEOGRAPHY_DATA_DIR}ics-designations.csv`, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('QR1,'));
+    const path = file('ics-gone.csv', `${header}\n${line}\n`);
+    const icsOf = async () =>
+      (
+        await geo.ask<{ stp: { icsStatus: string; integratedCareSystems: { name: string }[] } }>(
+          '{ stp(code: "QR1") { icsStatus integratedCareSystems { name } } }',
+        )
+      ).stp;
+    const deleted = await loadFile(geo.db, icsDesignationLoadable, path, { mode: 'delete', actor: 'test' });
+    expect(deleted).toMatchObject({ rows: 1, deleted: 1 });
+    expect(await icsOf()).toEqual({ icsStatus: 'NONE', integratedCareSystems: [] });
+    await revertRelease(geo.db, deleted.release ?? 0, { actor: 'test' });
+    expect(await icsOf()).toEqual({ icsStatus: 'SECOND_WAVE', integratedCareSystems: [{ name: 'Gloucestershire' }] });
   });
 });

@@ -15,6 +15,7 @@ describe('reference/nhs-england-regions.csv', () => {
       valid_from: '2012-10-01',
       valid_to: '2018-03-31',
       valid_from_certainty: 'stated',
+      source_document: 'reference/nhs-england-regions.csv',
       source_line: 5,
       source_text:
         'E40000004,Y57,South of England,2012-10-01,2018-03-31,stated,"ONS 2017 local office to region lookup; ODS eauth"',

@@ -1,4 +1,4 @@
-import { badInput, citationOf, notFound, SOURCE } from '@nhs-hub/kit/subgraph';
+import { badInput, citationOf, notFound } from '@nhs-hub/kit/subgraph';
 import { builder } from '../builder.js';
 import { findRegionsByCodes, listRegions } from '../db/repository.js';
 import type { Region, Stp } from '../db/types.js';
@@ -27,7 +27,7 @@ RegionRef.implement({
     }),
     source: t.field({
       type: 'Source',
-      resolve: (r) => citationOf(r, 'source', SOURCE.REGIONS),
+      resolve: (r) => citationOf(r),
     }),
     stps: t.field({
       type: [StpRef],

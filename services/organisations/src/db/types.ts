@@ -74,6 +74,8 @@ export interface RoleTable {
   source_text: string;
   /** Where the person's name stands (a signature puts it on the line above the title). */
   name_line: number;
+  /** The line of source_document naming its organisations (organisation_source), or null where none does. */
+  organisation_line: number | null;
   flags: Json<FlagShape[]>;
 }
 

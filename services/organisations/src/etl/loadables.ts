@@ -11,9 +11,16 @@ import {
 } from '@nhs-hub/kit/subgraph';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import type { NewOrganisation, NewPerson, NewRole, RoleOrganisationTable } from '../db/types.js';
+import type {
+  NewOrganisation,
+  NewOrganisationSource,
+  NewPerson,
+  NewRegionLeadershipNote,
+  NewRole,
+  RoleOrganisationTable,
+} from '../db/types.js';
 import { DATA_FILES, DataFolder } from './files.js';
-import { namingProblem } from './organisation-sources.js';
+import { namingProblem, OrganisationSourceRow } from './organisation-sources.js';
 import { OrganisationRow, odsCitation, organisationOf, organisationProblems } from './organisations.js';
 import { PersonRow, personOf } from './people.js';
 import {
@@ -28,6 +35,7 @@ import {
   rolePersonProblems,
   roleRowProblems,
 } from './roles.js';
+import { RegionNoteRow } from './region-leadership.js';
 import { readSections, type Sections } from './sections.js';
 
 /**
@@ -382,4 +390,130 @@ export const personLoadable: LoadableTable<LoadedPerson> = {
   key: ['id'],
   references: [],
   derive: checkPeople,
+};
+
+/** A line naming an organisation as a load writes it: its position is the next among the organisation's lines. */
+export type LoadedOrganisationSource = Omit<NewOrganisationSource, 'position'>;
+
+/**
+ * After the lines are written, for every organisation whose lines the file touched: it is one this
+ * subgraph has, a line still names it with its name as written, and every role linked to it still
+ * finds it named on the line the role gives (its organisation_line). Writes nothing.
+ */
+async function checkOrganisationSources(
+  trx: Kysely<unknown>,
+  changes: readonly RowChange[],
+  { schema, file }: DeriveContext,
+): Promise<readonly RowChange[]> {
+  const own = changes.filter((c) => c.table === 'organisation_source');
+  if (own.length === 0) return [];
+  const t = (table: string) => sql.table(`${schema}.${table}`);
+  const ids = [...new Set(own.map((c) => String(c.key.organisation_id)))];
+  const { rows: organisations } = await sql<{ id: string; name: string }>`select id, name from ${t('organisation')}
+    where id in (${sql.join(ids)})`.execute(trx);
+  const { rows: named } = await sql<{
+    organisation_id: string;
+    source_document: string;
+    source_line: number;
+    source_text: string;
+  }>`select organisation_id, source_document, source_line, source_text from ${t('organisation_source')}
+    where organisation_id in (${sql.join(ids)}) order by organisation_id, position`.execute(trx);
+  const { rows: roles } = await sql<{
+    id: string;
+    organisation_id: string;
+    source_document: string;
+    organisation_line: number;
+  }>`select r.id, ro.organisation_id, r.source_document, r.organisation_line
+    from ${t('role_organisation')} ro join ${t('role')} r on r.id = ro.role_id
+    where ro.organisation_id in (${sql.join(ids)}) and r.organisation_line is not null
+    order by r.position`.execute(trx);
+  const namedAt = namedAtOf(named);
+  const lineOf = (id: string) => own.find((c) => String(c.key.organisation_id) === id)?.source?.line ?? 0;
+  const problems: DataProblem[] = [];
+  for (const id of ids) {
+    const organisation = organisations.find((o) => o.id === id);
+    const line = lineOf(id);
+    if (!organisation) {
+      problems.push({
+        file,
+        line,
+        column: 'organisation_id',
+        reason: `no organisation ${id} in this subgraph (${DATA_FILES.organisations} or its loads)`,
+      });
+      continue;
+    }
+    const texts = named.filter((n) => n.organisation_id === id).map((n) => n.source_text);
+    const problem = namingProblem(organisation, texts);
+    if (problem)
+      problems.push({
+        file,
+        line,
+        column: problem.column === 'id' ? 'organisation_id' : 'text',
+        reason: problem.reason,
+      });
+    for (const role of roles.filter(
+      (r) => r.organisation_id === id && !namedAt(id, r.source_document, r.organisation_line),
+    ))
+      problems.push({
+        file,
+        // The file's row that removed the line the role rests on.
+        line:
+          own.find(
+            (c) =>
+              c.key.organisation_id === id &&
+              c.key.source_document === role.source_document &&
+              Number(c.key.source_line) === role.organisation_line,
+          )?.source?.line ?? line,
+        column: 'line',
+        reason: `role ${role.id} is linked to ${id} as named on ${role.source_document}:${role.organisation_line}, and no line of ${DATA_FILES.organisationSources} would name it there`,
+      });
+  }
+  if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
+  return [];
+}
+
+/**
+ * `npm run load -- organisations organisation_source <file>`: lines naming organisations, in
+ * organisation-sources.csv's format (organisation_id, document, line, text: the name as written,
+ * verbatim on that line of a seed), known by the organisation and the line. After the write every
+ * organisation the file touched must be one this subgraph has, still named on a line with its name
+ * as written, and every role linked to it still named where the role says. A new line takes the
+ * next position among its organisation's lines.
+ */
+export const organisationSourceLoadable: LoadableTable<LoadedOrganisationSource> = {
+  table: 'organisation_source',
+  row: OrganisationSourceRow.transform((s) => ({
+    organisation_id: s.organisation_id,
+    source_document: s.document,
+    source_line: s.line,
+    source_text: s.text,
+  })),
+  columns: Object.keys(OrganisationSourceRow.shape),
+  key: ['organisation_id', 'source_document', 'source_line'],
+  // The organisation is this subgraph's own: checked against its table, not the published list.
+  references: [],
+  citations: (row) => [{ column: 'text', citation: cite(row.source_document, row.source_line, row.source_text) }],
+  derive: checkOrganisationSources,
+};
+
+/**
+ * `npm run load -- organisations region_leadership_note <file>`: what the seeds say about a
+ * region's leadership, in region-leadership.csv's format (region_code, position, note, document,
+ * line, text: each sentence with the line of a seed it rests on, verbatim), known by the region and
+ * the sentence's position. The region must be one geography publishes. Region.leadershipNote and
+ * leadershipSources answer the notes in position order.
+ */
+export const regionLeadershipNoteLoadable: LoadableTable<Required<NewRegionLeadershipNote>> = {
+  table: 'region_leadership_note',
+  row: RegionNoteRow.transform((r) => ({
+    region_code: r.region_code,
+    position: r.position,
+    note: r.note,
+    source_document: r.document,
+    source_line: r.line,
+    source_text: r.text,
+  })),
+  columns: Object.keys(RegionNoteRow.shape),
+  key: ['region_code', 'position'],
+  citations: (row) => [{ column: 'text', citation: cite(row.source_document, row.source_line, row.source_text) }],
 };

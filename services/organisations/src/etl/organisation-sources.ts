@@ -12,7 +12,7 @@ import type { NewOrganisationSource } from '../db/types.js';
 import { DATA_FILES, type DataFolder, duplicates, slug } from './files.js';
 import type { OrganisationInput } from './organisations.js';
 
-const OrganisationSourceRow = z.object({
+export const OrganisationSourceRow = z.object({
   organisation_id: slug,
   document: seedDocument,
   line: lineNumber,

@@ -12,9 +12,12 @@ import type { NewRegionLeadershipNote } from '../db/types.js';
 import { REGIONS_LIST } from './sources.js';
 import { type DataFolder, duplicates } from './files.js';
 
-const RegionNoteRow = z.object({
+export const RegionNoteRow = z.object({
   region_code: z.string().regex(/^Y\d{2}$/, 'expected a region ODS code such as Y60'),
-  position: z.coerce.number().int().positive(),
+  position: z.coerce
+    .number()
+    .int("expected a whole number: the sentence's place in the note (1, 2, ...)")
+    .positive("expected 1 or more: the sentence's place in the note (1, 2, ...)"),
   note: z.string().min(1),
   document: seedDocument,
   line: lineNumber,

@@ -135,6 +135,7 @@ export function roleOf(r: RoleInput): Omit<NewRole, 'position' | 'flags'> {
     source_line: r.line,
     source_text: r.text,
     name_line: nameLineOf(r),
+    organisation_line: r.organisation_line === '' ? null : r.organisation_line,
   };
 }
 

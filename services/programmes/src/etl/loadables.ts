@@ -10,9 +10,23 @@ import {
 } from '@nhs-hub/kit/subgraph';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import type { NewPriority, PriorityProgrammeTable, PriorityTable } from '../db/types.js';
+import type {
+  NewConsideration,
+  NewPriority,
+  NewProgramme,
+  NewProgrammeSource,
+  NewStatedOutcome,
+  NewSubPoint,
+  PriorityProgrammeTable,
+  PriorityTable,
+} from '../db/types.js';
 import { contiguous, DATA_FILES, LINCOLNSHIRE, PROGRAMMES_DATA_DIR } from './files.js';
 import { matchPriorities } from './matches.js';
+import { OutcomeRow, outcomeOf, outcomeProblems } from './outcomes.js';
+import { PaperPointRow, paperPointOf } from './paper-points.js';
+import { ProgrammeSourceRow } from './programme-sources.js';
+import { ProgrammeRow } from './programmes.js';
+import { PROGRAMME_RULES } from '../domain/rules.js';
 import {
   PaperPriorityRow,
   paperPriorityCitations,
@@ -22,8 +36,8 @@ import {
   parentProblem,
 } from './paper-priorities.js';
 import { readSections, type Sections } from './sections.js';
-import { TRACKER } from './sources.js';
-import { focusOf, idOf, TrackerItemRow, trackerItemProblems } from './tracker-items.js';
+import { LINCOLNSHIRE_PAPER, TRACKER } from './sources.js';
+import { considerationOf, focusOf, idOf, TrackerItemRow, trackerItemProblems } from './tracker-items.js';
 
 /**
  * A load reads an empty cell as missing (null) where the seed's reader gives ''. The columns the
@@ -253,6 +267,8 @@ export const priorityLoadable: LoadableTable<LoadedPriority> = {
     }),
   // The paper is Lincolnshire's (QJM): the STP must still be one geography publishes.
   references: [{ column: 'stp_code', list: 'stp' }],
+  // A replace makes the paper's tree hold the file: the tracker's focuses in the same table are focus files'.
+  scope: sql`kind <> 'FOCUS'`,
   derives: ['priority_programme'],
   derive: derivePriorityRows,
 };
@@ -350,7 +366,283 @@ export const focusLoadable: LoadableTable<LoadedFocus> = {
   }),
   columns: Object.keys(TrackerItemRow.shape),
   key: ['id'],
+  // A replace makes the focuses hold the file: the paper's priorities in the same table are priority files'.
+  scope: sql`kind = 'FOCUS'`,
   citations: (row) => [{ column: 'text', citation: cite(TRACKER, row.source_line, row.source_text) }],
   derives: ['priority_programme'],
   derive: deriveFocusRows,
+};
+
+/**
+ * After rows under the paper's priorities are written (its points, its stated outcomes): each
+ * row's priority is one of the paper's (a Lincolnshire priority or work stream) in the table, as
+ * the seed requires of lincolnshire-priorities.csv's ids. Writes nothing.
+ */
+function checkPaperOwners(table: 'sub_point' | 'stated_outcome', column: 'owner_id' | 'priority_id') {
+  return async (
+    trx: Kysely<unknown>,
+    changes: readonly RowChange[],
+    { schema, file }: DeriveContext,
+  ): Promise<readonly RowChange[]> => {
+    const written = changes.filter((c) => c.table === table && c.op !== 'delete');
+    if (written.length === 0) return [];
+    const owners = [...new Set(written.map((c) => String(c.key[column])))];
+    const { rows } = await sql<{ id: string; kind: string }>`select id, kind from ${sql.table(`${schema}.priority`)}
+      where id in (${sql.join(owners)})`.execute(trx);
+    const paper = new Set(rows.filter((r) => r.kind !== 'FOCUS').map((r) => r.id));
+    const problems: DataProblem[] = written
+      .filter((c) => !paper.has(String(c.key[column])))
+      .map((c) => ({
+        file,
+        line: c.source?.line ?? 0,
+        // The file's column: lincolnshire-points.csv and lincolnshire-outcomes.csv both call it priority_id.
+        column: 'priority_id',
+        reason: `${String(c.key[column])} is not a priority or work stream of the paper (${DATA_FILES.paperPriorities} or its loads)`,
+      }));
+    if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
+    return [];
+  };
+}
+
+/** A load reads an empty flag cell as missing (null) where the seed's reader gives ''. */
+const LoadedOutcomeRow = z.preprocess(
+  (value) =>
+    value !== null && typeof value === 'object'
+      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v === null && k.startsWith('flag_') ? '' : v]))
+      : value,
+  OutcomeRow,
+);
+
+/**
+ * `npm run load -- programmes stated_outcome <file>`: the results and targets the Lincolnshire
+ * paper states, in lincolnshire-outcomes.csv's format, each row checked as the seed checks it: the
+ * words on the cited line of the paper, a value among the numbers they state, a flag with its
+ * explanation; known by priority and position, the priority one of the paper's.
+ */
+export const statedOutcomeLoadable: LoadableTable<Required<NewStatedOutcome>> = {
+  table: 'stated_outcome',
+  row: LoadedOutcomeRow.transform((o, ctx) => {
+    for (const { column, reason } of outcomeProblems(o))
+      ctx.issues.push({ code: 'custom', path: [column], message: reason, input: o });
+    return outcomeOf(o);
+  }),
+  columns: Object.keys(OutcomeRow.shape),
+  key: ['priority_id', 'position'],
+  references: [],
+  citations: (row) => [
+    {
+      column: 'text',
+      citation: cite(LINCOLNSHIRE_PAPER, row.source_line, row.text),
+      states: ['value', 'unit', 'kind', 'source_line'],
+    },
+  ],
+  derive: checkPaperOwners('stated_outcome', 'priority_id'),
+};
+
+/**
+ * `npm run load -- programmes sub_point <file>`: the bullet points under the paper's priorities, in
+ * lincolnshire-points.csv's format (priority_id, position, line, text: verbatim on that line of the
+ * paper), known by priority and position, the priority one of the paper's. (A tracker focus's
+ * sub-points are the seed's: they decide the focus's programme matches.)
+ */
+export const paperPointLoadable: LoadableTable<Required<NewSubPoint>> = {
+  table: 'sub_point',
+  row: PaperPointRow.transform(paperPointOf),
+  columns: Object.keys(PaperPointRow.shape),
+  key: ['owner_id', 'position'],
+  // A replace makes the paper's points hold the file: the tracker's sub-points in the same table are the seed's.
+  scope: sql`source_document = ${LINCOLNSHIRE_PAPER}`,
+  references: [],
+  citations: (row) => [{ column: 'text', citation: cite(row.source_document, row.source_line, row.text) }],
+  derive: checkPaperOwners('sub_point', 'owner_id'),
+};
+
+/**
+ * After the considerations are written: each STP touched still has them numbered 1, 2, 3... (the
+ * seed's rule), and a deleted one leaves no sub-points behind. Writes nothing.
+ */
+async function checkConsiderations(
+  trx: Kysely<unknown>,
+  changes: readonly RowChange[],
+  { schema, file }: DeriveContext,
+): Promise<readonly RowChange[]> {
+  const own = changes.filter((c) => c.table === 'consideration');
+  if (own.length === 0) return [];
+  const t = (table: string) => sql.table(`${schema}.${table}`);
+  const stps = [...new Set(own.map((c) => String((c.before ?? c.after)?.stp_code ?? String(c.key.id).split('.')[0])))];
+  const { rows: considerations } = await sql<{ stp_code: string; position: number }>`select stp_code, position
+    from ${t('consideration')} where stp_code in (${sql.join(stps)}) order by stp_code, position`.execute(trx);
+  const problems: DataProblem[] = [];
+  contiguous(considerations, (c) => c.stp_code, file, problems);
+  const deleted = own.filter((c) => c.op === 'delete').map((c) => String(c.key.id));
+  if (deleted.length) {
+    const { rows: left } = await sql<{ owner: string; n: number }>`select owner_id as owner, count(*)::int as n
+      from ${t('sub_point')} where owner_id in (${sql.join(deleted)}) group by owner_id`.execute(trx);
+    for (const l of left)
+      problems.push({
+        file,
+        line: own.find((c) => c.op === 'delete' && c.key.id === l.owner)?.source?.line ?? 0,
+        column: 'id',
+        reason: `${l.owner} still has ${l.n} sub-points (${DATA_FILES.trackerItems}); a consideration is deleted with them, by a reseed`,
+      });
+  }
+  if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
+  return [];
+}
+
+/**
+ * `npm run load -- programmes consideration <file>`: the "Relevant considerations" bullets of the
+ * tracker's STP sections, in tracker-items.csv's format, each row checked as the seed checks it:
+ * the text on its line, the line inside its STP's section, the STP one geography publishes; after
+ * the write each STP's considerations run 1, 2, 3.... Focuses and sub-points are refused: focus
+ * files load the one, the seed writes the other. Known by their id (QU9.consideration.2).
+ */
+export const considerationLoadable: LoadableTable<Required<NewConsideration>> = {
+  table: 'consideration',
+  row: TrackerItemRow.transform((i, ctx) => {
+    const problems = [
+      ...(i.list === 'CONSIDERATION'
+        ? []
+        : [{ column: 'list', reason: 'only CONSIDERATION bullets load as considerations; focuses load as focus' }]),
+      ...(i.sub_position === 0
+        ? []
+        : [
+            {
+              column: 'sub_position',
+              reason: "only the bullets themselves (sub_position 0) load; sub-points are the seed's",
+            },
+          ]),
+      ...trackerItemProblems(i, trackerSections()),
+    ];
+    for (const { column, reason } of problems)
+      ctx.issues.push({ code: 'custom', path: [column], message: reason, input: i });
+    return considerationOf(i);
+  }),
+  columns: Object.keys(TrackerItemRow.shape),
+  key: ['id'],
+  citations: (row) => [{ column: 'text', citation: cite(TRACKER, row.source_line, row.text) }],
+  derive: checkConsiderations,
+};
+
+/**
+ * After programmes or the lines naming them are written: every programme touched is one the table
+ * holds with a line naming it (the seed's rule), positions are each one programme's, and a programme
+ * deleted is named by no rule (rules.ts), no line and no priority's match. Writes nothing.
+ */
+async function checkProgrammes(
+  trx: Kysely<unknown>,
+  changes: readonly RowChange[],
+  { schema, file }: DeriveContext,
+): Promise<readonly RowChange[]> {
+  const own = changes.filter((c) => c.table === 'programme' || c.table === 'programme_source');
+  if (own.length === 0) return [];
+  const t = (table: string) => sql.table(`${schema}.${table}`);
+  const codeOf = (c: RowChange) => String(c.table === 'programme' ? c.key.code : c.key.programme_code);
+  const codes = [...new Set(own.map(codeOf))];
+  const { rows: programmes } = await sql<{ code: string; position: number }>`select code, position
+    from ${t('programme')} order by position`.execute(trx);
+  const { rows: named } = await sql<{ programme_code: string; n: number }>`select programme_code, count(*)::int as n
+    from ${t('programme_source')} where programme_code in (${sql.join(codes)}) group by programme_code`.execute(trx);
+  const { rows: matched } = await sql<{ programme_code: string; n: number }>`select programme_code, count(*)::int as n
+    from ${t('priority_programme')} where programme_code in (${sql.join(codes)}) group by programme_code`.execute(trx);
+  const lineOf = (code: string) => own.find((c) => codeOf(c) === code)?.source?.line ?? 0;
+  const problems: DataProblem[] = [];
+  for (const code of codes) {
+    const line = lineOf(code);
+    const change = own.find((c) => codeOf(c) === code);
+    // The file's own name for the programme's code.
+    const column = change?.table === 'programme' ? 'code' : 'programme_code';
+    const lines = named.find((n) => n.programme_code === code)?.n ?? 0;
+    if (programmes.some((p) => p.code === code)) {
+      if (lines === 0)
+        problems.push({
+          file,
+          line,
+          column,
+          reason: `programme ${code} would have no line of ${DATA_FILES.programmeSources} naming it${change?.table === 'programme' && change.op === 'insert' ? ' (a new programme comes with its lines in data/, by a reseed)' : ''}`,
+        });
+      continue;
+    }
+    const deletedHere = own.some((c) => c.table === 'programme' && c.op === 'delete' && codeOf(c) === code);
+    if (!deletedHere) {
+      problems.push({
+        file,
+        line,
+        column,
+        reason: `no programme ${code} (${DATA_FILES.programmes} or its loads)`,
+      });
+      continue;
+    }
+    if (PROGRAMME_RULES.some((r) => r.programme === code))
+      problems.push({
+        file,
+        line,
+        column: 'code',
+        reason: `programme ${code} is named by a rule (src/domain/rules.ts)`,
+      });
+    if (lines)
+      problems.push({
+        file,
+        line,
+        column: 'code',
+        reason: `programme ${code} is still named on ${lines} line(s) of ${DATA_FILES.programmeSources}`,
+      });
+    const matches = matched.find((m) => m.programme_code === code)?.n ?? 0;
+    if (matches)
+      problems.push({
+        file,
+        line,
+        column: 'code',
+        reason: `programme ${code} is still matched by ${matches} priorities`,
+      });
+  }
+  const byPosition = new Map<number, string[]>();
+  for (const p of programmes) byPosition.set(p.position, [...(byPosition.get(p.position) ?? []), p.code]);
+  for (const [position, shared] of byPosition)
+    if (shared.length > 1 && shared.some((code) => codes.includes(code)))
+      problems.push({
+        file,
+        line: lineOf(shared.find((code) => codes.includes(code)) ?? ''),
+        column: 'position',
+        reason: `position ${position} would be programmes ${shared.join(' and ')}'s; each programme has a place of its own`,
+      });
+  if (problems.length) throw new DataFileError(problems.sort((a, b) => a.line - b.line));
+  return [];
+}
+
+/**
+ * `npm run load -- programmes programme <file>`: the national programmes in programmes.csv's format
+ * (code, position, name, description), known by code. After the write every programme touched
+ * has a line naming it, each position is one programme's, and a programme deleted is named by no
+ * rule, line or match. (A new programme needs its lines in the same release: add both to data/.)
+ */
+export const programmeLoadable: LoadableTable<Required<NewProgramme>> = {
+  table: 'programme',
+  row: ProgrammeRow,
+  columns: Object.keys(ProgrammeRow.shape),
+  key: ['code'],
+  references: [],
+  derive: checkProgrammes,
+};
+
+/**
+ * `npm run load -- programmes programme_source <file>`: the lines naming each programme, in
+ * programme-sources.csv's format (programme_code, position, document, line, text: verbatim on that
+ * line of a seed), known by programme and position. After the write the programme must be one the
+ * table holds, and still named on a line.
+ */
+export const programmeSourceLoadable: LoadableTable<Required<NewProgrammeSource>> = {
+  table: 'programme_source',
+  row: ProgrammeSourceRow.transform((s) => ({
+    programme_code: s.programme_code,
+    position: s.position,
+    source_document: s.document,
+    source_line: s.line,
+    source_text: s.text,
+  })),
+  columns: Object.keys(ProgrammeSourceRow.shape),
+  key: ['programme_code', 'position'],
+  references: [],
+  citations: (row) => [{ column: 'text', citation: cite(row.source_document, row.source_line, row.source_text) }],
+  derive: checkProgrammes,
 };

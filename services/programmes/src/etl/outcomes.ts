@@ -4,7 +4,7 @@ import type { NewStatedOutcome } from '../db/types.js';
 import { LINCOLNSHIRE_PAPER } from './sources.js';
 import { DATA_FILES, duplicates, optional, position } from './files.js';
 
-const OutcomeRow = z.object({
+export const OutcomeRow = z.object({
   priority_id: z.string().min(1),
   position,
   kind: z.enum(['RESULT', 'TARGET']),
@@ -31,24 +31,7 @@ export function readOutcomes(
   for (const { value: o, line: at } of rows) {
     if (!priorityIds.has(o.priority_id))
       problems.push({ file: path, line: at, column: 'priority_id', reason: `unknown priority ${o.priority_id}` });
-    // Where the stated text has digits, the value must be one of the numbers it states.
-    const numbers = o.text.match(/\d+(?:\.\d+)?/g);
-    if (numbers && !numbers.some((n) => Number(n) === Number(o.value))) {
-      problems.push({
-        file: path,
-        line: at,
-        column: 'value',
-        reason: `${o.value} is not a number stated in '${o.text}'`,
-      });
-    }
-    if ((o.flag_code === null) !== (o.flag_explanation === null)) {
-      problems.push({
-        file: path,
-        line: at,
-        column: 'flag_explanation',
-        reason: 'flag_code and flag_explanation go together',
-      });
-    }
+    for (const problem of outcomeProblems(o)) problems.push({ file: path, line: at, ...problem });
   }
   verifyCitations(
     path,
@@ -59,7 +42,26 @@ export function readOutcomes(
     })),
     problems,
   );
-  return rows.map(({ value: o }) => ({
+  return rows.map(({ value: o }) => outcomeOf(o));
+}
+
+export type OutcomeInput = z.output<typeof OutcomeRow>;
+
+/** What one row gets wrong by itself: a value its words do not state, a flag without its explanation. */
+export function outcomeProblems(o: OutcomeInput): { column: string; reason: string }[] {
+  const problems: { column: string; reason: string }[] = [];
+  // Where the stated text has digits, the value must be one of the numbers it states.
+  const numbers = o.text.match(/\d+(?:\.\d+)?/g);
+  if (numbers && !numbers.some((n) => Number(n) === Number(o.value)))
+    problems.push({ column: 'value', reason: `${o.value} is not a number stated in '${o.text}'` });
+  if ((o.flag_code === null) !== (o.flag_explanation === null))
+    problems.push({ column: 'flag_explanation', reason: 'flag_code and flag_explanation go together' });
+  return problems;
+}
+
+/** The stated_outcome row one line of the file becomes. */
+export function outcomeOf(o: OutcomeInput): Required<NewStatedOutcome> {
+  return {
     priority_id: o.priority_id,
     position: o.position,
     kind: o.kind,
@@ -70,5 +72,5 @@ export function readOutcomes(
     source_line: o.line,
     flag_code: o.flag_code,
     flag_explanation: o.flag_explanation,
-  }));
+  };
 }

@@ -4,7 +4,12 @@ import type { NewSubPoint } from '../db/types.js';
 import { LINCOLNSHIRE_PAPER } from './sources.js';
 import { DATA_FILES, duplicates, position } from './files.js';
 
-const PaperPointRow = z.object({ priority_id: z.string().min(1), position, line: lineNumber, text: z.string().min(1) });
+export const PaperPointRow = z.object({
+  priority_id: z.string().min(1),
+  position,
+  line: lineNumber,
+  text: z.string().min(1),
+});
 
 /** lincolnshire-points.csv: the bullet points under the paper's priorities, verbatim, in order. */
 export function readPaperPoints(dir: string, priorityIds: ReadonlySet<string>, problems: DataProblem[]): NewSubPoint[] {
@@ -24,11 +29,16 @@ export function readPaperPoints(dir: string, priorityIds: ReadonlySet<string>, p
     })),
     problems,
   );
-  return rows.map(({ value: p }) => ({
+  return rows.map(({ value: p }) => paperPointOf(p));
+}
+
+/** The sub_point row one line of lincolnshire-points.csv becomes: a point under a priority of the paper. */
+export function paperPointOf(p: z.output<typeof PaperPointRow>): Required<NewSubPoint> {
+  return {
     owner_id: p.priority_id,
     position: p.position,
     source_document: LINCOLNSHIRE_PAPER,
     source_line: p.line,
     text: p.text,
-  }));
+  };
 }

@@ -11,7 +11,7 @@ import type { NewProgrammeSource } from '../db/types.js';
 import { DATA_FILES, duplicates, position, programmeCode } from './files.js';
 import type { Programmes } from './programmes.js';
 
-const ProgrammeSourceRow = z.object({
+export const ProgrammeSourceRow = z.object({
   programme_code: programmeCode,
   position,
   document: seedDocument,

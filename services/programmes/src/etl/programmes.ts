@@ -4,7 +4,7 @@ import type { NewProgramme } from '../db/types.js';
 import { PROGRAMME_RULES } from '../domain/rules.js';
 import { DATA_FILES, duplicates, position, programmeCode } from './files.js';
 
-const ProgrammeRow = z.object({
+export const ProgrammeRow = z.object({
   code: programmeCode,
   position,
   name: z.string().min(1),

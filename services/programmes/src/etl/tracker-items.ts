@@ -81,6 +81,18 @@ export function focusOf(i: TrackerItem): NewPriority & { id: string; sort_key: n
   };
 }
 
+/** The consideration a "Relevant considerations" bullet is, in the tracker's order. */
+export function considerationOf(i: TrackerItem): Required<NewConsideration> {
+  return {
+    id: idOf(i),
+    stp_code: i.stp_code,
+    position: i.position,
+    text: i.text,
+    source_document: TRACKER,
+    source_line: i.line,
+  };
+}
+
 export interface TrackerItems {
   readonly priorities: NewPriority[];
   readonly considerations: NewConsideration[];
@@ -131,14 +143,7 @@ export function readTrackerItems(dir: string, sections: Sections, problems: Data
     if (i.list === 'FOCUS') {
       items.priorities.push(focusOf(i));
     } else {
-      items.considerations.push({
-        id,
-        stp_code: i.stp_code,
-        position: i.position,
-        text: i.text,
-        source_document: TRACKER,
-        source_line: i.line,
-      });
+      items.considerations.push(considerationOf(i));
     }
   }
   verifyCitations(path, cited, problems);

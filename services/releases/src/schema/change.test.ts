@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestGraph, postGraphQL, startTestGraph } from '@nhs-hub/gateway/testing';
 import { subgraph as geography } from '@nhs-hub/geography';
-import { loadFile, type SubgraphDefinition } from '@nhs-hub/kit/subgraph';
+import { loadFile, revertRelease, type SubgraphDefinition } from '@nhs-hub/kit/subgraph';
 import { subgraph as workforce } from '@nhs-hub/workforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph as releases } from '../index.js';
@@ -216,6 +216,51 @@ describe('changes(since) through the gateway', () => {
         extensions: expect.objectContaining({ code: 'SUBREQUEST_HTTP_ERROR', serviceName: 'finance' }),
       }),
     ]);
+  });
+
+  it('finds a region membership change by its STP, and Stp.region(asOf:) answers the loaded membership', async () => {
+    const geographyDb = graph.subgraphs.geography?.db;
+    const memberships = geography.loadables?.stp_region_membership;
+    if (!geographyDb || !memberships) throw new Error('geography stp_region_membership is not loadable');
+    const before = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Lincolnshire's April 2019 region misread from Cambridgeshire and Peterborough's line of the list.
+    const path = join(temp, 'membership.csv');
+    writeFileSync(
+      path,
+      'stp_code,region_code,valid_from,valid_to,basis,explanation,source_document,source_line,source_text\n' +
+        'QJM,Y61,2019-04-01,,STATED,Region from April 2019 (misread).,reference/stps-2019.csv,20,"Y61,E40000007,East of England"\n',
+    );
+    const loaded = await loadFile(geographyDb, memberships, path);
+    const region = async () =>
+      (
+        await postGraphQL<{ stp: { region: { code: string }; earlier: { code: string } } }>(
+          graph.gatewayUrl,
+          '{ stp(code: "QJM") { region(asOf: "2019-06-01") { code } earlier: region(asOf: "2018-06-01") { code } } }',
+        )
+      ).body.data?.stp;
+    expect(await region()).toEqual({ region: { code: 'Y61' }, earlier: { code: 'Y55' } });
+    const found = await changes({ since: before, entity: { type: 'STP', code: 'QJM' }, field: 'region_code' });
+    expect(found.nodes).toEqual([
+      expect.objectContaining({
+        subgraph: 'geography',
+        release: loaded.release,
+        op: 'UPDATE',
+        table: 'stp_region_membership',
+        key: '{"stp_code":"QJM","valid_from":"2019-04-01"}',
+        before: 'Y60',
+        after: 'Y61',
+        source: {
+          file: expect.stringMatching(/membership\.csv$/),
+          line: 2,
+          document: 'reference/stps-2019.csv',
+          documentLine: 20,
+        },
+        entity: { __typename: 'Stp', code: 'QJM', name: 'Lincolnshire' },
+      }),
+    ]);
+    await revertRelease(geographyDb, loaded.release ?? 0);
+    expect(await region()).toEqual({ region: { code: 'Y60' }, earlier: { code: 'Y55' } });
   });
 
   it("finds a population change by its STP: geography's stp rows name their STP by their code column", async () => {
