@@ -15,7 +15,6 @@ import { loadAllSubgraphs, REPO_ROOT } from '../gateway/src/config.js';
 import { gatewaySettingsFromEnv } from '../gateway/src/gateway.js';
 
 process.env.TEST_DATABASE_URL ??= process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-process.env.HUB_JWT_SECRET ??= TEST_JWT_SECRET;
 const SAMPLES = Number(process.env.FAIRNESS_SAMPLES ?? 300);
 const ATTACKERS = 3;
 const op = (name: string) => readFileSync(`${REPO_ROOT}schema/operations/${name}.graphql`, 'utf8');
@@ -27,7 +26,11 @@ const allStpsSelection = allStps.slice(
 );
 const DEAREST = `{ a: stps(first: 200) { totalCount ${allStpsSelection} } b: stps(first: 200, offset: 0) { totalCount ${allStpsSelection} } }`;
 
+// The production settings are read before the bench's own HS256 key is set: production refuses an
+// HS256 key at start-up (tokens come from an identity provider there); the bench's attackers sign
+// theirs with the test key, which the in-process gateway reads per request.
 const { fairness } = gatewaySettingsFromEnv();
+process.env.HUB_JWT_SECRET ??= TEST_JWT_SECRET;
 const graph = await startTestGraph(await loadAllSubgraphs(), { fairness });
 {
   // The dearest query must be one the limits allow: answered, not refused.
