@@ -37,7 +37,14 @@ import {
 } from './paper-priorities.js';
 import { readSections, type Sections } from './sections.js';
 import { LINCOLNSHIRE_PAPER, TRACKER } from './sources.js';
-import { considerationOf, focusOf, idOf, TrackerItemRow, trackerItemProblems } from './tracker-items.js';
+import {
+  considerationOf,
+  focusOf,
+  idOf,
+  type TrackerItem,
+  TrackerItemRow,
+  trackerItemProblems,
+} from './tracker-items.js';
 
 /**
  * A load reads an empty cell as missing (null) where the seed's reader gives ''. The columns the
@@ -337,19 +344,14 @@ async function deriveFocusRows(
 }
 
 /**
- * `npm run load -- programmes focus <file>`: the focus bullets of the tracker's STP sections (their
- * priorities), in tracker-items.csv's format, each row checked as the seed checks it: the text on its
- * line, the line inside its STP's section, the STP one geography publishes. Considerations and
- * sub-points are refused: they are other tables, which the seed writes. One release writes the
- * focuses (table priority, known by their id, e.g. QJM.focus.2) and their programme matches.
+ * A row of tracker-items.csv that loads as one kind of bullet: refused, in the seed's own checks'
+ * words, when it is another list's bullet or a sub-point (which the seed writes), else made into
+ * the table's row.
  */
-export const focusLoadable: LoadableTable<LoadedFocus> = {
-  table: 'priority',
-  row: TrackerItemRow.transform((i, ctx) => {
+function trackerBulletRow<Out>(list: TrackerItem['list'], wrongList: string, of: (item: TrackerItem) => Out) {
+  return TrackerItemRow.transform((i, ctx) => {
     const problems = [
-      ...(i.list === 'FOCUS'
-        ? []
-        : [{ column: 'list', reason: "only FOCUS bullets load as priorities; considerations are the seed's" }]),
+      ...(i.list === list ? [] : [{ column: 'list', reason: wrongList }]),
       ...(i.sub_position === 0
         ? []
         : [
@@ -362,8 +364,20 @@ export const focusLoadable: LoadableTable<LoadedFocus> = {
     ];
     for (const { column, reason } of problems)
       ctx.issues.push({ code: 'custom', path: [column], message: reason, input: i });
-    return focusOf(i);
-  }),
+    return of(i);
+  });
+}
+
+/**
+ * `npm run load -- programmes focus <file>`: the focus bullets of the tracker's STP sections (their
+ * priorities), in tracker-items.csv's format, each row checked as the seed checks it: the text on its
+ * line, the line inside its STP's section, the STP one geography publishes. Considerations and
+ * sub-points are refused: they are other tables, which the seed writes. One release writes the
+ * focuses (table priority, known by their id, e.g. QJM.focus.2) and their programme matches.
+ */
+export const focusLoadable: LoadableTable<LoadedFocus> = {
+  table: 'priority',
+  row: trackerBulletRow('FOCUS', "only FOCUS bullets load as priorities; considerations are the seed's", focusOf),
   columns: Object.keys(TrackerItemRow.shape),
   key: ['id'],
   // A replace makes the focuses hold the file: the paper's priorities in the same table are priority files'.
@@ -499,25 +513,11 @@ async function checkConsiderations(
  */
 export const considerationLoadable: LoadableTable<Required<NewConsideration>> = {
   table: 'consideration',
-  row: TrackerItemRow.transform((i, ctx) => {
-    const problems = [
-      ...(i.list === 'CONSIDERATION'
-        ? []
-        : [{ column: 'list', reason: 'only CONSIDERATION bullets load as considerations; focuses load as focus' }]),
-      ...(i.sub_position === 0
-        ? []
-        : [
-            {
-              column: 'sub_position',
-              reason: "only the bullets themselves (sub_position 0) load; sub-points are the seed's",
-            },
-          ]),
-      ...trackerItemProblems(i, trackerSections()),
-    ];
-    for (const { column, reason } of problems)
-      ctx.issues.push({ code: 'custom', path: [column], message: reason, input: i });
-    return considerationOf(i);
-  }),
+  row: trackerBulletRow(
+    'CONSIDERATION',
+    'only CONSIDERATION bullets load as considerations; focuses load as focus',
+    considerationOf,
+  ),
   columns: Object.keys(TrackerItemRow.shape),
   key: ['id'],
   citations: (row) => [{ column: 'text', citation: cite(TRACKER, row.source_line, row.text) }],
