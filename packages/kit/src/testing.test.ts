@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { editedCopy } from './testing.js';
+import { DataFileError } from './data.js';
+import { editedCopy, refusedProblems } from './testing.js';
 
 /** A data folder laid out as a subgraph's is: services/<name>/data/. */
 function dataFolder(): string {
@@ -30,5 +31,16 @@ describe('editedCopy', () => {
     expect(() => editedCopy(original, { 'facts.csv': (csv) => csv.replace('z,9', 'z,8') })).toThrow(
       'editedCopy: the edit of facts.csv changed nothing',
     );
+  });
+});
+
+describe('refusedProblems', () => {
+  it('reads a refusal as an editor jumps to it, and fails on a success or any other error', async () => {
+    const refused = Promise.reject(
+      new DataFileError([{ file: 'facts.csv', line: 3, column: 'id', reason: 'column id is required' }]),
+    );
+    expect(await refusedProblems(refused)).toEqual(['facts.csv:3 [id] column id is required']);
+    await expect(refusedProblems(Promise.resolve(1))).rejects.toThrow('got success');
+    await expect(refusedProblems(Promise.reject(new Error('disk full')))).rejects.toThrow('got Error: disk full');
   });
 });

@@ -4,6 +4,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { sql } from 'kysely';
+import { DataFileError, located } from './data.js';
 import { type HubDatabase, openDatabase, type SubgraphDatabase } from './db.js';
 import { type RunningSubgraph, type SubgraphDefinition, startSubgraph } from './subgraph-runtime.js';
 
@@ -161,4 +162,20 @@ export function editedCopy(dataDir: string, edits: Readonly<Record<string, (text
     writeFileSync(path, after);
   }
   return dir;
+}
+
+/**
+ * The problems a refused load or seed reports, each as an editor jumps to it (`file:line [column]
+ * reason`); a work that succeeds, or fails any other way, fails the test instead.
+ */
+export async function refusedProblems(work: Promise<unknown>): Promise<string[]> {
+  const error = await work.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof DataFileError))
+    throw new Error(
+      `expected the data to be refused (a DataFileError), got ${error === null ? 'success' : String(error)}`,
+    );
+  return error.problems.map(located);
 }

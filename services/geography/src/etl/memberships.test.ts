@@ -1,15 +1,13 @@
 import {
-  DataFileError,
   displayPath,
   listReleases,
   loadFile,
-  located,
   prepareSubgraph,
   releaseChanges,
   revertRelease,
 } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
-import { loadFiles } from '@nhs-hub/kit/testing';
+import { loadFiles, refusedProblems as problemsOf } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import { membershipLoadable } from './loadables.js';
@@ -29,15 +27,6 @@ const file = (name: string, ...rows: string[]) => files.csv(name, HEADER, ...row
 /** Lincolnshire's line of the April 2019 list (line 12), and Cambridgeshire and Peterborough's (line 20). */
 const LINCOLNSHIRE = `${LIST},12,"QJM,Lincolnshire,Y60,E40000008,Midlands"`;
 const CAMBRIDGESHIRE = `${LIST},20,"Y61,E40000007,East of England"`;
-
-const problemsOf = async (work: Promise<unknown>) => {
-  const error = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DataFileError);
-  return (error as DataFileError).problems.map(located);
-};
 
 interface Answer {
   stp: {

@@ -1,14 +1,6 @@
-import {
-  DataFileError,
-  displayPath,
-  listReleases,
-  loadFile,
-  located,
-  releaseChanges,
-  revertRelease,
-} from '@nhs-hub/kit/subgraph';
+import { displayPath, listReleases, loadFile, releaseChanges, revertRelease } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
-import { loadFiles } from '@nhs-hub/kit/testing';
+import { loadFiles, refusedProblems as problemsOf } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import { onsCodeLoadable } from './loadables.js';
@@ -26,14 +18,6 @@ const HEADER = 'ons_code,stp_code,valid_from_stated,valid_to_stated,note,source_
 const file = (name: string, ...rows: string[]) => files.csv(name, HEADER, ...rows);
 const RECODE_NOTE = 'ONS re-code from 2020; the ODS code stayed';
 
-const problemsOf = async (work: Promise<unknown>) => {
-  const error = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DataFileError);
-  return (error as DataFileError).problems.map(located);
-};
 const releaseCount = async () => (await listReleases(geo.db)).length;
 /** The STP an ODS or ONS code finds through the gateway, or null (NOT_FOUND). */
 const stpOf = async (code: string) =>

@@ -1,14 +1,6 @@
-import {
-  DataFileError,
-  displayPath,
-  listReleases,
-  loadFile,
-  located,
-  releaseChanges,
-  revertRelease,
-} from '@nhs-hub/kit/subgraph';
+import { displayPath, listReleases, loadFile, releaseChanges, revertRelease } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
-import { loadFiles } from '@nhs-hub/kit/testing';
+import { loadFiles, refusedProblems as problemsOf } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import { membershipLoadable, regionLoadable } from './loadables.js';
@@ -28,14 +20,6 @@ const file = (name: string, ...rows: string[]) => files.csv(name, HEADER, ...row
 /** The Lincolnshire paper's proposal of a Central & East of England region (line 333), which never formed. */
 const CENTRAL_AND_EAST = `E40000011,Y64,Central and East of England,2019-04-01,,stated,${PAPER},333,a Central & East of England regional team`;
 
-const problemsOf = async (work: Promise<unknown>) => {
-  const error = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DataFileError);
-  return (error as DataFileError).problems.map(located);
-};
 const releaseCount = async () => (await listReleases(geo.db)).length;
 
 interface RegionAnswer {

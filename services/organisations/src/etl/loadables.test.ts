@@ -1,15 +1,7 @@
 import { readFileSync } from 'node:fs';
-import {
-  DataFileError,
-  displayPath,
-  formatChange,
-  loadFile,
-  located,
-  releaseChanges,
-  revertRelease,
-} from '@nhs-hub/kit/subgraph';
+import { displayPath, formatChange, loadFile, releaseChanges, revertRelease } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
-import { loadFiles } from '@nhs-hub/kit/testing';
+import { loadFiles, refusedProblems as problemsOf } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import { ORGANISATIONS_DATA_DIR } from './files.js';
@@ -31,14 +23,6 @@ const row = (id: string) => {
   return found;
 };
 const file = (name: string, ...rows: string[]) => files.csv(name, HEADER, ...rows);
-const problemsOf = async (work: Promise<unknown>) => {
-  const error = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DataFileError);
-  return (error as DataFileError).problems.map(located);
-};
 
 const TRACKER = 'seeds/002_5ca6f18803646174.txt';
 const STRATEGIC_LEAD = '000-8-strategic-lead';

@@ -1,14 +1,6 @@
-import {
-  DataFileError,
-  displayPath,
-  listReleases,
-  loadFile,
-  located,
-  releaseChanges,
-  revertRelease,
-} from '@nhs-hub/kit/subgraph';
+import { displayPath, listReleases, loadFile, releaseChanges, revertRelease } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
-import { loadFiles } from '@nhs-hub/kit/testing';
+import { loadFiles, refusedProblems as problemsOf } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import { organisationSourceLoadable } from './loadables.js';
@@ -27,14 +19,6 @@ const HEADER = 'organisation_id,document,line,text';
 const file = (name: string, ...rows: string[]) => files.csv(name, HEADER, ...rows);
 const COUNCIL = 'lincolnshire-county-council';
 
-const problemsOf = async (work: Promise<unknown>) => {
-  const error = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DataFileError);
-  return (error as DataFileError).problems.map(located);
-};
 const releaseCount = async () => (await listReleases(organisations.db)).length;
 const sourcesOf = async (id: string) =>
   (

@@ -1,15 +1,7 @@
 import { subgraph as geography } from '@nhs-hub/geography';
-import {
-  DataFileError,
-  displayPath,
-  listReleases,
-  loadFile,
-  located,
-  releaseChanges,
-  revertRelease,
-} from '@nhs-hub/kit/subgraph';
+import { displayPath, listReleases, loadFile, releaseChanges, revertRelease } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
-import { loadFiles } from '@nhs-hub/kit/testing';
+import { loadFiles, refusedProblems as problemsOf } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import { regionLeadershipNoteLoadable } from './loadables.js';
@@ -29,14 +21,6 @@ const file = (name: string, ...rows: string[]) => files.csv(name, HEADER, ...row
 /** The Lincolnshire paper's line 62: Lincolnshire will be in the region called Midlands. */
 const FIFTH = `Y60,5,The Lincolnshire paper (1 June 2018) places Lincolnshire in the region called Midlands.,${PAPER},62,Lincolnshire will be in the geographic region called 'Midlands'`;
 
-const problemsOf = async (work: Promise<unknown>) => {
-  const error = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DataFileError);
-  return (error as DataFileError).problems.map(located);
-};
 const db = () => graph.running.db;
 const midlands = async () =>
   (

@@ -1,15 +1,7 @@
 import { subgraph as geography } from '@nhs-hub/geography';
-import {
-  DataFileError,
-  displayPath,
-  listReleases,
-  loadFile,
-  located,
-  releaseChanges,
-  revertRelease,
-} from '@nhs-hub/kit/subgraph';
+import { displayPath, listReleases, loadFile, releaseChanges, revertRelease } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
-import { loadFiles } from '@nhs-hub/kit/testing';
+import { loadFiles, refusedProblems as problemsOf } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import { considerationLoadable } from './loadables.js';
@@ -27,14 +19,6 @@ const TRACKER = 'seeds/002_5ca6f18803646174.txt';
 const HEADER = 'stp_code,list,position,sub_position,line,text';
 const COMMISSIONING = 'New commissioning executive to commission across the STP footprint taking over from seven CCGs';
 
-const problemsOf = async (work: Promise<unknown>) => {
-  const error = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DataFileError);
-  return (error as DataFileError).problems.map(located);
-};
 const releaseCount = async () => (await listReleases(programmes.db)).length;
 /** Buckinghamshire, Oxfordshire and Berkshire West's considerations, as a caller asks for them. */
 const considerations = async () =>

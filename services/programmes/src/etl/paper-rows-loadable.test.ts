@@ -1,16 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { subgraph as geography } from '@nhs-hub/geography';
-import {
-  DataFileError,
-  displayPath,
-  listReleases,
-  loadFile,
-  located,
-  releaseChanges,
-  revertRelease,
-} from '@nhs-hub/kit/subgraph';
+import { displayPath, listReleases, loadFile, releaseChanges, revertRelease } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
-import { loadFiles } from '@nhs-hub/kit/testing';
+import { loadFiles, refusedProblems as problemsOf } from '@nhs-hub/kit/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
@@ -31,14 +23,6 @@ const PICU = 'QJM.paper.5.1';
 const OUTCOMES = 'priority_id,position,kind,line,text,value,unit,flag_code,flag_explanation';
 const POINTS = 'priority_id,position,line,text';
 
-const problemsOf = async (work: Promise<unknown>) => {
-  const error = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DataFileError);
-  return (error as DataFileError).problems.map(located);
-};
 const releaseCount = async () => (await listReleases(programmes.db)).length;
 
 interface Node {

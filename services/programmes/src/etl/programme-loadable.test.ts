@@ -1,16 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { subgraph as geography } from '@nhs-hub/geography';
-import {
-  DataFileError,
-  displayPath,
-  listReleases,
-  loadFile,
-  located,
-  releaseChanges,
-  revertRelease,
-} from '@nhs-hub/kit/subgraph';
+import { displayPath, listReleases, loadFile, releaseChanges, revertRelease } from '@nhs-hub/kit/subgraph';
 import { subgraphHarness } from '@nhs-hub/gateway/testing';
-import { loadFiles } from '@nhs-hub/kit/testing';
+import { loadFiles, refusedProblems as problemsOf } from '@nhs-hub/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraph } from '../index.js';
 import { PROGRAMMES_DATA_DIR } from './files.js';
@@ -36,14 +28,6 @@ const programmeLine = (code: string) => PROGRAMME_LINES.find((l) => l.startsWith
 const sourceLine = (code: string, position: number) =>
   SOURCE_LINES.find((l) => l.startsWith(`${code},${position},`)) ?? '';
 
-const problemsOf = async (work: Promise<unknown>) => {
-  const error = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DataFileError);
-  return (error as DataFileError).problems.map(located);
-};
 const releaseCount = async () => (await listReleases(programmes.db)).length;
 const order = async () =>
   (await programmes.ask<{ programmes: { code: string }[] }>('{ programmes { code } }')).programmes
